@@ -1,0 +1,232 @@
+package io.agentmesh.node.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The node's HTTP API (JSON). Bound to loopback by default. Handler threads wait for the node thread and, for
+ * writes, for the fsync, so a 2xx answer to a write means the write is durable.
+ *
+ * <pre>
+ * GET  /healthz                 200 while the process serves HTTP
+ * GET  /readyz                  200 once the state is loaded and the store is healthy, else 503
+ * GET  /v1/status               node, store and peer figures
+ * GET  /v1/state                the whole agent state
+ * GET  /v1/memory?limit=N       newest N memory entries (default 100, max 10000)
+ * POST /v1/memory               {"text": "...", "kind": "note", "tags": ["a"]} -> 201 with the entry
+ * PUT  /v1/notes                {"text": "..."} -> 204
+ * POST /v1/tasks                {"id": "t1", "title": "...", "status": "TODO", "detail": "..."} -> 200
+ * </pre>
+ */
+public final class HttpApi implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    public static final int MAX_BODY_BYTES = 1024 * 1024;
+    private static final int HANDLER_THREADS = 32;
+    private static final int MAX_QUEUED_REQUESTS = 1024;
+    private static final long REQUEST_TIMEOUT_MS = 30_000;
+
+    private final HttpServer server;
+    private final ThreadPoolExecutor handlers;
+    private final NodeOperations node;
+    private final ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+    public HttpApi(InetSocketAddress bind, NodeOperations node, String nodeName) throws IOException {
+        this.node = node;
+        this.server = HttpServer.create(bind, 128);
+        this.handlers = new ThreadPoolExecutor(HANDLER_THREADS, HANDLER_THREADS, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(MAX_QUEUED_REQUESTS), r -> {
+                    Thread t = new Thread(r, "http-" + nodeName);
+                    t.setDaemon(true);
+                    return t;
+                }, (r, executor) -> {
+                    throw new RejectedExecutionException("too many queued HTTP requests");
+                });
+        server.setExecutor(handlers);
+        server.createContext("/", this::handle);
+    }
+
+    public void start() {
+        server.start();
+    }
+
+    /** The bound port (useful when bound to port 0). */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        handlers.shutdownNow();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            try {
+                route(exchange);
+            } catch (ApiError e) {
+                send(exchange, e.status, Map.of("error", e.getMessage()));
+            } catch (IllegalArgumentException e) {
+                send(exchange, 400, Map.of("error", e.getMessage()));
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                int status = cause instanceof IllegalArgumentException ? 400 : 503;
+                send(exchange, status, Map.of("error", String.valueOf(cause.getMessage())));
+            } catch (TimeoutException e) {
+                send(exchange, 504, Map.of("error", "the node did not answer within " + REQUEST_TIMEOUT_MS + " ms"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                send(exchange, 503, Map.of("error", "the node is shutting down"));
+            } catch (RuntimeException e) {
+                log.warn("http request {} {} failed: {}", exchange.getRequestMethod(), exchange.getRequestURI(), e.toString());
+                send(exchange, 500, Map.of("error", String.valueOf(e.getMessage())));
+            }
+        }
+    }
+
+    private void route(HttpExchange ex) throws IOException, ExecutionException, InterruptedException, TimeoutException {
+        String method = ex.getRequestMethod();
+        String path = ex.getRequestURI().getPath();
+        switch (path) {
+            case "/healthz" -> send(ex, 200, Map.of("status", "ok"));
+            case "/readyz" -> {
+                boolean ready = node.ready();
+                send(ex, ready ? 200 : 503, Map.of("ready", ready));
+            }
+            case "/v1/status" -> {
+                requireMethod(method, "GET");
+                send(ex, 200, await(node.status()));
+            }
+            case "/v1/state" -> {
+                requireMethod(method, "GET");
+                send(ex, 200, await(node.state()));
+            }
+            case "/v1/memory" -> {
+                if (method.equals("GET")) {
+                    int limit = intParam(ex.getRequestURI(), "limit", 100, 1, 10_000);
+                    send(ex, 200, Map.of("entries", await(node.memory(limit))));
+                } else if (method.equals("POST")) {
+                    JsonNode body = body(ex);
+                    String text = requiredText(body, "text");
+                    String kind = body.path("kind").asText("note");
+                    List<String> tags = new ArrayList<>();
+                    body.path("tags").forEach(t -> tags.add(t.asText()));
+                    send(ex, 201, await(node.appendMemory(kind, text, tags)));
+                } else {
+                    throw new ApiError(405, "use GET or POST on /v1/memory");
+                }
+            }
+            case "/v1/notes" -> {
+                requireMethod(method, "PUT");
+                await(node.replaceNotes(requiredText(body(ex), "text")));
+                send(ex, 204, null);
+            }
+            case "/v1/tasks" -> {
+                requireMethod(method, "POST");
+                JsonNode body = body(ex);
+                send(ex, 200, await(node.upsertTask(requiredText(body, "id"), requiredText(body, "title"),
+                        body.path("status").asText("TODO"), body.path("detail").asText(""))));
+            }
+            default -> throw new ApiError(404, "no such endpoint: " + path);
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> future)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        return future.get(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private static void requireMethod(String method, String expected) {
+        if (!method.equals(expected)) {
+            throw new ApiError(405, "use " + expected);
+        }
+    }
+
+    private JsonNode body(HttpExchange ex) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (bytes.length > MAX_BODY_BYTES) {
+                throw new ApiError(413, "request body is larger than " + MAX_BODY_BYTES + " bytes");
+            }
+            try {
+                JsonNode node = json.readTree(bytes);
+                if (node == null || !node.isObject()) {
+                    throw new ApiError(400, "the request body must be a JSON object");
+                }
+                return node;
+            } catch (IOException e) {
+                throw new ApiError(400, "the request body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+            }
+        }
+    }
+
+    private static String requiredText(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || !value.isTextual()) {
+            throw new ApiError(400, "field '" + field + "' (a string) is required");
+        }
+        return value.asText();
+    }
+
+    private static int intParam(URI uri, String name, int fallback, int min, int max) {
+        String query = uri.getRawQuery();
+        if (query == null) {
+            return fallback;
+        }
+        for (String pair : query.split("&")) {
+            if (pair.startsWith(name + "=")) {
+                String raw = pair.substring(name.length() + 1);
+                try {
+                    int value = Integer.parseInt(raw);
+                    if (value < min || value > max) {
+                        throw new ApiError(400, name + " must be between " + min + " and " + max);
+                    }
+                    return value;
+                } catch (NumberFormatException e) {
+                    throw new ApiError(400, name + " must be a number, got '" + raw + "'");
+                }
+            }
+        }
+        return fallback;
+    }
+
+    private void send(HttpExchange ex, int status, Object body) throws IOException {
+        if (body == null) {
+            ex.sendResponseHeaders(status, -1);
+            return;
+        }
+        byte[] bytes = json.writeValueAsBytes(body);
+        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+
+    private static final class ApiError extends RuntimeException {
+        final int status;
+
+        ApiError(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.agentmesh.node.api;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the HTTP API may ask of a running node. Every write future completes only after the change is durable;
+ * every method may be called from any thread and never blocks (work is handed to the node thread).
+ */
+public interface NodeOperations {
+
+    /** Appends a memory entry; completes with the stored entry once durable. */
+    CompletableFuture<Object> appendMemory(String kind, String text, List<String> tags);
+
+    /** The newest {@code limit} memory entries, oldest first. */
+    CompletableFuture<List<?>> memory(int limit);
+
+    /** Replaces the long-term notes text; completes once durable. */
+    CompletableFuture<Void> replaceNotes(String text);
+
+    /** Creates or updates a task; completes with the stored task once durable. */
+    CompletableFuture<Object> upsertTask(String id, String title, String status, String detail);
+
+    /** The whole state as plain values. */
+    CompletableFuture<Object> state();
+
+    /** Node, peers and store figures for operators. */
+    CompletableFuture<Map<String, Object>> status();
+
+    /** Whether the node serves requests (loaded, store healthy, not shutting down). */
+    boolean ready();
+}

@@ -1,0 +1,45 @@
+package io.agentmesh.node.cli;
+
+import io.agentmesh.protocol.identity.IdentityException;
+import io.agentmesh.state.StateException;
+import io.agentmesh.state.store.StoreException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+
+/** The `agentmesh` command line. Errors print one clear line (what went wrong, what to do), never a stack trace. */
+@Command(name = "agentmesh", mixinStandardHelpOptions = true, version = "agentmesh 0.1.0",
+        description = "Keep one autonomous AI agent alive across several servers.",
+        subcommands = {InitCommand.class, IdentityCommand.class, NodeCommand.class, StateCommand.class,
+                UpCommand.class, CommandLine.HelpCommand.class})
+public final class AgentmeshCommand {
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new AgentmeshCommand());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("agentmesh: " + describe(e));
+            if (System.getenv("AGENTMESH_DEBUG") != null) {
+                e.printStackTrace(commandLine.getErr());
+            }
+            return e instanceof IllegalArgumentException || e instanceof IdentityException ? 2 : 1;
+        });
+        return cli.execute(args);
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof NoSuchFileException missing) {
+            return "file not found: " + missing.getFile() + " (did you run `agentmesh init`, or pass the right --home?)";
+        }
+        if (e instanceof IOException || e instanceof IllegalArgumentException || e instanceof IdentityException
+                || e instanceof StoreException || e instanceof StateException) {
+            return e.getMessage();
+        }
+        return e.toString();
+    }
+}

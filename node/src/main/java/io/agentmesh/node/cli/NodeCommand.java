@@ -1,0 +1,69 @@
+package io.agentmesh.node.cli;
+
+import io.agentmesh.node.runtime.NodeRuntime;
+import io.agentmesh.node.runtime.NodeSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Run a node, or enroll one.",
+        subcommands = {NodeCommand.Run.class, EnrollCommands.Keygen.class, EnrollCommands.Enroll.class,
+                EnrollCommands.Join.class})
+public final class NodeCommand {
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Run this machine's node until SIGTERM or Ctrl-C.")
+    static final class Run implements Callable<Integer> {
+        @Mixin
+        HomeOptions home;
+
+        @Option(names = "--listen", defaultValue = "127.0.0.1:7700",
+                description = "Mesh transport address (default ${DEFAULT-VALUE}).")
+        String listen;
+
+        @Option(names = "--advertise", description = "Address peers dial to reach this node (default: --listen).")
+        String advertise;
+
+        @Option(names = "--http", defaultValue = "127.0.0.1:7070",
+                description = "HTTP API address, loopback by default (default ${DEFAULT-VALUE}).")
+        String http;
+
+        @Option(names = "--peer", description = "A peer as <node-id>@host:port; repeat for several.")
+        List<String> peers = new ArrayList<>();
+
+        @Option(names = "--snapshot-every", defaultValue = "20000",
+                description = "Write a snapshot every this many changes (default ${DEFAULT-VALUE}).")
+        long snapshotEvery;
+
+        @Option(names = "--enable-fault-injection", hidden = true,
+                description = "Serve the fault-injection admin endpoints (for `agentmesh sim live` only).")
+        boolean faultInjection;
+
+        @Override
+        public Integer call() throws Exception {
+            List<NodeSettings.PeerSpec> peerSpecs = new ArrayList<>();
+            for (String p : peers) {
+                peerSpecs.add(NodeSettings.PeerSpec.parse(p));
+            }
+            NodeSettings settings = new NodeSettings(home.identityDir(), home.stateDir(), home.passphrase(),
+                    NodeSettings.parseHostPort(listen, "--listen"),
+                    Optional.ofNullable(advertise).map(a -> NodeSettings.parseHostPort(a, "--advertise")),
+                    NodeSettings.parseHostPort(http, "--http"), peerSpecs, snapshotEvery, faultInjection);
+            NodeRuntime node = NodeRuntime.start(settings);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                node.shutdown("signal");
+                // A SIGTERM handled to completion is a clean stop: exit 0 rather than the JVM's 143.
+                Runtime.getRuntime().halt(0);
+            }, "shutdown-hook"));
+            System.out.println("node " + node.identity().nodeId() + " running; HTTP API on http://" + node.httpAddress()
+                    + ", mesh on port " + node.meshPort());
+            String reason = node.terminated().join();
+            return reason.startsWith("fatal") ? 70 : 0;
+        }
+    }
+}

@@ -1,0 +1,274 @@
+package io.agentmesh.node.core;
+
+import io.agentmesh.node.membership.Dialer;
+import io.agentmesh.node.membership.FailureDetector;
+import io.agentmesh.node.membership.Membership;
+import io.agentmesh.node.replication.ChangeAuthor;
+import io.agentmesh.node.replication.Replicator;
+import io.agentmesh.protocol.change.SignedChange;
+import io.agentmesh.protocol.identity.IdentityException;
+import io.agentmesh.protocol.identity.NodeCertificate;
+import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.wire.WireMessage;
+import io.agentmesh.state.AgentState;
+import io.agentmesh.state.LocalChange;
+import io.agentmesh.state.store.ChangeStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+
+/**
+ * The node's logic as a single-threaded state machine (DESIGN.md invariant 1): events come in as {@link Network}
+ * listener calls, local writes and timers, all on the node thread; effects go out through {@link Network},
+ * {@link Scheduler} and the {@link ChangeStore}. Production drives it with Netty and real time, the simulator with
+ * its network model and virtual time; the code is the same.
+ */
+public final class NodeCore implements Network.Listener {
+    private static final Logger log = LoggerFactory.getLogger(NodeCore.class);
+
+    private final LocalIdentity identity;
+    private final AgentState state;
+    private final ChangeStore store;
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final RandomGenerator random;
+    private final CoreConfig config;
+    private final Consumer<String> onFatal;
+    private final Membership membership;
+    private final ChangeAuthor author;
+    private final String self;
+    private Network network;
+    private Replicator replicator;
+    private Dialer dialer;
+    private FailureDetector failureDetector;
+    private final List<Scheduler.Cancellable> timers = new ArrayList<>();
+    private boolean stopped;
+
+    public NodeCore(LocalIdentity identity, AgentState state, ChangeStore store, Clock clock, Scheduler scheduler,
+                    RandomGenerator random, CoreConfig config, Consumer<String> onFatal) {
+        this.identity = identity;
+        this.state = state;
+        this.store = store;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.random = random;
+        this.config = config;
+        this.onFatal = onFatal;
+        this.self = identity.nodeId().shortForm();
+        this.membership = new Membership(identity.agentRoot(), identity.certificate(), clock);
+        this.author = new ChangeAuthor(identity, state, store, scheduler, onFatal);
+    }
+
+    /** Connects the core to its network and starts its timers. Node thread. */
+    public void start(Network network) {
+        this.network = network;
+        this.replicator = new Replicator(identity, membership, state, store, network, clock, scheduler,
+                config.replication(), onFatal);
+        this.dialer = new Dialer(membership, network, scheduler, random, config.redial());
+        this.failureDetector = new FailureDetector(clock, config.suspectAfterMs());
+        author.onApplied(replicator::localApplied);
+        author.onDurable(replicator::localDurable);
+        every(config.heartbeatIntervalMs(), this::heartbeat);
+        every(config.replication().antiEntropyIntervalMs(), () -> {
+            replicator.tick();
+            dialer.dialMissing();
+        });
+        dialer.dialMissing();
+    }
+
+    /** Stops timers; the caller closes the network and the store. Node thread. */
+    public void stop() {
+        stopped = true;
+        timers.forEach(Scheduler.Cancellable::cancel);
+        timers.clear();
+    }
+
+    /** Adds a peer known from configuration. Node thread. */
+    public void addPeer(NodeId peer, InetSocketAddress address) {
+        membership.setAddress(peer, address);
+        if (dialer != null) {
+            dialer.dialMissing();
+        }
+    }
+
+    /** Admits a certificate learned out of band (e.g. from configuration). */
+    public void admit(NodeCertificate certificate) {
+        membership.admit(certificate);
+    }
+
+    /** Applies a local write; the future completes once it is durable. Node thread. */
+    public CompletableFuture<SignedChange> write(Function<AgentState, LocalChange> mutation) {
+        return author.write(mutation);
+    }
+
+    /** The document, for reads on the node thread. */
+    public AgentState state() {
+        return state;
+    }
+
+    public LocalIdentity identity() {
+        return identity;
+    }
+
+    public Membership membership() {
+        return membership;
+    }
+
+    public Replicator replicator() {
+        return replicator;
+    }
+
+    public boolean healthy() {
+        return !author.failed() && !stopped;
+    }
+
+    @Override
+    public void peerUp(NodeId peer, byte[] certificate, long incarnation, boolean outbound) {
+        try {
+            membership.admit(NodeCertificate.fromBytes(certificate));
+        } catch (IdentityException | IllegalArgumentException e) {
+            network.disconnect(peer, "certificate not acceptable: " + e.getMessage());
+            return;
+        }
+        log.info("node {} connected to {} ({})", self, peer.shortForm(), outbound ? "dialed" : "accepted");
+        dialer.connected(peer);
+        failureDetector.up(peer);
+        network.send(peer, certificatesMessage());
+        replicator.peerUp(peer);
+    }
+
+    @Override
+    public void peerDown(NodeId peer, String reason) {
+        log.info("node {} lost {}: {}", self, peer.shortForm(), reason);
+        failureDetector.down(peer);
+        replicator.peerDown(peer);
+        dialer.disconnected(peer, reason);
+    }
+
+    @Override
+    public void dialFailed(NodeId peer, String reason) {
+        dialer.dialFailed(peer, reason);
+    }
+
+    @Override
+    public void message(NodeId peer, WireMessage message) {
+        failureDetector.heard(peer);
+        switch (message) {
+            case WireMessage.Changes changes -> replicator.onChanges(peer, changes);
+            case WireMessage.Digest digest -> replicator.onDigest(peer, digest);
+            case WireMessage.Heartbeat hb -> network.send(peer, new WireMessage.HeartbeatAck(hb.sentNanos()));
+            case WireMessage.HeartbeatAck ack -> failureDetector.roundTrip(peer, clock.monotonicNanos() - ack.echoedNanos());
+            case WireMessage.Certificates certs -> learn(peer, certs);
+            case WireMessage.Consensus consensus -> { /* consensus arrives with the Raft bridge */ }
+            case WireMessage.Goodbye bye -> log.info("node {} peer {} said goodbye: {}", self, peer.shortForm(), bye.reason());
+            case WireMessage.Hello hello -> network.disconnect(peer, "unexpected second Hello");
+        }
+    }
+
+    private void learn(NodeId from, WireMessage.Certificates message) {
+        boolean learned = false;
+        for (byte[] encoded : message.certificates()) {
+            try {
+                learned |= membership.admit(NodeCertificate.fromBytes(encoded));
+            } catch (IdentityException | IllegalArgumentException e) {
+                log.warn("node {} ignored a certificate from {}: {}", self, from.shortForm(), e.getMessage());
+            }
+        }
+        for (WireMessage.PeerAddress a : message.addresses()) {
+            try {
+                NodeId id = NodeId.parse(a.nodeId());
+                if (membership.certificate(id).isPresent() && membership.address(id).isEmpty()) {
+                    membership.setAddress(id, InetSocketAddress.createUnresolved(a.host(), a.port()));
+                    learned = true;
+                }
+            } catch (IllegalArgumentException | IdentityException e) {
+                log.warn("node {} ignored an address from {}: {}", self, from.shortForm(), e.getMessage());
+            }
+        }
+        if (learned) {
+            dialer.dialMissing();
+        }
+    }
+
+    private WireMessage.Certificates certificatesMessage() {
+        List<byte[]> certs = new ArrayList<>();
+        membership.certificates().forEach(c -> certs.add(c.toBytes()));
+        List<WireMessage.PeerAddress> addresses = new ArrayList<>();
+        config.advertisedAddress().ifPresent(a ->
+                addresses.add(new WireMessage.PeerAddress(identity.nodeId().toString(), a.getHostString(), a.getPort())));
+        membership.addresses().forEach((id, a) ->
+                addresses.add(new WireMessage.PeerAddress(id.toString(), a.getHostString(), a.getPort())));
+        return new WireMessage.Certificates(certs, addresses);
+    }
+
+    private void heartbeat() {
+        for (NodeId suspect : failureDetector.suspects()) {
+            network.disconnect(suspect, "silent for " + failureDetector.silenceMs(suspect) + " ms");
+        }
+        WireMessage.Heartbeat hb = new WireMessage.Heartbeat(clock.monotonicNanos());
+        for (NodeId peer : replicator.connectedPeers()) {
+            network.send(peer, hb);
+        }
+    }
+
+    /** Operator view of peers: link state, last contact, lag. */
+    public List<Map<String, Object>> peerStatus() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (NodeCertificate cert : membership.certificates()) {
+            NodeId id = cert.nodeId();
+            if (id.equals(identity.nodeId())) {
+                continue;
+            }
+            Map<String, Object> p = new LinkedHashMap<>();
+            boolean connected = replicator.connectedPeers().contains(id);
+            p.put("node", id.toString());
+            p.put("role", cert.role().name().toLowerCase());
+            p.put("address", membership.address(id).map(a -> a.getHostString() + ":" + a.getPort()).orElse(null));
+            p.put("link", connected ? "up" : (dialer.failures(id) > 0 ? "down (" + dialer.failures(id) + " failed dials)" : "down"));
+            p.put("lastContactMsAgo", failureDetector.silenceMs(id));
+            p.put("roundTripMicros", failureDetector.roundTripMicros(id));
+            p.put("changesBehind", replicator.lag(id));
+            out.add(p);
+        }
+        return out;
+    }
+
+    private void every(long intervalMs, Runnable task) {
+        timers.add(new Repeating(intervalMs, task));
+    }
+
+    /** A task that reschedules itself until the core stops; cancelling it cancels the pending run. */
+    private final class Repeating implements Scheduler.Cancellable {
+        private final long intervalMs;
+        private final Runnable task;
+        private Scheduler.Cancellable next;
+
+        Repeating(long intervalMs, Runnable task) {
+            this.intervalMs = intervalMs;
+            this.task = task;
+            this.next = scheduler.schedule(this::run, intervalMs);
+        }
+
+        private void run() {
+            if (stopped) {
+                return;
+            }
+            task.run();
+            next = scheduler.schedule(this::run, intervalMs);
+        }
+
+        @Override
+        public void cancel() {
+            next.cancel();
+        }
+    }
+}

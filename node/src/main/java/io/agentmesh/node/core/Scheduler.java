@@ -1,0 +1,20 @@
+package io.agentmesh.node.core;
+
+/**
+ * Runs tasks on the node's single thread. Production backs it with one executor thread; the simulator with its
+ * virtual-time event queue. Every task submitted here runs on the thread that owns the node core, so core code
+ * needs no locks.
+ *
+ * <p>{@link #execute} may be called from any thread (a store completing a write, a connection receiving a frame);
+ * it never blocks and never runs the task inline.
+ */
+public interface Scheduler {
+    void execute(Runnable task);
+
+    /** Runs {@code task} after {@code delayMs}; the returned handle cancels it if it has not run yet. */
+    Cancellable schedule(Runnable task, long delayMs);
+
+    interface Cancellable {
+        void cancel();
+    }
+}

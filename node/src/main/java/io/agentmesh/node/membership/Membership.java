@@ -1,0 +1,98 @@
+package io.agentmesh.node.membership;
+
+import io.agentmesh.node.core.Clock;
+import io.agentmesh.protocol.identity.IdentityException;
+import io.agentmesh.protocol.identity.NodeCertificate;
+import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.VerifyingKey;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The enrolled nodes this node knows: their certificates (verified against the agent root before they are kept)
+ * and the addresses they listen on. Certificates spread through the mesh, so a newly enrolled node that knows one
+ * peer's address learns every other member from it. Node thread only; sorted maps keep iteration deterministic.
+ */
+public final class Membership {
+    public static final int MAX_MEMBERS = 1024;
+
+    private final VerifyingKey agentRoot;
+    private final Clock clock;
+    private final NodeId self;
+    private final Map<NodeId, NodeCertificate> certificates = new TreeMap<>();
+    private final Map<VerifyingKey, NodeId> byKey = new TreeMap<>();
+    private final Map<NodeId, InetSocketAddress> addresses = new TreeMap<>();
+
+    public Membership(VerifyingKey agentRoot, NodeCertificate own, Clock clock) {
+        this.agentRoot = agentRoot;
+        this.clock = clock;
+        this.self = own.nodeId();
+        admit(own);
+    }
+
+    /**
+     * Keeps {@code certificate} if it is signed by this agent's root and valid now. Returns true when it was not
+     * known before; throws {@link IdentityException} with the reason when it is not acceptable.
+     */
+    public boolean admit(NodeCertificate certificate) {
+        certificate.verify(agentRoot, clock.nowMillis());
+        NodeId id = certificate.nodeId();
+        NodeCertificate known = certificates.get(id);
+        if (known != null && known.notAfter() >= certificate.notAfter()) {
+            return false;
+        }
+        if (known == null && certificates.size() >= MAX_MEMBERS) {
+            throw new IllegalStateException("membership is full (" + MAX_MEMBERS + " nodes)");
+        }
+        certificates.put(id, certificate);
+        byKey.put(certificate.nodeKey(), id);
+        return known == null;
+    }
+
+    /** The certificate of the node holding {@code nodeKey}, if it is a member whose certificate is valid now. */
+    public Optional<NodeCertificate> memberByKey(VerifyingKey nodeKey) {
+        NodeId id = byKey.get(nodeKey);
+        if (id == null) {
+            return Optional.empty();
+        }
+        NodeCertificate cert = certificates.get(id);
+        long now = clock.nowMillis();
+        return now >= cert.notBefore() && now <= cert.notAfter() ? Optional.of(cert) : Optional.empty();
+    }
+
+    public Optional<NodeCertificate> certificate(NodeId id) {
+        return Optional.ofNullable(certificates.get(id));
+    }
+
+    public List<NodeCertificate> certificates() {
+        return List.copyOf(certificates.values());
+    }
+
+    public NodeId self() {
+        return self;
+    }
+
+    public void setAddress(NodeId node, InetSocketAddress address) {
+        if (!node.equals(self)) {
+            addresses.put(node, address);
+        }
+    }
+
+    public Optional<InetSocketAddress> address(NodeId node) {
+        return Optional.ofNullable(addresses.get(node));
+    }
+
+    public Map<NodeId, InetSocketAddress> addresses() {
+        return Map.copyOf(addresses);
+    }
+
+    /** Nodes other than this one with a known address, in id order. */
+    public List<NodeId> dialable() {
+        return new ArrayList<>(addresses.keySet());
+    }
+}

@@ -1,0 +1,111 @@
+package io.agentmesh.node.replication;
+
+import io.agentmesh.node.core.LocalIdentity;
+import io.agentmesh.node.core.Scheduler;
+
+import io.agentmesh.protocol.change.SignedChange;
+import io.agentmesh.protocol.change.SignedChanges;
+import io.agentmesh.state.AgentState;
+import io.agentmesh.state.LocalChange;
+import io.agentmesh.state.store.ChangeStore;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The local write path: applies a mutation to the document, signs the resulting change, and completes the caller's
+ * future only once the store has fsynced it (DESIGN.md invariant 3). Listeners (replication) hear of a change only
+ * after it is durable, so no peer ever sees a change this node could lose.
+ *
+ * <p>Runs on the node thread. A store failure is fatal: the document already holds the change in memory and
+ * Automerge cannot roll a commit back, so continuing would build later changes on one that may not survive a
+ * restart. The node stops writing and reports through {@code onFatal}; a restart recovers from what is on disk.
+ */
+public final class ChangeAuthor {
+    private final LocalIdentity identity;
+    private final AgentState state;
+    private final ChangeStore store;
+    private final Scheduler nodeThread;
+    private final Consumer<String> onFatal;
+    private final List<Consumer<SignedChange>> appliedListeners = new ArrayList<>();
+    private final List<Consumer<SignedChange>> durableListeners = new ArrayList<>();
+    private final byte[] agentId;
+    private long lastSeq;
+    private String failure;
+
+    public ChangeAuthor(LocalIdentity identity, AgentState state, ChangeStore store, Scheduler nodeThread,
+                        Consumer<String> onFatal) {
+        this.identity = identity;
+        this.state = state;
+        this.store = store;
+        this.nodeThread = nodeThread;
+        this.onFatal = onFatal;
+        this.agentId = identity.agentId().bytes();
+        this.lastSeq = store.vector().get(identity.actor());
+    }
+
+    /** Called on the node thread with each of this node's changes as soon as it is in the document. */
+    public void onApplied(Consumer<SignedChange> listener) {
+        appliedListeners.add(listener);
+    }
+
+    /** Called on the node thread with each of this node's changes once it is durable. */
+    public void onDurable(Consumer<SignedChange> listener) {
+        durableListeners.add(listener);
+    }
+
+    /**
+     * Applies {@code mutation} and returns a future that completes with the signed change once it is durable. A
+     * mutation that rejects its input (IllegalArgumentException) changes nothing and fails the future.
+     */
+    public CompletableFuture<SignedChange> write(Function<AgentState, LocalChange> mutation) {
+        if (failure != null) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "this node stopped accepting writes after a store failure (" + failure + "); restart it"));
+        }
+        LocalChange local;
+        try {
+            local = mutation.apply(state);
+        } catch (RuntimeException invalid) {
+            return CompletableFuture.failedFuture(invalid);
+        }
+        if (local.seq() != lastSeq + 1) {
+            throw new IllegalStateException("actor " + identity.actor() + " produced seq " + local.seq()
+                    + " after " + lastSeq + "; sequence numbers must be contiguous");
+        }
+        lastSeq = local.seq();
+        SignedChange signed = SignedChanges.sign(agentId, identity.nodeKey(), identity.incarnation(), local.seq(),
+                local.changeBytes());
+        for (Consumer<SignedChange> listener : appliedListeners) {
+            listener.accept(signed);
+        }
+        CompletableFuture<SignedChange> acknowledged = new CompletableFuture<>();
+        store.append(signed).whenComplete((ok, error) -> nodeThread.execute(() -> {
+            if (error != null) {
+                fail("could not make change " + signed.actor() + "/" + signed.seq() + " durable: "
+                        + error.getMessage());
+                acknowledged.completeExceptionally(error);
+                return;
+            }
+            for (Consumer<SignedChange> listener : durableListeners) {
+                listener.accept(signed);
+            }
+            acknowledged.complete(signed);
+        }));
+        return acknowledged;
+    }
+
+    public boolean failed() {
+        return failure != null;
+    }
+
+    private void fail(String reason) {
+        if (failure == null) {
+            failure = reason;
+            onFatal.accept(reason);
+        }
+    }
+}

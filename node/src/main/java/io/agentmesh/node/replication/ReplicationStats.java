@@ -1,0 +1,30 @@
+package io.agentmesh.node.replication;
+
+/** Counters of one node's replication, for status and metrics. Node thread writes; readers see a recent value. */
+public final class ReplicationStats {
+    volatile long changesSent;
+    volatile long bytesSent;
+    volatile long changesApplied;
+    volatile long duplicates;
+    volatile long rejected;
+
+    public long changesSent() {
+        return changesSent;
+    }
+
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    public long changesApplied() {
+        return changesApplied;
+    }
+
+    public long duplicates() {
+        return duplicates;
+    }
+
+    public long rejected() {
+        return rejected;
+    }
+}

@@ -1,0 +1,301 @@
+package io.agentmesh.node.replication;
+
+import io.agentmesh.node.core.Clock;
+import io.agentmesh.node.core.LocalIdentity;
+import io.agentmesh.node.core.Network;
+import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.node.membership.Membership;
+import io.agentmesh.protocol.change.ActorId;
+import io.agentmesh.protocol.change.SignedChange;
+import io.agentmesh.protocol.change.SignedChanges;
+import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.VerifyingKey;
+import io.agentmesh.protocol.wire.WireMessage;
+import io.agentmesh.state.AgentState;
+import io.agentmesh.state.automerge.ChangeHeader;
+import io.agentmesh.state.StateException;
+import io.agentmesh.state.store.ChangeStore;
+import io.agentmesh.state.store.VersionVector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Moves signed changes between this node and its peers (node thread only).
+ *
+ * <ul>
+ *   <li>Push: each change this node makes goes to every connected peer once it is durable here.</li>
+ *   <li>Pull (anti-entropy, Scuttlebutt style): on connect and every {@code antiEntropyIntervalMs} each peer gets
+ *       this node's version vector; a peer answers with what this node lacks, in bounded batches, flagging
+ *       {@code more} so the exchange continues until nothing is missing. A new or far-behind peer therefore gets the
+ *       whole history in a few large batches (see docs/protocol.md for why not an unsigned document snapshot).</li>
+ *   <li>Verification before anything changes: the signer must be an enrolled member, the actor must derive from
+ *       the signer's key and incarnation, the signature must hold, and the Automerge bytes must carry the same
+ *       actor and seq. A bad change is counted and dropped; a peer that sends too many is disconnected.</li>
+ *   <li>A received change is applied to the document (which queues it if its dependencies are missing) and then
+ *       appended to the store. It is never forwarded before it is durable here.</li>
+ * </ul>
+ */
+public final class Replicator {
+    private static final Logger log = LoggerFactory.getLogger(Replicator.class);
+
+    private final LocalIdentity identity;
+    private final Membership membership;
+    private final AgentState state;
+    private final ChangeStore store;
+    private final Network network;
+    private final Clock clock;
+    private final ReplicationConfig config;
+    private final Consumer<String> onFatal;
+    private final Scheduler nodeThread;
+    private final byte[] agentId;
+    private final String self;
+    private final Map<NodeId, Peer> peers = new TreeMap<>();
+    private final AppliedVector applied;
+    private final ReplicationStats stats = new ReplicationStats();
+
+    private static final class Peer {
+        final NodeId id;
+        VersionVector known = VersionVector.EMPTY;
+        int badChanges;
+        long lastCursorSaveMs = Long.MIN_VALUE;
+
+        Peer(NodeId id) {
+            this.id = id;
+        }
+    }
+
+    public Replicator(LocalIdentity identity, Membership membership, AgentState state, ChangeStore store,
+                      Network network, Clock clock, Scheduler nodeThread, ReplicationConfig config,
+                      Consumer<String> onFatal) {
+        this.nodeThread = nodeThread;
+        this.identity = identity;
+        this.membership = membership;
+        this.state = state;
+        this.store = store;
+        this.network = network;
+        this.clock = clock;
+        this.config = config;
+        this.onFatal = onFatal;
+        this.agentId = identity.agentId().bytes();
+        this.self = identity.nodeId().shortForm();
+        this.applied = new AppliedVector(store.vector());
+    }
+
+    public ReplicationStats stats() {
+        return stats;
+    }
+
+    public void peerUp(NodeId peer) {
+        Peer p = new Peer(peer);
+        p.known = loadCursor(peer);
+        peers.put(peer, p);
+        // Resume from where this peer was known to be, without waiting for its digest; its digest corrects us.
+        if (p.known.total() > 0) {
+            sendMissing(p, p.known);
+        }
+        sendDigest(p);
+    }
+
+    public void peerDown(NodeId peer) {
+        Peer p = peers.remove(peer);
+        if (p != null) {
+            saveCursor(p, true);
+        }
+    }
+
+    /** This node made {@code change}; it is applied here (not yet durable). */
+    public void localApplied(SignedChange change) {
+        applied.record(change.actor(), change.seq());
+    }
+
+    /** A change this node made is durable: push it. */
+    public void localDurable(SignedChange change) {
+        WireMessage.Changes push = new WireMessage.Changes(List.of(change), false);
+        for (Peer p : peers.values()) {
+            if (network.send(p.id, push)) {
+                stats.changesSent++;
+                stats.bytesSent += change.size();
+            }
+        }
+    }
+
+    /** Periodic anti-entropy round. */
+    public void tick() {
+        for (Peer p : peers.values()) {
+            sendDigest(p);
+            saveCursor(p, false);
+        }
+    }
+
+    public void onDigest(NodeId from, WireMessage.Digest digest) {
+        Peer p = peers.get(from);
+        if (p == null) {
+            return;
+        }
+        Map<ActorId, Long> theirs = new TreeMap<>();
+        for (WireMessage.VectorEntry e : digest.vector()) {
+            theirs.put(new ActorId(e.actor()), e.seq());
+        }
+        p.known = new VersionVector(theirs);
+        sendMissing(p, p.known);
+    }
+
+    public void onChanges(NodeId from, WireMessage.Changes batch) {
+        Peer p = peers.get(from);
+        if (p == null) {
+            return;
+        }
+        for (SignedChange change : batch.changes()) {
+            if (applied.has(change.actor(), change.seq())) {
+                stats.duplicates++;
+                continue;
+            }
+            String problem = applied.canRecord(change.actor(), change.seq()) ? verify(change)
+                    : "too many changes of one actor beyond a gap";
+            if (problem == null) {
+                try {
+                    state.applyChange(change.bytes());
+                } catch (StateException e) {
+                    problem = "change content rejected: " + e.getMessage();
+                }
+            }
+            if (problem != null) {
+                stats.rejected++;
+                p.badChanges++;
+                log.warn("node {} rejected change {}/{} from {}: {}", self, change.actor(), change.seq(),
+                        from.shortForm(), problem);
+                if (p.badChanges > config.maxBadChangesPerPeer()) {
+                    network.disconnect(from, "sent " + p.badChanges + " invalid changes");
+                    return;
+                }
+                continue;
+            }
+            applied.record(change.actor(), change.seq());
+            stats.changesApplied++;
+            store.append(change).whenComplete((ok, error) -> {
+                if (error != null) {
+                    nodeThread.execute(() -> onFatal.accept("could not make received change " + change.actor()
+                            + "/" + change.seq() + " durable: " + error.getMessage()));
+                }
+            });
+        }
+        if (batch.more()) {
+            // The sender holds more for us: ask again with what we hold now.
+            network.send(from, digestOf(applied.toVector()));
+        }
+    }
+
+    /** Total changes {@code peer} lacks compared with this node, as of its last digest. */
+    public long lag(NodeId peer) {
+        Peer p = peers.get(peer);
+        if (p == null) {
+            return -1;
+        }
+        long behind = 0;
+        for (Map.Entry<ActorId, Long> e : store.vector().seqs().entrySet()) {
+            behind += Math.max(0, e.getValue() - p.known.get(e.getKey()));
+        }
+        return behind;
+    }
+
+    public Set<NodeId> connectedPeers() {
+        return peers.keySet();
+    }
+
+    String verify(SignedChange change) {
+        VerifyingKey signer;
+        try {
+            signer = new VerifyingKey(change.signerKey());
+        } catch (IllegalArgumentException e) {
+            return "signer key is not a valid Ed25519 key";
+        }
+        if (membership.memberByKey(signer).isEmpty()) {
+            return "signer is not an enrolled node of this agent (or its certificate is not valid now)";
+        }
+        if (!SignedChanges.verify(agentId, change)) {
+            return "bad signature or actor not derived from the signer's key";
+        }
+        ChangeHeader header;
+        try {
+            header = ChangeHeader.parse(change.bytes());
+        } catch (StateException e) {
+            return "malformed change bytes: " + e.getMessage();
+        }
+        if (!ByteBuffer.wrap(header.actor()).equals(ByteBuffer.wrap(change.actor().bytes())) || header.seq() != change.seq()) {
+            return "actor/seq in the signed envelope differ from the change bytes";
+        }
+        return null;
+    }
+
+    private void sendMissing(Peer p, VersionVector theirs) {
+        List<SignedChange> batch = new ArrayList<>();
+        long bytes = 0;
+        boolean more = false;
+        outer:
+        for (Map.Entry<ActorId, Long> e : store.vector().seqs().entrySet()) {
+            long from = theirs.get(e.getKey()) + 1;
+            while (from <= e.getValue()) {
+                int room = config.maxBatchChanges() - batch.size();
+                if (room <= 0) {
+                    more = true;
+                    break outer;
+                }
+                List<SignedChange> chunk = store.read(e.getKey(), from, Math.min(room, 512));
+                if (chunk.isEmpty()) {
+                    break;
+                }
+                for (SignedChange c : chunk) {
+                    if (bytes + c.size() > config.maxBatchBytes() && !batch.isEmpty()) {
+                        more = true;
+                        break outer;
+                    }
+                    batch.add(c);
+                    bytes += c.size();
+                    from = c.seq() + 1;
+                }
+            }
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        if (network.send(p.id, new WireMessage.Changes(batch, more))) {
+            stats.changesSent += batch.size();
+            stats.bytesSent += bytes;
+        }
+    }
+
+    private void sendDigest(Peer p) {
+        network.send(p.id, digestOf(applied.toVector()));
+    }
+
+    private static WireMessage.Digest digestOf(VersionVector vector) {
+        List<WireMessage.VectorEntry> entries = new ArrayList<>(vector.seqs().size());
+        vector.seqs().forEach((actor, seq) -> entries.add(new WireMessage.VectorEntry(actor.bytes(), seq)));
+        return new WireMessage.Digest(entries);
+    }
+
+    private VersionVector loadCursor(NodeId peer) {
+        return store.getMeta(cursorKey(peer)).map(CursorCodec::decode).orElse(VersionVector.EMPTY);
+    }
+
+    private void saveCursor(Peer p, boolean force) {
+        long now = clock.nowMillis();
+        if (!force && p.lastCursorSaveMs != Long.MIN_VALUE && now - p.lastCursorSaveMs < config.cursorSaveIntervalMs()) {
+            return;
+        }
+        p.lastCursorSaveMs = now;
+        store.putMeta(cursorKey(p.id), CursorCodec.encode(p.known));
+    }
+
+    private static String cursorKey(NodeId peer) {
+        return "cursor/" + peer;
+    }
+}

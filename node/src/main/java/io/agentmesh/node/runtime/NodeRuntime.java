@@ -1,0 +1,282 @@
+package io.agentmesh.node.runtime;
+
+import io.agentmesh.node.api.HttpApi;
+import io.agentmesh.node.api.NodeOperations;
+import io.agentmesh.node.core.CoreConfig;
+import io.agentmesh.node.core.LocalIdentity;
+import io.agentmesh.node.net.NettyNetwork;
+import io.agentmesh.node.net.NetworkConfig;
+import io.agentmesh.node.core.NodeCore;
+import io.agentmesh.node.core.Recovery;
+import io.agentmesh.protocol.identity.IdentityDirectory;
+import io.agentmesh.protocol.identity.NodeCertificate;
+import io.agentmesh.protocol.identity.SigningKey;
+import io.agentmesh.protocol.identity.VerifyingKey;
+import io.agentmesh.state.AgentState;
+import io.agentmesh.state.LocalChange;
+import io.agentmesh.state.MemoryEntry;
+import io.agentmesh.state.Task;
+import io.agentmesh.state.store.ChangeStore;
+import io.agentmesh.state.store.SqliteChangeStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+/**
+ * A running node process: opens the identity and the store, recovers the document, starts the node thread, the
+ * mesh transport and the HTTP API, and shuts them down in the reverse order. It is the only place that wires
+ * production implementations (system clock, SQLite, Netty) into the node core.
+ */
+public final class NodeRuntime implements NodeOperations, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
+    static final String STORE_FILE = "changes.db";
+    private static final String INCARNATION_META = "incarnation";
+
+    private final NodeSettings settings;
+    private final LocalIdentity identity;
+    private final ChangeStore store;
+    private final NodeThread nodeThread;
+    private final NodeCore core;
+    private final NettyNetwork network;
+    private final InetSocketAddress boundMesh;
+    private final HttpApi http;
+    private final String name;
+    private final long startedNanos = System.nanoTime();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CompletableFuture<String> terminated = new CompletableFuture<>();
+    private long changesSinceSnapshot;
+    private volatile boolean ready;
+
+    private NodeRuntime(NodeSettings settings) throws IOException {
+        this.settings = settings;
+        long t0 = System.nanoTime();
+        IdentityDirectory ids = IdentityDirectory.of(settings.identityDir());
+        SigningKey nodeKey = ids.readNodeKey(settings.passphrase());
+        NodeCertificate certificate = ids.readCertificate();
+        VerifyingKey agentRoot = ids.agentPublicKey();
+        certificate.verify(agentRoot, System.currentTimeMillis());
+        this.name = certificate.nodeId().shortForm();
+
+        Files.createDirectories(settings.stateDir());
+        this.store = SqliteChangeStore.open(settings.stateDir().resolve(STORE_FILE));
+        try {
+            long incarnation = incarnation(ids, store);
+            this.identity = new LocalIdentity(agentRoot, nodeKey, certificate, incarnation);
+            Recovery.Result recovered = Recovery.recover(identity.agentId().bytes(), identity.actor(), store);
+            log.info("node {} recovered {} changes ({}) in {} ms; incarnation {}", name,
+                    store.changeCount(), recovered.fromSnapshot() ? "snapshot + " + recovered.replayedChanges()
+                            + " replayed" : recovered.replayedChanges() + " replayed",
+                    (System.nanoTime() - t0) / 1_000_000, incarnation);
+
+            this.nodeThread = new NodeThread(name);
+            this.core = new NodeCore(identity, recovered.state(), store, new SystemClock(), nodeThread,
+                    new SecureRandom(), CoreConfig.defaults(Optional.of(settings.advertise().orElse(settings.listen()))),
+                    this::fatal);
+            NetworkConfig netConfig = NetworkConfig.defaults(settings.listen().getHostString(), settings.listen().getPort())
+                    .withFaultInjection(settings.faultInjection());
+            this.network = new NettyNetwork(netConfig, identity, nodeThread, core, System::currentTimeMillis);
+            nodeThread.execute(() -> {
+                core.start(network);
+                for (NodeSettings.PeerSpec peer : settings.peers()) {
+                    core.addPeer(peer.node(), peer.address());
+                }
+            });
+            this.boundMesh = network.start();
+            this.http = new HttpApi(settings.http(), this, name);
+            http.start();
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        ready = true;
+        log.info("node {} serving: mesh on {}, HTTP on {} ({} ms after start)", name, boundMesh,
+                httpAddress(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    public static NodeRuntime start(NodeSettings settings) throws IOException {
+        return new NodeRuntime(settings);
+    }
+
+    /**
+     * The incarnation this store runs under. A store remembers its own; a new store (first start, lost or wiped
+     * state) takes one more than the identity directory has ever handed out, so the node never writes under an
+     * actor whose sequence numbers peers may already hold (DESIGN.md invariant 5).
+     */
+    private static long incarnation(IdentityDirectory ids, ChangeStore store) throws IOException {
+        Optional<byte[]> stored = store.getMeta(INCARNATION_META);
+        if (stored.isPresent()) {
+            return ByteBuffer.wrap(stored.get()).getLong();
+        }
+        long next = ids.nextIncarnation();
+        store.putMeta(INCARNATION_META, ByteBuffer.allocate(Long.BYTES).putLong(next).array());
+        return next;
+    }
+
+    public String httpAddress() {
+        return settings.http().getHostString() + ":" + http.port();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    public int meshPort() {
+        return boundMesh.getPort();
+    }
+
+    public LocalIdentity identity() {
+        return identity;
+    }
+
+    /** Completes with the reason once the node has shut down. */
+    public CompletableFuture<String> terminated() {
+        return terminated;
+    }
+
+    private void fatal(String reason) {
+        log.error("node {} stops: {}", name, reason);
+        ready = false;
+        Thread t = new Thread(() -> shutdown("fatal: " + reason), "shutdown-" + name);
+        t.start();
+    }
+
+    /** Graceful shutdown: stop serving, stop the core, flush the store, snapshot. Idempotent. */
+    public void shutdown(String reason) {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        ready = false;
+        log.info("node {} shutting down: {}", name, reason);
+        http.close();
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
+        nodeThread.execute(() -> {
+            try {
+                core.stop();
+                if (core.healthy() && changesSinceSnapshot > 0) {
+                    Recovery.snapshot(core.state(), store);
+                }
+            } catch (RuntimeException e) {
+                log.warn("node {} could not write a final snapshot: {}", name, e.toString());
+            } finally {
+                stopped.complete(null);
+            }
+        });
+        stopped.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> null).join();
+        network.close();
+        nodeThread.shutdown(5_000);
+        store.close();
+        log.info("node {} stopped", name);
+        terminated.complete(reason);
+    }
+
+    @Override
+    public void close() {
+        shutdown("closed");
+    }
+
+    // ---------------------------------------------------------------- operations (any thread)
+
+    private <T> CompletableFuture<T> onNode(Function<NodeCore, CompletableFuture<T>> work) {
+        return nodeThread.call(() -> work.apply(core));
+    }
+
+    private CompletableFuture<Void> write(Function<AgentState, LocalChange> mutation) {
+        return onNode(c -> c.write(mutation).thenRun(this::countChange));
+    }
+
+    private void countChange() {
+        changesSinceSnapshot++;
+        if (changesSinceSnapshot >= settings.snapshotEveryChanges() && core.healthy()) {
+            changesSinceSnapshot = 0;
+            long t0 = System.nanoTime();
+            Recovery.snapshot(core.state(), store);
+            log.info("node {} wrote a snapshot in {} ms", name, (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Object> appendMemory(String kind, String text, List<String> tags) {
+        MemoryEntry entry = new MemoryEntry(UUID.randomUUID().toString(), System.currentTimeMillis(),
+                identity.nodeId().toString(), kind, text, tags);
+        return write(s -> s.appendMemory(entry)).thenApply(v -> entry);
+    }
+
+    @Override
+    public CompletableFuture<List<?>> memory(int limit) {
+        return onNode(c -> {
+            AgentState s = c.state();
+            long count = s.memoryCount();
+            long from = Math.max(0, count - limit);
+            return CompletableFuture.completedFuture(s.memory(from, limit));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> replaceNotes(String text) {
+        return onNode(c -> c.state().notes().equals(text) ? CompletableFuture.<Void>completedFuture(null)
+                : c.write(s -> s.replaceNotes(text).orElseThrow()).thenRun(this::countChange));
+    }
+
+    @Override
+    public CompletableFuture<Object> upsertTask(String id, String title, String status, String detail) {
+        Task.Status parsed;
+        try {
+            parsed = Task.Status.valueOf(status.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "task status must be one of TODO, DOING, DONE, CANCELLED; got '" + status + "'"));
+        }
+        Task task = new Task(id, title, parsed, System.currentTimeMillis(), detail);
+        return write(s -> s.upsertTask(task)).thenApply(v -> task);
+    }
+
+    @Override
+    public CompletableFuture<Object> state() {
+        return onNode(c -> CompletableFuture.completedFuture(c.state().view()));
+    }
+
+    @Override
+    public CompletableFuture<Map<String, Object>> status() {
+        return onNode(c -> {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("node", identity.nodeId().toString());
+            s.put("agent", identity.agentId().toString());
+            s.put("role", identity.certificate().role().name().toLowerCase(Locale.ROOT));
+            s.put("incarnation", identity.incarnation());
+            s.put("actor", identity.actor().hex());
+            s.put("uptimeMs", (System.nanoTime() - startedNanos) / 1_000_000);
+            s.put("healthy", c.healthy());
+            s.put("changes", store.changeCount());
+            Map<String, Long> vector = new LinkedHashMap<>();
+            store.vector().seqs().forEach((a, q) -> vector.put(a.hex(), q));
+            s.put("vector", vector);
+            s.put("memoryEntries", c.state().memoryCount());
+            s.put("mesh", boundMesh.getHostString() + ":" + boundMesh.getPort());
+            s.put("peers", c.peerStatus());
+            var r = c.replicator().stats();
+            s.put("replication", Map.of("changesSent", r.changesSent(), "bytesSent", r.bytesSent(),
+                    "changesApplied", r.changesApplied(), "duplicates", r.duplicates(), "rejected", r.rejected()));
+            return CompletableFuture.completedFuture(s);
+        });
+    }
+
+    @Override
+    public boolean ready() {
+        return ready;
+    }
+}

@@ -1,0 +1,73 @@
+package io.agentmesh.node.runtime;
+
+import io.agentmesh.protocol.identity.NodeId;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything a node process needs to start, gathered by the CLI from flags, environment and config file.
+ *
+ * @param listen           where the mesh transport listens
+ * @param advertise        the address peers should dial (defaults to {@code listen})
+ * @param http             where the HTTP API listens (loopback by default)
+ * @param peers            peers known at start
+ * @param snapshotEveryChanges a snapshot is written after this many changes, so a restart replays at most that many
+ * @param faultInjection   enables the fault-injection admin endpoints (live simulator only)
+ */
+public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
+                           Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
+                           long snapshotEveryChanges, boolean faultInjection) {
+    public NodeSettings {
+        peers = List.copyOf(peers);
+        if (snapshotEveryChanges < 1) {
+            throw new IllegalArgumentException("snapshotEveryChanges must be positive");
+        }
+    }
+
+    /** A peer given as {@code <node-id>@host:port}. */
+    public record PeerSpec(NodeId node, InetSocketAddress address) {
+        public static PeerSpec parse(String text) {
+            int at = text.indexOf('@');
+            int colon = text.lastIndexOf(':');
+            if (at <= 0 || colon < at + 2 || colon == text.length() - 1) {
+                throw new IllegalArgumentException("a peer is written <node-id>@host:port, got '" + text + "'");
+            }
+            NodeId node = NodeId.parse(text.substring(0, at));
+            String host = text.substring(at + 1, colon);
+            int port;
+            try {
+                port = Integer.parseInt(text.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("peer port in '" + text + "' is not a number");
+            }
+            if (port < 1 || port > 65_535) {
+                throw new IllegalArgumentException("peer port in '" + text + "' must be 1..65535");
+            }
+            return new PeerSpec(node, InetSocketAddress.createUnresolved(host, port));
+        }
+
+        @Override
+        public String toString() {
+            return node + "@" + address.getHostString() + ":" + address.getPort();
+        }
+    }
+
+    public static InetSocketAddress parseHostPort(String text, String what) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            throw new IllegalArgumentException(what + " is written host:port, got '" + text + "'");
+        }
+        try {
+            int port = Integer.parseInt(text.substring(colon + 1));
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException(what + " port must be 0..65535, got " + port);
+            }
+            return new InetSocketAddress(text.substring(0, colon), port);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " port in '" + text + "' is not a number");
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package io.agentmesh.node.runtime;
+
+import io.agentmesh.node.core.Clock;
+
+/** The production clock: the JVM's wall clock and monotonic timer. */
+public final class SystemClock implements Clock {
+    @Override
+    public long nowMillis() {
+        return System.currentTimeMillis();
+    }
+
+    @Override
+    public long monotonicNanos() {
+        return System.nanoTime();
+    }
+}

@@ -1,0 +1,119 @@
+package io.agentmesh.protocol.wire;
+
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Encodes {@link WireMessage}s as frame payloads: one type byte, then the record as CBOR. The length prefix and
+ * its limit ({@link #MAX_FRAME_BYTES}) belong to the transport's framing handler.
+ *
+ * <p>Decoding is strict: an unknown type byte, unknown or missing fields, trailing bytes, deep nesting or a record
+ * that fails its own validation all raise {@link WireException} with the reason; nothing half-decoded escapes.
+ * Thread-safe.
+ */
+public final class WireCodec {
+    /** The protocol version nodes announce in {@link WireMessage.Hello}; a peer with another one is refused. */
+    public static final int PROTOCOL_VERSION = 1;
+    public static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+    private static final List<Class<? extends WireMessage>> TYPES = List.of(
+            WireMessage.Hello.class,          // 0
+            WireMessage.Heartbeat.class,      // 1
+            WireMessage.HeartbeatAck.class,   // 2
+            WireMessage.Digest.class,         // 3
+            WireMessage.Changes.class,        // 4
+            WireMessage.Certificates.class,   // 5
+            WireMessage.Consensus.class,      // 6
+            WireMessage.Goodbye.class);       // 7
+    private static final Map<Class<?>, Integer> TAGS = tags();
+
+    private final ObjectMapper cbor;
+
+    public WireCodec() {
+        CBORFactory factory = CBORFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(16)
+                        .maxStringLength(MAX_FRAME_BYTES)
+                        .maxDocumentLength(MAX_FRAME_BYTES)
+                        .build())
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+        cbor = CBORMapper.builder(factory)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
+    }
+
+    public byte[] encode(WireMessage message) {
+        try {
+            byte[] body = cbor.writeValueAsBytes(message);
+            byte[] frame = new byte[body.length + 1];
+            frame[0] = (byte) (int) TAGS.get(message.getClass());
+            System.arraycopy(body, 0, frame, 1, body.length);
+            if (frame.length > MAX_FRAME_BYTES) {
+                throw new WireException("message of " + frame.length + " bytes exceeds the frame limit of "
+                        + MAX_FRAME_BYTES + "; send it in smaller batches");
+            }
+            return frame;
+        } catch (IOException e) {
+            throw new WireException("could not encode " + message.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public WireMessage decode(byte[] frame) {
+        return decode(frame, 0, frame.length);
+    }
+
+    public WireMessage decode(byte[] buf, int offset, int length) {
+        if (length < 1) {
+            throw new WireException("empty frame");
+        }
+        if (length > MAX_FRAME_BYTES) {
+            throw new WireException("frame of " + length + " bytes exceeds the limit of " + MAX_FRAME_BYTES);
+        }
+        int tag = buf[offset] & 0xff;
+        if (tag >= TYPES.size()) {
+            throw new WireException("unknown message type " + tag + " (protocol version " + PROTOCOL_VERSION + ")");
+        }
+        Class<? extends WireMessage> type = TYPES.get(tag);
+        try {
+            WireMessage message = cbor.readValue(buf, offset + 1, length - 1, type);
+            if (message == null) {
+                throw new WireException("empty " + type.getSimpleName() + " message");
+            }
+            return message;
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof WireException w) {
+                throw w;
+            }
+            throw new WireException("malformed " + type.getSimpleName() + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "no detail";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+
+    private static Map<Class<?>, Integer> tags() {
+        java.util.HashMap<Class<?>, Integer> tags = new java.util.HashMap<>();
+        for (int i = 0; i < TYPES.size(); i++) {
+            tags.put(TYPES.get(i), i);
+        }
+        return Map.copyOf(tags);
+    }
+}

@@ -1,0 +1,116 @@
+package io.agentmesh.protocol.wire;
+
+import io.agentmesh.protocol.change.SignedChange;
+
+import java.util.List;
+
+/**
+ * Everything nodes say to each other after the TLS handshake. Each message is one frame (see {@link WireCodec}).
+ * Records validate their own fields, so a decoded message is always well formed; whether it is acceptable (signed,
+ * enrolled, expected) is for the receiver to decide.
+ */
+public sealed interface WireMessage {
+
+    /**
+     * First message on a connection, both ways: the sender's node certificate and its signature over the TLS
+     * session's exporter value, which binds the proof to this very TLS session (a relay or a man in the middle
+     * cannot replay it on another).
+     */
+    record Hello(int protocolVersion, byte[] certificate, byte[] sessionProof, long incarnation)
+            implements WireMessage {
+        public Hello {
+            requireBytes(certificate, "certificate", 4096);
+            requireBytes(sessionProof, "sessionProof", 64);
+        }
+    }
+
+    /** Liveness; the receiver echoes {@code sentNanos} back in a {@link HeartbeatAck} to measure round trips. */
+    record Heartbeat(long sentNanos) implements WireMessage {
+    }
+
+    record HeartbeatAck(long echoedNanos) implements WireMessage {
+    }
+
+    /**
+     * The sender's version vector (actor -> highest contiguous seq). The receiver answers with the changes the
+     * sender lacks, in bounded batches (Scuttlebutt-style anti-entropy).
+     */
+    record Digest(List<VectorEntry> vector) implements WireMessage {
+        public Digest {
+            if (vector.size() > MAX_ACTORS) {
+                throw new IllegalArgumentException("a digest lists at most " + MAX_ACTORS + " actors");
+            }
+            vector = List.copyOf(vector);
+        }
+    }
+
+    /**
+     * Signed changes. {@code more} says the sender has further changes for the receiver's last digest, so the
+     * receiver should ask again (with a fresh digest) after applying these.
+     */
+    record Changes(List<SignedChange> changes, boolean more) implements WireMessage {
+        public Changes {
+            if (changes.size() > MAX_CHANGES_PER_BATCH) {
+                throw new IllegalArgumentException("a batch carries at most " + MAX_CHANGES_PER_BATCH + " changes");
+            }
+            changes = List.copyOf(changes);
+        }
+    }
+
+    /** Node certificates the sender knows, so a newly enrolled node learns the membership from one peer. */
+    record Certificates(List<byte[]> certificates, List<PeerAddress> addresses) implements WireMessage {
+        public Certificates {
+            if (certificates.size() > MAX_CERTIFICATES || addresses.size() > MAX_CERTIFICATES) {
+                throw new IllegalArgumentException("at most " + MAX_CERTIFICATES + " certificates per message");
+            }
+            certificates.forEach(c -> requireBytes(c, "certificate", 4096));
+            certificates = List.copyOf(certificates);
+            addresses = List.copyOf(addresses);
+        }
+    }
+
+    /** An opaque consensus message (MicroRaft), carried on the same authenticated connection. */
+    record Consensus(byte[] payload) implements WireMessage {
+        public Consensus {
+            requireBytes(payload, "payload", WireCodec.MAX_FRAME_BYTES);
+        }
+    }
+
+    /** The sender is closing the connection, and why. */
+    record Goodbye(String reason) implements WireMessage {
+        public Goodbye {
+            if (reason == null || reason.length() > 512) {
+                throw new IllegalArgumentException("goodbye reason must be 0..512 characters");
+            }
+        }
+    }
+
+    record VectorEntry(byte[] actor, long seq) {
+        public VectorEntry {
+            requireBytes(actor, "actor", 16);
+            if (actor.length != 16 || seq < 0) {
+                throw new IllegalArgumentException("a vector entry is a 16-byte actor and a seq >= 0");
+            }
+        }
+    }
+
+    /** Where a node listens: its node id text and host:port. */
+    record PeerAddress(String nodeId, String host, int port) {
+        public PeerAddress {
+            if (nodeId == null || nodeId.length() > 128 || host == null || host.isEmpty() || host.length() > 253
+                    || port < 1 || port > 65_535) {
+                throw new IllegalArgumentException("a peer address is a node id, a host and a port 1..65535");
+            }
+        }
+    }
+
+    int MAX_ACTORS = 10_000;
+    int MAX_CHANGES_PER_BATCH = 4096;
+    int MAX_CERTIFICATES = 1024;
+
+    private static void requireBytes(byte[] value, String name, int maxLength) {
+        if (value == null || value.length == 0 || value.length > maxLength) {
+            throw new IllegalArgumentException(name + " must be 1.." + maxLength + " bytes");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.agentmesh.protocol.wire;
+
+import io.agentmesh.protocol.change.ActorId;
+import io.agentmesh.protocol.change.SignedChange;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WireCodecTest {
+    private final WireCodec codec = new WireCodec();
+
+    private static SignedChange change(long seq) {
+        byte[] key = new byte[32];
+        Arrays.fill(key, (byte) 7);
+        return new SignedChange(key, 1, ActorId.derive(key, 1), seq, new byte[]{1, 2, 3}, new byte[64]);
+    }
+
+    @Test
+    void everyMessageTypeSurvivesARoundTrip() {
+        List<WireMessage> messages = List.of(
+                new WireMessage.Hello(1, new byte[]{9, 9}, new byte[64], 3),
+                new WireMessage.Heartbeat(42),
+                new WireMessage.HeartbeatAck(43),
+                new WireMessage.Digest(List.of(new WireMessage.VectorEntry(new byte[16], 5))),
+                new WireMessage.Changes(List.of(change(1), change(2)), true),
+                new WireMessage.Certificates(List.of(new byte[]{1}), List.of(new WireMessage.PeerAddress("node1x", "127.0.0.1", 7000))),
+                new WireMessage.Consensus(new byte[]{4, 5}),
+                new WireMessage.Goodbye("bye"));
+        for (WireMessage m : messages) {
+            WireMessage back = codec.decode(codec.encode(m));
+            assertEquals(m.getClass(), back.getClass());
+            assertEquals(Arrays.toString(codec.encode(m)), Arrays.toString(codec.encode(back)), m.toString());
+        }
+        WireMessage.Changes changes = (WireMessage.Changes) codec.decode(codec.encode(messages.get(4)));
+        assertEquals(change(2), changes.changes().get(1));
+    }
+
+    @Test
+    void unknownTypeByteIsRejectedWithItsNumber() {
+        WireException e = assertThrows(WireException.class, () -> codec.decode(new byte[]{(byte) 200, 0}));
+        assertTrue(e.getMessage().contains("unknown message type 200"), e.getMessage());
+    }
+
+    @Test
+    void recordThatFailsItsOwnValidationIsRejected() {
+        byte[] good = codec.encode(new WireMessage.Changes(List.of(change(1)), false));
+        // Same bytes, but with seq 1 replaced by seq 0, which SignedChange refuses.
+        byte[] bad = good.clone();
+        boolean patched = false;
+        for (int i = 1; i < bad.length - 4; i++) {
+            if (bad[i] == 0x63 && bad[i + 1] == 's' && bad[i + 2] == 'e' && bad[i + 3] == 'q' && bad[i + 4] == 0x01) {
+                bad[i + 4] = 0x00;
+                patched = true;
+            }
+        }
+        assertTrue(patched, "test setup: seq field not found");
+        assertThrows(WireException.class, () -> codec.decode(bad));
+    }
+
+    @Test
+    void randomBytesNeverEscapeAsAnythingButWireException() {
+        Random random = new Random(1);
+        for (int i = 0; i < 20_000; i++) {
+            byte[] frame = new byte[1 + random.nextInt(64)];
+            random.nextBytes(frame);
+            frame[0] = (byte) random.nextInt(9);
+            try {
+                codec.decode(frame);
+            } catch (WireException expected) {
+                // the only acceptable failure
+            }
+        }
+    }
+
+    @Test
+    void truncatedFramesAreRejected() {
+        byte[] good = codec.encode(new WireMessage.Changes(List.of(change(1)), false));
+        for (int len = 0; len < good.length; len++) {
+            int n = len;
+            assertThrows(WireException.class, () -> codec.decode(good, 0, n), "length " + n);
+        }
+    }
+}
