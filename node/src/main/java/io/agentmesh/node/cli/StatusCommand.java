@@ -1,0 +1,67 @@
+package io.agentmesh.node.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/** Asks a running node for its status and prints its peers: link state, last contact, how many changes behind. */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show a running node's peers and replication lag.")
+public final class StatusCommand implements Callable<Integer> {
+    @Option(names = "--http", defaultValue = "127.0.0.1:7070", description = "The node's HTTP API (default ${DEFAULT-VALUE}).")
+    String http;
+
+    @Option(names = "--json", description = "Print the raw JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        HttpResponse<String> response;
+        try {
+            response = client.send(HttpRequest.newBuilder(URI.create("http://" + http + "/v1/status"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new IOException("no node answers on " + http + "; is it running? (pass --http host:port)");
+        }
+        if (response.statusCode() != 200) {
+            throw new IOException("node at " + http + " answered " + response.statusCode() + ": " + response.body());
+        }
+        if (json) {
+            System.out.println(response.body());
+            return 0;
+        }
+        JsonNode s = new ObjectMapper().readTree(response.body());
+        System.out.printf("node   %s (%s, incarnation %d)%n", s.path("node").asText(), s.path("role").asText(),
+                s.path("incarnation").asLong());
+        System.out.printf("agent  %s%n", s.path("agent").asText());
+        System.out.printf("state  %d changes, %d memory entries, %s%n", s.path("changes").asLong(),
+                s.path("memoryEntries").asLong(), s.path("healthy").asBoolean() ? "healthy" : "NOT HEALTHY");
+        if (s.has("consensus")) {
+            JsonNode c = s.get("consensus");
+            System.out.printf("leader %s (term %d); actions pending %d, in flight %d, completed %d%n",
+                    c.path("leader").asText("none"), c.path("term").asLong(), c.path("pending").asLong(),
+                    c.path("inFlight").asLong(), c.path("completed").asLong());
+        }
+        System.out.println();
+        System.out.printf("%-44s %-8s %-28s %12s %10s %8s%n", "PEER", "ROLE", "LINK", "LAST CONTACT", "RTT", "BEHIND");
+        for (JsonNode p : s.path("peers")) {
+            long ago = p.path("lastContactMsAgo").asLong();
+            long rtt = p.path("roundTripMicros").asLong();
+            long behind = p.path("changesBehind").asLong();
+            System.out.printf("%-44s %-8s %-28s %12s %10s %8s%n", p.path("node").asText(), p.path("role").asText(),
+                    p.path("link").asText(), ago < 0 ? "-" : ago + " ms ago", rtt < 0 ? "-" : rtt + " us",
+                    behind < 0 ? "-" : Long.toString(behind));
+        }
+        return 0;
+    }
+}
