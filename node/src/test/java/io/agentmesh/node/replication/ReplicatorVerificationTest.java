@@ -1,0 +1,191 @@
+package io.agentmesh.node.replication;
+
+import io.agentmesh.node.core.Clock;
+import io.agentmesh.node.core.LocalIdentity;
+import io.agentmesh.node.core.Network;
+import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.node.membership.Membership;
+import io.agentmesh.protocol.change.SignedChange;
+import io.agentmesh.protocol.change.SignedChanges;
+import io.agentmesh.protocol.identity.NodeCertificate;
+import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.Role;
+import io.agentmesh.protocol.identity.SigningKey;
+import io.agentmesh.protocol.wire.WireMessage;
+import io.agentmesh.state.AgentState;
+import io.agentmesh.state.LocalChange;
+import io.agentmesh.state.MemoryEntry;
+import io.agentmesh.state.store.ChangeStore;
+import io.agentmesh.state.store.SqliteChangeStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The replicator's gate: only correctly signed changes of enrolled nodes of this agent change anything. */
+class ReplicatorVerificationTest {
+    private static final long NOW = 1_800_000_000_000L;
+    private final Random random = new Random(7);
+    private final SigningKey root = key();
+    private final SigningKey me = key();
+    private final SigningKey peerKey = key();
+    private final SigningKey stranger = key();
+    private final NodeId peer = NodeId.of(peerKey.verifyingKey());
+    private final List<String> disconnects = new ArrayList<>();
+    private ChangeStore store;
+    private AgentState state;
+    private Replicator replicator;
+    private AgentState peerState;
+
+    private SigningKey key() {
+        byte[] seed = new byte[32];
+        random.nextBytes(seed);
+        return SigningKey.fromSeed(seed);
+    }
+
+    private static NodeCertificate cert(SigningKey root, SigningKey node) {
+        return NodeCertificate.issue(root, node.verifyingKey(), Role.VOTER, NOW - 1000, NOW + 1_000_000);
+    }
+
+    @BeforeEach
+    void setUp(@TempDir Path dir) {
+        LocalIdentity identity = new LocalIdentity(root.verifyingKey(), me, cert(root, me), 1);
+        Clock clock = new Clock() {
+            public long nowMillis() {
+                return NOW;
+            }
+
+            public long monotonicNanos() {
+                return 0;
+            }
+        };
+        Membership membership = new Membership(root.verifyingKey(), identity.certificate(), clock);
+        membership.admit(cert(root, peerKey));
+        store = SqliteChangeStore.open(dir.resolve("s.db"));
+        state = AgentState.create(identity.agentId().bytes(), identity.actor());
+        Scheduler inline = new Scheduler() {
+            public void execute(Runnable task) {
+                task.run();
+            }
+
+            public Cancellable schedule(Runnable task, long delayMs) {
+                return () -> { };
+            }
+        };
+        Network network = new Network() {
+            public void dial(NodeId p, InetSocketAddress address) {
+            }
+
+            public boolean send(NodeId p, WireMessage message) {
+                return true;
+            }
+
+            public void disconnect(NodeId p, String reason) {
+                disconnects.add(reason);
+            }
+        };
+        replicator = new Replicator(identity, membership, state, store, network, clock, inline,
+                new ReplicationConfig(500, 4096, 8 << 20, 2, 2_000), reason -> { throw new AssertionError(reason); });
+        replicator.peerUp(peer);
+        peerState = AgentState.create(identity.agentId().bytes(), io.agentmesh.protocol.change.ActorId.derive(peerKey.verifyingKey().bytes(), 1));
+    }
+
+    @AfterEach
+    void tearDown() {
+        store.close();
+        state.close();
+        peerState.close();
+    }
+
+    private LocalChange peerWrites(String text) {
+        return peerState.appendMemory(new MemoryEntry(text, NOW, "peer", "note", text, List.of()));
+    }
+
+    private void deliver(SignedChange c) {
+        replicator.onChanges(peer, new WireMessage.Changes(List.of(c), false));
+    }
+
+    private byte[] agentId() {
+        return io.agentmesh.protocol.identity.AgentId.of(root.verifyingKey()).bytes();
+    }
+
+    @Test
+    void aCorrectlySignedChangeOfAnEnrolledNodeIsAppliedAndStored() {
+        LocalChange c = peerWrites("hello");
+        SignedChange good = SignedChanges.sign(agentId(), peerKey, 1, c.seq(), c.changeBytes());
+        deliver(good);
+        assertEquals(1, state.memoryCount());
+        store.append(good).join(); // queued behind the replicator's append, so that one is durable now
+        assertEquals(1, store.changeCount());
+        assertEquals(0, replicator.stats().rejected());
+    }
+
+    @Test
+    void aTamperedSignatureIsRejectedAndChangesNothing() {
+        LocalChange c = peerWrites("hello");
+        SignedChange good = SignedChanges.sign(agentId(), peerKey, 1, c.seq(), c.changeBytes());
+        byte[] sig = good.signature();
+        sig[0] ^= 1;
+        deliver(new SignedChange(good.signerKey(), 1, good.actor(), good.seq(), good.bytes(), sig));
+        assertEquals(0, state.memoryCount());
+        assertEquals(0, store.changeCount());
+        assertEquals(1, replicator.stats().rejected());
+    }
+
+    @Test
+    void aChangeSignedByAKeyThatIsNotEnrolledIsRejected() {
+        LocalChange c = peerWrites("hello");
+        deliver(SignedChanges.sign(agentId(), stranger, 1, c.seq(), c.changeBytes()));
+        assertEquals(0, state.memoryCount());
+        assertEquals(1, replicator.stats().rejected());
+    }
+
+    @Test
+    void anEnvelopeWhoseSeqDiffersFromTheChangeBytesIsRejected() {
+        LocalChange c = peerWrites("hello");
+        deliver(SignedChanges.sign(agentId(), peerKey, 1, c.seq() + 5, c.changeBytes()));
+        assertEquals(0, state.memoryCount());
+        assertEquals(1, replicator.stats().rejected());
+    }
+
+    @Test
+    void aChangeSignedForAnotherAgentIsRejected() {
+        LocalChange c = peerWrites("hello");
+        byte[] otherAgent = agentId().clone();
+        otherAgent[0] ^= 1;
+        deliver(SignedChanges.sign(otherAgent, peerKey, 1, c.seq(), c.changeBytes()));
+        assertEquals(0, state.memoryCount());
+        assertEquals(1, replicator.stats().rejected());
+    }
+
+    @Test
+    void duplicatesAreHarmless() {
+        LocalChange c = peerWrites("hello");
+        SignedChange good = SignedChanges.sign(agentId(), peerKey, 1, c.seq(), c.changeBytes());
+        deliver(good);
+        deliver(good);
+        deliver(good);
+        assertEquals(1, state.memoryCount());
+        assertEquals(2, replicator.stats().duplicates());
+        assertEquals(0, replicator.stats().rejected());
+    }
+
+    @Test
+    void aPeerThatKeepsSendingBadChangesIsDisconnected() {
+        for (int i = 0; i < 3; i++) {
+            LocalChange c = peerWrites("bad " + i);
+            deliver(SignedChanges.sign(agentId(), stranger, 1, c.seq(), c.changeBytes()));
+        }
+        assertEquals(1, disconnects.size());
+        assertTrue(disconnects.get(0).contains("invalid changes"), disconnects.toString());
+    }
+}
