@@ -226,6 +226,10 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         });
     }
 
+    public CompletableFuture<Long> memoryCount() {
+        return onNode(c -> CompletableFuture.completedFuture(c.state().memoryCount()));
+    }
+
     @Override
     public CompletableFuture<Void> replaceNotes(String text) {
         return onNode(c -> c.state().notes().equals(text) ? CompletableFuture.<Void>completedFuture(null)

@@ -12,9 +12,10 @@ import java.util.List;
 public sealed interface WireMessage {
 
     /**
-     * First message on a connection, both ways: the sender's node certificate and its signature over the TLS
-     * session's exporter value, which binds the proof to this very TLS session (a relay or a man in the middle
-     * cannot replay it on another).
+     * First message on a connection, both ways: the sender's node certificate and its node-key signature over both
+     * TLS certificates of this session (each self-signed with its node's key, fresh per process), which binds the
+     * proof to this very TLS session: a relay or a man in the middle cannot replay it on another. Java 21 has no
+     * public TLS exporter API, hence certificates rather than the exporter value (docs/protocol.md).
      */
     record Hello(int protocolVersion, byte[] certificate, byte[] sessionProof, long incarnation)
             implements WireMessage {

@@ -1,0 +1,474 @@
+package io.agentmesh.node.net;
+
+import io.agentmesh.node.core.LocalIdentity;
+import io.agentmesh.node.core.Network;
+import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.protocol.identity.NodeCertificate;
+import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.SigningKey;
+import io.agentmesh.protocol.identity.VerifyingKey;
+import io.agentmesh.protocol.wire.WireCodec;
+import io.agentmesh.protocol.wire.WireException;
+import io.agentmesh.protocol.wire.WireMessage;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The production {@link Network}: Netty over TCP, TLS 1.3 with certificates on both sides, length-prefixed
+ * {@link WireCodec} frames, and a Hello exchange that admits only nodes enrolled by this agent's root key.
+ *
+ * <p><b>Use:</b>
+ * <pre>
+ *   NettyNetwork net = new NettyNetwork(config, identity, nodeThread, listener, System::currentTimeMillis);
+ *   InetSocketAddress bound = net.start();     // listens; dial/send work from here on
+ *   net.dial(peerId, address);                // -> listener.peerUp(...) or listener.dialFailed(...)
+ *   net.send(peerId, message);
+ *   net.close();
+ * </pre>
+ *
+ * <p><b>Pipeline</b> (per connection, head to tail): TLS 1.3 (JDK provider, client certificate required, any
+ * certificate accepted at the TLS layer) -> flush consolidation -> {@link FrameDecoder} (4-byte length, max
+ * {@code maxFrameBytes}, 16 KiB before authentication) and length prepender -> {@link WireFrameCodec} ->
+ * {@link AuthHandler} (nothing passes before a valid Hello) -> [{@link FaultFilter}] -> reader-idle timeout ->
+ * {@link InboundDispatcher} -> {@link ConnectionGuard}.
+ * Identity binding: see {@link TlsIdentity} and {@link HelloAuthenticator}.
+ *
+ * <p><b>Events</b> reach the {@link Network.Listener} only through the node's {@link Scheduler}, in this order per
+ * peer: peerUp, messages, peerDown. A peer is up at most once at a time; duplicate connections are resolved as
+ * {@link PeerRegistry} describes. The transport consumes Hello and Goodbye itself (a Goodbye's reason shows up in
+ * peerDown). After {@link #close()} no more events are delivered.
+ *
+ * <p><b>dial</b> does nothing when the peer is already up or already being dialed (the pending dial's outcome
+ * stands). A dial whose connection fails while the peer is up through another connection reports nothing.
+ *
+ * <p>Threads: one Netty event loop group of {@value #EVENT_LOOP_THREADS} threads for everything. {@link #send} may
+ * be called from any thread; it encodes on the calling thread (once per message object, shared across peers).
+ */
+public final class NettyNetwork implements Network, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NettyNetwork.class);
+    static final int EVENT_LOOP_THREADS = 2;
+    private static final long CLOSE_TIMEOUT_MS = 3_000;
+    private static final AttributeKey<Connection> DIAL = AttributeKey.valueOf("agentmesh.dial");
+
+    private final NetworkConfig config;
+    private final Scheduler nodeThread;
+    private final Network.Listener listener;
+    private final NodeId self;
+    private final String selfName;
+    private final HelloAuthenticator authenticator;
+    private final TlsIdentity tls;
+    private final WireCodec codec = new WireCodec();
+    private final NetworkCounters counters = new NetworkCounters();
+    private final FaultInjector faults;
+    private final PeerRegistry registry;
+    private final EventLoopGroup group;
+    private final ChannelGroup channels;
+    private final Bootstrap clientBootstrap;
+    private volatile Channel serverChannel;
+    private volatile boolean closed;
+    private volatile Encoded lastEncoded;
+
+    private record Encoded(WireMessage message, byte[] payload) {
+    }
+
+    /**
+     * @param config          listening address, limits, timeouts, fault injection
+     * @param identity        this node's key, certificate, agent root and incarnation
+     * @param nodeThread      where every listener call runs
+     * @param listener        the node core
+     * @param wallClockMillis wall-clock time for certificate validity (System::currentTimeMillis in production)
+     */
+    public NettyNetwork(NetworkConfig config, LocalIdentity identity, Scheduler nodeThread,
+                        Network.Listener listener, LongSupplier wallClockMillis) {
+        this(config, identity.nodeKey(), identity.certificate(), identity.incarnation(), identity.agentRoot(),
+                nodeThread, listener, wallClockMillis);
+    }
+
+    /**
+     * Without {@link LocalIdentity}'s consistency checks, so tests can build nodes that lie (a certificate that is
+     * not theirs). Production code uses the public constructor.
+     */
+    NettyNetwork(NetworkConfig config, SigningKey nodeKey, NodeCertificate ownCertificate, long incarnation,
+                 VerifyingKey agentRoot, Scheduler nodeThread, Network.Listener listener,
+                 LongSupplier wallClockMillis) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.nodeThread = Objects.requireNonNull(nodeThread, "nodeThread");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.self = NodeId.of(nodeKey.verifyingKey());
+        this.selfName = self.shortForm();
+        this.authenticator = new HelloAuthenticator(nodeKey, ownCertificate, incarnation, agentRoot,
+                wallClockMillis);
+        this.tls = TlsIdentity.create(nodeKey, wallClockMillis.getAsLong(), new SecureRandom());
+        this.faults = config.faultInjection() ? new FaultInjector() : null;
+        this.registry = new PeerRegistry(self, config.handshakeTimeoutMs(), new RegistrySink());
+        this.group = new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS,
+                new DefaultThreadFactory("net-" + selfName, true), NioIoHandler.newFactory());
+        this.channels = new DefaultChannelGroup("agentmesh-" + selfName, GlobalEventExecutor.INSTANCE);
+        WriteBufferWaterMark waterMark = new WriteBufferWaterMark(config.writeBufferLowBytes(),
+                config.writeBufferHighBytes());
+        this.clientBootstrap = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeoutMs())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .handler(new Initializer(true));
+    }
+
+    /**
+     * Binds the server socket and returns the address it listens on (with the real port when the config said 0).
+     *
+     * @throws IllegalStateException when the address cannot be bound (in use, not local), saying which
+     */
+    public InetSocketAddress start() {
+        if (closed) {
+            throw new IllegalStateException("this network was closed");
+        }
+        if (serverChannel != null) {
+            return localAddress();
+        }
+        ServerBootstrap server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        config.writeBufferLowBytes(), config.writeBufferHighBytes()))
+                .childHandler(new Initializer(false));
+        ChannelFuture bind = server.bind(config.bindHost(), config.bindPort()).awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            throw new IllegalStateException("cannot listen on " + config.bindHost() + ":" + config.bindPort() + ": "
+                    + bind.cause().getMessage() + "; pick another port or stop what uses it", bind.cause());
+        }
+        serverChannel = bind.channel();
+        channels.add(serverChannel);
+        log.info("{} listening on {}", selfName, serverChannel.localAddress());
+        return localAddress();
+    }
+
+    /** Where the server listens; null before {@link #start()}. */
+    public InetSocketAddress localAddress() {
+        Channel ch = serverChannel;
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
+    }
+
+    /** The bound port; -1 before {@link #start()}. */
+    public int boundPort() {
+        InetSocketAddress a = localAddress();
+        return a == null ? -1 : a.getPort();
+    }
+
+    public NodeId nodeId() {
+        return self;
+    }
+
+    /** Peers currently reported up. */
+    public Set<NodeId> connectedPeers() {
+        return registry.upPeers();
+    }
+
+    public NetworkStats stats() {
+        return counters.snapshot();
+    }
+
+    /**
+     * The fault injector.
+     *
+     * @throws IllegalStateException when {@link NetworkConfig#faultInjection()} is off
+     */
+    public FaultInjector faults() {
+        if (faults == null) {
+            throw new IllegalStateException("fault injection is off; enable it in NetworkConfig.faultInjection");
+        }
+        return faults;
+    }
+
+    @Override
+    public void dial(NodeId peer, InetSocketAddress address) {
+        Objects.requireNonNull(peer, "peer");
+        Objects.requireNonNull(address, "address");
+        if (closed) {
+            return;
+        }
+        if (peer.equals(self)) {
+            emit(() -> listener.dialFailed(peer, "cannot dial this node itself"));
+            return;
+        }
+        if (!registry.beginDial(peer)) {
+            log.debug("{} dial {}: already connected or dialing", selfName, peer.shortForm());
+            return;
+        }
+        if (faults != null && faults.rule(peer).block()) {
+            counters.connectsBlockedByFaults.incrementAndGet();
+            log.info("{} dial {} at {} refused: blocked by fault injection", selfName, peer.shortForm(), address);
+            registry.dialAborted(peer, "blocked by fault injection");
+            return;
+        }
+        Connection conn = new Connection(true, peer);
+        log.debug("{} dialing {} at {}", selfName, peer.shortForm(), address);
+        ChannelFuture connect;
+        try {
+            connect = clientBootstrap.clone().attr(DIAL, conn).connect(address);
+        } catch (RejectedExecutionException e) {
+            registry.dialAborted(peer, "network is shutting down");
+            return;
+        }
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                conn.reason("connect to " + address + " failed: " + f.cause().getMessage());
+                log.info("{} dial {} at {} failed: {}", selfName, peer.shortForm(), address, f.cause().getMessage());
+                connectionClosed(conn);
+            }
+        });
+    }
+
+    @Override
+    public boolean send(NodeId peer, WireMessage message) {
+        Connection conn = registry.current(peer);
+        if (conn == null || closed) {
+            counters.sendsRejected.incrementAndGet();
+            return false;
+        }
+        long delayMs = 0;
+        if (faults != null) {
+            FaultInjector.Rule rule = faults.rule(peer);
+            if (rule.dropsFrames()) {
+                counters.framesDroppedByFaults.incrementAndGet();
+                return true;
+            }
+            delayMs = rule.delayMs();
+        }
+        Channel ch = conn.channel();
+        if (!ch.isWritable()) {
+            counters.sendsRejected.incrementAndGet();
+            return false;
+        }
+        byte[] payload = encode(message);
+        if (payload == null) {
+            counters.sendsRejected.incrementAndGet();
+            return false;
+        }
+        write(ch, Unpooled.wrappedBuffer(payload), delayMs);
+        return true;
+    }
+
+    /** Test hook: sends {@code payload} as one frame, unchecked, to {@code peer}'s current connection. */
+    boolean sendRawFrame(NodeId peer, byte[] payload) {
+        Connection conn = registry.current(peer);
+        if (conn == null) {
+            return false;
+        }
+        conn.channel().writeAndFlush(Unpooled.wrappedBuffer(payload));
+        return true;
+    }
+
+    private static void write(Channel ch, ByteBuf payload, long delayMs) {
+        if (delayMs <= 0) {
+            ch.writeAndFlush(payload, ch.voidPromise());
+        } else {
+            ch.eventLoop().schedule(() -> ch.writeAndFlush(payload, ch.voidPromise()), delayMs,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Encodes once per message object: a push to many peers reuses the bytes. Null when it cannot be sent. */
+    private byte[] encode(WireMessage message) {
+        Encoded last = lastEncoded;
+        if (last != null && last.message() == message) {
+            return last.payload();
+        }
+        byte[] payload;
+        try {
+            payload = codec.encode(message);
+        } catch (WireException e) {
+            log.warn("{} cannot send {}: {}", selfName, message.getClass().getSimpleName(), e.getMessage());
+            return null;
+        }
+        if (payload.length > config.maxFrameBytes()) {
+            log.warn("{} cannot send {} of {} bytes: over maxFrameBytes {}; send smaller batches", selfName,
+                    message.getClass().getSimpleName(), payload.length, config.maxFrameBytes());
+            return null;
+        }
+        lastEncoded = new Encoded(message, payload);
+        return payload;
+    }
+
+    @Override
+    public void disconnect(NodeId peer, String reason) {
+        if (closed) {
+            return;
+        }
+        log.info("{} disconnecting {}: {}", selfName, peer.shortForm(), reason);
+        registry.disconnect(peer, reason);
+    }
+
+    /**
+     * Stops listening, says Goodbye on every connection, closes them and stops the event loops (bounded wait).
+     * No listener events after this.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("{} network closing", selfName);
+        for (Channel ch : channels) {
+            Connection conn = Connection.of(ch);
+            if (conn != null && conn.isAuthenticated()) {
+                conn.close("node shutting down", true);
+            } else {
+                ch.close();
+            }
+        }
+        channels.newCloseFuture().awaitUninterruptibly(CLOSE_TIMEOUT_MS / 2);
+        group.shutdownGracefully(0, CLOSE_TIMEOUT_MS / 2, TimeUnit.MILLISECONDS)
+                .awaitUninterruptibly(CLOSE_TIMEOUT_MS);
+    }
+
+    private void authenticated(Connection conn) {
+        if (closed) {
+            conn.close("node shutting down", true);
+            return;
+        }
+        registry.authenticated(conn);
+    }
+
+    private void connectionClosed(Connection conn) {
+        if (!conn.markCloseHandled()) {
+            return;
+        }
+        if (conn.isAuthenticated()) {
+            log.debug("{} connection {} closed: {}", selfName, conn, conn.closeReason());
+        }
+        registry.closed(conn);
+    }
+
+    /** Hands {@code event} to the node thread unless closed. */
+    private void emit(Runnable event) {
+        if (closed) {
+            return;
+        }
+        try {
+            nodeThread.execute(event);
+        } catch (RejectedExecutionException e) {
+            log.debug("{} node thread refused an event: {}", selfName, e.toString());
+        }
+    }
+
+    private final class RegistrySink implements PeerRegistry.Sink {
+        @Override
+        public void peerUp(Connection c) {
+            HelloAuthenticator.AuthenticatedPeer p = c.peer();
+            log.info("{} peer {} up ({}, incarnation {}, role {})", selfName, p.id().shortForm(),
+                    c.outbound ? "outbound" : "inbound", p.incarnation(), p.certificate().role());
+            byte[] cert = p.certificateBytes().clone();
+            emit(() -> listener.peerUp(p.id(), cert, p.incarnation(), c.outbound));
+        }
+
+        @Override
+        public void peerDown(NodeId peer, String reason) {
+            log.info("{} peer {} down: {}", selfName, peer.shortForm(), reason);
+            emit(() -> listener.peerDown(peer, reason));
+        }
+
+        @Override
+        public void dialFailed(NodeId peer, String reason) {
+            log.info("{} dial {} failed: {}", selfName, peer.shortForm(), reason);
+            emit(() -> listener.dialFailed(peer, reason));
+        }
+
+        @Override
+        public void message(NodeId peer, WireMessage message) {
+            emit(() -> listener.message(peer, message));
+        }
+
+        @Override
+        public void retire(Connection c, String reason) {
+            log.debug("{} closing connection {}: {}", selfName, c, reason);
+            c.close(reason, true);
+        }
+
+        @Override
+        public Runnable schedule(Runnable task, long delayMs) {
+            try {
+                ScheduledFuture<?> f = group.next().schedule(task, delayMs, TimeUnit.MILLISECONDS);
+                return () -> f.cancel(false);
+            } catch (RejectedExecutionException e) {
+                return () -> { };
+            }
+        }
+    }
+
+    private final class Initializer extends ChannelInitializer<SocketChannel> {
+        private final boolean outbound;
+
+        Initializer(boolean outbound) {
+            this.outbound = outbound;
+        }
+
+        @Override
+        protected void initChannel(SocketChannel ch) {
+            Connection conn = outbound ? ch.attr(DIAL).getAndSet(null) : new Connection(false, null);
+            conn.attach(ch);
+            if (closed) {
+                ch.close();
+                return;
+            }
+            channels.add(ch);
+            ch.closeFuture().addListener(f -> connectionClosed(conn));
+            SslHandler ssl = outbound
+                    ? tls.clientContext().newHandler(ch.alloc())
+                    : tls.serverContext().newHandler(ch.alloc());
+            ssl.setHandshakeTimeoutMillis(0); // AuthHandler times TLS and Hello together
+
+            ChannelPipeline p = ch.pipeline();
+            p.addLast("tls", ssl);
+            p.addLast("flush", new FlushConsolidationHandler(256, true));
+            p.addLast("frame-decoder", new FrameDecoder(config.maxFrameBytes()));
+            p.addLast("frame-encoder", new LengthFieldPrepender(WireFrameCodec.LENGTH_FIELD_BYTES));
+            p.addLast("wire", new WireFrameCodec(codec, counters, selfName));
+            p.addLast("auth", new AuthHandler(authenticator, counters, config.handshakeTimeoutMs(),
+                    faults == null ? null : peer -> faults.rule(peer).block(), NettyNetwork.this::authenticated));
+            if (faults != null) {
+                p.addLast("faults", new FaultFilter(faults, counters));
+            }
+            p.addLast("idle", new IdleStateHandler(config.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS));
+            p.addLast("dispatch", new InboundDispatcher(registry, selfName));
+            p.addLast("guard", new ConnectionGuard(counters, config.idleTimeoutMs(), selfName));
+        }
+    }
+}

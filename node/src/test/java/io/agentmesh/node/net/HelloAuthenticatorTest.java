@@ -1,0 +1,109 @@
+package io.agentmesh.node.net;
+
+import io.agentmesh.protocol.identity.NodeCertificate;
+import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.SigningKey;
+import io.agentmesh.protocol.wire.WireCodec;
+import io.agentmesh.protocol.wire.WireMessage;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class HelloAuthenticatorTest {
+    private final TestAgent agent = new TestAgent();
+    private final AtomicLong now = new AtomicLong(System.currentTimeMillis());
+    private final SigningKey aKey = TestAgent.newNodeKey();
+    private final SigningKey bKey = TestAgent.newNodeKey();
+    private final HelloAuthenticator a = new HelloAuthenticator(aKey, agent.certify(aKey), 3, agent.root.verifyingKey(),
+            now::get);
+    private final HelloAuthenticator b = new HelloAuthenticator(bKey, agent.certify(bKey), 1, agent.root.verifyingKey(),
+            now::get);
+    // Stand-ins for the two TLS certificates' DER.
+    private final byte[] aDer = {1, 2, 3};
+    private final byte[] bDer = {4, 5, 6};
+
+    @Test
+    void aHelloMadeForThisSessionIsAccepted() throws AuthException {
+        WireMessage.Hello hello = a.hello(aDer, bDer);
+        HelloAuthenticator.AuthenticatedPeer p = b.verify(hello, bDer, aDer, aKey.verifyingKey());
+        assertEquals(NodeId.of(aKey.verifyingKey()), p.id());
+        assertEquals(3, p.incarnation());
+    }
+
+    @Test
+    void aProofIsNotValidOnAnotherSession() {
+        WireMessage.Hello hello = a.hello(aDer, bDer);
+        byte[] otherPeerDer = {9, 9, 9};
+        assertReason(AuthFailure.BAD_SESSION_PROOF,
+                () -> b.verify(hello, otherPeerDer, aDer, aKey.verifyingKey()));
+        // Nor in the other direction (a reflected Hello).
+        assertReason(AuthFailure.BAD_SESSION_PROOF, () -> b.verify(hello, aDer, bDer, aKey.verifyingKey()));
+    }
+
+    @Test
+    void anAlteredIncarnationBreaksTheProof() {
+        WireMessage.Hello h = a.hello(aDer, bDer);
+        WireMessage.Hello altered = new WireMessage.Hello(h.protocolVersion(), h.certificate(), h.sessionProof(), 4);
+        assertReason(AuthFailure.BAD_SESSION_PROOF, () -> b.verify(altered, bDer, aDer, aKey.verifyingKey()));
+    }
+
+    @Test
+    void anotherProtocolVersionIsRefused() {
+        WireMessage.Hello h = a.hello(aDer, bDer);
+        WireMessage.Hello v2 = new WireMessage.Hello(WireCodec.PROTOCOL_VERSION + 1, h.certificate(),
+                h.sessionProof(), h.incarnation());
+        assertReason(AuthFailure.PROTOCOL_VERSION, () -> b.verify(v2, bDer, aDer, aKey.verifyingKey()));
+    }
+
+    @Test
+    void aCertificateForAnotherKeyThanTheTlsKeyIsRefused() {
+        WireMessage.Hello hello = a.hello(aDer, bDer);
+        SigningKey tlsKey = TestAgent.newNodeKey();
+        assertReason(AuthFailure.KEY_MISMATCH, () -> b.verify(hello, bDer, aDer, tlsKey.verifyingKey()));
+    }
+
+    @Test
+    void certificatesOutsideTheirValidityOrFromAnotherAgentAreRefused() {
+        long t = now.get();
+        SigningKey k = TestAgent.newNodeKey();
+        NodeCertificate future = agent.certify(k, t + TestAgent.HOUR_MS, t + 2 * TestAgent.HOUR_MS);
+        HelloAuthenticator early = new HelloAuthenticator(k, future, 1, agent.root.verifyingKey(), now::get);
+        assertReason(AuthFailure.CERTIFICATE_NOT_YET_VALID,
+                () -> b.verify(early.hello(aDer, bDer), bDer, aDer, k.verifyingKey()));
+
+        NodeCertificate foreign = new TestAgent().certify(k);
+        HelloAuthenticator stranger = new HelloAuthenticator(k, foreign, 1, foreign.agentRootKey(), now::get);
+        assertReason(AuthFailure.WRONG_AGENT,
+                () -> b.verify(stranger.hello(aDer, bDer), bDer, aDer, k.verifyingKey()));
+
+        // Valid when issued, expired by the time it is checked: the check uses the clock at verify time.
+        WireMessage.Hello hello = a.hello(aDer, bDer);
+        now.addAndGet(48 * TestAgent.HOUR_MS);
+        assertReason(AuthFailure.CERTIFICATE_EXPIRED, () -> b.verify(hello, bDer, aDer, aKey.verifyingKey()));
+    }
+
+    @Test
+    void garbageInTheCertificateFieldIsRefused() {
+        WireMessage.Hello h = a.hello(aDer, bDer);
+        WireMessage.Hello bad = new WireMessage.Hello(h.protocolVersion(), new byte[] {1, 2}, h.sessionProof(), 3);
+        assertReason(AuthFailure.MALFORMED_CERTIFICATE, () -> b.verify(bad, bDer, aDer, aKey.verifyingKey()));
+    }
+
+    @Test
+    void ownHelloReflectedBackIsRefused() {
+        WireMessage.Hello own = b.hello(bDer, aDer);
+        assertReason(AuthFailure.SELF_CONNECTION, () -> b.verify(own, aDer, bDer, bKey.verifyingKey()));
+    }
+
+    private interface Check {
+        void run() throws AuthException;
+    }
+
+    private static void assertReason(AuthFailure expected, Check check) {
+        AuthException e = assertThrows(AuthException.class, check::run);
+        assertEquals(expected, e.reason(), e.getMessage());
+    }
+}
