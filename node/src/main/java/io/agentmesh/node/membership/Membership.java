@@ -7,6 +7,8 @@ import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.VerifyingKey;
 
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +27,8 @@ public final class Membership {
     private final Clock clock;
     private final NodeId self;
     private final Map<NodeId, NodeCertificate> certificates = new TreeMap<>();
-    private final Map<VerifyingKey, NodeId> byKey = new TreeMap<>();
+    /** Keyed by raw key bytes: building a VerifyingKey validates the point, which costs as much as a signature check. */
+    private final Map<ByteBuffer, NodeId> byKey = new HashMap<>();
     private final Map<NodeId, InetSocketAddress> addresses = new TreeMap<>();
 
     public Membership(VerifyingKey agentRoot, NodeCertificate own, Clock clock) {
@@ -50,13 +53,13 @@ public final class Membership {
             throw new IllegalStateException("membership is full (" + MAX_MEMBERS + " nodes)");
         }
         certificates.put(id, certificate);
-        byKey.put(certificate.nodeKey(), id);
+        byKey.put(ByteBuffer.wrap(certificate.nodeKey().bytes()), id);
         return known == null;
     }
 
     /** The certificate of the node holding {@code nodeKey}, if it is a member whose certificate is valid now. */
-    public Optional<NodeCertificate> memberByKey(VerifyingKey nodeKey) {
-        NodeId id = byKey.get(nodeKey);
+    public Optional<NodeCertificate> memberByKey(byte[] nodeKey) {
+        NodeId id = byKey.get(ByteBuffer.wrap(nodeKey));
         if (id == null) {
             return Optional.empty();
         }

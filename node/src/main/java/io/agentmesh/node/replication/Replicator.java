@@ -9,7 +9,6 @@ import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.change.SignedChanges;
 import io.agentmesh.protocol.identity.NodeId;
-import io.agentmesh.protocol.identity.VerifyingKey;
 import io.agentmesh.protocol.wire.WireMessage;
 import io.agentmesh.state.AgentState;
 import io.agentmesh.state.automerge.ChangeHeader;
@@ -60,10 +59,22 @@ public final class Replicator {
     private final Map<NodeId, Peer> peers = new TreeMap<>();
     private final AppliedVector applied;
     private final ReplicationStats stats = new ReplicationStats();
+    /**
+     * The one peer this node is pulling missing changes from, or null. Pulling from one peer at a time keeps a node
+     * that comes back far behind from receiving the same history from every peer at once.
+     */
+    private NodeId pullingFrom;
+    private int ticksSincePullProgress;
+    private long tickCount;
+    private static final int PULL_STALL_TICKS = 10;
+    private final List<Consumer<SignedChange>> remoteApplied = new ArrayList<>();
 
     private static final class Peer {
         final NodeId id;
+        /** The peer's vector as of its last digest. */
         VersionVector known = VersionVector.EMPTY;
+        /** Per actor, the highest seq sent to this peer on this connection (TCP delivers it or drops the link). */
+        final Map<ActorId, Long> sent = new TreeMap<>();
         int badChanges;
         long lastCursorSaveMs = Long.MIN_VALUE;
 
@@ -89,6 +100,11 @@ public final class Replicator {
         this.applied = new AppliedVector(store.vector());
     }
 
+    /** Called on the node thread with each peer change once it is applied to the document. */
+    public void onRemoteApplied(Consumer<SignedChange> listener) {
+        remoteApplied.add(listener);
+    }
+
     public ReplicationStats stats() {
         return stats;
     }
@@ -97,17 +113,21 @@ public final class Replicator {
         Peer p = new Peer(peer);
         p.known = loadCursor(peer);
         peers.put(peer, p);
-        // Resume from where this peer was known to be, without waiting for its digest; its digest corrects us.
-        if (p.known.total() > 0) {
-            sendMissing(p, p.known);
+        // The digest tells the peer where this node's durable vector stands, so the exchange resumes from there.
+        boolean pull = pullingFrom == null;
+        if (pull) {
+            startPull(peer);
         }
-        sendDigest(p);
+        sendDigest(p, pull);
     }
 
     public void peerDown(NodeId peer) {
         Peer p = peers.remove(peer);
         if (p != null) {
             saveCursor(p, true);
+        }
+        if (peer.equals(pullingFrom)) {
+            pullingFrom = null;
         }
     }
 
@@ -123,16 +143,35 @@ public final class Replicator {
             if (network.send(p.id, push)) {
                 stats.changesSent++;
                 stats.bytesSent += change.size();
+                if (p.sent.getOrDefault(change.actor(), 0L) == change.seq() - 1) {
+                    p.sent.put(change.actor(), change.seq());
+                }
             }
         }
     }
 
     /** Periodic anti-entropy round. */
     public void tick() {
+        tickCount++;
+        if (pullingFrom != null && ++ticksSincePullProgress > PULL_STALL_TICKS) {
+            pullingFrom = null; // the answer was lost (e.g. the peer's buffer was full); pull again
+        }
+        // Each round pulls from one peer, rotating, so whatever a push missed is repaired from every side in turn.
+        int chosen = peers.isEmpty() ? -1 : (int) (tickCount % peers.size());
+        int i = 0;
         for (Peer p : peers.values()) {
-            sendDigest(p);
+            boolean pull = pullingFrom == null && i++ == chosen;
+            if (pull) {
+                startPull(p.id);
+            }
+            sendDigest(p, pull);
             saveCursor(p, false);
         }
+    }
+
+    private void startPull(NodeId peer) {
+        pullingFrom = peer;
+        ticksSincePullProgress = 0;
     }
 
     public void onDigest(NodeId from, WireMessage.Digest digest) {
@@ -145,7 +184,9 @@ public final class Replicator {
             theirs.put(new ActorId(e.actor()), e.seq());
         }
         p.known = new VersionVector(theirs);
-        sendMissing(p, p.known);
+        if (digest.pull()) {
+            sendMissing(p, p.known);
+        }
     }
 
     public void onChanges(NodeId from, WireMessage.Changes batch) {
@@ -180,6 +221,9 @@ public final class Replicator {
             }
             applied.record(change.actor(), change.seq());
             stats.changesApplied++;
+            for (Consumer<SignedChange> listener : remoteApplied) {
+                listener.accept(change);
+            }
             store.append(change).whenComplete((ok, error) -> {
                 if (error != null) {
                     nodeThread.execute(() -> onFatal.accept("could not make received change " + change.actor()
@@ -188,8 +232,11 @@ public final class Replicator {
             });
         }
         if (batch.more()) {
-            // The sender holds more for us: ask again with what we hold now.
-            network.send(from, digestOf(applied.toVector()));
+            // The sender holds more for us: keep pulling from it with what we hold now.
+            startPull(from);
+            network.send(from, digestOf(applied.toVector(), true));
+        } else if (from.equals(pullingFrom)) {
+            pullingFrom = null;
         }
     }
 
@@ -211,13 +258,7 @@ public final class Replicator {
     }
 
     String verify(SignedChange change) {
-        VerifyingKey signer;
-        try {
-            signer = new VerifyingKey(change.signerKey());
-        } catch (IllegalArgumentException e) {
-            return "signer key is not a valid Ed25519 key";
-        }
-        if (membership.memberByKey(signer).isEmpty()) {
+        if (membership.memberByKey(change.signerKey()).isEmpty()) {
             return "signer is not an enrolled node of this agent (or its certificate is not valid now)";
         }
         if (!SignedChanges.verify(agentId, change)) {
@@ -239,9 +280,10 @@ public final class Replicator {
         List<SignedChange> batch = new ArrayList<>();
         long bytes = 0;
         boolean more = false;
+        Map<ActorId, Long> sentNow = new TreeMap<>();
         outer:
         for (Map.Entry<ActorId, Long> e : store.vector().seqs().entrySet()) {
-            long from = theirs.get(e.getKey()) + 1;
+            long from = Math.max(theirs.get(e.getKey()), p.sent.getOrDefault(e.getKey(), 0L)) + 1;
             while (from <= e.getValue()) {
                 int room = config.maxBatchChanges() - batch.size();
                 if (room <= 0) {
@@ -260,26 +302,30 @@ public final class Replicator {
                     batch.add(c);
                     bytes += c.size();
                     from = c.seq() + 1;
+                    sentNow.put(c.actor(), c.seq());
                 }
             }
         }
         if (batch.isEmpty()) {
+            // Nothing to send; an empty answer ends the puller's exchange with us.
+            network.send(p.id, new WireMessage.Changes(List.of(), false));
             return;
         }
         if (network.send(p.id, new WireMessage.Changes(batch, more))) {
             stats.changesSent += batch.size();
             stats.bytesSent += bytes;
+            sentNow.forEach((actor, seq) -> p.sent.merge(actor, seq, Math::max));
         }
     }
 
-    private void sendDigest(Peer p) {
-        network.send(p.id, digestOf(applied.toVector()));
+    private void sendDigest(Peer p, boolean pull) {
+        network.send(p.id, digestOf(applied.toVector(), pull));
     }
 
-    private static WireMessage.Digest digestOf(VersionVector vector) {
+    private static WireMessage.Digest digestOf(VersionVector vector, boolean pull) {
         List<WireMessage.VectorEntry> entries = new ArrayList<>(vector.seqs().size());
         vector.seqs().forEach((actor, seq) -> entries.add(new WireMessage.VectorEntry(actor.bytes(), seq)));
-        return new WireMessage.Digest(entries);
+        return new WireMessage.Digest(entries, pull);
     }
 
     private VersionVector loadCursor(NodeId peer) {

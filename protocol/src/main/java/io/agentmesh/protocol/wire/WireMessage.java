@@ -33,10 +33,11 @@ public sealed interface WireMessage {
     }
 
     /**
-     * The sender's version vector (actor -> highest contiguous seq). The receiver answers with the changes the
-     * sender lacks, in bounded batches (Scuttlebutt-style anti-entropy).
+     * The sender's version vector (actor -> highest contiguous seq). With {@code pull} the receiver answers with the
+     * changes the sender lacks, in bounded batches (Scuttlebutt-style anti-entropy); without it the digest only
+     * tells the receiver where the sender stands. A node pulls from one peer at a time.
      */
-    record Digest(List<VectorEntry> vector) implements WireMessage {
+    record Digest(List<VectorEntry> vector, boolean pull) implements WireMessage {
         public Digest {
             if (vector.size() > MAX_ACTORS) {
                 throw new IllegalArgumentException("a digest lists at most " + MAX_ACTORS + " actors");

@@ -27,7 +27,7 @@ class WireCodecTest {
                 new WireMessage.Hello(1, new byte[]{9, 9}, new byte[64], 3),
                 new WireMessage.Heartbeat(42),
                 new WireMessage.HeartbeatAck(43),
-                new WireMessage.Digest(List.of(new WireMessage.VectorEntry(new byte[16], 5))),
+                new WireMessage.Digest(List.of(new WireMessage.VectorEntry(new byte[16], 5)), true),
                 new WireMessage.Changes(List.of(change(1), change(2)), true),
                 new WireMessage.Certificates(List.of(new byte[]{1}), List.of(new WireMessage.PeerAddress("node1x", "127.0.0.1", 7000))),
                 new WireMessage.Consensus(new byte[]{4, 5}),

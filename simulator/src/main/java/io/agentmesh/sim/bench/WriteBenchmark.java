@@ -1,0 +1,141 @@
+package io.agentmesh.sim.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.agentmesh.node.runtime.NodeRuntime;
+import io.agentmesh.node.runtime.NodeSettings;
+import io.agentmesh.protocol.identity.IdentityDirectory;
+import io.agentmesh.protocol.identity.NodeCertificate;
+import io.agentmesh.protocol.identity.Role;
+import io.agentmesh.protocol.identity.SigningKey;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * Acknowledged-write throughput and latency of one node through its full write path (Automerge commit, Ed25519
+ * signature, SQLite group commit with fsync), its restart time with many changes, and bytes on disk per change.
+ * Calls the node's operations in-process, so HTTP is not measured. Prints one JSON object.
+ */
+@Command(name = "writes", mixinStandardHelpOptions = true,
+        description = "Benchmark acknowledged writes (1 and N concurrent writers), restart time and bytes per change.")
+public final class WriteBenchmark implements Callable<Integer> {
+    @Option(names = "--dir", description = "Scratch directory (default: a new temporary directory).")
+    Path dir;
+
+    @Option(names = "--writes", defaultValue = "20000", description = "Writes per writer-count run (default ${DEFAULT-VALUE}).")
+    int writes;
+
+    @Option(names = "--writers", defaultValue = "1,16", split = ",", description = "Concurrent writer counts (default ${DEFAULT-VALUE}).")
+    int[] writerCounts;
+
+    @Option(names = "--restart-changes", defaultValue = "100000", description = "Changes in the store for the restart figure (default ${DEFAULT-VALUE}).")
+    int restartChanges;
+
+    @Override
+    public Integer call() throws Exception {
+        Path base = dir != null ? dir : Files.createTempDirectory("agentmesh-bench-writes");
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("benchmark", "writes");
+        result.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
+                "java", System.getProperty("java.version")));
+        for (int writers : writerCounts) {
+            Path home = base.resolve("w" + writers);
+            init(home);
+            try (NodeRuntime node = start(home, 1_000_000)) {
+                run(node, writers, Math.min(2_000, writes / 10)); // warm up the JIT
+                result.put("writers" + writers, run(node, writers, writes));
+            }
+        }
+        Path home = base.resolve("restart");
+        init(home);
+        long stored;
+        try (NodeRuntime node = start(home, 20_000)) {
+            run(node, 16, restartChanges);
+            stored = restartChanges;
+        }
+        long dbBytes = sizeOf(home.resolve("state"));
+        long t0 = System.nanoTime();
+        try (NodeRuntime node = start(home, 20_000)) {
+            long restartMs = (System.nanoTime() - t0) / 1_000_000;
+            result.put("restart", Map.of("changes", stored, "msUntilServing", restartMs,
+                    "memoryEntriesAfter", node.memoryCount().join()));
+        }
+        result.put("bytesOnDiskPerChange", Math.round((double) dbBytes / stored));
+        System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result));
+        return 0;
+    }
+
+    private static Map<String, Object> run(NodeRuntime node, int writers, int total) throws InterruptedException {
+        long[] latencies = new long[total];
+        AtomicLong next = new AtomicLong();
+        CountDownLatch done = new CountDownLatch(writers);
+        long t0 = System.nanoTime();
+        for (int w = 0; w < writers; w++) {
+            Thread.ofPlatform().name("writer-" + w).start(() -> {
+                try {
+                    long i;
+                    while ((i = next.getAndIncrement()) < total) {
+                        long s = System.nanoTime();
+                        node.appendMemory("bench", "benchmark entry number " + i, List.of("bench")).join();
+                        latencies[(int) i] = System.nanoTime() - s;
+                    }
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        done.await();
+        long elapsed = System.nanoTime() - t0;
+        Arrays.sort(latencies);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("writes", total);
+        r.put("acknowledgedWritesPerSecond", Math.round(total * 1e9 / elapsed));
+        r.put("p50AckMs", latencies[total / 2] / 1e6);
+        r.put("p99AckMs", latencies[(int) (total * 0.99)] / 1e6);
+        r.put("maxAckMs", latencies[total - 1] / 1e6);
+        return r;
+    }
+
+    private static void init(Path home) throws IOException {
+        IdentityDirectory ids = IdentityDirectory.of(home.resolve("identity"));
+        SecureRandom random = new SecureRandom();
+        SigningKey root = ids.createAgent(random, Optional.empty());
+        SigningKey key = ids.createNodeKey(random, Optional.empty());
+        long now = System.currentTimeMillis();
+        ids.writeCertificate(NodeCertificate.issue(root, key.verifyingKey(), Role.VOTER, now - 60_000, now + 86_400_000L));
+    }
+
+    private static NodeRuntime start(Path home, long snapshotEvery) throws IOException {
+        return NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"), Optional.empty(),
+                new InetSocketAddress("127.0.0.1", freePort()), Optional.empty(),
+                new InetSocketAddress("127.0.0.1", 0), List.of(), snapshotEvery, false));
+    }
+
+    private static long sizeOf(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
