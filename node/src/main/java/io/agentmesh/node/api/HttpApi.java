@@ -36,6 +36,8 @@ import java.util.concurrent.TimeoutException;
  * POST /v1/memory               {"text": "...", "kind": "note", "tags": ["a"]} -> 201 with the entry
  * PUT  /v1/notes                {"text": "..."} -> 204
  * POST /v1/tasks                {"id": "t1", "title": "...", "status": "TODO", "detail": "..."} -> 200
+ * GET  /v1/admin/faults         fault rules (only with --enable-fault-injection)
+ * POST /v1/admin/faults         {"action": "block", "peer": "node1..."} (only with --enable-fault-injection)
  * </pre>
  */
 public final class HttpApi implements AutoCloseable {
@@ -146,6 +148,15 @@ public final class HttpApi implements AutoCloseable {
                 JsonNode body = body(ex);
                 send(ex, 200, await(node.upsertTask(requiredText(body, "id"), requiredText(body, "title"),
                         body.path("status").asText("TODO"), body.path("detail").asText(""))));
+            }
+            case "/v1/admin/faults" -> {
+                NodeOperations.FaultControl faults = node.faults().orElseThrow(() -> new ApiError(404,
+                        "fault injection is off; start the node with --enable-fault-injection (test meshes only)"));
+                if (method.equals("POST")) {
+                    JsonNode body = body(ex);
+                    faults.apply(requiredText(body, "action"), body.path("peer").asText(""), body.path("delayMs").asLong(0));
+                }
+                send(ex, 200, faults.snapshot());
             }
             default -> throw new ApiError(404, "no such endpoint: " + path);
         }

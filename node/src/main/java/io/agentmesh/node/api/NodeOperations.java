@@ -30,4 +30,18 @@ public interface NodeOperations {
 
     /** Whether the node serves requests (loaded, store healthy, not shutting down). */
     boolean ready();
+
+    /** The fault-injection controls, present only when the node was started with fault injection enabled. */
+    java.util.Optional<FaultControl> faults();
+
+    /** Partitions this node from peers on request of the live simulator. Thread-safe. */
+    interface FaultControl {
+        /**
+         * Applies {@code action} (block, unblock, drop, delay, clear) to {@code peer}
+         * (ignored for clear); {@code delayMs} is for delay. Throws IllegalArgumentException on a bad request.
+         */
+        void apply(String action, String peer, long delayMs);
+
+        Map<String, Object> snapshot();
+    }
 }

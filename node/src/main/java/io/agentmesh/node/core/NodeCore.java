@@ -53,8 +53,18 @@ public final class NodeCore implements Network.Listener {
     private final List<Scheduler.Cancellable> timers = new ArrayList<>();
     private boolean stopped;
 
+    /** A core that signs its changes on the node thread (the simulator's choice: one thread for everything). */
     public NodeCore(LocalIdentity identity, AgentState state, ChangeStore store, Clock clock, Scheduler scheduler,
                     RandomGenerator random, CoreConfig config, Consumer<String> onFatal) {
+        this(identity, state, store, clock, scheduler, Runnable::run, random, config, onFatal);
+    }
+
+    /**
+     * @param signer where changes are signed and handed to the store, in order (see {@link ChangeAuthor})
+     */
+    public NodeCore(LocalIdentity identity, AgentState state, ChangeStore store, Clock clock, Scheduler scheduler,
+                    java.util.concurrent.Executor signer, RandomGenerator random, CoreConfig config,
+                    Consumer<String> onFatal) {
         this.identity = identity;
         this.state = state;
         this.store = store;
@@ -65,7 +75,7 @@ public final class NodeCore implements Network.Listener {
         this.onFatal = onFatal;
         this.self = identity.nodeId().shortForm();
         this.membership = new Membership(identity.agentRoot(), identity.certificate(), clock);
-        this.author = new ChangeAuthor(identity, state, store, scheduler, onFatal);
+        this.author = new ChangeAuthor(identity, state, store, scheduler, signer, onFatal);
     }
 
     /** Connects the core to its network and starts its timers. Node thread. */
@@ -108,6 +118,11 @@ public final class NodeCore implements Network.Listener {
     /** Applies a local write; the future completes once it is durable. Node thread. */
     public CompletableFuture<SignedChange> write(Function<AgentState, LocalChange> mutation) {
         return author.write(mutation);
+    }
+
+    /** Writes a snapshot behind every change already made (see {@link ChangeAuthor#snapshot}). Node thread. */
+    public CompletableFuture<Void> snapshot() {
+        return author.snapshot();
     }
 
     /** The document, for reads on the node thread. */

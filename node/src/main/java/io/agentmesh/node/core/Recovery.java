@@ -13,9 +13,9 @@ import java.util.Optional;
 /**
  * Rebuilds the document from the store at start: the latest snapshot, then every change appended after it.
  *
- * <p>Why this is safe: a snapshot is only written through the store's ordered queue after the appends issued before
- * it, so a snapshot on disk never holds a change that is not durable (which would let this node reuse a seq after a
- * crash). Replaying a change the snapshot already holds is a no-op in Automerge, so a conservative
+ * <p>Why this is safe: snapshots are written by {@code ChangeAuthor.snapshot} behind every append issued before
+ * them, so a snapshot on disk never holds a change that is not durable (which would let this node reuse a seq after
+ * a crash). Replaying a change the snapshot already holds is a no-op in Automerge, so a conservative
  * {@code lastPosition} only costs time.
  */
 public final class Recovery {
@@ -61,11 +61,5 @@ public final class Recovery {
             }
         }
         return new Result(state, replayed, snapshot.isPresent());
-    }
-
-    /** Saves the document as the new snapshot. Node thread; blocks until durable. */
-    public static void snapshot(AgentState state, ChangeStore store) {
-        // changeCount() <= the highest durable position, so the replay after a restart starts early, never late.
-        store.saveSnapshot(new Snapshot(store.changeCount(), state.save()));
     }
 }

@@ -12,7 +12,9 @@ import io.agentmesh.state.store.ChangeStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.Function;
 
 /**
@@ -30,14 +32,20 @@ public final class ChangeAuthor {
     private final ChangeStore store;
     private final Scheduler nodeThread;
     private final Consumer<String> onFatal;
-    private final List<Consumer<SignedChange>> appliedListeners = new ArrayList<>();
+    private final Executor signer;
+    private final List<LongConsumer> appliedListeners = new ArrayList<>();
     private final List<Consumer<SignedChange>> durableListeners = new ArrayList<>();
     private final byte[] agentId;
     private long lastSeq;
     private String failure;
 
+    /**
+     * @param signer runs signing and the store append, one task at a time in submission order: a dedicated thread in
+     *               production (so signatures do not hold up the node thread), inline in the simulator
+     */
     public ChangeAuthor(LocalIdentity identity, AgentState state, ChangeStore store, Scheduler nodeThread,
-                        Consumer<String> onFatal) {
+                        Executor signer, Consumer<String> onFatal) {
+        this.signer = signer;
         this.identity = identity;
         this.state = state;
         this.store = store;
@@ -47,8 +55,8 @@ public final class ChangeAuthor {
         this.lastSeq = store.vector().get(identity.actor());
     }
 
-    /** Called on the node thread with each of this node's changes as soon as it is in the document. */
-    public void onApplied(Consumer<SignedChange> listener) {
+    /** Called on the node thread with the seq of each of this node's changes as soon as it is in the document. */
+    public void onApplied(LongConsumer listener) {
         appliedListeners.add(listener);
     }
 
@@ -77,25 +85,59 @@ public final class ChangeAuthor {
                     + " after " + lastSeq + "; sequence numbers must be contiguous");
         }
         lastSeq = local.seq();
-        SignedChange signed = SignedChanges.sign(agentId, identity.nodeKey(), identity.incarnation(), local.seq(),
-                local.changeBytes());
-        for (Consumer<SignedChange> listener : appliedListeners) {
-            listener.accept(signed);
+        for (LongConsumer listener : appliedListeners) {
+            listener.accept(local.seq());
         }
         CompletableFuture<SignedChange> acknowledged = new CompletableFuture<>();
-        store.append(signed).whenComplete((ok, error) -> nodeThread.execute(() -> {
-            if (error != null) {
-                fail("could not make change " + signed.actor() + "/" + signed.seq() + " durable: "
-                        + error.getMessage());
-                acknowledged.completeExceptionally(error);
+        // Signing and appending run on the signer stage, in commit order; the node thread moves on to the next write.
+        signer.execute(() -> {
+            SignedChange signed;
+            try {
+                signed = SignedChanges.sign(agentId, identity.nodeKey(), identity.incarnation(), local.seq(),
+                        local.changeBytes());
+            } catch (RuntimeException e) {
+                nodeThread.execute(() -> {
+                    fail("could not sign change " + local.seq() + ": " + e);
+                    acknowledged.completeExceptionally(e);
+                });
                 return;
             }
-            for (Consumer<SignedChange> listener : durableListeners) {
-                listener.accept(signed);
-            }
-            acknowledged.complete(signed);
-        }));
+            store.append(signed).whenComplete((ok, error) -> nodeThread.execute(() -> {
+                if (error != null) {
+                    fail("could not make change " + signed.actor() + "/" + signed.seq() + " durable: "
+                            + error.getMessage());
+                    acknowledged.completeExceptionally(error);
+                    return;
+                }
+                for (Consumer<SignedChange> listener : durableListeners) {
+                    listener.accept(signed);
+                }
+                acknowledged.complete(signed);
+            }));
+        });
         return acknowledged;
+    }
+
+    /**
+     * Saves the document as the store's snapshot. The save is queued on the signer stage behind every change already
+     * in the document, and the store writes it behind their appends, so a snapshot on disk never holds a change
+     * that is not durable (a restart from it would otherwise reuse that change's seq). Node thread.
+     */
+    public CompletableFuture<Void> snapshot() {
+        // changeCount() <= the position of every change in the document, so replay after a restart starts early,
+        // never late; replaying a change the snapshot holds is a no-op.
+        long position = store.changeCount();
+        byte[] document = state.save();
+        CompletableFuture<Void> saved = new CompletableFuture<>();
+        signer.execute(() -> {
+            try {
+                store.saveSnapshot(new io.agentmesh.state.store.Snapshot(position, document));
+                saved.complete(null);
+            } catch (RuntimeException e) {
+                saved.completeExceptionally(e);
+            }
+        });
+        return saved;
     }
 
     public boolean failed() {

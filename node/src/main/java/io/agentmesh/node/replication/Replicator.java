@@ -131,9 +131,9 @@ public final class Replicator {
         }
     }
 
-    /** This node made {@code change}; it is applied here (not yet durable). */
-    public void localApplied(SignedChange change) {
-        applied.record(change.actor(), change.seq());
+    /** This node made its change {@code seq}; it is applied here (not yet durable). */
+    public void localApplied(long seq) {
+        applied.record(identity.actor(), seq);
     }
 
     /** A change this node made is durable: push it. */

@@ -4,7 +4,9 @@ import io.agentmesh.node.api.HttpApi;
 import io.agentmesh.node.api.NodeOperations;
 import io.agentmesh.node.core.CoreConfig;
 import io.agentmesh.node.core.LocalIdentity;
+import io.agentmesh.node.net.FaultInjector;
 import io.agentmesh.node.net.NettyNetwork;
+import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.node.net.NetworkConfig;
 import io.agentmesh.node.core.NodeCore;
 import io.agentmesh.node.core.Recovery;
@@ -34,6 +36,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
@@ -51,6 +55,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final LocalIdentity identity;
     private final ChangeStore store;
     private final NodeThread nodeThread;
+    private final ExecutorService signer;
     private final NodeCore core;
     private final NettyNetwork network;
     private final InetSocketAddress boundMesh;
@@ -84,7 +89,12 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     (System.nanoTime() - t0) / 1_000_000, incarnation);
 
             this.nodeThread = new NodeThread(name);
-            this.core = new NodeCore(identity, recovered.state(), store, new SystemClock(), nodeThread,
+            this.signer = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "signer-" + name);
+                t.setDaemon(true);
+                return t;
+            });
+            this.core = new NodeCore(identity, recovered.state(), store, new SystemClock(), nodeThread, signer,
                     new SecureRandom(), CoreConfig.defaults(Optional.of(settings.advertise().orElse(settings.listen()))),
                     this::fatal);
             NetworkConfig netConfig = NetworkConfig.defaults(settings.listen().getHostString(), settings.listen().getPort())
@@ -163,21 +173,23 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         ready = false;
         log.info("node {} shutting down: {}", name, reason);
         http.close();
-        CompletableFuture<Void> stopped = new CompletableFuture<>();
-        nodeThread.execute(() -> {
-            try {
-                core.stop();
-                if (core.healthy() && changesSinceSnapshot > 0) {
-                    Recovery.snapshot(core.state(), store);
-                }
-            } catch (RuntimeException e) {
-                log.warn("node {} could not write a final snapshot: {}", name, e.toString());
-            } finally {
-                stopped.complete(null);
-            }
+        CompletableFuture<Void> stopped = nodeThread.call(() -> {
+            boolean healthy = core.healthy();
+            core.stop();
+            return healthy && changesSinceSnapshot > 0 ? core.snapshot() : CompletableFuture.completedFuture(null);
         });
-        stopped.orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> null).join();
+        try {
+            stopped.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("node {} could not write a final snapshot: {}", name, e.toString());
+        }
         network.close();
+        signer.shutdown();
+        try {
+            signer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         nodeThread.shutdown(5_000);
         store.close();
         log.info("node {} stopped", name);
@@ -204,8 +216,13 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         if (changesSinceSnapshot >= settings.snapshotEveryChanges() && core.healthy()) {
             changesSinceSnapshot = 0;
             long t0 = System.nanoTime();
-            Recovery.snapshot(core.state(), store);
-            log.info("node {} wrote a snapshot in {} ms", name, (System.nanoTime() - t0) / 1_000_000);
+            core.snapshot().whenComplete((ok, e) -> {
+                if (e != null) {
+                    log.warn("node {} could not write a snapshot: {}", name, e.toString());
+                } else {
+                    log.info("node {} wrote a snapshot in {} ms", name, (System.nanoTime() - t0) / 1_000_000);
+                }
+            });
         }
     }
 
@@ -312,5 +329,42 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     @Override
     public boolean ready() {
         return ready;
+    }
+
+    @Override
+    public Optional<FaultControl> faults() {
+        if (!settings.faultInjection()) {
+            return Optional.empty();
+        }
+        FaultInjector injector = network.faults();
+        return Optional.of(new FaultControl() {
+            @Override
+            public void apply(String action, String peer, long delayMs) {
+                if (action.equals("clear")) {
+                    injector.clear();
+                    return;
+                }
+                NodeId id = NodeId.parse(peer);
+                switch (action) {
+                    case "block" -> injector.block(id);
+                    case "unblock" -> injector.unblock(id);
+                    case "drop" -> injector.drop(id);
+                    case "delay" -> injector.delay(id, delayMs);
+                    default -> throw new IllegalArgumentException("unknown fault action '" + action
+                            + "'; use block, unblock, drop, delay or clear");
+                }
+                // Blocking stops frames, but a live connection would linger until the failure detector fires.
+                if (!action.startsWith("un") && !action.equals("delay")) {
+                    nodeThread.execute(() -> network.disconnect(id, "fault injection: " + action));
+                }
+            }
+
+            @Override
+            public Map<String, Object> snapshot() {
+                Map<String, Object> rules = new LinkedHashMap<>();
+                injector.snapshot().forEach((peer, rule) -> rules.put(peer.toString(), rule));
+                return Map.of("rules", rules);
+            }
+        });
     }
 }

@@ -51,7 +51,7 @@ public final class OfflineState implements AutoCloseable {
                     java.nio.ByteBuffer.wrap(inc).getLong());
             AgentState state = Recovery.recover(identity.agentId().bytes(), identity.actor(), store).state();
             NodeThread thread = new NodeThread("offline");
-            ChangeAuthor author = new ChangeAuthor(identity, state, store, thread, reason -> { });
+            ChangeAuthor author = new ChangeAuthor(identity, state, store, thread, Runnable::run, reason -> { });
             return new OfflineState(store, thread, state, author);
         } catch (IOException | RuntimeException e) {
             store.close();

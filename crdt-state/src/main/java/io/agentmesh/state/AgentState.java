@@ -1,0 +1,937 @@
+package io.agentmesh.state;
+
+import io.agentmesh.protocol.change.ActorId;
+import io.agentmesh.state.StateException.Reason;
+import io.agentmesh.state.automerge.ChangeHeader;
+import io.agentmesh.state.automerge.ChangeOps;
+import io.agentmesh.state.automerge.DocumentCheck;
+import org.automerge.AmValue;
+import org.automerge.ChangeHash;
+import org.automerge.Document;
+import org.automerge.NewValue;
+import org.automerge.ObjectId;
+import org.automerge.ObjectType;
+import org.automerge.Transaction;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The agent's state as the rest of agentmesh sees it: a typed view over one Automerge document.
+ *
+ * <p><b>Not thread-safe, by design.</b> One thread owns the document (DESIGN.md invariant 1: the node's sans-IO
+ * core is single-threaded and owns it). Everything here, reads included, must be called from that thread; other
+ * threads get {@link StateView} snapshots, which are immutable. There is no locking to forget or contend.
+ *
+ * <p><b>Writes.</b> Each write checks its input first (an {@link IllegalArgumentException} naming the field, and no
+ * change to the document), then makes exactly one Automerge commit and returns it as a {@link LocalChange}: the
+ * change bytes the node signs, stores durably and sends. There is deliberately no API for keys or other secrets
+ * (invariant 7): the document is readable by every node.
+ *
+ * <p><b>Sequence numbers.</b> Automerge numbers an actor's changes itself (highest seq of that actor in the
+ * document + 1); {@link LocalChange#seq()} is read back from the change bytes, so it is always the seq the bytes
+ * carry. The caller's duty: after {@link #load}, apply every durable change of this actor (snapshot + replay from
+ * the store) before writing, or Automerge would hand out a seq that was already used. The store's equivocation
+ * check (same (actor, seq), different bytes) is the backstop. A node that lost its store takes a new incarnation,
+ * hence a new actor (invariant 5).
+ *
+ * <p><b>Remote changes.</b> {@link #applyChange} takes one change at a time and checks it in Java before Automerge
+ * sees it: framing, checksum and canonical encoding ({@link ChangeHeader}), then against this document: the
+ * author's next seq, the start op its dependencies imply, and that every op fits the object it writes to. It
+ * refuses writes to the document root or to {@code meta} (they belong to the {@link Genesis} change only). A
+ * refused change changes nothing. Automerge 0.5.7 aborts the JVM on some bytes these checks stop (see
+ * {@code NativeCrashTest}); changes waiting for dependencies are held here, not in Automerge.
+ *
+ * <p><b>Numbers</b> (times, Raft term and index) are stored as Automerge floats, exact up to 2^53 (the limit
+ * {@link Limits#MAX_NUMBER} enforces, which is JavaScript's too): the integer setters of automerge-java 0.0.7 lose
+ * data (see {@code putNumber}).
+ *
+ * <p><b>Reads</b> return immutable records and never throw on odd data: entries of the wrong shape are skipped and
+ * reported in {@link StateView#malformed()}.
+ */
+public final class AgentState implements AutoCloseable {
+    /** Largest saved document {@link #load} accepts. */
+    public static final long MAX_DOCUMENT_BYTES = 512L * 1024 * 1024;
+    /** At most this many changes wait for their dependencies (see {@link #applyChange}). */
+    public static final int MAX_PENDING_CHANGES = 100_000;
+    public static final long MAX_PENDING_BYTES = 256L * 1024 * 1024;
+
+    private final Genesis genesis;
+    private final ActorId actor;
+    private final Document doc;
+    private final DocReader.Objects ids;
+    private final DocReader reader;
+    private final Set<String> protectedObjects;
+    private final ObjectTypes types;
+    /**
+     * Hash of each change in the document to the highest op counter in it and its ancestors (complete once
+     * {@link #indexComplete}).
+     */
+    private final Map<HashKey, Long> known = new HashMap<>();
+    /** Highest seq of each actor in the document, by actor hex. */
+    private final Map<String, Long> maxSeq = new HashMap<>();
+    private boolean indexComplete;
+    private final Map<HashKey, Pending> pending = new LinkedHashMap<>();
+    /** Dependency hash to the held changes that wait for it. */
+    private final Map<HashKey, List<HashKey>> waiting = new HashMap<>();
+    private long pendingBytes;
+    private long lastSeq;
+    private boolean closed;
+
+    private AgentState(Genesis genesis, ActorId actor, Document doc, DocReader.Objects ids) {
+        this.genesis = genesis;
+        this.actor = actor;
+        this.doc = doc;
+        this.ids = ids;
+        this.reader = new DocReader(doc, ids);
+        this.protectedObjects = Set.of(genesis.objectIds().get("meta"));
+        Map<String, ObjectType> genesisTypes = new HashMap<>();
+        genesis.objectIds().forEach((key, id) -> genesisTypes.put(id, Genesis.ROOT_OBJECTS.get(key)));
+        this.types = new ObjectTypes(doc, genesisTypes);
+        ChangeHash[] heads = doc.getHeads();
+        if (heads.length == 1 && Arrays.equals(heads[0].getBytes(), genesis.hash())) {
+            // only the genesis change: the index is complete from the start
+            known.put(new HashKey(genesis.hash()), ChangeHeader.summaries(genesis.change()).get(0).maxOp());
+            maxSeq.put(genesis.actorHex(), 1L);
+            indexComplete = true;
+        }
+    }
+
+    /** A new document for {@code agentId}: the genesis change, writing as {@code actor}. */
+    public static AgentState create(byte[] agentId, ActorId actor) {
+        Genesis genesis = Genesis.of(agentId);
+        requireActor(actor, genesis);
+        Document doc = new Document(actor.bytes());
+        try {
+            doc.applyEncodedChanges(genesis.change());
+            return new AgentState(genesis, actor, doc, verifyStructure(doc, genesis));
+        } catch (RuntimeException e) {
+            doc.free();
+            throw e;
+        }
+    }
+
+    /**
+     * Loads a document saved by {@link #save()} on this node (its own snapshot), writing as {@code actor}.
+     *
+     * <p>Checks: size, chunk framing and checksums in Java ({@link DocumentCheck}), that Automerge loads it, and the
+     * genesis structure with the same agent id. Any failure is a {@link StateException} and nothing is kept.
+     *
+     * <p>Trust: Automerge runs in this process. A checksummed document cannot be damaged by accident, but a crafted
+     * one can still abort the JVM inside the native library; documents from anywhere but this node's own store go
+     * through {@code io.agentmesh.state.export.AutomergeFile#validate} first, which loads them in a child process.
+     */
+    public static AgentState load(byte[] agentId, byte[] savedDocument, ActorId actor) {
+        Genesis genesis = Genesis.of(agentId);
+        requireActor(actor, genesis);
+        if (savedDocument == null) {
+            throw new StateException(Reason.MALFORMED, "no saved document given");
+        }
+        if (savedDocument.length > MAX_DOCUMENT_BYTES) {
+            throw new StateException(Reason.TOO_LARGE, "a saved document may be at most " + MAX_DOCUMENT_BYTES
+                    + " bytes, got " + savedDocument.length);
+        }
+        DocumentCheck.Summary chunks = DocumentCheck.check(savedDocument);
+        Document doc;
+        if (chunks.documentChunks() == 1 && chunks.changeChunks() == 0) {
+            // One document chunk (what save() writes): load it straight into a document with our actor. This is
+            // Automerge's load_incremental on an empty document, which skips the copy a fork would make.
+            doc = new Document(actor.bytes());
+            try {
+                doc.applyEncodedChanges(savedDocument);
+            } catch (RuntimeException e) {
+                doc.free();
+                throw new StateException(Reason.REJECTED_BY_AUTOMERGE, "Automerge cannot load the document: "
+                        + e.getMessage(), e);
+            }
+            if (doc.getHeads().length == 0) {
+                // That path ignores a chunk it cannot load; Document.load says why.
+                doc.free();
+                String why = "it holds no changes";
+                try {
+                    Document.load(savedDocument).free();
+                } catch (RuntimeException e) {
+                    why = e.getMessage();
+                }
+                throw new StateException(Reason.REJECTED_BY_AUTOMERGE, "Automerge cannot load the document: " + why);
+            }
+        } else {
+            Document loaded;
+            try {
+                loaded = Document.load(savedDocument);
+            } catch (RuntimeException e) {
+                throw new StateException(Reason.REJECTED_BY_AUTOMERGE, "Automerge cannot load the document: "
+                        + e.getMessage(), e);
+            }
+            try {
+                doc = loaded.fork(actor.bytes());
+            } finally {
+                loaded.free();
+            }
+        }
+        try {
+            return new AgentState(genesis, actor, doc, verifyStructure(doc, genesis));
+        } catch (RuntimeException e) {
+            doc.free();
+            throw e;
+        }
+    }
+
+    /**
+     * Throws {@link StateException} unless {@code savedDocument} loads as this agent's state. Safe to call from any
+     * thread (it uses its own document).
+     *
+     * <p>Why a node needs it: Automerge re-derives every change when it loads a saved document and refuses the
+     * document if a change does not come out byte-identical ("mismatching heads"). {@link #applyChange} refuses
+     * every non-canonical encoding it can see, but a change that is canonical and yet semantically inconsistent
+     * (a pred naming an op on another key, a position naming an element that does not exist) is applied by
+     * Automerge and only breaks the next load. Only a misbehaving enrolled node can send one; the fuzz test
+     * ({@code ApplyChangeFuzzTest}) shows a few percent of randomly mutated changes are of this kind. So: check a
+     * snapshot before keeping it, keep the previous one if the check fails, and if a stored snapshot does not load,
+     * rebuild from the change log ({@link #create} plus {@link #applyChange} of every stored change), which always
+     * works.
+     */
+    public static void checkLoadable(byte[] agentId, byte[] savedDocument) {
+        AgentState probe = load(agentId, savedDocument, ActorId.fromHex("ff".repeat(ActorId.LENGTH)));
+        probe.close();
+    }
+
+    private static void requireActor(ActorId actor, Genesis genesis) {
+        if (actor == null) {
+            throw new IllegalArgumentException("an actor is required");
+        }
+        if (Arrays.equals(actor.bytes(), genesis.actor())) {
+            throw new IllegalArgumentException("the genesis actor writes only the genesis change");
+        }
+    }
+
+    /** Checks that {@code doc} holds this agent's genesis objects and returns their ids. */
+    static DocReader.Objects verifyStructure(Document doc, Genesis genesis) {
+        ObjectId[] found = new ObjectId[Genesis.ROOT_OBJECTS.size()];
+        int i = 0;
+        for (Map.Entry<String, ObjectType> e : Genesis.ROOT_OBJECTS.entrySet()) {
+            String key = e.getKey();
+            Optional<AmValue> value = doc.get(ObjectId.ROOT, key);
+            if (value.isEmpty()) {
+                throw wrongDocument("it has no '" + key + "' at its root; it is not an agentmesh state document");
+            }
+            ObjectId id = switch (value.get()) {
+                case AmValue.Map m when e.getValue() == ObjectType.MAP -> m.getId();
+                case AmValue.List l when e.getValue() == ObjectType.LIST -> l.getId();
+                case AmValue.Text t when e.getValue() == ObjectType.TEXT -> t.getId();
+                default -> throw wrongDocument("its root '" + key + "' is " + DocReader.kind(value.get())
+                        + ", expected a " + e.getValue().name().toLowerCase(java.util.Locale.ROOT));
+            };
+            found[i++] = id;
+        }
+        ObjectId meta = found[0];
+        Optional<AmValue> version = doc.get(meta, "schemaVersion");
+        long schema = version.isPresent() && version.get() instanceof AmValue.Int v ? v.getValue()
+                : version.isPresent() && version.get() instanceof AmValue.UInt u ? u.getValue() : -1;
+        if (schema < 0) {
+            throw wrongDocument("meta.schemaVersion is missing or not an integer");
+        }
+        if (schema != Genesis.SCHEMA_VERSION) {
+            throw wrongDocument("its schema version is " + schema + "; this agentmesh reads version "
+                    + Genesis.SCHEMA_VERSION);
+        }
+        Optional<AmValue> agent = doc.get(meta, "agentId");
+        String expected = HexFormat.of().formatHex(genesis.agentId());
+        if (agent.isEmpty() || !(agent.get() instanceof AmValue.Str s)) {
+            throw wrongDocument("meta.agentId is missing or not a string");
+        }
+        if (!s.getValue().equals(expected)) {
+            throw wrongDocument("it belongs to agent " + s.getValue() + ", not to agent " + expected);
+        }
+        i = 0;
+        for (String key : Genesis.ROOT_OBJECTS.keySet()) {
+            String want = genesis.objectIds().get(key);
+            if (!found[i].toString().equals(want)) {
+                throw wrongDocument("its '" + key + "' is object " + found[i] + ", not the genesis object " + want
+                        + "; the document was not built from this agent's genesis change");
+            }
+            i++;
+        }
+        return new DocReader.Objects(found[0], found[1], found[2], found[3], found[4], found[5], found[6], found[7]);
+    }
+
+    private static StateException wrongDocument(String why) {
+        return new StateException(Reason.WRONG_DOCUMENT, "not this agent's state document: " + why);
+    }
+
+    // ------------------------------------------------------------------ remote changes
+
+    /**
+     * Applies one change made elsewhere (a peer's, or this node's own when replaying its store after a restart).
+     * The caller has already verified the signature; it should also check that the {@code SignedChange}'s
+     * (actor, seq) equal the bytes' ({@link ChangeHeader#parse} before calling, or {@link ApplyResult#header()}).
+     *
+     * <p>Refused with {@link StateException}, changing nothing: anything but exactly one change chunk, a bad
+     * checksum or structure, an actor that is not 16 bytes, the genesis actor, writes to the root or to meta, op
+     * types agentmesh never writes (tables, marks), ops that do not fit the type of the object they write to (a
+     * list position in a map, a property in a list, an object that does not exist), and anything Automerge itself
+     * rejects. These checks are what keeps Automerge 0.5.7 from aborting the JVM: it panics, across JNI, on an op
+     * whose key kind does not match its object (op_set.rs "can only compare map keys"), see {@link ChangeHeader}
+     * for the others.
+     *
+     * <p>A change whose dependencies are not all applied yet is held here, in memory and bounded
+     * ({@link #MAX_PENDING_CHANGES}), and applied when they are (reported in {@link ApplyResult#released()} of the
+     * call that completed them): Automerge never sees a change before the objects it refers to exist, so every
+     * change is checked against the document it will be applied to. After a restart the node replays its store,
+     * which rebuilds this queue.
+     */
+    public ApplyResult applyChange(byte[] changeBytes) {
+        ensureOpen();
+        ChangeHeader header = ChangeHeader.parse(changeBytes, protectedObjects);
+        if (header.actor().length != ActorId.LENGTH) {
+            throw forbidden(header, "its actor is " + header.actor().length + " bytes; agentmesh actors are "
+                    + ActorId.LENGTH);
+        }
+        if (Arrays.equals(header.actor(), genesis.actor())) {
+            throw forbidden(header, "it is by the genesis actor, whose only change every node builds itself");
+        }
+        if (header.writesRoot()) {
+            throw forbidden(header, "it writes to the document root, which only the genesis change may do");
+        }
+        if (!header.protectedWrites().isEmpty()) {
+            throw forbidden(header, "it writes to meta, which only the genesis change may do");
+        }
+        ensureIndex();
+        HashKey key = new HashKey(header.hash());
+        if (known.containsKey(key)) {
+            return new ApplyResult(header, ApplyResult.Status.DUPLICATE, List.of(), List.of());
+        }
+        if (pending.containsKey(key)) {
+            return new ApplyResult(header, ApplyResult.Status.WAITING_FOR_DEPENDENCIES, List.of(), List.of());
+        }
+        long last = maxSeq.getOrDefault(header.actorHex(), 0L);
+        if (header.seq() <= last) {
+            throw forbidden(header, "actor " + header.actorHex() + " already has a different change with seq "
+                    + header.seq() + " (equivocation)");
+        }
+        if (!depsKnown(header)) {
+            if (pending.size() >= MAX_PENDING_CHANGES || pendingBytes + changeBytes.length > MAX_PENDING_BYTES) {
+                throw new StateException(Reason.TOO_LARGE, "refused change " + describe(header) + ": "
+                        + pending.size() + " changes (" + pendingBytes + " bytes) already wait for their "
+                        + "dependencies");
+            }
+            pending.put(key, new Pending(header, changeBytes.clone()));
+            pendingBytes += changeBytes.length;
+            for (byte[] dep : header.deps()) {
+                HashKey d = new HashKey(dep);
+                if (!isKnown(d)) {
+                    waiting.computeIfAbsent(d, k -> new ArrayList<>()).add(key);
+                }
+            }
+            return new ApplyResult(header, ApplyResult.Status.WAITING_FOR_DEPENDENCIES, List.of(), List.of());
+        }
+        applyChecked(header, changeBytes);
+        List<ChangeHeader> released = new ArrayList<>();
+        List<StateException> rejected = new ArrayList<>();
+        releasePending(key, released, rejected);
+        return new ApplyResult(header, ApplyResult.Status.APPLIED, released, rejected);
+    }
+
+    /** Changes held until their dependencies arrive. */
+    public int pendingChanges() {
+        return pending.size();
+    }
+
+    private void applyChecked(ChangeHeader header, byte[] changeBytes) {
+        long last = maxSeq.getOrDefault(header.actorHex(), 0L);
+        if (header.seq() != last + 1) {
+            // All its dependencies are here, so an honest author's previous change is here too.
+            throw forbidden(header, "its seq is " + header.seq() + " but actor " + header.actorHex()
+                    + (header.seq() <= last ? " already has seq " + header.seq() + " (equivocation)"
+                    : "'s last change here is seq " + last));
+        }
+        long depsMaxOp = 0;
+        for (byte[] dep : header.deps()) {
+            depsMaxOp = Math.max(depsMaxOp, known.get(new HashKey(dep)));
+        }
+        if (header.startOp() != depsMaxOp + 1) {
+            // Automerge numbers a change's ops from the highest op it has seen + 1; any other start makes op ids
+            // that a saved document cannot reproduce.
+            throw forbidden(header, "its ops start at " + header.startOp() + " but its dependencies end at op "
+                    + depsMaxOp);
+        }
+        checkOps(header);
+        try {
+            doc.applyEncodedChanges(changeBytes);
+        } catch (RuntimeException e) {
+            throw new StateException(Reason.REJECTED_BY_AUTOMERGE, "Automerge refused change " + describe(header)
+                    + ": " + e.getMessage(), e);
+        }
+        known.put(new HashKey(header.hash()), Math.max(depsMaxOp, header.startOp() + header.opCount() - 1));
+        maxSeq.put(header.actorHex(), header.seq());
+    }
+
+    /**
+     * Applies the held changes that waited for {@code applied} and now have all their dependencies, then those
+     * that waited for them, and so on. Each held change is indexed under every dependency it lacked, so this costs
+     * nothing when no change waits.
+     */
+    private void releasePending(HashKey applied, List<ChangeHeader> released, List<StateException> rejected) {
+        java.util.ArrayDeque<HashKey> done = new java.util.ArrayDeque<>();
+        done.add(applied);
+        while (!done.isEmpty()) {
+            List<HashKey> waiters = waiting.remove(done.poll());
+            if (waiters == null) {
+                continue;
+            }
+            for (HashKey w : waiters) {
+                Pending p = pending.get(w);
+                if (p == null || !depsKnown(p.header())) {
+                    continue; // already released, or still lacks another dependency (indexed there too)
+                }
+                pending.remove(w);
+                pendingBytes -= p.bytes().length;
+                try {
+                    applyChecked(p.header(), p.bytes());
+                    released.add(p.header());
+                    done.add(w);
+                } catch (StateException e) {
+                    rejected.add(e);
+                }
+            }
+        }
+    }
+
+    private boolean depsKnown(ChangeHeader header) {
+        for (byte[] dep : header.deps()) {
+            if (!isKnown(new HashKey(dep))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean isKnown(HashKey hash) {
+        return known.containsKey(hash);
+    }
+
+    /**
+     * Makes {@link #known} and {@link #maxSeq} cover every change in the document. A created document starts
+     * complete (only the genesis change) and every change applied or made here is added; a loaded one is indexed
+     * from its changes on the first remote change (0.2 to 0.4 s for 100k changes here, see StateBench).
+     */
+    private void ensureIndex() {
+        if (indexComplete) {
+            return;
+        }
+        HexFormat hex = HexFormat.of();
+        for (ChangeHeader.Summary c : ChangeHeader.summaries(doc.encodeChangesSince(new ChangeHash[0]))) {
+            // Changes come in causal order; honest ones start after all their ancestors' ops.
+            known.put(new HashKey(c.hash()), c.maxOp());
+            maxSeq.merge(hex.formatHex(c.actor()), c.seq(), Math::max);
+        }
+        indexComplete = true;
+    }
+
+    /**
+     * Checks every op against the object it writes to, as the document is now: the object exists (or this
+     * change made it earlier), a map is written by property and never inserted into, a list or text by position,
+     * and no object is made inside a text. Tables and marks are refused: agentmesh never writes them.
+     */
+    private void checkOps(ChangeHeader header) {
+        ChangeOps ops = header.ops();
+        Map<String, ObjectType> made = new HashMap<>();
+        String actorHex = header.actorHex();
+        for (int i = 0; i < ops.count(); i++) {
+            long action = ops.action(i);
+            if (action == ChangeOps.MAKE_TABLE || action == ChangeOps.MARK || action > ChangeOps.MARK
+                    || action < 0) {
+                throw forbidden(header, "op " + i + " has action " + Long.toUnsignedString(action)
+                        + ", which agentmesh never writes");
+            }
+            String target = ops.target(i);
+            ObjectType type = made.get(target);
+            if (type == null) {
+                type = types.typeOf(target).orElseThrow(() -> forbidden(header, "an op writes to object " + target
+                        + ", which this document does not hold"));
+            }
+            ChangeOps.KeyKind key = ops.keyKind(i);
+            switch (type) {
+                case MAP -> {
+                    if (key != ChangeOps.KeyKind.PROPERTY || ops.insert(i)) {
+                        throw forbidden(header, "op " + i + " writes to map " + target + " by list position");
+                    }
+                }
+                case LIST, TEXT -> {
+                    if (key == ChangeOps.KeyKind.PROPERTY) {
+                        throw forbidden(header, "op " + i + " writes to " + type.name().toLowerCase(Locale.ROOT)
+                                + " " + target + " by property");
+                    }
+                    if (key == ChangeOps.KeyKind.HEAD && !ops.insert(i)) {
+                        throw forbidden(header, "op " + i + " overwrites the head of " + target);
+                    }
+                    if (type == ObjectType.TEXT && ops.makesObject(i)) {
+                        throw forbidden(header, "op " + i + " makes an object inside text " + target);
+                    }
+                }
+                default -> throw forbidden(header, "op " + i + " writes to " + target + " of unknown type " + type);
+            }
+            if (ops.makesObject(i)) {
+                ObjectType madeType = action == ChangeOps.MAKE_MAP ? ObjectType.MAP
+                        : action == ChangeOps.MAKE_LIST ? ObjectType.LIST : ObjectType.TEXT;
+                made.put(Long.toUnsignedString(header.startOp() + i) + "@" + actorHex, madeType);
+            }
+        }
+    }
+
+    private static StateException forbidden(ChangeHeader header, String why) {
+        return new StateException(Reason.FORBIDDEN, "refused change " + describe(header) + ": " + why);
+    }
+
+    private static String describe(ChangeHeader h) {
+        return h.actorHex() + "/" + h.seq();
+    }
+
+    /** A change hash as a set member. */
+    private record HashKey(byte[] bytes) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof HashKey k && Arrays.equals(bytes, k.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+    }
+
+    private record Pending(ChangeHeader header, byte[] bytes) {
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /**
+     * Appends an entry to the memory log. Ids are not checked for uniqueness (that would read the whole log);
+     * the writer picks unique ones.
+     */
+    public LocalChange appendMemory(MemoryEntry e) {
+        ensureOpen();
+        if (e == null) {
+            throw new IllegalArgumentException("a memory entry is required");
+        }
+        Check.id("memory entry id", e.id());
+        Check.time("memory entry time", e.timeMillis());
+        Check.name("memory entry author", e.author());
+        Check.name("memory entry kind", e.kind());
+        Check.text("memory entry text", e.text(), Limits.MAX_MEMORY_TEXT_BYTES);
+        Check.tags(e.tags());
+        long end = doc.length(ids.memory());
+        return commit(tx -> {
+            ObjectId entry = tx.insert(ids.memory(), end, ObjectType.MAP);
+            tx.set(entry, "id", e.id());
+            putNumber(tx, entry, "time", e.timeMillis());
+            tx.set(entry, "author", e.author());
+            tx.set(entry, "kind", e.kind());
+            tx.set(entry, "text", e.text());
+            ObjectId tags = tx.set(entry, "tags", ObjectType.LIST);
+            for (int i = 0; i < e.tags().size(); i++) {
+                tx.insert(tags, i, e.tags().get(i));
+            }
+        });
+    }
+
+    /**
+     * Splices the notes text: deletes {@code deleteCount} chars at {@code index} and inserts {@code insert}
+     * there. Positions are UTF-16 indexes into {@link #notes()} (Automerge counts code points; this converts) and
+     * may not split a surrogate pair. Empty when there is nothing to change (no commit, no change).
+     */
+    public Optional<LocalChange> editNotes(int index, int deleteCount, String insert) {
+        ensureOpen();
+        String current = reader.notes();
+        if (index < 0 || index > current.length()) {
+            throw new IllegalArgumentException("notes index " + index + " is outside 0.." + current.length());
+        }
+        if (deleteCount < 0 || deleteCount > current.length() - index) {
+            throw new IllegalArgumentException("cannot delete " + deleteCount + " chars at " + index
+                    + " from notes of " + current.length() + " chars");
+        }
+        if (splitsPair(current, index) || splitsPair(current, index + deleteCount)) {
+            throw new IllegalArgumentException("a notes edit may not split a surrogate pair");
+        }
+        Check.text("notes insert", insert, Limits.MAX_NOTES_BYTES);
+        long after = Check.utf8Length(current) - Check.utf8Length(current.substring(index, index + deleteCount))
+                + Check.utf8Length(insert);
+        if (after > Limits.MAX_NOTES_BYTES) {
+            throw new IllegalArgumentException("the notes would be " + after + " UTF-8 bytes; at most "
+                    + Limits.MAX_NOTES_BYTES + " are allowed");
+        }
+        if (deleteCount == 0 && insert.isEmpty()) {
+            return Optional.empty();
+        }
+        long at = current.codePointCount(0, index);
+        long delete = current.codePointCount(index, index + deleteCount);
+        return Optional.of(commit(tx -> tx.spliceText(ids.notes(), at, delete, insert)));
+    }
+
+    /**
+     * Replaces the notes with {@code text}, as the smallest splice (common prefix and suffix kept), so a concurrent
+     * edit elsewhere in the notes survives the merge. Empty when the notes already are {@code text}.
+     */
+    public Optional<LocalChange> replaceNotes(String text) {
+        ensureOpen();
+        Check.text("notes", text, Limits.MAX_NOTES_BYTES);
+        String current = reader.notes();
+        int prefix = 0;
+        int max = Math.min(current.length(), text.length());
+        while (prefix < max && current.charAt(prefix) == text.charAt(prefix)) {
+            prefix++;
+        }
+        if (prefix > 0 && Character.isHighSurrogate(current.charAt(prefix - 1))) {
+            prefix--;
+        }
+        int suffix = 0;
+        while (suffix < max - prefix
+                && current.charAt(current.length() - 1 - suffix) == text.charAt(text.length() - 1 - suffix)) {
+            suffix++;
+        }
+        if (suffix > 0 && Character.isLowSurrogate(current.charAt(current.length() - suffix))) {
+            suffix--;
+        }
+        return editNotes(prefix, current.length() - prefix - suffix,
+                text.substring(prefix, text.length() - suffix));
+    }
+
+    private static boolean splitsPair(String s, int at) {
+        return at > 0 && at < s.length() && Character.isHighSurrogate(s.charAt(at - 1))
+                && Character.isLowSurrogate(s.charAt(at));
+    }
+
+    /** Creates the task, or updates the fields of the existing one with this id. */
+    public LocalChange upsertTask(Task t) {
+        ensureOpen();
+        if (t == null) {
+            throw new IllegalArgumentException("a task is required");
+        }
+        Check.id("task id", t.id());
+        Check.shortString("task title", t.title(), Limits.MAX_TITLE_LENGTH);
+        if (t.status() == null) {
+            throw new IllegalArgumentException("task status is required");
+        }
+        Check.time("task updated time", t.updatedMillis());
+        if (t.detail() != null) {
+            Check.text("task detail", t.detail(), Limits.MAX_TASK_DETAIL_BYTES);
+        }
+        Optional<AmValue> existing = doc.get(ids.tasks(), t.id());
+        ObjectId existingMap = existing.isPresent() && existing.get() instanceof AmValue.Map m ? m.getId() : null;
+        boolean hadDetail = existingMap != null && doc.get(existingMap, "detail").isPresent();
+        return commit(tx -> {
+            ObjectId task = existingMap != null ? existingMap : tx.set(ids.tasks(), t.id(), ObjectType.MAP);
+            tx.set(task, "title", t.title());
+            tx.set(task, "status", t.status().name());
+            putNumber(tx, task, "updated", t.updatedMillis());
+            if (t.detail() != null) {
+                tx.set(task, "detail", t.detail());
+            } else if (hadDetail) {
+                tx.delete(task, "detail");
+            }
+        });
+    }
+
+    /** Adds the schedule, or replaces the whole definition of the one with this id. */
+    public LocalChange addSchedule(Schedule s) {
+        ensureOpen();
+        if (s == null) {
+            throw new IllegalArgumentException("a schedule is required");
+        }
+        Check.id("schedule id", s.id());
+        Check.name("schedule cron expression", s.cron());
+        Check.zone("schedule zone", s.zone());
+        Check.name("schedule intent kind", s.intentKind());
+        Check.text("schedule payload", s.payloadJson(), Limits.MAX_PAYLOAD_BYTES);
+        Check.name("schedule catch-up policy", s.catchUp());
+        Check.time("schedule created time", s.createdMillis());
+        return commit(tx -> {
+            ObjectId m = tx.set(ids.schedules(), s.id(), ObjectType.MAP);
+            tx.set(m, "cron", s.cron());
+            tx.set(m, "zone", s.zone());
+            tx.set(m, "intentKind", s.intentKind());
+            tx.set(m, "payload", s.payloadJson());
+            tx.set(m, "catchUp", s.catchUp());
+            putNumber(tx, m, "created", s.createdMillis());
+        });
+    }
+
+    /** Removes a schedule; an unknown id is an error. */
+    public LocalChange removeSchedule(String id) {
+        ensureOpen();
+        Check.id("schedule id", id);
+        if (!reader.hasKey(ids.schedules(), id)) {
+            throw new IllegalArgumentException("there is no schedule '" + id + "'");
+        }
+        return commit(tx -> tx.delete(ids.schedules(), id));
+    }
+
+    /**
+     * Requests an action. An id names one request: requesting an existing id again is an error (check with
+     * {@link #intent}); ids derived from (schedule id, fire time) make schedule expansion idempotent.
+     */
+    public LocalChange requestIntent(Intent i) {
+        ensureOpen();
+        if (i == null) {
+            throw new IllegalArgumentException("an intent is required");
+        }
+        Check.id("intent id", i.id());
+        Check.name("intent kind", i.kind());
+        Check.text("intent payload", i.payloadJson(), Limits.MAX_PAYLOAD_BYTES);
+        Check.name("intent requester", i.requestedBy());
+        Check.time("intent request time", i.requestedMillis());
+        if (reader.hasKey(ids.intents(), i.id())) {
+            throw new IllegalArgumentException("intent '" + i.id() + "' already exists");
+        }
+        return commit(tx -> {
+            ObjectId m = tx.set(ids.intents(), i.id(), ObjectType.MAP);
+            tx.set(m, "kind", i.kind());
+            tx.set(m, "payload", i.payloadJson());
+            tx.set(m, "requestedBy", i.requestedBy());
+            putNumber(tx, m, "requested", i.requestedMillis());
+        });
+    }
+
+    /** Records (or replaces) the outcome of an intent. */
+    public LocalChange recordOutcome(Outcome o) {
+        ensureOpen();
+        if (o == null) {
+            throw new IllegalArgumentException("an outcome is required");
+        }
+        Check.id("outcome intent id", o.intentId());
+        Check.name("outcome status", o.status());
+        Check.text("outcome result", o.result(), Limits.MAX_RESULT_BYTES);
+        Check.name("outcome performer", o.performedBy());
+        Check.number("outcome term", o.term());
+        Check.number("outcome index", o.index());
+        Check.time("outcome completion time", o.completedMillis());
+        return commit(tx -> {
+            ObjectId m = tx.set(ids.outcomes(), o.intentId(), ObjectType.MAP);
+            tx.set(m, "status", o.status());
+            tx.set(m, "result", o.result());
+            tx.set(m, "performedBy", o.performedBy());
+            putNumber(tx, m, "term", o.term());
+            putNumber(tx, m, "index", o.index());
+            putNumber(tx, m, "completed", o.completedMillis());
+        });
+    }
+
+    /**
+     * Adds {@code delta} to a cost counter. Each actor keeps its own Automerge counter under
+     * {@code costs/<actor hex>/<name>} and reads sum them: if two nodes created the same counter key concurrently,
+     * Automerge would keep one of the two counters and lose the other's increments. Only this actor ever creates
+     * keys under its own map, so there is no such race.
+     */
+    public LocalChange incrementCost(String counterName, long delta) {
+        ensureOpen();
+        Check.name("cost counter name", counterName);
+        if (delta == 0) {
+            throw new IllegalArgumentException("a cost increment of 0 changes nothing");
+        }
+        String mine = actor.hex();
+        Optional<AmValue> perActor = doc.get(ids.costs(), mine);
+        ObjectId existingMap = perActor.isPresent() && perActor.get() instanceof AmValue.Map m ? m.getId() : null;
+        boolean hasCounter = existingMap != null && doc.get(existingMap, counterName).map(
+                v -> v instanceof AmValue.Counter).orElse(false);
+        return commit(tx -> {
+            ObjectId map = existingMap != null ? existingMap : tx.set(ids.costs(), mine, ObjectType.MAP);
+            if (hasCounter) {
+                tx.increment(map, counterName, delta);
+            } else {
+                tx.set(map, counterName, NewValue.counter(delta));
+            }
+        });
+    }
+
+    /**
+     * Stores a number as an Automerge float: exact for every integer up to 2^53, JavaScript's own limit. The
+     * integer setters of automerge-java 0.0.7 are broken: {@code NewValue.integer} stores a float anyway (l2d) and
+     * {@code setUint} keeps only the low 32 bits (a time of 1.7e12 ms reads back as -807049216).
+     */
+    private static void putNumber(Transaction tx, ObjectId obj, String key, long value) {
+        tx.set(obj, key, (double) value);
+    }
+
+    /** Runs {@code ops} as one Automerge commit and returns the change it made. */
+    private LocalChange commit(Consumer<Transaction> ops) {
+        ChangeHash[] before = doc.getHeads();
+        Transaction tx = doc.startTransaction();
+        Optional<ChangeHash> committed;
+        try {
+            ops.accept(tx);
+            committed = tx.commit();
+        } catch (RuntimeException e) {
+            tx.rollback();
+            // Inputs were checked above, so this is a bug in this class or in the library, not bad input.
+            throw new IllegalStateException("Automerge refused a local write: " + e.getMessage(), e);
+        }
+        if (committed.isEmpty()) {
+            throw new IllegalStateException("a write produced no Automerge change");
+        }
+        byte[] bytes = doc.encodeChangesSince(before);
+        // Header fields only: the library's own output (peers run the full checks; tests pin that ours pass).
+        List<ChangeHeader.Summary> made = ChangeHeader.summaries(bytes);
+        if (made.size() != 1 || !Arrays.equals(made.get(0).actor(), actor.bytes())) {
+            throw new IllegalStateException("a write produced " + made.size() + " changes, expected one by " + actor);
+        }
+        long seq = made.get(0).seq();
+        if (lastSeq > 0 && seq != lastSeq + 1) {
+            throw new IllegalStateException("Automerge numbered a change " + seq + " after " + lastSeq);
+        }
+        lastSeq = seq;
+        if (indexComplete) {
+            known.put(new HashKey(made.get(0).hash()), made.get(0).maxOp());
+            maxSeq.put(actor.hex(), seq);
+        }
+        return new LocalChange(seq, bytes);
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    public List<MemoryEntry> memory() {
+        ensureOpen();
+        return List.copyOf(reader.memory(new ArrayList<>()));
+    }
+
+    public long memoryCount() {
+        ensureOpen();
+        return reader.memoryCount();
+    }
+
+    /** Up to {@code count} entries from list position {@code from} (for paging without reading everything). */
+    public List<MemoryEntry> memory(long from, int count) {
+        ensureOpen();
+        if (count < 0) {
+            throw new IllegalArgumentException("count must be >= 0");
+        }
+        return List.copyOf(reader.memory(from, count, new ArrayList<>()));
+    }
+
+    /** Entries with {@code timeMillis >= sinceMillis}, in list order. */
+    public List<MemoryEntry> memorySince(long sinceMillis) {
+        return memory().stream().filter(e -> e.timeMillis() >= sinceMillis).toList();
+    }
+
+    public String notes() {
+        ensureOpen();
+        return reader.notes();
+    }
+
+    public List<Task> tasks() {
+        ensureOpen();
+        return List.copyOf(reader.tasks(new ArrayList<>()));
+    }
+
+    public Optional<Task> task(String id) {
+        ensureOpen();
+        return reader.task(id, new ArrayList<>());
+    }
+
+    public List<Schedule> schedules() {
+        ensureOpen();
+        return List.copyOf(reader.schedules(new ArrayList<>()));
+    }
+
+    public List<Intent> intents() {
+        ensureOpen();
+        return List.copyOf(reader.intents(new ArrayList<>()));
+    }
+
+    public Optional<Intent> intent(String id) {
+        ensureOpen();
+        return reader.intent(id, new ArrayList<>());
+    }
+
+    /** Intents without an outcome, oldest request first (ties by id). */
+    public List<Intent> pendingIntents() {
+        ensureOpen();
+        List<Intent> out = new ArrayList<>();
+        for (Intent i : reader.intents(new ArrayList<>())) {
+            if (!reader.hasKey(ids.outcomes(), i.id())) {
+                out.add(i);
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(Intent::requestedMillis).thenComparing(Intent::id));
+        return List.copyOf(out);
+    }
+
+    public List<Outcome> outcomes() {
+        ensureOpen();
+        return List.copyOf(reader.outcomes(new ArrayList<>()));
+    }
+
+    public Optional<Outcome> outcome(String intentId) {
+        ensureOpen();
+        return reader.outcome(intentId, new ArrayList<>());
+    }
+
+    /** Counter name to its total over all nodes, sorted by name. */
+    public Map<String, Long> costs() {
+        ensureOpen();
+        return java.util.Collections.unmodifiableMap(reader.costs(new ArrayList<>()));
+    }
+
+    /** Everything, as one immutable snapshot, with the values the reads had to skip. */
+    public StateView view() {
+        ensureOpen();
+        List<Malformed> problems = new ArrayList<>();
+        return new StateView(agentIdHex(), reader.memory(problems), reader.notes(), reader.tasks(problems),
+                reader.schedules(problems), reader.intents(problems), reader.outcomes(problems),
+                reader.costs(problems), problems);
+    }
+
+    // ------------------------------------------------------------------ document
+
+    /** The whole document in Automerge's format: a snapshot for the store, or an export. */
+    public byte[] save() {
+        ensureOpen();
+        return doc.save();
+    }
+
+    /** The document's heads, hex, sorted. */
+    public List<String> heads() {
+        ensureOpen();
+        HexFormat hex = HexFormat.of();
+        return Arrays.stream(doc.getHeads()).map(h -> hex.formatHex(h.getBytes())).sorted().toList();
+    }
+
+    public byte[] agentId() {
+        return genesis.agentId();
+    }
+
+    public String agentIdHex() {
+        return HexFormat.of().formatHex(genesis.agentId());
+    }
+
+    public ActorId actor() {
+        return actor;
+    }
+
+    public Genesis genesis() {
+        return genesis;
+    }
+
+    /** Releases the native document. Further calls fail. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            doc.free();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("this AgentState is closed");
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.agentmesh.state;
+
+import org.automerge.Document;
+import org.automerge.ObjectId;
+import org.automerge.ObjectType;
+
+import java.io.ByteArrayOutputStream;
+import java.lang.reflect.Constructor;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Answers "what type is object {@code counter@actor} in this document?" for the op checks of
+ * {@link AgentState#applyChange}. Genesis objects are known up front; other objects are looked up in the document
+ * once and cached (an object's type never changes).
+ *
+ * <p>automerge-java 0.0.7 has no public way to name an object by its id, so this builds an {@link ObjectId} through
+ * its private constructor from the id's serialized form (automerge's {@code ExId::to_bytes}: tag 0x10, uLEB actor
+ * length, actor bytes, uLEB actor-index hint, uLEB counter; a wrong hint is resolved by actor lookup in
+ * {@code exid_to_opid}). {@code ObjectTypesTest} pins that a built id equals and prints like the library's own.
+ */
+final class ObjectTypes {
+    private static final Constructor<ObjectId> CONSTRUCTOR;
+
+    static {
+        try {
+            CONSTRUCTOR = ObjectId.class.getDeclaredConstructor(byte[].class);
+            CONSTRUCTOR.setAccessible(true);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new ExceptionInInitializerError("automerge-java changed: cannot build an ObjectId from its id ("
+                    + e + "); re-check ObjectTypes against the new version");
+        }
+    }
+
+    private static final int MAX_CACHED = 100_000;
+
+    private final Document doc;
+    private final Map<String, ObjectType> cache = new HashMap<>();
+    private final Map<String, ObjectType> genesis;
+
+    ObjectTypes(Document doc, Map<String, ObjectType> genesisTypes) {
+        this.doc = doc;
+        this.genesis = Map.copyOf(genesisTypes);
+    }
+
+    /** The type of the object with this id ({@code counter@actorhex}), or empty if the document has no such object. */
+    Optional<ObjectType> typeOf(String objectId) {
+        ObjectType known = genesis.get(objectId);
+        if (known == null) {
+            known = cache.get(objectId);
+        }
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<ObjectType> found;
+        try {
+            found = doc.getObjectType(objectId(objectId));
+        } catch (RuntimeException e) {
+            // AutomergeException (package-private in 0.0.7): no such object in this document
+            found = Optional.empty();
+        }
+        if (found.isPresent()) {
+            if (cache.size() >= MAX_CACHED) {
+                cache.clear();
+            }
+            cache.put(objectId, found.get());
+        }
+        return found;
+    }
+
+    /** Builds the library's ObjectId for {@code counter@actorhex}. */
+    static ObjectId objectId(String id) {
+        int at = id.indexOf('@');
+        long counter = Long.parseUnsignedLong(id.substring(0, at));
+        byte[] actor = HexFormat.of().parseHex(id.substring(at + 1));
+        ByteArrayOutputStream raw = new ByteArrayOutputStream(actor.length + 16);
+        raw.write(0x10);
+        uleb(raw, actor.length);
+        raw.writeBytes(actor);
+        uleb(raw, 0);
+        uleb(raw, counter);
+        try {
+            return CONSTRUCTOR.newInstance((Object) raw.toByteArray());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot build an Automerge ObjectId", e);
+        }
+    }
+
+    private static void uleb(ByteArrayOutputStream out, long v) {
+        do {
+            int b = (int) (v & 0x7f);
+            v >>>= 7;
+            out.write(v != 0 ? b | 0x80 : b);
+        } while (v != 0);
+    }
+}
