@@ -19,6 +19,7 @@ import java.util.Optional;
  * {@code lastPosition} only costs time.
  */
 public final class Recovery {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Recovery.class);
     private static final int REPLAY_BATCH = 4096;
 
     private Recovery() {
@@ -31,15 +32,20 @@ public final class Recovery {
         Optional<Snapshot> snapshot = store.latestSnapshot();
         AgentState state;
         long position = 0;
+        boolean fromSnapshot = false;
+        state = null;
         if (snapshot.isPresent()) {
             try {
                 state = AgentState.load(agentId, snapshot.get().document(), actor);
+                position = snapshot.get().lastPosition();
+                fromSnapshot = true;
             } catch (StateException e) {
-                throw new StoreException("the stored snapshot does not load (" + e.getMessage() + "); move the state"
-                        + " directory away and restart: the node then resyncs from its peers under a new incarnation", e);
+                // Every change is still in the store, so the document can be rebuilt without the snapshot.
+                log.warn("the stored snapshot does not load ({}); rebuilding the document from the change log",
+                        e.getMessage());
             }
-            position = snapshot.get().lastPosition();
-        } else {
+        }
+        if (state == null) {
             state = AgentState.create(agentId, actor);
         }
         long replayed = 0;
@@ -60,6 +66,6 @@ public final class Recovery {
                 replayed++;
             }
         }
-        return new Result(state, replayed, snapshot.isPresent());
+        return new Result(state, replayed, fromSnapshot);
     }
 }

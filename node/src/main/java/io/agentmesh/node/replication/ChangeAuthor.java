@@ -131,6 +131,9 @@ public final class ChangeAuthor {
         CompletableFuture<Void> saved = new CompletableFuture<>();
         signer.execute(() -> {
             try {
+                // A change can apply cleanly yet leave a document that does not load (Automerge 0.5.7); keep the
+                // previous snapshot rather than one the next restart cannot read.
+                AgentState.checkLoadable(agentId, document);
                 store.saveSnapshot(new io.agentmesh.state.store.Snapshot(position, document));
                 saved.complete(null);
             } catch (RuntimeException e) {
