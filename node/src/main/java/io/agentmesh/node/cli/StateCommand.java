@@ -1,6 +1,7 @@
 package io.agentmesh.node.cli;
 
 import io.agentmesh.node.runtime.OfflineState;
+import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.state.MemoryEntry;
 import io.agentmesh.state.StateView;
@@ -74,7 +75,11 @@ public final class StateCommand {
         public Integer call() throws Exception {
             byte[] agentId = IdentityDirectory.of(home.identityDir()).agentId().bytes();
             // Validate before opening the node's state: a bad file must change nothing.
-            StateView incoming = AutomergeFile.validate(Files.readAllBytes(file), agentId).view();
+            StateView incoming;
+            // A read-only actor: the imported document is only read, its content re-written by this node below.
+            try (var imported = AutomergeFile.load(Files.readAllBytes(file), agentId, new ActorId(new byte[ActorId.LENGTH]))) {
+                incoming = imported.view();
+            }
             int memory = 0;
             int tasks = 0;
             boolean notes = false;
