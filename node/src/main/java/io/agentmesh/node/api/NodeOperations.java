@@ -37,7 +37,7 @@ public interface NodeOperations {
     /** Partitions this node from peers on request of the live simulator. Thread-safe. */
     interface FaultControl {
         /**
-         * Applies {@code action} (block, unblock, drop, delay, clear) to {@code peer}
+         * Applies {@code action} (block, unblock, drop, delay, blockDirect, unblockDirect, clear) to {@code peer}
          * (ignored for clear); {@code delayMs} is for delay. Throws IllegalArgumentException on a bad request.
          */
         void apply(String action, String peer, long delayMs);

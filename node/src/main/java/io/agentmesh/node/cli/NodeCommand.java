@@ -36,6 +36,9 @@ public final class NodeCommand {
         @Option(names = "--peer", description = "A peer as <node-id>@host:port; repeat for several.")
         List<String> peers = new ArrayList<>();
 
+        @Option(names = "--relay", description = "A relay as host:port to register with and find peers through; repeat for several.")
+        List<String> relays = new ArrayList<>();
+
         @Option(names = "--snapshot-every", defaultValue = "20000",
                 description = "Write a snapshot every this many changes (default ${DEFAULT-VALUE}).")
         long snapshotEvery;
@@ -53,7 +56,9 @@ public final class NodeCommand {
             NodeSettings settings = new NodeSettings(home.identityDir(), home.stateDir(), home.passphrase(),
                     NodeSettings.parseHostPort(listen, "--listen"),
                     Optional.ofNullable(advertise).map(a -> NodeSettings.parseHostPort(a, "--advertise")),
-                    NodeSettings.parseHostPort(http, "--http"), peerSpecs, snapshotEvery, faultInjection);
+                    NodeSettings.parseHostPort(http, "--http"), peerSpecs,
+                    relays.stream().map(r -> NodeSettings.parseHostPort(r, "--relay")).toList(), snapshotEvery,
+                    faultInjection);
             NodeRuntime node = NodeRuntime.start(settings);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 node.shutdown("signal");

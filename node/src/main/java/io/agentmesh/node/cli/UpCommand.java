@@ -7,6 +7,8 @@ import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.Role;
 import io.agentmesh.protocol.identity.SigningKey;
+import io.agentmesh.relay.RelayConfig;
+import io.agentmesh.relay.RelayServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,6 +41,12 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--http-port", defaultValue = "7071", description = "HTTP port of the first node; the others follow (default ${DEFAULT-VALUE}).")
     int httpPort;
 
+    @Option(names = "--relays", defaultValue = "2", description = "Relays to start and register every node with (default ${DEFAULT-VALUE}).")
+    int relayCount;
+
+    @Option(names = "--relay-port", defaultValue = "7601", description = "Port of the first relay; the others follow (default ${DEFAULT-VALUE}).")
+    int relayPort;
+
     @Override
     public Integer call() throws Exception {
         if (nodes < 1 || nodes > 16) {
@@ -46,11 +54,19 @@ public final class UpCommand implements Callable<Integer> {
         }
         List<NodeId> ids = ensureIdentities();
         List<NodeRuntime> running = new ArrayList<>();
+        List<RelayServer> relayServers = new ArrayList<>();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             running.forEach(n -> n.shutdown("signal"));
+            relayServers.forEach(RelayServer::close);
             stop.countDown();
         }, "shutdown-hook"));
+        List<InetSocketAddress> relays = new ArrayList<>();
+        for (int r = 0; r < relayCount; r++) {
+            RelayServer relay = new RelayServer(RelayConfig.defaults("127.0.0.1", relayPort + r).withHttp("127.0.0.1", 0));
+            relayServers.add(relay);
+            relays.add(relay.start());
+        }
         for (int i = 0; i < nodes; i++) {
             List<NodeSettings.PeerSpec> peers = new ArrayList<>();
             for (int j = 0; j < nodes; j++) {
@@ -61,7 +77,7 @@ public final class UpCommand implements Callable<Integer> {
             Path home = nodeHome(i);
             running.add(NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"), Optional.empty(),
                     new InetSocketAddress("127.0.0.1", meshPort + i), Optional.empty(),
-                    new InetSocketAddress("127.0.0.1", httpPort + i), peers, 20_000, false)));
+                    new InetSocketAddress("127.0.0.1", httpPort + i), peers, relays, 20_000, false)));
         }
         System.out.println();
         System.out.println("Local mesh of " + nodes + " node(s) is up (Ctrl-C stops it):");
@@ -70,6 +86,9 @@ public final class UpCommand implements Callable<Integer> {
                     + "  mesh 127.0.0.1:" + (meshPort + i));
         }
         int last = httpPort + nodes - 1;
+        for (InetSocketAddress relay : relays) {
+            System.out.println("  relay  127.0.0.1:" + relay.getPort());
+        }
         System.out.println();
         System.out.println("Write a memory on node1:");
         System.out.println("  curl -s -X POST http://127.0.0.1:" + httpPort + "/v1/memory -d '{\"text\":\"hello from node1\"}'");

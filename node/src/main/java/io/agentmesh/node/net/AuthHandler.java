@@ -50,7 +50,8 @@ final class AuthHandler extends ChannelInboundHandlerAdapter {
     private boolean done;
 
     /**
-     * @param blockedByFaults whether the fault injector refuses this peer (null: no fault injection)
+     * @param blockedByFaults whether the fault injector refuses this peer on this connection (null: no fault
+     *                        injection)
      * @param onAuthenticated called on the event loop once the peer passed
      */
     AuthHandler(HelloAuthenticator authenticator, NetworkCounters counters, long handshakeTimeoutMs,
@@ -63,7 +64,23 @@ final class AuthHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        // A relayed connection gets this pipeline once its circuit is spliced, on an already active channel.
+        if (ctx.channel().isActive()) {
+            start(ctx);
+        }
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        start(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void start(ChannelHandlerContext ctx) {
+        if (connection != null) {
+            return;
+        }
         connection = Connection.of(ctx.channel());
         timeout = ctx.executor().schedule(() -> {
             if (!done) {
@@ -71,7 +88,6 @@ final class AuthHandler extends ChannelInboundHandlerAdapter {
                         + " ms", tlsPeerKey != null);
             }
         }, handshakeTimeoutMs, TimeUnit.MILLISECONDS);
-        ctx.fireChannelActive();
     }
 
     @Override
@@ -84,6 +100,10 @@ final class AuthHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent e && !done) {
             if (!e.isSuccess()) {
+                if (ctx.channel().isActive() && connection != null) {
+                    // Bytes arrived and TLS rejected them (not merely a connection that closed mid-handshake).
+                    connection.integrityFailure();
+                }
                 fail(ctx, AuthFailure.TLS_HANDSHAKE, "TLS handshake failed: " + e.cause().getMessage(), false);
             } else {
                 tlsDone(ctx);
@@ -199,13 +219,14 @@ final class AuthHandler extends ChannelInboundHandlerAdapter {
     }
 
     private String peerName(ChannelHandlerContext ctx) {
+        String where = connection.relayed ? " via relay " + connection.relay : " at " + ctx.channel().remoteAddress();
         if (tlsPeerKey != null) {
-            return NodeId.of(tlsPeerKey).shortForm() + " at " + ctx.channel().remoteAddress();
+            return NodeId.of(tlsPeerKey).shortForm() + where;
         }
         if (connection.expectedPeer != null) {
-            return connection.expectedPeer.shortForm() + " at " + ctx.channel().remoteAddress();
+            return connection.expectedPeer.shortForm() + where;
         }
-        return String.valueOf(ctx.channel().remoteAddress());
+        return connection.relayed ? "an unknown node" + where : String.valueOf(ctx.channel().remoteAddress());
     }
 
     private void cancelTimeout() {

@@ -6,13 +6,17 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.util.AttributeKey;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One TCP connection and what is known about it: direction, the peer a dial expected, the authenticated peer once
- * the Hello checked out, and why it closed. Shared by the handlers of its pipeline (through a channel attribute)
- * and {@link PeerRegistry}.
+ * One TCP connection and what is known about it: direction, the peer a dial expected, whether it runs through a
+ * relay, the authenticated peer once the Hello checked out, and why it closed. Shared by the handlers of its
+ * pipeline (through a channel attribute) and {@link PeerRegistry}.
+ *
+ * <p>A relayed connection is a TCP connection to a relay spliced to the peer's; {@code outbound} is still the
+ * node-to-node direction (the dialer is the TLS client), whichever side opened which TCP connection.
  */
 final class Connection {
     static final AttributeKey<Connection> KEY = AttributeKey.valueOf("agentmesh.connection");
@@ -21,6 +25,15 @@ final class Connection {
     final boolean outbound;
     /** The node {@code dial} expected; null for accepted connections. */
     final NodeId expectedPeer;
+    /** The relay this connection runs through; null for a direct connection. */
+    final InetSocketAddress relay;
+    final boolean relayed;
+    /** The dial this connection is an attempt of; null for accepted connections and direct-path probes. */
+    final DialPlan plan;
+    /** A direct-path probe to a peer that is connected through a relay: its failure is no event. */
+    final boolean probe;
+    /** TLS failed on bytes that arrived (altered or garbled on the way), rather than on a closed connection. */
+    private volatile boolean integrityFailure;
     private volatile Channel channel;
     private volatile HelloAuthenticator.AuthenticatedPeer peer;
     private volatile String localReason;
@@ -28,8 +41,35 @@ final class Connection {
     private final AtomicBoolean closeHandled = new AtomicBoolean();
 
     Connection(boolean outbound, NodeId expectedPeer) {
+        this(outbound, expectedPeer, null, null, false);
+    }
+
+    Connection(boolean outbound, NodeId expectedPeer, InetSocketAddress relay, DialPlan plan, boolean probe) {
         this.outbound = outbound;
         this.expectedPeer = expectedPeer;
+        this.relay = relay;
+        this.relayed = relay != null;
+        this.plan = plan;
+        this.probe = probe;
+    }
+
+    private volatile byte[] circuitId;
+
+    /** The relay circuit an attaching connection is for (target side); null otherwise and once authenticated. */
+    void attachCircuit(byte[] id) {
+        circuitId = id;
+    }
+
+    byte[] circuitId() {
+        return circuitId;
+    }
+
+    void integrityFailure() {
+        integrityFailure = true;
+    }
+
+    boolean hadIntegrityFailure() {
+        return integrityFailure;
     }
 
     static Connection of(Channel channel) {
@@ -122,7 +162,8 @@ final class Connection {
     public String toString() {
         NodeId id = peerId();
         Channel ch = channel;
-        String who = id != null ? id.shortForm() : ch != null ? String.valueOf(ch.remoteAddress()) : "?";
-        return (outbound ? "to " : "from ") + who;
+        String who = id != null ? id.shortForm() : relayed ? "an unknown node"
+                : ch != null ? String.valueOf(ch.remoteAddress()) : "?";
+        return (outbound ? "to " : "from ") + who + (relayed ? " via relay " + relay : "");
     }
 }

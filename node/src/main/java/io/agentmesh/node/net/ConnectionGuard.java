@@ -29,10 +29,26 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         this.self = self;
     }
 
+    private boolean counted;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) { // relayed: added once the circuit is spliced
+            count();
+        }
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        counters.connectionsOpened.incrementAndGet();
+        count();
         ctx.fireChannelActive();
+    }
+
+    private void count() {
+        if (!counted) {
+            counted = true;
+            counters.connectionsOpened.incrementAndGet();
+        }
     }
 
     @Override
@@ -67,6 +83,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
             log.warn("{} closing connection {}: corrupt frame length ({})", self, conn, cause.getMessage());
             conn.close("malformed frame: " + cause.getMessage(), true);
         } else if (cause instanceof SSLException || cause.getCause() instanceof SSLException) {
+            conn.integrityFailure();
             log.debug("{} closing connection {} after a TLS error: {}", self, conn, cause.toString());
             conn.close("TLS error: " + rootMessage(cause), false);
         } else if (cause instanceof IOException) {

@@ -6,7 +6,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * Drops inbound messages from a peer the {@link FaultInjector} drops or blocks. Sits after authentication and
+ * Drops inbound messages from a peer the {@link FaultInjector} drops or blocks (or whose direct path it blocks,
+ * on a direct connection). Sits after authentication and
  * before the idle detector, so a dropped peer looks silent (and times out) exactly like a partitioned one. Only in
  * the pipeline when fault injection is on.
  */
@@ -21,8 +22,9 @@ final class FaultFilter extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        NodeId peer = Connection.of(ctx.channel()).peerId();
-        if (peer != null && faults.rule(peer).dropsFrames()) {
+        Connection conn = Connection.of(ctx.channel());
+        NodeId peer = conn.peerId();
+        if (peer != null && faults.rule(peer).dropsFrames(conn.relayed)) {
             counters.framesDroppedByFaults.incrementAndGet();
             ReferenceCountUtil.release(msg);
             return;

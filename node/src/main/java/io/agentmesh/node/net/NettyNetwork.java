@@ -41,10 +41,13 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
@@ -75,6 +78,16 @@ import java.util.function.LongSupplier;
  * <p><b>dial</b> does nothing when the peer is already up or already being dialed (the pending dial's outcome
  * stands). A dial whose connection fails while the peer is up through another connection reports nothing.
  *
+ * <p><b>Relays.</b> With a {@link RelayClient} started on this network, a dial whose direct attempt fails (refused,
+ * unreachable, someone else answers, or the {@link FaultInjector} cuts the direct path) tries a circuit through
+ * each relay the client suggests, then reports one dialFailed listing every attempt. A circuit is a TCP connection
+ * to the relay ({@link RelayPreamble}: challenge, Connect or Attach, Connected or Attached) that then carries the
+ * same pipeline as a direct connection, TLS and Hello included, end to end: the dialer is the TLS client, the
+ * target (which attaches when its relay client hears of the circuit) the TLS server. TLS failing on altered bytes
+ * is counted and the relay avoided. Every {@code directRetryMs} a peer that is up only through a relay is dialed
+ * directly again; a direct connection that authenticates replaces the relayed one silently ({@link PeerRegistry}).
+ * The core sees none of this: the same peerUp / peerDown / dialFailed events.
+ *
  * <p>Threads: one Netty event loop group of {@value #EVENT_LOOP_THREADS} threads for everything. {@link #send} may
  * be called from any thread; it encodes on the calling thread (once per message object, shared across peers).
  */
@@ -83,6 +96,8 @@ public final class NettyNetwork implements Network, AutoCloseable {
     static final int EVENT_LOOP_THREADS = 2;
     private static final long CLOSE_TIMEOUT_MS = 3_000;
     private static final AttributeKey<Connection> DIAL = AttributeKey.valueOf("agentmesh.dial");
+
+    private static final int MAX_PENDING_ATTACHES = 64;
 
     private final NetworkConfig config;
     private final Scheduler nodeThread;
@@ -98,6 +113,14 @@ public final class NettyNetwork implements Network, AutoCloseable {
     private final EventLoopGroup group;
     private final ChannelGroup channels;
     private final Bootstrap clientBootstrap;
+    private final SigningKey nodeKey;
+    private final byte[] ownCertificateBytes;
+    private final Bootstrap relayBootstrap;
+    private final ConcurrentHashMap<NodeId, InetSocketAddress> directAddresses = new ConcurrentHashMap<>();
+    private final Set<NodeId> probing = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger pendingAttaches = new AtomicInteger();
+    private volatile RelayRouter router;
+    private volatile ScheduledFuture<?> directRetry;
     private volatile Channel serverChannel;
     private volatile boolean closed;
     private volatile Encoded lastEncoded;
@@ -129,6 +152,8 @@ public final class NettyNetwork implements Network, AutoCloseable {
         this.nodeThread = Objects.requireNonNull(nodeThread, "nodeThread");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.self = NodeId.of(nodeKey.verifyingKey());
+        this.nodeKey = nodeKey;
+        this.ownCertificateBytes = ownCertificate.toBytes();
         this.selfName = self.shortForm();
         this.authenticator = new HelloAuthenticator(nodeKey, ownCertificate, incarnation, agentRoot,
                 wallClockMillis);
@@ -147,6 +172,13 @@ public final class NettyNetwork implements Network, AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .handler(new Initializer(true));
+        this.relayBootstrap = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeoutMs())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .handler(new RelayedInitializer());
     }
 
     /**
@@ -175,6 +207,8 @@ public final class NettyNetwork implements Network, AutoCloseable {
         }
         serverChannel = bind.channel();
         channels.add(serverChannel);
+        directRetry = group.next().scheduleAtFixedRate(this::probeDirect, config.directRetryMs(),
+                config.directRetryMs(), TimeUnit.MILLISECONDS);
         log.info("{} listening on {}", selfName, serverChannel.localAddress());
         return localAddress();
     }
@@ -216,6 +250,12 @@ public final class NettyNetwork implements Network, AutoCloseable {
         return faults;
     }
 
+    /**
+     * Dials {@code peer}: directly at {@code address} first; when that fails (refused, unreachable, someone else
+     * answers, or the fault injector cuts the direct path) and a {@link RelayClient} is attached, through each
+     * relay it suggests in turn, running the same TLS and Hello inside the circuit. One dialFailed (listing every
+     * attempt) when all fail.
+     */
     @Override
     public void dial(NodeId peer, InetSocketAddress address) {
         Objects.requireNonNull(peer, "peer");
@@ -237,22 +277,166 @@ public final class NettyNetwork implements Network, AutoCloseable {
             registry.dialAborted(peer, "blocked by fault injection");
             return;
         }
-        Connection conn = new Connection(true, peer);
-        log.debug("{} dialing {} at {}", selfName, peer.shortForm(), address);
+        directAddresses.put(peer, address);
+        advance(new DialPlan(peer, address));
+    }
+
+    /** Starts the next attempt of {@code plan}, or ends it with dialFailed. */
+    private void advance(DialPlan plan) {
+        NodeId peer = plan.peer;
+        if (closed) {
+            registry.dialAborted(peer, "network is shutting down");
+            return;
+        }
+        if (registry.isUp(peer)) {
+            registry.dialAborted(peer, "connected meanwhile");
+            return;
+        }
+        if (!plan.directDone) {
+            plan.directDone = true;
+            if (faults != null && faults.rule(peer).blockDirect()) {
+                counters.connectsBlockedByFaults.incrementAndGet();
+                log.info("{} direct dial {} at {} refused: direct path blocked by fault injection", selfName,
+                        peer.shortForm(), plan.address);
+                plan.failed("direct to " + plan.address + ": blocked by fault injection");
+                advance(plan);
+                return;
+            }
+            connect(new Connection(true, peer, null, plan, false), plan.address);
+            return;
+        }
+        if (plan.relays == null) {
+            RelayRouter r = router;
+            plan.relays = r == null ? List.of() : r.relaysFor(peer);
+        }
+        if (plan.nextRelay < plan.relays.size()) {
+            InetSocketAddress relay = plan.relays.get(plan.nextRelay++);
+            counters.relayDialAttempts.incrementAndGet();
+            log.info("{} dialing {} through relay {}", selfName, peer.shortForm(), relay);
+            connectRelayed(new Connection(true, peer, relay, plan, false), relay);
+            return;
+        }
+        registry.dialAborted(peer, plan.summary());
+    }
+
+    /** Opens the TCP connection of a direct attempt (dial or probe). */
+    private void connect(Connection conn, InetSocketAddress address) {
+        log.debug("{} dialing {} at {}", selfName, conn.expectedPeer.shortForm(), address);
         ChannelFuture connect;
         try {
             connect = clientBootstrap.clone().attr(DIAL, conn).connect(address);
         } catch (RejectedExecutionException e) {
-            registry.dialAborted(peer, "network is shutting down");
+            conn.reason("network is shutting down");
+            connectionClosed(conn);
             return;
         }
         connect.addListener(f -> {
             if (!f.isSuccess()) {
                 conn.reason("connect to " + address + " failed: " + f.cause().getMessage());
-                log.info("{} dial {} at {} failed: {}", selfName, peer.shortForm(), address, f.cause().getMessage());
+                log.info("{} {} {} at {} failed: {}", selfName, conn.probe ? "direct probe" : "dial",
+                        conn.expectedPeer.shortForm(), address, f.cause().getMessage());
                 connectionClosed(conn);
             }
         });
+    }
+
+    /** Opens a TCP connection to {@code relay} for a relayed connection (either side). */
+    private void connectRelayed(Connection conn, InetSocketAddress relay) {
+        ChannelFuture connect;
+        try {
+            connect = relayBootstrap.clone().attr(DIAL, conn).connect(relay);
+        } catch (RejectedExecutionException e) {
+            conn.reason("network is shutting down");
+            connectionClosed(conn);
+            return;
+        }
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                conn.reason("relay " + relay + " unreachable: " + f.cause().getMessage());
+                connectionClosed(conn);
+            }
+        });
+    }
+
+    /**
+     * A relay says {@code source} wants a circuit to this node: opens the attaching connection, which becomes an
+     * inbound node connection (TLS server side) once spliced. Called by {@link RelayClient}.
+     */
+    void attachRelayed(InetSocketAddress relay, byte[] circuitId, NodeId source) {
+        if (closed) {
+            return;
+        }
+        if (faults != null && faults.rule(source).block()) {
+            counters.connectsBlockedByFaults.incrementAndGet();
+            log.info("{} circuit from {} through relay {} refused: blocked by fault injection", selfName,
+                    source.shortForm(), relay);
+            return;
+        }
+        if (pendingAttaches.incrementAndGet() > MAX_PENDING_ATTACHES) {
+            pendingAttaches.decrementAndGet();
+            log.warn("{} circuit from {} through relay {} refused: {} circuits already being attached", selfName,
+                    source.shortForm(), relay, MAX_PENDING_ATTACHES);
+            return;
+        }
+        counters.relayAttaches.incrementAndGet();
+        log.debug("{} attaching to a circuit from {} through relay {}", selfName, source.shortForm(), relay);
+        Connection conn = new Connection(false, null, relay, null, false);
+        conn.attachCircuit(circuitId);
+        connectRelayed(conn, relay);
+    }
+
+    /** Where {@code peer} may be dialed directly (learned from a relay record); used to retry the direct path. */
+    void learnAddress(NodeId peer, InetSocketAddress address) {
+        if (!peer.equals(self)) {
+            directAddresses.put(peer, address);
+        }
+    }
+
+    /** Attaches the relays to dial through when a direct dial fails. */
+    void relayRouter(RelayRouter router) {
+        this.router = router;
+    }
+
+    EventLoopGroup eventLoops() {
+        return group;
+    }
+
+    SigningKey nodeKey() {
+        return nodeKey;
+    }
+
+    byte[] ownCertificateBytes() {
+        return ownCertificateBytes.clone();
+    }
+
+    /** Whether {@code peer} is up through a relay right now. */
+    public boolean isRelayed(NodeId peer) {
+        Connection c = registry.current(peer);
+        return c != null && c.relayed;
+    }
+
+    /**
+     * Retries the direct path to every peer that is connected only through a relay and has a known address; a
+     * direct connection that authenticates replaces the relayed one ({@link PeerRegistry}).
+     */
+    private void probeDirect() {
+        if (closed) {
+            return;
+        }
+        for (NodeId peer : registry.upPeers()) {
+            Connection c = registry.current(peer);
+            InetSocketAddress address = directAddresses.get(peer);
+            if (c == null || !c.relayed || address == null
+                    || (faults != null && faults.rule(peer).refusesConnections(false))) {
+                continue;
+            }
+            if (!probing.add(peer)) {
+                continue;
+            }
+            counters.directProbes.incrementAndGet();
+            log.debug("{} retrying the direct path to {} at {}", selfName, peer.shortForm(), address);
+            connect(new Connection(true, peer, null, null, true), address);
+        }
     }
 
     @Override
@@ -265,7 +449,7 @@ public final class NettyNetwork implements Network, AutoCloseable {
         long delayMs = 0;
         if (faults != null) {
             FaultInjector.Rule rule = faults.rule(peer);
-            if (rule.dropsFrames()) {
+            if (rule.dropsFrames(conn.relayed)) {
                 counters.framesDroppedByFaults.incrementAndGet();
                 return true;
             }
@@ -346,6 +530,10 @@ public final class NettyNetwork implements Network, AutoCloseable {
         }
         closed = true;
         log.info("{} network closing", selfName);
+        ScheduledFuture<?> retry = directRetry;
+        if (retry != null) {
+            retry.cancel(false);
+        }
         for (Channel ch : channels) {
             Connection conn = Connection.of(ch);
             if (conn != null && conn.isAuthenticated()) {
@@ -364,6 +552,13 @@ public final class NettyNetwork implements Network, AutoCloseable {
             conn.close("node shutting down", true);
             return;
         }
+        if (conn.relayed) {
+            counters.relayedConnections.incrementAndGet();
+            if (!conn.outbound && conn.circuitId() != null) {
+                pendingAttaches.decrementAndGet();
+                conn.attachCircuit(null);
+            }
+        }
         registry.authenticated(conn);
     }
 
@@ -371,10 +566,54 @@ public final class NettyNetwork implements Network, AutoCloseable {
         if (!conn.markCloseHandled()) {
             return;
         }
+        if (conn.relayed) {
+            relayedClosed(conn);
+        }
+        if (conn.probe) {
+            probing.remove(conn.expectedPeer);
+            if (!conn.isAuthenticated()) {
+                log.debug("{} direct path to {} still unusable: {}", selfName, conn.expectedPeer.shortForm(),
+                        conn.closeReason());
+                return;
+            }
+        }
+        if (conn.plan != null && !conn.isAuthenticated()) {
+            conn.plan.failed(conn.relayed ? "via relay " + conn.relay + ": " + conn.closeReason()
+                    : conn.closeReason());
+            if (!closed) {
+                advance(conn.plan);
+            } else {
+                registry.dialAborted(conn.plan.peer, "network is shutting down");
+            }
+            return;
+        }
         if (conn.isAuthenticated()) {
             log.debug("{} connection {} closed: {}", selfName, conn, conn.closeReason());
         }
         registry.closed(conn);
+    }
+
+    private void relayedClosed(Connection conn) {
+        if (!conn.outbound && conn.plan == null && !conn.isAuthenticated() && conn.circuitId() != null) {
+            pendingAttaches.decrementAndGet();
+        }
+        NodeId peer = conn.peerId();
+        RelayRouter r = router;
+        if (conn.hadIntegrityFailure() && !closed) { // (TLS failing while this node shuts down proves nothing)
+            counters.relayIntegrityFailures.incrementAndGet();
+            log.warn("{} connection {} broke TLS on altered bytes: {}; the relay is not trusted for a while",
+                    selfName, conn, conn.closeReason());
+            if (r != null) {
+                r.circuitFailed(conn.relay, peer, conn.closeReason(), true);
+            }
+        } else if (!conn.isAuthenticated() && conn.outbound) {
+            counters.relayDialFailures.incrementAndGet();
+            log.info("{} circuit to {} through relay {} failed: {}", selfName,
+                    peer == null ? "?" : peer.shortForm(), conn.relay, conn.closeReason());
+            if (r != null) {
+                r.circuitFailed(conn.relay, peer, conn.closeReason(), false);
+            }
+        }
     }
 
     /** Hands {@code event} to the node thread unless closed. */
@@ -393,8 +632,9 @@ public final class NettyNetwork implements Network, AutoCloseable {
         @Override
         public void peerUp(Connection c) {
             HelloAuthenticator.AuthenticatedPeer p = c.peer();
-            log.info("{} peer {} up ({}, incarnation {}, role {})", selfName, p.id().shortForm(),
-                    c.outbound ? "outbound" : "inbound", p.incarnation(), p.certificate().role());
+            log.info("{} peer {} up ({}{}, incarnation {}, role {})", selfName, p.id().shortForm(),
+                    c.outbound ? "outbound" : "inbound", c.relayed ? " via relay " + c.relay : "",
+                    p.incarnation(), p.certificate().role());
             byte[] cert = p.certificateBytes().clone();
             emit(() -> listener.peerUp(p.id(), cert, p.incarnation(), c.outbound));
         }
@@ -418,7 +658,13 @@ public final class NettyNetwork implements Network, AutoCloseable {
 
         @Override
         public void retire(Connection c, String reason) {
-            log.debug("{} closing connection {}: {}", selfName, c, reason);
+            if (PeerRegistry.SUPERSEDED_BY_DIRECT.equals(reason)) {
+                counters.directUpgrades.incrementAndGet();
+                log.info("{} peer {} moved to a direct connection; closing the one via relay {}", selfName,
+                        c.peerId().shortForm(), c.relay);
+            } else {
+                log.debug("{} closing connection {}: {}", selfName, c, reason);
+            }
             c.close(reason, true);
         }
 
@@ -443,32 +689,62 @@ public final class NettyNetwork implements Network, AutoCloseable {
         @Override
         protected void initChannel(SocketChannel ch) {
             Connection conn = outbound ? ch.attr(DIAL).getAndSet(null) : new Connection(false, null);
-            conn.attach(ch);
-            if (closed) {
-                ch.close();
+            if (!track(ch, conn)) {
                 return;
             }
-            channels.add(ch);
-            ch.closeFuture().addListener(f -> connectionClosed(conn));
-            SslHandler ssl = outbound
-                    ? tls.clientContext().newHandler(ch.alloc())
-                    : tls.serverContext().newHandler(ch.alloc());
-            ssl.setHandshakeTimeoutMillis(0); // AuthHandler times TLS and Hello together
-
-            ChannelPipeline p = ch.pipeline();
-            p.addLast("tls", ssl);
-            p.addLast("flush", new FlushConsolidationHandler(256, true));
-            p.addLast("frame-decoder", new FrameDecoder(config.maxFrameBytes()));
-            p.addLast("frame-encoder", new LengthFieldPrepender(WireFrameCodec.LENGTH_FIELD_BYTES));
-            p.addLast("wire", new WireFrameCodec(codec, counters, selfName));
-            p.addLast("auth", new AuthHandler(authenticator, counters, config.handshakeTimeoutMs(),
-                    faults == null ? null : peer -> faults.rule(peer).block(), NettyNetwork.this::authenticated));
-            if (faults != null) {
-                p.addLast("faults", new FaultFilter(faults, counters));
-            }
-            p.addLast("idle", new IdleStateHandler(config.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS));
-            p.addLast("dispatch", new InboundDispatcher(registry, selfName));
-            p.addLast("guard", new ConnectionGuard(counters, config.idleTimeoutMs(), selfName));
+            addNodeHandlers(ch, conn);
         }
+    }
+
+    /** A TCP connection to a relay: the relay preamble first, the node pipeline once the circuit is spliced. */
+    private final class RelayedInitializer extends ChannelInitializer<SocketChannel> {
+        @Override
+        protected void initChannel(SocketChannel ch) {
+            Connection conn = ch.attr(DIAL).getAndSet(null);
+            if (!track(ch, conn)) {
+                return;
+            }
+            long timeoutMs = config.connectTimeoutMs() + config.handshakeTimeoutMs();
+            ch.pipeline().addLast("relay", conn.outbound
+                    ? RelayPreamble.connect(nodeKey, ownCertificateBytes, conn.expectedPeer, timeoutMs,
+                    c -> addNodeHandlers(c, conn))
+                    : RelayPreamble.attach(nodeKey, conn.circuitId(), timeoutMs, c -> addNodeHandlers(c, conn)));
+        }
+    }
+
+    /** Binds {@code conn} to {@code ch}; false (and closed) when the network is closing. */
+    private boolean track(Channel ch, Connection conn) {
+        conn.attach(ch);
+        if (closed) {
+            ch.close();
+            return false;
+        }
+        channels.add(ch);
+        ch.closeFuture().addListener(f -> connectionClosed(conn));
+        return true;
+    }
+
+    /** TLS, framing, authentication and dispatch; the TLS side follows the node-to-node direction. */
+    private void addNodeHandlers(Channel ch, Connection conn) {
+        SslHandler ssl = conn.outbound
+                ? tls.clientContext().newHandler(ch.alloc())
+                : tls.serverContext().newHandler(ch.alloc());
+        ssl.setHandshakeTimeoutMillis(0); // AuthHandler times TLS and Hello together
+
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("tls", ssl);
+        p.addLast("flush", new FlushConsolidationHandler(256, true));
+        p.addLast("frame-decoder", new FrameDecoder(config.maxFrameBytes()));
+        p.addLast("frame-encoder", new LengthFieldPrepender(WireFrameCodec.LENGTH_FIELD_BYTES));
+        p.addLast("wire", new WireFrameCodec(codec, counters, selfName));
+        p.addLast("auth", new AuthHandler(authenticator, counters, config.handshakeTimeoutMs(),
+                faults == null ? null : peer -> faults.rule(peer).refusesConnections(conn.relayed),
+                NettyNetwork.this::authenticated));
+        if (faults != null) {
+            p.addLast("faults", new FaultFilter(faults, counters));
+        }
+        p.addLast("idle", new IdleStateHandler(config.idleTimeoutMs(), 0, 0, TimeUnit.MILLISECONDS));
+        p.addLast("dispatch", new InboundDispatcher(registry, selfName));
+        p.addLast("guard", new ConnectionGuard(counters, config.idleTimeoutMs(), selfName));
     }
 }

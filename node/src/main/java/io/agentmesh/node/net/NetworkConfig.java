@@ -16,10 +16,12 @@ import io.agentmesh.protocol.wire.WireCodec;
  * @param writeBufferHighBytes outbound bytes queued for one peer above which {@code send} refuses (returns false)
  * @param writeBufferLowBytes  queued bytes below which {@code send} accepts again
  * @param faultInjection       enables {@link FaultInjector} (tests and the live simulator only)
+ * @param directRetryMs        how often a peer connected only through a relay is dialed directly again (the direct
+ *                             connection replaces the relayed one once it authenticates)
  */
 public record NetworkConfig(String bindHost, int bindPort, int maxFrameBytes, long idleTimeoutMs,
                             long connectTimeoutMs, long handshakeTimeoutMs, int writeBufferHighBytes,
-                            int writeBufferLowBytes, boolean faultInjection) {
+                            int writeBufferLowBytes, boolean faultInjection, long directRetryMs) {
 
     public static final int DEFAULT_MAX_FRAME_BYTES = WireCodec.MAX_FRAME_BYTES;
     public static final long DEFAULT_IDLE_TIMEOUT_MS = 10_000;
@@ -27,6 +29,7 @@ public record NetworkConfig(String bindHost, int bindPort, int maxFrameBytes, lo
     public static final long DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
     public static final int DEFAULT_WRITE_BUFFER_HIGH_BYTES = 32 * 1024 * 1024;
     public static final int DEFAULT_WRITE_BUFFER_LOW_BYTES = 16 * 1024 * 1024;
+    public static final long DEFAULT_DIRECT_RETRY_MS = 30_000;
 
     public NetworkConfig {
         if (bindHost == null || bindHost.isBlank()) {
@@ -42,6 +45,7 @@ public record NetworkConfig(String bindHost, int bindPort, int maxFrameBytes, lo
         requirePositive("idleTimeoutMs", idleTimeoutMs);
         requirePositive("connectTimeoutMs", connectTimeoutMs);
         requirePositive("handshakeTimeoutMs", handshakeTimeoutMs);
+        requirePositive("directRetryMs", directRetryMs);
         if (connectTimeoutMs > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("connectTimeoutMs must fit in an int, got " + connectTimeoutMs);
         }
@@ -55,37 +59,51 @@ public record NetworkConfig(String bindHost, int bindPort, int maxFrameBytes, lo
     public static NetworkConfig defaults(String bindHost, int bindPort) {
         return new NetworkConfig(bindHost, bindPort, DEFAULT_MAX_FRAME_BYTES, DEFAULT_IDLE_TIMEOUT_MS,
                 DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_WRITE_BUFFER_HIGH_BYTES,
-                DEFAULT_WRITE_BUFFER_LOW_BYTES, false);
+                DEFAULT_WRITE_BUFFER_LOW_BYTES, false, DEFAULT_DIRECT_RETRY_MS);
     }
 
     public NetworkConfig withBindPort(int port) {
         return new NetworkConfig(bindHost, port, maxFrameBytes, idleTimeoutMs, connectTimeoutMs, handshakeTimeoutMs,
-                writeBufferHighBytes, writeBufferLowBytes, faultInjection);
+                writeBufferHighBytes, writeBufferLowBytes, faultInjection,
+                directRetryMs);
     }
 
     public NetworkConfig withMaxFrameBytes(int bytes) {
         return new NetworkConfig(bindHost, bindPort, bytes, idleTimeoutMs, connectTimeoutMs, handshakeTimeoutMs,
-                writeBufferHighBytes, writeBufferLowBytes, faultInjection);
+                writeBufferHighBytes, writeBufferLowBytes, faultInjection,
+                directRetryMs);
     }
 
     public NetworkConfig withIdleTimeoutMs(long ms) {
         return new NetworkConfig(bindHost, bindPort, maxFrameBytes, ms, connectTimeoutMs, handshakeTimeoutMs,
-                writeBufferHighBytes, writeBufferLowBytes, faultInjection);
+                writeBufferHighBytes, writeBufferLowBytes, faultInjection,
+                directRetryMs);
     }
 
     public NetworkConfig withHandshakeTimeoutMs(long ms) {
         return new NetworkConfig(bindHost, bindPort, maxFrameBytes, idleTimeoutMs, connectTimeoutMs, ms,
-                writeBufferHighBytes, writeBufferLowBytes, faultInjection);
+                writeBufferHighBytes, writeBufferLowBytes, faultInjection,
+                directRetryMs);
     }
 
     public NetworkConfig withWriteBuffer(int highBytes, int lowBytes) {
         return new NetworkConfig(bindHost, bindPort, maxFrameBytes, idleTimeoutMs, connectTimeoutMs,
-                handshakeTimeoutMs, highBytes, lowBytes, faultInjection);
+                handshakeTimeoutMs, highBytes, lowBytes, faultInjection, directRetryMs);
     }
 
     public NetworkConfig withFaultInjection(boolean enabled) {
         return new NetworkConfig(bindHost, bindPort, maxFrameBytes, idleTimeoutMs, connectTimeoutMs,
-                handshakeTimeoutMs, writeBufferHighBytes, writeBufferLowBytes, enabled);
+                handshakeTimeoutMs, writeBufferHighBytes, writeBufferLowBytes, enabled, directRetryMs);
+    }
+
+    public NetworkConfig withDirectRetryMs(long ms) {
+        return new NetworkConfig(bindHost, bindPort, maxFrameBytes, idleTimeoutMs, connectTimeoutMs,
+                handshakeTimeoutMs, writeBufferHighBytes, writeBufferLowBytes, faultInjection, ms);
+    }
+
+    public NetworkConfig withConnectTimeoutMs(long ms) {
+        return new NetworkConfig(bindHost, bindPort, maxFrameBytes, idleTimeoutMs, ms, handshakeTimeoutMs,
+                writeBufferHighBytes, writeBufferLowBytes, faultInjection, directRetryMs);
     }
 
     private static void requirePositive(String name, long value) {

@@ -17,6 +17,13 @@ final class NetworkCounters {
     final AtomicLong sendsRejected = new AtomicLong();
     final AtomicLong framesDroppedByFaults = new AtomicLong();
     final AtomicLong connectsBlockedByFaults = new AtomicLong();
+    final AtomicLong relayDialAttempts = new AtomicLong();
+    final AtomicLong relayDialFailures = new AtomicLong();
+    final AtomicLong relayAttaches = new AtomicLong();
+    final AtomicLong relayedConnections = new AtomicLong();
+    final AtomicLong relayIntegrityFailures = new AtomicLong();
+    final AtomicLong directProbes = new AtomicLong();
+    final AtomicLong directUpgrades = new AtomicLong();
     private final Map<AuthFailure, AtomicLong> authFailures = new EnumMap<>(AuthFailure.class);
 
     NetworkCounters() {
@@ -39,6 +46,8 @@ final class NetworkCounters {
         });
         return new NetworkStats(framesIn.get(), bytesIn.get(), framesOut.get(), bytesOut.get(),
                 malformedFrames.get(), oversizedFrames.get(), connectionsOpened.get(), connectionsClosed.get(),
-                failures, sendsRejected.get(), framesDroppedByFaults.get(), connectsBlockedByFaults.get());
+                failures, sendsRejected.get(), framesDroppedByFaults.get(), connectsBlockedByFaults.get(),
+                relayDialAttempts.get(), relayDialFailures.get(), relayAttaches.get(), relayedConnections.get(),
+                relayIntegrityFailures.get(), directProbes.get(), directUpgrades.get());
     }
 }

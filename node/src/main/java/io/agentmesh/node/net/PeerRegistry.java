@@ -18,20 +18,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>higher incarnation: the peer restarted; the old connection is closed, peerDown then peerUp;</li>
  *   <li>lower incarnation: the new connection is refused;</li>
+ *   <li>same incarnation, one direct and one through a relay: the direct one is kept (both ends know which is
+ *       which, so they agree); the relayed one is closed with a Goodbye {@value #SUPERSEDED_BY_DIRECT}; no event
+ *       (the peer stays up, messages move to the direct connection);</li>
  *   <li>same incarnation, opposite directions (both nodes dialed): keep the connection dialed by the node with the
  *       lower {@link NodeId}, which both ends compute alike; the other is closed with a Goodbye
  *       {@value #DUPLICATE}; no event (the peer stays up);</li>
  *   <li>same incarnation, same direction (the peer dialed again): the newer one wins, peerDown then peerUp.</li>
  * </ul>
  * Because each end decides when it sees both connections, one end can close the loser while the other still uses
- * it. A peer whose current connection ends with the Goodbye {@value #DUPLICATE} therefore stays up for
- * {@code lingerMs} waiting for the winner; if it does not authenticate in time, peerDown follows.
+ * it. A peer whose current connection ends with the Goodbye {@value #DUPLICATE} or {@value #SUPERSEDED_BY_DIRECT}
+ * therefore stays up for {@code lingerMs} waiting for the winner; if it does not authenticate in time, peerDown
+ * follows.
  *
  * <p>Messages are delivered from any authenticated connection of the peer's current incarnation while the peer is
  * up (so a loser's frames already in flight are not lost).
  */
 final class PeerRegistry {
     static final String DUPLICATE = "duplicate connection";
+    static final String SUPERSEDED_BY_DIRECT = "replaced by a direct connection";
 
     /** Where decisions go. Called with the registry's lock held; implementations must not block. */
     interface Sink {
@@ -138,6 +143,14 @@ final class PeerRegistry {
             current.put(peer, connection);
             return true;
         }
+        if (old.relayed != connection.relayed) {
+            Connection winner = connection.relayed ? old : connection;
+            Connection loser = winner == connection ? old : connection;
+            slot.current = winner;
+            current.put(peer, winner);
+            sink.retire(loser, SUPERSEDED_BY_DIRECT);
+            return winner == connection;
+        }
         if (old.outbound != connection.outbound) {
             boolean keepOutbound = self.compareTo(peer) < 0;
             Connection winner = connection.outbound == keepOutbound ? connection : old;
@@ -188,7 +201,8 @@ final class PeerRegistry {
         }
         slot.current = null;
         current.remove(peer, connection);
-        if (DUPLICATE.equals(connection.remoteGoodbye())) {
+        if (DUPLICATE.equals(connection.remoteGoodbye())
+                || SUPERSEDED_BY_DIRECT.equals(connection.remoteGoodbye())) {
             slot.cancelLinger = sink.schedule(() -> lingerExpired(peer, slot), lingerMs);
             return;
         }

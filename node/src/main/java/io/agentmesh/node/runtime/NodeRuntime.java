@@ -6,6 +6,8 @@ import io.agentmesh.node.core.CoreConfig;
 import io.agentmesh.node.core.LocalIdentity;
 import io.agentmesh.node.net.FaultInjector;
 import io.agentmesh.node.net.NettyNetwork;
+import io.agentmesh.node.net.RelayClient;
+import io.agentmesh.node.net.RelayClientConfig;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.node.net.NetworkConfig;
 import io.agentmesh.node.core.NodeCore;
@@ -59,6 +61,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final NodeCore core;
     private final NettyNetwork network;
     private final InetSocketAddress boundMesh;
+    private final RelayClient relays;
     private final HttpApi http;
     private final String name;
     private final long startedNanos = System.nanoTime();
@@ -107,6 +110,16 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 }
             });
             this.boundMesh = network.start();
+            if (settings.relays().isEmpty()) {
+                this.relays = null;
+            } else {
+                this.relays = new RelayClient(RelayClientConfig.defaults(settings.relays()), identity, network,
+                        List.of(settings.advertise().orElse(boundMesh)),
+                        // Discovery callbacks come from Netty threads; the core is only touched on its thread.
+                        (peer, address) -> nodeThread.execute(() -> core.addPeer(peer, address)),
+                        System::currentTimeMillis);
+                relays.start();
+            }
             this.http = new HttpApi(settings.http(), this, name);
             http.start();
         } catch (IOException | RuntimeException e) {
@@ -182,6 +195,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             stopped.get(10, java.util.concurrent.TimeUnit.SECONDS);
         } catch (Exception e) {
             log.warn("node {} could not write a final snapshot: {}", name, e.toString());
+        }
+        if (relays != null) {
+            relays.close();
         }
         network.close();
         signer.shutdown();
@@ -318,7 +334,14 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             s.put("vector", vector);
             s.put("memoryEntries", c.state().memoryCount());
             s.put("mesh", boundMesh.getHostString() + ":" + boundMesh.getPort());
-            s.put("peers", c.peerStatus());
+            List<Map<String, Object>> peers = c.peerStatus();
+            for (Map<String, Object> p : peers) {
+                p.put("relayed", network.isRelayed(NodeId.parse((String) p.get("node"))));
+            }
+            s.put("peers", peers);
+            if (relays != null) {
+                s.put("relays", relays.relays().stream().map(Object::toString).toList());
+            }
             var r = c.replicator().stats();
             s.put("replication", Map.of("changesSent", r.changesSent(), "bytesSent", r.bytesSent(),
                     "changesApplied", r.changesApplied(), "duplicates", r.duplicates(), "rejected", r.rejected()));
@@ -350,11 +373,13 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     case "unblock" -> injector.unblock(id);
                     case "drop" -> injector.drop(id);
                     case "delay" -> injector.delay(id, delayMs);
+                    case "blockDirect" -> injector.blockDirect(id);
+                    case "unblockDirect" -> injector.unblockDirect(id);
                     default -> throw new IllegalArgumentException("unknown fault action '" + action
-                            + "'; use block, unblock, drop, delay or clear");
+                            + "'; use block, unblock, drop, delay, blockDirect, unblockDirect or clear");
                 }
                 // Blocking stops frames, but a live connection would linger until the failure detector fires.
-                if (!action.startsWith("un") && !action.equals("delay")) {
+                if (action.equals("block") || action.equals("drop") || action.equals("blockDirect")) {
                     nodeThread.execute(() -> network.disconnect(id, "fault injection: " + action));
                 }
             }

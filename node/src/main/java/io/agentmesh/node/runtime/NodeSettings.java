@@ -14,14 +14,16 @@ import java.util.Optional;
  * @param advertise        the address peers should dial (defaults to {@code listen})
  * @param http             where the HTTP API listens (loopback by default)
  * @param peers            peers known at start
+ * @param relays           relays to register with and discover peers through (may be empty)
  * @param snapshotEveryChanges a snapshot is written after this many changes, so a restart replays at most that many
  * @param faultInjection   enables the fault-injection admin endpoints (live simulator only)
  */
 public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
                            Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
-                           long snapshotEveryChanges, boolean faultInjection) {
+                           List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection) {
     public NodeSettings {
         peers = List.copyOf(peers);
+        relays = List.copyOf(relays);
         if (snapshotEveryChanges < 1) {
             throw new IllegalArgumentException("snapshotEveryChanges must be positive");
         }

@@ -33,7 +33,7 @@ class StateExportImportTest {
         }
         try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
                 Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", 0), List.of(), 20_000, false))) {
+                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false))) {
             for (String t : texts) {
                 node.appendMemory("note", t, List.of("export")).join();
             }

@@ -25,6 +25,9 @@ final class LocalMesh implements AutoCloseable {
     final List<Integer> meshPorts = new ArrayList<>();
     final List<Integer> httpPorts = new ArrayList<>();
     final NodeRuntime[] nodes;
+    /** Relays every node registers with; peers are still given directly unless {@link #peersGiven} is false. */
+    List<InetSocketAddress> relays = List.of();
+    boolean peersGiven = true;
 
     LocalMesh(Path dir, int n) throws IOException {
         this.dir = dir;
@@ -51,13 +54,13 @@ final class LocalMesh implements AutoCloseable {
     NodeRuntime start(int i) throws IOException {
         List<NodeSettings.PeerSpec> peers = new ArrayList<>();
         for (int j = 0; j < ids.size(); j++) {
-            if (j != i) {
+            if (j != i && peersGiven) {
                 peers.add(new NodeSettings.PeerSpec(ids.get(j), InetSocketAddress.createUnresolved("127.0.0.1", meshPorts.get(j))));
             }
         }
         nodes[i] = NodeRuntime.start(new NodeSettings(home(i).resolve("identity"), home(i).resolve("state"), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", meshPorts.get(i)), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", httpPorts.get(i)), peers, 20_000, true));
+                new InetSocketAddress("127.0.0.1", httpPorts.get(i)), peers, relays, 20_000, true));
         return nodes[i];
     }
 

@@ -38,6 +38,24 @@ class FaultInjectorTest {
     }
 
     @Test
+    void blockDirectCutsOnlyDirectConnections() {
+        FaultInjector f = new FaultInjector();
+        f.blockDirect(peer);
+        FaultInjector.Rule r = f.rule(peer);
+        assertTrue(r.refusesConnections(false));
+        assertFalse(r.refusesConnections(true));
+        assertTrue(r.dropsFrames(false));
+        assertFalse(r.dropsFrames(true));
+        assertFalse(r.dropsFrames(), "not a full drop");
+        f.block(peer);
+        assertTrue(f.rule(peer).refusesConnections(true), "a full block cuts relayed connections too");
+        f.unblock(peer);
+        assertTrue(f.rule(peer).blockDirect(), "unblock keeps the direct-only cut");
+        f.unblockDirect(peer);
+        assertTrue(f.snapshot().isEmpty());
+    }
+
+    @Test
     void aNegativeDelayIsRejected() {
         assertThrows(IllegalArgumentException.class, () -> new FaultInjector().delay(peer, -1));
     }

@@ -71,6 +71,58 @@ class PeerRegistryTest {
         return c;
     }
 
+    private Connection relayed(boolean outbound, long incarnation) {
+        Connection c = new Connection(outbound, outbound ? peer : null,
+                new java.net.InetSocketAddress("127.0.0.1", 7700), null, false);
+        c.authenticated(new HelloAuthenticator.AuthenticatedPeer(peer, peerCert, peerCert.toBytes(), incarnation));
+        return c;
+    }
+
+    @Test
+    void aDirectConnectionReplacesARelayedOneSilentlyWhicheverDirectionEachHas() {
+        for (boolean selfIsLower : new boolean[] {true, false}) {
+            events.clear();
+            PeerRegistry r = registry(selfIsLower);
+            Connection viaRelay = relayed(true, 1);
+            Connection direct = conn(false, 1);
+            assertTrue(r.authenticated(viaRelay));
+            assertTrue(r.authenticated(direct));
+            assertSame(direct, r.current(peer));
+            assertEquals(List.of("up out 1", "retire out " + PeerRegistry.SUPERSEDED_BY_DIRECT), events);
+            // Messages still in flight on the relayed connection are delivered.
+            assertTrue(r.deliver(viaRelay, new WireMessage.Heartbeat(3)));
+            r.closed(viaRelay);
+            assertEquals(3, events.size(), "closing the relayed loser reports nothing: " + events);
+        }
+    }
+
+    @Test
+    void aRelayedConnectionArrivingAfterADirectOneIsRefused() {
+        PeerRegistry r = registry(true);
+        Connection direct = conn(true, 1);
+        Connection viaRelay = relayed(false, 1);
+        r.authenticated(direct);
+        assertFalse(r.authenticated(viaRelay));
+        assertSame(direct, r.current(peer));
+        assertEquals(List.of("up out 1", "retire in " + PeerRegistry.SUPERSEDED_BY_DIRECT), events);
+    }
+
+    @Test
+    void theOtherEndRetiringTheRelayedConnectionLingersForTheDirectOne() {
+        PeerRegistry r = registry(false);
+        Connection viaRelay = relayed(false, 1);
+        r.authenticated(viaRelay);
+        viaRelay.remoteGoodbye(PeerRegistry.SUPERSEDED_BY_DIRECT);
+        r.closed(viaRelay);
+        assertEquals(List.of("up in 1"), events, "no peerDown while the direct connection is on its way");
+        assertEquals(1, timers.size());
+        Connection direct = conn(true, 1);
+        assertTrue(r.authenticated(direct));
+        assertSame(direct, r.current(peer));
+        assertEquals(List.of("up in 1"), events);
+        assertTrue(timers.isEmpty(), "the linger timer was cancelled");
+    }
+
     @Test
     void theFirstAuthenticatedConnectionReportsThePeerUpAndMessagesFollow() {
         PeerRegistry r = registry(true);

@@ -26,10 +26,13 @@ final class RecordingListener implements Network.Listener {
 
     final List<Event> events = new CopyOnWriteArrayList<>();
     final List<String> threads = new CopyOnWriteArrayList<>();
+    /** Also told about every event, after it is recorded (on the node thread). */
+    volatile java.util.function.Consumer<Event> observer = e -> { };
 
     private void record(Event e) {
         threads.add(Thread.currentThread().getName());
         events.add(e);
+        observer.accept(e);
     }
 
     @Override

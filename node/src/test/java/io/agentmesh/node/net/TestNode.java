@@ -24,6 +24,7 @@ final class TestNode implements AutoCloseable {
     });
     final RecordingListener events = new RecordingListener();
     final SigningKey key;
+    final NodeCertificate certificate;
     final NodeId id;
     final NettyNetwork net;
     final InetSocketAddress address;
@@ -43,6 +44,7 @@ final class TestNode implements AutoCloseable {
 
     TestNode(NetworkConfig config, SigningKey key, NodeCertificate certificate, long incarnation, TestAgent agent) {
         this.key = key;
+        this.certificate = certificate;
         this.id = NodeId.of(key.verifyingKey());
         Scheduler scheduler = new Scheduler() {
             @Override

@@ -203,7 +203,7 @@ public final class ReplicationBenchmark implements java.util.concurrent.Callable
             Path home = dir.resolve("node" + i);
             NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
                     Optional.empty(), new InetSocketAddress("127.0.0.1", ports.get(i)), Optional.empty(),
-                    new InetSocketAddress("127.0.0.1", 0), peers, 1_000_000, false));
+                    new InetSocketAddress("127.0.0.1", 0), peers, List.of(), 1_000_000, false));
             nodes.set(i, node);
             return node;
         }

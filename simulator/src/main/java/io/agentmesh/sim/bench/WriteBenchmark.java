@@ -124,7 +124,7 @@ public final class WriteBenchmark implements Callable<Integer> {
     private static NodeRuntime start(Path home, long snapshotEvery) throws IOException {
         return NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", freePort()), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", 0), List.of(), snapshotEvery, false));
+                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), snapshotEvery, false));
     }
 
     private static long sizeOf(Path dir) throws IOException {

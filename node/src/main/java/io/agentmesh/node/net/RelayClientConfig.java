@@ -1,0 +1,73 @@
+package io.agentmesh.node.net;
+
+import io.agentmesh.relay.HostPort;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * Settings of {@link RelayClient}. Durations in milliseconds.
+ *
+ * @param relays           relays to register with and to look up and dial through (2-3 in production)
+ * @param recordTtlMs      validity of this node's registration record; it is re-signed and re-registered after a
+ *                         third of it
+ * @param lookupIntervalMs time between lookups at each relay (the first ones come faster: 250 ms doubling up to
+ *                         this); lookups also keep the control connection alive, so keep it under the relay's idle
+ *                         timeout (60 s by default)
+ * @param backoffBaseMs    first reconnect delay ceiling (exponential backoff, full jitter)
+ * @param backoffCapMs     largest reconnect delay ceiling
+ * @param avoidMs          how long a relay caught serving a bad record or breaking a circuit's TLS is not used
+ * @param maxRecordTtlMs   longest validity a peer's record may claim (longer ones are rejected)
+ * @param expiredGraceMs   a relay serving a record expired by less than this is not blamed (clock skew)
+ */
+public record RelayClientConfig(List<InetSocketAddress> relays, long recordTtlMs, long lookupIntervalMs,
+                                long backoffBaseMs, long backoffCapMs, long avoidMs, long maxRecordTtlMs,
+                                long expiredGraceMs) {
+    public static final long DEFAULT_RECORD_TTL_MS = 10 * 60_000;
+    public static final long DEFAULT_LOOKUP_INTERVAL_MS = 5_000;
+
+    public RelayClientConfig {
+        relays = List.copyOf(relays);
+        if (relays.stream().distinct().count() != relays.size()) {
+            throw new IllegalArgumentException("a relay is listed twice: " + relays);
+        }
+        if (recordTtlMs < 3_000 || recordTtlMs > maxRecordTtlMs) {
+            throw new IllegalArgumentException("recordTtlMs must be 3000.." + maxRecordTtlMs + ", got " + recordTtlMs);
+        }
+        if (lookupIntervalMs < 10 || backoffBaseMs < 1 || backoffCapMs < backoffBaseMs || avoidMs < 0
+                || expiredGraceMs < 0) {
+            throw new IllegalArgumentException("need lookupIntervalMs >= 10, 1 <= backoffBaseMs <= backoffCapMs,"
+                    + " avoidMs >= 0, expiredGraceMs >= 0");
+        }
+    }
+
+    public static RelayClientConfig defaults(List<InetSocketAddress> relays) {
+        return new RelayClientConfig(relays, DEFAULT_RECORD_TTL_MS, DEFAULT_LOOKUP_INTERVAL_MS, 500, 30_000,
+                10 * 60_000, 60 * 60_000, 60_000);
+    }
+
+    /** Parses {@code host:port} strings (a {@code --relay} flag given several times). */
+    public static RelayClientConfig parse(List<String> relays) {
+        return defaults(relays.stream().map(HostPort::parse).toList());
+    }
+
+    public RelayClientConfig withLookupIntervalMs(long ms) {
+        return new RelayClientConfig(relays, recordTtlMs, ms, backoffBaseMs, backoffCapMs, avoidMs, maxRecordTtlMs,
+                expiredGraceMs);
+    }
+
+    public RelayClientConfig withBackoff(long baseMs, long capMs) {
+        return new RelayClientConfig(relays, recordTtlMs, lookupIntervalMs, baseMs, capMs, avoidMs, maxRecordTtlMs,
+                expiredGraceMs);
+    }
+
+    public RelayClientConfig withRecordTtlMs(long ms) {
+        return new RelayClientConfig(relays, ms, lookupIntervalMs, backoffBaseMs, backoffCapMs, avoidMs,
+                maxRecordTtlMs, expiredGraceMs);
+    }
+
+    public RelayClientConfig withAvoidMs(long ms) {
+        return new RelayClientConfig(relays, recordTtlMs, lookupIntervalMs, backoffBaseMs, backoffCapMs, ms,
+                maxRecordTtlMs, expiredGraceMs);
+    }
+}

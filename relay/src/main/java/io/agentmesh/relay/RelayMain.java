@@ -1,0 +1,145 @@
+package io.agentmesh.relay;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code agentmesh relay run}: the relay process. Runs until SIGTERM or SIGINT, then closes every connection and
+ * exits (with the JVM's status for the signal, 143 for SIGTERM; systemd: {@code SuccessExitStatus=143}). Exit code
+ * 2 for bad flags, 1 when the relay cannot start (port in use...).
+ */
+@Command(name = "agentmesh", mixinStandardHelpOptions = true, version = "agentmesh relay 0.1.0",
+        description = "agentmesh relay: rendezvous and forwarding for agentmesh nodes.",
+        subcommands = RelayMain.Relay.class)
+public final class RelayMain {
+
+    public static void main(String[] args) {
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "relay-logback.xml");
+        }
+        String[] argv = args.length > 0 && !args[0].equals("relay") && !args[0].startsWith("-")
+                ? prepend("relay", args) : args;
+        System.exit(commandLine().execute(argv));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new RelayMain());
+    }
+
+    private static String[] prepend(String first, String[] rest) {
+        String[] out = new String[rest.length + 1];
+        out[0] = first;
+        System.arraycopy(rest, 0, out, 1, rest.length);
+        return out;
+    }
+
+    @Command(name = "relay", mixinStandardHelpOptions = true,
+            description = "Relays: untrusted rendezvous points that also forward traffic between nodes that cannot"
+                    + " dial each other. They keep no agent state.",
+            subcommands = Run.class)
+    static final class Relay {
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Runs a relay until SIGTERM.",
+                    "Nodes register signed records here (memory only) and open circuits through it; their TLS runs"
+                            + " end to end inside, so the relay cannot read or alter what it forwards.",
+                    "HTTP: GET /healthz, GET /metrics (Prometheus)."})
+    static final class Run implements Callable<Integer> {
+        @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:7700",
+                description = "Address for nodes (default: ${DEFAULT-VALUE}).")
+        String listen;
+
+        @Option(names = "--http", paramLabel = "HOST:PORT|off", defaultValue = "127.0.0.1:7780",
+                description = "Address of /healthz and /metrics, or 'off' (default: ${DEFAULT-VALUE}).")
+        String http;
+
+        @Option(names = "--max-connections", defaultValue = "4096",
+                description = "TCP connections open at once (default: ${DEFAULT-VALUE}).")
+        int maxConnections;
+
+        @Option(names = "--max-registrations", defaultValue = "10000",
+                description = "Registrations held at once (default: ${DEFAULT-VALUE}).")
+        int maxRegistrations;
+
+        @Option(names = "--max-registrations-per-agent", defaultValue = "64",
+                description = "Registrations of one agent held at once (default: ${DEFAULT-VALUE}).")
+        int maxRegistrationsPerAgent;
+
+        @Option(names = "--max-circuits", defaultValue = "1024",
+                description = "Circuits open at once (default: ${DEFAULT-VALUE}).")
+        int maxCircuits;
+
+        @Option(names = "--max-circuits-per-node", defaultValue = "32",
+                description = "Circuits one node takes part in at once (default: ${DEFAULT-VALUE}).")
+        int maxCircuitsPerNode;
+
+        @Option(names = "--circuit-max-bytes", defaultValue = "1073741824",
+                description = "Bytes one circuit may carry before it is closed (default: ${DEFAULT-VALUE}).")
+        long circuitMaxBytes;
+
+        @Option(names = "--circuit-max-seconds", defaultValue = "3600",
+                description = "Seconds one circuit may stay open before it is closed (default: ${DEFAULT-VALUE}).")
+        long circuitMaxSeconds;
+
+        @Option(names = "--max-record-ttl-seconds", defaultValue = "3600",
+                description = "Longest validity a registration may claim (default: ${DEFAULT-VALUE}).")
+        long maxRecordTtlSeconds;
+
+        @Option(names = "--idle-timeout-seconds", defaultValue = "60",
+                description = "Close a control connection silent for this long (default: ${DEFAULT-VALUE}).")
+        long idleTimeoutSeconds;
+
+        RelayConfig config() {
+            InetSocketAddress l = HostPort.parse(listen);
+            String httpHost = "127.0.0.1";
+            int httpPort = -1;
+            if (!"off".equalsIgnoreCase(http.strip())) {
+                InetSocketAddress h = HostPort.parse(http);
+                httpHost = h.getHostString();
+                httpPort = h.getPort();
+            }
+            RelayConfig d = RelayConfig.defaults(l.getHostString(), l.getPort());
+            return new RelayConfig(l.getHostString(), l.getPort(), httpHost, httpPort, maxConnections,
+                    maxRegistrations, maxRegistrationsPerAgent, maxCircuits, maxCircuitsPerNode, circuitMaxBytes,
+                    Math.multiplyExact(circuitMaxSeconds, 1000L), Math.multiplyExact(maxRecordTtlSeconds, 1000L),
+                    d.handshakeTimeoutMs(), Math.multiplyExact(idleTimeoutSeconds, 1000L), d.attachTimeoutMs());
+        }
+
+        @Override
+        public Integer call() {
+            RelayConfig config;
+            try {
+                config = config();
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                System.err.println("agentmesh relay: " + e.getMessage());
+                return 2;
+            }
+            RelayServer relay = new RelayServer(config);
+            try {
+                relay.start();
+            } catch (IllegalStateException e) {
+                System.err.println("agentmesh relay: " + e.getMessage());
+                relay.close();
+                return 1;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                relay.close();
+                stopped.countDown();
+            }, "relay-shutdown"));
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                relay.close();
+            }
+            return 0;
+        }
+    }
+}
