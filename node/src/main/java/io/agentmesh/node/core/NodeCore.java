@@ -75,6 +75,7 @@ public final class NodeCore implements Network.Listener {
         this.onFatal = onFatal;
         this.self = identity.nodeId().shortForm();
         this.membership = new Membership(identity.agentRoot(), identity.certificate(), clock);
+        loadCertificates();
         this.author = new ChangeAuthor(identity, state, store, scheduler, signer, onFatal);
     }
 
@@ -148,8 +149,9 @@ public final class NodeCore implements Network.Listener {
 
     @Override
     public void peerUp(NodeId peer, byte[] certificate, long incarnation, boolean outbound) {
+        boolean newMember;
         try {
-            membership.admit(NodeCertificate.fromBytes(certificate));
+            newMember = membership.admit(NodeCertificate.fromBytes(certificate));
         } catch (IdentityException | IllegalArgumentException e) {
             network.disconnect(peer, "certificate not acceptable: " + e.getMessage());
             return;
@@ -157,7 +159,11 @@ public final class NodeCore implements Network.Listener {
         log.info("node {} connected to {} ({})", self, peer.shortForm(), outbound ? "dialed" : "accepted");
         dialer.connected(peer);
         failureDetector.up(peer);
+        // Certificates go first on every connection, so a peer can verify every change this node sends after them.
         network.send(peer, certificatesMessage());
+        if (newMember) {
+            membershipGrew(peer);
+        }
         replicator.peerUp(peer);
     }
 
@@ -191,12 +197,17 @@ public final class NodeCore implements Network.Listener {
 
     private void learn(NodeId from, WireMessage.Certificates message) {
         boolean learned = false;
+        boolean newMembers = false;
         for (byte[] encoded : message.certificates()) {
             try {
-                learned |= membership.admit(NodeCertificate.fromBytes(encoded));
+                newMembers |= membership.admit(NodeCertificate.fromBytes(encoded));
             } catch (IdentityException | IllegalArgumentException e) {
                 log.warn("node {} ignored a certificate from {}: {}", self, from.shortForm(), e.getMessage());
             }
+        }
+        if (newMembers) {
+            membershipGrew(from);
+            learned = true;
         }
         for (WireMessage.PeerAddress a : message.addresses()) {
             try {
@@ -211,6 +222,43 @@ public final class NodeCore implements Network.Listener {
         }
         if (learned) {
             dialer.dialMissing();
+        }
+    }
+
+    /**
+     * A member joined this node's view: keep the certificates on disk (a restart must still verify that member's
+     * changes before it reconnects) and pass them on to every other peer before any change of the new member
+     * could reach them through this node. Over ordered connections that keeps "certificate before change" true
+     * mesh-wide, so no honest change is ever refused for an unknown signer.
+     */
+    private void membershipGrew(NodeId from) {
+        saveCertificates();
+        WireMessage.Certificates message = certificatesMessage();
+        for (NodeId peer : replicator.connectedPeers()) {
+            if (!peer.equals(from)) {
+                network.send(peer, message);
+            }
+        }
+    }
+
+    private static final String CERTIFICATES_META = "certificates";
+
+    private void saveCertificates() {
+        List<NodeCertificate> certs = membership.certificates();
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(certs.size() * NodeCertificate.ENCODED_LENGTH);
+        certs.forEach(c -> buf.put(c.toBytes()));
+        store.putMeta(CERTIFICATES_META, buf.array());
+    }
+
+    private void loadCertificates() {
+        byte[] all = store.getMeta(CERTIFICATES_META).orElse(new byte[0]);
+        for (int off = 0; off + NodeCertificate.ENCODED_LENGTH <= all.length; off += NodeCertificate.ENCODED_LENGTH) {
+            try {
+                membership.admit(NodeCertificate.fromBytes(
+                        java.util.Arrays.copyOfRange(all, off, off + NodeCertificate.ENCODED_LENGTH)));
+            } catch (IdentityException | IllegalArgumentException | IllegalStateException e) {
+                log.info("node {} dropped a stored certificate: {}", self, e.getMessage());
+            }
         }
     }
 

@@ -7,6 +7,12 @@ public final class ReplicationStats {
     volatile long changesApplied;
     volatile long duplicates;
     volatile long rejected;
+    volatile long unknownSigner;
+
+    /** Changes set aside because their signer's certificate is not known here (yet). */
+    public long unknownSigner() {
+        return unknownSigner;
+    }
 
     public long changesSent() {
         return changesSent;

@@ -58,6 +58,8 @@ public final class Replicator {
     private final String self;
     private final Map<NodeId, Peer> peers = new TreeMap<>();
     private final AppliedVector applied;
+    private static final String UNKNOWN_SIGNER =
+            "signer is not a member this node knows (not enrolled, certificate not valid now, or not yet received)";
     private final ReplicationStats stats = new ReplicationStats();
     /**
      * The one peer this node is pulling missing changes from, or null. Pulling from one peer at a time keeps a node
@@ -208,6 +210,12 @@ public final class Replicator {
                     problem = "change content rejected: " + e.getMessage();
                 }
             }
+            if (problem == UNKNOWN_SIGNER) {
+                // Not proof of a bad peer: the signer's certificate may still be on its way. The change stays
+                // unapplied and a later anti-entropy round brings it again.
+                stats.unknownSigner++;
+                continue;
+            }
             if (problem != null) {
                 stats.rejected++;
                 p.badChanges++;
@@ -259,7 +267,7 @@ public final class Replicator {
 
     String verify(SignedChange change) {
         if (membership.memberByKey(change.signerKey()).isEmpty()) {
-            return "signer is not an enrolled node of this agent (or its certificate is not valid now)";
+            return UNKNOWN_SIGNER;
         }
         if (!SignedChanges.verify(agentId, change)) {
             return "bad signature or actor not derived from the signer's key";

@@ -68,6 +68,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<String> terminated = new CompletableFuture<>();
     private long changesSinceSnapshot;
+    private boolean snapshotting;
     private volatile boolean ready;
 
     private NodeRuntime(NodeSettings settings) throws IOException {
@@ -229,16 +230,19 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
 
     private void countChange() {
         changesSinceSnapshot++;
-        if (changesSinceSnapshot >= settings.snapshotEveryChanges() && core.healthy()) {
-            changesSinceSnapshot = 0;
+        if (changesSinceSnapshot >= settings.snapshotEveryChanges() && core.healthy() && !snapshotting) {
+            snapshotting = true;
             long t0 = System.nanoTime();
-            core.snapshot().whenComplete((ok, e) -> {
+            core.snapshot().whenComplete((ok, e) -> nodeThread.execute(() -> {
+                snapshotting = false;
                 if (e != null) {
-                    log.warn("node {} could not write a snapshot: {}", name, e.toString());
+                    // Retried at a later write: the change count stays above the threshold.
+                    log.info("node {} postponed a snapshot: {}", name, e.getMessage());
                 } else {
+                    changesSinceSnapshot = 0;
                     log.info("node {} wrote a snapshot in {} ms", name, (System.nanoTime() - t0) / 1_000_000);
                 }
-            });
+            }));
         }
     }
 
