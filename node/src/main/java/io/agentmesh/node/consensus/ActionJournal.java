@@ -1,0 +1,238 @@
+package io.agentmesh.node.consensus;
+
+import io.agentmesh.node.consensus.JournalOp.Claim;
+import io.agentmesh.node.consensus.JournalOp.Complete;
+import io.agentmesh.node.consensus.JournalOp.NewTerm;
+import io.agentmesh.node.consensus.JournalOp.Prepare;
+import io.agentmesh.node.consensus.JournalResult.Reason;
+import io.microraft.statemachine.StateMachine;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * The Raft state machine: for each intent id, the current claim (holder and fencing token), optional prepared data
+ * and the completion (DESIGN.md invariant 6).
+ *
+ * <p>Rules, applied identically on every member because they depend only on the log:
+ * <ul>
+ *   <li>{@link Claim} is granted if the intent is unclaimed, or its claim is from an older term and not completed.
+ *       The second case is a leader that died holding it; the result names the replaced claim so the new holder
+ *       reconciles. A claim of the same or a newer term is refused, so within a term at most one holder exists.</li>
+ *   <li>{@link Prepare} and {@link Complete} are accepted only with the current claim's token. A deposed leader's late
+ *       request is refused.</li>
+ *   <li>Completion is once per intent. Prepared data is write-once per intent and survives a re-claim.</li>
+ *   <li>Only the newest {@code retainCompleted} completed entries are kept in full; older ones shrink to their id
+ *       (a tombstone), so a claim on them is still refused and nothing is performed twice.</li>
+ * </ul>
+ *
+ * <p>Deterministic: sorted maps only, no clock, no randomness. Not thread-safe: MicroRaft calls it on the node thread,
+ * and so must everyone else. Domain refusals are {@link JournalResult.Rejected} results, never exceptions, so
+ * MicroRaft never fails a future for them.
+ */
+public final class ActionJournal implements StateMachine {
+    static final int ENTRIES_PER_CHUNK = 256;
+    static final int TOMBSTONES_PER_CHUNK = 4096;
+
+    private final int retainCompleted;
+    private final TreeMap<String, JournalEntry> entries = new TreeMap<>();
+    private final TreeSet<String> tombstones = new TreeSet<>();
+    // Completion index -> intent id, oldest first: the compaction order.
+    private final TreeMap<Long, String> completedByIndex = new TreeMap<>();
+    private long lastApplied;
+    private int openClaims;
+
+    public ActionJournal(int retainCompleted) {
+        if (retainCompleted < 1) {
+            throw new IllegalArgumentException("retainCompleted must be positive, got " + retainCompleted);
+        }
+        this.retainCompleted = retainCompleted;
+    }
+
+    @Override
+    public Object runOperation(long commitIndex, Object operation) {
+        lastApplied = Math.max(lastApplied, commitIndex);
+        if (!(operation instanceof JournalOp op)) {
+            // Returned, not thrown: fails only the caller's future. Cannot come from the codec, which decodes only
+            // journal operations (and membership changes, which MicroRaft keeps to itself).
+            return new IllegalArgumentException("not a journal operation: " + operation);
+        }
+        return switch (op) {
+            case Claim c -> claim(commitIndex, c);
+            case Prepare p -> prepare(p);
+            case Complete c -> complete(commitIndex, c);
+            case NewTerm n -> null;
+        };
+    }
+
+    private JournalResult claim(long index, Claim c) {
+        if (tombstones.contains(c.intentId())) {
+            return new JournalResult.Rejected(c.intentId(), Reason.COMPACTED, null);
+        }
+        JournalEntry current = entries.get(c.intentId());
+        FencingToken token = new FencingToken(c.term(), index);
+        if (current == null) {
+            JournalEntry e = new JournalEntry(c.intentId(), c.kind(), c.nodeId(), token, null, null, 1);
+            entries.put(e.intentId(), e);
+            openClaims++;
+            return new JournalResult.Claimed(e, null);
+        }
+        if (current.isCompleted()) {
+            return new JournalResult.Rejected(c.intentId(), Reason.ALREADY_COMPLETED, current);
+        }
+        if (current.claim().term() >= c.term()) {
+            return new JournalResult.Rejected(c.intentId(), Reason.CLAIM_HELD, current);
+        }
+        JournalEntry e = current.reclaimed(c.nodeId(), token);
+        entries.put(e.intentId(), e);
+        return new JournalResult.Claimed(e, current);
+    }
+
+    private JournalResult prepare(Prepare p) {
+        JournalEntry current = entries.get(p.intentId());
+        Optional<JournalResult> refused = refuse(p.intentId(), p.token(), current);
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        byte[] data = p.data();
+        if (current.prepared() != null) {
+            return Arrays.equals(current.prepared(), data)
+                    ? new JournalResult.Prepared(current)
+                    : new JournalResult.Rejected(p.intentId(), Reason.ALREADY_PREPARED, current);
+        }
+        JournalEntry e = current.withPrepared(data);
+        entries.put(e.intentId(), e);
+        return new JournalResult.Prepared(e);
+    }
+
+    private JournalResult complete(long index, Complete c) {
+        JournalEntry current = entries.get(c.intentId());
+        Optional<JournalResult> refused = refuse(c.intentId(), c.token(), current);
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        JournalEntry e = current.withCompletion(
+                new JournalEntry.Completion(c.status(), c.result(), c.completedMillis(), index));
+        entries.put(e.intentId(), e);
+        completedByIndex.put(index, e.intentId());
+        openClaims--;
+        compact();
+        return new JournalResult.Completed(e);
+    }
+
+    private Optional<JournalResult> refuse(String intentId, FencingToken token, JournalEntry current) {
+        if (current == null) {
+            Reason r = tombstones.contains(intentId) ? Reason.COMPACTED : Reason.NOT_CLAIMED;
+            return Optional.of(new JournalResult.Rejected(intentId, r, null));
+        }
+        if (current.isCompleted()) {
+            return Optional.of(new JournalResult.Rejected(intentId, Reason.ALREADY_COMPLETED, current));
+        }
+        if (!current.claim().equals(token)) {
+            return Optional.of(new JournalResult.Rejected(intentId, Reason.NOT_HOLDER, current));
+        }
+        return Optional.empty();
+    }
+
+    private void compact() {
+        while (completedByIndex.size() > retainCompleted) {
+            Map.Entry<Long, String> oldest = completedByIndex.pollFirstEntry();
+            entries.remove(oldest.getValue());
+            tombstones.add(oldest.getValue());
+        }
+    }
+
+    @Override
+    public void takeSnapshot(long commitIndex, Consumer<Object> chunks) {
+        List<JournalEntry> all = new ArrayList<>(entries.values());
+        List<String> ids = new ArrayList<>(tombstones);
+        int emitted = 0;
+        for (int i = 0; i < all.size(); i += ENTRIES_PER_CHUNK) {
+            chunks.accept(new JournalSnapshotChunk(all.subList(i, Math.min(all.size(), i + ENTRIES_PER_CHUNK)),
+                    List.of()));
+            emitted++;
+        }
+        for (int i = 0; i < ids.size(); i += TOMBSTONES_PER_CHUNK) {
+            chunks.accept(new JournalSnapshotChunk(List.of(),
+                    ids.subList(i, Math.min(ids.size(), i + TOMBSTONES_PER_CHUNK))));
+            emitted++;
+        }
+        if (emitted == 0) {
+            // MicroRaft needs at least one chunk per snapshot.
+            chunks.accept(new JournalSnapshotChunk(List.of(), List.of()));
+        }
+    }
+
+    @Override
+    public void installSnapshot(long commitIndex, List<Object> chunks) {
+        // Check first, so a bad chunk leaves the journal as it was rather than half replaced.
+        for (Object o : chunks) {
+            if (!(o instanceof JournalSnapshotChunk)) {
+                throw new IllegalArgumentException("not a journal snapshot chunk: " + o);
+            }
+        }
+        entries.clear();
+        tombstones.clear();
+        completedByIndex.clear();
+        openClaims = 0;
+        for (Object o : chunks) {
+            JournalSnapshotChunk chunk = (JournalSnapshotChunk) o;
+            for (JournalEntry e : chunk.entries()) {
+                entries.put(e.intentId(), e);
+                if (e.isCompleted()) {
+                    completedByIndex.put(e.completion().index(), e.intentId());
+                } else {
+                    openClaims++;
+                }
+            }
+            tombstones.addAll(chunk.tombstones());
+        }
+        lastApplied = commitIndex;
+    }
+
+    @Override
+    public Object getNewTermOperation() {
+        return NewTerm.INSTANCE;
+    }
+
+    // ---- reads (node thread) ----
+
+    public Optional<JournalEntry> entry(String intentId) {
+        return Optional.ofNullable(entries.get(intentId));
+    }
+
+    public boolean isTombstoned(String intentId) {
+        return tombstones.contains(intentId);
+    }
+
+    /** Entries in id order. */
+    public Collection<JournalEntry> entries() {
+        return List.copyOf(entries.values());
+    }
+
+    /** Claimed and not completed. */
+    public int openClaimCount() {
+        return openClaims;
+    }
+
+    /** Completed, including compacted ones. */
+    public long completedCount() {
+        return (long) completedByIndex.size() + tombstones.size();
+    }
+
+    public int tombstoneCount() {
+        return tombstones.size();
+    }
+
+    /** Highest log index applied here (operations or snapshot). */
+    public long lastApplied() {
+        return lastApplied;
+    }
+}

@@ -1,0 +1,149 @@
+package io.agentmesh.node.consensus;
+
+import io.microraft.RaftConfig;
+
+/**
+ * Consensus and action settings.
+ *
+ * <h2>Why time dilation</h2>
+ * MicroRaft 0.7 takes its heartbeat period and leader-failure timeout in whole seconds, and a follower notices a dead
+ * leader only when its heartbeat task, running every period P, sees that no heartbeat arrived for T. With the
+ * smallest allowed values (P = T = 1 s) a kill is detected 0 to 2 s later, so p99 failover cannot get under the 1 s
+ * goal; MicroRaft's defaults (P = 2, T = 10) give 11-12 s. But MicroRaft reads time only through the injected
+ * {@link java.time.Clock} (and only ever subtracts readings) and waits only through the injected executor. So we run
+ * it on a clock that goes {@code timeDilation} times faster than the node's and shrink every delay it schedules by
+ * the same factor ({@link DilatedClock}, {@link RaftExecutor}). Its algorithm sees P = 1 s, T = 3 s; the network sees
+ * a heartbeat every 100 ms and a leader declared dead after 300 ms without one (with k = 10). Election timeouts of
+ * 1000 ms + 0..99 ms noise become 100..110 ms, the leader's backoff tick 25 ms.
+ *
+ * <p>Expected failover with the defaults: detection 200-400 ms after a kill (a follower polls every 100 ms for a
+ * heartbeat older than 300 ms), then a pre-vote and a vote round (a few ms plus two fsyncs), plus at worst one lost
+ * round of 100-110 ms: under 0.6 s, leaving room for the new leader's first commit and its first action within 1 s.
+ * T = 3P rather than T = P also keeps MicroRaft's leadership transfer working (it gives up when T <= tries * P) and
+ * tolerates two lost heartbeats before a leader is deposed.
+ *
+ * <p>The price: a GC pause or an fsync stall longer than T (300 ms) on the leader's node deposes it. That costs
+ * availability for a moment, never safety.
+ *
+ * <h2>Split votes</h2>
+ * Dilation also shrinks MicroRaft's fixed 0-99 ms election noise to 0-10 ms. That still breaks ties on a LAN, but once
+ * the round trip nears 10 ms two candidates keep colliding round after round (simulated, 3 nodes, 25 ms one way: p99
+ * failover 7 s). {@link RaftExecutor} therefore adds 0..{@code electionJitterMs} of seeded random delay to MicroRaft's
+ * election and pre-vote timeouts (only those: it recognises their task classes), which only affects liveness. Keep
+ * {@code electionJitterMs} at several round trips. For links slower than ~50 ms one way, also lower the dilation: T
+ * must stay well above the round trip.
+ *
+ * @param timeDilation              k: how much faster MicroRaft's clock runs than the node's (>= 1)
+ * @param heartbeatPeriodSecs       P in MicroRaft (dilated) seconds
+ * @param heartbeatTimeoutSecs      T in MicroRaft (dilated) seconds, >= P
+ * @param electionTimeoutMillis     MicroRaft's election round timeout (dilated ms; MicroRaft adds 0-99 ms noise)
+ * @param appendEntriesBatchSize    log entries per AppendEntries message; journal entries are at most ~260 KiB, so
+ *                                  this bounds a message well under the 16 MiB frame limit
+ * @param commitCountToTakeSnapshot snapshot every this many commits; MicroRaft preallocates its log ring for this
+ *                                  many entries plus {@code maxPendingLogEntryCount}
+ * @param maxPendingLogEntryCount   uncommitted entries the leader accepts before replicate() pushes back
+ * @param reportPeriodSecs          MicroRaft's periodic report (dilated seconds)
+ * @param maxInFlightActions        intents the leader claims or performs at the same time
+ * @param pollIntervalMs            how often (node ms) the leader looks for pending intents; it also looks at once
+ *                                  when it becomes leader and when the node core calls {@link ConsensusNode#nudge()}
+ * @param journalRetainCompleted    completed journal entries kept in full; older ones shrink to a tombstone id
+ * @param electionJitterMs          extra random delay (node ms, 0..this) added to MicroRaft's election and pre-vote
+ *                                  round timeouts; see "Split votes" above
+ */
+public record ConsensusConfig(int timeDilation,
+                              long heartbeatPeriodSecs,
+                              long heartbeatTimeoutSecs,
+                              long electionTimeoutMillis,
+                              int appendEntriesBatchSize,
+                              int commitCountToTakeSnapshot,
+                              int maxPendingLogEntryCount,
+                              int reportPeriodSecs,
+                              int maxInFlightActions,
+                              long pollIntervalMs,
+                              int journalRetainCompleted,
+                              long electionJitterMs) {
+
+    public ConsensusConfig {
+        positive(timeDilation, "timeDilation");
+        positive(heartbeatPeriodSecs, "heartbeatPeriodSecs");
+        positive(heartbeatTimeoutSecs, "heartbeatTimeoutSecs");
+        positive(electionTimeoutMillis, "electionTimeoutMillis");
+        positive(appendEntriesBatchSize, "appendEntriesBatchSize");
+        positive(commitCountToTakeSnapshot, "commitCountToTakeSnapshot");
+        positive(maxPendingLogEntryCount, "maxPendingLogEntryCount");
+        positive(reportPeriodSecs, "reportPeriodSecs");
+        positive(maxInFlightActions, "maxInFlightActions");
+        positive(pollIntervalMs, "pollIntervalMs");
+        positive(journalRetainCompleted, "journalRetainCompleted");
+        if (electionJitterMs < 0) {
+            throw new IllegalArgumentException("electionJitterMs must be >= 0, got " + electionJitterMs);
+        }
+        if (heartbeatTimeoutSecs < heartbeatPeriodSecs) {
+            throw new IllegalArgumentException("heartbeatTimeoutSecs (" + heartbeatTimeoutSecs
+                    + ") must be at least heartbeatPeriodSecs (" + heartbeatPeriodSecs + ")");
+        }
+        if (electionTimeoutMillis > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("MicroRaft casts electionTimeoutMillis to an int");
+        }
+    }
+
+    /** k = 10, P = 1 s, T = 3 s, election 1000 ms: 100 ms heartbeats and 300 ms failure detection in node time. */
+    public static ConsensusConfig defaults() {
+        return new ConsensusConfig(10, 1, 3, 1000, 64, 10_000, 1000, 60, 16, 50, 10_000, 50);
+    }
+
+    public ConsensusConfig withTimeDilation(int k) {
+        return new ConsensusConfig(k, heartbeatPeriodSecs, heartbeatTimeoutSecs, electionTimeoutMillis,
+                appendEntriesBatchSize, commitCountToTakeSnapshot, maxPendingLogEntryCount, reportPeriodSecs,
+                maxInFlightActions, pollIntervalMs, journalRetainCompleted, electionJitterMs);
+    }
+
+    public ConsensusConfig withCommitCountToTakeSnapshot(int count) {
+        return new ConsensusConfig(timeDilation, heartbeatPeriodSecs, heartbeatTimeoutSecs, electionTimeoutMillis,
+                appendEntriesBatchSize, count, maxPendingLogEntryCount, reportPeriodSecs, maxInFlightActions,
+                pollIntervalMs, journalRetainCompleted, electionJitterMs);
+    }
+
+    public ConsensusConfig withJournalRetainCompleted(int retain) {
+        return new ConsensusConfig(timeDilation, heartbeatPeriodSecs, heartbeatTimeoutSecs, electionTimeoutMillis,
+                appendEntriesBatchSize, commitCountToTakeSnapshot, maxPendingLogEntryCount, reportPeriodSecs,
+                maxInFlightActions, pollIntervalMs, retain, electionJitterMs);
+    }
+
+    public ConsensusConfig withElectionJitterMs(long jitter) {
+        return new ConsensusConfig(timeDilation, heartbeatPeriodSecs, heartbeatTimeoutSecs, electionTimeoutMillis,
+                appendEntriesBatchSize, commitCountToTakeSnapshot, maxPendingLogEntryCount, reportPeriodSecs,
+                maxInFlightActions, pollIntervalMs, journalRetainCompleted, jitter);
+    }
+
+    /** Heartbeat period as the network sees it, in node milliseconds. */
+    public double heartbeatPeriodNodeMillis() {
+        return heartbeatPeriodSecs * 1000.0 / timeDilation;
+    }
+
+    /** Leader-failure timeout as the network sees it, in node milliseconds. */
+    public double heartbeatTimeoutNodeMillis() {
+        return heartbeatTimeoutSecs * 1000.0 / timeDilation;
+    }
+
+    /** The MicroRaft configuration, in MicroRaft's (dilated) units. */
+    public RaftConfig toRaftConfig() {
+        return RaftConfig.newBuilder()
+                .setLeaderElectionTimeoutMillis(electionTimeoutMillis)
+                .setLeaderHeartbeatPeriodSecs(heartbeatPeriodSecs)
+                .setLeaderHeartbeatTimeoutSecs(heartbeatTimeoutSecs)
+                .setAppendEntriesRequestBatchSize(appendEntriesBatchSize)
+                .setCommitCountToTakeSnapshot(commitCountToTakeSnapshot)
+                .setMaxPendingLogEntryCount(maxPendingLogEntryCount)
+                .setRaftNodeReportPublishPeriodSecs(reportPeriodSecs)
+                // Followers may serve snapshot chunks to a lagging peer; chunks are deterministic (ActionJournal).
+                .setTransferSnapshotsFromFollowersEnabled(true)
+                .build();
+    }
+
+    private static void positive(long v, String name) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + v);
+        }
+    }
+}

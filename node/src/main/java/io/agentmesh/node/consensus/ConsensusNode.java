@@ -1,0 +1,540 @@
+package io.agentmesh.node.consensus;
+
+import io.agentmesh.node.core.Clock;
+import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.state.Intent;
+import io.agentmesh.state.Outcome;
+import io.agentmesh.state.Schedule;
+import io.microraft.RaftEndpoint;
+import io.microraft.RaftNode;
+import io.microraft.RaftRole;
+import io.microraft.model.message.RaftMessage;
+import io.microraft.persistence.RestoredRaftState;
+import io.microraft.report.RaftNodeReport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * One node's consensus: a MicroRaft node on the node thread ({@link RaftExecutor}, {@link DilatedClock}), over the
+ * mesh ({@link MeshTransport}), on a durable log ({@link RaftLogStore} behind {@link FailStopRaftStore}), with the
+ * {@link ActionJournal} as state machine and an {@link ActionCoordinator} performing actions while leader. This is the
+ * one class the node core talks to.
+ *
+ * <p>What the node core does (all on the node thread):
+ * <ul>
+ *   <li>build it with {@link #builder()} and call {@link #start()} once;</li>
+ *   <li>hand every {@code WireMessage.Consensus} payload to {@link #handle(NodeId, byte[])}; a {@link CodecException}
+ *       means a malformed or misattributed message (count it, log once, drop);</li>
+ *   <li>call {@link #nudge()} when intents may have changed (local request, gossip applied), so the leader looks at
+ *       once instead of at its next poll;</li>
+ *   <li>on SIGTERM, {@link #handOver()} then {@link #stop()}, then close the store;</li>
+ *   <li>read {@link #status()} for {@code agentmesh status}, and get leader changes through the builder's
+ *       {@code onLeaderChange}.</li>
+ * </ul>
+ * The simulator uses {@link #crash()} for kill -9 (with {@link InMemoryRaftStore#crash()} for the disk).
+ */
+public final class ConsensusNode {
+    private static final Logger log = LoggerFactory.getLogger(ConsensusNode.class);
+    private static final long DRAIN_POLL_MS = 10;
+
+    /** A role, term or leader change seen on this node. {@code leader} is null when none is known. */
+    public record LeaderChange(NodeId node, String role, long term, NodeId leader) {
+    }
+
+    private final NodeId self;
+    private final MeshEndpoint selfEndpoint;
+    private final List<NodeId> voters;
+    private final String groupId;
+    private final RaftLogStore store;
+    private final Scheduler scheduler;
+    private final Random random;
+    private final ConsensusConfig config;
+    private final Consumer<String> onFatal;
+    private final Consumer<LeaderChange> onLeaderChange;
+    private final Supplier<List<Intent>> pendingIntents;
+    private final RaftCodec codec = new RaftCodec();
+    private final MeshTransport transport;
+    private final RaftExecutor executor;
+    private final DilatedClock raftClock;
+    private final ActionJournal journal;
+    private final ActionCoordinator coordinator;
+    private final Map<String, NodeId> knownIds = new LinkedHashMap<>();
+    private final ScheduleRunner schedules;
+    private final long scheduleTickMs;
+    private Scheduler.Cancellable scheduleTimer;
+    private RaftNode raftNode;
+    private RaftRole role;
+    private int term;
+    private RaftEndpoint leader;
+    private boolean stopped;
+
+    private ConsensusNode(Builder b) {
+        this.self = Objects.requireNonNull(b.self, "self");
+        this.selfEndpoint = MeshEndpoint.of(self);
+        this.voters = List.copyOf(Objects.requireNonNull(b.voters, "voters"));
+        this.groupId = Objects.requireNonNull(b.groupId, "groupId");
+        this.store = Objects.requireNonNull(b.store, "store");
+        this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
+        Clock clock = Objects.requireNonNull(b.clock, "clock");
+        this.random = Objects.requireNonNull(b.random, "random");
+        this.config = Objects.requireNonNull(b.config, "config");
+        this.onFatal = Objects.requireNonNull(b.onFatal, "onFatal");
+        this.onLeaderChange = b.onLeaderChange;
+        this.pendingIntents = Objects.requireNonNull(b.pendingIntents, "pendingIntents");
+        this.transport = new MeshTransport(codec, Objects.requireNonNull(b.send, "send"),
+                Objects.requireNonNull(b.reachable, "reachable"));
+        this.executor = new RaftExecutor(scheduler, config.timeDilation(), config.electionJitterMs(), random);
+        this.raftClock = new DilatedClock(clock, config.timeDilation());
+        this.journal = new ActionJournal(config.journalRetainCompleted());
+        this.coordinator = new ActionCoordinator(self.toString(), journal, b.executors, pendingIntents,
+                Objects.requireNonNull(b.outcomes, "outcomes"), scheduler, clock, config);
+        if (voters.isEmpty()) {
+            throw new IllegalArgumentException("at least one voter is needed");
+        }
+        this.scheduleTickMs = b.scheduleTickMs;
+        this.schedules = b.schedules == null ? null
+                : new ScheduleRunner(new ScheduleExpander(b.scheduleGraceMillis, b.scheduleMaxCatchUp), b.schedules,
+                        Objects.requireNonNull(b.intentExists, "intentExists"),
+                        Objects.requireNonNull(b.requestIntent, "requestIntent"), clock);
+        knownIds.put(self.toString(), self);
+        voters.forEach(v -> {
+            knownIds.put(v.toString(), v);
+            transport.register(v);
+        });
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Restores from the store if it holds state (a restart), otherwise starts fresh with the builder's voters as the
+     * initial members, then starts Raft and the action loop. Node thread.
+     *
+     * @throws IOException if the store cannot be read, or belongs to another node
+     */
+    public void start() throws IOException {
+        if (raftNode != null) {
+            throw new IllegalStateException("already started");
+        }
+        Optional<RestoredRaftState> restored = store.restore();
+        RaftNode.RaftNodeBuilder builder = RaftNode.newBuilder()
+                .setGroupId(groupId)
+                .setConfig(config.toRaftConfig())
+                .setExecutor(executor)
+                .setTransport(transport)
+                .setStateMachine(journal)
+                .setStore(new FailStopRaftStore(store, this::fatal))
+                .setModelFactory(codec.modelFactory())
+                .setRaftNodeReportListener(this::onReport)
+                .setRandom(random)
+                .setClock(raftClock);
+        if (restored.isPresent()) {
+            RaftEndpoint stored = restored.get().getLocalEndpointPersistentState().getLocalEndpoint();
+            if (!selfEndpoint.equals(stored)) {
+                throw new IOException("the Raft log belongs to " + stored + ", not to this node " + self);
+            }
+            builder.setRestoredState(restored.get());
+            log.info("consensus: {} restarts at term {} with {} log entries{}", self.shortForm(),
+                    restored.get().getTermPersistentState().getTerm(), restored.get().getLogEntries().size(),
+                    restored.get().getSnapshotEntry() == null ? ""
+                            : " after a snapshot at " + restored.get().getSnapshotEntry().getIndex());
+        } else {
+            List<RaftEndpoint> members = new ArrayList<>();
+            voters.forEach(v -> members.add(MeshEndpoint.of(v)));
+            builder.setLocalEndpoint(selfEndpoint).setInitialGroupMembers(members);
+        }
+        raftNode = builder.build();
+        raftNode.start();
+        coordinator.start(op -> raftNode.replicate(op));
+        scheduleSchedules();
+    }
+
+    private void scheduleSchedules() {
+        if (schedules == null || stopped) {
+            return;
+        }
+        scheduleTimer = scheduler.schedule(() -> {
+            if (isLeader() && schedules.tick() > 0) {
+                coordinator.nudge();
+            }
+            scheduleSchedules();
+        }, scheduleTickMs);
+    }
+
+    private void cancelSchedules() {
+        if (scheduleTimer != null) {
+            scheduleTimer.cancel();
+            scheduleTimer = null;
+        }
+    }
+
+    /**
+     * A consensus payload from an authenticated peer. Node thread.
+     *
+     * @throws CodecException if it does not decode, is for another group, or names a sender other than {@code from}
+     *                        (a peer must not speak for another member)
+     */
+    public void handle(NodeId from, byte[] payload) {
+        RaftMessage message = codec.decodeMessage(payload);
+        if (!groupId.equals(message.getGroupId())) {
+            throw new CodecException("consensus message for group " + message.getGroupId() + "; this node is in "
+                    + groupId);
+        }
+        if (!from.toString().equals(message.getSender().getId())) {
+            throw new CodecException("consensus message from " + from + " claims to come from "
+                    + message.getSender().getId());
+        }
+        if (raftNode == null || stopped) {
+            return;
+        }
+        raftNode.handle(message);
+    }
+
+    /** Intents may have changed; the leader looks at once. Any thread. */
+    public void nudge() {
+        coordinator.nudge();
+    }
+
+    /**
+     * Graceful shutdown, as leader: stops claiming, lets the actions in flight finish and complete (at most {@code
+     * drainMs}; whatever is still running then is left to the next leader to reconcile), then hands leadership to the
+     * most caught-up voter, so the group does not wait for a failure timeout. Completes at once if this node is not
+     * the leader; fails if the transfer does not finish (MicroRaft gives up after the heartbeat timeout), in which
+     * case this node resumes its work. Follow with {@link #stop()}. Node thread.
+     */
+    public CompletableFuture<Void> handOver(long drainMs) {
+        if (raftNode == null || role != RaftRole.LEADER || stopped) {
+            return CompletableFuture.completedFuture(null);
+        }
+        coordinator.drain();
+        cancelSchedules();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        drainThenTransfer(done, drainMs);
+        return done;
+    }
+
+    /** {@link #handOver(long)} with up to 5 s for actions in flight. */
+    public CompletableFuture<Void> handOver() {
+        return handOver(5_000);
+    }
+
+    private void drainThenTransfer(CompletableFuture<Void> done, long remainingMs) {
+        if (coordinator.inFlight() > 0 && remainingMs > 0 && role == RaftRole.LEADER && !stopped) {
+            scheduler.schedule(() -> drainThenTransfer(done, remainingMs - DRAIN_POLL_MS), DRAIN_POLL_MS);
+            return;
+        }
+        coordinator.stop(); // start nothing more here
+        if (role != RaftRole.LEADER || stopped) {
+            done.complete(null);
+            return;
+        }
+        transfer(done);
+    }
+
+    private void transfer(CompletableFuture<Void> done) {
+        raftNode.getReport().whenComplete((ordered, error) -> scheduler.execute(() -> {
+            if (error != null) {
+                done.completeExceptionally(error);
+                return;
+            }
+            Map<RaftEndpoint, Long> matches = ordered.getResult().getLog().getFollowerMatchIndices();
+            Optional<RaftEndpoint> target = ordered.getResult().getEffectiveMembers().getVotingMembers().stream()
+                    .filter(e -> !e.equals(selfEndpoint))
+                    .max(Comparator.<RaftEndpoint>comparingLong(e -> matches.getOrDefault(e, 0L))
+                            .thenComparing(e -> (String) e.getId(), Comparator.reverseOrder()));
+            if (target.isEmpty()) {
+                done.complete(null);
+                return;
+            }
+            log.info("consensus: {} hands leadership to {}", self.shortForm(), target.get());
+            raftNode.transferLeadership(target.get()).whenComplete((o, e) -> scheduler.execute(() -> {
+                if (e != null) {
+                    done.completeExceptionally(e);
+                } else {
+                    done.complete(null);
+                }
+            }));
+        }));
+        // If the hand-over fails and we are still running, go back to work (and to schedules).
+        done.whenComplete((v, e) -> {
+            if (e != null && !stopped) {
+                scheduler.execute(this::resume);
+            }
+        });
+    }
+
+    private void resume() {
+        if (stopped || raftNode == null) {
+            return;
+        }
+        coordinator.start(op -> raftNode.replicate(op));
+        coordinator.leadership(role == RaftRole.LEADER, term);
+        if (scheduleTimer == null) {
+            scheduleSchedules();
+        }
+    }
+
+    /** Terminates Raft; the future completes once it has, after which the caller closes the store. Node thread. */
+    public CompletableFuture<Void> stop() {
+        coordinator.stop();
+        cancelSchedules();
+        if (raftNode == null || stopped) {
+            stopped = true;
+            executor.halt();
+            return CompletableFuture.completedFuture(null);
+        }
+        stopped = true;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        raftNode.terminate().whenComplete((o, e) -> {
+            executor.halt();
+            done.complete(null);
+        });
+        return done;
+    }
+
+    /** kill -9 for the simulator: every queued task and timer of this node is dropped at once. */
+    public void crash() {
+        stopped = true;
+        coordinator.stop();
+        cancelSchedules();
+        executor.halt();
+    }
+
+    public ConsensusStatus status() {
+        String roleName = stopped ? "STOPPED" : role == null ? "INITIAL" : role.name();
+        int pending = 0;
+        if (!stopped) {
+            for (Intent i : pendingIntents.get()) {
+                if (!coordinator.isInFlight(i.id())) {
+                    pending++;
+                }
+            }
+        }
+        return new ConsensusStatus(roleName, leaderId(), term, journal.lastApplied(), pending,
+                coordinator.inFlight(), journal.completedCount());
+    }
+
+    public boolean isLeader() {
+        return !stopped && role == RaftRole.LEADER;
+    }
+
+    public Optional<NodeId> leaderId() {
+        if (leader == null) {
+            return Optional.empty();
+        }
+        String id = (String) leader.getId();
+        NodeId known = knownIds.get(id);
+        return Optional.of(known != null ? known : NodeId.parse(id));
+    }
+
+    public long term() {
+        return term;
+    }
+
+    public NodeId self() {
+        return self;
+    }
+
+    public ActionJournal journal() {
+        return journal;
+    }
+
+    public ActionCoordinator coordinator() {
+        return coordinator;
+    }
+
+    /** The MicroRaft node, for advanced use and tests; null before {@link #start()}. */
+    public RaftNode raftNode() {
+        return raftNode;
+    }
+
+    private void onReport(RaftNodeReport report) {
+        RaftRole newRole = report.getRole();
+        int newTerm = report.getTerm().getTerm();
+        RaftEndpoint newLeader = report.getTerm().getLeaderEndpoint();
+        if (newRole == role && newTerm == term && Objects.equals(newLeader, leader)) {
+            return;
+        }
+        role = newRole;
+        term = newTerm;
+        leader = newLeader;
+        coordinator.leadership(newRole == RaftRole.LEADER && !stopped, newTerm);
+        if (onLeaderChange != null) {
+            LeaderChange change = new LeaderChange(self, newRole.name(), newTerm, leaderId().orElse(null));
+            // Hop: the report arrives inside a MicroRaft task; the node core's reaction must not run inside it.
+            scheduler.execute(() -> onLeaderChange.accept(change));
+        }
+    }
+
+    private void fatal(String reason) {
+        log.error("consensus: {} stops: {}", self.shortForm(), reason);
+        crash();
+        onFatal.accept(reason);
+    }
+
+    /** Wiring for a {@link ConsensusNode}; every setter except {@code onLeaderChange} is required. */
+    public static final class Builder {
+        private NodeId self;
+        private List<NodeId> voters;
+        private String groupId;
+        private RaftLogStore store;
+        private Scheduler scheduler;
+        private Clock clock;
+        private Random random;
+        private ConsensusConfig config = ConsensusConfig.defaults();
+        private BiConsumer<NodeId, byte[]> send;
+        private Predicate<NodeId> reachable;
+        private List<ActionExecutor> executors = List.of();
+        private Supplier<List<Intent>> pendingIntents;
+        private BiConsumer<Intent, Outcome> outcomes;
+        private Consumer<String> onFatal;
+        private Consumer<LeaderChange> onLeaderChange;
+        private Supplier<List<Schedule>> schedules;
+        private Predicate<String> intentExists;
+        private Consumer<Intent> requestIntent;
+        private long scheduleTickMs = 250;
+        private long scheduleGraceMillis = 60_000;
+        private int scheduleMaxCatchUp = 100;
+
+        private Builder() {
+        }
+
+        /**
+         * Optional: cron schedules the leader expands into intents ({@link ScheduleExpander}).
+         *
+         * @param schedules     {@code state::schedules}
+         * @param intentExists  whether the CRDT holds an intent with this id ({@code id -> state.intent(id).isPresent()})
+         * @param requestIntent writes an intent into the CRDT ({@code state.requestIntent}); the same intent may come
+         *                      twice (ids are deterministic, so it merges into one)
+         */
+        public Builder schedules(Supplier<List<Schedule>> schedules, Predicate<String> intentExists,
+                                 Consumer<Intent> requestIntent) {
+            this.schedules = schedules;
+            this.intentExists = intentExists;
+            this.requestIntent = requestIntent;
+            return this;
+        }
+
+        /**
+         * Schedule tuning: how often the leader expands schedules (ms, default 250), how late a firing may still run
+         * under the "skip" policy (default 60 s), and the cap on "all" catch-up (default 100).
+         */
+        public Builder scheduleTuning(long tickMs, long graceMillis, int maxCatchUp) {
+            if (tickMs <= 0) {
+                throw new IllegalArgumentException("tickMs must be positive");
+            }
+            this.scheduleTickMs = tickMs;
+            this.scheduleGraceMillis = graceMillis;
+            this.scheduleMaxCatchUp = maxCatchUp;
+            return this;
+        }
+
+        /** This node. */
+        public Builder self(NodeId v) {
+            self = v;
+            return this;
+        }
+
+        /** Initial voting members (the first 3-7 enrolled nodes), the same list in the same order on every node. */
+        public Builder voters(List<NodeId> v) {
+            voters = v;
+            return this;
+        }
+
+        /** Raft group id, e.g. the agent id's text; messages for another group are refused. */
+        public Builder groupId(String v) {
+            groupId = v;
+            return this;
+        }
+
+        /** Durable log: {@link SqliteRaftStore} ({@code raft.db} in the state directory) or the simulator's. */
+        public Builder store(RaftLogStore v) {
+            store = v;
+            return this;
+        }
+
+        public Builder scheduler(Scheduler v) {
+            scheduler = v;
+            return this;
+        }
+
+        /** The node core's clock: monotonic time drives Raft, wall time stamps completions. */
+        public Builder clock(Clock v) {
+            clock = v;
+            return this;
+        }
+
+        /** Seeded in the simulator; election timeouts draw from it. */
+        public Builder random(Random v) {
+            random = v;
+            return this;
+        }
+
+        public Builder config(ConsensusConfig v) {
+            config = v;
+            return this;
+        }
+
+        /** Sends a payload to a peer: {@code (peer, bytes) -> network.send(peer, new WireMessage.Consensus(bytes))}. */
+        public Builder send(BiConsumer<NodeId, byte[]> v) {
+            send = v;
+            return this;
+        }
+
+        /** Whether a peer is connected now. */
+        public Builder reachable(Predicate<NodeId> v) {
+            reachable = v;
+            return this;
+        }
+
+        public Builder executors(List<ActionExecutor> v) {
+            executors = List.copyOf(v);
+            return this;
+        }
+
+        /** {@code state::pendingIntents}: intents without an outcome, oldest first. Node thread. */
+        public Builder pendingIntents(Supplier<List<Intent>> v) {
+            pendingIntents = v;
+            return this;
+        }
+
+        /** Writes an outcome into the CRDT ({@code state.recordOutcome}). Node thread; may repeat an outcome. */
+        public Builder outcomes(BiConsumer<Intent, Outcome> v) {
+            outcomes = v;
+            return this;
+        }
+
+        /** The node must stop (the Raft store failed). */
+        public Builder onFatal(Consumer<String> v) {
+            onFatal = v;
+            return this;
+        }
+
+        /** Optional: told of every role, term or leader change, on the node thread. */
+        public Builder onLeaderChange(Consumer<LeaderChange> v) {
+            onLeaderChange = v;
+            return this;
+        }
+
+        public ConsensusNode build() {
+            return new ConsensusNode(this);
+        }
+    }
+}

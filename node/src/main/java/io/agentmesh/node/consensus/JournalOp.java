@@ -1,0 +1,106 @@
+package io.agentmesh.node.consensus;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Operations of the action journal, replicated through Raft and applied by {@link ActionJournal}. Each validates its
+ * fields on construction, so a decoded operation is always well formed (invariant 8).
+ */
+public sealed interface JournalOp permits JournalOp.Claim, JournalOp.Prepare, JournalOp.Complete, JournalOp.NewTerm {
+    int MAX_ID_CHARS = 256;
+    int MAX_KIND_CHARS = 64;
+    int MAX_STATUS_CHARS = 64;
+    /**
+     * Result text in UTF-8 bytes: the CRDT's outcome limit (crdt-state Limits.MAX_RESULT_BYTES), so every completed
+     * result can be written as an outcome. Large outputs belong in memory or notes, referenced from here.
+     */
+    int MAX_RESULT_BYTES = 64 * 1024;
+    /** e.g. a signed transaction. */
+    int MAX_PREPARED_BYTES = 64 * 1024;
+
+    /**
+     * The leader of {@code term} ({@code nodeId}) claims the intent. The term travels in the operation because
+     * {@code StateMachine.runOperation} gets only the commit index. Granted when the intent is unclaimed, or claimed
+     * in an older term and not completed (a dead leader's leftover, which the new holder reconciles).
+     */
+    record Claim(String intentId, String kind, String nodeId, long term) implements JournalOp {
+        public Claim {
+            text(intentId, "intentId", MAX_ID_CHARS);
+            text(kind, "kind", MAX_KIND_CHARS);
+            text(nodeId, "nodeId", MeshEndpoint.MAX_ID_CHARS);
+            if (term < 0) {
+                throw new IllegalArgumentException("term must be >= 0, got " + term);
+            }
+        }
+    }
+
+    /**
+     * The holder of claim {@code token} records data that must be durable before the outside world sees the action
+     * (a signed transaction). Write-once per intent: a later holder gets it back to reconcile with.
+     */
+    record Prepare(String intentId, FencingToken token, byte[] data) implements JournalOp {
+        public Prepare {
+            text(intentId, "intentId", MAX_ID_CHARS);
+            Objects.requireNonNull(token, "token");
+            Objects.requireNonNull(data, "data");
+            if (data.length > MAX_PREPARED_BYTES) {
+                throw new IllegalArgumentException("prepared data is at most " + MAX_PREPARED_BYTES + " bytes, got "
+                        + data.length);
+            }
+            data = data.clone();
+        }
+
+        @Override
+        public byte[] data() {
+            return data.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Prepare p && intentId.equals(p.intentId) && token.equals(p.token)
+                    && Arrays.equals(data, p.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(intentId, token, Arrays.hashCode(data));
+        }
+
+        @Override
+        public String toString() {
+            return "Prepare[" + intentId + ", " + token + ", " + data.length + " bytes]";
+        }
+    }
+
+    /** The holder of claim {@code token} records the outcome; once per intent. */
+    record Complete(String intentId, FencingToken token, String status, String result, long completedMillis)
+            implements JournalOp {
+        public Complete {
+            text(intentId, "intentId", MAX_ID_CHARS);
+            Objects.requireNonNull(token, "token");
+            text(status, "status", MAX_STATUS_CHARS);
+            Objects.requireNonNull(result, "result");
+            int bytes = result.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (bytes > MAX_RESULT_BYTES) {
+                throw new IllegalArgumentException("a result is at most " + MAX_RESULT_BYTES + " UTF-8 bytes, got "
+                        + bytes);
+            }
+        }
+    }
+
+    /**
+     * What every new leader appends first ({@code StateMachine.getNewTermOperation}); MicroRaft needs it for safe
+     * membership changes. It changes nothing in the journal.
+     */
+    record NewTerm() implements JournalOp {
+        public static final NewTerm INSTANCE = new NewTerm();
+    }
+
+    private static void text(String value, String name, int maxChars) {
+        Objects.requireNonNull(value, name);
+        if (value.isEmpty() || value.length() > maxChars) {
+            throw new IllegalArgumentException(name + " has 1 to " + maxChars + " characters, got " + value.length());
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.agentmesh.node.consensus;
+
+import io.agentmesh.node.core.Scheduler;
+import io.microraft.executor.RaftNodeExecutor;
+import io.microraft.impl.task.LeaderElectionTimeoutTask;
+import io.microraft.impl.task.PreVoteTimeoutTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs MicroRaft on the node thread through the node's {@link Scheduler}, with time dilation.
+ *
+ * <p>Contract MicroRaft needs: all tasks of one node run one at a time with happens-before between them; {@code
+ * submit} from inside a task must not run inline. The Scheduler gives both: {@code execute} never runs inline, and
+ * everything runs on the node thread. We never run inline even for {@link #execute}, so MicroRaft is never re-entered
+ * from inside one of its own tasks or from a future callback.
+ *
+ * <p>Timers: a delay MicroRaft asks for (in its dilated time) fires after {@code delay / k} of node time, rounded up
+ * to a whole millisecond (see {@link ConsensusConfig} for why). MicroRaft never cancels timers (each timer task checks
+ * the node's state when it runs), so this class tracks the outstanding ones only to drop them at {@link #halt()}.
+ *
+ * <p>Election jitter: MicroRaft's own election noise (0-99 ms) shrinks with the dilation; this executor adds
+ * 0..{@code electionJitterMs} node ms, drawn from the seeded Random, to its election and pre-vote round timeouts,
+ * recognised by their task classes (see {@link ConsensusConfig}, "Split votes"). Nothing else is delayed.
+ *
+ * <p>Not {@code RaftNodeLifecycleAware} on purpose: MicroRaft shuffles its lifecycle-aware components with an
+ * unseeded Random (RaftNodeImpl:256), so none of ours takes part in that.
+ */
+public final class RaftExecutor implements RaftNodeExecutor {
+    private static final Logger log = LoggerFactory.getLogger(RaftExecutor.class);
+
+    private final Scheduler scheduler;
+    private final int factor;
+    private final long electionJitterMs;
+    private final Random random;
+    // Insertion-ordered so halting cancels in a deterministic order (invariant 2: no unordered hash iteration).
+    private final Map<Long, Scheduler.Cancellable> timers = new LinkedHashMap<>();
+    private long nextTimerId;
+    private volatile boolean halted;
+
+    public RaftExecutor(Scheduler scheduler, int timeDilation) {
+        this(scheduler, timeDilation, 0, null);
+    }
+
+    /** @param random seeded; used only when {@code electionJitterMs > 0} */
+    public RaftExecutor(Scheduler scheduler, int timeDilation, long electionJitterMs, Random random) {
+        if (timeDilation < 1) {
+            throw new IllegalArgumentException("time dilation must be at least 1, got " + timeDilation);
+        }
+        if (electionJitterMs > 0 && random == null) {
+            throw new IllegalArgumentException("election jitter needs a (seeded) Random");
+        }
+        this.scheduler = scheduler;
+        this.factor = timeDilation;
+        this.electionJitterMs = electionJitterMs;
+        this.random = random;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        submit(task);
+    }
+
+    @Override
+    public void submit(Runnable task) {
+        if (halted) {
+            return;
+        }
+        scheduler.execute(() -> run(task));
+    }
+
+    @Override
+    public void schedule(Runnable task, long delay, TimeUnit timeUnit) {
+        if (halted) {
+            return;
+        }
+        long delayMs = DilatedClock.toNodeMillis(timeUnit.toNanos(delay), factor);
+        if (electionJitterMs > 0 && (task instanceof LeaderElectionTimeoutTask || task instanceof PreVoteTimeoutTask)) {
+            delayMs += random.nextLong(electionJitterMs + 1);
+        }
+        long id = nextTimerId++;
+        Scheduler.Cancellable handle = scheduler.schedule(() -> {
+            timers.remove(id);
+            run(task);
+        }, delayMs);
+        timers.put(id, handle);
+    }
+
+    /**
+     * Stops running anything: queued tasks become no-ops, outstanding timers are cancelled, later submissions are
+     * ignored. Used after MicroRaft terminated (its leftover timers are harmless but noisy) and by the simulator to
+     * crash a node. Node thread.
+     */
+    public void halt() {
+        halted = true;
+        timers.values().forEach(Scheduler.Cancellable::cancel);
+        timers.clear();
+    }
+
+    public boolean halted() {
+        return halted;
+    }
+
+    /** Outstanding MicroRaft timers (for tests and metrics). */
+    public int pendingTimers() {
+        return timers.size();
+    }
+
+    private void run(Runnable task) {
+        if (halted) {
+            return;
+        }
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            // MicroRaft catches inside its own tasks; anything reaching here is a bug worth one loud line, and must
+            // not kill the node thread that also serves gossip.
+            log.error("a MicroRaft task failed", e);
+        }
+    }
+}
