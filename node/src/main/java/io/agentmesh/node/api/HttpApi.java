@@ -36,6 +36,8 @@ import java.util.concurrent.TimeoutException;
  * POST /v1/memory               {"text": "...", "kind": "note", "tags": ["a"]} -> 201 with the entry
  * PUT  /v1/notes                {"text": "..."} -> 204
  * POST /v1/tasks                {"id": "t1", "title": "...", "status": "TODO", "detail": "..."} -> 200
+ * POST /v1/intents              {"kind": "job", "payload": {...}} -> 201 with the intent; the leader performs it
+ * GET  /v1/intents/{id}         the intent and its outcome (null until performed)
  * GET  /v1/admin/faults         fault rules (only with --enable-fault-injection)
  * POST /v1/admin/faults         {"action": "block", "peer": "node1..."} (only with --enable-fault-injection)
  * </pre>
@@ -149,6 +151,13 @@ public final class HttpApi implements AutoCloseable {
                 send(ex, 200, await(node.upsertTask(requiredText(body, "id"), requiredText(body, "title"),
                         body.path("status").asText("TODO"), body.path("detail").asText(""))));
             }
+            case "/v1/intents" -> {
+                requireMethod(method, "POST");
+                JsonNode body = body(ex);
+                JsonNode payload = body.path("payload");
+                String payloadJson = payload.isMissingNode() ? "{}" : json.writeValueAsString(payload);
+                send(ex, 201, await(node.requestIntent(requiredText(body, "kind"), payloadJson)));
+            }
             case "/v1/admin/faults" -> {
                 NodeOperations.FaultControl faults = node.faults().orElseThrow(() -> new ApiError(404,
                         "fault injection is off; start the node with --enable-fault-injection (test meshes only)"));
@@ -158,7 +167,14 @@ public final class HttpApi implements AutoCloseable {
                 }
                 send(ex, 200, faults.snapshot());
             }
-            default -> throw new ApiError(404, "no such endpoint: " + path);
+            default -> {
+                if (path.startsWith("/v1/intents/") && method.equals("GET")) {
+                    String id = path.substring("/v1/intents/".length());
+                    send(ex, 200, await(node.intent(id)).orElseThrow(() -> new ApiError(404, "no intent " + id + " on this node")));
+                } else {
+                    throw new ApiError(404, "no such endpoint: " + path);
+                }
+            }
         }
     }
 

@@ -22,6 +22,12 @@ public interface NodeOperations {
     /** Creates or updates a task; completes with the stored task once durable. */
     CompletableFuture<Object> upsertTask(String id, String title, String status, String detail);
 
+    /** Records an action intent (kind, JSON payload); completes once durable. The leader performs it. */
+    CompletableFuture<Object> requestIntent(String kind, String payloadJson);
+
+    /** An intent and its outcome (null while not performed), or empty when unknown here. */
+    CompletableFuture<java.util.Optional<Object>> intent(String id);
+
     /** The whole state as plain values. */
     CompletableFuture<Object> state();
 

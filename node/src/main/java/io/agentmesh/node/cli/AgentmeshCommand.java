@@ -13,7 +13,7 @@ import java.nio.file.NoSuchFileException;
 @Command(name = "agentmesh", mixinStandardHelpOptions = true, version = "agentmesh 0.1.0",
         description = "Keep one autonomous AI agent alive across several servers.",
         subcommands = {InitCommand.class, IdentityCommand.class, NodeCommand.class, StateCommand.class,
-                UpCommand.class, StatusCommand.class, CommandLine.HelpCommand.class})
+                UpCommand.class, StatusCommand.class, ActCommand.class, CommandLine.HelpCommand.class})
 public final class AgentmeshCommand {
 
     public static void main(String[] args) {

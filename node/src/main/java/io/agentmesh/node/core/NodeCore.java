@@ -1,5 +1,10 @@
 package io.agentmesh.node.core;
 
+import io.agentmesh.node.consensus.ActionExecutor;
+import io.agentmesh.node.consensus.CodecException;
+import io.agentmesh.node.consensus.ConsensusConfig;
+import io.agentmesh.node.consensus.ConsensusNode;
+import io.agentmesh.node.consensus.RaftLogStore;
 import io.agentmesh.node.membership.Dialer;
 import io.agentmesh.node.membership.FailureDetector;
 import io.agentmesh.node.membership.Membership;
@@ -51,6 +56,22 @@ public final class NodeCore implements Network.Listener {
     private Dialer dialer;
     private FailureDetector failureDetector;
     private final List<Scheduler.Cancellable> timers = new ArrayList<>();
+    private ConsensusSetup consensusSetup;
+    private ConsensusNode consensus;
+
+    /**
+     * What this node needs to take part in consensus: its Raft store, the initial voters (the same list on every
+     * voter; at most 7), the executors of side effects, and a seed for MicroRaft's randomness.
+     */
+    public record ConsensusSetup(RaftLogStore store, List<NodeId> voters, List<ActionExecutor> executors, long seed) {
+        public ConsensusSetup {
+            voters = List.copyOf(voters);
+            executors = List.copyOf(executors);
+            if (voters.isEmpty() || voters.size() > 7) {
+                throw new IllegalArgumentException("a Raft group has 1 to 7 voters, got " + voters.size());
+            }
+        }
+    }
     private boolean stopped;
 
     /** A core that signs its changes on the node thread (the simulator's choice: one thread for everything). */
@@ -79,6 +100,14 @@ public final class NodeCore implements Network.Listener {
         this.author = new ChangeAuthor(identity, state, store, scheduler, signer, onFatal);
     }
 
+    /** Makes this node a consensus voter; call before {@link #start}. Nodes not among the voters perform nothing. */
+    public void enableConsensus(ConsensusSetup setup) {
+        if (network != null) {
+            throw new IllegalStateException("enable consensus before start");
+        }
+        this.consensusSetup = setup;
+    }
+
     /** Connects the core to its network and starts its timers. Node thread. */
     public void start(Network network) {
         this.network = network;
@@ -88,6 +117,9 @@ public final class NodeCore implements Network.Listener {
         this.failureDetector = new FailureDetector(clock, config.suspectAfterMs());
         author.onApplied(replicator::localApplied);
         author.onDurable(replicator::localDurable);
+        if (consensusSetup != null && consensusSetup.voters().contains(identity.nodeId())) {
+            startConsensus(consensusSetup);
+        }
         every(config.heartbeatIntervalMs(), this::heartbeat);
         every(config.replication().antiEntropyIntervalMs(), () -> {
             replicator.tick();
@@ -96,8 +128,54 @@ public final class NodeCore implements Network.Listener {
         dialer.dialMissing();
     }
 
+    private void startConsensus(ConsensusSetup setup) {
+        consensus = ConsensusNode.builder()
+                .self(identity.nodeId())
+                .voters(setup.voters())
+                .groupId(identity.agentId().toString())
+                .store(setup.store())
+                .scheduler(scheduler)
+                .clock(clock)
+                .random(new java.util.Random(setup.seed()))
+                .config(ConsensusConfig.defaults())
+                .send((peer, bytes) -> network.send(peer, new WireMessage.Consensus(bytes)))
+                .reachable(peer -> replicator.connectedPeers().contains(peer))
+                .executors(setup.executors())
+                .pendingIntents(state::pendingIntents)
+                .outcomes((intent, outcome) -> write(s -> s.recordOutcome(outcome)).exceptionally(e -> {
+                    log.warn("node {} could not record the outcome of {}: {}", self, intent.id(), e.getMessage());
+                    return null;
+                }))
+                .schedules(state::schedules, id -> state.intent(id).isPresent(),
+                        intent -> write(s -> s.requestIntent(intent)).exceptionally(e -> null))
+                .onFatal(onFatal)
+                .onLeaderChange(change -> log.info("node {} consensus: {} in term {}, leader {}", self,
+                        change.role().toLowerCase(), change.term(),
+                        change.leader() == null ? "unknown" : change.leader().shortForm()))
+                .build();
+        replicator.onRemoteApplied(change -> consensus.nudge());
+        try {
+            consensus.start();
+        } catch (java.io.IOException e) {
+            onFatal.accept("consensus could not start: " + e.getMessage());
+        }
+    }
+
+    /** The consensus member, if this node is a voter. */
+    public java.util.Optional<ConsensusNode> consensus() {
+        return java.util.Optional.ofNullable(consensus);
+    }
+
+    /** On graceful shutdown: hand leadership to another voter first, so failover takes no election timeout. */
+    public CompletableFuture<Void> handOver() {
+        return consensus == null ? CompletableFuture.completedFuture(null) : consensus.handOver();
+    }
+
     /** Stops timers; the caller closes the network and the store. Node thread. */
     public void stop() {
+        if (consensus != null) {
+            consensus.stop();
+        }
         stopped = true;
         timers.forEach(Scheduler.Cancellable::cancel);
         timers.clear();
@@ -118,7 +196,11 @@ public final class NodeCore implements Network.Listener {
 
     /** Applies a local write; the future completes once it is durable. Node thread. */
     public CompletableFuture<SignedChange> write(Function<AgentState, LocalChange> mutation) {
-        return author.write(mutation);
+        CompletableFuture<SignedChange> durable = author.write(mutation);
+        if (consensus != null) {
+            durable.thenRun(consensus::nudge); // a new intent may be waiting for the leader
+        }
+        return durable;
     }
 
     /** Writes a snapshot behind every change already made (see {@link ChangeAuthor#snapshot}). Node thread. */
@@ -189,9 +271,20 @@ public final class NodeCore implements Network.Listener {
             case WireMessage.Heartbeat hb -> network.send(peer, new WireMessage.HeartbeatAck(hb.sentNanos()));
             case WireMessage.HeartbeatAck ack -> failureDetector.roundTrip(peer, clock.monotonicNanos() - ack.echoedNanos());
             case WireMessage.Certificates certs -> learn(peer, certs);
-            case WireMessage.Consensus consensus -> { /* consensus arrives with the Raft bridge */ }
+            case WireMessage.Consensus c -> onConsensus(peer, c);
             case WireMessage.Goodbye bye -> log.info("node {} peer {} said goodbye: {}", self, peer.shortForm(), bye.reason());
             case WireMessage.Hello hello -> network.disconnect(peer, "unexpected second Hello");
+        }
+    }
+
+    private void onConsensus(NodeId peer, WireMessage.Consensus message) {
+        if (consensus == null) {
+            return; // not a voter: Raft traffic is not for this node
+        }
+        try {
+            consensus.handle(peer, message.payload());
+        } catch (CodecException e) {
+            log.warn("node {} dropped a consensus message from {}: {}", self, peer.shortForm(), e.getMessage());
         }
     }
 

@@ -18,7 +18,11 @@ import io.agentmesh.protocol.identity.SigningKey;
 import io.agentmesh.protocol.identity.VerifyingKey;
 import io.agentmesh.state.AgentState;
 import io.agentmesh.state.LocalChange;
+import io.agentmesh.state.Intent;
 import io.agentmesh.state.MemoryEntry;
+import io.agentmesh.node.actions.JobExecutor;
+import io.agentmesh.node.consensus.RaftCodec;
+import io.agentmesh.node.consensus.SqliteRaftStore;
 import io.agentmesh.state.Task;
 import io.agentmesh.state.store.ChangeStore;
 import io.agentmesh.state.store.SqliteChangeStore;
@@ -62,6 +66,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final NettyNetwork network;
     private final InetSocketAddress boundMesh;
     private final RelayClient relays;
+    private final SqliteRaftStore raftStore;
     private final HttpApi http;
     private final String name;
     private final long startedNanos = System.nanoTime();
@@ -104,6 +109,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             NetworkConfig netConfig = NetworkConfig.defaults(settings.listen().getHostString(), settings.listen().getPort())
                     .withFaultInjection(settings.faultInjection());
             this.network = new NettyNetwork(netConfig, identity, nodeThread, core, System::currentTimeMillis);
+            this.raftStore = enableConsensus(settings, identity, core);
             nodeThread.execute(() -> {
                 core.start(network);
                 for (NodeSettings.PeerSpec peer : settings.peers()) {
@@ -130,6 +136,33 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         ready = true;
         log.info("node {} serving: mesh on {}, HTTP on {} ({} ms after start)", name, boundMesh,
                 httpAddress(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Makes this node a consensus voter when it is among the first 7 of {itself and its --peer nodes} by node id. That
+     * list must be the same on every voter, which holds when each node is given the others as peers (as `agentmesh
+     * up` and the README do). A node that knows its mesh only through relays takes no part: forming a group from a
+     * partial view could let two groups each elect a leader and perform the same action twice.
+     */
+    private static SqliteRaftStore enableConsensus(NodeSettings settings, LocalIdentity identity, NodeCore core)
+            throws IOException {
+        if (settings.peers().isEmpty() && !settings.relays().isEmpty()) {
+            log.warn("node {} takes no part in consensus: it was given relays but no --peer list, and the voters"
+                    + " must be the same list on every node", identity.nodeId().shortForm());
+            return null;
+        }
+        java.util.TreeSet<NodeId> members = new java.util.TreeSet<>();
+        members.add(identity.nodeId());
+        settings.peers().forEach(p -> members.add(p.node()));
+        List<NodeId> voters = members.stream().limit(7).toList();
+        if (!voters.contains(identity.nodeId())) {
+            return null;
+        }
+        SqliteRaftStore store = SqliteRaftStore.open(settings.stateDir().resolve("raft.db"), new RaftCodec());
+        List<io.agentmesh.node.consensus.ActionExecutor> executors = List.of(new JobExecutor(
+                settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), System::currentTimeMillis));
+        core.enableConsensus(new NodeCore.ConsensusSetup(store, voters, executors, new SecureRandom().nextLong()));
+        return store;
     }
 
     public static NodeRuntime start(NodeSettings settings) throws IOException {
@@ -187,6 +220,12 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         ready = false;
         log.info("node {} shutting down: {}", name, reason);
         http.close();
+        try {
+            // Hand leadership over before going quiet, so the others need no election timeout.
+            nodeThread.call(core::handOver).get(6, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.info("node {} did not hand leadership over: {}", name, e.toString());
+        }
         CompletableFuture<Void> stopped = nodeThread.call(() -> {
             boolean healthy = core.healthy();
             core.stop();
@@ -208,6 +247,13 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             Thread.currentThread().interrupt();
         }
         nodeThread.shutdown(5_000);
+        if (raftStore != null) {
+            try {
+                raftStore.close();
+            } catch (IOException e) {
+                log.warn("node {} could not close the Raft store: {}", name, e.toString());
+            }
+        }
         store.close();
         log.info("node {} stopped", name);
         terminated.complete(reason);
@@ -288,6 +334,12 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         return onNode(c -> c.write(s -> s.appendMemory(entry)));
     }
 
+    /** Whether this node leads the consensus group right now. */
+    public boolean isLeader() {
+        return nodeThread.call(() -> CompletableFuture.completedFuture(
+                core.consensus().map(c -> c.isLeader()).orElse(false))).join();
+    }
+
     /** Peers with an open authenticated connection. */
     public int connectedPeers() {
         return network.connectedPeers().size();
@@ -317,6 +369,23 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     @Override
+    public CompletableFuture<Object> requestIntent(String kind, String payloadJson) {
+        Intent intent = new Intent(UUID.randomUUID().toString(), kind, payloadJson, identity.nodeId().toString(),
+                System.currentTimeMillis());
+        return write(s -> s.requestIntent(intent)).thenApply(v -> intent);
+    }
+
+    @Override
+    public CompletableFuture<Optional<Object>> intent(String id) {
+        return onNode(c -> CompletableFuture.completedFuture(c.state().intent(id).map(i -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("intent", i);
+            m.put("outcome", c.state().outcome(id).orElse(null));
+            return (Object) m;
+        })));
+    }
+
+    @Override
     public CompletableFuture<Object> state() {
         return onNode(c -> CompletableFuture.completedFuture(c.state().view()));
     }
@@ -337,6 +406,18 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             store.vector().seqs().forEach((a, q) -> vector.put(a.hex(), q));
             s.put("vector", vector);
             s.put("memoryEntries", c.state().memoryCount());
+            c.consensus().ifPresent(cn -> {
+                var st = cn.status();
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("role", st.role().toLowerCase(Locale.ROOT));
+                m.put("leader", st.leader().map(NodeId::toString).orElse(null));
+                m.put("term", st.term());
+                m.put("appliedIndex", st.appliedIndex());
+                m.put("pending", st.pending());
+                m.put("inFlight", st.inFlight());
+                m.put("completed", st.completed());
+                s.put("consensus", m);
+            });
             s.put("mesh", boundMesh.getHostString() + ":" + boundMesh.getPort());
             List<Map<String, Object>> peers = c.peerStatus();
             for (Map<String, Object> p : peers) {

@@ -1,0 +1,84 @@
+package io.agentmesh.node.actions;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.node.consensus.ActionContext;
+import io.agentmesh.node.consensus.ActionExecutor;
+import io.agentmesh.node.consensus.ActionResult;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.LongSupplier;
+
+/**
+ * Executes intents of kind {@code job}: the side effect is one line appended and fsynced to this node's
+ * {@code performed.jsonl} (intent id, fencing token, node, time). It is the simplest real outside effect, and the
+ * live simulator reads every node's file to check that each intent was performed once, by a node holding a
+ * committed claim.
+ *
+ * <p>At most once: before touching the file the executor commits a "started" mark through the journal's prepare
+ * step. A new leader that takes over a claim (reconcile) performs the job only when no mark was committed, i.e. the
+ * dead leader never started it; with a mark it reports the outcome as uncertain rather than risk a second run. A job
+ * has no receipt to consult, so that narrow window (mark committed, leader dead before or during the append) is the
+ * price of never running twice.
+ */
+public final class JobExecutor implements ActionExecutor {
+    public static final String KIND = "job";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    private final String nodeId;
+    private final LongSupplier wallClockMillis;
+
+    public JobExecutor(Path file, String nodeId, LongSupplier wallClockMillis) {
+        this.file = file;
+        this.nodeId = nodeId;
+        this.wallClockMillis = wallClockMillis;
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public CompletionStage<ActionResult> perform(ActionContext ctx) {
+        return ctx.prepare(STARTED).thenApply(committed -> append(ctx));
+    }
+
+    private static final byte[] STARTED = "started".getBytes(StandardCharsets.US_ASCII);
+
+    private ActionResult append(ActionContext ctx) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("intent", ctx.intentId());
+        line.put("node", nodeId);
+        line.put("term", ctx.token().term());
+        line.put("index", ctx.token().index());
+        line.put("timeMillis", wallClockMillis.getAsLong());
+        line.put("payload", ctx.payloadJson());
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            out.write(java.nio.ByteBuffer.wrap((JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8)));
+            out.force(false);
+        } catch (IOException e) {
+            return ActionResult.failed("could not record the job in " + file + ": " + e.getMessage());
+        }
+        return ActionResult.succeeded("performed by " + nodeId + " at term " + ctx.token().term());
+    }
+
+    @Override
+    public CompletionStage<ActionResult> reconcile(ActionContext ctx, Optional<byte[]> prepared) {
+        if (prepared.isEmpty()) {
+            return perform(ctx); // the previous leader never started it
+        }
+        return CompletableFuture.completedFuture(ActionResult.failed("uncertain: the previous leader started this job"
+                + " and died before reporting; not run again (at most once)"));
+    }
+}
