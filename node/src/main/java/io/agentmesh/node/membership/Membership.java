@@ -90,8 +90,9 @@ public final class Membership {
         return Optional.ofNullable(addresses.get(node));
     }
 
+    /** Known addresses in node id order (a sorted copy: callers encode it, and the simulator needs a stable order). */
     public Map<NodeId, InetSocketAddress> addresses() {
-        return Map.copyOf(addresses);
+        return java.util.Collections.unmodifiableMap(new TreeMap<>(addresses));
     }
 
     /** Nodes other than this one with a known address, in id order. */

@@ -81,8 +81,11 @@ public final class ChangeAuthor {
             return CompletableFuture.failedFuture(invalid);
         }
         if (local.seq() != lastSeq + 1) {
-            throw new IllegalStateException("actor " + identity.actor() + " produced seq " + local.seq()
-                    + " after " + lastSeq + "; sequence numbers must be contiguous");
+            // The document already holds this change and cannot drop it: stop writing rather than sign a gap.
+            IllegalStateException broken = new IllegalStateException("actor " + identity.actor() + " produced seq "
+                    + local.seq() + " after " + lastSeq + "; sequence numbers must be contiguous");
+            fail(broken.getMessage());
+            return CompletableFuture.failedFuture(broken);
         }
         lastSeq = local.seq();
         for (LongConsumer listener : appliedListeners) {

@@ -75,8 +75,6 @@ public final class Replicator {
         final NodeId id;
         /** The peer's vector as of its last digest. */
         VersionVector known = VersionVector.EMPTY;
-        /** Per actor, the highest seq sent to this peer on this connection (TCP delivers it or drops the link). */
-        final Map<ActorId, Long> sent = new TreeMap<>();
         int badChanges;
         long lastCursorSaveMs = Long.MIN_VALUE;
 
@@ -145,9 +143,6 @@ public final class Replicator {
             if (network.send(p.id, push)) {
                 stats.changesSent++;
                 stats.bytesSent += change.size();
-                if (p.sent.getOrDefault(change.actor(), 0L) == change.seq() - 1) {
-                    p.sent.put(change.actor(), change.seq());
-                }
             }
         }
     }
@@ -288,10 +283,10 @@ public final class Replicator {
         List<SignedChange> batch = new ArrayList<>();
         long bytes = 0;
         boolean more = false;
-        Map<ActorId, Long> sentNow = new TreeMap<>();
         outer:
         for (Map.Entry<ActorId, Long> e : store.vector().seqs().entrySet()) {
-            long from = Math.max(theirs.get(e.getKey()), p.sent.getOrDefault(e.getKey(), 0L)) + 1;
+            // Answer from what the puller says it holds, trusting no earlier send: a batch may have been lost.
+            long from = theirs.get(e.getKey()) + 1;
             while (from <= e.getValue()) {
                 int room = config.maxBatchChanges() - batch.size();
                 if (room <= 0) {
@@ -310,7 +305,6 @@ public final class Replicator {
                     batch.add(c);
                     bytes += c.size();
                     from = c.seq() + 1;
-                    sentNow.put(c.actor(), c.seq());
                 }
             }
         }
@@ -322,7 +316,6 @@ public final class Replicator {
         if (network.send(p.id, new WireMessage.Changes(batch, more))) {
             stats.changesSent += batch.size();
             stats.bytesSent += bytes;
-            sentNow.forEach((actor, seq) -> p.sent.merge(actor, seq, Math::max));
         }
     }
 

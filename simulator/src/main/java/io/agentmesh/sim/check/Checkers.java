@@ -1,0 +1,34 @@
+package io.agentmesh.sim.check;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The standard set of checkers and a way to run a list of them. */
+public final class Checkers {
+    private Checkers() {
+    }
+
+    /** Every property the state layer promises, with convergence required within {@code convergenceBoundMs}. */
+    public static List<Checker> standard(long convergenceBoundMs) {
+        return List.of(new ConvergenceChecker(convergenceBoundMs), new AcknowledgedWritesChecker(),
+                new NoSeqReuseChecker(), new NoRejectedChangesChecker(), new ReadYourWritesChecker(),
+                new NodeHealthChecker());
+    }
+
+    /** Runs each checker; a checker that throws fails with the exception as its reason. */
+    public static List<Verdict> run(List<Checker> checkers, History history) {
+        List<Verdict> out = new ArrayList<>(checkers.size());
+        for (Checker c : checkers) {
+            try {
+                out.add(c.check(history));
+            } catch (RuntimeException e) {
+                out.add(Verdict.fail(c.name(), "the checker itself failed: " + e, List.of()));
+            }
+        }
+        return out;
+    }
+
+    public static boolean allPassed(List<Verdict> verdicts) {
+        return verdicts.stream().allMatch(Verdict::passed);
+    }
+}

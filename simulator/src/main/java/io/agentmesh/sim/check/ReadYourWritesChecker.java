@@ -1,0 +1,48 @@
+package io.agentmesh.sim.check;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A node that acknowledged a write shows it to every later read on that node, across its own crashes and restarts
+ * (acknowledged means durable, and a restart replays the store).
+ */
+public final class ReadYourWritesChecker implements Checker {
+    public static final String NAME = "read-your-writes";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Verdict check(History h) {
+        // (node, key) -> earliest acknowledgement there
+        Map<String, Long> firstAck = new HashMap<>();
+        for (History.Write w : h.writes()) {
+            if (w.acknowledged()) {
+                firstAck.merge(w.node() + "\u0000" + w.key(), w.ackedMs(), Math::min);
+            }
+        }
+        List<String> violations = new ArrayList<>();
+        int checked = 0;
+        for (History.Read r : h.reads()) {
+            Long acked = firstAck.get(r.node() + "\u0000" + r.key());
+            if (acked == null || acked > r.atMs()) {
+                continue;
+            }
+            checked++;
+            if (!r.found() && violations.size() < 50) {
+                violations.add(r.node() + " did not show " + r.key() + " at " + r.atMs() + " ms although it"
+                        + " acknowledged writing it at " + acked + " ms");
+            }
+        }
+        if (!violations.isEmpty()) {
+            return Verdict.fail(NAME, violations.size() + " reads missed the reading node's own acknowledged write",
+                    violations);
+        }
+        return Verdict.pass(NAME, checked + " reads of the node's own acknowledged writes, all found");
+    }
+}

@@ -1,0 +1,220 @@
+package io.agentmesh.sim.cli;
+
+import io.agentmesh.sim.check.Verdict;
+import io.agentmesh.sim.report.HtmlReport;
+import io.agentmesh.sim.report.JsonReport;
+import io.agentmesh.sim.report.RunReport;
+import io.agentmesh.sim.run.FaultKind;
+import io.agentmesh.sim.run.FaultPlan;
+import io.agentmesh.sim.run.PlantedBug;
+import io.agentmesh.sim.run.SimConfig;
+import io.agentmesh.sim.run.SimResult;
+import io.agentmesh.sim.run.Simulation;
+import io.agentmesh.sim.run.Workaround;
+import io.agentmesh.sim.world.Trace;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code agentmesh sim}: deterministic simulation of a mesh (the {@code live} subcommand comes separately). */
+@Command(name = "sim", mixinStandardHelpOptions = true,
+        description = "Run the real node code under simulated time, network, disks and faults, and check that"
+                + " nothing acknowledged is lost and every node ends with the same state.",
+        subcommands = {SimCommand.Run.class, CommandLine.HelpCommand.class})
+public final class SimCommand {
+
+    @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {
+                    "Runs N node cores in one thread under virtual time with a workload and the faults drawn from"
+                            + " the seed, then heals everything, waits for the nodes to converge and runs the"
+                            + " checkers. Prints the verdict, the figures and the command that replays the run;"
+                            + " writes a JSON result and an HTML report.",
+                    "Same seed and same code give the same run (same trace hash).",
+                    "Exit status 0 when every check passed, 1 when one failed, 2 on bad arguments."},
+            footer = {"", "Example:", "  agentmesh sim run --nodes 5 --seed 42 --duration 10m"
+                    + " --faults partition,crash,loss,delay,skew"})
+    public static final class Run implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--nodes", defaultValue = "5", description = "Number of nodes (default ${DEFAULT-VALUE}).")
+        int nodes;
+
+        @Option(names = "--seed", description = "Seed of every random choice (default: a random one, printed).")
+        Long seed;
+
+        @Option(names = "--duration", defaultValue = "60s", description = "Simulated time of the workload and"
+                + " fault phase, e.g. 30s, 10m, 1h (default ${DEFAULT-VALUE}); the final heal and a quiet period"
+                + " follow.")
+        String duration;
+
+        @Option(names = "--faults", defaultValue = "all", description = "Fault kinds to draw, comma separated:"
+                + " partition, crash, loss, delay, skew; all (= those five), none; datagram (message loss,"
+                + " duplication and reordering inside live connections, outside the transport contract)."
+                + " Default ${DEFAULT-VALUE}.")
+        String faults;
+
+        @Option(names = "--seeds", defaultValue = "1", description = "Run this many consecutive seeds, starting at"
+                + " --seed, and summarize (default ${DEFAULT-VALUE}).")
+        int seeds;
+
+        @Option(names = "--write-rate", defaultValue = "" + SimConfig.DEFAULT_WRITES_PER_SECOND,
+                description = "Workload writes per simulated second over the mesh (default ${DEFAULT-VALUE}).")
+        double writeRate;
+
+        @Option(names = "--read-rate", defaultValue = "" + SimConfig.DEFAULT_READS_PER_SECOND,
+                description = "Workload reads per simulated second (default ${DEFAULT-VALUE}).")
+        double readRate;
+
+        @Option(names = "--convergence-bound", defaultValue = "20s", description = "How soon after the final heal"
+                + " all nodes must agree (default ${DEFAULT-VALUE}).")
+        String convergenceBound;
+
+        @Option(names = "--snapshot-every", defaultValue = "" + SimConfig.DEFAULT_SNAPSHOT_EVERY,
+                description = "A node snapshots its document after this many of its own writes (default"
+                        + " ${DEFAULT-VALUE}).")
+        int snapshotEvery;
+
+        @Option(names = "--wire-check", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Encode and decode every message through the wire codec (default on).")
+        boolean wireCheck;
+
+        @Option(names = "--trace", description = "Print the event log (one line per event) as the run goes.")
+        boolean trace;
+
+        @Option(names = "--out", defaultValue = "sim-results", description = "Directory for the JSON result and"
+                + " the HTML report (default ${DEFAULT-VALUE}).")
+        Path outDir;
+
+        @Option(names = "--no-report", description = "Write no files.")
+        boolean noReport;
+
+        @Option(names = "--workaround", hidden = true, description = "Step around a node-core bug the simulator"
+                + " found (see Workaround): preload-certificates, snapshot-without-pending, all; default none.")
+        String workaround;
+
+        @Option(names = "--plant", hidden = true, description = "Plant a bug to see a checker fail:"
+                + " ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures.")
+        String plant;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            if (seeds < 1) {
+                throw new IllegalArgumentException("--seeds must be >= 1");
+            }
+            long first = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
+            SimConfig base = new SimConfig(nodes, first, SimConfig.parseDuration(duration), FaultKind.parse(faults),
+                    wireCheck, writeRate, readRate, SimConfig.parseDuration(convergenceBound), snapshotEvery,
+                    PlantedBug.parse(plant), Workaround.parse(workaround), null);
+            if (seeds == 1) {
+                return runOne(base, out);
+            }
+            return sweep(base, out);
+        }
+
+        private int runOne(SimConfig config, PrintWriter out) throws Exception {
+            out.printf(Locale.ROOT, "agentmesh sim: %d nodes, seed %d, %s, faults %s%s%n", config.nodes(),
+                    config.seed(), SimConfig.formatDuration(config.durationMs()), FaultKind.format(config.faults()),
+                    (config.bugs().isEmpty() ? "" : ", PLANTED BUG " + PlantedBug.format(config.bugs()))
+                    + (config.workarounds().isEmpty() ? "" : ", workarounds " + Workaround.format(config.workarounds())));
+            out.flush();
+            PrintWriter traceOut = new PrintWriter(new java.io.BufferedWriter(out, 1 << 16), false);
+            Trace t = trace ? new Trace(false, traceOut::println) : Trace.hashOnly();
+            SimResult r = Simulation.run(config, t);
+            traceOut.flush();
+            if (trace) {
+                out.println();
+                out.println("fault plan:");
+                for (FaultPlan.Step s : r.plan().steps()) {
+                    out.printf(Locale.ROOT, "  %8d ms  %s%n", s.atMs(), s.describe());
+                }
+            }
+            printResult(r, out);
+            if (!noReport) {
+                RunReport report = RunReport.of(r);
+                Path json = outDir.resolve("sim-" + config.seed() + ".json");
+                Path html = outDir.resolve("sim-" + config.seed() + ".html");
+                JsonReport.write(report, json);
+                HtmlReport.write(report, html);
+                out.println("report:  " + html + "  (JSON: " + json + ")");
+            }
+            return r.passed() ? 0 : 1;
+        }
+
+        private int sweep(SimConfig base, PrintWriter out) throws Exception {
+            out.printf(Locale.ROOT, "agentmesh sim: %d seeds from %d, %d nodes, %s each, faults %s%n", seeds,
+                    base.seed(), base.nodes(), SimConfig.formatDuration(base.durationMs()),
+                    FaultKind.format(base.faults()));
+            int failed = 0;
+            double simSeconds = 0;
+            double wallSeconds = 0;
+            SimResult firstFailure = null;
+            for (int i = 0; i < seeds; i++) {
+                SimResult r = Simulation.run(base.withSeed(base.seed() + i));
+                simSeconds += r.figures().simSeconds();
+                wallSeconds += r.figures().wallSeconds();
+                if (!r.passed()) {
+                    failed++;
+                    if (firstFailure == null) {
+                        firstFailure = r;
+                    }
+                    out.printf(Locale.ROOT, "seed %d FAIL: %s%n  replay: %s%n", r.config().seed(),
+                            r.failures().stream().map(Verdict::toString).toList(), r.replayCommand());
+                    out.flush();
+                }
+            }
+            out.printf(Locale.ROOT, "%d of %d seeds passed; %.0f simulated s in %.1f wall s (%.0fx real time)%n",
+                    seeds - failed, seeds, simSeconds, wallSeconds, wallSeconds > 0 ? simSeconds / wallSeconds : 0);
+            if (firstFailure != null && !noReport) {
+                RunReport report = RunReport.of(firstFailure);
+                Path html = outDir.resolve("sim-" + firstFailure.config().seed() + ".html");
+                JsonReport.write(report, outDir.resolve("sim-" + firstFailure.config().seed() + ".json"));
+                HtmlReport.write(report, html);
+                out.println("report of the first failing seed: " + html);
+            }
+            return failed == 0 ? 0 : 1;
+        }
+    }
+
+    /** Prints the verdict, the figures and the replay command of {@code r}. */
+    static void printResult(SimResult r, PrintWriter out) {
+        long passed = r.verdicts().stream().filter(Verdict::passed).count();
+        out.printf(Locale.ROOT, "verdict: %s (%d of %d checks passed)%n", r.passed() ? "PASS" : "FAIL", passed,
+                r.verdicts().size());
+        for (Verdict v : r.verdicts()) {
+            out.println("  " + v);
+            v.violations().stream().limit(5).forEach(x -> out.println("      " + x));
+            if (v.violations().size() > 5) {
+                out.println("      ... " + (v.violations().size() - 5) + " more in the report");
+            }
+        }
+        SimResult.Figures f = r.figures();
+        out.println("figures:");
+        out.printf(Locale.ROOT, "  writes        %d (%d acknowledged, %d failed), %d reads%n", f.writes(),
+                f.acknowledged(), f.failedWrites(), f.reads());
+        out.printf(Locale.ROOT, "  simulated     %.1f s (including the quiet period after the final heal)%n",
+                f.simSeconds());
+        out.printf(Locale.ROOT, "  wall          %.2f s%n", f.wallSeconds());
+        out.printf(Locale.ROOT, "  speed         %.0f simulated seconds per wall second (%.0f per CPU second of the"
+                + " simulating thread)%n", f.speed(), f.cpuSpeed());
+        out.printf(Locale.ROOT, "  messages      %d sent, %d delivered, %d dropped, %d duplicated; %d connections%n",
+                f.messagesSent(), f.messagesDelivered(), f.messagesDropped(), f.messagesDuplicated(), f.connections());
+        out.printf(Locale.ROOT, "  faults        %d partitions, %d crashes, %d fault episodes in all%n",
+                f.partitions(), f.crashes(), r.history().faults().size());
+        out.printf(Locale.ROOT, "  disks         %d fsyncs, %d durable changes over all nodes, %d snapshots%n",
+                f.fsyncs(), f.durableChanges(), f.snapshots());
+        out.printf(Locale.ROOT, "  convergence   %s after the final heal; slowest catch-up after a heal %s%n",
+                f.convergenceMs() < 0 ? "NOT reached" : f.convergenceMs() + " ms",
+                f.maxCatchUpMs() < 0 ? "-" : f.maxCatchUpMs() + " ms");
+        out.printf(Locale.ROOT, "  trace hash    %s (%d events)%n", r.traceHash(), f.events());
+        out.println("replay:  " + r.replayCommand());
+    }
+}

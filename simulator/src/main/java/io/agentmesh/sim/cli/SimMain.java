@@ -1,0 +1,51 @@
+package io.agentmesh.sim.cli;
+
+import io.agentmesh.sim.bench.RelayBench;
+import io.agentmesh.sim.bench.ReplicationBenchmark;
+import io.agentmesh.sim.bench.WriteBenchmark;
+import io.agentmesh.sim.crash.CrashLoopCommand;
+import io.agentmesh.sim.crash.StoreBenchmark;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.util.List;
+
+/**
+ * Entry point of the simulator jar: {@code agentmesh sim ...} and {@code agentmesh bench ...}. Errors print one line
+ * (what went wrong), never a stack trace, unless AGENTMESH_DEBUG is set.
+ */
+@Command(name = "agentmesh", mixinStandardHelpOptions = true, version = "agentmesh 0.1.0",
+        description = "Simulate a mesh under faults, and run benchmarks.",
+        subcommands = {SimCommand.class, CommandLine.HelpCommand.class})
+public final class SimMain {
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The command tree, for tests and for embedding. */
+    public static CommandLine commandLine() {
+        Quiet.nodeLogs();
+        CommandLine cli = new CommandLine(new SimMain());
+        cli.addSubcommand("bench", new CommandLine(new Bench()));
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("agentmesh: " + (e instanceof IllegalArgumentException
+                    || e instanceof java.io.IOException ? e.getMessage() : e.toString()));
+            if (System.getenv("AGENTMESH_DEBUG") != null) {
+                e.printStackTrace(commandLine.getErr());
+            }
+            return e instanceof IllegalArgumentException ? 2 : 1;
+        });
+        return cli;
+    }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print JSON.",
+            subcommands = {CrashLoopCommand.class, StoreBenchmark.class, WriteBenchmark.class,
+                    ReplicationBenchmark.class, RelayBench.class, CommandLine.HelpCommand.class})
+    static final class Bench {
+    }
+}

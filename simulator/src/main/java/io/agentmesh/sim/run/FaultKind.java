@@ -1,0 +1,74 @@
+package io.agentmesh.sim.run;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/** The kinds of fault a run may draw from its seed. */
+public enum FaultKind {
+    /** Symmetric and one-way cuts, isolated nodes, bridges (A-B-C where A and C cannot talk), single links. */
+    PARTITION,
+    /** A node's process dies (keeping what it fsynced) and restarts later. */
+    CRASH,
+    /**
+     * Packet loss on some or all links, as TCP experiences it: lost segments are retransmitted after a timeout, so
+     * messages arrive late and in order (head-of-line blocking), and heavy loss can starve heartbeats until the
+     * failure detector drops the connection.
+     */
+    LOSS,
+    /** Extra latency on some links. */
+    DELAY,
+    /** Clock offset and drift per node from the start, plus wall-clock steps during the run. */
+    SKEW,
+    /**
+     * Message-level loss, duplication and reordering inside live connections. This breaks the transport contract
+     * the node relies on (TCP delivers in order or drops the connection), so it is not part of "all": name it to
+     * probe how the node copes beyond its contract.
+     */
+    DATAGRAM;
+
+    /** The kinds "all" stands for: every fault the transport contract allows. */
+    public static final Set<FaultKind> ALL = EnumSet.of(PARTITION, CRASH, LOSS, DELAY, SKEW);
+
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Parses {@code partition,crash,...}; "all" and "none" are accepted too. */
+    public static Set<FaultKind> parse(String text) {
+        Set<FaultKind> out = EnumSet.noneOf(FaultKind.class);
+        if (text == null || text.isBlank() || text.equalsIgnoreCase("none")) {
+            return out;
+        }
+        for (String part : text.split(",")) {
+            String p = part.trim().toUpperCase(Locale.ROOT);
+            if (p.isEmpty()) {
+                continue;
+            }
+            if (p.equals("ALL")) {
+                out.addAll(ALL);
+                continue;
+            }
+            try {
+                out.add(FaultKind.valueOf(p));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown fault '" + part.trim() + "'; known: partition, crash,"
+                        + " loss, delay, skew, datagram (or all = the first five, none)");
+            }
+        }
+        return out;
+    }
+
+    public static String format(Set<FaultKind> kinds) {
+        if (kinds.isEmpty()) {
+            return "none";
+        }
+        StringBuilder b = new StringBuilder();
+        for (FaultKind k : FaultKind.values()) {
+            if (kinds.contains(k)) {
+                b.append(b.isEmpty() ? "" : ",").append(k.id());
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,64 @@
+package io.agentmesh.sim.run;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Deliberate bugs, planted in the simulator's wrappers (never in production code) on node n1, to prove that the
+ * checkers can fail. A run with a planted bug is expected to fail.
+ */
+public enum PlantedBug {
+    /**
+     * n1's store acknowledges an append at once and writes it to disk only every second (a write-back cache):
+     * a crash loses acknowledged writes. Caught by acknowledged-writes.
+     */
+    ACK_BEFORE_FSYNC,
+    /**
+     * n1 never runs anti-entropy rounds (interval of a year), and pushes to n1 are refused at their senders (as when
+     * an outbound buffer is full), so n1 misses every change made after it connected. Caught by convergence (and by
+     * acknowledged-writes).
+     */
+    NO_ANTI_ENTROPY,
+    /**
+     * n1 loses its disk when it restarts but keeps its incarnation (instead of taking a new one), so it writes the
+     * same (actor, seq) again with other bytes. Caught by no-seq-reuse.
+     */
+    AMNESIA_RESTART,
+    /** The link out of n1 flips a bit in the signature of every change it carries. Caught by no-rejected-changes. */
+    CORRUPT_SIGNATURES;
+
+    public String id() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public static Set<PlantedBug> parse(String text) {
+        Set<PlantedBug> out = EnumSet.noneOf(PlantedBug.class);
+        if (text == null || text.isBlank() || text.equalsIgnoreCase("none")) {
+            return out;
+        }
+        for (String part : text.split(",")) {
+            String p = part.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+            if (p.isEmpty()) {
+                continue;
+            }
+            try {
+                out.add(PlantedBug.valueOf(p));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown planted bug '" + part.trim() + "'; known: ack-before-fsync,"
+                        + " no-anti-entropy, amnesia-restart, corrupt-signatures");
+            }
+        }
+        return out;
+    }
+
+    public static String format(Set<PlantedBug> bugs) {
+        StringBuilder b = new StringBuilder();
+        for (PlantedBug k : PlantedBug.values()) {
+            if (bugs.contains(k)) {
+                b.append(b.isEmpty() ? "" : ",").append(k.id());
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,193 @@
+package io.agentmesh.sim.run;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Everything that decides a simulated run. Same config and same code give the same run.
+ *
+ * @param nodes              number of nodes (1..64)
+ * @param seed               the seed every random choice derives from
+ * @param durationMs         length of the workload and fault phase; then comes the final heal and a quiet period
+ * @param faults             which fault kinds to draw
+ * @param wireCheck          pass every message through the wire codec (encode, decode, re-encode)
+ * @param writesPerSecond    mean rate of workload writes over the whole mesh
+ * @param readsPerSecond     mean rate of workload reads over the whole mesh
+ * @param convergenceBoundMs how soon after the final heal every node must hold the same state
+ * @param snapshotEvery      a node snapshots its document after this many of its own acknowledged writes
+ * @param bugs               planted bugs (for tests that prove the checkers can fail)
+ * @param workarounds        known core bugs to step around (a faithful run uses none)
+ * @param script             a hand-written fault plan used instead of drawing one (tests), or null
+ */
+public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> faults, boolean wireCheck,
+                        double writesPerSecond, double readsPerSecond, long convergenceBoundMs, int snapshotEvery,
+                        Set<PlantedBug> bugs, Set<Workaround> workarounds, FaultPlan script) {
+    public static final double DEFAULT_WRITES_PER_SECOND = 3;
+    public static final double DEFAULT_READS_PER_SECOND = 5;
+    public static final long DEFAULT_CONVERGENCE_BOUND_MS = 20_000;
+    public static final int DEFAULT_SNAPSHOT_EVERY = 20;
+
+    public SimConfig {
+        if (nodes < 1 || nodes > 64) {
+            throw new IllegalArgumentException("--nodes must be 1..64, got " + nodes);
+        }
+        if (durationMs < 1) {
+            throw new IllegalArgumentException("--duration must be positive");
+        }
+        if (writesPerSecond < 0 || readsPerSecond < 0) {
+            throw new IllegalArgumentException("rates must be >= 0");
+        }
+        if (convergenceBoundMs < 1 || snapshotEvery < 1) {
+            throw new IllegalArgumentException("convergence bound and snapshot interval must be positive");
+        }
+        faults = faults.isEmpty() ? EnumSet.noneOf(FaultKind.class) : EnumSet.copyOf(faults);
+        bugs = bugs.isEmpty() ? EnumSet.noneOf(PlantedBug.class) : EnumSet.copyOf(bugs);
+        workarounds = workarounds.isEmpty() ? EnumSet.noneOf(Workaround.class) : EnumSet.copyOf(workarounds);
+    }
+
+    public static SimConfig of(int nodes, long seed, long durationMs, Set<FaultKind> faults) {
+        return new SimConfig(nodes, seed, durationMs, faults, true, DEFAULT_WRITES_PER_SECOND,
+                DEFAULT_READS_PER_SECOND, DEFAULT_CONVERGENCE_BOUND_MS, DEFAULT_SNAPSHOT_EVERY,
+                EnumSet.noneOf(PlantedBug.class), EnumSet.noneOf(Workaround.class), null);
+    }
+
+    public SimConfig withSeed(long s) {
+        return new SimConfig(nodes, s, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
+                convergenceBoundMs, snapshotEvery, bugs, workarounds, script);
+    }
+
+    public SimConfig withWireCheck(boolean on) {
+        return new SimConfig(nodes, seed, durationMs, faults, on, writesPerSecond, readsPerSecond,
+                convergenceBoundMs, snapshotEvery, bugs, workarounds, script);
+    }
+
+    public SimConfig withRates(double writes, double reads) {
+        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writes, reads, convergenceBoundMs,
+                snapshotEvery, bugs, workarounds, script);
+    }
+
+    public SimConfig withConvergenceBoundMs(long bound) {
+        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond, bound,
+                snapshotEvery, bugs, workarounds, script);
+    }
+
+    public SimConfig withSnapshotEvery(int every) {
+        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
+                convergenceBoundMs, every, bugs, workarounds, script);
+    }
+
+    public SimConfig withBugs(Set<PlantedBug> planted) {
+        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
+                convergenceBoundMs, snapshotEvery, planted, workarounds, script);
+    }
+
+    public SimConfig withWorkarounds(Set<Workaround> set) {
+        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
+                convergenceBoundMs, snapshotEvery, bugs, set, script);
+    }
+
+    public SimConfig withDuration(long ms) {
+        return new SimConfig(nodes, seed, ms, faults, wireCheck, writesPerSecond, readsPerSecond,
+                convergenceBoundMs, snapshotEvery, bugs, workarounds, script);
+    }
+
+    public SimConfig withScript(FaultPlan plan) {
+        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
+                convergenceBoundMs, snapshotEvery, bugs, workarounds, plan);
+    }
+
+    /** The fault plan of this run: the script if there is one, else drawn from the seed. */
+    public FaultPlan plan() {
+        return script != null ? script : FaultPlan.draw(seed, nodes, durationMs, faults);
+    }
+
+    /** The command that replays this run (a scripted plan cannot be given on the command line). */
+    public String replayCommand() {
+        StringBuilder b = new StringBuilder("agentmesh sim run --nodes ").append(nodes)
+                .append(" --seed ").append(seed)
+                .append(" --duration ").append(formatDuration(durationMs))
+                .append(" --faults ").append(FaultKind.format(faults));
+        if (!wireCheck) {
+            b.append(" --no-wire-check");
+        }
+        if (writesPerSecond != DEFAULT_WRITES_PER_SECOND) {
+            b.append(" --write-rate ").append(number(writesPerSecond));
+        }
+        if (readsPerSecond != DEFAULT_READS_PER_SECOND) {
+            b.append(" --read-rate ").append(number(readsPerSecond));
+        }
+        if (convergenceBoundMs != DEFAULT_CONVERGENCE_BOUND_MS) {
+            b.append(" --convergence-bound ").append(formatDuration(convergenceBoundMs));
+        }
+        if (snapshotEvery != DEFAULT_SNAPSHOT_EVERY) {
+            b.append(" --snapshot-every ").append(snapshotEvery);
+        }
+        if (!bugs.isEmpty()) {
+            b.append(" --plant ").append(PlantedBug.format(bugs));
+        }
+        if (!workarounds.isEmpty()) {
+            b.append(" --workaround ").append(Workaround.format(workarounds));
+        }
+        if (script != null) {
+            b.append("   # note: this run used a hand-written fault plan, which the command line cannot express");
+        }
+        return b.toString();
+    }
+
+    private static String number(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    /** 600000 -> "10m", 30000 -> "30s", 1500 -> "1500ms", 5400000 -> "90m". */
+    public static String formatDuration(long ms) {
+        if (ms % 3_600_000 == 0) {
+            return (ms / 3_600_000) + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return (ms / 60_000) + "m";
+        }
+        if (ms % 1_000 == 0) {
+            return (ms / 1_000) + "s";
+        }
+        return ms + "ms";
+    }
+
+    /** Parses "10m", "30s", "1500ms", "1h", "1m30s", or a bare number of seconds. */
+    public static long parseDuration(String text) {
+        String s = text.trim().toLowerCase(Locale.ROOT);
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("empty duration");
+        }
+        if (s.chars().allMatch(Character::isDigit)) {
+            return Long.parseLong(s) * 1_000;
+        }
+        long total = 0;
+        int i = 0;
+        while (i < s.length()) {
+            int start = i;
+            while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
+                i++;
+            }
+            if (start == i) {
+                throw new IllegalArgumentException("bad duration '" + text + "' (try 30s, 10m, 1h, 500ms)");
+            }
+            double value = Double.parseDouble(s.substring(start, i));
+            int unitStart = i;
+            while (i < s.length() && Character.isLetter(s.charAt(i))) {
+                i++;
+            }
+            String unit = s.substring(unitStart, i);
+            long factor = switch (unit) {
+                case "ms" -> 1;
+                case "s" -> 1_000;
+                case "m", "min" -> 60_000;
+                case "h" -> 3_600_000;
+                default -> throw new IllegalArgumentException("bad duration unit '" + unit + "' in '" + text
+                        + "' (use ms, s, m, h)");
+            };
+            total += Math.round(value * factor);
+        }
+        return total;
+    }
+}

@@ -1,0 +1,301 @@
+package io.agentmesh.sim.run;
+
+import io.agentmesh.node.core.CoreConfig;
+import io.agentmesh.node.core.NodeCore;
+import io.agentmesh.node.core.Recovery;
+import io.agentmesh.node.replication.ReplicationConfig;
+import io.agentmesh.protocol.change.SignedChange;
+import io.agentmesh.sim.bugs.WriteBackCacheStore;
+import io.agentmesh.sim.check.History;
+import io.agentmesh.sim.world.DiskTimer;
+import io.agentmesh.sim.world.Rng;
+import io.agentmesh.sim.world.SimClock;
+import io.agentmesh.sim.world.SimDisk;
+import io.agentmesh.sim.world.SimIdentities;
+import io.agentmesh.sim.world.SimNetwork;
+import io.agentmesh.sim.world.SimScheduler;
+import io.agentmesh.sim.world.SimulatedChangeStore;
+import io.agentmesh.state.AgentState;
+import io.agentmesh.state.LocalChange;
+import io.agentmesh.state.MemoryEntry;
+import io.agentmesh.state.StateView;
+import io.agentmesh.state.Task;
+import io.agentmesh.state.store.ChangeStore;
+import io.agentmesh.state.store.VersionVector;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * One simulated node: a machine (clock, disk) that outlives its processes, and the current process (scheduler,
+ * store, document, node core, network endpoint) when it runs. A crash throws the process away; a restart recovers a
+ * new document from the disk through {@link Recovery} and runs a new {@link NodeCore} with the same identity and
+ * incarnation (the store survived, so the actor's sequence continues).
+ */
+final class SimNode {
+    static final int MAX_BATCH = 8_192;
+
+    final int index;
+    final String name;
+    final SimIdentities.Member member;
+    final SimClock clock;
+    final SimDisk disk;
+    private final Simulation sim;
+    private final SplittableRandom fsyncRandom;
+    private final long fsyncBaseNanos;
+    private int generation;
+    private SimScheduler scheduler;
+    private SimulatedChangeStore simStore;
+    private ChangeStore store;
+    private AgentState state;
+    private NodeCore core;
+    private SimNetwork net;
+    private long acksSinceSnapshot;
+    private long snapshots;
+    private long rejectedBefore;
+    private boolean up;
+
+    SimNode(Simulation sim, SimIdentities.Member member, SimClock clock) {
+        this.sim = sim;
+        this.member = member;
+        this.index = member.index();
+        this.name = member.name();
+        this.clock = clock;
+        this.disk = new SimDisk(name);
+        this.fsyncRandom = Rng.stream(sim.config().seed(), "node/fsync", index);
+        // A disk's fsync takes 0.3-3 ms on average (SSDs to slow cloud volumes), with a long tail.
+        this.fsyncBaseNanos = 300_000 + fsyncRandom.nextLong(2_700_000);
+    }
+
+    boolean up() {
+        return up;
+    }
+
+    int generation() {
+        return generation;
+    }
+
+    /** Starts a process: first start or restart after a crash. */
+    void start() {
+        if (up) {
+            throw new IllegalStateException(name + " is already running");
+        }
+        generation++;
+        boolean restart = generation > 1;
+        if (restart && index == 0 && sim.config().bugs().contains(PlantedBug.AMNESIA_RESTART)) {
+            disk.wipe(); // the bug: the disk is gone but the node keeps its incarnation
+        }
+        scheduler = new SimScheduler(sim.loop(), name, clock.driftPpm());
+        simStore = disk.open(DiskTimer.of(scheduler), this::fsyncNanos, MAX_BATCH);
+        store = simStore;
+        if (index == 0 && sim.config().bugs().contains(PlantedBug.ACK_BEFORE_FSYNC)) {
+            store = new WriteBackCacheStore(simStore, DiskTimer.of(scheduler), 1_000);
+        }
+        Recovery.Result recovered = Recovery.recover(member.identity().agentId().bytes(), member.identity().actor(),
+                store);
+        state = recovered.state();
+        SplittableRandom coreRandom = Rng.stream(sim.config().seed(), "node/core", index, generation);
+        core = new NodeCore(member.identity(), state, store, clock, scheduler, coreRandom, coreConfig(),
+                this::fatal);
+        net = sim.network().attach(index, scheduler, core);
+        up = true;
+        acksSinceSnapshot = 0;
+        sim.history().nodeEvent(sim.loop().nowMillis(), name,
+                restart ? History.NodeEventKind.RESTART : History.NodeEventKind.START,
+                "recovered " + recovered.replayedChanges() + " changes" + (recovered.fromSnapshot()
+                        ? " after a snapshot" : ""));
+        NodeCore c = core;
+        SimNetwork n = net;
+        scheduler.post("start", () -> {
+            c.start(n);
+            if (sim.config().workarounds().contains(Workaround.PRELOAD_CERTIFICATES)) {
+                for (SimIdentities.Member peer : sim.members()) {
+                    c.admit(peer.identity().certificate());
+                }
+            }
+            for (SimIdentities.Member peer : sim.members()) {
+                if (peer.index() != index) {
+                    c.addPeer(peer.identity().nodeId(), peer.address());
+                }
+            }
+        });
+    }
+
+    private CoreConfig coreConfig() {
+        CoreConfig defaults = CoreConfig.defaults(Optional.of(member.address()));
+        if (index == 0 && sim.config().bugs().contains(PlantedBug.NO_ANTI_ENTROPY)) {
+            ReplicationConfig r = defaults.replication();
+            return new CoreConfig(defaults.advertisedAddress(), defaults.heartbeatIntervalMs(),
+                    defaults.suspectAfterMs(), defaults.redial(), new ReplicationConfig(365L * 24 * 3_600_000,
+                    r.maxBatchChanges(), r.maxBatchBytes(), r.maxBadChangesPerPeer(), r.cursorSaveIntervalMs()));
+        }
+        return defaults;
+    }
+
+    private long fsyncNanos() {
+        return fsyncBaseNanos / 2 + (long) Rng.exponential(fsyncRandom, fsyncBaseNanos / 2.0);
+    }
+
+    /** The process dies: memory, queued events, connections and unsynced writes are gone; the disk stays. */
+    void crash(String why) {
+        if (!up) {
+            return;
+        }
+        rejectedBefore += rejectedNow();
+        scheduler.kill();
+        sim.network().crash(index);
+        simStore.crash();
+        state.close();
+        core = null;
+        state = null;
+        store = null;
+        simStore = null;
+        net = null;
+        up = false;
+        sim.history().nodeEvent(sim.loop().nowMillis(), name, History.NodeEventKind.CRASH, why);
+    }
+
+    /** Frees the native document at the end of a run (the world is discarded; nothing runs afterwards). */
+    void release() {
+        if (up) {
+            scheduler.kill();
+            state.close();
+            up = false;
+        }
+    }
+
+    private void fatal(String reason) {
+        sim.history().problem(new History.Problem(sim.loop().nowMillis(), name, "fatal", reason));
+        // As in production the node stops; a supervisor (systemd) starts it again a second later.
+        int gen = generation;
+        sim.loop().world(sim.loop().nowNanos(), "supervisor stops " + name, () -> {
+            if (up && generation == gen) {
+                crash("stopped after a fatal error: " + reason);
+                sim.restartLater(this, 1_000, true);
+            }
+        });
+    }
+
+    private long rejectedNow() {
+        return core != null && core.replicator() != null ? core.replicator().stats().rejected() : 0;
+    }
+
+    long snapshots() {
+        return snapshots;
+    }
+
+    long rejectedTotal() {
+        return rejectedBefore + rejectedNow();
+    }
+
+    // ------------------------------------------------------------------------------ workload
+
+    void write(String id, String kind, String key, Function<AgentState, LocalChange> mutation) {
+        History history = sim.history();
+        scheduler.post("client write " + id + " " + kind, () -> {
+            history.writeInvoked(id, name, kind, key, sim.loop().nowMillis());
+            CompletableFuture<SignedChange> ack;
+            try {
+                ack = core.write(mutation);
+            } catch (RuntimeException e) {
+                history.writeFailed(id, sim.loop().nowMillis(), e.toString());
+                throw e;
+            }
+            ack.whenComplete((signed, error) -> {
+                if (error != null) {
+                    history.writeFailed(id, sim.loop().nowMillis(), error.toString());
+                    return;
+                }
+                history.writeAcknowledged(id, sim.loop().nowMillis(), signed.actor(), signed.seq());
+                afterAck();
+            });
+        });
+    }
+
+    /**
+     * The production snapshot policy (NodeRuntime: NodeCore.snapshot after every N acknowledged own writes), with N the
+     * larger of --snapshot-every and an eighth of the node's durable changes, so that snapshots happen early in short
+     * runs and their cost (a full document save) stays proportional in long ones.
+     */
+    private void afterAck() {
+        acksSinceSnapshot++;
+        long every = Math.max(sim.config().snapshotEvery(), disk.durableChanges() / 8);
+        if (acksSinceSnapshot < every || core == null || !core.healthy()) {
+            return;
+        }
+        if (state.pendingChanges() > 0 && sim.config().workarounds().contains(Workaround.SNAPSHOT_WITHOUT_PENDING)) {
+            return; // try again after the next write
+        }
+        acksSinceSnapshot = 0;
+        snapshots++;
+        core.snapshot();
+    }
+
+    void readTask(String taskId) {
+        scheduler.post("client read " + taskId, () ->
+                sim.history().read(name, sim.loop().nowMillis(), taskId, state.task(taskId).isPresent()));
+    }
+
+    MemoryEntry memoryEntry(String id, long counter) {
+        return new MemoryEntry(id, clock.nowMillis(), name, "observation", "write " + counter + " at " + name,
+                List.of("sim"));
+    }
+
+    Task task(String id, String title, Task.Status status, String detail) {
+        return new Task(id, title, status, clock.nowMillis(), detail);
+    }
+
+    // ------------------------------------------------------------------------------ observation
+
+    /** Durable changes on this node's disk (also while it is down). */
+    VersionVector durableVector() {
+        return disk.durableVector();
+    }
+
+    List<String> heads() {
+        return state.heads();
+    }
+
+    int pendingChanges() {
+        return state.pendingChanges();
+    }
+
+    History.NodeFinal finalState() {
+        if (!up) {
+            return new History.NodeFinal(name, false, List.of(), null, vectorHex(durableVector()), java.util.Set.of(),
+                    java.util.Set.of(), null, 0, rejectedTotal());
+        }
+        StateView view = state.view();
+        TreeSet<String> memoryIds = new TreeSet<>();
+        view.memory().forEach(m -> memoryIds.add(m.id()));
+        TreeSet<String> taskIds = new TreeSet<>();
+        view.tasks().forEach(t -> taskIds.add(t.id()));
+        return new History.NodeFinal(name, true, state.heads(), sha256(view.toString()), vectorHex(durableVector()),
+                memoryIds, taskIds, view.notes(), state.pendingChanges(), rejectedTotal());
+    }
+
+    static Map<String, Long> vectorHex(VersionVector v) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        v.seqs().forEach((actor, seq) -> out.put(actor.hex(), seq));
+        return out;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.agentmesh.sim.run;
+
+import io.agentmesh.sim.check.History;
+import io.agentmesh.sim.check.Verdict;
+
+import java.util.List;
+
+/**
+ * The outcome of a run: verdicts, trace hash, figures, the recorded history (for reports) and, when kept, the
+ * event log.
+ */
+public record SimResult(SimConfig config, boolean passed, List<Verdict> verdicts, String traceHash, Figures figures,
+                        History history, FaultPlan plan, List<String> trace) {
+    public SimResult {
+        verdicts = List.copyOf(verdicts);
+        trace = List.copyOf(trace);
+    }
+
+    /**
+     * The figures of a run.
+     *
+     * @param simSeconds        simulated time, including the quiet period after the final heal
+     * @param wallSeconds       real time the run took
+     * @param speed             simulated seconds per wall second
+     * @param cpuSeconds        CPU time of the simulating thread (unlike wall time, not inflated by other load)
+     * @param snapshots         document snapshots the nodes wrote
+     * @param convergenceMs     time from the final heal until every node held the same state; -1 if never
+     * @param maxCatchUpMs      longest catch-up after a heal during the run; -1 if none was measured
+     */
+    public record Figures(long writes, long acknowledged, long failedWrites, long reads, double simSeconds,
+                          double wallSeconds, double speed, double cpuSeconds, long events, long messagesSent, long messagesDelivered,
+                          long messagesDropped, long messagesDuplicated, long connections, long partitions,
+                          long crashes, long fsyncs, long durableChanges, long snapshots, long convergenceMs,
+                          long maxCatchUpMs) {
+        /** Simulated seconds per CPU second of the simulating thread. */
+        public double cpuSpeed() {
+            return cpuSeconds > 0 ? simSeconds / cpuSeconds : 0;
+        }
+    }
+
+    public String replayCommand() {
+        return config.replayCommand();
+    }
+
+    public List<Verdict> failures() {
+        return verdicts.stream().filter(v -> !v.passed()).toList();
+    }
+}

@@ -1,0 +1,407 @@
+package io.agentmesh.sim.run;
+
+import io.agentmesh.protocol.change.ActorId;
+import io.agentmesh.protocol.change.SignedChange;
+import io.agentmesh.protocol.wire.WireMessage;
+import io.agentmesh.sim.bugs.PushRefuser;
+import io.agentmesh.sim.bugs.SignatureCorrupter;
+import io.agentmesh.sim.check.Checkers;
+import io.agentmesh.sim.check.History;
+import io.agentmesh.sim.check.Verdict;
+import io.agentmesh.sim.world.NetworkModel;
+import io.agentmesh.sim.world.Rng;
+import io.agentmesh.sim.world.SimClock;
+import io.agentmesh.sim.world.SimIdentities;
+import io.agentmesh.sim.world.SimLoop;
+import io.agentmesh.sim.world.Trace;
+import io.agentmesh.state.store.VersionVector;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * One deterministic run: N node cores in one thread under virtual time, a workload, the seed's fault plan, then a
+ * final heal and a quiet period, then the checkers. No wall clock, no threads, no unordered iteration; every random
+ * choice comes from a stream derived from the seed. Same config and same code give the same trace hash.
+ */
+public final class Simulation {
+    private static final long MS = 1_000_000L;
+    private static final long SAMPLE_MS = 250;
+    private static final long CONVERGENCE_CHECK_MS = 100;
+    private static final long SETTLE_MS = 1_000;
+
+    private final SimConfig config;
+    private final Trace trace;
+    private final SimLoop loop;
+    private final History history;
+    private final List<SimIdentities.Member> members;
+    private final NetworkModel network;
+    private final List<SimNode> nodes = new ArrayList<>();
+    private final FaultPlan plan;
+    private final List<PendingHeal> pendingHeals = new ArrayList<>();
+    private final int[] lastUnreachable;
+    private boolean finalHealed;
+    private boolean stopped;
+    private long crashes;
+    private long partitions;
+
+    private record PendingHeal(long atMs, String description, Map<ActorId, Long> target) {
+    }
+
+    private Simulation(SimConfig config, Trace trace) {
+        this.config = config;
+        this.trace = trace;
+        this.loop = new SimLoop(trace);
+        this.plan = config.plan();
+        this.members = SimIdentities.create(config.seed(), config.nodes(), SimClock.DEFAULT_EPOCH_MILLIS);
+        this.history = new History(members.stream().map(SimIdentities.Member::name).toList());
+        this.lastUnreachable = new int[config.nodes()];
+
+        List<NetworkModel.NodeInfo> infos = new ArrayList<>();
+        for (SimIdentities.Member m : members) {
+            infos.add(new NetworkModel.NodeInfo(m.name(), m.host(), m.identity().nodeId(),
+                    m.identity().certificate().toBytes(), m.identity().incarnation()));
+        }
+        this.network = new NetworkModel(loop, Rng.stream(config.seed(), "net"),
+                NetworkModel.Config.DEFAULTS.withWireCheck(config.wireCheck()), infos);
+        network.addTap(this::observeWire);
+        if (config.bugs().contains(PlantedBug.CORRUPT_SIGNATURES)) {
+            network.addTap(new SignatureCorrupter(0));
+        }
+        if (config.bugs().contains(PlantedBug.NO_ANTI_ENTROPY)) {
+            network.addTap(new PushRefuser(0));
+        }
+        network.onCodecFailure(f -> history.problem(new History.Problem(f.nanos() / MS, f.from(), "codec",
+                f.message() + " to " + f.to() + ": " + f.error())));
+        loop.onTaskFailure(f -> history.problem(new History.Problem(f.nanos() / MS, f.who(), "exception",
+                "event '" + f.label() + "' threw " + f.error())));
+
+        SplittableRandom boot = Rng.stream(config.seed(), "boot");
+        for (SimIdentities.Member m : members) {
+            FaultPlan.Skew skew = plan.skews().stream().filter(s -> s.node() == m.index()).findFirst()
+                    .orElse(new FaultPlan.Skew(m.index(), 0, 0));
+            SimClock clock = new SimClock(loop, SimClock.DEFAULT_EPOCH_MILLIS, skew.offsetMs(), skew.driftPpm(),
+                    boot.nextLong(1L << 40));
+            SimNode node = new SimNode(this, m, clock);
+            node.disk.observeDurable((disk, change) -> observe(change, "store " + disk));
+            nodes.add(node);
+        }
+    }
+
+    /** Runs {@code config} keeping only the trace hash. */
+    public static SimResult run(SimConfig config) {
+        return run(config, Trace.hashOnly());
+    }
+
+    /** Runs {@code config}, recording events into {@code trace} (which may keep or print them). */
+    public static SimResult run(SimConfig config, Trace trace) {
+        return new Simulation(config, trace).execute();
+    }
+
+    private SimResult execute() {
+        long wallStart = System.nanoTime();
+        long cpuStart = cpuNanos();
+        long end = config.durationMs() * MS;
+        SplittableRandom boot = Rng.stream(config.seed(), "boot/order");
+        for (SimNode node : nodes) {
+            loop.world(boot.nextLong(200 * MS), "boot " + node.name, node::start);
+        }
+        for (FaultPlan.Step step : plan.steps()) {
+            if (step.atMs() * MS < end) {
+                loop.world(step.atMs() * MS, "fault " + step.describe(), () -> apply(step));
+            }
+        }
+        Workload workload = new Workload(this, end);
+        workload.start();
+        loop.world(SAMPLE_MS * MS, "sample", this::sample);
+        loop.world(end, "final heal", this::finalHeal);
+        loop.runUntil(end);
+
+        long deadline = end + config.convergenceBoundMs() * MS;
+        loop.world(end + CONVERGENCE_CHECK_MS * MS, "convergence check", this::checkConvergence);
+        if (loop.runUntil(() -> history.convergedMs() >= 0, deadline)) {
+            loop.runUntil(loop.nowNanos() + SETTLE_MS * MS);
+        }
+        stopped = true;
+        history.ended(loop.nowMillis());
+        for (PendingHeal h : pendingHeals) {
+            history.heal(new History.Heal(h.atMs(), h.description(), -1));
+        }
+        pendingHeals.clear();
+        for (SimNode node : nodes) {
+            History.NodeFinal f = node.finalState();
+            history.nodeFinal(f);
+            history.rejected(node.name, node.rejectedTotal());
+            trace.record(loop.nowNanos(), node.name, "final up=" + f.up() + " heads=" + f.heads() + " vector="
+                    + f.vector() + " view=" + f.viewDigest());
+        }
+        for (SimNode node : nodes) {
+            node.release();
+        }
+        String hash = trace.finish();
+        List<Verdict> verdicts = Checkers.run(Checkers.standard(config.convergenceBoundMs()), history);
+        double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
+        double cpuSeconds = (cpuNanos() - cpuStart) / 1e9;
+        return new SimResult(config, Checkers.allPassed(verdicts), verdicts, hash,
+                figures(workload, wallSeconds, cpuSeconds), history, plan, trace.lines());
+    }
+
+    // ------------------------------------------------------------------------------ faults
+
+    private void apply(FaultPlan.Step step) {
+        if (finalHealed) {
+            return;
+        }
+        long now = loop.nowMillis();
+        switch (step) {
+            case FaultPlan.Partition p -> {
+                partitions++;
+                history.fault(new History.Fault(now, Math.min(now + p.durationMs(), config.durationMs()),
+                        p.kind().id(), p.describe()));
+                network.cut(p.links());
+                recordReachability();
+                loop.world(loop.nowNanos() + p.durationMs() * MS, "heal " + p.shape(), () -> {
+                    if (!finalHealed) {
+                        network.heal(p.links());
+                        recordReachability();
+                        healed("healed " + p.shape());
+                    }
+                });
+            }
+            case FaultPlan.Crash c -> {
+                SimNode node = nodes.get(c.node());
+                if (!node.up()) {
+                    return;
+                }
+                crashes++;
+                history.fault(new History.Fault(now, Math.min(now + c.downMs(), config.durationMs()),
+                        c.kind().id(), c.describe()));
+                node.crash("fault: " + c.describe());
+                restartLater(node, c.downMs());
+            }
+            case FaultPlan.Impair i -> {
+                history.fault(new History.Fault(now, Math.min(now + i.durationMs(), config.durationMs()),
+                        i.kind().id(), i.describe()));
+                network.impair(i.impairment());
+                loop.world(loop.nowNanos() + i.durationMs() * MS, "end " + i.impairment().name(), () -> {
+                    if (!finalHealed) {
+                        network.restore(i.impairment());
+                        healed("ended " + i.impairment().name());
+                    }
+                });
+            }
+            case FaultPlan.ClockJump j -> {
+                history.fault(new History.Fault(now, now, j.kind().id(), j.describe()));
+                nodes.get(j.node()).clock.jump(j.deltaMs());
+            }
+        }
+    }
+
+    /** Restarts {@code node} after {@code delayMs}, unless it was restarted some other way first. */
+    void restartLater(SimNode node, long delayMs) {
+        restartLater(node, delayMs, false);
+    }
+
+    /**
+     * @param supervisor a restart by the process supervisor after a fatal error, which also happens after the final
+     *                   heal (a fault's restart is then the final heal's job)
+     */
+    void restartLater(SimNode node, long delayMs, boolean supervisor) {
+        int generation = node.generation();
+        loop.world(loop.nowNanos() + delayMs * MS, "restart " + node.name, () -> {
+            if ((supervisor || !finalHealed) && !node.up() && node.generation() == generation) {
+                node.start();
+                recordReachability();
+                healed("restarted " + node.name);
+            }
+        });
+    }
+
+    private void finalHeal() {
+        finalHealed = true;
+        network.healAll();
+        for (SimNode node : nodes) {
+            if (!node.up()) {
+                node.start();
+            }
+        }
+        history.finalHeal(loop.nowMillis());
+        recordReachability();
+        healed("final heal");
+    }
+
+    private void healed(String description) {
+        pendingHeals.add(new PendingHeal(loop.nowMillis(), description, union()));
+    }
+
+    private void recordReachability() {
+        for (SimNode node : nodes) {
+            int unreachable = network.unreachablePeers(node.index);
+            if (unreachable != lastUnreachable[node.index]) {
+                lastUnreachable[node.index] = unreachable;
+                history.reachability(new History.Reachability(loop.nowMillis(), node.name, unreachable));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ observation
+
+    private WireMessage observeWire(int from, int to, WireMessage message) {
+        if (message instanceof WireMessage.Changes changes) {
+            String where = "wire " + members.get(from).name() + "->" + members.get(to).name();
+            for (SignedChange c : changes.changes()) {
+                observe(c, where);
+            }
+        }
+        return message;
+    }
+
+    private void observe(SignedChange change, String where) {
+        history.ledger().observe(change.actor(), change.seq(), change.bytes(), where, loop.nowMillis());
+    }
+
+    /** Highest durable seq per actor over the nodes that are up. */
+    private Map<ActorId, Long> union() {
+        Map<ActorId, Long> out = new TreeMap<>();
+        for (SimNode node : nodes) {
+            if (node.up()) {
+                node.durableVector().seqs().forEach((a, s) -> out.merge(a, s, Math::max));
+            }
+        }
+        return out;
+    }
+
+    private static long missing(VersionVector have, Map<ActorId, Long> target) {
+        long behind = 0;
+        for (Map.Entry<ActorId, Long> e : target.entrySet()) {
+            behind += Math.max(0, e.getValue() - have.get(e.getKey()));
+        }
+        return behind;
+    }
+
+    private void sample() {
+        if (stopped) {
+            return;
+        }
+        Map<ActorId, Long> union = union();
+        List<Long> lag = new ArrayList<>(nodes.size());
+        for (SimNode node : nodes) {
+            lag.add(node.up() ? missing(node.durableVector(), union) : -1L);
+        }
+        history.lag(new History.LagSample(loop.nowMillis(), lag));
+        for (Iterator<PendingHeal> it = pendingHeals.iterator(); it.hasNext(); ) {
+            PendingHeal h = it.next();
+            boolean caughtUp = true;
+            for (SimNode node : nodes) {
+                if (node.up() && missing(node.durableVector(), h.target()) > 0) {
+                    caughtUp = false;
+                    break;
+                }
+            }
+            if (caughtUp) {
+                history.heal(new History.Heal(h.atMs(), h.description(), loop.nowMillis() - h.atMs()));
+                it.remove();
+            }
+        }
+        loop.world(loop.nowNanos() + SAMPLE_MS * MS, "sample", this::sample);
+    }
+
+    private void checkConvergence() {
+        if (stopped || history.convergedMs() >= 0) {
+            return;
+        }
+        List<SimNode> up = upNodes();
+        boolean same = up.size() == nodes.size();
+        if (same) {
+            List<String> heads = up.getFirst().heads();
+            VersionVector vector = up.getFirst().durableVector();
+            for (SimNode node : up) {
+                if (node.pendingChanges() > 0 || !node.heads().equals(heads)
+                        || !node.durableVector().equals(vector)) {
+                    same = false;
+                    break;
+                }
+            }
+        }
+        if (same) {
+            history.converged(loop.nowMillis());
+            return;
+        }
+        loop.world(loop.nowNanos() + CONVERGENCE_CHECK_MS * MS, "convergence check", this::checkConvergence);
+    }
+
+    /** CPU time of this thread (measurement only; nothing in the run depends on it). */
+    private static long cpuNanos() {
+        java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        return bean.isCurrentThreadCpuTimeSupported() ? bean.getCurrentThreadCpuTime() : 0;
+    }
+
+    private SimResult.Figures figures(Workload workload, double wallSeconds, double cpuSeconds) {
+        long acked = 0;
+        long failed = 0;
+        for (History.Write w : history.writes()) {
+            if (w.acknowledged()) {
+                acked++;
+            } else if (w.error() != null) {
+                failed++;
+            }
+        }
+        long maxCatchUp = -1;
+        for (History.Heal h : history.heals()) {
+            if (!h.description().equals("final heal")) {
+                maxCatchUp = Math.max(maxCatchUp, h.catchUpMs());
+            }
+        }
+        long fsyncs = 0;
+        long durable = 0;
+        long snapshots = 0;
+        for (SimNode node : nodes) {
+            fsyncs += node.disk.fsyncs();
+            durable += node.disk.durableChanges();
+            snapshots += node.snapshots();
+        }
+        NetworkModel.Stats net = network.stats();
+        double simSeconds = loop.nowNanos() / 1e9;
+        long convergence = history.convergedMs() < 0 ? -1 : history.convergedMs() - history.finalHealMs();
+        return new SimResult.Figures(history.writes().size(), acked, failed, workload.reads(), simSeconds,
+                wallSeconds, wallSeconds > 0 ? simSeconds / wallSeconds : 0, cpuSeconds, loop.executedEvents(),
+                net.sent, net.delivered, net.dropped(), net.duplicated, net.connectionsOpened, partitions, crashes,
+                fsyncs, durable, snapshots, convergence, maxCatchUp);
+    }
+
+    // ------------------------------------------------------------------------------ for SimNode and Workload
+
+    SimConfig config() {
+        return config;
+    }
+
+    SimLoop loop() {
+        return loop;
+    }
+
+    History history() {
+        return history;
+    }
+
+    NetworkModel network() {
+        return network;
+    }
+
+    List<SimIdentities.Member> members() {
+        return members;
+    }
+
+    List<SimNode> upNodes() {
+        List<SimNode> out = new ArrayList<>(nodes.size());
+        for (SimNode n : nodes) {
+            if (n.up()) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+}

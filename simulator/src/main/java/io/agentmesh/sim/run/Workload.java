@@ -1,0 +1,117 @@
+package io.agentmesh.sim.run;
+
+import io.agentmesh.sim.world.Rng;
+import io.agentmesh.state.Task;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Clients of the mesh: writes (memory entries with ids derived from the seed, task upserts over a small pool of ids
+ * so that concurrent updates meet, inserts into the notes text) and reads (a task, to check that a node shows its
+ * own acknowledged writes), each at a random node that is up, at exponentially distributed intervals.
+ */
+final class Workload {
+    static final int TASK_POOL = 16;
+
+    private final Simulation sim;
+    private final SplittableRandom random;
+    private final String tag;
+    private final long endNanos;
+    private long writes;
+    private long reads;
+
+    Workload(Simulation sim, long endNanos) {
+        this.sim = sim;
+        this.random = Rng.stream(sim.config().seed(), "workload");
+        this.tag = Long.toHexString(sim.config().seed());
+        this.endNanos = endNanos;
+    }
+
+    void start() {
+        nextWrite();
+        nextRead();
+    }
+
+    private void nextWrite() {
+        double rate = sim.config().writesPerSecond();
+        if (rate <= 0) {
+            return;
+        }
+        long at = sim.loop().nowNanos() + 1 + (long) Rng.exponential(random, 1e9 / rate);
+        if (at < endNanos) {
+            sim.loop().world(at, "workload write", this::write);
+        }
+    }
+
+    private void nextRead() {
+        double rate = sim.config().readsPerSecond();
+        if (rate <= 0) {
+            return;
+        }
+        long at = sim.loop().nowNanos() + 1 + (long) Rng.exponential(random, 1e9 / rate);
+        if (at < endNanos) {
+            sim.loop().world(at, "workload read", this::read);
+        }
+    }
+
+    private void write() {
+        List<SimNode> up = sim.upNodes();
+        double op = random.nextDouble();
+        int pick = random.nextInt(Math.max(1, up.size()));
+        double where = random.nextDouble();
+        int taskNumber = random.nextInt(TASK_POOL);
+        Task.Status status = Task.Status.values()[random.nextInt(Task.Status.values().length)];
+        nextWrite();
+        if (up.isEmpty()) {
+            return;
+        }
+        SimNode node = up.get(pick);
+        long n = ++writes;
+        String id = "w" + n;
+        if (op < 0.6) {
+            String memoryId = "m-" + tag + "-" + n;
+            node.write(id, "memory", memoryId, s -> s.appendMemory(node.memoryEntry(memoryId, n)));
+        } else if (op < 0.85) {
+            String taskId = "task-" + taskNumber;
+            String detail = n % 3 == 0 ? null : "detail of write " + n;
+            node.write(id, "task", taskId, s -> s.upsertTask(node.task(taskId, "task " + taskNumber + " v" + n,
+                    status, detail)));
+        } else {
+            String token = "[" + id + "]";
+            node.write(id, "notes", token, s -> {
+                // Insert between earlier tokens, never inside one, so each token stays findable.
+                String notes = s.notes();
+                List<Integer> boundaries = new java.util.ArrayList<>();
+                boundaries.add(0);
+                for (int i = 0; i < notes.length(); i++) {
+                    if (notes.charAt(i) == ' ') {
+                        boundaries.add(i + 1);
+                    }
+                }
+                int at = boundaries.get((int) Math.min(boundaries.size() - 1, Math.floor(where * boundaries.size())));
+                return s.editNotes(at, 0, token + " ").orElseThrow();
+            });
+        }
+    }
+
+    private void read() {
+        List<SimNode> up = sim.upNodes();
+        int pick = random.nextInt(Math.max(1, up.size()));
+        int taskNumber = random.nextInt(TASK_POOL);
+        nextRead();
+        if (up.isEmpty()) {
+            return;
+        }
+        reads++;
+        up.get(pick).readTask("task-" + taskNumber);
+    }
+
+    long writes() {
+        return writes;
+    }
+
+    long reads() {
+        return reads;
+    }
+}

@@ -1,0 +1,167 @@
+package io.agentmesh.sim.world;
+
+import io.agentmesh.node.core.Scheduler;
+
+import java.util.PriorityQueue;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Virtual time and the one event queue of a simulated world. Events run in order of time, then of insertion, on the
+ * calling thread; nothing runs concurrently and nothing reads the wall clock. An event owned by a
+ * {@link SimScheduler} that has been killed (its node crashed) is dropped when its turn comes.
+ */
+public final class SimLoop {
+    private final PriorityQueue<Event> queue = new PriorityQueue<>();
+    private final Trace trace;
+    private long now;
+    private long sequence;
+    private long executed;
+    private Consumer<Failure> onTaskFailure = f -> {
+        throw f.error();
+    };
+
+    /** A task threw. The loop reports it and carries on, as the node thread does in production. */
+    public record Failure(long nanos, String who, String label, RuntimeException error) {
+    }
+
+    public SimLoop(Trace trace) {
+        this.trace = trace;
+    }
+
+    public void onTaskFailure(Consumer<Failure> handler) {
+        this.onTaskFailure = handler;
+    }
+
+    /** Virtual nanoseconds since the start of the run. */
+    public long nowNanos() {
+        return now;
+    }
+
+    public long nowMillis() {
+        return now / 1_000_000L;
+    }
+
+    public Trace trace() {
+        return trace;
+    }
+
+    public long executedEvents() {
+        return executed;
+    }
+
+    public int pending() {
+        return queue.size();
+    }
+
+    /** Queues {@code task} at {@code atNanos} (not before now) on behalf of {@code owner} (null: the world). */
+    public Event at(long atNanos, SimScheduler owner, String who, String label, Runnable task) {
+        Event e = new Event(Math.max(atNanos, now), sequence++, owner, who, label, task);
+        queue.add(e);
+        return e;
+    }
+
+    /** A world event (faults, workload, samplers): never dropped by a crash. */
+    public Event world(long atNanos, String label, Runnable task) {
+        return at(atNanos, null, "world", label, task);
+    }
+
+    /** Runs the next live event; false when the queue is empty. */
+    public boolean step() {
+        while (true) {
+            Event e = queue.poll();
+            if (e == null) {
+                return false;
+            }
+            if (e.cancelled || (e.owner != null && !e.owner.alive())) {
+                continue;
+            }
+            now = e.time;
+            executed++;
+            trace.record(now, e.who, e.label);
+            try {
+                e.task.run();
+            } catch (RuntimeException error) {
+                onTaskFailure.accept(new Failure(now, e.who, e.label, error));
+            }
+            return true;
+        }
+    }
+
+    /** Runs every event up to and including {@code untilNanos}, then sets the clock to it. */
+    public void runUntil(long untilNanos) {
+        while (true) {
+            Event next = peekLive();
+            if (next == null || next.time > untilNanos) {
+                break;
+            }
+            step();
+        }
+        now = Math.max(now, untilNanos);
+    }
+
+    /**
+     * Runs events until {@code done} holds (checked after each event) or time passes {@code deadlineNanos}.
+     * Returns whether {@code done} held.
+     */
+    public boolean runUntil(BooleanSupplier done, long deadlineNanos) {
+        while (!done.getAsBoolean()) {
+            Event next = peekLive();
+            if (next == null || next.time > deadlineNanos) {
+                now = Math.max(now, deadlineNanos);
+                return done.getAsBoolean();
+            }
+            step();
+        }
+        return true;
+    }
+
+    private Event peekLive() {
+        while (true) {
+            Event e = queue.peek();
+            if (e == null) {
+                return null;
+            }
+            if (e.cancelled || (e.owner != null && !e.owner.alive())) {
+                queue.poll();
+                continue;
+            }
+            return e;
+        }
+    }
+
+    /** One queued task; cancelling it before it runs drops it. */
+    public static final class Event implements Comparable<Event>, Scheduler.Cancellable {
+        final long time;
+        final long seq;
+        final SimScheduler owner;
+        final String who;
+        final String label;
+        final Runnable task;
+        boolean cancelled;
+
+        Event(long time, long seq, SimScheduler owner, String who, String label, Runnable task) {
+            this.time = time;
+            this.seq = seq;
+            this.owner = owner;
+            this.who = who;
+            this.label = label;
+            this.task = task;
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+        }
+
+        public long time() {
+            return time;
+        }
+
+        @Override
+        public int compareTo(Event o) {
+            int c = Long.compare(time, o.time);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
+}

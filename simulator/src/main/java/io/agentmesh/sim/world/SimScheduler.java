@@ -1,0 +1,71 @@
+package io.agentmesh.sim.world;
+
+import io.agentmesh.node.core.Scheduler;
+
+/**
+ * The node thread of one simulated process: {@link #execute} queues at the current virtual time, {@link #schedule}
+ * after a delay measured on the node's own (possibly drifting) clock. When the process crashes the scheduler is
+ * killed and every event it still owns is dropped; a restarted process gets a new scheduler.
+ */
+public final class SimScheduler implements Scheduler {
+    private final SimLoop loop;
+    private final String name;
+    private final long driftPpm;
+    private boolean alive = true;
+
+    /**
+     * @param name     the node, as it appears in the trace
+     * @param driftPpm how much faster (positive) or slower this node's clock runs, in parts per million; a timer of
+     *                 d ms fires after d / (1 + drift) ms of true time
+     */
+    public SimScheduler(SimLoop loop, String name, long driftPpm) {
+        this.loop = loop;
+        this.name = name;
+        this.driftPpm = driftPpm;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        post("task", task);
+    }
+
+    @Override
+    public Cancellable schedule(Runnable task, long delayMs) {
+        return postAfter(trueNanos(Math.max(0, delayMs) * 1_000_000L), "timer", task);
+    }
+
+    /** Queues a labelled task now (network and disk events use this so the trace says what they are). */
+    public SimLoop.Event post(String label, Runnable task) {
+        return loop.at(loop.nowNanos(), this, name, label, task);
+    }
+
+    /** Queues a labelled task after {@code nanos} of true (simulated) time. */
+    public SimLoop.Event postAfter(long nanos, String label, Runnable task) {
+        return loop.at(loop.nowNanos() + Math.max(0, nanos), this, name, label, task);
+    }
+
+    /** Converts a duration on this node's clock to true time. */
+    long trueNanos(long localNanos) {
+        if (driftPpm == 0) {
+            return localNanos;
+        }
+        return Math.round(localNanos / (1.0 + driftPpm / 1e6));
+    }
+
+    public boolean alive() {
+        return alive;
+    }
+
+    /** The process died: nothing it queued will run. */
+    public void kill() {
+        alive = false;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public SimLoop loop() {
+        return loop;
+    }
+}

@@ -1,0 +1,86 @@
+package io.agentmesh.sim.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SimCommandTest {
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cli = SimMain.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void simRunPrintsTheVerdictTheFiguresAndTheReplayCommandAndWritesTheReports(@TempDir Path dir) {
+        Run r = run("sim", "run", "--nodes", "3", "--seed", "7", "--duration", "10s", "--faults", "crash,partition",
+                "--out", dir.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("verdict: PASS"), r.out());
+        assertTrue(r.out().contains("speed"));
+        assertTrue(r.out().contains("convergence"));
+        assertTrue(r.out().contains("replay:  agentmesh sim run --nodes 3 --seed 7 --duration 10s --faults"
+                + " partition,crash\n"), r.out());
+        assertTrue(Files.exists(dir.resolve("sim-7.json")));
+        assertTrue(Files.exists(dir.resolve("sim-7.html")));
+    }
+
+    @Test
+    void aFailingRunExitsWithOneAndSaysHowToReplayIt(@TempDir Path dir) {
+        Run r = run("sim", "run", "--nodes", "3", "--seed", "3", "--duration", "3s", "--faults", "none",
+                "--plant", "corrupt-signatures", "--no-report");
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("verdict: FAIL"));
+        assertTrue(r.out().contains("FAIL no-rejected-changes"));
+        assertTrue(r.out().contains("--plant corrupt-signatures"));
+    }
+
+    @Test
+    void traceStreamsTheEventLog() {
+        Run r = run("sim", "run", "--nodes", "2", "--seed", "1", "--duration", "2s", "--faults", "none",
+                "--no-report", "--trace");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains(" world boot n1"), r.out().substring(0, Math.min(500, r.out().length())));
+        assertTrue(r.out().contains("recv n2 Heartbeat"));
+        assertTrue(r.out().contains("fault plan:"));
+    }
+
+    @Test
+    void badArgumentsExitWithTwoAndOneClearLine() {
+        Run r = run("sim", "run", "--faults", "meteor", "--no-report");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("unknown fault 'meteor'"), r.err());
+    }
+
+    @Test
+    void severalSeedsRunInOneCommand() {
+        Run r = run("sim", "run", "--nodes", "3", "--seed", "100", "--seeds", "3", "--duration", "3s",
+                "--faults", "crash", "--no-report");
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("3 of 3 seeds passed"), r.out());
+    }
+
+    @Test
+    void theMainCommandOffersSimRunAndBenchCrashLoop() {
+        CommandLine cli = SimMain.commandLine();
+        assertNotNull(cli.getSubcommands().get("sim").getSubcommands().get("run"));
+        assertNotNull(cli.getSubcommands().get("bench").getSubcommands().get("crash-loop"));
+        assertTrue(run("sim", "run", "--help").out().contains("--faults"));
+    }
+}

@@ -1,0 +1,78 @@
+package io.agentmesh.sim.run;
+
+import io.agentmesh.sim.check.AcknowledgedWritesChecker;
+import io.agentmesh.sim.check.ConvergenceChecker;
+import io.agentmesh.sim.check.NoRejectedChangesChecker;
+import io.agentmesh.sim.check.NoSeqReuseChecker;
+import io.agentmesh.sim.check.Verdict;
+import io.agentmesh.sim.world.Link;
+import org.junit.jupiter.api.Test;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Each checker can fail: a bug planted in the simulator's wrappers (never in production code) on node n1 makes
+ * exactly the checker that guards against it fail, while the same scenario without the bug passes.
+ */
+class PlantedBugsTest {
+    private static final Set<Integer> N1 = Set.of(0);
+    private static final Set<Integer> OTHERS = Set.of(1, 2, 3, 4);
+
+    /** A short, busy run with a hand-written fault plan. */
+    private static SimConfig scenario(long seed, long durationMs, FaultPlan plan) {
+        return SimConfig.of(5, seed, durationMs, EnumSet.noneOf(FaultKind.class)).withRates(40, 10).withScript(plan);
+    }
+
+    private static FaultPlan.Partition isolateN1(long atMs, long durationMs) {
+        return new FaultPlan.Partition(atMs, durationMs, "isolate n1", Link.between(N1, OTHERS));
+    }
+
+    private static Verdict verdict(SimResult r, String checker) {
+        return r.verdicts().stream().filter(v -> v.checker().equals(checker)).findFirst().orElseThrow();
+    }
+
+    private static void assertCaught(SimResult withBug, SimResult without, String checker) {
+        assertFalse(verdict(withBug, checker).passed(), () -> checker + " missed the planted bug; verdicts: "
+                + withBug.verdicts() + "\nreplay: " + withBug.replayCommand());
+        assertTrue(without.passed(), () -> "the same scenario without the bug failed: " + without.failures());
+    }
+
+    @Test
+    void aStoreThatAcknowledgesBeforeFsyncLosesAcknowledgedWritesInACrash() {
+        // n1 is cut off (its peers cannot have its writes), acknowledges writes it has not made durable, then dies.
+        FaultPlan plan = new FaultPlan(List.of(), List.of(isolateN1(2_000, 5_000),
+                new FaultPlan.Crash(5_500, 0, 500)));
+        SimConfig config = scenario(11, 8_000, plan);
+        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.ACK_BEFORE_FSYNC)));
+        assertCaught(buggy, Simulation.run(config), AcknowledgedWritesChecker.NAME);
+    }
+
+    @Test
+    void aNodeWithoutAntiEntropyNeverRepairsPushesItMissedAndDoesNotConverge() {
+        SimConfig config = scenario(12, 6_000, FaultPlan.none());
+        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.NO_ANTI_ENTROPY)));
+        assertCaught(buggy, Simulation.run(config), ConvergenceChecker.NAME);
+    }
+
+    @Test
+    void aNodeThatLosesItsDiskButKeepsItsIncarnationReusesSequenceNumbers() {
+        // n1 writes, dies, comes back with an empty disk under the same actor while cut off, and writes again.
+        FaultPlan plan = new FaultPlan(List.of(), List.of(new FaultPlan.Crash(3_000, 0, 300),
+                isolateN1(3_000, 3_000)));
+        SimConfig config = scenario(13, 8_000, plan);
+        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.AMNESIA_RESTART)));
+        assertCaught(buggy, Simulation.run(config), NoSeqReuseChecker.NAME);
+    }
+
+    @Test
+    void aLinkThatCorruptsSignaturesMakesHonestNodesRejectChanges() {
+        SimConfig config = scenario(14, 4_000, FaultPlan.none());
+        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.CORRUPT_SIGNATURES)));
+        assertCaught(buggy, Simulation.run(config), NoRejectedChangesChecker.NAME);
+    }
+}

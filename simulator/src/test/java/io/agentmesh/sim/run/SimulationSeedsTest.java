@@ -1,0 +1,57 @@
+package io.agentmesh.sim.run;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Many seeds, every fault kind: each run must pass every checker. {@code -Dsim.seeds=N} runs more (default 200),
+ * {@code -Dsim.seed=S} starts elsewhere (default 1), {@code -Dsim.duration=60s} lengthens each run (default 30s).
+ *
+ * <p>The runs are faithful: no {@link Workaround}. A failing seed prints the command that replays it.
+ */
+class SimulationSeedsTest {
+    @Test
+    void everySeedConvergesWithoutLosingAcknowledgedWritesUnderAllFaults() throws Exception {
+        int seeds = Integer.getInteger("sim.seeds", 200);
+        long first = Long.getLong("sim.seed", 1);
+        long durationMs = SimConfig.parseDuration(System.getProperty("sim.duration", "30s"));
+        SimConfig base = SimConfig.of(5, first, durationMs, FaultKind.ALL);
+        int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<SimResult>> runs = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try {
+            for (int i = 0; i < seeds; i++) {
+                SimConfig config = base.withSeed(first + i);
+                runs.add(pool.submit(() -> Simulation.run(config)));
+            }
+            List<String> failures = new ArrayList<>();
+            double simSeconds = 0;
+            for (Future<SimResult> f : runs) {
+                SimResult r = f.get();
+                simSeconds += r.figures().simSeconds();
+                if (!r.passed()) {
+                    failures.add("seed " + r.config().seed() + ": " + r.failures() + "\n  replay: "
+                            + r.replayCommand());
+                }
+            }
+            double wall = (System.nanoTime() - t0) / 1e9;
+            System.out.printf(Locale.ROOT, "%d seeds from %d (%s each, all faults): %d failed; %.0f simulated s in"
+                            + " %.1f wall s on %d threads%n", seeds, first, SimConfig.formatDuration(durationMs),
+                    failures.size(), simSeconds, wall, threads);
+            failures.forEach(System.out::println);
+            assertTrue(failures.isEmpty(), failures.size() + " of " + seeds + " seeds failed:\n"
+                    + String.join("\n", failures));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
