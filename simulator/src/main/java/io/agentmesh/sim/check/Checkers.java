@@ -15,6 +15,21 @@ public final class Checkers {
                 new NodeHealthChecker());
     }
 
+    /**
+     * The state-layer checkers, plus, with {@code consensus}, one leader per term, intents performed at most once
+     * under a committed claim, and every intent performed within {@code convergenceBoundMs} of the final heal.
+     */
+    public static List<Checker> standard(long convergenceBoundMs, boolean consensus) {
+        if (!consensus) {
+            return standard(convergenceBoundMs);
+        }
+        List<Checker> out = new ArrayList<>(standard(convergenceBoundMs));
+        out.add(new OneLeaderPerTermChecker());
+        out.add(new IntentsAtMostOnceChecker());
+        out.add(new IntentsPerformedChecker(convergenceBoundMs));
+        return List.copyOf(out);
+    }
+
     /** Runs each checker; a checker that throws fails with the exception as its reason. */
     public static List<Verdict> run(List<Checker> checkers, History history) {
         List<Verdict> out = new ArrayList<>(checkers.size());

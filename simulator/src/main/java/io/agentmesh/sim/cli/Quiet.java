@@ -12,9 +12,15 @@ final class Quiet {
 
     static void nodeLogs() {
         for (String name : new String[]{"io.agentmesh.node", "io.agentmesh.state"}) {
-            if (LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger logger) {
-                logger.setLevel(ch.qos.logback.classic.Level.WARN);
-            }
+            level(name, ch.qos.logback.classic.Level.WARN);
+        }
+        // MicroRaft warns about every stale message after a leader change: routine under simulated faults.
+        level("io.microraft", ch.qos.logback.classic.Level.ERROR);
+    }
+
+    private static void level(String name, ch.qos.logback.classic.Level level) {
+        if (LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger logger) {
+            logger.setLevel(level);
         }
     }
 }

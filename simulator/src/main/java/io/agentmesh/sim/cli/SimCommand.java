@@ -73,6 +73,18 @@ public final class SimCommand {
                 description = "Workload reads per simulated second (default ${DEFAULT-VALUE}).")
         double readRate;
 
+        @Option(names = "--intent-rate", defaultValue = "" + SimConfig.DEFAULT_INTENTS_PER_SECOND,
+                description = "Workload intent (\"job\") requests per simulated second, at random running nodes"
+                        + " (default ${DEFAULT-VALUE}).")
+        double intentRate;
+
+        @Option(names = "--consensus", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "Run consensus on every node (the first 7 by id vote) with a recording job executor,"
+                        + " request intents, and check one leader per term, each intent performed at most once"
+                        + " under a committed claim, and every intent performed after the final heal (default on;"
+                        + " --no-consensus for the state layer alone).")
+        boolean consensus;
+
         @Option(names = "--convergence-bound", defaultValue = "20s", description = "How soon after the final heal"
                 + " all nodes must agree (default ${DEFAULT-VALUE}).")
         String convergenceBound;
@@ -101,7 +113,8 @@ public final class SimCommand {
         String workaround;
 
         @Option(names = "--plant", hidden = true, description = "Plant a bug to see a checker fail:"
-                + " ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures.")
+                + " ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
+                + " unclaimed-perform.")
         String plant;
 
         @Override
@@ -113,7 +126,7 @@ public final class SimCommand {
             long first = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
             SimConfig base = new SimConfig(nodes, first, SimConfig.parseDuration(duration), FaultKind.parse(faults),
                     wireCheck, writeRate, readRate, SimConfig.parseDuration(convergenceBound), snapshotEvery,
-                    PlantedBug.parse(plant), Workaround.parse(workaround), null);
+                    PlantedBug.parse(plant), Workaround.parse(workaround), null, consensus, intentRate);
             if (seeds == 1) {
                 return runOne(base, out);
             }
@@ -121,8 +134,9 @@ public final class SimCommand {
         }
 
         private int runOne(SimConfig config, PrintWriter out) throws Exception {
-            out.printf(Locale.ROOT, "agentmesh sim: %d nodes, seed %d, %s, faults %s%s%n", config.nodes(),
+            out.printf(Locale.ROOT, "agentmesh sim: %d nodes, seed %d, %s, faults %s, %s%s%n", config.nodes(),
                     config.seed(), SimConfig.formatDuration(config.durationMs()), FaultKind.format(config.faults()),
+                    config.consensus() ? "consensus on" : "no consensus",
                     (config.bugs().isEmpty() ? "" : ", PLANTED BUG " + PlantedBug.format(config.bugs()))
                     + (config.workarounds().isEmpty() ? "" : ", workarounds " + Workaround.format(config.workarounds())));
             out.flush();
@@ -214,6 +228,15 @@ public final class SimCommand {
         out.printf(Locale.ROOT, "  convergence   %s after the final heal; slowest catch-up after a heal %s%n",
                 f.convergenceMs() < 0 ? "NOT reached" : f.convergenceMs() + " ms",
                 f.maxCatchUpMs() < 0 ? "-" : f.maxCatchUpMs() + " ms");
+        SimResult.IntentFigures i = f.intents();
+        if (i != null) {
+            out.printf(Locale.ROOT, "  intents       %d requested (%d acknowledged), %d performed (%d performs, %d"
+                    + " reconciles), %d performed twice, %d lost; all performed %s after the final heal%n",
+                    i.requested(), i.acknowledged(), i.performed(), i.performs(), i.reconciles(),
+                    i.doublePerformances(), i.lost(), i.settledMs() < 0 ? "NOT" : i.settledMs() + " ms");
+            out.printf(Locale.ROOT, "  leaders       %d terms with a leader; longest time without one %d ms (faults"
+                    + " included)%n", i.terms(), i.longestLeaderlessMs());
+        }
         out.printf(Locale.ROOT, "  trace hash    %s (%d events)%n", r.traceHash(), f.events());
         out.println("replay:  " + r.replayCommand());
     }

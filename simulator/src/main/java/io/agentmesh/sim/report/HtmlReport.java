@@ -1,6 +1,8 @@
 package io.agentmesh.sim.report;
 
+import io.agentmesh.sim.check.ConsensusRecords;
 import io.agentmesh.sim.check.History;
+import io.agentmesh.sim.check.OneLeaderPerTermChecker;
 import io.agentmesh.sim.check.Verdict;
 
 import java.io.IOException;
@@ -14,8 +16,9 @@ import java.util.Map;
 
 /**
  * One self-contained HTML file (inline CSS and SVG, no scripts, nothing fetched) for a person to look at a run:
- * verdicts, figures, a timeline per node (up, down, cut off) under the fault episodes, replication lag over time, and
- * how long the nodes took to catch up after each heal.
+ * verdicts, figures, a timeline per node (up, down, cut off, leading) under the fault episodes and, with consensus, a
+ * lane showing who led each term and when intents were performed, replication lag over time, how long the nodes took
+ * to catch up after each heal, and the intents.
  */
 public final class HtmlReport {
     private static final int WIDTH = 1000;
@@ -24,6 +27,9 @@ public final class HtmlReport {
     private static final int LANE = 22;
     private static final String[] PALETTE = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
             "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+    /** Leader bars: one per node, none of them the up/down/cut-off or fault colors. */
+    private static final String[] LEADER_PALETTE = {"#3949ab", "#00897b", "#8e24aa", "#6d4c41", "#0277bd",
+            "#558b2f", "#ad1457", "#37474f", "#9e9d24", "#4527a0"};
     private static final Map<String, String> FAULT_COLORS = Map.of("partition", "#ef6c00", "crash", "#c62828",
             "loss", "#6a1b9a", "delay", "#1565c0", "skew", "#00838f", "datagram", "#4e342e");
 
@@ -87,6 +93,11 @@ public final class HtmlReport {
         b.append("<h2>Timeline</h2>\n<p class=\"note\">Fault episodes on top; per node: green up, red down, orange cut")
                 .append(" off from some peers (darker: more of them). Dashed line: final heal; green line: converged.")
                 .append(" Hover a bar for details.</p>\n");
+        if (hasConsensus(h)) {
+            b.append("<p class=\"note\">Leader lane: who led, one color per node, one bar per term; black ticks:")
+                    .append(" intents performed, blue ticks: reconciled by a new leader. A dark stripe along a node's")
+                    .append(" row: it believed itself leader then.</p>\n");
+        }
         timeline(b, h, end);
         b.append("<h2>Replication lag</h2>\n<p class=\"note\">Per node, durable changes it lacks that some running node")
                 .append(" holds (sampled every 250 ms; gaps: node down).</p>\n");
@@ -96,6 +107,9 @@ public final class HtmlReport {
                 .append(" them held at the heal. Gray: not reached before the next fault or the end.</p>\n");
         healChart(b, h, end);
         finals(b, h);
+        if (hasConsensus(h)) {
+            intents(b, h);
+        }
         b.append("</body></html>\n");
         return b.toString();
     }
@@ -159,11 +173,13 @@ public final class HtmlReport {
                 kinds.add(f.kind());
             }
         }
-        int rows = kinds.size() + h.nodes().size();
+        boolean consensus = hasConsensus(h);
+        int rows = kinds.size() + h.nodes().size() + (consensus ? 1 : 0);
         int height = 10 + rows * LANE + 30;
         b.append("<svg width=\"").append(WIDTH).append("\" height=\"").append(height)
                 .append("\" xmlns=\"http://www.w3.org/2000/svg\">\n");
         int y = 10;
+        Map<String, List<long[]>> leading = consensus ? OneLeaderPerTermChecker.leaderSpans(h, end) : Map.of();
         for (String kind : kinds) {
             label(b, y, kind);
             String color = FAULT_COLORS.getOrDefault(kind, "#555");
@@ -177,6 +193,10 @@ public final class HtmlReport {
                         + " fill-opacity=\"0.55\"><title>%s</title></rect>", x1, y + 3, w, LANE - 6, color,
                         esc(formatSeconds(f.startMs()) + ": " + f.description())));
             }
+            y += LANE;
+        }
+        if (consensus) {
+            leaderLane(b, h, leading, end, y);
             y += LANE;
         }
         for (String node : h.nodes()) {
@@ -201,6 +221,13 @@ public final class HtmlReport {
                         node + " cut off from " + r.unreachablePeers() + " of " + peers + " peers "
                                 + formatSeconds(r.atMs()) + "-" + formatSeconds(until));
             }
+            for (long[] span : leading.getOrDefault(node, List.of())) {
+                double x1 = x(span[0], end);
+                b.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"4\""
+                        + " fill=\"#0d1b4c\"><title>%s</title></rect>", x1, y + 3, Math.max(1, x(span[1], end) - x1),
+                        esc(node + " leader of term " + span[2] + " " + formatSeconds(span[0]) + "-"
+                                + formatSeconds(span[1]))));
+            }
             y += LANE;
         }
         marker(b, h.finalHealMs(), end, 10, y, "#333", "6,3", "final heal at " + formatSeconds(h.finalHealMs()));
@@ -209,6 +236,73 @@ public final class HtmlReport {
         }
         axis(b, end, y + 2);
         b.append("</svg>\n");
+    }
+
+    static boolean hasConsensus(History h) {
+        return !h.records(ConsensusRecords.LeaderObservation.class).isEmpty();
+    }
+
+    /** One bar per (leader, term) span in the node's color, with the node's name when it fits; ticks per action. */
+    private static void leaderLane(StringBuilder b, History h, Map<String, List<long[]>> leading, long end, int y) {
+        label(b, y, "leader");
+        for (Map.Entry<String, List<long[]>> e : leading.entrySet()) {
+            int n = h.nodes().indexOf(e.getKey());
+            String color = LEADER_PALETTE[Math.max(0, n) % LEADER_PALETTE.length];
+            for (long[] span : e.getValue()) {
+                String title = e.getKey() + " leads term " + span[2] + ", " + formatSeconds(span[0]) + "-"
+                        + formatSeconds(span[1]);
+                rect(b, span[0], span[1], end, y, color, 0.8, title);
+                double x1 = x(span[0], end);
+                double w = x(span[1], end) - x1;
+                if (w > 26) {
+                    b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\""
+                            + " fill=\"#fff\">%s<title>%s</title></text>", x1 + 3, y + LANE / 2 + 4,
+                            esc(e.getKey() + (w > 70 ? " t" + span[2] : "")), esc(title)));
+                }
+            }
+        }
+        for (ConsensusRecords.Action a : h.records(ConsensusRecords.Action.class)) {
+            double xx = x(a.atMs(), end);
+            b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\""
+                    + " stroke-width=\"1\"><title>%s</title></line>", xx, y + 1, xx, y + 7,
+                    a.isPerform() ? "#000" : "#1565c0", esc(formatSeconds(a.atMs()) + " " + a.node() + " " + a.type()
+                            + " " + a.intentId() + " under (" + a.term() + ", " + a.index() + ")")));
+        }
+    }
+
+    /** Every intent: where and when it was requested, who acted on it under which claim, its outcome. */
+    private static void intents(StringBuilder b, History h) {
+        Map<String, List<ConsensusRecords.Action>> actions = new java.util.TreeMap<>();
+        for (ConsensusRecords.Action a : h.records(ConsensusRecords.Action.class)) {
+            actions.computeIfAbsent(a.intentId(), i -> new ArrayList<>()).add(a);
+        }
+        Map<String, ConsensusRecords.OutcomeSeen> outcomes = new java.util.TreeMap<>();
+        for (ConsensusRecords.IntentsFinal f : h.records(ConsensusRecords.IntentsFinal.class)) {
+            f.outcomes().forEach(outcomes::putIfAbsent);
+        }
+        List<History.Write> requests = h.writes().stream().filter(w -> w.kind().equals("intent")).toList();
+        b.append("<h2>Intents</h2>\n<details><summary>").append(requests.size())
+                .append(" requested, ").append(actions.size()).append(" acted on</summary><table><tr><th>intent</th>")
+                .append("<th>requested</th><th>acted on</th><th>outcome</th></tr>\n");
+        int shown = 0;
+        for (History.Write w : requests) {
+            if (shown++ == 500) {
+                b.append("<tr><td colspan=\"4\">... ").append(requests.size() - 500).append(" more in the JSON")
+                        .append("</td></tr>\n");
+                break;
+            }
+            List<String> acted = new ArrayList<>();
+            for (ConsensusRecords.Action a : actions.getOrDefault(w.key(), List.of())) {
+                acted.add(a.type() + " by " + a.node() + " (" + a.term() + ", " + a.index() + ") at "
+                        + formatSeconds(a.atMs()));
+            }
+            ConsensusRecords.OutcomeSeen o = outcomes.get(w.key());
+            b.append("<tr><td>").append(esc(w.key())).append("</td><td>").append(esc(w.node())).append(" at ")
+                    .append(formatSeconds(w.invokedMs())).append(w.acknowledged() ? "" : " (not acknowledged)")
+                    .append("</td><td>").append(esc(String.join("; ", acted))).append("</td><td>")
+                    .append(o == null ? "none" : esc(o.status() + " by " + o.performedBy())).append("</td></tr>\n");
+        }
+        b.append("</table></details>\n");
     }
 
     private static void label(StringBuilder b, int y, String text) {

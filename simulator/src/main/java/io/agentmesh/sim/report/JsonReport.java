@@ -67,6 +67,23 @@ public final class JsonReport {
             finals.put(f.node(), m);
         }
         out.put("finals", finals);
+        if (HtmlReport.hasConsensus(h)) {
+            List<Map<String, Object>> terms = new ArrayList<>();
+            io.agentmesh.sim.check.OneLeaderPerTermChecker.leaderSpans(h, h.endMs()).forEach((node, spans) -> {
+                for (long[] s : spans) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("term", s[2]);
+                    m.put("leader", node);
+                    m.put("fromMs", s[0]);
+                    m.put("toMs", s[1]);
+                    terms.add(m);
+                }
+            });
+            terms.sort(java.util.Comparator.comparingLong(m -> (Long) m.get("fromMs")));
+            out.put("leaders", terms);
+            out.put("actions", h.records(io.agentmesh.sim.check.ConsensusRecords.Action.class));
+            out.put("intentsFinal", h.records(io.agentmesh.sim.check.ConsensusRecords.IntentsFinal.class));
+        }
         return out;
     }
 

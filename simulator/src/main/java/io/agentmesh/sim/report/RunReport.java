@@ -41,6 +41,10 @@ public record RunReport(String title, String mode, Map<String, Object> parameter
         params.put("readsPerSecond", r.config().readsPerSecond());
         params.put("convergenceBoundMs", r.config().convergenceBoundMs());
         params.put("snapshotEvery", r.config().snapshotEvery());
+        params.put("consensus", r.config().consensus());
+        if (r.config().consensus()) {
+            params.put("intentsPerSecond", r.config().intentsPerSecond());
+        }
         if (!r.config().bugs().isEmpty()) {
             params.put("plantedBugs", PlantedBug.format(r.config().bugs()));
         }
@@ -68,6 +72,20 @@ public record RunReport(String title, String mode, Map<String, Object> parameter
         figures.put("snapshots", f.snapshots());
         figures.put("convergenceMs", f.convergenceMs());
         figures.put("maxCatchUpMs", f.maxCatchUpMs());
+        SimResult.IntentFigures i = f.intents();
+        if (i != null) {
+            figures.put("intentsRequested", i.requested());
+            figures.put("intentsAcknowledged", i.acknowledged());
+            figures.put("intentsPerformed", i.performed());
+            figures.put("intentsAppliedByLedger", i.applied());
+            figures.put("performCalls", i.performs());
+            figures.put("reconcileCalls", i.reconciles());
+            figures.put("doublePerformances", i.doublePerformances());
+            figures.put("lostIntents", i.lost());
+            figures.put("leaderTerms", i.terms());
+            figures.put("longestLeaderlessMs", i.longestLeaderlessMs());
+            figures.put("intentsPerformedAfterHealMs", i.settledMs());
+        }
         return new RunReport("agentmesh sim run", "simulated", params, r.passed(), r.verdicts(), figures,
                 r.replayCommand(), r.traceHash(), r.history());
     }

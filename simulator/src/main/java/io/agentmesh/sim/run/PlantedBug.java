@@ -26,7 +26,18 @@ public enum PlantedBug {
      */
     AMNESIA_RESTART,
     /** The link out of n1 flips a bit in the signature of every change it carries. Caught by no-rejected-changes. */
-    CORRUPT_SIGNATURES;
+    CORRUPT_SIGNATURES,
+    /**
+     * Every node's job executor performs each intent twice (a retry that forgets the first attempt succeeded, as when
+     * a timeout fires just before the answer arrives). Planted on every node, since any of them may lead. Caught by
+     * intents-at-most-once.
+     */
+    DOUBLE_PERFORM,
+    /**
+     * n1 performs each intent requested at it at once, without a claim (a node that "helps" while the leader is
+     * slow, or while it is cut off in a minority). Caught by intents-at-most-once.
+     */
+    UNCLAIMED_PERFORM;
 
     public String id() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -46,7 +57,7 @@ public enum PlantedBug {
                 out.add(PlantedBug.valueOf(p));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("unknown planted bug '" + part.trim() + "'; known: ack-before-fsync,"
-                        + " no-anti-entropy, amnesia-restart, corrupt-signatures");
+                        + " no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform, unclaimed-perform");
             }
         }
         return out;

@@ -19,14 +19,19 @@ import java.util.Set;
  * @param bugs               planted bugs (for tests that prove the checkers can fail)
  * @param workarounds        known core bugs to step around (a faithful run uses none)
  * @param script             a hand-written fault plan used instead of drawing one (tests), or null
+ * @param consensus          run consensus (MicroRaft, the action journal, a recording "job" executor) on every node
+ *                           (the first 7 by node id vote), request intents, and check them
+ * @param intentsPerSecond   mean rate of workload intent requests over the whole mesh (with consensus)
  */
 public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> faults, boolean wireCheck,
                         double writesPerSecond, double readsPerSecond, long convergenceBoundMs, int snapshotEvery,
-                        Set<PlantedBug> bugs, Set<Workaround> workarounds, FaultPlan script) {
+                        Set<PlantedBug> bugs, Set<Workaround> workarounds, FaultPlan script, boolean consensus,
+                        double intentsPerSecond) {
     public static final double DEFAULT_WRITES_PER_SECOND = 3;
     public static final double DEFAULT_READS_PER_SECOND = 5;
     public static final long DEFAULT_CONVERGENCE_BOUND_MS = 20_000;
     public static final int DEFAULT_SNAPSHOT_EVERY = 20;
+    public static final double DEFAULT_INTENTS_PER_SECOND = 0.5;
 
     public SimConfig {
         if (nodes < 1 || nodes > 64) {
@@ -35,7 +40,7 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         if (durationMs < 1) {
             throw new IllegalArgumentException("--duration must be positive");
         }
-        if (writesPerSecond < 0 || readsPerSecond < 0) {
+        if (writesPerSecond < 0 || readsPerSecond < 0 || intentsPerSecond < 0) {
             throw new IllegalArgumentException("rates must be >= 0");
         }
         if (convergenceBoundMs < 1 || snapshotEvery < 1) {
@@ -49,52 +54,63 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
     public static SimConfig of(int nodes, long seed, long durationMs, Set<FaultKind> faults) {
         return new SimConfig(nodes, seed, durationMs, faults, true, DEFAULT_WRITES_PER_SECOND,
                 DEFAULT_READS_PER_SECOND, DEFAULT_CONVERGENCE_BOUND_MS, DEFAULT_SNAPSHOT_EVERY,
-                EnumSet.noneOf(PlantedBug.class), EnumSet.noneOf(Workaround.class), null);
+                EnumSet.noneOf(PlantedBug.class), EnumSet.noneOf(Workaround.class), null, true,
+                DEFAULT_INTENTS_PER_SECOND);
     }
 
     public SimConfig withSeed(long s) {
         return new SimConfig(nodes, s, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, workarounds, script);
+                convergenceBoundMs, snapshotEvery, bugs, workarounds, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withWireCheck(boolean on) {
         return new SimConfig(nodes, seed, durationMs, faults, on, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, workarounds, script);
+                convergenceBoundMs, snapshotEvery, bugs, workarounds, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withRates(double writes, double reads) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writes, reads, convergenceBoundMs,
-                snapshotEvery, bugs, workarounds, script);
+                snapshotEvery, bugs, workarounds, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withConvergenceBoundMs(long bound) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond, bound,
-                snapshotEvery, bugs, workarounds, script);
+                snapshotEvery, bugs, workarounds, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withSnapshotEvery(int every) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, every, bugs, workarounds, script);
+                convergenceBoundMs, every, bugs, workarounds, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withBugs(Set<PlantedBug> planted) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, planted, workarounds, script);
+                convergenceBoundMs, snapshotEvery, planted, workarounds, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withWorkarounds(Set<Workaround> set) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, set, script);
+                convergenceBoundMs, snapshotEvery, bugs, set, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withDuration(long ms) {
         return new SimConfig(nodes, seed, ms, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, workarounds, script);
+                convergenceBoundMs, snapshotEvery, bugs, workarounds, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withScript(FaultPlan plan) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, workarounds, plan);
+                convergenceBoundMs, snapshotEvery, bugs, workarounds, plan, consensus, intentsPerSecond);
+    }
+
+    public SimConfig withConsensus(boolean on) {
+        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
+                convergenceBoundMs, snapshotEvery, bugs, workarounds, script, on, intentsPerSecond);
+    }
+
+    public SimConfig withIntentRate(double perSecond) {
+        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
+                convergenceBoundMs, snapshotEvery, bugs, workarounds, script, consensus, perSecond);
     }
 
     /** The fault plan of this run: the script if there is one, else drawn from the seed. */
@@ -116,6 +132,11 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         }
         if (readsPerSecond != DEFAULT_READS_PER_SECOND) {
             b.append(" --read-rate ").append(number(readsPerSecond));
+        }
+        if (!consensus) {
+            b.append(" --no-consensus");
+        } else if (intentsPerSecond != DEFAULT_INTENTS_PER_SECOND) {
+            b.append(" --intent-rate ").append(number(intentsPerSecond));
         }
         if (convergenceBoundMs != DEFAULT_CONVERGENCE_BOUND_MS) {
             b.append(" --convergence-bound ").append(formatDuration(convergenceBoundMs));

@@ -1,11 +1,19 @@
 package io.agentmesh.sim.run;
 
+import io.agentmesh.node.consensus.ActionContext;
+import io.agentmesh.node.consensus.ConsensusNode;
+import io.agentmesh.node.consensus.FencingToken;
+import io.agentmesh.node.consensus.InMemoryRaftStore;
+import io.agentmesh.node.consensus.JournalEntry;
+import io.agentmesh.node.consensus.RecordingExecutor;
 import io.agentmesh.node.core.CoreConfig;
 import io.agentmesh.node.core.NodeCore;
 import io.agentmesh.node.core.Recovery;
 import io.agentmesh.node.replication.ReplicationConfig;
 import io.agentmesh.protocol.change.SignedChange;
+import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.sim.bugs.WriteBackCacheStore;
+import io.agentmesh.sim.check.ConsensusRecords;
 import io.agentmesh.sim.check.History;
 import io.agentmesh.sim.world.DiskTimer;
 import io.agentmesh.sim.world.Rng;
@@ -16,8 +24,10 @@ import io.agentmesh.sim.world.SimNetwork;
 import io.agentmesh.sim.world.SimScheduler;
 import io.agentmesh.sim.world.SimulatedChangeStore;
 import io.agentmesh.state.AgentState;
+import io.agentmesh.state.Intent;
 import io.agentmesh.state.LocalChange;
 import io.agentmesh.state.MemoryEntry;
+import io.agentmesh.state.Outcome;
 import io.agentmesh.state.StateView;
 import io.agentmesh.state.Task;
 import io.agentmesh.state.store.ChangeStore;
@@ -41,6 +51,10 @@ import java.util.function.Function;
  * store, document, node core, network endpoint) when it runs. A crash throws the process away; a restart recovers a
  * new document from the disk through {@link Recovery} and runs a new {@link NodeCore} with the same identity and
  * incarnation (the store survived, so the actor's sequence continues).
+ *
+ * <p>With consensus, a voter also has a Raft store that outlives its processes ({@link InMemoryRaftStore}: a crash
+ * keeps what was flushed) and a "job" executor on the run's shared ledger; a restart runs a new consensus member on
+ * the same store. After each of its events the node's leader belief and its journal's claims are recorded.
  */
 final class SimNode {
     static final int MAX_BATCH = 8_192;
@@ -53,6 +67,13 @@ final class SimNode {
     private final Simulation sim;
     private final SplittableRandom fsyncRandom;
     private final long fsyncBaseNanos;
+    private final InMemoryRaftStore raftStore = new InMemoryRaftStore();
+    private final long executorLatencyMs;
+    private ConsensusNode consensus;
+    private String observedRole;
+    private long observedTerm = -1;
+    private NodeId observedLeader;
+    private long observedApplied = -1;
     private int generation;
     private SimScheduler scheduler;
     private SimulatedChangeStore simStore;
@@ -75,6 +96,8 @@ final class SimNode {
         this.fsyncRandom = Rng.stream(sim.config().seed(), "node/fsync", index);
         // A disk's fsync takes 0.3-3 ms on average (SSDs to slow cloud volumes), with a long tail.
         this.fsyncBaseNanos = 300_000 + fsyncRandom.nextLong(2_700_000);
+        // A job takes 5-200 ms, fixed per node: long enough that a leader dies in the middle of some.
+        this.executorLatencyMs = 5 + Rng.stream(sim.config().seed(), "node/executor", index).nextLong(196);
     }
 
     boolean up() {
@@ -107,6 +130,16 @@ final class SimNode {
         SplittableRandom coreRandom = Rng.stream(sim.config().seed(), "node/core", index, generation);
         core = new NodeCore(member.identity(), state, store, clock, scheduler, coreRandom, coreConfig(),
                 this::fatal);
+        consensus = null;
+        if (sim.config().consensus() && sim.voters().contains(member.identity().nodeId())) {
+            RecordingExecutor recording = new RecordingExecutor("job", member.identity().nodeId().toString(),
+                    sim.ledger(), scheduler, executorLatencyMs, false);
+            SimExecutor executor = new SimExecutor(sim, name, recording,
+                    sim.config().bugs().contains(PlantedBug.DOUBLE_PERFORM));
+            core.enableConsensus(new NodeCore.ConsensusSetup(raftStore, sim.voters(), List.of(executor),
+                    Rng.stream(sim.config().seed(), "node/raft", index, generation).nextLong()));
+            scheduler.afterEach(this::observeConsensus);
+        }
         net = sim.network().attach(index, scheduler, core);
         up = true;
         acksSinceSnapshot = 0;
@@ -118,6 +151,7 @@ final class SimNode {
         SimNetwork n = net;
         scheduler.post("start", () -> {
             c.start(n);
+            consensus = c.consensus().orElse(null);
             if (sim.config().workarounds().contains(Workaround.PRELOAD_CERTIFICATES)) {
                 for (SimIdentities.Member peer : sim.members()) {
                     c.admit(peer.identity().certificate());
@@ -155,6 +189,12 @@ final class SimNode {
         scheduler.kill();
         sim.network().crash(index);
         simStore.crash();
+        if (consensus != null) {
+            consensus.crash(); // kill -9: its timers and queued tasks are gone (with the scheduler's)
+            consensus = null;
+        }
+        raftStore.crash(); // what was not flushed is lost
+        observeDown();
         state.close();
         core = null;
         state = null;
@@ -168,6 +208,9 @@ final class SimNode {
     /** Frees the native document at the end of a run (the world is discarded; nothing runs afterwards). */
     void release() {
         if (up) {
+            if (consensus != null) {
+                consensus.crash();
+            }
             scheduler.kill();
             state.close();
             up = false;
@@ -241,6 +284,23 @@ final class SimNode {
         core.snapshot();
     }
 
+    /** Requests a "job" intent here (also while cut off: state is AP, only performing waits for a majority). */
+    void requestIntent(String writeId, String intentId, long n) {
+        String requester = member.identity().nodeId().toString();
+        write(writeId, "intent", intentId, s -> s.requestIntent(new Intent(intentId, "job", "{\"n\":" + n + "}",
+                requester, clock.nowMillis())));
+        if (index == 0 && sim.config().bugs().contains(PlantedBug.UNCLAIMED_PERFORM)) {
+            // The bug: perform at once, under a token no claim was committed for.
+            scheduler.post("unclaimed perform " + intentId, () -> {
+                long term = consensus != null ? consensus.term() : 0;
+                ActionContext ctx = new ActionContext(intentId, "job", "{}", new FencingToken(term, 1), requester,
+                        data -> java.util.concurrent.CompletableFuture.completedFuture(null));
+                new SimExecutor(sim, name, new RecordingExecutor("job", requester, sim.ledger(), null, 0, false),
+                        false).perform(ctx);
+            });
+        }
+    }
+
     void readTask(String taskId) {
         scheduler.post("client read " + taskId, () ->
                 sim.history().read(name, sim.loop().nowMillis(), taskId, state.task(taskId).isPresent()));
@@ -256,6 +316,84 @@ final class SimNode {
     }
 
     // ------------------------------------------------------------------------------ observation
+
+    /** After each event of this node: record a change of leader belief and claims newly applied in its journal. */
+    private void observeConsensus() {
+        ConsensusNode c = consensus;
+        if (c == null) {
+            return;
+        }
+        long term = c.term();
+        boolean leader = c.isLeader();
+        NodeId leaderId = c.leaderId().orElse(null);
+        if (term != observedTerm || leader != ConsensusRecords.LEADER.equals(observedRole)
+                || !java.util.Objects.equals(leaderId, observedLeader)) {
+            observedTerm = term;
+            observedLeader = leaderId;
+            observedRole = leader ? ConsensusRecords.LEADER : roleOf(c, leaderId);
+            sim.observeLeader(name, observedRole, term, leaderId);
+        }
+        long applied = c.journal().lastApplied();
+        if (applied != observedApplied) {
+            observedApplied = applied;
+            for (JournalEntry e : c.journal().entries()) {
+                sim.observeClaim(name, e);
+            }
+        }
+    }
+
+    /**
+     * MicroRaft's own role of a member that is not leader (FOLLOWER, CANDIDATE, LEARNER), read from its state rather
+     * than through {@code status()}, which reads every intent in the document. The leader checks use
+     * {@link ConsensusNode#isLeader()}; this is for people reading the history.
+     */
+    private static String roleOf(ConsensusNode c, NodeId leaderId) {
+        if (c.raftNode() instanceof io.microraft.impl.RaftNodeImpl impl) {
+            String role = impl.state().role().name();
+            // Elected, but the node has not taken note yet (it does when MicroRaft reports the change).
+            return role.equals(ConsensusRecords.LEADER) ? "ELECTED" : role;
+        }
+        return leaderId != null ? "FOLLOWER" : "UNKNOWN";
+    }
+
+    private void observeDown() {
+        if (observedRole != null && !observedRole.equals(ConsensusRecords.DOWN)) {
+            sim.observeLeader(name, ConsensusRecords.DOWN, observedTerm, null);
+        }
+        observedRole = ConsensusRecords.DOWN;
+        observedLeader = null;
+        observedApplied = -1;
+    }
+
+    /** What this node's document holds about intents now (for the end of the run). */
+    ConsensusRecords.IntentsFinal intentsFinal() {
+        if (!up) {
+            return new ConsensusRecords.IntentsFinal(name, false, java.util.Set.of(), Map.of());
+        }
+        TreeSet<String> ids = new TreeSet<>();
+        state.intents().forEach(i -> ids.add(i.id()));
+        Map<String, ConsensusRecords.OutcomeSeen> outcomes = new java.util.TreeMap<>();
+        for (Outcome o : state.outcomes()) {
+            outcomes.put(o.intentId(), new ConsensusRecords.OutcomeSeen(o.status(), sim.nameOf(o.performedBy()),
+                    o.term(), o.index()));
+        }
+        return new ConsensusRecords.IntentsFinal(name, true, ids, outcomes);
+    }
+
+    /** Whether this node's document shows an outcome for every intent it knows and for each of {@code ids}. */
+    boolean outcomesFor(java.util.Collection<String> ids) {
+        if (!up || !state.pendingIntents().isEmpty()) {
+            return false;
+        }
+        java.util.Set<String> have = new java.util.HashSet<>();
+        state.outcomes().forEach(o -> have.add(o.intentId()));
+        return have.containsAll(ids);
+    }
+
+    /** The consensus member of the running process, or null. */
+    ConsensusNode consensus() {
+        return consensus;
+    }
 
     /** Durable changes on this node's disk (also while it is down). */
     VersionVector durableVector() {

@@ -1,11 +1,16 @@
 package io.agentmesh.sim.run;
 
+import io.agentmesh.node.consensus.ActionContext;
+import io.agentmesh.node.consensus.JournalEntry;
+import io.agentmesh.node.consensus.RecordingExecutor;
 import io.agentmesh.protocol.change.ActorId;
+import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.wire.WireMessage;
 import io.agentmesh.sim.bugs.PushRefuser;
 import io.agentmesh.sim.bugs.SignatureCorrupter;
 import io.agentmesh.sim.check.Checkers;
+import io.agentmesh.sim.check.ConsensusRecords;
 import io.agentmesh.sim.check.History;
 import io.agentmesh.sim.check.Verdict;
 import io.agentmesh.sim.world.NetworkModel;
@@ -17,9 +22,11 @@ import io.agentmesh.sim.world.Trace;
 import io.agentmesh.state.store.VersionVector;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
@@ -27,12 +34,17 @@ import java.util.TreeMap;
  * One deterministic run: N node cores in one thread under virtual time, a workload, the seed's fault plan, then a
  * final heal and a quiet period, then the checkers. No wall clock, no threads, no unordered iteration; every random
  * choice comes from a stream derived from the seed. Same config and same code give the same trace hash.
+ *
+ * <p>With consensus the first 7 nodes by id vote, each with a recording "job" executor on one shared ledger (the
+ * outside world); the quiet period then lasts until every intent has an outcome everywhere, and the consensus checkers
+ * run too.
  */
 public final class Simulation {
     private static final long MS = 1_000_000L;
     private static final long SAMPLE_MS = 250;
     private static final long CONVERGENCE_CHECK_MS = 100;
     private static final long SETTLE_MS = 1_000;
+    static final int MAX_VOTERS = 7;
 
     private final SimConfig config;
     private final Trace trace;
@@ -48,6 +60,12 @@ public final class Simulation {
     private boolean stopped;
     private long crashes;
     private long partitions;
+    private final List<NodeId> voters;
+    private final Map<String, String> namesById = new TreeMap<>();
+    private final RecordingExecutor.Ledger ledger = new RecordingExecutor.Ledger();
+    private final Set<String> seenClaims = new HashSet<>();
+    private long order;
+    private long intentsSettledMs = -1;
 
     private record PendingHeal(long atMs, String description, Map<ActorId, Long> target) {
     }
@@ -60,6 +78,8 @@ public final class Simulation {
         this.members = SimIdentities.create(config.seed(), config.nodes(), SimClock.DEFAULT_EPOCH_MILLIS);
         this.history = new History(members.stream().map(SimIdentities.Member::name).toList());
         this.lastUnreachable = new int[config.nodes()];
+        this.voters = members.stream().map(m -> m.identity().nodeId()).sorted().limit(MAX_VOTERS).toList();
+        members.forEach(m -> namesById.put(m.identity().nodeId().toString(), m.name()));
 
         List<NetworkModel.NodeInfo> infos = new ArrayList<>();
         for (SimIdentities.Member m : members) {
@@ -123,7 +143,11 @@ public final class Simulation {
 
         long deadline = end + config.convergenceBoundMs() * MS;
         loop.world(end + CONVERGENCE_CHECK_MS * MS, "convergence check", this::checkConvergence);
-        if (loop.runUntil(() -> history.convergedMs() >= 0, deadline)) {
+        if (config.consensus()) {
+            loop.world(end + CONVERGENCE_CHECK_MS * MS, "intents check", this::checkIntents);
+        }
+        if (loop.runUntil(() -> history.convergedMs() >= 0 && (!config.consensus() || intentsSettledMs >= 0),
+                deadline)) {
             loop.runUntil(loop.nowNanos() + SETTLE_MS * MS);
         }
         stopped = true;
@@ -139,11 +163,21 @@ public final class Simulation {
             trace.record(loop.nowNanos(), node.name, "final up=" + f.up() + " heads=" + f.heads() + " vector="
                     + f.vector() + " view=" + f.viewDigest());
         }
+        if (config.consensus()) {
+            for (SimNode node : nodes) {
+                history.record(ConsensusRecords.IntentsFinal.class, node.intentsFinal());
+            }
+            if (intentsSettledMs >= 0) {
+                history.record(ConsensusRecords.IntentsSettled.class,
+                        new ConsensusRecords.IntentsSettled(intentsSettledMs));
+            }
+        }
         for (SimNode node : nodes) {
             node.release();
         }
         String hash = trace.finish();
-        List<Verdict> verdicts = Checkers.run(Checkers.standard(config.convergenceBoundMs()), history);
+        List<Verdict> verdicts = Checkers.run(Checkers.standard(config.convergenceBoundMs(), config.consensus()),
+                history);
         double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
         double cpuSeconds = (cpuNanos() - cpuStart) / 1e9;
         return new SimResult(config, Checkers.allPassed(verdicts), verdicts, hash,
@@ -334,6 +368,64 @@ public final class Simulation {
         loop.world(loop.nowNanos() + CONVERGENCE_CHECK_MS * MS, "convergence check", this::checkConvergence);
     }
 
+    /** After the final heal: has every running node an outcome for every intent (and every acknowledged one)? */
+    private void checkIntents() {
+        if (stopped || intentsSettledMs >= 0) {
+            return;
+        }
+        List<String> acknowledged = new ArrayList<>();
+        for (History.Write w : history.writes()) {
+            if (w.kind().equals("intent") && w.acknowledged()) {
+                acknowledged.add(w.key());
+            }
+        }
+        boolean settled = upNodes().size() == nodes.size();
+        for (SimNode node : nodes) {
+            if (!settled) {
+                break;
+            }
+            settled = node.outcomesFor(acknowledged);
+        }
+        if (settled) {
+            intentsSettledMs = loop.nowMillis();
+            trace.record(loop.nowNanos(), "world", "every intent has an outcome on every node");
+            return;
+        }
+        loop.world(loop.nowNanos() + CONVERGENCE_CHECK_MS * MS, "intents check", this::checkIntents);
+    }
+
+    // ------------------------------------------------------------------------------ consensus observation
+
+    /** A node's leader belief changed (or it went down). */
+    void observeLeader(String node, String role, long term, NodeId leader) {
+        String leaderName = leader == null ? null : nameOf(leader.toString());
+        history.record(ConsensusRecords.LeaderObservation.class, new ConsensusRecords.LeaderObservation(order++,
+                loop.nowMillis(), node, role, term, leaderName));
+        trace.record(loop.nowNanos(), node, "consensus " + role + " term " + term + " leader "
+                + (leaderName == null ? "-" : leaderName));
+    }
+
+    /** A journal entry as applied on {@code node}; its claim is recorded the first time any node shows it. */
+    void observeClaim(String node, JournalEntry e) {
+        String key = e.intentId() + "\u0000" + e.holder() + "\u0000" + e.claim().term() + "\u0000" + e.claim().index();
+        if (seenClaims.add(key)) {
+            history.record(ConsensusRecords.AppliedClaim.class, new ConsensusRecords.AppliedClaim(order++,
+                    loop.nowMillis(), node, e.intentId(), nameOf(e.holder()), e.claim().term(), e.claim().index()));
+        }
+    }
+
+    /** An executor call reached the outside world. */
+    void recordAction(String node, ActionContext ctx, String type) {
+        history.record(ConsensusRecords.Action.class, new ConsensusRecords.Action(order++, loop.nowMillis(), node,
+                ctx.intentId(), type, ctx.token().term(), ctx.token().index()));
+        trace.record(loop.nowNanos(), node, type + " " + ctx.intentId() + " under " + ctx.token());
+    }
+
+    /** The simulated name ("n3") of a node id in text form, or the text itself if no member has it. */
+    String nameOf(String nodeId) {
+        return namesById.getOrDefault(nodeId, nodeId);
+    }
+
     /** CPU time of this thread (measurement only; nothing in the run depends on it). */
     private static long cpuNanos() {
         java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -370,13 +462,86 @@ public final class Simulation {
         return new SimResult.Figures(history.writes().size(), acked, failed, workload.reads(), simSeconds,
                 wallSeconds, wallSeconds > 0 ? simSeconds / wallSeconds : 0, cpuSeconds, loop.executedEvents(),
                 net.sent, net.delivered, net.dropped(), net.duplicated, net.connectionsOpened, partitions, crashes,
-                fsyncs, durable, snapshots, convergence, maxCatchUp);
+                fsyncs, durable, snapshots, convergence, maxCatchUp, config.consensus() ? intentFigures() : null);
+    }
+
+    private SimResult.IntentFigures intentFigures() {
+        long requested = 0;
+        long acknowledged = 0;
+        Set<String> all = new java.util.TreeSet<>();
+        for (History.Write w : history.writes()) {
+            if (w.kind().equals("intent")) {
+                requested++;
+                if (w.acknowledged()) {
+                    acknowledged++;
+                    all.add(w.key());
+                }
+            }
+        }
+        List<ConsensusRecords.IntentsFinal> finals = history.records(ConsensusRecords.IntentsFinal.class).stream()
+                .filter(ConsensusRecords.IntentsFinal::up).toList();
+        finals.forEach(f -> all.addAll(f.intents()));
+        long lost = 0;
+        for (String id : all) {
+            if (finals.isEmpty() || finals.stream().anyMatch(f -> !f.outcomes().containsKey(id))) {
+                lost++;
+            }
+        }
+        Set<String> performed = new java.util.TreeSet<>();
+        Map<String, Integer> performsPer = new TreeMap<>();
+        long performs = 0;
+        long reconciles = 0;
+        for (ConsensusRecords.Action a : history.records(ConsensusRecords.Action.class)) {
+            performed.add(a.intentId());
+            if (a.isPerform()) {
+                performs++;
+                performsPer.merge(a.intentId(), 1, Integer::sum);
+            } else {
+                reconciles++;
+            }
+        }
+        long doubles = performsPer.values().stream().filter(c -> c > 1).count();
+        Set<Long> terms = new java.util.TreeSet<>();
+        for (ConsensusRecords.LeaderObservation o : history.records(ConsensusRecords.LeaderObservation.class)) {
+            if (o.isLeader()) {
+                terms.add(o.term());
+            }
+        }
+        long settled = intentsSettledMs < 0 ? -1 : intentsSettledMs - history.finalHealMs();
+        return new SimResult.IntentFigures(requested, acknowledged, performed.size(), ledger.appliedIntents().size(),
+                performs, reconciles, doubles, lost, terms.size(), longestWithoutLeader(), settled);
+    }
+
+    /** The longest time from the first leader to the end of the run during which no node believed itself leader. */
+    private long longestWithoutLeader() {
+        List<long[]> spans = new ArrayList<>();
+        io.agentmesh.sim.check.OneLeaderPerTermChecker.leaderSpans(history, history.endMs()).values()
+                .forEach(spans::addAll);
+        if (spans.isEmpty()) {
+            return -1;
+        }
+        spans.sort(java.util.Comparator.comparingLong(x -> x[0]));
+        long longest = 0;
+        long covered = spans.getFirst()[0];
+        for (long[] span : spans) {
+            longest = Math.max(longest, span[0] - covered);
+            covered = Math.max(covered, span[1]);
+        }
+        return Math.max(longest, history.endMs() - covered);
     }
 
     // ------------------------------------------------------------------------------ for SimNode and Workload
 
     SimConfig config() {
         return config;
+    }
+
+    List<NodeId> voters() {
+        return voters;
+    }
+
+    RecordingExecutor.Ledger ledger() {
+        return ledger;
     }
 
     SimLoop loop() {

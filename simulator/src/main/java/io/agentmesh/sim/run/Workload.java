@@ -9,21 +9,26 @@ import java.util.SplittableRandom;
 /**
  * Clients of the mesh: writes (memory entries with ids derived from the seed, task upserts over a small pool of ids
  * so that concurrent updates meet, inserts into the notes text) and reads (a task, to check that a node shows its
- * own acknowledged writes), each at a random node that is up, at exponentially distributed intervals.
+ * own acknowledged writes), each at a random node that is up, at exponentially distributed intervals. With
+ * consensus, also "job" intents at random running nodes, whichever side of a partition they are on (drawn from a
+ * stream of their own, so the other operations of a seed stay the same with consensus on or off).
  */
 final class Workload {
     static final int TASK_POOL = 16;
 
     private final Simulation sim;
     private final SplittableRandom random;
+    private final SplittableRandom intentRandom;
     private final String tag;
     private final long endNanos;
     private long writes;
     private long reads;
+    private long intents;
 
     Workload(Simulation sim, long endNanos) {
         this.sim = sim;
         this.random = Rng.stream(sim.config().seed(), "workload");
+        this.intentRandom = Rng.stream(sim.config().seed(), "workload/intents");
         this.tag = Long.toHexString(sim.config().seed());
         this.endNanos = endNanos;
     }
@@ -31,6 +36,31 @@ final class Workload {
     void start() {
         nextWrite();
         nextRead();
+        if (sim.config().consensus()) {
+            nextIntent();
+        }
+    }
+
+    private void nextIntent() {
+        double rate = sim.config().intentsPerSecond();
+        if (rate <= 0) {
+            return;
+        }
+        long at = sim.loop().nowNanos() + 1 + (long) Rng.exponential(intentRandom, 1e9 / rate);
+        if (at < endNanos) {
+            sim.loop().world(at, "workload intent", this::intent);
+        }
+    }
+
+    private void intent() {
+        List<SimNode> up = sim.upNodes();
+        int pick = intentRandom.nextInt(Math.max(1, up.size()));
+        nextIntent();
+        if (up.isEmpty()) {
+            return;
+        }
+        long n = ++intents;
+        up.get(pick).requestIntent("i" + n, "job-" + tag + "-" + n, n);
     }
 
     private void nextWrite() {
@@ -113,5 +143,9 @@ final class Workload {
 
     long reads() {
         return reads;
+    }
+
+    long intents() {
+        return intents;
     }
 }

@@ -84,6 +84,13 @@ public final class SimLoop {
             } catch (RuntimeException error) {
                 onTaskFailure.accept(new Failure(now, e.who, e.label, error));
             }
+            if (e.owner != null) {
+                try {
+                    e.owner.ran();
+                } catch (RuntimeException error) {
+                    onTaskFailure.accept(new Failure(now, e.who, "observer after " + e.label, error));
+                }
+            }
             return true;
         }
     }

@@ -12,6 +12,7 @@ public final class SimScheduler implements Scheduler {
     private final String name;
     private final long driftPpm;
     private boolean alive = true;
+    private Runnable afterEach;
 
     /**
      * @param name     the node, as it appears in the trace
@@ -50,6 +51,21 @@ public final class SimScheduler implements Scheduler {
             return localNanos;
         }
         return Math.round(localNanos / (1.0 + driftPpm / 1e6));
+    }
+
+    /**
+     * Runs {@code observer} after each event of this scheduler that ran while the process was alive (a recorder's
+     * hook: it sees the node's state between two of its events, exactly as the next event will find it). The
+     * observer must not queue events or change the node.
+     */
+    public void afterEach(Runnable observer) {
+        this.afterEach = observer;
+    }
+
+    void ran() {
+        if (alive && afterEach != null) {
+            afterEach.run();
+        }
     }
 
     public boolean alive() {

@@ -35,6 +35,10 @@ class SimCommandTest {
         assertTrue(r.out().contains("verdict: PASS"), r.out());
         assertTrue(r.out().contains("speed"));
         assertTrue(r.out().contains("convergence"));
+        assertTrue(r.out().contains("PASS one-leader-per-term"), r.out());
+        assertTrue(r.out().contains("PASS intents-at-most-once"), r.out());
+        assertTrue(r.out().contains("PASS intents-performed"), r.out());
+        assertTrue(r.out().contains(" performed twice, 0 lost"), r.out());
         assertTrue(r.out().contains("replay:  agentmesh sim run --nodes 3 --seed 7 --duration 10s --faults"
                 + " partition,crash\n"), r.out());
         assertTrue(Files.exists(dir.resolve("sim-7.json")));
@@ -52,12 +56,34 @@ class SimCommandTest {
     }
 
     @Test
+    void noConsensusRunsTheStateLayerAloneAndSaysSoInTheReplayCommand() {
+        Run r = run("sim", "run", "--nodes", "3", "--seed", "7", "--duration", "3s", "--faults", "none",
+                "--no-consensus", "--no-report");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("(6 of 6 checks passed)"), r.out());
+        assertTrue(r.out().contains("--no-consensus"), r.out());
+        Run i = run("sim", "run", "--nodes", "3", "--seed", "7", "--duration", "3s", "--faults", "none",
+                "--intent-rate", "2", "--no-report");
+        assertTrue(i.out().contains("(9 of 9 checks passed)"), i.out());
+        assertTrue(i.out().contains("--intent-rate 2"), i.out());
+    }
+
+    @Test
+    void aPlantedDoublePerformanceFailsTheAtMostOnceCheck() {
+        Run r = run("sim", "run", "--nodes", "3", "--seed", "3", "--duration", "4s", "--faults", "none",
+                "--intent-rate", "2", "--plant", "double-perform", "--no-report");
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("FAIL intents-at-most-once"), r.out());
+    }
+
+    @Test
     void traceStreamsTheEventLog() {
         Run r = run("sim", "run", "--nodes", "2", "--seed", "1", "--duration", "2s", "--faults", "none",
                 "--no-report", "--trace");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains(" world boot n1"), r.out().substring(0, Math.min(500, r.out().length())));
         assertTrue(r.out().contains("recv n2 Heartbeat"));
+        assertTrue(r.out().contains(" consensus LEADER term "), "leader changes are in the event log");
         assertTrue(r.out().contains("fault plan:"));
     }
 

@@ -34,7 +34,11 @@ class ReportTest {
         assertEquals("agentmesh-sim-result", json.get("format").asText());
         assertEquals(5, json.get("parameters").get("seed").asLong());
         assertEquals(report.passed(), json.get("passed").asBoolean());
-        assertEquals(6, json.get("verdicts").size());
+        assertEquals(9, json.get("verdicts").size(), "state checkers and consensus checkers");
+        assertTrue(json.get("figures").has("doublePerformances"));
+        assertEquals(0, json.get("figures").get("doublePerformances").asLong());
+        assertTrue(json.get("leaders").size() > 0);
+        assertTrue(json.get("actions").size() > 0);
         assertTrue(json.get("figures").get("simSeconds").asDouble() >= 15);
         assertTrue(json.get("replay").asText().startsWith("agentmesh sim run --nodes 4 --seed 5"));
         assertEquals(4, json.get("finals").size());
@@ -52,6 +56,10 @@ class ReportTest {
         for (String node : report.history().nodes()) {
             assertTrue(html.contains(">" + node + "</text>"), "a lane for " + node);
         }
+        assertTrue(html.contains(">leader</text>"), "a leader lane");
+        assertTrue(html.contains(" leads term "), "leader bars per term");
+        assertTrue(html.contains(" perform job-"), "ticks for performed intents");
+        assertTrue(html.contains("<h2>Intents</h2>"));
         assertFalse(html.contains("<script"), "no scripts");
         assertFalse(html.contains("src=\"http") || html.contains("href=\"http"), "nothing fetched");
         assertTrue(html.contains(HtmlReport.esc(report.replay())));

@@ -2,6 +2,7 @@ package io.agentmesh.sim.run;
 
 import io.agentmesh.sim.check.AcknowledgedWritesChecker;
 import io.agentmesh.sim.check.ConvergenceChecker;
+import io.agentmesh.sim.check.IntentsAtMostOnceChecker;
 import io.agentmesh.sim.check.NoRejectedChangesChecker;
 import io.agentmesh.sim.check.NoSeqReuseChecker;
 import io.agentmesh.sim.check.Verdict;
@@ -67,6 +68,26 @@ class PlantedBugsTest {
         SimConfig config = scenario(13, 8_000, plan);
         SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.AMNESIA_RESTART)));
         assertCaught(buggy, Simulation.run(config), NoSeqReuseChecker.NAME);
+    }
+
+    @Test
+    void anExecutorThatPerformsEachIntentTwiceIsCaught() {
+        SimConfig config = scenario(15, 6_000, FaultPlan.none()).withIntentRate(3);
+        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.DOUBLE_PERFORM)));
+        assertCaught(buggy, Simulation.run(config), IntentsAtMostOnceChecker.NAME);
+        assertTrue(verdict(buggy, IntentsAtMostOnceChecker.NAME).summary().contains("performed more than once"));
+        assertTrue(buggy.figures().intents().doublePerformances() > 0);
+    }
+
+    @Test
+    void aNodeThatPerformsWithoutAClaimIsCaught() {
+        // n1 performs the intents requested at it at once; the leader performs them again later, under its claim.
+        SimConfig config = scenario(16, 6_000, FaultPlan.none()).withIntentRate(3);
+        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.UNCLAIMED_PERFORM)));
+        assertCaught(buggy, Simulation.run(config), IntentsAtMostOnceChecker.NAME);
+        assertTrue(verdict(buggy, IntentsAtMostOnceChecker.NAME).violations().stream()
+                .anyMatch(v -> v.startsWith("n1 called perform") && v.contains("without a committed claim")),
+                () -> verdict(buggy, IntentsAtMostOnceChecker.NAME).violations().toString());
     }
 
     @Test

@@ -12,7 +12,8 @@ import java.util.concurrent.Future;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Many seeds, every fault kind: each run must pass every checker. {@code -Dsim.seeds=N} runs more (default 200),
+ * Many seeds, every fault kind, consensus on: each run must pass every checker, so 0 double performances and 0 lost
+ * intents. {@code -Dsim.seeds=N} runs more (default 200),
  * {@code -Dsim.seed=S} starts elsewhere (default 1), {@code -Dsim.duration=60s} lengthens each run (default 30s).
  *
  * <p>The runs are faithful: no {@link Workaround}. A failing seed prints the command that replays it.
@@ -35,9 +36,24 @@ class SimulationSeedsTest {
             }
             List<String> failures = new ArrayList<>();
             double simSeconds = 0;
+            long intents = 0;
+            long performed = 0;
+            long reconciles = 0;
+            long doubles = 0;
+            long lost = 0;
+            long terms = 0;
+            List<Long> leaderless = new ArrayList<>();
             for (Future<SimResult> f : runs) {
                 SimResult r = f.get();
                 simSeconds += r.figures().simSeconds();
+                SimResult.IntentFigures i = r.figures().intents();
+                intents += i.requested();
+                performed += i.performed();
+                reconciles += i.reconciles();
+                doubles += i.doublePerformances();
+                lost += i.lost();
+                terms += i.terms();
+                leaderless.add(i.longestLeaderlessMs());
                 if (!r.passed()) {
                     failures.add("seed " + r.config().seed() + ": " + r.failures() + "\n  replay: "
                             + r.replayCommand());
@@ -47,7 +63,13 @@ class SimulationSeedsTest {
             System.out.printf(Locale.ROOT, "%d seeds from %d (%s each, all faults): %d failed; %.0f simulated s in"
                             + " %.1f wall s on %d threads%n", seeds, first, SimConfig.formatDuration(durationMs),
                     failures.size(), simSeconds, wall, threads);
+            leaderless.sort(null);
+            System.out.printf(Locale.ROOT, "  intents: %d requested, %d performed (%d reconciled by a new leader), %d"
+                    + " performed twice, %d lost; %d leader terms; longest time without a leader per run: median %d"
+                    + " ms, max %d ms (faults included)%n", intents, performed, reconciles, doubles, lost, terms,
+                    leaderless.get(leaderless.size() / 2), leaderless.getLast());
             failures.forEach(System.out::println);
+            assertTrue(doubles == 0 && lost == 0, doubles + " double performances, " + lost + " lost intents");
             assertTrue(failures.isEmpty(), failures.size() + " of " + seeds + " seeds failed:\n"
                     + String.join("\n", failures));
         } finally {

@@ -1,0 +1,107 @@
+package io.agentmesh.sim.check;
+
+import io.agentmesh.sim.check.ConsensusRecords.Action;
+import io.agentmesh.sim.check.ConsensusRecords.IntentsFinal;
+import io.agentmesh.sim.check.ConsensusRecords.IntentsSettled;
+import io.agentmesh.sim.check.ConsensusRecords.OutcomeSeen;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Every intent is performed once a majority is connected long enough: within {@code boundMs} of the final heal
+ * (every fault over, every node running), every running node shows an outcome for every intent, both those whose
+ * request a node acknowledged and any other that reached a document. Each outcome is the same on every node and
+ * names a call the outside world saw (same node, same fencing token), so no outcome is made up and none is lost.
+ */
+public final class IntentsPerformedChecker implements Checker {
+    public static final String NAME = "intents-performed";
+    private final long boundMs;
+
+    public IntentsPerformedChecker(long boundMs) {
+        this.boundMs = boundMs;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Verdict check(History h) {
+        List<IntentsFinal> up = h.records(IntentsFinal.class).stream().filter(IntentsFinal::up).toList();
+        if (up.isEmpty()) {
+            return Verdict.fail(NAME, "no node was up at the end to show outcomes", List.of());
+        }
+        Set<String> acknowledged = new TreeSet<>();
+        for (History.Write w : h.writes()) {
+            if (w.kind().equals("intent") && w.acknowledged()) {
+                acknowledged.add(w.key());
+            }
+        }
+        Set<String> all = new TreeSet<>(acknowledged);
+        up.forEach(f -> all.addAll(f.intents()));
+        Set<String> acted = new TreeSet<>();
+        for (Action a : h.records(Action.class)) {
+            acted.add(a.intentId() + "\u0000" + a.node() + "\u0000" + a.term() + "\u0000" + a.index());
+        }
+        List<String> violations = new ArrayList<>();
+        long lost = 0;
+        Map<String, Long> statuses = new TreeMap<>();
+        for (String id : all) {
+            List<String> missing = new ArrayList<>();
+            List<String> noOutcome = new ArrayList<>();
+            Set<OutcomeSeen> seen = new java.util.LinkedHashSet<>();
+            for (IntentsFinal f : up) {
+                if (!f.intents().contains(id)) {
+                    missing.add(f.node());
+                }
+                OutcomeSeen o = f.outcomes().get(id);
+                if (o == null) {
+                    noOutcome.add(f.node());
+                } else {
+                    seen.add(o);
+                }
+            }
+            if (!missing.isEmpty() || !noOutcome.isEmpty()) {
+                lost++;
+                violations.add("intent " + id + (acknowledged.contains(id) ? " (request acknowledged)" : "")
+                        + (missing.isEmpty() ? "" : " unknown on " + missing)
+                        + (noOutcome.isEmpty() ? "" : " has no outcome on " + noOutcome));
+            }
+            if (seen.size() > 1) {
+                violations.add("intent " + id + " has different outcomes on different nodes: " + seen);
+            }
+            for (OutcomeSeen o : seen) {
+                statuses.merge(o.status(), 1L, Long::sum);
+                if (!acted.contains(id + "\u0000" + o.performedBy() + "\u0000" + o.term() + "\u0000" + o.index())) {
+                    violations.add("intent " + id + " has an outcome by " + o.performedBy() + " under (" + o.term()
+                            + ", " + o.index() + ") that the outside world never saw performed");
+                }
+            }
+        }
+        List<IntentsSettled> settled = h.records(IntentsSettled.class);
+        long took = settled.isEmpty() || h.finalHealMs() < 0 ? -1 : settled.getFirst().atMs() - h.finalHealMs();
+        if (!all.isEmpty()) {
+            if (took < 0) {
+                violations.addFirst("not every running node showed every outcome " + (h.endMs() - h.finalHealMs())
+                        + " ms after the final heal (bound " + boundMs + " ms)");
+            } else if (took > boundMs) {
+                violations.addFirst("every outcome was on every node only " + took + " ms after the final heal (bound "
+                        + boundMs + " ms)");
+            }
+        }
+        if (!violations.isEmpty()) {
+            String summary = lost > 0 ? lost + " of " + all.size() + " intents without an outcome on every node"
+                    : violations.getFirst();
+            return Verdict.fail(NAME, summary, violations.size() > 50 ? violations.subList(0, 50) : violations);
+        }
+        return Verdict.pass(NAME, all.size() + " intents (" + acknowledged.size() + " acknowledged requests) with"
+                + " the same outcome on all " + up.size() + " nodes " + (all.isEmpty() ? "" : took + " ms after the"
+                + " final heal (bound " + boundMs + " ms); ") + "outcomes " + statuses);
+    }
+}

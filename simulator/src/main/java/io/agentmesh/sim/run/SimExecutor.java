@@ -1,0 +1,51 @@
+package io.agentmesh.sim.run;
+
+import io.agentmesh.node.consensus.ActionContext;
+import io.agentmesh.node.consensus.ActionExecutor;
+import io.agentmesh.node.consensus.ActionResult;
+import io.agentmesh.node.consensus.RecordingExecutor;
+import io.agentmesh.sim.check.ConsensusRecords;
+
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The "job" executor of a simulated node: a {@link RecordingExecutor} on the run's shared ledger (the outside world),
+ * with every call also recorded in the run's history with its time and order, for the checkers. With the planted bug
+ * {@link PlantedBug#DOUBLE_PERFORM} it performs each intent twice.
+ */
+final class SimExecutor implements ActionExecutor {
+    private final Simulation sim;
+    private final String node;
+    private final RecordingExecutor delegate;
+    private final boolean doublePerform;
+
+    SimExecutor(Simulation sim, String node, RecordingExecutor delegate, boolean doublePerform) {
+        this.sim = sim;
+        this.node = node;
+        this.delegate = delegate;
+        this.doublePerform = doublePerform;
+    }
+
+    @Override
+    public String kind() {
+        return delegate.kind();
+    }
+
+    @Override
+    public CompletionStage<ActionResult> perform(ActionContext ctx) {
+        sim.recordAction(node, ctx, ConsensusRecords.Action.PERFORM);
+        CompletionStage<ActionResult> first = delegate.perform(ctx);
+        if (!doublePerform) {
+            return first;
+        }
+        sim.recordAction(node, ctx, ConsensusRecords.Action.PERFORM); // the bug: "retry" what already happened
+        return delegate.perform(ctx);
+    }
+
+    @Override
+    public CompletionStage<ActionResult> reconcile(ActionContext ctx, Optional<byte[]> prepared) {
+        sim.recordAction(node, ctx, ConsensusRecords.Action.RECONCILE);
+        return delegate.reconcile(ctx, prepared);
+    }
+}
