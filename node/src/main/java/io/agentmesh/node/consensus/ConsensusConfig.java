@@ -89,7 +89,9 @@ public record ConsensusConfig(int timeDilation,
 
     /** k = 10, P = 1 s, T = 3 s, election 1000 ms: 100 ms heartbeats and 300 ms failure detection in node time. */
     public static ConsensusConfig defaults() {
-        return new ConsensusConfig(10, 1, 3, 1000, 64, 10_000, 1000, 60, 16, 50, 10_000, 50);
+        // Polling reads every intent in the document (no index yet), so it runs every 250 ms, not continuously;
+        // a local request and a new leadership look at once.
+        return new ConsensusConfig(10, 1, 3, 1000, 64, 10_000, 1000, 60, 16, 250, 10_000, 50);
     }
 
     public ConsensusConfig withTimeDilation(int k) {

@@ -153,7 +153,6 @@ public final class NodeCore implements Network.Listener {
                         change.role().toLowerCase(), change.term(),
                         change.leader() == null ? "unknown" : change.leader().shortForm()))
                 .build();
-        replicator.onRemoteApplied(change -> consensus.nudge());
         try {
             consensus.start();
         } catch (java.io.IOException e) {
@@ -196,11 +195,17 @@ public final class NodeCore implements Network.Listener {
 
     /** Applies a local write; the future completes once it is durable. Node thread. */
     public CompletableFuture<SignedChange> write(Function<AgentState, LocalChange> mutation) {
-        CompletableFuture<SignedChange> durable = author.write(mutation);
+        return author.write(mutation);
+    }
+
+    /**
+     * A local intent was just written: let the leader (if it is this node) look at once instead of at its next poll.
+     * Only then: a look reads every intent in the document.
+     */
+    public void intentRequested() {
         if (consensus != null) {
-            durable.thenRun(consensus::nudge); // a new intent may be waiting for the leader
+            consensus.nudge();
         }
-        return durable;
     }
 
     /** Writes a snapshot behind every change already made (see {@link ChangeAuthor#snapshot}). Node thread. */

@@ -372,7 +372,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     public CompletableFuture<Object> requestIntent(String kind, String payloadJson) {
         Intent intent = new Intent(UUID.randomUUID().toString(), kind, payloadJson, identity.nodeId().toString(),
                 System.currentTimeMillis());
-        return write(s -> s.requestIntent(intent)).thenApply(v -> intent);
+        return onNode(c -> c.write(s -> s.requestIntent(intent)).thenApply(v -> {
+            countChange();
+            c.intentRequested();
+            return (Object) intent;
+        }));
     }
 
     @Override
