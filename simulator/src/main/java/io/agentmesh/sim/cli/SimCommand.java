@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 @Command(name = "sim", mixinStandardHelpOptions = true,
         description = "Run the real node code under simulated time, network, disks and faults, and check that"
                 + " nothing acknowledged is lost and every node ends with the same state.",
-        subcommands = {SimCommand.Run.class, CommandLine.HelpCommand.class})
+        subcommands = {SimCommand.Run.class, io.agentmesh.sim.live.LiveCommand.class, CommandLine.HelpCommand.class})
 public final class SimCommand {
 
     @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,

@@ -5,6 +5,7 @@ import io.agentmesh.sim.bench.ReplicationBenchmark;
 import io.agentmesh.sim.bench.WriteBenchmark;
 import io.agentmesh.sim.crash.CrashLoopCommand;
 import io.agentmesh.sim.crash.StoreBenchmark;
+import io.agentmesh.sim.live.FailoverBenchmark;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -45,7 +46,7 @@ public final class SimMain {
 
     @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print JSON.",
             subcommands = {CrashLoopCommand.class, StoreBenchmark.class, WriteBenchmark.class,
-                    ReplicationBenchmark.class, RelayBench.class, CommandLine.HelpCommand.class})
+                    ReplicationBenchmark.class, RelayBench.class, FailoverBenchmark.class, CommandLine.HelpCommand.class})
     static final class Bench {
     }
 }

@@ -1,0 +1,163 @@
+package io.agentmesh.sim.live;
+
+import io.agentmesh.sim.check.Checker;
+import io.agentmesh.sim.check.History;
+import io.agentmesh.sim.check.Verdict;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A majority that is up and connected elects a leader: no stretch of {@code boundMs} or more without a leader while
+ * some majority of the nodes was up (process ready) with no link among them cut throughout. A stretch starts at the
+ * later of "this majority formed" and "a leader was last seen"; a node counts as leader only when it belongs to a
+ * majority that is up and connected (a leader cut off in a minority does not count). Read from the harness's
+ * {@link LiveRecords.Topology} records and the status samples; consecutive failing samples form one violation.
+ *
+ * <p>Delayed links count as connected. While a direct-only cut is in force, relays may carry the link, so such a
+ * pair never makes a majority "connected", and any leader counts.
+ */
+public final class LeaderLivenessChecker implements Checker {
+    public static final String NAME = "leader-with-majority";
+    private final long boundMs;
+
+    public LeaderLivenessChecker(long boundMs) {
+        this.boundMs = boundMs;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Verdict check(History h) {
+        List<String> nodes = h.nodes();
+        int n = nodes.size();
+        int majority = n / 2 + 1;
+        List<LiveRecords.Topology> topologies = h.records(LiveRecords.Topology.class);
+        if (topologies.isEmpty()) {
+            return Verdict.fail(NAME, "no topology recorded: nothing to check", List.of());
+        }
+        // Samples by round time.
+        Map<Long, List<LiveRecords.StatusSample>> rounds = new TreeMap<>();
+        for (LiveRecords.StatusSample s : h.records(LiveRecords.StatusSample.class)) {
+            rounds.computeIfAbsent(s.atMs(), t -> new ArrayList<>()).add(s);
+        }
+        // Per topology: since when each qualifying majority (bit mask of node indexes) qualified without a break.
+        List<Map<Integer, Long>> since = new ArrayList<>();
+        Map<Integer, Long> previous = Map.of();
+        for (LiveRecords.Topology t : topologies) {
+            Map<Integer, Long> now = new HashMap<>();
+            for (int mask = 1; mask < (1 << n); mask++) {
+                if (Integer.bitCount(mask) >= majority && qualifies(mask, t, nodes)) {
+                    // a majority that formed (or changed nothing) keeps its start time
+                    now.put(mask, previous.getOrDefault(mask, t.atMs()));
+                }
+            }
+            since.add(now);
+            previous = now;
+        }
+        List<String> violations = new ArrayList<>();
+        long checked = 0;
+        long episodeStart = -1;
+        long episodeLast = -1;
+        String episodeWhat = null;
+        long lastLed = 0;
+        int ti = 0;
+        for (Map.Entry<Long, List<LiveRecords.StatusSample>> round : rounds.entrySet()) {
+            long at = round.getKey();
+            while (ti + 1 < topologies.size() && topologies.get(ti + 1).atMs() <= at) {
+                ti++;
+            }
+            if (topologies.get(ti).atMs() > at) {
+                continue;
+            }
+            LiveRecords.Topology topo = topologies.get(ti);
+            int qualifying = 0;
+            for (int mask : since.get(ti).keySet()) {
+                qualifying |= mask;
+            }
+            int members = qualifying;
+            boolean anyLeader = !topo.directCuts().isEmpty();
+            boolean led = round.getValue().stream().anyMatch(s -> s.up() && s.isLeader()
+                    && (anyLeader || (members & (1 << nodes.indexOf(s.node()))) != 0));
+            String failing = null;
+            if (led) {
+                lastLed = at;
+            } else {
+                int longest = 0;
+                long longestFrom = Long.MAX_VALUE;
+                for (Map.Entry<Integer, Long> e : since.get(ti).entrySet()) {
+                    long from = Math.max(e.getValue(), lastLed);
+                    if (at - from >= boundMs && (from < longestFrom
+                            || (from == longestFrom && Integer.bitCount(e.getKey()) > Integer.bitCount(longest)))) {
+                        longest = e.getKey();
+                        longestFrom = from;
+                    }
+                }
+                if (longest != 0) {
+                    failing = names(longest, nodes) + " up and connected since " + since.get(ti).get(longest)
+                            + " ms, no leader since " + lastLed + " ms";
+                }
+            }
+            if (!since.get(ti).isEmpty()) {
+                checked++;
+            }
+            if (failing != null) {
+                if (episodeStart < 0) {
+                    episodeStart = at;
+                    episodeWhat = failing;
+                }
+                episodeLast = at;
+            } else if (episodeStart >= 0) {
+                violations.add(describe(episodeStart, episodeLast, episodeWhat));
+                episodeStart = -1;
+            }
+        }
+        if (episodeStart >= 0) {
+            violations.add(describe(episodeStart, episodeLast, episodeWhat));
+        }
+        if (!violations.isEmpty()) {
+            return Verdict.fail(NAME, violations.size() + " stretches of " + boundMs + " ms or more without a leader"
+                    + " although a majority was up and connected; first: " + violations.getFirst(), violations);
+        }
+        return Verdict.pass(NAME, "never " + boundMs + " ms without a leader while a majority was up and connected ("
+                + checked + " status rounds with a connected majority)");
+    }
+
+    private static String describe(long from, long to, String what) {
+        return "no leader from " + from + " ms to " + to + " ms: " + what;
+    }
+
+    private static boolean qualifies(int mask, LiveRecords.Topology t, List<String> nodes) {
+        for (int i = 0; i < nodes.size(); i++) {
+            if ((mask & (1 << i)) == 0) {
+                continue;
+            }
+            if (!t.up().contains(nodes.get(i))) {
+                return false;
+            }
+            for (int j = i + 1; j < nodes.size(); j++) {
+                String link = LiveRecords.Topology.link(nodes.get(i), nodes.get(j));
+                if ((mask & (1 << j)) != 0 && (t.cuts().contains(link) || t.directCuts().contains(link))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static String names(int mask, List<String> nodes) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            if ((mask & (1 << i)) != 0) {
+                out.add(nodes.get(i));
+            }
+        }
+        return "{" + String.join(",", out) + "}";
+    }
+}
