@@ -38,6 +38,8 @@ import java.util.concurrent.TimeoutException;
  * POST /v1/tasks                {"id": "t1", "title": "...", "status": "TODO", "detail": "..."} -> 200
  * POST /v1/intents              {"kind": "job", "payload": {...}} -> 201 with the intent; the leader performs it
  * GET  /v1/intents/{id}         the intent and its outcome (null until performed)
+ * POST /v1/schedules            {"id", "cron": "0 9 * * *", "zone": "Europe/Paris", "kind": "job", "payload": {},
+ *                                "catchUp": "skip|once|all|all:N"} -> 200 with the schedule
  * GET  /v1/admin/faults         fault rules (only with --enable-fault-injection)
  * POST /v1/admin/faults         {"action": "block", "peer": "node1..."} (only with --enable-fault-injection)
  * </pre>
@@ -157,6 +159,15 @@ public final class HttpApi implements AutoCloseable {
                 JsonNode payload = body.path("payload");
                 String payloadJson = payload.isMissingNode() ? "{}" : json.writeValueAsString(payload);
                 send(ex, 201, await(node.requestIntent(requiredText(body, "kind"), payloadJson)));
+            }
+            case "/v1/schedules" -> {
+                requireMethod(method, "POST");
+                JsonNode body = body(ex);
+                JsonNode payload = body.path("payload");
+                String payloadJson = payload.isMissingNode() ? "{}" : json.writeValueAsString(payload);
+                send(ex, 200, await(node.addSchedule(requiredText(body, "id"), requiredText(body, "cron"),
+                        body.path("zone").asText("UTC"), body.path("kind").asText("job"), payloadJson,
+                        body.path("catchUp").asText("skip"))));
             }
             case "/v1/admin/faults" -> {
                 NodeOperations.FaultControl faults = node.faults().orElseThrow(() -> new ApiError(404,

@@ -28,6 +28,14 @@ public interface NodeOperations {
     /** An intent and its outcome (null while not performed), or empty when unknown here. */
     CompletableFuture<java.util.Optional<Object>> intent(String id);
 
+    /**
+     * Creates or replaces a schedule: the leader turns each firing of the cron expression (in {@code zone}) into an
+     * intent whose id is derived from (schedule id, fire time). Completes once durable; a bad cron, zone or catch-up
+     * policy fails with IllegalArgumentException and changes nothing.
+     */
+    CompletableFuture<Object> addSchedule(String id, String cron, String zone, String kind, String payloadJson,
+                                          String catchUp);
+
     /** The whole state as plain values. */
     CompletableFuture<Object> state();
 

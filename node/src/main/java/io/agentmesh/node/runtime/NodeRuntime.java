@@ -19,6 +19,8 @@ import io.agentmesh.protocol.identity.VerifyingKey;
 import io.agentmesh.state.AgentState;
 import io.agentmesh.state.LocalChange;
 import io.agentmesh.state.Intent;
+import io.agentmesh.state.Schedule;
+import io.agentmesh.node.consensus.ScheduleExpander;
 import io.agentmesh.state.MemoryEntry;
 import io.agentmesh.node.actions.JobExecutor;
 import io.agentmesh.node.consensus.RaftCodec;
@@ -377,6 +379,18 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             c.intentRequested();
             return (Object) intent;
         }));
+    }
+
+    @Override
+    public CompletableFuture<Object> addSchedule(String id, String cron, String zone, String kind, String payloadJson,
+                                                 String catchUp) {
+        Schedule schedule = new Schedule(id, cron, zone, kind, payloadJson, catchUp, System.currentTimeMillis());
+        try {
+            new ScheduleExpander(60_000, 100).validate(schedule); // checks cron and zone only
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(e.getMessage(), e));
+        }
+        return write(s -> s.addSchedule(schedule)).thenApply(v -> schedule);
     }
 
     @Override

@@ -108,4 +108,16 @@ class ActionsTest {
             org.junit.jupiter.api.Assertions.assertTrue(ms < 5_000, "next action took " + ms + " ms after hand-over");
         }
     }
+
+    @Test
+    void aScheduleWithABadCronExpressionIsRefusedAndAGoodOneIsStored(@TempDir Path dir) throws Exception {
+        try (LocalMesh mesh = new LocalMesh(dir, 1)) {
+            mesh.startAll();
+            var bad = mesh.nodes[0].addSchedule("s1", "not a cron", "UTC", "job", "{}", "skip");
+            org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.CompletionException.class, bad::join);
+            mesh.nodes[0].addSchedule("s2", "*/5 * * * *", "Europe/Paris", "job", "{}", "once").join();
+            var view = (io.agentmesh.state.StateView) mesh.nodes[0].state().join();
+            assertEquals(List.of("s2"), view.schedules().stream().map(io.agentmesh.state.Schedule::id).toList());
+        }
+    }
 }
