@@ -7,39 +7,39 @@ import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 
 /** Deterministic signed changes for store tests; the store does not verify signatures, so they are dummies. */
-final class TestChanges {
+public final class TestChanges {
     private TestChanges() {
     }
 
-    static byte[] signerKey(int actorIndex) {
+    public static byte[] signerKey(int actorIndex) {
         byte[] key = new byte[32];
         new SplittableRandom(1_000 + actorIndex).nextBytes(key);
         return key;
     }
 
-    static ActorId actor(int actorIndex) {
+    public static ActorId actor(int actorIndex) {
         return ActorId.derive(signerKey(actorIndex), 1);
     }
 
     /** The change (actorIndex, seq) with bytes derived from both, 1..size bytes long. */
-    static SignedChange change(int actorIndex, long seq, int size) {
+    public static SignedChange change(int actorIndex, long seq, int size) {
         SplittableRandom random = new SplittableRandom(actorIndex * 1_000_003L + seq);
         byte[] bytes = new byte[size];
         random.nextBytes(bytes);
         return change(actorIndex, seq, bytes);
     }
 
-    static SignedChange change(int actorIndex, long seq) {
+    public static SignedChange change(int actorIndex, long seq) {
         return change(actorIndex, seq, 40 + (int) ((actorIndex * 31 + seq * 17) % 200));
     }
 
-    static SignedChange change(int actorIndex, long seq, byte[] bytes) {
+    public static SignedChange change(int actorIndex, long seq, byte[] bytes) {
         byte[] signature = new byte[64];
         new SplittableRandom(seq * 7 + actorIndex).nextBytes(signature);
         return new SignedChange(signerKey(actorIndex), 1, actor(actorIndex), seq, bytes, signature);
     }
 
-    static SignedChange changeWithText(int actorIndex, long seq, String text) {
+    public static SignedChange changeWithText(int actorIndex, long seq, String text) {
         return change(actorIndex, seq, text.getBytes(StandardCharsets.UTF_8));
     }
 }

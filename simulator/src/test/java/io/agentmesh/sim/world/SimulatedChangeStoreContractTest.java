@@ -1,6 +1,7 @@
 package io.agentmesh.sim.world;
 
 import io.agentmesh.state.store.ChangeStore;
+import io.agentmesh.state.store.ChangeStoreContractTest;
 import org.junit.jupiter.api.AfterEach;
 
 import java.util.concurrent.Executors;
@@ -11,7 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * each), so the contract's own blocking waits and concurrent writers work unchanged; in a simulated world the
  * node's virtual-time scheduler plays that role.
  */
-class SimulatedChangeStoreContractTest extends ChangeStoreContract {
+class SimulatedChangeStoreContractTest extends ChangeStoreContractTest {
     private final SimDisk disk = new SimDisk("contract");
     private final ScheduledExecutorService fsyncThread = Executors.newSingleThreadScheduledExecutor();
 

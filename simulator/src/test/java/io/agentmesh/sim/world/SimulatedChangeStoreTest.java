@@ -1,5 +1,6 @@
 package io.agentmesh.sim.world;
 
+import io.agentmesh.state.store.TestChanges;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.state.store.Snapshot;
 import io.agentmesh.state.store.StoreException;
