@@ -190,8 +190,11 @@ class NettyNetworkTest {
                 other.join();
                 await().atMost(WAIT).until(() -> openConnections(a) == 1 && openConnections(b) == 1
                         && a.events.all(PeerUp.class).size() == 1 && b.events.all(PeerUp.class).size() == 1);
-                // Longer than the duplicate linger (= handshake timeout): nothing else may happen.
-                Thread.sleep(1_200);
+                // For longer than the duplicate linger (= handshake timeout) nothing else may happen.
+                await().during(java.time.Duration.ofMillis(1_200)).atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                        List.of(a, b).stream().allMatch(n -> n.events.all(PeerUp.class).size() == 1
+                                && n.events.all(PeerDown.class).isEmpty() && n.events.all(DialFailed.class).isEmpty()
+                                && openConnections(n) == 1));
                 for (TestNode n : List.of(a, b)) {
                     assertEquals(1, n.events.all(PeerUp.class).size());
                     assertTrue(n.events.all(PeerDown.class).isEmpty(), String.valueOf(n.events.all(PeerDown.class)));

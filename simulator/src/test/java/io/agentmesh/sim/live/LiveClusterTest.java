@@ -56,11 +56,10 @@ class LiveClusterTest {
                 .redirectOutput(dir.resolve("harness.log").toFile()).start();
         try {
             List<ProcessHandle> nodes = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            while (System.nanoTime() < deadline && !Files.readString(dir.resolve("harness.log")).contains("cluster ready")) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> {
                 assertTrue(harness.isAlive(), Files.readString(dir.resolve("harness.log")));
-                Thread.sleep(100);
-            }
+                return Files.readString(dir.resolve("harness.log")).contains("cluster ready");
+            });
             harness.children().forEach(nodes::add); // the harness starts nothing but node processes here
             assertEquals(2, nodes.size(), "two node processes under the harness");
             harness.destroy(); // SIGTERM: the JVM runs its shutdown hooks, as on Ctrl-C (SIGINT)
