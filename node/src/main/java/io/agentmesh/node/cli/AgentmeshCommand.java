@@ -12,6 +12,10 @@ import java.nio.file.NoSuchFileException;
 /** The `agentmesh` command line. Errors print one clear line (what went wrong, what to do), never a stack trace. */
 @Command(name = "agentmesh", mixinStandardHelpOptions = true, version = "agentmesh 0.1.0",
         description = "Keep one autonomous AI agent alive across several servers.",
+        footer = {"", "Also (run through bin/agentmesh, from their own jars):",
+                "  relay run   a relay for discovery and forwarding (agentmesh relay run --help)",
+                "  sim run     deterministic simulation; sim live: real processes (agentmesh sim --help)",
+                "  bench       benchmarks printing JSON (agentmesh bench --help)"},
         subcommands = {InitCommand.class, IdentityCommand.class, NodeCommand.class, StateCommand.class,
                 UpCommand.class, StatusCommand.class, ActCommand.class, CommandLine.HelpCommand.class})
 public final class AgentmeshCommand {
