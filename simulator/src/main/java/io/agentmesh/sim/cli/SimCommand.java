@@ -10,7 +10,6 @@ import io.agentmesh.sim.run.PlantedBug;
 import io.agentmesh.sim.run.SimConfig;
 import io.agentmesh.sim.run.SimResult;
 import io.agentmesh.sim.run.Simulation;
-import io.agentmesh.sim.run.Workaround;
 import io.agentmesh.sim.world.Trace;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -108,10 +107,6 @@ public final class SimCommand {
         @Option(names = "--no-report", description = "Write no files.")
         boolean noReport;
 
-        @Option(names = "--workaround", hidden = true, description = "Step around a node-core bug the simulator"
-                + " found (see Workaround): preload-certificates, snapshot-without-pending, all; default none.")
-        String workaround;
-
         @Option(names = "--plant", hidden = true, description = "Plant a bug to see a checker fail:"
                 + " ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
                 + " unclaimed-perform.")
@@ -126,7 +121,7 @@ public final class SimCommand {
             long first = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
             SimConfig base = new SimConfig(nodes, first, SimConfig.parseDuration(duration), FaultKind.parse(faults),
                     wireCheck, writeRate, readRate, SimConfig.parseDuration(convergenceBound), snapshotEvery,
-                    PlantedBug.parse(plant), Workaround.parse(workaround), null, consensus, intentRate);
+                    PlantedBug.parse(plant), null, consensus, intentRate);
             if (seeds == 1) {
                 return runOne(base, out);
             }
@@ -137,8 +132,7 @@ public final class SimCommand {
             out.printf(Locale.ROOT, "agentmesh sim: %d nodes, seed %d, %s, faults %s, %s%s%n", config.nodes(),
                     config.seed(), SimConfig.formatDuration(config.durationMs()), FaultKind.format(config.faults()),
                     config.consensus() ? "consensus on" : "no consensus",
-                    (config.bugs().isEmpty() ? "" : ", PLANTED BUG " + PlantedBug.format(config.bugs()))
-                    + (config.workarounds().isEmpty() ? "" : ", workarounds " + Workaround.format(config.workarounds())));
+                    (config.bugs().isEmpty() ? "" : ", PLANTED BUG " + PlantedBug.format(config.bugs())));
             out.flush();
             PrintWriter traceOut = new PrintWriter(new java.io.BufferedWriter(out, 1 << 16), false);
             Trace t = trace ? new Trace(false, traceOut::println) : Trace.hashOnly();

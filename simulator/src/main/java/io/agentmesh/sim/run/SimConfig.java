@@ -17,7 +17,6 @@ import java.util.Set;
  * @param convergenceBoundMs how soon after the final heal every node must hold the same state
  * @param snapshotEvery      a node snapshots its document after this many of its own acknowledged writes
  * @param bugs               planted bugs (for tests that prove the checkers can fail)
- * @param workarounds        known core bugs to step around (a faithful run uses none)
  * @param script             a hand-written fault plan used instead of drawing one (tests), or null
  * @param consensus          run consensus (MicroRaft, the action journal, a recording "job" executor) on every node
  *                           (the first 7 by node id vote), request intents, and check them
@@ -25,7 +24,7 @@ import java.util.Set;
  */
 public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> faults, boolean wireCheck,
                         double writesPerSecond, double readsPerSecond, long convergenceBoundMs, int snapshotEvery,
-                        Set<PlantedBug> bugs, Set<Workaround> workarounds, FaultPlan script, boolean consensus,
+                        Set<PlantedBug> bugs, FaultPlan script, boolean consensus,
                         double intentsPerSecond) {
     public static final double DEFAULT_WRITES_PER_SECOND = 3;
     public static final double DEFAULT_READS_PER_SECOND = 5;
@@ -48,69 +47,63 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         }
         faults = faults.isEmpty() ? EnumSet.noneOf(FaultKind.class) : EnumSet.copyOf(faults);
         bugs = bugs.isEmpty() ? EnumSet.noneOf(PlantedBug.class) : EnumSet.copyOf(bugs);
-        workarounds = workarounds.isEmpty() ? EnumSet.noneOf(Workaround.class) : EnumSet.copyOf(workarounds);
     }
 
     public static SimConfig of(int nodes, long seed, long durationMs, Set<FaultKind> faults) {
         return new SimConfig(nodes, seed, durationMs, faults, true, DEFAULT_WRITES_PER_SECOND,
                 DEFAULT_READS_PER_SECOND, DEFAULT_CONVERGENCE_BOUND_MS, DEFAULT_SNAPSHOT_EVERY,
-                EnumSet.noneOf(PlantedBug.class), EnumSet.noneOf(Workaround.class), null, true,
+                EnumSet.noneOf(PlantedBug.class), null, true,
                 DEFAULT_INTENTS_PER_SECOND);
     }
 
     public SimConfig withSeed(long s) {
         return new SimConfig(nodes, s, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, workarounds, script, consensus, intentsPerSecond);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withWireCheck(boolean on) {
         return new SimConfig(nodes, seed, durationMs, faults, on, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, workarounds, script, consensus, intentsPerSecond);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withRates(double writes, double reads) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writes, reads, convergenceBoundMs,
-                snapshotEvery, bugs, workarounds, script, consensus, intentsPerSecond);
+                snapshotEvery, bugs, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withConvergenceBoundMs(long bound) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond, bound,
-                snapshotEvery, bugs, workarounds, script, consensus, intentsPerSecond);
+                snapshotEvery, bugs, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withSnapshotEvery(int every) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, every, bugs, workarounds, script, consensus, intentsPerSecond);
+                convergenceBoundMs, every, bugs, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withBugs(Set<PlantedBug> planted) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, planted, workarounds, script, consensus, intentsPerSecond);
-    }
-
-    public SimConfig withWorkarounds(Set<Workaround> set) {
-        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, set, script, consensus, intentsPerSecond);
+                convergenceBoundMs, snapshotEvery, planted, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withDuration(long ms) {
         return new SimConfig(nodes, seed, ms, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, workarounds, script, consensus, intentsPerSecond);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond);
     }
 
     public SimConfig withScript(FaultPlan plan) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, workarounds, plan, consensus, intentsPerSecond);
+                convergenceBoundMs, snapshotEvery, bugs, plan, consensus, intentsPerSecond);
     }
 
     public SimConfig withConsensus(boolean on) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, workarounds, script, on, intentsPerSecond);
+                convergenceBoundMs, snapshotEvery, bugs, script, on, intentsPerSecond);
     }
 
     public SimConfig withIntentRate(double perSecond) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, workarounds, script, consensus, perSecond);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, perSecond);
     }
 
     /** The fault plan of this run: the script if there is one, else drawn from the seed. */
@@ -146,9 +139,6 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         }
         if (!bugs.isEmpty()) {
             b.append(" --plant ").append(PlantedBug.format(bugs));
-        }
-        if (!workarounds.isEmpty()) {
-            b.append(" --workaround ").append(Workaround.format(workarounds));
         }
         if (script != null) {
             b.append("   # note: this run used a hand-written fault plan, which the command line cannot express");

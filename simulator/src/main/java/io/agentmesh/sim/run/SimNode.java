@@ -152,11 +152,6 @@ final class SimNode {
         scheduler.post("start", () -> {
             c.start(n);
             consensus = c.consensus().orElse(null);
-            if (sim.config().workarounds().contains(Workaround.PRELOAD_CERTIFICATES)) {
-                for (SimIdentities.Member peer : sim.members()) {
-                    c.admit(peer.identity().certificate());
-                }
-            }
             for (SimIdentities.Member peer : sim.members()) {
                 if (peer.index() != index) {
                     c.addPeer(peer.identity().nodeId(), peer.address());
@@ -275,9 +270,6 @@ final class SimNode {
         long every = Math.max(sim.config().snapshotEvery(), disk.durableChanges() / 8);
         if (acksSinceSnapshot < every || core == null || !core.healthy()) {
             return;
-        }
-        if (state.pendingChanges() > 0 && sim.config().workarounds().contains(Workaround.SNAPSHOT_WITHOUT_PENDING)) {
-            return; // try again after the next write
         }
         acksSinceSnapshot = 0;
         snapshots++;

@@ -10,8 +10,8 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Runs that broke the node core before it was fixed, kept as regressions. Each also passes with its
- * {@link Workaround}, which steps around the old bug, so a failure here points at the core rather than the scenario.
+ * Runs that broke the node core before it was fixed (a snapshot skipping changes that waited for dependencies;
+ * certificates arriving after a member's changes), kept as regressions.
  */
 class CoreRegressionTest {
     private static void assertPasses(SimConfig config) {

@@ -74,9 +74,8 @@ class FaultPlanTest {
 
     @Test
     void theReplayCommandNamesEveryNonDefaultSetting() {
-        SimConfig c = SimConfig.of(3, 77, 45_000, EnumSet.of(FaultKind.CRASH)).withWireCheck(false).withRates(12, 5)
-                .withWorkarounds(EnumSet.of(Workaround.PRELOAD_CERTIFICATES));
+        SimConfig c = SimConfig.of(3, 77, 45_000, EnumSet.of(FaultKind.CRASH)).withWireCheck(false).withRates(12, 5);
         assertEquals("agentmesh sim run --nodes 3 --seed 77 --duration 45s --faults crash --no-wire-check"
-                + " --write-rate 12 --workaround preload-certificates", c.replayCommand());
+                + " --write-rate 12", c.replayCommand());
     }
 }

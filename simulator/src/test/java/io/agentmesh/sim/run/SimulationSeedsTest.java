@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * intents. {@code -Dsim.seeds=N} runs more (default 200),
  * {@code -Dsim.seed=S} starts elsewhere (default 1), {@code -Dsim.duration=60s} lengthens each run (default 30s).
  *
- * <p>The runs are faithful: no {@link Workaround}. A failing seed prints the command that replays it.
+ * <p>A failing seed prints the command that replays it.
  */
 class SimulationSeedsTest {
     @Test
