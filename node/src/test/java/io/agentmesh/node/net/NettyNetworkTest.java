@@ -140,7 +140,11 @@ class NettyNetworkTest {
         try (TestNode a = TestNode.of(agent)) {
             a.net.dial(io.agentmesh.protocol.identity.NodeId.of(TestAgent.newNodeKey().verifyingKey()), new InetSocketAddress("127.0.0.1", port));
             await().atMost(WAIT).until(() -> a.events.all(DialFailed.class).size() == 1);
-            assertContains(a.events.all(DialFailed.class).get(0).reason(), "connect to");
+            // Usually "connect to ... refused"; the freed port can be picked up by another process before the dial,
+            // which then closes on us: either way the dial fails and no peer comes up.
+            String reason = a.events.all(DialFailed.class).get(0).reason();
+            assertTrue(reason.contains("connect to") || reason.contains("closed"), reason);
+            assertTrue(a.events.all(PeerUp.class).isEmpty());
         }
     }
 
