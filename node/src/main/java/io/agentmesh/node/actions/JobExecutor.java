@@ -1,9 +1,6 @@
 package io.agentmesh.node.actions;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentmesh.node.consensus.ActionContext;
-import io.agentmesh.node.consensus.ActionExecutor;
-import io.agentmesh.node.consensus.ActionResult;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

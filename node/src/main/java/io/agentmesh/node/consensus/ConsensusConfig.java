@@ -2,6 +2,7 @@ package io.agentmesh.node.consensus;
 
 import io.microraft.RaftConfig;
 
+import io.agentmesh.node.actions.ActionJournal;
 /**
  * Consensus and action settings.
  *

@@ -1,7 +1,7 @@
 package io.agentmesh.node.consensus;
 
-import io.agentmesh.node.core.Clock;
-import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.protocol.time.Clock;
+import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.state.Intent;
 import io.agentmesh.state.Outcome;
@@ -30,6 +30,11 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
+import io.agentmesh.node.actions.ActionCoordinator;
+import io.agentmesh.node.actions.ActionExecutor;
+import io.agentmesh.node.actions.ActionJournal;
+import io.agentmesh.node.schedules.ScheduleExpander;
+import io.agentmesh.node.schedules.ScheduleRunner;
 /**
  * One node's consensus: a MicroRaft node on the node thread ({@link RaftExecutor}, {@link DilatedClock}), over the
  * mesh ({@link MeshTransport}), on a durable log ({@link RaftLogStore} behind {@link FailStopRaftStore}), with the
@@ -103,7 +108,8 @@ public final class ConsensusNode {
         this.raftClock = new DilatedClock(clock, config.timeDilation());
         this.journal = new ActionJournal(config.journalRetainCompleted());
         this.coordinator = new ActionCoordinator(self.toString(), journal, b.executors, pendingIntents,
-                Objects.requireNonNull(b.outcomes, "outcomes"), scheduler, clock, config);
+                Objects.requireNonNull(b.outcomes, "outcomes"), scheduler, clock, config.maxInFlightActions(),
+                config.pollIntervalMs());
         if (voters.isEmpty()) {
             throw new IllegalArgumentException("at least one voter is needed");
         }

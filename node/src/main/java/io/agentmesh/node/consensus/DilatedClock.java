@@ -1,6 +1,6 @@
 package io.agentmesh.node.consensus;
 
-import io.agentmesh.node.core.Clock;
+import io.agentmesh.protocol.time.Clock;
 
 import java.time.Instant;
 import java.time.ZoneId;

@@ -1,5 +1,6 @@
 package io.agentmesh.node.consensus;
 
+import io.agentmesh.node.actions.JournalOp;
 import io.agentmesh.protocol.identity.NodeId;
 import io.microraft.RaftEndpoint;
 
@@ -13,8 +14,8 @@ import java.util.Objects;
  * order the same in every run, which the deterministic simulator needs (DESIGN.md invariant 2).
  */
 public record MeshEndpoint(String nodeId) implements RaftEndpoint {
-    /** Longest id accepted; a NodeId's text is 43 characters, tests use shorter names. */
-    public static final int MAX_ID_CHARS = 128;
+    /** Longest id accepted: the longest claim holder the action journal stores. */
+    public static final int MAX_ID_CHARS = JournalOp.MAX_NODE_ID_CHARS;
 
     public MeshEndpoint {
         Objects.requireNonNull(nodeId, "nodeId");

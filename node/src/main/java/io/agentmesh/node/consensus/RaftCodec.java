@@ -1,9 +1,9 @@
 package io.agentmesh.node.consensus;
 
-import io.agentmesh.node.consensus.JournalOp.Claim;
-import io.agentmesh.node.consensus.JournalOp.Complete;
-import io.agentmesh.node.consensus.JournalOp.NewTerm;
-import io.agentmesh.node.consensus.JournalOp.Prepare;
+import io.agentmesh.node.actions.JournalOp.Claim;
+import io.agentmesh.node.actions.JournalOp.Complete;
+import io.agentmesh.node.actions.JournalOp.NewTerm;
+import io.agentmesh.node.actions.JournalOp.Prepare;
 import io.microraft.MembershipChangeMode;
 import io.microraft.RaftEndpoint;
 import io.microraft.model.RaftModelFactory;
@@ -32,6 +32,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 
+import io.agentmesh.node.actions.FencingToken;
+import io.agentmesh.node.actions.JournalEntry;
+import io.agentmesh.node.actions.JournalOp;
+import io.agentmesh.node.actions.JournalSnapshotChunk;
 /**
  * Bytes for everything consensus sends or stores: the ten MicroRaft messages, log entries, snapshot chunks, member
  * views, endpoints and log operations (journal operations, MicroRaft's membership change, journal snapshot chunks).

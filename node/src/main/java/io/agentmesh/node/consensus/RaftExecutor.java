@@ -1,6 +1,6 @@
 package io.agentmesh.node.consensus;
 
-import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.node.port.Scheduler;
 import io.microraft.executor.RaftNodeExecutor;
 import io.microraft.impl.task.LeaderElectionTimeoutTask;
 import io.microraft.impl.task.PreVoteTimeoutTask;

@@ -1,5 +1,5 @@
 /**
- * Consensus and exactly-once actions (DESIGN.md "Consensus and actions", invariants 2, 3 and 6).
+ * Raft on the mesh (DESIGN.md "Consensus and actions", invariants 2, 3 and 6): the MicroRaft adapters.
  *
  * <p>MicroRaft 0.7 runs on the node's own thread and the mesh's own connections:
  * <ul>
@@ -11,13 +11,8 @@
  *       settings become 100 ms ones;</li>
  *   <li>{@link io.agentmesh.node.consensus.RaftLogStore} keeps term, vote and log durable (SQLite in production,
  *       an in-memory store with crash semantics in the simulator);</li>
- *   <li>{@link io.agentmesh.node.consensus.ActionJournal} is the replicated state machine: claim, prepare, complete
- *       per intent, with the fencing token (term, claim index);</li>
- *   <li>{@link io.agentmesh.node.consensus.ActionCoordinator} is the leader's loop that claims pending intents,
- *       performs them through an {@link io.agentmesh.node.consensus.ActionExecutor} and records their outcomes;</li>
- *   <li>{@link io.agentmesh.node.consensus.ScheduleExpander} and {@link io.agentmesh.node.consensus.ScheduleRunner}
- *       turn cron schedules into intents with ids derived from (schedule id, fire time), on the leader;</li>
- *   <li>{@link io.agentmesh.node.consensus.ConsensusNode} wires all of it together; it is what the node core
+ *   <li>{@link io.agentmesh.node.consensus.ConsensusNode} wires them to the replicated state machine, the action
+ *       journal of {@code node.actions}, and to the schedules of {@code node.schedules}; it is what the node core
  *       talks to.</li>
  * </ul>
  *

@@ -1,6 +1,6 @@
 package io.agentmesh.node.core;
 
-import io.agentmesh.node.consensus.ActionExecutor;
+import io.agentmesh.node.actions.ActionExecutor;
 import io.agentmesh.node.consensus.CodecException;
 import io.agentmesh.node.consensus.ConsensusConfig;
 import io.agentmesh.node.consensus.ConsensusNode;
@@ -31,6 +31,10 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
+import io.agentmesh.protocol.time.Clock;
+import io.agentmesh.node.port.Scheduler;
+import io.agentmesh.node.port.Network;
+import io.agentmesh.node.port.LocalIdentity;
 /**
  * The node's logic as a single-threaded state machine (DESIGN.md invariant 1): events come in as {@link Network}
  * listener calls, local writes and timers, all on the node thread; effects go out through {@link Network},

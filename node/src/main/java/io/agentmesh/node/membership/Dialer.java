@@ -1,7 +1,7 @@
 package io.agentmesh.node.membership;
 
-import io.agentmesh.node.core.Network;
-import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.node.port.Network;
+import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.protocol.identity.NodeId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,6 +1,6 @@
 package io.agentmesh.node.membership;
 
-import io.agentmesh.node.core.Clock;
+import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.protocol.identity.NodeId;
 
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.agentmesh.node.net;
 
-import io.agentmesh.node.core.LocalIdentity;
-import io.agentmesh.node.core.Network;
-import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.node.port.LocalIdentity;
+import io.agentmesh.node.port.Network;
+import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.SigningKey;

@@ -2,8 +2,8 @@ package io.agentmesh.node.net;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.agentmesh.node.core.Network;
-import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.node.port.Network;
+import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.Role;

@@ -1,6 +1,6 @@
 package io.agentmesh.node.net;
 
-import io.agentmesh.node.core.LocalIdentity;
+import io.agentmesh.node.port.LocalIdentity;
 import io.agentmesh.protocol.identity.AgentId;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;

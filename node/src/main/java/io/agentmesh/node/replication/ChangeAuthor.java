@@ -1,7 +1,7 @@
 package io.agentmesh.node.replication;
 
-import io.agentmesh.node.core.LocalIdentity;
-import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.node.port.LocalIdentity;
+import io.agentmesh.node.port.Scheduler;
 
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.change.SignedChanges;

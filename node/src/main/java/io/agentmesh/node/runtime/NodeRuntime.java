@@ -3,7 +3,7 @@ package io.agentmesh.node.runtime;
 import io.agentmesh.node.api.HttpApi;
 import io.agentmesh.node.api.NodeOperations;
 import io.agentmesh.node.core.CoreConfig;
-import io.agentmesh.node.core.LocalIdentity;
+import io.agentmesh.node.port.LocalIdentity;
 import io.agentmesh.node.net.FaultInjector;
 import io.agentmesh.node.net.NettyNetwork;
 import io.agentmesh.node.net.RelayClient;
@@ -20,7 +20,7 @@ import io.agentmesh.state.AgentState;
 import io.agentmesh.state.LocalChange;
 import io.agentmesh.state.Intent;
 import io.agentmesh.state.Schedule;
-import io.agentmesh.node.consensus.ScheduleExpander;
+import io.agentmesh.node.schedules.ScheduleExpander;
 import io.agentmesh.state.MemoryEntry;
 import io.agentmesh.node.actions.JobExecutor;
 import io.agentmesh.node.consensus.RaftCodec;
@@ -49,6 +49,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
+import io.agentmesh.protocol.time.SystemClock;
 /**
  * A running node process: opens the identity and the store, recovers the document, starts the node thread, the
  * mesh transport and the HTTP API, and shuts them down in the reverse order. It is the only place that wires
@@ -161,7 +162,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             return null;
         }
         SqliteRaftStore store = SqliteRaftStore.open(settings.stateDir().resolve("raft.db"), new RaftCodec());
-        List<io.agentmesh.node.consensus.ActionExecutor> executors = List.of(new JobExecutor(
+        List<io.agentmesh.node.actions.ActionExecutor> executors = List.of(new JobExecutor(
                 settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), System::currentTimeMillis));
         core.enableConsensus(new NodeCore.ConsensusSetup(store, voters, executors, new SecureRandom().nextLong()));
         return store;

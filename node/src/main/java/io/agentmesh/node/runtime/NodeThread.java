@@ -1,6 +1,6 @@
 package io.agentmesh.node.runtime;
 
-import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.node.port.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

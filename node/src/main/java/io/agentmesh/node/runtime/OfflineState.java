@@ -1,6 +1,6 @@
 package io.agentmesh.node.runtime;
 
-import io.agentmesh.node.core.LocalIdentity;
+import io.agentmesh.node.port.LocalIdentity;
 import io.agentmesh.node.core.Recovery;
 import io.agentmesh.node.replication.ChangeAuthor;
 import io.agentmesh.protocol.identity.IdentityDirectory;

@@ -17,6 +17,14 @@ import java.util.function.Predicate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.agentmesh.node.actions.ActionContext;
+import io.agentmesh.node.actions.ActionCoordinator;
+import io.agentmesh.node.actions.ActionExecutor;
+import io.agentmesh.node.actions.ActionJournal;
+import io.agentmesh.node.actions.ActionResult;
+import io.agentmesh.node.actions.FencingToken;
+import io.agentmesh.node.actions.JournalOp;
+import io.agentmesh.node.actions.RecordingExecutor;
 /** The leader loop against a journal applied directly (no Raft), to pin down its reactions one by one. */
 class ActionCoordinatorTest {
     record Applied(long getCommitIndex, Object getResult) implements Ordered<Object> {
@@ -52,7 +60,7 @@ class ActionCoordinatorTest {
         ConsensusConfig config = ConsensusConfig.defaults();
         ActionCoordinator c = new ActionCoordinator("me", journal, List.of(executors), () -> pending.stream()
                 .filter(i -> !outcomes.containsKey(i.id())).toList(), (i, o) -> outcomes.put(i.id(), o), scheduler,
-                time.clock(0), config);
+                time.clock(0), config.maxInFlightActions(), config.pollIntervalMs());
         c.start(replicator());
         return c;
     }

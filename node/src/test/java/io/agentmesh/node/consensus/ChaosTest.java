@@ -3,7 +3,7 @@ package io.agentmesh.node.consensus;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import io.agentmesh.node.consensus.JournalOp.Claim;
+import io.agentmesh.node.actions.JournalOp.Claim;
 import io.microraft.model.log.LogEntry;
 
 import java.io.IOException;
@@ -19,6 +19,7 @@ import java.util.stream.LongStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.agentmesh.node.actions.RecordingExecutor;
 /**
  * Seeded random faults on 5 nodes: kills with restarts (unflushed writes lost), random partitions, 2% message loss,
  * slow actions, intents requested anywhere. After healing, every intent must be performed exactly once cluster-wide,

@@ -1,8 +1,8 @@
 package io.agentmesh.node.consensus;
 
-import io.agentmesh.node.consensus.JournalOp.Claim;
-import io.agentmesh.node.consensus.JournalOp.Complete;
-import io.agentmesh.node.consensus.RecordingExecutor.Ledger;
+import io.agentmesh.node.actions.JournalOp.Claim;
+import io.agentmesh.node.actions.JournalOp.Complete;
+import io.agentmesh.node.actions.RecordingExecutor.Ledger;
 import io.agentmesh.state.Outcome;
 import io.microraft.RaftEndpoint;
 import io.microraft.model.log.LogEntry;

@@ -1,9 +1,9 @@
 package io.agentmesh.node.consensus;
 
-import io.agentmesh.node.consensus.JournalOp.Claim;
-import io.agentmesh.node.consensus.JournalOp.Complete;
-import io.agentmesh.node.consensus.JournalOp.NewTerm;
-import io.agentmesh.node.consensus.JournalOp.Prepare;
+import io.agentmesh.node.actions.JournalOp.Claim;
+import io.agentmesh.node.actions.JournalOp.Complete;
+import io.agentmesh.node.actions.JournalOp.NewTerm;
+import io.agentmesh.node.actions.JournalOp.Prepare;
 import io.microraft.MembershipChangeMode;
 import io.microraft.RaftEndpoint;
 import io.microraft.model.RaftModelFactory;
@@ -43,6 +43,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.agentmesh.node.actions.FencingToken;
+import io.agentmesh.node.actions.JournalEntry;
+import io.agentmesh.node.actions.JournalOp;
+import io.agentmesh.node.actions.JournalSnapshotChunk;
 /**
  * Every MicroRaft model type the codec carries is built through the model factory with every setter given a
  * distinct, non-default value (by reflection, so a field cannot be forgotten), encoded, decoded and compared getter by

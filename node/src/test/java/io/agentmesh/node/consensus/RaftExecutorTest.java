@@ -1,6 +1,6 @@
 package io.agentmesh.node.consensus;
 
-import io.agentmesh.node.core.Clock;
+import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.protocol.identity.NodeId;
 import io.microraft.model.message.RaftMessage;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.agentmesh.node.consensus;
 
-import io.agentmesh.node.consensus.JournalOp.Claim;
+import io.agentmesh.node.actions.JournalOp.Claim;
 import io.microraft.model.RaftModelFactory;
 import io.microraft.model.log.LogEntry;
 import io.microraft.model.log.RaftGroupMembersView;
@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.agentmesh.node.actions.JournalSnapshotChunk;
 /** Both stores against the same contract: durable points, crash loses exactly the rest, restore checks. */
 class RaftLogStoreTest {
     static final RaftCodec CODEC = new RaftCodec();

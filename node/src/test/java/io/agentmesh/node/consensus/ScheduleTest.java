@@ -14,6 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.agentmesh.node.actions.RecordingExecutor;
+import io.agentmesh.node.schedules.ScheduleExpander;
 class ScheduleTest {
     static final long T0 = Instant.parse("2026-01-05T10:00:00Z").toEpochMilli();
     static final long MIN = 60_000;

@@ -1,7 +1,7 @@
 package io.agentmesh.node.consensus;
 
 import ch.qos.logback.classic.Level;
-import io.agentmesh.node.core.Clock;
+import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.state.Intent;
 import org.slf4j.LoggerFactory;
@@ -20,6 +20,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import io.agentmesh.node.actions.ActionExecutor;
+import io.agentmesh.node.actions.RecordingExecutor;
 /**
  * N consensus nodes in one thread on {@link VirtualTime}, with an in-memory network that can drop, partition and
  * kill, a {@link FakeCrdt} per node gossiped between connected nodes, and a shared {@link RecordingExecutor.Ledger}

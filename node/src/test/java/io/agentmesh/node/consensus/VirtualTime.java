@@ -1,7 +1,7 @@
 package io.agentmesh.node.consensus;
 
-import io.agentmesh.node.core.Clock;
-import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.protocol.time.Clock;
+import io.agentmesh.node.port.Scheduler;
 
 import java.util.PriorityQueue;
 import java.util.function.BooleanSupplier;

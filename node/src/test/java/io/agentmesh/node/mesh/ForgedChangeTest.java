@@ -1,8 +1,8 @@
 package io.agentmesh.node.mesh;
 
-import io.agentmesh.node.core.LocalIdentity;
-import io.agentmesh.node.core.Network;
-import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.node.port.LocalIdentity;
+import io.agentmesh.node.port.Network;
+import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.node.net.NettyNetwork;
 import io.agentmesh.node.net.NetworkConfig;
 import io.agentmesh.protocol.change.ActorId;

@@ -1,9 +1,9 @@
 package io.agentmesh.node.replication;
 
-import io.agentmesh.node.core.Clock;
-import io.agentmesh.node.core.LocalIdentity;
-import io.agentmesh.node.core.Network;
-import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.protocol.time.Clock;
+import io.agentmesh.node.port.LocalIdentity;
+import io.agentmesh.node.port.Network;
+import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.node.membership.Membership;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.change.SignedChanges;

@@ -1,9 +1,9 @@
 package io.agentmesh.sim.run;
 
-import io.agentmesh.node.consensus.ActionContext;
-import io.agentmesh.node.consensus.ActionExecutor;
-import io.agentmesh.node.consensus.ActionResult;
-import io.agentmesh.node.consensus.RecordingExecutor;
+import io.agentmesh.node.actions.ActionContext;
+import io.agentmesh.node.actions.ActionExecutor;
+import io.agentmesh.node.actions.ActionResult;
+import io.agentmesh.node.actions.RecordingExecutor;
 import io.agentmesh.sim.check.ConsensusRecords;
 
 import java.util.Optional;

@@ -1,11 +1,11 @@
 package io.agentmesh.sim.run;
 
-import io.agentmesh.node.consensus.ActionContext;
+import io.agentmesh.node.actions.ActionContext;
 import io.agentmesh.node.consensus.ConsensusNode;
-import io.agentmesh.node.consensus.FencingToken;
+import io.agentmesh.node.actions.FencingToken;
 import io.agentmesh.node.consensus.InMemoryRaftStore;
-import io.agentmesh.node.consensus.JournalEntry;
-import io.agentmesh.node.consensus.RecordingExecutor;
+import io.agentmesh.node.actions.JournalEntry;
+import io.agentmesh.node.actions.RecordingExecutor;
 import io.agentmesh.node.core.CoreConfig;
 import io.agentmesh.node.core.NodeCore;
 import io.agentmesh.node.core.Recovery;

@@ -1,8 +1,8 @@
 package io.agentmesh.sim.run;
 
-import io.agentmesh.node.consensus.ActionContext;
-import io.agentmesh.node.consensus.JournalEntry;
-import io.agentmesh.node.consensus.RecordingExecutor;
+import io.agentmesh.node.actions.ActionContext;
+import io.agentmesh.node.actions.JournalEntry;
+import io.agentmesh.node.actions.RecordingExecutor;
 import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.change.SignedChange;

@@ -1,6 +1,6 @@
 package io.agentmesh.sim.world;
 
-import io.agentmesh.node.core.Clock;
+import io.agentmesh.protocol.time.Clock;
 
 /**
  * One simulated machine's clock. Wall time is the run's epoch plus virtual time, skewed: a fixed offset, a drift

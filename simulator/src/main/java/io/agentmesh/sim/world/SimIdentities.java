@@ -1,6 +1,6 @@
 package io.agentmesh.sim.world;
 
-import io.agentmesh.node.core.LocalIdentity;
+import io.agentmesh.node.port.LocalIdentity;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.Role;
 import io.agentmesh.protocol.identity.SigningKey;

@@ -1,6 +1,6 @@
 package io.agentmesh.sim.world;
 
-import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.node.port.Scheduler;
 
 import java.util.PriorityQueue;
 import java.util.function.BooleanSupplier;

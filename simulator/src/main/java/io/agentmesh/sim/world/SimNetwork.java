@@ -1,6 +1,6 @@
 package io.agentmesh.sim.world;
 
-import io.agentmesh.node.core.Network;
+import io.agentmesh.node.port.Network;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.wire.WireMessage;
 

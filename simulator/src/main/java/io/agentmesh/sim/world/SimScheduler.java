@@ -1,6 +1,6 @@
 package io.agentmesh.sim.world;
 
-import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.node.port.Scheduler;
 
 /**
  * The node thread of one simulated process: {@link #execute} queues at the current virtual time, {@link #schedule}

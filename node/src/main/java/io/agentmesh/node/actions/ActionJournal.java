@@ -1,10 +1,10 @@
-package io.agentmesh.node.consensus;
+package io.agentmesh.node.actions;
 
-import io.agentmesh.node.consensus.JournalOp.Claim;
-import io.agentmesh.node.consensus.JournalOp.Complete;
-import io.agentmesh.node.consensus.JournalOp.NewTerm;
-import io.agentmesh.node.consensus.JournalOp.Prepare;
-import io.agentmesh.node.consensus.JournalResult.Reason;
+import io.agentmesh.node.actions.JournalOp.Claim;
+import io.agentmesh.node.actions.JournalOp.Complete;
+import io.agentmesh.node.actions.JournalOp.NewTerm;
+import io.agentmesh.node.actions.JournalOp.Prepare;
+import io.agentmesh.node.actions.JournalResult.Reason;
 import io.microraft.statemachine.StateMachine;
 
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.agentmesh.node.core;
+package io.agentmesh.node.port;
 
 /**
  * Runs tasks on the node's single thread. Production backs it with one executor thread; the simulator with its

@@ -1,10 +1,10 @@
-package io.agentmesh.node.consensus;
+package io.agentmesh.node.actions;
 
-import io.agentmesh.node.consensus.JournalOp.Claim;
-import io.agentmesh.node.consensus.JournalOp.Complete;
-import io.agentmesh.node.consensus.JournalOp.NewTerm;
-import io.agentmesh.node.consensus.JournalOp.Prepare;
-import io.agentmesh.node.consensus.JournalResult.Reason;
+import io.agentmesh.node.actions.JournalOp.Claim;
+import io.agentmesh.node.actions.JournalOp.Complete;
+import io.agentmesh.node.actions.JournalOp.NewTerm;
+import io.agentmesh.node.actions.JournalOp.Prepare;
+import io.agentmesh.node.actions.JournalResult.Reason;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.agentmesh.node.consensus.RaftCodec;
 class ActionJournalTest {
     private final ActionJournal journal = new ActionJournal(100);
     private long index;

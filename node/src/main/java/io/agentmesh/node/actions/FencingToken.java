@@ -1,4 +1,4 @@
-package io.agentmesh.node.consensus;
+package io.agentmesh.node.actions;
 
 /**
  * Names one committed claim on an intent: the Raft term of the leader that claimed it and the log index at which the

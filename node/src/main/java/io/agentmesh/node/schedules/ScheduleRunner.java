@@ -1,6 +1,6 @@
-package io.agentmesh.node.consensus;
+package io.agentmesh.node.schedules;
 
-import io.agentmesh.node.core.Clock;
+import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.state.Intent;
 import io.agentmesh.state.Schedule;
 import org.slf4j.Logger;

@@ -1,4 +1,4 @@
-package io.agentmesh.node.consensus;
+package io.agentmesh.node.actions;
 
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;

@@ -1,4 +1,4 @@
-package io.agentmesh.node.core;
+package io.agentmesh.node.port;
 
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.wire.WireMessage;

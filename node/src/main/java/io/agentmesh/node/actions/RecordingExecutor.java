@@ -1,6 +1,6 @@
-package io.agentmesh.node.consensus;
+package io.agentmesh.node.actions;
 
-import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.node.port.Scheduler;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.agentmesh.node.consensus;
+package io.agentmesh.node.actions;
 
 import java.util.List;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package io.agentmesh.node.core;
+package io.agentmesh.protocol.time;
 
 /**
  * Time as the node core sees it. Production reads the system clock; the simulator advances a virtual clock and

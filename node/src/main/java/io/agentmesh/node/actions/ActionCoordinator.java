@@ -1,10 +1,10 @@
-package io.agentmesh.node.consensus;
+package io.agentmesh.node.actions;
 
-import io.agentmesh.node.consensus.JournalOp.Claim;
-import io.agentmesh.node.consensus.JournalOp.Complete;
-import io.agentmesh.node.consensus.JournalOp.Prepare;
-import io.agentmesh.node.core.Clock;
-import io.agentmesh.node.core.Scheduler;
+import io.agentmesh.node.actions.JournalOp.Claim;
+import io.agentmesh.node.actions.JournalOp.Complete;
+import io.agentmesh.node.actions.JournalOp.Prepare;
+import io.agentmesh.protocol.time.Clock;
+import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.state.Intent;
 import io.agentmesh.state.Outcome;
 import io.microraft.Ordered;
@@ -116,10 +116,12 @@ public final class ActionCoordinator {
      * @param outcomes       writes an outcome into the CRDT; called on the node thread, possibly more than once for
      *                       an intent (always with the same outcome, from the journal)
      * @param clock          node clock; only stamps completion times
+     * @param maxInFlight    most actions performed at once by this leader
+     * @param pollIntervalMs how often the leader looks for pending intents
      */
     public ActionCoordinator(String self, ActionJournal journal, List<ActionExecutor> executors,
                              Supplier<List<Intent>> pendingIntents, BiConsumer<Intent, Outcome> outcomes,
-                             Scheduler scheduler, Clock clock, ConsensusConfig config) {
+                             Scheduler scheduler, Clock clock, int maxInFlight, long pollIntervalMs) {
         this.self = self;
         this.journal = journal;
         this.executors = new TreeMap<>();
@@ -132,8 +134,11 @@ public final class ActionCoordinator {
         this.outcomes = outcomes;
         this.scheduler = scheduler;
         this.clock = clock;
-        this.maxInFlight = config.maxInFlightActions();
-        this.pollIntervalMs = config.pollIntervalMs();
+        if (maxInFlight < 1 || pollIntervalMs < 1) {
+            throw new IllegalArgumentException("need maxInFlight >= 1 and pollIntervalMs >= 1");
+        }
+        this.maxInFlight = maxInFlight;
+        this.pollIntervalMs = pollIntervalMs;
     }
 
     /** Starts polling (again, after {@link #stop()}). Node thread. */

@@ -1,4 +1,4 @@
-package io.agentmesh.node.consensus;
+package io.agentmesh.node.actions;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;

@@ -1,6 +1,5 @@
-package io.agentmesh.node.runtime;
+package io.agentmesh.protocol.time;
 
-import io.agentmesh.node.core.Clock;
 
 /** The production clock: the JVM's wall clock and monotonic timer. */
 public final class SystemClock implements Clock {

@@ -1,4 +1,4 @@
-package io.agentmesh.node.consensus;
+package io.agentmesh.node.actions;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -9,6 +9,8 @@ import java.util.Objects;
  */
 public sealed interface JournalOp permits JournalOp.Claim, JournalOp.Prepare, JournalOp.Complete, JournalOp.NewTerm {
     int MAX_ID_CHARS = 256;
+    /** Longest claim holder name; a NodeId's text is 43 characters, tests use shorter names. */
+    int MAX_NODE_ID_CHARS = 128;
     int MAX_KIND_CHARS = 64;
     int MAX_STATUS_CHARS = 64;
     /**
@@ -28,7 +30,7 @@ public sealed interface JournalOp permits JournalOp.Claim, JournalOp.Prepare, Jo
         public Claim {
             text(intentId, "intentId", MAX_ID_CHARS);
             text(kind, "kind", MAX_KIND_CHARS);
-            text(nodeId, "nodeId", MeshEndpoint.MAX_ID_CHARS);
+            text(nodeId, "nodeId", MAX_NODE_ID_CHARS);
             if (term < 0) {
                 throw new IllegalArgumentException("term must be >= 0, got " + term);
             }

@@ -1,4 +1,4 @@
-package io.agentmesh.node.consensus;
+package io.agentmesh.node.schedules;
 
 import com.cronutils.model.Cron;
 import com.cronutils.model.CronType;
