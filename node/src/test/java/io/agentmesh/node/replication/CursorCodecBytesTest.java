@@ -4,6 +4,7 @@ import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.state.store.VersionVector;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
 
@@ -34,6 +35,19 @@ class CursorCodecBytesTest {
     void pinnedCursorsDecodeToTheirVectors() {
         assertEquals(TWO, CursorCodec.decode(HexFormat.of().parseHex(TWO_HEX)));
         assertEquals(VersionVector.EMPTY, CursorCodec.decode(HexFormat.of().parseHex(EMPTY_HEX)));
+    }
+
+    @Test
+    void aCursorThatDoesNotDecodeReadsAsEmpty() {
+        byte[] good = HexFormat.of().parseHex(TWO_HEX);
+        for (int len = 0; len < good.length; len++) {
+            assertEquals(VersionVector.EMPTY, CursorCodec.decode(Arrays.copyOf(good, len)), "cut to " + len);
+        }
+        assertEquals(VersionVector.EMPTY, CursorCodec.decode(Arrays.copyOf(good, good.length + 1)));
+        byte[] negativeSeq = good.clone();
+        negativeSeq[4 + 16] = (byte) 0x80;
+        assertEquals(VersionVector.EMPTY, CursorCodec.decode(negativeSeq));
+        assertEquals(VersionVector.EMPTY, CursorCodec.decode(HexFormat.of().parseHex("7fffffff")));
     }
 
     static void assertPinned(String expectedHex, byte[] actual, String what) {
