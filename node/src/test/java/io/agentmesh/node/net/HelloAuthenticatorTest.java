@@ -7,6 +7,7 @@ import io.agentmesh.protocol.wire.WireCodec;
 import io.agentmesh.protocol.wire.WireMessage;
 import org.junit.jupiter.api.Test;
 
+import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,6 +25,18 @@ class HelloAuthenticatorTest {
     // Stand-ins for the two TLS certificates' DER.
     private final byte[] aDer = {1, 2, 3};
     private final byte[] bDer = {4, 5, 6};
+
+    /** Peers of other versions sign and check this payload, so its bytes must never change by accident. */
+    @Test
+    void theSessionProofPayloadKeepsItsPinnedBytes() {
+        byte[] payload = HelloAuthenticator.proofMessage(1, 0x0102030405060708L, new byte[] {1, 2, 3},
+                new byte[] {4, 5, 6});
+        assertEquals("6167656e746d6573682f73657373696f6e2f7631" // "agentmesh/session/v1"
+                + "00000001" + "0102030405060708" // protocol version, incarnation
+                + "039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81" // SHA-256 of the signer's DER
+                + "787c798e39a5bc1910355bae6d0cd87a36b2e10fd0202a83e3bb6b005da83472", // SHA-256 of the verifier's DER
+                HexFormat.of().formatHex(payload));
+    }
 
     @Test
     void aHelloMadeForThisSessionIsAccepted() throws AuthException {
