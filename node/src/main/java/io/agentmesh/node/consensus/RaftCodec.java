@@ -103,9 +103,11 @@ public final class RaftCodec {
     static final int OP_UPDATE_MEMBERS = 5;
     static final int OP_SNAPSHOT_CHUNK = 6;
 
-    // Fixed table rather than ordinal(): a reordered enum in a later MicroRaft must not change the bytes' meaning.
-    private static final List<MembershipChangeMode> MODES = List.of(MembershipChangeMode.ADD_LEARNER,
-            MembershipChangeMode.ADD_OR_PROMOTE_TO_FOLLOWER, MembershipChangeMode.REMOVE_MEMBER);
+    // Membership change modes, by name rather than ordinal(): a reordered enum in a later MicroRaft must not change
+    // the bytes' meaning.
+    static final int MODE_ADD_LEARNER = 0;
+    static final int MODE_ADD_OR_PROMOTE_TO_FOLLOWER = 1;
+    static final int MODE_REMOVE_MEMBER = 2;
 
     private final RaftModelFactory factory;
 
@@ -483,11 +485,12 @@ public final class RaftCodec {
                 writeEndpoints(w, u.getMembers());
                 writeEndpoints(w, u.getVotingMembers());
                 writeEndpoint(w, u.getEndpoint());
-                int mode = MODES.indexOf(u.getMode());
-                if (mode < 0) {
-                    throw new CodecException("unknown membership change mode " + u.getMode());
-                }
-                w.u8(mode);
+                w.u8(switch (u.getMode()) {
+                    case ADD_LEARNER -> MODE_ADD_LEARNER;
+                    case ADD_OR_PROMOTE_TO_FOLLOWER -> MODE_ADD_OR_PROMOTE_TO_FOLLOWER;
+                    case REMOVE_MEMBER -> MODE_REMOVE_MEMBER;
+                    case null -> throw new CodecException("a membership change needs a mode");
+                });
             }
             case JournalSnapshotChunk s -> {
                 w.u8(OP_SNAPSHOT_CHUNK).i32(s.entries().size());
@@ -522,12 +525,15 @@ public final class RaftCodec {
                 List<RaftEndpoint> members = readEndpoints(r, "members");
                 List<RaftEndpoint> voting = readEndpoints(r, "votingMembers");
                 MeshEndpoint endpoint = readEndpoint(r);
-                int mode = r.u8("membership change mode");
-                if (mode >= MODES.size()) {
-                    throw new CodecException("unknown membership change mode " + mode);
-                }
+                int code = r.u8("membership change mode");
+                MembershipChangeMode mode = switch (code) {
+                    case MODE_ADD_LEARNER -> MembershipChangeMode.ADD_LEARNER;
+                    case MODE_ADD_OR_PROMOTE_TO_FOLLOWER -> MembershipChangeMode.ADD_OR_PROMOTE_TO_FOLLOWER;
+                    case MODE_REMOVE_MEMBER -> MembershipChangeMode.REMOVE_MEMBER;
+                    default -> throw new CodecException("unknown membership change mode " + code);
+                };
                 yield factory.createUpdateRaftGroupMembersOpBuilder().setMembers(members).setVotingMembers(voting)
-                        .setEndpoint(endpoint).setMode(MODES.get(mode)).build();
+                        .setEndpoint(endpoint).setMode(mode).build();
             }
             case OP_SNAPSHOT_CHUNK -> {
                 int n = r.count32("journal entries", MAX_ENTRIES, MIN_JOURNAL_ENTRY_BYTES);

@@ -192,6 +192,18 @@ class RaftCodecBytesTest {
         });
     }
 
+    @Test
+    void membershipChangeModesKeepTheirPinnedCodes() {
+        Map<MembershipChangeMode, Integer> pinned = Map.of(MembershipChangeMode.ADD_LEARNER, 0,
+                MembershipChangeMode.ADD_OR_PROMOTE_TO_FOLLOWER, 1, MembershipChangeMode.REMOVE_MEMBER, 2);
+        assertEquals(MembershipChangeMode.values().length, pinned.size(), "a new MicroRaft mode needs a code");
+        pinned.forEach((mode, code) -> {
+            byte[] bytes = CODEC.encodeOperation(F.createUpdateRaftGroupMembersOpBuilder().setMembers(List.of(A))
+                    .setVotingMembers(List.of(A)).setEndpoint(A).setMode(mode).build());
+            assertEquals(code, bytes[bytes.length - 1] & 0xff, mode.name());
+        });
+    }
+
     static void assertPinned(String expectedHex, byte[] actual, String what) {
         assertEquals(expectedHex, HexFormat.of().formatHex(actual), what + ": its encoding changed, but peers of"
                 + " earlier versions and the Raft log on disk depend on it");
