@@ -83,7 +83,7 @@ final class Circuit {
         this.attached = attachedChannel;
         cancelTimer();
         open = true;
-        openedNanos = System.nanoTime();
+        openedNanos = relay.clock.monotonicNanos();
         relay.metrics.circuitsOpened.incrementAndGet();
         timer = dialer.eventLoop().schedule(() -> {
             relay.metrics.circuitsClosedByTimeLimit.incrementAndGet();
@@ -133,7 +133,7 @@ final class Circuit {
         cancelTimer();
         relay.releaseCircuit(source, target, open);
         relay.metrics.circuitsClosed.incrementAndGet();
-        long ms = open ? (System.nanoTime() - openedNanos) / 1_000_000 : 0;
+        long ms = open ? (relay.clock.monotonicNanos() - openedNanos) / 1_000_000 : 0;
         log.info("circuit {} {} -> {} closed after {} bytes, {} ms: {}", name, source.shortForm(),
                 target.shortForm(), bytes.get(), ms, reason);
         flushAndClose(dialer);

@@ -177,7 +177,7 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
         if (!versionOk(ctx, m.version())) {
             return;
         }
-        long now = relay.clock.getAsLong();
+        long now = relay.clock.nowMillis();
         RegistrationRecord record;
         try {
             record = RegistrationRecord.fromBytes(m.record());
@@ -271,7 +271,7 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            cert.verify(reg.record.agentId(), relay.clock.getAsLong());
+            cert.verify(reg.record.agentId(), relay.clock.nowMillis());
         } catch (IdentityException e) {
             refuse(ctx, ErrorCode.NOT_ALLOWED, "node " + source.shortForm() + " may not open a circuit to node "
                     + target.shortForm() + ": " + e.getMessage());

@@ -4,6 +4,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.agentmesh.protocol.identity.AgentId;
 import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.time.Clock;
+import io.agentmesh.protocol.time.SystemClock;
 import io.agentmesh.relay.protocol.ErrorCode;
 import io.agentmesh.relay.protocol.RegistrationRecord;
 import io.netty.bootstrap.ServerBootstrap;
@@ -42,7 +44,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
 
 /**
  * A relay: an untrusted rendezvous and forwarding point for the nodes of any number of agents. It keeps signed
@@ -72,7 +73,7 @@ public final class RelayServer implements AutoCloseable {
     private static final long CLOSE_TIMEOUT_MS = 3_000;
 
     final RelayConfig config;
-    final LongSupplier clock;
+    final Clock clock;
     final RelayTampering tampering;
     final RelayMetrics metrics = new RelayMetrics();
     final SecureRandom random = new SecureRandom();
@@ -109,14 +110,14 @@ public final class RelayServer implements AutoCloseable {
     }
 
     public RelayServer(RelayConfig config) {
-        this(config, System::currentTimeMillis, RelayTampering.NONE);
+        this(config, new SystemClock(), RelayTampering.NONE);
     }
 
     /**
-     * @param clock     wall-clock milliseconds (record expiry, certificate validity)
+     * @param clock     wall-clock time for record expiry and certificate validity; monotonic time for circuit ages
      * @param tampering {@link RelayTampering#NONE} except in tests of node defenses
      */
-    public RelayServer(RelayConfig config, LongSupplier clock, RelayTampering tampering) {
+    public RelayServer(RelayConfig config, Clock clock, RelayTampering tampering) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.tampering = Objects.requireNonNull(tampering, "tampering");
@@ -352,7 +353,7 @@ public final class RelayServer implements AutoCloseable {
 
     /** Live records of {@code agent}, by node id, as many as fit one reply. */
     List<byte[]> lookup(AgentId agent) {
-        long now = clock.getAsLong();
+        long now = clock.nowMillis();
         List<byte[]> out = new ArrayList<>();
         synchronized (lock) {
             TreeMap<NodeId, Registration> regs = byAgent.get(agent);
@@ -378,7 +379,7 @@ public final class RelayServer implements AutoCloseable {
     Registration registration(NodeId node) {
         synchronized (lock) {
             Registration r = registrations.get(node);
-            return r != null && r.record.expiresAt() > clock.getAsLong() ? r : null;
+            return r != null && r.record.expiresAt() > clock.nowMillis() ? r : null;
         }
     }
 
@@ -446,7 +447,7 @@ public final class RelayServer implements AutoCloseable {
     }
 
     private void sweep() {
-        long now = clock.getAsLong();
+        long now = clock.nowMillis();
         List<RegistrationRecord> expired = new ArrayList<>();
         synchronized (lock) {
             for (Iterator<Registration> it = registrations.values().iterator(); it.hasNext(); ) {

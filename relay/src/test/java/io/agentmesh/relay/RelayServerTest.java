@@ -1,6 +1,7 @@
 package io.agentmesh.relay;
 
 import io.agentmesh.protocol.identity.AgentId;
+import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.relay.protocol.ErrorCode;
 import io.agentmesh.relay.protocol.RegistrationRecord;
 import io.agentmesh.relay.protocol.RelayCodec;
@@ -30,10 +31,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RelayServerTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private final AtomicLong clock = new AtomicLong(System.currentTimeMillis());
+    private final TestClock clock = new TestClock();
     private final List<AutoCloseable> open = new ArrayList<>();
     private final Keys agent = new Keys();
     private final InetSocketAddress addr = new InetSocketAddress("10.0.0.1", 7600);
+
+    /** A wall clock the test moves (record expiry), over the real monotonic clock (circuit ages). */
+    private static final class TestClock implements Clock {
+        final AtomicLong wallMillis = new AtomicLong(System.currentTimeMillis());
+
+        @Override
+        public long nowMillis() {
+            return wallMillis.get();
+        }
+
+        @Override
+        public long monotonicNanos() {
+            return System.nanoTime();
+        }
+    }
 
     @AfterEach
     void closeAll() throws Exception {
@@ -43,7 +59,7 @@ class RelayServerTest {
     }
 
     private RelayServer start(RelayConfig config) {
-        RelayServer r = new RelayServer(config, clock::get, RelayTampering.NONE);
+        RelayServer r = new RelayServer(config, clock, RelayTampering.NONE);
         open.add(r);
         r.start();
         return r;
@@ -56,7 +72,7 @@ class RelayServerTest {
     }
 
     private RegistrationRecord record(Keys.Node n, long seq) {
-        return n.record(seq, clock.get() + 600_000, addr);
+        return n.record(seq, clock.nowMillis() + 600_000, addr);
     }
 
     /** Registers {@code n} on a new control connection and returns it. */
@@ -124,7 +140,7 @@ class RelayServerTest {
         assertTrue(v.message().contains("99"), v.message());
 
         RawClient expired = client(relay);
-        expired.send(RelayCodec.register(a.key(), expired.nonce(), a.record(1, clock.get() - 1, addr)));
+        expired.send(RelayCodec.register(a.key(), expired.nonce(), a.record(1, clock.nowMillis() - 1, addr)));
         RelayMessage.Error e = expired.readError();
         assertEquals(ErrorCode.BAD_RECORD, e.code());
         assertTrue(e.message().contains("EXPIRED"), e.message());
@@ -185,9 +201,9 @@ class RelayServerTest {
         RelayServer relay = start(RelayConfig.loopback());
         Keys.Node a = agent.node();
         RawClient c = client(relay);
-        c.send(RelayCodec.register(a.key(), c.nonce(), a.record(1, clock.get() + 5_000, addr)));
+        c.send(RelayCodec.register(a.key(), c.nonce(), a.record(1, clock.nowMillis() + 5_000, addr)));
         RelayMessage.Registered ok = (RelayMessage.Registered) c.read();
-        clock.addAndGet(5_001);
+        clock.wallMillis.addAndGet(5_001);
         await().atMost(WAIT).until(() -> relay.registrationCount() == 0);
         c.send(new RelayMessage.Lookup(a.certificate().agentId()));
         assertEquals(0, ((RelayMessage.Records) c.read()).records().size());

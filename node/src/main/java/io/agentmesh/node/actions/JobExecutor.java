@@ -1,6 +1,7 @@
 package io.agentmesh.node.actions;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.protocol.time.Clock;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -12,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.LongSupplier;
 
 /**
  * Executes intents of kind {@code job}: the side effect is one line appended and fsynced to this node's
@@ -32,12 +32,13 @@ public final class JobExecutor implements ActionExecutor {
 
     private final Path file;
     private final String nodeId;
-    private final LongSupplier wallClockMillis;
+    private final Clock clock;
 
-    public JobExecutor(Path file, String nodeId, LongSupplier wallClockMillis) {
+    /** @param clock the wall-clock time written with each performed job */
+    public JobExecutor(Path file, String nodeId, Clock clock) {
         this.file = file;
         this.nodeId = nodeId;
-        this.wallClockMillis = wallClockMillis;
+        this.clock = clock;
     }
 
     @Override
@@ -58,7 +59,7 @@ public final class JobExecutor implements ActionExecutor {
         line.put("node", nodeId);
         line.put("term", ctx.token().term());
         line.put("index", ctx.token().index());
-        line.put("timeMillis", wallClockMillis.getAsLong());
+        line.put("timeMillis", clock.nowMillis());
         line.put("payload", ctx.payloadJson());
         try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {

@@ -1,9 +1,16 @@
 package io.agentmesh.node.consensus;
 
+import io.agentmesh.node.actions.FencingToken;
+import io.agentmesh.node.actions.JournalEntry;
 import io.agentmesh.node.actions.JournalOp.Claim;
 import io.agentmesh.node.actions.JournalOp.Complete;
 import io.agentmesh.node.actions.JournalOp.NewTerm;
 import io.agentmesh.node.actions.JournalOp.Prepare;
+import io.agentmesh.node.actions.JournalOp;
+import io.agentmesh.node.actions.JournalSnapshotChunk;
+import io.agentmesh.protocol.bytes.BoundedReader;
+import io.agentmesh.protocol.bytes.BoundedWriter;
+import io.agentmesh.protocol.bytes.MalformedException;
 import io.microraft.MembershipChangeMode;
 import io.microraft.RaftEndpoint;
 import io.microraft.model.RaftModelFactory;
@@ -32,20 +39,17 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 
-import io.agentmesh.node.actions.FencingToken;
-import io.agentmesh.node.actions.JournalEntry;
-import io.agentmesh.node.actions.JournalOp;
-import io.agentmesh.node.actions.JournalSnapshotChunk;
 /**
  * Bytes for everything consensus sends or stores: the ten MicroRaft messages, log entries, snapshot chunks, member
  * views, endpoints and log operations (journal operations, MicroRaft's membership change, journal snapshot chunks).
  *
- * <p>Format: a hand-written, fixed-layout binary form ({@code DataOutput} style: big-endian fixed-width numbers,
- * length-prefixed UTF-8 and byte strings, a one-byte type tag). Chosen over CBOR because every field is known and
- * typed; the layout makes strict decoding simple to state: each blob is {@code [version 1][kind][body]}, the body must
- * be consumed exactly, every count and length is bounded, numbers MicroRaft treats as non-negative must be, booleans
- * are 0 or 1, strings valid UTF-8. Anything else is a {@link CodecException}; a decode never returns a half-built
- * object. Member lists keep their order (MicroRaft's member sets are insertion-ordered).
+ * <p>Format: a hand-written, fixed-layout binary form on {@link BoundedWriter}/{@link BoundedReader}: big-endian
+ * fixed-width numbers, UTF-8 and byte strings with an i32 length prefix, counts as i32, one-byte type tags. Chosen
+ * over CBOR because every field is known and typed; the layout makes strict decoding simple to state: each blob is
+ * {@code [version 1][kind][body]}, the body must be consumed exactly, every count and length is bounded, numbers
+ * MicroRaft treats as non-negative must be, booleans are 0 or 1, strings valid UTF-8. Anything else is a
+ * {@link CodecException}; a decode never returns a half-built object. Member lists keep their order (MicroRaft's
+ * member sets are insertion-ordered).
  *
  * <p>Objects are built with a {@link RaftModelFactory} (MicroRaft's default model unless told otherwise). Endpoints
  * must be {@link MeshEndpoint}s and group ids Strings. Stateless and thread-safe.
@@ -58,6 +62,21 @@ public final class RaftCodec {
     static final int MAX_MEMBERS = 1024;
     static final int MAX_ENTRIES = 100_000;
     static final int MAX_TEXT_BYTES = JournalOp.MAX_RESULT_BYTES;
+    /**
+     * Largest encoding written. What is sent must also fit a wire frame; what is stored can be larger: a journal
+     * snapshot chunk holds up to 256 entries with up to 64 KiB of prepared data and 64 KiB of result each (~32 MiB).
+     */
+    static final int MAX_ENCODED_BYTES = 64 * 1024 * 1024;
+
+    // The shortest encoding of one item of each counted list, so a forged count is refused before any item is read.
+    /** index i64, term i32, and an operation tag with no body ({@link NewTerm}). */
+    static final int MIN_LOG_ENTRY_BYTES = Long.BYTES + Integer.BYTES + 1;
+    /** A length-prefixed node id of at least one character. */
+    static final int MIN_ENDPOINT_BYTES = Integer.BYTES + 1;
+    /** Three empty length-prefixed texts, the claim token, the claim count and the two presence flags. */
+    static final int MIN_JOURNAL_ENTRY_BYTES = 3 * Integer.BYTES + 2 * Long.BYTES + Integer.BYTES + 2;
+    /** A length-prefixed intent id of at least one character. */
+    static final int MIN_TOMBSTONE_BYTES = Integer.BYTES + 1;
 
     // Top-level kinds.
     static final int APPEND_ENTRIES_REQUEST = 1;
@@ -84,9 +103,11 @@ public final class RaftCodec {
     static final int OP_UPDATE_MEMBERS = 5;
     static final int OP_SNAPSHOT_CHUNK = 6;
 
-    // Fixed table rather than ordinal(): a reordered enum in a later MicroRaft must not change the bytes' meaning.
-    private static final List<MembershipChangeMode> MODES = List.of(MembershipChangeMode.ADD_LEARNER,
-            MembershipChangeMode.ADD_OR_PROMOTE_TO_FOLLOWER, MembershipChangeMode.REMOVE_MEMBER);
+    // Membership change modes, by name rather than ordinal(): a reordered enum in a later MicroRaft must not change
+    // the bytes' meaning.
+    static final int MODE_ADD_LEARNER = 0;
+    static final int MODE_ADD_OR_PROMOTE_TO_FOLLOWER = 1;
+    static final int MODE_REMOVE_MEMBER = 2;
 
     private final RaftModelFactory factory;
 
@@ -156,7 +177,10 @@ public final class RaftCodec {
         });
     }
 
-    /** A log-entry operation ({@link JournalOp} or {@link UpdateRaftGroupMembersOp}) or a {@link JournalSnapshotChunk}. */
+    /**
+     * A log-entry operation ({@link JournalOp} or {@link UpdateRaftGroupMembersOp}) or a
+     * {@link JournalSnapshotChunk}.
+     */
     public byte[] encodeOperation(Object op) {
         return encode(w -> writeOperation(w.u8(OPERATION), op));
     }
@@ -171,11 +195,11 @@ public final class RaftCodec {
     // ------------------------------------------------------------------------------------------------ framing
 
     private interface Body {
-        void write(ByteWriter w);
+        void write(BoundedWriter w);
     }
 
     private static byte[] encode(Body body) {
-        ByteWriter w = new ByteWriter().u8(FORMAT_VERSION);
+        BoundedWriter w = new BoundedWriter(MAX_ENCODED_BYTES).u8(FORMAT_VERSION);
         try {
             body.write(w);
         } catch (CodecException e) {
@@ -186,21 +210,21 @@ public final class RaftCodec {
         return w.toByteArray();
     }
 
-    private static <T> T decode(byte[] data, String what, Function<ByteReader, T> body) {
+    private static <T> T decode(byte[] data, String what, Function<BoundedReader, T> body) {
         if (data == null || data.length == 0) {
             throw new CodecException("empty " + what);
         }
-        ByteReader r = new ByteReader(data);
-        int version = r.u8();
+        BoundedReader r = new BoundedReader(data);
+        int version = r.u8("format version");
         if (version != FORMAT_VERSION) {
             throw new CodecException(what + ": unknown format version " + version + " (this node reads "
                     + FORMAT_VERSION + ")");
         }
         try {
             T value = body.apply(r);
-            r.expectEnd();
+            r.end();
             return value;
-        } catch (CodecException e) {
+        } catch (CodecException | MalformedException e) {
             throw new CodecException("malformed " + what + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             // A record or builder refusing a value (IllegalArgumentException, NullPointerException): still malformed.
@@ -208,8 +232,8 @@ public final class RaftCodec {
         }
     }
 
-    private static void expectKind(ByteReader r, int kind) {
-        int k = r.u8();
+    private static void expectKind(BoundedReader r, int kind) {
+        int k = r.u8("type");
         if (k != kind) {
             throw new CodecException("expected type " + kind + ", got " + k);
         }
@@ -217,7 +241,7 @@ public final class RaftCodec {
 
     // ------------------------------------------------------------------------------------------------ messages
 
-    private void writeMessage(ByteWriter w, RaftMessage m) {
+    private void writeMessage(BoundedWriter w, RaftMessage m) {
         switch (m) {
             case AppendEntriesRequest x -> {
                 header(w, APPEND_ENTRIES_REQUEST, m);
@@ -282,26 +306,26 @@ public final class RaftCodec {
         }
     }
 
-    private void header(ByteWriter w, int kind, RaftMessage m) {
+    private void header(BoundedWriter w, int kind, RaftMessage m) {
         if (!(m.getGroupId() instanceof String group)) {
             throw new CodecException("group ids are Strings, got " + m.getGroupId());
         }
-        w.u8(kind).text(group);
+        w.u8(kind).text32(group);
         writeEndpoint(w, m.getSender());
         w.i32(m.getTerm());
     }
 
-    private RaftMessage readMessage(ByteReader r) {
-        int kind = r.u8();
-        String group = r.text("groupId", MAX_GROUP_ID_BYTES);
+    private RaftMessage readMessage(BoundedReader r) {
+        int kind = r.u8("message type");
+        String group = r.text32("groupId", MAX_GROUP_ID_BYTES);
         MeshEndpoint sender = readEndpoint(r);
-        int term = r.nonNegativeInt("term");
+        int term = r.nonNegativeI32("term");
         return switch (kind) {
             case APPEND_ENTRIES_REQUEST -> {
-                int prevTerm = r.nonNegativeInt("previousLogTerm");
-                long prevIndex = r.nonNegativeLong("previousLogIndex");
-                long commit = r.nonNegativeLong("commitIndex");
-                int n = r.count("logEntries", MAX_ENTRIES, 13);
+                int prevTerm = r.nonNegativeI32("previousLogTerm");
+                long prevIndex = r.nonNegativeI64("previousLogIndex");
+                long commit = r.nonNegativeI64("commitIndex");
+                int n = r.count32("logEntries", MAX_ENTRIES, MIN_LOG_ENTRY_BYTES);
                 List<LogEntry> entries = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     entries.add(readLogEntry(r));
@@ -309,22 +333,22 @@ public final class RaftCodec {
                 yield factory.createAppendEntriesRequestBuilder().setGroupId(group).setSender(sender).setTerm(term)
                         .setPreviousLogTerm(prevTerm).setPreviousLogIndex(prevIndex).setCommitIndex(commit)
                         .setLogEntries(Collections.unmodifiableList(entries))
-                        .setQuerySequenceNumber(r.nonNegativeLong("querySequenceNumber"))
-                        .setFlowControlSequenceNumber(r.nonNegativeLong("flowControlSequenceNumber")).build();
+                        .setQuerySequenceNumber(r.nonNegativeI64("querySequenceNumber"))
+                        .setFlowControlSequenceNumber(r.nonNegativeI64("flowControlSequenceNumber")).build();
             }
             case APPEND_ENTRIES_SUCCESS -> factory.createAppendEntriesSuccessResponseBuilder().setGroupId(group)
-                    .setSender(sender).setTerm(term).setLastLogIndex(r.nonNegativeLong("lastLogIndex"))
-                    .setQuerySequenceNumber(r.nonNegativeLong("querySequenceNumber"))
-                    .setFlowControlSequenceNumber(r.nonNegativeLong("flowControlSequenceNumber")).build();
+                    .setSender(sender).setTerm(term).setLastLogIndex(r.nonNegativeI64("lastLogIndex"))
+                    .setQuerySequenceNumber(r.nonNegativeI64("querySequenceNumber"))
+                    .setFlowControlSequenceNumber(r.nonNegativeI64("flowControlSequenceNumber")).build();
             case APPEND_ENTRIES_FAILURE -> factory.createAppendEntriesFailureResponseBuilder().setGroupId(group)
-                    .setSender(sender).setTerm(term).setExpectedNextIndex(r.nonNegativeLong("expectedNextIndex"))
-                    .setQuerySequenceNumber(r.nonNegativeLong("querySequenceNumber"))
-                    .setFlowControlSequenceNumber(r.nonNegativeLong("flowControlSequenceNumber")).build();
+                    .setSender(sender).setTerm(term).setExpectedNextIndex(r.nonNegativeI64("expectedNextIndex"))
+                    .setQuerySequenceNumber(r.nonNegativeI64("querySequenceNumber"))
+                    .setFlowControlSequenceNumber(r.nonNegativeI64("flowControlSequenceNumber")).build();
             case INSTALL_SNAPSHOT_REQUEST -> {
                 boolean senderLeader = r.bool("senderLeader");
-                int snapshotTerm = r.nonNegativeInt("snapshotTerm");
-                long snapshotIndex = r.nonNegativeLong("snapshotIndex");
-                int total = r.nonNegativeInt("totalSnapshotChunkCount");
+                int snapshotTerm = r.nonNegativeI32("snapshotTerm");
+                long snapshotIndex = r.nonNegativeI64("snapshotIndex");
+                int total = r.nonNegativeI32("totalSnapshotChunkCount");
                 SnapshotChunk chunk = r.bool("hasSnapshotChunk") ? readSnapshotChunk(r) : null;
                 List<RaftEndpoint> snapshotted = readEndpoints(r, "snapshottedMembers");
                 RaftGroupMembersView view = r.bool("hasGroupMembersView") ? readMembersView(r) : null;
@@ -332,56 +356,56 @@ public final class RaftCodec {
                         .setSenderLeader(senderLeader).setSnapshotTerm(snapshotTerm).setSnapshotIndex(snapshotIndex)
                         .setTotalSnapshotChunkCount(total).setSnapshotChunk(chunk).setSnapshottedMembers(snapshotted)
                         .setGroupMembersView(view)
-                        .setQuerySequenceNumber(r.nonNegativeLong("querySequenceNumber"))
-                        .setFlowControlSequenceNumber(r.nonNegativeLong("flowControlSequenceNumber")).build();
+                        .setQuerySequenceNumber(r.nonNegativeI64("querySequenceNumber"))
+                        .setFlowControlSequenceNumber(r.nonNegativeI64("flowControlSequenceNumber")).build();
             }
             case INSTALL_SNAPSHOT_RESPONSE -> factory.createInstallSnapshotResponseBuilder().setGroupId(group)
-                    .setSender(sender).setTerm(term).setSnapshotIndex(r.nonNegativeLong("snapshotIndex"))
-                    .setRequestedSnapshotChunkIndex(r.nonNegativeInt("requestedSnapshotChunkIndex"))
-                    .setQuerySequenceNumber(r.nonNegativeLong("querySequenceNumber"))
-                    .setFlowControlSequenceNumber(r.nonNegativeLong("flowControlSequenceNumber")).build();
+                    .setSender(sender).setTerm(term).setSnapshotIndex(r.nonNegativeI64("snapshotIndex"))
+                    .setRequestedSnapshotChunkIndex(r.nonNegativeI32("requestedSnapshotChunkIndex"))
+                    .setQuerySequenceNumber(r.nonNegativeI64("querySequenceNumber"))
+                    .setFlowControlSequenceNumber(r.nonNegativeI64("flowControlSequenceNumber")).build();
             case PRE_VOTE_REQUEST -> factory.createPreVoteRequestBuilder().setGroupId(group).setSender(sender)
-                    .setTerm(term).setLastLogTerm(r.nonNegativeInt("lastLogTerm"))
-                    .setLastLogIndex(r.nonNegativeLong("lastLogIndex")).build();
+                    .setTerm(term).setLastLogTerm(r.nonNegativeI32("lastLogTerm"))
+                    .setLastLogIndex(r.nonNegativeI64("lastLogIndex")).build();
             case PRE_VOTE_RESPONSE -> factory.createPreVoteResponseBuilder().setGroupId(group).setSender(sender)
                     .setTerm(term).setGranted(r.bool("granted")).build();
             case VOTE_REQUEST -> factory.createVoteRequestBuilder().setGroupId(group).setSender(sender)
-                    .setTerm(term).setLastLogTerm(r.nonNegativeInt("lastLogTerm"))
-                    .setLastLogIndex(r.nonNegativeLong("lastLogIndex")).setSticky(r.bool("sticky")).build();
+                    .setTerm(term).setLastLogTerm(r.nonNegativeI32("lastLogTerm"))
+                    .setLastLogIndex(r.nonNegativeI64("lastLogIndex")).setSticky(r.bool("sticky")).build();
             case VOTE_RESPONSE -> factory.createVoteResponseBuilder().setGroupId(group).setSender(sender)
                     .setTerm(term).setGranted(r.bool("granted")).build();
             case TRIGGER_LEADER_ELECTION -> factory.createTriggerLeaderElectionRequestBuilder().setGroupId(group)
-                    .setSender(sender).setTerm(term).setLastLogTerm(r.nonNegativeInt("lastLogTerm"))
-                    .setLastLogIndex(r.nonNegativeLong("lastLogIndex")).build();
+                    .setSender(sender).setTerm(term).setLastLogTerm(r.nonNegativeI32("lastLogTerm"))
+                    .setLastLogIndex(r.nonNegativeI64("lastLogIndex")).build();
             default -> throw new CodecException("unknown message type " + kind);
         };
     }
 
     // ------------------------------------------------------------------------------------------------ model parts
 
-    private void writeLogEntry(ByteWriter w, LogEntry e) {
+    private void writeLogEntry(BoundedWriter w, LogEntry e) {
         w.i64(e.getIndex()).i32(e.getTerm());
         writeOperation(w, e.getOperation());
     }
 
-    private LogEntry readLogEntry(ByteReader r) {
-        long index = r.nonNegativeLong("log entry index");
-        int term = r.nonNegativeInt("log entry term");
+    private LogEntry readLogEntry(BoundedReader r) {
+        long index = r.nonNegativeI64("log entry index");
+        int term = r.nonNegativeI32("log entry term");
         Object op = readOperation(r, true, false);
         return factory.createLogEntryBuilder().setIndex(index).setTerm(term).setOperation(op).build();
     }
 
-    private void writeSnapshotChunk(ByteWriter w, SnapshotChunk c) {
+    private void writeSnapshotChunk(BoundedWriter w, SnapshotChunk c) {
         w.i64(c.getIndex()).i32(c.getTerm()).i32(c.getSnapshotChunkIndex()).i32(c.getSnapshotChunkCount());
         writeOperation(w, c.getOperation());
         writeMembersView(w, c.getGroupMembersView());
     }
 
-    private SnapshotChunk readSnapshotChunk(ByteReader r) {
-        long index = r.nonNegativeLong("snapshot index");
-        int term = r.nonNegativeInt("snapshot term");
-        int chunkIndex = r.nonNegativeInt("snapshotChunkIndex");
-        int chunkCount = r.nonNegativeInt("snapshotChunkCount");
+    private SnapshotChunk readSnapshotChunk(BoundedReader r) {
+        long index = r.nonNegativeI64("snapshot index");
+        int term = r.nonNegativeI32("snapshot term");
+        int chunkIndex = r.nonNegativeI32("snapshotChunkIndex");
+        int chunkCount = r.nonNegativeI32("snapshotChunkCount");
         if (chunkCount < 1 || chunkIndex >= chunkCount) {
             throw new CodecException("snapshot chunk " + chunkIndex + " of " + chunkCount + " is out of range");
         }
@@ -391,14 +415,14 @@ public final class RaftCodec {
                 .setSnapshotChunkCount(chunkCount).setOperation(op).setGroupMembersView(view).build();
     }
 
-    private void writeMembersView(ByteWriter w, RaftGroupMembersView v) {
+    private void writeMembersView(BoundedWriter w, RaftGroupMembersView v) {
         w.i64(v.getLogIndex());
         writeEndpoints(w, v.getMembers());
         writeEndpoints(w, v.getVotingMembers());
     }
 
-    private RaftGroupMembersView readMembersView(ByteReader r) {
-        long logIndex = r.nonNegativeLong("members view log index");
+    private RaftGroupMembersView readMembersView(BoundedReader r) {
+        long logIndex = r.nonNegativeI64("members view log index");
         List<RaftEndpoint> members = readEndpoints(r, "members");
         List<RaftEndpoint> voting = readEndpoints(r, "votingMembers");
         if (!new HashSet<>(members).containsAll(voting)) {
@@ -408,26 +432,26 @@ public final class RaftCodec {
                 .setVotingMembers(voting).build();
     }
 
-    private static void writeEndpoint(ByteWriter w, RaftEndpoint e) {
+    private static void writeEndpoint(BoundedWriter w, RaftEndpoint e) {
         if (!(e instanceof MeshEndpoint m)) {
             throw new CodecException("endpoints are MeshEndpoints, got " + (e == null ? "null" : e.getClass()));
         }
-        w.text(m.nodeId());
+        w.text32(m.nodeId());
     }
 
-    private static MeshEndpoint readEndpoint(ByteReader r) {
-        return new MeshEndpoint(r.text("endpoint", MAX_ENDPOINT_BYTES));
+    private static MeshEndpoint readEndpoint(BoundedReader r) {
+        return new MeshEndpoint(r.text32("endpoint", MAX_ENDPOINT_BYTES));
     }
 
-    private static void writeEndpoints(ByteWriter w, Collection<RaftEndpoint> endpoints) {
+    private static void writeEndpoints(BoundedWriter w, Collection<RaftEndpoint> endpoints) {
         w.i32(endpoints.size());
         for (RaftEndpoint e : endpoints) {
             writeEndpoint(w, e);
         }
     }
 
-    private static List<RaftEndpoint> readEndpoints(ByteReader r, String field) {
-        int n = r.count(field, MAX_MEMBERS, 5);
+    private static List<RaftEndpoint> readEndpoints(BoundedReader r, String field) {
+        int n = r.count32(field, MAX_MEMBERS, MIN_ENDPOINT_BYTES);
         List<RaftEndpoint> out = new ArrayList<>(n);
         Set<RaftEndpoint> seen = new HashSet<>();
         for (int i = 0; i < n; i++) {
@@ -442,18 +466,18 @@ public final class RaftCodec {
 
     // ------------------------------------------------------------------------------------------------ operations
 
-    private void writeOperation(ByteWriter w, Object op) {
+    private void writeOperation(BoundedWriter w, Object op) {
         switch (op) {
-            case Claim c -> w.u8(OP_CLAIM).text(c.intentId()).text(c.kind()).text(c.nodeId()).i64(c.term());
+            case Claim c -> w.u8(OP_CLAIM).text32(c.intentId()).text32(c.kind()).text32(c.nodeId()).i64(c.term());
             case Prepare p -> {
-                w.u8(OP_PREPARE).text(p.intentId());
+                w.u8(OP_PREPARE).text32(p.intentId());
                 writeToken(w, p.token());
-                w.bytes(p.data());
+                w.bytes32(p.data());
             }
             case Complete c -> {
-                w.u8(OP_COMPLETE).text(c.intentId());
+                w.u8(OP_COMPLETE).text32(c.intentId());
                 writeToken(w, c.token());
-                w.text(c.status()).text(c.result()).i64(c.completedMillis());
+                w.text32(c.status()).text32(c.result()).i64(c.completedMillis());
             }
             case NewTerm n -> w.u8(OP_NEW_TERM);
             case UpdateRaftGroupMembersOp u -> {
@@ -461,11 +485,12 @@ public final class RaftCodec {
                 writeEndpoints(w, u.getMembers());
                 writeEndpoints(w, u.getVotingMembers());
                 writeEndpoint(w, u.getEndpoint());
-                int mode = MODES.indexOf(u.getMode());
-                if (mode < 0) {
-                    throw new CodecException("unknown membership change mode " + u.getMode());
-                }
-                w.u8(mode);
+                w.u8(switch (u.getMode()) {
+                    case ADD_LEARNER -> MODE_ADD_LEARNER;
+                    case ADD_OR_PROMOTE_TO_FOLLOWER -> MODE_ADD_OR_PROMOTE_TO_FOLLOWER;
+                    case REMOVE_MEMBER -> MODE_REMOVE_MEMBER;
+                    case null -> throw new CodecException("a membership change needs a mode");
+                });
             }
             case JournalSnapshotChunk s -> {
                 w.u8(OP_SNAPSHOT_CHUNK).i32(s.entries().size());
@@ -474,7 +499,7 @@ public final class RaftCodec {
                 }
                 w.i32(s.tombstones().size());
                 for (String id : s.tombstones()) {
-                    w.text(id);
+                    w.text32(id);
                 }
             }
             case null -> throw new CodecException("null operation");
@@ -483,40 +508,43 @@ public final class RaftCodec {
     }
 
     /** Log entries carry journal ops and membership changes; snapshot chunks carry journal snapshot chunks. */
-    private Object readOperation(ByteReader r, boolean logOps, boolean snapshotOps) {
-        int tag = r.u8();
+    private Object readOperation(BoundedReader r, boolean logOps, boolean snapshotOps) {
+        int tag = r.u8("operation type");
         if (tag == OP_SNAPSHOT_CHUNK ? !snapshotOps : !logOps) {
             throw new CodecException("operation type " + tag + " does not belong here");
         }
         return switch (tag) {
-            case OP_CLAIM -> new Claim(r.text("intentId", MAX_TEXT_BYTES), r.text("kind", MAX_TEXT_BYTES),
-                    r.text("nodeId", MAX_ENDPOINT_BYTES), r.nonNegativeLong("claim term"));
-            case OP_PREPARE -> new Prepare(r.text("intentId", MAX_TEXT_BYTES), readToken(r),
-                    r.bytes("prepared data", JournalOp.MAX_PREPARED_BYTES));
-            case OP_COMPLETE -> new Complete(r.text("intentId", MAX_TEXT_BYTES), readToken(r),
-                    r.text("status", MAX_TEXT_BYTES), r.text("result", MAX_TEXT_BYTES), r.i64());
+            case OP_CLAIM -> new Claim(r.text32("intentId", MAX_TEXT_BYTES), r.text32("kind", MAX_TEXT_BYTES),
+                    r.text32("nodeId", MAX_ENDPOINT_BYTES), r.nonNegativeI64("claim term"));
+            case OP_PREPARE -> new Prepare(r.text32("intentId", MAX_TEXT_BYTES), readToken(r),
+                    r.bytes32("prepared data", JournalOp.MAX_PREPARED_BYTES));
+            case OP_COMPLETE -> new Complete(r.text32("intentId", MAX_TEXT_BYTES), readToken(r),
+                    r.text32("status", MAX_TEXT_BYTES), r.text32("result", MAX_TEXT_BYTES), r.i64("completedMillis"));
             case OP_NEW_TERM -> NewTerm.INSTANCE;
             case OP_UPDATE_MEMBERS -> {
                 List<RaftEndpoint> members = readEndpoints(r, "members");
                 List<RaftEndpoint> voting = readEndpoints(r, "votingMembers");
                 MeshEndpoint endpoint = readEndpoint(r);
-                int mode = r.u8();
-                if (mode >= MODES.size()) {
-                    throw new CodecException("unknown membership change mode " + mode);
-                }
+                int code = r.u8("membership change mode");
+                MembershipChangeMode mode = switch (code) {
+                    case MODE_ADD_LEARNER -> MembershipChangeMode.ADD_LEARNER;
+                    case MODE_ADD_OR_PROMOTE_TO_FOLLOWER -> MembershipChangeMode.ADD_OR_PROMOTE_TO_FOLLOWER;
+                    case MODE_REMOVE_MEMBER -> MembershipChangeMode.REMOVE_MEMBER;
+                    default -> throw new CodecException("unknown membership change mode " + code);
+                };
                 yield factory.createUpdateRaftGroupMembersOpBuilder().setMembers(members).setVotingMembers(voting)
-                        .setEndpoint(endpoint).setMode(MODES.get(mode)).build();
+                        .setEndpoint(endpoint).setMode(mode).build();
             }
             case OP_SNAPSHOT_CHUNK -> {
-                int n = r.count("journal entries", MAX_ENTRIES, 34);
+                int n = r.count32("journal entries", MAX_ENTRIES, MIN_JOURNAL_ENTRY_BYTES);
                 List<JournalEntry> entries = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     entries.add(readJournalEntry(r));
                 }
-                int t = r.count("tombstones", MAX_ENTRIES, 5);
+                int t = r.count32("tombstones", MAX_ENTRIES, MIN_TOMBSTONE_BYTES);
                 List<String> tombstones = new ArrayList<>(t);
                 for (int i = 0; i < t; i++) {
-                    tombstones.add(r.text("tombstone", MAX_TEXT_BYTES));
+                    tombstones.add(r.text32("tombstone", MAX_TEXT_BYTES));
                 }
                 yield new JournalSnapshotChunk(entries, tombstones);
             }
@@ -524,40 +552,40 @@ public final class RaftCodec {
         };
     }
 
-    private static void writeToken(ByteWriter w, FencingToken t) {
+    private static void writeToken(BoundedWriter w, FencingToken t) {
         w.i64(t.term()).i64(t.index());
     }
 
-    private static FencingToken readToken(ByteReader r) {
-        return new FencingToken(r.i64(), r.i64());
+    private static FencingToken readToken(BoundedReader r) {
+        return new FencingToken(r.i64("token term"), r.i64("token index"));
     }
 
-    private static void writeJournalEntry(ByteWriter w, JournalEntry e) {
-        w.text(e.intentId()).text(e.kind()).text(e.holder());
+    private static void writeJournalEntry(BoundedWriter w, JournalEntry e) {
+        w.text32(e.intentId()).text32(e.kind()).text32(e.holder());
         writeToken(w, e.claim());
         w.i32(e.claims());
         byte[] prepared = e.prepared();
         w.bool(prepared != null);
         if (prepared != null) {
-            w.bytes(prepared);
+            w.bytes32(prepared);
         }
         w.bool(e.isCompleted());
         if (e.isCompleted()) {
             JournalEntry.Completion c = e.completion();
-            w.text(c.status()).text(c.result()).i64(c.completedMillis()).i64(c.index());
+            w.text32(c.status()).text32(c.result()).i64(c.completedMillis()).i64(c.index());
         }
     }
 
-    private static JournalEntry readJournalEntry(ByteReader r) {
-        String id = r.text("intentId", MAX_TEXT_BYTES);
-        String kind = r.text("kind", MAX_TEXT_BYTES);
-        String holder = r.text("holder", MAX_ENDPOINT_BYTES);
+    private static JournalEntry readJournalEntry(BoundedReader r) {
+        String id = r.text32("intentId", MAX_TEXT_BYTES);
+        String kind = r.text32("kind", MAX_TEXT_BYTES);
+        String holder = r.text32("holder", MAX_ENDPOINT_BYTES);
         FencingToken claim = readToken(r);
-        int claims = r.i32();
-        byte[] prepared = r.bool("hasPrepared") ? r.bytes("prepared data", JournalOp.MAX_PREPARED_BYTES) : null;
+        int claims = r.i32("claims");
+        byte[] prepared = r.bool("hasPrepared") ? r.bytes32("prepared data", JournalOp.MAX_PREPARED_BYTES) : null;
         JournalEntry.Completion completion = r.bool("hasCompletion")
-                ? new JournalEntry.Completion(r.text("status", MAX_TEXT_BYTES), r.text("result", MAX_TEXT_BYTES),
-                        r.i64(), r.i64())
+                ? new JournalEntry.Completion(r.text32("status", MAX_TEXT_BYTES), r.text32("result", MAX_TEXT_BYTES),
+                        r.i64("completedMillis"), r.i64("completion index"))
                 : null;
         return new JournalEntry(id, kind, holder, claim, prepared, completion, claims);
     }

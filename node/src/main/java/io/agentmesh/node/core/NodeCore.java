@@ -343,24 +343,23 @@ public final class NodeCore implements Network.Listener {
         }
     }
 
-    private static final String CERTIFICATES_META = "certificates";
-
     private void saveCertificates() {
-        List<NodeCertificate> certs = membership.certificates();
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(certs.size() * NodeCertificate.ENCODED_LENGTH);
-        certs.forEach(c -> buf.put(c.toBytes()));
-        store.putMeta(CERTIFICATES_META, buf.array());
+        store.putMeta(StoredCertificates.META_KEY, StoredCertificates.encode(membership.certificates()));
     }
 
     private void loadCertificates() {
-        byte[] all = store.getMeta(CERTIFICATES_META).orElse(new byte[0]);
-        for (int off = 0; off + NodeCertificate.ENCODED_LENGTH <= all.length; off += NodeCertificate.ENCODED_LENGTH) {
+        StoredCertificates.Decoded stored = StoredCertificates.decode(
+                store.getMeta(StoredCertificates.META_KEY).orElse(new byte[0]));
+        for (byte[] certificate : stored.certificates()) {
             try {
-                membership.admit(NodeCertificate.fromBytes(
-                        java.util.Arrays.copyOfRange(all, off, off + NodeCertificate.ENCODED_LENGTH)));
+                membership.admit(NodeCertificate.fromBytes(certificate));
             } catch (IdentityException | IllegalArgumentException | IllegalStateException e) {
                 log.info("node {} dropped a stored certificate: {}", self, e.getMessage());
             }
+        }
+        if (stored.trailingBytes() > 0) {
+            log.warn("node {} ignored {} stored bytes too few for a certificate; peers will send it again", self,
+                    stored.trailingBytes());
         }
     }
 

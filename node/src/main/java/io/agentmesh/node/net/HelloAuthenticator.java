@@ -1,18 +1,18 @@
 package io.agentmesh.node.net;
 
+import io.agentmesh.protocol.bytes.BoundedWriter;
 import io.agentmesh.protocol.identity.IdentityException;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.SigningKey;
 import io.agentmesh.protocol.identity.VerifyingKey;
+import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.protocol.wire.WireCodec;
 import io.agentmesh.protocol.wire.WireMessage;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.function.LongSupplier;
 
 /**
  * Makes and checks {@link WireMessage.Hello}s: the step that turns "someone who holds an Ed25519 key finished TLS"
@@ -35,21 +35,23 @@ import java.util.function.LongSupplier;
  */
 final class HelloAuthenticator {
     private static final byte[] DOMAIN = "agentmesh/session/v1".getBytes(StandardCharsets.US_ASCII);
+    private static final int SHA256_BYTES = 32;
+    private static final int PROOF_MESSAGE_BYTES = DOMAIN.length + Integer.BYTES + Long.BYTES + 2 * SHA256_BYTES;
 
     private final SigningKey nodeKey;
     private final byte[] ownCertificate;
     private final long incarnation;
     private final VerifyingKey agentRoot;
-    private final LongSupplier wallClockMillis;
+    private final Clock clock;
     private final NodeId self;
 
     HelloAuthenticator(SigningKey nodeKey, NodeCertificate ownCertificate, long incarnation, VerifyingKey agentRoot,
-                       LongSupplier wallClockMillis) {
+                       Clock clock) {
         this.nodeKey = nodeKey;
         this.ownCertificate = ownCertificate.toBytes();
         this.incarnation = incarnation;
         this.agentRoot = agentRoot;
-        this.wallClockMillis = wallClockMillis;
+        this.clock = clock;
         this.self = NodeId.of(nodeKey.verifyingKey());
     }
 
@@ -86,7 +88,7 @@ final class HelloAuthenticator {
                     + e.getMessage());
         }
         try {
-            cert.verify(agentRoot, wallClockMillis.getAsLong());
+            cert.verify(agentRoot, clock.nowMillis());
         } catch (IdentityException e) {
             AuthFailure reason = switch (e.reason()) {
                 case WRONG_AGENT -> AuthFailure.WRONG_AGENT;
@@ -112,10 +114,8 @@ final class HelloAuthenticator {
     }
 
     static byte[] proofMessage(int protocolVersion, long incarnation, byte[] signerTlsDer, byte[] verifierTlsDer) {
-        return ByteBuffer.allocate(DOMAIN.length + Integer.BYTES + Long.BYTES + 64)
-                .put(DOMAIN).putInt(protocolVersion).putLong(incarnation)
-                .put(sha256(signerTlsDer)).put(sha256(verifierTlsDer))
-                .array();
+        return new BoundedWriter(PROOF_MESSAGE_BYTES).fixed(DOMAIN).i32(protocolVersion).i64(incarnation)
+                .fixed(sha256(signerTlsDer)).fixed(sha256(verifierTlsDer)).toByteArray();
     }
 
     private static byte[] sha256(byte[] data) {

@@ -7,6 +7,7 @@ import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.SigningKey;
 import io.agentmesh.protocol.identity.VerifyingKey;
+import io.agentmesh.protocol.time.SystemClock;
 import io.agentmesh.protocol.wire.WireCodec;
 import io.agentmesh.protocol.wire.WireException;
 import io.agentmesh.protocol.wire.WireMessage;
@@ -156,7 +157,7 @@ public final class NettyNetwork implements Network, AutoCloseable {
         this.ownCertificateBytes = ownCertificate.toBytes();
         this.selfName = self.shortForm();
         this.authenticator = new HelloAuthenticator(nodeKey, ownCertificate, incarnation, agentRoot,
-                wallClockMillis);
+                new SystemClock());
         this.tls = TlsIdentity.create(nodeKey, wallClockMillis.getAsLong(), new SecureRandom());
         this.faults = config.faultInjection() ? new FaultInjector() : null;
         this.registry = new PeerRegistry(self, config.handshakeTimeoutMs(), new RegistrySink());

@@ -8,6 +8,7 @@ import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.Role;
 import io.agentmesh.protocol.identity.SigningKey;
+import io.agentmesh.protocol.time.SystemClock;
 import io.agentmesh.protocol.wire.WireMessage;
 import io.agentmesh.relay.RelayConfig;
 import io.agentmesh.relay.RelayServer;
@@ -251,7 +252,7 @@ public final class RelayBenchmark implements AutoCloseable {
 
     private RelayServer relay() {
         RelayServer r = new RelayServer(RelayConfig.loopback().withHttp("127.0.0.1", -1)
-                .withCircuitLimits(1L << 40, 3_600_000), System::currentTimeMillis, RelayTampering.NONE);
+                .withCircuitLimits(1L << 40, 3_600_000), new SystemClock(), RelayTampering.NONE);
         r.start();
         open.add(r);
         return r;

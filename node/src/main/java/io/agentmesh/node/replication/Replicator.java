@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -76,7 +77,7 @@ public final class Replicator {
         /** The peer's vector as of its last digest. */
         VersionVector known = VersionVector.EMPTY;
         int badChanges;
-        long lastCursorSaveMs = Long.MIN_VALUE;
+        long lastCursorSaveNanos = Long.MIN_VALUE;
 
         Peer(NodeId id) {
             this.id = id;
@@ -334,11 +335,13 @@ public final class Replicator {
     }
 
     private void saveCursor(Peer p, boolean force) {
-        long now = clock.nowMillis();
-        if (!force && p.lastCursorSaveMs != Long.MIN_VALUE && now - p.lastCursorSaveMs < config.cursorSaveIntervalMs()) {
+        // A rate limit on monotonic time: a wall-clock step back would freeze cursor saves, one forward flood them.
+        long nowNanos = clock.monotonicNanos();
+        if (!force && p.lastCursorSaveNanos != Long.MIN_VALUE
+                && nowNanos - p.lastCursorSaveNanos < TimeUnit.MILLISECONDS.toNanos(config.cursorSaveIntervalMs())) {
             return;
         }
-        p.lastCursorSaveMs = now;
+        p.lastCursorSaveNanos = nowNanos;
         store.putMeta(cursorKey(p.id), CursorCodec.encode(p.known));
     }
 

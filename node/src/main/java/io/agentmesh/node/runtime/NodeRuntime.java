@@ -163,7 +163,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         }
         SqliteRaftStore store = SqliteRaftStore.open(settings.stateDir().resolve("raft.db"), new RaftCodec());
         List<io.agentmesh.node.actions.ActionExecutor> executors = List.of(new JobExecutor(
-                settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), System::currentTimeMillis));
+                settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), new SystemClock()));
         core.enableConsensus(new NodeCore.ConsensusSetup(store, voters, executors, new SecureRandom().nextLong()));
         return store;
     }

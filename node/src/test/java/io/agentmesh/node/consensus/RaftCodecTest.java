@@ -4,6 +4,7 @@ import io.agentmesh.node.actions.JournalOp.Claim;
 import io.agentmesh.node.actions.JournalOp.Complete;
 import io.agentmesh.node.actions.JournalOp.NewTerm;
 import io.agentmesh.node.actions.JournalOp.Prepare;
+import io.agentmesh.protocol.bytes.BoundedWriter;
 import io.microraft.MembershipChangeMode;
 import io.microraft.RaftEndpoint;
 import io.microraft.model.RaftModelFactory;
@@ -363,19 +364,19 @@ class RaftCodecTest {
         assertMessage("not valid UTF-8", () -> CODEC.decodeMessage(Arrays.copyOf(b.array(), b.position())));
 
         // negative term
-        ByteWriter w = new ByteWriter().u8(1).u8(RaftCodec.VOTE_RESPONSE).text("g").text("node-a").i32(-1).bool(true);
-        assertMessage("term must be >= 0", () -> CODEC.decodeMessage(w.toByteArray()));
+        BoundedWriter w = raw().u8(1).u8(RaftCodec.VOTE_RESPONSE).text32("g").text32("node-a").i32(-1).bool(true);
+        assertMessage("term: must be >= 0", () -> CODEC.decodeMessage(w.toByteArray()));
 
         // a forged entry count cannot make the decoder allocate
-        ByteWriter huge = new ByteWriter().u8(1).u8(RaftCodec.APPEND_ENTRIES_REQUEST).text("g").text("node-a").i32(1)
+        BoundedWriter huge = raw().u8(1).u8(RaftCodec.APPEND_ENTRIES_REQUEST).text32("g").text32("node-a").i32(1)
                 .i32(0).i64(0).i64(0).i32(Integer.MAX_VALUE);
         assertMessage("at most", () -> CODEC.decodeMessage(huge.toByteArray()));
-        ByteWriter many = new ByteWriter().u8(1).u8(RaftCodec.APPEND_ENTRIES_REQUEST).text("g").text("node-a").i32(1)
+        BoundedWriter many = raw().u8(1).u8(RaftCodec.APPEND_ENTRIES_REQUEST).text32("g").text32("node-a").i32(1)
                 .i32(0).i64(0).i64(0).i32(50_000);
         assertMessage("cannot fit", () -> CODEC.decodeMessage(many.toByteArray()));
 
         // an empty endpoint, a too long one
-        ByteWriter emptySender = new ByteWriter().u8(1).u8(RaftCodec.VOTE_RESPONSE).text("g").text("").i32(1)
+        BoundedWriter emptySender = raw().u8(1).u8(RaftCodec.VOTE_RESPONSE).text32("g").text32("").i32(1)
                 .bool(true);
         assertThrows(CodecException.class, () -> CODEC.decodeMessage(emptySender.toByteArray()));
 
@@ -401,12 +402,27 @@ class RaftCodecTest {
         assertMessage("not all members", () -> CODEC.decodeMembersView(CODEC.encodeMembersView(stranger)));
 
         // journal operation fields out of range: an over-long kind, a zero claim index
-        ByteWriter longKind = new ByteWriter().u8(1).u8(RaftCodec.OPERATION).u8(RaftCodec.OP_CLAIM).text("i")
-                .text("k".repeat(65)).text("node-a").i64(1);
+        BoundedWriter longKind = raw().u8(1).u8(RaftCodec.OPERATION).u8(RaftCodec.OP_CLAIM).text32("i")
+                .text32("k".repeat(65)).text32("node-a").i64(1);
         assertThrows(CodecException.class, () -> CODEC.decodeOperation(longKind.toByteArray()));
-        ByteWriter zeroIndex = new ByteWriter().u8(1).u8(RaftCodec.OPERATION).u8(RaftCodec.OP_PREPARE).text("i")
-                .i64(1).i64(0).bytes(new byte[1]);
+        BoundedWriter zeroIndex = raw().u8(1).u8(RaftCodec.OPERATION).u8(RaftCodec.OP_PREPARE).text32("i")
+                .i64(1).i64(0).bytes32(new byte[1]);
         assertMessage("fencing token", () -> CODEC.decodeOperation(zeroIndex.toByteArray()));
+    }
+
+    /** The counts' minimum item sizes are the shortest encodings, so no valid list is refused as not fitting. */
+    @Test
+    void minimumItemSizesAreTheShortestEncodings() {
+        int header = 2; // format version, kind
+        LogEntry shortest = F.createLogEntryBuilder().setIndex(1).setTerm(1).setOperation(NewTerm.INSTANCE).build();
+        assertEquals(RaftCodec.MIN_LOG_ENTRY_BYTES, CODEC.encodeLogEntry(shortest).length - header);
+        assertEquals(RaftCodec.MIN_ENDPOINT_BYTES, CODEC.encodeEndpoint(new MeshEndpoint("x")).length - header);
+        int empty = CODEC.encodeOperation(new JournalSnapshotChunk(List.of(), List.of())).length;
+        int oneTombstone = CODEC.encodeOperation(new JournalSnapshotChunk(List.of(), List.of("x"))).length;
+        assertEquals(RaftCodec.MIN_TOMBSTONE_BYTES, oneTombstone - empty);
+        JournalEntry bare = new JournalEntry("i", "k", "h", new FencingToken(0, 1), null, null, 1);
+        int oneEntry = CODEC.encodeOperation(new JournalSnapshotChunk(List.of(bare), List.of())).length;
+        assertEquals(RaftCodec.MIN_JOURNAL_ENTRY_BYTES, oneEntry - empty - 3, "three one-character texts");
     }
 
     @Test
@@ -449,6 +465,11 @@ class RaftCodecTest {
             }
         }
         assertTrue(decoded > 0, "some mutations (e.g. of numbers) still decode");
+    }
+
+    /** Hand-made consensus bytes, for inputs the codec itself would never write. */
+    static BoundedWriter raw() {
+        return new BoundedWriter(1024);
     }
 
     static VoteResponse voteResponse(boolean granted) {

@@ -3,10 +3,12 @@ package io.agentmesh.node.net;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.SigningKey;
+import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.protocol.wire.WireCodec;
 import io.agentmesh.protocol.wire.WireMessage;
 import org.junit.jupiter.api.Test;
 
+import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,16 +16,43 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class HelloAuthenticatorTest {
     private final TestAgent agent = new TestAgent();
-    private final AtomicLong now = new AtomicLong(System.currentTimeMillis());
+    private final TestClock clock = new TestClock();
     private final SigningKey aKey = TestAgent.newNodeKey();
     private final SigningKey bKey = TestAgent.newNodeKey();
     private final HelloAuthenticator a = new HelloAuthenticator(aKey, agent.certify(aKey), 3, agent.root.verifyingKey(),
-            now::get);
+            clock);
     private final HelloAuthenticator b = new HelloAuthenticator(bKey, agent.certify(bKey), 1, agent.root.verifyingKey(),
-            now::get);
+            clock);
+    /** A wall clock the test moves; certificate checks read only wall time. */
+    private static final class TestClock implements Clock {
+        final AtomicLong wallMillis = new AtomicLong(System.currentTimeMillis());
+
+        @Override
+        public long nowMillis() {
+            return wallMillis.get();
+        }
+
+        @Override
+        public long monotonicNanos() {
+            return System.nanoTime();
+        }
+    }
+
     // Stand-ins for the two TLS certificates' DER.
     private final byte[] aDer = {1, 2, 3};
     private final byte[] bDer = {4, 5, 6};
+
+    /** Peers of other versions sign and check this payload, so its bytes must never change by accident. */
+    @Test
+    void theSessionProofPayloadKeepsItsPinnedBytes() {
+        byte[] payload = HelloAuthenticator.proofMessage(1, 0x0102030405060708L, new byte[] {1, 2, 3},
+                new byte[] {4, 5, 6});
+        assertEquals("6167656e746d6573682f73657373696f6e2f7631" // "agentmesh/session/v1"
+                + "00000001" + "0102030405060708" // protocol version, incarnation
+                + "039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81" // SHA-256 of the signer's DER
+                + "787c798e39a5bc1910355bae6d0cd87a36b2e10fd0202a83e3bb6b005da83472", // SHA-256 of the verifier's DER
+                HexFormat.of().formatHex(payload));
+    }
 
     @Test
     void aHelloMadeForThisSessionIsAccepted() throws AuthException {
@@ -67,21 +96,21 @@ class HelloAuthenticatorTest {
 
     @Test
     void certificatesOutsideTheirValidityOrFromAnotherAgentAreRefused() {
-        long t = now.get();
+        long t = clock.nowMillis();
         SigningKey k = TestAgent.newNodeKey();
         NodeCertificate future = agent.certify(k, t + TestAgent.HOUR_MS, t + 2 * TestAgent.HOUR_MS);
-        HelloAuthenticator early = new HelloAuthenticator(k, future, 1, agent.root.verifyingKey(), now::get);
+        HelloAuthenticator early = new HelloAuthenticator(k, future, 1, agent.root.verifyingKey(), clock);
         assertReason(AuthFailure.CERTIFICATE_NOT_YET_VALID,
                 () -> b.verify(early.hello(aDer, bDer), bDer, aDer, k.verifyingKey()));
 
         NodeCertificate foreign = new TestAgent().certify(k);
-        HelloAuthenticator stranger = new HelloAuthenticator(k, foreign, 1, foreign.agentRootKey(), now::get);
+        HelloAuthenticator stranger = new HelloAuthenticator(k, foreign, 1, foreign.agentRootKey(), clock);
         assertReason(AuthFailure.WRONG_AGENT,
                 () -> b.verify(stranger.hello(aDer, bDer), bDer, aDer, k.verifyingKey()));
 
         // Valid when issued, expired by the time it is checked: the check uses the clock at verify time.
         WireMessage.Hello hello = a.hello(aDer, bDer);
-        now.addAndGet(48 * TestAgent.HOUR_MS);
+        clock.wallMillis.addAndGet(48 * TestAgent.HOUR_MS);
         assertReason(AuthFailure.CERTIFICATE_EXPIRED, () -> b.verify(hello, bDer, aDer, aKey.verifyingKey()));
     }
 

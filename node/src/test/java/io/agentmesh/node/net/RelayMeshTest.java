@@ -1,6 +1,7 @@
 package io.agentmesh.node.net;
 
 import io.agentmesh.node.net.RecordingListener.PeerDown;
+import io.agentmesh.protocol.time.SystemClock;
 import io.agentmesh.protocol.wire.WireMessage;
 import io.agentmesh.relay.RelayConfig;
 import io.agentmesh.relay.RelayServer;
@@ -36,7 +37,7 @@ class RelayMeshTest {
     }
 
     private RelayServer relay(RelayConfig config, RelayTampering tampering) {
-        RelayServer r = new RelayServer(config, System::currentTimeMillis, tampering);
+        RelayServer r = new RelayServer(config, new SystemClock(), tampering);
         open.add(r);
         r.start();
         return r;

@@ -1,6 +1,7 @@
 package io.agentmesh.protocol.change;
 
-import java.nio.ByteBuffer;
+import io.agentmesh.protocol.bytes.BoundedWriter;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -33,7 +34,7 @@ public record ActorId(byte[] bytes) implements Comparable<ActorId> {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(DOMAIN);
             sha.update(nodePublicKey);
-            sha.update(ByteBuffer.allocate(Long.BYTES).putLong(incarnation).array());
+            sha.update(new BoundedWriter(Long.BYTES).i64(incarnation).toByteArray());
             return new ActorId(Arrays.copyOf(sha.digest(), LENGTH));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);

@@ -1,9 +1,7 @@
 package io.agentmesh.protocol.change;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.agentmesh.protocol.bytes.BoundedWriter;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -55,22 +53,10 @@ public record SignedChange(byte[] signerKey, long incarnation, ActorId actor, lo
      */
     public static byte[] signingPayload(byte[] agentId, byte[] signerKey, long incarnation, ActorId actor, long seq,
                                         byte[] changeBytes) {
-        try {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream(changeBytes.length + 128);
-            DataOutputStream out = new DataOutputStream(buf);
-            out.write(DOMAIN);
-            out.writeShort(agentId.length);
-            out.write(agentId);
-            out.write(signerKey);
-            out.writeLong(incarnation);
-            out.write(actor.bytes());
-            out.writeLong(seq);
-            out.writeInt(changeBytes.length);
-            out.write(changeBytes);
-            return buf.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        int length = DOMAIN.length + Short.BYTES + agentId.length + signerKey.length + Long.BYTES + ActorId.LENGTH
+                + Long.BYTES + Integer.BYTES + changeBytes.length;
+        return new BoundedWriter(length).fixed(DOMAIN).bytes16(agentId).fixed(signerKey).i64(incarnation)
+                .fixed(actor.bytes()).i64(seq).bytes32(changeBytes).toByteArray();
     }
 
     public byte[] signingPayload(byte[] agentId) {

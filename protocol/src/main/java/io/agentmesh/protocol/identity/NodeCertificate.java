@@ -1,12 +1,10 @@
 package io.agentmesh.protocol.identity;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentmesh.protocol.bytes.BoundedReader;
+import io.agentmesh.protocol.bytes.BoundedWriter;
+import io.agentmesh.protocol.bytes.MalformedException;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -59,7 +57,8 @@ import java.util.Set;
 public record NodeCertificate(VerifyingKey agentRootKey, VerifyingKey nodeKey, Role role, long notBefore,
                               long notAfter, long issuedAt, byte[] signature) {
     public static final int VERSION = 1;
-    public static final int ENCODED_LENGTH = 1 + 32 + 32 + 1 + 3 * Long.BYTES + Ed25519.SIGNATURE_LENGTH;
+    public static final int ENCODED_LENGTH = 1 + 2 * VerifyingKey.LENGTH + 1 + 3 * Long.BYTES
+            + Ed25519.SIGNATURE_LENGTH;
     public static final String JSON_FORMAT = "agentmesh-node-certificate";
     private static final int BODY_LENGTH = ENCODED_LENGTH - Ed25519.SIGNATURE_LENGTH;
     private static final byte[] DOMAIN = "agentmesh/node-cert/v1".getBytes(StandardCharsets.US_ASCII);
@@ -117,26 +116,14 @@ public record NodeCertificate(VerifyingKey agentRootKey, VerifyingKey nodeKey, R
 
     private static byte[] signingPayload(VerifyingKey root, VerifyingKey node, Role role, long notBefore,
                                          long notAfter, long issuedAt) {
-        return ByteBuffer.allocate(DOMAIN.length + BODY_LENGTH).put(DOMAIN)
-                .put(body(root, node, role, notBefore, notAfter, issuedAt)).array();
+        BoundedWriter w = new BoundedWriter(DOMAIN.length + BODY_LENGTH).fixed(DOMAIN);
+        return body(w, root, node, role, notBefore, notAfter, issuedAt).toByteArray();
     }
 
-    private static byte[] body(VerifyingKey root, VerifyingKey node, Role role, long notBefore, long notAfter,
-                               long issuedAt) {
-        try {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream(BODY_LENGTH);
-            DataOutputStream out = new DataOutputStream(buf);
-            out.writeByte(VERSION);
-            out.write(root.bytes());
-            out.write(node.bytes());
-            out.writeByte(role.code());
-            out.writeLong(notBefore);
-            out.writeLong(notAfter);
-            out.writeLong(issuedAt);
-            return buf.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static BoundedWriter body(BoundedWriter w, VerifyingKey root, VerifyingKey node, Role role,
+                                      long notBefore, long notAfter, long issuedAt) {
+        return w.u8(VERSION).fixed(root.bytes()).fixed(node.bytes()).u8(role.code()).i64(notBefore).i64(notAfter)
+                .i64(issuedAt);
     }
 
     /** Whether the agent root key in this certificate signed it; says nothing about which agent or when. */
@@ -190,9 +177,8 @@ public record NodeCertificate(VerifyingKey agentRootKey, VerifyingKey nodeKey, R
 
     /** The 154-byte binary encoding described in the class comment. */
     public byte[] toBytes() {
-        return ByteBuffer.allocate(ENCODED_LENGTH)
-                .put(body(agentRootKey, nodeKey, role, notBefore, notAfter, issuedAt))
-                .put(signature).array();
+        return body(new BoundedWriter(ENCODED_LENGTH), agentRootKey, nodeKey, role, notBefore, notAfter, issuedAt)
+                .fixed(signature).toByteArray();
     }
 
     /**
@@ -214,21 +200,25 @@ public record NodeCertificate(VerifyingKey agentRootKey, VerifyingKey nodeKey, R
             throw malformed("node certificate is " + encoded.length + " bytes, expected " + ENCODED_LENGTH
                     + (encoded.length < ENCODED_LENGTH ? "; it was truncated" : "; it has trailing bytes"));
         }
-        ByteBuffer in = ByteBuffer.wrap(encoded, 1, encoded.length - 1);
-        VerifyingKey root = key(in, "agent root key");
-        VerifyingKey node = key(in, "node key");
-        Role role = Role.fromCode(in.get() & 0xff);
-        long notBefore = in.getLong();
-        long notAfter = in.getLong();
-        long issuedAt = in.getLong();
-        byte[] sig = new byte[Ed25519.SIGNATURE_LENGTH];
-        in.get(sig);
-        return new NodeCertificate(root, node, role, notBefore, notAfter, issuedAt, sig);
+        try {
+            BoundedReader in = new BoundedReader(encoded);
+            in.u8("version");
+            VerifyingKey root = key(in, "agent root key");
+            VerifyingKey node = key(in, "node key");
+            Role role = Role.fromCode(in.u8("role"));
+            long notBefore = in.i64("notBefore");
+            long notAfter = in.i64("notAfter");
+            long issuedAt = in.i64("issuedAt");
+            byte[] sig = in.fixed("signature", Ed25519.SIGNATURE_LENGTH);
+            in.end();
+            return new NodeCertificate(root, node, role, notBefore, notAfter, issuedAt, sig);
+        } catch (MalformedException e) {
+            throw malformed("node certificate " + e.getMessage());
+        }
     }
 
-    private static VerifyingKey key(ByteBuffer in, String what) {
-        byte[] b = new byte[VerifyingKey.LENGTH];
-        in.get(b);
+    private static VerifyingKey key(BoundedReader in, String what) {
+        byte[] b = in.fixed(what, VerifyingKey.LENGTH);
         try {
             return new VerifyingKey(b);
         } catch (IdentityException e) {

@@ -1,6 +1,7 @@
 package io.agentmesh.protocol.identity;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentmesh.protocol.bytes.BoundedWriter;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
 
@@ -201,8 +202,8 @@ final class PrivateKeyFile {
 
     private static byte[] aad(Kind kind, VerifyingKey pub) {
         byte[] label = kind.label.getBytes(StandardCharsets.US_ASCII);
-        return ByteBuffer.allocate(AAD_DOMAIN.length + 1 + label.length + VerifyingKey.LENGTH)
-                .put(AAD_DOMAIN).put((byte) label.length).put(label).put(pub.bytes()).array();
+        return new BoundedWriter(AAD_DOMAIN.length + 1 + label.length + VerifyingKey.LENGTH).fixed(AAD_DOMAIN)
+                .bytes8(label).fixed(pub.bytes()).toByteArray();
     }
 
     /**

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 
 import java.io.IOException;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Encodes {@link WireMessage}s as frame payloads: one type byte, then the record as CBOR. The length prefix and
@@ -24,16 +22,16 @@ public final class WireCodec {
     public static final int PROTOCOL_VERSION = 1;
     public static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
-    private static final List<Class<? extends WireMessage>> TYPES = List.of(
-            WireMessage.Hello.class,          // 0
-            WireMessage.Heartbeat.class,      // 1
-            WireMessage.HeartbeatAck.class,   // 2
-            WireMessage.Digest.class,         // 3
-            WireMessage.Changes.class,        // 4
-            WireMessage.Certificates.class,   // 5
-            WireMessage.Consensus.class,      // 6
-            WireMessage.Goodbye.class);       // 7
-    private static final Map<Class<?>, Integer> TAGS = tags();
+    // Each message type's byte, by name. Peers of every version must agree on these, so a number is never
+    // renumbered or reused; a new message type takes the next free one.
+    static final int HELLO = 0;
+    static final int HEARTBEAT = 1;
+    static final int HEARTBEAT_ACK = 2;
+    static final int DIGEST = 3;
+    static final int CHANGES = 4;
+    static final int CERTIFICATES = 5;
+    static final int CONSENSUS = 6;
+    static final int GOODBYE = 7;
 
     private final ObjectMapper cbor;
 
@@ -59,7 +57,7 @@ public final class WireCodec {
         try {
             byte[] body = cbor.writeValueAsBytes(message);
             byte[] frame = new byte[body.length + 1];
-            frame[0] = (byte) (int) TAGS.get(message.getClass());
+            frame[0] = (byte) tagOf(message);
             System.arraycopy(body, 0, frame, 1, body.length);
             if (frame.length > MAX_FRAME_BYTES) {
                 throw new WireException("message of " + frame.length + " bytes exceeds the frame limit of "
@@ -83,10 +81,10 @@ public final class WireCodec {
             throw new WireException("frame of " + length + " bytes exceeds the limit of " + MAX_FRAME_BYTES);
         }
         int tag = buf[offset] & 0xff;
-        if (tag >= TYPES.size()) {
+        Class<? extends WireMessage> type = typeOf(tag);
+        if (type == null) {
             throw new WireException("unknown message type " + tag + " (protocol version " + PROTOCOL_VERSION + ")");
         }
-        Class<? extends WireMessage> type = TYPES.get(tag);
         try {
             WireMessage message = cbor.readValue(buf, offset + 1, length - 1, type);
             if (message == null) {
@@ -109,11 +107,32 @@ public final class WireCodec {
         return nl < 0 ? message : message.substring(0, nl);
     }
 
-    private static Map<Class<?>, Integer> tags() {
-        java.util.HashMap<Class<?>, Integer> tags = new java.util.HashMap<>();
-        for (int i = 0; i < TYPES.size(); i++) {
-            tags.put(TYPES.get(i), i);
-        }
-        return Map.copyOf(tags);
+    /** Exhaustive over the sealed interface: a new message type does not compile until it has a tag. */
+    static int tagOf(WireMessage message) {
+        return switch (message) {
+            case WireMessage.Hello m -> HELLO;
+            case WireMessage.Heartbeat m -> HEARTBEAT;
+            case WireMessage.HeartbeatAck m -> HEARTBEAT_ACK;
+            case WireMessage.Digest m -> DIGEST;
+            case WireMessage.Changes m -> CHANGES;
+            case WireMessage.Certificates m -> CERTIFICATES;
+            case WireMessage.Consensus m -> CONSENSUS;
+            case WireMessage.Goodbye m -> GOODBYE;
+        };
+    }
+
+    /** The message type of a tag, or null for a tag this version does not know. */
+    static Class<? extends WireMessage> typeOf(int tag) {
+        return switch (tag) {
+            case HELLO -> WireMessage.Hello.class;
+            case HEARTBEAT -> WireMessage.Heartbeat.class;
+            case HEARTBEAT_ACK -> WireMessage.HeartbeatAck.class;
+            case DIGEST -> WireMessage.Digest.class;
+            case CHANGES -> WireMessage.Changes.class;
+            case CERTIFICATES -> WireMessage.Certificates.class;
+            case CONSENSUS -> WireMessage.Consensus.class;
+            case GOODBYE -> WireMessage.Goodbye.class;
+            default -> null;
+        };
     }
 }

@@ -5,7 +5,9 @@ import io.agentmesh.protocol.change.SignedChange;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,6 +41,27 @@ class WireCodecTest {
         }
         WireMessage.Changes changes = (WireMessage.Changes) codec.decode(codec.encode(messages.get(4)));
         assertEquals(change(2), changes.changes().get(1));
+    }
+
+    /** The type byte of each message is part of the protocol: peers of every version must agree on it. */
+    @Test
+    void eachMessageTypeKeepsItsPinnedTypeByte() {
+        Map<Integer, WireMessage> pinned = new LinkedHashMap<>();
+        pinned.put(0, new WireMessage.Hello(1, new byte[]{9, 9}, new byte[64], 3));
+        pinned.put(1, new WireMessage.Heartbeat(42));
+        pinned.put(2, new WireMessage.HeartbeatAck(43));
+        pinned.put(3, new WireMessage.Digest(List.of(new WireMessage.VectorEntry(new byte[16], 5)), true));
+        pinned.put(4, new WireMessage.Changes(List.of(change(1)), false));
+        pinned.put(5, new WireMessage.Certificates(List.of(new byte[]{1}), List.of()));
+        pinned.put(6, new WireMessage.Consensus(new byte[]{4, 5}));
+        pinned.put(7, new WireMessage.Goodbye("bye"));
+        pinned.forEach((tag, message) -> {
+            byte[] frame = codec.encode(message);
+            assertEquals(tag, frame[0] & 0xff, message.getClass().getSimpleName() + " changed its type byte");
+            assertEquals(message.getClass(), codec.decode(frame).getClass());
+        });
+        assertEquals(WireMessage.class.getPermittedSubclasses().length, pinned.size(),
+                "a new message type needs its type byte pinned here");
     }
 
     @Test

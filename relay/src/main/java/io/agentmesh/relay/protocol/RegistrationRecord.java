@@ -1,5 +1,8 @@
 package io.agentmesh.relay.protocol;
 
+import io.agentmesh.protocol.bytes.BoundedReader;
+import io.agentmesh.protocol.bytes.BoundedWriter;
+import io.agentmesh.protocol.bytes.MalformedException;
 import io.agentmesh.protocol.identity.AgentId;
 import io.agentmesh.protocol.identity.Ed25519;
 import io.agentmesh.protocol.identity.IdentityException;
@@ -51,8 +54,16 @@ public record RegistrationRecord(NodeId nodeId, AgentId agentId, VerifyingKey no
     public static final int MAX_CERTIFICATE_BYTES = 1024;
     public static final int MAX_HOST_NAME_BYTES = 253;
     /** Upper bound of an encoded record; frames are sized from it. */
-    public static final int MAX_ENCODED_BYTES = 1 + 20 + 20 + 32 + 2 + MAX_CERTIFICATE_BYTES + 1
-            + MAX_ADDRESSES * (1 + 1 + MAX_HOST_NAME_BYTES + 2) + 8 + 8 + Ed25519.SIGNATURE_LENGTH;
+    public static final int MAX_ENCODED_BYTES = 1 + NodeId.LENGTH + AgentId.LENGTH + VerifyingKey.LENGTH + 2
+            + MAX_CERTIFICATE_BYTES + 1 + MAX_ADDRESSES * (1 + 1 + MAX_HOST_NAME_BYTES + 2) + 8 + 8
+            + Ed25519.SIGNATURE_LENGTH;
+
+    // Address kinds.
+    static final int HOST_NAME = 0;
+    static final int IPV4 = 4;
+    static final int IPV6 = 6;
+    /** The shortest address: kind, a one-letter host name with its u8 length, and a u16 port. */
+    private static final int MIN_ADDRESS_BYTES = 1 + 1 + 1 + Short.BYTES;
     static final byte[] DOMAIN = "agentmesh/relay-record/v1".getBytes(StandardCharsets.US_ASCII);
 
     public RegistrationRecord {
@@ -109,21 +120,20 @@ public record RegistrationRecord(NodeId nodeId, AgentId agentId, VerifyingKey no
 
     private static byte[] body(NodeId id, AgentId agent, VerifyingKey key, byte[] cert,
                                List<InetSocketAddress> addresses, long sequence, long expiresAt) {
-        BinaryWriter w = new BinaryWriter(512).u8(VERSION).bytes(id.bytes()).bytes(agent.bytes()).bytes(key.bytes())
-                .blob16(cert).u8(addresses.size());
+        BoundedWriter w = new BoundedWriter(MAX_ENCODED_BYTES - Ed25519.SIGNATURE_LENGTH).u8(VERSION)
+                .fixed(id.bytes()).fixed(agent.bytes()).fixed(key.bytes()).bytes16(cert).u8(addresses.size());
         for (InetSocketAddress a : addresses) {
             InetAddress ip = a.isUnresolved() ? null : a.getAddress();
             if (ip instanceof Inet4Address) {
-                w.u8(4).bytes(ip.getAddress());
+                w.u8(IPV4).fixed(ip.getAddress());
             } else if (ip instanceof Inet6Address) {
-                w.u8(6).bytes(ip.getAddress());
+                w.u8(IPV6).fixed(ip.getAddress());
             } else {
-                byte[] host = a.getHostString().getBytes(StandardCharsets.US_ASCII);
-                w.u8(0).u8(host.length).bytes(host);
+                w.u8(HOST_NAME).bytes8(a.getHostString().getBytes(StandardCharsets.US_ASCII));
             }
             w.u16(a.getPort());
         }
-        return w.i64(sequence).i64(expiresAt).toBytes();
+        return w.i64(sequence).i64(expiresAt).toByteArray();
     }
 
     /** The bytes the node key signs: domain tag then the body. */
@@ -146,31 +156,28 @@ public record RegistrationRecord(NodeId nodeId, AgentId agentId, VerifyingKey no
                     + (bytes == null ? "no" : bytes.length) + " bytes (at most " + MAX_ENCODED_BYTES + ")");
         }
         try {
-            BinaryReader r = new BinaryReader(bytes, "registration record");
+            BoundedReader r = new BoundedReader(bytes);
             int version = r.u8("version");
             if (version != VERSION) {
                 throw new ProtocolException("registration record version " + version + ", expected " + VERSION);
             }
-            NodeId id = new NodeId(r.bytes(NodeId.LENGTH, "node id"));
-            AgentId agent = new AgentId(r.bytes(AgentId.LENGTH, "agent id"));
-            VerifyingKey key = new VerifyingKey(r.bytes(VerifyingKey.LENGTH, "node key"));
-            NodeCertificate cert = NodeCertificate.fromBytes(r.blob16(MAX_CERTIFICATE_BYTES, "certificate"));
-            int n = r.u8("address count");
-            if (n > MAX_ADDRESSES) {
-                throw new ProtocolException("record lists " + n + " addresses, at most " + MAX_ADDRESSES);
-            }
+            NodeId id = new NodeId(r.fixed("node id", NodeId.LENGTH));
+            AgentId agent = new AgentId(r.fixed("agent id", AgentId.LENGTH));
+            VerifyingKey key = new VerifyingKey(r.fixed("node key", VerifyingKey.LENGTH));
+            NodeCertificate cert = NodeCertificate.fromBytes(r.bytes16("certificate", MAX_CERTIFICATE_BYTES));
+            int n = r.count8("address count", MAX_ADDRESSES, MIN_ADDRESS_BYTES);
             List<InetSocketAddress> addrs = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 int kind = r.u8("address kind");
                 InetSocketAddress a;
                 switch (kind) {
-                    case 4, 6 -> {
-                        byte[] ip = r.bytes(kind == 4 ? 4 : 16, "IP address");
+                    case IPV4, IPV6 -> {
+                        byte[] ip = r.fixed("IP address", kind == IPV4 ? 4 : 16);
                         int port = port(r);
                         a = new InetSocketAddress(InetAddress.getByAddress(ip), port);
                     }
-                    case 0 -> {
-                        byte[] host = r.bytes(r.u8("host name length"), "host name");
+                    case HOST_NAME -> {
+                        byte[] host = r.bytes8("host name", MAX_HOST_NAME_BYTES);
                         String name = new String(host, StandardCharsets.US_ASCII);
                         if (name.isEmpty() || !name.chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
                             throw new ProtocolException("host name is empty or not printable ASCII");
@@ -183,16 +190,17 @@ public record RegistrationRecord(NodeId nodeId, AgentId agentId, VerifyingKey no
             }
             long seq = r.i64("sequence");
             long expires = r.i64("expiresAt");
-            byte[] sig = r.bytes(Ed25519.SIGNATURE_LENGTH, "signature");
+            byte[] sig = r.fixed("signature", Ed25519.SIGNATURE_LENGTH);
             r.end();
             return new RegistrationRecord(id, agent, key, cert, addrs, seq, expires, sig);
-        } catch (ProtocolException | IdentityException | IllegalArgumentException | UnknownHostException e) {
+        } catch (ProtocolException | MalformedException | IdentityException | IllegalArgumentException
+                 | UnknownHostException e) {
             throw new RecordException(RecordException.Reason.MALFORMED, "malformed registration record: "
                     + e.getMessage());
         }
     }
 
-    private static int port(BinaryReader r) throws ProtocolException {
+    private static int port(BoundedReader r) throws ProtocolException {
         int port = r.u16("port");
         if (port == 0) {
             throw new ProtocolException("address port 0");

@@ -82,6 +82,37 @@ class RelayCodecTest {
     }
 
     @Test
+    void everyTruncationOfEveryMessageIsAProtocolError() {
+        for (RelayMessage m : RelayBytesTest.messages().values()) {
+            byte[] whole = RelayCodec.encode(m);
+            for (int len = 0; len < whole.length; len++) {
+                byte[] cut = java.util.Arrays.copyOf(whole, len);
+                assertThrows(ProtocolException.class, () -> RelayCodec.decode(cut),
+                        m.getClass().getSimpleName() + " cut to " + len + " bytes");
+            }
+        }
+    }
+
+    @Test
+    void aForgedRecordCountIsRefusedBeforeReadingRecords() {
+        ProtocolException over = assertThrows(ProtocolException.class,
+                () -> RelayCodec.decode(new byte[] {RelayCodec.RECORDS, 0, (byte) 129}));
+        assertTrue(over.getMessage().contains("at most 128"), over.getMessage());
+        ProtocolException unfit = assertThrows(ProtocolException.class,
+                () -> RelayCodec.decode(new byte[] {RelayCodec.RECORDS, 0, 100, 0, 0}));
+        assertTrue(unfit.getMessage().contains("cannot fit"), unfit.getMessage());
+    }
+
+    @Test
+    void anEncodingOverTheFrameLimitIsRefused() {
+        List<byte[]> records = java.util.Collections.nCopies(RelayCodec.MAX_RECORDS_PER_REPLY,
+                new byte[RegistrationRecord.MAX_ENCODED_BYTES]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RelayCodec.encode(new RelayMessage.Records(records)));
+        assertTrue(e.getMessage().contains("frame limit"), e.getMessage());
+    }
+
+    @Test
     void framesSplitAcrossReadsAndOversizedFramesAreRefused() throws ProtocolException {
         ByteBuf two = Unpooled.buffer();
         two.writeBytes(RelayFrames.frame(ByteBufAllocator.DEFAULT, new RelayMessage.Connected(circuit)));
