@@ -82,7 +82,9 @@ import java.util.concurrent.TimeUnit;
  * target (which attaches when its relay client hears of the circuit) the TLS server. TLS failing on altered bytes
  * is counted and the relay avoided. Every {@code directRetryMs} a peer that is up only through a relay is dialed
  * directly again; a direct connection that authenticates replaces the relayed one silently ({@link PeerRegistry}).
- * The core sees none of this: the same peerUp / peerDown / dialFailed events.
+ * The core sees none of this: the same peerUp / peerDown / dialFailed events. {@link Dialing} runs the dial plans,
+ * {@link RelayedPaths} the circuits attached to and the direct-path retries; this class keeps the lifecycle,
+ * {@link #send} and the pipeline.
  *
  * <p>Threads: one Netty event loop group of {@value #EVENT_LOOP_THREADS} threads for everything. {@link #send} may
  * be called from any thread; it encodes on the calling thread (once per message object, shared across peers).
