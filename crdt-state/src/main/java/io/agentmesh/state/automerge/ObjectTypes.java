@@ -13,8 +13,8 @@ import java.util.Optional;
 
 /**
  * Answers "what type is object {@code counter@actor} in this document?" for the op checks a remote change passes
- * before it is applied ({@code io.agentmesh.state.ChangeGate}). Genesis objects are known up front; other objects are looked up in the document
- * once and cached (an object's type never changes).
+ * before it is applied ({@code io.agentmesh.state.ChangeGate}). Genesis objects are known up front; other objects
+ * are looked up in the document once and cached (an object's type never changes).
  *
  * <p>automerge-java 0.0.7 has no public way to name an object by its id, so this builds an {@link ObjectId} through
  * its private constructor from the id's serialized form (automerge's {@code ExId::to_bytes}: tag 0x10, uLEB actor
