@@ -1,5 +1,7 @@
 package io.agentmesh.state;
 
+import io.agentmesh.state.automerge.AutomergeFormatException;
+
 /**
  * Bytes from outside (a peer's change, a saved document, an imported file) were rejected. Nothing was changed.
  *
@@ -41,6 +43,17 @@ public class StateException extends RuntimeException {
     public StateException(Reason reason, String message, Throwable cause) {
         super(message, cause);
         this.reason = reason;
+    }
+
+    /** The state layer's form of a parser's refusal: same message, the reason of the same name. */
+    public static StateException of(AutomergeFormatException e) {
+        Reason reason = switch (e.reason()) {
+            case TOO_LARGE -> Reason.TOO_LARGE;
+            case MALFORMED -> Reason.MALFORMED;
+            case BAD_CHECKSUM -> Reason.BAD_CHECKSUM;
+            case WRONG_CHUNK -> Reason.WRONG_CHUNK;
+        };
+        return new StateException(reason, e.getMessage(), e);
     }
 
     public Reason reason() {

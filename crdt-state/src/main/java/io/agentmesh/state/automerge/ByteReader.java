@@ -1,12 +1,11 @@
 package io.agentmesh.state.automerge;
 
-import io.agentmesh.state.StateException;
-import io.agentmesh.state.StateException.Reason;
+import io.agentmesh.state.automerge.AutomergeFormatException.Reason;
 
 /**
  * A bounds-checked cursor over a byte range. Every read that would run past the end, and every LEB128 number that
- * is overlong or too large, throws {@link StateException} ({@link Reason#MALFORMED}) naming {@code what} was being
- * read, so no malformed input can surface as an index or arithmetic exception. The LEB128 rules are the ones
+ * is overlong or too large, throws {@link AutomergeFormatException} ({@link Reason#MALFORMED}) naming {@code what}
+ * was being read, so no malformed input can surface as an index or arithmetic exception. The LEB128 rules are the ones
  * Automerge 0.5 applies to chunk headers (storage/parse/leb128.rs): at most 64 bits, no redundant trailing groups.
  */
 final class ByteReader {
@@ -119,7 +118,7 @@ final class ByteReader {
         }
     }
 
-    static StateException malformed(String message) {
-        return new StateException(Reason.MALFORMED, "malformed Automerge bytes: " + message);
+    static AutomergeFormatException malformed(String message) {
+        return new AutomergeFormatException(Reason.MALFORMED, "malformed Automerge bytes: " + message);
     }
 }

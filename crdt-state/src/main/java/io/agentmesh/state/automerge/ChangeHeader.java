@@ -1,8 +1,7 @@
 package io.agentmesh.state.automerge;
 
 import io.agentmesh.protocol.change.SignedChange;
-import io.agentmesh.state.StateException;
-import io.agentmesh.state.StateException.Reason;
+import io.agentmesh.state.automerge.AutomergeFormatException.Reason;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -40,7 +39,7 @@ import java.util.zip.Inflater;
  * ({@link ChangeOps}), so the caller can refuse changes that write to objects it protects (the document root, the
  * {@code meta} map) and check each op against the document's object types.
  *
- * <p>Every malformed input gives a {@link StateException}; nothing else escapes (fuzzed in
+ * <p>Every malformed input gives a {@link AutomergeFormatException}; nothing else escapes (fuzzed in
  * {@code ChangeHeaderFuzzTest}).
  */
 public final class ChangeHeader {
@@ -104,17 +103,17 @@ public final class ChangeHeader {
      */
     public static ChangeHeader parse(byte[] bytes, Set<String> protectedObjects) {
         if (bytes == null) {
-            throw new StateException(Reason.MALFORMED, "malformed Automerge bytes: no bytes");
+            throw new AutomergeFormatException(Reason.MALFORMED, "malformed Automerge bytes: no bytes");
         }
         if (bytes.length > MAX_CHANGE_BYTES) {
-            throw new StateException(Reason.TOO_LARGE, "an Automerge change may be at most " + MAX_CHANGE_BYTES
-                    + " bytes, got " + bytes.length);
+            throw new AutomergeFormatException(Reason.TOO_LARGE, "an Automerge change may be at most "
+                    + MAX_CHANGE_BYTES + " bytes, got " + bytes.length);
         }
         Chunk chunk = Chunk.read(bytes, 0);
         if (chunk.end() != bytes.length) {
             boolean another = bytes.length - chunk.end() >= 4
                     && Arrays.equals(bytes, chunk.end(), chunk.end() + 4, MAGIC, 0, 4);
-            throw new StateException(Reason.WRONG_CHUNK, another
+            throw new AutomergeFormatException(Reason.WRONG_CHUNK, another
                     ? "expected exactly one Automerge change, got more than one chunk"
                     : "expected exactly one Automerge change, got " + (bytes.length - chunk.end())
                     + " bytes after it");
@@ -155,7 +154,8 @@ public final class ChangeHeader {
                 int n = 1 + writeUleb(prefix, 1, body.length);
                 hash = sha256(prefix, 0, n, body);
             } else {
-                throw new StateException(Reason.WRONG_CHUNK, "expected change chunks, got type " + chunk.type());
+                throw new AutomergeFormatException(Reason.WRONG_CHUNK, "expected change chunks, got type "
+                        + chunk.type());
             }
             ByteReader r = new ByteReader(body, from, chunk.type() == CHUNK_CHANGE ? chunk.end() : body.length);
             long deps = r.uleb("dependency count", r.remaining() / 32);
@@ -211,11 +211,11 @@ public final class ChangeHeader {
                 checkChecksum(chunk.checksum(), hash);
                 yield parseBody(body, 0, body.length, hash, true, protectedObjects);
             }
-            case CHUNK_DOCUMENT -> throw new StateException(Reason.WRONG_CHUNK,
+            case CHUNK_DOCUMENT -> throw new AutomergeFormatException(Reason.WRONG_CHUNK,
                     "expected an Automerge change, got a whole document chunk");
-            case 3, 4 -> throw new StateException(Reason.WRONG_CHUNK,
+            case 3, 4 -> throw new AutomergeFormatException(Reason.WRONG_CHUNK,
                     "expected an Automerge change, got a bundle chunk (type " + chunk.type() + ")");
-            default -> throw new StateException(Reason.WRONG_CHUNK,
+            default -> throw new AutomergeFormatException(Reason.WRONG_CHUNK,
                     "expected an Automerge change, got a chunk of unknown type " + chunk.type());
         };
     }
@@ -357,8 +357,9 @@ public final class ChangeHeader {
 
     private static void checkChecksum(byte[] stored, byte[] hash) {
         if (!Arrays.equals(stored, 0, 4, hash, 0, 4)) {
-            throw new StateException(Reason.BAD_CHECKSUM, "Automerge chunk checksum " + HexFormat.of().formatHex(stored)
-                    + " does not match its contents (expected " + HexFormat.of().formatHex(hash, 0, 4) + ")");
+            throw new AutomergeFormatException(Reason.BAD_CHECKSUM, "Automerge chunk checksum "
+                    + HexFormat.of().formatHex(stored) + " does not match its contents (expected "
+                    + HexFormat.of().formatHex(hash, 0, 4) + ")");
         }
     }
 
@@ -371,8 +372,8 @@ public final class ChangeHeader {
             while (!inflater.finished()) {
                 if (n == out.length) {
                     if (out.length == MAX_INFLATED_BYTES) {
-                        throw new StateException(Reason.TOO_LARGE, "compressed Automerge change inflates to more than "
-                                + MAX_INFLATED_BYTES + " bytes");
+                        throw new AutomergeFormatException(Reason.TOO_LARGE,
+                                "compressed Automerge change inflates to more than " + MAX_INFLATED_BYTES + " bytes");
                     }
                     out = Arrays.copyOf(out, (int) Math.min(MAX_INFLATED_BYTES, 2L * out.length));
                 }

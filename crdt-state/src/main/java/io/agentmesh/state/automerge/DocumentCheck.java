@@ -1,7 +1,6 @@
 package io.agentmesh.state.automerge;
 
-import io.agentmesh.state.StateException;
-import io.agentmesh.state.StateException.Reason;
+import io.agentmesh.state.automerge.AutomergeFormatException.Reason;
 
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -28,7 +27,7 @@ public final class DocumentCheck {
 
     public static Summary check(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
-            throw new StateException(Reason.MALFORMED, "malformed Automerge document: no bytes");
+            throw new AutomergeFormatException(Reason.MALFORMED, "malformed Automerge document: no bytes");
         }
         int docs = 0;
         int changes = 0;
@@ -39,8 +38,8 @@ public final class DocumentCheck {
                 case ChangeHeader.CHUNK_DOCUMENT -> {
                     byte[] hash = ChangeHeader.sha256(bytes, chunk.typeOffset(), chunk.end());
                     if (!Arrays.equals(chunk.checksum(), 0, 4, hash, 0, 4)) {
-                        throw new StateException(Reason.BAD_CHECKSUM, "Automerge document chunk at offset " + at
-                                + " has checksum " + HexFormat.of().formatHex(chunk.checksum())
+                        throw new AutomergeFormatException(Reason.BAD_CHECKSUM, "Automerge document chunk at offset "
+                                + at + " has checksum " + HexFormat.of().formatHex(chunk.checksum())
                                 + " but its contents hash to " + HexFormat.of().formatHex(hash, 0, 4)
                                 + " (the file is corrupt)");
                     }
@@ -50,7 +49,7 @@ public final class DocumentCheck {
                     ChangeHeader.fromChunk(bytes, chunk, Set.of());
                     changes++;
                 }
-                default -> throw new StateException(Reason.WRONG_CHUNK, "Automerge chunk at offset " + at
+                default -> throw new AutomergeFormatException(Reason.WRONG_CHUNK, "Automerge chunk at offset " + at
                         + " has type " + chunk.type() + "; a saved document holds only document and change chunks");
             }
             at = chunk.end();

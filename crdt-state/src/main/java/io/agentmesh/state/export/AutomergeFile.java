@@ -4,6 +4,7 @@ import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.state.AgentState;
 import io.agentmesh.state.StateException;
 import io.agentmesh.state.StateException.Reason;
+import io.agentmesh.state.automerge.AutomergeFormatException;
 import io.agentmesh.state.automerge.DocumentCheck;
 
 import java.io.IOException;
@@ -90,7 +91,11 @@ public final class AutomergeFile {
             throw new StateException(Reason.TOO_LARGE, "an Automerge file may be at most " + MAX_FILE_BYTES
                     + " bytes, this one is " + bytes.length);
         }
-        DocumentCheck.check(bytes);
+        try {
+            DocumentCheck.check(bytes);
+        } catch (AutomergeFormatException e) {
+            throw StateException.of(e);
+        }
         String summary = probeInChild(bytes, agentId, timeout);
         String[] parts = summary.split(" ", 2);
         return new ValidatedDocument(bytes, parts.length < 2 || parts[1].isEmpty() ? List.of()

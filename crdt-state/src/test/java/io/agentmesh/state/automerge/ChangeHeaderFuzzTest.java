@@ -1,9 +1,9 @@
 package io.agentmesh.state.automerge;
 
 import io.agentmesh.state.AgentState;
+import io.agentmesh.state.StateException;
 import io.agentmesh.state.Fixtures;
 import io.agentmesh.state.MemoryEntry;
-import io.agentmesh.state.StateException;
 import io.agentmesh.state.Task;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -21,8 +21,8 @@ import static io.agentmesh.state.Fixtures.AGENT;
 import static io.agentmesh.state.Fixtures.B;
 
 /**
- * The parsers on hostile bytes: each input gives a result or a {@link StateException}, never another exception
- * (jqwik fails the property on anything else and shrinks it to a small reproducer).
+ * The parsers on hostile bytes: each input gives a result or an {@link AutomergeFormatException}, never another
+ * exception (jqwik fails the property on anything else and shrinks it to a small reproducer).
  */
 class ChangeHeaderFuzzTest {
     private static final List<byte[]> CHANGES = realChanges();
@@ -62,7 +62,7 @@ class ChangeHeaderFuzzTest {
         }
     }
 
-    private static void parseOrStateException(byte[] bytes) {
+    private static void parseOrRefusal(byte[] bytes) {
         try {
             ChangeHeader h = ChangeHeader.parse(bytes, Set.of("1@00", "4@0909090909090909"));
             h.toString();
@@ -70,26 +70,26 @@ class ChangeHeaderFuzzTest {
                 h.ops().target(i);
                 h.ops().keyKind(i);
             }
-        } catch (StateException expected) {
+        } catch (AutomergeFormatException expected) {
             if (expected.getMessage() == null || expected.getMessage().isBlank()) {
-                throw new AssertionError("a StateException without a message");
+                throw new AssertionError("an AutomergeFormatException without a message");
             }
         }
     }
 
     @Property(tries = 3000)
-    void randomBytesGiveAHeaderOrAStateException(@ForAll @Size(max = 400) byte[] bytes) {
-        parseOrStateException(bytes);
+    void randomBytesGiveAHeaderOrARefusal(@ForAll @Size(max = 400) byte[] bytes) {
+        parseOrRefusal(bytes);
     }
 
     @Property(tries = 3000)
-    void randomBodiesBehindAValidFrameAndChecksumGiveAHeaderOrAStateException(
+    void randomBodiesBehindAValidFrameAndChecksumGiveAHeaderOrARefusal(
             @ForAll @Size(max = 600) byte[] body, @ForAll("chunkTypes") int type) {
-        parseOrStateException(ChangeSurgery.chunk(type, body));
+        parseOrRefusal(ChangeSurgery.chunk(type, body));
     }
 
     @Property(tries = 5000)
-    void mutatedRealChangesGiveAHeaderOrAStateException(@ForAll("changes") byte[] change,
+    void mutatedRealChangesGiveAHeaderOrARefusal(@ForAll("changes") byte[] change,
                                                          @ForAll("mutations") List<int[]> mutations,
                                                          @ForAll boolean fixChecksum) {
         byte[] m = change.clone();
@@ -97,11 +97,11 @@ class ChangeHeaderFuzzTest {
             int pos = Math.floorMod(mut[0], m.length);
             m[pos] = (byte) (mut[1] == 0 ? m[pos] ^ (1 << (mut[2] & 7)) : mut[2]);
         }
-        parseOrStateException(fixChecksum && m.length > 12 && m[8] == 1 ? Fixtures.fixChecksum(m) : m);
+        parseOrRefusal(fixChecksum && m.length > 12 && m[8] == 1 ? Fixtures.fixChecksum(m) : m);
     }
 
     @Property(tries = 2000)
-    void mutatedDocumentsPassTheFrameCheckOrGiveAStateException(@ForAll("mutations") List<int[]> mutations,
+    void mutatedDocumentsPassTheFrameCheckOrGiveARefusal(@ForAll("mutations") List<int[]> mutations,
                                                                @ForAll @Size(max = 3) List<Integer> cuts) {
         byte[] m = DOCUMENT.clone();
         for (int[] mut : mutations) {
@@ -113,7 +113,7 @@ class ChangeHeaderFuzzTest {
         }
         try {
             DocumentCheck.check(m);
-        } catch (StateException expected) {
+        } catch (AutomergeFormatException expected) {
             // fine
         }
     }

@@ -2,8 +2,7 @@ package io.agentmesh.state.automerge;
 
 import io.agentmesh.state.AgentState;
 import io.agentmesh.state.Fixtures;
-import io.agentmesh.state.StateException;
-import io.agentmesh.state.StateException.Reason;
+import io.agentmesh.state.automerge.AutomergeFormatException.Reason;
 import org.automerge.ChangeHash;
 import org.automerge.Document;
 import org.junit.jupiter.api.Test;
@@ -91,7 +90,7 @@ class ChangeHeaderTest {
         }
         d.end();
         byte[] bomb = ChangeSurgery.chunk(ChangeHeader.CHUNK_COMPRESSED_CHANGE, out.toByteArray());
-        StateException e = assertThrows(StateException.class, () -> ChangeHeader.parse(bomb));
+        AutomergeFormatException e = assertThrows(AutomergeFormatException.class, () -> ChangeHeader.parse(bomb));
         assertEquals(Reason.TOO_LARGE, e.reason());
     }
 
@@ -99,7 +98,8 @@ class ChangeHeaderTest {
     void everyTruncationIsRefusedCleanly() {
         for (int n = 0; n < EXAMPLE.length; n++) {
             byte[] cut = Arrays.copyOf(EXAMPLE, n);
-            StateException e = assertThrows(StateException.class, () -> ChangeHeader.parse(cut), "length " + n);
+            AutomergeFormatException e = assertThrows(AutomergeFormatException.class, () -> ChangeHeader.parse(cut),
+                    "length " + n);
             assertFalse(e.getMessage().isBlank());
         }
     }
@@ -108,10 +108,11 @@ class ChangeHeaderTest {
     void refusesOtherChunkKindsAndBadChecksums() {
         byte[] bad = EXAMPLE.clone();
         bad[20] ^= 1;
-        assertEquals(Reason.BAD_CHECKSUM, assertThrows(StateException.class, () -> ChangeHeader.parse(bad)).reason());
+        assertEquals(Reason.BAD_CHECKSUM,
+                assertThrows(AutomergeFormatException.class, () -> ChangeHeader.parse(bad)).reason());
         byte[] body = Arrays.copyOfRange(EXAMPLE, 11, EXAMPLE.length);
         for (int type : new int[]{0, 3, 4, 9}) {
-            StateException e = assertThrows(StateException.class,
+            AutomergeFormatException e = assertThrows(AutomergeFormatException.class,
                     () -> ChangeHeader.parse(ChangeSurgery.chunk(type, body)));
             assertEquals(Reason.WRONG_CHUNK, e.reason(), "type " + type);
         }

@@ -9,8 +9,13 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -40,47 +45,91 @@ class SqliteChangeStoreTest extends ChangeStoreContractTest {
         return SqliteChangeStore.open(file(), options);
     }
 
-    /** Waits until the held writer has exactly {@code expectedQueued} operations queued behind the one it holds. */
-    private static void queueBehindHeldWriter(SqliteChangeStore store, int expectedQueued) {
+    /**
+     * Holds SQLite's write lock from a second connection, as a slow disk would: the store's writer blocks inside its
+     * next write (for up to its busy timeout) while later writes queue behind it.
+     */
+    private static final class BusyDisk implements AutoCloseable {
+        private final Connection connection;
+
+        BusyDisk(Path file) throws SQLException {
+            connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+            try (Statement s = connection.createStatement()) {
+                s.execute("BEGIN IMMEDIATE");
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try (Statement s = connection.createStatement()) {
+                s.execute("ROLLBACK");
+            } finally {
+                connection.close();
+            }
+        }
+    }
+
+    /** Waits until the store's writer is inside SQLite, so it has taken its batch and the next appends queue. */
+    private static void awaitWriterInsideSqlite() {
+        await().atMost(Duration.ofSeconds(WAIT_SECONDS)).until(() -> Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> e.getKey().getName().equals("agentmesh-store-writer"))
+                .anyMatch(e -> Arrays.stream(e.getValue()).anyMatch(f -> f.getClassName().startsWith("org.sqlite."))));
+    }
+
+    /** Waits until exactly {@code expectedQueued} operations wait behind the batch the writer holds. */
+    private static void awaitQueued(SqliteChangeStore store, int expectedQueued) {
         await().atMost(Duration.ofSeconds(WAIT_SECONDS))
                 .until(() -> store.stats().queued() == expectedQueued);
     }
 
     @Test
-    void changesQueuedWhileTheWriterIsBusyAreCommittedInOneTransaction() {
+    void changesQueuedWhileTheWriterIsBusyAreCommittedInOneTransaction() throws Exception {
         try (SqliteChangeStore store = openSqlite(SqliteChangeStore.Options.DEFAULTS)) {
-            store.holdWriter();
             List<CompletableFuture<Void>> futures = new ArrayList<>();
-            for (int seq = 1; seq <= 100; seq++) {
-                futures.add(store.append(TestChanges.change(1, seq)));
+            long before;
+            try (BusyDisk busy = new BusyDisk(store.file())) {
+                futures.add(store.append(TestChanges.change(1, 1)));
+                awaitWriterInsideSqlite();
+                for (int seq = 2; seq <= 100; seq++) {
+                    futures.add(store.append(TestChanges.change(1, seq)));
+                }
+                awaitQueued(store, 99);
+                before = store.stats().transactions();
             }
-            queueBehindHeldWriter(store, 99);
-            long before = store.stats().transactions();
-            store.releaseWriter();
             futures.forEach(ChangeStoreContractTest::awaitDone);
-            assertEquals(before + 1, store.stats().transactions());
-            assertEquals(100, store.stats().largestBatch());
+            assertEquals(before + 2, store.stats().transactions(), "the held change, then the 99 queued behind it");
+            assertEquals(99, store.stats().largestBatch());
+            assertEquals(100, store.vector().get(TestChanges.actor(1)));
         }
     }
 
     @Test
-    void anEquivocatingChangeInsideABatchFailsAloneAndTheRestOfTheBatchCommits() {
+    void anEquivocatingChangeInsideABatchFailsAloneAndTheRestOfTheBatchCommits() throws Exception {
         try (SqliteChangeStore store = openSqlite(SqliteChangeStore.Options.DEFAULTS)) {
             awaitDone(store.append(TestChanges.changeWithText(1, 1, "original")));
-            store.holdWriter();
-            CompletableFuture<Void> first = store.append(TestChanges.change(2, 1));
-            CompletableFuture<Void> bad = store.append(TestChanges.changeWithText(1, 1, "forged"));
-            CompletableFuture<Void> duplicate = store.append(TestChanges.changeWithText(1, 1, "original"));
-            CompletableFuture<Void> last = store.append(TestChanges.change(2, 2));
-            queueBehindHeldWriter(store, 3);
-            long before = store.stats().transactions();
-            store.releaseWriter();
+            CompletableFuture<Void> held;
+            CompletableFuture<Void> first;
+            CompletableFuture<Void> bad;
+            CompletableFuture<Void> duplicate;
+            CompletableFuture<Void> last;
+            long before;
+            try (BusyDisk busy = new BusyDisk(store.file())) {
+                held = store.append(TestChanges.change(3, 1));
+                awaitWriterInsideSqlite();
+                first = store.append(TestChanges.change(2, 1));
+                bad = store.append(TestChanges.changeWithText(1, 1, "forged"));
+                duplicate = store.append(TestChanges.changeWithText(1, 1, "original"));
+                last = store.append(TestChanges.change(2, 2));
+                awaitQueued(store, 4);
+                before = store.stats().transactions();
+            }
+            awaitDone(held);
             awaitDone(first);
             assertInstanceOf(StoreException.class, failureOf(bad));
             awaitDone(duplicate);
             awaitDone(last);
-            assertEquals(before + 1, store.stats().transactions());
-            assertEquals(3, store.changeCount());
+            assertEquals(before + 2, store.stats().transactions(), "the held change, then one batch of four");
+            assertEquals(4, store.changeCount());
             assertEquals(2, store.vector().get(TestChanges.actor(2)));
             assertEquals("original", new String(store.read(TestChanges.actor(1), 1, 1).getFirst().bytes(),
                     StandardCharsets.UTF_8));
@@ -88,36 +137,48 @@ class SqliteChangeStoreTest extends ChangeStoreContractTest {
     }
 
     @Test
-    void aDuplicateWithinOneBatchIsStoredOnce() {
+    void aDuplicateWithinOneBatchIsStoredOnce() throws Exception {
         try (SqliteChangeStore store = openSqlite(SqliteChangeStore.Options.DEFAULTS)) {
-            store.holdWriter();
             SignedChange c = TestChanges.change(1, 1);
-            CompletableFuture<Void> a = store.append(c);
-            CompletableFuture<Void> b = store.append(c);
-            CompletableFuture<Void> d = store.append(c);
-            queueBehindHeldWriter(store, 2);
-            store.releaseWriter();
+            CompletableFuture<Void> held;
+            CompletableFuture<Void> a;
+            CompletableFuture<Void> b;
+            CompletableFuture<Void> d;
+            try (BusyDisk busy = new BusyDisk(store.file())) {
+                held = store.append(TestChanges.change(2, 1));
+                awaitWriterInsideSqlite();
+                a = store.append(c);
+                b = store.append(c);
+                d = store.append(c);
+                awaitQueued(store, 3);
+            }
+            awaitDone(held);
             awaitDone(a);
             awaitDone(b);
             awaitDone(d);
-            assertEquals(1, store.changeCount());
-            assertEquals(1, store.readFrom(0, 10).size());
+            assertEquals(3, store.stats().largestBatch());
+            assertEquals(2, store.stats().duplicates());
+            assertEquals(2, store.changeCount());
+            assertEquals(2, store.readFrom(0, 10).size());
         }
     }
 
     @Test
-    void theVectorAndReadsLeaveOutChangesStillWaitingForTheDisk() {
+    void theVectorAndReadsLeaveOutChangesStillWaitingForTheDisk() throws Exception {
         try (SqliteChangeStore store = openSqlite(SqliteChangeStore.Options.DEFAULTS)) {
             awaitDone(store.append(TestChanges.change(1, 1)));
-            store.holdWriter();
-            CompletableFuture<Void> held = store.append(TestChanges.change(1, 2));
-            CompletableFuture<Void> queued = store.append(TestChanges.change(1, 3));
-            queueBehindHeldWriter(store, 1);
-            assertEquals(1, store.vector().get(TestChanges.actor(1)));
-            assertEquals(1, store.changeCount());
-            assertEquals(1, store.readFrom(0, 10).size());
-            assertFalse(held.isDone());
-            store.releaseWriter();
+            CompletableFuture<Void> held;
+            CompletableFuture<Void> queued;
+            try (BusyDisk busy = new BusyDisk(store.file())) {
+                held = store.append(TestChanges.change(1, 2));
+                awaitWriterInsideSqlite();
+                queued = store.append(TestChanges.change(1, 3));
+                awaitQueued(store, 1);
+                assertEquals(1, store.vector().get(TestChanges.actor(1)));
+                assertEquals(1, store.changeCount());
+                assertEquals(1, store.readFrom(0, 10).size());
+                assertFalse(held.isDone());
+            }
             awaitDone(held);
             awaitDone(queued);
             assertEquals(3, store.vector().get(TestChanges.actor(1)));
@@ -125,21 +186,22 @@ class SqliteChangeStoreTest extends ChangeStoreContractTest {
     }
 
     @Test
-    void appendFailsFastSayingOverloadedWhenTheQueueIsFull() {
+    void appendFailsFastSayingOverloadedWhenTheQueueIsFull() throws Exception {
         try (SqliteChangeStore store = openSqlite(SqliteChangeStore.Options.DEFAULTS.withQueueCapacity(4))) {
-            store.holdWriter();
             List<CompletableFuture<Void>> accepted = new ArrayList<>();
-            accepted.add(store.append(TestChanges.change(1, 1)));
-            queueBehindHeldWriter(store, 0);
-            for (int seq = 2; seq <= 5; seq++) {
-                accepted.add(store.append(TestChanges.change(1, seq)));
+            CompletableFuture<Void> refused;
+            try (BusyDisk busy = new BusyDisk(store.file())) {
+                accepted.add(store.append(TestChanges.change(1, 1)));
+                awaitWriterInsideSqlite();
+                for (int seq = 2; seq <= 5; seq++) {
+                    accepted.add(store.append(TestChanges.change(1, seq)));
+                }
+                refused = store.append(TestChanges.change(1, 6));
+                assertTrue(refused.isDone(), "an append to a full queue must not wait");
             }
-            CompletableFuture<Void> refused = store.append(TestChanges.change(1, 6));
-            assertTrue(refused.isDone(), "an append to a full queue must not wait");
             Throwable failure = failureOf(refused);
             assertInstanceOf(StoreException.class, failure);
             assertTrue(failure.getMessage().contains("overloaded"), failure.getMessage());
-            store.releaseWriter();
             accepted.forEach(ChangeStoreContractTest::awaitDone);
             assertEquals(5, store.vector().get(TestChanges.actor(1)));
             awaitDone(store.append(TestChanges.change(1, 6)));

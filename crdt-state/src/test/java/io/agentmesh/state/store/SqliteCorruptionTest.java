@@ -176,10 +176,44 @@ class SqliteCorruptionTest {
         Path file = damagedCopy("newer", pristineBytes);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
              Statement s = c.createStatement()) {
-            s.execute("UPDATE schema_version SET version = " + (SqliteChangeStore.SCHEMA_VERSION + 1));
+            s.execute("PRAGMA user_version = " + (SqliteChangeStore.SCHEMA_VERSION + 1));
         }
         StoreException e = assertThrows(StoreException.class, () -> SqliteChangeStore.open(file));
         assertTrue(e.getMessage().contains("newer agentmesh"), e.getMessage());
+        assertTrue(e.getMessage().contains("schema " + (SqliteChangeStore.SCHEMA_VERSION + 1)), e.getMessage());
+    }
+
+    /** Rewrites a store into the layout of earlier versions: schema version in a table, user_version 0. */
+    private static void toLegacyLayout(Path file, int... versionRows) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement()) {
+            s.execute("PRAGMA user_version = 0");
+            s.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+            for (int v : versionRows) {
+                s.execute("INSERT INTO schema_version (version) VALUES (" + v + ")");
+            }
+        }
+    }
+
+    @Test
+    void aStoreWrittenWithTheSchemaVersionInATableOpensWithItsContents() throws Exception {
+        Path file = damagedCopy("legacy", pristineBytes);
+        toLegacyLayout(file, 1);
+        try (ChangeStore store = SqliteChangeStore.open(file)) {
+            assertSame(expected, contents(store), "legacy layout");
+        }
+    }
+
+    @Test
+    void aLegacyStoreWithANewerVersionOrMoreThanOneVersionRowIsRefused() throws Exception {
+        Path newer = damagedCopy("legacy-newer", pristineBytes);
+        toLegacyLayout(newer, SqliteChangeStore.SCHEMA_VERSION + 1);
+        StoreException e = assertThrows(StoreException.class, () -> SqliteChangeStore.open(newer));
+        assertTrue(e.getMessage().contains("newer agentmesh"), e.getMessage());
+
+        Path twoRows = damagedCopy("legacy-two", pristineBytes);
+        toLegacyLayout(twoRows, 1, 1);
+        assertTrue(assertRefused(twoRows).getMessage().contains("2 schema version rows"));
     }
 
     @Test

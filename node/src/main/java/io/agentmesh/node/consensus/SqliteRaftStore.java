@@ -1,5 +1,7 @@
 package io.agentmesh.node.consensus;
 
+import io.agentmesh.state.store.SqliteFile;
+import io.agentmesh.state.store.StoreException;
 import io.microraft.RaftEndpoint;
 import io.microraft.model.log.LogEntry;
 import io.microraft.model.log.RaftGroupMembersView;
@@ -7,7 +9,6 @@ import io.microraft.model.log.SnapshotChunk;
 import io.microraft.model.persistence.RaftEndpointPersistentState;
 import io.microraft.model.persistence.RaftTermPersistentState;
 import io.microraft.persistence.RestoredRaftState;
-import org.sqlite.SQLiteConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,9 +34,9 @@ import java.util.TreeMap;
  * <p>Rows: {@code raft_state} (one row: local endpoint, voting, initial members, term, voted-for), {@code raft_log}
  * (index, term, entry) and {@code raft_snapshot_chunk} (index, chunk index, count, chunk). Values are {@link RaftCodec}
  * bytes, decoded strictly on restore; a row that does not decode, or a gap in the log, fails the restore with the
- * file's name instead of restoring less. {@code PRAGMA application_id} tells this file apart from other SQLite files,
- * {@code user_version} is the schema version. {@code locking_mode=EXCLUSIVE} keeps a second process from opening the
- * same log. Node thread only.
+ * file's name instead of restoring less. The file itself (creation, application id, schema version, soundness
+ * checks, {@code locking_mode=EXCLUSIVE} so a second process cannot open the same log) is a {@link SqliteFile}, as
+ * the change store's is. Node thread only.
  */
 public final class SqliteRaftStore implements RaftLogStore {
     /** "AMRF": agentmesh Raft. */
@@ -68,64 +69,45 @@ public final class SqliteRaftStore implements RaftLogStore {
         this.dropChunksAt = connection.prepareStatement("DELETE FROM raft_snapshot_chunk WHERE idx = ?");
     }
 
-    /** Opens {@code file}, creating it (and its schema) if missing. */
+    private static final SqliteFile.Format FORMAT = new SqliteFile.Format("Raft log", APPLICATION_ID, SCHEMA_VERSION,
+            List.of("CREATE TABLE raft_state (id INTEGER PRIMARY KEY CHECK (id = 1), local_endpoint BLOB,"
+                            + " voting INTEGER, initial_members BLOB, term INTEGER NOT NULL DEFAULT 0, voted_for BLOB)",
+                    "INSERT INTO raft_state(id) VALUES (1)",
+                    "CREATE TABLE raft_log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, entry BLOB NOT NULL)",
+                    "CREATE TABLE raft_snapshot_chunk (idx INTEGER NOT NULL, chunk_index INTEGER NOT NULL,"
+                            + " chunk_count INTEGER NOT NULL, chunk BLOB NOT NULL, PRIMARY KEY (idx, chunk_index))"
+                            + " WITHOUT ROWID"),
+            true,
+            // A voter that forgets its term and vote could vote twice in one term: only safe while the others
+            // still form a majority without it.
+            "the node then starts with an empty Raft log and catches up from the leader. Do that only while the"
+                    + " other voters form a majority without this node: it forgets its term and vote.",
+            null);
+
+    /**
+     * Opens {@code file}, creating it (and its schema) if neither it nor its write-ahead log exists.
+     *
+     * @throws IOException when the file is damaged, not a Raft log, written by a newer version, or in use; the
+     *                     message names the file and what to do
+     */
     public static SqliteRaftStore open(Path file, RaftCodec codec) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        SqliteFile sqlite = new SqliteFile(file, FORMAT);
         Connection c = null;
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            SQLiteConfig config = new SQLiteConfig();
-            config.setBusyTimeout(10_000);
-            c = config.createConnection("jdbc:sqlite:" + file);
-            try (Statement s = c.createStatement()) {
-                s.execute("PRAGMA locking_mode = EXCLUSIVE");
-                String mode = queryString(s, "PRAGMA journal_mode = WAL");
-                if (!"wal".equalsIgnoreCase(mode)) {
-                    throw new IOException(file + ": SQLite refused WAL mode (journal_mode is " + mode
-                            + "); the Raft log needs a local disk");
-                }
-                // FULL: the WAL is fsynced at every commit, i.e. at every durable point MicroRaft asks for.
-                s.execute("PRAGMA synchronous = FULL");
-                s.execute("PRAGMA fullfsync = ON");
-                s.execute("PRAGMA checkpoint_fullfsync = ON");
-                if (queryLong(s, "PRAGMA synchronous") != 2) {
-                    throw new IOException(file + ": SQLite did not accept synchronous=FULL");
-                }
-                c.setAutoCommit(false);
-                long appId = queryLong(s, "PRAGMA application_id");
-                long version = queryLong(s, "PRAGMA user_version");
-                if (appId == 0 && version == 0) {
-                    createSchema(s);
-                } else if (appId != APPLICATION_ID) {
-                    throw new IOException(file + " is a SQLite database but not an agentmesh Raft log (application_id "
-                            + appId + ")");
-                } else if (version != SCHEMA_VERSION) {
-                    throw new IOException(file + " has Raft log schema " + version + "; this version reads "
-                            + SCHEMA_VERSION);
-                }
-            }
-            c.commit();
+            // The Raft log stays small (snapshots truncate it), and quick_check covers the b-tree structure.
+            c = sqlite.openWriter(SqliteFile.OpenCheck.QUICK);
+            c.setAutoCommit(false);
             return new SqliteRaftStore(file, codec, c);
+        } catch (StoreException e) {
+            throw new IOException(e.getMessage(), e);
         } catch (SQLException e) {
-            closeQuietly(c);
-            throw new IOException(file + ": cannot open the Raft log: " + e.getMessage(), e);
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(c);
-            throw e;
+            SqliteFile.closeQuietly(c);
+            throw new IOException(sqlite.openFailure(e).getMessage(), e);
         }
-    }
-
-    private static void createSchema(Statement s) throws SQLException {
-        s.execute("CREATE TABLE raft_state (id INTEGER PRIMARY KEY CHECK (id = 1), local_endpoint BLOB,"
-                + " voting INTEGER, initial_members BLOB, term INTEGER NOT NULL DEFAULT 0, voted_for BLOB)");
-        s.execute("INSERT INTO raft_state(id) VALUES (1)");
-        s.execute("CREATE TABLE raft_log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, entry BLOB NOT NULL)");
-        s.execute("CREATE TABLE raft_snapshot_chunk (idx INTEGER NOT NULL, chunk_index INTEGER NOT NULL,"
-                + " chunk_count INTEGER NOT NULL, chunk BLOB NOT NULL, PRIMARY KEY (idx, chunk_index)) WITHOUT ROWID");
-        s.execute("PRAGMA application_id = " + APPLICATION_ID);
-        s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
     }
 
     // ------------------------------------------------------------------------------------------------ RaftStore
@@ -289,7 +271,7 @@ public final class SqliteRaftStore implements RaftLogStore {
             flush();
         } finally {
             closed = true;
-            closeQuietly(connection);
+            SqliteFile.closeQuietly(connection);
         }
     }
 
@@ -307,7 +289,7 @@ public final class SqliteRaftStore implements RaftLogStore {
         } catch (SQLException ignored) {
             // closing anyway
         }
-        closeQuietly(connection);
+        SqliteFile.closeQuietly(connection);
     }
 
     /** Commits so far (durable points that had something to write). */
@@ -355,27 +337,5 @@ public final class SqliteRaftStore implements RaftLogStore {
 
     private IOException failed(String what, Exception e) {
         return new IOException(path + ": cannot " + what + ": " + e.getMessage(), e);
-    }
-
-    private static String queryString(Statement s, String sql) throws SQLException {
-        try (ResultSet rs = s.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
-    }
-
-    private static long queryLong(Statement s, String sql) throws SQLException {
-        try (ResultSet rs = s.executeQuery(sql)) {
-            return rs.next() ? rs.getLong(1) : -1;
-        }
-    }
-
-    private static void closeQuietly(Connection c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // nothing more to do
-            }
-        }
     }
 }

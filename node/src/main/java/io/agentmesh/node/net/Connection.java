@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.util.AttributeKey;
 
 import java.net.InetSocketAddress;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -40,17 +41,43 @@ final class Connection {
     private volatile String remoteGoodbye;
     private final AtomicBoolean closeHandled = new AtomicBoolean();
 
-    Connection(boolean outbound, NodeId expectedPeer) {
-        this(outbound, expectedPeer, null, null, false);
-    }
-
-    Connection(boolean outbound, NodeId expectedPeer, InetSocketAddress relay, DialPlan plan, boolean probe) {
+    private Connection(boolean outbound, NodeId expectedPeer, InetSocketAddress relay, DialPlan plan, boolean probe) {
         this.outbound = outbound;
         this.expectedPeer = expectedPeer;
         this.relay = relay;
         this.relayed = relay != null;
         this.plan = plan;
         this.probe = probe;
+    }
+
+    /** A connection another node opened to this one's listening socket. */
+    static Connection accepted() {
+        return new Connection(false, null, null, null, false);
+    }
+
+    /** The direct attempt of {@code plan}. */
+    static Connection dial(DialPlan plan) {
+        return new Connection(true, plan.peer, null, plan, false);
+    }
+
+    /** An attempt of {@code plan} through a circuit at {@code relay}; this node is the TLS client. */
+    static Connection dialViaRelay(DialPlan plan, InetSocketAddress relay) {
+        return new Connection(true, plan.peer, Objects.requireNonNull(relay, "relay"), plan, false);
+    }
+
+    /** A retry of the direct path to {@code peer}, which is up through a relay; its failure is no event. */
+    static Connection probe(NodeId peer) {
+        return new Connection(true, peer, null, null, true);
+    }
+
+    /**
+     * This node's end of circuit {@code circuitId} that another node opened through {@code relay}; inbound (this
+     * node is the TLS server) although this node opens the TCP connection.
+     */
+    static Connection attach(InetSocketAddress relay, byte[] circuitId) {
+        Connection c = new Connection(false, null, relay, null, false);
+        c.attachCircuit(circuitId);
+        return c;
     }
 
     private volatile byte[] circuitId;

@@ -7,7 +7,7 @@ import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.SigningKey;
 import io.agentmesh.protocol.identity.VerifyingKey;
-import io.agentmesh.protocol.time.SystemClock;
+import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.protocol.wire.WireCodec;
 import io.agentmesh.protocol.wire.WireException;
 import io.agentmesh.protocol.wire.WireMessage;
@@ -33,7 +33,6 @@ import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -42,14 +41,10 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
 
 /**
  * The production {@link Network}: Netty over TCP, TLS 1.3 with certificates on both sides, length-prefixed
@@ -57,7 +52,7 @@ import java.util.function.LongSupplier;
  *
  * <p><b>Use:</b>
  * <pre>
- *   NettyNetwork net = new NettyNetwork(config, identity, nodeThread, listener, System::currentTimeMillis);
+ *   NettyNetwork net = new NettyNetwork(config, identity, nodeThread, listener, new SystemClock());
  *   InetSocketAddress bound = net.start();     // listens; dial/send work from here on
  *   net.dial(peerId, address);                // -> listener.peerUp(...) or listener.dialFailed(...)
  *   net.send(peerId, message);
@@ -87,7 +82,9 @@ import java.util.function.LongSupplier;
  * target (which attaches when its relay client hears of the circuit) the TLS server. TLS failing on altered bytes
  * is counted and the relay avoided. Every {@code directRetryMs} a peer that is up only through a relay is dialed
  * directly again; a direct connection that authenticates replaces the relayed one silently ({@link PeerRegistry}).
- * The core sees none of this: the same peerUp / peerDown / dialFailed events.
+ * The core sees none of this: the same peerUp / peerDown / dialFailed events. {@link Dialing} runs the dial plans,
+ * {@link RelayedPaths} the circuits attached to and the direct-path retries; this class keeps the lifecycle,
+ * {@link #send} and the pipeline.
  *
  * <p>Threads: one Netty event loop group of {@value #EVENT_LOOP_THREADS} threads for everything. {@link #send} may
  * be called from any thread; it encodes on the calling thread (once per message object, shared across peers).
@@ -96,9 +93,6 @@ public final class NettyNetwork implements Network, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NettyNetwork.class);
     static final int EVENT_LOOP_THREADS = 2;
     private static final long CLOSE_TIMEOUT_MS = 3_000;
-    private static final AttributeKey<Connection> DIAL = AttributeKey.valueOf("agentmesh.dial");
-
-    private static final int MAX_PENDING_ATTACHES = 64;
 
     private final NetworkConfig config;
     private final Scheduler nodeThread;
@@ -113,14 +107,10 @@ public final class NettyNetwork implements Network, AutoCloseable {
     private final PeerRegistry registry;
     private final EventLoopGroup group;
     private final ChannelGroup channels;
-    private final Bootstrap clientBootstrap;
     private final SigningKey nodeKey;
     private final byte[] ownCertificateBytes;
-    private final Bootstrap relayBootstrap;
-    private final ConcurrentHashMap<NodeId, InetSocketAddress> directAddresses = new ConcurrentHashMap<>();
-    private final Set<NodeId> probing = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger pendingAttaches = new AtomicInteger();
-    private volatile RelayRouter router;
+    private final Dialing dialing;
+    private final RelayedPaths paths;
     private volatile ScheduledFuture<?> directRetry;
     private volatile Channel serverChannel;
     private volatile boolean closed;
@@ -134,12 +124,12 @@ public final class NettyNetwork implements Network, AutoCloseable {
      * @param identity        this node's key, certificate, agent root and incarnation
      * @param nodeThread      where every listener call runs
      * @param listener        the node core
-     * @param wallClockMillis wall-clock time for certificate validity (System::currentTimeMillis in production)
+     * @param clock           wall-clock time for certificate validity ({@code SystemClock} in production)
      */
     public NettyNetwork(NetworkConfig config, LocalIdentity identity, Scheduler nodeThread,
-                        Network.Listener listener, LongSupplier wallClockMillis) {
+                        Network.Listener listener, Clock clock) {
         this(config, identity.nodeKey(), identity.certificate(), identity.incarnation(), identity.agentRoot(),
-                nodeThread, listener, wallClockMillis);
+                nodeThread, listener, clock);
     }
 
     /**
@@ -147,8 +137,7 @@ public final class NettyNetwork implements Network, AutoCloseable {
      * not theirs). Production code uses the public constructor.
      */
     NettyNetwork(NetworkConfig config, SigningKey nodeKey, NodeCertificate ownCertificate, long incarnation,
-                 VerifyingKey agentRoot, Scheduler nodeThread, Network.Listener listener,
-                 LongSupplier wallClockMillis) {
+                 VerifyingKey agentRoot, Scheduler nodeThread, Network.Listener listener, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.nodeThread = Objects.requireNonNull(nodeThread, "nodeThread");
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -157,8 +146,8 @@ public final class NettyNetwork implements Network, AutoCloseable {
         this.ownCertificateBytes = ownCertificate.toBytes();
         this.selfName = self.shortForm();
         this.authenticator = new HelloAuthenticator(nodeKey, ownCertificate, incarnation, agentRoot,
-                new SystemClock());
-        this.tls = TlsIdentity.create(nodeKey, wallClockMillis.getAsLong(), new SecureRandom());
+                clock);
+        this.tls = TlsIdentity.create(nodeKey, clock.nowMillis(), new SecureRandom());
         this.faults = config.faultInjection() ? new FaultInjector() : null;
         this.registry = new PeerRegistry(self, config.handshakeTimeoutMs(), new RegistrySink());
         this.group = new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS,
@@ -166,20 +155,23 @@ public final class NettyNetwork implements Network, AutoCloseable {
         this.channels = new DefaultChannelGroup("agentmesh-" + selfName, GlobalEventExecutor.INSTANCE);
         WriteBufferWaterMark waterMark = new WriteBufferWaterMark(config.writeBufferLowBytes(),
                 config.writeBufferHighBytes());
-        this.clientBootstrap = new Bootstrap()
+        Bootstrap direct = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeoutMs())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .handler(new Initializer(true));
-        this.relayBootstrap = new Bootstrap()
+        Bootstrap relayed = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeoutMs())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .handler(new RelayedInitializer());
+        this.dialing = new Dialing(selfName, registry, faults, counters, direct, relayed, this::connectionClosed,
+                () -> closed);
+        this.paths = new RelayedPaths(self, registry, faults, counters, dialing, () -> closed);
     }
 
     /**
@@ -208,7 +200,7 @@ public final class NettyNetwork implements Network, AutoCloseable {
         }
         serverChannel = bind.channel();
         channels.add(serverChannel);
-        directRetry = group.next().scheduleAtFixedRate(this::probeDirect, config.directRetryMs(),
+        directRetry = group.next().scheduleAtFixedRate(paths::probeDirect, config.directRetryMs(),
                 config.directRetryMs(), TimeUnit.MILLISECONDS);
         log.info("{} listening on {}", selfName, serverChannel.localAddress());
         return localAddress();
@@ -278,85 +270,8 @@ public final class NettyNetwork implements Network, AutoCloseable {
             registry.dialAborted(peer, "blocked by fault injection");
             return;
         }
-        directAddresses.put(peer, address);
-        advance(new DialPlan(peer, address));
-    }
-
-    /** Starts the next attempt of {@code plan}, or ends it with dialFailed. */
-    private void advance(DialPlan plan) {
-        NodeId peer = plan.peer;
-        if (closed) {
-            registry.dialAborted(peer, "network is shutting down");
-            return;
-        }
-        if (registry.isUp(peer)) {
-            registry.dialAborted(peer, "connected meanwhile");
-            return;
-        }
-        if (!plan.directDone) {
-            plan.directDone = true;
-            if (faults != null && faults.rule(peer).blockDirect()) {
-                counters.connectsBlockedByFaults.incrementAndGet();
-                log.info("{} direct dial {} at {} refused: direct path blocked by fault injection", selfName,
-                        peer.shortForm(), plan.address);
-                plan.failed("direct to " + plan.address + ": blocked by fault injection");
-                advance(plan);
-                return;
-            }
-            connect(new Connection(true, peer, null, plan, false), plan.address);
-            return;
-        }
-        if (plan.relays == null) {
-            RelayRouter r = router;
-            plan.relays = r == null ? List.of() : r.relaysFor(peer);
-        }
-        if (plan.nextRelay < plan.relays.size()) {
-            InetSocketAddress relay = plan.relays.get(plan.nextRelay++);
-            counters.relayDialAttempts.incrementAndGet();
-            log.info("{} dialing {} through relay {}", selfName, peer.shortForm(), relay);
-            connectRelayed(new Connection(true, peer, relay, plan, false), relay);
-            return;
-        }
-        registry.dialAborted(peer, plan.summary());
-    }
-
-    /** Opens the TCP connection of a direct attempt (dial or probe). */
-    private void connect(Connection conn, InetSocketAddress address) {
-        log.debug("{} dialing {} at {}", selfName, conn.expectedPeer.shortForm(), address);
-        ChannelFuture connect;
-        try {
-            connect = clientBootstrap.clone().attr(DIAL, conn).connect(address);
-        } catch (RejectedExecutionException e) {
-            conn.reason("network is shutting down");
-            connectionClosed(conn);
-            return;
-        }
-        connect.addListener(f -> {
-            if (!f.isSuccess()) {
-                conn.reason("connect to " + address + " failed: " + f.cause().getMessage());
-                log.info("{} {} {} at {} failed: {}", selfName, conn.probe ? "direct probe" : "dial",
-                        conn.expectedPeer.shortForm(), address, f.cause().getMessage());
-                connectionClosed(conn);
-            }
-        });
-    }
-
-    /** Opens a TCP connection to {@code relay} for a relayed connection (either side). */
-    private void connectRelayed(Connection conn, InetSocketAddress relay) {
-        ChannelFuture connect;
-        try {
-            connect = relayBootstrap.clone().attr(DIAL, conn).connect(relay);
-        } catch (RejectedExecutionException e) {
-            conn.reason("network is shutting down");
-            connectionClosed(conn);
-            return;
-        }
-        connect.addListener(f -> {
-            if (!f.isSuccess()) {
-                conn.reason("relay " + relay + " unreachable: " + f.cause().getMessage());
-                connectionClosed(conn);
-            }
-        });
+        paths.learnAddress(peer, address);
+        dialing.advance(new DialPlan(peer, address));
     }
 
     /**
@@ -364,38 +279,17 @@ public final class NettyNetwork implements Network, AutoCloseable {
      * inbound node connection (TLS server side) once spliced. Called by {@link RelayClient}.
      */
     void attachRelayed(InetSocketAddress relay, byte[] circuitId, NodeId source) {
-        if (closed) {
-            return;
-        }
-        if (faults != null && faults.rule(source).block()) {
-            counters.connectsBlockedByFaults.incrementAndGet();
-            log.info("{} circuit from {} through relay {} refused: blocked by fault injection", selfName,
-                    source.shortForm(), relay);
-            return;
-        }
-        if (pendingAttaches.incrementAndGet() > MAX_PENDING_ATTACHES) {
-            pendingAttaches.decrementAndGet();
-            log.warn("{} circuit from {} through relay {} refused: {} circuits already being attached", selfName,
-                    source.shortForm(), relay, MAX_PENDING_ATTACHES);
-            return;
-        }
-        counters.relayAttaches.incrementAndGet();
-        log.debug("{} attaching to a circuit from {} through relay {}", selfName, source.shortForm(), relay);
-        Connection conn = new Connection(false, null, relay, null, false);
-        conn.attachCircuit(circuitId);
-        connectRelayed(conn, relay);
+        paths.attach(relay, circuitId, source);
     }
 
     /** Where {@code peer} may be dialed directly (learned from a relay record); used to retry the direct path. */
     void learnAddress(NodeId peer, InetSocketAddress address) {
-        if (!peer.equals(self)) {
-            directAddresses.put(peer, address);
-        }
+        paths.learnAddress(peer, address);
     }
 
     /** Attaches the relays to dial through when a direct dial fails. */
     void relayRouter(RelayRouter router) {
-        this.router = router;
+        dialing.relayRouter(router);
     }
 
     EventLoopGroup eventLoops() {
@@ -412,32 +306,7 @@ public final class NettyNetwork implements Network, AutoCloseable {
 
     /** Whether {@code peer} is up through a relay right now. */
     public boolean isRelayed(NodeId peer) {
-        Connection c = registry.current(peer);
-        return c != null && c.relayed;
-    }
-
-    /**
-     * Retries the direct path to every peer that is connected only through a relay and has a known address; a
-     * direct connection that authenticates replaces the relayed one ({@link PeerRegistry}).
-     */
-    private void probeDirect() {
-        if (closed) {
-            return;
-        }
-        for (NodeId peer : registry.upPeers()) {
-            Connection c = registry.current(peer);
-            InetSocketAddress address = directAddresses.get(peer);
-            if (c == null || !c.relayed || address == null
-                    || (faults != null && faults.rule(peer).refusesConnections(false))) {
-                continue;
-            }
-            if (!probing.add(peer)) {
-                continue;
-            }
-            counters.directProbes.incrementAndGet();
-            log.debug("{} retrying the direct path to {} at {}", selfName, peer.shortForm(), address);
-            connect(new Connection(true, peer, null, null, true), address);
-        }
+        return paths.isRelayed(peer);
     }
 
     @Override
@@ -554,11 +423,7 @@ public final class NettyNetwork implements Network, AutoCloseable {
             return;
         }
         if (conn.relayed) {
-            counters.relayedConnections.incrementAndGet();
-            if (!conn.outbound && conn.circuitId() != null) {
-                pendingAttaches.decrementAndGet();
-                conn.attachCircuit(null);
-            }
+            paths.authenticated(conn);
         }
         registry.authenticated(conn);
     }
@@ -568,53 +433,19 @@ public final class NettyNetwork implements Network, AutoCloseable {
             return;
         }
         if (conn.relayed) {
-            relayedClosed(conn);
+            paths.closed(conn);
         }
-        if (conn.probe) {
-            probing.remove(conn.expectedPeer);
-            if (!conn.isAuthenticated()) {
-                log.debug("{} direct path to {} still unusable: {}", selfName, conn.expectedPeer.shortForm(),
-                        conn.closeReason());
-                return;
-            }
+        if (conn.probe && paths.probeEnded(conn)) {
+            return;
         }
         if (conn.plan != null && !conn.isAuthenticated()) {
-            conn.plan.failed(conn.relayed ? "via relay " + conn.relay + ": " + conn.closeReason()
-                    : conn.closeReason());
-            if (!closed) {
-                advance(conn.plan);
-            } else {
-                registry.dialAborted(conn.plan.peer, "network is shutting down");
-            }
+            dialing.attemptFailed(conn);
             return;
         }
         if (conn.isAuthenticated()) {
             log.debug("{} connection {} closed: {}", selfName, conn, conn.closeReason());
         }
         registry.closed(conn);
-    }
-
-    private void relayedClosed(Connection conn) {
-        if (!conn.outbound && conn.plan == null && !conn.isAuthenticated() && conn.circuitId() != null) {
-            pendingAttaches.decrementAndGet();
-        }
-        NodeId peer = conn.peerId();
-        RelayRouter r = router;
-        if (conn.hadIntegrityFailure() && !closed) { // (TLS failing while this node shuts down proves nothing)
-            counters.relayIntegrityFailures.incrementAndGet();
-            log.warn("{} connection {} broke TLS on altered bytes: {}; the relay is not trusted for a while",
-                    selfName, conn, conn.closeReason());
-            if (r != null) {
-                r.circuitFailed(conn.relay, peer, conn.closeReason(), true);
-            }
-        } else if (!conn.isAuthenticated() && conn.outbound) {
-            counters.relayDialFailures.incrementAndGet();
-            log.info("{} circuit to {} through relay {} failed: {}", selfName,
-                    peer == null ? "?" : peer.shortForm(), conn.relay, conn.closeReason());
-            if (r != null) {
-                r.circuitFailed(conn.relay, peer, conn.closeReason(), false);
-            }
-        }
     }
 
     /** Hands {@code event} to the node thread unless closed. */
@@ -689,7 +520,7 @@ public final class NettyNetwork implements Network, AutoCloseable {
 
         @Override
         protected void initChannel(SocketChannel ch) {
-            Connection conn = outbound ? ch.attr(DIAL).getAndSet(null) : new Connection(false, null);
+            Connection conn = outbound ? ch.attr(Dialing.DIAL).getAndSet(null) : Connection.accepted();
             if (!track(ch, conn)) {
                 return;
             }
@@ -701,7 +532,7 @@ public final class NettyNetwork implements Network, AutoCloseable {
     private final class RelayedInitializer extends ChannelInitializer<SocketChannel> {
         @Override
         protected void initChannel(SocketChannel ch) {
-            Connection conn = ch.attr(DIAL).getAndSet(null);
+            Connection conn = ch.attr(Dialing.DIAL).getAndSet(null);
             if (!track(ch, conn)) {
                 return;
             }

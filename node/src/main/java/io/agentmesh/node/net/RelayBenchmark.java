@@ -2,6 +2,7 @@ package io.agentmesh.node.net;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.agentmesh.protocol.time.SystemClock;
 import io.agentmesh.node.port.Network;
 import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.protocol.identity.NodeCertificate;
@@ -184,7 +185,7 @@ public final class RelayBenchmark implements AutoCloseable {
             };
             net = new NettyNetwork(NetworkConfig.defaults("127.0.0.1", 0).withFaultInjection(true)
                     .withIdleTimeoutMs(120_000), key, certificate, 1, root.verifyingKey(), scheduler, this,
-                    System::currentTimeMillis);
+                    new SystemClock());
             address = net.start();
             open.add(this::close);
         }
@@ -194,7 +195,7 @@ public final class RelayBenchmark implements AutoCloseable {
                     List.of(address), (peer, a) -> thread.execute(() -> {
                         addresses.put(peer, a);
                         net.dial(peer, a);
-                    }), System::currentTimeMillis);
+                    }), new SystemClock(), new java.security.SecureRandom());
         }
 
         private void redial(NodeId peer) {

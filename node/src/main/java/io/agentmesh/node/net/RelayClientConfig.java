@@ -1,5 +1,6 @@
 package io.agentmesh.node.net;
 
+import io.agentmesh.node.membership.Backoff;
 import io.agentmesh.relay.HostPort;
 
 import java.net.InetSocketAddress;
@@ -69,5 +70,10 @@ public record RelayClientConfig(List<InetSocketAddress> relays, long recordTtlMs
     public RelayClientConfig withAvoidMs(long ms) {
         return new RelayClientConfig(relays, recordTtlMs, lookupIntervalMs, backoffBaseMs, backoffCapMs, ms,
                 maxRecordTtlMs, expiredGraceMs);
+    }
+
+    /** The reconnect backoff these settings describe. */
+    public Backoff backoff() {
+        return new Backoff(backoffBaseMs, backoffCapMs);
     }
 }

@@ -270,7 +270,7 @@ public final class Replicator {
         }
         ChangeHeader header;
         try {
-            header = ChangeHeader.parse(change.bytes());
+            header = AgentState.parseHeader(change.bytes());
         } catch (StateException e) {
             return "malformed change bytes: " + e.getMessage();
         }

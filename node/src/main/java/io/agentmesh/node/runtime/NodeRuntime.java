@@ -111,7 +111,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     this::fatal);
             NetworkConfig netConfig = NetworkConfig.defaults(settings.listen().getHostString(), settings.listen().getPort())
                     .withFaultInjection(settings.faultInjection());
-            this.network = new NettyNetwork(netConfig, identity, nodeThread, core, System::currentTimeMillis);
+            this.network = new NettyNetwork(netConfig, identity, nodeThread, core, new SystemClock());
             this.raftStore = enableConsensus(settings, identity, core);
             nodeThread.execute(() -> {
                 core.start(network);
@@ -127,7 +127,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                         List.of(settings.advertise().orElse(boundMesh)),
                         // Discovery callbacks come from Netty threads; the core is only touched on its thread.
                         (peer, address) -> nodeThread.execute(() -> core.addPeer(peer, address)),
-                        System::currentTimeMillis);
+                        new SystemClock(), new SecureRandom());
                 relays.start();
             }
             this.http = new HttpApi(settings.http(), this, name);

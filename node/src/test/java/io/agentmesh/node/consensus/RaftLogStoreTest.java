@@ -238,6 +238,40 @@ class RaftLogStoreTest {
     }
 
     @Test
+    void anEmptyOrTruncatedRaftLogIsRefusedInsteadOfStartingWithNoTermOrVote() throws Exception {
+        Path file = dir.resolve("raft.db");
+        try (SqliteRaftStore store = SqliteRaftStore.open(file, CODEC)) {
+            init(store, 3);
+        }
+        byte[] complete = Files.readAllBytes(file);
+        Files.write(file, new byte[0]);
+        IOException empty = assertThrows(IOException.class, () -> SqliteRaftStore.open(file, CODEC));
+        assertTrue(empty.getMessage().contains(file.toString()) && empty.getMessage().contains("empty"),
+                empty.getMessage());
+        assertTrue(empty.getMessage().contains("forgets its term and vote"), empty.getMessage());
+        assertEquals(0, Files.size(file), "a refused open leaves the file as it was");
+
+        Files.write(file, java.util.Arrays.copyOf(complete, complete.length - 100));
+        IOException cut = assertThrows(IOException.class, () -> SqliteRaftStore.open(file, CODEC));
+        assertTrue(cut.getMessage().contains("truncated"), cut.getMessage());
+    }
+
+    @Test
+    void aRaftLogWrittenByANewerSchemaIsRefusedWithTheVersions() throws Exception {
+        Path file = dir.resolve("raft.db");
+        try (SqliteRaftStore store = SqliteRaftStore.open(file, CODEC)) {
+            init(store, 1);
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement()) {
+            s.execute("PRAGMA user_version = " + (SqliteRaftStore.SCHEMA_VERSION + 1));
+        }
+        IOException e = assertThrows(IOException.class, () -> SqliteRaftStore.open(file, CODEC));
+        assertTrue(e.getMessage().contains("newer agentmesh (Raft log schema " + (SqliteRaftStore.SCHEMA_VERSION + 1)),
+                e.getMessage());
+    }
+
+    @Test
     void sqliteCommitsOncePerFlushAndNotAtAllWhenNothingChanged() throws IOException {
         try (SqliteRaftStore store = SqliteRaftStore.open(dir.resolve("raft.db"), CODEC)) {
             init(store, 1);

@@ -1,5 +1,6 @@
 package io.agentmesh.node.mesh;
 
+import io.agentmesh.protocol.time.SystemClock;
 import io.agentmesh.node.port.LocalIdentity;
 import io.agentmesh.node.port.Network;
 import io.agentmesh.node.port.Scheduler;
@@ -87,7 +88,7 @@ class ForgedChangeTest {
                 }
             };
             NettyNetwork network = new NettyNetwork(NetworkConfig.defaults("127.0.0.1", 0), evil, scheduler, listener,
-                    System::currentTimeMillis);
+                    new SystemClock());
             AgentState evilState = AgentState.create(evil.agentId().bytes(), evil.actor());
             try {
                 network.start();

@@ -1,5 +1,6 @@
 package io.agentmesh.node.net;
 
+import io.agentmesh.protocol.time.SystemClock;
 import io.agentmesh.node.net.RecordingListener.DialFailed;
 import io.agentmesh.node.net.RecordingListener.PeerDown;
 import io.agentmesh.protocol.identity.NodeId;
@@ -35,7 +36,7 @@ final class MeshNode implements AutoCloseable {
                 (peer, address) -> node.thread.execute(() -> {
                     addresses.put(peer, address);
                     node.net.dial(peer, address);
-                }), System::currentTimeMillis);
+                }), new SystemClock(), new java.security.SecureRandom());
     }
 
     MeshNode start() {

@@ -57,6 +57,9 @@ class PeerRegistryTest {
     };
 
     /** A self id below or above the peer's, to pick which side of the tie-break this registry is on. */
+    private static final java.net.InetSocketAddress ADDRESS = new java.net.InetSocketAddress("127.0.0.1", 7701);
+    private static final java.net.InetSocketAddress RELAY = new java.net.InetSocketAddress("127.0.0.1", 7700);
+
     private PeerRegistry registry(boolean selfIsLower) {
         NodeId self;
         do {
@@ -66,14 +69,14 @@ class PeerRegistryTest {
     }
 
     private Connection conn(boolean outbound, long incarnation) {
-        Connection c = new Connection(outbound, outbound ? peer : null);
+        Connection c = outbound ? Connection.dial(new DialPlan(peer, ADDRESS)) : Connection.accepted();
         c.authenticated(new HelloAuthenticator.AuthenticatedPeer(peer, peerCert, peerCert.toBytes(), incarnation));
         return c;
     }
 
     private Connection relayed(boolean outbound, long incarnation) {
-        Connection c = new Connection(outbound, outbound ? peer : null,
-                new java.net.InetSocketAddress("127.0.0.1", 7700), null, false);
+        Connection c = outbound ? Connection.dialViaRelay(new DialPlan(peer, ADDRESS), RELAY)
+                : Connection.attach(RELAY, new byte[16]);
         c.authenticated(new HelloAuthenticator.AuthenticatedPeer(peer, peerCert, peerCert.toBytes(), incarnation));
         return c;
     }
@@ -228,7 +231,7 @@ class PeerRegistryTest {
         PeerRegistry r = registry(true);
         assertTrue(r.beginDial(peer));
         assertFalse(r.beginDial(peer), "one dial at a time");
-        Connection failed = new Connection(true, peer);
+        Connection failed = Connection.dial(new DialPlan(peer, ADDRESS));
         failed.reason("connect refused");
         r.closed(failed);
         assertEquals(List.of("dialFailed connect refused"), events);

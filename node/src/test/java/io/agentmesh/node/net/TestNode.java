@@ -1,5 +1,6 @@
 package io.agentmesh.node.net;
 
+import io.agentmesh.protocol.time.SystemClock;
 import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
@@ -59,7 +60,7 @@ final class TestNode implements AutoCloseable {
             }
         };
         this.net = new NettyNetwork(config, key, certificate, incarnation, agent.root.verifyingKey(), scheduler,
-                events, System::currentTimeMillis);
+                events, new SystemClock());
         this.address = net.start();
     }
 

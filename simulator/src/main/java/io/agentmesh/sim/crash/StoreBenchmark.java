@@ -3,6 +3,7 @@ package io.agentmesh.sim.crash;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.state.store.ChangeStore;
 import io.agentmesh.state.store.SqliteChangeStore;
+import io.agentmesh.state.store.SqliteFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -256,7 +257,7 @@ public final class StoreBenchmark implements Callable<Integer> {
             bytes = changeBytes(store);
         }
         StringBuilder json = new StringBuilder("{\"benchmark\":\"store\",\"scenario\":\"open\",\"changes\":" + count);
-        for (SqliteChangeStore.OpenCheck check : SqliteChangeStore.OpenCheck.values()) {
+        for (SqliteFile.OpenCheck check : SqliteFile.OpenCheck.values()) {
             long[] ms = new long[5];
             for (int i = 0; i < ms.length; i++) {
                 long t0 = System.nanoTime();
@@ -269,7 +270,7 @@ public final class StoreBenchmark implements Callable<Integer> {
                 }
             }
             Arrays.sort(ms);
-            json.append(",\"openMs").append(check == SqliteChangeStore.OpenCheck.QUICK ? "QuickCheck" : "IntegrityCheck")
+            json.append(",\"openMs").append(check == SqliteFile.OpenCheck.QUICK ? "QuickCheck" : "IntegrityCheck")
                     .append("\":").append(ms[ms.length / 2]);
         }
         // Restart replays from a snapshot position; reading everything is the worst case.

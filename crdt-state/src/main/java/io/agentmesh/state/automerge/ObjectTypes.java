@@ -1,4 +1,4 @@
-package io.agentmesh.state;
+package io.agentmesh.state.automerge;
 
 import org.automerge.Document;
 import org.automerge.ObjectId;
@@ -12,16 +12,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Answers "what type is object {@code counter@actor} in this document?" for the op checks of
- * {@link AgentState#applyChange}. Genesis objects are known up front; other objects are looked up in the document
- * once and cached (an object's type never changes).
+ * Answers "what type is object {@code counter@actor} in this document?" for the op checks a remote change passes
+ * before it is applied ({@code io.agentmesh.state.ChangeGate}). Genesis objects are known up front; other objects
+ * are looked up in the document once and cached (an object's type never changes).
  *
  * <p>automerge-java 0.0.7 has no public way to name an object by its id, so this builds an {@link ObjectId} through
  * its private constructor from the id's serialized form (automerge's {@code ExId::to_bytes}: tag 0x10, uLEB actor
  * length, actor bytes, uLEB actor-index hint, uLEB counter; a wrong hint is resolved by actor lookup in
- * {@code exid_to_opid}). {@code ObjectTypesTest} pins that a built id equals and prints like the library's own.
+ * {@code exid_to_opid}). {@code ObjectTypesTest} pins that a built id equals and prints like the library's own. Its
+ * LEB128 writer is the counterpart of {@link ByteReader}'s reader.
  */
-final class ObjectTypes {
+public final class ObjectTypes {
     private static final Constructor<ObjectId> CONSTRUCTOR;
 
     static {
@@ -40,13 +41,14 @@ final class ObjectTypes {
     private final Map<String, ObjectType> cache = new HashMap<>();
     private final Map<String, ObjectType> genesis;
 
-    ObjectTypes(Document doc, Map<String, ObjectType> genesisTypes) {
+    /** @param genesisTypes the type of each object the genesis change makes, by id */
+    public ObjectTypes(Document doc, Map<String, ObjectType> genesisTypes) {
         this.doc = doc;
         this.genesis = Map.copyOf(genesisTypes);
     }
 
     /** The type of the object with this id ({@code counter@actorhex}), or empty if the document has no such object. */
-    Optional<ObjectType> typeOf(String objectId) {
+    public Optional<ObjectType> typeOf(String objectId) {
         ObjectType known = genesis.get(objectId);
         if (known == null) {
             known = cache.get(objectId);
