@@ -2,6 +2,7 @@ package io.agentmesh.sim.cli;
 
 import io.agentmesh.sim.bench.RelayBenchmark;
 import io.agentmesh.sim.bench.ReplicationBenchmark;
+import io.agentmesh.sim.bench.StateBenchmark;
 import io.agentmesh.sim.bench.StoreBenchmark;
 import io.agentmesh.sim.bench.WriteBenchmark;
 import io.agentmesh.sim.crash.CrashLoopCommand;
@@ -47,7 +48,7 @@ public final class SimMain {
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "Benchmarks; each prints one JSON result (benchmark, machine, parameters, figures).",
             subcommands = {CrashLoopCommand.class, StoreBenchmark.class, WriteBenchmark.class,
-                    ReplicationBenchmark.class, RelayBenchmark.class, FailoverBenchmark.class,
+                    ReplicationBenchmark.class, RelayBenchmark.class, FailoverBenchmark.class, StateBenchmark.class,
                     CommandLine.HelpCommand.class})
     static final class Bench {
     }

@@ -37,7 +37,7 @@ class BenchCommandsTest {
     @Test
     void everyBenchmarkOfDocsBenchmarksMdKeepsItsCommandName() {
         var bench = SimMain.commandLine().getSubcommands().get("bench").getSubcommands();
-        for (String name : List.of("writes", "replication", "crash-loop", "store", "relay", "failover")) {
+        for (String name : List.of("writes", "replication", "crash-loop", "store", "relay", "failover", "state")) {
             assertTrue(bench.containsKey(name), "agentmesh bench " + name + " is missing");
         }
     }
@@ -78,10 +78,21 @@ class BenchCommandsTest {
     }
 
     @Test
+    void jmhUnitsBecomeFigureNamesThatCarryTheUnit() {
+        assertEquals("opsPerSecond", StateBenchmark.unitName("ops/s"));
+        assertEquals("msPerOp", StateBenchmark.unitName("ms/op"));
+        assertEquals("usPerOp", StateBenchmark.unitName("us/op"));
+    }
+
+    @Test
     void badBenchmarkArgumentsExitWithTwoAndSayWhatIsWrongBeforeAnyWork() {
         Run relay = run("bench", "relay", "--nodes", "1");
         assertEquals(2, relay.exit(), relay.err());
         assertTrue(relay.err().contains("--nodes must be >= 2"), relay.err());
         assertFalse(relay.out().contains("\"benchmark\""), relay.out());
+
+        Run state = run("bench", "state", "--include", "(unclosed");
+        assertEquals(2, state.exit(), state.err());
+        assertTrue(state.err().contains("Unclosed group"), state.err());
     }
 }
