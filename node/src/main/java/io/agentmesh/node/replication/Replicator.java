@@ -70,7 +70,6 @@ public final class Replicator {
     private int ticksSincePullProgress;
     private long tickCount;
     private static final int PULL_STALL_TICKS = 10;
-    private final List<Consumer<SignedChange>> remoteApplied = new ArrayList<>();
 
     private static final class Peer {
         final NodeId id;
@@ -99,11 +98,6 @@ public final class Replicator {
         this.agentId = identity.agentId().bytes();
         this.self = identity.nodeId().shortForm();
         this.applied = new AppliedVector(store.vector());
-    }
-
-    /** Called on the node thread with each peer change once it is applied to the document. */
-    public void onRemoteApplied(Consumer<SignedChange> listener) {
-        remoteApplied.add(listener);
     }
 
     public ReplicationStats stats() {
@@ -225,9 +219,6 @@ public final class Replicator {
             }
             applied.record(change.actor(), change.seq());
             stats.changesApplied++;
-            for (Consumer<SignedChange> listener : remoteApplied) {
-                listener.accept(change);
-            }
             store.append(change).whenComplete((ok, error) -> {
                 if (error != null) {
                     nodeThread.execute(() -> onFatal.accept("could not make received change " + change.actor()

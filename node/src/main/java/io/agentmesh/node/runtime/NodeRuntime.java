@@ -312,29 +312,23 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         });
     }
 
-    /**
-     * Observes every change this node applies from a peer (on the node thread; keep it cheap). For benchmarks and
-     * metrics.
-     */
-    public void onRemoteApplied(java.util.function.Consumer<io.agentmesh.protocol.change.SignedChange> listener) {
-        nodeThread.execute(() -> core.replicator().onRemoteApplied(listener));
-    }
-
     /** Transport counters. */
     public io.agentmesh.node.net.NetworkStats networkStats() {
         return network.stats();
     }
 
+    /**
+     * Replication counters (changes sent and applied, duplicates, rejections). The counters are readable from any
+     * thread; fetching them waits for the node thread once, because the core makes its replicator when it starts
+     * there.
+     */
+    public io.agentmesh.node.replication.ReplicationStats replicationStats() {
+        return nodeThread.call(() -> CompletableFuture.completedFuture(core.replicator().stats())).join();
+    }
+
     /** This node's durable version vector total: how many changes it holds. */
     public long changeCount() {
         return store.changeCount();
-    }
-
-    /** Appends a memory entry and completes with its signed change once durable (benchmarks trace the change). */
-    public CompletableFuture<io.agentmesh.protocol.change.SignedChange> appendMemoryForBenchmark(String text) {
-        MemoryEntry entry = new MemoryEntry(UUID.randomUUID().toString(), System.currentTimeMillis(),
-                identity.nodeId().toString(), "bench", text, List.of());
-        return onNode(c -> c.write(s -> s.appendMemory(entry)));
     }
 
     /** Whether this node leads the consensus group right now. */

@@ -1,7 +1,5 @@
 package io.agentmesh.sim.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.agentmesh.node.runtime.NodeRuntime;
 import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.protocol.identity.IdentityDirectory;
@@ -9,6 +7,7 @@ import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.Role;
 import io.agentmesh.protocol.identity.SigningKey;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -30,14 +29,11 @@ import java.util.stream.Stream;
 /**
  * Acknowledged-write throughput and latency of one node through its full write path (Automerge commit, Ed25519
  * signature, SQLite group commit with fsync), its restart time with many changes, and bytes on disk per change.
- * Calls the node's operations in-process, so HTTP is not measured. Prints one JSON object.
+ * Calls the node's operations in-process (what the HTTP API calls), so HTTP itself is not measured.
  */
 @Command(name = "writes", mixinStandardHelpOptions = true,
         description = "Benchmark acknowledged writes (1 and N concurrent writers), restart time and bytes per change.")
 public final class WriteBenchmark implements Callable<Integer> {
-    @Option(names = "--dir", description = "Scratch directory (default: a new temporary directory).")
-    Path dir;
-
     @Option(names = "--writes", defaultValue = "20000", description = "Writes per writer-count run (default ${DEFAULT-VALUE}).")
     int writes;
 
@@ -47,37 +43,56 @@ public final class WriteBenchmark implements Callable<Integer> {
     @Option(names = "--restart-changes", defaultValue = "100000", description = "Changes in the store for the restart figure (default ${DEFAULT-VALUE}).")
     int restartChanges;
 
+    @Mixin
+    BenchOptions.ScratchDir scratch;
+
+    @Mixin
+    BenchOptions.Output output;
+
     @Override
     public Integer call() throws Exception {
-        Path base = dir != null ? dir : Files.createTempDirectory("agentmesh-bench-writes");
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("benchmark", "writes");
-        result.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
-                "java", System.getProperty("java.version")));
-        for (int writers : writerCounts) {
-            Path home = base.resolve("w" + writers);
-            init(home);
-            try (NodeRuntime node = start(home, 1_000_000)) {
-                run(node, writers, Math.min(2_000, writes / 10)); // warm up the JIT
-                result.put("writers" + writers, run(node, writers, writes));
+        if (writes < 1 || restartChanges < 1 || Arrays.stream(writerCounts).anyMatch(w -> w < 1)) {
+            throw new IllegalArgumentException("--writes, --restart-changes and every --writers must be >= 1");
+        }
+        BenchResult.Machine machine = BenchResult.Machine.probe();
+        Path base = scratch.create("writes");
+        Map<String, Object> figures = new LinkedHashMap<>();
+        try {
+            for (int writers : writerCounts) {
+                Path home = base.resolve("w" + writers);
+                init(home);
+                try (NodeRuntime node = start(home, 1_000_000)) {
+                    int warmup = Math.min(2_000, writes / 10);
+                    if (warmup > 0) {
+                        run(node, writers, warmup); // warm up the JIT
+                    }
+                    figures.put("writers" + writers, run(node, writers, writes));
+                }
             }
+            Path home = base.resolve("restart");
+            init(home);
+            try (NodeRuntime node = start(home, 20_000)) {
+                run(node, 16, restartChanges);
+            }
+            long dbBytes = sizeOf(home.resolve("state"));
+            long t0 = System.nanoTime();
+            try (NodeRuntime node = start(home, 20_000)) {
+                long restartMs = (System.nanoTime() - t0) / 1_000_000;
+                Map<String, Object> restart = new LinkedHashMap<>();
+                restart.put("changes", restartChanges);
+                restart.put("msUntilServing", restartMs);
+                restart.put("memoryEntriesAfter", node.memoryCount().join());
+                figures.put("restart", restart);
+            }
+            figures.put("bytesOnDiskPerChange", Math.round((double) dbBytes / restartChanges));
+        } finally {
+            scratch.cleanUp(base);
         }
-        Path home = base.resolve("restart");
-        init(home);
-        long stored;
-        try (NodeRuntime node = start(home, 20_000)) {
-            run(node, 16, restartChanges);
-            stored = restartChanges;
-        }
-        long dbBytes = sizeOf(home.resolve("state"));
-        long t0 = System.nanoTime();
-        try (NodeRuntime node = start(home, 20_000)) {
-            long restartMs = (System.nanoTime() - t0) / 1_000_000;
-            result.put("restart", Map.of("changes", stored, "msUntilServing", restartMs,
-                    "memoryEntriesAfter", node.memoryCount().join()));
-        }
-        result.put("bytesOnDiskPerChange", Math.round((double) dbBytes / stored));
-        System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result));
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("writes", writes);
+        parameters.put("writers", Arrays.stream(writerCounts).boxed().toList());
+        parameters.put("restartChanges", restartChanges);
+        output.print(new BenchResult("writes", machine, parameters, figures));
         return 0;
     }
 

@@ -1,10 +1,11 @@
 package io.agentmesh.sim.cli;
 
-import io.agentmesh.sim.bench.RelayBench;
+import io.agentmesh.sim.bench.RelayBenchmark;
 import io.agentmesh.sim.bench.ReplicationBenchmark;
+import io.agentmesh.sim.bench.StateBenchmark;
+import io.agentmesh.sim.bench.StoreBenchmark;
 import io.agentmesh.sim.bench.WriteBenchmark;
 import io.agentmesh.sim.crash.CrashLoopCommand;
-import io.agentmesh.sim.crash.StoreBenchmark;
 import io.agentmesh.sim.live.FailoverBenchmark;
 
 import picocli.CommandLine;
@@ -44,9 +45,11 @@ public final class SimMain {
         return cli;
     }
 
-    @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print JSON.",
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "Benchmarks; each prints one JSON result (benchmark, machine, parameters, figures).",
             subcommands = {CrashLoopCommand.class, StoreBenchmark.class, WriteBenchmark.class,
-                    ReplicationBenchmark.class, RelayBench.class, FailoverBenchmark.class, CommandLine.HelpCommand.class})
+                    ReplicationBenchmark.class, RelayBenchmark.class, FailoverBenchmark.class, StateBenchmark.class,
+                    CommandLine.HelpCommand.class})
     static final class Bench {
     }
 }

@@ -1,27 +1,28 @@
 package io.agentmesh.sim.crash;
 
 import io.agentmesh.protocol.change.ActorId;
+import io.agentmesh.sim.bench.BenchOptions;
+import io.agentmesh.sim.bench.BenchResult;
+import io.agentmesh.sim.bench.StoreBenchmark;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.state.store.SqliteChangeStore;
 import io.agentmesh.state.store.StoreException;
-import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * kill -9 loop over the durable store (DESIGN.md, "crash safety": 0 acknowledged writes lost in >= 1,000 kills).
@@ -44,6 +45,8 @@ public final class CrashLoop {
     private static final int MAX_CONSECUTIVE_CHILD_FAILURES = 5;
     private static final int OLDER_SAMPLE = 500;
     private static final long OPEN_WAIT_SECONDS = 60;
+    /** A failing store can fail every round; the first ones say what went wrong. */
+    private static final int MAX_FAILURES_SHOWN = 20;
 
     /**
      * @param kills         SIGKILLs to deliver
@@ -98,25 +101,36 @@ public final class CrashLoop {
             return childRunAfterOpenMs == 0 ? 0 : acknowledgedWrites * 1000 / childRunAfterOpenMs;
         }
 
-        /** One line of JSON. */
-        public String toJson() {
-            StringBuilder failuresJson = new StringBuilder("[");
-            for (int i = 0; i < Math.min(failures.size(), 20); i++) {
-                failuresJson.append(i == 0 ? "" : ",").append(jsonString(failures.get(i)));
-            }
-            failuresJson.append(']');
-            return "{\"benchmark\":\"crash-loop\",\"store\":\"sqlite-wal-full\",\"kills\":" + kills
-                    + ",\"acknowledgedWrites\":" + acknowledgedWrites + ",\"lost\":" + lost
-                    + ",\"unwritableStores\":" + unwritableStores + ",\"unopenableStores\":" + unopenableStores
-                    + ",\"vectorErrors\":" + vectorErrors + ",\"killsBeforeOpen\":" + killsBeforeOpen
-                    + ",\"childFailures\":" + childFailures + ",\"unexpectedExitStatus\":" + unexpectedExitStatus
-                    + ",\"stores\":" + stores + ",\"writesPerSecond\":" + writesPerSecond()
-                    + ",\"writesPerSecondAfterOpen\":" + writesPerSecondAfterOpen()
-                    + ",\"childRunMs\":" + childRunMs + ",\"elapsedMs\":" + elapsedMs + ",\"seed\":" + seed
-                    + ",\"writers\":" + writers + ",\"runMs\":[" + minRunMs + "," + maxRunMs + "]"
-                    + ",\"openFirstFraction\":" + openFirstFraction
-                    + ",\"passed\":" + passed() + ",\"failures\":" + failuresJson
-                    + ",\"machine\":" + machineJson() + "}";
+        /**
+         * The loop as a benchmark result: the field names are those of the long run quoted in docs/storage.md, now
+         * split into parameters and figures.
+         */
+        public BenchResult toBenchResult(BenchResult.Machine machine) {
+            Map<String, Object> parameters = new LinkedHashMap<>();
+            parameters.put("store", "sqlite-wal-full");
+            parameters.put("sqliteVersion", StoreBenchmark.sqliteVersion());
+            parameters.put("seed", seed);
+            parameters.put("writers", writers);
+            parameters.put("runMs", List.of(minRunMs, maxRunMs));
+            parameters.put("openFirstFraction", openFirstFraction);
+            Map<String, Object> figures = new LinkedHashMap<>();
+            figures.put("kills", kills);
+            figures.put("acknowledgedWrites", acknowledgedWrites);
+            figures.put("lost", lost);
+            figures.put("unwritableStores", unwritableStores);
+            figures.put("unopenableStores", unopenableStores);
+            figures.put("vectorErrors", vectorErrors);
+            figures.put("killsBeforeOpen", killsBeforeOpen);
+            figures.put("childFailures", childFailures);
+            figures.put("unexpectedExitStatus", unexpectedExitStatus);
+            figures.put("stores", stores);
+            figures.put("writesPerSecond", writesPerSecond());
+            figures.put("writesPerSecondAfterOpen", writesPerSecondAfterOpen());
+            figures.put("childRunMs", childRunMs);
+            figures.put("elapsedMs", elapsedMs);
+            figures.put("passed", passed());
+            figures.put("failures", failures.subList(0, Math.min(failures.size(), MAX_FAILURES_SHOWN)));
+            return new BenchResult("crash-loop", machine, parameters, figures);
         }
     }
 
@@ -135,10 +149,6 @@ public final class CrashLoop {
 
     public static Result run(Config config) throws IOException, InterruptedException {
         return new CrashLoop(config).loop();
-    }
-
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new CrashLoopCommand()).execute(args));
     }
 
     private Result loop() throws IOException, InterruptedException {
@@ -168,10 +178,10 @@ public final class CrashLoop {
             while (kills < config.kills()) {
                 if (storeDir == null || killsOnStore >= config.killsPerStore()) {
                     if (storeDir != null) {
-                        deleteRecursively(storeDir);
+                        BenchOptions.deleteRecursively(storeDir);
                     }
                     storeDir = config.dir().resolve("store-" + stores);
-                    deleteRecursively(storeDir);
+                    BenchOptions.deleteRecursively(storeDir);
                     stores++;
                     acked = newAckSets();
                     lostSeen = newAckSets();
@@ -225,7 +235,7 @@ public final class CrashLoop {
                     unwritable++;
                     // Keep the evidence and carry on with a fresh store.
                     Path kept = config.dir().resolve("failed-" + storeDir.getFileName());
-                    deleteRecursively(kept);
+                    BenchOptions.deleteRecursively(kept);
                     Files.move(storeDir, kept);
                     storeDir = null;
                 }
@@ -236,9 +246,9 @@ public final class CrashLoop {
                 }
             }
             if (storeDir != null) {
-                deleteRecursively(storeDir);
+                BenchOptions.deleteRecursively(storeDir);
             }
-            deleteRecursively(config.dir().resolve("sqlite-native"));
+            BenchOptions.deleteRecursively(config.dir().resolve("sqlite-native"));
         } finally {
             killCurrent();
             try {
@@ -526,45 +536,6 @@ public final class CrashLoop {
 
     // ---------------------------------------------------------------------------------------------- helpers
 
-    static String machineJson() {
-        return "{\"cores\":" + Runtime.getRuntime().availableProcessors()
-                + ",\"os\":" + jsonString(System.getProperty("os.name") + " " + System.getProperty("os.version"))
-                + ",\"arch\":" + jsonString(System.getProperty("os.arch"))
-                + ",\"java\":" + jsonString(System.getProperty("java.version"))
-                + ",\"sqlite\":" + jsonString(sqliteVersion()) + "}";
-    }
-
-    private static String sqliteVersion() {
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite::memory:");
-             java.sql.Statement s = c.createStatement();
-             java.sql.ResultSet rs = s.executeQuery("SELECT sqlite_version()")) {
-            return rs.next() ? rs.getString(1) : "unknown";
-        } catch (java.sql.SQLException e) {
-            return "unknown (" + e.getMessage() + ")";
-        }
-    }
-
-    static String jsonString(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
-    }
-
     private static String tail(Path log) {
         try {
             if (!Files.exists(log)) {
@@ -575,19 +546,6 @@ public final class CrashLoop {
             return new String(all, from, all.length - from, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
             return "(stderr unreadable: " + e.getMessage() + ")";
-        }
-    }
-
-    static void deleteRecursively(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
         }
     }
 }

@@ -1,30 +1,34 @@
 package io.agentmesh.sim.crash;
 
+import io.agentmesh.sim.bench.BenchOptions;
+import io.agentmesh.sim.bench.BenchResult;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code agentmesh bench crash-loop}: kill -9 loop over the durable store, one JSON line on stdout. */
+/** {@code agentmesh bench crash-loop}: kill -9 loop over the durable store, its result as JSON on stdout. */
 @Command(name = "crash-loop", mixinStandardHelpOptions = true,
         description = {
                 "Starts a writer JVM on a store, SIGKILLs it after a random time, reopens the store and checks that"
                         + " every acknowledged write is there with its exact bytes and that the store still takes"
-                        + " writes. Repeats --kills times and prints one JSON line.",
+                        + " writes. Repeats --kills times and prints the result as JSON. --seed drives the run"
+                        + " lengths and the change contents; a failing store is kept in the scratch directory.",
                 "Exit status 0 when nothing acknowledged was lost and every store stayed usable, 1 otherwise."})
 public final class CrashLoopCommand implements Callable<Integer> {
     @Option(names = "--kills", defaultValue = "1000", description = "SIGKILLs to deliver (default ${DEFAULT-VALUE}).")
     int kills;
 
-    @Option(names = "--dir", description = "Work directory (default: a new temporary directory, deleted after"
-            + " a passing run).")
-    Path dir;
+    @Mixin
+    BenchOptions.ScratchDir scratch;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed for run lengths and change contents"
-            + " (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    BenchOptions.Seed seed;
+
+    @Mixin
+    BenchOptions.Output output;
 
     @Option(names = "--writers", defaultValue = "4", description = "Concurrent writer threads in the child"
             + " (default ${DEFAULT-VALUE}).")
@@ -55,14 +59,14 @@ public final class CrashLoopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean temporary = dir == null;
-        Path work = temporary ? Files.createTempDirectory("agentmesh-crash-loop") : dir;
-        CrashLoop.Result result = CrashLoop.run(new CrashLoop.Config(kills, work, seed, writers, window, minRunMs,
-                maxRunMs, killsPerStore, quiet ? null : System.err, false, openFirstFraction));
-        System.out.println(result.toJson());
-        if (temporary && result.passed()) {
-            CrashLoop.deleteRecursively(work);
-        } else if (!result.passed()) {
+        BenchResult.Machine machine = BenchResult.Machine.probe();
+        Path work = scratch.create("crash-loop");
+        CrashLoop.Result result = CrashLoop.run(new CrashLoop.Config(kills, work, seed.value(), writers, window,
+                minRunMs, maxRunMs, killsPerStore, quiet ? null : System.err, false, openFirstFraction));
+        output.print(result.toBenchResult(machine));
+        if (result.passed()) {
+            scratch.cleanUp(work);
+        } else {
             System.err.println("crash-loop: FAILED; evidence kept in " + work);
         }
         return result.passed() ? 0 : 1;

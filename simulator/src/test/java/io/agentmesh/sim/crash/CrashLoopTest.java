@@ -1,5 +1,6 @@
 package io.agentmesh.sim.crash;
 
+import io.agentmesh.sim.bench.BenchResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,14 +26,15 @@ class CrashLoopTest {
     void aHundredKillsLoseNoAcknowledgedWriteAndLeaveEveryStoreWritable() throws Exception {
         CrashLoop.Result result = CrashLoop.run(new CrashLoop.Config(100, dir, 42, 4, 64, 100, 800, 10, System.err,
                 false, 0.5));
-        System.out.println(result.toJson());
+        String json = json(result);
+        System.out.println(json);
         assertEquals(100, result.kills());
         assertEquals(0, result.unexpectedExitStatus(), "every kill must be a SIGKILL (exit status 137)");
-        assertTrue(result.acknowledgedWrites() > 10_000, "the loop must actually write: " + result.toJson());
-        assertEquals(0, result.lost(), result.toJson());
-        assertEquals(0, result.unwritableStores(), result.toJson());
-        assertEquals(0, result.vectorErrors(), result.toJson());
-        assertTrue(result.failures().isEmpty(), result.toJson());
+        assertTrue(result.acknowledgedWrites() > 10_000, "the loop must actually write: " + json);
+        assertEquals(0, result.lost(), json);
+        assertEquals(0, result.unwritableStores(), json);
+        assertEquals(0, result.vectorErrors(), json);
+        assertTrue(result.failures().isEmpty(), json);
     }
 
     /** The loop's negative control: a writer that acknowledges before durability must be caught losing writes. */
@@ -41,8 +43,13 @@ class CrashLoopTest {
     void theLoopReportsLossesWhenTheWriterAcknowledgesBeforeTheChangeIsDurable() throws Exception {
         CrashLoop.Result result = CrashLoop.run(new CrashLoop.Config(5, dir, 7, 4, 64, 300, 600, 10, System.err,
                 true, 1.0));
-        System.out.println(result.toJson());
+        String json = json(result);
+        System.out.println(json);
         assertEquals(5, result.kills());
-        assertTrue(result.lost() > 0, "acknowledging queued writes must show up as losses: " + result.toJson());
+        assertTrue(result.lost() > 0, "acknowledging queued writes must show up as losses: " + json);
+    }
+
+    private static String json(CrashLoop.Result result) {
+        return result.toBenchResult(BenchResult.Machine.probe()).toJson();
     }
 }

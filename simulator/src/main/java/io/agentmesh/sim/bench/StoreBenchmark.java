@@ -1,11 +1,12 @@
-package io.agentmesh.sim.crash;
+package io.agentmesh.sim.bench;
 
 import io.agentmesh.protocol.change.SignedChange;
+import io.agentmesh.sim.crash.DerivedChanges;
 import io.agentmesh.state.store.ChangeStore;
 import io.agentmesh.state.store.SqliteChangeStore;
 import io.agentmesh.state.store.SqliteFile;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -17,7 +18,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -26,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
- * Store-only figures, one JSON line each: the disk's raw fsync rate (the ceiling without group commit), then
+ * Store-only figures, one scenario each: the disk's raw fsync rate (the ceiling without group commit), then
  * acknowledged appends/s and ack latency (p50/p99/max) for closed-loop writers that each wait for their append
  * before the next, for one thread keeping many appends in flight (how the single-threaded node core writes), bytes
  * on disk per change, and the time to open a store of {@code --open-changes} changes with each open check.
@@ -34,8 +37,14 @@ import java.util.stream.Stream;
 @Command(name = "store", mixinStandardHelpOptions = true,
         description = "Durable store benchmark: fsync ceiling, append throughput and ack latency, open time.")
 public final class StoreBenchmark implements Callable<Integer> {
-    @Option(names = "--dir", description = "Directory for the stores (default: a temporary one, deleted after).")
-    Path dir;
+    @Mixin
+    BenchOptions.ScratchDir scratch;
+
+    @Mixin
+    BenchOptions.Seed seed;
+
+    @Mixin
+    BenchOptions.Output output;
 
     @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per scenario"
             + " (default ${DEFAULT-VALUE}).")
@@ -57,44 +66,57 @@ public final class StoreBenchmark implements Callable<Integer> {
             + " 0 skips it (default ${DEFAULT-VALUE}).")
     int openChanges;
 
-    @Option(names = "--seed", defaultValue = "1")
-    long seed;
-
-    public static void main(String[] args) {
-        System.exit(new CommandLine(new StoreBenchmark()).execute(args));
-    }
-
     @Override
     public Integer call() throws Exception {
-        boolean temporary = dir == null;
-        Path work = temporary ? Files.createTempDirectory("agentmesh-store-bench") : dir;
-        Files.createDirectories(work);
+        BenchResult.Machine machine = BenchResult.Machine.probe();
+        Path work = scratch.create("store");
+        Map<String, Object> figures = new LinkedHashMap<>();
         try {
-            emit(fsyncCeiling(work.resolve("fsync.probe")));
+            scenario(figures, "fsyncCeiling", fsyncCeiling(work.resolve("fsync.probe")));
             for (int n : writers) {
-                emit(closedLoop(work.resolve("closed-" + n), n));
+                scenario(figures, "closedLoop" + n + "Writers", closedLoop(work.resolve("closed-" + n), n));
             }
             if (pipelinedWindow > 0) {
-                emit(pipelined(work.resolve("pipelined"), pipelinedWindow));
+                scenario(figures, "pipelined", pipelined(work.resolve("pipelined"), pipelinedWindow));
             }
             if (openChanges > 0) {
-                emit(openTime(work.resolve("open"), openChanges));
+                scenario(figures, "open", openTime(work.resolve("open"), openChanges));
             }
         } finally {
-            if (temporary) {
-                CrashLoop.deleteRecursively(work);
-            }
+            scratch.cleanUp(work);
         }
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("store", "sqlite-wal-full");
+        parameters.put("sqliteVersion", sqliteVersion());
+        parameters.put("seconds", seconds);
+        parameters.put("warmupSeconds", warmupSeconds);
+        parameters.put("writers", Arrays.stream(writers).boxed().toList());
+        parameters.put("pipelinedWindow", pipelinedWindow);
+        parameters.put("openChanges", openChanges);
+        parameters.put("seed", seed.value());
+        output.print(new BenchResult("store", machine, parameters, figures));
         return 0;
     }
 
-    private static void emit(String json) {
-        System.out.println(json);
-        System.out.flush();
+    /** Scenarios take seconds each: say on stderr which one finished, so a long run shows progress. */
+    private static void scenario(Map<String, Object> figures, String name, Map<String, Object> measured) {
+        figures.put(name, measured);
+        System.err.println("store: " + name + " done");
+    }
+
+    /** The SQLite library's version, as the store runs it. */
+    public static String sqliteVersion() {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite::memory:");
+             java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT sqlite_version()")) {
+            return rs.next() ? rs.getString(1) : "unknown";
+        } catch (java.sql.SQLException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
     }
 
     /** 4 KiB overwrite + fdatasync-equivalent in a loop: the most commits/s this disk gives one at a time. */
-    private String fsyncCeiling(Path file) throws IOException {
+    private Map<String, Object> fsyncCeiling(Path file) throws IOException {
         ByteBuffer page = ByteBuffer.allocate(4096);
         long ops = 0;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(2, seconds / 2));
@@ -110,12 +132,11 @@ public final class StoreBenchmark implements Callable<Integer> {
         }
         Files.deleteIfExists(file);
         double secs = (System.nanoTime() - start) / 1e9;
-        return "{\"benchmark\":\"store\",\"scenario\":\"fsync-ceiling\",\"fsyncsPerSecond\":" + Math.round(ops / secs)
-                + ",\"machine\":" + CrashLoop.machineJson() + "}";
+        return new LinkedHashMap<>(Map.of("fsyncsPerSecond", Math.round(ops / secs)));
     }
 
-    private String closedLoop(Path storeDir, int threads) throws Exception {
-        DerivedChanges changes = new DerivedChanges(seed, threads);
+    private Map<String, Object> closedLoop(Path storeDir, int threads) throws Exception {
+        DerivedChanges changes = new DerivedChanges(seed.value(), threads);
         try (SqliteChangeStore store = SqliteChangeStore.open(storeDir.resolve("store.db"))) {
             AtomicLong[] nextSeq = new AtomicLong[threads];
             for (int i = 0; i < threads; i++) {
@@ -132,10 +153,13 @@ public final class StoreBenchmark implements Callable<Integer> {
             long changeCount = store.changeCount();
             long bytes = changeBytes(store);
             store.close();
-            return "{\"benchmark\":\"store\",\"scenario\":\"closed-loop\",\"writers\":" + threads
-                    + ",\"appendsPerSecond\":" + Math.round(count / secs) + latencyJson(all)
-                    + ",\"changesPerCommit\":" + String.format("%.1f", (double) count / Math.max(1, tx))
-                    + diskJson(storeDir, changeCount, bytes) + ",\"machine\":" + CrashLoop.machineJson() + "}";
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("writers", threads);
+            m.put("appendsPerSecond", Math.round(count / secs));
+            latency(m, all);
+            m.put("changesPerCommit", round((double) count / Math.max(1, tx), 10));
+            disk(m, storeDir, changeCount, bytes);
+            return m;
         }
     }
 
@@ -182,8 +206,8 @@ public final class StoreBenchmark implements Callable<Integer> {
         return total.get();
     }
 
-    private String pipelined(Path storeDir, int window) throws Exception {
-        DerivedChanges changes = new DerivedChanges(seed, 1);
+    private Map<String, Object> pipelined(Path storeDir, int window) throws Exception {
+        DerivedChanges changes = new DerivedChanges(seed.value(), 1);
         try (SqliteChangeStore store = SqliteChangeStore.open(storeDir.resolve("store.db"))) {
             long[] seq = {1};
             pipe(store, changes, seq, window, warmupSeconds, null);
@@ -198,10 +222,14 @@ public final class StoreBenchmark implements Callable<Integer> {
             long changeCount = store.changeCount();
             long bytes = changeBytes(store);
             store.close();
-            return "{\"benchmark\":\"store\",\"scenario\":\"pipelined\",\"writers\":1,\"window\":" + window
-                    + ",\"appendsPerSecond\":" + Math.round(count / secs) + latencyJson(sorted)
-                    + ",\"changesPerCommit\":" + String.format("%.1f", (double) count / Math.max(1, tx))
-                    + diskJson(storeDir, changeCount, bytes) + ",\"machine\":" + CrashLoop.machineJson() + "}";
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("writers", 1);
+            m.put("window", window);
+            m.put("appendsPerSecond", Math.round(count / secs));
+            latency(m, sorted);
+            m.put("changesPerCommit", round((double) count / Math.max(1, tx), 10));
+            disk(m, storeDir, changeCount, bytes);
+            return m;
         }
     }
 
@@ -235,10 +263,10 @@ public final class StoreBenchmark implements Callable<Integer> {
     }
 
     /** Opens a store of {@code count} changes with each open check, five times, and reports the median. */
-    private String openTime(Path storeDir, int count) throws Exception {
+    private Map<String, Object> openTime(Path storeDir, int count) throws Exception {
         Path file = storeDir.resolve("store.db");
         int threads = 4;
-        DerivedChanges changes = new DerivedChanges(seed, threads);
+        DerivedChanges changes = new DerivedChanges(seed.value(), threads);
         long bytes;
         try (SqliteChangeStore store = SqliteChangeStore.open(file)) {
             List<CompletableFuture<Void>> pending = new ArrayList<>();
@@ -256,7 +284,7 @@ public final class StoreBenchmark implements Callable<Integer> {
             }
             bytes = changeBytes(store);
         }
-        StringBuilder json = new StringBuilder("{\"benchmark\":\"store\",\"scenario\":\"open\",\"changes\":" + count);
+        Map<String, Object> m = new LinkedHashMap<>();
         for (SqliteFile.OpenCheck check : SqliteFile.OpenCheck.values()) {
             long[] ms = new long[5];
             for (int i = 0; i < ms.length; i++) {
@@ -270,8 +298,8 @@ public final class StoreBenchmark implements Callable<Integer> {
                 }
             }
             Arrays.sort(ms);
-            json.append(",\"openMs").append(check == SqliteFile.OpenCheck.QUICK ? "QuickCheck" : "IntegrityCheck")
-                    .append("\":").append(ms[ms.length / 2]);
+            m.put("openMs" + (check == SqliteFile.OpenCheck.QUICK ? "QuickCheck" : "IntegrityCheck"),
+                    ms[ms.length / 2]);
         }
         // Restart replays from a snapshot position; reading everything is the worst case.
         try (SqliteChangeStore store = SqliteChangeStore.open(file)) {
@@ -286,11 +314,11 @@ public final class StoreBenchmark implements Callable<Integer> {
                 read += page.size();
                 after = page.getLast().position();
             }
-            json.append(",\"readAllMs\":").append(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0))
-                    .append(",\"readAll\":").append(read);
+            m.put("readAllMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            m.put("readAll", read);
         }
-        return json.append(diskJson(storeDir, count, bytes)).append(",\"machine\":").append(CrashLoop.machineJson())
-                .append('}').toString();
+        disk(m, storeDir, count, bytes);
+        return m;
     }
 
     private static long changeBytes(ChangeStore store) {
@@ -309,7 +337,8 @@ public final class StoreBenchmark implements Callable<Integer> {
     }
 
     /** File size after close (the log checkpointed into the file) per change, next to the payload per change. */
-    private static String diskJson(Path storeDir, long changes, long payloadBytes) throws IOException {
+    private static void disk(Map<String, Object> m, Path storeDir, long changes, long payloadBytes)
+            throws IOException {
         long disk;
         try (Stream<Path> files = Files.list(storeDir)) {
             disk = files.filter(p -> p.getFileName().toString().startsWith("store.db")).mapToLong(p -> {
@@ -320,20 +349,25 @@ public final class StoreBenchmark implements Callable<Integer> {
                 }
             }).sum();
         }
-        return ",\"changes\":" + changes + ",\"diskBytesPerChange\":" + (changes == 0 ? 0 : disk / changes)
-                + ",\"payloadBytesPerChange\":" + (changes == 0 ? 0 : payloadBytes / changes);
+        m.put("changes", changes);
+        m.put("diskBytesPerChange", changes == 0 ? 0 : disk / changes);
+        m.put("payloadBytesPerChange", changes == 0 ? 0 : payloadBytes / changes);
     }
 
-    private static String latencyJson(long[] sortedNanos) {
-        if (sortedNanos.length == 0) {
-            return ",\"ackP50Ms\":null,\"ackP99Ms\":null,\"ackMaxMs\":null";
-        }
-        return ",\"ackP50Ms\":" + ms(sortedNanos[(int) (sortedNanos.length * 0.50)])
-                + ",\"ackP99Ms\":" + ms(sortedNanos[(int) Math.min(sortedNanos.length - 1, sortedNanos.length * 0.99)])
-                + ",\"ackMaxMs\":" + ms(sortedNanos[sortedNanos.length - 1]);
+    private static void latency(Map<String, Object> m, long[] sortedNanos) {
+        boolean none = sortedNanos.length == 0;
+        m.put("ackP50Ms", none ? null : ms(sortedNanos[(int) (sortedNanos.length * 0.50)]));
+        m.put("ackP99Ms", none ? null
+                : ms(sortedNanos[(int) Math.min(sortedNanos.length - 1, sortedNanos.length * 0.99)]));
+        m.put("ackMaxMs", none ? null : ms(sortedNanos[sortedNanos.length - 1]));
     }
 
-    private static String ms(long nanos) {
-        return String.format("%.2f", nanos / 1e6);
+    private static double ms(long nanos) {
+        return round(nanos / 1e6, 100);
+    }
+
+    /** {@code value} rounded to 1/{@code per}: 10 keeps one decimal, 100 two. */
+    private static double round(double value, int per) {
+        return Math.round(value * per) / (double) per;
     }
 }

@@ -1,0 +1,98 @@
+package io.agentmesh.sim.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.sim.cli.SimMain;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BenchCommandsTest {
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cli = SimMain.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void everyBenchmarkOfDocsBenchmarksMdKeepsItsCommandName() {
+        var bench = SimMain.commandLine().getSubcommands().get("bench").getSubcommands();
+        for (String name : List.of("writes", "replication", "crash-loop", "store", "relay", "failover", "state")) {
+            assertTrue(bench.containsKey(name), "agentmesh bench " + name + " is missing");
+        }
+    }
+
+    @Test
+    void aBenchmarkPrintsOneResultWithMachineParametersAndFiguresAndWritesTheSameToOut(@TempDir Path dir)
+            throws Exception {
+        Path out = dir.resolve("results/store.json");
+        Run r = run("bench", "store", "--seconds", "1", "--warmup-seconds", "0", "--writers", "2",
+                "--pipelined-window", "0", "--open-changes", "0", "--dir", dir.resolve("scratch").toString(),
+                "--out", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        List<String> fields = new ArrayList<>();
+        json.fieldNames().forEachRemaining(fields::add);
+        assertEquals(List.of("benchmark", "machine", "parameters", "figures"), fields);
+        assertEquals("store", json.get("benchmark").asText());
+        assertTrue(json.get("machine").get("cores").asInt() >= 1);
+        assertEquals(2, json.get("parameters").get("writers").get(0).asInt());
+        assertTrue(json.get("figures").get("fsyncCeiling").get("fsyncsPerSecond").asLong() > 0, r.out());
+        assertTrue(json.get("figures").get("closedLoop2Writers").get("appendsPerSecond").asLong() > 0, r.out());
+        assertEquals(json, new ObjectMapper().readTree(Files.readString(out)));
+        assertTrue(Files.isDirectory(dir.resolve("scratch")), "a directory given with --dir stays");
+    }
+
+    @Test
+    void aResultKeepsTheOrderOfItsFiguresAndShowsAnUnmeasuredFigureAsNull() throws Exception {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("p99Ms", null);
+        figures.put("acknowledgedWritesPerSecond", 10);
+        figures.put("maxMs", 3.5);
+        BenchResult result = new BenchResult("example", BenchResult.Machine.probe(), Map.of("writes", 0), figures);
+        JsonNode json = new ObjectMapper().readTree(result.toJson());
+        List<String> names = new ArrayList<>();
+        json.get("figures").fieldNames().forEachRemaining(names::add);
+        assertEquals(List.of("p99Ms", "acknowledgedWritesPerSecond", "maxMs"), names);
+        assertTrue(json.get("figures").get("p99Ms").isNull());
+    }
+
+    @Test
+    void jmhUnitsBecomeFigureNamesThatCarryTheUnit() {
+        assertEquals("opsPerSecond", StateBenchmark.unitName("ops/s"));
+        assertEquals("msPerOp", StateBenchmark.unitName("ms/op"));
+        assertEquals("usPerOp", StateBenchmark.unitName("us/op"));
+    }
+
+    @Test
+    void badBenchmarkArgumentsExitWithTwoAndSayWhatIsWrongBeforeAnyWork() {
+        Run relay = run("bench", "relay", "--nodes", "1");
+        assertEquals(2, relay.exit(), relay.err());
+        assertTrue(relay.err().contains("--nodes must be >= 2"), relay.err());
+        assertFalse(relay.out().contains("\"benchmark\""), relay.out());
+
+        Run state = run("bench", "state", "--include", "(unclosed");
+        assertEquals(2, state.exit(), state.err());
+        assertTrue(state.err().contains("Unclosed group"), state.err());
+    }
+}
