@@ -9,6 +9,7 @@ import io.agentmesh.node.actions.RecordingExecutor;
 import io.agentmesh.node.core.CoreConfig;
 import io.agentmesh.node.core.NodeCore;
 import io.agentmesh.node.core.Recovery;
+import io.agentmesh.node.core.SnapshotPolicy;
 import io.agentmesh.node.replication.ReplicationConfig;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.identity.NodeId;
@@ -81,8 +82,7 @@ final class SimNode {
     private AgentState state;
     private NodeCore core;
     private SimNetwork net;
-    private long acksSinceSnapshot;
-    private long snapshots;
+    private long snapshotsBefore;
     private long rejectedBefore;
     private boolean up;
 
@@ -137,12 +137,11 @@ final class SimNode {
             SimExecutor executor = new SimExecutor(sim, name, recording,
                     sim.config().bugs().contains(PlantedBug.DOUBLE_PERFORM));
             core.enableConsensus(new NodeCore.ConsensusSetup(raftStore, sim.voters(), List.of(executor),
-                    Rng.stream(sim.config().seed(), "node/raft", index, generation).nextLong()));
+                    Rng.stream(sim.config().seed(), "node/raft", index, generation).nextLong(), sim.config().raft()));
             scheduler.afterEach(this::observeConsensus);
         }
         net = sim.network().attach(index, scheduler, core);
         up = true;
-        acksSinceSnapshot = 0;
         sim.history().nodeEvent(sim.loop().nowMillis(), name,
                 restart ? History.NodeEventKind.RESTART : History.NodeEventKind.START,
                 "recovered " + recovered.replayedChanges() + " changes" + (recovered.fromSnapshot()
@@ -160,15 +159,19 @@ final class SimNode {
         });
     }
 
+    /**
+     * The node's defaults, with snapshots after {@code --snapshot-every} own writes or an eighth of the store,
+     * whichever is more: snapshots happen early in short runs and their cost stays proportional in long ones.
+     */
     private CoreConfig coreConfig() {
-        CoreConfig defaults = CoreConfig.defaults(Optional.of(member.address()));
+        CoreConfig config = CoreConfig.defaults(Optional.of(member.address()))
+                .withSnapshots(new SnapshotPolicy(sim.config().snapshotEvery(), 8));
         if (index == 0 && sim.config().bugs().contains(PlantedBug.NO_ANTI_ENTROPY)) {
-            ReplicationConfig r = defaults.replication();
-            return new CoreConfig(defaults.advertisedAddress(), defaults.heartbeatIntervalMs(),
-                    defaults.suspectAfterMs(), defaults.redial(), new ReplicationConfig(365L * 24 * 3_600_000,
-                    r.maxBatchChanges(), r.maxBatchBytes(), r.maxBadChangesPerPeer(), r.cursorSaveIntervalMs()));
+            ReplicationConfig r = config.replication();
+            return config.withReplication(new ReplicationConfig(365L * 24 * 3_600_000, r.maxBatchChanges(),
+                    r.maxBatchBytes(), r.maxBadChangesPerPeer(), r.cursorSaveIntervalMs()));
         }
-        return defaults;
+        return config;
     }
 
     private long fsyncNanos() {
@@ -181,6 +184,7 @@ final class SimNode {
             return;
         }
         rejectedBefore += rejectedNow();
+        snapshotsBefore += core.snapshotsWritten();
         scheduler.kill();
         sim.network().crash(index);
         simStore.crash();
@@ -229,7 +233,7 @@ final class SimNode {
     }
 
     long snapshots() {
-        return snapshots;
+        return snapshotsBefore + (core != null ? core.snapshotsWritten() : 0);
     }
 
     long rejectedTotal() {
@@ -255,25 +259,8 @@ final class SimNode {
                     return;
                 }
                 history.writeAcknowledged(id, sim.loop().nowMillis(), signed.actor(), signed.seq());
-                afterAck();
             });
         });
-    }
-
-    /**
-     * The production snapshot policy (NodeRuntime: NodeCore.snapshot after every N acknowledged own writes), with N the
-     * larger of --snapshot-every and an eighth of the node's durable changes, so that snapshots happen early in short
-     * runs and their cost (a full document save) stays proportional in long ones.
-     */
-    private void afterAck() {
-        acksSinceSnapshot++;
-        long every = Math.max(sim.config().snapshotEvery(), disk.durableChanges() / 8);
-        if (acksSinceSnapshot < every || core == null || !core.healthy()) {
-            return;
-        }
-        acksSinceSnapshot = 0;
-        snapshots++;
-        core.snapshot();
     }
 
     /** Requests a "job" intent here (also while cut off: state is AP, only performing waits for a majority). */

@@ -3,6 +3,7 @@ package io.agentmesh.sim.run;
 import io.agentmesh.node.actions.ActionContext;
 import io.agentmesh.node.actions.JournalEntry;
 import io.agentmesh.node.actions.RecordingExecutor;
+import io.agentmesh.node.consensus.Voters;
 import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.change.SignedChange;
@@ -35,7 +36,7 @@ import java.util.TreeMap;
  * final heal and a quiet period, then the checkers. No wall clock, no threads, no unordered iteration; every random
  * choice comes from a stream derived from the seed. Same config and same code give the same trace hash.
  *
- * <p>With consensus the first 7 nodes by id vote, each with a recording "job" executor on one shared ledger (the
+ * <p>With consensus the first {@link Voters#MAX} nodes by id vote ({@link Voters#select}), each with a recording "job" executor on one shared ledger (the
  * outside world); the quiet period then lasts until every intent has an outcome everywhere, and the consensus checkers
  * run too.
  */
@@ -44,7 +45,6 @@ public final class Simulation {
     private static final long SAMPLE_MS = 250;
     private static final long CONVERGENCE_CHECK_MS = 100;
     private static final long SETTLE_MS = 1_000;
-    static final int MAX_VOTERS = 7;
 
     private final SimConfig config;
     private final Trace trace;
@@ -78,7 +78,7 @@ public final class Simulation {
         this.members = SimIdentities.create(config.seed(), config.nodes(), SimClock.DEFAULT_EPOCH_MILLIS);
         this.history = new History(members.stream().map(SimIdentities.Member::name).toList());
         this.lastUnreachable = new int[config.nodes()];
-        this.voters = members.stream().map(m -> m.identity().nodeId()).sorted().limit(MAX_VOTERS).toList();
+        this.voters = Voters.select(members.stream().map(m -> m.identity().nodeId()).toList());
         members.forEach(m -> namesById.put(m.identity().nodeId().toString(), m.name()));
 
         List<NetworkModel.NodeInfo> infos = new ArrayList<>();
