@@ -55,7 +55,7 @@ public final class SimCommand {
         String duration;
 
         @Option(names = "--faults", defaultValue = "all", description = "Fault kinds to draw, comma separated:"
-                + " partition, crash, loss, delay, skew; all (= those five), none; datagram (message loss,"
+                + " partition, crash, loss, delay, skew, stall (disk); all (= those six), none; datagram (message loss,"
                 + " duplication and reordering inside live connections, outside the transport contract)."
                 + " Default ${DEFAULT-VALUE}.")
         String faults;

@@ -20,7 +20,7 @@ class SimulatedChangeStoreTest {
     private final SimLoop loop = new SimLoop(Trace.hashOnly());
     private final SimScheduler node = new SimScheduler(loop, "n1", 0);
     private final SimDisk disk = new SimDisk("n1");
-    private final SimulatedChangeStore store = disk.open(DiskTimer.of(node), () -> FSYNC, 100);
+    private final SimulatedChangeStore store = disk.open(DiskTimer.of(node), () -> FSYNC, 0, 100);
 
     @Test
     void anAppendIsAcknowledgedAndVisibleOnlyAfterTheFsyncLatency() {
@@ -71,7 +71,7 @@ class SimulatedChangeStoreTest {
         loop.runUntil(100 * FSYNC);
         assertFalse(inFlight.isDone(), "nobody is left to hear about a write the crash lost");
         assertFalse(queued.isDone());
-        SimulatedChangeStore reopened = disk.open(DiskTimer.of(new SimScheduler(loop, "n1", 0)), () -> FSYNC, 100);
+        SimulatedChangeStore reopened = disk.open(DiskTimer.of(new SimScheduler(loop, "n1", 0)), () -> FSYNC, 0, 100);
         assertEquals(1, reopened.vector().get(TestChanges.actor(1)));
         assertEquals(List.of(TestChanges.change(1, 1)), reopened.read(TestChanges.actor(1), 1, 10));
     }
@@ -91,7 +91,7 @@ class SimulatedChangeStoreTest {
         assertTrue(f.isDone(), "the queue is written before the metadata, as in the real store");
         store.saveSnapshot(new Snapshot(1, new byte[]{1, 2}));
         store.crash();
-        SimulatedChangeStore reopened = disk.open(DiskTimer.of(new SimScheduler(loop, "n1", 0)), () -> FSYNC, 100);
+        SimulatedChangeStore reopened = disk.open(DiskTimer.of(new SimScheduler(loop, "n1", 0)), () -> FSYNC, 0, 100);
         assertEquals(7, reopened.getMeta("cursor").orElseThrow()[0]);
         assertEquals(1, reopened.latestSnapshot().orElseThrow().lastPosition());
         assertEquals(1, reopened.changeCount());
@@ -113,9 +113,9 @@ class SimulatedChangeStoreTest {
 
     @Test
     void onlyOneStoreIsOpenOnADiskAtATime() {
-        assertThrows(StoreException.class, () -> disk.open(DiskTimer.of(node), () -> FSYNC, 10));
+        assertThrows(StoreException.class, () -> disk.open(DiskTimer.of(node), () -> FSYNC, 0, 10));
         store.close();
-        disk.open(DiskTimer.of(node), () -> FSYNC, 10).close();
+        disk.open(DiskTimer.of(node), () -> FSYNC, 0, 10).close();
     }
 
     @Test
@@ -133,7 +133,7 @@ class SimulatedChangeStoreTest {
         store.append(TestChanges.change(1, 1));
         store.close();
         disk.wipe();
-        SimulatedChangeStore reopened = disk.open(DiskTimer.of(node), () -> FSYNC, 10);
+        SimulatedChangeStore reopened = disk.open(DiskTimer.of(node), () -> FSYNC, 0, 10);
         assertEquals(0, reopened.changeCount());
         assertTrue(reopened.latestSnapshot().isEmpty());
     }
