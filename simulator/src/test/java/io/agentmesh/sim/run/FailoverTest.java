@@ -47,7 +47,9 @@ class FailoverTest {
             elect.add(elected);
             perform.add(performed);
             c.runFor(500);
-            assertEquals(1, c.ledger().performs("after-kill"), "seed " + seed);
+            // Performed once, or claimed by a leader deposed before it could start and then reconciled by the next.
+            assertTrue(c.ledger().performs("after-kill") <= 1, "seed " + seed + ": performed twice");
+            assertEquals(List.of(), c.ledger().performedMoreThanOnce(), "seed " + seed);
             c.finishAndCheck();
         }
         String report = String.format("failover n=%d%s over %d kills (virtual ms): elected p50=%d p99=%d max=%d;"
