@@ -84,7 +84,7 @@ public final class NodeCore implements Network.Listener {
     private boolean stopped;
     private long changesSinceSnapshot;
     private boolean snapshotting;
-    private long snapshotsWritten;
+    private long snapshotsStarted;
 
     /** A core that signs its changes on the node thread (the simulator's choice: one thread for everything). */
     public NodeCore(LocalIdentity identity, AgentState state, ChangeStore store, Clock clock, Scheduler scheduler,
@@ -242,7 +242,7 @@ public final class NodeCore implements Network.Listener {
             return CompletableFuture.failedFuture(new IllegalStateException("a snapshot is being written"));
         }
         snapshotting = true;
-        snapshotsWritten++;
+        snapshotsStarted++;
         long covered = changesSinceSnapshot;
         long t0 = clock.monotonicNanos();
         CompletableFuture<Void> saved = author.snapshot();
@@ -269,8 +269,8 @@ public final class NodeCore implements Network.Listener {
     }
 
     /** Snapshots this core started. */
-    public long snapshotsWritten() {
-        return snapshotsWritten;
+    public long snapshotsStarted() {
+        return snapshotsStarted;
     }
 
     /** The document, for reads on the node thread. */

@@ -216,7 +216,7 @@ final class SimNode {
             return;
         }
         rejectedBefore += rejectedNow();
-        snapshotsBefore += core.snapshotsWritten();
+        snapshotsBefore += core.snapshotsStarted();
         scheduler.kill();
         sim.network().crash(index);
         simStore.crash();
@@ -266,7 +266,7 @@ final class SimNode {
     }
 
     long snapshots() {
-        return snapshotsBefore + (core != null ? core.snapshotsWritten() : 0);
+        return snapshotsBefore + (core != null ? core.snapshotsStarted() : 0);
     }
 
     long rejectedTotal() {

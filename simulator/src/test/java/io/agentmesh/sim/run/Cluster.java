@@ -2,7 +2,6 @@ package io.agentmesh.sim.run;
 
 import io.agentmesh.node.consensus.ConsensusNode;
 import io.agentmesh.protocol.identity.NodeId;
-import io.agentmesh.sim.world.Link;
 import io.agentmesh.sim.world.RecordingExecutor;
 import io.agentmesh.sim.world.Trace;
 import io.agentmesh.state.Outcome;
@@ -12,7 +11,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
@@ -24,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A simulation a test drives step by step: the real nodes (node core, document, stores, Raft, recording executors
  * on one ledger) on the simulator's world, with no workload and no drawn faults; the test requests intents and
- * injects faults at the moments it picks, through the same fault code the fault plan uses, and {@link #finish()}
- * heals everything and runs the standard checkers.
+ * kills nodes at the moments it picks, through the same fault code the fault plan uses, and {@link #finish()}
+ * restarts everything and runs the standard checkers.
  */
 final class Cluster {
     static final long MS = 1_000_000L;
@@ -33,7 +31,6 @@ final class Cluster {
     private static final long DURATION_MS = 24 * 3_600_000L;
 
     final Simulation sim;
-    private final List<Set<Link>> cuts = new ArrayList<>();
 
     /** {@code nodes} nodes booted at offsets drawn from the seed within 200 ms, as in any simulated run. */
     Cluster(int nodes, long seed) {
@@ -216,21 +213,8 @@ final class Cluster {
         node(i).start();
     }
 
-    /** Cuts every link between {@code a} and {@code b}, both ways, until {@link #heal()}. */
-    void partition(Set<Integer> a, Set<Integer> b) {
-        Set<Link> links = Link.between(a, b);
-        cuts.add(links);
-        sim.network().cut(links);
-    }
-
-    void heal() {
-        cuts.forEach(sim.network()::heal);
-        cuts.clear();
-    }
-
     /** Heals and restarts everything, waits for the nodes to converge and every intent to settle, runs the checkers. */
     SimResult finish() {
-        heal();
         return sim.conclude();
     }
 

@@ -35,6 +35,23 @@ class SimulatedChangeStoreTest {
     }
 
     @Test
+    void metadataWritesAndSnapshotsBlockTheNodeForAnFsyncAndReadsForTheirReadLatency() {
+        SimDisk other = new SimDisk("n2");
+        SimScheduler n2 = new SimScheduler(loop, "n2", 0);
+        SimulatedChangeStore timed = other.open(DiskTimer.of(n2), () -> FSYNC, 50_000, 100);
+        long[] nextRanAt = {-1};
+        n2.execute(() -> {
+            timed.putMeta("cursor", new byte[] {1});
+            timed.saveSnapshot(new Snapshot(0, new byte[] {2}));
+            timed.getMeta("cursor");
+            timed.read(TestChanges.actor(1), 1, 10);
+            n2.execute(() -> nextRanAt[0] = loop.nowNanos());
+        });
+        loop.runUntil(1_000_000_000L);
+        assertEquals(2 * FSYNC + 2 * 50_000, nextRanAt[0], "two fsyncs and two reads held the node up");
+    }
+
+    @Test
     void appendsMadeInOneEventShareOneGroupCommitAndCompleteInOrder() {
         List<Integer> order = new ArrayList<>();
         for (int seq = 1; seq <= 5; seq++) {
