@@ -107,12 +107,6 @@ public record ConsensusConfig(int timeDilation,
                 pollIntervalMs, journalRetainCompleted, electionJitterMs);
     }
 
-    public ConsensusConfig withJournalRetainCompleted(int retain) {
-        return new ConsensusConfig(timeDilation, heartbeatPeriodSecs, heartbeatTimeoutSecs, electionTimeoutMillis,
-                appendEntriesBatchSize, commitCountToTakeSnapshot, maxPendingLogEntryCount, reportPeriodSecs,
-                maxInFlightActions, pollIntervalMs, retain, electionJitterMs);
-    }
-
     public ConsensusConfig withElectionJitterMs(long jitter) {
         return new ConsensusConfig(timeDilation, heartbeatPeriodSecs, heartbeatTimeoutSecs, electionTimeoutMillis,
                 appendEntriesBatchSize, commitCountToTakeSnapshot, maxPendingLogEntryCount, reportPeriodSecs,

@@ -52,7 +52,7 @@ import io.agentmesh.node.schedules.ScheduleRunner;
  *   <li>read {@link #status()} for {@code agentmesh status}, and get leader changes through the builder's
  *       {@code onLeaderChange}.</li>
  * </ul>
- * The simulator uses {@link #crash()} for kill -9 (with {@link InMemoryRaftStore#crash()} for the disk).
+ * The simulator uses {@link #crash()} for kill -9 (and its own in-memory Raft store, which loses what was not flushed).
  */
 public final class ConsensusNode {
     private static final Logger log = LoggerFactory.getLogger(ConsensusNode.class);

@@ -23,11 +23,11 @@ import java.util.SortedMap;
  * from snapshot index + 1 (MicroRaft's RaftLog would accept a gap and misplace entries). Shared by the stores so both
  * restore the same way.
  */
-final class RestoredStateAssembler {
+public final class RestoredStateAssembler {
     private RestoredStateAssembler() {
     }
 
-    static RestoredRaftState assemble(RaftModelFactory factory, RaftEndpoint local, boolean voting,
+    public static RestoredRaftState assemble(RaftModelFactory factory, RaftEndpoint local, boolean voting,
                                       RaftGroupMembersView initialMembers, int term, RaftEndpoint votedFor,
                                       NavigableMap<Long, ? extends SortedMap<Integer, SnapshotChunk>> chunksByIndex,
                                       NavigableMap<Long, LogEntry> log, String where) throws IOException {

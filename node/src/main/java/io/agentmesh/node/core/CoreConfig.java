@@ -4,6 +4,7 @@ import io.agentmesh.node.membership.Backoff;
 import io.agentmesh.node.replication.ReplicationConfig;
 
 import java.net.InetSocketAddress;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -14,16 +15,30 @@ import java.util.Optional;
  * @param suspectAfterMs      a peer silent this long is disconnected (then redialed with backoff)
  * @param redial              backoff between dial attempts to the same peer
  * @param replication         replication knobs
+ * @param snapshots           when the core saves its document as a snapshot
  */
 public record CoreConfig(Optional<InetSocketAddress> advertisedAddress, long heartbeatIntervalMs, long suspectAfterMs,
-                         Backoff redial, ReplicationConfig replication) {
+                         Backoff redial, ReplicationConfig replication, SnapshotPolicy snapshots) {
+    /** What {@code agentmesh node run} uses when not told otherwise: a snapshot every 20,000 own writes. */
+    public static final SnapshotPolicy DEFAULT_SNAPSHOTS = SnapshotPolicy.every(20_000);
+
     public static CoreConfig defaults(Optional<InetSocketAddress> advertisedAddress) {
-        return new CoreConfig(advertisedAddress, 200, 2_000, new Backoff(100, 5_000), ReplicationConfig.DEFAULTS);
+        return new CoreConfig(advertisedAddress, 200, 2_000, new Backoff(100, 5_000), ReplicationConfig.DEFAULTS,
+                DEFAULT_SNAPSHOTS);
     }
 
     public CoreConfig {
         if (heartbeatIntervalMs < 1 || suspectAfterMs <= heartbeatIntervalMs) {
             throw new IllegalArgumentException("need 1 <= heartbeatIntervalMs < suspectAfterMs");
         }
+        Objects.requireNonNull(snapshots, "snapshots");
+    }
+
+    public CoreConfig withReplication(ReplicationConfig r) {
+        return new CoreConfig(advertisedAddress, heartbeatIntervalMs, suspectAfterMs, redial, r, snapshots);
+    }
+
+    public CoreConfig withSnapshots(SnapshotPolicy policy) {
+        return new CoreConfig(advertisedAddress, heartbeatIntervalMs, suspectAfterMs, redial, replication, policy);
     }
 }

@@ -5,6 +5,7 @@ import io.agentmesh.node.consensus.CodecException;
 import io.agentmesh.node.consensus.ConsensusConfig;
 import io.agentmesh.node.consensus.ConsensusNode;
 import io.agentmesh.node.consensus.RaftLogStore;
+import io.agentmesh.node.consensus.Voters;
 import io.agentmesh.node.membership.Dialer;
 import io.agentmesh.node.membership.FailureDetector;
 import io.agentmesh.node.membership.Membership;
@@ -65,18 +66,25 @@ public final class NodeCore implements Network.Listener {
 
     /**
      * What this node needs to take part in consensus: its Raft store, the initial voters (the same list on every
-     * voter; at most 7), the executors of side effects, and a seed for MicroRaft's randomness.
+     * voter, see {@link Voters#select}), the executors of side effects, a seed for MicroRaft's randomness, and the
+     * Raft timing and action limits.
      */
-    public record ConsensusSetup(RaftLogStore store, List<NodeId> voters, List<ActionExecutor> executors, long seed) {
+    public record ConsensusSetup(RaftLogStore store, List<NodeId> voters, List<ActionExecutor> executors, long seed,
+                                 ConsensusConfig config) {
         public ConsensusSetup {
             voters = List.copyOf(voters);
             executors = List.copyOf(executors);
-            if (voters.isEmpty() || voters.size() > 7) {
-                throw new IllegalArgumentException("a Raft group has 1 to 7 voters, got " + voters.size());
+            if (voters.isEmpty() || voters.size() > Voters.MAX) {
+                throw new IllegalArgumentException("a Raft group has 1 to " + Voters.MAX + " voters, got "
+                        + voters.size());
             }
+            java.util.Objects.requireNonNull(config, "config");
         }
     }
     private boolean stopped;
+    private long changesSinceSnapshot;
+    private boolean snapshotting;
+    private long snapshotsStarted;
 
     /** A core that signs its changes on the node thread (the simulator's choice: one thread for everything). */
     public NodeCore(LocalIdentity identity, AgentState state, ChangeStore store, Clock clock, Scheduler scheduler,
@@ -141,7 +149,7 @@ public final class NodeCore implements Network.Listener {
                 .scheduler(scheduler)
                 .clock(clock)
                 .random(new java.util.Random(setup.seed()))
-                .config(ConsensusConfig.defaults())
+                .config(setup.config())
                 .send((peer, bytes) -> network.send(peer, new WireMessage.Consensus(bytes)))
                 .reachable(peer -> replicator.connectedPeers().contains(peer))
                 .executors(setup.executors())
@@ -197,9 +205,21 @@ public final class NodeCore implements Network.Listener {
         membership.admit(certificate);
     }
 
-    /** Applies a local write; the future completes once it is durable. Node thread. */
+    /**
+     * Applies a local write; the future completes once it is durable, on the node thread. Each acknowledged write
+     * counts towards the next snapshot ({@link CoreConfig#snapshots()}). Node thread.
+     */
     public CompletableFuture<SignedChange> write(Function<AgentState, LocalChange> mutation) {
-        return author.write(mutation);
+        CompletableFuture<SignedChange> acknowledged = author.write(mutation);
+        acknowledged.thenRun(this::countOwnWrite);
+        return acknowledged;
+    }
+
+    private void countOwnWrite() {
+        changesSinceSnapshot++;
+        if (!snapshotting && healthy() && config.snapshots().due(changesSinceSnapshot, store.changeCount())) {
+            snapshot();
+        }
     }
 
     /**
@@ -212,9 +232,45 @@ public final class NodeCore implements Network.Listener {
         }
     }
 
-    /** Writes a snapshot behind every change already made (see {@link ChangeAuthor#snapshot}). Node thread. */
+    /**
+     * Writes a snapshot behind every change already made (see {@link ChangeAuthor#snapshot}); the snapshot policy
+     * calls this itself, a shell only on shutdown. One at a time: while one is being written, this returns a failed
+     * future. Node thread.
+     */
     public CompletableFuture<Void> snapshot() {
-        return author.snapshot();
+        if (snapshotting) {
+            return CompletableFuture.failedFuture(new IllegalStateException("a snapshot is being written"));
+        }
+        snapshotting = true;
+        snapshotsStarted++;
+        long covered = changesSinceSnapshot;
+        long t0 = clock.monotonicNanos();
+        CompletableFuture<Void> saved = author.snapshot();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        // The save completes on the signer stage; the counters belong to the node thread.
+        saved.whenComplete((ok, error) -> scheduler.execute(() -> {
+            snapshotting = false;
+            if (error != null) {
+                // Tried again at a later write: the count stays above the threshold.
+                log.info("node {} postponed a snapshot: {}", self, error.getMessage());
+                done.completeExceptionally(error);
+            } else {
+                changesSinceSnapshot -= covered;
+                log.info("node {} wrote a snapshot in {} ms", self, (clock.monotonicNanos() - t0) / 1_000_000);
+                done.complete(null);
+            }
+        }));
+        return done;
+    }
+
+    /** Own acknowledged writes not yet covered by a snapshot (a shell writes a last one on shutdown if > 0). */
+    public long changesSinceSnapshot() {
+        return changesSinceSnapshot;
+    }
+
+    /** Snapshots this core started. */
+    public long snapshotsStarted() {
+        return snapshotsStarted;
     }
 
     /** The document, for reads on the node thread. */

@@ -12,6 +12,9 @@ import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.node.net.NetworkConfig;
 import io.agentmesh.node.core.NodeCore;
 import io.agentmesh.node.core.Recovery;
+import io.agentmesh.node.core.SnapshotPolicy;
+import io.agentmesh.node.consensus.ConsensusConfig;
+import io.agentmesh.node.consensus.Voters;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.SigningKey;
@@ -75,8 +78,6 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final long startedNanos = System.nanoTime();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<String> terminated = new CompletableFuture<>();
-    private long changesSinceSnapshot;
-    private boolean snapshotting;
     private volatile boolean ready;
 
     private NodeRuntime(NodeSettings settings) throws IOException {
@@ -107,7 +108,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 return t;
             });
             this.core = new NodeCore(identity, recovered.state(), store, new SystemClock(), nodeThread, signer,
-                    new SecureRandom(), CoreConfig.defaults(Optional.of(settings.advertise().orElse(settings.listen()))),
+                    new SecureRandom(), CoreConfig.defaults(Optional.of(settings.advertise().orElse(settings.listen())))
+                            .withSnapshots(SnapshotPolicy.every(settings.snapshotEveryChanges())),
                     this::fatal);
             NetworkConfig netConfig = NetworkConfig.defaults(settings.listen().getHostString(), settings.listen().getPort())
                     .withFaultInjection(settings.faultInjection());
@@ -142,7 +144,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     /**
-     * Makes this node a consensus voter when it is among the first 7 of {itself and its --peer nodes} by node id. That
+     * Makes this node a consensus voter when it is among {@link Voters#select} of itself and its --peer nodes. That
      * list must be the same on every voter, which holds when each node is given the others as peers (as `agentmesh
      * up` and the README do). A node that knows its mesh only through relays takes no part: forming a group from a
      * partial view could let two groups each elect a leader and perform the same action twice.
@@ -154,17 +156,18 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     + " must be the same list on every node", identity.nodeId().shortForm());
             return null;
         }
-        java.util.TreeSet<NodeId> members = new java.util.TreeSet<>();
+        List<NodeId> members = new java.util.ArrayList<>();
         members.add(identity.nodeId());
         settings.peers().forEach(p -> members.add(p.node()));
-        List<NodeId> voters = members.stream().limit(7).toList();
+        List<NodeId> voters = Voters.select(members);
         if (!voters.contains(identity.nodeId())) {
             return null;
         }
         SqliteRaftStore store = SqliteRaftStore.open(settings.stateDir().resolve("raft.db"), new RaftCodec());
         List<io.agentmesh.node.actions.ActionExecutor> executors = List.of(new JobExecutor(
                 settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), new SystemClock()));
-        core.enableConsensus(new NodeCore.ConsensusSetup(store, voters, executors, new SecureRandom().nextLong()));
+        core.enableConsensus(new NodeCore.ConsensusSetup(store, voters, executors, new SecureRandom().nextLong(),
+                ConsensusConfig.defaults()));
         return store;
     }
 
@@ -232,7 +235,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         CompletableFuture<Void> stopped = nodeThread.call(() -> {
             boolean healthy = core.healthy();
             core.stop();
-            return healthy && changesSinceSnapshot > 0 ? core.snapshot() : CompletableFuture.completedFuture(null);
+            return healthy && core.changesSinceSnapshot() > 0 ? core.snapshot()
+                    : CompletableFuture.completedFuture(null);
         });
         try {
             stopped.get(10, java.util.concurrent.TimeUnit.SECONDS);
@@ -274,25 +278,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     private CompletableFuture<Void> write(Function<AgentState, LocalChange> mutation) {
-        return onNode(c -> c.write(mutation).thenRun(this::countChange));
-    }
-
-    private void countChange() {
-        changesSinceSnapshot++;
-        if (changesSinceSnapshot >= settings.snapshotEveryChanges() && core.healthy() && !snapshotting) {
-            snapshotting = true;
-            long t0 = System.nanoTime();
-            core.snapshot().whenComplete((ok, e) -> nodeThread.execute(() -> {
-                snapshotting = false;
-                if (e != null) {
-                    // Retried at a later write: the change count stays above the threshold.
-                    log.info("node {} postponed a snapshot: {}", name, e.getMessage());
-                } else {
-                    changesSinceSnapshot = 0;
-                    log.info("node {} wrote a snapshot in {} ms", name, (System.nanoTime() - t0) / 1_000_000);
-                }
-            }));
-        }
+        return onNode(c -> c.write(mutation).thenApply(signed -> (Void) null));
     }
 
     @Override
@@ -349,7 +335,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     @Override
     public CompletableFuture<Void> replaceNotes(String text) {
         return onNode(c -> c.state().notes().equals(text) ? CompletableFuture.<Void>completedFuture(null)
-                : c.write(s -> s.replaceNotes(text).orElseThrow()).thenRun(this::countChange));
+                : c.write(s -> s.replaceNotes(text).orElseThrow()).thenApply(signed -> (Void) null));
     }
 
     @Override
@@ -370,7 +356,6 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         Intent intent = new Intent(UUID.randomUUID().toString(), kind, payloadJson, identity.nodeId().toString(),
                 System.currentTimeMillis());
         return onNode(c -> c.write(s -> s.requestIntent(intent)).thenApply(v -> {
-            countChange();
             c.intentRequested();
             return (Object) intent;
         }));

@@ -14,17 +14,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Time dilation, the executor contract, and the transport adapter. */
+/**
+ * Time dilation and the transport adapter. (The executor's timers and tasks run on a scheduler, so their tests live
+ * with the simulator's world: sim.consensus.RaftExecutorTest.)
+ */
 class RaftExecutorTest {
 
     @Test
     void dilatedClockRunsKTimesFasterFromALargeEpoch() {
-        VirtualTime time = new VirtualTime();
-        time.runFor(1234);
-        Clock node = time.clock(0);
+        long[] nodeNanos = {1_234_000_000L};
+        Clock node = new Clock() {
+            @Override
+            public long nowMillis() {
+                return 1_700_000_000_000L + nodeNanos[0] / 1_000_000L;
+            }
+
+            @Override
+            public long monotonicNanos() {
+                return nodeNanos[0];
+            }
+        };
         DilatedClock raft = new DilatedClock(node, 10);
         assertEquals(DilatedClock.EPOCH_MILLIS, raft.millis());
-        time.runFor(300);
+        nodeNanos[0] += 300_000_000L;
         assertEquals(DilatedClock.EPOCH_MILLIS + 3000, raft.millis());
         assertEquals(raft.millis(), raft.instant().toEpochMilli());
     }
@@ -38,64 +50,6 @@ class RaftExecutorTest {
         assertEquals(1, DilatedClock.toNodeMillis(5, 10));
         assertEquals(0, DilatedClock.toNodeMillis(0, 10));
         assertEquals(1000, DilatedClock.toNodeMillis(TimeUnit.SECONDS.toNanos(1), 1));
-    }
-
-    @Test
-    void timersFireAfterTheDilatedDelayAndTasksNeverRunInline() {
-        VirtualTime time = new VirtualTime();
-        VirtualTime.NodeScheduler scheduler = time.newScheduler("n");
-        RaftExecutor executor = new RaftExecutor(scheduler, 10);
-        List<String> log = new ArrayList<>();
-        executor.schedule(() -> log.add("heartbeat@" + time.nowMs()), 1, TimeUnit.SECONDS);
-        executor.schedule(() -> log.add("backoff@" + time.nowMs()), 250, TimeUnit.MILLISECONDS);
-        executor.execute(() -> {
-            executor.submit(() -> log.add("inner"));
-            log.add("outer");
-        });
-        assertTrue(log.isEmpty(), "nothing runs inline");
-        time.runFor(1_000);
-        assertEquals(List.of("outer", "inner", "backoff@25", "heartbeat@100"), log);
-        assertEquals(0, executor.pendingTimers());
-    }
-
-    @Test
-    void electionJitterLeavesOtherTimersAlone() {
-        VirtualTime time = new VirtualTime();
-        RaftExecutor executor = new RaftExecutor(time.newScheduler("n"), 10, 50, new java.util.Random(1));
-        List<String> log = new ArrayList<>();
-        executor.schedule(() -> log.add("heartbeat@" + time.nowMs()), 1, TimeUnit.SECONDS);
-        executor.schedule(() -> log.add("backoff@" + time.nowMs()), 250, TimeUnit.MILLISECONDS);
-        time.runFor(1_000);
-        assertEquals(List.of("backoff@25", "heartbeat@100"), log);
-    }
-
-    @Test
-    void haltDropsQueuedTasksAndTimers() {
-        VirtualTime time = new VirtualTime();
-        RaftExecutor executor = new RaftExecutor(time.newScheduler("n"), 10);
-        List<String> log = new ArrayList<>();
-        executor.execute(() -> log.add("queued"));
-        executor.schedule(() -> log.add("timer"), 1, TimeUnit.SECONDS);
-        assertEquals(1, executor.pendingTimers());
-        executor.halt();
-        executor.execute(() -> log.add("late"));
-        time.runFor(1_000);
-        assertTrue(log.isEmpty());
-        assertEquals(0, executor.pendingTimers());
-        assertTrue(executor.halted());
-    }
-
-    @Test
-    void aFailingTaskDoesNotStopTheOthers() {
-        VirtualTime time = new VirtualTime();
-        RaftExecutor executor = new RaftExecutor(time.newScheduler("n"), 10);
-        List<String> log = new ArrayList<>();
-        executor.execute(() -> {
-            throw new IllegalStateException("bug");
-        });
-        executor.execute(() -> log.add("next"));
-        time.runFor(1);
-        assertEquals(List.of("next"), log);
     }
 
     @Test

@@ -55,7 +55,7 @@ public final class SimCommand {
         String duration;
 
         @Option(names = "--faults", defaultValue = "all", description = "Fault kinds to draw, comma separated:"
-                + " partition, crash, loss, delay, skew; all (= those five), none; datagram (message loss,"
+                + " partition, crash, loss, delay, skew, stall (disk); all (= those six), none; datagram (message loss,"
                 + " duplication and reordering inside live connections, outside the transport contract)."
                 + " Default ${DEFAULT-VALUE}.")
         String faults;
@@ -93,6 +93,18 @@ public final class SimCommand {
                         + " ${DEFAULT-VALUE}).")
         int snapshotEvery;
 
+        @Option(names = "--raft-time-dilation", description = "How much faster MicroRaft's clock runs than the"
+                + " node's (default " + "10: 100 ms heartbeats, 300 ms leader timeout); sweep failover timing with it.")
+        Integer raftTimeDilation;
+
+        @Option(names = "--election-jitter", description = "Extra random delay added to Raft election timeouts,"
+                + " e.g. 50ms (default 50ms).")
+        String electionJitter;
+
+        @Option(names = "--fsync-micros", description = "Mean fsync latency per machine in microseconds, drawn from"
+                + " MIN-MAX (default 300-3000); each synchronous store call costs its node that long.")
+        String fsyncMicros;
+
         @Option(names = "--wire-check", negatable = true, defaultValue = "true", fallbackValue = "true",
                 description = "Encode and decode every message through the wire codec (default on).")
         boolean wireCheck;
@@ -121,11 +133,24 @@ public final class SimCommand {
             long first = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
             SimConfig base = new SimConfig(nodes, first, SimConfig.parseDuration(duration), FaultKind.parse(faults),
                     wireCheck, writeRate, readRate, SimConfig.parseDuration(convergenceBound), snapshotEvery,
-                    PlantedBug.parse(plant), null, consensus, intentRate);
+                    PlantedBug.parse(plant), null, consensus, intentRate, raft(), disk());
             if (seeds == 1) {
                 return runOne(base, out);
             }
             return sweep(base, out);
+        }
+
+        private io.agentmesh.node.consensus.ConsensusConfig raft() {
+            io.agentmesh.node.consensus.ConsensusConfig c = io.agentmesh.node.consensus.ConsensusConfig.defaults();
+            if (raftTimeDilation != null) {
+                c = c.withTimeDilation(raftTimeDilation);
+            }
+            return electionJitter == null ? c : c.withElectionJitterMs(SimConfig.parseDuration(electionJitter));
+        }
+
+        private io.agentmesh.sim.world.DiskLatency disk() {
+            io.agentmesh.sim.world.DiskLatency d = io.agentmesh.sim.world.DiskLatency.DEFAULTS;
+            return fsyncMicros == null ? d : d.withFsyncMicros(fsyncMicros);
         }
 
         private int runOne(SimConfig config, PrintWriter out) throws Exception {

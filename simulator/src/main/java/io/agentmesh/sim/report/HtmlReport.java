@@ -31,7 +31,7 @@ public final class HtmlReport {
     private static final String[] LEADER_PALETTE = {"#3949ab", "#00897b", "#8e24aa", "#6d4c41", "#0277bd",
             "#558b2f", "#ad1457", "#37474f", "#9e9d24", "#4527a0"};
     private static final Map<String, String> FAULT_COLORS = Map.of("partition", "#ef6c00", "crash", "#c62828",
-            "loss", "#6a1b9a", "delay", "#1565c0", "skew", "#00838f", "datagram", "#4e342e");
+            "loss", "#6a1b9a", "delay", "#1565c0", "skew", "#00838f", "stall", "#558b2f", "datagram", "#4e342e");
 
     private HtmlReport() {
     }

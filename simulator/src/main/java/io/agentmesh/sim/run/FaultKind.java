@@ -21,6 +21,12 @@ public enum FaultKind {
     /** Clock offset and drift per node from the start, plus wall-clock steps during the run. */
     SKEW,
     /**
+     * A node's disk stops answering for a while (10 ms to 2 s): its fsyncs finish only when the stall ends, and a
+     * node thread that waits on one (a Raft flush, a metadata write) does nothing else meanwhile, heartbeats
+     * included. A leader stalled longer than the Raft leader timeout is deposed.
+     */
+    STALL,
+    /**
      * Message-level loss, duplication and reordering inside live connections. This breaks the transport contract
      * the node relies on (TCP delivers in order or drops the connection), so it is not part of "all": name it to
      * probe how the node copes beyond its contract.
@@ -28,7 +34,7 @@ public enum FaultKind {
     DATAGRAM;
 
     /** The kinds "all" stands for: every fault the transport contract allows. */
-    public static final Set<FaultKind> ALL = EnumSet.of(PARTITION, CRASH, LOSS, DELAY, SKEW);
+    public static final Set<FaultKind> ALL = EnumSet.of(PARTITION, CRASH, LOSS, DELAY, SKEW, STALL);
 
     public String id() {
         return name().toLowerCase(Locale.ROOT);
@@ -53,7 +59,7 @@ public enum FaultKind {
                 out.add(FaultKind.valueOf(p));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("unknown fault '" + part.trim() + "'; known: partition, crash,"
-                        + " loss, delay, skew, datagram (or all = the first five, none)");
+                        + " loss, delay, skew, stall, datagram (or all = the first six, none)");
             }
         }
         return out;

@@ -27,7 +27,7 @@ public record FaultPlan(List<Skew> skews, List<Step> steps) {
         steps = List.copyOf(sorted);
     }
 
-    public sealed interface Step permits Partition, Crash, Impair, ClockJump {
+    public sealed interface Step permits Partition, Crash, Impair, ClockJump, Stall {
         long atMs();
 
         FaultKind kind();
@@ -99,6 +99,25 @@ public record FaultPlan(List<Skew> skews, List<Step> steps) {
         }
     }
 
+    /** Node {@code node}'s disk stalls from {@code atMs} for {@code durationMs}: no fsync completes before its end. */
+    public record Stall(long atMs, int node, long durationMs) implements Step {
+        public Stall {
+            if (durationMs < 1) {
+                throw new IllegalArgumentException("a disk stall lasts at least 1 ms, got " + durationMs);
+            }
+        }
+
+        @Override
+        public FaultKind kind() {
+            return FaultKind.STALL;
+        }
+
+        @Override
+        public String describe() {
+            return "disk of n" + (node + 1) + " stalls for " + durationMs + " ms";
+        }
+    }
+
     public record Skew(int node, long offsetMs, long driftPpm) {
     }
 
@@ -166,6 +185,12 @@ public record FaultPlan(List<Skew> skews, List<Step> steps) {
                 Scope scope = scope(r, nodes);
                 steps.add(new Impair(t, duration, FaultKind.DELAY,
                         new Impairment("slow " + scope.name(), 0, 0, false, extraMs * 1_000, scope.links())));
+            }
+        }
+        if (kinds.contains(FaultKind.STALL)) {
+            SplittableRandom r = Rng.stream(seed, "faults/stall");
+            for (long t = warmup + gap(r, 10_000); t < durationMs; t += gap(r, 10_000)) {
+                steps.add(new Stall(t, r.nextInt(nodes), logUniform(r, 10, 2_000)));
             }
         }
         if (kinds.contains(FaultKind.SKEW)) {

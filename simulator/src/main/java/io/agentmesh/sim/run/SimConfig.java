@@ -1,7 +1,11 @@
 package io.agentmesh.sim.run;
 
+import io.agentmesh.node.consensus.ConsensusConfig;
+import io.agentmesh.sim.world.DiskLatency;
+
 import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -21,11 +25,13 @@ import java.util.Set;
  * @param consensus          run consensus (MicroRaft, the action journal, a recording "job" executor) on every node
  *                           (the first 7 by node id vote), request intents, and check them
  * @param intentsPerSecond   mean rate of workload intent requests over the whole mesh (with consensus)
+ * @param raft               Raft timing and action limits of every voter (sweep failover timing here)
+ * @param disk               fsync and read latency of the simulated disks
  */
 public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> faults, boolean wireCheck,
                         double writesPerSecond, double readsPerSecond, long convergenceBoundMs, int snapshotEvery,
                         Set<PlantedBug> bugs, FaultPlan script, boolean consensus,
-                        double intentsPerSecond) {
+                        double intentsPerSecond, ConsensusConfig raft, DiskLatency disk) {
     public static final double DEFAULT_WRITES_PER_SECOND = 3;
     public static final double DEFAULT_READS_PER_SECOND = 5;
     public static final long DEFAULT_CONVERGENCE_BOUND_MS = 20_000;
@@ -45,6 +51,8 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         if (convergenceBoundMs < 1 || snapshotEvery < 1) {
             throw new IllegalArgumentException("convergence bound and snapshot interval must be positive");
         }
+        Objects.requireNonNull(raft, "raft");
+        Objects.requireNonNull(disk, "disk");
         faults = faults.isEmpty() ? EnumSet.noneOf(FaultKind.class) : EnumSet.copyOf(faults);
         bugs = bugs.isEmpty() ? EnumSet.noneOf(PlantedBug.class) : EnumSet.copyOf(bugs);
     }
@@ -53,57 +61,68 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         return new SimConfig(nodes, seed, durationMs, faults, true, DEFAULT_WRITES_PER_SECOND,
                 DEFAULT_READS_PER_SECOND, DEFAULT_CONVERGENCE_BOUND_MS, DEFAULT_SNAPSHOT_EVERY,
                 EnumSet.noneOf(PlantedBug.class), null, true,
-                DEFAULT_INTENTS_PER_SECOND);
+                DEFAULT_INTENTS_PER_SECOND, ConsensusConfig.defaults(), DiskLatency.DEFAULTS);
     }
 
     public SimConfig withSeed(long s) {
         return new SimConfig(nodes, s, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
     }
 
     public SimConfig withWireCheck(boolean on) {
         return new SimConfig(nodes, seed, durationMs, faults, on, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
     }
 
     public SimConfig withRates(double writes, double reads) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writes, reads, convergenceBoundMs,
-                snapshotEvery, bugs, script, consensus, intentsPerSecond);
+                snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
     }
 
     public SimConfig withConvergenceBoundMs(long bound) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond, bound,
-                snapshotEvery, bugs, script, consensus, intentsPerSecond);
+                snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
     }
 
     public SimConfig withSnapshotEvery(int every) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, every, bugs, script, consensus, intentsPerSecond);
+                convergenceBoundMs, every, bugs, script, consensus, intentsPerSecond, raft, disk);
     }
 
     public SimConfig withBugs(Set<PlantedBug> planted) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, planted, script, consensus, intentsPerSecond);
+                convergenceBoundMs, snapshotEvery, planted, script, consensus, intentsPerSecond, raft, disk);
     }
 
     public SimConfig withDuration(long ms) {
         return new SimConfig(nodes, seed, ms, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
     }
 
     public SimConfig withScript(FaultPlan plan) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, plan, consensus, intentsPerSecond);
+                convergenceBoundMs, snapshotEvery, bugs, plan, consensus, intentsPerSecond, raft, disk);
     }
 
     public SimConfig withConsensus(boolean on) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, on, intentsPerSecond);
+                convergenceBoundMs, snapshotEvery, bugs, script, on, intentsPerSecond, raft, disk);
     }
 
     public SimConfig withIntentRate(double perSecond) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, perSecond);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, perSecond, raft, disk);
+    }
+
+    /** Raft timing and action limits, e.g. {@code ConsensusConfig.defaults().withTimeDilation(5)}. */
+    public SimConfig withRaft(ConsensusConfig config) {
+        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, config, disk);
+    }
+
+    public SimConfig withDisk(DiskLatency latency) {
+        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, latency);
     }
 
     /** The fault plan of this run: the script if there is one, else drawn from the seed. */
@@ -137,11 +156,25 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         if (snapshotEvery != DEFAULT_SNAPSHOT_EVERY) {
             b.append(" --snapshot-every ").append(snapshotEvery);
         }
+        ConsensusConfig raftDefaults = ConsensusConfig.defaults();
+        if (raft.timeDilation() != raftDefaults.timeDilation()) {
+            b.append(" --raft-time-dilation ").append(raft.timeDilation());
+        }
+        if (raft.electionJitterMs() != raftDefaults.electionJitterMs()) {
+            b.append(" --election-jitter ").append(formatDuration(raft.electionJitterMs()));
+        }
+        if (!disk.equals(DiskLatency.DEFAULTS)) {
+            b.append(" --fsync-micros ").append(disk.describe());
+        }
         if (!bugs.isEmpty()) {
             b.append(" --plant ").append(PlantedBug.format(bugs));
         }
         if (script != null) {
             b.append("   # note: this run used a hand-written fault plan, which the command line cannot express");
+        }
+        if (!raft.withTimeDilation(raftDefaults.timeDilation()).withElectionJitterMs(raftDefaults.electionJitterMs())
+                .equals(raftDefaults) || disk.readMicros() != DiskLatency.DEFAULTS.readMicros()) {
+            b.append("   # note: this run changed Raft or disk settings the command line cannot express");
         }
         return b.toString();
     }

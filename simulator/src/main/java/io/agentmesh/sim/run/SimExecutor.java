@@ -3,7 +3,7 @@ package io.agentmesh.sim.run;
 import io.agentmesh.node.actions.ActionContext;
 import io.agentmesh.node.actions.ActionExecutor;
 import io.agentmesh.node.actions.ActionResult;
-import io.agentmesh.node.actions.RecordingExecutor;
+import io.agentmesh.sim.world.RecordingExecutor;
 import io.agentmesh.sim.check.ConsensusRecords;
 
 import java.util.Optional;

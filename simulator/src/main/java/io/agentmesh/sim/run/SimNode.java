@@ -1,20 +1,22 @@
 package io.agentmesh.sim.run;
 
 import io.agentmesh.node.actions.ActionContext;
+import io.agentmesh.node.actions.ActionExecutor;
 import io.agentmesh.node.consensus.ConsensusNode;
 import io.agentmesh.node.actions.FencingToken;
-import io.agentmesh.node.consensus.InMemoryRaftStore;
 import io.agentmesh.node.actions.JournalEntry;
-import io.agentmesh.node.actions.RecordingExecutor;
+import io.agentmesh.sim.world.RecordingExecutor;
 import io.agentmesh.node.core.CoreConfig;
 import io.agentmesh.node.core.NodeCore;
 import io.agentmesh.node.core.Recovery;
+import io.agentmesh.node.core.SnapshotPolicy;
 import io.agentmesh.node.replication.ReplicationConfig;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.sim.bugs.WriteBackCacheStore;
 import io.agentmesh.sim.check.ConsensusRecords;
 import io.agentmesh.sim.check.History;
+import io.agentmesh.sim.world.DiskLatency;
 import io.agentmesh.sim.world.DiskTimer;
 import io.agentmesh.sim.world.Rng;
 import io.agentmesh.sim.world.SimClock;
@@ -22,6 +24,7 @@ import io.agentmesh.sim.world.SimDisk;
 import io.agentmesh.sim.world.SimIdentities;
 import io.agentmesh.sim.world.SimNetwork;
 import io.agentmesh.sim.world.SimScheduler;
+import io.agentmesh.sim.world.SimulatedRaftStore;
 import io.agentmesh.sim.world.SimulatedChangeStore;
 import io.agentmesh.state.AgentState;
 import io.agentmesh.state.Intent;
@@ -52,7 +55,7 @@ import java.util.function.Function;
  * new document from the disk through {@link Recovery} and runs a new {@link NodeCore} with the same identity and
  * incarnation (the store survived, so the actor's sequence continues).
  *
- * <p>With consensus, a voter also has a Raft store that outlives its processes ({@link InMemoryRaftStore}: a crash
+ * <p>With consensus, a voter also has a Raft store that outlives its processes ({@link SimulatedRaftStore}: a crash
  * keeps what was flushed) and a "job" executor on the run's shared ledger; a restart runs a new consensus member on
  * the same store. After each of its events the node's leader belief and its journal's claims are recorded.
  */
@@ -66,8 +69,10 @@ final class SimNode {
     final SimDisk disk;
     private final Simulation sim;
     private final SplittableRandom fsyncRandom;
-    private final long fsyncBaseNanos;
-    private final InMemoryRaftStore raftStore = new InMemoryRaftStore();
+    private final SplittableRandom raftFsyncRandom;
+    private final long fsyncMeanNanos;
+    private final SimulatedRaftStore raftStore = new SimulatedRaftStore();
+    private long stalledUntilNanos;
     private final long executorLatencyMs;
     private ConsensusNode consensus;
     private String observedRole;
@@ -81,8 +86,7 @@ final class SimNode {
     private AgentState state;
     private NodeCore core;
     private SimNetwork net;
-    private long acksSinceSnapshot;
-    private long snapshots;
+    private long snapshotsBefore;
     private long rejectedBefore;
     private boolean up;
 
@@ -94,8 +98,8 @@ final class SimNode {
         this.clock = clock;
         this.disk = new SimDisk(name);
         this.fsyncRandom = Rng.stream(sim.config().seed(), "node/fsync", index);
-        // A disk's fsync takes 0.3-3 ms on average (SSDs to slow cloud volumes), with a long tail.
-        this.fsyncBaseNanos = 300_000 + fsyncRandom.nextLong(2_700_000);
+        this.raftFsyncRandom = Rng.stream(sim.config().seed(), "node/raft-fsync", index);
+        this.fsyncMeanNanos = sim.config().disk().drawMeanNanos(fsyncRandom);
         // A job takes 5-200 ms, fixed per node: long enough that a leader dies in the middle of some.
         this.executorLatencyMs = 5 + Rng.stream(sim.config().seed(), "node/executor", index).nextLong(196);
     }
@@ -119,7 +123,9 @@ final class SimNode {
             disk.wipe(); // the bug: the disk is gone but the node keeps its incarnation
         }
         scheduler = new SimScheduler(sim.loop(), name, clock.driftPpm());
-        simStore = disk.open(DiskTimer.of(scheduler), this::fsyncNanos, MAX_BATCH);
+        simStore = disk.open(DiskTimer.of(scheduler), this::fsyncNanos, sim.config().disk().readMicros() * 1_000,
+                MAX_BATCH);
+        raftStore.attach(DiskTimer.of(scheduler), this::raftFsyncNanos);
         store = simStore;
         if (index == 0 && sim.config().bugs().contains(PlantedBug.ACK_BEFORE_FSYNC)) {
             store = new WriteBackCacheStore(simStore, DiskTimer.of(scheduler), 1_000);
@@ -132,17 +138,19 @@ final class SimNode {
                 this::fatal);
         consensus = null;
         if (sim.config().consensus() && sim.voters().contains(member.identity().nodeId())) {
-            RecordingExecutor recording = new RecordingExecutor("job", member.identity().nodeId().toString(),
-                    sim.ledger(), scheduler, executorLatencyMs, false);
-            SimExecutor executor = new SimExecutor(sim, name, recording,
-                    sim.config().bugs().contains(PlantedBug.DOUBLE_PERFORM));
-            core.enableConsensus(new NodeCore.ConsensusSetup(raftStore, sim.voters(), List.of(executor),
-                    Rng.stream(sim.config().seed(), "node/raft", index, generation).nextLong()));
+            String self = member.identity().nodeId().toString();
+            boolean doublePerform = sim.config().bugs().contains(PlantedBug.DOUBLE_PERFORM);
+            List<ActionExecutor> executors = List.of(
+                    new SimExecutor(sim, name, new RecordingExecutor("job", self, sim.ledger(), scheduler,
+                            executorLatencyMs, false), doublePerform),
+                    new SimExecutor(sim, name, new RecordingExecutor("wallet", self, sim.ledger(), scheduler,
+                            executorLatencyMs, true), doublePerform));
+            core.enableConsensus(new NodeCore.ConsensusSetup(raftStore, sim.voters(), executors,
+                    Rng.stream(sim.config().seed(), "node/raft", index, generation).nextLong(), sim.config().raft()));
             scheduler.afterEach(this::observeConsensus);
         }
         net = sim.network().attach(index, scheduler, core);
         up = true;
-        acksSinceSnapshot = 0;
         sim.history().nodeEvent(sim.loop().nowMillis(), name,
                 restart ? History.NodeEventKind.RESTART : History.NodeEventKind.START,
                 "recovered " + recovered.replayedChanges() + " changes" + (recovered.fromSnapshot()
@@ -160,19 +168,46 @@ final class SimNode {
         });
     }
 
+    /**
+     * The node's defaults, with snapshots after {@code --snapshot-every} own writes or an eighth of the store,
+     * whichever is more: snapshots happen early in short runs and their cost stays proportional in long ones.
+     */
     private CoreConfig coreConfig() {
-        CoreConfig defaults = CoreConfig.defaults(Optional.of(member.address()));
+        CoreConfig config = CoreConfig.defaults(Optional.of(member.address()))
+                .withSnapshots(new SnapshotPolicy(sim.config().snapshotEvery(), 8));
         if (index == 0 && sim.config().bugs().contains(PlantedBug.NO_ANTI_ENTROPY)) {
-            ReplicationConfig r = defaults.replication();
-            return new CoreConfig(defaults.advertisedAddress(), defaults.heartbeatIntervalMs(),
-                    defaults.suspectAfterMs(), defaults.redial(), new ReplicationConfig(365L * 24 * 3_600_000,
-                    r.maxBatchChanges(), r.maxBatchBytes(), r.maxBadChangesPerPeer(), r.cursorSaveIntervalMs()));
+            ReplicationConfig r = config.replication();
+            return config.withReplication(new ReplicationConfig(365L * 24 * 3_600_000, r.maxBatchChanges(),
+                    r.maxBatchBytes(), r.maxBadChangesPerPeer(), r.cursorSaveIntervalMs()));
         }
-        return defaults;
+        return config;
     }
 
+    /** One fsync of the change store; during a disk stall it lasts at least until the stall ends. */
     private long fsyncNanos() {
-        return fsyncBaseNanos / 2 + (long) Rng.exponential(fsyncRandom, fsyncBaseNanos / 2.0);
+        return stalled(DiskLatency.fsyncNanos(fsyncRandom, fsyncMeanNanos));
+    }
+
+    /** One fsync of the Raft log: the same disk, drawn from its own stream so the change store's draws stay put. */
+    private long raftFsyncNanos() {
+        return stalled(DiskLatency.fsyncNanos(raftFsyncRandom, fsyncMeanNanos));
+    }
+
+    private long stalled(long nanos) {
+        return Math.max(nanos, stalledUntilNanos - sim.loop().nowNanos());
+    }
+
+    /**
+     * The disk stops answering until {@code untilNanos} (a cloud volume's hiccup, a saturated device): every fsync
+     * that starts before then, in the background or blocking the node thread, completes no earlier.
+     */
+    void stallDisk(long untilNanos) {
+        stalledUntilNanos = Math.max(stalledUntilNanos, untilNanos);
+    }
+
+    /** Whether the running process is inside a blocking call now (a crash then waits until it returns). */
+    long busyUntilNanos() {
+        return up && scheduler.busy() ? scheduler.readyNanos() : -1;
     }
 
     /** The process dies: memory, queued events, connections and unsynced writes are gone; the disk stays. */
@@ -181,6 +216,7 @@ final class SimNode {
             return;
         }
         rejectedBefore += rejectedNow();
+        snapshotsBefore += core.snapshotsStarted();
         scheduler.kill();
         sim.network().crash(index);
         simStore.crash();
@@ -216,7 +252,8 @@ final class SimNode {
         sim.history().problem(new History.Problem(sim.loop().nowMillis(), name, "fatal", reason));
         // As in production the node stops; a supervisor (systemd) starts it again a second later.
         int gen = generation;
-        sim.loop().world(sim.loop().nowNanos(), "supervisor stops " + name, () -> {
+        // After the blocking call the error came from, if any (see the crash fault in Simulation).
+        sim.loop().world(scheduler.readyNanos(), "supervisor stops " + name, () -> {
             if (up && generation == gen) {
                 crash("stopped after a fatal error: " + reason);
                 sim.restartLater(this, 1_000, true);
@@ -229,7 +266,7 @@ final class SimNode {
     }
 
     long snapshots() {
-        return snapshots;
+        return snapshotsBefore + (core != null ? core.snapshotsStarted() : 0);
     }
 
     long rejectedTotal() {
@@ -255,32 +292,18 @@ final class SimNode {
                     return;
                 }
                 history.writeAcknowledged(id, sim.loop().nowMillis(), signed.actor(), signed.seq());
-                afterAck();
             });
         });
     }
 
     /**
-     * The production snapshot policy (NodeRuntime: NodeCore.snapshot after every N acknowledged own writes), with N the
-     * larger of --snapshot-every and an eighth of the node's durable changes, so that snapshots happen early in short
-     * runs and their cost (a full document save) stays proportional in long ones.
+     * Requests an intent here (also while cut off: state is AP, only performing waits for a majority). Every voter
+     * performs "job" intents and "wallet" ones (which commit prepared bytes before acting).
      */
-    private void afterAck() {
-        acksSinceSnapshot++;
-        long every = Math.max(sim.config().snapshotEvery(), disk.durableChanges() / 8);
-        if (acksSinceSnapshot < every || core == null || !core.healthy()) {
-            return;
-        }
-        acksSinceSnapshot = 0;
-        snapshots++;
-        core.snapshot();
-    }
-
-    /** Requests a "job" intent here (also while cut off: state is AP, only performing waits for a majority). */
-    void requestIntent(String writeId, String intentId, long n) {
+    void requestIntent(String writeId, String intentId, String kind, String payloadJson) {
         String requester = member.identity().nodeId().toString();
-        write(writeId, "intent", intentId, s -> s.requestIntent(new Intent(intentId, "job", "{\"n\":" + n + "}",
-                requester, clock.nowMillis())));
+        write(writeId, "intent", intentId, s -> s.requestIntent(new Intent(intentId, kind, payloadJson, requester,
+                clock.nowMillis())));
         if (index == 0 && sim.config().bugs().contains(PlantedBug.UNCLAIMED_PERFORM)) {
             // The bug: perform at once, under a token no claim was committed for.
             scheduler.post("unclaimed perform " + intentId, () -> {
@@ -385,6 +408,26 @@ final class SimNode {
     /** The consensus member of the running process, or null. */
     ConsensusNode consensus() {
         return consensus;
+    }
+
+    /** The node core of the running process, or null when down. */
+    NodeCore core() {
+        return core;
+    }
+
+    /** The running process's scheduler (its node thread), or null when down. */
+    SimScheduler scheduler() {
+        return up ? scheduler : null;
+    }
+
+    /** The Raft log's disk (it outlives the processes). */
+    SimulatedRaftStore raftStore() {
+        return raftStore;
+    }
+
+    /** The outcome this node's document holds for {@code intentId}, if it is up and has one. */
+    Optional<Outcome> outcome(String intentId) {
+        return up ? state.outcome(intentId) : Optional.empty();
     }
 
     /** Durable changes on this node's disk (also while it is down). */

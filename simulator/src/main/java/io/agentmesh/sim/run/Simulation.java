@@ -2,7 +2,8 @@ package io.agentmesh.sim.run;
 
 import io.agentmesh.node.actions.ActionContext;
 import io.agentmesh.node.actions.JournalEntry;
-import io.agentmesh.node.actions.RecordingExecutor;
+import io.agentmesh.sim.world.RecordingExecutor;
+import io.agentmesh.node.consensus.Voters;
 import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.change.SignedChange;
@@ -35,7 +36,7 @@ import java.util.TreeMap;
  * final heal and a quiet period, then the checkers. No wall clock, no threads, no unordered iteration; every random
  * choice comes from a stream derived from the seed. Same config and same code give the same trace hash.
  *
- * <p>With consensus the first 7 nodes by id vote, each with a recording "job" executor on one shared ledger (the
+ * <p>With consensus the first {@link Voters#MAX} nodes by id vote ({@link Voters#select}), each with a recording "job" executor on one shared ledger (the
  * outside world); the quiet period then lasts until every intent has an outcome everywhere, and the consensus checkers
  * run too.
  */
@@ -44,7 +45,7 @@ public final class Simulation {
     private static final long SAMPLE_MS = 250;
     private static final long CONVERGENCE_CHECK_MS = 100;
     private static final long SETTLE_MS = 1_000;
-    static final int MAX_VOTERS = 7;
+    private static final long BOOT_SPREAD_MS = 200;
 
     private final SimConfig config;
     private final Trace trace;
@@ -55,6 +56,9 @@ public final class Simulation {
     private final List<SimNode> nodes = new ArrayList<>();
     private final FaultPlan plan;
     private final List<PendingHeal> pendingHeals = new ArrayList<>();
+    private long wallStart;
+    private long cpuStart;
+    private Workload workload;
     private final int[] lastUnreachable;
     private boolean finalHealed;
     private boolean stopped;
@@ -78,7 +82,7 @@ public final class Simulation {
         this.members = SimIdentities.create(config.seed(), config.nodes(), SimClock.DEFAULT_EPOCH_MILLIS);
         this.history = new History(members.stream().map(SimIdentities.Member::name).toList());
         this.lastUnreachable = new int[config.nodes()];
-        this.voters = members.stream().map(m -> m.identity().nodeId()).sorted().limit(MAX_VOTERS).toList();
+        this.voters = Voters.select(members.stream().map(m -> m.identity().nodeId()).toList());
         members.forEach(m -> namesById.put(m.identity().nodeId().toString(), m.name()));
 
         List<NetworkModel.NodeInfo> infos = new ArrayList<>();
@@ -119,32 +123,56 @@ public final class Simulation {
 
     /** Runs {@code config}, recording events into {@code trace} (which may keep or print them). */
     public static SimResult run(SimConfig config, Trace trace) {
-        return new Simulation(config, trace).execute();
+        Simulation sim = begin(config, trace, BOOT_SPREAD_MS);
+        sim.loop.runUntil(config.durationMs() * MS);
+        return sim.conclude();
     }
 
-    private SimResult execute() {
-        long wallStart = System.nanoTime();
-        long cpuStart = cpuNanos();
+    /**
+     * Builds the world and queues what the run does: the nodes boot at offsets drawn from the seed within {@code
+     * bootSpreadMs} (real processes never start in the same millisecond), the workload, the fault plan, and the
+     * final heal at the end of the run's duration. Nothing has run yet; drive {@link #loop()}, then {@link
+     * #conclude()}.
+     */
+    static Simulation begin(SimConfig config, Trace trace, long bootSpreadMs) {
+        Simulation sim = new Simulation(config, trace);
+        sim.schedule(bootSpreadMs);
+        return sim;
+    }
+
+    private void schedule(long bootSpreadMs) {
+        wallStart = System.nanoTime();
+        cpuStart = cpuNanos();
         long end = config.durationMs() * MS;
         SplittableRandom boot = Rng.stream(config.seed(), "boot/order");
         for (SimNode node : nodes) {
-            loop.world(boot.nextLong(200 * MS), "boot " + node.name, node::start);
+            long at = bootSpreadMs > 0 ? boot.nextLong(bootSpreadMs * MS) : 0;
+            loop.world(at, "boot " + node.name, node::start);
         }
         for (FaultPlan.Step step : plan.steps()) {
             if (step.atMs() * MS < end) {
                 loop.world(step.atMs() * MS, "fault " + step.describe(), () -> apply(step));
             }
         }
-        Workload workload = new Workload(this, end);
+        workload = new Workload(this, end);
         workload.start();
         loop.world(SAMPLE_MS * MS, "sample", this::sample);
         loop.world(end, "final heal", this::finalHeal);
-        loop.runUntil(end);
+    }
 
-        long deadline = end + config.convergenceBoundMs() * MS;
-        loop.world(end + CONVERGENCE_CHECK_MS * MS, "convergence check", this::checkConvergence);
+    /**
+     * Heals everything now unless the final heal has happened, waits for the nodes to converge (and every intent to
+     * have an outcome everywhere) within the convergence bound, then runs the checkers on the history.
+     */
+    SimResult conclude() {
+        if (!finalHealed) {
+            finalHeal();
+        }
+        long healed = loop.nowNanos();
+        long deadline = healed + config.convergenceBoundMs() * MS;
+        loop.world(healed + CONVERGENCE_CHECK_MS * MS, "convergence check", this::checkConvergence);
         if (config.consensus()) {
-            loop.world(end + CONVERGENCE_CHECK_MS * MS, "intents check", this::checkIntents);
+            loop.world(healed + CONVERGENCE_CHECK_MS * MS, "intents check", this::checkIntents);
         }
         if (loop.runUntil(() -> history.convergedMs() >= 0 && (!config.consensus() || intentsSettledMs >= 0),
                 deadline)) {
@@ -186,7 +214,8 @@ public final class Simulation {
 
     // ------------------------------------------------------------------------------ faults
 
-    private void apply(FaultPlan.Step step) {
+    /** Applies a fault now, as the fault plan does (tests inject faults at moments they choose through this). */
+    void apply(FaultPlan.Step step) {
         if (finalHealed) {
             return;
         }
@@ -211,6 +240,14 @@ public final class Simulation {
                 if (!node.up()) {
                     return;
                 }
+                long busyUntil = node.busyUntilNanos();
+                if (busyUntil >= 0) {
+                    // A kill that lands inside a blocking store call is taken to land just after it returns: the
+                    // node has already acted on that call's result (sent a vote, acknowledged a write), so the write
+                    // must survive the crash.
+                    loop.world(busyUntil, "fault " + step.describe() + " (after its blocking call)", () -> apply(step));
+                    return;
+                }
                 crashes++;
                 history.fault(new History.Fault(now, Math.min(now + c.downMs(), config.durationMs()),
                         c.kind().id(), c.describe()));
@@ -231,6 +268,11 @@ public final class Simulation {
             case FaultPlan.ClockJump j -> {
                 history.fault(new History.Fault(now, now, j.kind().id(), j.describe()));
                 nodes.get(j.node()).clock.jump(j.deltaMs());
+            }
+            case FaultPlan.Stall st -> {
+                history.fault(new History.Fault(now, Math.min(now + st.durationMs(), config.durationMs()),
+                        st.kind().id(), st.describe()));
+                nodes.get(st.node()).stallDisk(loop.nowNanos() + st.durationMs() * MS);
             }
         }
     }
@@ -558,6 +600,11 @@ public final class Simulation {
 
     List<SimIdentities.Member> members() {
         return members;
+    }
+
+    /** Every node, up or down, by index. */
+    List<SimNode> nodes() {
+        return nodes;
     }
 
     List<SimNode> upNodes() {

@@ -60,7 +60,7 @@ final class Workload {
             return;
         }
         long n = ++intents;
-        up.get(pick).requestIntent("i" + n, "job-" + tag + "-" + n, n);
+        up.get(pick).requestIntent("i" + n, "job-" + tag + "-" + n, "job", "{\"n\":" + n + "}");
     }
 
     private void nextWrite() {

@@ -367,6 +367,8 @@ public final class NetworkModel {
             }
         }
         stats.sent++;
+        // A message the sender wrote after a blocking call leaves when that call returned.
+        long departAfter = from.scheduler.readyNanos() - loop.nowNanos();
         String label = "recv " + nodes[a].name() + " " + Messages.describe(m);
         Impairment datagram = null;
         long extra = 0;
@@ -378,7 +380,8 @@ public final class NetworkModel {
                 }
             }
         }
-        long latency = latencyNanos(a, b) + (extra > 0 ? (long) (Rng.exponential(random, extra) * 1_000) : 0);
+        long latency = departAfter + latencyNanos(a, b)
+                + (extra > 0 ? (long) (Rng.exponential(random, extra) * 1_000) : 0);
         if (datagram != null) {
             // Outside the transport contract: the message itself may vanish, repeat or overtake others.
             if (random.nextDouble() < datagram.loss()) {
@@ -401,7 +404,7 @@ public final class NetworkModel {
 
     /** A FIN (or a reset when the sender died), after the data already queued in that direction. */
     void sendClose(Conn conn, SimNetwork from, String reason) {
-        enqueue(conn, from, new Packet(null, null, reason, loop.nowNanos() + latencyNanos(from.index,
+        enqueue(conn, from, new Packet(null, null, reason, from.scheduler.readyNanos() + latencyNanos(from.index,
                 conn.other(from).index), "closed-by " + nodes[from.index].name()));
     }
 

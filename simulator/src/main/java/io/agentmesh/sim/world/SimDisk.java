@@ -51,15 +51,17 @@ public final class SimDisk {
      * Opens the store over this disk. Like the real store's file lock, only one store may be open at a time; a
      * crashed or closed one no longer counts.
      *
-     * @param timer      when fsyncs complete
-     * @param fsyncNanos latency of each group commit
+     * @param timer      when fsyncs complete, and whom a blocking call holds up
+     * @param fsyncNanos latency of each group commit and of each synchronous write (metadata, snapshot)
+     * @param readNanos  cost of each synchronous read
      * @param maxBatch   most changes written by one fsync
      */
-    public synchronized SimulatedChangeStore open(DiskTimer timer, LongSupplier fsyncNanos, int maxBatch) {
+    public synchronized SimulatedChangeStore open(DiskTimer timer, LongSupplier fsyncNanos, long readNanos,
+                                                  int maxBatch) {
         if (open != null && open.isOpen()) {
             throw new StoreException(name + ": the store is already open (locked by a running process)");
         }
-        open = new SimulatedChangeStore(this, timer, fsyncNanos, maxBatch);
+        open = new SimulatedChangeStore(this, timer, fsyncNanos, readNanos, maxBatch);
         return open;
     }
 

@@ -9,7 +9,8 @@ import java.util.function.Consumer;
 /**
  * Virtual time and the one event queue of a simulated world. Events run in order of time, then of insertion, on the
  * calling thread; nothing runs concurrently and nothing reads the wall clock. An event owned by a
- * {@link SimScheduler} that has been killed (its node crashed) is dropped when its turn comes.
+ * {@link SimScheduler} that has been killed (its node crashed) is dropped when its turn comes; one whose scheduler is
+ * blocked ({@link SimScheduler#block}) waits until the block ends, keeping its place among that node's events.
  */
 public final class SimLoop {
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
@@ -68,31 +69,27 @@ public final class SimLoop {
 
     /** Runs the next live event; false when the queue is empty. */
     public boolean step() {
-        while (true) {
-            Event e = queue.poll();
-            if (e == null) {
-                return false;
-            }
-            if (e.cancelled || (e.owner != null && !e.owner.alive())) {
-                continue;
-            }
-            now = e.time;
-            executed++;
-            trace.record(now, e.who, e.label);
-            try {
-                e.task.run();
-            } catch (RuntimeException error) {
-                onTaskFailure.accept(new Failure(now, e.who, e.label, error));
-            }
-            if (e.owner != null) {
-                try {
-                    e.owner.ran();
-                } catch (RuntimeException error) {
-                    onTaskFailure.accept(new Failure(now, e.who, "observer after " + e.label, error));
-                }
-            }
-            return true;
+        Event e = peekLive();
+        if (e == null) {
+            return false;
         }
+        queue.poll();
+        now = e.time;
+        executed++;
+        trace.record(now, e.who, e.label);
+        try {
+            e.task.run();
+        } catch (RuntimeException error) {
+            onTaskFailure.accept(new Failure(now, e.who, e.label, error));
+        }
+        if (e.owner != null) {
+            try {
+                e.owner.ran();
+            } catch (RuntimeException error) {
+                onTaskFailure.accept(new Failure(now, e.who, "observer after " + e.label, error));
+            }
+        }
+        return true;
     }
 
     /** Runs every event up to and including {@code untilNanos}, then sets the clock to it. */
@@ -123,6 +120,7 @@ public final class SimLoop {
         return true;
     }
 
+    /** The next event that will run: dropped ones are removed, ones of a blocked node moved to when it is free. */
     private Event peekLive() {
         while (true) {
             Event e = queue.peek();
@@ -133,13 +131,22 @@ public final class SimLoop {
                 queue.poll();
                 continue;
             }
+            if (e.owner != null && e.owner.busyUntilNanos() > e.time) {
+                // The node's thread is still inside a blocking call. The event keeps its due time as a tie-break,
+                // so the node then works through its queue in the order things arrived, as a real thread would.
+                queue.poll();
+                e.time = e.owner.busyUntilNanos();
+                queue.add(e);
+                continue;
+            }
             return e;
         }
     }
 
     /** One queued task; cancelling it before it runs drops it. */
     public static final class Event implements Comparable<Event>, Scheduler.Cancellable {
-        final long time;
+        long time;
+        final long due;
         final long seq;
         final SimScheduler owner;
         final String who;
@@ -149,6 +156,7 @@ public final class SimLoop {
 
         Event(long time, long seq, SimScheduler owner, String who, String label, Runnable task) {
             this.time = time;
+            this.due = time;
             this.seq = seq;
             this.owner = owner;
             this.who = who;
@@ -168,6 +176,9 @@ public final class SimLoop {
         @Override
         public int compareTo(Event o) {
             int c = Long.compare(time, o.time);
+            if (c == 0) {
+                c = Long.compare(due, o.due);
+            }
             return c != 0 ? c : Long.compare(seq, o.seq);
         }
     }

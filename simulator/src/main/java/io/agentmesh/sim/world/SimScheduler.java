@@ -6,6 +6,11 @@ import io.agentmesh.node.port.Scheduler;
  * The node thread of one simulated process: {@link #execute} queues at the current virtual time, {@link #schedule}
  * after a delay measured on the node's own (possibly drifting) clock. When the process crashes the scheduler is
  * killed and every event it still owns is dropped; a restarted process gets a new scheduler.
+ *
+ * <p>A synchronous call that blocks the thread (an fsync, a store read) is charged with {@link #block}: the thread is
+ * busy until then, so the process's later events run no earlier than that, in their order, and whatever the current
+ * event queues or sends after the call leaves when the call returns ({@link #readyNanos()}). Virtual time itself
+ * does not move inside an event: the other nodes and the world go on meanwhile.
  */
 public final class SimScheduler implements Scheduler {
     private final SimLoop loop;
@@ -13,6 +18,7 @@ public final class SimScheduler implements Scheduler {
     private final long driftPpm;
     private boolean alive = true;
     private Runnable afterEach;
+    private long busyUntilNanos;
 
     /**
      * @param name     the node, as it appears in the trace
@@ -30,19 +36,47 @@ public final class SimScheduler implements Scheduler {
         post("task", task);
     }
 
+    /** A timer the node sets: its delay counts from when the call that sets it returns (after any block). */
     @Override
     public Cancellable schedule(Runnable task, long delayMs) {
-        return postAfter(trueNanos(Math.max(0, delayMs) * 1_000_000L), "timer", task);
+        return loop.at(readyNanos() + trueNanos(Math.max(0, delayMs) * 1_000_000L), this, name, "timer", task);
     }
 
-    /** Queues a labelled task now (network and disk events use this so the trace says what they are). */
+    /**
+     * Queues a labelled task now (network and disk events use this so the trace says what they are); if the thread
+     * is blocked, it runs when the block ends.
+     */
     public SimLoop.Event post(String label, Runnable task) {
         return loop.at(loop.nowNanos(), this, name, label, task);
     }
 
-    /** Queues a labelled task after {@code nanos} of true (simulated) time. */
+    /** Queues a labelled task after {@code nanos} of true (simulated) time, or when a block ends if that is later. */
     public SimLoop.Event postAfter(long nanos, String label, Runnable task) {
         return loop.at(loop.nowNanos() + Math.max(0, nanos), this, name, label, task);
+    }
+
+    /**
+     * The thread blocks for {@code nanos} in a synchronous call made by the current event (after any earlier block):
+     * this process's later events wait until it returns.
+     */
+    public void block(long nanos) {
+        if (nanos > 0) {
+            busyUntilNanos = readyNanos() + nanos;
+        }
+    }
+
+    /** When the thread is free again: now, or the end of the blocking calls the current event made. */
+    public long readyNanos() {
+        return Math.max(loop.nowNanos(), busyUntilNanos);
+    }
+
+    /** Whether the thread is inside a blocking call at this moment of virtual time. */
+    public boolean busy() {
+        return busyUntilNanos > loop.nowNanos();
+    }
+
+    long busyUntilNanos() {
+        return busyUntilNanos;
     }
 
     /** Converts a duration on this node's clock to true time. */

@@ -27,7 +27,9 @@ import java.util.function.LongSupplier;
  *       fails with {@link StoreException} and changes nothing, without failing the rest of its batch.</li>
  *   <li>Reads, {@link #vector()} and {@link #changeCount()} see only durable changes.</li>
  *   <li>{@link #saveSnapshot} and {@link #putMeta} go through the same ordered queue (everything queued before
- *       them is committed first) and are durable when they return; so is {@link #close}.</li>
+ *       them is committed first) and are durable when they return; so is {@link #close}. Each blocks its caller for
+ *       one fsync ({@link DiskTimer#block}), as the real store's wait for its group commit does.</li>
+ *   <li>Reads of changes, snapshots and metadata block their caller for {@code readNanos}.</li>
  *   <li>{@link #crash} is the process dying: the queue and the commit in flight are lost, their futures never
  *       complete, and the disk keeps exactly what was durable.</li>
  * </ul>
@@ -37,6 +39,7 @@ public final class SimulatedChangeStore implements ChangeStore {
     private final SimDisk disk;
     private final DiskTimer timer;
     private final LongSupplier fsyncNanos;
+    private final long readNanos;
     private final int maxBatch;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private List<Pending> inFlight;
@@ -60,13 +63,17 @@ public final class SimulatedChangeStore implements ChangeStore {
         }
     }
 
-    SimulatedChangeStore(SimDisk disk, DiskTimer timer, LongSupplier fsyncNanos, int maxBatch) {
+    SimulatedChangeStore(SimDisk disk, DiskTimer timer, LongSupplier fsyncNanos, long readNanos, int maxBatch) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be >= 1");
+        }
+        if (readNanos < 0) {
+            throw new IllegalArgumentException("readNanos must be >= 0");
         }
         this.disk = disk;
         this.timer = timer;
         this.fsyncNanos = fsyncNanos;
+        this.readNanos = readNanos;
         this.maxBatch = maxBatch;
     }
 
@@ -162,6 +169,7 @@ public final class SimulatedChangeStore implements ChangeStore {
         }
         completions.forEach(Completion::fire);
         disk.saveSnapshot(snapshot);
+        timer.block(Math.max(0, fsyncNanos.getAsLong()));
     }
 
     @Override
@@ -177,6 +185,7 @@ public final class SimulatedChangeStore implements ChangeStore {
         }
         completions.forEach(Completion::fire);
         disk.putMeta(key, value);
+        timer.block(Math.max(0, fsyncNanos.getAsLong()));
     }
 
     // ------------------------------------------------------------------------------------ reads
@@ -187,6 +196,7 @@ public final class SimulatedChangeStore implements ChangeStore {
             throw new IllegalArgumentException("maxCount must be >= 0");
         }
         requireOpenSync();
+        timer.block(readNanos);
         return disk.read(actor, fromSeq, maxCount);
     }
 
@@ -196,6 +206,7 @@ public final class SimulatedChangeStore implements ChangeStore {
             throw new IllegalArgumentException("maxCount must be >= 0");
         }
         requireOpenSync();
+        timer.block(readNanos);
         return disk.readFrom(afterPosition, maxCount);
     }
 
@@ -214,12 +225,14 @@ public final class SimulatedChangeStore implements ChangeStore {
     @Override
     public Optional<Snapshot> latestSnapshot() {
         requireOpenSync();
+        timer.block(readNanos);
         return disk.snapshot();
     }
 
     @Override
     public Optional<byte[]> getMeta(String key) {
         requireOpenSync();
+        timer.block(readNanos);
         return disk.getMeta(key);
     }
 

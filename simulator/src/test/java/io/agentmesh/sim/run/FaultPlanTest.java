@@ -1,5 +1,8 @@
 package io.agentmesh.sim.run;
 
+import io.agentmesh.node.consensus.ConsensusConfig;
+import io.agentmesh.sim.world.DiskLatency;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.EnumSet;
@@ -61,7 +64,7 @@ class FaultPlanTest {
     void faultListsAndDurationsParseAndPrint() {
         assertEquals(FaultKind.ALL, FaultKind.parse("all"));
         assertEquals(EnumSet.of(FaultKind.CRASH, FaultKind.SKEW), FaultKind.parse("skew, crash"));
-        assertEquals("partition,crash,loss,delay,skew", FaultKind.format(FaultKind.ALL));
+        assertEquals("partition,crash,loss,delay,skew,stall", FaultKind.format(FaultKind.ALL));
         assertThrows(IllegalArgumentException.class, () -> FaultKind.parse("meteor"));
         assertEquals(600_000, SimConfig.parseDuration("10m"));
         assertEquals(90_000, SimConfig.parseDuration("1m30s"));
@@ -77,5 +80,24 @@ class FaultPlanTest {
         SimConfig c = SimConfig.of(3, 77, 45_000, EnumSet.of(FaultKind.CRASH)).withWireCheck(false).withRates(12, 5);
         assertEquals("agentmesh sim run --nodes 3 --seed 77 --duration 45s --faults crash --no-wire-check"
                 + " --write-rate 12", c.replayCommand());
+        SimConfig swept = c.withRaft(ConsensusConfig.defaults().withTimeDilation(5).withElectionJitterMs(80))
+                .withDisk(DiskLatency.DEFAULTS.withFsyncMicros("1000"));
+        assertEquals(c.replayCommand() + " --raft-time-dilation 5 --election-jitter 80ms --fsync-micros 1000",
+                swept.replayCommand());
+    }
+
+    @Test
+    void stallsAreDrawnPerKindFromTheirOwnStreamAndNamedInTheFaultList() {
+        FaultPlan withStalls = FaultPlan.draw(9, 5, 120_000, EnumSet.of(FaultKind.CRASH, FaultKind.STALL));
+        FaultPlan without = FaultPlan.draw(9, 5, 120_000, EnumSet.of(FaultKind.CRASH));
+        List<FaultPlan.Step> stalls = withStalls.steps().stream().filter(s -> s instanceof FaultPlan.Stall).toList();
+        assertFalse(stalls.isEmpty(), "two minutes draw some stalls");
+        for (FaultPlan.Step s : stalls) {
+            FaultPlan.Stall st = (FaultPlan.Stall) s;
+            assertTrue(st.durationMs() >= 10 && st.durationMs() <= 2_000 && st.node() >= 0 && st.node() < 5, st.describe());
+        }
+        assertEquals(without.steps(), withStalls.steps().stream().filter(s -> !(s instanceof FaultPlan.Stall)).toList(),
+                "turning stalls on leaves the crashes where they were");
+        assertEquals(EnumSet.of(FaultKind.STALL), FaultKind.parse("stall"));
     }
 }

@@ -31,7 +31,7 @@ class MinorityPerformsNothingTest {
         SimConfig base = SimConfig.of(5, 77, 14_000, EnumSet.noneOf(FaultKind.class)).withRates(5, 2)
                 .withIntentRate(4);
         SimResult calm = Simulation.run(base.withScript(FaultPlan.none()));
-        String leader = leaderAt(calm.history(), CUT_AT);
+        String leader = Histories.leaderAt(calm.history(), CUT_AT).node();
         int leaderIndex = calm.history().nodes().indexOf(leader);
         Set<Integer> minority = Set.of(leaderIndex, (leaderIndex + 1) % 5);
         Set<Integer> majority = new TreeSet<>(List.of(0, 1, 2, 3, 4));
@@ -92,25 +92,5 @@ class MinorityPerformsNothingTest {
                 minorityNames, leader, CUT_AT, healAt, violations.size(), queued.size(), majorityPerforms);
         assertEquals(0, r.figures().intents().doublePerformances());
         assertEquals(0, r.figures().intents().lost());
-    }
-
-    /** The node that believed itself leader at {@code atMs} (its latest observation before then). */
-    private static String leaderAt(History h, long atMs) {
-        String leader = null;
-        java.util.Map<String, LeaderObservation> latest = new java.util.TreeMap<>();
-        for (LeaderObservation o : h.records(LeaderObservation.class)) {
-            if (o.atMs() < atMs) {
-                latest.put(o.node(), o);
-            }
-        }
-        for (LeaderObservation o : latest.values()) {
-            if (o.isLeader()) {
-                leader = o.node();
-            }
-        }
-        if (leader == null) {
-            throw new AssertionError("no leader at " + atMs + " ms in the run without faults");
-        }
-        return leader;
     }
 }

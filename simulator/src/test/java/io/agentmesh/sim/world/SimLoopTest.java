@@ -26,6 +26,38 @@ class SimLoopTest {
     }
 
     @Test
+    void aBlockedNodeRunsItsLaterEventsWhenTheBlockEndsInOrderWhileOthersCarryOn() {
+        SimScheduler node = new SimScheduler(loop, "n1", 0);
+        SimScheduler other = new SimScheduler(loop, "n2", 0);
+        List<String> ran = new ArrayList<>();
+        node.execute(() -> {
+            node.execute(() -> ran.add("queued before the block at " + loop.nowNanos()));
+            node.block(1_000);
+            node.block(500); // a second blocking call in the same event adds up
+            node.schedule(() -> ran.add("timer set after the block at " + loop.nowNanos()), 0);
+        });
+        node.postAfter(10, "message", () -> ran.add("message due at 10 at " + loop.nowNanos()));
+        other.postAfter(20, "other", () -> ran.add("other node at " + loop.nowNanos()));
+        loop.world(30, "world", () -> ran.add("world at " + loop.nowNanos() + ", n1 busy " + node.busy()));
+        loop.runUntil(2_000);
+        assertEquals(List.of("other node at 20", "world at 30, n1 busy true", "queued before the block at 1500",
+                "message due at 10 at 1500", "timer set after the block at 1500"), ran);
+    }
+
+    @Test
+    void runUntilStopsAtItsDeadlineEvenWhenABlockPushesAnEventPastIt() {
+        SimScheduler node = new SimScheduler(loop, "n1", 0);
+        List<String> ran = new ArrayList<>();
+        node.execute(() -> node.block(1_000));
+        node.postAfter(10, "late", () -> ran.add("late at " + loop.nowNanos()));
+        loop.runUntil(500);
+        assertEquals(List.of(), ran);
+        assertEquals(500, loop.nowNanos());
+        loop.runUntil(2_000);
+        assertEquals(List.of("late at 1000"), ran);
+    }
+
+    @Test
     void aCancelledEventDoesNotRun() {
         List<String> ran = new ArrayList<>();
         loop.world(10, "x", () -> ran.add("x")).cancel();

@@ -18,7 +18,7 @@ class SimulatedChangeStoreContractTest extends ChangeStoreContractTest {
 
     @Override
     protected ChangeStore openStore() {
-        return disk.open(DiskTimer.of(fsyncThread), () -> 200_000L, 64);
+        return disk.open(DiskTimer.of(fsyncThread), () -> 200_000L, 0, 64);
     }
 
     @AfterEach

@@ -20,7 +20,7 @@ class SimulatedChangeStoreTest {
     private final SimLoop loop = new SimLoop(Trace.hashOnly());
     private final SimScheduler node = new SimScheduler(loop, "n1", 0);
     private final SimDisk disk = new SimDisk("n1");
-    private final SimulatedChangeStore store = disk.open(DiskTimer.of(node), () -> FSYNC, 100);
+    private final SimulatedChangeStore store = disk.open(DiskTimer.of(node), () -> FSYNC, 0, 100);
 
     @Test
     void anAppendIsAcknowledgedAndVisibleOnlyAfterTheFsyncLatency() {
@@ -32,6 +32,23 @@ class SimulatedChangeStoreTest {
         loop.runUntil(FSYNC);
         assertTrue(f.isDone());
         assertEquals(1, store.vector().get(TestChanges.actor(1)));
+    }
+
+    @Test
+    void metadataWritesAndSnapshotsBlockTheNodeForAnFsyncAndReadsForTheirReadLatency() {
+        SimDisk other = new SimDisk("n2");
+        SimScheduler n2 = new SimScheduler(loop, "n2", 0);
+        SimulatedChangeStore timed = other.open(DiskTimer.of(n2), () -> FSYNC, 50_000, 100);
+        long[] nextRanAt = {-1};
+        n2.execute(() -> {
+            timed.putMeta("cursor", new byte[] {1});
+            timed.saveSnapshot(new Snapshot(0, new byte[] {2}));
+            timed.getMeta("cursor");
+            timed.read(TestChanges.actor(1), 1, 10);
+            n2.execute(() -> nextRanAt[0] = loop.nowNanos());
+        });
+        loop.runUntil(1_000_000_000L);
+        assertEquals(2 * FSYNC + 2 * 50_000, nextRanAt[0], "two fsyncs and two reads held the node up");
     }
 
     @Test
@@ -71,7 +88,7 @@ class SimulatedChangeStoreTest {
         loop.runUntil(100 * FSYNC);
         assertFalse(inFlight.isDone(), "nobody is left to hear about a write the crash lost");
         assertFalse(queued.isDone());
-        SimulatedChangeStore reopened = disk.open(DiskTimer.of(new SimScheduler(loop, "n1", 0)), () -> FSYNC, 100);
+        SimulatedChangeStore reopened = disk.open(DiskTimer.of(new SimScheduler(loop, "n1", 0)), () -> FSYNC, 0, 100);
         assertEquals(1, reopened.vector().get(TestChanges.actor(1)));
         assertEquals(List.of(TestChanges.change(1, 1)), reopened.read(TestChanges.actor(1), 1, 10));
     }
@@ -91,7 +108,7 @@ class SimulatedChangeStoreTest {
         assertTrue(f.isDone(), "the queue is written before the metadata, as in the real store");
         store.saveSnapshot(new Snapshot(1, new byte[]{1, 2}));
         store.crash();
-        SimulatedChangeStore reopened = disk.open(DiskTimer.of(new SimScheduler(loop, "n1", 0)), () -> FSYNC, 100);
+        SimulatedChangeStore reopened = disk.open(DiskTimer.of(new SimScheduler(loop, "n1", 0)), () -> FSYNC, 0, 100);
         assertEquals(7, reopened.getMeta("cursor").orElseThrow()[0]);
         assertEquals(1, reopened.latestSnapshot().orElseThrow().lastPosition());
         assertEquals(1, reopened.changeCount());
@@ -113,9 +130,9 @@ class SimulatedChangeStoreTest {
 
     @Test
     void onlyOneStoreIsOpenOnADiskAtATime() {
-        assertThrows(StoreException.class, () -> disk.open(DiskTimer.of(node), () -> FSYNC, 10));
+        assertThrows(StoreException.class, () -> disk.open(DiskTimer.of(node), () -> FSYNC, 0, 10));
         store.close();
-        disk.open(DiskTimer.of(node), () -> FSYNC, 10).close();
+        disk.open(DiskTimer.of(node), () -> FSYNC, 0, 10).close();
     }
 
     @Test
@@ -133,7 +150,7 @@ class SimulatedChangeStoreTest {
         store.append(TestChanges.change(1, 1));
         store.close();
         disk.wipe();
-        SimulatedChangeStore reopened = disk.open(DiskTimer.of(node), () -> FSYNC, 10);
+        SimulatedChangeStore reopened = disk.open(DiskTimer.of(node), () -> FSYNC, 0, 10);
         assertEquals(0, reopened.changeCount());
         assertTrue(reopened.latestSnapshot().isEmpty());
     }

@@ -1,5 +1,9 @@
-package io.agentmesh.node.actions;
+package io.agentmesh.sim.world;
 
+import io.agentmesh.node.actions.ActionContext;
+import io.agentmesh.node.actions.ActionExecutor;
+import io.agentmesh.node.actions.ActionResult;
+import io.agentmesh.node.actions.FencingToken;
 import io.agentmesh.node.port.Scheduler;
 
 import java.nio.charset.StandardCharsets;
@@ -12,9 +16,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A test executor (kinds such as "job" or "test") for JUnit and the simulator. Every call is recorded with its node,
- * intent id and fencing token in a {@link Ledger}, which plays the outside world shared by all nodes, so checkers can
- * count performances across a cluster. Results are deterministic.
+ * The simulator's executor (kinds such as "job" or "wallet"). Every call is recorded with its node, intent id and
+ * fencing token in a {@link Ledger}, which plays the outside world shared by all nodes, so checkers can count
+ * performances across a cluster. Results are deterministic.
  *
  * <p>Behaviour: the side effect lands in the ledger when {@code perform} is called. The result comes back {@code
  * latencyMs} later on the node's scheduler (at once with no scheduler). So a node killed in between has acted

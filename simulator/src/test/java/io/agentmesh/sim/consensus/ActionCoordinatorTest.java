@@ -1,4 +1,4 @@
-package io.agentmesh.node.consensus;
+package io.agentmesh.sim.consensus;
 
 import io.agentmesh.state.Intent;
 import io.agentmesh.state.Outcome;
@@ -24,14 +24,22 @@ import io.agentmesh.node.actions.ActionJournal;
 import io.agentmesh.node.actions.ActionResult;
 import io.agentmesh.node.actions.FencingToken;
 import io.agentmesh.node.actions.JournalOp;
-import io.agentmesh.node.actions.RecordingExecutor;
+import io.agentmesh.node.consensus.ConsensusConfig;
+import io.agentmesh.sim.world.RecordingExecutor;
+import io.agentmesh.sim.world.SimClock;
+import io.agentmesh.sim.world.SimLoop;
+import io.agentmesh.sim.world.SimScheduler;
+import io.agentmesh.sim.world.Trace;
+
 /** The leader loop against a journal applied directly (no Raft), to pin down its reactions one by one. */
 class ActionCoordinatorTest {
+    private static final long MS = 1_000_000L;
+
     record Applied(long getCommitIndex, Object getResult) implements Ordered<Object> {
     }
 
-    final VirtualTime time = new VirtualTime();
-    final VirtualTime.NodeScheduler scheduler = time.newScheduler("n");
+    final SimLoop loop = new SimLoop(Trace.hashOnly());
+    final SimScheduler scheduler = new SimScheduler(loop, "n", 0);
     final ActionJournal journal = new ActionJournal(1000);
     final List<Intent> pending = new ArrayList<>();
     final TreeMap<String, Outcome> outcomes = new TreeMap<>();
@@ -60,9 +68,13 @@ class ActionCoordinatorTest {
         ConsensusConfig config = ConsensusConfig.defaults();
         ActionCoordinator c = new ActionCoordinator("me", journal, List.of(executors), () -> pending.stream()
                 .filter(i -> !outcomes.containsKey(i.id())).toList(), (i, o) -> outcomes.put(i.id(), o), scheduler,
-                time.clock(0), config.maxInFlightActions(), config.pollIntervalMs());
+                SimClock.exact(loop), config.maxInFlightActions(), config.pollIntervalMs());
         c.start(replicator());
         return c;
+    }
+
+    void runFor(long ms) {
+        loop.runUntil(loop.nowNanos() + ms * MS);
     }
 
     static Intent intent(String id, String kind) {
@@ -93,7 +105,7 @@ class ActionCoordinatorTest {
     void aFollowerClaimsNothing() {
         pending.add(intent("a", "job"));
         coordinator(RecordingExecutor.immediate("job", "me", new RecordingExecutor.Ledger()));
-        time.runFor(1_000);
+        runFor(1_000);
         assertTrue(replicated.isEmpty());
     }
 
@@ -104,7 +116,7 @@ class ActionCoordinatorTest {
         }
         ActionCoordinator c = coordinator(stuck("job"));
         c.leadership(true, 1);
-        time.runFor(1_000);
+        runFor(1_000);
         assertEquals(16, c.inFlight());
         assertEquals(16, replicated.size());
         assertEquals("i00", ((JournalOp.Claim) replicated.get(0)).intentId(), "oldest first");
@@ -118,7 +130,7 @@ class ActionCoordinatorTest {
         refuse = op -> op instanceof JournalOp.Complete && completes[0]++ == 0;
         ActionCoordinator c = coordinator(RecordingExecutor.immediate("job", "me", ledger));
         c.leadership(true, 1);
-        time.runFor(1_000);
+        runFor(1_000);
         assertEquals(1, ledger.performs("a"));
         assertEquals("succeeded", outcomes.get("a").status());
         assertEquals(2, replicated.stream().filter(op -> op instanceof JournalOp.Complete).count());
@@ -146,7 +158,7 @@ class ActionCoordinatorTest {
             }
         };
         coordinator(broken).leadership(true, 1);
-        time.runFor(1_000);
+        runFor(1_000);
         assertEquals("failed", outcomes.get("a").status());
         assertTrue(outcomes.get("a").result().contains("provider down"));
     }
@@ -157,9 +169,9 @@ class ActionCoordinatorTest {
         RecordingExecutor.Ledger ledger = new RecordingExecutor.Ledger();
         ActionCoordinator c = coordinator(RecordingExecutor.immediate("job", "me", ledger));
         c.leadership(true, 1);
-        time.runUntil(() -> !replicated.isEmpty(), 1_000);
+        assertTrue(loop.runUntil(() -> !replicated.isEmpty(), loop.nowNanos() + 1_000 * MS), "a claim was sent");
         c.leadership(false, 2); // deposed before the claim's answer arrives
-        time.runFor(1_000);
+        runFor(1_000);
         assertTrue(journal.entry("a").isPresent(), "the claim did commit");
         assertEquals(0, ledger.calls().size());
         assertEquals(0, c.inFlight());
@@ -173,7 +185,7 @@ class ActionCoordinatorTest {
         RecordingExecutor.Ledger ledger = new RecordingExecutor.Ledger();
         ActionCoordinator c = coordinator(RecordingExecutor.immediate("job", "me", ledger));
         c.leadership(true, 2);
-        time.runFor(1_000);
+        runFor(1_000);
         assertEquals(0, ledger.performs("a"));
         assertEquals(1, ledger.reconciles("a"));
         assertEquals("me", outcomes.get("a").performedBy());

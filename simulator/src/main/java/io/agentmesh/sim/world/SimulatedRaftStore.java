@@ -1,4 +1,8 @@
-package io.agentmesh.node.consensus;
+package io.agentmesh.sim.world;
+
+import io.agentmesh.node.consensus.RaftLogStore;
+import io.agentmesh.node.consensus.RestoredStateAssembler;
+import io.agentmesh.node.consensus.SqliteRaftStore;
 
 import io.microraft.RaftEndpoint;
 import io.microraft.model.RaftModelFactory;
@@ -16,17 +20,22 @@ import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
- * A {@link RaftLogStore} in memory, for the simulator and tests, with explicit crash semantics: writes are queued until
- * the next durable point ({@link #flush()} or a {@code persistAndFlush*} call), which applies them all in order, the
- * same contract as {@link SqliteRaftStore}'s one transaction per flush. {@link #crash()} drops what is queued: what was
+ * The simulator's {@link RaftLogStore}, in memory, with explicit crash semantics: writes are queued until the next
+ * durable point ({@link #flush()} or a {@code persistAndFlush*} call), which applies them all in order, the same
+ * contract as {@link SqliteRaftStore}'s one transaction per flush. {@link #crash()} drops what is queued: what was
  * flushed survives, the rest is lost. The object itself plays the disk: keep it across a simulated restart and
  * {@link #restore()} from it.
  *
+ * <p>A durable point that writes something is an fsync on the node thread (MicroRaft's store contract is
+ * synchronous): it blocks the process that {@link #attach attached} the store for one fsync latency, so a slow or
+ * stalled disk delays everything else that node does, heartbeats included.
+ *
  * <p>{@link #failWith(IOException)} makes every later call fail, to exercise the fail-stop path. Node thread only.
  */
-public final class InMemoryRaftStore implements RaftLogStore {
+public final class SimulatedRaftStore implements RaftLogStore {
 
     /** The durable image. */
     private static final class Disk {
@@ -43,15 +52,19 @@ public final class InMemoryRaftStore implements RaftLogStore {
     private final Disk disk = new Disk();
     private final List<Consumer<Disk>> queued = new ArrayList<>();
     private IOException failure;
-    private long durablePoints;
-    private long lostWrites;
+    private DiskTimer timer;
+    private LongSupplier fsyncNanos = () -> 0;
 
-    public InMemoryRaftStore() {
-        this(new DefaultRaftModelFactory());
+    /** An empty disk, whose flushes cost no virtual time until a process {@link #attach attaches} it. */
+    public SimulatedRaftStore() {
+        this.factory = new DefaultRaftModelFactory();
     }
 
-    public InMemoryRaftStore(RaftModelFactory factory) {
-        this.factory = factory;
+    /** A (re)started process uses this store: its flushes block {@code timer}'s thread for {@code fsyncNanos}. */
+    public SimulatedRaftStore attach(DiskTimer timer, LongSupplier fsyncNanos) {
+        this.timer = timer;
+        this.fsyncNanos = fsyncNanos;
+        return this;
     }
 
     @Override
@@ -113,8 +126,11 @@ public final class InMemoryRaftStore implements RaftLogStore {
         if (!queued.isEmpty()) {
             queued.forEach(w -> w.accept(disk));
             queued.clear();
+            // Like SQLite, a flush with nothing to write commits nothing and costs no fsync.
+            if (timer != null) {
+                timer.block(Math.max(0, fsyncNanos.getAsLong()));
+            }
         }
-        durablePoints++;
     }
 
     @Override
@@ -124,14 +140,14 @@ public final class InMemoryRaftStore implements RaftLogStore {
             return Optional.empty();
         }
         return Optional.of(RestoredStateAssembler.assemble(factory, disk.local, disk.voting, disk.initialMembers,
-                disk.term, disk.votedFor, disk.chunks, disk.log, "in-memory Raft store"));
+                disk.term, disk.votedFor, disk.chunks, disk.log, "simulated Raft store"));
     }
 
     /** Simulated power loss: everything written since the last durable point is gone. */
     public void crash() {
-        lostWrites += queued.size();
         queued.clear();
         failure = null;
+        timer = null;
     }
 
     /** Every later call throws {@code e} (until {@link #crash()}, i.e. a restart). */
@@ -143,26 +159,6 @@ public final class InMemoryRaftStore implements RaftLogStore {
     public void close() {
         queued.forEach(w -> w.accept(disk));
         queued.clear();
-    }
-
-    /** Durable points so far (flushes, including the ones inside persistAndFlush*). */
-    public long durablePoints() {
-        return durablePoints;
-    }
-
-    /** Writes dropped by crashes so far. */
-    public long lostWrites() {
-        return lostWrites;
-    }
-
-    /** Durable term (for tests and checkers). */
-    public int durableTerm() {
-        return disk.term;
-    }
-
-    /** Highest durable log index, 0 if none. */
-    public long durableLastLogIndex() {
-        return disk.log.isEmpty() ? 0 : disk.log.lastKey();
     }
 
     private void write(Consumer<Disk> w) throws IOException {

@@ -1,0 +1,205 @@
+package io.agentmesh.node.consensus;
+
+import io.microraft.model.log.LogEntry;
+import io.microraft.model.log.RaftGroupMembersView;
+import io.microraft.model.log.SnapshotChunk;
+import io.microraft.model.persistence.RaftEndpointPersistentState;
+import io.microraft.model.persistence.RaftTermPersistentState;
+import io.microraft.persistence.RaftStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The SQLite Raft store keeps the store contract, refuses files and rows it did not write, and commits sparingly. */
+class SqliteRaftStoreTest extends RaftLogStoreContractTest {
+    @TempDir
+    Path dir;
+
+    @Override
+    protected RaftLogStore openStore() throws IOException {
+        return SqliteRaftStore.open(dir.resolve("state").resolve("raft.db"), CODEC);
+    }
+
+    @Override
+    protected RaftLogStore crashAndReopen(RaftLogStore crashed) throws IOException {
+        ((SqliteRaftStore) crashed).abandon();
+        return openStore();
+    }
+
+    @Test
+    void refusesForeignFilesCorruptRowsAndUseAfterClose() throws Exception {
+        Path foreign = dir.resolve("other.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + foreign);
+             Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE t (x)");
+            s.execute("PRAGMA application_id = 7");
+        }
+        IOException notOurs = assertThrows(IOException.class, () -> SqliteRaftStore.open(foreign, CODEC));
+        assertTrue(notOurs.getMessage().contains("not an agentmesh Raft log"), notOurs.getMessage());
+
+        Path file = dir.resolve("raft.db");
+        SqliteRaftStore store = SqliteRaftStore.open(file, CODEC);
+        init(store, 1);
+        store.persistLogEntries(List.of(entry(1, 1)));
+        store.close();
+        assertThrows(IOException.class, store::flush);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement()) {
+            s.execute("UPDATE raft_log SET entry = X'01200000' WHERE idx = 1");
+        }
+        try (SqliteRaftStore reopened = SqliteRaftStore.open(file, CODEC)) {
+            IOException bad = assertThrows(IOException.class, reopened::restore);
+            assertTrue(bad.getMessage().contains(file.toString()) && bad.getMessage().contains("does not decode"),
+                    bad.getMessage());
+        }
+        assertTrue(Files.exists(file));
+    }
+
+    @Test
+    void anEmptyOrTruncatedRaftLogIsRefusedInsteadOfStartingWithNoTermOrVote() throws Exception {
+        Path file = dir.resolve("raft.db");
+        try (SqliteRaftStore store = SqliteRaftStore.open(file, CODEC)) {
+            init(store, 3);
+        }
+        byte[] complete = Files.readAllBytes(file);
+        Files.write(file, new byte[0]);
+        IOException empty = assertThrows(IOException.class, () -> SqliteRaftStore.open(file, CODEC));
+        assertTrue(empty.getMessage().contains(file.toString()) && empty.getMessage().contains("empty"),
+                empty.getMessage());
+        assertTrue(empty.getMessage().contains("forgets its term and vote"), empty.getMessage());
+        assertEquals(0, Files.size(file), "a refused open leaves the file as it was");
+
+        Files.write(file, Arrays.copyOf(complete, complete.length - 100));
+        IOException cut = assertThrows(IOException.class, () -> SqliteRaftStore.open(file, CODEC));
+        assertTrue(cut.getMessage().contains("truncated"), cut.getMessage());
+    }
+
+    @Test
+    void aRaftLogWrittenByANewerSchemaIsRefusedWithTheVersions() throws Exception {
+        Path file = dir.resolve("raft.db");
+        try (SqliteRaftStore store = SqliteRaftStore.open(file, CODEC)) {
+            init(store, 1);
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement()) {
+            s.execute("PRAGMA user_version = " + (SqliteRaftStore.SCHEMA_VERSION + 1));
+        }
+        IOException e = assertThrows(IOException.class, () -> SqliteRaftStore.open(file, CODEC));
+        assertTrue(e.getMessage().contains("newer agentmesh (Raft log schema " + (SqliteRaftStore.SCHEMA_VERSION + 1)),
+                e.getMessage());
+    }
+
+    @Test
+    void commitsOncePerFlushAndNotAtAllWhenNothingChanged() throws IOException {
+        SqliteRaftStore sqlite = (SqliteRaftStore) store;
+        init(sqlite, 1);
+        long base = sqlite.commits();
+        for (int i = 1; i <= 50; i++) {
+            sqlite.persistLogEntries(List.of(entry(i, 1)));
+        }
+        sqlite.flush();
+        sqlite.flush();
+        assertEquals(base + 1, sqlite.commits());
+    }
+
+    @Test
+    void failStopCallsOnFatalOnceAndRefusesEverythingAfter() throws IOException {
+        FlakyStore flaky = new FlakyStore(store);
+        AtomicInteger fatal = new AtomicInteger();
+        FailStopRaftStore guarded = new FailStopRaftStore(flaky, reason -> fatal.incrementAndGet());
+        guarded.persistLogEntries(List.of(entry(1, 1)));
+        flaky.failing = true;
+        assertThrows(IOException.class, guarded::flush);
+        flaky.failing = false; // the disk would work again...
+        IOException later = assertThrows(IOException.class, () -> guarded.persistLogEntries(List.of(entry(2, 1))));
+        assertTrue(later.getMessage().contains("failed earlier")); // ...but nothing more reaches it
+        assertEquals(1, fatal.get());
+        assertTrue(guarded.failed());
+        assertEquals(1, flaky.reached, "only the write before the failure reached the store");
+    }
+
+    /** A real store behind a disk that fails every call while {@code failing} is set. */
+    private static final class FlakyStore implements RaftStore {
+        private final RaftStore inner;
+        boolean failing;
+        int reached;
+
+        FlakyStore(RaftStore inner) {
+            this.inner = inner;
+        }
+
+        private void reach() throws IOException {
+            if (failing) {
+                throw new IOException("disk I/O error");
+            }
+            reached++;
+        }
+
+        @Override
+        public void persistAndFlushLocalEndpoint(RaftEndpointPersistentState s) throws IOException {
+            reach();
+            inner.persistAndFlushLocalEndpoint(s);
+        }
+
+        @Override
+        public void persistAndFlushInitialGroupMembers(RaftGroupMembersView v) throws IOException {
+            reach();
+            inner.persistAndFlushInitialGroupMembers(v);
+        }
+
+        @Override
+        public void persistAndFlushTerm(RaftTermPersistentState s) throws IOException {
+            reach();
+            inner.persistAndFlushTerm(s);
+        }
+
+        @Override
+        public void persistLogEntries(List<LogEntry> entries) throws IOException {
+            reach();
+            inner.persistLogEntries(entries);
+        }
+
+        @Override
+        public void persistSnapshotChunk(SnapshotChunk chunk) throws IOException {
+            reach();
+            inner.persistSnapshotChunk(chunk);
+        }
+
+        @Override
+        public void truncateLogEntriesFrom(long indexInclusive) throws IOException {
+            reach();
+            inner.truncateLogEntriesFrom(indexInclusive);
+        }
+
+        @Override
+        public void truncateLogEntriesUntil(long indexInclusive) throws IOException {
+            reach();
+            inner.truncateLogEntriesUntil(indexInclusive);
+        }
+
+        @Override
+        public void deleteSnapshotChunks(long logIndex, int chunkCount) throws IOException {
+            reach();
+            inner.deleteSnapshotChunks(logIndex, chunkCount);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            reach();
+            inner.flush();
+        }
+    }
+}
