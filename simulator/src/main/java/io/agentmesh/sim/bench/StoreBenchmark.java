@@ -1,7 +1,6 @@
 package io.agentmesh.sim.bench;
 
 import io.agentmesh.protocol.change.SignedChange;
-import io.agentmesh.sim.crash.DerivedChanges;
 import io.agentmesh.state.store.ChangeStore;
 import io.agentmesh.state.store.SqliteChangeStore;
 import io.agentmesh.state.store.SqliteFile;

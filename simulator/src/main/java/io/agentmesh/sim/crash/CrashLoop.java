@@ -24,6 +24,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.agentmesh.sim.bench.DerivedChanges;
 /**
  * kill -9 loop over the durable store (DESIGN.md, "crash safety": 0 acknowledged writes lost in >= 1,000 kills).
  *

@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.agentmesh.sim.bench.DerivedChanges;
 /**
  * The child side of the crash loop: opens the store in a directory and appends from several threads until it is
  * killed. Each writer owns one actor and continues after the highest seq the store already holds for it.

@@ -1,4 +1,4 @@
-package io.agentmesh.sim.crash;
+package io.agentmesh.sim.bench;
 
 import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.protocol.change.SignedChange;
