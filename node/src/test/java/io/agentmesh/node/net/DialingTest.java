@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,7 @@ class DialingTest {
     private final List<String> failures = new CopyOnWriteArrayList<>();
     private final List<Channel> opened = new CopyOnWriteArrayList<>();
     private final List<ServerSocket> servers = new ArrayList<>();
+    private final List<Socket> reserved = new ArrayList<>();
     private PeerRegistry registry;
     private Dialing dialing;
 
@@ -73,6 +75,9 @@ class DialingTest {
     @AfterEach
     void stop() throws IOException {
         for (ServerSocket s : servers) {
+            s.close();
+        }
+        for (Socket s : reserved) {
             s.close();
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5_000);
@@ -118,10 +123,15 @@ class DialingTest {
         paths = new RelayedPaths(self, registry, faults, counters, dialing, () -> false);
     }
 
-    private static InetSocketAddress closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return new InetSocketAddress(s.getInetAddress(), s.getLocalPort());
-        }
+    /**
+     * A loopback port that refuses connections for the whole test: bound but never listening, so no other process
+     * can pick it up and accept (a port freed by closing a server socket can be reused before the dial).
+     */
+    private InetSocketAddress closedPort() throws IOException {
+        Socket s = new Socket();
+        reserved.add(s);
+        s.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+        return new InetSocketAddress(s.getLocalAddress(), s.getLocalPort());
     }
 
     private InetSocketAddress listening() throws IOException {
