@@ -21,7 +21,8 @@ final class ConsensusReader {
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
     private final LiveCluster.Node node;
-    private final LiveRecorder recorder;
+    private final LiveRecorder clock;
+    private final List<History.Problem> problems = new ArrayList<>();
     private final Map<Long, Process> processes = new LinkedHashMap<>(); // by startedMillis, in order of discovery
 
     private static final class Process {
@@ -37,9 +38,9 @@ final class ConsensusReader {
         }
     }
 
-    ConsensusReader(LiveCluster.Node node, LiveRecorder recorder) {
+    ConsensusReader(LiveCluster.Node node, LiveRecorder clock) {
         this.node = node;
-        this.recorder = recorder;
+        this.clock = clock;
     }
 
     /** Reads what is new; returns false when the node did not answer. */
@@ -78,10 +79,9 @@ final class ConsensusReader {
             }
             long first = page.path("firstSeq").asLong();
             if (first > current.lastSeq + 1) {
-                long lost = first - current.lastSeq - 1;
-                long at = recorder.now();
-                recorder.record(h -> h.problem(new History.Problem(at, node.name(), "consensus-events-lost", lost
-                        + " consensus events were dropped by the node before the harness read them")));
+                problems.add(new History.Problem(clock.now(), node.name(), "consensus-events-lost", (first
+                        - current.lastSeq - 1) + " consensus events were dropped by the node before the harness read"
+                        + " them"));
             }
             for (JsonNode r : page.path("roles")) {
                 current.roles.add(new ConsensusEvents.RoleChanged(r.path("seq").asLong(), r.path("atMillis").asLong(),
@@ -104,6 +104,11 @@ final class ConsensusReader {
     private JsonNode get(long after) throws IOException, InterruptedException {
         NodeClient.Response r = node.client().get("/v1/consensus/events?after=" + after, TIMEOUT);
         return r.ok() ? r.body() : null;
+    }
+
+    /** Events the node dropped before they were read (its buffer is bounded): each is a problem of the run. */
+    synchronized List<History.Problem> problems() {
+        return List.copyOf(problems);
     }
 
     /** Every process seen so far, oldest first. */

@@ -222,14 +222,16 @@ final class LiveCollector {
 
     /**
      * The last reading of every running node's consensus events. Call once nothing is performed any more and after
-     * the performed lines were read, so every line has its node's events up to and past it.
+     * the performed lines were read, so every line has its node's events up to and past it. Events a node dropped
+     * unread are problems in {@code h}.
      */
-    Map<String, List<LiveEvidence.Incarnation>> collectConsensus() throws InterruptedException {
+    Map<String, List<LiveEvidence.Incarnation>> collectConsensus(History h) throws InterruptedException {
         Map<String, List<LiveEvidence.Incarnation>> out = new TreeMap<>();
         for (LiveCluster.Node nd : cluster.nodes()) {
             ConsensusReader reader = consensus.get(nd.index());
             reader.readToTheEnd();
             out.put(nd.name(), reader.incarnations());
+            reader.problems().forEach(h::problem);
         }
         return out;
     }

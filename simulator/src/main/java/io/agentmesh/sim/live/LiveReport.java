@@ -149,6 +149,12 @@ public final class LiveReport {
             at = base.lastIndexOf("</body>");
         }
         StringBuilder tail = new StringBuilder();
+        tail.append("<h2>Checkers left out</h2>\n<p class=\"note\">The simulator's checkers a live run cannot")
+                .append(" support, by name:</p>\n<ul>");
+        for (io.agentmesh.sim.check.Checkers.LeftOut l : LiveRun.LEFT_OUT) {
+            tail.append("<li><b>").append(esc(l.checker())).append("</b>: ").append(esc(l.why())).append("</li>");
+        }
+        tail.append("</ul>\n");
         scheduleSection(tail, r);
         intentsSection(tail, r.history());
         String withLeaders = base.substring(0, at) + extra + base.substring(at);

@@ -131,7 +131,7 @@ public final class LiveRun {
             long now = recorder.now();
             List<LiveRecords.Performed> performed = collector.collectPerformed(history, now);
             performed.forEach(p -> history.record(LiveRecords.Performed.class, p));
-            Map<String, List<LiveEvidence.Incarnation>> incarnations = collector.collectConsensus();
+            Map<String, List<LiveEvidence.Incarnation>> incarnations = collector.collectConsensus(history);
             collector.scanLogs(history, now);
             poller.rejected().forEach(history::rejected);
             history.ended(recorder.now());
