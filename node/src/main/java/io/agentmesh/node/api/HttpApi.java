@@ -40,6 +40,8 @@ import java.util.concurrent.TimeoutException;
  * GET  /v1/intents/{id}         the intent and its outcome (null until performed)
  * POST /v1/schedules            {"id", "cron": "0 9 * * *", "zone": "Europe/Paris", "kind": "job", "payload": {},
  *                                "catchUp": "skip|once|all|all:N"} -> 200 with the schedule
+ * GET  /v1/consensus/events?after=N  this node's role changes and applied claims after sequence number N (default
+ *                                0), on its own clock; 404 when the node takes no part in consensus
  * GET  /v1/admin/faults         fault rules (only with --enable-fault-injection)
  * POST /v1/admin/faults         {"action": "block", "peer": "node1..."} (only with --enable-fault-injection)
  * </pre>
@@ -169,6 +171,12 @@ public final class HttpApi implements AutoCloseable {
                         body.path("zone").asText("UTC"), body.path("kind").asText("job"), payloadJson,
                         body.path("catchUp").asText("skip"))));
             }
+            case "/v1/consensus/events" -> {
+                requireMethod(method, "GET");
+                long after = longParam(ex.getRequestURI(), "after", 0, 0, Long.MAX_VALUE);
+                send(ex, 200, await(node.consensusEvents(after)).orElseThrow(() -> new ApiError(404,
+                        "this node takes no part in consensus")));
+            }
             case "/v1/admin/faults" -> {
                 NodeOperations.FaultControl faults = node.faults().orElseThrow(() -> new ApiError(404,
                         "fault injection is off; start the node with --enable-fault-injection (test meshes only)"));
@@ -227,6 +235,10 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private static int intParam(URI uri, String name, int fallback, int min, int max) {
+        return (int) longParam(uri, name, fallback, min, max);
+    }
+
+    private static long longParam(URI uri, String name, long fallback, long min, long max) {
         String query = uri.getRawQuery();
         if (query == null) {
             return fallback;
@@ -235,7 +247,7 @@ public final class HttpApi implements AutoCloseable {
             if (pair.startsWith(name + "=")) {
                 String raw = pair.substring(name.length() + 1);
                 try {
-                    int value = Integer.parseInt(raw);
+                    long value = Long.parseLong(raw);
                     if (value < min || value > max) {
                         throw new ApiError(400, name + " must be between " + min + " and " + max);
                     }

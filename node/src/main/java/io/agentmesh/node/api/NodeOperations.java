@@ -39,6 +39,13 @@ public interface NodeOperations {
     /** The whole state as plain values. */
     CompletableFuture<Object> state();
 
+    /**
+     * This node's consensus role changes and the claims its action journal applied, with sequence numbers above
+     * {@code afterSeq}, on this node's clock (a {@code ConsensusEvents.Page}); empty when the node takes no part in
+     * consensus.
+     */
+    CompletableFuture<java.util.Optional<Object>> consensusEvents(long afterSeq);
+
     /** Node, peers and store figures for operators. */
     CompletableFuture<Map<String, Object>> status();
 

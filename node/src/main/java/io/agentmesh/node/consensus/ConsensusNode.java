@@ -12,6 +12,7 @@ import io.microraft.RaftRole;
 import io.microraft.model.message.RaftMessage;
 import io.microraft.persistence.RestoredRaftState;
 import io.microraft.report.RaftNodeReport;
+import io.microraft.statemachine.StateMachine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,8 @@ import java.util.function.Supplier;
 import io.agentmesh.node.actions.ActionCoordinator;
 import io.agentmesh.node.actions.ActionExecutor;
 import io.agentmesh.node.actions.ActionJournal;
+import io.agentmesh.node.actions.JournalEntry;
+import io.agentmesh.node.actions.JournalResult;
 import io.agentmesh.node.schedules.ScheduleExpander;
 import io.agentmesh.node.schedules.ScheduleRunner;
 /**
@@ -57,6 +60,8 @@ import io.agentmesh.node.schedules.ScheduleRunner;
 public final class ConsensusNode {
     private static final Logger log = LoggerFactory.getLogger(ConsensusNode.class);
     private static final long DRAIN_POLL_MS = 10;
+    /** Role changes and applied claims kept for {@link #events()}: minutes of a busy node, a few hundred KB. */
+    private static final int EVENTS_KEPT = 4_096;
 
     /** A role, term or leader change seen on this node. {@code leader} is null when none is known. */
     public record LeaderChange(NodeId node, String role, long term, NodeId leader) {
@@ -79,6 +84,8 @@ public final class ConsensusNode {
     private final DilatedClock raftClock;
     private final ActionJournal journal;
     private final ActionCoordinator coordinator;
+    private final Clock clock;
+    private final ConsensusEvents events;
     private final Map<String, NodeId> knownIds = new LinkedHashMap<>();
     private final ScheduleRunner schedules;
     private final long scheduleTickMs;
@@ -96,7 +103,8 @@ public final class ConsensusNode {
         this.groupId = Objects.requireNonNull(b.groupId, "groupId");
         this.store = Objects.requireNonNull(b.store, "store");
         this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
-        Clock clock = Objects.requireNonNull(b.clock, "clock");
+        this.clock = Objects.requireNonNull(b.clock, "clock");
+        this.events = new ConsensusEvents(clock.nowMillis(), EVENTS_KEPT);
         this.random = Objects.requireNonNull(b.random, "random");
         this.config = Objects.requireNonNull(b.config, "config");
         this.onFatal = Objects.requireNonNull(b.onFatal, "onFatal");
@@ -145,7 +153,7 @@ public final class ConsensusNode {
                 .setConfig(config.toRaftConfig())
                 .setExecutor(executor)
                 .setTransport(transport)
-                .setStateMachine(journal)
+                .setStateMachine(new ObservedJournal())
                 .setStore(new FailStopRaftStore(store, this::fatal))
                 .setModelFactory(codec.modelFactory())
                 .setRaftNodeReportListener(this::onReport)
@@ -362,6 +370,11 @@ public final class ConsensusNode {
         return journal;
     }
 
+    /** This member's role changes and applied claims after {@code afterSeq}, on this node's clock. Node thread. */
+    public ConsensusEvents.Page events(long afterSeq) {
+        return events.after(afterSeq, clock.nowMillis());
+    }
+
     public ActionCoordinator coordinator() {
         return coordinator;
     }
@@ -382,10 +395,44 @@ public final class ConsensusNode {
         term = newTerm;
         leader = newLeader;
         coordinator.leadership(newRole == RaftRole.LEADER && !stopped, newTerm);
+        events.roleChanged(clock.nowMillis(), newRole.name(), newTerm, leaderId().map(NodeId::toString).orElse(null));
         if (onLeaderChange != null) {
             LeaderChange change = new LeaderChange(self, newRole.name(), newTerm, leaderId().orElse(null));
             // Hop: the report arrives inside a MicroRaft task; the node core's reaction must not run inside it.
             scheduler.execute(() -> onLeaderChange.accept(change));
+        }
+    }
+
+    /**
+     * The journal as MicroRaft's state machine, noting each claim it grants in {@link #events}: the moment a claim
+     * is applied here is the moment this node may know it is committed.
+     */
+    private final class ObservedJournal implements StateMachine {
+        @Override
+        public Object runOperation(long commitIndex, Object operation) {
+            Object result = journal.runOperation(commitIndex, operation);
+            if (result instanceof JournalResult.Claimed c) {
+                JournalEntry e = c.entry();
+                events.claimApplied(clock.nowMillis(), e.intentId(), e.holder(), e.claim().term(), e.claim().index());
+            }
+            return result;
+        }
+
+        @Override
+        public void takeSnapshot(long commitIndex, Consumer<Object> chunks) {
+            journal.takeSnapshot(commitIndex, chunks);
+        }
+
+        @Override
+        public void installSnapshot(long commitIndex, List<Object> chunks) {
+            // Claims that arrive in a snapshot were applied elsewhere first; a snapshot is never how a node learns
+            // of a claim it holds, so nothing is noted here.
+            journal.installSnapshot(commitIndex, chunks);
+        }
+
+        @Override
+        public Object getNewTermOperation() {
+            return journal.getNewTermOperation();
         }
     }
 

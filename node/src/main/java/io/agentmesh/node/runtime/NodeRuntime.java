@@ -389,6 +389,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     @Override
+    public CompletableFuture<Optional<Object>> consensusEvents(long afterSeq) {
+        return onNode(c -> CompletableFuture.completedFuture(c.consensus().map(cn -> (Object) cn.events(afterSeq))));
+    }
+
+    @Override
     public CompletableFuture<Map<String, Object>> status() {
         return onNode(c -> {
             Map<String, Object> s = new LinkedHashMap<>();

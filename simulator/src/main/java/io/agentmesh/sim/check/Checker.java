@@ -1,12 +1,14 @@
 package io.agentmesh.sim.check;
 
 /**
- * A property of a run, decided from its {@link History} alone: the simulator and the live harness record the same
- * history, so every checker works for both. Checkers must be deterministic and must not change the history.
+ * A property of a run, decided from its {@link History} alone. Checkers must be deterministic and must not change the
+ * history.
  *
- * <p>Later properties (at most one leader per term, each intent performed at most once) are further implementations:
- * they read their own records through {@link History#records(Class)}, which the recorder fills without History
- * having to know their types.
+ * <p>The simulator and the live harness fill History with one vocabulary (History's own records and
+ * {@link ConsensusRecords}), so one checker decides a property the same way in both modes. Not every mode can record
+ * everything: the live harness sees no change's bytes, so it leaves {@link NoSeqReuseChecker} out of its list by name
+ * (see {@code LiveRun.LEFT_OUT}); and the live-only {@code LeaderLivenessChecker} reads the harness's own status
+ * samples and topology, which have no simulated twin.
  */
 public interface Checker {
     /** Short stable name, used in reports and JSON (e.g. "convergence"). */

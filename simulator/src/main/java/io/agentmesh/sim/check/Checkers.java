@@ -8,6 +8,10 @@ public final class Checkers {
     private Checkers() {
     }
 
+    /** A checker of the standard set that a mode leaves out, by name, because its data cannot support it. */
+    public record LeftOut(String checker, String why) {
+    }
+
     /** Every property the state layer promises, with convergence required within {@code convergenceBoundMs}. */
     public static List<Checker> standard(long convergenceBoundMs) {
         return List.of(new ConvergenceChecker(convergenceBoundMs), new AcknowledgedWritesChecker(),

@@ -6,9 +6,14 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The consensus side of a deterministic run, kept in {@link History#record} under these types. Nodes are named as in
- * {@link History#nodes()} ("n1"...). {@code order} is a run-wide sequence number shared by all of these records, so
- * a checker can tell which of two things that happened in the same millisecond came first.
+ * The consensus side of a run, simulated or live, kept in {@link History#record} under these types. Nodes are named
+ * as in {@link History#nodes()} ("n1"...). {@code order} is a run-wide sequence number shared by all of these
+ * records, so a checker can tell which of two things that happened in the same millisecond came first.
+ *
+ * <p>In a simulated run there is one clock, and {@code order} is the order in which things happened. A live run has
+ * one clock per process, and the harness never compares two of them: it orders each node's own records on that
+ * node's clock (its role changes, the claims its journal applied, its performed lines), and the checkers only ever
+ * compare the order of records of one node. {@code atMs} is for people in both.
  */
 public final class ConsensusRecords {
     private ConsensusRecords() {
@@ -28,7 +33,11 @@ public final class ConsensusRecords {
         }
     }
 
-    /** A committed claim, first seen applied in some node's action journal ({@code seenOn}). */
+    /**
+     * A committed claim, seen applied in a node's action journal ({@code seenOn}). The simulator records the first
+     * node to apply it; the live harness records it as its holder applied it (on the holder's clock, so it orders
+     * against the holder's calls), then, after every other record, as any other node applied it.
+     */
     public record AppliedClaim(long order, long atMs, String seenOn, String intentId, String holder, long term,
                                long index) {
     }
@@ -56,6 +65,17 @@ public final class ConsensusRecords {
 
     /** An outcome as a node's CRDT shows it: who performed the intent under which claim. */
     public record OutcomeSeen(String status, String performedBy, long term, long index) {
+    }
+
+    /**
+     * Between {@code fromOrder} and {@code toOrder} (both exclusive), what {@code node} believed and which claims it
+     * applied were not observed: a live node's process stopped before the harness could read its last moments. A call
+     * in such a gap can be checked for a committed claim, not for when it was committed.
+     */
+    public record ObservationGap(String node, long fromOrder, long toOrder, String why) {
+        public boolean covers(String node, long order) {
+            return this.node.equals(node) && order > fromOrder && order < toOrder;
+        }
     }
 
     /** The first time after the final heal at which every running node showed an outcome for every intent. */

@@ -3,6 +3,7 @@ package io.agentmesh.sim.check;
 import io.agentmesh.sim.check.ConsensusRecords.Action;
 import io.agentmesh.sim.check.ConsensusRecords.AppliedClaim;
 import io.agentmesh.sim.check.ConsensusRecords.LeaderObservation;
+import io.agentmesh.sim.check.ConsensusRecords.ObservationGap;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,8 @@ import java.util.TreeMap;
  *       call;</li>
  *   <li>the calling node believed itself leader of the claim's term at the time.</li>
  * </ul>
+ * A call that falls in an {@link ObservationGap} of its node is checked for a committed claim only, and counted in
+ * the verdict: when the claim was applied and what the node believed then were not observed.
  */
 public final class IntentsAtMostOnceChecker implements Checker {
     public static final String NAME = "intents-at-most-once";
@@ -46,9 +49,11 @@ public final class IntentsAtMostOnceChecker implements Checker {
         for (LeaderObservation o : h.records(LeaderObservation.class)) {
             observations.computeIfAbsent(o.node(), n -> new ArrayList<>()).add(o);
         }
+        List<ObservationGap> gaps = h.records(ObservationGap.class);
         List<String> violations = new ArrayList<>();
         Map<String, List<Action>> performs = new TreeMap<>();
         long reconciles = 0;
+        List<String> unobserved = new ArrayList<>();
         for (Action a : actions) {
             if (a.isPerform()) {
                 performs.computeIfAbsent(a.intentId(), i -> new ArrayList<>()).add(a);
@@ -58,6 +63,11 @@ public final class IntentsAtMostOnceChecker implements Checker {
             String what = a.node() + " called " + a.type() + " on " + a.intentId() + " under (" + a.term() + ", "
                     + a.index() + ") at " + a.atMs() + " ms";
             AppliedClaim claim = claims.get(new ClaimKey(a.intentId(), a.node(), a.term(), a.index()));
+            boolean inGap = gaps.stream().anyMatch(g -> g.covers(a.node(), a.order()));
+            if (inGap && claim != null) {
+                unobserved.add(what);
+                continue;
+            }
             if (claim == null || claim.order() > a.order()) {
                 List<String> known = new ArrayList<>();
                 for (AppliedClaim c : claimsByIntent.getOrDefault(a.intentId(), List.of())) {
@@ -66,6 +76,9 @@ public final class IntentsAtMostOnceChecker implements Checker {
                 violations.add(what + " without a committed claim (" + (claim != null ? "its claim committed only at "
                         + claim.atMs() + " ms" : "committed claims on it: " + (known.isEmpty() ? "none" : known))
                         + ")");
+            }
+            if (inGap) {
+                continue;
             }
             LeaderObservation belief = before(observations.getOrDefault(a.node(), List.of()), a.order());
             if (belief == null || !belief.isLeader() || belief.term() != a.term()) {
@@ -91,7 +104,10 @@ public final class IntentsAtMostOnceChecker implements Checker {
             return Verdict.fail(NAME, summary, violations.size() > 50 ? violations.subList(0, 50) : violations);
         }
         return Verdict.pass(NAME, performs.size() + " intents performed once each (" + reconciles
-                + " reconciles), every call under a committed claim held by the leader of its term");
+                + " reconciles), every call under a committed claim held by the leader of its term" + (unobserved
+                .isEmpty() ? "" : "; " + unobserved.size() + " calls made while their node was not observed were"
+                + " checked for a committed claim only: " + String.join("; ", unobserved.subList(0,
+                Math.min(5, unobserved.size())))));
     }
 
     /** The last observation with an order below {@code order}, or null. */

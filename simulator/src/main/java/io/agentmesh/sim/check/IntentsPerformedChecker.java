@@ -1,6 +1,7 @@
 package io.agentmesh.sim.check;
 
 import io.agentmesh.sim.check.ConsensusRecords.Action;
+import io.agentmesh.sim.check.ConsensusRecords.AppliedClaim;
 import io.agentmesh.sim.check.ConsensusRecords.IntentsFinal;
 import io.agentmesh.sim.check.ConsensusRecords.IntentsSettled;
 import io.agentmesh.sim.check.ConsensusRecords.OutcomeSeen;
@@ -15,11 +16,15 @@ import java.util.TreeSet;
 /**
  * Every intent is performed once a majority is connected long enough: within {@code boundMs} of the final heal
  * (every fault over, every node running), every running node shows an outcome for every intent, both those whose
- * request a node acknowledged and any other that reached a document. Each outcome is the same on every node and
- * names a call the outside world saw (same node, same fencing token), so no outcome is made up and none is lost.
+ * request a node acknowledged and any other that reached a document. Each outcome is the same on every node. A
+ * "succeeded" outcome names a call the outside world saw (same node, same fencing token), so no success is made up
+ * and none is lost; any other outcome says nothing reached the outside world for sure, so it must name such a call
+ * or at least a committed claim held by the node that reported it (the live world records only what a job did, not
+ * a reconcile that decided to do nothing).
  */
 public final class IntentsPerformedChecker implements Checker {
     public static final String NAME = "intents-performed";
+    private static final String SUCCEEDED = "succeeded";
     private final long boundMs;
 
     public IntentsPerformedChecker(long boundMs) {
@@ -48,6 +53,10 @@ public final class IntentsPerformedChecker implements Checker {
         Set<String> acted = new TreeSet<>();
         for (Action a : h.records(Action.class)) {
             acted.add(a.intentId() + "\u0000" + a.node() + "\u0000" + a.term() + "\u0000" + a.index());
+        }
+        Set<String> held = new TreeSet<>();
+        for (AppliedClaim c : h.records(AppliedClaim.class)) {
+            held.add(c.intentId() + "\u0000" + c.holder() + "\u0000" + c.term() + "\u0000" + c.index());
         }
         List<String> violations = new ArrayList<>();
         long lost = 0;
@@ -78,9 +87,11 @@ public final class IntentsPerformedChecker implements Checker {
             }
             for (OutcomeSeen o : seen) {
                 statuses.merge(o.status(), 1L, Long::sum);
-                if (!acted.contains(id + "\u0000" + o.performedBy() + "\u0000" + o.term() + "\u0000" + o.index())) {
-                    violations.add("intent " + id + " has an outcome by " + o.performedBy() + " under (" + o.term()
-                            + ", " + o.index() + ") that the outside world never saw performed");
+                String key = id + "\u0000" + o.performedBy() + "\u0000" + o.term() + "\u0000" + o.index();
+                if (o.status().equals(SUCCEEDED) ? !acted.contains(key) : !acted.contains(key) && !held.contains(key)) {
+                    violations.add("intent " + id + " has an outcome '" + o.status() + "' by " + o.performedBy()
+                            + " under (" + o.term() + ", " + o.index() + ") that the outside world never saw performed"
+                            + (o.status().equals(SUCCEEDED) ? "" : " and no journal holds as a claim"));
                 }
             }
         }

@@ -1,12 +1,12 @@
 package io.agentmesh.sim.cli;
 
+import io.agentmesh.sim.bench.FailoverBenchmark;
 import io.agentmesh.sim.bench.RelayBenchmark;
 import io.agentmesh.sim.bench.ReplicationBenchmark;
 import io.agentmesh.sim.bench.StateBenchmark;
 import io.agentmesh.sim.bench.StoreBenchmark;
 import io.agentmesh.sim.bench.WriteBenchmark;
 import io.agentmesh.sim.crash.CrashLoopCommand;
-import io.agentmesh.sim.live.FailoverBenchmark;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

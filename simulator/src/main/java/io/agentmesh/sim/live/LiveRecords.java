@@ -3,8 +3,10 @@ package io.agentmesh.sim.live;
 import java.util.Map;
 
 /**
- * The consensus side of a recorded history, kept in {@link io.agentmesh.sim.check.History#record} under these types
- * (History stays ignorant of them). Times are milliseconds since the start of the run.
+ * What only a live run records, kept in {@link io.agentmesh.sim.check.History#record} under these types beside the
+ * shared vocabulary ({@link io.agentmesh.sim.check.ConsensusRecords}): the harness's status samples and view of the
+ * network (read by {@link LeaderLivenessChecker} and the report), and the raw intent requests and performed lines the
+ * report lists. Times are milliseconds since the start of the run.
  */
 public final class LiveRecords {
     private LiveRecords() {
@@ -46,10 +48,6 @@ public final class LiveRecords {
                             String file) {
     }
 
-    /** The outcome of an intent as {@code node} reports it at the end; {@code status} null when it has none. */
-    public record IntentFinal(String intent, String node, String status, String performedBy, long term, long index) {
-    }
-
     /**
      * The harness's own view of the network from {@code atMs} on (until the next one): which nodes were up (their
      * process ready and not stopped), which links were cut, and which had only their direct path cut (relays may
@@ -66,9 +64,5 @@ public final class LiveRecords {
         public static String link(String a, String b) {
             return a.compareTo(b) < 0 ? a + "-" + b : b + "-" + a;
         }
-    }
-
-    /** When each node id (long form) ran under which short name: for messages people read. */
-    public record NodeName(String name, String nodeId) {
     }
 }

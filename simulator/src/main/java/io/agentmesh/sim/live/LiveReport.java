@@ -2,6 +2,7 @@ package io.agentmesh.sim.live;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.agentmesh.sim.check.ConsensusRecords;
 import io.agentmesh.sim.check.History;
 import io.agentmesh.sim.report.HtmlReport;
 import io.agentmesh.sim.report.JsonReport;
@@ -15,7 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The JSON result and the HTML report of a live run. Both start from the deterministic simulator's
@@ -80,13 +83,36 @@ public final class LiveReport {
         out.put("intents", h.records(LiveRecords.IntentRequest.class));
         out.put("performed", h.records(LiveRecords.Performed.class));
         Map<String, Integer> outcomes = new TreeMap<>();
-        Map<String, String> seen = new LinkedHashMap<>();
-        for (LiveRecords.IntentFinal f : h.records(LiveRecords.IntentFinal.class)) {
-            seen.putIfAbsent(f.intent(), f.status() == null ? "none" : f.status());
-        }
-        seen.values().forEach(s -> outcomes.merge(s, 1, Integer::sum));
+        outcomeByIntent(h).values().forEach(s -> outcomes.merge(s, 1, Integer::sum));
         out.put("outcomes", outcomes);
+        out.put("checkersLeftOut", LiveRun.LEFT_OUT);
         return out;
+    }
+
+    /**
+     * Each intent's outcome as the first node (in order) that was up at the end shows it; "none" for an acknowledged
+     * intent that node shows no outcome for.
+     */
+    static Map<String, String> outcomeByIntent(History h) {
+        Set<String> acknowledged = new TreeSet<>();
+        for (LiveRecords.IntentRequest r : h.records(LiveRecords.IntentRequest.class)) {
+            if (r.acknowledged()) {
+                acknowledged.add(r.id());
+            }
+        }
+        Map<String, String> seen = new LinkedHashMap<>();
+        for (ConsensusRecords.IntentsFinal f : h.records(ConsensusRecords.IntentsFinal.class)) {
+            if (!f.up()) {
+                continue;
+            }
+            f.outcomes().forEach((id, o) -> seen.putIfAbsent(id, o.status() == null ? "none" : o.status()));
+            for (String id : acknowledged) {
+                if (!f.outcomes().containsKey(id)) {
+                    seen.putIfAbsent(id, "none");
+                }
+            }
+        }
+        return seen;
     }
 
     /** Per term: its leader, when it was first and last seen leading. */
@@ -123,6 +149,12 @@ public final class LiveReport {
             at = base.lastIndexOf("</body>");
         }
         StringBuilder tail = new StringBuilder();
+        tail.append("<h2>Checkers left out</h2>\n<p class=\"note\">The simulator's checkers a live run cannot")
+                .append(" support, by name:</p>\n<ul>");
+        for (io.agentmesh.sim.check.Checkers.LeftOut l : LiveRun.LEFT_OUT) {
+            tail.append("<li><b>").append(esc(l.checker())).append("</b>: ").append(esc(l.why())).append("</li>");
+        }
+        tail.append("</ul>\n");
         scheduleSection(tail, r);
         intentsSection(tail, r.history());
         String withLeaders = base.substring(0, at) + extra + base.substring(at);
@@ -238,11 +270,8 @@ public final class LiveReport {
         List<LiveRecords.Performed> performed = h.records(LiveRecords.Performed.class);
         Map<String, List<LiveRecords.Performed>> byIntent = new LinkedHashMap<>();
         performed.forEach(p -> byIntent.computeIfAbsent(p.intent(), k -> new ArrayList<>()).add(p));
-        Map<String, String> status = new LinkedHashMap<>();
-        for (LiveRecords.IntentFinal f : h.records(LiveRecords.IntentFinal.class)) {
-            status.putIfAbsent(f.intent(), f.status());
-        }
-        b.append("<h2>Intents</h2>\n<details><summary>").append(intents.size()).append(" job intents, ")
+        Map<String, String> status = outcomeByIntent(h);
+        b.append("<h2>Intent requests</h2>\n<details><summary>").append(intents.size()).append(" job intents, ")
                 .append(performed.size()).append(" performed lines</summary><table><tr><th>seq</th><th>asked")
                 .append("</th><th>at</th><th>intent</th><th>outcome</th><th>performed by (term/index, time)</th>")
                 .append("</tr>\n");

@@ -10,12 +10,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The outcome of a live run: verdicts, figures (in display order), the recorded history and the fault schedule.
+ * The outcome of a live run: verdicts, figures (in display order), the recorded history, the consensus evidence it
+ * was translated from, and the fault schedule.
  *
  * @param dir the cluster's directory when it was kept (logs, stores, performed.jsonl), else null
  */
 public record LiveResult(LiveConfig config, boolean passed, List<Verdict> verdicts, Map<String, Object> figures,
-                         History history, FaultSchedule schedule, Path dir) {
+                         History history, LiveEvidence evidence, FaultSchedule schedule,
+                         Path dir) {
     public LiveResult {
         verdicts = List.copyOf(verdicts);
         figures = Collections.unmodifiableMap(new LinkedHashMap<>(figures));

@@ -6,9 +6,16 @@ import io.agentmesh.sim.check.ConsensusRecords.IntentsFinal;
 import io.agentmesh.sim.check.ConsensusRecords.IntentsSettled;
 import io.agentmesh.sim.check.ConsensusRecords.LeaderObservation;
 import io.agentmesh.sim.check.ConsensusRecords.OutcomeSeen;
+import io.agentmesh.sim.check.ConsensusRecords.ObservationGap;
 import io.agentmesh.protocol.change.ActorId;
+import io.agentmesh.sim.run.FaultKind;
+import io.agentmesh.sim.run.SimConfig;
+import io.agentmesh.sim.run.SimResult;
+import io.agentmesh.sim.run.Simulation;
 import org.junit.jupiter.api.Test;
 
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The consensus checkers on hand-made histories: each passes a good one and fails fabricated ones that break its
  * property (two leaders in one term, a second performance, a performance without a committed claim or by a node that
- * was not leader, an intent left without an outcome, an outcome nobody performed).
+ * was not leader, an intent left without an outcome, an outcome nobody performed); and the same plants in the
+ * History of a real simulated run, as the live tests plant them in what a real live run gathered.
  */
 class ConsensusCheckersTest {
     private static final ActorId A = new ActorId(new byte[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
@@ -189,5 +197,120 @@ class ConsensusCheckersTest {
         assertEquals(List.of(100L, 250L, 1L), List.of(spans.get("n1").getFirst()[0], spans.get("n1").getFirst()[1],
                 spans.get("n1").getFirst()[2]));
         assertEquals(2_500, spans.get("n2").getFirst()[1], "still leading at the end");
+    }
+
+    @Test
+    void aCallInAnObservationGapIsCheckedForACommittedClaimOnly() {
+        History h = good();
+        // n1's last moments were not observed; it performed job-3 under a claim n3's journal shows committed.
+        h.record(AppliedClaim.class, new AppliedClaim(1_000, 900, "n3", "job-3", "n1", 1, 9));
+        h.record(Action.class, new Action(1_002, 240, "n1", "job-3", Action.PERFORM, 1, 9));
+        h.record(ObservationGap.class, new ObservationGap("n1", 1_001, 1_003, "stopped before it was read"));
+        Verdict v = new IntentsAtMostOnceChecker().check(h);
+        assertTrue(v.passed(), v::toString);
+        assertTrue(v.summary().contains("1 calls made while their node was not observed"), v.summary());
+        // Without any committed claim, the gap excuses nothing.
+        History none = good();
+        none.record(Action.class, new Action(1_002, 240, "n1", "job-3", Action.PERFORM, 1, 9));
+        none.record(ObservationGap.class, new ObservationGap("n1", 1_001, 1_003, "stopped before it was read"));
+        assertFalse(new IntentsAtMostOnceChecker().check(none).passed());
+    }
+
+    @Test
+    void anOutcomeOtherThanSucceededNeedsACallOrAClaimHeldByItsReporter() {
+        History h = good();
+        // job-1 reconciled by n2 as uncertain: no effect recorded, but n2 held the committed claim (2, 5).
+        Map<String, OutcomeSeen> uncertain = Map.of("job-1", new OutcomeSeen("failed", "n2", 2, 5),
+                "job-2", new OutcomeSeen("succeeded", "n2", 2, 7));
+        History live = new History(List.of("n1", "n2", "n3"));
+        live.record(AppliedClaim.class, new AppliedClaim(0, 620, "n2", "job-1", "n2", 2, 5));
+        live.finalHeal(1_000);
+        live.record(IntentsSettled.class, new IntentsSettled(1_100));
+        live.ended(1_200);
+        for (String n : List.of("n1", "n2", "n3")) {
+            live.record(IntentsFinal.class, new IntentsFinal(n, true, Set.of("job-1"), Map.of("job-1",
+                    uncertain.get("job-1"))));
+        }
+        assertTrue(new IntentsPerformedChecker(1_000).check(live).passed());
+        // The same outcome naming a claim nobody held is made up.
+        Map<String, OutcomeSeen> madeUp = Map.of("job-1", new OutcomeSeen("failed", "n3", 2, 5),
+                "job-2", new OutcomeSeen("succeeded", "n2", 2, 7));
+        for (String n : List.of("n1", "n2", "n3")) {
+            h.record(IntentsFinal.class, new IntentsFinal(n, true, Set.of("job-1", "job-2"), madeUp));
+        }
+        Verdict v = new IntentsPerformedChecker(1_000).check(h);
+        assertFalse(v.passed());
+        assertTrue(v.violations().stream().anyMatch(x -> x.contains("no journal holds as a claim")), v::toString);
+    }
+
+    // ------------------------------------------------------------------------------ a real simulated run
+
+    /** Three nodes with consensus, no faults, three intents a second: a short run that performs a few dozen jobs. */
+    private static SimResult simulated() {
+        SimResult r = Simulation.run(SimConfig.of(3, 21, 4_000, EnumSet.noneOf(FaultKind.class)).withIntentRate(3));
+        assertTrue(r.passed(), () -> "the untouched run must pass: " + r.failures());
+        return r;
+    }
+
+    private static final List<String> CONSENSUS = List.of(OneLeaderPerTermChecker.NAME,
+            IntentsAtMostOnceChecker.NAME, IntentsPerformedChecker.NAME);
+
+    /** Of the consensus checkers, only {@code failing} fails on {@code h}. */
+    private static Verdict onlyFails(History h, String failing) {
+        Map<String, Verdict> byName = new HashMap<>();
+        for (Verdict v : Checkers.run(Checkers.standard(10_000, true), h)) {
+            byName.put(v.checker(), v);
+        }
+        for (String name : CONSENSUS) {
+            assertEquals(!name.equals(failing), byName.get(name).passed(), () -> "only " + failing + " should fail: "
+                    + byName.get(name));
+        }
+        return byName.get(failing);
+    }
+
+    @Test
+    void aSecondLeaderPlantedInARealSimulatedRunIsCaught() {
+        History h = simulated().history();
+        LeaderObservation led = h.records(LeaderObservation.class).stream().filter(LeaderObservation::isLeader)
+                .findFirst().orElseThrow();
+        String other = led.node().equals("n1") ? "n2" : "n1";
+        h.record(LeaderObservation.class, new LeaderObservation(Long.MAX_VALUE, h.endMs(), other,
+                ConsensusRecords.LEADER, led.term(), other));
+        Verdict v = onlyFails(h, OneLeaderPerTermChecker.NAME);
+        assertTrue(v.violations().getFirst().startsWith("term " + led.term() + ":"), v::toString);
+    }
+
+    @Test
+    void aSecondPerformanceOrOneWithoutACommittedClaimPlantedInARealSimulatedRunIsCaught() {
+        History twice = simulated().history();
+        Action done = twice.records(Action.class).getFirst();
+        String other = done.node().equals("n1") ? "n2" : "n1";
+        twice.record(Action.class, new Action(Long.MAX_VALUE, twice.endMs(), other, done.intentId(), Action.PERFORM,
+                done.term(), done.index()));
+        assertTrue(onlyFails(twice, IntentsAtMostOnceChecker.NAME).summary().contains("performed more than once"));
+
+        History early = simulated().history();
+        AppliedClaim claim = early.records(AppliedClaim.class).getLast();
+        // The leader performs an intent under a token no journal ever applied as its claim.
+        early.record(Action.class, new Action(claim.order() + 1, claim.atMs(), claim.holder(),
+                claim.intentId() + "-unclaimed", Action.PERFORM, claim.term(), claim.index()));
+        Verdict v = onlyFails(early, IntentsAtMostOnceChecker.NAME);
+        assertTrue(v.violations().stream().anyMatch(x -> x.contains("without a committed claim")), v::toString);
+    }
+
+    @Test
+    void nodesThatDisagreeOnAnOutcomePlantedInARealSimulatedRunAreCaught() {
+        History h = simulated().history();
+        IntentsFinal n2 = h.records(IntentsFinal.class).stream().filter(f -> f.node().equals("n2")).findFirst()
+                .orElseThrow();
+        Map<String, OutcomeSeen> changed = new java.util.TreeMap<>(n2.outcomes());
+        Map.Entry<String, OutcomeSeen> first = changed.entrySet().iterator().next();
+        OutcomeSeen o = first.getValue();
+        changed.put(first.getKey(), new OutcomeSeen("failed", o.performedBy(), o.term(), o.index()));
+        // n2's final state, as recorded once more, now shows another outcome for one intent.
+        h.record(IntentsFinal.class, new IntentsFinal("n2", true, n2.intents(), changed));
+        Verdict v = onlyFails(h, IntentsPerformedChecker.NAME);
+        assertTrue(v.violations().stream().anyMatch(x -> x.contains("different outcomes on different nodes")),
+                v::toString);
     }
 }

@@ -1,8 +1,11 @@
-package io.agentmesh.sim.live;
+package io.agentmesh.sim.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.agentmesh.sim.live.LiveCluster;
+import io.agentmesh.sim.live.LiveFigures;
+import io.agentmesh.sim.live.NodeClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -235,9 +238,9 @@ public final class FailoverBenchmark implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("n", s.size());
         m.put("min", s.isEmpty() ? -1 : s.getFirst());
-        m.put("p50", LiveRun.percentile(s, 0.50));
-        m.put("p90", LiveRun.percentile(s, 0.90));
-        m.put("p99", LiveRun.percentile(s, 0.99));
+        m.put("p50", LiveFigures.percentile(s, 0.50));
+        m.put("p90", LiveFigures.percentile(s, 0.90));
+        m.put("p99", LiveFigures.percentile(s, 0.99));
         m.put("max", s.isEmpty() ? -1 : s.getLast());
         m.put("mean", s.isEmpty() ? -1 : Math.round(s.stream().mapToLong(Long::longValue).average().orElse(0)));
         return m;
@@ -367,7 +370,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
                     Optional<String> line = Files.readAllLines(f, StandardCharsets.UTF_8).reversed().stream()
                             .filter(l -> l.contains(id)).findFirst();
                     if (line.isPresent()) {
-                        JsonNode j = NodeClient.JSON.readTree(line.get());
+                        JsonNode j = JSON.readTree(line.get());
                         performedWall = j.path("timeMillis").asLong();
                         performer = n.name();
                         term = j.path("term").asLong();
