@@ -2,12 +2,12 @@ package io.agentmesh.sim.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.agentmesh.sim.live.LiveCluster;
 import io.agentmesh.sim.live.LiveFigures;
 import io.agentmesh.sim.live.NodeClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -50,7 +50,8 @@ import java.util.concurrent.Future;
                 + " the action journal. Prints JSON."},
         footer = {"", "Example:", "  agentmesh bench failover --sizes 3,5 --kills 30"})
 public final class FailoverBenchmark implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Reads performed.jsonl lines. */
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     @Spec
@@ -75,12 +76,11 @@ public final class FailoverBenchmark implements Callable<Integer> {
             + " ${DEFAULT-VALUE}).")
     String heap;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed for the choice of surviving node"
-            + " (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    BenchOptions.Seed seed;
 
-    @Option(names = "--out", description = "Also write the JSON to this file.")
-    Path out;
+    @Mixin
+    BenchOptions.Output output;
 
     @Option(names = "--verbose", description = "Print one line per round on stderr.")
     boolean verbose;
@@ -91,47 +91,23 @@ public final class FailoverBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("benchmark", "failover");
-        result.put("what", "from kill -9 of the leader to the new leader performing the next pending action"
+        BenchResult.Machine machine = BenchResult.Machine.probe();
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("what", "from kill -9 of the leader to the new leader performing the next pending action"
                 + " (its performed.jsonl line), and to its outcome being visible at a surviving node");
-        result.put("machine", machine());
-        result.put("command", "agentmesh bench failover --sizes " + String.join(",", sizes.stream()
-                .map(String::valueOf).toList()) + " --kills " + kills + " --actions " + actions);
+        parameters.put("sizes", sizes);
+        parameters.put("kills", kills);
+        parameters.put("actions", actions);
+        parameters.put("settleMs", settleMs);
+        parameters.put("heap", heap);
+        parameters.put("seed", seed.value());
         List<Map<String, Object>> bySize = new ArrayList<>();
         for (int size : sizes) {
             bySize.add(measure(size, verbose ? err : null));
         }
-        result.put("sizes", bySize);
-        String json = JSON.writeValueAsString(result);
-        stdout.println(json);
-        stdout.flush();
-        if (out != null) {
-            Path parent = out.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(out, json + "\n");
-        }
+        output.print(new BenchResult("failover", machine, parameters, Map.of("sizes", bySize)));
         return 0;
-    }
-
-    static Map<String, Object> machine() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("cpus", Runtime.getRuntime().availableProcessors());
-        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                + System.getProperty("os.arch"));
-        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        try {
-            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                    .getOperatingSystemMXBean();
-            m.put("memoryMb", os.getTotalMemorySize() / (1024 * 1024));
-        } catch (RuntimeException | LinkageError e) {
-            // not a HotSpot-style JVM: leave it out
-        }
-        return m;
     }
 
     private void log(PrintWriter p, String line) {
@@ -147,7 +123,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
         if (keep != null) {
             options = options.withDir(keep.resolve("failover-" + size), true);
         }
-        Random rnd = new Random(seed + size);
+        Random rnd = new Random(seed.value() + size);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("nodes", size);
         log(progress, "failover: starting " + size + " nodes");

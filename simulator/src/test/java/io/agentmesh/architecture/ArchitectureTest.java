@@ -1,0 +1,74 @@
+package io.agentmesh.architecture;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.Random;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/**
+ * The package map of docs/architecture.md, checked on the compiled production classes of every module (the
+ * simulator's test classpath is the only one that sees them all). Maven already keeps the modules in one direction;
+ * these rules keep the packages inside each module in one direction and the sans-IO core free of ambient time and
+ * randomness (DESIGN.md invariants 1 and 2).
+ */
+class ArchitectureTest {
+    private static JavaClasses production;
+
+    @BeforeAll
+    static void importProductionClasses() {
+        production = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.agentmesh");
+    }
+
+    @Test
+    void everyModuleIsImported() {
+        for (String pkg : new String[]{"io.agentmesh.protocol.identity", "io.agentmesh.state.store",
+                "io.agentmesh.relay", "io.agentmesh.node.core", "io.agentmesh.sim.world"}) {
+            if (production.stream().noneMatch(c -> c.getPackageName().equals(pkg))) {
+                throw new AssertionError("no production class of " + pkg + " was found on the classpath: the rules"
+                        + " below would pass vacuously");
+            }
+        }
+    }
+
+    @Test
+    void noPackageCycles() {
+        slices().matching("io.agentmesh.(**)").should().beFreeOfCycles().check(production);
+    }
+
+    /** Packages whose code runs inside a seeded simulation and so must replay exactly. */
+    private static final String[] DETERMINISTIC = {"io.agentmesh.node.core..", "io.agentmesh.node.replication..",
+            "io.agentmesh.node.membership..", "io.agentmesh.node.consensus..", "io.agentmesh.node.actions..",
+            "io.agentmesh.node.schedules..", "io.agentmesh.sim.world..", "io.agentmesh.sim.run..",
+            "io.agentmesh.sim.check..", "io.agentmesh.sim.bugs.."};
+
+    /**
+     * The one exception: {@code Simulation} reads the monotonic timer to report its own speed (simulated seconds per
+     * wall second); the reading goes into the result's figures, never into the simulated world.
+     */
+    private static final String SPEED_METER = "io.agentmesh.sim.run.Simulation";
+
+    @Test
+    void theNodeCoreAndTheSimulatedWorldReadTimeAndRandomnessOnlyThroughTheirPorts() {
+        noClasses().that().resideInAnyPackage(DETERMINISTIC).and().doNotHaveFullyQualifiedName(SPEED_METER)
+                .should().callMethod(System.class, "nanoTime")
+                .because("DESIGN.md invariant 2: a seed replays only if time comes from the injected Clock")
+                .check(production);
+        noClasses().that().resideInAnyPackage(DETERMINISTIC)
+                .should().callMethod(System.class, "currentTimeMillis")
+                .orShould().callConstructor(Random.class)
+                .orShould().callMethod(Instant.class, "now")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.concurrent.ThreadLocalRandom")
+                .because("DESIGN.md invariant 2: a seed replays only if time comes from the injected Clock and"
+                        + " randomness from an injected, seeded generator")
+                .check(production);
+    }
+}
