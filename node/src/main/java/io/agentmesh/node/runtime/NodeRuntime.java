@@ -36,7 +36,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -61,7 +60,6 @@ import io.agentmesh.protocol.time.SystemClock;
 public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
     static final String STORE_FILE = "changes.db";
-    private static final String INCARNATION_META = "incarnation";
 
     private final NodeSettings settings;
     private final LocalIdentity identity;
@@ -181,12 +179,12 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
      * actor whose sequence numbers peers may already hold (DESIGN.md invariant 5).
      */
     private static long incarnation(IdentityDirectory ids, ChangeStore store) throws IOException {
-        Optional<byte[]> stored = store.getMeta(INCARNATION_META);
+        Optional<Long> stored = StoredIncarnation.read(store);
         if (stored.isPresent()) {
-            return ByteBuffer.wrap(stored.get()).getLong();
+            return stored.get();
         }
         long next = ids.nextIncarnation();
-        store.putMeta(INCARNATION_META, ByteBuffer.allocate(Long.BYTES).putLong(next).array());
+        StoredIncarnation.write(store, next);
         return next;
     }
 

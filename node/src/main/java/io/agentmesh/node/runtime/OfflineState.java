@@ -45,10 +45,10 @@ public final class OfflineState implements AutoCloseable {
         SigningKey key = ids.readNodeKey(passphrase);
         ChangeStore store = SqliteChangeStore.open(file);
         try {
-            byte[] inc = store.getMeta("incarnation").orElseThrow(() -> new StoreException(
+            long incarnation = StoredIncarnation.read(store).orElseThrow(() -> new StoreException(
                     file + " has no incarnation record; it was not written by a node"));
             LocalIdentity identity = new LocalIdentity(ids.agentPublicKey(), key, ids.readCertificate(),
-                    java.nio.ByteBuffer.wrap(inc).getLong());
+                    incarnation);
             AgentState state = Recovery.recover(identity.agentId().bytes(), identity.actor(), store).state();
             NodeThread thread = new NodeThread("offline");
             ChangeAuthor author = new ChangeAuthor(identity, state, store, thread, Runnable::run, reason -> { });
