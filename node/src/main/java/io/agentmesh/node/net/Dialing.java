@@ -3,6 +3,7 @@ package io.agentmesh.node.net;
 import io.agentmesh.protocol.identity.NodeId;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
 import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -118,9 +119,24 @@ final class Dialing {
         if (!conn.relayed) {
             log.debug("{} dialing {} at {}", selfName, conn.expectedPeer.shortForm(), target);
         }
+        // Connect from a task of the event loop the channel will live on: Bootstrap queues the connect itself as a
+        // later task of that loop, so the listener below is attached before the connect can fail. Attached from
+        // another thread, a refused loopback connect can fail and close the channel first, and the close handler
+        // would report "connection closed by peer" instead of why the connect failed.
+        Bootstrap bootstrap = conn.relayed ? relayed : direct;
+        EventLoop loop = bootstrap.config().group().next();
+        try {
+            loop.execute(() -> connect(bootstrap.clone(loop), conn, target));
+        } catch (RejectedExecutionException e) {
+            conn.reason("network is shutting down");
+            closed.accept(conn);
+        }
+    }
+
+    private void connect(Bootstrap bootstrap, Connection conn, InetSocketAddress target) {
         ChannelFuture connect;
         try {
-            connect = (conn.relayed ? relayed : direct).clone().attr(DIAL, conn).connect(target);
+            connect = bootstrap.attr(DIAL, conn).connect(target);
         } catch (RejectedExecutionException e) {
             conn.reason("network is shutting down");
             closed.accept(conn);
