@@ -2,8 +2,6 @@ package io.agentmesh.node.replication;
 
 import io.agentmesh.node.membership.Membership;
 import io.agentmesh.node.port.LocalIdentity;
-import io.agentmesh.node.port.Network;
-import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.Role;
@@ -19,7 +17,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -78,30 +75,8 @@ class CursorSaveTest {
         membership.admit(cert(peerKey));
         store = SqliteChangeStore.open(dir.resolve("s.db"));
         state = AgentState.create(identity.agentId().bytes(), identity.actor());
-        Scheduler inline = new Scheduler() {
-            public void execute(Runnable task) {
-                task.run();
-            }
-
-            public Cancellable schedule(Runnable task, long delayMs) {
-                return () -> { };
-            }
-        };
-        Network network = new Network() {
-            public void dial(NodeId p, InetSocketAddress address) {
-            }
-
-            public boolean send(NodeId p, WireMessage message) {
-                return true;
-            }
-
-            public void disconnect(NodeId p, String reason) {
-            }
-        };
-        replicator = new Replicator(identity, membership, state, store, network, clock, inline,
-                new ReplicationConfig(500, 4096, 8 << 20, 2, INTERVAL_MS), reason -> {
-                    throw new AssertionError(reason);
-                });
+        replicator = ReplicatorUnderTest.create(identity, membership, state, store,
+                new ReplicatorUnderTest.SilentNetwork(), clock, INTERVAL_MS);
         replicator.peerUp(peer);
     }
 

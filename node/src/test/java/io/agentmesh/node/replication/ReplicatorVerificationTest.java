@@ -2,8 +2,6 @@ package io.agentmesh.node.replication;
 
 import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.node.port.LocalIdentity;
-import io.agentmesh.node.port.Network;
-import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.node.membership.Membership;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.change.SignedChanges;
@@ -22,9 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -40,7 +36,7 @@ class ReplicatorVerificationTest {
     private final SigningKey peerKey = key();
     private final SigningKey stranger = key();
     private final NodeId peer = NodeId.of(peerKey.verifyingKey());
-    private final List<String> disconnects = new ArrayList<>();
+    private final ReplicatorUnderTest.SilentNetwork network = new ReplicatorUnderTest.SilentNetwork();
     private ChangeStore store;
     private AgentState state;
     private Replicator replicator;
@@ -72,29 +68,7 @@ class ReplicatorVerificationTest {
         membership.admit(cert(root, peerKey));
         store = SqliteChangeStore.open(dir.resolve("s.db"));
         state = AgentState.create(identity.agentId().bytes(), identity.actor());
-        Scheduler inline = new Scheduler() {
-            public void execute(Runnable task) {
-                task.run();
-            }
-
-            public Cancellable schedule(Runnable task, long delayMs) {
-                return () -> { };
-            }
-        };
-        Network network = new Network() {
-            public void dial(NodeId p, InetSocketAddress address) {
-            }
-
-            public boolean send(NodeId p, WireMessage message) {
-                return true;
-            }
-
-            public void disconnect(NodeId p, String reason) {
-                disconnects.add(reason);
-            }
-        };
-        replicator = new Replicator(identity, membership, state, store, network, clock, inline,
-                new ReplicationConfig(500, 4096, 8 << 20, 2, 2_000), reason -> { throw new AssertionError(reason); });
+        replicator = ReplicatorUnderTest.create(identity, membership, state, store, network, clock, 2_000);
         replicator.peerUp(peer);
         peerState = AgentState.create(identity.agentId().bytes(), io.agentmesh.protocol.change.ActorId.derive(peerKey.verifyingKey().bytes(), 1));
     }
@@ -149,7 +123,7 @@ class ReplicatorVerificationTest {
         assertEquals(0, store.changeCount());
         // Set aside, not blamed on the sender: the signer's certificate may still be on its way.
         assertEquals(1, replicator.stats().unknownSigner());
-        assertTrue(disconnects.isEmpty());
+        assertTrue(network.disconnects.isEmpty());
     }
 
     @Test
@@ -191,7 +165,7 @@ class ReplicatorVerificationTest {
             sig[5] ^= 4;
             deliver(new SignedChange(good.signerKey(), 1, good.actor(), good.seq(), good.bytes(), sig));
         }
-        assertEquals(1, disconnects.size());
-        assertTrue(disconnects.get(0).contains("invalid changes"), disconnects.toString());
+        assertEquals(1, network.disconnects.size());
+        assertTrue(network.disconnects.get(0).contains("invalid changes"), network.disconnects.toString());
     }
 }

@@ -149,16 +149,9 @@ public final class StoreBenchmark implements Callable<Integer> {
             double secs = (System.nanoTime() - start) / 1e9;
             long tx = store.stats().transactions() - txBefore;
             long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
-            long changeCount = store.changeCount();
-            long bytes = changeBytes(store);
-            store.close();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("writers", threads);
-            m.put("appendsPerSecond", Math.round(count / secs));
-            latency(m, all);
-            m.put("changesPerCommit", round((double) count / Math.max(1, tx), 10));
-            disk(m, storeDir, changeCount, bytes);
-            return m;
+            return appendFigures(m, store, storeDir, count, secs, tx, all);
         }
     }
 
@@ -218,18 +211,28 @@ public final class StoreBenchmark implements Callable<Integer> {
             long tx = store.stats().transactions() - txBefore;
             long[] sorted = lat[0].clone();
             Arrays.sort(sorted);
-            long changeCount = store.changeCount();
-            long bytes = changeBytes(store);
-            store.close();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("writers", 1);
             m.put("window", window);
-            m.put("appendsPerSecond", Math.round(count / secs));
-            latency(m, sorted);
-            m.put("changesPerCommit", round((double) count / Math.max(1, tx), 10));
-            disk(m, storeDir, changeCount, bytes);
-            return m;
+            return appendFigures(m, store, storeDir, count, secs, tx, sorted);
         }
+    }
+
+    /**
+     * Adds what every append scenario reports after its own parameters in {@code m}: appends/s, ack latency, changes
+     * per commit and the bytes on disk. Closes {@code store}: the disk figure is taken after close.
+     */
+    private static Map<String, Object> appendFigures(Map<String, Object> m, SqliteChangeStore store, Path storeDir,
+                                                     long count, double secs, long tx, long[] sortedNanos)
+            throws IOException {
+        long changeCount = store.changeCount();
+        long bytes = changeBytes(store);
+        store.close();
+        m.put("appendsPerSecond", Math.round(count / secs));
+        latency(m, sortedNanos);
+        m.put("changesPerCommit", round((double) count / Math.max(1, tx), 10));
+        disk(m, storeDir, changeCount, bytes);
+        return m;
     }
 
     private static long pipe(ChangeStore store, DerivedChanges changes, long[] seq, int window, int secs,

@@ -1,7 +1,8 @@
 package io.agentmesh.sim.live;
 
+import io.agentmesh.sim.run.EnumIds;
+
 import java.util.EnumSet;
-import java.util.Locale;
 import java.util.Set;
 
 /** The kinds of fault a live run may draw from its seed. */
@@ -23,44 +24,16 @@ public enum LiveFault {
     public static final Set<LiveFault> ALL = EnumSet.allOf(LiveFault.class);
 
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return EnumIds.id(this);
     }
 
     /** Parses {@code partition,crash,...}; "all" and "none" are accepted too. */
     public static Set<LiveFault> parse(String text) {
-        Set<LiveFault> out = EnumSet.noneOf(LiveFault.class);
-        if (text == null || text.isBlank() || text.trim().equalsIgnoreCase("none")) {
-            return out;
-        }
-        for (String part : text.split(",")) {
-            String p = part.trim().toUpperCase(Locale.ROOT);
-            if (p.isEmpty()) {
-                continue;
-            }
-            if (p.equals("ALL")) {
-                out.addAll(ALL);
-                continue;
-            }
-            try {
-                out.add(LiveFault.valueOf(p));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown live fault '" + part.trim()
-                        + "'; known: partition, crash, relay, delay (or all, none)");
-            }
-        }
-        return out;
+        return EnumIds.parse(text, LiveFault.class, ALL, "live fault",
+                "partition, crash, relay, delay (or all, none)");
     }
 
     public static String format(Set<LiveFault> kinds) {
-        if (kinds.isEmpty()) {
-            return "none";
-        }
-        StringBuilder b = new StringBuilder();
-        for (LiveFault k : values()) {
-            if (kinds.contains(k)) {
-                b.append(b.isEmpty() ? "" : ",").append(k.id());
-            }
-        }
-        return b.toString();
+        return kinds.isEmpty() ? "none" : EnumIds.format(kinds, LiveFault.class);
     }
 }

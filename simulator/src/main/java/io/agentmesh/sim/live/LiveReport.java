@@ -20,6 +20,16 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import static io.agentmesh.sim.report.Svg.LANE;
+import static io.agentmesh.sim.report.Svg.esc;
+import static io.agentmesh.sim.report.Svg.formatSeconds;
+import static io.agentmesh.sim.report.Svg.label;
+import static io.agentmesh.sim.report.Svg.marker;
+import static io.agentmesh.sim.report.Svg.niceStep;
+import static io.agentmesh.sim.report.Svg.open;
+import static io.agentmesh.sim.report.Svg.rect;
+import static io.agentmesh.sim.report.Svg.x;
+
 /**
  * The JSON result and the HTML report of a live run. Both start from the deterministic simulator's
  * {@link RunReport} (same verdict table, figures, timeline, lag and heal charts) and add what only the live run
@@ -27,10 +37,6 @@ import java.util.TreeSet;
  */
 public final class LiveReport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final int WIDTH = 1000;
-    private static final int LEFT = 110;
-    private static final int RIGHT = 20;
-    private static final int LANE = 22;
     private static final String[] TERM_COLORS = {"#2e7d32", "#1565c0", "#6a1b9a", "#00838f", "#ef6c00", "#ad1457"};
 
     private LiveReport() {
@@ -162,10 +168,6 @@ public final class LiveReport {
         return withLeaders.substring(0, end) + tail + withLeaders.substring(end);
     }
 
-    private static double x(long ms, long end) {
-        return LEFT + (double) ms / end * (WIDTH - LEFT - RIGHT);
-    }
-
     private static void leaderSection(StringBuilder b, History h) {
         long end = Math.max(1, h.endMs());
         List<String> nodes = h.nodes();
@@ -178,12 +180,10 @@ public final class LiveReport {
                 .append(" while it said it led (one color per term, term number on the bar), light while it")
                 .append(" followed, yellow as candidate, gray when it did not answer. Hover for details.</p>\n");
         int height = 10 + nodes.size() * LANE + 30;
-        b.append("<svg width=\"").append(WIDTH).append("\" height=\"").append(height)
-                .append("\" xmlns=\"http://www.w3.org/2000/svg\">\n");
+        open(b, height);
         int y = 10;
         for (String node : nodes) {
-            b.append("<text x=\"6\" y=\"").append(y + LANE / 2 + 4).append("\" font-size=\"12\">").append(esc(node))
-                    .append("</text>");
+            label(b, y, node);
             List<LiveRecords.StatusSample> ss = byNode.get(node);
             int i = 0;
             while (i < ss.size()) {
@@ -208,14 +208,12 @@ public final class LiveReport {
                         color = "#90caf9";
                         opacity = 0.35;
                     }
-                    double x1 = x(from, end);
-                    double w = Math.max(1, x(to, end) - x1);
                     String title = node + " " + (first.up() ? first.role() + " term " + first.term()
                             + (first.leader() != null && !first.isLeader() ? " (leader " + first.leader() + ")" : "")
-                            : "no answer") + " " + fmt(from) + "-" + fmt(to);
-                    b.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\""
-                            + " fill=\"%s\" fill-opacity=\"%.2f\"><title>%s</title></rect>", x1, y + 3, w, LANE - 6,
-                            color, opacity, esc(title)));
+                            : "no answer") + " " + formatSeconds(from) + "-" + formatSeconds(to);
+                    rect(b, from, to, end, y, color, opacity, title);
+                    double x1 = x(from, end);
+                    double w = Math.max(1, x(to, end) - x1);
                     if (first.up() && first.isLeader() && w > 18) {
                         b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\""
                                 + " fill=\"#fff\">t%d</text>", x1 + 3, y + LANE / 2 + 4, first.term()));
@@ -225,16 +223,12 @@ public final class LiveReport {
             }
             y += LANE;
         }
-        if (h.finalHealMs() >= 0) {
-            double xx = x(h.finalHealMs(), end);
-            b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"10\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\""
-                    + " stroke-width=\"2\" stroke-dasharray=\"6,3\"><title>final heal</title></line>", xx, xx, y));
-        }
+        marker(b, h.finalHealMs(), end, 10, y, "#333", "6,3", "final heal");
         long step = niceStep(end / 8);
         for (long t = 0; t <= end; t += step) {
             double xx = x(t, end);
             b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">"
-                    + "%s</text>", xx, y + 17, fmt(t)));
+                    + "%s</text>", xx, y + 17, formatSeconds(t)));
         }
         b.append("</svg>\n");
         List<Map<String, Object>> terms = terms(h);
@@ -242,8 +236,8 @@ public final class LiveReport {
                 .append("<th>leader</th><th>seen leading</th></tr>");
         for (Map<String, Object> t : terms) {
             b.append("<tr><td>").append(t.get("term")).append("</td><td>").append(esc(String.valueOf(t.get("leader"))))
-                    .append("</td><td>").append(fmt((Long) t.get("firstSeenMs"))).append(" - ")
-                    .append(fmt((Long) t.get("lastSeenMs"))).append("</td></tr>");
+                    .append("</td><td>").append(formatSeconds((Long) t.get("firstSeenMs"))).append(" - ")
+                    .append(formatSeconds((Long) t.get("lastSeenMs"))).append("</td></tr>");
         }
         b.append("</table></details>\n");
     }
@@ -258,9 +252,9 @@ public final class LiveReport {
                 .append(" (a restarted node counts from when it was ready).</p>\n<table><tr><th>start</th><th>end")
                 .append("</th><th>kind</th><th>fault</th></tr>\n");
         for (FaultSchedule.Episode e : r.schedule().episodes()) {
-            b.append("<tr><td>").append(fmt(e.startMs())).append("</td><td>").append(fmt(e.endMs()))
-                    .append("</td><td>").append(e.kind().id()).append("</td><td>").append(esc(e.description()))
-                    .append("</td></tr>\n");
+            b.append("<tr><td>").append(formatSeconds(e.startMs())).append("</td><td>")
+                    .append(formatSeconds(e.endMs())).append("</td><td>").append(e.kind().id()).append("</td><td>")
+                    .append(esc(e.description())).append("</td></tr>\n");
         }
         b.append("</table>\n");
     }
@@ -277,8 +271,9 @@ public final class LiveReport {
                 .append("</tr>\n");
         for (LiveRecords.IntentRequest r : intents) {
             b.append("<tr><td>").append(r.seq()).append("</td><td>").append(esc(r.node())).append("</td><td>")
-                    .append(fmt(r.invokedMs())).append("</td><td>").append(r.id() == null ? "<i>not acknowledged: "
-                            + esc(r.error()) + "</i>" : esc(r.id().substring(0, Math.min(8, r.id().length()))))
+                    .append(formatSeconds(r.invokedMs())).append("</td><td>")
+                    .append(r.id() == null ? "<i>not acknowledged: " + esc(r.error()) + "</i>"
+                            : esc(r.id().substring(0, Math.min(8, r.id().length()))))
                     .append("</td><td>").append(r.id() == null ? "" : esc(String.valueOf(status.get(r.id()))))
                     .append("</td><td>");
             if (r.id() != null) {
@@ -289,28 +284,5 @@ public final class LiveReport {
             b.append("</td></tr>\n");
         }
         b.append("</table></details>\n");
-    }
-
-    private static long niceStep(long raw) {
-        long[] steps = {100, 250, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000,
-                600_000, 1_800_000, 3_600_000};
-        for (long s : steps) {
-            if (s >= raw) {
-                return s;
-            }
-        }
-        return 7_200_000;
-    }
-
-    private static String fmt(long ms) {
-        return ms % 1_000 == 0 ? (ms / 1_000) + "s" : String.format(Locale.ROOT, "%.1fs", ms / 1000.0);
-    }
-
-    private static String esc(String s) {
-        if (s == null) {
-            return "";
-        }
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
-                .replace("'", "&#39;");
     }
 }

@@ -144,21 +144,34 @@ final class LiveWorkload {
         String id = "w" + seq;
         String text = "live " + config.seed() + " write " + seq;
         long sent = recorder.now();
+        Created c = create(nd, "/v1/memory", Map.of("text", text, "tags", List.of("live")));
+        if (c.error() == null) {
+            String actor = actorOf(node);
+            recorder.record(h -> {
+                h.writeInvoked(id, nd.name(), "memory", c.id(), sent);
+                acknowledge(h, id, c.atMs(), actor);
+            });
+            writeLatencies.add(c.atMs() - sent);
+            acked.get(node).add(new Acked(c.id(), c.atMs()));
+            return;
+        }
+        recorder.record(h -> {
+            h.writeInvoked(id, nd.name(), "memory", "unacknowledged:" + text, sent);
+            h.writeFailed(id, c.atMs(), c.error());
+        });
+    }
+
+    /** What a POST that creates something came to: the new id and when the answer came, or why there is none. */
+    private record Created(String id, long atMs, String error) {
+    }
+
+    private Created create(LiveCluster.Node nd, String path, Map<String, ?> body) {
         String error;
         try {
-            NodeClient.Response r = nd.client().post("/v1/memory", Map.of("text", text, "tags", List.of("live")),
-                    WRITE_TIMEOUT);
+            NodeClient.Response r = nd.client().post(path, body, WRITE_TIMEOUT);
             long at = recorder.now();
             if (r.status() == 201 && r.body().hasNonNull("id")) {
-                String entry = r.body().get("id").asText();
-                String actor = actorOf(node);
-                recorder.record(h -> {
-                    h.writeInvoked(id, nd.name(), "memory", entry, sent);
-                    acknowledge(h, id, at, actor);
-                });
-                writeLatencies.add(at - sent);
-                acked.get(node).add(new Acked(entry, at));
-                return;
+                return new Created(r.body().get("id").asText(), at, null);
             }
             error = "HTTP " + r.status() + ": " + r.body();
         } catch (IOException e) {
@@ -167,12 +180,7 @@ final class LiveWorkload {
             Thread.currentThread().interrupt();
             error = "interrupted";
         }
-        String why = error;
-        long at = recorder.now();
-        recorder.record(h -> {
-            h.writeInvoked(id, nd.name(), "memory", "unacknowledged:" + text, sent);
-            h.writeFailed(id, at, why);
-        });
+        return new Created(null, recorder.now(), error);
     }
 
     private static void acknowledge(History h, String id, long at, String actor) {
@@ -213,36 +221,24 @@ final class LiveWorkload {
         long sent = recorder.now();
         Map<String, Object> body = Map.of("kind", "job", "payload", Map.of("run", config.seed(), "seq", seq));
         String writeId = "i" + seq;
-        String error;
-        try {
-            NodeClient.Response r = nd.client().post("/v1/intents", body, WRITE_TIMEOUT);
-            long at = recorder.now();
-            if (r.status() == 201 && r.body().hasNonNull("id")) {
-                String intentId = r.body().get("id").asText();
-                String actor = actorOf(node);
-                acknowledgedIntents.add(intentId);
-                recorder.record(h -> {
-                    h.writeInvoked(writeId, nd.name(), "intent", intentId, sent);
-                    acknowledge(h, writeId, at, actor);
-                    h.record(LiveRecords.IntentRequest.class, new LiveRecords.IntentRequest(seq, nd.name(), sent, at,
-                            intentId, null));
-                });
-                return;
-            }
-            error = "HTTP " + r.status() + ": " + r.body();
-        } catch (IOException e) {
-            error = e.toString();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            error = "interrupted";
+        Created c = create(nd, "/v1/intents", body);
+        if (c.error() == null) {
+            String intentId = c.id();
+            String actor = actorOf(node);
+            acknowledgedIntents.add(intentId);
+            recorder.record(h -> {
+                h.writeInvoked(writeId, nd.name(), "intent", intentId, sent);
+                acknowledge(h, writeId, c.atMs(), actor);
+                h.record(LiveRecords.IntentRequest.class, new LiveRecords.IntentRequest(seq, nd.name(), sent,
+                        c.atMs(), intentId, null));
+            });
+            return;
         }
-        String why = error;
-        long at = recorder.now();
         recorder.record(h -> {
             h.writeInvoked(writeId, nd.name(), "intent", "unacknowledged:" + seq, sent);
-            h.writeFailed(writeId, at, why);
+            h.writeFailed(writeId, c.atMs(), c.error());
             h.record(LiveRecords.IntentRequest.class, new LiveRecords.IntentRequest(seq, nd.name(), sent, -1, null,
-                    why));
+                    c.error()));
         });
     }
 

@@ -14,6 +14,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import static io.agentmesh.sim.report.Svg.LANE;
+import static io.agentmesh.sim.report.Svg.esc;
+import static io.agentmesh.sim.report.Svg.label;
+import static io.agentmesh.sim.report.Svg.marker;
+import static io.agentmesh.sim.report.Svg.niceCeiling;
+import static io.agentmesh.sim.report.Svg.niceStep;
+import static io.agentmesh.sim.report.Svg.open;
+import static io.agentmesh.sim.report.Svg.rect;
+import static io.agentmesh.sim.report.Svg.formatSeconds;
+import static io.agentmesh.sim.report.Svg.valueGrid;
+import static io.agentmesh.sim.report.Svg.x;
+
 /**
  * One self-contained HTML file (inline CSS and SVG, no scripts, nothing fetched) for a person to look at a run:
  * verdicts, figures, a timeline per node (up, down, cut off, leading) under the fault episodes and, with consensus, a
@@ -21,10 +33,6 @@ import java.util.Map;
  * to catch up after each heal, and the intents.
  */
 public final class HtmlReport {
-    private static final int WIDTH = 1000;
-    private static final int LEFT = 110;
-    private static final int RIGHT = 20;
-    private static final int LANE = 22;
     private static final String[] PALETTE = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
             "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
     /** Leader bars: one per node, none of them the up/down/cut-off or fault colors. */
@@ -123,10 +131,6 @@ public final class HtmlReport {
         }
     }
 
-    private static double x(long ms, long end) {
-        return LEFT + (double) ms / end * (WIDTH - LEFT - RIGHT);
-    }
-
     private static void axis(StringBuilder b, long end, int y) {
         long step = niceStep(end / 8);
         for (long t = 0; t <= end; t += step) {
@@ -136,34 +140,6 @@ public final class HtmlReport {
             b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s"
                     + "</text>", xx, y + 15, formatSeconds(t)));
         }
-    }
-
-    private static long niceStep(long raw) {
-        long[] steps = {100, 250, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000,
-                600_000, 1_800_000, 3_600_000};
-        for (long s : steps) {
-            if (s >= raw) {
-                return s;
-            }
-        }
-        return 7_200_000;
-    }
-
-    /** The smallest of 4, 8, 20, 40, 80, 200... that is >= {@code v}: a chart top with four round ticks. */
-    static long niceCeiling(long v) {
-        long p = 1;
-        while (true) {
-            for (long m : new long[]{4, 8, 20, 40}) {
-                if (m * p >= v) {
-                    return m * p;
-                }
-            }
-            p *= 10;
-        }
-    }
-
-    private static String formatSeconds(long ms) {
-        return ms % 1_000 == 0 ? (ms / 1_000) + "s" : String.format(Locale.ROOT, "%.1fs", ms / 1000.0);
     }
 
     private static void timeline(StringBuilder b, History h, long end) {
@@ -176,8 +152,7 @@ public final class HtmlReport {
         boolean consensus = hasConsensus(h);
         int rows = kinds.size() + h.nodes().size() + (consensus ? 1 : 0);
         int height = 10 + rows * LANE + 30;
-        b.append("<svg width=\"").append(WIDTH).append("\" height=\"").append(height)
-                .append("\" xmlns=\"http://www.w3.org/2000/svg\">\n");
+        open(b, height);
         int y = 10;
         Map<String, List<long[]>> leading = consensus ? OneLeaderPerTermChecker.leaderSpans(h, end) : Map.of();
         for (String kind : kinds) {
@@ -305,30 +280,6 @@ public final class HtmlReport {
         b.append("</table></details>\n");
     }
 
-    private static void label(StringBuilder b, int y, String text) {
-        b.append("<text x=\"6\" y=\"").append(y + LANE / 2 + 4).append("\" font-size=\"12\">").append(esc(text))
-                .append("</text>");
-    }
-
-    private static void rect(StringBuilder b, long from, long to, long end, int y, String color, double opacity,
-                             String title) {
-        double x1 = x(from, end);
-        double w = Math.max(1, x(to, end) - x1);
-        b.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\""
-                + " fill-opacity=\"%.2f\"><title>%s</title></rect>", x1, y + 3, w, LANE - 6, color, opacity, esc(title)));
-    }
-
-    private static void marker(StringBuilder b, long at, long end, int y1, int y2, String color, String dash,
-                               String title) {
-        if (at < 0) {
-            return;
-        }
-        double xx = x(at, end);
-        b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\""
-                + " stroke-width=\"2\"%s><title>%s</title></line>", xx, y1, xx, y2, color,
-                dash.isEmpty() ? "" : " stroke-dasharray=\"" + dash + "\"", esc(title)));
-    }
-
     /** Intervals during which {@code node} ran, from its lifecycle events. */
     static List<long[]> upIntervals(History h, String node, long end) {
         List<long[]> out = new ArrayList<>();
@@ -386,15 +337,8 @@ public final class HtmlReport {
             }
         }
         max = niceCeiling(max);
-        b.append("<svg width=\"").append(WIDTH).append("\" height=\"").append(height)
-                .append("\" xmlns=\"http://www.w3.org/2000/svg\">\n");
-        for (int i = 0; i <= 4; i++) {
-            long v = Math.round(max * i / 4.0);
-            double yy = bottom - (double) (bottom - top) * i / 4;
-            b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>"
-                    + "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%d</text>", LEFT, yy,
-                    WIDTH - RIGHT, yy, LEFT - 6, yy + 3, v));
-        }
+        open(b, height);
+        valueGrid(b, max, top, bottom, "");
         b.append("<text x=\"6\" y=\"").append(top + 12).append("\" font-size=\"11\">changes behind</text>");
         for (int n = 0; n < h.nodes().size(); n++) {
             String color = PALETTE[n % PALETTE.length];
@@ -438,15 +382,8 @@ public final class HtmlReport {
             max = Math.max(max, heal.catchUpMs());
         }
         max = niceCeiling(max);
-        b.append("<svg width=\"").append(WIDTH).append("\" height=\"").append(height)
-                .append("\" xmlns=\"http://www.w3.org/2000/svg\">\n");
-        for (int i = 0; i <= 4; i++) {
-            long v = Math.round(max * i / 4.0);
-            double yy = bottom - (double) (bottom - top) * i / 4;
-            b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>"
-                    + "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%d ms</text>", LEFT, yy,
-                    WIDTH - RIGHT, yy, LEFT - 6, yy + 3, v));
-        }
+        open(b, height);
+        valueGrid(b, max, top, bottom, " ms");
         for (History.Heal heal : heals) {
             double xx = x(heal.atMs(), end);
             boolean measured = heal.catchUpMs() >= 0;
@@ -506,24 +443,5 @@ public final class HtmlReport {
             out |= ((int) Math.round(x + (y - x) * Math.max(0, Math.min(1, t)))) << shift;
         }
         return String.format(Locale.ROOT, "#%06x", out);
-    }
-
-    static String esc(String s) {
-        if (s == null) {
-            return "";
-        }
-        StringBuilder out = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '&' -> out.append("&amp;");
-                case '"' -> out.append("&quot;");
-                case '\'' -> out.append("&#39;");
-                default -> out.append(c);
-            }
-        }
-        return out.toString();
     }
 }

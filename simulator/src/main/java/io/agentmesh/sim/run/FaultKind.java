@@ -1,7 +1,6 @@
 package io.agentmesh.sim.run;
 
 import java.util.EnumSet;
-import java.util.Locale;
 import java.util.Set;
 
 /** The kinds of fault a run may draw from its seed. */
@@ -37,44 +36,16 @@ public enum FaultKind {
     public static final Set<FaultKind> ALL = EnumSet.of(PARTITION, CRASH, LOSS, DELAY, SKEW, STALL);
 
     public String id() {
-        return name().toLowerCase(Locale.ROOT);
+        return EnumIds.id(this);
     }
 
     /** Parses {@code partition,crash,...}; "all" and "none" are accepted too. */
     public static Set<FaultKind> parse(String text) {
-        Set<FaultKind> out = EnumSet.noneOf(FaultKind.class);
-        if (text == null || text.isBlank() || text.equalsIgnoreCase("none")) {
-            return out;
-        }
-        for (String part : text.split(",")) {
-            String p = part.trim().toUpperCase(Locale.ROOT);
-            if (p.isEmpty()) {
-                continue;
-            }
-            if (p.equals("ALL")) {
-                out.addAll(ALL);
-                continue;
-            }
-            try {
-                out.add(FaultKind.valueOf(p));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown fault '" + part.trim() + "'; known: partition, crash,"
-                        + " loss, delay, skew, stall, datagram (or all = the first six, none)");
-            }
-        }
-        return out;
+        return EnumIds.parse(text, FaultKind.class, ALL, "fault",
+                "partition, crash, loss, delay, skew, stall, datagram (or all = the first six, none)");
     }
 
     public static String format(Set<FaultKind> kinds) {
-        if (kinds.isEmpty()) {
-            return "none";
-        }
-        StringBuilder b = new StringBuilder();
-        for (FaultKind k : FaultKind.values()) {
-            if (kinds.contains(k)) {
-                b.append(b.isEmpty() ? "" : ",").append(k.id());
-            }
-        }
-        return b.toString();
+        return kinds.isEmpty() ? "none" : EnumIds.format(kinds, FaultKind.class);
     }
 }

@@ -1,7 +1,5 @@
 package io.agentmesh.sim.run;
 
-import java.util.EnumSet;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -40,36 +38,16 @@ public enum PlantedBug {
     UNCLAIMED_PERFORM;
 
     public String id() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return EnumIds.id(this);
     }
 
     public static Set<PlantedBug> parse(String text) {
-        Set<PlantedBug> out = EnumSet.noneOf(PlantedBug.class);
-        if (text == null || text.isBlank() || text.equalsIgnoreCase("none")) {
-            return out;
-        }
-        for (String part : text.split(",")) {
-            String p = part.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-            if (p.isEmpty()) {
-                continue;
-            }
-            try {
-                out.add(PlantedBug.valueOf(p));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown planted bug '" + part.trim() + "'; known: ack-before-fsync,"
-                        + " no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform, unclaimed-perform");
-            }
-        }
-        return out;
+        return EnumIds.parse(text, PlantedBug.class, null, "planted bug",
+                "ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
+                        + " unclaimed-perform");
     }
 
     public static String format(Set<PlantedBug> bugs) {
-        StringBuilder b = new StringBuilder();
-        for (PlantedBug k : PlantedBug.values()) {
-            if (bugs.contains(k)) {
-                b.append(b.isEmpty() ? "" : ",").append(k.id());
-            }
-        }
-        return b.toString();
+        return EnumIds.format(bugs, PlantedBug.class);
     }
 }

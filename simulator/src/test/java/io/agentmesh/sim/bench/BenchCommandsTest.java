@@ -2,13 +2,11 @@ package io.agentmesh.sim.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.sim.cli.CliRun;
 import io.agentmesh.sim.cli.SimMain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,24 +14,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.agentmesh.sim.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchCommandsTest {
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        CommandLine cli = SimMain.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     @Test
     void everyBenchmarkOfDocsBenchmarksMdKeepsItsCommandName() {
         var bench = SimMain.commandLine().getSubcommands().get("bench").getSubcommands();
@@ -46,7 +32,7 @@ class BenchCommandsTest {
     void aBenchmarkPrintsOneResultWithMachineParametersAndFiguresAndWritesTheSameToOut(@TempDir Path dir)
             throws Exception {
         Path out = dir.resolve("results/store.json");
-        Run r = run("bench", "store", "--seconds", "1", "--warmup-seconds", "0", "--writers", "2",
+        CliRun r = run("bench", "store", "--seconds", "1", "--warmup-seconds", "0", "--writers", "2",
                 "--pipelined-window", "0", "--open-changes", "0", "--dir", dir.resolve("scratch").toString(),
                 "--out", out.toString());
         assertEquals(0, r.exit(), r.err());
@@ -86,12 +72,12 @@ class BenchCommandsTest {
 
     @Test
     void badBenchmarkArgumentsExitWithTwoAndSayWhatIsWrongBeforeAnyWork() {
-        Run relay = run("bench", "relay", "--nodes", "1");
+        CliRun relay = run("bench", "relay", "--nodes", "1");
         assertEquals(2, relay.exit(), relay.err());
         assertTrue(relay.err().contains("--nodes must be >= 2"), relay.err());
         assertFalse(relay.out().contains("\"benchmark\""), relay.out());
 
-        Run state = run("bench", "state", "--include", "(unclosed");
+        CliRun state = run("bench", "state", "--include", "(unclosed");
         assertEquals(2, state.exit(), state.err());
         assertTrue(state.err().contains("Unclosed group"), state.err());
     }

@@ -4,32 +4,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static io.agentmesh.sim.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SimCommandTest {
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        CommandLine cli = SimMain.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     @Test
     void simRunPrintsTheVerdictTheFiguresAndTheReplayCommandAndWritesTheReports(@TempDir Path dir) {
-        Run r = run("sim", "run", "--nodes", "3", "--seed", "7", "--duration", "10s", "--faults", "crash,partition",
+        CliRun r = run("sim", "run", "--nodes", "3", "--seed", "7", "--duration", "10s", "--faults", "crash,partition",
                 "--out", dir.toString());
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("verdict: PASS"), r.out());
@@ -47,7 +33,7 @@ class SimCommandTest {
 
     @Test
     void aFailingRunExitsWithOneAndSaysHowToReplayIt(@TempDir Path dir) {
-        Run r = run("sim", "run", "--nodes", "3", "--seed", "3", "--duration", "3s", "--faults", "none",
+        CliRun r = run("sim", "run", "--nodes", "3", "--seed", "3", "--duration", "3s", "--faults", "none",
                 "--plant", "corrupt-signatures", "--no-report");
         assertEquals(1, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("verdict: FAIL"));
@@ -57,12 +43,12 @@ class SimCommandTest {
 
     @Test
     void noConsensusRunsTheStateLayerAloneAndSaysSoInTheReplayCommand() {
-        Run r = run("sim", "run", "--nodes", "3", "--seed", "7", "--duration", "3s", "--faults", "none",
+        CliRun r = run("sim", "run", "--nodes", "3", "--seed", "7", "--duration", "3s", "--faults", "none",
                 "--no-consensus", "--no-report");
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("(6 of 6 checks passed)"), r.out());
         assertTrue(r.out().contains("--no-consensus"), r.out());
-        Run i = run("sim", "run", "--nodes", "3", "--seed", "7", "--duration", "3s", "--faults", "none",
+        CliRun i = run("sim", "run", "--nodes", "3", "--seed", "7", "--duration", "3s", "--faults", "none",
                 "--intent-rate", "2", "--no-report");
         assertTrue(i.out().contains("(9 of 9 checks passed)"), i.out());
         assertTrue(i.out().contains("--intent-rate 2"), i.out());
@@ -70,7 +56,7 @@ class SimCommandTest {
 
     @Test
     void aPlantedDoublePerformanceFailsTheAtMostOnceCheck() {
-        Run r = run("sim", "run", "--nodes", "3", "--seed", "3", "--duration", "4s", "--faults", "none",
+        CliRun r = run("sim", "run", "--nodes", "3", "--seed", "3", "--duration", "4s", "--faults", "none",
                 "--intent-rate", "2", "--plant", "double-perform", "--no-report");
         assertEquals(1, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("FAIL intents-at-most-once"), r.out());
@@ -78,7 +64,7 @@ class SimCommandTest {
 
     @Test
     void traceStreamsTheEventLog() {
-        Run r = run("sim", "run", "--nodes", "2", "--seed", "1", "--duration", "2s", "--faults", "none",
+        CliRun r = run("sim", "run", "--nodes", "2", "--seed", "1", "--duration", "2s", "--faults", "none",
                 "--no-report", "--trace");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains(" world boot n1"), r.out().substring(0, Math.min(500, r.out().length())));
@@ -89,14 +75,14 @@ class SimCommandTest {
 
     @Test
     void badArgumentsExitWithTwoAndOneClearLine() {
-        Run r = run("sim", "run", "--faults", "meteor", "--no-report");
+        CliRun r = run("sim", "run", "--faults", "meteor", "--no-report");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("unknown fault 'meteor'"), r.err());
     }
 
     @Test
     void severalSeedsRunInOneCommand() {
-        Run r = run("sim", "run", "--nodes", "3", "--seed", "100", "--seeds", "3", "--duration", "3s",
+        CliRun r = run("sim", "run", "--nodes", "3", "--seed", "100", "--seeds", "3", "--duration", "3s",
                 "--faults", "crash", "--no-report");
         assertEquals(0, r.exit(), r.out());
         assertTrue(r.out().contains("3 of 3 seeds passed"), r.out());

@@ -62,11 +62,11 @@ class ReportTest {
         assertTrue(html.contains("<h2>Intents</h2>"));
         assertFalse(html.contains("<script"), "no scripts");
         assertFalse(html.contains("src=\"http") || html.contains("href=\"http"), "nothing fetched");
-        assertTrue(html.contains(HtmlReport.esc(report.replay())));
+        assertTrue(html.contains(Svg.esc(report.replay())));
     }
 
     @Test
     void textFromTheRunIsEscaped() {
-        assertEquals("&lt;b&gt; &amp; &quot;x&quot;", HtmlReport.esc("<b> & \"x\""));
+        assertEquals("&lt;b&gt; &amp; &quot;x&quot;", Svg.esc("<b> & \"x\""));
     }
 }
