@@ -296,17 +296,10 @@ public final class NettyNetwork implements Network, AutoCloseable {
         return group;
     }
 
-    SigningKey nodeKey() {
-        return nodeKey;
-    }
-
-    byte[] ownCertificateBytes() {
-        return ownCertificateBytes.clone();
-    }
-
     /** Whether {@code peer} is up through a relay right now. */
     public boolean isRelayed(NodeId peer) {
-        return paths.isRelayed(peer);
+        Connection c = registry.current(peer);
+        return c != null && c.relayed;
     }
 
     @Override

@@ -62,10 +62,8 @@ public final class RelayClient implements RelayRouter, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RelayClient.class);
 
     private final RelayClientConfig config;
-    private final NodeId self;
     private final String selfName;
     private final NettyNetwork network;
-    private final Clock clock;
     private final RelayDirectory directory;
     private final List<RelaySession> sessions;
     private final Counters counters = new Counters();
@@ -92,10 +90,10 @@ public final class RelayClient implements RelayRouter, AutoCloseable {
                 List<InetSocketAddress> advertised, BiConsumer<NodeId, InetSocketAddress> discovered,
                 Clock clock, RandomGenerator random) {
         this.config = Objects.requireNonNull(config, "config");
-        this.self = NodeId.of(nodeKey.verifyingKey());
+        NodeId self = NodeId.of(nodeKey.verifyingKey());
         this.selfName = self.shortForm();
         this.network = Objects.requireNonNull(network, "network");
-        this.clock = Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(clock, "clock");
         AgentId agent = certificate.agentId();
         this.directory = new RelayDirectory(self,
                 new RecordVerifier(agent, config.maxRecordTtlMs(), config.expiredGraceMs()), clock, counters,
@@ -103,7 +101,7 @@ public final class RelayClient implements RelayRouter, AutoCloseable {
         OwnRecord ownRecord = new OwnRecord(nodeKey, certificate, advertised, network::boundPort, clock,
                 config.recordTtlMs());
         RelaySession.Shared shared = new RelaySession.Shared(config, clock, counters, selfName, nodeKey, agent,
-                ownRecord, directory, network, config.backoff(), Objects.requireNonNull(random, "random"),
+                ownRecord, directory, network, Objects.requireNonNull(random, "random"),
                 () -> closed);
         List<RelaySession> s = new ArrayList<>();
         for (InetSocketAddress relay : config.relays()) {

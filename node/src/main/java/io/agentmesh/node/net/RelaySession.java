@@ -1,6 +1,5 @@
 package io.agentmesh.node.net;
 
-import io.agentmesh.node.membership.Backoff;
 import io.agentmesh.protocol.identity.AgentId;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.SigningKey;
@@ -52,7 +51,7 @@ final class RelaySession {
      */
     record Shared(RelayClientConfig config, Clock clock, RelayClient.Counters counters, String selfName,
                   SigningKey nodeKey, AgentId agent, OwnRecord ownRecord, RelayDirectory directory,
-                  NettyNetwork network, Backoff backoff, RandomGenerator random, BooleanSupplier closed) {
+                  NettyNetwork network, RandomGenerator random, BooleanSupplier closed) {
     }
 
     final InetSocketAddress relay;
@@ -146,7 +145,7 @@ final class RelaySession {
             return;
         }
         int n = failures++;
-        long delay = shared.backoff().delayMs(n, shared.random());
+        long delay = shared.config().backoff().delayMs(n, shared.random());
         if (n == 0 || n % 10 == 0) {
             log.info("{} relay {}: {}; reconnecting in {} ms (attempt {})", shared.selfName(), relay, why, delay,
                     n + 1);

@@ -76,12 +76,6 @@ final class RelayedPaths {
         dialing.open(Connection.attach(relay, circuitId), relay);
     }
 
-    /** Whether {@code peer} is up through a relay right now. */
-    boolean isRelayed(NodeId peer) {
-        Connection c = registry.current(peer);
-        return c != null && c.relayed;
-    }
-
     /**
      * Retries the direct path to every peer that is connected only through a relay and has a known address; a
      * direct connection that authenticates replaces the relayed one ({@link PeerRegistry}).

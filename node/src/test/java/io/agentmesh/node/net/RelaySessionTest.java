@@ -40,7 +40,7 @@ class RelaySessionTest {
                 node.certificate.agentId(), config.maxRecordTtlMs(), config.expiredGraceMs()), clock, counters,
                 (id, a) -> { }, (id, a) -> { });
         return new RelaySession(relay, new RelaySession.Shared(config, clock, counters, self.shortForm(), node.key,
-                node.certificate.agentId(), own, directory, node.net, config.backoff(), new Random(7),
+                node.certificate.agentId(), own, directory, node.net, new Random(7),
                 () -> closed));
     }
 
