@@ -2,6 +2,7 @@ package io.agentmesh.node.api;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -26,7 +27,7 @@ public interface NodeOperations {
     CompletableFuture<Object> requestIntent(String kind, String payloadJson);
 
     /** An intent and its outcome (null while not performed), or empty when unknown here. */
-    CompletableFuture<java.util.Optional<Object>> intent(String id);
+    CompletableFuture<Optional<Object>> intent(String id);
 
     /**
      * Creates or replaces a schedule: the leader turns each firing of the cron expression (in {@code zone}) into an
@@ -44,7 +45,7 @@ public interface NodeOperations {
      * {@code afterSeq}, on this node's clock (a {@code ConsensusEvents.Page}); empty when the node takes no part in
      * consensus.
      */
-    CompletableFuture<java.util.Optional<Object>> consensusEvents(long afterSeq);
+    CompletableFuture<Optional<Object>> consensusEvents(long afterSeq);
 
     /** Node, peers and store figures for operators. */
     CompletableFuture<Map<String, Object>> status();
@@ -53,7 +54,7 @@ public interface NodeOperations {
     boolean ready();
 
     /** The fault-injection controls, present only when the node was started with fault injection enabled. */
-    java.util.Optional<FaultControl> faults();
+    Optional<FaultControl> faults();
 
     /** Partitions this node from peers on request of the live simulator. Thread-safe. */
     interface FaultControl {

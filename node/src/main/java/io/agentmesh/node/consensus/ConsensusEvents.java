@@ -2,6 +2,8 @@ package io.agentmesh.node.consensus;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -76,17 +78,21 @@ public final class ConsensusEvents {
     public Page after(long afterSeq, long nowMillis) {
         List<RoleChanged> roles = new ArrayList<>();
         List<ClaimApplied> claims = new ArrayList<>();
-        long first = nextSeq;
-        for (Event e : kept) {
-            first = Math.min(first, e.seq());
+        // Kept in seq order: walk back from the newest, so a reader that is caught up costs only what is new.
+        Iterator<Event> newestFirst = kept.descendingIterator();
+        while (newestFirst.hasNext()) {
+            Event e = newestFirst.next();
             if (e.seq() <= afterSeq) {
-                continue;
+                break;
             }
             switch (e) {
                 case RoleChanged r -> roles.add(r);
                 case ClaimApplied c -> claims.add(c);
             }
         }
+        Collections.reverse(roles);
+        Collections.reverse(claims);
+        long first = kept.isEmpty() ? nextSeq : kept.peekFirst().seq();
         return new Page(startedMillis, nowMillis, first, nextSeq, roles, claims);
     }
 }

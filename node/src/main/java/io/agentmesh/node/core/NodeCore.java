@@ -19,6 +19,7 @@ import io.agentmesh.protocol.wire.WireMessage;
 import io.agentmesh.state.AgentState;
 import io.agentmesh.state.LocalChange;
 import io.agentmesh.state.store.ChangeStore;
+import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +79,7 @@ public final class NodeCore implements Network.Listener {
                 throw new IllegalArgumentException("a Raft group has 1 to " + Voters.MAX + " voters, got "
                         + voters.size());
             }
-            java.util.Objects.requireNonNull(config, "config");
+            Objects.requireNonNull(config, "config");
         }
     }
     private boolean stopped;
@@ -129,6 +130,7 @@ public final class NodeCore implements Network.Listener {
         this.failureDetector = new FailureDetector(clock, config.suspectAfterMs());
         author.onApplied(replicator::localApplied);
         author.onDurable(replicator::localDurable);
+        author.onDurable(change -> countOwnChange());
         if (consensusSetup != null && consensusSetup.voters().contains(identity.nodeId())) {
             startConsensus(consensusSetup);
         }
@@ -206,16 +208,14 @@ public final class NodeCore implements Network.Listener {
     }
 
     /**
-     * Applies a local write; the future completes once it is durable, on the node thread. Each acknowledged write
+     * Applies a local write; the future completes once it is durable, on the node thread. Each durable own change
      * counts towards the next snapshot ({@link CoreConfig#snapshots()}). Node thread.
      */
     public CompletableFuture<SignedChange> write(Function<AgentState, LocalChange> mutation) {
-        CompletableFuture<SignedChange> acknowledged = author.write(mutation);
-        acknowledged.thenRun(this::countOwnWrite);
-        return acknowledged;
+        return author.write(mutation);
     }
 
-    private void countOwnWrite() {
+    private void countOwnChange() {
         changesSinceSnapshot++;
         if (!snapshotting && healthy() && config.snapshots().due(changesSinceSnapshot, store.changeCount())) {
             snapshot();

@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,7 +51,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
+import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.protocol.time.SystemClock;
+import io.agentmesh.node.actions.ActionExecutor;
+import io.agentmesh.node.replication.ReplicationStats;
 /**
  * A running node process: opens the identity and the store, recovers the document, starts the node thread, the
  * mesh transport and the HTTP API, and shuts them down in the reverse order. It is the only place that wires
@@ -61,6 +64,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
     static final String STORE_FILE = "changes.db";
 
+    /** The one clock of this process's node: core, transport, relay client and executors read the same time. */
+    private final Clock clock = new SystemClock();
     private final NodeSettings settings;
     private final LocalIdentity identity;
     private final ChangeStore store;
@@ -73,19 +78,19 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final SqliteRaftStore raftStore;
     private final HttpApi http;
     private final String name;
-    private final long startedNanos = System.nanoTime();
+    private final long startedNanos = clock.monotonicNanos();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<String> terminated = new CompletableFuture<>();
     private volatile boolean ready;
 
     private NodeRuntime(NodeSettings settings) throws IOException {
         this.settings = settings;
-        long t0 = System.nanoTime();
+        long t0 = clock.monotonicNanos();
         IdentityDirectory ids = IdentityDirectory.of(settings.identityDir());
         SigningKey nodeKey = ids.readNodeKey(settings.passphrase());
         NodeCertificate certificate = ids.readCertificate();
         VerifyingKey agentRoot = ids.agentPublicKey();
-        certificate.verify(agentRoot, System.currentTimeMillis());
+        certificate.verify(agentRoot, clock.nowMillis());
         this.name = certificate.nodeId().shortForm();
 
         Files.createDirectories(settings.stateDir());
@@ -97,7 +102,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             log.info("node {} recovered {} changes ({}) in {} ms; incarnation {}", name,
                     store.changeCount(), recovered.fromSnapshot() ? "snapshot + " + recovered.replayedChanges()
                             + " replayed" : recovered.replayedChanges() + " replayed",
-                    (System.nanoTime() - t0) / 1_000_000, incarnation);
+                    (clock.monotonicNanos() - t0) / 1_000_000, incarnation);
 
             this.nodeThread = new NodeThread(name);
             this.signer = Executors.newSingleThreadExecutor(r -> {
@@ -105,14 +110,14 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            this.core = new NodeCore(identity, recovered.state(), store, new SystemClock(), nodeThread, signer,
+            this.core = new NodeCore(identity, recovered.state(), store, clock, nodeThread, signer,
                     new SecureRandom(), CoreConfig.defaults(Optional.of(settings.advertise().orElse(settings.listen())))
                             .withSnapshots(SnapshotPolicy.every(settings.snapshotEveryChanges())),
                     this::fatal);
             NetworkConfig netConfig = NetworkConfig.defaults(settings.listen().getHostString(), settings.listen().getPort())
                     .withFaultInjection(settings.faultInjection());
-            this.network = new NettyNetwork(netConfig, identity, nodeThread, core, new SystemClock());
-            this.raftStore = enableConsensus(settings, identity, core);
+            this.network = new NettyNetwork(netConfig, identity, nodeThread, core, clock);
+            this.raftStore = enableConsensus(settings, identity, core, clock);
             nodeThread.execute(() -> {
                 core.start(network);
                 for (NodeSettings.PeerSpec peer : settings.peers()) {
@@ -127,7 +132,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                         List.of(settings.advertise().orElse(boundMesh)),
                         // Discovery callbacks come from Netty threads; the core is only touched on its thread.
                         (peer, address) -> nodeThread.execute(() -> core.addPeer(peer, address)),
-                        new SystemClock(), new SecureRandom());
+                        clock, new SecureRandom());
                 relays.start();
             }
             this.http = new HttpApi(settings.http(), this, name);
@@ -138,7 +143,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         }
         ready = true;
         log.info("node {} serving: mesh on {}, HTTP on {} ({} ms after start)", name, boundMesh,
-                httpAddress(), (System.nanoTime() - t0) / 1_000_000);
+                httpAddress(), (clock.monotonicNanos() - t0) / 1_000_000);
     }
 
     /**
@@ -147,14 +152,14 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
      * up` and the README do). A node that knows its mesh only through relays takes no part: forming a group from a
      * partial view could let two groups each elect a leader and perform the same action twice.
      */
-    private static SqliteRaftStore enableConsensus(NodeSettings settings, LocalIdentity identity, NodeCore core)
-            throws IOException {
+    private static SqliteRaftStore enableConsensus(NodeSettings settings, LocalIdentity identity, NodeCore core,
+                                                   Clock clock) throws IOException {
         if (settings.peers().isEmpty() && !settings.relays().isEmpty()) {
             log.warn("node {} takes no part in consensus: it was given relays but no --peer list, and the voters"
                     + " must be the same list on every node", identity.nodeId().shortForm());
             return null;
         }
-        List<NodeId> members = new java.util.ArrayList<>();
+        List<NodeId> members = new ArrayList<>();
         members.add(identity.nodeId());
         settings.peers().forEach(p -> members.add(p.node()));
         List<NodeId> voters = Voters.select(members);
@@ -162,8 +167,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             return null;
         }
         SqliteRaftStore store = SqliteRaftStore.open(settings.stateDir().resolve("raft.db"), new RaftCodec());
-        List<io.agentmesh.node.actions.ActionExecutor> executors = List.of(new JobExecutor(
-                settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), new SystemClock()));
+        List<ActionExecutor> executors = List.of(new JobExecutor(
+                settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), clock));
         core.enableConsensus(new NodeCore.ConsensusSetup(store, voters, executors, new SecureRandom().nextLong(),
                 ConsensusConfig.defaults()));
         return store;
@@ -281,7 +286,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
 
     @Override
     public CompletableFuture<Object> appendMemory(String kind, String text, List<String> tags) {
-        MemoryEntry entry = new MemoryEntry(UUID.randomUUID().toString(), System.currentTimeMillis(),
+        MemoryEntry entry = new MemoryEntry(UUID.randomUUID().toString(), clock.nowMillis(),
                 identity.nodeId().toString(), kind, text, tags);
         return write(s -> s.appendMemory(entry)).thenApply(v -> entry);
     }
@@ -306,7 +311,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
      * thread; fetching them waits for the node thread once, because the core makes its replicator when it starts
      * there.
      */
-    public io.agentmesh.node.replication.ReplicationStats replicationStats() {
+    public ReplicationStats replicationStats() {
         return nodeThread.call(() -> CompletableFuture.completedFuture(core.replicator().stats())).join();
     }
 
@@ -345,14 +350,14 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
                     "task status must be one of TODO, DOING, DONE, CANCELLED; got '" + status + "'"));
         }
-        Task task = new Task(id, title, parsed, System.currentTimeMillis(), detail);
+        Task task = new Task(id, title, parsed, clock.nowMillis(), detail);
         return write(s -> s.upsertTask(task)).thenApply(v -> task);
     }
 
     @Override
     public CompletableFuture<Object> requestIntent(String kind, String payloadJson) {
         Intent intent = new Intent(UUID.randomUUID().toString(), kind, payloadJson, identity.nodeId().toString(),
-                System.currentTimeMillis());
+                clock.nowMillis());
         return onNode(c -> c.write(s -> s.requestIntent(intent)).thenApply(v -> {
             c.intentRequested();
             return (Object) intent;
@@ -362,7 +367,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     @Override
     public CompletableFuture<Object> addSchedule(String id, String cron, String zone, String kind, String payloadJson,
                                                  String catchUp) {
-        Schedule schedule = new Schedule(id, cron, zone, kind, payloadJson, catchUp, System.currentTimeMillis());
+        Schedule schedule = new Schedule(id, cron, zone, kind, payloadJson, catchUp, clock.nowMillis());
         try {
             new ScheduleExpander(60_000, 100).validate(schedule); // checks cron and zone only
         } catch (RuntimeException e) {
@@ -400,7 +405,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             s.put("role", identity.certificate().role().name().toLowerCase(Locale.ROOT));
             s.put("incarnation", identity.incarnation());
             s.put("actor", identity.actor().hex());
-            s.put("uptimeMs", (System.nanoTime() - startedNanos) / 1_000_000);
+            s.put("uptimeMs", (clock.monotonicNanos() - startedNanos) / 1_000_000);
             s.put("healthy", c.healthy());
             s.put("changes", store.changeCount());
             Map<String, Long> vector = new LinkedHashMap<>();

@@ -6,7 +6,6 @@ import io.agentmesh.protocol.bytes.MalformedException;
 import io.agentmesh.state.store.ChangeStore;
 import io.agentmesh.state.store.StoreException;
 
-import java.io.IOException;
 import java.util.Optional;
 
 /**
@@ -21,7 +20,7 @@ final class StoredIncarnation {
     }
 
     /** The stored incarnation, or empty for a store no node has written yet. */
-    static Optional<Long> read(ChangeStore store) throws IOException {
+    static Optional<Long> read(ChangeStore store) {
         Optional<byte[]> stored = store.getMeta(META_KEY);
         if (stored.isEmpty()) {
             return Optional.empty();
@@ -36,11 +35,11 @@ final class StoredIncarnation {
             return Optional.of(incarnation);
         } catch (MalformedException e) {
             throw new StoreException("the store's incarnation record is damaged (" + e.getMessage() + "); restore"
-                    + " the store from a backup or move it away to resync from peers");
+                    + " the store from a backup or move it away to resync from peers", e);
         }
     }
 
-    static void write(ChangeStore store, long incarnation) throws IOException {
+    static void write(ChangeStore store, long incarnation) {
         store.putMeta(META_KEY, new BoundedWriter(Long.BYTES).i64(incarnation).toByteArray());
     }
 }
