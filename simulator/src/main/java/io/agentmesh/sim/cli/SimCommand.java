@@ -1,5 +1,6 @@
 package io.agentmesh.sim.cli;
 
+import io.agentmesh.node.consensus.ConsensusConfig;
 import io.agentmesh.sim.check.Verdict;
 import io.agentmesh.sim.report.HtmlReport;
 import io.agentmesh.sim.report.JsonReport;
@@ -10,6 +11,7 @@ import io.agentmesh.sim.run.PlantedBug;
 import io.agentmesh.sim.run.SimConfig;
 import io.agentmesh.sim.run.SimResult;
 import io.agentmesh.sim.run.Simulation;
+import io.agentmesh.sim.world.DiskLatency;
 import io.agentmesh.sim.world.Trace;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -140,16 +142,16 @@ public final class SimCommand {
             return sweep(base, out);
         }
 
-        private io.agentmesh.node.consensus.ConsensusConfig raft() {
-            io.agentmesh.node.consensus.ConsensusConfig c = io.agentmesh.node.consensus.ConsensusConfig.defaults();
+        private ConsensusConfig raft() {
+            ConsensusConfig c = ConsensusConfig.defaults();
             if (raftTimeDilation != null) {
                 c = c.withTimeDilation(raftTimeDilation);
             }
             return electionJitter == null ? c : c.withElectionJitterMs(SimConfig.parseDuration(electionJitter));
         }
 
-        private io.agentmesh.sim.world.DiskLatency disk() {
-            io.agentmesh.sim.world.DiskLatency d = io.agentmesh.sim.world.DiskLatency.DEFAULTS;
+        private DiskLatency disk() {
+            DiskLatency d = DiskLatency.DEFAULTS;
             return fsyncMicros == null ? d : d.withFsyncMicros(fsyncMicros);
         }
 

@@ -7,6 +7,7 @@ import io.agentmesh.sim.check.History;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,7 +119,7 @@ final class ConsensusReader {
             out.add(new LiveEvidence.Incarnation(p.startedMillis, p.observedUntilMillis, p.complete, p.roles,
                     p.claims));
         }
-        out.sort(java.util.Comparator.comparingLong(LiveEvidence.Incarnation::startedMillis));
+        out.sort(Comparator.comparingLong(LiveEvidence.Incarnation::startedMillis));
         return out;
     }
 }

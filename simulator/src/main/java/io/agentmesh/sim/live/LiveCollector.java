@@ -12,13 +12,16 @@ import io.agentmesh.sim.check.ConsensusRecords.OutcomeSeen;
 import io.agentmesh.sim.check.History;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -238,8 +241,8 @@ final class LiveCollector {
 
     /** ERROR lines in the nodes' logs are problems: an honest node under these faults should not log one. */
     void scanLogs(History h, long nowMs) {
-        LocalTime start = LocalTime.ofInstant(java.time.Instant.ofEpochMilli(t0WallMillis),
-                java.time.ZoneId.systemDefault());
+        LocalTime start = LocalTime.ofInstant(Instant.ofEpochMilli(t0WallMillis),
+                ZoneId.systemDefault());
         for (LiveCluster.Node nd : cluster.nodes()) {
             try {
                 if (!Files.exists(nd.log())) {
@@ -257,7 +260,7 @@ final class LiveCollector {
                         h.problem(new History.Problem(at, nd.name(), "log-error", line.substring(19)));
                     }
                 }
-            } catch (IOException | java.io.UncheckedIOException e) {
+            } catch (IOException | UncheckedIOException e) {
                 // an unreadable log is not the nodes' fault
             }
         }

@@ -50,11 +50,6 @@ final class LiveRecorder {
         return (System.nanoTime() - t0Nanos) / 1_000_000;
     }
 
-    /** Nanosecond time (System.nanoTime) at which the run started. */
-    long t0Nanos() {
-        return t0Nanos;
-    }
-
     /** Hands {@code change} to the recorder thread; it runs after everything handed over before it. */
     void record(Consumer<History> change) {
         try {

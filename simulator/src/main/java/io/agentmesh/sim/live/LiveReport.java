@@ -2,6 +2,7 @@ package io.agentmesh.sim.live;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.agentmesh.sim.check.Checkers;
 import io.agentmesh.sim.check.ConsensusRecords;
 import io.agentmesh.sim.check.History;
 import io.agentmesh.sim.report.HtmlReport;
@@ -157,7 +158,7 @@ public final class LiveReport {
         StringBuilder tail = new StringBuilder();
         tail.append("<h2>Checkers left out</h2>\n<p class=\"note\">The simulator's checkers a live run cannot")
                 .append(" support, by name:</p>\n<ul>");
-        for (io.agentmesh.sim.check.Checkers.LeftOut l : LiveRun.LEFT_OUT) {
+        for (Checkers.LeftOut l : LiveRun.LEFT_OUT) {
             tail.append("<li><b>").append(esc(l.checker())).append("</b>: ").append(esc(l.why())).append("</li>");
         }
         tail.append("</ul>\n");

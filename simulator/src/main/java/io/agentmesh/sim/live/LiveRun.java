@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -59,7 +60,7 @@ public final class LiveRun {
 
     /** The checkers of a live run, in report order. */
     public static List<Checker> checkers(long convergenceBoundMs, long leaderBoundMs) {
-        Set<String> leftOut = new java.util.TreeSet<>();
+        Set<String> leftOut = new TreeSet<>();
         LEFT_OUT.forEach(l -> leftOut.add(l.checker()));
         List<Checker> out = new ArrayList<>();
         for (Checker c : Checkers.standard(convergenceBoundMs, true)) {

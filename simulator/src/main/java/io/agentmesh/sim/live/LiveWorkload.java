@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -52,7 +51,6 @@ final class LiveWorkload {
     private final Map<Integer, ConcurrentLinkedQueue<Acked>> acked = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Long> writeLatencies = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<String> acknowledgedIntents = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger reads = new AtomicInteger();
     private volatile boolean on;
 
     /** {@code actors}: each node's actor (hex) once known; the poller fills it too. */
@@ -120,10 +118,6 @@ final class LiveWorkload {
     /** Acknowledgement latencies of the memory writes, in ms. */
     List<Long> writeLatencies() {
         return new ArrayList<>(writeLatencies);
-    }
-
-    int reads() {
-        return reads.get();
     }
 
     /** A random node whose process runs, or -1. */
@@ -269,7 +263,6 @@ final class LiveWorkload {
                     h.read(nd.name(), sent, a.id(), ids.contains(a.id()));
                 }
             });
-            reads.incrementAndGet();
         } catch (IOException e) {
             // a node going down mid-read: nothing learned
         } catch (InterruptedException e) {

@@ -80,10 +80,6 @@ public final class RecordingExecutor implements ActionExecutor {
             return List.copyOf(appliedBy.keySet());
         }
 
-        public synchronized long callsBy(String nodeId) {
-            return calls.stream().filter(c -> c.nodeId.equals(nodeId)).count();
-        }
-
         /** Intents with more than one {@code perform} call, sorted: must stay empty. */
         public synchronized List<String> performedMoreThanOnce() {
             Map<String, Integer> counts = new TreeMap<>();
@@ -128,7 +124,7 @@ public final class RecordingExecutor implements ActionExecutor {
     }
 
     /** The bytes this executor prepares for an intent: deterministic, like a transaction signed with a fixed nonce. */
-    public static byte[] preparedFor(String intentId) {
+    private static byte[] preparedFor(String intentId) {
         return ("signed-tx:" + intentId).getBytes(StandardCharsets.UTF_8);
     }
 

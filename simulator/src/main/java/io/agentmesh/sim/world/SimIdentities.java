@@ -1,5 +1,6 @@
 package io.agentmesh.sim.world;
 
+import io.agentmesh.node.consensus.Voters;
 import io.agentmesh.node.port.LocalIdentity;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.Role;
@@ -36,7 +37,7 @@ public final class SimIdentities {
         List<Member> out = new ArrayList<>(nodes);
         for (int i = 0; i < nodes; i++) {
             SigningKey key = SigningKey.fromSeed(seedBytes("agentmesh-sim/node/" + seed + "/" + i));
-            NodeCertificate cert = NodeCertificate.issue(root, key.verifyingKey(), i < 7 ? Role.VOTER : Role.LEARNER,
+            NodeCertificate cert = NodeCertificate.issue(root, key.verifyingKey(), i < Voters.MAX ? Role.VOTER : Role.LEARNER,
                     epochMillis - YEAR_MS, epochMillis + 10 * YEAR_MS);
             LocalIdentity identity = new LocalIdentity(root.verifyingKey(), key, cert, 1);
             String name = "n" + (i + 1);
