@@ -11,10 +11,14 @@ import io.agentmesh.node.membership.FailureDetector;
 import io.agentmesh.node.membership.Membership;
 import io.agentmesh.node.replication.ChangeAuthor;
 import io.agentmesh.node.replication.Replicator;
+import io.agentmesh.protocol.bytes.MalformedException;
+import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.identity.IdentityException;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.NodeRevocation;
+import io.agentmesh.state.store.VersionVector;
 import io.agentmesh.protocol.wire.WireMessage;
 import io.agentmesh.state.AgentState;
 import io.agentmesh.state.LocalChange;
@@ -24,10 +28,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -55,6 +64,10 @@ public final class NodeCore implements Network.Listener {
     private final CoreConfig config;
     private final Consumer<String> onFatal;
     private final Membership membership;
+    private final RevocationRegistry revocations;
+    private final List<Consumer<NodeId>> revokedListeners = new ArrayList<>();
+    /** The certificate each connected peer presented, so a new revocation finds the connections it kills. */
+    private final Map<NodeId, NodeCertificate> presented = new TreeMap<>();
     private final ChangeAuthor author;
     private final String self;
     private Network network;
@@ -64,6 +77,8 @@ public final class NodeCore implements Network.Listener {
     private final List<Scheduler.Cancellable> timers = new ArrayList<>();
     private ConsensusSetup consensusSetup;
     private ConsensusNode consensus;
+    /** Incarnations whose actors a revocation draft recognizes by derivation (a store lost or restored 1,024 times). */
+    private static final int INCARNATIONS_SCANNED = 1024;
 
     /**
      * What this node needs to take part in consensus: its Raft store, the initial voters (the same list on every
@@ -83,6 +98,8 @@ public final class NodeCore implements Network.Listener {
         }
     }
     private boolean stopped;
+    private boolean ownRemovalReported;
+    private long revocationsRefused;
     private long changesSinceSnapshot;
     private boolean snapshotting;
     private long snapshotsStarted;
@@ -109,7 +126,10 @@ public final class NodeCore implements Network.Listener {
         this.onFatal = onFatal;
         this.self = identity.nodeId().shortForm();
         this.membership = new Membership(identity.agentRoot(), identity.certificate(), clock);
+        this.revocations = new RevocationRegistry(identity.agentRoot());
+        revocations.certificateSeen(identity.certificate());
         loadCertificates();
+        loadRevocations();
         this.author = new ChangeAuthor(identity, state, store, scheduler, signer, onFatal);
     }
 
@@ -125,12 +145,13 @@ public final class NodeCore implements Network.Listener {
     public void start(Network network) {
         this.network = network;
         this.replicator = new Replicator(identity, membership, state, store, network, clock, scheduler,
-                config.replication(), onFatal);
+                config.replication(), onFatal, revocations::refusal);
         this.dialer = new Dialer(membership, network, scheduler, random, config.redial());
         this.failureDetector = new FailureDetector(clock, config.suspectAfterMs());
         author.onApplied(replicator::localApplied);
         author.onDurable(replicator::localDurable);
         author.onDurable(change -> countOwnChange());
+        checkOwnRemoval();
         if (consensusSetup != null && consensusSetup.voters().contains(identity.nodeId())) {
             startConsensus(consensusSetup);
         }
@@ -196,6 +217,9 @@ public final class NodeCore implements Network.Listener {
 
     /** Adds a peer known from configuration. Node thread. */
     public void addPeer(NodeId peer, InetSocketAddress address) {
+        if (revocations.isRevoked(peer)) {
+            return; // removed: neither dialed nor passed on
+        }
         membership.setAddress(peer, address);
         if (dialer != null) {
             dialer.dialMissing();
@@ -204,7 +228,98 @@ public final class NodeCore implements Network.Listener {
 
     /** Admits a certificate learned out of band (e.g. from configuration). */
     public void admit(NodeCertificate certificate) {
-        membership.admit(certificate);
+        admitCertificate(certificate);
+    }
+
+    /** Keeps a verified certificate; true when its node was not a member before. */
+    private boolean admitCertificate(NodeCertificate certificate) {
+        boolean newMember = membership.admit(certificate);
+        if (revocations.certificateSeen(certificate)) {
+            log.info("node {} accepts {} again: enrolled anew at {}, after its removal", self,
+                    certificate.nodeId().shortForm(), Instant.ofEpochMilli(certificate.issuedAt()));
+        }
+        return newMember;
+    }
+
+    /** The node removals this node enforces; safe to read from any thread. */
+    public Revocations revocations() {
+        return revocations;
+    }
+
+    /**
+     * Calls {@code listener} on the node thread each time a node becomes removed while this core runs, after its
+     * connections are closed and its changes past the cut refused (consensus takes it out of the voters here).
+     * Removals this node already knew at start are in {@link #revocations()}. Node thread.
+     */
+    public void onRevoked(Consumer<NodeId> listener) {
+        revokedListeners.add(listener);
+    }
+
+    /**
+     * Takes a revocation handed to this node (by `agentmesh node remove` or `node revoke-apply`): verifies it against
+     * the agent root, keeps it, enforces it and passes it to every peer. Returns true when it was new here. Node
+     * thread.
+     *
+     * @throws IllegalArgumentException when it is not signed by this agent's root, saying why; nothing changes
+     */
+    public boolean revoke(NodeRevocation revocation) {
+        RevocationRegistry.Added added;
+        try {
+            added = revocations.add(revocation);
+        } catch (IdentityException | IllegalStateException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        if (added == RevocationRegistry.Added.KNOWN) {
+            return false;
+        }
+        enforce(revocation, null);
+        return true;
+    }
+
+    /**
+     * What the agent root needs to sign the removal of {@code node}: its certificate and, for each of its actors,
+     * the highest seq held here or by any other connected peer (as of its last digest), so the cut keeps every change
+     * of the node that already reached an honest replica. Node thread.
+     *
+     * @throws IllegalArgumentException when {@code node} is this node or not a member known here
+     */
+    public RevocationDraft revocationDraft(NodeId node) {
+        if (node.equals(identity.nodeId())) {
+            throw new IllegalArgumentException("node " + node + " is the node asked; ask another node (its --http)"
+                    + " to draft its removal");
+        }
+        NodeCertificate certificate = membership.certificate(node).orElseThrow(() -> new IllegalArgumentException(
+                "node " + node + " is not a member this node knows; check the id (agentmesh status lists members)"));
+        byte[] key = certificate.nodeKey().bytes();
+        Map<ActorId, Long> highest = new TreeMap<>(store.vector().seqs());
+        if (replicator != null) {
+            replicator.peerVectors().forEach((peer, vector) -> {
+                if (!peer.equals(node)) {
+                    vector.seqs().forEach((actor, seq) -> highest.merge(actor, seq, Math::max));
+                }
+            });
+        }
+        Set<ActorId> derived = new HashSet<>();
+        for (long incarnation = 1; incarnation <= INCARNATIONS_SCANNED; incarnation++) {
+            derived.add(ActorId.derive(key, incarnation));
+        }
+        List<NodeRevocation.Cut> cut = new ArrayList<>();
+        VersionVector local = store.vector();
+        highest.forEach((actor, seq) -> {
+            if (seq > 0 && (derived.contains(actor) || signedBy(actor, local, key))) {
+                cut.add(new NodeRevocation.Cut(actor.bytes(), seq));
+            }
+        });
+        return new RevocationDraft(certificate, cut);
+    }
+
+    /** Whether the changes of {@code actor} held here are signed with {@code key} (past the incarnations scanned). */
+    private boolean signedBy(ActorId actor, VersionVector local, byte[] key) {
+        if (local.get(actor) < 1) {
+            return false;
+        }
+        List<SignedChange> first = store.read(actor, 1, 1);
+        return !first.isEmpty() && ByteBuffer.wrap(first.getFirst().signerKey()).equals(ByteBuffer.wrap(key));
     }
 
     /**
@@ -297,16 +412,28 @@ public final class NodeCore implements Network.Listener {
     @Override
     public void peerUp(NodeId peer, byte[] certificate, long incarnation, boolean outbound) {
         boolean newMember;
+        NodeCertificate cert;
         try {
-            newMember = membership.admit(NodeCertificate.fromBytes(certificate));
+            cert = NodeCertificate.fromBytes(certificate);
+            if (revocations.revokes(cert)) {
+                // The transport refuses these at the handshake; a transport that does not (the simulator's) ends here.
+                network.disconnect(peer, removedText(peer));
+                return;
+            }
+            newMember = admitCertificate(cert);
         } catch (IdentityException | IllegalArgumentException e) {
             network.disconnect(peer, "certificate not acceptable: " + e.getMessage());
             return;
         }
         log.info("node {} connected to {} ({})", self, peer.shortForm(), outbound ? "dialed" : "accepted");
+        presented.put(peer, cert);
         dialer.connected(peer);
         failureDetector.up(peer);
-        // Certificates go first on every connection, so a peer can verify every change this node sends after them.
+        // Revocations go first, so the peer refuses a removed node's changes before any could reach it from here;
+        // then certificates, so it can verify every change this node sends after them.
+        if (!revocations.records().isEmpty()) {
+            network.send(peer, revocationsMessage(revocations.records()));
+        }
         network.send(peer, certificatesMessage());
         if (newMember) {
             membershipGrew(peer);
@@ -317,6 +444,7 @@ public final class NodeCore implements Network.Listener {
     @Override
     public void peerDown(NodeId peer, String reason) {
         log.info("node {} lost {}: {}", self, peer.shortForm(), reason);
+        presented.remove(peer);
         failureDetector.down(peer);
         replicator.peerDown(peer);
         dialer.disconnected(peer, reason);
@@ -338,6 +466,7 @@ public final class NodeCore implements Network.Listener {
             case WireMessage.Certificates certs -> learn(peer, certs);
             case WireMessage.Consensus c -> onConsensus(peer, c);
             case WireMessage.Goodbye bye -> log.info("node {} peer {} said goodbye: {}", self, peer.shortForm(), bye.reason());
+            case WireMessage.Revocations r -> learnRevocations(peer, r);
             case WireMessage.Hello hello -> network.disconnect(peer, "unexpected second Hello");
         }
     }
@@ -353,12 +482,142 @@ public final class NodeCore implements Network.Listener {
         }
     }
 
+    private void learnRevocations(NodeId from, WireMessage.Revocations message) {
+        for (byte[] encoded : message.revocations()) {
+            try {
+                NodeRevocation r = NodeRevocation.fromBytes(encoded);
+                if (revocations.add(r) == RevocationRegistry.Added.NEW) {
+                    enforce(r, from);
+                }
+            } catch (IdentityException | IllegalStateException e) {
+                revocationsRefused++;
+                log.warn("node {} ignored a revocation from {}: {}", self, from.shortForm(), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Makes a newly verified revocation hold here: keeps it on disk, limits the removed node's actors in the
+     * document, closes every connection whose certificate it kills, stops dialing the node, passes it on to every
+     * other peer and tells the listeners. One log line.
+     */
+    private void enforce(NodeRevocation revocation, NodeId from) {
+        saveRevocations();
+        int dropped = 0;
+        for (NodeRevocation.Cut c : revocation.cut()) {
+            dropped += state.limitActor(new ActorId(c.actor()), c.lastValidSeq());
+        }
+        NodeId removed = revocation.nodeId();
+        boolean nowRemoved = revocations.isRevoked(removed);
+        log.warn("node {} removed node {}{}: revoked by the agent root at {} ({}); {} actor(s) cut{}", self,
+                removed.shortForm(), from == null ? "" : " (told by " + from.shortForm() + ")",
+                Instant.ofEpochMilli(revocation.revokedAt()), revocation.reason(), revocation.cut().size(),
+                dropped > 0 ? ", " + dropped + " held change(s) dropped" : "");
+        if (nowRemoved) {
+            membership.forgetAddress(removed);
+        }
+        if (network == null) {
+            return; // not started: peers hear of it on connect
+        }
+        WireMessage.Revocations message = revocationsMessage(List.of(revocation));
+        for (Map.Entry<NodeId, NodeCertificate> p : new ArrayList<>(presented.entrySet())) {
+            if (revocation.revokes(p.getValue())) {
+                network.disconnect(p.getKey(), removedText(p.getKey()));
+            } else if (!p.getKey().equals(from)) {
+                network.send(p.getKey(), message);
+            }
+        }
+        checkOwnRemoval();
+        if (nowRemoved) {
+            revokedListeners.forEach(l -> l.accept(removed));
+        }
+    }
+
+    /**
+     * A removed node keeps running alone (peers refuse it), so say so once. A node enrolled again but started on its
+     * old store would write under an actor whose changes past the cut every peer refuses: it stops, saying how to
+     * start clean.
+     */
+    private void checkOwnRemoval() {
+        NodeId me = identity.nodeId();
+        if (revocations.revokes(identity.certificate())) {
+            if (!ownRemovalReported) {
+                ownRemovalReported = true;
+                log.error("node {} was removed from the agent ({}); its peers refuse it. To rejoin: enroll its key"
+                        + " again (agentmesh node enroll, node join), move its state directory away, start it", self,
+                        revocations.latest(me).map(r -> "revoked at " + Instant.ofEpochMilli(r.revokedAt()) + ": "
+                                + r.reason()).orElse("revoked"));
+            }
+            return;
+        }
+        for (NodeRevocation r : revocations.records()) {
+            if (r.nodeKey().equals(identity.nodeKey().verifyingKey())
+                    && r.lastValidSeq(identity.actor().bytes()).isPresent()) {
+                onFatal.accept("this node writes as actor " + identity.actor() + ", which the revocation of node "
+                        + me.shortForm() + " at " + Instant.ofEpochMilli(r.revokedAt()) + " cut at seq "
+                        + r.lastValidSeq(identity.actor().bytes()).getAsLong() + ": every peer refuses its later"
+                        + " changes. It was enrolled again but started on its old store; move the state directory"
+                        + " away and start it again (it takes a new incarnation and resyncs from its peers)");
+                return;
+            }
+        }
+    }
+
+    private String removedText(NodeId peer) {
+        return "REVOKED: node " + peer.shortForm() + " was removed from the agent"
+                + revocations.latest(peer).map(r -> " at " + Instant.ofEpochMilli(r.revokedAt()) + " (" + r.reason()
+                + ")").orElse("") + "; enroll it again to rejoin";
+    }
+
+    private static WireMessage.Revocations revocationsMessage(List<NodeRevocation> records) {
+        return new WireMessage.Revocations(records.stream().map(NodeRevocation::toBytes).toList());
+    }
+
+    private void saveRevocations() {
+        store.putMeta(StoredRevocations.META_KEY, StoredRevocations.encode(revocations.records()));
+    }
+
+    /**
+     * Reads the revocations kept on disk and limits the removed nodes' actors. After the store's replay (the caller
+     * recovered the document first), so the document is the one this node had, changes it applied before it learned
+     * of a removal included.
+     */
+    private void loadRevocations() {
+        List<byte[]> stored;
+        try {
+            stored = StoredRevocations.decode(store.getMeta(StoredRevocations.META_KEY).orElse(new byte[0]));
+        } catch (MalformedException e) {
+            log.warn("node {} could not read its stored revocations ({}); peers send them again on connect", self,
+                    e.getMessage());
+            return;
+        }
+        for (byte[] encoded : stored) {
+            try {
+                NodeRevocation r = NodeRevocation.fromBytes(encoded);
+                revocations.add(r);
+                for (NodeRevocation.Cut c : r.cut()) {
+                    state.limitActor(new ActorId(c.actor()), c.lastValidSeq());
+                }
+                if (revocations.isRevoked(r.nodeId())) {
+                    membership.forgetAddress(r.nodeId());
+                }
+            } catch (IdentityException | IllegalStateException e) {
+                log.warn("node {} dropped a stored revocation: {}", self, e.getMessage());
+            }
+        }
+    }
+
+    /** Revocations received from peers that did not decode or verify. */
+    public long revocationsRefused() {
+        return revocationsRefused;
+    }
+
     private void learn(NodeId from, WireMessage.Certificates message) {
         boolean learned = false;
         boolean newMembers = false;
         for (byte[] encoded : message.certificates()) {
             try {
-                newMembers |= membership.admit(NodeCertificate.fromBytes(encoded));
+                newMembers |= admitCertificate(NodeCertificate.fromBytes(encoded));
             } catch (IdentityException | IllegalArgumentException e) {
                 log.warn("node {} ignored a certificate from {}: {}", self, from.shortForm(), e.getMessage());
             }
@@ -370,7 +629,8 @@ public final class NodeCore implements Network.Listener {
         for (WireMessage.PeerAddress a : message.addresses()) {
             try {
                 NodeId id = NodeId.parse(a.nodeId());
-                if (membership.certificate(id).isPresent() && membership.address(id).isEmpty()) {
+                if (membership.certificate(id).isPresent() && membership.address(id).isEmpty()
+                        && !revocations.isRevoked(id)) {
                     membership.setAddress(id, InetSocketAddress.createUnresolved(a.host(), a.port()));
                     learned = true;
                 }
@@ -408,7 +668,7 @@ public final class NodeCore implements Network.Listener {
                 store.getMeta(StoredCertificates.META_KEY).orElse(new byte[0]));
         for (byte[] certificate : stored.certificates()) {
             try {
-                membership.admit(NodeCertificate.fromBytes(certificate));
+                admitCertificate(NodeCertificate.fromBytes(certificate));
             } catch (IdentityException | IllegalArgumentException | IllegalStateException e) {
                 log.info("node {} dropped a stored certificate: {}", self, e.getMessage());
             }
@@ -425,8 +685,11 @@ public final class NodeCore implements Network.Listener {
         List<WireMessage.PeerAddress> addresses = new ArrayList<>();
         config.advertisedAddress().ifPresent(a ->
                 addresses.add(new WireMessage.PeerAddress(identity.nodeId().toString(), a.getHostString(), a.getPort())));
-        membership.addresses().forEach((id, a) ->
-                addresses.add(new WireMessage.PeerAddress(id.toString(), a.getHostString(), a.getPort())));
+        membership.addresses().forEach((id, a) -> {
+            if (!revocations.isRevoked(id)) {
+                addresses.add(new WireMessage.PeerAddress(id.toString(), a.getHostString(), a.getPort()));
+            }
+        });
         return new WireMessage.Certificates(certs, addresses);
     }
 
@@ -450,10 +713,12 @@ public final class NodeCore implements Network.Listener {
             }
             Map<String, Object> p = new LinkedHashMap<>();
             boolean connected = replicator.connectedPeers().contains(id);
+            boolean removed = revocations.isRevoked(id);
             p.put("node", id.toString());
             p.put("role", cert.role().name().toLowerCase());
             p.put("address", membership.address(id).map(a -> a.getHostString() + ":" + a.getPort()).orElse(null));
-            p.put("link", connected ? "up" : (dialer.failures(id) > 0 ? "down (" + dialer.failures(id) + " failed dials)" : "down"));
+            p.put("link", removed ? "removed" : connected ? "up"
+                    : (dialer.failures(id) > 0 ? "down (" + dialer.failures(id) + " failed dials)" : "down"));
             p.put("lastContactMsAgo", failureDetector.silenceMs(id));
             p.put("roundTripMicros", failureDetector.roundTripMicros(id));
             p.put("changesBehind", replicator.lag(id));
