@@ -100,6 +100,7 @@ public final class NodeCore implements Network.Listener {
     private boolean stopped;
     private boolean ownRemovalReported;
     private long revocationsRefused;
+    private long changesHeldPastCut;
     private long changesSinceSnapshot;
     private boolean snapshotting;
     private long snapshotsStarted;
@@ -509,7 +510,9 @@ public final class NodeCore implements Network.Listener {
         }
         NodeId removed = revocation.nodeId();
         boolean nowRemoved = revocations.isRevoked(removed);
-        log.warn("node {} removed node {}{}: revoked by the agent root at {} ({}); {} actor(s) cut{}", self,
+        reportHeldPastCut(revocation);
+        log.warn("node {} {} node {}{}: revoked by the agent root at {} ({}); {} actor(s) cut{}", self,
+                nowRemoved ? "removed" : "learned an old revocation of (it was enrolled again since)",
                 removed.shortForm(), from == null ? "" : " (told by " + from.shortForm() + ")",
                 Instant.ofEpochMilli(revocation.revokedAt()), revocation.reason(), revocation.cut().size(),
                 dropped > 0 ? ", " + dropped + " held change(s) dropped" : "");
@@ -563,6 +566,32 @@ public final class NodeCore implements Network.Listener {
         }
     }
 
+    /**
+     * Changes of the removed node past the cut that this node applied before it learned of the removal stay in its
+     * document (Automerge cannot take a change back); no peer accepts them, nor this node's later changes, which
+     * build on them. Said once per revocation, loudly, and counted: the way out is a resync.
+     */
+    private void reportHeldPastCut(NodeRevocation revocation) {
+        VersionVector held = store.vector();
+        for (NodeRevocation.Cut c : revocation.cut()) {
+            ActorId actor = new ActorId(c.actor());
+            long past = held.get(actor) - c.lastValidSeq();
+            if (past > 0 && !actor.equals(identity.actor())) {
+                changesHeldPastCut += past;
+                log.error("node {} holds {} change(s) of removed node {} past its revocation's cut (actor {} has seq"
+                        + " {}, cut at {}): it applied them before it learned of the removal, and no peer accepts"
+                        + " them or this node's later changes, which build on them. Resync it: stop it, move its"
+                        + " state directory away, start it", self, past, revocation.nodeId().shortForm(), actor,
+                        held.get(actor), c.lastValidSeq());
+            }
+        }
+    }
+
+    /** Changes of removed nodes past their cut that this node applied before it learned of the removal. */
+    public long changesHeldPastCut() {
+        return changesHeldPastCut;
+    }
+
     private String removedText(NodeId peer) {
         return "REVOKED: node " + peer.shortForm() + " was removed from the agent"
                 + revocations.latest(peer).map(r -> " at " + Instant.ofEpochMilli(r.revokedAt()) + " (" + r.reason()
@@ -598,12 +627,17 @@ public final class NodeCore implements Network.Listener {
                 for (NodeRevocation.Cut c : r.cut()) {
                     state.limitActor(new ActorId(c.actor()), c.lastValidSeq());
                 }
+                reportHeldPastCut(r);
                 if (revocations.isRevoked(r.nodeId())) {
                     membership.forgetAddress(r.nodeId());
                 }
             } catch (IdentityException | IllegalStateException e) {
                 log.warn("node {} dropped a stored revocation: {}", self, e.getMessage());
             }
+        }
+        if (!revocations.records().isEmpty()) {
+            log.info("node {} enforces {} stored revocation(s); removed now: {}", self, revocations.records().size(),
+                    revocations.revoked().stream().map(NodeId::shortForm).toList());
         }
     }
 

@@ -462,6 +462,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("revocations", records);
             out.put("refusedFromPeers", c.revocationsRefused());
+            out.put("changesHeldPastCut", c.changesHeldPastCut());
             return CompletableFuture.completedFuture(out);
         });
     }
