@@ -15,12 +15,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -275,25 +278,25 @@ public final class HttpApi implements AutoCloseable {
             try {
                 return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+                        .decode(ByteBuffer.wrap(bytes)).toString();
             } catch (CharacterCodingException e) {
                 throw new ApiError(400, "the request body is not valid UTF-8");
             }
         }
     }
 
-    private static java.util.Optional<String> textParam(URI uri, String name) {
+    private static Optional<String> textParam(URI uri, String name) {
         String query = uri.getRawQuery();
         if (query == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         for (String pair : query.split("&")) {
             if (pair.startsWith(name + "=")) {
-                return java.util.Optional.of(java.net.URLDecoder.decode(pair.substring(name.length() + 1),
+                return Optional.of(URLDecoder.decode(pair.substring(name.length() + 1),
                         StandardCharsets.UTF_8));
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     private static String requiredText(JsonNode body, String field) {

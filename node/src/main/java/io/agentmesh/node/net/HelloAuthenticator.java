@@ -13,6 +13,7 @@ import io.agentmesh.protocol.wire.WireMessage;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.function.Predicate;
 
 /**
@@ -108,7 +109,7 @@ final class HelloAuthenticator {
         }
         if (revoked.test(cert)) {
             throw new AuthException(AuthFailure.REVOKED, "node " + cert.nodeId() + " was removed from agent "
-                    + cert.agentId() + ": its certificate issued at " + java.time.Instant.ofEpochMilli(cert.issuedAt())
+                    + cert.agentId() + ": its certificate issued at " + Instant.ofEpochMilli(cert.issuedAt())
                     + " is revoked; enroll it again to rejoin");
         }
         if (!cert.nodeKey().equals(tlsPeerKey)) {
