@@ -11,14 +11,11 @@ import io.agentmesh.node.membership.FailureDetector;
 import io.agentmesh.node.membership.Membership;
 import io.agentmesh.node.replication.ChangeAuthor;
 import io.agentmesh.node.replication.Replicator;
-import io.agentmesh.protocol.bytes.MalformedException;
-import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.identity.IdentityException;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.NodeRevocation;
-import io.agentmesh.state.store.VersionVector;
 import io.agentmesh.protocol.wire.WireMessage;
 import io.agentmesh.state.AgentState;
 import io.agentmesh.state.LocalChange;
@@ -28,15 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -64,10 +56,7 @@ public final class NodeCore implements Network.Listener {
     private final CoreConfig config;
     private final Consumer<String> onFatal;
     private final Membership membership;
-    private final RevocationRegistry revocations;
-    private final List<Consumer<NodeId>> revokedListeners = new ArrayList<>();
-    /** The certificate each connected peer presented, so a new revocation finds the connections it kills. */
-    private final Map<NodeId, NodeCertificate> presented = new TreeMap<>();
+    private final Removals removals;
     private final ChangeAuthor author;
     private final String self;
     private Network network;
@@ -77,8 +66,6 @@ public final class NodeCore implements Network.Listener {
     private final List<Scheduler.Cancellable> timers = new ArrayList<>();
     private ConsensusSetup consensusSetup;
     private ConsensusNode consensus;
-    /** Incarnations whose actors a revocation draft recognizes by derivation (a store lost or restored 1,024 times). */
-    private static final int INCARNATIONS_SCANNED = 1024;
 
     /**
      * What this node needs to take part in consensus: its Raft store, the initial voters (the same list on every
@@ -98,9 +85,6 @@ public final class NodeCore implements Network.Listener {
         }
     }
     private boolean stopped;
-    private boolean ownRemovalReported;
-    private long revocationsRefused;
-    private long changesHeldPastCut;
     private long changesSinceSnapshot;
     private boolean snapshotting;
     private long snapshotsStarted;
@@ -127,10 +111,9 @@ public final class NodeCore implements Network.Listener {
         this.onFatal = onFatal;
         this.self = identity.nodeId().shortForm();
         this.membership = new Membership(identity.agentRoot(), identity.certificate(), clock);
-        this.revocations = new RevocationRegistry(identity.agentRoot());
-        revocations.certificateSeen(identity.certificate());
+        this.removals = new Removals(identity, state, store, membership, onFatal);
         loadCertificates();
-        loadRevocations();
+        removals.load();
         this.author = new ChangeAuthor(identity, state, store, scheduler, signer, onFatal);
     }
 
@@ -146,13 +129,13 @@ public final class NodeCore implements Network.Listener {
     public void start(Network network) {
         this.network = network;
         this.replicator = new Replicator(identity, membership, state, store, network, clock, scheduler,
-                config.replication(), onFatal, revocations::refusal);
+                config.replication(), onFatal, removals::refusal);
         this.dialer = new Dialer(membership, network, scheduler, random, config.redial());
         this.failureDetector = new FailureDetector(clock, config.suspectAfterMs());
         author.onApplied(replicator::localApplied);
         author.onDurable(replicator::localDurable);
         author.onDurable(change -> countOwnChange());
-        checkOwnRemoval();
+        removals.start(network, replicator);
         if (consensusSetup != null && consensusSetup.voters().contains(identity.nodeId())) {
             startConsensus(consensusSetup);
         }
@@ -218,7 +201,7 @@ public final class NodeCore implements Network.Listener {
 
     /** Adds a peer known from configuration. Node thread. */
     public void addPeer(NodeId peer, InetSocketAddress address) {
-        if (revocations.isRevoked(peer)) {
+        if (removals.isRevoked(peer)) {
             return; // removed: neither dialed nor passed on
         }
         membership.setAddress(peer, address);
@@ -235,16 +218,13 @@ public final class NodeCore implements Network.Listener {
     /** Keeps a verified certificate; true when its node was not a member before. */
     private boolean admitCertificate(NodeCertificate certificate) {
         boolean newMember = membership.admit(certificate);
-        if (revocations.certificateSeen(certificate)) {
-            log.info("node {} accepts {} again: enrolled anew at {}, after its removal", self,
-                    certificate.nodeId().shortForm(), Instant.ofEpochMilli(certificate.issuedAt()));
-        }
+        removals.certificateSeen(certificate);
         return newMember;
     }
 
     /** The node removals this node enforces; safe to read from any thread. */
     public Revocations revocations() {
-        return revocations;
+        return removals.view();
     }
 
     /**
@@ -253,7 +233,7 @@ public final class NodeCore implements Network.Listener {
      * Removals this node already knew at start are in {@link #revocations()}. Node thread.
      */
     public void onRevoked(Consumer<NodeId> listener) {
-        revokedListeners.add(listener);
+        removals.onRevoked(listener);
     }
 
     /**
@@ -264,17 +244,7 @@ public final class NodeCore implements Network.Listener {
      * @throws IllegalArgumentException when it is not signed by this agent's root, saying why; nothing changes
      */
     public boolean revoke(NodeRevocation revocation) {
-        RevocationRegistry.Added added;
-        try {
-            added = revocations.add(revocation);
-        } catch (IdentityException | IllegalStateException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
-        if (added == RevocationRegistry.Added.KNOWN) {
-            return false;
-        }
-        enforce(revocation, null);
-        return true;
+        return removals.revoke(revocation);
     }
 
     /**
@@ -285,42 +255,17 @@ public final class NodeCore implements Network.Listener {
      * @throws IllegalArgumentException when {@code node} is this node or not a member known here
      */
     public RevocationDraft revocationDraft(NodeId node) {
-        if (node.equals(identity.nodeId())) {
-            throw new IllegalArgumentException("node " + node + " is the node asked; ask another node (its --http)"
-                    + " to draft its removal");
-        }
-        NodeCertificate certificate = membership.certificate(node).orElseThrow(() -> new IllegalArgumentException(
-                "node " + node + " is not a member this node knows; check the id (agentmesh status lists members)"));
-        byte[] key = certificate.nodeKey().bytes();
-        Map<ActorId, Long> highest = new TreeMap<>(store.vector().seqs());
-        if (replicator != null) {
-            replicator.peerVectors().forEach((peer, vector) -> {
-                if (!peer.equals(node)) {
-                    vector.seqs().forEach((actor, seq) -> highest.merge(actor, seq, Math::max));
-                }
-            });
-        }
-        Set<ActorId> derived = new HashSet<>();
-        for (long incarnation = 1; incarnation <= INCARNATIONS_SCANNED; incarnation++) {
-            derived.add(ActorId.derive(key, incarnation));
-        }
-        List<NodeRevocation.Cut> cut = new ArrayList<>();
-        VersionVector local = store.vector();
-        highest.forEach((actor, seq) -> {
-            if (seq > 0 && (derived.contains(actor) || signedBy(actor, local, key))) {
-                cut.add(new NodeRevocation.Cut(actor.bytes(), seq));
-            }
-        });
-        return new RevocationDraft(certificate, cut);
+        return removals.draft(node);
     }
 
-    /** Whether the changes of {@code actor} held here are signed with {@code key} (past the incarnations scanned). */
-    private boolean signedBy(ActorId actor, VersionVector local, byte[] key) {
-        if (local.get(actor) < 1) {
-            return false;
-        }
-        List<SignedChange> first = store.read(actor, 1, 1);
-        return !first.isEmpty() && ByteBuffer.wrap(first.getFirst().signerKey()).equals(ByteBuffer.wrap(key));
+    /** Revocations received from peers that did not decode or verify. */
+    public long revocationsRefused() {
+        return removals.refusedFromPeers();
+    }
+
+    /** Changes of removed nodes past their cut that this node applied before it learned of the removal. */
+    public long changesHeldPastCut() {
+        return removals.changesHeldPastCut();
     }
 
     /**
@@ -416,9 +361,7 @@ public final class NodeCore implements Network.Listener {
         NodeCertificate cert;
         try {
             cert = NodeCertificate.fromBytes(certificate);
-            if (revocations.revokes(cert)) {
-                // The transport refuses these at the handshake; a transport that does not (the simulator's) ends here.
-                network.disconnect(peer, removedText(peer));
+            if (removals.refuse(peer, cert)) {
                 return;
             }
             newMember = admitCertificate(cert);
@@ -427,14 +370,11 @@ public final class NodeCore implements Network.Listener {
             return;
         }
         log.info("node {} connected to {} ({})", self, peer.shortForm(), outbound ? "dialed" : "accepted");
-        presented.put(peer, cert);
         dialer.connected(peer);
         failureDetector.up(peer);
-        // Revocations go first, so the peer refuses a removed node's changes before any could reach it from here;
-        // then certificates, so it can verify every change this node sends after them.
-        if (!revocations.records().isEmpty()) {
-            network.send(peer, revocationsMessage(revocations.records()));
-        }
+        // Revocations go first (if any), then certificates, so a peer can verify every change this node sends after
+        // them, and refuses a removed node's.
+        removals.connected(peer, cert);
         network.send(peer, certificatesMessage());
         if (newMember) {
             membershipGrew(peer);
@@ -445,7 +385,7 @@ public final class NodeCore implements Network.Listener {
     @Override
     public void peerDown(NodeId peer, String reason) {
         log.info("node {} lost {}: {}", self, peer.shortForm(), reason);
-        presented.remove(peer);
+        removals.disconnected(peer);
         failureDetector.down(peer);
         replicator.peerDown(peer);
         dialer.disconnected(peer, reason);
@@ -467,7 +407,7 @@ public final class NodeCore implements Network.Listener {
             case WireMessage.Certificates certs -> learn(peer, certs);
             case WireMessage.Consensus c -> onConsensus(peer, c);
             case WireMessage.Goodbye bye -> log.info("node {} peer {} said goodbye: {}", self, peer.shortForm(), bye.reason());
-            case WireMessage.Revocations r -> learnRevocations(peer, r);
+            case WireMessage.Revocations r -> removals.learn(peer, r);
             case WireMessage.Hello hello -> network.disconnect(peer, "unexpected second Hello");
         }
     }
@@ -481,169 +421,6 @@ public final class NodeCore implements Network.Listener {
         } catch (CodecException e) {
             log.warn("node {} dropped a consensus message from {}: {}", self, peer.shortForm(), e.getMessage());
         }
-    }
-
-    private void learnRevocations(NodeId from, WireMessage.Revocations message) {
-        for (byte[] encoded : message.revocations()) {
-            try {
-                NodeRevocation r = NodeRevocation.fromBytes(encoded);
-                if (revocations.add(r) == RevocationRegistry.Added.NEW) {
-                    enforce(r, from);
-                }
-            } catch (IdentityException | IllegalStateException e) {
-                revocationsRefused++;
-                log.warn("node {} ignored a revocation from {}: {}", self, from.shortForm(), e.getMessage());
-            }
-        }
-    }
-
-    /**
-     * Makes a newly verified revocation hold here: keeps it on disk, limits the removed node's actors in the
-     * document, closes every connection whose certificate it kills, stops dialing the node, passes it on to every
-     * other peer and tells the listeners. One log line.
-     */
-    private void enforce(NodeRevocation revocation, NodeId from) {
-        saveRevocations();
-        int dropped = 0;
-        for (NodeRevocation.Cut c : revocation.cut()) {
-            dropped += state.limitActor(new ActorId(c.actor()), c.lastValidSeq());
-        }
-        NodeId removed = revocation.nodeId();
-        boolean nowRemoved = revocations.isRevoked(removed);
-        reportHeldPastCut(revocation);
-        log.warn("node {} {} node {}{}: revoked by the agent root at {} ({}); {} actor(s) cut{}", self,
-                nowRemoved ? "removed" : "learned an old revocation of (it was enrolled again since)",
-                removed.shortForm(), from == null ? "" : " (told by " + from.shortForm() + ")",
-                Instant.ofEpochMilli(revocation.revokedAt()), revocation.reason(), revocation.cut().size(),
-                dropped > 0 ? ", " + dropped + " held change(s) dropped" : "");
-        if (nowRemoved) {
-            membership.forgetAddress(removed);
-        }
-        if (network == null) {
-            return; // not started: peers hear of it on connect
-        }
-        WireMessage.Revocations message = revocationsMessage(List.of(revocation));
-        for (Map.Entry<NodeId, NodeCertificate> p : new ArrayList<>(presented.entrySet())) {
-            if (revocation.revokes(p.getValue())) {
-                network.disconnect(p.getKey(), removedText(p.getKey()));
-            } else if (!p.getKey().equals(from)) {
-                network.send(p.getKey(), message);
-            }
-        }
-        checkOwnRemoval();
-        if (nowRemoved) {
-            revokedListeners.forEach(l -> l.accept(removed));
-        }
-    }
-
-    /**
-     * A removed node keeps running alone (peers refuse it), so say so once. A node enrolled again but started on its
-     * old store would write under an actor whose changes past the cut every peer refuses: it stops, saying how to
-     * start clean.
-     */
-    private void checkOwnRemoval() {
-        NodeId me = identity.nodeId();
-        if (revocations.revokes(identity.certificate())) {
-            if (!ownRemovalReported) {
-                ownRemovalReported = true;
-                log.error("node {} was removed from the agent ({}); its peers refuse it. To rejoin: enroll its key"
-                        + " again (agentmesh node enroll, node join), move its state directory away, start it", self,
-                        revocations.latest(me).map(r -> "revoked at " + Instant.ofEpochMilli(r.revokedAt()) + ": "
-                                + r.reason()).orElse("revoked"));
-            }
-            return;
-        }
-        for (NodeRevocation r : revocations.records()) {
-            if (r.nodeKey().equals(identity.nodeKey().verifyingKey())
-                    && r.lastValidSeq(identity.actor().bytes()).isPresent()) {
-                onFatal.accept("this node writes as actor " + identity.actor() + ", which the revocation of node "
-                        + me.shortForm() + " at " + Instant.ofEpochMilli(r.revokedAt()) + " cut at seq "
-                        + r.lastValidSeq(identity.actor().bytes()).getAsLong() + ": every peer refuses its later"
-                        + " changes. It was enrolled again but started on its old store; move the state directory"
-                        + " away and start it again (it takes a new incarnation and resyncs from its peers)");
-                return;
-            }
-        }
-    }
-
-    /**
-     * Changes of the removed node past the cut that this node applied before it learned of the removal stay in its
-     * document (Automerge cannot take a change back); no peer accepts them, nor this node's later changes, which
-     * build on them. Said once per revocation, loudly, and counted: the way out is a resync.
-     */
-    private void reportHeldPastCut(NodeRevocation revocation) {
-        VersionVector held = store.vector();
-        for (NodeRevocation.Cut c : revocation.cut()) {
-            ActorId actor = new ActorId(c.actor());
-            long past = held.get(actor) - c.lastValidSeq();
-            if (past > 0 && !actor.equals(identity.actor())) {
-                changesHeldPastCut += past;
-                log.error("node {} holds {} change(s) of removed node {} past its revocation's cut (actor {} has seq"
-                        + " {}, cut at {}): it applied them before it learned of the removal, and no peer accepts"
-                        + " them or this node's later changes, which build on them. Resync it: stop it, move its"
-                        + " state directory away, start it", self, past, revocation.nodeId().shortForm(), actor,
-                        held.get(actor), c.lastValidSeq());
-            }
-        }
-    }
-
-    /** Changes of removed nodes past their cut that this node applied before it learned of the removal. */
-    public long changesHeldPastCut() {
-        return changesHeldPastCut;
-    }
-
-    private String removedText(NodeId peer) {
-        return "REVOKED: node " + peer.shortForm() + " was removed from the agent"
-                + revocations.latest(peer).map(r -> " at " + Instant.ofEpochMilli(r.revokedAt()) + " (" + r.reason()
-                + ")").orElse("") + "; enroll it again to rejoin";
-    }
-
-    private static WireMessage.Revocations revocationsMessage(List<NodeRevocation> records) {
-        return new WireMessage.Revocations(records.stream().map(NodeRevocation::toBytes).toList());
-    }
-
-    private void saveRevocations() {
-        store.putMeta(StoredRevocations.META_KEY, StoredRevocations.encode(revocations.records()));
-    }
-
-    /**
-     * Reads the revocations kept on disk and limits the removed nodes' actors. After the store's replay (the caller
-     * recovered the document first), so the document is the one this node had, changes it applied before it learned
-     * of a removal included.
-     */
-    private void loadRevocations() {
-        List<byte[]> stored;
-        try {
-            stored = StoredRevocations.decode(store.getMeta(StoredRevocations.META_KEY).orElse(new byte[0]));
-        } catch (MalformedException e) {
-            log.warn("node {} could not read its stored revocations ({}); peers send them again on connect", self,
-                    e.getMessage());
-            return;
-        }
-        for (byte[] encoded : stored) {
-            try {
-                NodeRevocation r = NodeRevocation.fromBytes(encoded);
-                revocations.add(r);
-                for (NodeRevocation.Cut c : r.cut()) {
-                    state.limitActor(new ActorId(c.actor()), c.lastValidSeq());
-                }
-                reportHeldPastCut(r);
-                if (revocations.isRevoked(r.nodeId())) {
-                    membership.forgetAddress(r.nodeId());
-                }
-            } catch (IdentityException | IllegalStateException e) {
-                log.warn("node {} dropped a stored revocation: {}", self, e.getMessage());
-            }
-        }
-        if (!revocations.records().isEmpty()) {
-            log.info("node {} enforces {} stored revocation(s); removed now: {}", self, revocations.records().size(),
-                    revocations.revoked().stream().map(NodeId::shortForm).toList());
-        }
-    }
-
-    /** Revocations received from peers that did not decode or verify. */
-    public long revocationsRefused() {
-        return revocationsRefused;
     }
 
     private void learn(NodeId from, WireMessage.Certificates message) {
@@ -664,7 +441,7 @@ public final class NodeCore implements Network.Listener {
             try {
                 NodeId id = NodeId.parse(a.nodeId());
                 if (membership.certificate(id).isPresent() && membership.address(id).isEmpty()
-                        && !revocations.isRevoked(id)) {
+                        && !removals.isRevoked(id)) {
                     membership.setAddress(id, InetSocketAddress.createUnresolved(a.host(), a.port()));
                     learned = true;
                 }
@@ -720,7 +497,7 @@ public final class NodeCore implements Network.Listener {
         config.advertisedAddress().ifPresent(a ->
                 addresses.add(new WireMessage.PeerAddress(identity.nodeId().toString(), a.getHostString(), a.getPort())));
         membership.addresses().forEach((id, a) -> {
-            if (!revocations.isRevoked(id)) {
+            if (!removals.isRevoked(id)) {
                 addresses.add(new WireMessage.PeerAddress(id.toString(), a.getHostString(), a.getPort()));
             }
         });
@@ -747,11 +524,10 @@ public final class NodeCore implements Network.Listener {
             }
             Map<String, Object> p = new LinkedHashMap<>();
             boolean connected = replicator.connectedPeers().contains(id);
-            boolean removed = revocations.isRevoked(id);
             p.put("node", id.toString());
             p.put("role", cert.role().name().toLowerCase());
             p.put("address", membership.address(id).map(a -> a.getHostString() + ":" + a.getPort()).orElse(null));
-            p.put("link", removed ? "removed" : connected ? "up"
+            p.put("link", removals.isRevoked(id) ? "removed" : connected ? "up"
                     : (dialer.failures(id) > 0 ? "down (" + dialer.failures(id) + " failed dials)" : "down"));
             p.put("lastContactMsAgo", failureDetector.silenceMs(id));
             p.put("roundTripMicros", failureDetector.roundTripMicros(id));
