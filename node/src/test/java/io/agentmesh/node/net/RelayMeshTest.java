@@ -124,7 +124,9 @@ class RelayMeshTest {
         b.start();
         awaitMesh(a, b);
         assertTrue(a.node.net.isRelayed(b.id()) && b.node.net.isRelayed(a.id()));
-        assertEquals(1, r1.openCircuitCount());
+        // Both nodes may dial at once, each through its own circuit; the duplicate connection is closed after the
+        // mesh forms, and the relay counts its circuit open until that close reaches it.
+        await().atMost(WAIT).until(() -> r1.openCircuitCount() == 1);
         assertMessagesFlow(a, b, 10);
         assertTrue(a.node.net.stats().connectsBlockedByFaults() + b.node.net.stats().connectsBlockedByFaults() > 0);
 
