@@ -103,6 +103,11 @@ public final class SimCommand {
                 + " e.g. 50ms (default 50ms).")
         String electionJitter;
 
+        @Option(names = "--founders", defaultValue = "0", description = "How many voters (the first by node id)"
+                + " found the Raft group; the others join it and are added by the leader during the run's faults"
+                + " (default 0: every voter founds).")
+        int founders;
+
         @Option(names = "--fsync-micros", description = "Mean fsync latency per machine in microseconds, drawn from"
                 + " MIN-MAX (default 300-3000); each synchronous store call costs its node that long.")
         String fsyncMicros;
@@ -123,7 +128,7 @@ public final class SimCommand {
 
         @Option(names = "--plant", hidden = true, description = "Plant a bug to see a checker fail:"
                 + " ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
-                + " unclaimed-perform.")
+                + " unclaimed-perform, group-answers-lost.")
         String plant;
 
         @Override
@@ -135,7 +140,7 @@ public final class SimCommand {
             long first = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
             SimConfig base = new SimConfig(nodes, first, SimConfig.parseDuration(duration), FaultKind.parse(faults),
                     wireCheck, writeRate, readRate, SimConfig.parseDuration(convergenceBound), snapshotEvery,
-                    PlantedBug.parse(plant), null, consensus, intentRate, raft(), disk());
+                    PlantedBug.parse(plant), null, consensus, intentRate, raft(), disk(), founders);
             if (seeds == 1) {
                 return runOne(base, out);
             }
