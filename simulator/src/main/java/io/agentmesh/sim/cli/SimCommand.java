@@ -2,6 +2,7 @@ package io.agentmesh.sim.cli;
 
 import io.agentmesh.node.consensus.ConsensusConfig;
 import io.agentmesh.sim.check.Verdict;
+import io.agentmesh.sim.report.ConsoleReport;
 import io.agentmesh.sim.report.HtmlReport;
 import io.agentmesh.sim.report.JsonReport;
 import io.agentmesh.sim.report.RunReport;
@@ -221,16 +222,7 @@ public final class SimCommand {
 
     /** Prints the verdict, the figures and the replay command of {@code r}. */
     static void printResult(SimResult r, PrintWriter out) {
-        long passed = r.verdicts().stream().filter(Verdict::passed).count();
-        out.printf(Locale.ROOT, "verdict: %s (%d of %d checks passed)%n", r.passed() ? "PASS" : "FAIL", passed,
-                r.verdicts().size());
-        for (Verdict v : r.verdicts()) {
-            out.println("  " + v);
-            v.violations().stream().limit(5).forEach(x -> out.println("      " + x));
-            if (v.violations().size() > 5) {
-                out.println("      ... " + (v.violations().size() - 5) + " more in the report");
-            }
-        }
+        ConsoleReport.verdicts(r.passed(), r.verdicts(), out);
         SimResult.Figures f = r.figures();
         out.println("figures:");
         out.printf(Locale.ROOT, "  writes        %d (%d acknowledged, %d failed), %d reads%n", f.writes(),

@@ -1,6 +1,6 @@
 package io.agentmesh.sim.live;
 
-import io.agentmesh.sim.check.Verdict;
+import io.agentmesh.sim.report.ConsoleReport;
 import io.agentmesh.sim.run.SimConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -122,16 +122,7 @@ public final class LiveCommand implements Callable<Integer> {
 
     /** Prints the verdict and the figures. */
     static void print(LiveResult r, PrintWriter out) {
-        long passed = r.verdicts().stream().filter(Verdict::passed).count();
-        out.printf(Locale.ROOT, "verdict: %s (%d of %d checks passed)%n", r.passed() ? "PASS" : "FAIL", passed,
-                r.verdicts().size());
-        for (Verdict v : r.verdicts()) {
-            out.println("  " + v);
-            v.violations().stream().limit(5).forEach(x -> out.println("      " + x));
-            if (v.violations().size() > 5) {
-                out.println("      ... " + (v.violations().size() - 5) + " more in the report");
-            }
-        }
+        ConsoleReport.verdicts(r.passed(), r.verdicts(), out);
         out.println("figures:");
         for (Map.Entry<String, Object> e : r.figures().entrySet()) {
             out.printf(Locale.ROOT, "  %-22s %s%n", e.getKey(), e.getValue());
