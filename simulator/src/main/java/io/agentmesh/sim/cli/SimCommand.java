@@ -5,6 +5,7 @@ import io.agentmesh.sim.check.Verdict;
 import io.agentmesh.sim.report.ConsoleReport;
 import io.agentmesh.sim.report.HtmlReport;
 import io.agentmesh.sim.report.JsonReport;
+import io.agentmesh.sim.report.ReportDir;
 import io.agentmesh.sim.report.RunReport;
 import io.agentmesh.sim.run.FaultKind;
 import io.agentmesh.sim.run.FaultPlan;
@@ -16,6 +17,7 @@ import io.agentmesh.sim.world.DiskLatency;
 import io.agentmesh.sim.world.Trace;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -115,9 +117,8 @@ public final class SimCommand {
         @Option(names = "--trace", description = "Print the event log (one line per event) as the run goes.")
         boolean trace;
 
-        @Option(names = "--out", defaultValue = "sim-results", description = "Directory for the JSON result and"
-                + " the HTML report (default ${DEFAULT-VALUE}).")
-        Path outDir;
+        @Mixin
+        ReportDir reportDir;
 
         @Option(names = "--no-report", description = "Write no files.")
         boolean noReport;
@@ -176,8 +177,8 @@ public final class SimCommand {
             printResult(r, out);
             if (!noReport) {
                 RunReport report = RunReport.of(r);
-                Path json = outDir.resolve("sim-" + config.seed() + ".json");
-                Path html = outDir.resolve("sim-" + config.seed() + ".html");
+                Path json = reportDir.path().resolve("sim-" + config.seed() + ".json");
+                Path html = reportDir.path().resolve("sim-" + config.seed() + ".html");
                 JsonReport.write(report, json);
                 HtmlReport.write(report, html);
                 out.println("report:  " + html + "  (JSON: " + json + ")");
@@ -211,8 +212,8 @@ public final class SimCommand {
                     seeds - failed, seeds, simSeconds, wallSeconds, wallSeconds > 0 ? simSeconds / wallSeconds : 0);
             if (firstFailure != null && !noReport) {
                 RunReport report = RunReport.of(firstFailure);
-                Path html = outDir.resolve("sim-" + firstFailure.config().seed() + ".html");
-                JsonReport.write(report, outDir.resolve("sim-" + firstFailure.config().seed() + ".json"));
+                Path html = reportDir.path().resolve("sim-" + firstFailure.config().seed() + ".html");
+                JsonReport.write(report, reportDir.path().resolve("sim-" + firstFailure.config().seed() + ".json"));
                 HtmlReport.write(report, html);
                 out.println("report of the first failing seed: " + html);
             }
