@@ -61,6 +61,12 @@ class RevocationMeshTest {
         return ((Map<String, Long>) node.status().join().get("replication")).get(counter);
     }
 
+    @SuppressWarnings("unchecked")
+    private static List<String> voters(NodeRuntime node) {
+        Map<String, Object> consensus = (Map<String, Object>) node.status().join().get("consensus");
+        return consensus == null ? List.of() : (List<String>) consensus.get("voters");
+    }
+
     private static long refusedAsRevoked(NodeRuntime node) {
         return node.networkStats().authFailures().getOrDefault(AuthFailure.REVOKED, 0L);
     }
@@ -118,6 +124,10 @@ class RevocationMeshTest {
             assertTrue(texts(mesh.nodes[1]).contains("before removal 2"));
             assertFalse(texts(mesh.nodes[0]).contains("after removal"));
             assertTrue(mesh.nodes[1].revocations().join().toString().contains(mesh.ids.get(2).toString()));
+            // With a majority back, the leader takes the removed voter out of the Raft group.
+            String removedId = mesh.ids.get(2).toString();
+            await().atMost(Duration.ofSeconds(30)).until(() -> voters(mesh.nodes[0]).size() == 2
+                    && !voters(mesh.nodes[0]).contains(removedId));
 
             // Back with its old certificate: refused by both.
             mesh.start(2);
