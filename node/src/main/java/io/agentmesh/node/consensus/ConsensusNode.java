@@ -82,6 +82,8 @@ public final class ConsensusNode {
     private final MeshTransport transport;
     private final RaftExecutor executor;
     private final DilatedClock raftClock;
+    private final ElectionLiveness liveness;
+    private final StaleResponseFilter staleResponses;
     private final ActionJournal journal;
     private final ActionCoordinator coordinator;
     private final Clock clock;
@@ -114,6 +116,8 @@ public final class ConsensusNode {
                 Objects.requireNonNull(b.reachable, "reachable"));
         this.executor = new RaftExecutor(scheduler, config.timeDilation(), config.electionJitterMs(), random);
         this.raftClock = new DilatedClock(clock, config.timeDilation());
+        this.liveness = new ElectionLiveness(self.shortForm(), executor, raftClock, config, () -> raftNode);
+        this.staleResponses = new StaleResponseFilter(() -> raftNode);
         this.journal = new ActionJournal(config.journalRetainCompleted());
         this.coordinator = new ActionCoordinator(self.toString(), journal, b.executors, pendingIntents,
                 Objects.requireNonNull(b.outcomes, "outcomes"), scheduler, clock, config.maxInFlightActions(),
@@ -218,6 +222,10 @@ public final class ConsensusNode {
         if (raftNode == null || stopped) {
             return;
         }
+        if (staleResponses.isStale(message)) {
+            return;
+        }
+        liveness.beforeHandle(message);
         raftNode.handle(message);
     }
 
@@ -342,7 +350,8 @@ public final class ConsensusNode {
             }
         }
         return new ConsensusStatus(roleName, leaderId(), term, journal.lastApplied(), pending,
-                coordinator.inFlight(), journal.completedCount());
+                coordinator.inFlight(), journal.completedCount(), liveness.stuckFollowerResets(),
+                liveness.higherTermsAdopted());
     }
 
     public boolean isLeader() {

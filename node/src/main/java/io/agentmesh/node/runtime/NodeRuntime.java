@@ -422,6 +422,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 m.put("pending", st.pending());
                 m.put("inFlight", st.inFlight());
                 m.put("completed", st.completed());
+                m.put("stuckFollowerResets", st.stuckFollowerResets());
+                m.put("higherTermsAdopted", st.higherTermsAdopted());
                 s.put("consensus", m);
             });
             s.put("mesh", boundMesh.getHostString() + ":" + boundMesh.getPort());
