@@ -520,7 +520,7 @@ public final class ActionCoordinator {
                 try {
                     if (c.previous().isPresent()) {
                         reconciles++;
-                        log.info("reconciling intent {} left by {} (claim {}), now under {}", id,
+                        log.info("node {} reconciles intent {} left by {} (claim {}), now under {}", self, id,
                                 c.previous().get().holder(), c.previous().get().claim(), f.token);
                         stage = executor.reconcile(ctx, c.entry().preparedData());
                     } else {
