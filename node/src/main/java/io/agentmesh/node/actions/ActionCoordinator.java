@@ -49,7 +49,9 @@ import java.util.function.Supplier;
  * <h2>Deposed holders report what they did</h2>
  * A node that loses leadership while an action runs does not abandon it. An action still before its safe point (its
  * prepare, the start mark) is cancelled there with nothing done ({@link ActionCancelledException}) and leaves no
- * outcome. One past it runs to its end, and its real result is recorded:
+ * outcome, unless its journal later shows that the start mark committed after all (the prepare's answer was lost with
+ * the leadership): then it reports {@code failed}, "not performed", which only it can know. One past the safe point
+ * runs to its end, and its real result is recorded:
  * <ul>
  *   <li>while this node leads (any term), by committing Complete under the action's own token;</li>
  *   <li>otherwise by <em>reporting</em>: writing the outcome, under its own token, into the CRDT, which gossip
@@ -117,12 +119,16 @@ public final class ActionCoordinator {
                         long cancelled) {
     }
 
-    /** A result this node reported through the CRDT, watched until the journal settles its intent. */
-    private record Report(Intent intent, FencingToken token) {
+    /**
+     * An intent this node held under {@code token} and could not finish through the journal, watched until the
+     * journal settles it: {@code reported}, it wrote its result into the CRDT; otherwise it stopped at the safe point
+     * without knowing whether its start mark committed.
+     */
+    private record Watch(Intent intent, FencingToken token, boolean reported) {
     }
 
-    /** Reports watched at once; beyond this the oldest is forgotten (it stays correct, only less tidy). */
-    private static final int MAX_WATCHED_REPORTS = 1024;
+    /** Intents watched at once; beyond this the oldest is forgotten (it stays correct, only less tidy). */
+    private static final int MAX_WATCHED = 1024;
 
     private final String self;
     private final ActionJournal journal;
@@ -148,8 +154,8 @@ public final class ActionCoordinator {
     private final TreeMap<String, Long> waitingSinceMs = new TreeMap<>();
     // Deposed holders' reports being committed to the journal by this leader.
     private final TreeSet<String> journaling = new TreeSet<>();
-    // This node's own reports, in the order made.
-    private final LinkedHashMap<String, Report> reported = new LinkedHashMap<>();
+    // What this node could not finish through the journal, oldest first.
+    private final LinkedHashMap<String, Watch> watched = new LinkedHashMap<>();
     private boolean leader;
     private long term = -1;
     // The term whose barrier has committed (the journal then holds everything committed before it), and the term
@@ -321,7 +327,7 @@ public final class ActionCoordinator {
         if (!started || replicator == null) {
             return;
         }
-        settleReports();
+        settleWatched();
         if (!leader) {
             return;
         }
@@ -585,6 +591,9 @@ public final class ActionCoordinator {
                 cancelled++;
                 log.info("node {} stopped intent {} at its safe point, nothing done: {}", self, f.intent.id(),
                         cause.getMessage());
+                // Its start mark may have committed all the same (a prepare whose answer was lost with the
+                // leadership): then only this node can say nothing was done.
+                watch(new Watch(f.intent, f.token, false));
                 return;
             }
             result = ActionResult.failed("executor error: " + cause);
@@ -637,7 +646,7 @@ public final class ActionCoordinator {
     /**
      * This node holds a result it cannot commit (it is not the leader): write it into the CRDT under its own token,
      * unless the journal shows the claim passed on or the CRDT already shows a newer holder's outcome. Then watch the
-     * journal until it settles the intent ({@link #settleReports}).
+     * journal until it settles the intent ({@link #settleWatched}).
      */
     private void report(Flight f, String why) {
         if (!started) {
@@ -671,42 +680,66 @@ public final class ActionCoordinator {
             log.error("node {} could not write its report of intent {}", self, id, e);
             return;
         }
-        reported.remove(id);
-        reported.put(id, new Report(f.intent, f.token));
-        if (reported.size() > MAX_WATCHED_REPORTS) {
-            reported.remove(reported.keySet().iterator().next());
+        watch(new Watch(f.intent, f.token, true));
+    }
+
+    private void watch(Watch w) {
+        watched.remove(w.intent().id());
+        watched.put(w.intent().id(), w);
+        if (watched.size() > MAX_WATCHED) {
+            watched.remove(watched.keySet().iterator().next());
         }
     }
 
     /**
-     * Follows this node's reports until the journal completes their intents. Completed under the reported claim: done.
-     * Completed under a newer claim: that holder's result counts, so make sure the state shows it over the report
-     * (the two may have been written concurrently, and the document keeps either).
+     * Follows what this node could not finish through the journal, until the journal settles it.
+     * <ul>
+     *   <li>Reported, completed under the reported claim: done. Completed under a newer claim: that holder's result
+     *       counts, so make sure the state shows it over the report (the two may have been written concurrently, and
+     *       the document keeps either).</li>
+     *   <li>Stopped at the safe point, and the journal shows the start mark committed under this node's still open
+     *       claim: nothing was done, which only this node knows; report it as {@code failed} ("not performed") rather
+     *       than leave a new leader waiting, then reconciling to {@code uncertain}. Claim passed on or completed:
+     *       the holder after it decides.</li>
+     * </ul>
      */
-    private void settleReports() {
-        if (reported.isEmpty()) {
+    private void settleWatched() {
+        if (watched.isEmpty()) {
             return;
         }
-        for (Report r : new ArrayList<>(reported.values())) {
-            String id = r.intent().id();
-            if (journal.isTombstoned(id)) {
-                reported.remove(id);
-                continue;
-            }
+        for (Watch w : new ArrayList<>(watched.values())) {
+            String id = w.intent().id();
             Optional<JournalEntry> entry = journal.entry(id);
-            if (entry.isEmpty() || !entry.get().isCompleted()) {
+            if (journal.isTombstoned(id) || entry.isPresent() && !entry.get().isCompleted() && !w.reported()
+                    && !entry.get().claim().equals(w.token())) {
+                watched.remove(id);
                 continue;
             }
-            reported.remove(id);
+            if (entry.isEmpty()) {
+                continue;
+            }
             JournalEntry e = entry.get();
-            if (e.claim().equals(r.token())) {
+            if (!e.isCompleted()) {
+                if (!w.reported() && e.preparedData().isPresent()) {
+                    watched.remove(id);
+                    Flight f = new Flight(w.intent(), w.token().term());
+                    f.token = w.token();
+                    f.result = ActionResult.failed("not performed: " + self + " lost leadership before it knew its"
+                            + " start mark had committed, and stopped there");
+                    f.completedMillis = clock.nowMillis();
+                    report(f, "its start mark committed after it had stopped at that point");
+                }
                 continue;
             }
-            Outcome settled = outcomeOf(r.intent(), e);
+            watched.remove(id);
+            if (!w.reported() || e.claim().equals(w.token())) {
+                continue;
+            }
+            Outcome settled = outcomeOf(w.intent(), e);
             if (!outcomeInState(id).equals(Optional.of(settled))) {
                 log.info("node {}: intent {} was completed under {} by {}, newer than its own report under {}; the"
-                        + " state now shows that outcome", self, id, e.claim(), e.holder(), r.token());
-                writeOutcome(r.intent(), e, true);
+                        + " state now shows that outcome", self, id, e.claim(), e.holder(), w.token());
+                writeOutcome(w.intent(), e, true);
             }
         }
     }

@@ -12,7 +12,8 @@
  * <p>Outcomes are {@code succeeded}, {@code failed} or {@code uncertain}. When a leader loses leadership while an
  * action runs, the rule is (details in {@link io.agentmesh.node.actions.ActionCoordinator}):
  * <ol>
- *   <li>before its start mark (a committed prepare) the action is cancelled, nothing done, no outcome;</li>
+ *   <li>before its start mark (a committed prepare) the action is cancelled, nothing done, no outcome; if the mark
+ *       turns out to have committed anyway, the holder reports {@code failed} ("not performed");</li>
  *   <li>after it, the action finishes and its holder records the real result: through the journal if it leads
  *       again, else into the CRDT under its own fencing token, which the leader then commits to the journal if that
  *       claim is still the current one;</li>

@@ -267,4 +267,29 @@ class DeposedHolderTest {
         assertFalse(next.journal.entry("j1").orElseThrow().completion().status().equals("succeeded"));
         assertEquals(1, old.coordinator.stats().reports());
     }
+
+    @Test
+    void aLeaderDeposedWhileItsStartMarkCommitsUnbeknownToItReportsNotPerformedInsteadOfLeavingItUncertain()
+            throws IOException {
+        Member old = mesh.add("old", job("old"));
+        Member next = mesh.add("next", job("next"));
+        mesh.lateCommits = true;
+        mesh.elect(old);
+        mesh.request("j1", "job");
+        await("old sends its start mark", () -> old.sent.stream().anyMatch(op -> op instanceof JournalOp.Prepare));
+        long elected = mesh.time.elapsedMs();
+        mesh.elect(next); // the mark commits, but old only hears that its fate is unknown, and stops
+
+        await("next shows an outcome", () -> outcome(next, "j1") != null);
+        settle();
+        Outcome o = outcome(next, "j1");
+        assertEquals("failed", o.status(), o.toString());
+        assertTrue(o.result().startsWith("not performed"), o.result());
+        assertEquals("old", o.performedBy());
+        assertTrue(mesh.time.elapsedMs() - elected < JournalMesh.HOLDER_WAIT_MS, "next did not wait it out");
+        assertTrue(next.journal.entry("j1").orElseThrow().isCompleted());
+        assertEquals(List.of(), performedLines("old"));
+        assertEquals(List.of(), performedLines("next"));
+        assertEquals(1, old.coordinator.stats().cancelled());
+    }
 }

@@ -35,12 +35,16 @@ final class JournalMesh {
     private final Map<String, Member> members = new TreeMap<>();
     private Member leader;
     private long term;
+    /** Whether an operation in flight when its leader is deposed still commits (its sender never learns it). */
+    boolean lateCommits;
 
     final class Member {
         final String name;
         final ActionJournal journal = new ActionJournal(1_000);
         final TreeMap<String, Outcome> crdt = new TreeMap<>();
         final ActionCoordinator coordinator;
+        /** Operations this member sent to be committed, in order. */
+        final List<JournalOp> sent = new ArrayList<>();
         private int applied;
         private boolean up = true;
         private boolean linked = true;
@@ -101,6 +105,7 @@ final class JournalMesh {
 
         private CompletableFuture<Ordered<Object>> replicate(JournalOp op) {
             CompletableFuture<Ordered<Object>> f = new CompletableFuture<>();
+            sent.add(op);
             if (leader != this) {
                 time.execute(() -> f.completeExceptionally(new NotLeaderException(null, null)));
                 return f;
@@ -111,6 +116,9 @@ final class JournalMesh {
                     return; // a dead process hears nothing back
                 }
                 if (leader != this || term != sentInTerm) {
+                    if (lateCommits) {
+                        log.add(op); // on a majority already: the next leader commits it with its first entry
+                    }
                     f.completeExceptionally(new IndeterminateStateException());
                     return;
                 }
