@@ -422,6 +422,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 m.put("pending", st.pending());
                 m.put("inFlight", st.inFlight());
                 m.put("completed", st.completed());
+                m.put("outcomes", cn.journal().completedByStatus());
                 s.put("consensus", m);
             });
             s.put("mesh", boundMesh.getHostString() + ":" + boundMesh.getPort());
