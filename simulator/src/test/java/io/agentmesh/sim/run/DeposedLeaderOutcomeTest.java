@@ -84,9 +84,12 @@ class DeposedLeaderOutcomeTest {
         Cluster c = new Cluster(3, 31);
         SimNode old = leaderMidJob(c);
         long oldTerm = old.consensus().term();
+        long killedAt = c.nowMs();
         c.kill(old.index);
 
         c.awaitOutcomesEverywhere(List.of(INTENT), 10_000);
+        System.out.printf("%s killed at %d ms mid-job; the uncertain outcome was on every running node at %d ms%n",
+                old.name, killedAt, c.nowMs());
         Outcome o = c.nodes().get((old.index + 1) % 3).outcome(INTENT).orElseThrow();
         assertEquals("uncertain", o.status(), o.toString());
         assertTrue(o.term() > oldTerm && !o.performedBy().equals(c.id(old).toString()), "under the new leader's"
