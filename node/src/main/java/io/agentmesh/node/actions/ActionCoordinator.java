@@ -250,11 +250,13 @@ public final class ActionCoordinator {
         leader = isLeader;
         term = newTerm;
         if (!isLeader) {
-            // Completions waiting for a retry cannot commit here any more: report them instead.
+            // Completions waiting for a retry cannot commit here any more: report them instead, in a task of their
+            // own (a role change arrives inside a Raft task, and a report writes the document).
             for (Flight f : new ArrayList<>(flights.values())) {
                 if (f.stage == Stage.COMPLETE_RETRY) {
                     flights.remove(f.intent.id());
-                    report(f, "lost leadership while its completion waited for room in the log");
+                    scheduler.execute(() -> report(f, "lost leadership while its completion waited for room in the"
+                            + " log"));
                 }
             }
         }

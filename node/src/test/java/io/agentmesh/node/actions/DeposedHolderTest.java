@@ -292,4 +292,24 @@ class DeposedHolderTest {
         assertEquals(List.of(), performedLines("next"));
         assertEquals(1, old.coordinator.stats().cancelled());
     }
+
+    @Test
+    void aCompletionHeldBackByAFullLogIsReportedWhenLeadershipIsLost() throws IOException {
+        Member old = mesh.add("old", job("old"));
+        Member next = mesh.add("next", job("next"));
+        old.logFull = op -> op instanceof JournalOp.Complete;
+        mesh.elect(old);
+        mesh.request("j1", "job");
+        await("old performed the job and could not complete it", () -> old.sent.stream()
+                .anyMatch(op -> op instanceof JournalOp.Complete));
+        assertEquals(1, performedLines("old").size());
+        mesh.elect(next);
+
+        await("the journal completes it", () -> next.journal.entry("j1").orElseThrow().isCompleted());
+        settle();
+        assertEquals("succeeded", outcome(next, "j1").status());
+        assertEquals("old", outcome(next, "j1").performedBy());
+        assertEquals(1, old.coordinator.stats().reports());
+        assertEquals(List.of(), performedLines("next"));
+    }
 }

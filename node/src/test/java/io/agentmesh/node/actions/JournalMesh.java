@@ -4,6 +4,7 @@ import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.state.Intent;
 import io.agentmesh.state.Outcome;
 import io.microraft.Ordered;
+import io.microraft.exception.CannotReplicateException;
 import io.microraft.exception.IndeterminateStateException;
 import io.microraft.exception.NotLeaderException;
 
@@ -45,6 +46,8 @@ final class JournalMesh {
         final ActionCoordinator coordinator;
         /** Operations this member sent to be committed, in order. */
         final List<JournalOp> sent = new ArrayList<>();
+        /** Operations refused at once as if the log were full (MicroRaft's back-pressure). */
+        java.util.function.Predicate<JournalOp> logFull = op -> false;
         private int applied;
         private boolean up = true;
         private boolean linked = true;
@@ -106,6 +109,10 @@ final class JournalMesh {
         private CompletableFuture<Ordered<Object>> replicate(JournalOp op) {
             CompletableFuture<Ordered<Object>> f = new CompletableFuture<>();
             sent.add(op);
+            if (leader == this && logFull.test(op)) {
+                time.execute(() -> f.completeExceptionally(new CannotReplicateException(null)));
+                return f;
+            }
             if (leader != this) {
                 time.execute(() -> f.completeExceptionally(new NotLeaderException(null, null)));
                 return f;
