@@ -35,8 +35,8 @@ import java.util.function.Supplier;
  * performs it under the committed claim's fencing token, records completion, then hands the outcome to the node core
  * for the CRDT (DESIGN.md invariant 6).
  *
- * <p>A new leader first commits a barrier (a {@link NewTerm} of its own), so its journal holds every entry committed
- * before its term when it decides anything. Then, per intent, driven by the journal:
+ * <p>A new leader first commits a barrier (a {@link NewTerm} of its own, once it has work), so its journal holds every
+ * entry committed before its term when it decides anything. Then, per intent, driven by the journal:
  * <ul>
  *   <li>unclaimed: claim, then {@link ActionExecutor#perform};</li>
  *   <li>claimed in an older term and not completed (its holder died or was deposed): see "deposed holders" below;
@@ -333,8 +333,18 @@ public final class ActionCoordinator {
         if (!leader) {
             return;
         }
+        List<Intent> pending;
+        try {
+            pending = pendingIntents.get();
+        } catch (RuntimeException e) {
+            log.error("node {} cannot read pending intents", self, e);
+            return;
+        }
         if (caughtUpTerm != term) {
-            catchUp();
+            // Nothing is decided before the barrier, and an idle leader appends none.
+            if (!pending.isEmpty() || journal.openClaimCount() > 0 || !flights.isEmpty()) {
+                catchUp();
+            }
             return;
         }
         for (Flight f : new ArrayList<>(flights.values())) {
@@ -346,13 +356,6 @@ public final class ActionCoordinator {
             return;
         }
         journalReports();
-        List<Intent> pending;
-        try {
-            pending = pendingIntents.get();
-        } catch (RuntimeException e) {
-            log.error("cannot read pending intents", e);
-            return;
-        }
         Set<String> pendingIds = new HashSet<>();
         pending.forEach(i -> pendingIds.add(i.id()));
         resolved.retainAll(pendingIds);
