@@ -35,8 +35,9 @@ import java.util.function.Supplier;
  * performs it under the committed claim's fencing token, records completion, then hands the outcome to the node core
  * for the CRDT (DESIGN.md invariant 6).
  *
- * <p>A new leader first commits a barrier (a {@link NewTerm} of its own, once it has work), so its journal holds every
- * entry committed before its term when it decides anything. Then, per intent, driven by the journal:
+ * <p>Per intent, driven by the journal (before deciding on an older term's open claim whose start mark it does not
+ * see, a new leader commits a barrier, a {@link NewTerm} of its own, so its journal holds every entry committed
+ * before its term):
  * <ul>
  *   <li>unclaimed: claim, then {@link ActionExecutor#perform};</li>
  *   <li>claimed in an older term and not completed (its holder died or was deposed): see "deposed holders" below;
@@ -340,13 +341,6 @@ public final class ActionCoordinator {
             log.error("node {} cannot read pending intents", self, e);
             return;
         }
-        if (caughtUpTerm != term) {
-            // Nothing is decided before the barrier, and an idle leader appends none.
-            if (!pending.isEmpty() || journal.openClaimCount() > 0 || !flights.isEmpty()) {
-                catchUp();
-            }
-            return;
-        }
         for (Flight f : new ArrayList<>(flights.values())) {
             if (f.stage == Stage.COMPLETE_RETRY) {
                 complete(f);
@@ -385,6 +379,10 @@ public final class ActionCoordinator {
                 }
                 continue;
             }
+            if (known.isPresent() && mayLackStartMark(known.get())) {
+                catchUp();
+                continue;
+            }
             if (known.isPresent() && waitForHolder(known.get())) {
                 continue;
             }
@@ -393,8 +391,21 @@ public final class ActionCoordinator {
     }
 
     /**
-     * Commits a barrier in this term, so the journal holds every entry committed before it (a deposed leader's last
-     * start mark may have reached the followers' logs but not their journals) before any decision is made from it.
+     * Whether this leader's journal may not yet show a start mark that is committed on {@code entry}: an open claim
+     * of an older term by another node, without a mark here, before this term's barrier. The holder's mark can be in
+     * this node's log and committed, but not applied here yet (a follower learns that an entry committed only from
+     * the next message, and the holder may have sent none). Without a claim here there is no such mark: the holder
+     * prepares only once its claim has committed, so the message that brought the mark also told this node the claim
+     * committed, and it applied it.
+     */
+    private boolean mayLackStartMark(JournalEntry entry) {
+        return caughtUpTerm != term && !entry.isCompleted() && entry.claim().term() < term
+                && entry.preparedData().isEmpty() && !entry.holder().equals(self);
+    }
+
+    /**
+     * Commits a barrier in this term (once), so the journal holds every entry committed before the term; until then
+     * no claim a barrier could change is decided (see {@link #mayLackStartMark}).
      */
     private void catchUp() {
         if (barrierTerm == term) {

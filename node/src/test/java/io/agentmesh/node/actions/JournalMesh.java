@@ -17,8 +17,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Action coordinators of a few members over one replicated journal, without Raft: a leader's operation commits 1 ms
- * after it is sent, the leader applies it at once, and followers apply it only when the next entry commits (as Raft
- * followers learn a commit index from the next append). Each member has its own CRDT outcomes; a write reaches every
+ * after it is sent, the leader applies it at once, and followers apply it only with the next entry (as Raft followers
+ * learn a commit index from the next append). Each member has its own CRDT outcomes; a write reaches every
  * member linked to the writer at once, as gossip does. A member cut off keeps its writes until {@link #heal}, where
  * the two sides' different outcomes for the same intent resolve to the healed member's: the worst case for a late
  * report, as a CRDT may keep either of two concurrent writes.
@@ -36,7 +36,7 @@ final class JournalMesh {
     private final Map<String, Member> members = new TreeMap<>();
     private Member leader;
     private long term;
-    /** Whether an operation in flight when its leader is deposed still commits (its sender never learns it). */
+    /** Whether operations in flight when their leader is deposed still commit (their sender never learns it). */
     boolean lateCommits;
 
     final class Member {
@@ -48,6 +48,8 @@ final class JournalMesh {
         final List<JournalOp> sent = new ArrayList<>();
         /** Operations refused at once as if the log were full (MicroRaft's back-pressure). */
         java.util.function.Predicate<JournalOp> logFull = op -> false;
+        // Sent while leading and not answered yet, in order.
+        private final List<JournalOp> inFlight = new ArrayList<>();
         private int applied;
         private boolean up = true;
         private boolean linked = true;
@@ -118,17 +120,17 @@ final class JournalMesh {
                 return f;
             }
             long sentInTerm = term;
+            inFlight.add(op);
             time.schedule(() -> {
                 if (!up) {
                     return; // a dead process hears nothing back
                 }
                 if (leader != this || term != sentInTerm) {
-                    if (lateCommits) {
-                        log.add(op); // on a majority already: the next leader commits it with its first entry
-                    }
+                    inFlight.remove(op);
                     f.completeExceptionally(new IndeterminateStateException());
                     return;
                 }
+                inFlight.remove(op);
                 log.add(op);
                 int index = log.size();
                 Object result = null;
@@ -160,8 +162,21 @@ final class JournalMesh {
         return term;
     }
 
-    /** {@code m} wins an election in a new term; every other member up and linked hears of it. */
+    /**
+     * {@code m} wins an election in a new term; every other member up and linked hears of it. With {@link
+     * #lateCommits}, what the old leader had in flight was already on a majority, so the new leader's log holds it and
+     * its first entry commits it; the message that brought it told the followers what had committed before it.
+     */
     void elect(Member m) {
+        if (lateCommits && leader != null && leader != m) {
+            log.addAll(leader.inFlight);
+            leader.inFlight.clear();
+            for (Member other : members.values()) {
+                if (other.up && other.linked && other != leader) {
+                    other.applyUpTo(log.size() - 1);
+                }
+            }
+        }
         term++;
         leader = m;
         for (Member other : members.values()) {

@@ -125,8 +125,7 @@ class ActionCoordinatorTest {
         c.leadership(true, 1);
         runFor(1_000);
         assertEquals(16, c.inFlight());
-        assertEquals(JournalOp.NewTerm.INSTANCE, replicated.getFirst(), "a new leader first commits a barrier");
-        assertEquals(16, claims().size());
+        assertEquals(16, replicated.size(), "claims only: no older claim is open, so no barrier is needed");
         assertEquals("i00", claims().getFirst().intentId(), "oldest first");
     }
 
@@ -142,7 +141,7 @@ class ActionCoordinatorTest {
         assertEquals(1, ledger.performs("a"));
         assertEquals("succeeded", outcomes.get("a").status());
         assertEquals(2, replicated.stream().filter(op -> op instanceof JournalOp.Complete).count());
-        assertEquals(new FencingToken(1, 2), new FencingToken(outcomes.get("a").term(), outcomes.get("a").index()));
+        assertEquals(new FencingToken(1, 1), new FencingToken(outcomes.get("a").term(), outcomes.get("a").index()));
         assertEquals(0, c.inFlight());
     }
 
@@ -200,5 +199,7 @@ class ActionCoordinatorTest {
         assertEquals(2, outcomes.get("a").term());
         assertTrue(!outcomes.containsKey("b") && journal.entry("b").isEmpty());
         assertEquals(1, c.stats().reconciles());
+        assertEquals(JournalOp.NewTerm.INSTANCE, replicated.getFirst(), "a barrier before deciding on the old claim,"
+                + " whose start mark could be committed and not yet applied here");
     }
 }
