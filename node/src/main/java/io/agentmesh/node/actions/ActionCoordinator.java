@@ -51,8 +51,9 @@ import java.util.function.Supplier;
  * A node that loses leadership while an action runs does not abandon it. An action still before its safe point (its
  * prepare, the start mark) is cancelled there with nothing done ({@link ActionCancelledException}) and leaves no
  * outcome, unless its journal later shows that the start mark committed after all (the prepare's answer was lost with
- * the leadership): then it reports {@code failed}, "not performed", which only it can know. One past the safe point
- * runs to its end, and its real result is recorded:
+ * the leadership): then it reports {@code failed}, "not performed", which only it can know; or, leading again, it
+ * takes its own claim over and runs the action, through {@link ActionExecutor#reconcile} with no prepared data, since
+ * nothing reached the world. One past the safe point runs to its end, and its real result is recorded:
  * <ul>
  *   <li>while this node leads (any term), by committing Complete under the action's own token;</li>
  *   <li>otherwise by <em>reporting</em>: writing the outcome, under its own token, into the CRDT, which gossip
@@ -542,9 +543,20 @@ public final class ActionCoordinator {
                 try {
                     if (c.previous().isPresent()) {
                         reconciles++;
-                        log.info("node {} reconciles intent {} left by {} (claim {}), now under {}", self, id,
-                                c.previous().get().holder(), c.previous().get().claim(), f.token);
-                        stage = executor.reconcile(ctx, c.entry().preparedData());
+                        JournalEntry previous = c.previous().get();
+                        Watch stopped = watched.get(id);
+                        if (stopped != null && !stopped.reported() && stopped.token().equals(previous.claim())) {
+                            // This node stopped that attempt at its safe point: nothing reached the world, whatever
+                            // its journal says about the start mark. Running it now is its first and only run.
+                            watched.remove(id);
+                            log.info("node {} runs intent {} again under {}: it had stopped it at its safe point"
+                                    + " under {}, nothing done", self, id, f.token, previous.claim());
+                            stage = executor.reconcile(ctx, Optional.empty());
+                        } else {
+                            log.info("node {} reconciles intent {} left by {} (claim {}), now under {}", self, id,
+                                    previous.holder(), previous.claim(), f.token);
+                            stage = executor.reconcile(ctx, c.entry().preparedData());
+                        }
                     } else {
                         performs++;
                         stage = executor.perform(ctx);
@@ -736,7 +748,8 @@ public final class ActionCoordinator {
             }
             JournalEntry e = entry.get();
             if (!e.isCompleted()) {
-                if (!w.reported() && e.preparedData().isPresent()) {
+                // As leader it runs the intent again itself (onClaimed), which beats reporting it not performed.
+                if (!w.reported() && e.preparedData().isPresent() && !leader) {
                     watched.remove(id);
                     Flight f = new Flight(w.intent(), w.token().term());
                     f.token = w.token();

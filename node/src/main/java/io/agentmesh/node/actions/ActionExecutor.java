@@ -32,7 +32,9 @@ public interface ActionExecutor {
      * or not at all. {@code prepared} is what it prepared, if anything. A wallet rebroadcasts the prepared
      * transaction and checks the receipt; an LLM call retries and says so in the result; a job that cannot tell
      * whether it ran reports {@link ActionResult#uncertain}. With prepared data, it is called only once the earlier
-     * holder is dead, unreachable, or silent for the coordinator's wait.
+     * holder is dead, unreachable, or silent for the coordinator's wait. {@code prepared} is also empty when the
+     * earlier holder was this very node and it stopped that attempt at its safe point: nothing reached the world,
+     * though a start mark may be committed (a prepare of the same bytes then succeeds again).
      */
     CompletionStage<ActionResult> reconcile(ActionContext ctx, Optional<byte[]> prepared);
 }

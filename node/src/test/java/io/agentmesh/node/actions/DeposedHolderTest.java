@@ -312,4 +312,26 @@ class DeposedHolderTest {
         assertEquals(1, old.coordinator.stats().reports());
         assertEquals(List.of(), performedLines("next"));
     }
+
+    @Test
+    void aLeaderThatStoppedAJobAtItsSafePointAndLeadsAgainRunsItOnceInsteadOfLeavingItUncertain() throws IOException {
+        Member old = mesh.add("old", job("old"));
+        Member next = mesh.add("next", job("next"));
+        mesh.lateCommits = true;
+        mesh.elect(old);
+        mesh.request("j1", "job");
+        await("old sends its start mark", () -> old.sent.stream().anyMatch(op -> op instanceof JournalOp.Prepare));
+        mesh.elect(next); // the mark commits; old hears only that its fate is unknown, and stops there
+        mesh.elect(old); // and leads again before next did anything
+
+        await("old shows an outcome", () -> outcome(old, "j1") != null);
+        settle();
+        Outcome o = outcome(old, "j1");
+        assertEquals("succeeded", o.status(), o.toString());
+        assertEquals("old", o.performedBy());
+        assertEquals(3, o.term(), "under its new claim");
+        assertEquals(1, performedLines("old").size(), "run once");
+        assertEquals(List.of(), performedLines("next"));
+        assertEquals(1, old.coordinator.stats().cancelled());
+    }
 }
