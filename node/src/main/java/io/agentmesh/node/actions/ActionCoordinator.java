@@ -553,8 +553,9 @@ public final class ActionCoordinator {
                                     + " under {}, nothing done", self, id, f.token, previous.claim());
                             stage = executor.reconcile(ctx, Optional.empty());
                         } else {
-                            log.info("node {} reconciles intent {} left by {} (claim {}), now under {}", self, id,
-                                    previous.holder(), previous.claim(), f.token);
+                            log.info("node {} reconciles intent {} left by {} (claim {}, {}), now under {}", self,
+                                    id, previous.holder(), previous.claim(), previous.preparedData().isPresent()
+                                            ? "started" : "no start mark", f.token);
                             stage = executor.reconcile(ctx, c.entry().preparedData());
                         }
                     } else {
