@@ -323,7 +323,7 @@ public final class ConsensusNode {
         return new GroupMessage.Info(groupId, selfEndpoint, founders.stream()
                 .map(f -> (RaftEndpoint) MeshEndpoint.of(f)).toList(),
                 List.copyOf(raftNode.getInitialMembers().getMembers()), List.copyOf(committed.getMembers()),
-                committed.getLogIndex());
+                List.copyOf(committed.getVotingMembers()), committed.getLogIndex());
     }
 
     private void scheduleSchedules() {

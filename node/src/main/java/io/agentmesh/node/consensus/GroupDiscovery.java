@@ -20,9 +20,10 @@ import java.util.TreeMap;
  * A node with an empty founding list (it knows its mesh through relays, or was enrolled into a running agent) only
  * ever joins. This is Consul's {@code bootstrap_expect} made strict: no count to get wrong, the list itself must agree.
  *
- * <p>One case it refuses: a node that the group lists as a member whose membership changed since the group was
- * founded, while its own Raft log is empty. It lost its log (a wiped or replaced disk): voting again could elect a
- * leader without entries the node once acknowledged. It must be removed and enrolled again.
+ * <p>One case it refuses: a node that the group counts as a voter, while its own Raft log is empty and the membership
+ * changed since the group was founded. It lost its log (a wiped or replaced disk): voting again could elect a
+ * leader without entries the node once acknowledged. It must be removed, and its machine brought back under a new
+ * key. A node the group lists only as a learner has acknowledged nothing that counts, and simply joins.
  *
  * <p>Pure decision logic; {@link ConsensusNode} sends the queries and feeds the answers. Node thread.
  */
@@ -63,7 +64,7 @@ final class GroupDiscovery {
 
     /** This node's answer while it is in no group. */
     GroupMessage.Info notInGroup() {
-        return new GroupMessage.Info(groupId, self, founders, List.of(), List.of(), 0);
+        return new GroupMessage.Info(groupId, self, founders, List.of(), List.of(), List.of(), 0);
     }
 
     /** The founders this node still waits for (no answer yet, or an answer that does not settle founding). */
@@ -92,20 +93,21 @@ final class GroupDiscovery {
             if (!a.inGroup()) {
                 continue;
             }
-            boolean listed = a.members().contains(self);
+            boolean voting = a.voters().contains(self);
             boolean initialAndUnchanged = a.membersIndex() == 0 && a.initialMembers().contains(self);
-            if (listed && !initialAndUnchanged) {
-                return Optional.of(new Decision.Refuse("the Raft group lists this node as a member (as of log index "
+            if (voting && !initialAndUnchanged) {
+                return Optional.of(new Decision.Refuse("the Raft group counts this node as a voter (as of log index "
                         + a.membersIndex() + ", told by " + a.sender() + ") but its Raft log is empty: it lost its"
                         + " log, and voting again could undo actions it acknowledged; remove it (agentmesh node"
-                        + " remove) and enroll it again"));
+                        + " remove) and bring the machine back under a new key (docs/identity.md)"));
             }
             // A founder whose group has not changed starts where the others started. Anyone else starts from the
-            // group's current members, which do not list it, so MicroRaft makes it a learner until the leader adds
-            // it; starting from the initial members could make a removed founder, enrolled again, a voter of a
-            // configuration the group left long ago.
+            // group's current voters, which do not list it, so MicroRaft makes it a learner until the leader adds it
+            // (the leader may already have added it as a learner while this node was still asking: a learner has
+            // acknowledged nothing, so starting empty is safe). The voters, not all members: MicroRaft counts every
+            // initial member as a voter.
             return Optional.of(initialAndUnchanged ? new Decision.Start(a.initialMembers(), true)
-                    : new Decision.Start(a.members(), false));
+                    : new Decision.Start(a.voters(), false));
         }
         if (founders.isEmpty()) {
             return Optional.empty();

@@ -41,16 +41,21 @@ public sealed interface GroupMessage {
      *                       the answering node is in no group yet
      * @param members        the group's committed members as this node knows them (voters and learners); empty when
      *                       in no group
+     * @param voters         the voting ones among {@code members}
      * @param membersIndex   the log index of that member list (0: the initial one)
      */
     record Info(String groupId, MeshEndpoint sender, List<RaftEndpoint> founders, List<RaftEndpoint> initialMembers,
-                List<RaftEndpoint> members, long membersIndex) implements GroupMessage {
+                List<RaftEndpoint> members, List<RaftEndpoint> voters, long membersIndex) implements GroupMessage {
         public Info {
             Objects.requireNonNull(groupId, "groupId");
             Objects.requireNonNull(sender, "sender");
             founders = List.copyOf(founders);
             initialMembers = List.copyOf(initialMembers);
             members = List.copyOf(members);
+            voters = List.copyOf(voters);
+            if (!members.containsAll(voters)) {
+                throw new IllegalArgumentException("every voter is a member");
+            }
             if (membersIndex < 0) {
                 throw new IllegalArgumentException("membersIndex must be >= 0, got " + membersIndex);
             }

@@ -161,6 +161,7 @@ public final class RaftCodec {
                     writeEndpoints(w, i.founders());
                     writeEndpoints(w, i.initialMembers());
                     writeEndpoints(w, i.members());
+                    writeEndpoints(w, i.voters());
                     w.i64(i.membersIndex());
                 }
             }
@@ -175,7 +176,7 @@ public final class RaftCodec {
             return new GroupMessage.Query(group, sender, founders);
         }
         return new GroupMessage.Info(group, sender, founders, readEndpoints(r, "initialMembers"),
-                readEndpoints(r, "members"), r.nonNegativeI64("membersIndex"));
+                readEndpoints(r, "members"), readEndpoints(r, "voters"), r.nonNegativeI64("membersIndex"));
     }
 
     public byte[] encodeLogEntry(LogEntry e) {

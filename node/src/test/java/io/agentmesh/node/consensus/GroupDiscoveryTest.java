@@ -20,12 +20,12 @@ class GroupDiscoveryTest {
     private static final List<RaftEndpoint> ABC = List.of(A, B, C);
 
     private static GroupMessage.Info noGroup(MeshEndpoint from, List<RaftEndpoint> founders) {
-        return new GroupMessage.Info(GROUP, from, founders, List.of(), List.of(), 0);
+        return new GroupMessage.Info(GROUP, from, founders, List.of(), List.of(), List.of(), 0);
     }
 
-    private static GroupMessage.Info inGroup(MeshEndpoint from, List<RaftEndpoint> initial, List<RaftEndpoint> members,
+    private static GroupMessage.Info inGroup(MeshEndpoint from, List<RaftEndpoint> initial, List<RaftEndpoint> voters,
                                              long index) {
-        return new GroupMessage.Info(GROUP, from, List.of(), initial, members, index);
+        return new GroupMessage.Info(GROUP, from, List.of(), initial, voters, voters, index);
     }
 
     @Test
@@ -65,7 +65,7 @@ class GroupDiscoveryTest {
     }
 
     @Test
-    void aRemovedFounderEnrolledAgainJoinsAsALearnerNotAsAVoterOfTheInitialGroup() {
+    void aFounderNoLongerAmongTheVotersJoinsAsALearnerNotAsAVoterOfTheInitialGroup() {
         GroupDiscovery c = new GroupDiscovery(GROUP, C, ABC);
         GroupDiscovery.Decision joined = c.onInfo(inGroup(A, ABC, List.of(A, B), 9)).orElseThrow();
         assertEquals(new GroupDiscovery.Decision.Start(List.of(A, B), false), joined);
@@ -82,7 +82,15 @@ class GroupDiscoveryTest {
         GroupDiscovery d = new GroupDiscovery(GROUP, D, List.of());
         GroupDiscovery.Decision refused = d.onInfo(inGroup(A, ABC, List.of(A, B, C, D), 7)).orElseThrow();
         var r = assertInstanceOf(GroupDiscovery.Decision.Refuse.class, refused);
-        assertTrue(r.reason().contains("lost its log") && r.reason().contains("agentmesh node remove"), r.reason());
+        assertTrue(r.reason().contains("lost its log") && r.reason().contains("agentmesh node remove")
+                && r.reason().contains("new key"), r.reason());
+    }
+
+    @Test
+    void aNodeTheLeaderAddedAsALearnerWhileItWasStillAskingJoinsAsALearner() {
+        GroupDiscovery d = new GroupDiscovery(GROUP, D, List.of());
+        GroupMessage.Info info = new GroupMessage.Info(GROUP, A, List.of(), ABC, List.of(A, B, C, D), ABC, 8);
+        assertEquals(new GroupDiscovery.Decision.Start(ABC, false), d.onInfo(info).orElseThrow());
     }
 
     @Test

@@ -43,6 +43,7 @@ final class HandDrivenMember implements AutoCloseable {
                     }
                 })
                 .reachable(to -> true).pendingIntents(List::of).outcomes((intent, outcome) -> { })
+                .recordedOutcome(id -> Optional.empty())
                 .onFatal(reason -> {
                     throw new AssertionError("fatal: " + reason);
                 })
@@ -53,7 +54,7 @@ final class HandDrivenMember implements AutoCloseable {
         for (NodeId other : voters) {
             if (!other.equals(self)) {
                 node.handle(other, CODEC.encodeGroupMessage(new GroupMessage.Info(GROUP, MeshEndpoint.of(other),
-                        founders, List.of(), List.of(), 0)));
+                        founders, List.of(), List.of(), List.of(), 0)));
             }
         }
     }
