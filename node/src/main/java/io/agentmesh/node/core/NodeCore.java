@@ -232,11 +232,12 @@ public final class NodeCore implements Network.Listener {
         admitCertificate(certificate);
     }
 
-    /** Keeps a verified certificate; true when its node was not a member before. */
+    /**
+     * Keeps a verified certificate; true when its node was not a member before. A removed key's certificates are kept
+     * too: consensus reads the member as removed (by its id) and takes it out of the Raft group.
+     */
     private boolean admitCertificate(NodeCertificate certificate) {
-        boolean newMember = membership.admit(certificate);
-        removals.certificateSeen(certificate);
-        return newMember;
+        return membership.admit(certificate);
     }
 
     /** The node removals this node enforces; safe to read from any thread. */
