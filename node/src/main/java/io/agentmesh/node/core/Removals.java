@@ -132,7 +132,7 @@ final class Removals {
     void start(Network network, Replicator replicator) {
         this.network = network;
         this.replicator = replicator;
-        checkOwnRemoval();
+        checkOwnRemoval(true);
     }
 
     /**
@@ -225,7 +225,7 @@ final class Removals {
                 network.send(p.getKey(), message);
             }
         }
-        checkOwnRemoval();
+        checkOwnRemoval(false);
         if (!removedBefore) {
             listeners.forEach(l -> l.accept(removed));
         }
@@ -262,19 +262,26 @@ final class Removals {
     }
 
     /**
-     * A node whose own key was removed stops, at start or when it learns of it: its key never comes back (a Raft
-     * member removed under its id must not return, and a removed key may be compromised), so nothing it does from
-     * here reaches the agent. Only a new node key, enrolled as a new node, brings the machine back.
+     * A node whose own key was removed stops at start: its key never comes back (a Raft member removed under its id
+     * must not return, and a removed key may be compromised), so nothing it does from here reaches the agent. Only a
+     * new node key, enrolled as a new node, brings the machine back. Told while running (its peers refuse it
+     * already), it says so once and runs on alone rather than stop under the request that told it, which would then
+     * get no answer.
      */
-    private void checkOwnRemoval() {
+    private void checkOwnRemoval(boolean starting) {
         if (ownRemovalReported || !registry.revokes(identity.certificate())) {
             return;
         }
         ownRemovalReported = true;
         NodeRevocation r = registry.latest(identity.nodeId()).orElseThrow();
-        onFatal.accept("this node's key was removed from the agent (" + r.reason() + ", "
+        String removed = "this node's key was removed from the agent (" + r.reason() + ", "
                 + Instant.ofEpochMilli(r.revokedAt()) + "); it cannot come back: make a new node key in a new home"
-                + " (`agentmesh node keygen --home NEW`), enroll it and join");
+                + " (`agentmesh node keygen --home NEW`), enroll it and join";
+        if (starting) {
+            onFatal.accept(removed);
+        } else {
+            log.error("node {}: {}. Its peers refuse it; it stops at its next start", self, removed);
+        }
     }
 
     /**
