@@ -44,7 +44,6 @@ final class Removals {
     private final AgentState state;
     private final ChangeStore store;
     private final Membership membership;
-    private final Consumer<String> onFatal;
     private final String self;
     private final RevocationRegistry registry;
     private final List<Consumer<NodeId>> listeners = new ArrayList<>();
@@ -56,13 +55,11 @@ final class Removals {
     private long refusedFromPeers;
     private long changesHeldPastCut;
 
-    Removals(LocalIdentity identity, AgentState state, ChangeStore store, Membership membership,
-             Consumer<String> onFatal) {
+    Removals(LocalIdentity identity, AgentState state, ChangeStore store, Membership membership) {
         this.identity = identity;
         this.state = state;
         this.store = store;
         this.membership = membership;
-        this.onFatal = onFatal;
         this.self = identity.nodeId().shortForm();
         this.registry = new RevocationRegistry(identity.agentRoot());
     }
@@ -98,6 +95,8 @@ final class Removals {
      * Reads the revocations kept on disk and limits the removed nodes' actors. Call after the store's replay (the
      * document is recovered first), so the document is the one this node had, with the changes it applied before it
      * learned of a removal.
+     *
+     * @throws IllegalArgumentException when one of them revokes this node's own key: see {@link #checkOwnRemoval}
      */
     void load() {
         List<byte[]> stored;
@@ -123,16 +122,13 @@ final class Removals {
             log.info("node {} enforces {} stored revocation(s); removed: {}", self, registry.records().size(),
                     registry.revoked().stream().map(NodeId::shortForm).toList());
         }
+        checkOwnRemoval(true);
     }
 
-    /**
-     * The core started: from now on new revocations close connections and travel. A node whose own key is revoked
-     * stops here.
-     */
+    /** The core started: from now on new revocations close connections and travel. */
     void start(Network network, Replicator replicator) {
         this.network = network;
         this.replicator = replicator;
-        checkOwnRemoval(true);
     }
 
     /**
@@ -262,11 +258,11 @@ final class Removals {
     }
 
     /**
-     * A node whose own key was removed stops at start: its key never comes back (a Raft member removed under its id
+     * A node whose own key was removed does not start: its key never comes back (a Raft member removed under its id
      * must not return, and a removed key may be compromised), so nothing it does from here reaches the agent. Only a
-     * new node key, enrolled as a new node, brings the machine back. Told while running (its peers refuse it
-     * already), it says so once and runs on alone rather than stop under the request that told it, which would then
-     * get no answer.
+     * new node key, enrolled as a new node, brings the machine back. Refusing before the core starts means nothing
+     * is dialed, served or written. Told while running (its peers refuse it already), it says so once and runs on
+     * alone rather than stop under the request that told it, which would then get no answer.
      */
     private void checkOwnRemoval(boolean starting) {
         if (ownRemovalReported || !registry.revokes(identity.certificate())) {
@@ -278,10 +274,10 @@ final class Removals {
                 + Instant.ofEpochMilli(r.revokedAt()) + "); it cannot come back: make a new node key in a new home"
                 + " (`agentmesh node keygen --home NEW`), enroll it and join";
         if (starting) {
-            onFatal.accept(removed);
-        } else {
-            log.error("node {}: {}. Its peers refuse it; it stops at its next start", self, removed);
+            log.error("node {} does not start: {}", self, removed);
+            throw new IllegalArgumentException(removed);
         }
+        log.error("node {}: {}. Its peers refuse it; it does not start again", self, removed);
     }
 
     /**

