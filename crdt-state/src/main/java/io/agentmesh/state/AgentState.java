@@ -489,7 +489,7 @@ public final class AgentState implements AutoCloseable {
         });
     }
 
-    /** Records (or replaces) the outcome of an intent. */
+    /** Records (or replaces) the outcome of an intent; its status must be one of {@link Outcome#STATUSES}. */
     public LocalChange recordOutcome(Outcome o) {
         ensureOpen();
         if (o == null) {
@@ -497,6 +497,10 @@ public final class AgentState implements AutoCloseable {
         }
         Check.id("outcome intent id", o.intentId());
         Check.name("outcome status", o.status());
+        if (!Outcome.isKnownStatus(o.status())) {
+            throw new IllegalArgumentException("outcome status '" + o.status() + "' is not one of "
+                    + String.join(", ", Outcome.STATUSES));
+        }
         Check.text("outcome result", o.result(), Limits.MAX_RESULT_BYTES);
         Check.name("outcome performer", o.performedBy());
         Check.number("outcome term", o.term());

@@ -39,14 +39,16 @@ import java.util.concurrent.TimeoutException;
  * <pre>
  * GET  /healthz                 200 while the process serves HTTP
  * GET  /readyz                  200 once the state is loaded and the store is healthy, else 503
- * GET  /v1/status               node, store and peer figures
+ * GET  /v1/status               node, store and peer figures; consensus.outcomes: completions by status
  * GET  /v1/state                the whole agent state
  * GET  /v1/memory?limit=N       newest N memory entries (default 100, max 10000)
  * POST /v1/memory               {"text": "...", "kind": "note", "tags": ["a"]} -> 201 with the entry
  * PUT  /v1/notes                {"text": "..."} -> 204
  * POST /v1/tasks                {"id": "t1", "title": "...", "status": "TODO", "detail": "..."} -> 200
  * POST /v1/intents              {"kind": "job", "payload": {...}} -> 201 with the intent; the leader performs it
- * GET  /v1/intents/{id}         the intent and its outcome (null until performed)
+ * GET  /v1/intents/{id}         the intent and its outcome (null until performed); outcome.status is "succeeded",
+ *                                "failed" or "uncertain" (the leader that started it was lost before it could report:
+ *                                the world may or may not have seen it, and it is not run again)
  * POST /v1/schedules            {"id", "cron": "0 9 * * *", "zone": "Europe/Paris", "kind": "job", "payload": {},
  *                                "catchUp": "skip|once|all|all:N"} -> 200 with the schedule
  * GET  /v1/consensus/events?after=N  this node's role changes and applied claims after sequence number N (default

@@ -28,6 +28,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -80,10 +81,13 @@ public final class ConsensusNode {
     private final Consumer<String> onFatal;
     private final Consumer<LeaderChange> onLeaderChange;
     private final Supplier<List<Intent>> pendingIntents;
+    private final Predicate<NodeId> reachable;
     private final RaftCodec codec = new RaftCodec();
     private final MeshTransport transport;
     private final RaftExecutor executor;
     private final DilatedClock raftClock;
+    private final ElectionLiveness liveness;
+    private final StaleResponseFilter staleResponses;
     private final ActionJournal journal;
     private final ActionCoordinator coordinator;
     private final Clock clock;
@@ -123,13 +127,17 @@ public final class ConsensusNode {
         this.onFatal = Objects.requireNonNull(b.onFatal, "onFatal");
         this.onLeaderChange = b.onLeaderChange;
         this.pendingIntents = Objects.requireNonNull(b.pendingIntents, "pendingIntents");
-        this.transport = new MeshTransport(codec, send, Objects.requireNonNull(b.reachable, "reachable"));
+        this.reachable = Objects.requireNonNull(b.reachable, "reachable");
+        this.transport = new MeshTransport(codec, send, reachable);
         this.executor = new RaftExecutor(scheduler, config.timeDilation(), config.electionJitterMs(), random);
         this.raftClock = new DilatedClock(clock, config.timeDilation());
+        this.liveness = new ElectionLiveness(self.shortForm(), executor, raftClock, config, () -> raftNode);
+        this.staleResponses = new StaleResponseFilter(() -> raftNode);
         this.journal = new ActionJournal(config.journalRetainCompleted());
         this.coordinator = new ActionCoordinator(self.toString(), journal, b.executors, pendingIntents,
-                Objects.requireNonNull(b.outcomes, "outcomes"), scheduler, clock, config.maxInFlightActions(),
-                config.pollIntervalMs());
+                Objects.requireNonNull(b.outcomes, "outcomes"), Objects.requireNonNull(b.recordedOutcome,
+                "recordedOutcome"), this::isReachableMember, scheduler, clock, config.maxInFlightActions(),
+                config.pollIntervalMs(), ActionCoordinator.DEFAULT_HOLDER_WAIT_MS);
         if (!founders.isEmpty() && !founders.contains(self)) {
             throw new IllegalArgumentException("a founding list names its own node; " + self + " is not in "
                     + founders);
@@ -361,6 +369,10 @@ public final class ConsensusNode {
         if (raftNode == null || stopped) {
             return;
         }
+        if (staleResponses.isStale(message)) {
+            return;
+        }
+        liveness.beforeHandle(message);
         raftNode.handle(message);
     }
 
@@ -526,7 +538,8 @@ public final class ConsensusNode {
                     : "waiting for founders " + discovery.waitingFor() + " to answer with the same founding list");
         }
         return new ConsensusStatus(roleName(), leaderId(), term, journal.lastApplied(), pending,
-                coordinator.inFlight(), journal.completedCount(), voters, learners, note);
+                coordinator.inFlight(), journal.completedCount(), voters, learners, note,
+                liveness.stuckFollowerResets(), liveness.higherTermsAdopted());
     }
 
     private String roleName() {
@@ -549,6 +562,21 @@ public final class ConsensusNode {
 
     public boolean isLeader() {
         return !stopped && role == RaftRole.LEADER;
+    }
+
+    /** A claim holder is alive for the action loop when it is another known member connected to this node. */
+    private boolean isReachableMember(String nodeIdText) {
+        NodeId id = knownIds.get(nodeIdText);
+        if (id == null) {
+            // A holder that joined after this node started: holders are members, so the map stays member-sized.
+            try {
+                id = NodeId.parse(nodeIdText);
+            } catch (RuntimeException e) {
+                return false;
+            }
+            knownIds.put(nodeIdText, id);
+        }
+        return !id.equals(self) && reachable.test(id);
     }
 
     public Optional<NodeId> leaderId() {
@@ -662,6 +690,7 @@ public final class ConsensusNode {
         private List<ActionExecutor> executors = List.of();
         private Supplier<List<Intent>> pendingIntents;
         private BiConsumer<Intent, Outcome> outcomes;
+        private Function<String, Optional<Outcome>> recordedOutcome;
         private Consumer<String> onFatal;
         private Consumer<LeaderChange> onLeaderChange;
         private Supplier<List<Schedule>> schedules;
@@ -800,6 +829,12 @@ public final class ConsensusNode {
         /** Writes an outcome into the CRDT ({@code state.recordOutcome}). Node thread; may repeat an outcome. */
         public Builder outcomes(BiConsumer<Intent, Outcome> v) {
             outcomes = v;
+            return this;
+        }
+
+        /** The outcome the CRDT shows for an intent id ({@code state::outcome}). Node thread. */
+        public Builder recordedOutcome(Function<String, Optional<Outcome>> v) {
+            recordedOutcome = v;
             return this;
         }
 

@@ -168,6 +168,7 @@ public final class NodeCore implements Network.Listener {
                 .reachable(peer -> replicator.connectedPeers().contains(peer))
                 .executors(setup.executors())
                 .pendingIntents(state::pendingIntents)
+                .recordedOutcome(state::outcome)
                 .outcomes((intent, outcome) -> write(s -> s.recordOutcome(outcome)).exceptionally(e -> {
                     log.warn("node {} could not record the outcome of {}: {}", self, intent.id(), e.getMessage());
                     return null;

@@ -56,11 +56,14 @@ import java.util.function.Function;
  * incarnation (the store survived, so the actor's sequence continues).
  *
  * <p>With consensus, a voter also has a Raft store that outlives its processes ({@link SimulatedRaftStore}: a crash
- * keeps what was flushed) and a "job" executor on the run's shared ledger; a restart runs a new consensus member on
- * the same store. After each of its events the node's leader belief and its journal's claims are recorded.
+ * keeps what was flushed) and "job", "wallet" and "marked-job" executors on the run's shared ledger; a restart runs a
+ * new consensus member on the same store. After each of its events the node's leader belief and its journal's claims
+ * are recorded.
  */
 final class SimNode {
     static final int MAX_BATCH = 8_192;
+    /** The kind of intent performed like the node's job executor: start mark first, uncertain if a holder is lost. */
+    static final String MARKED_JOB = "marked-job";
 
     final int index;
     final String name;
@@ -144,7 +147,9 @@ final class SimNode {
                     new SimExecutor(sim, name, new RecordingExecutor("job", self, sim.ledger(), scheduler,
                             executorLatencyMs, false), doublePerform),
                     new SimExecutor(sim, name, new RecordingExecutor("wallet", self, sim.ledger(), scheduler,
-                            executorLatencyMs, true), doublePerform));
+                            executorLatencyMs, true), doublePerform),
+                    new SimExecutor(sim, name, RecordingExecutor.startMarked(MARKED_JOB, self, sim.ledger(),
+                            scheduler, executorLatencyMs), doublePerform));
             List<NodeId> founders = sim.founders().contains(member.identity().nodeId()) ? sim.founders()
                     : List.of();
             core.enableConsensus(new NodeCore.ConsensusSetup(raftStore, founders, executors,
