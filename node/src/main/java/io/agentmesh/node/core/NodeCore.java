@@ -98,6 +98,8 @@ public final class NodeCore implements Network.Listener {
 
     /**
      * @param signer where changes are signed and handed to the store, in order (see {@link ChangeAuthor})
+     * @throws IllegalArgumentException when the store holds the revocation of this node's own key: a removed key
+     *                                  never comes back, so the node does not start (the message says what to do)
      */
     public NodeCore(LocalIdentity identity, AgentState state, ChangeStore store, Clock clock, Scheduler scheduler,
                     java.util.concurrent.Executor signer, RandomGenerator random, CoreConfig config,
@@ -112,7 +114,7 @@ public final class NodeCore implements Network.Listener {
         this.onFatal = onFatal;
         this.self = identity.nodeId().shortForm();
         this.membership = new Membership(identity.agentRoot(), identity.certificate(), clock);
-        this.removals = new Removals(identity, state, store, membership, onFatal);
+        this.removals = new Removals(identity, state, store, membership);
         loadCertificates();
         removals.load();
         this.author = new ChangeAuthor(identity, state, store, scheduler, signer, onFatal);
@@ -233,11 +235,12 @@ public final class NodeCore implements Network.Listener {
         admitCertificate(certificate);
     }
 
-    /** Keeps a verified certificate; true when its node was not a member before. */
+    /**
+     * Keeps a verified certificate; true when its node was not a member before. A removed key's certificates are kept
+     * too: consensus reads the member as removed (by its id) and takes it out of the Raft group.
+     */
     private boolean admitCertificate(NodeCertificate certificate) {
-        boolean newMember = membership.admit(certificate);
-        removals.certificateSeen(certificate);
-        return newMember;
+        return membership.admit(certificate);
     }
 
     /** The node removals this node enforces; safe to read from any thread. */

@@ -32,7 +32,7 @@ import java.util.function.Consumer;
 /**
  * This node's side of node removals: the revocations it verified (kept in its store), what it does with each (closes
  * the connections it kills, limits the removed node's actors in the document, stops dialing the node, passes it on),
- * and the draft of a removal's cut. {@link NodeCore} wires it into connections, messages and certificates. Node thread,
+ * and the draft of a removal's cut. {@link NodeCore} wires it into connections and messages. Node thread,
  * except {@link #view()}, whose reads any thread may make.
  */
 final class Removals {
@@ -44,7 +44,6 @@ final class Removals {
     private final AgentState state;
     private final ChangeStore store;
     private final Membership membership;
-    private final Consumer<String> onFatal;
     private final String self;
     private final RevocationRegistry registry;
     private final List<Consumer<NodeId>> listeners = new ArrayList<>();
@@ -56,16 +55,13 @@ final class Removals {
     private long refusedFromPeers;
     private long changesHeldPastCut;
 
-    Removals(LocalIdentity identity, AgentState state, ChangeStore store, Membership membership,
-             Consumer<String> onFatal) {
+    Removals(LocalIdentity identity, AgentState state, ChangeStore store, Membership membership) {
         this.identity = identity;
         this.state = state;
         this.store = store;
         this.membership = membership;
-        this.onFatal = onFatal;
         this.self = identity.nodeId().shortForm();
         this.registry = new RevocationRegistry(identity.agentRoot());
-        registry.certificateSeen(identity.certificate());
     }
 
     Revocations view() {
@@ -99,6 +95,8 @@ final class Removals {
      * Reads the revocations kept on disk and limits the removed nodes' actors. Call after the store's replay (the
      * document is recovered first), so the document is the one this node had, with the changes it applied before it
      * learned of a removal.
+     *
+     * @throws IllegalArgumentException when one of them revokes this node's own key: see {@link #checkOwnRemoval}
      */
     void load() {
         List<byte[]> stored;
@@ -115,32 +113,22 @@ final class Removals {
                 registry.add(r);
                 limitActors(r);
                 reportHeldPastCut(r);
-                if (registry.isRevoked(r.nodeId())) {
-                    membership.forgetAddress(r.nodeId());
-                }
+                membership.forgetAddress(r.nodeId());
             } catch (IdentityException | IllegalStateException e) {
                 log.warn("node {} dropped a stored revocation: {}", self, e.getMessage());
             }
         }
         if (!registry.records().isEmpty()) {
-            log.info("node {} enforces {} stored revocation(s); removed now: {}", self, registry.records().size(),
+            log.info("node {} enforces {} stored revocation(s); removed: {}", self, registry.records().size(),
                     registry.revoked().stream().map(NodeId::shortForm).toList());
         }
+        checkOwnRemoval(true);
     }
 
     /** The core started: from now on new revocations close connections and travel. */
     void start(Network network, Replicator replicator) {
         this.network = network;
         this.replicator = replicator;
-        checkOwnRemoval();
-    }
-
-    /** A certificate of this agent passed verification; it may bring a removed node back. */
-    void certificateSeen(NodeCertificate certificate) {
-        if (registry.certificateSeen(certificate)) {
-            log.info("node {} accepts {} again: enrolled anew at {}, after its removal", self,
-                    certificate.nodeId().shortForm(), Instant.ofEpochMilli(certificate.issuedAt()));
-        }
     }
 
     /**
@@ -174,8 +162,9 @@ final class Removals {
         for (byte[] encoded : message.revocations()) {
             try {
                 NodeRevocation r = NodeRevocation.fromBytes(encoded);
+                boolean removedBefore = registry.isRevoked(r.nodeId());
                 if (registry.add(r) == RevocationRegistry.Added.NEW) {
-                    enforce(r, from);
+                    enforce(r, from, removedBefore);
                 }
             } catch (IdentityException | IllegalStateException e) {
                 refusedFromPeers++;
@@ -191,6 +180,7 @@ final class Removals {
      */
     boolean revoke(NodeRevocation revocation) {
         RevocationRegistry.Added added;
+        boolean removedBefore = registry.isRevoked(revocation.nodeId());
         try {
             added = registry.add(revocation);
         } catch (IdentityException | IllegalStateException e) {
@@ -199,29 +189,27 @@ final class Removals {
         if (added == RevocationRegistry.Added.KNOWN) {
             return false;
         }
-        enforce(revocation, null);
+        enforce(revocation, null, removedBefore);
         return true;
     }
 
     /**
      * Makes a newly verified revocation hold here: keeps it on disk, limits the removed node's actors in the
      * document, closes every connection whose certificate it kills, stops dialing the node, passes it on to every
-     * other peer and tells the listeners. One log line.
+     * other peer and tells the listeners (once per node: a second revocation of a removed key only adds its cut). One
+     * log line.
      */
-    private void enforce(NodeRevocation revocation, NodeId from) {
+    private void enforce(NodeRevocation revocation, NodeId from, boolean removedBefore) {
         store.putMeta(StoredRevocations.META_KEY, StoredRevocations.encode(registry.records()));
         int dropped = limitActors(revocation);
         NodeId removed = revocation.nodeId();
-        boolean nowRemoved = registry.isRevoked(removed);
         reportHeldPastCut(revocation);
         log.warn("node {} {} node {}{}: revoked by the agent root at {} ({}); {} actor(s) cut{}", self,
-                nowRemoved ? "removed" : "learned an old revocation of (it was enrolled again since)",
+                removedBefore ? "learned another revocation of already removed" : "removed",
                 removed.shortForm(), from == null ? "" : " (told by " + from.shortForm() + ")",
                 Instant.ofEpochMilli(revocation.revokedAt()), revocation.reason(), revocation.cut().size(),
                 dropped > 0 ? ", " + dropped + " held change(s) dropped" : "");
-        if (nowRemoved) {
-            membership.forgetAddress(removed);
-        }
+        membership.forgetAddress(removed);
         if (network == null) {
             return; // not started: peers hear of it on connect
         }
@@ -233,8 +221,8 @@ final class Removals {
                 network.send(p.getKey(), message);
             }
         }
-        checkOwnRemoval();
-        if (nowRemoved) {
+        checkOwnRemoval(false);
+        if (!removedBefore) {
             listeners.forEach(l -> l.accept(removed));
         }
     }
@@ -270,33 +258,26 @@ final class Removals {
     }
 
     /**
-     * A removed node keeps running alone (peers refuse it), so say so once. A node enrolled again but started on its
-     * old store would write under an actor whose changes past the cut every peer refuses: it stops, saying how to
-     * start clean.
+     * A node whose own key was removed does not start: its key never comes back (a Raft member removed under its id
+     * must not return, and a removed key may be compromised), so nothing it does from here reaches the agent. Only a
+     * new node key, enrolled as a new node, brings the machine back. Refusing before the core starts means nothing
+     * is dialed, served or written. Told while running (its peers refuse it already), it says so once and runs on
+     * alone rather than stop under the request that told it, which would then get no answer.
      */
-    private void checkOwnRemoval() {
-        NodeId me = identity.nodeId();
-        if (registry.revokes(identity.certificate())) {
-            if (!ownRemovalReported) {
-                ownRemovalReported = true;
-                log.error("node {} was removed from the agent ({}); its peers refuse it. To rejoin: enroll its key"
-                        + " again (agentmesh node enroll, node join), move its state directory away, start it", self,
-                        registry.latest(me).map(r -> "revoked at " + Instant.ofEpochMilli(r.revokedAt()) + ": "
-                                + r.reason()).orElse("revoked"));
-            }
+    private void checkOwnRemoval(boolean starting) {
+        if (ownRemovalReported || !registry.revokes(identity.certificate())) {
             return;
         }
-        byte[] actor = identity.actor().bytes();
-        for (NodeRevocation r : registry.records()) {
-            if (r.nodeKey().equals(identity.nodeKey().verifyingKey()) && r.lastValidSeq(actor).isPresent()) {
-                onFatal.accept("this node writes as actor " + identity.actor() + ", which the revocation of node "
-                        + me.shortForm() + " at " + Instant.ofEpochMilli(r.revokedAt()) + " cut at seq "
-                        + r.lastValidSeq(actor).getAsLong() + ": every peer refuses its later changes. It was"
-                        + " enrolled again but started on its old store; move the state directory away and start it"
-                        + " again (it takes a new incarnation and resyncs from its peers)");
-                return;
-            }
+        ownRemovalReported = true;
+        NodeRevocation r = registry.latest(identity.nodeId()).orElseThrow();
+        String removed = "this node's key was removed from the agent (" + r.reason() + ", "
+                + Instant.ofEpochMilli(r.revokedAt()) + "); it cannot come back: make a new node key in a new home"
+                + " (`agentmesh node keygen --home NEW`), enroll it and join";
+        if (starting) {
+            log.error("node {} does not start: {}", self, removed);
+            throw new IllegalArgumentException(removed);
         }
+        log.error("node {}: {}. Its peers refuse it; it does not start again", self, removed);
     }
 
     /**
@@ -346,7 +327,7 @@ final class Removals {
     private String removedText(NodeId peer) {
         return "REVOKED: node " + peer.shortForm() + " was removed from the agent"
                 + registry.latest(peer).map(r -> " at " + Instant.ofEpochMilli(r.revokedAt()) + " (" + r.reason()
-                + ")").orElse("") + "; enroll it again to rejoin";
+                + ")").orElse("") + "; its key stays removed, only a new node key can join";
     }
 
     private static WireMessage.Revocations message(List<NodeRevocation> records) {

@@ -18,10 +18,11 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The revocations this node verified, and the newest certificate issue time it has seen for each revoked key (which
- * tells a removed node from one enrolled again). Changes happen on the node thread; readers on any thread (Netty's
- * event loops during handshakes, HTTP handlers) see one immutable view through a volatile field, so the hot paths
- * (every handshake, every received change) take no lock, and cost one volatile read while nothing is revoked.
+ * The revocations this node verified. A revoked node key stays revoked: every certificate of it is dead whatever its
+ * issue time, and a change it signed is valid only up to its actor's cut. Changes happen on the node thread; readers
+ * on any thread (Netty's event loops during handshakes, HTTP handlers) see one immutable view through a volatile
+ * field, so the hot paths (every handshake, every received change) take no lock, and cost one volatile read while
+ * nothing is revoked.
  */
 final class RevocationRegistry implements Revocations {
     /** A node has one actor per incarnation; a mesh removes few nodes. Past this, something is wrong. */
@@ -33,21 +34,8 @@ final class RevocationRegistry implements Revocations {
     private volatile View view = View.EMPTY;
 
     /** Keys as raw bytes: building a {@link VerifyingKey} validates the point, which costs a signature check. */
-    private record View(List<NodeRevocation> records, Map<ByteBuffer, List<NodeRevocation>> byKey,
-                        Map<ByteBuffer, Long> newestIssuedAt) {
-        static final View EMPTY = new View(List.of(), Map.of(), Map.of());
-
-        boolean removed(ByteBuffer key) {
-            List<NodeRevocation> rs = byKey.get(key);
-            if (rs == null) {
-                return false;
-            }
-            long latest = Long.MIN_VALUE;
-            for (NodeRevocation r : rs) {
-                latest = Math.max(latest, r.revokedAt());
-            }
-            return newestIssuedAt.getOrDefault(key, Long.MIN_VALUE) <= latest;
-        }
+    private record View(List<NodeRevocation> records, Map<ByteBuffer, List<NodeRevocation>> byKey) {
+        static final View EMPTY = new View(List.of(), Map.of());
     }
 
     RevocationRegistry(VerifyingKey agentRoot) {
@@ -75,33 +63,13 @@ final class RevocationRegistry implements Revocations {
         List<NodeRevocation> ofKey = new ArrayList<>(byKey.getOrDefault(key(revocation.nodeKey()), List.of()));
         ofKey.add(revocation);
         byKey.put(key(revocation.nodeKey()), List.copyOf(ofKey));
-        view = new View(List.copyOf(records), Map.copyOf(byKey), v.newestIssuedAt);
+        view = new View(List.copyOf(records), Map.copyOf(byKey));
         return Added.NEW;
     }
 
     /**
-     * Notes a verified certificate of this agent. Returns true when it brings a removed node back: it was issued
-     * after every revocation of its key (a new enrollment). Node thread.
-     */
-    boolean certificateSeen(NodeCertificate certificate) {
-        View v = view;
-        ByteBuffer key = key(certificate.nodeKey());
-        long newest = v.newestIssuedAt.getOrDefault(key, Long.MIN_VALUE);
-        if (certificate.issuedAt() <= newest) {
-            return false;
-        }
-        boolean wasRemoved = v.removed(key);
-        Map<ByteBuffer, Long> issued = new HashMap<>(v.newestIssuedAt);
-        issued.put(key, certificate.issuedAt());
-        View next = new View(v.records, v.byKey, Map.copyOf(issued));
-        view = next;
-        return wasRemoved && !next.removed(key);
-    }
-
-    /**
      * Why {@code change} must be refused, if it must: its signer was removed and the change is past the cut of its
-     * actor, or by an actor the revocations do not list while the signer stays removed (an actor it began after
-     * the cut was drawn). Any thread.
+     * actor, or by an actor the revocations do not list (one it began after the cut was drawn). Any thread.
      */
     Optional<String> refusal(SignedChange change) {
         View v = view;
@@ -128,16 +96,13 @@ final class RevocationRegistry implements Revocations {
                     + " was removed at " + Instant.ofEpochMilli(cutBy.revokedAt()) + " (" + cutBy.reason()
                     + "); of its actor " + change.actor() + " only changes up to seq " + limit + " stay valid");
         }
-        if (v.removed(key)) {
-            NodeRevocation r = rs.getLast();
-            return Optional.of("node " + r.nodeId().shortForm() + " was removed at "
-                    + Instant.ofEpochMilli(r.revokedAt()) + " (" + r.reason() + "), and its actor " + change.actor()
-                    + " is not in its revocation's cut");
-        }
-        return Optional.empty();
+        NodeRevocation r = rs.getLast();
+        return Optional.of("node " + r.nodeId().shortForm() + " was removed at "
+                + Instant.ofEpochMilli(r.revokedAt()) + " (" + r.reason() + "), and its actor " + change.actor()
+                + " is not in its revocation's cut");
     }
 
-    /** Whether {@code certificate} is dead: a revocation of its key at or after the time it was issued. */
+    /** Whether {@code certificate} is dead: this agent revoked its node key, whenever the certificate was issued. */
     @Override
     public boolean revokes(NodeCertificate certificate) {
         View v = view;
@@ -145,15 +110,7 @@ final class RevocationRegistry implements Revocations {
             return false;
         }
         List<NodeRevocation> rs = v.byKey.get(key(certificate.nodeKey()));
-        if (rs == null) {
-            return false;
-        }
-        for (NodeRevocation r : rs) {
-            if (r.revokes(certificate)) {
-                return true;
-            }
-        }
-        return false;
+        return rs != null && rs.getFirst().revokes(certificate);
     }
 
     /** The newest revocation of {@code node}, if any. */
@@ -169,10 +126,9 @@ final class RevocationRegistry implements Revocations {
 
     @Override
     public boolean isRevoked(NodeId node) {
-        View v = view;
-        for (NodeRevocation r : v.records) {
+        for (NodeRevocation r : view.records) {
             if (r.nodeId().equals(node)) {
-                return v.removed(key(r.nodeKey()));
+                return true;
             }
         }
         return false;
@@ -180,12 +136,9 @@ final class RevocationRegistry implements Revocations {
 
     @Override
     public Set<NodeId> revoked() {
-        View v = view;
         Set<NodeId> out = new TreeSet<>();
-        for (NodeRevocation r : v.records) {
-            if (v.removed(key(r.nodeKey()))) {
-                out.add(r.nodeId());
-            }
+        for (NodeRevocation r : view.records) {
+            out.add(r.nodeId());
         }
         return out;
     }

@@ -15,18 +15,15 @@ import java.util.Set;
  */
 public interface Revocations {
 
-    /**
-     * Whether {@code node} is removed now: a revocation names its key, and no certificate for that key issued after
-     * the revocation (a new enrollment) is known here.
-     */
+    /** Whether {@code node} is removed: a revocation names its key. A removed key stays removed. */
     boolean isRevoked(NodeId node);
 
-    /** The nodes removed now, in id order. */
+    /** The removed nodes, in id order. */
     Set<NodeId> revoked();
 
-    /** Every verified revocation, in the order this node learned them (removals later undone by a rejoin too). */
+    /** Every verified revocation, in the order this node learned them. */
     List<NodeRevocation> records();
 
-    /** Whether {@code certificate} is dead: a revocation of its key at or after the time it was issued. */
+    /** Whether {@code certificate} is dead: this agent revoked its node key, whenever the certificate was issued. */
     boolean revokes(NodeCertificate certificate);
 }

@@ -33,7 +33,8 @@ import java.util.function.Predicate;
  * reusing a proof on a second session between the same two processes would need one of their keys anyway.)
  *
  * <p>Checks, in order: protocol version, incarnation, certificate decodes, certificate enrolls the node in this
- * agent at the current wall-clock time, certificate not revoked (the node was not removed since it was issued),
+ * agent at the current wall-clock time, certificate not revoked (its node key was never removed, whenever the
+ * certificate was issued),
  * certificate's node key = TLS key, session proof, not ourselves.
  */
 final class HelloAuthenticator {
@@ -109,8 +110,8 @@ final class HelloAuthenticator {
         }
         if (revoked.test(cert)) {
             throw new AuthException(AuthFailure.REVOKED, "node " + cert.nodeId() + " was removed from agent "
-                    + cert.agentId() + ": its certificate issued at " + Instant.ofEpochMilli(cert.issuedAt())
-                    + " is revoked; enroll it again to rejoin");
+                    + cert.agentId() + " and its key stays removed (this certificate was issued at "
+                    + Instant.ofEpochMilli(cert.issuedAt()) + "); only a new node key, enrolled, can join");
         }
         if (!cert.nodeKey().equals(tlsPeerKey)) {
             throw new AuthException(AuthFailure.KEY_MISMATCH, "the Hello carries the certificate of node "

@@ -108,10 +108,15 @@ class NodeCoreRevocationTest {
     private NodeCore startCore(long myCertIssuedAt) {
         identity = new LocalIdentity(root.verifyingKey(), me, cert(me, myCertIssuedAt), 1);
         Recovery.Result recovered = Recovery.recover(identity.agentId().bytes(), identity.actor(), store);
-        NodeCore c = new NodeCore(identity, recovered.state(), store, clock, inline, new Random(1),
-                CoreConfig.defaults(Optional.empty()), fatal::add);
-        c.start(network);
-        return c;
+        try {
+            NodeCore c = new NodeCore(identity, recovered.state(), store, clock, inline, new Random(1),
+                    CoreConfig.defaults(Optional.empty()), fatal::add);
+            c.start(network);
+            return c;
+        } catch (RuntimeException e) {
+            recovered.state().close();
+            throw e;
+        }
     }
 
     @BeforeEach
@@ -126,8 +131,10 @@ class NodeCoreRevocationTest {
 
     @AfterEach
     void tearDown() {
-        core.stop();
-        core.state().close();
+        if (core != null) {
+            core.stop();
+            core.state().close();
+        }
         removedState.close();
         store.close();
     }
@@ -161,6 +168,8 @@ class NodeCoreRevocationTest {
         assertTrue(core.revocations().isRevoked(removed));
         assertFalse(core.revoke(removal(0)), "the same revocation again is known");
         assertEquals(List.of(removed), told);
+        assertTrue(core.revoke(NodeRevocation.issue(root, removedKey.verifyingKey(), NOW, "again", List.of())));
+        assertEquals(List.of(removed), told, "a second revocation of a removed key removes nothing new");
         assertEquals("removed", core.peerStatus().stream().filter(p -> p.get("node").equals(removed.toString()))
                 .findFirst().orElseThrow().get("link"));
     }
@@ -178,16 +187,28 @@ class NodeCoreRevocationTest {
     }
 
     @Test
-    void aRemovedNodeThatConnectsAgainIsDisconnectedAndARevocationFromAPeerIsNotSentBack() {
+    void aRemovedNodeThatConnectsAgainIsDisconnectedEvenWithANewerCertificateAndARevocationIsNotSentBack() {
         core.message(other, new WireMessage.Revocations(List.of(removal(0).toBytes())));
         assertTrue(core.revocations().isRevoked(removed));
         assertFalse(network.revocationsSentTo.contains(other));
         network.disconnects.clear();
         core.peerUp(removed, cert(removedKey, NOW - 50_000).toBytes(), 1, false);
         assertEquals(1, network.disconnects.size(), "refused at connect where the transport let it through");
-        core.peerUp(removed, cert(removedKey, NOW - 10).toBytes(), 2, false);
-        assertEquals(1, network.disconnects.size(), "enrolled again after the revocation: accepted");
-        assertFalse(core.revocations().isRevoked(removed));
+        NodeCertificate enrolledAgain = cert(removedKey, NOW - 10); // issued after the revocation
+        core.message(other, new WireMessage.Certificates(List.of(enrolledAgain.toBytes()), List.of()));
+        core.peerUp(removed, enrolledAgain.toBytes(), 2, false);
+        assertEquals(2, network.disconnects.size(), "a newer certificate for the removed key: refused all the same");
+        assertTrue(network.disconnects.getLast().contains("stays removed"), network.disconnects.getLast());
+        assertTrue(core.revocations().isRevoked(removed));
+        // What it would write under that certificate, on a fresh store (a new incarnation), relayed by a peer.
+        ActorId nextActor = ActorId.derive(removedKey.verifyingKey().bytes(), 2);
+        try (AgentState fresh = AgentState.create(identity.agentId().bytes(), nextActor)) {
+            LocalChange c = fresh.appendMemory(new MemoryEntry("m", NOW, "removed", "note", "x", List.of()));
+            core.message(other, new WireMessage.Changes(List.of(SignedChanges.sign(identity.agentId().bytes(),
+                    removedKey, 2, c.seq(), c.changeBytes())), false));
+        }
+        assertEquals(1, core.replicator().stats().refusedRevoked());
+        assertEquals(0, core.state().memoryCount());
     }
 
     @Test
@@ -218,15 +239,22 @@ class NodeCoreRevocationTest {
     }
 
     @Test
-    void aNodeEnrolledAgainButOnTheStoreOfItsRemovedActorStopsSayingWhy() {
+    void aNodeWhoseOwnKeyIsRevokedDoesNotStartEvenWithANewerCertificate() {
         NodeRevocation ofMe = NodeRevocation.issue(root, me.verifyingKey(), NOW - 40_000, "lost",
                 List.of(new NodeRevocation.Cut(identity.actor().bytes(), 0)));
-        core.revoke(ofMe); // this core's certificate was issued at NOW - 50,000: removed, it runs on alone
+        core.revoke(ofMe); // told while running: it says so and runs on alone, so the request that told it is answered
         assertTrue(fatal.isEmpty(), fatal.toString());
         core.stop();
         core.state().close();
-        core = startCore(NOW - 30_000); // enrolled again, same store, same actor
-        assertEquals(1, fatal.size());
-        assertTrue(fatal.getFirst().contains("move the state directory away"), fatal.getFirst());
+        core = null;
+        // The root certified the same key again, after the revocation: it does not start all the same.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> startCore(NOW - 30_000));
+        assertOwnRemovalSaid(e.getMessage());
+    }
+
+    private static void assertOwnRemovalSaid(String reason) {
+        assertTrue(reason.contains("this node's key was removed from the agent (lost, ")
+                && reason.contains("it cannot come back") && reason.contains("agentmesh node keygen --home NEW"),
+                reason);
     }
 }

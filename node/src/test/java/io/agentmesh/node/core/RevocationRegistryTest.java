@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** What a node enforces once it holds a revocation: dead certificates, the cut, and a rejoin by a new enrollment. */
+/** What a node enforces once it holds a revocation: every certificate of the key dead for good, and the cut. */
 class RevocationRegistryTest {
     private static final long T0 = 1_767_225_600_000L;
     private static final long DAY = 86_400_000L;
@@ -55,7 +55,6 @@ class RevocationRegistryTest {
 
     @Test
     void aVerifiedRevocationIsKeptOnceAndAForeignOneChangesNothing() {
-        registry.certificateSeen(certificate(removedKey, T0));
         assertEquals(RevocationRegistry.Added.NEW, registry.add(removal()));
         assertEquals(RevocationRegistry.Added.KNOWN, registry.add(removal()));
         assertEquals(List.of(removal()), registry.records());
@@ -70,12 +69,15 @@ class RevocationRegistryTest {
     }
 
     @Test
-    void certificatesIssuedUpToTheRevocationAreDeadAndOthersAreNot() {
+    void everyCertificateOfTheRevokedKeyIsDeadWhateverItsIssueTimeAndOtherKeysAreNot() {
         registry.add(removal());
         assertTrue(registry.revokes(certificate(removedKey, T0)));
         assertTrue(registry.revokes(certificate(removedKey, T0 + DAY)));
-        assertFalse(registry.revokes(certificate(removedKey, T0 + DAY + 1)));
+        assertTrue(registry.revokes(certificate(removedKey, T0 + DAY + 1)), "issued after the revocation: dead too");
         assertFalse(registry.revokes(certificate(otherKey, T0)));
+        NodeCertificate foreign = NodeCertificate.issue(key(9), removedKey.verifyingKey(), Role.VOTER, T0,
+                T0 + DAY, T0);
+        assertFalse(registry.revokes(foreign), "another agent's certificate of the key is not this agent's to kill");
     }
 
     @Test
@@ -90,32 +92,31 @@ class RevocationRegistryTest {
     }
 
     @Test
-    void anActorTheCutDoesNotListHasNothingValidWhileItsNodeStaysRemoved() {
+    void anActorTheCutDoesNotListHasNothingValid() {
         registry.add(removal());
         Optional<String> refused = registry.refusal(change(removedKey, 2, 1));
         assertTrue(refused.isPresent() && refused.get().contains("not in its revocation's cut"), refused.toString());
     }
 
     @Test
-    void aNewEnrollmentAfterTheRevocationBringsTheNodeBackButNotThePastItsOldActorsCut() {
+    void aNewerCertificateForTheRevokedKeyDoesNotBringItBackNorItsNextActor() {
         registry.add(removal());
-        assertFalse(registry.certificateSeen(certificate(removedKey, T0)), "an old certificate changes nothing");
+        NodeCertificate enrolledAgain = certificate(removedKey, T0 + 2 * DAY);
+        assertTrue(registry.revokes(enrolledAgain));
         assertTrue(registry.isRevoked(removed));
-        assertTrue(registry.certificateSeen(certificate(removedKey, T0 + 2 * DAY)), "enrolled again");
-        assertFalse(registry.isRevoked(removed));
-        assertEquals(Set.of(), registry.revoked());
-        assertEquals(Optional.empty(), registry.refusal(change(removedKey, 2, 1)), "its new actor writes again");
+        assertEquals(Set.of(removed), registry.revoked());
+        assertTrue(registry.refusal(change(removedKey, 2, 1)).isPresent(), "a new incarnation of the key: refused");
         assertTrue(registry.refusal(change(removedKey, 1, 11)).isPresent(), "its old actor stays cut");
-        assertTrue(registry.revokes(certificate(removedKey, T0)), "its old certificate stays dead");
+        assertEquals(Optional.empty(), registry.refusal(change(removedKey, 1, 10)));
     }
 
     @Test
-    void aLaterRevocationRemovesARejoinedNodeAgainAndTheLowestCutOfAnActorHolds() {
+    void aSecondRevocationOfARemovedKeyAddsItsCutAndTheLowestCutOfAnActorHolds() {
         registry.add(removal());
-        registry.certificateSeen(certificate(removedKey, T0 + 2 * DAY));
         registry.add(NodeRevocation.issue(root, removedKey.verifyingKey(), T0 + 3 * DAY, "again",
                 List.of(new NodeRevocation.Cut(firstActor.bytes(), 12), new NodeRevocation.Cut(secondActor.bytes(), 4))));
         assertTrue(registry.isRevoked(removed));
+        assertEquals(Set.of(removed), registry.revoked());
         assertTrue(registry.refusal(change(removedKey, 1, 11)).isPresent(), "the first cut (10) still holds");
         assertEquals(Optional.empty(), registry.refusal(change(removedKey, 2, 4)));
         assertTrue(registry.refusal(change(removedKey, 2, 5)).isPresent());

@@ -42,13 +42,15 @@ import java.util.stream.Collectors;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Removing a running node from a mesh of three, over real TLS and SQLite, with the command an operator runs: it is
  * cut off within seconds and refused when it comes back, its later changes are refused everywhere even when an
- * enrolled peer relays them, its earlier ones still reach a node that was down, and it rejoins with a new enrollment
- * on a fresh store (and stops, saying why, on its old one).
+ * enrolled peer relays them, its earlier ones still reach a node that was down, and the machine comes back only under
+ * a new node key, as a new voter. Its removed key stays refused even under a newer certificate, and a node holding
+ * the revocation of its own key stops at start, saying to make a new one.
  */
 class RevocationMeshTest {
 
@@ -62,9 +64,15 @@ class RevocationMeshTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<String> voters(NodeRuntime node) {
+    private static Object consensus(NodeRuntime node, String field) {
         Map<String, Object> consensus = (Map<String, Object>) node.status().join().get("consensus");
-        return consensus == null ? List.of() : (List<String>) consensus.get("voters");
+        return consensus == null ? null : consensus.get(field);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> voters(NodeRuntime node) {
+        Object voters = consensus(node, "voters");
+        return voters == null ? List.of() : (List<String>) voters;
     }
 
     private static long refusedAsRevoked(NodeRuntime node) {
@@ -76,7 +84,7 @@ class RevocationMeshTest {
                 mesh.home(by).toString(), "--http", "127.0.0.1:" + mesh.httpPorts.get(by), "--reason", "test removal");
     }
 
-    /** Enrolls node {@code i}'s key again with the agent root, issued now (after any revocation so far). */
+    /** Certifies node {@code i}'s key again with the agent root, issued now (after any revocation so far). */
     private static void enrollAgain(LocalMesh mesh, int i) throws Exception {
         IdentityDirectory d = IdentityDirectory.of(mesh.home(i).resolve("identity"));
         long now = System.currentTimeMillis();
@@ -85,8 +93,26 @@ class RevocationMeshTest {
                 now + 86_400_000, System.currentTimeMillis()));
     }
 
+    /**
+     * What an operator does to bring the machine of removed node {@code i} back: its old home moved away, a new node
+     * key made in a new home, enrolled where the root key lives (node 0's home) and installed, with the commands of
+     * docs/identity.md. The new node takes slot {@code i} (same ports) with a fresh state directory.
+     */
+    private static void comeBackUnderANewKey(LocalMesh mesh, int i) throws Exception {
+        Files.move(mesh.home(i), mesh.dir.resolve("node" + i + ".removed"));
+        String home = mesh.home(i).toString();
+        assertEquals(0, AgentmeshCommand.execute("node", "keygen", "--home", home));
+        IdentityDirectory d = IdentityDirectory.of(mesh.home(i).resolve("identity"));
+        Path certificate = mesh.dir.resolve("node" + i + "-new-cert.json");
+        assertEquals(0, AgentmeshCommand.execute("node", "enroll", "--home", mesh.home(0).toString(),
+                "--public-key", d.nodePublicKey().hex(), "--out", certificate.toString()));
+        assertEquals(0, AgentmeshCommand.execute("node", "join", "--home", home, "--certificate",
+                certificate.toString()));
+        mesh.ids.set(i, d.nodeId());
+    }
+
     @Test
-    void aRemovedNodeIsCutOffItsLaterChangesAreRefusedEverywhereAndItRejoinsWithANewEnrollment(@TempDir Path dir)
+    void aRemovedNodeIsCutOffItsLaterChangesAreRefusedEverywhereAndItsMachineComesBackUnderANewKey(@TempDir Path dir)
             throws Exception {
         try (LocalMesh mesh = new LocalMesh(dir, 3)) {
             mesh.startAll();
@@ -135,11 +161,26 @@ class RevocationMeshTest {
                     .until(() -> refusedAsRevoked(mesh.nodes[1]) > 0 && mesh.nodes[2].connectedPeers() == 0);
             mesh.stop(2);
 
-            // Enrolled again, on a fresh store: accepted, resynced, writing under a new actor.
-            enrollAgain(mesh, 2);
-            Files.move(mesh.home(2).resolve("state"), mesh.home(2).resolve("state.removed"));
+            // The machine comes back under a new key, on a fresh store: accepted, resynced, and a voter again.
+            NodeId oldId = mesh.ids.get(2);
+            comeBackUnderANewKey(mesh, 2);
+            String newId = mesh.ids.get(2).toString();
+            assertFalse(newId.equals(oldId.toString()));
+            // Works around a race in node.consensus: a leader that adds a freshly connected voter-role node before
+            // that node's discovery has its first answer makes it find itself listed with an empty Raft log, and
+            // GroupDiscovery then refuses for good, as for a voter that lost its log. So the leader lets the new node
+            // in only once it has joined the group through the other node; the leader then adds it by itself. Drop
+            // the block once discovery tells a learner's empty log from a voter's.
+            await().atMost(Duration.ofSeconds(20)).until(() -> consensus(mesh.nodes[0], "leader") != null);
+            int leader = mesh.ids.indexOf(NodeId.parse((String) consensus(mesh.nodes[0], "leader")));
+            mesh.nodes[leader].faults().orElseThrow().apply("block", newId, 0);
             NodeRuntime back = mesh.start(2);
-            await().atMost(Duration.ofSeconds(20)).until(() -> back.connectedPeers() == 2);
+            await().atMost(Duration.ofSeconds(20)).until(() -> !List.of("initial", "discovering")
+                    .contains(consensus(back, "role")));
+            assertFalse(consensus(back, "role").equals("refused"), String.valueOf(consensus(back, "note")));
+            mesh.nodes[leader].faults().orElseThrow().apply("unblock", newId, 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> back.connectedPeers() == 2);
+            long connected = System.nanoTime();
             back.appendMemory("note", "rejoined", List.of()).join();
             for (int i = 0; i < 3; i++) {
                 NodeRuntime node = mesh.nodes[i];
@@ -147,24 +188,54 @@ class RevocationMeshTest {
             }
             assertEquals(texts(mesh.nodes[0]), texts(back));
             assertEquals(texts(mesh.nodes[0]), texts(mesh.nodes[1]));
-            assertEquals(7, texts(back).size(), "3 first, 3 before removal, 1 after rejoining");
+            assertEquals(7, texts(back).size(), "3 first, 3 before removal, 1 after coming back");
+            await().atMost(Duration.ofSeconds(60)).until(() -> voters(mesh.nodes[0]).size() == 3
+                    && voters(mesh.nodes[0]).contains(newId));
+            System.out.printf("the new key was a Raft voter %d ms after it reached both nodes%n",
+                    (System.nanoTime() - connected) / 1_000_000);
+            assertFalse(voters(mesh.nodes[0]).contains(removedId));
+            assertTrue(mesh.nodes[0].revocations().join().toString().contains(oldId.toString()),
+                    "the old key stays removed");
         }
     }
 
     @Test
-    void aNodeEnrolledAgainButStartedOnItsOldStoreStopsSayingToMoveItAway(@TempDir Path dir) throws Exception {
+    void aRemovedKeyStaysRefusedUnderANewerCertificateAndANodeHoldingItsOwnRevocationStopsAtStartSayingToMakeANewKey(
+            @TempDir Path dir) throws Exception {
         try (LocalMesh mesh = new LocalMesh(dir, 2)) {
             mesh.startAll();
             mesh.nodes[1].appendMemory("note", "x", List.of()).join();
             await().atMost(Duration.ofSeconds(20)).until(() -> texts(mesh.nodes[0]).contains("x"));
-            assertEquals(0, remove(mesh, 0, 1));
+            Path revocation = dir.resolve("revoke-1.json");
+            assertEquals(0, AgentmeshCommand.execute("node", "remove", mesh.ids.get(1).toString(), "--home",
+                    mesh.home(0).toString(), "--http", "127.0.0.1:" + mesh.httpPorts.get(0), "--out",
+                    revocation.toString()));
+            assertEquals(0, AgentmeshCommand.execute("node", "revoke-apply", "--file", revocation.toString(),
+                    "--http", "127.0.0.1:" + mesh.httpPorts.get(0)));
             mesh.stop(1);
+
+            // The root certifies the removed key again; started on its old store (which does not hold the
+            // revocation: node 0 cut it off without sending it), it is refused at every handshake.
             enrollAgain(mesh, 1);
-            NodeRuntime stale = mesh.start(1);
-            String reason = stale.terminated().get(20, TimeUnit.SECONDS);
-            assertTrue(reason.startsWith("fatal") && reason.contains("move the state directory away"), reason);
-            mesh.nodes[1] = null;
+            NodeRuntime refused = mesh.start(1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> refusedAsRevoked(mesh.nodes[0]) > 0);
+            assertEquals(0, refused.connectedPeers());
+            refused.appendMemory("note", "under the newer certificate", List.of()).join();
+
+            // Handed its own revocation, it keeps it; from then on it does not start.
+            assertEquals(0, AgentmeshCommand.execute("node", "revoke-apply", "--file", revocation.toString(),
+                    "--http", "127.0.0.1:" + mesh.httpPorts.get(1)));
+            mesh.stop(1);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> mesh.start(1));
+            assertOwnRemovalSaid(e.getMessage());
+            assertFalse(texts(mesh.nodes[0]).contains("under the newer certificate"));
         }
+    }
+
+    private static void assertOwnRemovalSaid(String reason) {
+        assertTrue(reason.startsWith("this node's key was removed from the agent")
+                && reason.contains("it cannot come back") && reason.contains("agentmesh node keygen --home NEW"),
+                reason);
     }
 
     /**

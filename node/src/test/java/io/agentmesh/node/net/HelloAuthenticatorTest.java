@@ -124,20 +124,21 @@ class HelloAuthenticatorTest {
     }
 
     @Test
-    void aRevokedCertificateIsRefusedAndANewEnrollmentAfterTheRevocationIsAccepted() throws AuthException {
+    void aRevokedKeyIsRefusedEvenUnderACertificateIssuedAfterItsRevocation() {
         long now = clock.nowMillis();
         revocations.add(NodeRevocation.issue(agent.root, aKey.verifyingKey(), now, "retired", List.of()));
         AuthException e = assertThrows(AuthException.class,
                 () -> b.verify(a.hello(aDer, bDer), bDer, aDer, aKey.verifyingKey()));
         assertEquals(AuthFailure.REVOKED, e.reason());
         assertTrue(e.getMessage().contains(NodeId.of(aKey.verifyingKey()) + " was removed")
-                && e.getMessage().contains("enroll it again"), e.getMessage());
+                && e.getMessage().contains("only a new node key"), e.getMessage());
 
         NodeCertificate again = NodeCertificate.issue(agent.root, aKey.verifyingKey(), Role.VOTER, now - 1,
                 now + TestAgent.HOUR_MS, now + 1);
-        HelloAuthenticator rejoined = new HelloAuthenticator(aKey, again, 4, agent.root.verifyingKey(), clock,
+        HelloAuthenticator enrolledAgain = new HelloAuthenticator(aKey, again, 4, agent.root.verifyingKey(), clock,
                 certificate -> false);
-        assertEquals(4, b.verify(rejoined.hello(aDer, bDer), bDer, aDer, aKey.verifyingKey()).incarnation());
+        assertReason(AuthFailure.REVOKED,
+                () -> b.verify(enrolledAgain.hello(aDer, bDer), bDer, aDer, aKey.verifyingKey()));
     }
 
     @Test

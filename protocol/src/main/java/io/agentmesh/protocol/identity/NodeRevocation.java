@@ -17,11 +17,12 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * Removal of one node from one agent: the agent root key signs "this node key is no longer mine; every certificate
- * I issued for it up to {@code revokedAt} is dead, and of the changes it wrote, only these stay valid". A receiver
+ * Removal of one node key from one agent, for good: the agent root key signs "this node key is no longer mine; every
+ * certificate I issued or will issue for it is dead, and of the changes it wrote, only these stay valid". A receiver
  * that trusts the agent root key checks it with {@link #verify} and then refuses the node's handshakes and its changes
- * past the cut. Revocations never expire; the same key can come back only through a certificate issued after
- * {@code revokedAt} (a new enrollment).
+ * past the cut. Revocations never expire and nothing brings the key back: the Raft group names members by node id
+ * and assumes a removed member never returns, and the usual reason to remove a key is that it may be compromised. A
+ * machine comes back only under a new node key, enrolled as a new node.
  *
  * <p>The <b>cut</b> lists, for each actor of the node (one per incarnation, see {@code ActorId}), the highest sequence
  * number that stays valid, as the node that drafted the revocation knew it. Every node applies the same cut, so every
@@ -29,7 +30,8 @@ import java.util.Set;
  * that the cut does not list has nothing valid while the node stays removed. Actors are raw 16-byte ids here because
  * this package sits below the one that derives them.
  *
- * <p>Nothing here reads a clock: {@code revokedAt} is the caller's wall-clock time in epoch milliseconds.
+ * <p>Nothing here reads a clock: {@code revokedAt} is the caller's wall-clock time in epoch milliseconds, kept for
+ * people and logs; it is not compared with certificates.
  *
  * <p><b>Binary encoding</b> (version 1, big-endian, 171 bytes plus the reason and 24 bytes per cut entry; the cut is
  * sorted by actor, unsigned, without duplicates, so one revocation always has the same bytes):
@@ -242,12 +244,11 @@ public record NodeRevocation(VerifyingKey agentRootKey, VerifyingKey nodeKey, lo
     }
 
     /**
-     * Whether {@code certificate} is dead under this revocation: same agent, same node key, issued at or before
-     * {@code revokedAt}. A certificate issued later (a new enrollment) is not.
+     * Whether {@code certificate} is dead under this revocation: same agent root, same node key, whenever it was
+     * issued (a certificate issued after the removal is dead too: the key never comes back).
      */
     public boolean revokes(NodeCertificate certificate) {
-        return certificate.agentRootKey().equals(agentRootKey) && certificate.nodeKey().equals(nodeKey)
-                && certificate.issuedAt() <= revokedAt;
+        return certificate.agentRootKey().equals(agentRootKey) && certificate.nodeKey().equals(nodeKey);
     }
 
     /** The last valid seq of {@code actor}, if the cut lists it. */
