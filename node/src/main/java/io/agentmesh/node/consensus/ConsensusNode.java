@@ -372,12 +372,12 @@ public final class ConsensusNode {
             throw new CodecException("consensus message from " + from + " claims to come from "
                     + message.getSender().getId());
         }
-        if (raftNode == null || stopped) {
-            return;
-        }
         if (witness && message instanceof io.microraft.model.message.TriggerLeaderElectionRequest) {
             log.warn("consensus: {} is a witness and never leads; ignored {}'s request to take over", self.shortForm(),
                     from.shortForm());
+            return;
+        }
+        if (raftNode == null || stopped) {
             return;
         }
         raftNode.handle(message);
