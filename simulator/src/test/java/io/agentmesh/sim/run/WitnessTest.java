@@ -2,8 +2,11 @@ package io.agentmesh.sim.run;
 
 import io.agentmesh.sim.check.ConsensusRecords;
 import io.agentmesh.sim.check.WitnessNeverLeadsChecker;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 
@@ -49,6 +52,46 @@ class WitnessTest {
         assertEquals(0, performsBy(r, "n3", 0, Long.MAX_VALUE));
         assertTrue(r.history().records(ConsensusRecords.LeaderObservation.class).stream()
                 .filter(o -> o.node().equals("n3")).noneMatch(o -> o.isLeader() || o.role().equals("CANDIDATE")));
+    }
+
+    /**
+     * Seed 7 fails on MicroRaft 0.7 alone: n2 had started a pre-vote before it heard of n1's leadership in the same
+     * term, and that stale pre-vote state hides n1's death from it forever; the witness cannot campaign in its place.
+     * The liveness branch's ElectionLiveness (commit af075f2) unsticks such a follower; with it cherry-picked, 20 of 20
+     * kills: elected p50 308 ms, p99 448 ms; performed p50 315 ms, p99 456 ms.
+     */
+    @Test
+    @Disabled("needs the stale pre-vote fix of the liveness branch (ElectionLiveness, af075f2);"
+            + " enable once it is merged")
+    void theSurvivingServerPerformsWithinOneSecondOfALeaderKill() {
+        List<Long> elect = new ArrayList<>();
+        List<Long> perform = new ArrayList<>();
+        for (int seed = 1; seed <= FailoverTest.KILLS; seed++) {
+            Cluster c = new Cluster(Cluster.quiet(3, seed).withWitness(true), 200);
+            c.awaitStableLeader(5_000);
+            c.request(0, "warmup", "job");
+            c.awaitOutcomesEverywhere(List.of("warmup"), 2_000);
+            c.runFor(200 + new java.util.SplittableRandom(seed).nextInt(300));
+
+            SimNode old = c.leader().orElseThrow(() -> new AssertionError(c.state()));
+            assertTrue(old.index < 2, "the witness leads");
+            long oldTerm = old.consensus().term();
+            c.kill(old.index);
+            c.request(1 - old.index, "after-kill", "job");
+            long elected = c.runUntil("seed " + seed + ": the other server leads", () -> c.leader()
+                    .map(l -> l.index == 1 - old.index && l.consensus().term() > oldTerm).orElse(false), 5_000);
+            perform.add(elected + c.runUntil("seed " + seed + ": after-kill performed",
+                    () -> c.ledger().applied("after-kill"), 5_000));
+            elect.add(elected);
+            c.runFor(500);
+            c.finishAndCheck();
+        }
+        String report = String.format("failover with a witness over %d kills (virtual ms): elected p50=%d p99=%d"
+                        + " max=%d; next intent performed p50=%d p99=%d max=%d", FailoverTest.KILLS,
+                FailoverTest.pct(elect, 50), FailoverTest.pct(elect, 99), Collections.max(elect),
+                FailoverTest.pct(perform, 50), FailoverTest.pct(perform, 99), Collections.max(perform));
+        System.out.println(report);
+        assertTrue(Collections.max(perform) <= 1_000, report);
     }
 
     @Test
