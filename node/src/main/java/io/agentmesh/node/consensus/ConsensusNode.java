@@ -289,7 +289,8 @@ public final class ConsensusNode {
                 return;
             }
             var group = new MembershipReconciler.Group(committed.getMembers(), committed.getVotingMembers(),
-                    report.getLog().getFollowerMatchIndices(), report.getLog().getCommitIndex());
+                    report.getInitialMembers().getMembers(), report.getLog().getFollowerMatchIndices(),
+                    report.getLog().getCommitIndex());
             Optional<MembershipReconciler.Change> change = MembershipReconciler.next(group, enrolled.get());
             if (change.isEmpty()) {
                 membershipChangeInFlight = false;
@@ -300,6 +301,8 @@ public final class ConsensusNode {
                     .whenComplete((members, e) -> scheduler.execute(() -> {
                         membershipChangeInFlight = false;
                         if (e != null) {
+                            // Retried at the next round; MicroRaft refuses a change until the leader has committed
+                            // an entry of its term, and a leader change fails the one in flight.
                             log.debug("consensus: {} could not {} {}: {}", self.shortForm(), describe(c.mode()),
                                     c.endpoint(), e.toString());
                         } else {

@@ -1,5 +1,7 @@
 package io.agentmesh.node.api;
 
+import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.NodeRevocation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -18,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * On a witness the HTTP API refuses every read and write of the agent state with 409 and the reason, before the
- * node is asked anything, while health, readiness, status and consensus events still answer.
+ * On a witness the HTTP API refuses every read and write of the agent state (and a revocation draft, whose cut
+ * comes from the state) with 409 and the reason, before the node is asked anything, while health, readiness,
+ * status, consensus events and the removals it enforces still answer.
  */
 class WitnessApiTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -72,6 +75,18 @@ class WitnessApiTest {
             return CompletableFuture.completedFuture(Map.of("role", "witness"));
         }
 
+        public CompletableFuture<Map<String, Object>> revocations() {
+            return CompletableFuture.completedFuture(Map.of("revoked", List.of()));
+        }
+
+        public CompletableFuture<Boolean> revoke(NodeRevocation revocation) {
+            return unreachable();
+        }
+
+        public CompletableFuture<Map<String, Object>> revocationDraft(NodeId node) {
+            return unreachable();
+        }
+
         public boolean ready() {
             return true;
         }
@@ -105,7 +120,7 @@ class WitnessApiTest {
         api.start();
         for (String[] c : new String[][] {{"GET", "/v1/state"}, {"GET", "/v1/memory"}, {"POST", "/v1/memory"},
                 {"PUT", "/v1/notes"}, {"POST", "/v1/tasks"}, {"POST", "/v1/intents"}, {"GET", "/v1/intents/abc"},
-                {"POST", "/v1/schedules"}}) {
+                {"POST", "/v1/schedules"}, {"GET", "/v1/revocations/draft?node=x"}}) {
             HttpResponse<String> r = call(c[0], c[1]);
             assertEquals(409, r.statusCode(), c[0] + " " + c[1] + ": " + r.body());
             assertTrue(r.body().contains("this node is a witness: it holds no agent state"), r.body());
@@ -116,6 +131,7 @@ class WitnessApiTest {
         assertEquals(200, status.statusCode());
         assertTrue(status.body().contains("\"role\":\"witness\""), status.body());
         assertEquals(200, call("GET", "/v1/consensus/events").statusCode());
+        assertEquals(200, call("GET", "/v1/revocations").statusCode(), "a witness enforces removals like any node");
         assertEquals(404, call("GET", "/v1/nothing").statusCode());
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentmesh.sim.live.LiveCluster;
 import io.agentmesh.sim.live.LiveFigures;
 import io.agentmesh.sim.live.NodeClient;
+import io.agentmesh.sim.live.NodeHeap;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -72,9 +73,8 @@ public final class FailoverBenchmark implements Callable<Integer> {
             + " rejoined, before the next kill (default ${DEFAULT-VALUE}).")
     long settleMs;
 
-    @Option(names = "--heap", defaultValue = "256m", description = "Heap of each node process (default"
-            + " ${DEFAULT-VALUE}).")
-    String heap;
+    @Mixin
+    NodeHeap heap;
 
     @Mixin
     BenchOptions.Seed seed;
@@ -100,7 +100,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
         parameters.put("kills", kills);
         parameters.put("actions", actions);
         parameters.put("settleMs", settleMs);
-        parameters.put("heap", heap);
+        parameters.put("heap", heap.value());
         parameters.put("seed", seed.value());
         List<Map<String, Object>> bySize = new ArrayList<>();
         for (int size : sizes) {
@@ -118,7 +118,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
     }
 
     Map<String, Object> measure(int size, PrintWriter progress) throws Exception {
-        List<String> jvm = List.of("-Xmx" + heap, "-XX:+UseSerialGC");
+        List<String> jvm = List.of(heap.jvmOption(), "-XX:+UseSerialGC");
         LiveCluster.Options options = LiveCluster.Options.of(size, 0).withJvmArgs(jvm);
         if (keep != null) {
             options = options.withDir(keep.resolve("failover-" + size), true);

@@ -13,19 +13,18 @@ import java.util.TreeSet;
  * they are the enrolled voter-role nodes (the first seven, minus removed ones). A node enrolled while the group ran
  * must end up voting, and a removed one must not; a group stuck half way through a membership change fails here.
  */
-public final class VotersFollowEnrollmentChecker implements Checker {
+public final class VotersFollowEnrollmentChecker extends NamedChecker {
     public static final String NAME = "voters-follow-enrollment";
 
-    @Override
-    public String name() {
-        return NAME;
+    public VotersFollowEnrollmentChecker() {
+        super(NAME);
     }
 
     @Override
     public Verdict check(History h) {
         List<ExpectedVoters> expected = h.records(ExpectedVoters.class);
         if (expected.isEmpty()) {
-            return Verdict.fail(NAME, "the run recorded no expected voters: nothing to check", List.of());
+            return fail("the run recorded no expected voters: nothing to check");
         }
         TreeSet<String> want = new TreeSet<>(expected.getLast().voters());
         List<String> violations = new ArrayList<>();
@@ -42,16 +41,16 @@ public final class VotersFollowEnrollmentChecker implements Checker {
             }
         }
         if (checked == 0) {
-            return Verdict.fail(NAME, "no expected voter was running at the end", List.of());
+            return fail("no expected voter was running at the end");
         }
         if (!violations.isEmpty()) {
-            return Verdict.fail(NAME, violations.size() + " of " + checked + " running voters disagree with"
+            return fail(violations.size() + " of " + checked + " running voters disagree with"
                     + " enrollment", violations);
         }
         List<MembersSettled> settled = h.records(MembersSettled.class);
         String when = settled.isEmpty() || h.finalHealMs() < 0 ? ""
                 : " " + (settled.getLast().atMs() - h.finalHealMs()) + " ms after the final heal";
-        return Verdict.pass(NAME, checked + " running voters name the " + want.size() + " enrolled voters " + want
+        return pass(checked + " running voters name the " + want.size() + " enrolled voters " + want
                 + when);
     }
 }

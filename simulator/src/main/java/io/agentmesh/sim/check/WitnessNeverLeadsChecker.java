@@ -16,14 +16,13 @@ import java.util.TreeSet;
  * agent state and no keys for side effects; one that led would stall every action (it cannot perform) and one that
  * campaigned could depose a healthy leader. A run without witnesses passes with nothing to check.
  */
-public final class WitnessNeverLeadsChecker implements Checker {
+public final class WitnessNeverLeadsChecker extends NamedChecker {
     public static final String NAME = "witness-never-leads";
     /** Roles a witness must never show: MicroRaft's candidate and leader, and the simulator's not-yet-noted leader. */
     private static final Set<String> CAMPAIGNING = Set.of("CANDIDATE", ConsensusRecords.LEADER, "ELECTED");
 
-    @Override
-    public String name() {
-        return NAME;
+    public WitnessNeverLeadsChecker() {
+        super(NAME);
     }
 
     @Override
@@ -31,7 +30,7 @@ public final class WitnessNeverLeadsChecker implements Checker {
         List<Witnesses> recorded = h.records(Witnesses.class);
         Set<String> witnesses = recorded.isEmpty() ? Set.of() : new TreeSet<>(recorded.getLast().nodes());
         if (witnesses.isEmpty()) {
-            return Verdict.pass(NAME, "no witness in this run: nothing to check");
+            return pass("no witness in this run: nothing to check");
         }
         List<String> violations = new ArrayList<>();
         long observed = 0;
@@ -58,10 +57,10 @@ public final class WitnessNeverLeadsChecker implements Checker {
             }
         }
         if (!violations.isEmpty()) {
-            return Verdict.fail(NAME, violations.size() + " times a witness campaigned, led or performed",
+            return fail(violations.size() + " times a witness campaigned, led or performed",
                     violations.size() > 50 ? violations.subList(0, 50) : violations);
         }
-        return Verdict.pass(NAME, "witness " + String.join(", ", witnesses) + " never stood for election, led or"
+        return pass("witness " + String.join(", ", witnesses) + " never stood for election, led or"
                 + " performed (" + observed + " changes of its role, term or leader observed)");
     }
 }
