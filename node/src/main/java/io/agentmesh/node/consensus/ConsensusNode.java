@@ -88,6 +88,8 @@ public final class ConsensusNode {
     private final MeshTransport transport;
     private final RaftExecutor executor;
     private final DilatedClock raftClock;
+    private final ElectionLiveness liveness;
+    private final StaleResponseFilter staleResponses;
     private final ActionJournal journal;
     private final ActionCoordinator coordinator;
     /** Witness mode: keeps the log only ({@link WitnessStateMachine}), never stands for election, never performs. */
@@ -133,6 +135,8 @@ public final class ConsensusNode {
         this.transport = new MeshTransport(codec, send, Objects.requireNonNull(b.reachable, "reachable"));
         this.executor = new RaftExecutor(scheduler, config.timeDilation(), config.electionJitterMs(), random);
         this.raftClock = new DilatedClock(clock, config.timeDilation());
+        this.liveness = new ElectionLiveness(self.shortForm(), executor, raftClock, config, () -> raftNode);
+        this.staleResponses = new StaleResponseFilter(() -> raftNode);
         this.journal = new ActionJournal(config.journalRetainCompleted());
         this.coordinator = new ActionCoordinator(self.toString(), journal, b.executors, pendingIntents,
                 Objects.requireNonNull(b.outcomes, "outcomes"), scheduler, clock, config.maxInFlightActions(),
@@ -383,6 +387,10 @@ public final class ConsensusNode {
         if (raftNode == null || stopped) {
             return;
         }
+        if (staleResponses.isStale(message)) {
+            return;
+        }
+        liveness.beforeHandle(message);
         raftNode.handle(message);
     }
 
@@ -561,7 +569,8 @@ public final class ConsensusNode {
         }
         return new ConsensusStatus(roleName(), leaderId(), term,
                 witness ? witnessMachine.lastApplied() : journal.lastApplied(), pending,
-                coordinator.inFlight(), journal.completedCount(), voters, learners, note);
+                coordinator.inFlight(), journal.completedCount(), voters, learners, note,
+                liveness.stuckFollowerResets(), liveness.higherTermsAdopted());
     }
 
     private String roleName() {

@@ -3,7 +3,6 @@ package io.agentmesh.node.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentmesh.protocol.identity.IdentityDirectory;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,13 +38,11 @@ class TwoServersAndAWitnessTest {
     }
 
     /**
-     * Fails about half the time on MicroRaft 0.7 alone: a server that started a pre-vote before hearing of the leader
-     * in the same term (almost always the restarted one) never notices that leader's death, and the witness cannot
-     * campaign in its place. With the liveness branch's ElectionLiveness (af075f2) cherry-picked it passed 4 of 4.
+     * Without ElectionLiveness this fails about half the time: a server that started a pre-vote before hearing of the
+     * leader in the same term (almost always the restarted one) never notices that leader's death under MicroRaft 0.7
+     * alone, and the witness cannot campaign in its place.
      */
     @Test
-    @Disabled("needs the stale pre-vote fix of the liveness branch (ElectionLiveness, af075f2);"
-            + " enable once it is merged")
     void eachServerCanBeKilledInTurnAndTheOtherLeadsAndPerformsWithTheWitnessVote(@TempDir Path dir)
             throws Exception {
         Path log = dir.resolve("cli.log");

@@ -2,7 +2,6 @@ package io.agentmesh.sim.run;
 
 import io.agentmesh.sim.check.ConsensusRecords;
 import io.agentmesh.sim.check.WitnessNeverLeadsChecker;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -55,14 +54,10 @@ class WitnessTest {
     }
 
     /**
-     * Seed 7 fails on MicroRaft 0.7 alone: n2 had started a pre-vote before it heard of n1's leadership in the same
-     * term, and that stale pre-vote state hides n1's death from it forever; the witness cannot campaign in its place.
-     * The liveness branch's ElectionLiveness (commit af075f2) unsticks such a follower; with it cherry-picked, 20 of 20
-     * kills: elected p50 308 ms, p99 448 ms; performed p50 315 ms, p99 456 ms.
+     * The witness cannot campaign, so the surviving server must: without ElectionLiveness, seed 7 fails (n2 had started
+     * a pre-vote before it heard of n1's leadership in the same term, and MicroRaft 0.7 then never drops n1).
      */
     @Test
-    @Disabled("needs the stale pre-vote fix of the liveness branch (ElectionLiveness, af075f2);"
-            + " enable once it is merged")
     void theSurvivingServerPerformsWithinOneSecondOfALeaderKill() {
         List<Long> elect = new ArrayList<>();
         List<Long> perform = new ArrayList<>();
