@@ -61,6 +61,8 @@ import java.util.concurrent.TimeoutException;
  * GET  /v1/admin/faults         fault rules (only with --enable-fault-injection)
  * POST /v1/admin/faults         {"action": "block", "peer": "node1..."} (only with --enable-fault-injection)
  * </pre>
+ * On a witness (a voter that holds no agent state) every state and intent endpoint above answers 409 with
+ * {@link #WITNESS_REFUSAL}; health, readiness, status, consensus events and faults work as on any node.
  */
 public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
@@ -68,6 +70,14 @@ public final class HttpApi implements AutoCloseable {
     private static final int HANDLER_THREADS = 32;
     private static final int MAX_QUEUED_REQUESTS = 1024;
     private static final long REQUEST_TIMEOUT_MS = 30_000;
+    public static final String WITNESS_REFUSAL = "this node is a witness: it holds no agent state; read and write"
+            + " through a server";
+    /**
+     * Endpoints that read or write the agent state, which a witness does not hold ({@code /v1/intents/{id}} too). A
+     * revocation draft is one: its cut is the changes held here and at peers, and a witness holds and sees none.
+     */
+    private static final java.util.Set<String> STATE_PATHS = java.util.Set.of("/v1/state", "/v1/memory", "/v1/notes",
+            "/v1/tasks", "/v1/intents", "/v1/schedules", "/v1/revocations/draft");
 
     private final HttpServer server;
     private final ThreadPoolExecutor handlers;
@@ -131,6 +141,9 @@ public final class HttpApi implements AutoCloseable {
     private void route(HttpExchange ex) throws IOException, ExecutionException, InterruptedException, TimeoutException {
         String method = ex.getRequestMethod();
         String path = ex.getRequestURI().getPath();
+        if (node.witness() && (STATE_PATHS.contains(path) || path.startsWith("/v1/intents/"))) {
+            throw new ApiError(409, WITNESS_REFUSAL);
+        }
         switch (path) {
             case "/healthz" -> send(ex, 200, Map.of("status", "ok"));
             case "/readyz" -> {

@@ -76,6 +76,12 @@ public interface NodeOperations {
     /** Whether the node serves requests (loaded, store healthy, not shutting down). */
     boolean ready();
 
+    /**
+     * Whether this node is a witness: it votes in consensus but holds no agent state, so the HTTP API refuses every
+     * read and write of that state (409) and serves status, health and consensus events only.
+     */
+    boolean witness();
+
     /** The fault-injection controls, present only when the node was started with fault injection enabled. */
     Optional<FaultControl> faults();
 

@@ -57,6 +57,10 @@ import io.agentmesh.node.schedules.ScheduleRunner;
  *       {@code onLeaderChange}.</li>
  * </ul>
  * The simulator uses {@link #crash()} for kill -9 (and its own in-memory Raft store, which loses what was not flushed).
+ *
+ * <p>A witness (builder's {@code witness}, from a WITNESS certificate) runs the same Raft member with a state machine
+ * that keeps nothing ({@link WitnessStateMachine}), no action loop and no schedules, and never asks for votes
+ * ({@link WitnessTransport}); no member hands leadership to a witness.
  */
 public final class ConsensusNode {
     private static final Logger log = LoggerFactory.getLogger(ConsensusNode.class);
@@ -90,6 +94,9 @@ public final class ConsensusNode {
     private final StaleResponseFilter staleResponses;
     private final ActionJournal journal;
     private final ActionCoordinator coordinator;
+    /** Witness mode: keeps the log only ({@link WitnessStateMachine}), never stands for election, never performs. */
+    private final boolean witness;
+    private final WitnessStateMachine witnessMachine = new WitnessStateMachine();
     private final Clock clock;
     private final ConsensusEvents events;
     private final Map<String, NodeId> knownIds = new LinkedHashMap<>();
@@ -141,6 +148,14 @@ public final class ConsensusNode {
         if (!founders.isEmpty() && !founders.contains(self)) {
             throw new IllegalArgumentException("a founding list names its own node; " + self + " is not in "
                     + founders);
+        }
+        this.witness = b.witness;
+        if (witness && !b.executors.isEmpty()) {
+            throw new IllegalArgumentException("a witness performs nothing; it takes no executors");
+        }
+        if (witness && founders.equals(List.of(self))) {
+            throw new IllegalArgumentException("a witness never founds a group alone (it would lead it); give it"
+                    + " the servers it votes with as peers");
         }
         this.scheduleTickMs = b.scheduleTickMs;
         this.schedules = b.schedules == null ? null
@@ -226,8 +241,8 @@ public final class ConsensusNode {
                 .setGroupId(groupId)
                 .setConfig(config.toRaftConfig())
                 .setExecutor(executor)
-                .setTransport(transport)
-                .setStateMachine(new ObservedJournal())
+                .setTransport(witness ? new WitnessTransport(transport) : transport)
+                .setStateMachine(witness ? witnessMachine : new ObservedJournal())
                 .setStore(new FailStopRaftStore(store, this::fatal))
                 .setModelFactory(codec.modelFactory())
                 .setRaftNodeReportListener(this::onReport)
@@ -248,8 +263,10 @@ public final class ConsensusNode {
         }
         raftNode = builder.build();
         raftNode.start();
-        coordinator.start(op -> raftNode.replicate(op));
-        scheduleSchedules();
+        if (!witness) {
+            coordinator.start(op -> raftNode.replicate(op));
+            scheduleSchedules();
+        }
         scheduleMembership();
     }
 
@@ -366,6 +383,11 @@ public final class ConsensusNode {
             throw new CodecException("consensus message from " + from + " claims to come from "
                     + message.getSender().getId());
         }
+        if (witness && message instanceof io.microraft.model.message.TriggerLeaderElectionRequest) {
+            log.warn("consensus: {} is a witness and never leads; ignored {}'s request to take over", self.shortForm(),
+                    from.shortForm());
+            return;
+        }
         if (raftNode == null || stopped) {
             return;
         }
@@ -411,9 +433,9 @@ public final class ConsensusNode {
     /**
      * Graceful shutdown, as leader: stops claiming, lets the actions in flight finish and complete (at most {@code
      * drainMs}; whatever is still running then is left to the next leader to reconcile), then hands leadership to the
-     * most caught-up voter, so the group does not wait for a failure timeout. Completes at once if this node is not
-     * the leader; fails if the transfer does not finish (MicroRaft gives up after the heartbeat timeout), in which
-     * case this node resumes its work. Follow with {@link #stop()}. Node thread.
+     * most caught-up voter that is not a witness, so the group does not wait for a failure timeout. Completes at once
+     * if this node is not the leader, or if no other voter may lead; fails if the transfer does not finish (MicroRaft
+     * gives up after the heartbeat timeout), in which case this node resumes its work. Follow with {@link #stop()}. Node thread.
      */
     public CompletableFuture<Void> handOver(long drainMs) {
         if (raftNode == null || role != RaftRole.LEADER || stopped) {
@@ -451,8 +473,9 @@ public final class ConsensusNode {
                 return;
             }
             Map<RaftEndpoint, Long> matches = ordered.getResult().getLog().getFollowerMatchIndices();
+            java.util.Set<String> witnesses = witnesses();
             Optional<RaftEndpoint> target = ordered.getResult().getEffectiveMembers().getVotingMembers().stream()
-                    .filter(e -> !e.equals(selfEndpoint))
+                    .filter(e -> !e.equals(selfEndpoint) && !witnesses.contains((String) e.getId()))
                     .max(Comparator.<RaftEndpoint>comparingLong(e -> matches.getOrDefault(e, 0L))
                             .thenComparing(e -> (String) e.getId(), Comparator.reverseOrder()));
             if (target.isEmpty()) {
@@ -476,8 +499,19 @@ public final class ConsensusNode {
         });
     }
 
+    /** The enrolled witnesses' endpoint ids: they vote but must never be handed leadership. */
+    private java.util.Set<String> witnesses() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (Enrolled e : enrolled.get()) {
+            if (e.role() == io.agentmesh.protocol.identity.Role.WITNESS) {
+                out.add(e.node().toString());
+            }
+        }
+        return out;
+    }
+
     private void resume() {
-        if (stopped || raftNode == null) {
+        if (stopped || raftNode == null || witness) {
             return;
         }
         coordinator.start(op -> raftNode.replicate(op));
@@ -537,7 +571,8 @@ public final class ConsensusNode {
             note = Optional.of(founders.isEmpty() ? "asking peers which Raft group to join"
                     : "waiting for founders " + discovery.waitingFor() + " to answer with the same founding list");
         }
-        return new ConsensusStatus(roleName(), leaderId(), term, journal.lastApplied(), pending,
+        return new ConsensusStatus(roleName(), leaderId(), term,
+                witness ? witnessMachine.lastApplied() : journal.lastApplied(), pending,
                 coordinator.inFlight(), journal.completedCount(), voters, learners, note,
                 liveness.stuckFollowerResets(), liveness.higherTermsAdopted());
     }
@@ -577,6 +612,11 @@ public final class ConsensusNode {
             knownIds.put(nodeIdText, id);
         }
         return !id.equals(self) && reachable.test(id);
+    }
+
+    /** Whether this member is a witness: it keeps the Raft log only, never leads and never performs. */
+    public boolean isWitness() {
+        return witness;
     }
 
     public Optional<NodeId> leaderId() {
@@ -699,8 +739,20 @@ public final class ConsensusNode {
         private long scheduleTickMs = 250;
         private long scheduleGraceMillis = 60_000;
         private int scheduleMaxCatchUp = 100;
+        private boolean witness;
 
         private Builder() {
+        }
+
+        /**
+         * Optional, default false: run as a witness (the node's certificate says WITNESS). Its state machine keeps
+         * nothing of the operations ({@link WitnessStateMachine}), it takes no executors, runs no action loop or
+         * schedules, never asks for votes ({@link WitnessTransport}) and ignores requests to take over leadership; it
+         * still votes and acknowledges appends, so it counts toward every majority.
+         */
+        public Builder witness(boolean v) {
+            witness = v;
+            return this;
         }
 
         /**

@@ -17,7 +17,9 @@ import java.util.TreeSet;
  * decided from the committed member list and the enrolled nodes.
  *
  * <ol>
- *   <li>A removed member leaves first ({@code REMOVE_MEMBER}), voter or learner; never the last voter.</li>
+ *   <li>A removed member leaves first ({@code REMOVE_MEMBER}), voter or learner; a voter only while a voter that may
+ *       lead (not a witness) remains, so never the last voter, and never so that a witness is left to lead alone
+ *       (MicroRaft makes a sole voter leader without an election).</li>
  *   <li>A learner enrolled as a voter is promoted once it has caught up (its match index reached the commit index),
  *       while there are fewer than {@link Voters#MAX} voters. Promoting earlier would raise the quorum with a member
  *       that cannot acknowledge yet.</li>
@@ -27,8 +29,10 @@ import java.util.TreeSet;
  *       group's initial member list be a learner, so a founder that was removed and enrolled again is added straight
  *       back as a voter. For the moments it takes to catch up, the quorum counts a vote that is not ready yet.</li>
  * </ol>
- * Learner-role nodes are not Raft members at all: they perform nothing and read outcomes from the replicated state,
- * so they need nothing from the journal, and MicroRaft's two learner slots stay free for voters being staged.
+ * Witness-role nodes count as voter-role nodes here: added as learners, promoted once caught up (a witness keeps
+ * the log only, but it must hold all of it to vote). Learner-role nodes are not Raft members at all: they perform
+ * nothing and read outcomes from the replicated state, so they need nothing from the journal, and MicroRaft's two
+ * learner slots stay free for voters being staged.
  *
  * <p>Pure: {@link ConsensusNode} feeds it the leader's report and carries the change out.
  */
@@ -59,17 +63,23 @@ final class MembershipReconciler {
     static Optional<Change> next(Group group, List<Enrolled> enrolled) {
         Set<String> removed = new TreeSet<>();
         Set<String> wantedVoters = new TreeSet<>();
+        Set<String> witnesses = new TreeSet<>();
         for (Enrolled e : enrolled) {
+            if (e.role() == Role.WITNESS) {
+                witnesses.add(e.node().toString());
+            }
             if (e.removed()) {
                 removed.add(e.node().toString());
-            } else if (e.role() == Role.VOTER) {
+            } else if (votes(e.role())) {
                 wantedVoters.add(e.node().toString());
             }
         }
         List<RaftEndpoint> members = sorted(group.members());
         List<RaftEndpoint> voters = sorted(group.voters());
         for (RaftEndpoint m : members) {
-            if (removed.contains(id(m)) && !(voters.size() == 1 && voters.contains(m))) {
+            boolean leaderRemains = !voters.contains(m)
+                    || voters.stream().anyMatch(v -> !v.equals(m) && !witnesses.contains(id(v)));
+            if (removed.contains(id(m)) && leaderRemains) {
                 return Optional.of(new Change(m, MembershipChangeMode.REMOVE_MEMBER, "its enrollment was revoked"));
             }
         }
@@ -86,7 +96,7 @@ final class MembershipReconciler {
         if (voters.size() + learners.size() < Voters.MAX) {
             for (Enrolled e : enrolled.stream().sorted(Comparator.comparing(x -> x.node().toString())).toList()) {
                 MeshEndpoint endpoint = MeshEndpoint.of(e.node());
-                if (e.removed() || e.role() != Role.VOTER || !e.connected() || members.contains(endpoint)) {
+                if (e.removed() || !votes(e.role()) || !e.connected() || members.contains(endpoint)) {
                     continue;
                 }
                 if (group.initialMembers().contains(endpoint)) {
@@ -94,12 +104,17 @@ final class MembershipReconciler {
                             "it was a founder, enrolled again (MicroRaft adds no founder as a learner)"));
                 }
                 if (learners.size() < MAX_LEARNERS) {
-                    return Optional.of(new Change(endpoint, MembershipChangeMode.ADD_LEARNER,
-                            "it is enrolled as a voter; it votes once it has caught up"));
+                    return Optional.of(new Change(endpoint, MembershipChangeMode.ADD_LEARNER, "it is enrolled as a "
+                            + e.role().name().toLowerCase(java.util.Locale.ROOT) + "; it votes once it has caught up"));
                 }
             }
         }
         return Optional.empty();
+    }
+
+    /** Voters and witnesses vote; learner-role nodes stay out of the group. */
+    private static boolean votes(Role role) {
+        return role == Role.VOTER || role == Role.WITNESS;
     }
 
     private static List<RaftEndpoint> sorted(Collection<RaftEndpoint> endpoints) {

@@ -104,6 +104,8 @@ public final class RaftCodec {
     static final int OP_NEW_TERM = 4;
     static final int OP_UPDATE_MEMBERS = 5;
     static final int OP_SNAPSHOT_CHUNK = 6;
+    /** A witness's snapshot: a count, nothing of the journal ({@link WitnessStateMachine.Snapshot}). */
+    static final int OP_WITNESS_SNAPSHOT = 7;
 
     // Membership change modes, by name rather than ordinal(): a reordered enum in a later MicroRaft must not change
     // the bytes' meaning.
@@ -224,8 +226,8 @@ public final class RaftCodec {
     }
 
     /**
-     * A log-entry operation ({@link JournalOp} or {@link UpdateRaftGroupMembersOp}) or a
-     * {@link JournalSnapshotChunk}.
+     * A log-entry operation ({@link JournalOp} or {@link UpdateRaftGroupMembersOp}), a {@link JournalSnapshotChunk}
+     * or a witness's snapshot.
      */
     public byte[] encodeOperation(Object op) {
         return encode(w -> writeOperation(w.u8(OPERATION), op));
@@ -551,15 +553,19 @@ public final class RaftCodec {
                     w.text32(id);
                 }
             }
+            case WitnessStateMachine.Snapshot s -> w.u8(OP_WITNESS_SNAPSHOT).i64(s.operationsApplied());
             case null -> throw new CodecException("null operation");
             default -> throw new CodecException("unsupported operation type " + op.getClass().getName());
         }
     }
 
-    /** Log entries carry journal ops and membership changes; snapshot chunks carry journal snapshot chunks. */
+    /**
+     * Log entries carry journal ops and membership changes; snapshot chunks carry journal snapshot chunks or, on a
+     * witness, its count.
+     */
     private Object readOperation(BoundedReader r, boolean logOps, boolean snapshotOps) {
         int tag = r.u8("operation type");
-        if (tag == OP_SNAPSHOT_CHUNK ? !snapshotOps : !logOps) {
+        if (tag == OP_SNAPSHOT_CHUNK || tag == OP_WITNESS_SNAPSHOT ? !snapshotOps : !logOps) {
             throw new CodecException("operation type " + tag + " does not belong here");
         }
         return switch (tag) {
@@ -597,6 +603,7 @@ public final class RaftCodec {
                 }
                 yield new JournalSnapshotChunk(entries, tombstones);
             }
+            case OP_WITNESS_SNAPSHOT -> new WitnessStateMachine.Snapshot(r.nonNegativeI64("operations applied"));
             default -> throw new CodecException("unknown operation type " + tag);
         };
     }

@@ -17,6 +17,7 @@ import io.agentmesh.protocol.identity.IdentityException;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.NodeRevocation;
+import io.agentmesh.protocol.identity.Role;
 import io.agentmesh.protocol.wire.WireMessage;
 import io.agentmesh.state.AgentState;
 import io.agentmesh.state.LocalChange;
@@ -44,9 +45,14 @@ import io.agentmesh.node.port.LocalIdentity;
  * listener calls, local writes and timers, all on the node thread; effects go out through {@link Network},
  * {@link Scheduler} and the {@link ChangeStore}. Production drives it with Netty and real time, the simulator with
  * its network model and virtual time; the code is the same.
+ *
+ * <p>A node whose certificate says WITNESS holds no agent state: it refuses local writes, exchanges no changes with
+ * any peer (and no peer with it), and runs consensus in witness mode (it votes, never leads, never performs).
  */
 public final class NodeCore implements Network.Listener {
     private static final Logger log = LoggerFactory.getLogger(NodeCore.class);
+    /** Why a witness refuses reads and writes of the agent state (the HTTP API answers 409 with it). */
+    public static final String WITNESS_HOLDS_NO_STATE = "this node is a witness: it holds no agent state";
 
     private final LocalIdentity identity;
     private final AgentState state;
@@ -60,6 +66,7 @@ public final class NodeCore implements Network.Listener {
     private final Removals removals;
     private final ChangeAuthor author;
     private final String self;
+    private final boolean witness;
     private Network network;
     private Replicator replicator;
     private Dialer dialer;
@@ -113,6 +120,7 @@ public final class NodeCore implements Network.Listener {
         this.config = config;
         this.onFatal = onFatal;
         this.self = identity.nodeId().shortForm();
+        this.witness = identity.certificate().role() == Role.WITNESS;
         this.membership = new Membership(identity.agentRoot(), identity.certificate(), clock);
         this.removals = new Removals(identity, state, store, membership);
         loadCertificates();
@@ -158,6 +166,7 @@ public final class NodeCore implements Network.Listener {
                 .self(identity.nodeId())
                 .founders(setup.founders())
                 .enrolled(this::enrolled)
+                .witness(witness)
                 .groupId(identity.agentId().toString())
                 .store(setup.store())
                 .scheduler(scheduler)
@@ -294,6 +303,9 @@ public final class NodeCore implements Network.Listener {
      * counts towards the next snapshot ({@link CoreConfig#snapshots()}). Node thread.
      */
     public CompletableFuture<SignedChange> write(Function<AgentState, LocalChange> mutation) {
+        if (witness) {
+            return CompletableFuture.failedFuture(new IllegalStateException(WITNESS_HOLDS_NO_STATE));
+        }
         return author.write(mutation);
     }
 
@@ -372,6 +384,11 @@ public final class NodeCore implements Network.Listener {
         return replicator;
     }
 
+    /** Whether this node is a witness (its certificate's role): it keeps the Raft log only. */
+    public boolean isWitness() {
+        return witness;
+    }
+
     public boolean healthy() {
         return !author.failed() && !stopped;
     }
@@ -400,7 +417,8 @@ public final class NodeCore implements Network.Listener {
         if (newMember) {
             membershipGrew(peer);
         }
-        replicator.peerUp(peer);
+        // A witness holds no agent state: no changes go to it or come from it, whichever side it is.
+        replicator.peerUp(peer, !witness && cert.role() != Role.WITNESS);
     }
 
     @Override

@@ -43,6 +43,8 @@ import java.util.function.Function;
  *       actor and seq. A bad change is counted and dropped; a peer that sends too many is disconnected.</li>
  *   <li>A received change is applied to the document (which queues it if its dependencies are missing) and then
  *       appended to the store. It is never forwarded before it is durable here.</li>
+ *   <li>A peer that holds no agent state (a witness, or any peer of a witness) is connected but exchanges no
+ *       changes: no pushes, no digests, and what it sends is ignored ({@link #peerUp(NodeId, boolean)}).</li>
  * </ul>
  */
 public final class Replicator {
@@ -77,13 +79,16 @@ public final class Replicator {
 
     private static final class Peer {
         final NodeId id;
+        /** False for a peer this node exchanges no changes with (a witness, or every peer of a witness). */
+        final boolean exchanges;
         /** The peer's vector as of its last digest. */
         VersionVector known = VersionVector.EMPTY;
         int badChanges;
         long lastCursorSaveNanos = Long.MIN_VALUE;
 
-        Peer(NodeId id) {
+        Peer(NodeId id, boolean exchanges) {
             this.id = id;
+            this.exchanges = exchanges;
         }
     }
 
@@ -121,9 +126,21 @@ public final class Replicator {
     }
 
     public void peerUp(NodeId peer) {
-        Peer p = new Peer(peer);
-        p.known = loadCursor(peer);
+        peerUp(peer, true);
+    }
+
+    /**
+     * A peer connected. With {@code exchangesChanges} false it only counts as connected (heartbeats, consensus): no
+     * change or digest goes to it and nothing it sends is taken. The node core passes false when either side is a
+     * witness, which holds no agent state.
+     */
+    public void peerUp(NodeId peer, boolean exchangesChanges) {
+        Peer p = new Peer(peer, exchangesChanges);
         peers.put(peer, p);
+        if (!exchangesChanges) {
+            return;
+        }
+        p.known = loadCursor(peer);
         // The digest tells the peer where this node's durable vector stands, so the exchange resumes from there.
         boolean pull = pullingFrom == null;
         if (pull) {
@@ -134,7 +151,7 @@ public final class Replicator {
 
     public void peerDown(NodeId peer) {
         Peer p = peers.remove(peer);
-        if (p != null) {
+        if (p != null && p.exchanges) {
             saveCursor(p, true);
         }
         if (peer.equals(pullingFrom)) {
@@ -151,7 +168,7 @@ public final class Replicator {
     public void localDurable(SignedChange change) {
         WireMessage.Changes push = new WireMessage.Changes(List.of(change), false);
         for (Peer p : peers.values()) {
-            if (network.send(p.id, push)) {
+            if (p.exchanges && network.send(p.id, push)) {
                 stats.changesSent++;
                 stats.bytesSent += change.size();
             }
@@ -165,9 +182,10 @@ public final class Replicator {
             pullingFrom = null; // the answer was lost (e.g. the peer's buffer was full); pull again
         }
         // Each round pulls from one peer, rotating, so whatever a push missed is repaired from every side in turn.
-        int chosen = peers.isEmpty() ? -1 : (int) (tickCount % peers.size());
+        List<Peer> exchanging = peers.values().stream().filter(p -> p.exchanges).toList();
+        int chosen = exchanging.isEmpty() ? -1 : (int) (tickCount % exchanging.size());
         int i = 0;
-        for (Peer p : peers.values()) {
+        for (Peer p : exchanging) {
             boolean pull = pullingFrom == null && i++ == chosen;
             if (pull) {
                 startPull(p.id);
@@ -184,7 +202,7 @@ public final class Replicator {
 
     public void onDigest(NodeId from, WireMessage.Digest digest) {
         Peer p = peers.get(from);
-        if (p == null) {
+        if (p == null || !p.exchanges) {
             return;
         }
         Map<ActorId, Long> theirs = new TreeMap<>();
@@ -199,7 +217,7 @@ public final class Replicator {
 
     public void onChanges(NodeId from, WireMessage.Changes batch) {
         Peer p = peers.get(from);
-        if (p == null) {
+        if (p == null || !p.exchanges) {
             return;
         }
         int refusedRevoked = 0;
@@ -278,18 +296,28 @@ public final class Replicator {
         }
     }
 
-    /** Each connected peer's version vector as of its last digest. */
+    /** Each connected peer's version vector as of its last digest (not a witness's: it holds no changes). */
     public Map<NodeId, VersionVector> peerVectors() {
         Map<NodeId, VersionVector> out = new TreeMap<>();
-        peers.forEach((id, p) -> out.put(id, p.known));
+        peers.forEach((id, p) -> {
+            if (p.exchanges) {
+                out.put(id, p.known);
+            }
+        });
         return out;
     }
 
-    /** Total changes {@code peer} lacks compared with this node, as of its last digest. */
+    /**
+     * Total changes {@code peer} lacks compared with this node, as of its last digest; -1 when it is not connected, 0
+     * when the two exchange no changes (nothing is owed to a witness).
+     */
     public long lag(NodeId peer) {
         Peer p = peers.get(peer);
         if (p == null) {
             return -1;
+        }
+        if (!p.exchanges) {
+            return 0;
         }
         long behind = 0;
         for (Map.Entry<ActorId, Long> e : store.vector().seqs().entrySet()) {

@@ -95,6 +95,10 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         VerifyingKey agentRoot = ids.agentPublicKey();
         certificate.verify(agentRoot, clock.nowMillis());
         this.name = certificate.nodeId().shortForm();
+        if (certificate.role() == Role.WITNESS && settings.peers().isEmpty() && settings.relays().isEmpty()) {
+            throw new IllegalArgumentException("this node is enrolled as a witness: it votes with servers and never"
+                    + " runs alone; give it the servers with --peer <node-id>@host:port (or --relay host:port)");
+        }
 
         Files.createDirectories(settings.stateDir());
         this.store = SqliteChangeStore.open(settings.stateDir().resolve(STORE_FILE));
@@ -151,7 +155,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     /**
-     * Makes this node take part in consensus when its certificate enrolls it as a voter. With a --peer list it may
+     * Makes this node take part in consensus when its certificate enrolls it as a voter or a witness (a witness gets
+     * no executors and runs in witness mode, see {@link NodeCore}; it needs peers, since it never founds a group of
+     * its own). With a --peer list it may
      * found the group with those peers ({@link Voters#select} of itself and them: the founding list must be the same
      * on each founder, which holds when each is given the others, as `agentmesh up` and the README do); alone (no
      * peers, no relays) it founds a group of one; with relays only it joins the group its peers are in. The leader
@@ -159,9 +165,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
      */
     private static SqliteRaftStore enableConsensus(NodeSettings settings, LocalIdentity identity, NodeCore core,
                                                    Clock clock) throws IOException {
-        if (identity.certificate().role() != Role.VOTER) {
+        Role role = identity.certificate().role();
+        if (role != Role.VOTER && role != Role.WITNESS) {
             return null;
         }
+        boolean witness = role == Role.WITNESS;
         List<NodeId> founders = List.of();
         if (!settings.peers().isEmpty() || settings.relays().isEmpty()) {
             List<NodeId> members = new ArrayList<>();
@@ -173,7 +181,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             }
         }
         SqliteRaftStore store = SqliteRaftStore.open(settings.stateDir().resolve("raft.db"), new RaftCodec());
-        List<ActionExecutor> executors = List.of(new JobExecutor(
+        List<ActionExecutor> executors = witness ? List.of() : List.of(new JobExecutor(
                 settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), clock));
         core.enableConsensus(new NodeCore.ConsensusSetup(store, founders, executors, new SecureRandom().nextLong(),
                 ConsensusConfig.defaults()));
@@ -507,6 +515,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     @Override
     public boolean ready() {
         return ready;
+    }
+
+    @Override
+    public boolean witness() {
+        return identity.certificate().role() == Role.WITNESS;
     }
 
     @Override

@@ -113,4 +113,34 @@ class MembershipReconcilerTest {
                 List.of(voter(N1), voter(N4), new Enrolled(N2, Role.LEARNER, true, false),
                         new Enrolled(N3, Role.LEARNER, true, false))));
     }
+
+    private static Enrolled witness(NodeId n) {
+        return new Enrolled(n, Role.WITNESS, true, false);
+    }
+
+    @Test
+    void aWitnessIsAddedAsALearnerAndPromotedOnceCaughtUpLikeAVoter() {
+        var two = group(List.of(e(N1), e(N2)), List.of(e(N1), e(N2)), Map.of(), 10);
+        List<Enrolled> enrolled = List.of(voter(N1), voter(N2), witness(N3));
+        assertEquals(Optional.of(MembershipChangeMode.ADD_LEARNER), modeFor(two, enrolled, N3));
+        List<RaftEndpoint> members = List.of(e(N1), e(N2), e(N3));
+        List<RaftEndpoint> voters = List.of(e(N1), e(N2));
+        assertEquals(Optional.empty(), MembershipReconciler.next(group(members, voters, Map.of(e(N3), 9L), 10),
+                enrolled));
+        assertEquals(Optional.of(MembershipChangeMode.ADD_OR_PROMOTE_TO_FOLLOWER),
+                modeFor(group(members, voters, Map.of(e(N3), 10L), 10), enrolled, N3));
+    }
+
+    @Test
+    void aRemovedServerStaysWhenOnlyAWitnessWouldBeLeftToLead() {
+        var serverAndWitness = group(List.of(e(N1), e(N3)), List.of(e(N1), e(N3)), Map.of(), 10);
+        assertEquals(Optional.empty(), MembershipReconciler.next(serverAndWitness,
+                List.of(new Enrolled(N1, Role.VOTER, true, true), witness(N3))));
+        // With another server left, the removed one goes; a removed witness goes whenever a server remains.
+        var all = group(List.of(e(N1), e(N2), e(N3)), List.of(e(N1), e(N2), e(N3)), Map.of(), 10);
+        assertEquals(Optional.of(MembershipChangeMode.REMOVE_MEMBER), modeFor(all,
+                List.of(new Enrolled(N1, Role.VOTER, true, true), voter(N2), witness(N3)), N1));
+        assertEquals(Optional.of(MembershipChangeMode.REMOVE_MEMBER), modeFor(all,
+                List.of(voter(N1), voter(N2), new Enrolled(N3, Role.WITNESS, true, true)), N3));
+    }
 }

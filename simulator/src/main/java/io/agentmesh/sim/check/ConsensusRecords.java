@@ -102,4 +102,11 @@ public final class ConsensusRecords {
     /** When every running consensus node first showed the expected voters after the final heal. */
     public record MembersSettled(long atMs) {
     }
+
+    /** The nodes enrolled as witnesses (they vote but never stand for election, lead or perform); recorded once. */
+    public record Witnesses(java.util.List<String> nodes) {
+        public Witnesses {
+            nodes = java.util.List.copyOf(nodes);
+        }
+    }
 }

@@ -111,6 +111,11 @@ public final class SimCommand {
                 + " (default 0: every voter founds).")
         int founders;
 
+        @Option(names = "--witness", description = "Enroll the last node as a witness: it votes and keeps the Raft"
+                + " log only, holds no agent state, never leads or performs; the workload goes to the others (e.g."
+                + " --nodes 3 --witness: two servers and a witness). Checked by witness-never-leads.")
+        boolean witness;
+
         @Option(names = "--fsync-micros", description = "Mean fsync latency per machine in microseconds, drawn from"
                 + " MIN-MAX (default 300-3000); each synchronous store call costs its node that long.")
         String fsyncMicros;
@@ -130,7 +135,7 @@ public final class SimCommand {
 
         @Option(names = "--plant", hidden = true, description = "Plant a bug to see a checker fail:"
                 + " ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
-                + " unclaimed-perform, group-answers-lost.")
+                + " unclaimed-perform, group-answers-lost, witness-campaigns.")
         String plant;
 
         @Override
@@ -142,7 +147,7 @@ public final class SimCommand {
             long first = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
             SimConfig base = new SimConfig(nodes, first, SimConfig.parseDuration(duration), FaultKind.parse(faults),
                     wireCheck, writeRate, readRate, SimConfig.parseDuration(convergenceBound), snapshotEvery,
-                    PlantedBug.parse(plant), null, consensus, intentRate, raft(), disk(), founders);
+                    PlantedBug.parse(plant), null, consensus, intentRate, raft(), disk(), founders, witness);
             if (seeds == 1) {
                 return runOne(base, out);
             }

@@ -59,6 +59,9 @@ import java.util.function.Function;
  * keeps what was flushed) and "job", "wallet" and "marked-job" executors on the run's shared ledger; a restart runs a
  * new consensus member on the same store. After each of its events the node's leader belief and its journal's claims
  * are recorded.
+ *
+ * <p>A witness (the last node with {@code --witness}) runs consensus in witness mode with no executors and holds no
+ * agent state; the run leaves it out of the workload and of the state checks.
  */
 final class SimNode {
     static final int MAX_BATCH = 8_192;
@@ -70,6 +73,8 @@ final class SimNode {
     final SimIdentities.Member member;
     final SimClock clock;
     final SimDisk disk;
+    /** Enrolled as a witness: the mesh sees its witness certificate, and (unless a planted bug says not) so does it. */
+    final boolean witness;
     private final Simulation sim;
     private final SplittableRandom fsyncRandom;
     private final SplittableRandom raftFsyncRandom;
@@ -100,6 +105,7 @@ final class SimNode {
         this.name = member.name();
         this.clock = clock;
         this.disk = new SimDisk(name);
+        this.witness = member.identity().certificate().role() == io.agentmesh.protocol.identity.Role.WITNESS;
         this.fsyncRandom = Rng.stream(sim.config().seed(), "node/fsync", index);
         this.raftFsyncRandom = Rng.stream(sim.config().seed(), "node/raft-fsync", index);
         this.fsyncMeanNanos = sim.config().disk().drawMeanNanos(fsyncRandom);
@@ -137,13 +143,15 @@ final class SimNode {
                 store);
         state = recovered.state();
         SplittableRandom coreRandom = Rng.stream(sim.config().seed(), "node/core", index, generation);
-        core = new NodeCore(member.identity(), state, store, clock, scheduler, coreRandom, coreConfig(),
-                this::fatal);
+        io.agentmesh.node.port.LocalIdentity identity = witness
+                && sim.config().bugs().contains(PlantedBug.WITNESS_CAMPAIGNS)
+                ? SimIdentities.asVoter(sim.config().seed(), member) : member.identity();
+        core = new NodeCore(identity, state, store, clock, scheduler, coreRandom, coreConfig(), this::fatal);
         consensus = null;
         if (sim.config().consensus() && sim.voters().contains(member.identity().nodeId())) {
             String self = member.identity().nodeId().toString();
             boolean doublePerform = sim.config().bugs().contains(PlantedBug.DOUBLE_PERFORM);
-            List<ActionExecutor> executors = List.of(
+            List<ActionExecutor> executors = core.isWitness() ? List.of() : List.of(
                     new SimExecutor(sim, name, new RecordingExecutor("job", self, sim.ledger(), scheduler,
                             executorLatencyMs, false), doublePerform),
                     new SimExecutor(sim, name, new RecordingExecutor("wallet", self, sim.ledger(), scheduler,

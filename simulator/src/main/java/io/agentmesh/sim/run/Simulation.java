@@ -84,11 +84,16 @@ public final class Simulation {
         this.trace = trace;
         this.loop = new SimLoop(trace);
         this.plan = config.plan();
-        this.members = SimIdentities.create(config.seed(), config.nodes(), SimClock.DEFAULT_EPOCH_MILLIS);
+        this.members = SimIdentities.create(config.seed(), config.nodes(), SimClock.DEFAULT_EPOCH_MILLIS,
+                config.witness());
         this.history = new History(members.stream().map(SimIdentities.Member::name).toList());
         this.lastUnreachable = new int[config.nodes()];
         this.voters = Voters.select(members.stream().map(m -> m.identity().nodeId()).toList());
         members.forEach(m -> namesById.put(m.identity().nodeId().toString(), m.name()));
+        if (config.witness()) {
+            history.record(ConsensusRecords.Witnesses.class,
+                    new ConsensusRecords.Witnesses(List.of(members.getLast().name())));
+        }
 
         List<NetworkModel.NodeInfo> infos = new ArrayList<>();
         for (SimIdentities.Member m : members) {
@@ -199,14 +204,18 @@ public final class Simulation {
         pendingHeals.clear();
         for (SimNode node : nodes) {
             History.NodeFinal f = node.finalState();
-            history.nodeFinal(f);
+            if (!node.witness) {
+                history.nodeFinal(f); // a witness holds no agent state to compare
+            }
             history.rejected(node.name, node.rejectedTotal());
             trace.record(loop.nowNanos(), node.name, "final up=" + f.up() + " heads=" + f.heads() + " vector="
                     + f.vector() + " view=" + f.viewDigest());
         }
         if (config.consensus()) {
             for (SimNode node : nodes) {
-                history.record(ConsensusRecords.IntentsFinal.class, node.intentsFinal());
+                if (!node.witness) {
+                    history.record(ConsensusRecords.IntentsFinal.class, node.intentsFinal());
+                }
                 node.membersFinal().ifPresent(m -> history.record(ConsensusRecords.MembersFinal.class, m));
             }
             history.record(ConsensusRecords.ExpectedVoters.class, new ConsensusRecords.ExpectedVoters(expectedVoters()));
@@ -364,7 +373,7 @@ public final class Simulation {
     private Map<ActorId, Long> union() {
         Map<ActorId, Long> out = new TreeMap<>();
         for (SimNode node : nodes) {
-            if (node.up()) {
+            if (node.up() && !node.witness) {
                 node.durableVector().seqs().forEach((a, s) -> out.merge(a, s, Math::max));
             }
         }
@@ -386,14 +395,14 @@ public final class Simulation {
         Map<ActorId, Long> union = union();
         List<Long> lag = new ArrayList<>(nodes.size());
         for (SimNode node : nodes) {
-            lag.add(node.up() ? missing(node.durableVector(), union) : -1L);
+            lag.add(!node.up() ? -1L : node.witness ? 0L : missing(node.durableVector(), union));
         }
         history.lag(new History.LagSample(loop.nowMillis(), lag));
         for (Iterator<PendingHeal> it = pendingHeals.iterator(); it.hasNext(); ) {
             PendingHeal h = it.next();
             boolean caughtUp = true;
             for (SimNode node : nodes) {
-                if (node.up() && missing(node.durableVector(), h.target()) > 0) {
+                if (node.up() && !node.witness && missing(node.durableVector(), h.target()) > 0) {
                     caughtUp = false;
                     break;
                 }
@@ -410,8 +419,8 @@ public final class Simulation {
         if (stopped || history.convergedMs() >= 0) {
             return;
         }
-        List<SimNode> up = upNodes();
-        boolean same = up.size() == nodes.size();
+        boolean same = upNodes().size() == nodes.size();
+        List<SimNode> up = upStateNodes();
         if (same) {
             List<String> heads = up.getFirst().heads();
             VersionVector vector = up.getFirst().durableVector();
@@ -474,7 +483,7 @@ public final class Simulation {
             if (!settled) {
                 break;
             }
-            settled = node.outcomesFor(acknowledged);
+            settled = node.witness || node.outcomesFor(acknowledged);
         }
         if (settled) {
             intentsSettledMs = loop.nowMillis();
@@ -673,6 +682,17 @@ public final class Simulation {
     /** Every node, up or down, by index. */
     List<SimNode> nodes() {
         return nodes;
+    }
+
+    /** The running nodes that hold agent state (all but a witness): the workload's clients talk to these. */
+    List<SimNode> upStateNodes() {
+        List<SimNode> out = new ArrayList<>(nodes.size());
+        for (SimNode n : nodes) {
+            if (n.up() && !n.witness) {
+                out.add(n);
+            }
+        }
+        return out;
     }
 
     List<SimNode> upNodes() {

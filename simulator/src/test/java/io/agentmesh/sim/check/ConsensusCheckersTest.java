@@ -89,7 +89,7 @@ class ConsensusCheckersTest {
         List<Verdict> verdicts = Checkers.run(List.of(new OneLeaderPerTermChecker(), new IntentsAtMostOnceChecker(),
                 new IntentsPerformedChecker(1_000)), good());
         assertTrue(Checkers.allPassed(verdicts), verdicts::toString);
-        assertEquals(10, Checkers.standard(1_000, true).size());
+        assertEquals(11, Checkers.standard(1_000, true).size());
         assertEquals(6, Checkers.standard(1_000, false).size());
     }
 
@@ -110,6 +110,26 @@ class ConsensusCheckersTest {
         Verdict v = new VotersFollowEnrollmentChecker().check(h);
         assertFalse(v.passed());
         assertEquals(List.of("n3 (discovering) ends with voters [], expected [n1, n2, n3]"), v.violations());
+    }
+
+    @Test
+    void aWitnessThatCampaignsLeadsHoldsAClaimOrPerformsFailsAndNoWitnessPasses() {
+        History h = good();
+        assertTrue(new WitnessNeverLeadsChecker().check(h).passed(), "nothing to check without a witness");
+        h.record(ConsensusRecords.Witnesses.class, new ConsensusRecords.Witnesses(List.of("n3")));
+        Verdict quiet = new WitnessNeverLeadsChecker().check(h);
+        assertTrue(quiet.passed(), quiet::toString);
+        assertTrue(quiet.summary().startsWith("witness n3 never stood for election"), quiet.summary());
+
+        h.record(LeaderObservation.class, new LeaderObservation(2_000, 1_000, "n3", "CANDIDATE", 3, null));
+        h.record(LeaderObservation.class, new LeaderObservation(2_001, 1_010, "n3", "LEADER", 3, "n3"));
+        h.record(AppliedClaim.class, new AppliedClaim(2_002, 1_020, "n3", "job-9", "n3", 3, 30));
+        h.record(Action.class, new Action(2_003, 1_030, "n3", "job-9", Action.PERFORM, 3, 30));
+        Verdict v = new WitnessNeverLeadsChecker().check(h);
+        assertFalse(v.passed());
+        assertEquals(List.of("witness n3 was candidate in term 3 at 1000 ms", "witness n3 was leader in term 3 at"
+                + " 1010 ms", "witness n3 holds the committed claim on job-9 (3, 30)", "witness n3 made a perform call"
+                + " for job-9 at 1030 ms"), v.violations());
     }
 
     @Test
