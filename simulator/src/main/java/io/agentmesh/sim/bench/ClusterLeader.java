@@ -6,7 +6,10 @@ import io.agentmesh.sim.live.NodeClient;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -48,6 +51,19 @@ record ClusterLeader(int index, String id, long term) {
         return "leader".equals(consensus.path("role").asText());
     }
 
+    /** Every node's consensus block (null: no answer), asked all at once so the answers describe one moment. */
+    private static List<JsonNode> sweep(List<LiveCluster.Node> nodes) throws InterruptedException {
+        JsonNode[] out = new JsonNode[nodes.size()];
+        List<Thread> asks = new ArrayList<>();
+        for (LiveCluster.Node n : nodes) {
+            asks.add(Thread.ofVirtual().start(() -> out[n.index()] = consensus(n, STATUS_TIMEOUT)));
+        }
+        for (Thread t : asks) {
+            t.join();
+        }
+        return Arrays.asList(out);
+    }
+
     /** The leader every running node names, with one term; waits until they agree or {@code timeout} passes. */
     static ClusterLeader awaitAgreed(LiveCluster c, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -58,8 +74,9 @@ record ClusterLeader(int index, String id, long term) {
             int selfLeader = -1;
             boolean all = true;
             StringBuilder seen = new StringBuilder();
+            List<JsonNode> sweep = sweep(c.nodes());
             for (LiveCluster.Node n : c.nodes()) {
-                JsonNode cons = consensus(n, STATUS_TIMEOUT);
+                JsonNode cons = sweep.get(n.index());
                 if (cons == null) {
                     all = false;
                     seen.append(n.name()).append(": no answer; ");

@@ -233,13 +233,15 @@ public final class FailoverBenchmark implements Callable<Integer> {
                     Thread.sleep(LOAD_RAMP_MS);
                 }
                 loadAverage.put("atFirstRound", LoadAverage.now().asList());
+                long t0 = System.nanoTime();
                 KillRounds.Result k = new KillRounds(c, rnd, Optional.ofNullable(writes), settleMs, progress)
                         .run(kills);
-                out.put("failover", withAbort(FailoverFigures.kills(k.rounds()), k.abortedBecause(),
+                out.put("failover", phase(FailoverFigures.kills(k.rounds()), t0, k.abortedBecause(),
                         k.logsAtAbort()));
                 if (stepDownRounds > 0) {
+                    long t1 = System.nanoTime();
                     StepDownRounds.Result s = new StepDownRounds(c, settleMs, progress).run(stepDownRounds);
-                    out.put("stepDown", withAbort(FailoverFigures.stepDowns(s.rounds()), s.abortedBecause(),
+                    out.put("stepDown", phase(FailoverFigures.stepDowns(s.rounds()), t1, s.abortedBecause(),
                             s.logsAtAbort()));
                 }
                 loadAverage.put("atEnd", LoadAverage.now().asList());
@@ -263,14 +265,15 @@ public final class FailoverBenchmark implements Callable<Integer> {
         return out;
     }
 
-    private static Map<String, Object> withAbort(Map<String, Object> figures, String abortedBecause,
-                                                 Map<String, List<String>> logs) {
-        if (abortedBecause == null) {
-            return figures;
-        }
+    /** A phase's figures, led by its wall time and, when it stopped early, why and the logs of that moment. */
+    private static Map<String, Object> phase(Map<String, Object> figures, long startNanos, String abortedBecause,
+                                             Map<String, List<String>> logs) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("abortedBecause", abortedBecause);
-        m.put("logsAtAbort", logs);
+        m.put("wallSeconds", Math.round((System.nanoTime() - startNanos) / 1e8) / 10.0);
+        if (abortedBecause != null) {
+            m.put("abortedBecause", abortedBecause);
+            m.put("logsAtAbort", logs);
+        }
         m.putAll(figures);
         return m;
     }
