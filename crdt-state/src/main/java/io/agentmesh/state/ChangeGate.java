@@ -1,5 +1,6 @@
 package io.agentmesh.state;
 
+import io.agentmesh.protocol.bytes.Bytes;
 import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.state.StateException.Reason;
 import io.agentmesh.state.automerge.AutomergeFormatException;
@@ -309,15 +310,9 @@ final class ChangeGate {
     }
 
     /** A change hash as a set member. */
-    private record HashKey(byte[] bytes) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof HashKey k && Arrays.equals(bytes, k.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(bytes);
+    private record HashKey(Bytes hash) {
+        HashKey(byte[] hash) {
+            this(Bytes.copyOf(hash));
         }
     }
 

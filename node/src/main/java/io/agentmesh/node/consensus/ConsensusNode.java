@@ -69,7 +69,9 @@ public final class ConsensusNode {
 
     private final NodeId self;
     private final MeshEndpoint selfEndpoint;
-    private final List<NodeId> voters;
+    private final List<NodeId> founders;
+    private final Supplier<List<Enrolled>> enrolled;
+    private final BiConsumer<NodeId, byte[]> send;
     private final String groupId;
     private final RaftLogStore store;
     private final Scheduler scheduler;
@@ -90,6 +92,13 @@ public final class ConsensusNode {
     private final ScheduleRunner schedules;
     private final long scheduleTickMs;
     private Scheduler.Cancellable scheduleTimer;
+    private final long discoveryIntervalMs;
+    private final long reconcileIntervalMs;
+    private GroupDiscovery discovery;
+    private String refusal;
+    private boolean membershipChangeInFlight;
+    private Scheduler.Cancellable membershipTimer;
+    private boolean started;
     private RaftNode raftNode;
     private RaftRole role;
     private int term;
@@ -99,7 +108,11 @@ public final class ConsensusNode {
     private ConsensusNode(Builder b) {
         this.self = Objects.requireNonNull(b.self, "self");
         this.selfEndpoint = MeshEndpoint.of(self);
-        this.voters = List.copyOf(Objects.requireNonNull(b.voters, "voters"));
+        this.founders = List.copyOf(Objects.requireNonNull(b.founders, "founders"));
+        this.enrolled = Objects.requireNonNull(b.enrolled, "enrolled");
+        this.send = Objects.requireNonNull(b.send, "send");
+        this.discoveryIntervalMs = b.discoveryIntervalMs;
+        this.reconcileIntervalMs = b.reconcileIntervalMs;
         this.groupId = Objects.requireNonNull(b.groupId, "groupId");
         this.store = Objects.requireNonNull(b.store, "store");
         this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
@@ -110,16 +123,16 @@ public final class ConsensusNode {
         this.onFatal = Objects.requireNonNull(b.onFatal, "onFatal");
         this.onLeaderChange = b.onLeaderChange;
         this.pendingIntents = Objects.requireNonNull(b.pendingIntents, "pendingIntents");
-        this.transport = new MeshTransport(codec, Objects.requireNonNull(b.send, "send"),
-                Objects.requireNonNull(b.reachable, "reachable"));
+        this.transport = new MeshTransport(codec, send, Objects.requireNonNull(b.reachable, "reachable"));
         this.executor = new RaftExecutor(scheduler, config.timeDilation(), config.electionJitterMs(), random);
         this.raftClock = new DilatedClock(clock, config.timeDilation());
         this.journal = new ActionJournal(config.journalRetainCompleted());
         this.coordinator = new ActionCoordinator(self.toString(), journal, b.executors, pendingIntents,
                 Objects.requireNonNull(b.outcomes, "outcomes"), scheduler, clock, config.maxInFlightActions(),
                 config.pollIntervalMs());
-        if (voters.isEmpty()) {
-            throw new IllegalArgumentException("at least one voter is needed");
+        if (!founders.isEmpty() && !founders.contains(self)) {
+            throw new IllegalArgumentException("a founding list names its own node; " + self + " is not in "
+                    + founders);
         }
         this.scheduleTickMs = b.scheduleTickMs;
         this.schedules = b.schedules == null ? null
@@ -127,7 +140,7 @@ public final class ConsensusNode {
                         Objects.requireNonNull(b.intentExists, "intentExists"),
                         Objects.requireNonNull(b.requestIntent, "requestIntent"), clock);
         knownIds.put(self.toString(), self);
-        voters.forEach(v -> {
+        founders.forEach(v -> {
             knownIds.put(v.toString(), v);
             transport.register(v);
         });
@@ -138,16 +151,69 @@ public final class ConsensusNode {
     }
 
     /**
-     * Restores from the store if it holds state (a restart), otherwise starts fresh with the builder's voters as the
-     * initial members, then starts Raft and the action loop. Node thread.
+     * Restores from the store if it holds state (a restart); otherwise asks the peers which group they are in and
+     * joins it, or founds one with the builder's founders ({@link GroupDiscovery}). Then starts Raft, the action loop
+     * and, on the leader, the matching of Raft members to enrollment ({@link MembershipReconciler}). Node thread.
      *
      * @throws IOException if the store cannot be read, or belongs to another node
      */
     public void start() throws IOException {
-        if (raftNode != null) {
+        if (started) {
             throw new IllegalStateException("already started");
         }
+        started = true;
         Optional<RestoredRaftState> restored = store.restore();
+        if (restored.isPresent()) {
+            startRaft(restored, List.of());
+        } else {
+            discovery = new GroupDiscovery(groupId, selfEndpoint, founders.stream()
+                    .map(f -> (RaftEndpoint) MeshEndpoint.of(f)).toList());
+            discover();
+        }
+    }
+
+    /** Asks the founders and every connected enrolled node which group they are in, until it can decide. */
+    private void discover() {
+        if (stopped || raftNode != null || refusal != null) {
+            return;
+        }
+        if (decideDiscovery(discovery.decide())) {
+            return;
+        }
+        byte[] query = codec.encodeGroupMessage(discovery.query());
+        java.util.Set<NodeId> asked = new java.util.TreeSet<>();
+        founders.forEach(asked::add);
+        enrolled.get().stream().filter(Enrolled::connected).map(Enrolled::node).forEach(asked::add);
+        asked.remove(self);
+        asked.forEach(peer -> send.accept(peer, query));
+        scheduler.schedule(this::discover, discoveryIntervalMs);
+    }
+
+    /** Acts on a discovery decision, if there is one; true when discovery is over. */
+    private boolean decideDiscovery(Optional<GroupDiscovery.Decision> decision) {
+        if (decision.isEmpty()) {
+            return false;
+        }
+        switch (decision.get()) {
+            case GroupDiscovery.Decision.Refuse r -> {
+                refusal = r.reason();
+                log.error("consensus: {} takes no part in consensus: {}", self.shortForm(), r.reason());
+            }
+            case GroupDiscovery.Decision.Start s -> {
+                log.info("consensus: {} {} the Raft group of {}", self.shortForm(),
+                        s.founded() ? "founds" : "joins", s.initialMembers());
+                try {
+                    startRaft(Optional.empty(), s.initialMembers());
+                } catch (IOException e) {
+                    fatal("the Raft log could not be started: " + e.getMessage());
+                }
+            }
+        }
+        return true;
+    }
+
+    private void startRaft(Optional<RestoredRaftState> restored, List<RaftEndpoint> initialMembers)
+            throws IOException {
         RaftNode.RaftNodeBuilder builder = RaftNode.newBuilder()
                 .setGroupId(groupId)
                 .setConfig(config.toRaftConfig())
@@ -170,14 +236,83 @@ public final class ConsensusNode {
                     restored.get().getSnapshotEntry() == null ? ""
                             : " after a snapshot at " + restored.get().getSnapshotEntry().getIndex());
         } else {
-            List<RaftEndpoint> members = new ArrayList<>();
-            voters.forEach(v -> members.add(MeshEndpoint.of(v)));
-            builder.setLocalEndpoint(selfEndpoint).setInitialGroupMembers(members);
+            builder.setLocalEndpoint(selfEndpoint).setInitialGroupMembers(initialMembers);
         }
         raftNode = builder.build();
         raftNode.start();
         coordinator.start(op -> raftNode.replicate(op));
         scheduleSchedules();
+        scheduleMembership();
+    }
+
+    private void scheduleMembership() {
+        if (stopped) {
+            return;
+        }
+        membershipTimer = scheduler.schedule(() -> {
+            if (isLeader() && !membershipChangeInFlight) {
+                reconcileMembership();
+            }
+            scheduleMembership();
+        }, reconcileIntervalMs);
+    }
+
+    /** On the leader: one membership change towards what enrollment says, if one is due ({@link MembershipReconciler}). */
+    private void reconcileMembership() {
+        membershipChangeInFlight = true;
+        raftNode.getReport().whenComplete((ordered, error) -> scheduler.execute(() -> {
+            if (error != null || stopped || !isLeader()) {
+                membershipChangeInFlight = false;
+                return;
+            }
+            RaftNodeReport report = ordered.getResult();
+            var committed = report.getCommittedMembers();
+            if (committed.getLogIndex() != report.getEffectiveMembers().getLogIndex()) {
+                membershipChangeInFlight = false; // a change is still being committed
+                return;
+            }
+            var group = new MembershipReconciler.Group(committed.getMembers(), committed.getVotingMembers(),
+                    report.getLog().getFollowerMatchIndices(), report.getLog().getCommitIndex());
+            Optional<MembershipReconciler.Change> change = MembershipReconciler.next(group, enrolled.get());
+            if (change.isEmpty()) {
+                membershipChangeInFlight = false;
+                return;
+            }
+            MembershipReconciler.Change c = change.get();
+            raftNode.changeMembership(c.endpoint(), c.mode(), committed.getLogIndex())
+                    .whenComplete((members, e) -> scheduler.execute(() -> {
+                        membershipChangeInFlight = false;
+                        if (e != null) {
+                            log.debug("consensus: {} could not {} {}: {}", self.shortForm(), describe(c.mode()),
+                                    c.endpoint(), e.toString());
+                        } else {
+                            log.info("consensus: {} {} {} ({}); voters now {}", self.shortForm(),
+                                    describe(c.mode()), c.endpoint(), c.reason(),
+                                    members.getResult().getVotingMembers());
+                        }
+                    }));
+        }));
+    }
+
+    private static String describe(io.microraft.MembershipChangeMode mode) {
+        return switch (mode) {
+            case ADD_LEARNER -> "add as a learner";
+            case ADD_OR_PROMOTE_TO_FOLLOWER -> "promote to voter";
+            case REMOVE_MEMBER -> "remove";
+        };
+    }
+
+    /** What this node answers a {@link GroupMessage.Query}. */
+    private GroupMessage.Info groupInfo() {
+        if (raftNode == null) {
+            return discovery == null ? new GroupDiscovery(groupId, selfEndpoint, List.of()).notInGroup()
+                    : discovery.notInGroup();
+        }
+        var committed = raftNode.getCommittedMembers();
+        return new GroupMessage.Info(groupId, selfEndpoint, founders.stream()
+                .map(f -> (RaftEndpoint) MeshEndpoint.of(f)).toList(),
+                List.copyOf(raftNode.getInitialMembers().getMembers()), List.copyOf(committed.getMembers()),
+                committed.getLogIndex());
     }
 
     private void scheduleSchedules() {
@@ -206,7 +341,12 @@ public final class ConsensusNode {
      *                        (a peer must not speak for another member)
      */
     public void handle(NodeId from, byte[] payload) {
-        RaftMessage message = codec.decodeMessage(payload);
+        Object decoded = codec.decodePayload(payload);
+        if (decoded instanceof GroupMessage g) {
+            handleGroupMessage(from, g);
+            return;
+        }
+        RaftMessage message = (RaftMessage) decoded;
         if (!groupId.equals(message.getGroupId())) {
             throw new CodecException("consensus message for group " + message.getGroupId() + "; this node is in "
                     + groupId);
@@ -219,6 +359,33 @@ public final class ConsensusNode {
             return;
         }
         raftNode.handle(message);
+    }
+
+    private void handleGroupMessage(NodeId from, GroupMessage message) {
+        if (!groupId.equals(message.groupId())) {
+            throw new CodecException("group message for group " + message.groupId() + "; this node is in " + groupId);
+        }
+        if (!from.toString().equals(message.sender().nodeId())) {
+            throw new CodecException("group message from " + from + " claims to come from " + message.sender());
+        }
+        if (stopped) {
+            return;
+        }
+        switch (message) {
+            case GroupMessage.Query q -> send.accept(from, codec.encodeGroupMessage(groupInfo()));
+            case GroupMessage.Info info -> {
+                if (raftNode == null && discovery != null && refusal == null) {
+                    List<GroupMessage.Info> before = discovery.disagreeing();
+                    Optional<GroupDiscovery.Decision> decision = discovery.onInfo(info);
+                    if (discovery.disagreeing().size() > before.size()) {
+                        log.warn("consensus: {} cannot found a group with {}: its founding list is {}, this node's"
+                                + " is {}; give every founding node the same --peer list", self.shortForm(),
+                                info.sender(), info.founders(), founders);
+                    }
+                    decideDiscovery(decision);
+                }
+            }
+        }
     }
 
     /** Intents may have changed; the leader looks at once. Any thread. */
@@ -332,7 +499,6 @@ public final class ConsensusNode {
     }
 
     public ConsensusStatus status() {
-        String roleName = stopped ? "STOPPED" : role == null ? "INITIAL" : role.name();
         int pending = 0;
         if (!stopped) {
             for (Intent i : pendingIntents.get()) {
@@ -341,8 +507,41 @@ public final class ConsensusNode {
                 }
             }
         }
-        return new ConsensusStatus(roleName, leaderId(), term, journal.lastApplied(), pending,
-                coordinator.inFlight(), journal.completedCount());
+        List<String> voters = List.of();
+        List<String> learners = List.of();
+        Optional<String> note = Optional.ofNullable(refusal);
+        if (raftNode != null) {
+            var committed = raftNode.getCommittedMembers();
+            voters = committed.getVotingMembers().stream().map(e -> (String) e.getId()).sorted().toList();
+            learners = committed.getMembers().stream().filter(e -> !committed.getVotingMembers().contains(e))
+                    .map(e -> (String) e.getId()).sorted().toList();
+            if (!committed.getMembers().contains(selfEndpoint) && !removed()) {
+                note = Optional.of("waiting for the leader to add this node to the Raft group");
+            }
+        } else if (discovery != null && refusal == null) {
+            note = Optional.of(founders.isEmpty() ? "asking peers which Raft group to join"
+                    : "waiting for founders " + discovery.waitingFor() + " to answer with the same founding list");
+        }
+        return new ConsensusStatus(roleName(), leaderId(), term, journal.lastApplied(), pending,
+                coordinator.inFlight(), journal.completedCount(), voters, learners, note);
+    }
+
+    private String roleName() {
+        if (stopped) {
+            return "STOPPED";
+        }
+        if (raftNode == null) {
+            return refusal != null ? "REFUSED" : discovery != null ? "DISCOVERING" : "INITIAL";
+        }
+        if (removed()) {
+            return "REMOVED";
+        }
+        return role == null ? "INITIAL" : role.name();
+    }
+
+    /** Whether this node was taken out of the group (MicroRaft terminates a member when its removal commits). */
+    private boolean removed() {
+        return raftNode != null && raftNode.getStatus() == io.microraft.RaftNodeStatus.TERMINATED;
     }
 
     public boolean isLeader() {
@@ -445,7 +644,10 @@ public final class ConsensusNode {
     /** Wiring for a {@link ConsensusNode}; every setter except {@code onLeaderChange} is required. */
     public static final class Builder {
         private NodeId self;
-        private List<NodeId> voters;
+        private List<NodeId> founders;
+        private Supplier<List<Enrolled>> enrolled;
+        private long discoveryIntervalMs = 250;
+        private long reconcileIntervalMs = 500;
         private String groupId;
         private RaftLogStore store;
         private Scheduler scheduler;
@@ -505,9 +707,33 @@ public final class ConsensusNode {
             return this;
         }
 
-        /** Initial voting members (the first 3-7 enrolled nodes), the same list in the same order on every node. */
-        public Builder voters(List<NodeId> v) {
-            voters = v;
+        /**
+         * Who founds the group with this node when no node is in one yet: {@link Voters#select} of this node and its
+         * configured peers, which must be the same list on each of them ({@link GroupDiscovery}); empty when this node
+         * may only join a group that exists.
+         */
+        public Builder founders(List<NodeId> v) {
+            founders = v;
+            return this;
+        }
+
+        /**
+         * The enrolled nodes, with whether each is connected and whether it was removed: the leader matches the Raft
+         * members to them ({@link MembershipReconciler}); a node looking for its group asks the connected ones. Node
+         * thread.
+         */
+        public Builder enrolled(Supplier<List<Enrolled>> v) {
+            enrolled = v;
+            return this;
+        }
+
+        /** How often a node without a group asks again (ms, default 250), and how often the leader reconciles (500). */
+        public Builder membershipTuning(long discoveryIntervalMs, long reconcileIntervalMs) {
+            if (discoveryIntervalMs <= 0 || reconcileIntervalMs <= 0) {
+                throw new IllegalArgumentException("membership intervals must be positive");
+            }
+            this.discoveryIntervalMs = discoveryIntervalMs;
+            this.reconcileIntervalMs = reconcileIntervalMs;
             return this;
         }
 

@@ -89,6 +89,8 @@ public final class RaftCodec {
     static final int VOTE_REQUEST = 8;
     static final int VOTE_RESPONSE = 9;
     static final int TRIGGER_LEADER_ELECTION = 10;
+    static final int GROUP_QUERY = 11;
+    static final int GROUP_INFO = 12;
     static final int LOG_ENTRY = 32;
     static final int SNAPSHOT_CHUNK = 33;
     static final int MEMBERS_VIEW = 34;
@@ -131,6 +133,49 @@ public final class RaftCodec {
 
     public RaftMessage decodeMessage(byte[] data) {
         return decode(data, "consensus message", this::readMessage);
+    }
+
+    /**
+     * A consensus payload as it arrives from a peer: a MicroRaft {@link RaftMessage} or a {@link GroupMessage}.
+     *
+     * @throws CodecException if it is neither
+     */
+    public Object decodePayload(byte[] data) {
+        return decode(data, "consensus message", r -> {
+            int kind = r.u8("message type");
+            return kind == GROUP_QUERY || kind == GROUP_INFO ? readGroupMessage(r, kind) : readMessage(r, kind);
+        });
+    }
+
+    public byte[] encodeGroupMessage(GroupMessage m) {
+        return encode(w -> {
+            switch (m) {
+                case GroupMessage.Query q -> {
+                    w.u8(GROUP_QUERY).text32(q.groupId());
+                    writeEndpoint(w, q.sender());
+                    writeEndpoints(w, q.founders());
+                }
+                case GroupMessage.Info i -> {
+                    w.u8(GROUP_INFO).text32(i.groupId());
+                    writeEndpoint(w, i.sender());
+                    writeEndpoints(w, i.founders());
+                    writeEndpoints(w, i.initialMembers());
+                    writeEndpoints(w, i.members());
+                    w.i64(i.membersIndex());
+                }
+            }
+        });
+    }
+
+    private GroupMessage readGroupMessage(BoundedReader r, int kind) {
+        String group = r.text32("groupId", MAX_GROUP_ID_BYTES);
+        MeshEndpoint sender = readEndpoint(r);
+        List<RaftEndpoint> founders = readEndpoints(r, "founders");
+        if (kind == GROUP_QUERY) {
+            return new GroupMessage.Query(group, sender, founders);
+        }
+        return new GroupMessage.Info(group, sender, founders, readEndpoints(r, "initialMembers"),
+                readEndpoints(r, "members"), r.nonNegativeI64("membersIndex"));
     }
 
     public byte[] encodeLogEntry(LogEntry e) {
@@ -316,7 +361,10 @@ public final class RaftCodec {
     }
 
     private RaftMessage readMessage(BoundedReader r) {
-        int kind = r.u8("message type");
+        return readMessage(r, r.u8("message type"));
+    }
+
+    private RaftMessage readMessage(BoundedReader r, int kind) {
         String group = r.text32("groupId", MAX_GROUP_ID_BYTES);
         MeshEndpoint sender = readEndpoint(r);
         int term = r.nonNegativeI32("term");

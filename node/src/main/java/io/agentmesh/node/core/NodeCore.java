@@ -5,6 +5,7 @@ import io.agentmesh.node.consensus.CodecException;
 import io.agentmesh.node.consensus.ConsensusConfig;
 import io.agentmesh.node.consensus.ConsensusNode;
 import io.agentmesh.node.consensus.RaftLogStore;
+import io.agentmesh.node.consensus.Enrolled;
 import io.agentmesh.node.consensus.Voters;
 import io.agentmesh.node.membership.Dialer;
 import io.agentmesh.node.membership.FailureDetector;
@@ -66,18 +67,18 @@ public final class NodeCore implements Network.Listener {
     private ConsensusNode consensus;
 
     /**
-     * What this node needs to take part in consensus: its Raft store, the initial voters (the same list on every
-     * voter, see {@link Voters#select}), the executors of side effects, a seed for MicroRaft's randomness, and the
-     * Raft timing and action limits.
+     * What this node needs to take part in consensus: its Raft store, who founds the group with it if none exists yet
+     * ({@link Voters#select} of itself and its configured peers, the same list on each of them; empty when it may only
+     * join), the executors of side effects, a seed for MicroRaft's randomness, and the Raft timing and action limits.
      */
-    public record ConsensusSetup(RaftLogStore store, List<NodeId> voters, List<ActionExecutor> executors, long seed,
+    public record ConsensusSetup(RaftLogStore store, List<NodeId> founders, List<ActionExecutor> executors, long seed,
                                  ConsensusConfig config) {
         public ConsensusSetup {
-            voters = List.copyOf(voters);
+            founders = List.copyOf(founders);
             executors = List.copyOf(executors);
-            if (voters.isEmpty() || voters.size() > Voters.MAX) {
-                throw new IllegalArgumentException("a Raft group has 1 to " + Voters.MAX + " voters, got "
-                        + voters.size());
+            if (founders.size() > Voters.MAX) {
+                throw new IllegalArgumentException("a Raft group is founded by at most " + Voters.MAX
+                        + " voters, got " + founders.size());
             }
             Objects.requireNonNull(config, "config");
         }
@@ -113,7 +114,10 @@ public final class NodeCore implements Network.Listener {
         this.author = new ChangeAuthor(identity, state, store, scheduler, signer, onFatal);
     }
 
-    /** Makes this node a consensus voter; call before {@link #start}. Nodes not among the voters perform nothing. */
+    /**
+     * Makes this node take part in consensus (it joins or founds the Raft group, and votes once the leader adds it);
+     * call before {@link #start}. Nodes without consensus perform nothing.
+     */
     public void enableConsensus(ConsensusSetup setup) {
         if (network != null) {
             throw new IllegalStateException("enable consensus before start");
@@ -131,7 +135,7 @@ public final class NodeCore implements Network.Listener {
         author.onApplied(replicator::localApplied);
         author.onDurable(replicator::localDurable);
         author.onDurable(change -> countOwnChange());
-        if (consensusSetup != null && consensusSetup.voters().contains(identity.nodeId())) {
+        if (consensusSetup != null) {
             startConsensus(consensusSetup);
         }
         every(config.heartbeatIntervalMs(), this::heartbeat);
@@ -145,7 +149,8 @@ public final class NodeCore implements Network.Listener {
     private void startConsensus(ConsensusSetup setup) {
         consensus = ConsensusNode.builder()
                 .self(identity.nodeId())
-                .voters(setup.voters())
+                .founders(setup.founders())
+                .enrolled(this::enrolled)
                 .groupId(identity.agentId().toString())
                 .store(setup.store())
                 .scheduler(scheduler)
@@ -174,7 +179,18 @@ public final class NodeCore implements Network.Listener {
         }
     }
 
-    /** The consensus member, if this node is a voter. */
+    /** Every enrolled node as consensus sees it: role, whether connected now, whether removed. Node thread. */
+    private List<Enrolled> enrolled() {
+        java.util.Collection<NodeId> connected = replicator.connectedPeers();
+        List<Enrolled> out = new ArrayList<>();
+        for (NodeCertificate cert : membership.certificates()) {
+            NodeId id = cert.nodeId();
+            out.add(new Enrolled(id, cert.role(), id.equals(identity.nodeId()) || connected.contains(id), false));
+        }
+        return out;
+    }
+
+    /** The consensus member, if this node takes part in consensus. */
     public java.util.Optional<ConsensusNode> consensus() {
         return java.util.Optional.ofNullable(consensus);
     }

@@ -9,6 +9,7 @@ import io.agentmesh.node.net.NettyNetwork;
 import io.agentmesh.node.net.RelayClient;
 import io.agentmesh.node.net.RelayClientConfig;
 import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.Role;
 import io.agentmesh.node.net.NetworkConfig;
 import io.agentmesh.node.core.NodeCore;
 import io.agentmesh.node.core.Recovery;
@@ -147,29 +148,31 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     /**
-     * Makes this node a consensus voter when it is among {@link Voters#select} of itself and its --peer nodes. That
-     * list must be the same on every voter, which holds when each node is given the others as peers (as `agentmesh
-     * up` and the README do). A node that knows its mesh only through relays takes no part: forming a group from a
-     * partial view could let two groups each elect a leader and perform the same action twice.
+     * Makes this node take part in consensus when its certificate enrolls it as a voter. With a --peer list it may
+     * found the group with those peers ({@link Voters#select} of itself and them: the founding list must be the same
+     * on each founder, which holds when each is given the others, as `agentmesh up` and the README do); alone (no
+     * peers, no relays) it founds a group of one; with relays only it joins the group its peers are in. The leader
+     * adds every enrolled voter it can reach ({@code docs/consensus.md}).
      */
     private static SqliteRaftStore enableConsensus(NodeSettings settings, LocalIdentity identity, NodeCore core,
                                                    Clock clock) throws IOException {
-        if (settings.peers().isEmpty() && !settings.relays().isEmpty()) {
-            log.warn("node {} takes no part in consensus: it was given relays but no --peer list, and the voters"
-                    + " must be the same list on every node", identity.nodeId().shortForm());
+        if (identity.certificate().role() != Role.VOTER) {
             return null;
         }
-        List<NodeId> members = new ArrayList<>();
-        members.add(identity.nodeId());
-        settings.peers().forEach(p -> members.add(p.node()));
-        List<NodeId> voters = Voters.select(members);
-        if (!voters.contains(identity.nodeId())) {
-            return null;
+        List<NodeId> founders = List.of();
+        if (!settings.peers().isEmpty() || settings.relays().isEmpty()) {
+            List<NodeId> members = new ArrayList<>();
+            members.add(identity.nodeId());
+            settings.peers().forEach(p -> members.add(p.node()));
+            founders = Voters.select(members);
+            if (!founders.contains(identity.nodeId())) {
+                founders = List.of(); // not among the first voters: it joins once they have founded
+            }
         }
         SqliteRaftStore store = SqliteRaftStore.open(settings.stateDir().resolve("raft.db"), new RaftCodec());
         List<ActionExecutor> executors = List.of(new JobExecutor(
                 settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), clock));
-        core.enableConsensus(new NodeCore.ConsensusSetup(store, voters, executors, new SecureRandom().nextLong(),
+        core.enableConsensus(new NodeCore.ConsensusSetup(store, founders, executors, new SecureRandom().nextLong(),
                 ConsensusConfig.defaults()));
         return store;
     }
@@ -422,6 +425,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 m.put("pending", st.pending());
                 m.put("inFlight", st.inFlight());
                 m.put("completed", st.completed());
+                m.put("voters", st.voters());
+                m.put("learners", st.learners());
+                st.note().ifPresent(n -> m.put("note", n));
                 s.put("consensus", m);
             });
             s.put("mesh", boundMesh.getHostString() + ":" + boundMesh.getPort());

@@ -5,6 +5,7 @@ import io.agentmesh.protocol.change.SignedChange;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,19 @@ class WireCodecTest {
         });
         assertEquals(WireMessage.class.getPermittedSubclasses().length, pinned.size(),
                 "a new message type needs its type byte pinned here");
+    }
+
+    /** Peers of every version read each other's signed changes, so the CBOR of one is pinned byte for byte. */
+    @Test
+    void aSignedChangeKeepsItsPinnedEncoding() {
+        String pinned = "04bf676368616e67657381bf697369676e65724b65795820070707070707070707070707070707070707070707070707"
+                + "07070707070707076b696e6361726e6174696f6e01656163746f72bf656279746573500b77ffee027b7f47d27bd58f28"
+                + "fd72a5ff637365710165627974657343010203697369676e617475726558400000000000000000000000000000000000"
+                + "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000ff"
+                + "646d6f7265f4ff";
+        byte[] frame = codec.encode(new WireMessage.Changes(List.of(change(1)), false));
+        assertEquals(pinned, HexFormat.of().formatHex(frame));
+        assertEquals(change(1), ((WireMessage.Changes) codec.decode(HexFormat.of().parseHex(pinned))).changes().get(0));
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.agentmesh.sim.bench;
 
 import io.agentmesh.sim.live.LiveCluster;
 import io.agentmesh.sim.live.NodeClient;
+import io.agentmesh.sim.live.NodeHeap;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -81,9 +82,8 @@ public final class FailoverBenchmark implements Callable<Integer> {
             + " again, before the next round (default ${DEFAULT-VALUE}).")
     long settleMs;
 
-    @Option(names = "--heap", defaultValue = "256m", description = "Heap of each node process (default"
-            + " ${DEFAULT-VALUE}).")
-    String heap;
+    @Mixin
+    NodeHeap heap;
 
     @Option(names = "--load", description = "Run the kill and step-down rounds under load: busy CPU threads in a"
             + " separate process and a steady memory-write load on the nodes that are up.")
@@ -173,7 +173,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
         parameters.put("statusPollMs", KillRounds.POLL_MS);
         parameters.put("actions", actions);
         parameters.put("settleMs", settleMs);
-        parameters.put("heap", heap);
+        parameters.put("heap", heap.value());
         parameters.put("seed", seed.value());
         parameters.put("load", l == null ? null : l.toJson());
         return parameters;
@@ -204,7 +204,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
     }
 
     Map<String, Object> measure(int size, Load l, PrintWriter progress) throws Exception {
-        List<String> jvm = List.of("-Xmx" + heap, "-XX:+UseSerialGC");
+        List<String> jvm = List.of(heap.jvmOption(), "-XX:+UseSerialGC");
         LiveCluster.Options options = LiveCluster.Options.of(size, 0).withJvmArgs(jvm);
         if (keep != null) {
             options = options.withDir(keep.resolve("failover-" + size), true);

@@ -31,6 +31,7 @@ public final class Checkers {
         out.add(new OneLeaderPerTermChecker());
         out.add(new IntentsAtMostOnceChecker());
         out.add(new IntentsPerformedChecker(convergenceBoundMs));
+        out.add(new VotersFollowEnrollmentChecker());
         return List.copyOf(out);
     }
 

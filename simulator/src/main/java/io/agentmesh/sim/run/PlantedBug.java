@@ -35,7 +35,14 @@ public enum PlantedBug {
      * n1 performs each intent requested at it at once, without a claim (a node that "helps" while the leader is
      * slow, or while it is cut off in a minority). Caught by intents-at-most-once.
      */
-    UNCLAIMED_PERFORM;
+    UNCLAIMED_PERFORM,
+    /**
+     * Every answer from a group member to "which Raft group are you in?" is lost, so a voter that did not found the
+     * group never joins it.
+     * Planted on every link (any member may answer). Run with fewer founders than voters ({@code --founders}). Caught
+     * by voters-follow-enrollment.
+     */
+    GROUP_ANSWERS_LOST;
 
     public String id() {
         return EnumIds.id(this);
@@ -44,7 +51,7 @@ public enum PlantedBug {
     public static Set<PlantedBug> parse(String text) {
         return EnumIds.parse(text, PlantedBug.class, null, "planted bug",
                 "ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
-                        + " unclaimed-perform");
+                        + " unclaimed-perform, group-answers-lost");
     }
 
     public static String format(Set<PlantedBug> bugs) {

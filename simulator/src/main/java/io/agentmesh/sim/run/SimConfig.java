@@ -31,7 +31,7 @@ import java.util.Set;
 public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> faults, boolean wireCheck,
                         double writesPerSecond, double readsPerSecond, long convergenceBoundMs, int snapshotEvery,
                         Set<PlantedBug> bugs, FaultPlan script, boolean consensus,
-                        double intentsPerSecond, ConsensusConfig raft, DiskLatency disk) {
+                        double intentsPerSecond, ConsensusConfig raft, DiskLatency disk, int founders) {
     public static final double DEFAULT_WRITES_PER_SECOND = 3;
     public static final double DEFAULT_READS_PER_SECOND = 5;
     public static final long DEFAULT_CONVERGENCE_BOUND_MS = 20_000;
@@ -51,6 +51,9 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         if (convergenceBoundMs < 1 || snapshotEvery < 1) {
             throw new IllegalArgumentException("convergence bound and snapshot interval must be positive");
         }
+        if (founders < 0) {
+            throw new IllegalArgumentException("--founders must be >= 0 (0: every voter founds), got " + founders);
+        }
         Objects.requireNonNull(raft, "raft");
         Objects.requireNonNull(disk, "disk");
         faults = faults.isEmpty() ? EnumSet.noneOf(FaultKind.class) : EnumSet.copyOf(faults);
@@ -61,68 +64,77 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         return new SimConfig(nodes, seed, durationMs, faults, true, DEFAULT_WRITES_PER_SECOND,
                 DEFAULT_READS_PER_SECOND, DEFAULT_CONVERGENCE_BOUND_MS, DEFAULT_SNAPSHOT_EVERY,
                 EnumSet.noneOf(PlantedBug.class), null, true,
-                DEFAULT_INTENTS_PER_SECOND, ConsensusConfig.defaults(), DiskLatency.DEFAULTS);
+                DEFAULT_INTENTS_PER_SECOND, ConsensusConfig.defaults(), DiskLatency.DEFAULTS, 0);
+    }
+
+    /**
+     * How many voters found the Raft group (the first by node id); the other voters start with no founding list and
+     * are added by the leader while the run's faults go on. 0: every voter founds.
+     */
+    public SimConfig withFounders(int count) {
+        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk, count);
     }
 
     public SimConfig withSeed(long s) {
         return new SimConfig(nodes, s, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk, founders);
     }
 
     public SimConfig withWireCheck(boolean on) {
         return new SimConfig(nodes, seed, durationMs, faults, on, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk, founders);
     }
 
     public SimConfig withRates(double writes, double reads) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writes, reads, convergenceBoundMs,
-                snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
+                snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk, founders);
     }
 
     public SimConfig withConvergenceBoundMs(long bound) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond, bound,
-                snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
+                snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk, founders);
     }
 
     public SimConfig withSnapshotEvery(int every) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, every, bugs, script, consensus, intentsPerSecond, raft, disk);
+                convergenceBoundMs, every, bugs, script, consensus, intentsPerSecond, raft, disk, founders);
     }
 
     public SimConfig withBugs(Set<PlantedBug> planted) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, planted, script, consensus, intentsPerSecond, raft, disk);
+                convergenceBoundMs, snapshotEvery, planted, script, consensus, intentsPerSecond, raft, disk, founders);
     }
 
     public SimConfig withDuration(long ms) {
         return new SimConfig(nodes, seed, ms, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk, founders);
     }
 
     public SimConfig withScript(FaultPlan plan) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, plan, consensus, intentsPerSecond, raft, disk);
+                convergenceBoundMs, snapshotEvery, bugs, plan, consensus, intentsPerSecond, raft, disk, founders);
     }
 
     public SimConfig withConsensus(boolean on) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, on, intentsPerSecond, raft, disk);
+                convergenceBoundMs, snapshotEvery, bugs, script, on, intentsPerSecond, raft, disk, founders);
     }
 
     public SimConfig withIntentRate(double perSecond) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, perSecond, raft, disk);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, perSecond, raft, disk, founders);
     }
 
     /** Raft timing and action limits, e.g. {@code ConsensusConfig.defaults().withTimeDilation(5)}. */
     public SimConfig withRaft(ConsensusConfig config) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, config, disk);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, config, disk, founders);
     }
 
     public SimConfig withDisk(DiskLatency latency) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, latency);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, latency, founders);
     }
 
     /** The fault plan of this run: the script if there is one, else drawn from the seed. */
@@ -165,6 +177,9 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         }
         if (!disk.equals(DiskLatency.DEFAULTS)) {
             b.append(" --fsync-micros ").append(disk.describe());
+        }
+        if (founders != 0) {
+            b.append(" --founders ").append(founders);
         }
         if (!bugs.isEmpty()) {
             b.append(" --plant ").append(PlantedBug.format(bugs));

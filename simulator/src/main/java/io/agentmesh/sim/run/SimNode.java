@@ -145,7 +145,9 @@ final class SimNode {
                             executorLatencyMs, false), doublePerform),
                     new SimExecutor(sim, name, new RecordingExecutor("wallet", self, sim.ledger(), scheduler,
                             executorLatencyMs, true), doublePerform));
-            core.enableConsensus(new NodeCore.ConsensusSetup(raftStore, sim.voters(), executors,
+            List<NodeId> founders = sim.founders().contains(member.identity().nodeId()) ? sim.founders()
+                    : List.of();
+            core.enableConsensus(new NodeCore.ConsensusSetup(raftStore, founders, executors,
                     Rng.stream(sim.config().seed(), "node/raft", index, generation).nextLong(), sim.config().raft()));
             scheduler.afterEach(this::observeConsensus);
         }
@@ -378,6 +380,19 @@ final class SimNode {
         observedRole = ConsensusRecords.DOWN;
         observedLeader = null;
         observedApplied = -1;
+    }
+
+    /** The Raft voters this node names now, by simulator name; empty when it takes no part in consensus. */
+    java.util.Optional<ConsensusRecords.MembersFinal> membersFinal() {
+        if (!sim.config().consensus() || !sim.voters().contains(member.identity().nodeId())) {
+            return java.util.Optional.empty();
+        }
+        if (!up || consensus == null) {
+            return java.util.Optional.of(new ConsensusRecords.MembersFinal(name, up, ConsensusRecords.DOWN, List.of()));
+        }
+        var status = consensus.status();
+        return java.util.Optional.of(new ConsensusRecords.MembersFinal(name, true, status.role(),
+                status.voters().stream().map(sim::nameOf).toList()));
     }
 
     /** What this node's document holds about intents now (for the end of the run). */

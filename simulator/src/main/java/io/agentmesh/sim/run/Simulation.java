@@ -8,6 +8,7 @@ import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.wire.WireMessage;
+import io.agentmesh.sim.bugs.GroupAnswerDropper;
 import io.agentmesh.sim.bugs.PushRefuser;
 import io.agentmesh.sim.bugs.SignatureCorrupter;
 import io.agentmesh.sim.check.Checkers;
@@ -70,6 +71,7 @@ public final class Simulation {
     private final Set<String> seenClaims = new HashSet<>();
     private long order;
     private long intentsSettledMs = -1;
+    private long membersSettledMs = -1;
 
     private record PendingHeal(long atMs, String description, Map<ActorId, Long> target) {
     }
@@ -95,6 +97,9 @@ public final class Simulation {
         network.addTap(this::observeWire);
         if (config.bugs().contains(PlantedBug.CORRUPT_SIGNATURES)) {
             network.addTap(new SignatureCorrupter(0));
+        }
+        if (config.bugs().contains(PlantedBug.GROUP_ANSWERS_LOST)) {
+            network.addTap(new GroupAnswerDropper());
         }
         if (config.bugs().contains(PlantedBug.NO_ANTI_ENTROPY)) {
             network.addTap(new PushRefuser(0));
@@ -173,9 +178,10 @@ public final class Simulation {
         loop.world(healed + CONVERGENCE_CHECK_MS * MS, "convergence check", this::checkConvergence);
         if (config.consensus()) {
             loop.world(healed + CONVERGENCE_CHECK_MS * MS, "intents check", this::checkIntents);
+            loop.world(healed + CONVERGENCE_CHECK_MS * MS, "members check", this::checkMembers);
         }
-        if (loop.runUntil(() -> history.convergedMs() >= 0 && (!config.consensus() || intentsSettledMs >= 0),
-                deadline)) {
+        if (loop.runUntil(() -> history.convergedMs() >= 0
+                && (!config.consensus() || intentsSettledMs >= 0 && membersSettledMs >= 0), deadline)) {
             loop.runUntil(loop.nowNanos() + SETTLE_MS * MS);
         }
         stopped = true;
@@ -194,6 +200,12 @@ public final class Simulation {
         if (config.consensus()) {
             for (SimNode node : nodes) {
                 history.record(ConsensusRecords.IntentsFinal.class, node.intentsFinal());
+                node.membersFinal().ifPresent(m -> history.record(ConsensusRecords.MembersFinal.class, m));
+            }
+            history.record(ConsensusRecords.ExpectedVoters.class, new ConsensusRecords.ExpectedVoters(expectedVoters()));
+            if (membersSettledMs >= 0) {
+                history.record(ConsensusRecords.MembersSettled.class,
+                        new ConsensusRecords.MembersSettled(membersSettledMs));
             }
             if (intentsSettledMs >= 0) {
                 history.record(ConsensusRecords.IntentsSettled.class,
@@ -410,6 +422,34 @@ public final class Simulation {
         loop.world(loop.nowNanos() + CONVERGENCE_CHECK_MS * MS, "convergence check", this::checkConvergence);
     }
 
+    /** The names of the nodes that should vote at the end: every voter-role node. */
+    private List<String> expectedVoters() {
+        return voters.stream().map(v -> nameOf(v.toString())).sorted().toList();
+    }
+
+    /** After the final heal: does every running voter name the expected voters? */
+    private void checkMembers() {
+        if (stopped || membersSettledMs >= 0) {
+            return;
+        }
+        List<String> want = expectedVoters();
+        boolean settled = true;
+        for (SimNode node : nodes) {
+            var m = node.membersFinal();
+            if (m.isPresent() && want.contains(node.name)
+                    && (!m.get().up() || !m.get().voters().stream().sorted().toList().equals(want))) {
+                settled = false;
+                break;
+            }
+        }
+        if (settled) {
+            membersSettledMs = loop.nowMillis();
+            trace.record(loop.nowNanos(), "world", "every voter names the enrolled voters");
+            return;
+        }
+        loop.world(loop.nowNanos() + CONVERGENCE_CHECK_MS * MS, "members check", this::checkMembers);
+    }
+
     /** After the final heal: has every running node an outcome for every intent (and every acknowledged one)? */
     private void checkIntents() {
         if (stopped || intentsSettledMs >= 0) {
@@ -578,8 +618,14 @@ public final class Simulation {
         return config;
     }
 
+    /** Every voter-role node: all of them take part in consensus. */
     List<NodeId> voters() {
         return voters;
+    }
+
+    /** The voters that found the group ({@link SimConfig#founders()}); the others join it. */
+    List<NodeId> founders() {
+        return config.founders() == 0 ? voters : voters.subList(0, Math.min(config.founders(), voters.size()));
     }
 
     RecordingExecutor.Ledger ledger() {

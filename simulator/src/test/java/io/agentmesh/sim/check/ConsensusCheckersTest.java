@@ -76,8 +76,27 @@ class ConsensusCheckersTest {
         List<Verdict> verdicts = Checkers.run(List.of(new OneLeaderPerTermChecker(), new IntentsAtMostOnceChecker(),
                 new IntentsPerformedChecker(1_000)), good());
         assertTrue(Checkers.allPassed(verdicts), verdicts::toString);
-        assertEquals(9, Checkers.standard(1_000, true).size());
+        assertEquals(10, Checkers.standard(1_000, true).size());
         assertEquals(6, Checkers.standard(1_000, false).size());
+    }
+
+    @Test
+    void votersThatNameTheEnrolledVotersPassAndAVoterLeftOutFails() {
+        History h = new History(List.of("n1", "n2", "n3"));
+        h.record(ConsensusRecords.ExpectedVoters.class, new ConsensusRecords.ExpectedVoters(List.of("n1", "n2", "n3")));
+        h.record(ConsensusRecords.MembersFinal.class, new ConsensusRecords.MembersFinal("n1", true, "LEADER",
+                List.of("n1", "n2", "n3")));
+        h.record(ConsensusRecords.MembersFinal.class, new ConsensusRecords.MembersFinal("n2", true, "FOLLOWER",
+                List.of("n3", "n2", "n1")));
+        h.record(ConsensusRecords.MembersFinal.class, new ConsensusRecords.MembersFinal("n3", false, "DOWN",
+                List.of()));
+        assertTrue(new VotersFollowEnrollmentChecker().check(h).passed());
+
+        h.record(ConsensusRecords.MembersFinal.class, new ConsensusRecords.MembersFinal("n3", true, "DISCOVERING",
+                List.of()));
+        Verdict v = new VotersFollowEnrollmentChecker().check(h);
+        assertFalse(v.passed());
+        assertEquals(List.of("n3 (discovering) ends with voters [], expected [n1, n2, n3]"), v.violations());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.agentmesh.sim.run;
 
 import io.agentmesh.sim.check.AcknowledgedWritesChecker;
 import io.agentmesh.sim.check.ConvergenceChecker;
+import io.agentmesh.sim.check.VotersFollowEnrollmentChecker;
 import io.agentmesh.sim.check.IntentsAtMostOnceChecker;
 import io.agentmesh.sim.check.NoRejectedChangesChecker;
 import io.agentmesh.sim.check.NoSeqReuseChecker;
@@ -88,6 +89,17 @@ class PlantedBugsTest {
         assertTrue(verdict(buggy, IntentsAtMostOnceChecker.NAME).violations().stream()
                 .anyMatch(v -> v.startsWith("n1 called perform") && v.contains("without a committed claim")),
                 () -> verdict(buggy, IntentsAtMostOnceChecker.NAME).violations().toString());
+    }
+
+    @Test
+    void votersThatNeverHearWhichGroupToJoinAreNeverAddedAndTheVotersStopFollowingEnrollment() {
+        // Three of five voters found the group; the other two must ask a member which group to join.
+        SimConfig config = scenario(18, 6_000, FaultPlan.none()).withFounders(3);
+        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.GROUP_ANSWERS_LOST)));
+        assertCaught(buggy, Simulation.run(config), VotersFollowEnrollmentChecker.NAME);
+        assertTrue(verdict(buggy, VotersFollowEnrollmentChecker.NAME).violations().stream()
+                .anyMatch(v -> v.contains("ends with voters [n")), () -> verdict(buggy,
+                VotersFollowEnrollmentChecker.NAME).violations().toString());
     }
 
     @Test
