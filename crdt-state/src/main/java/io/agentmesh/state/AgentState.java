@@ -275,6 +275,18 @@ public final class AgentState implements AutoCloseable {
         return gate.admit(changeBytes);
     }
 
+    /**
+     * From now on refuses, with {@link StateException.Reason#REVOKED}, every change of {@code actor} with a seq above
+     * {@code lastValidSeq}, held ones included: the actor's node was removed, and its revocation's cut keeps only the
+     * changes up to there. The lowest limit given for an actor holds. Changes already applied stay (Automerge cannot
+     * take one back); a node that restarts replays its store first and limits after, so it rebuilds the document it
+     * had. Returns how many held changes were dropped.
+     */
+    public int limitActor(ActorId actor, long lastValidSeq) {
+        ensureOpen();
+        return gate.limit(actor, lastValidSeq);
+    }
+
     /** Changes held until their dependencies arrive. */
     public int pendingChanges() {
         return gate.pendingChanges();

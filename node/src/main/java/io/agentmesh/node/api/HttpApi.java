@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.agentmesh.protocol.identity.IdentityException;
+import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.NodeRevocation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,9 +15,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -42,6 +51,11 @@ import java.util.concurrent.TimeoutException;
  *                                "catchUp": "skip|once|all|all:N"} -> 200 with the schedule
  * GET  /v1/consensus/events?after=N  this node's role changes and applied claims after sequence number N (default
  *                                0), on its own clock; 404 when the node takes no part in consensus
+ * GET  /v1/revocations          the node removals this node enforces
+ * POST /v1/revocations          a revocation in its JSON form (`agentmesh node remove --out`) -> 201 when new here,
+ *                                200 when known; 400, changing nothing, when it is malformed or not signed by the
+ *                                agent root. The node passes it to every peer.
+ * GET  /v1/revocations/draft?node=node1...  what `agentmesh node remove` signs: the node's key and the cut
  * GET  /v1/admin/faults         fault rules (only with --enable-fault-injection)
  * POST /v1/admin/faults         {"action": "block", "peer": "node1..."} (only with --enable-fault-injection)
  * </pre>
@@ -177,6 +191,34 @@ public final class HttpApi implements AutoCloseable {
                 send(ex, 200, await(node.consensusEvents(after)).orElseThrow(() -> new ApiError(404,
                         "this node takes no part in consensus")));
             }
+            case "/v1/revocations" -> {
+                if (method.equals("GET")) {
+                    send(ex, 200, await(node.revocations()));
+                } else if (method.equals("POST")) {
+                    NodeRevocation revocation;
+                    try {
+                        revocation = NodeRevocation.fromJson("the request body", utf8Body(ex));
+                    } catch (IdentityException e) {
+                        throw new ApiError(400, e.getMessage());
+                    }
+                    boolean added = await(node.revoke(revocation));
+                    send(ex, added ? 201 : 200, Map.of("node", revocation.nodeId().toString(), "new", added));
+                } else {
+                    throw new ApiError(405, "use GET or POST on /v1/revocations");
+                }
+            }
+            case "/v1/revocations/draft" -> {
+                requireMethod(method, "GET");
+                String raw = textParam(ex.getRequestURI(), "node")
+                        .orElseThrow(() -> new ApiError(400, "query parameter 'node' (a node1... id) is required"));
+                NodeId id;
+                try {
+                    id = NodeId.parse(raw);
+                } catch (IdentityException e) {
+                    throw new ApiError(400, e.getMessage());
+                }
+                send(ex, 200, await(node.revocationDraft(id)));
+            }
             case "/v1/admin/faults" -> {
                 NodeOperations.FaultControl faults = node.faults().orElseThrow(() -> new ApiError(404,
                         "fault injection is off; start the node with --enable-fault-injection (test meshes only)"));
@@ -224,6 +266,37 @@ public final class HttpApi implements AutoCloseable {
                 throw new ApiError(400, "the request body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
             }
         }
+    }
+
+    /** The raw body as strict UTF-8, for formats that parse (and refuse) their own JSON. */
+    private static String utf8Body(HttpExchange ex) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (bytes.length > MAX_BODY_BYTES) {
+                throw new ApiError(413, "request body is larger than " + MAX_BODY_BYTES + " bytes");
+            }
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                throw new ApiError(400, "the request body is not valid UTF-8");
+            }
+        }
+    }
+
+    private static Optional<String> textParam(URI uri, String name) {
+        String query = uri.getRawQuery();
+        if (query == null) {
+            return Optional.empty();
+        }
+        for (String pair : query.split("&")) {
+            if (pair.startsWith(name + "=")) {
+                return Optional.of(URLDecoder.decode(pair.substring(name.length() + 1),
+                        StandardCharsets.UTF_8));
+            }
+        }
+        return Optional.empty();
     }
 
     private static String requiredText(JsonNode body, String field) {

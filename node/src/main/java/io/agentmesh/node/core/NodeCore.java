@@ -16,6 +16,7 @@ import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.identity.IdentityException;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.NodeRevocation;
 import io.agentmesh.protocol.wire.WireMessage;
 import io.agentmesh.state.AgentState;
 import io.agentmesh.state.LocalChange;
@@ -56,6 +57,7 @@ public final class NodeCore implements Network.Listener {
     private final CoreConfig config;
     private final Consumer<String> onFatal;
     private final Membership membership;
+    private final Removals removals;
     private final ChangeAuthor author;
     private final String self;
     private Network network;
@@ -110,7 +112,9 @@ public final class NodeCore implements Network.Listener {
         this.onFatal = onFatal;
         this.self = identity.nodeId().shortForm();
         this.membership = new Membership(identity.agentRoot(), identity.certificate(), clock);
+        this.removals = new Removals(identity, state, store, membership, onFatal);
         loadCertificates();
+        removals.load();
         this.author = new ChangeAuthor(identity, state, store, scheduler, signer, onFatal);
     }
 
@@ -129,12 +133,13 @@ public final class NodeCore implements Network.Listener {
     public void start(Network network) {
         this.network = network;
         this.replicator = new Replicator(identity, membership, state, store, network, clock, scheduler,
-                config.replication(), onFatal);
+                config.replication(), onFatal, removals::refusal);
         this.dialer = new Dialer(membership, network, scheduler, random, config.redial());
         this.failureDetector = new FailureDetector(clock, config.suspectAfterMs());
         author.onApplied(replicator::localApplied);
         author.onDurable(replicator::localDurable);
         author.onDurable(change -> countOwnChange());
+        removals.start(network, replicator);
         if (consensusSetup != null) {
             startConsensus(consensusSetup);
         }
@@ -185,7 +190,8 @@ public final class NodeCore implements Network.Listener {
         List<Enrolled> out = new ArrayList<>();
         for (NodeCertificate cert : membership.certificates()) {
             NodeId id = cert.nodeId();
-            out.add(new Enrolled(id, cert.role(), id.equals(identity.nodeId()) || connected.contains(id), false));
+            out.add(new Enrolled(id, cert.role(), id.equals(identity.nodeId()) || connected.contains(id),
+                    removals.isRevoked(id)));
         }
         return out;
     }
@@ -212,6 +218,9 @@ public final class NodeCore implements Network.Listener {
 
     /** Adds a peer known from configuration. Node thread. */
     public void addPeer(NodeId peer, InetSocketAddress address) {
+        if (removals.isRevoked(peer)) {
+            return; // removed: neither dialed nor passed on
+        }
         membership.setAddress(peer, address);
         if (dialer != null) {
             dialer.dialMissing();
@@ -220,7 +229,60 @@ public final class NodeCore implements Network.Listener {
 
     /** Admits a certificate learned out of band (e.g. from configuration). */
     public void admit(NodeCertificate certificate) {
-        membership.admit(certificate);
+        admitCertificate(certificate);
+    }
+
+    /** Keeps a verified certificate; true when its node was not a member before. */
+    private boolean admitCertificate(NodeCertificate certificate) {
+        boolean newMember = membership.admit(certificate);
+        removals.certificateSeen(certificate);
+        return newMember;
+    }
+
+    /** The node removals this node enforces; safe to read from any thread. */
+    public Revocations revocations() {
+        return removals.view();
+    }
+
+    /**
+     * Calls {@code listener} on the node thread each time a node becomes removed while this core runs, after its
+     * connections are closed and its changes past the cut refused (consensus takes it out of the voters here).
+     * Removals this node already knew at start are in {@link #revocations()}. Node thread.
+     */
+    public void onRevoked(Consumer<NodeId> listener) {
+        removals.onRevoked(listener);
+    }
+
+    /**
+     * Takes a revocation handed to this node (by `agentmesh node remove` or `node revoke-apply`): verifies it against
+     * the agent root, keeps it, enforces it and passes it to every peer. Returns true when it was new here. Node
+     * thread.
+     *
+     * @throws IllegalArgumentException when it is not signed by this agent's root, saying why; nothing changes
+     */
+    public boolean revoke(NodeRevocation revocation) {
+        return removals.revoke(revocation);
+    }
+
+    /**
+     * What the agent root needs to sign the removal of {@code node}: its certificate and, for each of its actors,
+     * the highest seq held here or by any other connected peer (as of its last digest), so the cut keeps every change
+     * of the node that already reached an honest replica. Node thread.
+     *
+     * @throws IllegalArgumentException when {@code node} is this node or not a member known here
+     */
+    public RevocationDraft revocationDraft(NodeId node) {
+        return removals.draft(node);
+    }
+
+    /** Revocations received from peers that did not decode or verify. */
+    public long revocationsRefused() {
+        return removals.refusedFromPeers();
+    }
+
+    /** Changes of removed nodes past their cut that this node applied before it learned of the removal. */
+    public long changesHeldPastCut() {
+        return removals.changesHeldPastCut();
     }
 
     /**
@@ -313,8 +375,13 @@ public final class NodeCore implements Network.Listener {
     @Override
     public void peerUp(NodeId peer, byte[] certificate, long incarnation, boolean outbound) {
         boolean newMember;
+        NodeCertificate cert;
         try {
-            newMember = membership.admit(NodeCertificate.fromBytes(certificate));
+            cert = NodeCertificate.fromBytes(certificate);
+            if (removals.refuse(peer, cert)) {
+                return;
+            }
+            newMember = admitCertificate(cert);
         } catch (IdentityException | IllegalArgumentException e) {
             network.disconnect(peer, "certificate not acceptable: " + e.getMessage());
             return;
@@ -322,7 +389,9 @@ public final class NodeCore implements Network.Listener {
         log.info("node {} connected to {} ({})", self, peer.shortForm(), outbound ? "dialed" : "accepted");
         dialer.connected(peer);
         failureDetector.up(peer);
-        // Certificates go first on every connection, so a peer can verify every change this node sends after them.
+        // Revocations go first (if any), then certificates, so a peer can verify every change this node sends after
+        // them, and refuses a removed node's.
+        removals.connected(peer, cert);
         network.send(peer, certificatesMessage());
         if (newMember) {
             membershipGrew(peer);
@@ -333,6 +402,7 @@ public final class NodeCore implements Network.Listener {
     @Override
     public void peerDown(NodeId peer, String reason) {
         log.info("node {} lost {}: {}", self, peer.shortForm(), reason);
+        removals.disconnected(peer);
         failureDetector.down(peer);
         replicator.peerDown(peer);
         dialer.disconnected(peer, reason);
@@ -354,6 +424,7 @@ public final class NodeCore implements Network.Listener {
             case WireMessage.Certificates certs -> learn(peer, certs);
             case WireMessage.Consensus c -> onConsensus(peer, c);
             case WireMessage.Goodbye bye -> log.info("node {} peer {} said goodbye: {}", self, peer.shortForm(), bye.reason());
+            case WireMessage.Revocations r -> removals.learn(peer, r);
             case WireMessage.Hello hello -> network.disconnect(peer, "unexpected second Hello");
         }
     }
@@ -374,7 +445,7 @@ public final class NodeCore implements Network.Listener {
         boolean newMembers = false;
         for (byte[] encoded : message.certificates()) {
             try {
-                newMembers |= membership.admit(NodeCertificate.fromBytes(encoded));
+                newMembers |= admitCertificate(NodeCertificate.fromBytes(encoded));
             } catch (IdentityException | IllegalArgumentException e) {
                 log.warn("node {} ignored a certificate from {}: {}", self, from.shortForm(), e.getMessage());
             }
@@ -386,7 +457,8 @@ public final class NodeCore implements Network.Listener {
         for (WireMessage.PeerAddress a : message.addresses()) {
             try {
                 NodeId id = NodeId.parse(a.nodeId());
-                if (membership.certificate(id).isPresent() && membership.address(id).isEmpty()) {
+                if (membership.certificate(id).isPresent() && membership.address(id).isEmpty()
+                        && !removals.isRevoked(id)) {
                     membership.setAddress(id, InetSocketAddress.createUnresolved(a.host(), a.port()));
                     learned = true;
                 }
@@ -424,7 +496,7 @@ public final class NodeCore implements Network.Listener {
                 store.getMeta(StoredCertificates.META_KEY).orElse(new byte[0]));
         for (byte[] certificate : stored.certificates()) {
             try {
-                membership.admit(NodeCertificate.fromBytes(certificate));
+                admitCertificate(NodeCertificate.fromBytes(certificate));
             } catch (IdentityException | IllegalArgumentException | IllegalStateException e) {
                 log.info("node {} dropped a stored certificate: {}", self, e.getMessage());
             }
@@ -441,8 +513,11 @@ public final class NodeCore implements Network.Listener {
         List<WireMessage.PeerAddress> addresses = new ArrayList<>();
         config.advertisedAddress().ifPresent(a ->
                 addresses.add(new WireMessage.PeerAddress(identity.nodeId().toString(), a.getHostString(), a.getPort())));
-        membership.addresses().forEach((id, a) ->
-                addresses.add(new WireMessage.PeerAddress(id.toString(), a.getHostString(), a.getPort())));
+        membership.addresses().forEach((id, a) -> {
+            if (!removals.isRevoked(id)) {
+                addresses.add(new WireMessage.PeerAddress(id.toString(), a.getHostString(), a.getPort()));
+            }
+        });
         return new WireMessage.Certificates(certs, addresses);
     }
 
@@ -469,7 +544,8 @@ public final class NodeCore implements Network.Listener {
             p.put("node", id.toString());
             p.put("role", cert.role().name().toLowerCase());
             p.put("address", membership.address(id).map(a -> a.getHostString() + ":" + a.getPort()).orElse(null));
-            p.put("link", connected ? "up" : (dialer.failures(id) > 0 ? "down (" + dialer.failures(id) + " failed dials)" : "down"));
+            p.put("link", removals.isRevoked(id) ? "removed" : connected ? "up"
+                    : (dialer.failures(id) > 0 ? "down (" + dialer.failures(id) + " failed dials)" : "down"));
             p.put("lastContactMsAgo", failureDetector.silenceMs(id));
             p.put("roundTripMicros", failureDetector.roundTripMicros(id));
             p.put("changesBehind", replicator.lag(id));

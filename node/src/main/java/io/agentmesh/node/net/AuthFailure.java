@@ -26,6 +26,8 @@ public enum AuthFailure {
     CERTIFICATE_NOT_YET_VALID,
     /** The node certificate has expired. */
     CERTIFICATE_EXPIRED,
+    /** The node certificate was revoked by the agent root: the node was removed (a later enrollment is not). */
+    REVOKED,
     /** The node certificate is for another key than the one that did the TLS handshake. */
     KEY_MISMATCH,
     /** The session proof does not verify for this TLS session. */

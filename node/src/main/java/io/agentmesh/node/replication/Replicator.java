@@ -22,10 +22,12 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Moves signed changes between this node and its peers (node thread only).
@@ -54,6 +56,8 @@ public final class Replicator {
     private final Clock clock;
     private final ReplicationConfig config;
     private final Consumer<String> onFatal;
+    /** Why a change of a removed node must be refused, if it must (its revocation's cut); empty for any other. */
+    private final Function<SignedChange, Optional<String>> revoked;
     private final Scheduler nodeThread;
     private final byte[] agentId;
     private final String self;
@@ -86,6 +90,18 @@ public final class Replicator {
     public Replicator(LocalIdentity identity, Membership membership, AgentState state, ChangeStore store,
                       Network network, Clock clock, Scheduler nodeThread, ReplicationConfig config,
                       Consumer<String> onFatal) {
+        this(identity, membership, state, store, network, clock, nodeThread, config, onFatal,
+                change -> Optional.empty());
+    }
+
+    /**
+     * @param revoked why a change must be refused because its node was removed (checked after its signature);
+     *                such a change is never applied, stored or offered to a peer
+     */
+    public Replicator(LocalIdentity identity, Membership membership, AgentState state, ChangeStore store,
+                      Network network, Clock clock, Scheduler nodeThread, ReplicationConfig config,
+                      Consumer<String> onFatal, Function<SignedChange, Optional<String>> revoked) {
+        this.revoked = revoked;
         this.nodeThread = nodeThread;
         this.identity = identity;
         this.membership = membership;
@@ -186,6 +202,8 @@ public final class Replicator {
         if (p == null) {
             return;
         }
+        int refusedRevoked = 0;
+        String revokedProblem = null;
         for (SignedChange change : batch.changes()) {
             if (applied.has(change.actor(), change.seq())) {
                 stats.duplicates++;
@@ -193,12 +211,28 @@ public final class Replicator {
             }
             String problem = applied.canRecord(change.actor(), change.seq()) ? verify(change)
                     : "too many changes of one actor beyond a gap";
+            boolean ofRemovedNode = false;
+            if (problem == null) {
+                Optional<String> refusal = revoked.apply(change);
+                ofRemovedNode = refusal.isPresent();
+                problem = refusal.orElse(null);
+            }
             if (problem == null) {
                 try {
                     state.applyChange(change.bytes());
                 } catch (StateException e) {
                     problem = "change content rejected: " + e.getMessage();
+                    ofRemovedNode = e.reason() == StateException.Reason.REVOKED;
                 }
+            }
+            if (ofRemovedNode) {
+                // Not held against the sender: an honest peer may hold it from before it learned of the removal.
+                // One log line per batch, not per change.
+                stats.rejected++;
+                stats.refusedRevoked++;
+                refusedRevoked++;
+                revokedProblem = problem;
+                continue;
             }
             if (problem == UNKNOWN_SIGNER) {
                 // Not proof of a bad peer: the signer's certificate may still be on its way. The change stays
@@ -212,6 +246,7 @@ public final class Replicator {
                 log.warn("node {} rejected change {}/{} from {}: {}", self, change.actor(), change.seq(),
                         from.shortForm(), problem);
                 if (p.badChanges > config.maxBadChangesPerPeer()) {
+                    logRevoked(from, refusedRevoked, revokedProblem);
                     network.disconnect(from, "sent " + p.badChanges + " invalid changes");
                     return;
                 }
@@ -226,6 +261,7 @@ public final class Replicator {
                 }
             });
         }
+        logRevoked(from, refusedRevoked, revokedProblem);
         if (batch.more()) {
             // The sender holds more for us: keep pulling from it with what we hold now.
             startPull(from);
@@ -233,6 +269,20 @@ public final class Replicator {
         } else if (from.equals(pullingFrom)) {
             pullingFrom = null;
         }
+    }
+
+    private void logRevoked(NodeId from, int refused, String problem) {
+        if (refused > 0) {
+            log.warn("node {} refused {} change(s) of a removed node from {}: {}", self, refused, from.shortForm(),
+                    problem);
+        }
+    }
+
+    /** Each connected peer's version vector as of its last digest. */
+    public Map<NodeId, VersionVector> peerVectors() {
+        Map<NodeId, VersionVector> out = new TreeMap<>();
+        peers.forEach((id, p) -> out.put(id, p.known));
+        return out;
     }
 
     /** Total changes {@code peer} lacks compared with this node, as of its last digest. */
@@ -290,6 +340,10 @@ public final class Replicator {
                     break;
                 }
                 for (SignedChange c : chunk) {
+                    if (revoked.apply(c).isPresent()) {
+                        // Past a removed node's cut: no peer accepts it or anything after it, so none is offered.
+                        continue outer;
+                    }
                     if (bytes + c.size() > config.maxBatchBytes() && !batch.isEmpty()) {
                         more = true;
                         break outer;

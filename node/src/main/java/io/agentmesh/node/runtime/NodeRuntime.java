@@ -18,6 +18,8 @@ import io.agentmesh.node.consensus.ConsensusConfig;
 import io.agentmesh.node.consensus.Voters;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.identity.NodeCertificate;
+import io.agentmesh.protocol.identity.NodeRevocation;
+import io.agentmesh.node.core.RevocationDraft;
 import io.agentmesh.protocol.identity.SigningKey;
 import io.agentmesh.protocol.identity.VerifyingKey;
 import io.agentmesh.state.AgentState;
@@ -117,7 +119,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     this::fatal);
             NetworkConfig netConfig = NetworkConfig.defaults(settings.listen().getHostString(), settings.listen().getPort())
                     .withFaultInjection(settings.faultInjection());
-            this.network = new NettyNetwork(netConfig, identity, nodeThread, core, clock);
+            this.network = new NettyNetwork(netConfig, identity, nodeThread, core, clock,
+                    core.revocations()::revokes);
             this.raftStore = enableConsensus(settings, identity, core, clock);
             nodeThread.execute(() -> {
                 core.start(network);
@@ -441,9 +444,61 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             }
             var r = c.replicator().stats();
             s.put("replication", Map.of("changesSent", r.changesSent(), "bytesSent", r.bytesSent(),
-                    "changesApplied", r.changesApplied(), "duplicates", r.duplicates(), "rejected", r.rejected()));
+                    "changesApplied", r.changesApplied(), "duplicates", r.duplicates(), "rejected", r.rejected(),
+                    "refusedRevoked", r.refusedRevoked()));
+            s.put("removedNodes", c.revocations().revoked().stream().map(NodeId::toString).toList());
             return CompletableFuture.completedFuture(s);
         });
+    }
+
+    @Override
+    public CompletableFuture<Map<String, Object>> revocations() {
+        return onNode(c -> {
+            List<Map<String, Object>> records = new ArrayList<>();
+            for (NodeRevocation r : c.revocations().records()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("node", r.nodeId().toString());
+                m.put("removed", c.revocations().isRevoked(r.nodeId()));
+                m.put("revokedAt", r.revokedAt());
+                m.put("reason", r.reason());
+                m.put("cut", cutView(r.cut()));
+                m.put("record", r.toJson());
+                records.add(m);
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("revocations", records);
+            out.put("refusedFromPeers", c.revocationsRefused());
+            out.put("changesHeldPastCut", c.changesHeldPastCut());
+            return CompletableFuture.completedFuture(out);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> revoke(NodeRevocation revocation) {
+        return onNode(c -> CompletableFuture.completedFuture(c.revoke(revocation)));
+    }
+
+    @Override
+    public CompletableFuture<Map<String, Object>> revocationDraft(NodeId node) {
+        return onNode(c -> {
+            RevocationDraft d = c.revocationDraft(node);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("node", d.certificate().nodeId().toString());
+            m.put("nodeKey", d.certificate().nodeKey().hex());
+            m.put("agentRootKey", d.certificate().agentRootKey().hex());
+            m.put("certificateIssuedAt", d.certificate().issuedAt());
+            m.put("cut", cutView(d.cut()));
+            return CompletableFuture.completedFuture(m);
+        });
+    }
+
+    private static List<Map<String, Object>> cutView(List<NodeRevocation.Cut> cut) {
+        return cut.stream().map(c -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("actor", c.actorHex());
+            m.put("lastValidSeq", c.lastValidSeq());
+            return m;
+        }).toList();
     }
 
     @Override
