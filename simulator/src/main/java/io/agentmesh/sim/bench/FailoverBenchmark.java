@@ -215,9 +215,19 @@ public final class FailoverBenchmark implements Callable<Integer> {
         log(progress, "failover: starting " + size + " nodes");
         try (LiveCluster c = LiveCluster.start(options)) {
             // Warm-up: a leader, and the JIT on the action path.
-            for (int i = 0; i < 20; i++) {
-                String id = submit(c, i % size, "warmup", i);
-                awaitOutcome(c, i % size, id, Duration.ofSeconds(60));
+            try {
+                for (int i = 0; i < 20; i++) {
+                    String id = submit(c, i % size, "warmup", i);
+                    awaitOutcome(c, i % size, id, Duration.ofSeconds(60));
+                }
+            } catch (IOException | IllegalStateException e) {
+                // A cluster that cannot perform its warm-up actions is a result too; the other sizes still run.
+                log(progress, "  " + size + " nodes: no measurement, the warm-up failed: " + e.getMessage());
+                out.put("abortedBecause", "warm-up: " + e.getMessage());
+                Map<String, List<String>> tails = new LinkedHashMap<>();
+                c.nodes().forEach(n -> tails.put(n.name(), LiveCluster.tail(n.log(), 30).lines().toList()));
+                out.put("logsAtAbort", tails);
+                return out;
             }
             Map<String, Object> loadAverage = new LinkedHashMap<>();
             loadAverage.put("beforeLoad", LoadAverage.now().asList());
