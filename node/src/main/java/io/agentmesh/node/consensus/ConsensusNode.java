@@ -84,6 +84,8 @@ public final class ConsensusNode {
     private final MeshTransport transport;
     private final RaftExecutor executor;
     private final DilatedClock raftClock;
+    private final ElectionLiveness liveness;
+    private final StaleResponseFilter staleResponses;
     private final ActionJournal journal;
     private final ActionCoordinator coordinator;
     private final Clock clock;
@@ -126,6 +128,8 @@ public final class ConsensusNode {
         this.transport = new MeshTransport(codec, send, Objects.requireNonNull(b.reachable, "reachable"));
         this.executor = new RaftExecutor(scheduler, config.timeDilation(), config.electionJitterMs(), random);
         this.raftClock = new DilatedClock(clock, config.timeDilation());
+        this.liveness = new ElectionLiveness(self.shortForm(), executor, raftClock, config, () -> raftNode);
+        this.staleResponses = new StaleResponseFilter(() -> raftNode);
         this.journal = new ActionJournal(config.journalRetainCompleted());
         this.coordinator = new ActionCoordinator(self.toString(), journal, b.executors, pendingIntents,
                 Objects.requireNonNull(b.outcomes, "outcomes"), scheduler, clock, config.maxInFlightActions(),
@@ -272,7 +276,8 @@ public final class ConsensusNode {
                 return;
             }
             var group = new MembershipReconciler.Group(committed.getMembers(), committed.getVotingMembers(),
-                    report.getLog().getFollowerMatchIndices(), report.getLog().getCommitIndex());
+                    report.getInitialMembers().getMembers(), report.getLog().getFollowerMatchIndices(),
+                    report.getLog().getCommitIndex());
             Optional<MembershipReconciler.Change> change = MembershipReconciler.next(group, enrolled.get());
             if (change.isEmpty()) {
                 membershipChangeInFlight = false;
@@ -283,6 +288,8 @@ public final class ConsensusNode {
                     .whenComplete((members, e) -> scheduler.execute(() -> {
                         membershipChangeInFlight = false;
                         if (e != null) {
+                            // Retried at the next round; MicroRaft refuses a change until the leader has committed
+                            // an entry of its term, and a leader change fails the one in flight.
                             log.debug("consensus: {} could not {} {}: {}", self.shortForm(), describe(c.mode()),
                                     c.endpoint(), e.toString());
                         } else {
@@ -358,6 +365,10 @@ public final class ConsensusNode {
         if (raftNode == null || stopped) {
             return;
         }
+        if (staleResponses.isStale(message)) {
+            return;
+        }
+        liveness.beforeHandle(message);
         raftNode.handle(message);
     }
 
@@ -523,7 +534,8 @@ public final class ConsensusNode {
                     : "waiting for founders " + discovery.waitingFor() + " to answer with the same founding list");
         }
         return new ConsensusStatus(roleName(), leaderId(), term, journal.lastApplied(), pending,
-                coordinator.inFlight(), journal.completedCount(), voters, learners, note);
+                coordinator.inFlight(), journal.completedCount(), voters, learners, note,
+                liveness.stuckFollowerResets(), liveness.higherTermsAdopted());
     }
 
     private String roleName() {

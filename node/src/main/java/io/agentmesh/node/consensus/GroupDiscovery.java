@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * group id, each able to elect a leader and perform the same action. So a node founds only when every other node on
  * its founding list ({@link Voters#select} of itself and its configured peers) has answered that it is in no group
  * yet and has the same founding list. Any answer from a node that is in a group wins over founding: the node then
- * starts MicroRaft with that group's initial members and waits for the leader to add it ({@link MembershipReconciler}).
+ * starts MicroRaft with that group's current members (as a learner: they do not list it) and waits for the leader to
+ * add it ({@link MembershipReconciler}).
  * A node with an empty founding list (it knows its mesh through relays, or was enrolled into a running agent) only
  * ever joins. This is Consul's {@code bootstrap_expect} made strict: no count to get wrong, the list itself must agree.
  *
@@ -28,7 +29,10 @@ import java.util.TreeMap;
 final class GroupDiscovery {
     /** What to do now that the answers say enough. */
     sealed interface Decision {
-        /** Start MicroRaft with these initial members. {@code founded}: this node was among the founders. */
+        /**
+         * Start MicroRaft with these as its initial members: the founders when {@code founded}, else the group's
+         * current members (which do not list this node).
+         */
         record Start(List<RaftEndpoint> initialMembers, boolean founded) implements Decision {
         }
 
@@ -96,7 +100,12 @@ final class GroupDiscovery {
                         + " log, and voting again could undo actions it acknowledged; remove it (agentmesh node"
                         + " remove) and enroll it again"));
             }
-            return Optional.of(new Decision.Start(a.initialMembers(), initialAndUnchanged));
+            // A founder whose group has not changed starts where the others started. Anyone else starts from the
+            // group's current members, which do not list it, so MicroRaft makes it a learner until the leader adds
+            // it; starting from the initial members could make a removed founder, enrolled again, a voter of a
+            // configuration the group left long ago.
+            return Optional.of(initialAndUnchanged ? new Decision.Start(a.initialMembers(), true)
+                    : new Decision.Start(a.members(), false));
         }
         if (founders.isEmpty()) {
             return Optional.empty();

@@ -23,7 +23,9 @@ import java.util.TreeSet;
  *       that cannot acknowledge yet.</li>
  *   <li>A connected voter-role node that is not a member is added as a learner first (MicroRaft's {@code
  *       ADD_LEARNER}: the quorum does not change while it catches up), if a learner slot is free (MicroRaft allows
- *       {@link #MAX_LEARNERS}) and it could still be promoted.</li>
+ *       {@link #MAX_LEARNERS}) and it could still be promoted. One exception: MicroRaft never lets a node of the
+ *       group's initial member list be a learner, so a founder that was removed and enrolled again is added straight
+ *       back as a voter. For the moments it takes to catch up, the quorum counts a vote that is not ready yet.</li>
  * </ol>
  * Learner-role nodes are not Raft members at all: they perform nothing and read outcomes from the replicated state,
  * so they need nothing from the journal, and MicroRaft's two learner slots stay free for voters being staged.
@@ -41,13 +43,14 @@ final class MembershipReconciler {
     /**
      * What the leader knows when it reconciles.
      *
-     * @param members       the committed members (voters and learners)
-     * @param voters        the committed voting members
+     * @param members        the committed members (voters and learners)
+     * @param voters         the committed voting members
+     * @param initialMembers the initial members as the leader knows them
      * @param matchIndices  each follower's match index, from the leader's report
      * @param commitIndex   the leader's commit index
      */
     record Group(Collection<RaftEndpoint> members, Collection<RaftEndpoint> voters,
-                 Map<RaftEndpoint, Long> matchIndices, long commitIndex) {
+                 Collection<RaftEndpoint> initialMembers, Map<RaftEndpoint, Long> matchIndices, long commitIndex) {
     }
 
     private MembershipReconciler() {
@@ -80,10 +83,17 @@ final class MembershipReconciler {
                 }
             }
         }
-        if (learners.size() < MAX_LEARNERS && voters.size() + learners.size() < Voters.MAX) {
+        if (voters.size() + learners.size() < Voters.MAX) {
             for (Enrolled e : enrolled.stream().sorted(Comparator.comparing(x -> x.node().toString())).toList()) {
                 MeshEndpoint endpoint = MeshEndpoint.of(e.node());
-                if (!e.removed() && e.role() == Role.VOTER && e.connected() && !members.contains(endpoint)) {
+                if (e.removed() || e.role() != Role.VOTER || !e.connected() || members.contains(endpoint)) {
+                    continue;
+                }
+                if (group.initialMembers().contains(endpoint)) {
+                    return Optional.of(new Change(endpoint, MembershipChangeMode.ADD_OR_PROMOTE_TO_FOLLOWER,
+                            "it was a founder, enrolled again (MicroRaft adds no founder as a learner)"));
+                }
+                if (learners.size() < MAX_LEARNERS) {
                     return Optional.of(new Change(endpoint, MembershipChangeMode.ADD_LEARNER,
                             "it is enrolled as a voter; it votes once it has caught up"));
                 }

@@ -431,6 +431,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 m.put("voters", st.voters());
                 m.put("learners", st.learners());
                 st.note().ifPresent(n -> m.put("note", n));
+                m.put("stuckFollowerResets", st.stuckFollowerResets());
+                m.put("higherTermsAdopted", st.higherTermsAdopted());
                 s.put("consensus", m);
             });
             s.put("mesh", boundMesh.getHostString() + ":" + boundMesh.getPort());

@@ -60,8 +60,15 @@ class GroupDiscoveryTest {
         GroupDiscovery d = new GroupDiscovery(GROUP, D, List.of());
         assertEquals(Optional.empty(), d.decide());
         assertEquals(Optional.empty(), d.onInfo(noGroup(A, ABC)));
-        GroupDiscovery.Decision joined = d.onInfo(inGroup(B, ABC, List.of(A, B, C), 4)).orElseThrow();
-        assertEquals(new GroupDiscovery.Decision.Start(ABC, false), joined);
+        GroupDiscovery.Decision joined = d.onInfo(inGroup(B, List.of(A, B), ABC, 4)).orElseThrow();
+        assertEquals(new GroupDiscovery.Decision.Start(ABC, false), joined, "the current members, not the initial");
+    }
+
+    @Test
+    void aRemovedFounderEnrolledAgainJoinsAsALearnerNotAsAVoterOfTheInitialGroup() {
+        GroupDiscovery c = new GroupDiscovery(GROUP, C, ABC);
+        GroupDiscovery.Decision joined = c.onInfo(inGroup(A, ABC, List.of(A, B), 9)).orElseThrow();
+        assertEquals(new GroupDiscovery.Decision.Start(List.of(A, B), false), joined);
     }
 
     @Test

@@ -16,6 +16,8 @@ final class Quiet {
         }
         // MicroRaft warns about every stale message after a leader change: routine under simulated faults.
         level("io.microraft", ch.qos.logback.classic.Level.ERROR);
+        // So does our watchdog of followers whose stale pre-vote hides a silent leader (several times a faulty run).
+        level("io.agentmesh.node.consensus.ElectionLiveness", ch.qos.logback.classic.Level.ERROR);
     }
 
     private static void level(String name, ch.qos.logback.classic.Level level) {

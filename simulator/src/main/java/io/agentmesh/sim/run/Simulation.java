@@ -14,7 +14,9 @@ import io.agentmesh.sim.bugs.SignatureCorrupter;
 import io.agentmesh.sim.check.Checkers;
 import io.agentmesh.sim.check.ConsensusRecords;
 import io.agentmesh.sim.check.History;
+import io.agentmesh.sim.check.NodeHealthChecker;
 import io.agentmesh.sim.check.Verdict;
+import io.agentmesh.sim.world.LibraryErrorTap;
 import io.agentmesh.sim.world.NetworkModel;
 import io.agentmesh.sim.world.Rng;
 import io.agentmesh.sim.world.SimClock;
@@ -72,6 +74,7 @@ public final class Simulation {
     private long order;
     private long intentsSettledMs = -1;
     private long membersSettledMs = -1;
+    private final LibraryErrorTap libraryErrors;
 
     private record PendingHeal(long atMs, String description, Map<ActorId, Long> target) {
     }
@@ -108,6 +111,10 @@ public final class Simulation {
                 f.message() + " to " + f.to() + ": " + f.error())));
         loop.onTaskFailure(f -> history.problem(new History.Problem(f.nanos() / MS, f.who(), "exception",
                 "event '" + f.label() + "' threw " + f.error())));
+        // Until conclude(): every node runs on this thread, so what MicroRaft logs as ERROR here is this run's.
+        this.libraryErrors = LibraryErrorTap.install("io.microraft", e -> history.problem(new History.Problem(
+                loop.nowMillis(), nodeNamedIn(e.message()), NodeHealthChecker.LIBRARY_ERROR,
+                e.logger() + ": " + e.message())));
 
         SplittableRandom boot = Rng.stream(config.seed(), "boot");
         for (SimIdentities.Member m : members) {
@@ -215,6 +222,7 @@ public final class Simulation {
         for (SimNode node : nodes) {
             node.release();
         }
+        libraryErrors.close();
         String hash = trace.finish();
         List<Verdict> verdicts = Checkers.run(Checkers.standard(config.convergenceBoundMs(), config.consensus()),
                 history);
@@ -501,6 +509,20 @@ public final class Simulation {
         history.record(ConsensusRecords.Action.class, new ConsensusRecords.Action(order++, loop.nowMillis(), node,
                 ctx.intentId(), type, ctx.token().term(), ctx.token().index()));
         trace.record(loop.nowNanos(), node, type + " " + ctx.intentId() + " under " + ctx.token());
+    }
+
+    /** The member whose node id a log line names first (MicroRaft starts its lines with the local endpoint). */
+    private String nodeNamedIn(String line) {
+        String found = "world";
+        int at = Integer.MAX_VALUE;
+        for (Map.Entry<String, String> e : namesById.entrySet()) {
+            int i = line.indexOf(e.getKey());
+            if (i >= 0 && i < at) {
+                at = i;
+                found = e.getValue();
+            }
+        }
+        return found;
     }
 
     /** The simulated name ("n3") of a node id in text form, or the text itself if no member has it. */

@@ -105,6 +105,7 @@ class CheckersTest {
         h.read("n1", 260, "task-1", false);
         h.read("n2", 260, "task-1", false); // n2 never wrote it: no claim
         h.read("n1", 150, "task-1", false); // before the acknowledgement: no claim
+        h.read("n1", 203, "task-1", false); // in its millisecond, perhaps just before it: no claim
         Verdict v = new ReadYourWritesChecker().check(h);
         assertFalse(v.passed());
         assertEquals(1, v.violations().size());

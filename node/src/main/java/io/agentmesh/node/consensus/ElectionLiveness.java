@@ -1,0 +1,154 @@
+package io.agentmesh.node.consensus;
+
+import io.microraft.RaftEndpoint;
+import io.microraft.RaftNode;
+import io.microraft.RaftNodeStatus;
+import io.microraft.RaftRole;
+import io.microraft.impl.RaftNodeImpl;
+import io.microraft.impl.state.RaftState;
+import io.microraft.model.message.AppendEntriesRequest;
+import io.microraft.model.message.InstallSnapshotRequest;
+import io.microraft.model.message.PreVoteResponse;
+import io.microraft.model.message.RaftMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Closes two holes in MicroRaft 0.7's elections from outside the library, through {@link RaftNodeImpl}'s public
+ * methods, on the node thread. Both only drop election state or move to a higher term, which Raft allows at any
+ * time; neither grants a vote or touches the log, so they cannot cost safety.
+ *
+ * <h2>A follower stuck naming a dead leader</h2>
+ * A follower that started a pre-vote and then hears a leader of its <em>own</em> term keeps its pre-candidate state:
+ * MicroRaft clears it only on a term or role change, and its pre-vote and election tasks return early once a leader
+ * is known. Its heartbeat task then never acts on that leader's silence, because every branch requires no
+ * pre-candidate state. If the leader dies while all survivors are in that state, nobody ever starts an election
+ * (seen live: both survivors of a killed 3-node leader named it for over 20 s). So every heartbeat period this class
+ * looks for exactly that state, a follower naming a leader it has not heard from (AppendEntries or InstallSnapshot)
+ * for longer than MicroRaft itself would have waited (leader timeout plus one period) plus one more period, and
+ * then drops the stale leader and pre-candidate state ({@code toFollower} in the same term: term and vote are kept)
+ * and runs MicroRaft's own pre-vote.
+ *
+ * <h2>A refused pre-vote that carries a higher term</h2>
+ * A node cut off while a candidate raises its term with every election round (MicroRaft retries elections without
+ * a pre-vote), so it comes back with a high term and an old log. Its own pre-votes are refused (log too old), and it
+ * refuses everyone else's ("my term is bigger"), but MicroRaft's pre-vote response handler ignores the term in a
+ * refusal, so the others never move up to it: with two voters, nobody can be elected again. Like etcd's Raft, a
+ * follower here adopts the higher term a refusal carries, then pre-votes for the term after it. Only the "term is
+ * bigger" refusal can carry a term above the requester's next term (a refusal for an older log carries exactly the
+ * next term, one for a live leader at most that), so only that one is adopted, and only from a known member while
+ * the pre-vote it answers is still open.
+ *
+ * <p>Node thread only. The checks run as tasks on {@link RaftExecutor}, after the MicroRaft tasks queued before
+ * them, and stop with it.
+ */
+final class ElectionLiveness {
+    private static final Logger log = LoggerFactory.getLogger(ElectionLiveness.class);
+
+    private final String self;
+    private final RaftExecutor executor;
+    private final DilatedClock raftClock;
+    private final Supplier<RaftNode> raftNode;
+    private final long periodSecs;
+    private final long silenceLimitMillis;
+    // Leader endpoint id -> last AppendEntries or InstallSnapshot from it, in MicroRaft (dilated) ms. One entry per
+    // member that ever led: a handful.
+    private final Map<Object, Long> lastHeardMillis = new HashMap<>();
+    private long armedAtMillis = -1;
+    private long stuckFollowerResets;
+    private long higherTermsAdopted;
+
+    /**
+     * @param self     this node, for log lines
+     * @param raftNode the MicroRaft node once started (null before)
+     */
+    ElectionLiveness(String self, RaftExecutor executor, DilatedClock raftClock, ConsensusConfig config,
+                     Supplier<RaftNode> raftNode) {
+        this.self = self;
+        this.executor = executor;
+        this.raftClock = raftClock;
+        this.raftNode = raftNode;
+        this.periodSecs = config.heartbeatPeriodSecs();
+        // MicroRaft acts at its first heartbeat tick after the timeout: at most T + P. One more P of margin.
+        this.silenceLimitMillis = (config.heartbeatTimeoutSecs() + 2 * config.heartbeatPeriodSecs()) * 1000;
+    }
+
+    /** A message about to be handed to MicroRaft. Node thread. */
+    void beforeHandle(RaftMessage message) {
+        if (message instanceof AppendEntriesRequest || message instanceof InstallSnapshotRequest) {
+            long now = raftClock.millis();
+            lastHeardMillis.put(message.getSender().getId(), now);
+            if (armedAtMillis < 0) {
+                // Nothing can be stuck naming a leader before some leader spoke.
+                armedAtMillis = now;
+                executor.schedule(this::checkLeaderSilence, periodSecs, TimeUnit.SECONDS);
+            }
+        } else if (message instanceof PreVoteResponse response && !response.isGranted()) {
+            // Queued, so it runs right before MicroRaft's handler of the same response.
+            executor.execute(() -> adoptHigherTerm(response));
+        }
+    }
+
+    /** Times this follower dropped a silent leader that MicroRaft would never have dropped. */
+    long stuckFollowerResets() {
+        return stuckFollowerResets;
+    }
+
+    /** Times this follower moved to a higher term carried by a refused pre-vote. */
+    long higherTermsAdopted() {
+        return higherTermsAdopted;
+    }
+
+    private void checkLeaderSilence() {
+        RaftNodeImpl node = running();
+        if (node == null) {
+            return;
+        }
+        try {
+            RaftState state = node.state();
+            RaftEndpoint leader = state.leader();
+            if (state.role() == RaftRole.FOLLOWER && leader != null && state.preCandidateState() != null) {
+                long silentMillis = raftClock.millis() - lastHeardMillis.getOrDefault(leader.getId(), armedAtMillis);
+                if (silentMillis > silenceLimitMillis) {
+                    stuckFollowerResets++;
+                    log.warn("consensus: {} drops leader {} of term {}: nothing from it for {} ms and a stale pre-vote"
+                                    + " keeps MicroRaft from electing a new one; starting a pre-vote", self,
+                            leader.getId(), state.term(), silentMillis / raftClock.factor());
+                    node.toFollower(state.term());
+                    node.runPreVote();
+                }
+            }
+        } finally {
+            executor.schedule(this::checkLeaderSilence, periodSecs, TimeUnit.SECONDS);
+        }
+    }
+
+    private void adoptHigherTerm(PreVoteResponse response) {
+        RaftNodeImpl node = running();
+        if (node == null) {
+            return;
+        }
+        RaftState state = node.state();
+        int term = state.term();
+        if (state.role() == RaftRole.FOLLOWER && state.preCandidateState() != null
+                && state.isKnownMember(response.getSender()) && response.getTerm() > term + 1) {
+            higherTermsAdopted++;
+            // INFO like MicroRaft's own term moves: routine once a node has been cut off.
+            log.info("consensus: {} moves from term {} to term {}: {} refused its pre-vote with that term, which"
+                    + " MicroRaft would ignore", self, term, response.getTerm(), response.getSender().getId());
+            node.toFollower(response.getTerm());
+        }
+    }
+
+    private RaftNodeImpl running() {
+        if (raftNode.get() instanceof RaftNodeImpl node && !RaftNodeStatus.isTerminal(node.getStatus())) {
+            return node;
+        }
+        return null;
+    }
+}

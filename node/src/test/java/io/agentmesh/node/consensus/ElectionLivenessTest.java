@@ -1,0 +1,118 @@
+package io.agentmesh.node.consensus;
+
+import io.agentmesh.protocol.identity.NodeId;
+import io.microraft.model.message.PreVoteRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import static io.agentmesh.node.consensus.HandDrivenMember.heartbeat;
+import static io.agentmesh.node.consensus.HandDrivenMember.id;
+import static io.agentmesh.node.consensus.HandDrivenMember.preVoteResponse;
+import static io.agentmesh.node.consensus.HandDrivenMember.voteRequest;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Node "a", driven message by message on virtual time, into the two election states MicroRaft 0.7 never leaves by
+ * itself ({@link ElectionLiveness}). 100 ms heartbeats, 300 ms leader timeout.
+ */
+class ElectionLivenessTest {
+    private final NodeId a = id(1);
+    private final NodeId b = id(2);
+    private final NodeId c = id(3);
+    private HandDrivenMember m;
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void close() throws IOException {
+        m.close();
+    }
+
+    @Test
+    void aFollowerWhosePreVoteWasOvertakenByItsLeaderStillElectsANewOneWhenThatLeaderDies() throws IOException {
+        m = new HandDrivenMember(a, List.of(a, b, c), dir);
+        m.receive(b, voteRequest(b, 1, 0, 0, true)); // a votes for b in term 1; no leader is known yet
+        assertEquals(1, m.node.term());
+        // a's next heartbeat tick finds no leader and starts a pre-vote for term 2...
+        m.runFor(150);
+        assertEquals(2, preVoteTerm());
+        // ...which b's first heartbeat as leader of term 1 overtakes; c's late grant then completes the pre-vote
+        // while a has a leader (MicroRaft: "No new election round, we already have a LEADER").
+        m.receive(b, heartbeat(b, 1));
+        m.receive(c, preVoteResponse(c, 2, true));
+        assertEquals(Optional.of(b), m.node.leaderId());
+
+        long lastHeardMs = m.thread.nowMs() - 2;
+        int before = m.sent.size();
+        m.runFor(2_000); // b is dead from here on
+
+        HandDrivenMember.Sent preVote = m.sentSince(before, PreVoteRequest.class).stream().findFirst()
+                .orElseThrow(() -> new AssertionError("a still names " + m.node.leaderId()
+                        + " 2 s after b's last heartbeat and never asked for a pre-vote"));
+        long detectedMs = preVote.atMs() - lastHeardMs;
+        // MicroRaft acts 300-400 ms after the last heartbeat; the watchdog one more heartbeat period after that.
+        assertTrue(detectedMs > 400 && detectedMs <= 700, "pre-vote " + detectedMs + " ms after the last heartbeat");
+        assertEquals(2, preVote.message().getTerm());
+        assertEquals(Optional.empty(), m.node.leaderId());
+        assertEquals(1, m.node.term(), "the term and the vote stay as they were");
+        assertEquals(1, m.node.status().stuckFollowerResets());
+
+        m.receive(c, preVoteResponse(c, 2, true)); // c grants: a stands for term 2
+        assertEquals("CANDIDATE", m.node.status().role());
+        assertEquals(2, m.node.term());
+    }
+
+    @Test
+    void aFollowerThatKeepsHearingItsLeaderIsLeftAloneDespiteAStalePreVote() throws IOException {
+        m = new HandDrivenMember(a, List.of(a, b, c), dir);
+        m.receive(b, voteRequest(b, 1, 0, 0, true));
+        m.runFor(150);
+        assertEquals(2, preVoteTerm());
+        int before = m.sent.size();
+        for (int i = 0; i < 30; i++) {
+            m.receive(b, heartbeat(b, 1));
+            m.runFor(99);
+        }
+        assertEquals(Optional.of(b), m.node.leaderId());
+        assertEquals(0, m.node.status().stuckFollowerResets());
+        assertEquals(List.of(), m.sentSince(before, PreVoteRequest.class));
+    }
+
+    @Test
+    void aPreVoteRefusedWithAHigherTermMovesTheFollowerUpToIt() throws IOException {
+        m = new HandDrivenMember(a, List.of(a, b), dir);
+        m.runFor(1);
+        assertEquals(1, preVoteTerm());
+        // A refusal because a's log is older carries the term a asked for: nothing to adopt.
+        m.receive(b, preVoteResponse(b, 1, false));
+        assertEquals(0, m.node.term());
+        // b was cut off as a candidate and came back with term 45: it refuses because its term is bigger.
+        m.receive(b, preVoteResponse(b, 45, false));
+        assertEquals(45, m.node.term());
+        assertEquals(1, m.node.status().higherTermsAdopted());
+        m.runFor(150);
+        assertEquals(46, preVoteTerm(), "the next pre-vote asks for the term after b's");
+    }
+
+    @Test
+    void aRefusalFromANonMemberMovesNothing() throws IOException {
+        m = new HandDrivenMember(a, List.of(a, b), dir);
+        m.runFor(1);
+        NodeId stranger = id(9);
+        m.receive(stranger, preVoteResponse(stranger, 1_000, false));
+        assertEquals(0, m.node.term());
+        assertEquals(0, m.node.status().higherTermsAdopted());
+    }
+
+    private int preVoteTerm() {
+        return m.last(PreVoteRequest.class).map(PreVoteRequest::getTerm).orElse(-1);
+    }
+}
