@@ -275,6 +275,18 @@ public final class AgentState implements AutoCloseable {
         return gate.admit(changeBytes);
     }
 
+    /**
+     * From now on refuses, with {@link StateException.Reason#REVOKED}, every change of {@code actor} with a seq above
+     * {@code lastValidSeq}, held ones included: the actor's node was removed, and its revocation's cut keeps only the
+     * changes up to there. The lowest limit given for an actor holds. Changes already applied stay (Automerge cannot
+     * take one back); a node that restarts replays its store first and limits after, so it rebuilds the document it
+     * had. Returns how many held changes were dropped.
+     */
+    public int limitActor(ActorId actor, long lastValidSeq) {
+        ensureOpen();
+        return gate.limit(actor, lastValidSeq);
+    }
+
     /** Changes held until their dependencies arrive. */
     public int pendingChanges() {
         return gate.pendingChanges();
@@ -477,7 +489,7 @@ public final class AgentState implements AutoCloseable {
         });
     }
 
-    /** Records (or replaces) the outcome of an intent. */
+    /** Records (or replaces) the outcome of an intent; its status must be one of {@link Outcome#STATUSES}. */
     public LocalChange recordOutcome(Outcome o) {
         ensureOpen();
         if (o == null) {
@@ -485,6 +497,10 @@ public final class AgentState implements AutoCloseable {
         }
         Check.id("outcome intent id", o.intentId());
         Check.name("outcome status", o.status());
+        if (!Outcome.isKnownStatus(o.status())) {
+            throw new IllegalArgumentException("outcome status '" + o.status() + "' is not one of "
+                    + String.join(", ", Outcome.STATUSES));
+        }
         Check.text("outcome result", o.result(), Limits.MAX_RESULT_BYTES);
         Check.name("outcome performer", o.performedBy());
         Check.number("outcome term", o.term());

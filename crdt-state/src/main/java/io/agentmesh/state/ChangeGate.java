@@ -1,5 +1,6 @@
 package io.agentmesh.state;
 
+import io.agentmesh.protocol.bytes.Bytes;
 import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.state.StateException.Reason;
 import io.agentmesh.state.automerge.AutomergeFormatException;
@@ -49,6 +50,8 @@ final class ChangeGate {
     private final Map<ActorId, Long> maxSeq = new HashMap<>();
     private boolean indexComplete;
     private final Map<HashKey, Pending> pending = new LinkedHashMap<>();
+    /** Actors of removed nodes: the highest seq of each that is still admitted (the revocation's cut). */
+    private final Map<ActorId, Long> lastValidSeq = new HashMap<>();
     /** Dependency hash to the held changes that wait for it. */
     private final Map<HashKey, List<HashKey>> waiting = new HashMap<>();
     private long pendingBytes;
@@ -112,6 +115,7 @@ final class ChangeGate {
             return new ApplyResult(header, ApplyResult.Status.WAITING_FOR_DEPENDENCIES, List.of(), List.of());
         }
         ActorId actor = new ActorId(header.actor());
+        checkNotRevoked(header, actor);
         long last = maxSeq.getOrDefault(actor, 0L);
         if (header.seq() <= last) {
             throw forbidden(header, "actor " + header.actorHex() + " already has a different change with seq "
@@ -140,6 +144,38 @@ final class ChangeGate {
         return new ApplyResult(header, ApplyResult.Status.APPLIED, released, rejected);
     }
 
+    /**
+     * From now on refuses every change of {@code actor} with a seq above {@code lastValid}, held ones included: the
+     * actor's node was removed and its revocation keeps only the changes up to its cut. The lowest limit given for an
+     * actor holds, so the order in which revocations arrive does not matter. Changes already applied stay: Automerge
+     * cannot take a change back. Returns how many held changes were dropped.
+     */
+    int limit(ActorId actor, long lastValid) {
+        if (lastValid < 0) {
+            throw new IllegalArgumentException("the last valid seq is >= 0, got " + lastValid);
+        }
+        long limit = lastValidSeq.merge(actor, lastValid, Math::min);
+        int dropped = 0;
+        for (var it = pending.values().iterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            if (p.header().seq() > limit && Arrays.equals(p.header().actor(), actor.bytes())) {
+                // Its entries in the index of missing dependencies are skipped once it is gone from pending.
+                it.remove();
+                pendingBytes -= p.bytes().length;
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    private void checkNotRevoked(ChangeHeader header, ActorId actor) {
+        Long limit = lastValidSeq.get(actor);
+        if (limit != null && header.seq() > limit) {
+            throw new StateException(Reason.REVOKED, "refused change " + describe(header) + ": its node was removed"
+                    + " from the agent and only changes up to seq " + limit + " of this actor stay valid");
+        }
+    }
+
     /** Changes held until their dependencies arrive. */
     int pendingChanges() {
         return pending.size();
@@ -155,6 +191,8 @@ final class ChangeGate {
 
     private void applyChecked(ChangeHeader header, byte[] changeBytes) {
         ActorId actor = new ActorId(header.actor());
+        // Again here: a change held for its dependencies may have come before its node was removed.
+        checkNotRevoked(header, actor);
         long last = maxSeq.getOrDefault(actor, 0L);
         if (header.seq() != last + 1) {
             // All its dependencies are here, so an honest author's previous change is here too.
@@ -309,15 +347,9 @@ final class ChangeGate {
     }
 
     /** A change hash as a set member. */
-    private record HashKey(byte[] bytes) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof HashKey k && Arrays.equals(bytes, k.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(bytes);
+    private record HashKey(Bytes hash) {
+        HashKey(byte[] hash) {
+            this(Bytes.copyOf(hash));
         }
     }
 

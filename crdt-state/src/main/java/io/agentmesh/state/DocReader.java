@@ -215,7 +215,8 @@ final class DocReader {
         if (status == null || result == null || by == null || term == null || index == null || completed == null) {
             return f.missing();
         }
-        return Optional.of(new Outcome(key, status, result, by, term, index, completed));
+        return Optional.of(new Outcome(key, Outcome.statusAsRead(status, result), result, by, term, index,
+                completed));
     }
 
     /** Counter name to the sum of every actor's counter (see AgentState#incrementCost). */

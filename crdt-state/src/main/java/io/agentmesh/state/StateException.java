@@ -25,6 +25,8 @@ public class StateException extends RuntimeException {
         FORBIDDEN,
         /** A document that is not this agent's, or lacks the genesis structure. */
         WRONG_DOCUMENT,
+        /** By a removed node's actor, past the last seq its revocation keeps. */
+        REVOKED,
         /** The Automerge library refused the bytes. */
         REJECTED_BY_AUTOMERGE,
         /** The Automerge library crashed its process on the bytes (seen only through the isolated loader). */

@@ -72,7 +72,7 @@ class AgentStateTest {
     void timesUpToJavaScriptsSafeIntegerSurviveExactly() {
         long big = Limits.MAX_NUMBER;
         state.appendMemory(new MemoryEntry("m", big, "a", "k", "t", List.of()));
-        state.recordOutcome(new Outcome("i", "ok", "", "n", big, big - 1, big));
+        state.recordOutcome(new Outcome("i", "succeeded", "", "n", big, big - 1, big));
         assertEquals(big, state.memory().get(0).timeMillis());
         Outcome o = state.outcome("i").orElseThrow();
         assertEquals(big, o.term());
@@ -144,6 +144,21 @@ class AgentStateTest {
                 state.outcomes());
         assertThrows(IllegalArgumentException.class,
                 () -> state.requestIntent(new Intent("i1", "llm.chat", "{}", "node-1", T0)), "ids name one request");
+    }
+
+    @Test
+    void uncertainIsAnOutcomeStatusOfItsOwnAndAnOlderVersionsFailedUncertainReadsAsUncertain() {
+        state.recordOutcome(new Outcome("i1", "uncertain", "the leader died after starting it", "n1", 2, 9, T0));
+        // What versions before the status existed wrote for the same situation.
+        state.recordOutcome(new Outcome("i2", "failed", "uncertain: the previous leader started this job and died"
+                + " before reporting; not run again (at most once)", "n2", 3, 12, T0));
+        state.recordOutcome(new Outcome("i3", "failed", "could not record the job: disk full", "n2", 3, 14, T0));
+        assertEquals(List.of("uncertain", "uncertain", "failed"),
+                state.outcomes().stream().map(Outcome::status).toList());
+        assertTrue(state.outcome("i2").orElseThrow().isUncertain());
+        try (AgentState loaded = AgentState.load(AGENT, state.save(), B)) {
+            assertEquals("uncertain", loaded.outcome("i2").orElseThrow().status(), "after a reload too");
+        }
     }
 
     @Test
@@ -230,7 +245,9 @@ class AgentStateTest {
                 () -> state.addSchedule(new Schedule("s", "* * * * *", "UTC", "k",
                         "x".repeat(Limits.MAX_PAYLOAD_BYTES + 1), "skip", T0)),
                 () -> state.requestIntent(new Intent("i", "", "{}", "n", T0)),
-                () -> state.recordOutcome(new Outcome("i", "ok", "r", "n", -1, 0, T0)),
+                () -> state.recordOutcome(new Outcome("i", "succeeded", "r", "n", -1, 0, T0)),
+                () -> state.recordOutcome(new Outcome("i", "done", "r", "n", 1, 1, T0)),
+                () -> state.recordOutcome(new Outcome("i", "Uncertain", "r", "n", 1, 1, T0)),
                 () -> state.incrementCost("", 1));
         for (Executable e : bad) {
             IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class, e);

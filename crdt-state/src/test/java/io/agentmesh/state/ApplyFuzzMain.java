@@ -37,7 +37,7 @@ public final class ApplyFuzzMain {
             changes.add(b.upsertTask(new Task("t1", "title2", Task.Status.DONE, T0 + 2, null)).changeBytes());
             changes.add(b.incrementCost("tokens", 7).changeBytes());
             changes.add(b.requestIntent(new Intent("i1", "llm", "{}", "n2", T0 + 3)).changeBytes());
-            changes.add(b.recordOutcome(new Outcome("i1", "ok", "r", "n2", 1, 2, T0 + 4)).changeBytes());
+            changes.add(b.recordOutcome(new Outcome("i1", "succeeded", "r", "n2", 1, 2, T0 + 4)).changeBytes());
             changes.add(b.addSchedule(new Schedule("s1", "0 * * * *", "UTC", "llm", "{}", "skip", T0)).changeBytes());
             changes.add(b.removeSchedule("s1").changeBytes());
         }

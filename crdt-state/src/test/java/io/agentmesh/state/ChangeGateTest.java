@@ -116,4 +116,56 @@ class ChangeGateTest {
                 .reason());
         assertEquals(0, gate.pendingChanges());
     }
+
+    @Test
+    void aRemovedNodesChangesPastItsCutAreRefusedAndThoseUpToItStillApply() {
+        ChangeGate gate = freshGate(10, AgentState.MAX_PENDING_BYTES);
+        List<byte[]> c = chainOfFour();
+        assertEquals(0, gate.limit(A, 2));
+        assertEquals(ApplyResult.Status.APPLIED, gate.admit(c.get(0)).status());
+        assertEquals(ApplyResult.Status.APPLIED, gate.admit(c.get(1)).status());
+        StateException e = assertThrows(StateException.class, () -> gate.admit(c.get(2)));
+        assertEquals(Reason.REVOKED, e.reason());
+        assertTrue(e.getMessage().contains("only changes up to seq 2"), e.getMessage());
+        assertEquals(Reason.REVOKED, assertThrows(StateException.class, () -> gate.admit(c.get(3))).reason(),
+                "refused even though its dependencies are missing: it is not held");
+        assertEquals(0, gate.pendingChanges());
+        assertEquals(ApplyResult.Status.DUPLICATE, gate.admit(c.get(1)).status());
+    }
+
+    @Test
+    void limitingAnActorDropsItsHeldChangesPastTheCutAndRefusesThemWhenTheirDependenciesArrive() {
+        ChangeGate gate = freshGate(10, AgentState.MAX_PENDING_BYTES);
+        List<byte[]> c = chainOfFour();
+        assertEquals(ApplyResult.Status.WAITING_FOR_DEPENDENCIES, gate.admit(c.get(1)).status());
+        assertEquals(ApplyResult.Status.WAITING_FOR_DEPENDENCIES, gate.admit(c.get(2)).status());
+        assertEquals(1, gate.limit(A, 2), "seq 3 was held and is past the cut");
+        ApplyResult first = gate.admit(c.get(0));
+        assertEquals(List.of(2L), first.released().stream().map(h -> h.seq()).toList());
+        assertTrue(first.releasedRejected().isEmpty());
+        assertEquals(0, gate.pendingChanges());
+        assertEquals(Reason.REVOKED, assertThrows(StateException.class, () -> gate.admit(c.get(2))).reason());
+    }
+
+    @Test
+    void theLowestLimitOfAnActorHoldsWhateverOrderTheLimitsComeIn() {
+        ChangeGate gate = freshGate(10, AgentState.MAX_PENDING_BYTES);
+        List<byte[]> c = chainOfFour();
+        gate.admit(c.get(2));
+        gate.limit(A, 5);
+        gate.limit(A, 2);
+        gate.limit(A, 9);
+        assertEquals(0, gate.pendingChanges(), "dropped at the limit of 2");
+        gate.admit(c.get(0));
+        assertEquals(ApplyResult.Status.APPLIED, gate.admit(c.get(1)).status());
+        assertEquals(Reason.REVOKED, assertThrows(StateException.class, () -> gate.admit(c.get(2))).reason());
+    }
+
+    @Test
+    void otherActorsAreNotLimited() {
+        ChangeGate gate = freshGate(10, AgentState.MAX_PENDING_BYTES);
+        gate.limit(ActorId.fromHex("0b".repeat(16)), 0);
+        assertEquals(ApplyResult.Status.APPLIED, gate.admit(chainOfFour().getFirst()).status());
+        assertThrows(IllegalArgumentException.class, () -> gate.limit(A, -1));
+    }
 }

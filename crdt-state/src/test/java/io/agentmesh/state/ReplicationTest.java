@@ -105,7 +105,7 @@ class ReplicationTest {
                     Limits.MAX_TAGS, "same"))).changeBytes());
             changes.add(a.incrementCost("c", Long.MAX_VALUE / 4).changeBytes());
             changes.add(a.incrementCost("c", -(Long.MAX_VALUE / 4) - 3).changeBytes());
-            changes.add(a.recordOutcome(new Outcome("i", "s", "", "n", 0, 0, 0)).changeBytes());
+            changes.add(a.recordOutcome(new Outcome("i", "failed", "", "n", 0, 0, 0)).changeBytes());
             changes.add(a.upsertTask(new Task("t", "t", Task.Status.CANCELLED, 0, "")).changeBytes());
             changes.add(a.upsertTask(new Task("t", "t", Task.Status.CANCELLED, 0, null)).changeBytes());
             for (byte[] c : changes) {

@@ -83,6 +83,13 @@ class RelayServerTest {
         return c;
     }
 
+    /** Asks to register {@code n} on a new control connection and returns the relay's refusal. */
+    private RelayMessage.Error refusedRegistration(RelayServer relay, Keys.Node n, long seq) throws Exception {
+        RawClient c = client(relay);
+        c.send(RelayCodec.register(n.key(), c.nonce(), record(n, seq)));
+        return c.readError();
+    }
+
     @Test
     void registeredNodesAreFoundByLookupsOfTheirOwnAgentOnly() throws Exception {
         RelayServer relay = start(RelayConfig.loopback());
@@ -160,9 +167,7 @@ class RelayServerTest {
         assertTrue(h.message().contains("limit"), h.message());
 
         register(relay, a, 5);
-        RawClient replay = client(relay);
-        replay.send(RelayCodec.register(a.key(), replay.nonce(), record(a, 4)));
-        assertEquals(ErrorCode.REPLAYED, replay.readError().code());
+        assertEquals(ErrorCode.REPLAYED, refusedRegistration(relay, a, 4).code());
         assertTrue(relay.metrics().prometheus().contains("agentmesh_relay_refusals_total{reason=\"BAD_PROOF\"} 2"));
         assertEquals(0, relay.openCircuitCount());
     }
@@ -177,20 +182,14 @@ class RelayServerTest {
         third.send(RelayCodec.register(agent.node().key(), third.nonce(), record(agent.node(), 1)));
         // (proof by another key than the record's: refused before any cap)
         assertEquals(ErrorCode.BAD_PROOF, third.readError().code());
-        Keys.Node n3 = agent.node();
-        RawClient perAgent = client(relay);
-        perAgent.send(RelayCodec.register(n3.key(), perAgent.nonce(), record(n3, 1)));
-        RelayMessage.Error e = perAgent.readError();
+        RelayMessage.Error e = refusedRegistration(relay, agent.node(), 1);
         assertEquals(ErrorCode.CAP_AGENT_REGISTRATIONS, e.code());
         assertTrue(e.message().contains("--max-registrations-per-agent"), e.message());
         // A refresh of a registered node is not a new registration.
         register(relay, second, 2);
         Keys other = new Keys();
         register(relay, other.node(), 1);
-        Keys.Node over = other.node();
-        RawClient total = client(relay);
-        total.send(RelayCodec.register(over.key(), total.nonce(), record(over, 1)));
-        RelayMessage.Error t = total.readError();
+        RelayMessage.Error t = refusedRegistration(relay, other.node(), 1);
         assertEquals(ErrorCode.CAP_REGISTRATIONS, t.code());
         assertTrue(t.message().contains("--max-registrations"), t.message());
         assertEquals(3, relay.registrationCount());

@@ -80,16 +80,7 @@ class ChangeHeaderTest {
     @Test
     void aDeflateBombIsStoppedAtTheInflateCap() {
         byte[] zeros = new byte[ChangeHeader.MAX_INFLATED_BYTES + 1024];
-        Deflater d = new Deflater(9, true);
-        d.setInput(zeros);
-        d.finish();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[65536];
-        while (!d.finished()) {
-            out.write(buf, 0, d.deflate(buf));
-        }
-        d.end();
-        byte[] bomb = ChangeSurgery.chunk(ChangeHeader.CHUNK_COMPRESSED_CHANGE, out.toByteArray());
+        byte[] bomb = ChangeSurgery.chunk(ChangeHeader.CHUNK_COMPRESSED_CHANGE, deflate(zeros));
         AutomergeFormatException e = assertThrows(AutomergeFormatException.class, () -> ChangeHeader.parse(bomb));
         assertEquals(Reason.TOO_LARGE, e.reason());
     }
@@ -150,22 +141,27 @@ class ChangeHeaderTest {
     /** A type-2 chunk: the body DEFLATEd, the checksum of the uncompressed change kept. */
     static byte[] compress(byte[] change) {
         Chunk chunk = Chunk.read(change, 0);
-        Deflater d = new Deflater(9, true);
-        d.setInput(Arrays.copyOfRange(change, chunk.bodyStart(), chunk.end()));
-        d.finish();
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        byte[] buf = new byte[4096];
-        while (!d.finished()) {
-            body.write(buf, 0, d.deflate(buf));
-        }
-        d.end();
-        byte[] deflated = body.toByteArray();
+        byte[] deflated = deflate(Arrays.copyOfRange(change, chunk.bodyStart(), chunk.end()));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(ChangeHeader.MAGIC);
         out.write(change, 4, 4);
         out.write(ChangeHeader.CHUNK_COMPRESSED_CHANGE);
         ChangeSurgery.uleb(out, deflated.length);
         out.writeBytes(deflated);
+        return out.toByteArray();
+    }
+
+    /** {@code raw} as a raw DEFLATE stream (no zlib header), as Automerge compresses a change body. */
+    private static byte[] deflate(byte[] raw) {
+        Deflater d = new Deflater(9, true);
+        d.setInput(raw);
+        d.finish();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[65536];
+        while (!d.finished()) {
+            out.write(buf, 0, d.deflate(buf));
+        }
+        d.end();
         return out.toByteArray();
     }
 }

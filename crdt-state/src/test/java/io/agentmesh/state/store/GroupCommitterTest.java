@@ -72,12 +72,27 @@ class GroupCommitterTest {
         }
     }
 
-    /** Holds the writer inside its first batch (the item {@code first}); later items queue behind it. */
-    private void holdWriterInside(GroupCommitter<String> c, String first, List<CompletableFuture<Void>> futures)
+    /**
+     * Holds the writer inside its first batch (the item {@code first}); later items queue behind it. Returns a list
+     * that holds the future of {@code first}, for the test to add its later ones to.
+     */
+    private List<CompletableFuture<Void>> holdWriterInside(GroupCommitter<String> c, String first)
             throws InterruptedException {
         writer.hold = new CountDownLatch(1);
+        List<CompletableFuture<Void>> futures = new ArrayList<>();
         futures.add(c.submit(first, 1));
         assertTrue(writer.inside.await(WAIT_SECONDS, TimeUnit.SECONDS));
+        return futures;
+    }
+
+    /** Holds the writer inside "a0" and queues "a1" to "a{@code items}" behind it; returns all their futures. */
+    private List<CompletableFuture<Void>> queueBehindHeldWriter(GroupCommitter<String> c, int items)
+            throws InterruptedException {
+        List<CompletableFuture<Void>> futures = holdWriterInside(c, "a0");
+        for (int i = 1; i <= items; i++) {
+            futures.add(c.submit("a" + i, 1));
+        }
+        return futures;
     }
 
     private static void awaitDone(CompletableFuture<Void> f) {
@@ -96,11 +111,7 @@ class GroupCommitterTest {
     @Test
     void itemsQueuedWhileTheWriterIsBusyAreWrittenAsOneBatch() throws Exception {
         GroupCommitter<String> c = start(ROOMY);
-        List<CompletableFuture<Void>> futures = new ArrayList<>();
-        holdWriterInside(c, "a0", futures);
-        for (int i = 1; i <= 50; i++) {
-            futures.add(c.submit("a" + i, 1));
-        }
+        List<CompletableFuture<Void>> futures = queueBehindHeldWriter(c, 50);
         assertEquals(50, c.queued());
         writer.hold.countDown();
         futures.forEach(GroupCommitterTest::awaitDone);
@@ -112,11 +123,7 @@ class GroupCommitterTest {
     @Test
     void aBatchNeverHoldsMoreThanMaxBatchItems() throws Exception {
         GroupCommitter<String> c = start(new GroupCommitter.Limits(1_000, 1 << 20, 8));
-        List<CompletableFuture<Void>> futures = new ArrayList<>();
-        holdWriterInside(c, "a0", futures);
-        for (int i = 1; i <= 20; i++) {
-            futures.add(c.submit("a" + i, 1));
-        }
+        List<CompletableFuture<Void>> futures = queueBehindHeldWriter(c, 20);
         writer.hold.countDown();
         futures.forEach(GroupCommitterTest::awaitDone);
         assertEquals(List.of(1, 8, 8, 4), writer.batches.stream().map(List::size).toList());
@@ -125,11 +132,7 @@ class GroupCommitterTest {
     @Test
     void submitFailsAtOnceSayingOverloadedWhenTheItemLimitIsReachedAndQueuesNothing() throws Exception {
         GroupCommitter<String> c = start(new GroupCommitter.Limits(3, 1 << 20, 100));
-        List<CompletableFuture<Void>> futures = new ArrayList<>();
-        holdWriterInside(c, "a0", futures);
-        for (int i = 1; i <= 3; i++) {
-            futures.add(c.submit("a" + i, 1));
-        }
+        List<CompletableFuture<Void>> futures = queueBehindHeldWriter(c, 3);
         CompletableFuture<Void> refused = c.submit("over", 1);
         assertTrue(refused.isDone(), "a full queue must not make the caller wait");
         Throwable failure = failureOf(refused);
@@ -143,8 +146,7 @@ class GroupCommitterTest {
     @Test
     void submitFailsAtOnceWhenTheByteLimitIsReachedAndTheBytesAreFreedOnceWritten() throws Exception {
         GroupCommitter<String> c = start(new GroupCommitter.Limits(100, 1_000, 100));
-        List<CompletableFuture<Void>> futures = new ArrayList<>();
-        holdWriterInside(c, "a0", futures);
+        List<CompletableFuture<Void>> futures = holdWriterInside(c, "a0");
         futures.add(c.submit("big", 900));
         CompletableFuture<Void> refused = c.submit("too-big", 200);
         assertTrue(failureOf(refused).getMessage().contains("overloaded"));
@@ -156,8 +158,7 @@ class GroupCommitterTest {
     @Test
     void anItemTheWriterRefusesFailsAloneAndTheRestOfItsBatchSucceeds() throws Exception {
         GroupCommitter<String> c = start(ROOMY);
-        List<CompletableFuture<Void>> futures = new ArrayList<>();
-        holdWriterInside(c, "a0", futures);
+        holdWriterInside(c, "a0");
         CompletableFuture<Void> before = c.submit("a1", 1);
         CompletableFuture<Void> bad = c.submit("bad", 1);
         CompletableFuture<Void> after = c.submit("a2", 1);
@@ -172,8 +173,7 @@ class GroupCommitterTest {
     @Test
     void aFailedCommitStopsForGoodFailingTheBatchTheQueueAndEveryLaterWrite() throws Exception {
         GroupCommitter<String> c = start(ROOMY);
-        List<CompletableFuture<Void>> futures = new ArrayList<>();
-        holdWriterInside(c, "fail-commit", futures);
+        List<CompletableFuture<Void>> futures = holdWriterInside(c, "fail-commit");
         CompletableFuture<Void> queued = c.submit("a1", 1);
         writer.hold.countDown();
         Throwable failure = failureOf(futures.getFirst());
@@ -204,11 +204,7 @@ class GroupCommitterTest {
     @Test
     void closeWritesWhatIsQueuedThenRefusesNewItemsAndClosesTheWriterOnce() throws Exception {
         GroupCommitter<String> c = start(ROOMY);
-        List<CompletableFuture<Void>> futures = new ArrayList<>();
-        holdWriterInside(c, "a0", futures);
-        for (int i = 1; i <= 5; i++) {
-            futures.add(c.submit("a" + i, 1));
-        }
+        List<CompletableFuture<Void>> futures = queueBehindHeldWriter(c, 5);
         writer.hold.countDown();
         c.close();
         futures.forEach(f -> assertTrue(f.isDone() && !f.isCompletedExceptionally()));

@@ -15,8 +15,11 @@ import java.util.function.Function;
  *       deposed leader's late request.</li>
  *   <li>{@link #prepare(byte[])}: records data in the journal that must be durable on a majority before the outside
  *       world sees the action, e.g. a signed transaction: sign, prepare, then broadcast. The stage completes (on the
- *       node thread) once the data is committed, or fails if this node lost its claim or leadership, in which case
- *       the action must not go ahead. A later leader gets the prepared bytes in
+ *       node thread) once the data is committed, or fails with {@link ActionCancelledException} if this node lost
+ *       its claim or leadership, in which case the action must not go ahead: this is the action's safe point. Once
+ *       it has passed, the action runs to its end and its result is reported even if leadership is lost meanwhile.
+ *       A committed prepare is also the start mark a later leader waits on: while the holder is alive it waits a
+ *       bounded time for the holder's own result before reconciling. A later leader gets the prepared bytes in
  *       {@link ActionExecutor#reconcile}. Callable from any thread; at most {@link JournalOp#MAX_PREPARED_BYTES}.</li>
  * </ul>
  */

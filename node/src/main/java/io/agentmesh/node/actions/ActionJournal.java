@@ -5,6 +5,7 @@ import io.agentmesh.node.actions.JournalOp.Complete;
 import io.agentmesh.node.actions.JournalOp.NewTerm;
 import io.agentmesh.node.actions.JournalOp.Prepare;
 import io.agentmesh.node.actions.JournalResult.Reason;
+import io.agentmesh.state.Outcome;
 import io.microraft.statemachine.StateMachine;
 
 import java.util.ArrayList;
@@ -46,8 +47,9 @@ public final class ActionJournal implements StateMachine {
     private final TreeSet<String> tombstones = new TreeSet<>();
     // Completion index -> intent id, oldest first: the compaction order.
     private final TreeMap<Long, String> completedByIndex = new TreeMap<>();
+    // Claimed and not completed: what a new leader checks for reports of deposed holders.
+    private final TreeSet<String> open = new TreeSet<>();
     private long lastApplied;
-    private int openClaims;
 
     public ActionJournal(int retainCompleted) {
         if (retainCompleted < 1) {
@@ -81,7 +83,7 @@ public final class ActionJournal implements StateMachine {
         if (current == null) {
             JournalEntry e = new JournalEntry(c.intentId(), c.kind(), c.nodeId(), token, null, null, 1);
             entries.put(e.intentId(), e);
-            openClaims++;
+            open.add(e.intentId());
             return new JournalResult.Claimed(e, null);
         }
         if (current.isCompleted()) {
@@ -122,7 +124,7 @@ public final class ActionJournal implements StateMachine {
                 new JournalEntry.Completion(c.status(), c.result(), c.completedMillis(), index));
         entries.put(e.intentId(), e);
         completedByIndex.put(index, e.intentId());
-        openClaims--;
+        open.remove(e.intentId());
         compact();
         return new JournalResult.Completed(e);
     }
@@ -181,7 +183,7 @@ public final class ActionJournal implements StateMachine {
         entries.clear();
         tombstones.clear();
         completedByIndex.clear();
-        openClaims = 0;
+        open.clear();
         for (Object o : chunks) {
             JournalSnapshotChunk chunk = (JournalSnapshotChunk) o;
             for (JournalEntry e : chunk.entries()) {
@@ -189,7 +191,7 @@ public final class ActionJournal implements StateMachine {
                 if (e.isCompleted()) {
                     completedByIndex.put(e.completion().index(), e.intentId());
                 } else {
-                    openClaims++;
+                    open.add(e.intentId());
                 }
             }
             tombstones.addAll(chunk.tombstones());
@@ -219,7 +221,28 @@ public final class ActionJournal implements StateMachine {
 
     /** Claimed and not completed. */
     public int openClaimCount() {
-        return openClaims;
+        return open.size();
+    }
+
+    /** Entries claimed and not completed, in id order. */
+    public List<JournalEntry> openEntries() {
+        List<JournalEntry> out = new ArrayList<>(open.size());
+        open.forEach(id -> out.add(entries.get(id)));
+        return out;
+    }
+
+    /**
+     * Completed entries still held in full, by outcome status as {@link Outcome#statusAsRead}
+     * shows it (an older version's "failed" + "uncertain:" counts as uncertain), sorted by status. Compacted entries
+     * keep no status and are not counted.
+     */
+    public Map<String, Long> completedByStatus() {
+        Map<String, Long> out = new TreeMap<>();
+        for (String id : completedByIndex.values()) {
+            JournalEntry.Completion c = entries.get(id).completion();
+            out.merge(Outcome.statusAsRead(c.status(), c.result()), 1L, Long::sum);
+        }
+        return out;
     }
 
     /** Completed, including compacted ones. */

@@ -1,24 +1,30 @@
 package io.agentmesh.node.actions;
 
+import io.agentmesh.state.Outcome;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
  * What performing (or reconciling) an intent produced; becomes the journal's completion and the CRDT's Outcome.
  *
- * @param status "succeeded", "failed", or an executor-specific word (at most 64 characters)
- * @param result result text (JSON or prose; cut to {@link JournalOp#MAX_RESULT_BYTES} UTF-8 bytes); a reconciled action should
- *               say so here
+ * @param status one of {@link Outcome#STATUSES}: "succeeded", "failed", or "uncertain" when the outside world may
+ *               or may not have seen the action (a reconcile that cannot tell and will not risk a second run)
+ * @param result result text (JSON or prose; cut to {@link JournalOp#MAX_RESULT_BYTES} UTF-8 bytes); a reconciled
+ *               action should say so here
  */
 public record ActionResult(String status, String result) {
-    public static final String SUCCEEDED = "succeeded";
-    public static final String FAILED = "failed";
+    public static final String SUCCEEDED = Outcome.SUCCEEDED;
+    public static final String FAILED = Outcome.FAILED;
+    public static final String UNCERTAIN = Outcome.UNCERTAIN;
 
     public ActionResult {
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(result, "result");
-        if (status.isEmpty() || status.length() > JournalOp.MAX_STATUS_CHARS) {
-            throw new IllegalArgumentException("status has 1 to " + JournalOp.MAX_STATUS_CHARS + " characters");
+        // The CRDT refuses any other status, and an outcome it refuses would leave the intent pending for ever.
+        if (!Outcome.isKnownStatus(status)) {
+            throw new IllegalArgumentException("an action's status is one of " + String.join(", ", Outcome.STATUSES)
+                    + ", got '" + status + "'");
         }
         result = fit(result);
     }
@@ -52,5 +58,10 @@ public record ActionResult(String status, String result) {
 
     public static ActionResult failed(String result) {
         return new ActionResult(FAILED, result);
+    }
+
+    /** The outside world may or may not have seen the action; {@code result} says why it cannot be told. */
+    public static ActionResult uncertain(String result) {
+        return new ActionResult(UNCERTAIN, result);
     }
 }

@@ -21,10 +21,13 @@ import java.util.concurrent.CompletionStage;
  * committed claim.
  *
  * <p>At most once: before touching the file the executor commits a "started" mark through the journal's prepare
- * step. A new leader that takes over a claim (reconcile) performs the job only when no mark was committed, i.e. the
- * dead leader never started it; with a mark it reports the outcome as uncertain rather than risk a second run. A job
- * has no receipt to consult, so that narrow window (mark committed, leader dead before or during the append) is the
- * price of never running twice.
+ * step; that is also its safe point, where a leader that lost its claim stops ({@link ActionCancelledException})
+ * with nothing done. Once the mark is committed the job runs to its end even if leadership is lost meanwhile, and
+ * the coordinator reports its real result (see {@link ActionCoordinator}). A new leader that takes over a claim
+ * (reconcile) performs the job only when no mark was committed, i.e. the previous holder never started it; with a
+ * mark it reports the outcome as {@code uncertain} rather than risk a second run. It gets there only when the
+ * holder could not report: it died, stayed unreachable, or did not report within the coordinator's wait. A job has
+ * no receipt to consult, so that window is the price of never running twice.
  */
 public final class JobExecutor implements ActionExecutor {
     public static final String KIND = "job";
@@ -76,7 +79,7 @@ public final class JobExecutor implements ActionExecutor {
         if (prepared.isEmpty()) {
             return perform(ctx); // the previous leader never started it
         }
-        return CompletableFuture.completedFuture(ActionResult.failed("uncertain: the previous leader started this job"
-                + " and died before reporting; not run again (at most once)"));
+        return CompletableFuture.completedFuture(ActionResult.uncertain("the previous leader started this job and"
+                + " could not report how it ended (it died or stayed out of reach); not run again (at most once)"));
     }
 }

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.agentmesh.protocol.identity.IdentityException;
+import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.NodeRevocation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,9 +15,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -30,21 +39,30 @@ import java.util.concurrent.TimeoutException;
  * <pre>
  * GET  /healthz                 200 while the process serves HTTP
  * GET  /readyz                  200 once the state is loaded and the store is healthy, else 503
- * GET  /v1/status               node, store and peer figures
+ * GET  /v1/status               node, store and peer figures; consensus.outcomes: completions by status
  * GET  /v1/state                the whole agent state
  * GET  /v1/memory?limit=N       newest N memory entries (default 100, max 10000)
  * POST /v1/memory               {"text": "...", "kind": "note", "tags": ["a"]} -> 201 with the entry
  * PUT  /v1/notes                {"text": "..."} -> 204
  * POST /v1/tasks                {"id": "t1", "title": "...", "status": "TODO", "detail": "..."} -> 200
  * POST /v1/intents              {"kind": "job", "payload": {...}} -> 201 with the intent; the leader performs it
- * GET  /v1/intents/{id}         the intent and its outcome (null until performed)
+ * GET  /v1/intents/{id}         the intent and its outcome (null until performed); outcome.status is "succeeded",
+ *                                "failed" or "uncertain" (the leader that started it was lost before it could report:
+ *                                the world may or may not have seen it, and it is not run again)
  * POST /v1/schedules            {"id", "cron": "0 9 * * *", "zone": "Europe/Paris", "kind": "job", "payload": {},
  *                                "catchUp": "skip|once|all|all:N"} -> 200 with the schedule
  * GET  /v1/consensus/events?after=N  this node's role changes and applied claims after sequence number N (default
  *                                0), on its own clock; 404 when the node takes no part in consensus
+ * GET  /v1/revocations          the node removals this node enforces
+ * POST /v1/revocations          a revocation in its JSON form (`agentmesh node remove --out`) -> 201 when new here,
+ *                                200 when known; 400, changing nothing, when it is malformed or not signed by the
+ *                                agent root. The node passes it to every peer.
+ * GET  /v1/revocations/draft?node=node1...  what `agentmesh node remove` signs: the node's key and the cut
  * GET  /v1/admin/faults         fault rules (only with --enable-fault-injection)
  * POST /v1/admin/faults         {"action": "block", "peer": "node1..."} (only with --enable-fault-injection)
  * </pre>
+ * On a witness (a voter that holds no agent state) every state and intent endpoint above answers 409 with
+ * {@link #WITNESS_REFUSAL}; health, readiness, status, consensus events and faults work as on any node.
  */
 public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
@@ -52,6 +70,14 @@ public final class HttpApi implements AutoCloseable {
     private static final int HANDLER_THREADS = 32;
     private static final int MAX_QUEUED_REQUESTS = 1024;
     private static final long REQUEST_TIMEOUT_MS = 30_000;
+    public static final String WITNESS_REFUSAL = "this node is a witness: it holds no agent state; read and write"
+            + " through a server";
+    /**
+     * Endpoints that read or write the agent state, which a witness does not hold ({@code /v1/intents/{id}} too). A
+     * revocation draft is one: its cut is the changes held here and at peers, and a witness holds and sees none.
+     */
+    private static final java.util.Set<String> STATE_PATHS = java.util.Set.of("/v1/state", "/v1/memory", "/v1/notes",
+            "/v1/tasks", "/v1/intents", "/v1/schedules", "/v1/revocations/draft");
 
     private final HttpServer server;
     private final ThreadPoolExecutor handlers;
@@ -115,6 +141,9 @@ public final class HttpApi implements AutoCloseable {
     private void route(HttpExchange ex) throws IOException, ExecutionException, InterruptedException, TimeoutException {
         String method = ex.getRequestMethod();
         String path = ex.getRequestURI().getPath();
+        if (node.witness() && (STATE_PATHS.contains(path) || path.startsWith("/v1/intents/"))) {
+            throw new ApiError(409, WITNESS_REFUSAL);
+        }
         switch (path) {
             case "/healthz" -> send(ex, 200, Map.of("status", "ok"));
             case "/readyz" -> {
@@ -177,6 +206,34 @@ public final class HttpApi implements AutoCloseable {
                 send(ex, 200, await(node.consensusEvents(after)).orElseThrow(() -> new ApiError(404,
                         "this node takes no part in consensus")));
             }
+            case "/v1/revocations" -> {
+                if (method.equals("GET")) {
+                    send(ex, 200, await(node.revocations()));
+                } else if (method.equals("POST")) {
+                    NodeRevocation revocation;
+                    try {
+                        revocation = NodeRevocation.fromJson("the request body", utf8Body(ex));
+                    } catch (IdentityException e) {
+                        throw new ApiError(400, e.getMessage());
+                    }
+                    boolean added = await(node.revoke(revocation));
+                    send(ex, added ? 201 : 200, Map.of("node", revocation.nodeId().toString(), "new", added));
+                } else {
+                    throw new ApiError(405, "use GET or POST on /v1/revocations");
+                }
+            }
+            case "/v1/revocations/draft" -> {
+                requireMethod(method, "GET");
+                String raw = textParam(ex.getRequestURI(), "node")
+                        .orElseThrow(() -> new ApiError(400, "query parameter 'node' (a node1... id) is required"));
+                NodeId id;
+                try {
+                    id = NodeId.parse(raw);
+                } catch (IdentityException e) {
+                    throw new ApiError(400, e.getMessage());
+                }
+                send(ex, 200, await(node.revocationDraft(id)));
+            }
             case "/v1/admin/faults" -> {
                 NodeOperations.FaultControl faults = node.faults().orElseThrow(() -> new ApiError(404,
                         "fault injection is off; start the node with --enable-fault-injection (test meshes only)"));
@@ -224,6 +281,37 @@ public final class HttpApi implements AutoCloseable {
                 throw new ApiError(400, "the request body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
             }
         }
+    }
+
+    /** The raw body as strict UTF-8, for formats that parse (and refuse) their own JSON. */
+    private static String utf8Body(HttpExchange ex) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (bytes.length > MAX_BODY_BYTES) {
+                throw new ApiError(413, "request body is larger than " + MAX_BODY_BYTES + " bytes");
+            }
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                throw new ApiError(400, "the request body is not valid UTF-8");
+            }
+        }
+    }
+
+    private static Optional<String> textParam(URI uri, String name) {
+        String query = uri.getRawQuery();
+        if (query == null) {
+            return Optional.empty();
+        }
+        for (String pair : query.split("&")) {
+            if (pair.startsWith(name + "=")) {
+                return Optional.of(URLDecoder.decode(pair.substring(name.length() + 1),
+                        StandardCharsets.UTF_8));
+            }
+        }
+        return Optional.empty();
     }
 
     private static String requiredText(JsonNode body, String field) {

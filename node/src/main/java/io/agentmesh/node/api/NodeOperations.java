@@ -1,5 +1,8 @@
 package io.agentmesh.node.api;
 
+import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.NodeRevocation;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,8 +53,34 @@ public interface NodeOperations {
     /** Node, peers and store figures for operators. */
     CompletableFuture<Map<String, Object>> status();
 
+    /**
+     * The node removals this node enforces: each revocation (its JSON form's fields) and whether its node is
+     * removed now (a later enrollment brings it back).
+     */
+    CompletableFuture<Map<String, Object>> revocations();
+
+    /**
+     * Hands a revocation to this node, which verifies it against the agent root, keeps it, enforces it and passes it
+     * to every peer. Completes with true when it was new here; fails with IllegalArgumentException, changing
+     * nothing, when the agent root did not sign it.
+     */
+    CompletableFuture<Boolean> revoke(NodeRevocation revocation);
+
+    /**
+     * What the agent root needs to sign the removal of {@code node}: its key and certificate issue time, and the
+     * cut (for each of its actors, the highest seq this node or its other peers hold). Fails with
+     * IllegalArgumentException when the node is not a member known here, or is this node.
+     */
+    CompletableFuture<Map<String, Object>> revocationDraft(NodeId node);
+
     /** Whether the node serves requests (loaded, store healthy, not shutting down). */
     boolean ready();
+
+    /**
+     * Whether this node is a witness: it votes in consensus but holds no agent state, so the HTTP API refuses every
+     * read and write of that state (409) and serves status, health and consensus events only.
+     */
+    boolean witness();
 
     /** The fault-injection controls, present only when the node was started with fault injection enabled. */
     Optional<FaultControl> faults();

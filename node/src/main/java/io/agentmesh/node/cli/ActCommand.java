@@ -2,6 +2,7 @@ package io.agentmesh.node.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.state.Outcome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -14,11 +15,28 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
-/** Requests an action through a running node; the leader performs it once. Optionally waits for the outcome. */
+/**
+ * Requests an action through a running node; the leader performs it once. Optionally waits for the outcome, whose
+ * status becomes the exit code, so a script can tell a failure from an action the world may or may not have seen.
+ */
 @Command(name = "act", mixinStandardHelpOptions = true,
-        description = "Request an action (an intent); the leader performs it exactly once. --wait prints its outcome.")
+        description = {"Request an action (an intent); the leader performs it at most once.",
+                "--wait-seconds waits for its outcome and prints it: succeeded, failed, or uncertain (the leader"
+                        + " performing it was lost after starting it, so the world may or may not have seen it;"
+                        + " it is not run again)."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+                "0:recorded (no wait), or the outcome is succeeded",
+                "1:the outcome is failed, or the node could not be reached or refused the request",
+                "2:bad arguments",
+                "3:no outcome within --wait-seconds (is a majority of voters up? agentmesh status)",
+                "4:the outcome is uncertain"})
 public final class ActCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final int EXIT_SUCCEEDED = 0;
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_NO_OUTCOME = 3;
+    static final int EXIT_UNCERTAIN = 4;
 
     @Option(names = "--http", defaultValue = "127.0.0.1:7070", description = "The node's HTTP API (default ${DEFAULT-VALUE}).")
     String http;
@@ -29,7 +47,8 @@ public final class ActCommand implements Callable<Integer> {
     @Option(names = "--payload", defaultValue = "{}", description = "JSON payload for the executor (default ${DEFAULT-VALUE}).")
     String payload;
 
-    @Option(names = "--wait-seconds", defaultValue = "0", description = "Wait this long for the outcome (0: do not wait).")
+    @Option(names = "--wait-seconds", defaultValue = "0",
+            description = "Wait this long for the outcome and exit with its code (0: do not wait).")
     int waitSeconds;
 
     @Override
@@ -58,13 +77,23 @@ public final class ActCommand implements Callable<Integer> {
                     .timeout(Duration.ofSeconds(10)).build());
             JsonNode outcome = JSON.readTree(r.body()).path("outcome");
             if (!outcome.isMissingNode() && !outcome.isNull()) {
-                System.out.println("outcome " + outcome.path("status").asText() + ": " + outcome.path("result").asText());
-                return "succeeded".equals(outcome.path("status").asText()) ? 0 : 1;
+                String status = outcome.path("status").asText();
+                System.out.println("outcome " + status + ": " + outcome.path("result").asText());
+                return exitCodeFor(status);
             }
             Thread.sleep(100);
         }
         System.out.println("no outcome within " + waitSeconds + " s; is a majority of voters up? (agentmesh status)");
-        return 3;
+        return EXIT_NO_OUTCOME;
+    }
+
+    /** A status this version does not know (written by a newer node) counts as failed: nothing says it happened. */
+    static int exitCodeFor(String status) {
+        return switch (status) {
+            case Outcome.SUCCEEDED -> EXIT_SUCCEEDED;
+            case Outcome.UNCERTAIN -> EXIT_UNCERTAIN;
+            default -> EXIT_FAILED;
+        };
     }
 
     private HttpResponse<String> send(HttpClient client, HttpRequest request) throws IOException, InterruptedException {

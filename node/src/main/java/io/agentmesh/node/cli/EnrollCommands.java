@@ -54,7 +54,9 @@ final class EnrollCommands {
         @Option(names = "--public-key", required = true, description = "The new node's public key (64 hex digits, from `node keygen`).")
         String publicKey;
 
-        @Option(names = "--role", defaultValue = "voter", description = "voter or learner (default ${DEFAULT-VALUE}).")
+        @Option(names = "--role", defaultValue = "voter", description = "voter, learner or witness (default ${DEFAULT-VALUE}). A witness votes"
+                + " and keeps only the Raft log: run it on a third machine or a relay host so two servers survive"
+                + " losing either; it never leads and holds no agent state.")
         String role;
 
         @Option(names = "--validity-days", defaultValue = "3650", description = "Certificate validity (default ${DEFAULT-VALUE}).")
@@ -73,7 +75,9 @@ final class EnrollCommands {
             Role r = switch (role.toLowerCase()) {
                 case "voter" -> Role.VOTER;
                 case "learner" -> Role.LEARNER;
-                default -> throw new IllegalArgumentException("role must be voter or learner, got '" + role + "'");
+                case "witness" -> Role.WITNESS;
+                default -> throw new IllegalArgumentException("role must be voter, learner or witness, got '" + role
+                        + "'");
             };
             SigningKey root = dir.readAgentRoot(home.passphrase());
             long now = System.currentTimeMillis();

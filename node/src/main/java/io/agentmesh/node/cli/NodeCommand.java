@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-@Command(name = "node", mixinStandardHelpOptions = true, description = "Run a node, or enroll one.",
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Run a node, enroll one, or remove one.",
         subcommands = {NodeCommand.Run.class, EnrollCommands.Keygen.class, EnrollCommands.Enroll.class,
-                EnrollCommands.Join.class})
+                EnrollCommands.Join.class, RevokeCommands.Remove.class, RevokeCommands.Apply.class})
 public final class NodeCommand {
 
     @Command(name = "run", mixinStandardHelpOptions = true,

@@ -2,6 +2,7 @@ package io.agentmesh.node.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.state.Outcome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -12,10 +13,17 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** Asks a running node for its status and prints its peers: link state, last contact, how many changes behind. */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Show a running node's peers and replication lag.")
+/**
+ * Asks a running node for its status and prints its consensus view (leader, actions, outcomes by status) and its
+ * peers: link state, last contact, how many changes behind.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show a running node's leader, action outcomes (succeeded, failed, uncertain), peers and"
+                + " replication lag.")
 public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--http", defaultValue = "127.0.0.1:7070", description = "The node's HTTP API (default ${DEFAULT-VALUE}).")
     String http;
@@ -51,6 +59,10 @@ public final class StatusCommand implements Callable<Integer> {
             System.out.printf("leader %s (term %d); actions pending %d, in flight %d, completed %d%n",
                     c.path("leader").asText("none"), c.path("term").asLong(), c.path("pending").asLong(),
                     c.path("inFlight").asLong(), c.path("completed").asLong());
+            if (c.has("outcomes")) {
+                System.out.println("outcomes " + outcomeCounts(c.get("outcomes"))
+                        + " (of the completions the journal keeps in full)");
+            }
         }
         System.out.println();
         System.out.printf("%-44s %-8s %-28s %12s %10s %8s%n", "PEER", "ROLE", "LINK", "LAST CONTACT", "RTT", "BEHIND");
@@ -63,5 +75,18 @@ public final class StatusCommand implements Callable<Integer> {
                     behind < 0 ? "-" : Long.toString(behind));
         }
         return 0;
+    }
+
+    /**
+     * "succeeded 12, failed 1, uncertain 2": the three statuses always, in that order, then any other a newer node
+     * wrote. Uncertain means the world may or may not have seen the action; it is not run again.
+     */
+    static String outcomeCounts(JsonNode byStatus) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        Outcome.STATUSES.forEach(st -> counts.put(st, byStatus.path(st).asLong(0)));
+        byStatus.properties().forEach(e -> counts.putIfAbsent(e.getKey(), e.getValue().asLong()));
+        StringBuilder b = new StringBuilder();
+        counts.forEach((st, n) -> b.append(b.isEmpty() ? "" : ", ").append(st).append(' ').append(n));
+        return b.toString();
     }
 }

@@ -133,8 +133,10 @@ public record ConsensusConfig(int timeDilation,
                 .setCommitCountToTakeSnapshot(commitCountToTakeSnapshot)
                 .setMaxPendingLogEntryCount(maxPendingLogEntryCount)
                 .setRaftNodeReportPublishPeriodSecs(reportPeriodSecs)
-                // Followers may serve snapshot chunks to a lagging peer; chunks are deterministic (ActionJournal).
-                .setTransferSnapshotsFromFollowersEnabled(true)
+                // Only the leader serves snapshot chunks to a lagging peer: a witness's snapshot holds nothing of the
+                // action journal (WitnessStateMachine), so a member that installed chunks from a witness would lose
+                // its claims. A witness never leads, so every snapshot a member installs is a journal's.
+                .setTransferSnapshotsFromFollowersEnabled(false)
                 .build();
     }
 

@@ -28,6 +28,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -56,6 +57,10 @@ import io.agentmesh.node.schedules.ScheduleRunner;
  *       {@code onLeaderChange}.</li>
  * </ul>
  * The simulator uses {@link #crash()} for kill -9 (and its own in-memory Raft store, which loses what was not flushed).
+ *
+ * <p>A witness (builder's {@code witness}, from a WITNESS certificate) runs the same Raft member with a state machine
+ * that keeps nothing ({@link WitnessStateMachine}), no action loop and no schedules, and never asks for votes
+ * ({@link WitnessTransport}); no member hands leadership to a witness.
  */
 public final class ConsensusNode {
     private static final Logger log = LoggerFactory.getLogger(ConsensusNode.class);
@@ -69,7 +74,9 @@ public final class ConsensusNode {
 
     private final NodeId self;
     private final MeshEndpoint selfEndpoint;
-    private final List<NodeId> voters;
+    private final List<NodeId> founders;
+    private final Supplier<List<Enrolled>> enrolled;
+    private final BiConsumer<NodeId, byte[]> send;
     private final String groupId;
     private final RaftLogStore store;
     private final Scheduler scheduler;
@@ -78,6 +85,7 @@ public final class ConsensusNode {
     private final Consumer<String> onFatal;
     private final Consumer<LeaderChange> onLeaderChange;
     private final Supplier<List<Intent>> pendingIntents;
+    private final Predicate<NodeId> reachable;
     private final RaftCodec codec = new RaftCodec();
     private final MeshTransport transport;
     private final RaftExecutor executor;
@@ -86,12 +94,22 @@ public final class ConsensusNode {
     private final StaleResponseFilter staleResponses;
     private final ActionJournal journal;
     private final ActionCoordinator coordinator;
+    /** Witness mode: keeps the log only ({@link WitnessStateMachine}), never stands for election, never performs. */
+    private final boolean witness;
+    private final WitnessStateMachine witnessMachine = new WitnessStateMachine();
     private final Clock clock;
     private final ConsensusEvents events;
     private final Map<String, NodeId> knownIds = new LinkedHashMap<>();
     private final ScheduleRunner schedules;
     private final long scheduleTickMs;
     private Scheduler.Cancellable scheduleTimer;
+    private final long discoveryIntervalMs;
+    private final long reconcileIntervalMs;
+    private GroupDiscovery discovery;
+    private String refusal;
+    private boolean membershipChangeInFlight;
+    private Scheduler.Cancellable membershipTimer;
+    private boolean started;
     private RaftNode raftNode;
     private RaftRole role;
     private int term;
@@ -101,7 +119,11 @@ public final class ConsensusNode {
     private ConsensusNode(Builder b) {
         this.self = Objects.requireNonNull(b.self, "self");
         this.selfEndpoint = MeshEndpoint.of(self);
-        this.voters = List.copyOf(Objects.requireNonNull(b.voters, "voters"));
+        this.founders = List.copyOf(Objects.requireNonNull(b.founders, "founders"));
+        this.enrolled = Objects.requireNonNull(b.enrolled, "enrolled");
+        this.send = Objects.requireNonNull(b.send, "send");
+        this.discoveryIntervalMs = b.discoveryIntervalMs;
+        this.reconcileIntervalMs = b.reconcileIntervalMs;
         this.groupId = Objects.requireNonNull(b.groupId, "groupId");
         this.store = Objects.requireNonNull(b.store, "store");
         this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
@@ -112,18 +134,28 @@ public final class ConsensusNode {
         this.onFatal = Objects.requireNonNull(b.onFatal, "onFatal");
         this.onLeaderChange = b.onLeaderChange;
         this.pendingIntents = Objects.requireNonNull(b.pendingIntents, "pendingIntents");
-        this.transport = new MeshTransport(codec, Objects.requireNonNull(b.send, "send"),
-                Objects.requireNonNull(b.reachable, "reachable"));
+        this.reachable = Objects.requireNonNull(b.reachable, "reachable");
+        this.transport = new MeshTransport(codec, send, reachable);
         this.executor = new RaftExecutor(scheduler, config.timeDilation(), config.electionJitterMs(), random);
         this.raftClock = new DilatedClock(clock, config.timeDilation());
         this.liveness = new ElectionLiveness(self.shortForm(), executor, raftClock, config, () -> raftNode);
         this.staleResponses = new StaleResponseFilter(() -> raftNode);
         this.journal = new ActionJournal(config.journalRetainCompleted());
         this.coordinator = new ActionCoordinator(self.toString(), journal, b.executors, pendingIntents,
-                Objects.requireNonNull(b.outcomes, "outcomes"), scheduler, clock, config.maxInFlightActions(),
-                config.pollIntervalMs());
-        if (voters.isEmpty()) {
-            throw new IllegalArgumentException("at least one voter is needed");
+                Objects.requireNonNull(b.outcomes, "outcomes"), Objects.requireNonNull(b.recordedOutcome,
+                "recordedOutcome"), this::isReachableMember, scheduler, clock, config.maxInFlightActions(),
+                config.pollIntervalMs(), ActionCoordinator.DEFAULT_HOLDER_WAIT_MS);
+        if (!founders.isEmpty() && !founders.contains(self)) {
+            throw new IllegalArgumentException("a founding list names its own node; " + self + " is not in "
+                    + founders);
+        }
+        this.witness = b.witness;
+        if (witness && !b.executors.isEmpty()) {
+            throw new IllegalArgumentException("a witness performs nothing; it takes no executors");
+        }
+        if (witness && founders.equals(List.of(self))) {
+            throw new IllegalArgumentException("a witness never founds a group alone (it would lead it); give it"
+                    + " the servers it votes with as peers");
         }
         this.scheduleTickMs = b.scheduleTickMs;
         this.schedules = b.schedules == null ? null
@@ -131,7 +163,7 @@ public final class ConsensusNode {
                         Objects.requireNonNull(b.intentExists, "intentExists"),
                         Objects.requireNonNull(b.requestIntent, "requestIntent"), clock);
         knownIds.put(self.toString(), self);
-        voters.forEach(v -> {
+        founders.forEach(v -> {
             knownIds.put(v.toString(), v);
             transport.register(v);
         });
@@ -142,22 +174,75 @@ public final class ConsensusNode {
     }
 
     /**
-     * Restores from the store if it holds state (a restart), otherwise starts fresh with the builder's voters as the
-     * initial members, then starts Raft and the action loop. Node thread.
+     * Restores from the store if it holds state (a restart); otherwise asks the peers which group they are in and
+     * joins it, or founds one with the builder's founders ({@link GroupDiscovery}). Then starts Raft, the action loop
+     * and, on the leader, the matching of Raft members to enrollment ({@link MembershipReconciler}). Node thread.
      *
      * @throws IOException if the store cannot be read, or belongs to another node
      */
     public void start() throws IOException {
-        if (raftNode != null) {
+        if (started) {
             throw new IllegalStateException("already started");
         }
+        started = true;
         Optional<RestoredRaftState> restored = store.restore();
+        if (restored.isPresent()) {
+            startRaft(restored, List.of());
+        } else {
+            discovery = new GroupDiscovery(groupId, selfEndpoint, founders.stream()
+                    .map(f -> (RaftEndpoint) MeshEndpoint.of(f)).toList());
+            discover();
+        }
+    }
+
+    /** Asks the founders and every connected enrolled node which group they are in, until it can decide. */
+    private void discover() {
+        if (stopped || raftNode != null || refusal != null) {
+            return;
+        }
+        if (decideDiscovery(discovery.decide())) {
+            return;
+        }
+        byte[] query = codec.encodeGroupMessage(discovery.query());
+        java.util.Set<NodeId> asked = new java.util.TreeSet<>();
+        founders.forEach(asked::add);
+        enrolled.get().stream().filter(Enrolled::connected).map(Enrolled::node).forEach(asked::add);
+        asked.remove(self);
+        asked.forEach(peer -> send.accept(peer, query));
+        scheduler.schedule(this::discover, discoveryIntervalMs);
+    }
+
+    /** Acts on a discovery decision, if there is one; true when discovery is over. */
+    private boolean decideDiscovery(Optional<GroupDiscovery.Decision> decision) {
+        if (decision.isEmpty()) {
+            return false;
+        }
+        switch (decision.get()) {
+            case GroupDiscovery.Decision.Refuse r -> {
+                refusal = r.reason();
+                log.error("consensus: {} takes no part in consensus: {}", self.shortForm(), r.reason());
+            }
+            case GroupDiscovery.Decision.Start s -> {
+                log.info("consensus: {} {} the Raft group of {}", self.shortForm(),
+                        s.founded() ? "founds" : "joins", s.initialMembers());
+                try {
+                    startRaft(Optional.empty(), s.initialMembers());
+                } catch (IOException e) {
+                    fatal("the Raft log could not be started: " + e.getMessage());
+                }
+            }
+        }
+        return true;
+    }
+
+    private void startRaft(Optional<RestoredRaftState> restored, List<RaftEndpoint> initialMembers)
+            throws IOException {
         RaftNode.RaftNodeBuilder builder = RaftNode.newBuilder()
                 .setGroupId(groupId)
                 .setConfig(config.toRaftConfig())
                 .setExecutor(executor)
-                .setTransport(transport)
-                .setStateMachine(new ObservedJournal())
+                .setTransport(witness ? new WitnessTransport(transport) : transport)
+                .setStateMachine(witness ? witnessMachine : new ObservedJournal())
                 .setStore(new FailStopRaftStore(store, this::fatal))
                 .setModelFactory(codec.modelFactory())
                 .setRaftNodeReportListener(this::onReport)
@@ -174,14 +259,88 @@ public final class ConsensusNode {
                     restored.get().getSnapshotEntry() == null ? ""
                             : " after a snapshot at " + restored.get().getSnapshotEntry().getIndex());
         } else {
-            List<RaftEndpoint> members = new ArrayList<>();
-            voters.forEach(v -> members.add(MeshEndpoint.of(v)));
-            builder.setLocalEndpoint(selfEndpoint).setInitialGroupMembers(members);
+            builder.setLocalEndpoint(selfEndpoint).setInitialGroupMembers(initialMembers);
         }
         raftNode = builder.build();
         raftNode.start();
-        coordinator.start(op -> raftNode.replicate(op));
-        scheduleSchedules();
+        if (!witness) {
+            coordinator.start(op -> raftNode.replicate(op));
+            scheduleSchedules();
+        }
+        scheduleMembership();
+    }
+
+    private void scheduleMembership() {
+        if (stopped) {
+            return;
+        }
+        membershipTimer = scheduler.schedule(() -> {
+            if (isLeader() && !membershipChangeInFlight) {
+                reconcileMembership();
+            }
+            scheduleMembership();
+        }, reconcileIntervalMs);
+    }
+
+    /** On the leader: one membership change towards what enrollment says, if one is due ({@link MembershipReconciler}). */
+    private void reconcileMembership() {
+        membershipChangeInFlight = true;
+        raftNode.getReport().whenComplete((ordered, error) -> scheduler.execute(() -> {
+            if (error != null || stopped || !isLeader()) {
+                membershipChangeInFlight = false;
+                return;
+            }
+            RaftNodeReport report = ordered.getResult();
+            var committed = report.getCommittedMembers();
+            if (committed.getLogIndex() != report.getEffectiveMembers().getLogIndex()) {
+                membershipChangeInFlight = false; // a change is still being committed
+                return;
+            }
+            var group = new MembershipReconciler.Group(committed.getMembers(), committed.getVotingMembers(),
+                    report.getInitialMembers().getMembers(), report.getLog().getFollowerMatchIndices(),
+                    report.getLog().getCommitIndex());
+            Optional<MembershipReconciler.Change> change = MembershipReconciler.next(group, enrolled.get());
+            if (change.isEmpty()) {
+                membershipChangeInFlight = false;
+                return;
+            }
+            MembershipReconciler.Change c = change.get();
+            raftNode.changeMembership(c.endpoint(), c.mode(), committed.getLogIndex())
+                    .whenComplete((members, e) -> scheduler.execute(() -> {
+                        membershipChangeInFlight = false;
+                        if (e != null) {
+                            // Retried at the next round; MicroRaft refuses a change until the leader has committed
+                            // an entry of its term, and a leader change fails the one in flight.
+                            log.debug("consensus: {} could not {} {}: {}", self.shortForm(), describe(c.mode()),
+                                    c.endpoint(), e.toString());
+                        } else {
+                            log.info("consensus: {} {} {} ({}); voters now {}", self.shortForm(),
+                                    describe(c.mode()), c.endpoint(), c.reason(),
+                                    members.getResult().getVotingMembers());
+                        }
+                    }));
+        }));
+    }
+
+    private static String describe(io.microraft.MembershipChangeMode mode) {
+        return switch (mode) {
+            case ADD_LEARNER -> "add as a learner";
+            case ADD_OR_PROMOTE_TO_FOLLOWER -> "promote to voter";
+            case REMOVE_MEMBER -> "remove";
+        };
+    }
+
+    /** What this node answers a {@link GroupMessage.Query}. */
+    private GroupMessage.Info groupInfo() {
+        if (raftNode == null) {
+            return discovery == null ? new GroupDiscovery(groupId, selfEndpoint, List.of()).notInGroup()
+                    : discovery.notInGroup();
+        }
+        var committed = raftNode.getCommittedMembers();
+        return new GroupMessage.Info(groupId, selfEndpoint, founders.stream()
+                .map(f -> (RaftEndpoint) MeshEndpoint.of(f)).toList(),
+                List.copyOf(raftNode.getInitialMembers().getMembers()), List.copyOf(committed.getMembers()),
+                List.copyOf(committed.getVotingMembers()), committed.getLogIndex());
     }
 
     private void scheduleSchedules() {
@@ -210,7 +369,12 @@ public final class ConsensusNode {
      *                        (a peer must not speak for another member)
      */
     public void handle(NodeId from, byte[] payload) {
-        RaftMessage message = codec.decodeMessage(payload);
+        Object decoded = codec.decodePayload(payload);
+        if (decoded instanceof GroupMessage g) {
+            handleGroupMessage(from, g);
+            return;
+        }
+        RaftMessage message = (RaftMessage) decoded;
         if (!groupId.equals(message.getGroupId())) {
             throw new CodecException("consensus message for group " + message.getGroupId() + "; this node is in "
                     + groupId);
@@ -218,6 +382,11 @@ public final class ConsensusNode {
         if (!from.toString().equals(message.getSender().getId())) {
             throw new CodecException("consensus message from " + from + " claims to come from "
                     + message.getSender().getId());
+        }
+        if (witness && message instanceof io.microraft.model.message.TriggerLeaderElectionRequest) {
+            log.warn("consensus: {} is a witness and never leads; ignored {}'s request to take over", self.shortForm(),
+                    from.shortForm());
+            return;
         }
         if (raftNode == null || stopped) {
             return;
@@ -229,6 +398,33 @@ public final class ConsensusNode {
         raftNode.handle(message);
     }
 
+    private void handleGroupMessage(NodeId from, GroupMessage message) {
+        if (!groupId.equals(message.groupId())) {
+            throw new CodecException("group message for group " + message.groupId() + "; this node is in " + groupId);
+        }
+        if (!from.toString().equals(message.sender().nodeId())) {
+            throw new CodecException("group message from " + from + " claims to come from " + message.sender());
+        }
+        if (stopped) {
+            return;
+        }
+        switch (message) {
+            case GroupMessage.Query q -> send.accept(from, codec.encodeGroupMessage(groupInfo()));
+            case GroupMessage.Info info -> {
+                if (raftNode == null && discovery != null && refusal == null) {
+                    List<GroupMessage.Info> before = discovery.disagreeing();
+                    Optional<GroupDiscovery.Decision> decision = discovery.onInfo(info);
+                    if (discovery.disagreeing().size() > before.size()) {
+                        log.warn("consensus: {} cannot found a group with {}: its founding list is {}, this node's"
+                                + " is {}; give every founding node the same --peer list", self.shortForm(),
+                                info.sender(), info.founders(), founders);
+                    }
+                    decideDiscovery(decision);
+                }
+            }
+        }
+    }
+
     /** Intents may have changed; the leader looks at once. Any thread. */
     public void nudge() {
         coordinator.nudge();
@@ -237,9 +433,9 @@ public final class ConsensusNode {
     /**
      * Graceful shutdown, as leader: stops claiming, lets the actions in flight finish and complete (at most {@code
      * drainMs}; whatever is still running then is left to the next leader to reconcile), then hands leadership to the
-     * most caught-up voter, so the group does not wait for a failure timeout. Completes at once if this node is not
-     * the leader; fails if the transfer does not finish (MicroRaft gives up after the heartbeat timeout), in which
-     * case this node resumes its work. Follow with {@link #stop()}. Node thread.
+     * most caught-up voter that is not a witness, so the group does not wait for a failure timeout. Completes at once
+     * if this node is not the leader, or if no other voter may lead; fails if the transfer does not finish (MicroRaft
+     * gives up after the heartbeat timeout), in which case this node resumes its work. Follow with {@link #stop()}. Node thread.
      */
     public CompletableFuture<Void> handOver(long drainMs) {
         if (raftNode == null || role != RaftRole.LEADER || stopped) {
@@ -277,8 +473,9 @@ public final class ConsensusNode {
                 return;
             }
             Map<RaftEndpoint, Long> matches = ordered.getResult().getLog().getFollowerMatchIndices();
+            java.util.Set<String> witnesses = witnesses();
             Optional<RaftEndpoint> target = ordered.getResult().getEffectiveMembers().getVotingMembers().stream()
-                    .filter(e -> !e.equals(selfEndpoint))
+                    .filter(e -> !e.equals(selfEndpoint) && !witnesses.contains((String) e.getId()))
                     .max(Comparator.<RaftEndpoint>comparingLong(e -> matches.getOrDefault(e, 0L))
                             .thenComparing(e -> (String) e.getId(), Comparator.reverseOrder()));
             if (target.isEmpty()) {
@@ -302,8 +499,19 @@ public final class ConsensusNode {
         });
     }
 
+    /** The enrolled witnesses' endpoint ids: they vote but must never be handed leadership. */
+    private java.util.Set<String> witnesses() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (Enrolled e : enrolled.get()) {
+            if (e.role() == io.agentmesh.protocol.identity.Role.WITNESS) {
+                out.add(e.node().toString());
+            }
+        }
+        return out;
+    }
+
     private void resume() {
-        if (stopped || raftNode == null) {
+        if (stopped || raftNode == null || witness) {
             return;
         }
         coordinator.start(op -> raftNode.replicate(op));
@@ -340,7 +548,6 @@ public final class ConsensusNode {
     }
 
     public ConsensusStatus status() {
-        String roleName = stopped ? "STOPPED" : role == null ? "INITIAL" : role.name();
         int pending = 0;
         if (!stopped) {
             for (Intent i : pendingIntents.get()) {
@@ -349,13 +556,67 @@ public final class ConsensusNode {
                 }
             }
         }
-        return new ConsensusStatus(roleName, leaderId(), term, journal.lastApplied(), pending,
-                coordinator.inFlight(), journal.completedCount(), liveness.stuckFollowerResets(),
-                liveness.higherTermsAdopted());
+        List<String> voters = List.of();
+        List<String> learners = List.of();
+        Optional<String> note = Optional.ofNullable(refusal);
+        if (raftNode != null) {
+            var committed = raftNode.getCommittedMembers();
+            voters = committed.getVotingMembers().stream().map(e -> (String) e.getId()).sorted().toList();
+            learners = committed.getMembers().stream().filter(e -> !committed.getVotingMembers().contains(e))
+                    .map(e -> (String) e.getId()).sorted().toList();
+            if (!committed.getMembers().contains(selfEndpoint) && !removed()) {
+                note = Optional.of("waiting for the leader to add this node to the Raft group");
+            }
+        } else if (discovery != null && refusal == null) {
+            note = Optional.of(founders.isEmpty() ? "asking peers which Raft group to join"
+                    : "waiting for founders " + discovery.waitingFor() + " to answer with the same founding list");
+        }
+        return new ConsensusStatus(roleName(), leaderId(), term,
+                witness ? witnessMachine.lastApplied() : journal.lastApplied(), pending,
+                coordinator.inFlight(), journal.completedCount(), voters, learners, note,
+                liveness.stuckFollowerResets(), liveness.higherTermsAdopted());
+    }
+
+    private String roleName() {
+        if (stopped) {
+            return "STOPPED";
+        }
+        if (raftNode == null) {
+            return refusal != null ? "REFUSED" : discovery != null ? "DISCOVERING" : "INITIAL";
+        }
+        if (removed()) {
+            return "REMOVED";
+        }
+        return role == null ? "INITIAL" : role.name();
+    }
+
+    /** Whether this node was taken out of the group (MicroRaft terminates a member when its removal commits). */
+    private boolean removed() {
+        return raftNode != null && raftNode.getStatus() == io.microraft.RaftNodeStatus.TERMINATED;
     }
 
     public boolean isLeader() {
         return !stopped && role == RaftRole.LEADER;
+    }
+
+    /** A claim holder is alive for the action loop when it is another known member connected to this node. */
+    private boolean isReachableMember(String nodeIdText) {
+        NodeId id = knownIds.get(nodeIdText);
+        if (id == null) {
+            // A holder that joined after this node started: holders are members, so the map stays member-sized.
+            try {
+                id = NodeId.parse(nodeIdText);
+            } catch (RuntimeException e) {
+                return false;
+            }
+            knownIds.put(nodeIdText, id);
+        }
+        return !id.equals(self) && reachable.test(id);
+    }
+
+    /** Whether this member is a witness: it keeps the Raft log only, never leads and never performs. */
+    public boolean isWitness() {
+        return witness;
     }
 
     public Optional<NodeId> leaderId() {
@@ -454,7 +715,10 @@ public final class ConsensusNode {
     /** Wiring for a {@link ConsensusNode}; every setter except {@code onLeaderChange} is required. */
     public static final class Builder {
         private NodeId self;
-        private List<NodeId> voters;
+        private List<NodeId> founders;
+        private Supplier<List<Enrolled>> enrolled;
+        private long discoveryIntervalMs = 250;
+        private long reconcileIntervalMs = 500;
         private String groupId;
         private RaftLogStore store;
         private Scheduler scheduler;
@@ -466,6 +730,7 @@ public final class ConsensusNode {
         private List<ActionExecutor> executors = List.of();
         private Supplier<List<Intent>> pendingIntents;
         private BiConsumer<Intent, Outcome> outcomes;
+        private Function<String, Optional<Outcome>> recordedOutcome;
         private Consumer<String> onFatal;
         private Consumer<LeaderChange> onLeaderChange;
         private Supplier<List<Schedule>> schedules;
@@ -474,8 +739,20 @@ public final class ConsensusNode {
         private long scheduleTickMs = 250;
         private long scheduleGraceMillis = 60_000;
         private int scheduleMaxCatchUp = 100;
+        private boolean witness;
 
         private Builder() {
+        }
+
+        /**
+         * Optional, default false: run as a witness (the node's certificate says WITNESS). Its state machine keeps
+         * nothing of the operations ({@link WitnessStateMachine}), it takes no executors, runs no action loop or
+         * schedules, never asks for votes ({@link WitnessTransport}) and ignores requests to take over leadership; it
+         * still votes and acknowledges appends, so it counts toward every majority.
+         */
+        public Builder witness(boolean v) {
+            witness = v;
+            return this;
         }
 
         /**
@@ -514,9 +791,33 @@ public final class ConsensusNode {
             return this;
         }
 
-        /** Initial voting members (the first 3-7 enrolled nodes), the same list in the same order on every node. */
-        public Builder voters(List<NodeId> v) {
-            voters = v;
+        /**
+         * Who founds the group with this node when no node is in one yet: {@link Voters#select} of this node and its
+         * configured peers, which must be the same list on each of them ({@link GroupDiscovery}); empty when this node
+         * may only join a group that exists.
+         */
+        public Builder founders(List<NodeId> v) {
+            founders = v;
+            return this;
+        }
+
+        /**
+         * The enrolled nodes, with whether each is connected and whether it was removed: the leader matches the Raft
+         * members to them ({@link MembershipReconciler}); a node looking for its group asks the connected ones. Node
+         * thread.
+         */
+        public Builder enrolled(Supplier<List<Enrolled>> v) {
+            enrolled = v;
+            return this;
+        }
+
+        /** How often a node without a group asks again (ms, default 250), and how often the leader reconciles (500). */
+        public Builder membershipTuning(long discoveryIntervalMs, long reconcileIntervalMs) {
+            if (discoveryIntervalMs <= 0 || reconcileIntervalMs <= 0) {
+                throw new IllegalArgumentException("membership intervals must be positive");
+            }
+            this.discoveryIntervalMs = discoveryIntervalMs;
+            this.reconcileIntervalMs = reconcileIntervalMs;
             return this;
         }
 
@@ -580,6 +881,12 @@ public final class ConsensusNode {
         /** Writes an outcome into the CRDT ({@code state.recordOutcome}). Node thread; may repeat an outcome. */
         public Builder outcomes(BiConsumer<Intent, Outcome> v) {
             outcomes = v;
+            return this;
+        }
+
+        /** The outcome the CRDT shows for an intent id ({@code state::outcome}). Node thread. */
+        public Builder recordedOutcome(Function<String, Optional<Outcome>> v) {
+            recordedOutcome = v;
             return this;
         }
 

@@ -89,6 +89,8 @@ public final class RaftCodec {
     static final int VOTE_REQUEST = 8;
     static final int VOTE_RESPONSE = 9;
     static final int TRIGGER_LEADER_ELECTION = 10;
+    static final int GROUP_QUERY = 11;
+    static final int GROUP_INFO = 12;
     static final int LOG_ENTRY = 32;
     static final int SNAPSHOT_CHUNK = 33;
     static final int MEMBERS_VIEW = 34;
@@ -102,6 +104,8 @@ public final class RaftCodec {
     static final int OP_NEW_TERM = 4;
     static final int OP_UPDATE_MEMBERS = 5;
     static final int OP_SNAPSHOT_CHUNK = 6;
+    /** A witness's snapshot: a count, nothing of the journal ({@link WitnessStateMachine.Snapshot}). */
+    static final int OP_WITNESS_SNAPSHOT = 7;
 
     // Membership change modes, by name rather than ordinal(): a reordered enum in a later MicroRaft must not change
     // the bytes' meaning.
@@ -131,6 +135,50 @@ public final class RaftCodec {
 
     public RaftMessage decodeMessage(byte[] data) {
         return decode(data, "consensus message", this::readMessage);
+    }
+
+    /**
+     * A consensus payload as it arrives from a peer: a MicroRaft {@link RaftMessage} or a {@link GroupMessage}.
+     *
+     * @throws CodecException if it is neither
+     */
+    public Object decodePayload(byte[] data) {
+        return decode(data, "consensus message", r -> {
+            int kind = r.u8("message type");
+            return kind == GROUP_QUERY || kind == GROUP_INFO ? readGroupMessage(r, kind) : readMessage(r, kind);
+        });
+    }
+
+    public byte[] encodeGroupMessage(GroupMessage m) {
+        return encode(w -> {
+            switch (m) {
+                case GroupMessage.Query q -> {
+                    w.u8(GROUP_QUERY).text32(q.groupId());
+                    writeEndpoint(w, q.sender());
+                    writeEndpoints(w, q.founders());
+                }
+                case GroupMessage.Info i -> {
+                    w.u8(GROUP_INFO).text32(i.groupId());
+                    writeEndpoint(w, i.sender());
+                    writeEndpoints(w, i.founders());
+                    writeEndpoints(w, i.initialMembers());
+                    writeEndpoints(w, i.members());
+                    writeEndpoints(w, i.voters());
+                    w.i64(i.membersIndex());
+                }
+            }
+        });
+    }
+
+    private GroupMessage readGroupMessage(BoundedReader r, int kind) {
+        String group = r.text32("groupId", MAX_GROUP_ID_BYTES);
+        MeshEndpoint sender = readEndpoint(r);
+        List<RaftEndpoint> founders = readEndpoints(r, "founders");
+        if (kind == GROUP_QUERY) {
+            return new GroupMessage.Query(group, sender, founders);
+        }
+        return new GroupMessage.Info(group, sender, founders, readEndpoints(r, "initialMembers"),
+                readEndpoints(r, "members"), readEndpoints(r, "voters"), r.nonNegativeI64("membersIndex"));
     }
 
     public byte[] encodeLogEntry(LogEntry e) {
@@ -178,8 +226,8 @@ public final class RaftCodec {
     }
 
     /**
-     * A log-entry operation ({@link JournalOp} or {@link UpdateRaftGroupMembersOp}) or a
-     * {@link JournalSnapshotChunk}.
+     * A log-entry operation ({@link JournalOp} or {@link UpdateRaftGroupMembersOp}), a {@link JournalSnapshotChunk}
+     * or a witness's snapshot.
      */
     public byte[] encodeOperation(Object op) {
         return encode(w -> writeOperation(w.u8(OPERATION), op));
@@ -316,7 +364,10 @@ public final class RaftCodec {
     }
 
     private RaftMessage readMessage(BoundedReader r) {
-        int kind = r.u8("message type");
+        return readMessage(r, r.u8("message type"));
+    }
+
+    private RaftMessage readMessage(BoundedReader r, int kind) {
         String group = r.text32("groupId", MAX_GROUP_ID_BYTES);
         MeshEndpoint sender = readEndpoint(r);
         int term = r.nonNegativeI32("term");
@@ -502,15 +553,19 @@ public final class RaftCodec {
                     w.text32(id);
                 }
             }
+            case WitnessStateMachine.Snapshot s -> w.u8(OP_WITNESS_SNAPSHOT).i64(s.operationsApplied());
             case null -> throw new CodecException("null operation");
             default -> throw new CodecException("unsupported operation type " + op.getClass().getName());
         }
     }
 
-    /** Log entries carry journal ops and membership changes; snapshot chunks carry journal snapshot chunks. */
+    /**
+     * Log entries carry journal ops and membership changes; snapshot chunks carry journal snapshot chunks or, on a
+     * witness, its count.
+     */
     private Object readOperation(BoundedReader r, boolean logOps, boolean snapshotOps) {
         int tag = r.u8("operation type");
-        if (tag == OP_SNAPSHOT_CHUNK ? !snapshotOps : !logOps) {
+        if (tag == OP_SNAPSHOT_CHUNK || tag == OP_WITNESS_SNAPSHOT ? !snapshotOps : !logOps) {
             throw new CodecException("operation type " + tag + " does not belong here");
         }
         return switch (tag) {
@@ -548,6 +603,7 @@ public final class RaftCodec {
                 }
                 yield new JournalSnapshotChunk(entries, tombstones);
             }
+            case OP_WITNESS_SNAPSHOT -> new WitnessStateMachine.Snapshot(r.nonNegativeI64("operations applied"));
             default -> throw new CodecException("unknown operation type " + tag);
         };
     }

@@ -5,6 +5,7 @@ import io.agentmesh.node.consensus.CodecException;
 import io.agentmesh.node.consensus.ConsensusConfig;
 import io.agentmesh.node.consensus.ConsensusNode;
 import io.agentmesh.node.consensus.RaftLogStore;
+import io.agentmesh.node.consensus.Enrolled;
 import io.agentmesh.node.consensus.Voters;
 import io.agentmesh.node.membership.Dialer;
 import io.agentmesh.node.membership.FailureDetector;
@@ -15,6 +16,8 @@ import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.identity.IdentityException;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.NodeRevocation;
+import io.agentmesh.protocol.identity.Role;
 import io.agentmesh.protocol.wire.WireMessage;
 import io.agentmesh.state.AgentState;
 import io.agentmesh.state.LocalChange;
@@ -42,9 +45,14 @@ import io.agentmesh.node.port.LocalIdentity;
  * listener calls, local writes and timers, all on the node thread; effects go out through {@link Network},
  * {@link Scheduler} and the {@link ChangeStore}. Production drives it with Netty and real time, the simulator with
  * its network model and virtual time; the code is the same.
+ *
+ * <p>A node whose certificate says WITNESS holds no agent state: it refuses local writes, exchanges no changes with
+ * any peer (and no peer with it), and runs consensus in witness mode (it votes, never leads, never performs).
  */
 public final class NodeCore implements Network.Listener {
     private static final Logger log = LoggerFactory.getLogger(NodeCore.class);
+    /** Why a witness refuses reads and writes of the agent state (the HTTP API answers 409 with it). */
+    public static final String WITNESS_HOLDS_NO_STATE = "this node is a witness: it holds no agent state";
 
     private final LocalIdentity identity;
     private final AgentState state;
@@ -55,8 +63,10 @@ public final class NodeCore implements Network.Listener {
     private final CoreConfig config;
     private final Consumer<String> onFatal;
     private final Membership membership;
+    private final Removals removals;
     private final ChangeAuthor author;
     private final String self;
+    private final boolean witness;
     private Network network;
     private Replicator replicator;
     private Dialer dialer;
@@ -66,18 +76,18 @@ public final class NodeCore implements Network.Listener {
     private ConsensusNode consensus;
 
     /**
-     * What this node needs to take part in consensus: its Raft store, the initial voters (the same list on every
-     * voter, see {@link Voters#select}), the executors of side effects, a seed for MicroRaft's randomness, and the
-     * Raft timing and action limits.
+     * What this node needs to take part in consensus: its Raft store, who founds the group with it if none exists yet
+     * ({@link Voters#select} of itself and its configured peers, the same list on each of them; empty when it may only
+     * join), the executors of side effects, a seed for MicroRaft's randomness, and the Raft timing and action limits.
      */
-    public record ConsensusSetup(RaftLogStore store, List<NodeId> voters, List<ActionExecutor> executors, long seed,
+    public record ConsensusSetup(RaftLogStore store, List<NodeId> founders, List<ActionExecutor> executors, long seed,
                                  ConsensusConfig config) {
         public ConsensusSetup {
-            voters = List.copyOf(voters);
+            founders = List.copyOf(founders);
             executors = List.copyOf(executors);
-            if (voters.isEmpty() || voters.size() > Voters.MAX) {
-                throw new IllegalArgumentException("a Raft group has 1 to " + Voters.MAX + " voters, got "
-                        + voters.size());
+            if (founders.size() > Voters.MAX) {
+                throw new IllegalArgumentException("a Raft group is founded by at most " + Voters.MAX
+                        + " voters, got " + founders.size());
             }
             Objects.requireNonNull(config, "config");
         }
@@ -95,6 +105,8 @@ public final class NodeCore implements Network.Listener {
 
     /**
      * @param signer where changes are signed and handed to the store, in order (see {@link ChangeAuthor})
+     * @throws IllegalArgumentException when the store holds the revocation of this node's own key: a removed key
+     *                                  never comes back, so the node does not start (the message says what to do)
      */
     public NodeCore(LocalIdentity identity, AgentState state, ChangeStore store, Clock clock, Scheduler scheduler,
                     java.util.concurrent.Executor signer, RandomGenerator random, CoreConfig config,
@@ -108,12 +120,18 @@ public final class NodeCore implements Network.Listener {
         this.config = config;
         this.onFatal = onFatal;
         this.self = identity.nodeId().shortForm();
+        this.witness = identity.certificate().role() == Role.WITNESS;
         this.membership = new Membership(identity.agentRoot(), identity.certificate(), clock);
+        this.removals = new Removals(identity, state, store, membership);
         loadCertificates();
+        removals.load();
         this.author = new ChangeAuthor(identity, state, store, scheduler, signer, onFatal);
     }
 
-    /** Makes this node a consensus voter; call before {@link #start}. Nodes not among the voters perform nothing. */
+    /**
+     * Makes this node take part in consensus (it joins or founds the Raft group, and votes once the leader adds it);
+     * call before {@link #start}. Nodes without consensus perform nothing.
+     */
     public void enableConsensus(ConsensusSetup setup) {
         if (network != null) {
             throw new IllegalStateException("enable consensus before start");
@@ -125,13 +143,14 @@ public final class NodeCore implements Network.Listener {
     public void start(Network network) {
         this.network = network;
         this.replicator = new Replicator(identity, membership, state, store, network, clock, scheduler,
-                config.replication(), onFatal);
+                config.replication(), onFatal, removals::refusal);
         this.dialer = new Dialer(membership, network, scheduler, random, config.redial());
         this.failureDetector = new FailureDetector(clock, config.suspectAfterMs());
         author.onApplied(replicator::localApplied);
         author.onDurable(replicator::localDurable);
         author.onDurable(change -> countOwnChange());
-        if (consensusSetup != null && consensusSetup.voters().contains(identity.nodeId())) {
+        removals.start(network, replicator);
+        if (consensusSetup != null) {
             startConsensus(consensusSetup);
         }
         every(config.heartbeatIntervalMs(), this::heartbeat);
@@ -145,7 +164,9 @@ public final class NodeCore implements Network.Listener {
     private void startConsensus(ConsensusSetup setup) {
         consensus = ConsensusNode.builder()
                 .self(identity.nodeId())
-                .voters(setup.voters())
+                .founders(setup.founders())
+                .enrolled(this::enrolled)
+                .witness(witness)
                 .groupId(identity.agentId().toString())
                 .store(setup.store())
                 .scheduler(scheduler)
@@ -156,6 +177,7 @@ public final class NodeCore implements Network.Listener {
                 .reachable(peer -> replicator.connectedPeers().contains(peer))
                 .executors(setup.executors())
                 .pendingIntents(state::pendingIntents)
+                .recordedOutcome(state::outcome)
                 .outcomes((intent, outcome) -> write(s -> s.recordOutcome(outcome)).exceptionally(e -> {
                     log.warn("node {} could not record the outcome of {}: {}", self, intent.id(), e.getMessage());
                     return null;
@@ -174,7 +196,19 @@ public final class NodeCore implements Network.Listener {
         }
     }
 
-    /** The consensus member, if this node is a voter. */
+    /** Every enrolled node as consensus sees it: role, whether connected now, whether removed. Node thread. */
+    private List<Enrolled> enrolled() {
+        java.util.Collection<NodeId> connected = replicator.connectedPeers();
+        List<Enrolled> out = new ArrayList<>();
+        for (NodeCertificate cert : membership.certificates()) {
+            NodeId id = cert.nodeId();
+            out.add(new Enrolled(id, cert.role(), id.equals(identity.nodeId()) || connected.contains(id),
+                    removals.isRevoked(id)));
+        }
+        return out;
+    }
+
+    /** The consensus member, if this node takes part in consensus. */
     public java.util.Optional<ConsensusNode> consensus() {
         return java.util.Optional.ofNullable(consensus);
     }
@@ -196,6 +230,9 @@ public final class NodeCore implements Network.Listener {
 
     /** Adds a peer known from configuration. Node thread. */
     public void addPeer(NodeId peer, InetSocketAddress address) {
+        if (removals.isRevoked(peer)) {
+            return; // removed: neither dialed nor passed on
+        }
         membership.setAddress(peer, address);
         if (dialer != null) {
             dialer.dialMissing();
@@ -204,7 +241,61 @@ public final class NodeCore implements Network.Listener {
 
     /** Admits a certificate learned out of band (e.g. from configuration). */
     public void admit(NodeCertificate certificate) {
-        membership.admit(certificate);
+        admitCertificate(certificate);
+    }
+
+    /**
+     * Keeps a verified certificate; true when its node was not a member before. A removed key's certificates are kept
+     * too: consensus reads the member as removed (by its id) and takes it out of the Raft group.
+     */
+    private boolean admitCertificate(NodeCertificate certificate) {
+        return membership.admit(certificate);
+    }
+
+    /** The node removals this node enforces; safe to read from any thread. */
+    public Revocations revocations() {
+        return removals.view();
+    }
+
+    /**
+     * Calls {@code listener} on the node thread each time a node becomes removed while this core runs, after its
+     * connections are closed and its changes past the cut refused (consensus takes it out of the voters here).
+     * Removals this node already knew at start are in {@link #revocations()}. Node thread.
+     */
+    public void onRevoked(Consumer<NodeId> listener) {
+        removals.onRevoked(listener);
+    }
+
+    /**
+     * Takes a revocation handed to this node (by `agentmesh node remove` or `node revoke-apply`): verifies it against
+     * the agent root, keeps it, enforces it and passes it to every peer. Returns true when it was new here. Node
+     * thread.
+     *
+     * @throws IllegalArgumentException when it is not signed by this agent's root, saying why; nothing changes
+     */
+    public boolean revoke(NodeRevocation revocation) {
+        return removals.revoke(revocation);
+    }
+
+    /**
+     * What the agent root needs to sign the removal of {@code node}: its certificate and, for each of its actors,
+     * the highest seq held here or by any other connected peer (as of its last digest), so the cut keeps every change
+     * of the node that already reached an honest replica. Node thread.
+     *
+     * @throws IllegalArgumentException when {@code node} is this node or not a member known here
+     */
+    public RevocationDraft revocationDraft(NodeId node) {
+        return removals.draft(node);
+    }
+
+    /** Revocations received from peers that did not decode or verify. */
+    public long revocationsRefused() {
+        return removals.refusedFromPeers();
+    }
+
+    /** Changes of removed nodes past their cut that this node applied before it learned of the removal. */
+    public long changesHeldPastCut() {
+        return removals.changesHeldPastCut();
     }
 
     /**
@@ -212,6 +303,9 @@ public final class NodeCore implements Network.Listener {
      * counts towards the next snapshot ({@link CoreConfig#snapshots()}). Node thread.
      */
     public CompletableFuture<SignedChange> write(Function<AgentState, LocalChange> mutation) {
+        if (witness) {
+            return CompletableFuture.failedFuture(new IllegalStateException(WITNESS_HOLDS_NO_STATE));
+        }
         return author.write(mutation);
     }
 
@@ -290,6 +384,11 @@ public final class NodeCore implements Network.Listener {
         return replicator;
     }
 
+    /** Whether this node is a witness (its certificate's role): it keeps the Raft log only. */
+    public boolean isWitness() {
+        return witness;
+    }
+
     public boolean healthy() {
         return !author.failed() && !stopped;
     }
@@ -297,8 +396,13 @@ public final class NodeCore implements Network.Listener {
     @Override
     public void peerUp(NodeId peer, byte[] certificate, long incarnation, boolean outbound) {
         boolean newMember;
+        NodeCertificate cert;
         try {
-            newMember = membership.admit(NodeCertificate.fromBytes(certificate));
+            cert = NodeCertificate.fromBytes(certificate);
+            if (removals.refuse(peer, cert)) {
+                return;
+            }
+            newMember = admitCertificate(cert);
         } catch (IdentityException | IllegalArgumentException e) {
             network.disconnect(peer, "certificate not acceptable: " + e.getMessage());
             return;
@@ -306,17 +410,21 @@ public final class NodeCore implements Network.Listener {
         log.info("node {} connected to {} ({})", self, peer.shortForm(), outbound ? "dialed" : "accepted");
         dialer.connected(peer);
         failureDetector.up(peer);
-        // Certificates go first on every connection, so a peer can verify every change this node sends after them.
+        // Revocations go first (if any), then certificates, so a peer can verify every change this node sends after
+        // them, and refuses a removed node's.
+        removals.connected(peer, cert);
         network.send(peer, certificatesMessage());
         if (newMember) {
             membershipGrew(peer);
         }
-        replicator.peerUp(peer);
+        // A witness holds no agent state: no changes go to it or come from it, whichever side it is.
+        replicator.peerUp(peer, !witness && cert.role() != Role.WITNESS);
     }
 
     @Override
     public void peerDown(NodeId peer, String reason) {
         log.info("node {} lost {}: {}", self, peer.shortForm(), reason);
+        removals.disconnected(peer);
         failureDetector.down(peer);
         replicator.peerDown(peer);
         dialer.disconnected(peer, reason);
@@ -338,6 +446,7 @@ public final class NodeCore implements Network.Listener {
             case WireMessage.Certificates certs -> learn(peer, certs);
             case WireMessage.Consensus c -> onConsensus(peer, c);
             case WireMessage.Goodbye bye -> log.info("node {} peer {} said goodbye: {}", self, peer.shortForm(), bye.reason());
+            case WireMessage.Revocations r -> removals.learn(peer, r);
             case WireMessage.Hello hello -> network.disconnect(peer, "unexpected second Hello");
         }
     }
@@ -358,7 +467,7 @@ public final class NodeCore implements Network.Listener {
         boolean newMembers = false;
         for (byte[] encoded : message.certificates()) {
             try {
-                newMembers |= membership.admit(NodeCertificate.fromBytes(encoded));
+                newMembers |= admitCertificate(NodeCertificate.fromBytes(encoded));
             } catch (IdentityException | IllegalArgumentException e) {
                 log.warn("node {} ignored a certificate from {}: {}", self, from.shortForm(), e.getMessage());
             }
@@ -370,7 +479,8 @@ public final class NodeCore implements Network.Listener {
         for (WireMessage.PeerAddress a : message.addresses()) {
             try {
                 NodeId id = NodeId.parse(a.nodeId());
-                if (membership.certificate(id).isPresent() && membership.address(id).isEmpty()) {
+                if (membership.certificate(id).isPresent() && membership.address(id).isEmpty()
+                        && !removals.isRevoked(id)) {
                     membership.setAddress(id, InetSocketAddress.createUnresolved(a.host(), a.port()));
                     learned = true;
                 }
@@ -408,7 +518,7 @@ public final class NodeCore implements Network.Listener {
                 store.getMeta(StoredCertificates.META_KEY).orElse(new byte[0]));
         for (byte[] certificate : stored.certificates()) {
             try {
-                membership.admit(NodeCertificate.fromBytes(certificate));
+                admitCertificate(NodeCertificate.fromBytes(certificate));
             } catch (IdentityException | IllegalArgumentException | IllegalStateException e) {
                 log.info("node {} dropped a stored certificate: {}", self, e.getMessage());
             }
@@ -425,8 +535,11 @@ public final class NodeCore implements Network.Listener {
         List<WireMessage.PeerAddress> addresses = new ArrayList<>();
         config.advertisedAddress().ifPresent(a ->
                 addresses.add(new WireMessage.PeerAddress(identity.nodeId().toString(), a.getHostString(), a.getPort())));
-        membership.addresses().forEach((id, a) ->
-                addresses.add(new WireMessage.PeerAddress(id.toString(), a.getHostString(), a.getPort())));
+        membership.addresses().forEach((id, a) -> {
+            if (!removals.isRevoked(id)) {
+                addresses.add(new WireMessage.PeerAddress(id.toString(), a.getHostString(), a.getPort()));
+            }
+        });
         return new WireMessage.Certificates(certs, addresses);
     }
 
@@ -453,7 +566,8 @@ public final class NodeCore implements Network.Listener {
             p.put("node", id.toString());
             p.put("role", cert.role().name().toLowerCase());
             p.put("address", membership.address(id).map(a -> a.getHostString() + ":" + a.getPort()).orElse(null));
-            p.put("link", connected ? "up" : (dialer.failures(id) > 0 ? "down (" + dialer.failures(id) + " failed dials)" : "down"));
+            p.put("link", removals.isRevoked(id) ? "removed" : connected ? "up"
+                    : (dialer.failures(id) > 0 ? "down (" + dialer.failures(id) + " failed dials)" : "down"));
             p.put("lastContactMsAgo", failureDetector.silenceMs(id));
             p.put("roundTripMicros", failureDetector.roundTripMicros(id));
             p.put("changesBehind", replicator.lag(id));

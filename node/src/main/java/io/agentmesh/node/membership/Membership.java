@@ -86,6 +86,11 @@ public final class Membership {
         }
     }
 
+    /** Stops dialing {@code node} (it was removed); an address it sends later is learned again. */
+    public void forgetAddress(NodeId node) {
+        addresses.remove(node);
+    }
+
     public Optional<InetSocketAddress> address(NodeId node) {
         return Optional.ofNullable(addresses.get(node));
     }

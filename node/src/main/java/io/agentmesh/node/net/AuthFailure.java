@@ -26,6 +26,8 @@ public enum AuthFailure {
     CERTIFICATE_NOT_YET_VALID,
     /** The node certificate has expired. */
     CERTIFICATE_EXPIRED,
+    /** The agent root revoked the certificate's node key: the node was removed, and every certificate of it is dead. */
+    REVOKED,
     /** The node certificate is for another key than the one that did the TLS handshake. */
     KEY_MISMATCH,
     /** The session proof does not verify for this TLS session. */

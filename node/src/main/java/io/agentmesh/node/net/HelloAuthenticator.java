@@ -13,6 +13,8 @@ import io.agentmesh.protocol.wire.WireMessage;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.function.Predicate;
 
 /**
  * Makes and checks {@link WireMessage.Hello}s: the step that turns "someone who holds an Ed25519 key finished TLS"
@@ -31,7 +33,9 @@ import java.security.NoSuchAlgorithmException;
  * reusing a proof on a second session between the same two processes would need one of their keys anyway.)
  *
  * <p>Checks, in order: protocol version, incarnation, certificate decodes, certificate enrolls the node in this
- * agent at the current wall-clock time, certificate's node key = TLS key, session proof, not ourselves.
+ * agent at the current wall-clock time, certificate not revoked (its node key was never removed, whenever the
+ * certificate was issued),
+ * certificate's node key = TLS key, session proof, not ourselves.
  */
 final class HelloAuthenticator {
     private static final byte[] DOMAIN = "agentmesh/session/v1".getBytes(StandardCharsets.US_ASCII);
@@ -43,10 +47,16 @@ final class HelloAuthenticator {
     private final long incarnation;
     private final VerifyingKey agentRoot;
     private final Clock clock;
+    private final Predicate<NodeCertificate> revoked;
     private final NodeId self;
 
+    /**
+     * @param revoked whether a certificate of this agent is dead because its node was removed; called on event-loop
+     *                threads, so it must be thread-safe and must not block
+     */
     HelloAuthenticator(SigningKey nodeKey, NodeCertificate ownCertificate, long incarnation, VerifyingKey agentRoot,
-                       Clock clock) {
+                       Clock clock, Predicate<NodeCertificate> revoked) {
+        this.revoked = revoked;
         this.nodeKey = nodeKey;
         this.ownCertificate = ownCertificate.toBytes();
         this.incarnation = incarnation;
@@ -97,6 +107,11 @@ final class HelloAuthenticator {
                 default -> AuthFailure.BAD_CERTIFICATE_SIGNATURE;
             };
             throw new AuthException(reason, e.getMessage());
+        }
+        if (revoked.test(cert)) {
+            throw new AuthException(AuthFailure.REVOKED, "node " + cert.nodeId() + " was removed from agent "
+                    + cert.agentId() + " and its key stays removed (this certificate was issued at "
+                    + Instant.ofEpochMilli(cert.issuedAt()) + "); only a new node key, enrolled, can join");
         }
         if (!cert.nodeKey().equals(tlsPeerKey)) {
             throw new AuthException(AuthFailure.KEY_MISMATCH, "the Hello carries the certificate of node "

@@ -45,6 +45,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * The production {@link Network}: Netty over TCP, TLS 1.3 with certificates on both sides, length-prefixed
@@ -128,8 +129,17 @@ public final class NettyNetwork implements Network, AutoCloseable {
      */
     public NettyNetwork(NetworkConfig config, LocalIdentity identity, Scheduler nodeThread,
                         Network.Listener listener, Clock clock) {
+        this(config, identity, nodeThread, listener, clock, certificate -> false);
+    }
+
+    /**
+     * @param revoked whether a peer's certificate was revoked (its node removed): such a peer is refused at the
+     *                handshake. Called on event-loop threads: thread-safe and non-blocking.
+     */
+    public NettyNetwork(NetworkConfig config, LocalIdentity identity, Scheduler nodeThread,
+                        Network.Listener listener, Clock clock, Predicate<NodeCertificate> revoked) {
         this(config, identity.nodeKey(), identity.certificate(), identity.incarnation(), identity.agentRoot(),
-                nodeThread, listener, clock);
+                nodeThread, listener, clock, revoked);
     }
 
     /**
@@ -137,7 +147,8 @@ public final class NettyNetwork implements Network, AutoCloseable {
      * not theirs). Production code uses the public constructor.
      */
     NettyNetwork(NetworkConfig config, SigningKey nodeKey, NodeCertificate ownCertificate, long incarnation,
-                 VerifyingKey agentRoot, Scheduler nodeThread, Network.Listener listener, Clock clock) {
+                 VerifyingKey agentRoot, Scheduler nodeThread, Network.Listener listener, Clock clock,
+                 Predicate<NodeCertificate> revoked) {
         this.config = Objects.requireNonNull(config, "config");
         this.nodeThread = Objects.requireNonNull(nodeThread, "nodeThread");
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -146,7 +157,7 @@ public final class NettyNetwork implements Network, AutoCloseable {
         this.ownCertificateBytes = ownCertificate.toBytes();
         this.selfName = self.shortForm();
         this.authenticator = new HelloAuthenticator(nodeKey, ownCertificate, incarnation, agentRoot,
-                clock);
+                clock, revoked);
         this.tls = TlsIdentity.create(nodeKey, clock.nowMillis(), new SecureRandom());
         this.faults = config.faultInjection() ? new FaultInjector() : null;
         this.registry = new PeerRegistry(self, config.handshakeTimeoutMs(), new RegistrySink());

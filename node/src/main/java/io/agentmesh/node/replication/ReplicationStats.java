@@ -8,6 +8,12 @@ public final class ReplicationStats {
     volatile long duplicates;
     volatile long rejected;
     volatile long unknownSigner;
+    volatile long refusedRevoked;
+
+    /** Changes refused because their node was removed and they are past its revocation's cut (also in rejected). */
+    public long refusedRevoked() {
+        return refusedRevoked;
+    }
 
     /** Changes set aside because their signer's certificate is not known here (yet). */
     public long unknownSigner() {

@@ -22,10 +22,12 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Moves signed changes between this node and its peers (node thread only).
@@ -41,6 +43,8 @@ import java.util.function.Consumer;
  *       actor and seq. A bad change is counted and dropped; a peer that sends too many is disconnected.</li>
  *   <li>A received change is applied to the document (which queues it if its dependencies are missing) and then
  *       appended to the store. It is never forwarded before it is durable here.</li>
+ *   <li>A peer that holds no agent state (a witness, or any peer of a witness) is connected but exchanges no
+ *       changes: no pushes, no digests, and what it sends is ignored ({@link #peerUp(NodeId, boolean)}).</li>
  * </ul>
  */
 public final class Replicator {
@@ -54,6 +58,8 @@ public final class Replicator {
     private final Clock clock;
     private final ReplicationConfig config;
     private final Consumer<String> onFatal;
+    /** Why a change of a removed node must be refused, if it must (its revocation's cut); empty for any other. */
+    private final Function<SignedChange, Optional<String>> revoked;
     private final Scheduler nodeThread;
     private final byte[] agentId;
     private final String self;
@@ -73,19 +79,34 @@ public final class Replicator {
 
     private static final class Peer {
         final NodeId id;
+        /** False for a peer this node exchanges no changes with (a witness, or every peer of a witness). */
+        final boolean exchanges;
         /** The peer's vector as of its last digest. */
         VersionVector known = VersionVector.EMPTY;
         int badChanges;
         long lastCursorSaveNanos = Long.MIN_VALUE;
 
-        Peer(NodeId id) {
+        Peer(NodeId id, boolean exchanges) {
             this.id = id;
+            this.exchanges = exchanges;
         }
     }
 
     public Replicator(LocalIdentity identity, Membership membership, AgentState state, ChangeStore store,
                       Network network, Clock clock, Scheduler nodeThread, ReplicationConfig config,
                       Consumer<String> onFatal) {
+        this(identity, membership, state, store, network, clock, nodeThread, config, onFatal,
+                change -> Optional.empty());
+    }
+
+    /**
+     * @param revoked why a change must be refused because its node was removed (checked after its signature);
+     *                such a change is never applied, stored or offered to a peer
+     */
+    public Replicator(LocalIdentity identity, Membership membership, AgentState state, ChangeStore store,
+                      Network network, Clock clock, Scheduler nodeThread, ReplicationConfig config,
+                      Consumer<String> onFatal, Function<SignedChange, Optional<String>> revoked) {
+        this.revoked = revoked;
         this.nodeThread = nodeThread;
         this.identity = identity;
         this.membership = membership;
@@ -105,9 +126,21 @@ public final class Replicator {
     }
 
     public void peerUp(NodeId peer) {
-        Peer p = new Peer(peer);
-        p.known = loadCursor(peer);
+        peerUp(peer, true);
+    }
+
+    /**
+     * A peer connected. With {@code exchangesChanges} false it only counts as connected (heartbeats, consensus): no
+     * change or digest goes to it and nothing it sends is taken. The node core passes false when either side is a
+     * witness, which holds no agent state.
+     */
+    public void peerUp(NodeId peer, boolean exchangesChanges) {
+        Peer p = new Peer(peer, exchangesChanges);
         peers.put(peer, p);
+        if (!exchangesChanges) {
+            return;
+        }
+        p.known = loadCursor(peer);
         // The digest tells the peer where this node's durable vector stands, so the exchange resumes from there.
         boolean pull = pullingFrom == null;
         if (pull) {
@@ -118,7 +151,7 @@ public final class Replicator {
 
     public void peerDown(NodeId peer) {
         Peer p = peers.remove(peer);
-        if (p != null) {
+        if (p != null && p.exchanges) {
             saveCursor(p, true);
         }
         if (peer.equals(pullingFrom)) {
@@ -135,7 +168,7 @@ public final class Replicator {
     public void localDurable(SignedChange change) {
         WireMessage.Changes push = new WireMessage.Changes(List.of(change), false);
         for (Peer p : peers.values()) {
-            if (network.send(p.id, push)) {
+            if (p.exchanges && network.send(p.id, push)) {
                 stats.changesSent++;
                 stats.bytesSent += change.size();
             }
@@ -149,9 +182,10 @@ public final class Replicator {
             pullingFrom = null; // the answer was lost (e.g. the peer's buffer was full); pull again
         }
         // Each round pulls from one peer, rotating, so whatever a push missed is repaired from every side in turn.
-        int chosen = peers.isEmpty() ? -1 : (int) (tickCount % peers.size());
+        List<Peer> exchanging = peers.values().stream().filter(p -> p.exchanges).toList();
+        int chosen = exchanging.isEmpty() ? -1 : (int) (tickCount % exchanging.size());
         int i = 0;
-        for (Peer p : peers.values()) {
+        for (Peer p : exchanging) {
             boolean pull = pullingFrom == null && i++ == chosen;
             if (pull) {
                 startPull(p.id);
@@ -168,7 +202,7 @@ public final class Replicator {
 
     public void onDigest(NodeId from, WireMessage.Digest digest) {
         Peer p = peers.get(from);
-        if (p == null) {
+        if (p == null || !p.exchanges) {
             return;
         }
         Map<ActorId, Long> theirs = new TreeMap<>();
@@ -183,9 +217,11 @@ public final class Replicator {
 
     public void onChanges(NodeId from, WireMessage.Changes batch) {
         Peer p = peers.get(from);
-        if (p == null) {
+        if (p == null || !p.exchanges) {
             return;
         }
+        int refusedRevoked = 0;
+        String revokedProblem = null;
         for (SignedChange change : batch.changes()) {
             if (applied.has(change.actor(), change.seq())) {
                 stats.duplicates++;
@@ -193,12 +229,28 @@ public final class Replicator {
             }
             String problem = applied.canRecord(change.actor(), change.seq()) ? verify(change)
                     : "too many changes of one actor beyond a gap";
+            boolean ofRemovedNode = false;
+            if (problem == null) {
+                Optional<String> refusal = revoked.apply(change);
+                ofRemovedNode = refusal.isPresent();
+                problem = refusal.orElse(null);
+            }
             if (problem == null) {
                 try {
                     state.applyChange(change.bytes());
                 } catch (StateException e) {
                     problem = "change content rejected: " + e.getMessage();
+                    ofRemovedNode = e.reason() == StateException.Reason.REVOKED;
                 }
+            }
+            if (ofRemovedNode) {
+                // Not held against the sender: an honest peer may hold it from before it learned of the removal.
+                // One log line per batch, not per change.
+                stats.rejected++;
+                stats.refusedRevoked++;
+                refusedRevoked++;
+                revokedProblem = problem;
+                continue;
             }
             if (problem == UNKNOWN_SIGNER) {
                 // Not proof of a bad peer: the signer's certificate may still be on its way. The change stays
@@ -212,6 +264,7 @@ public final class Replicator {
                 log.warn("node {} rejected change {}/{} from {}: {}", self, change.actor(), change.seq(),
                         from.shortForm(), problem);
                 if (p.badChanges > config.maxBadChangesPerPeer()) {
+                    logRevoked(from, refusedRevoked, revokedProblem);
                     network.disconnect(from, "sent " + p.badChanges + " invalid changes");
                     return;
                 }
@@ -226,6 +279,7 @@ public final class Replicator {
                 }
             });
         }
+        logRevoked(from, refusedRevoked, revokedProblem);
         if (batch.more()) {
             // The sender holds more for us: keep pulling from it with what we hold now.
             startPull(from);
@@ -235,11 +289,35 @@ public final class Replicator {
         }
     }
 
-    /** Total changes {@code peer} lacks compared with this node, as of its last digest. */
+    private void logRevoked(NodeId from, int refused, String problem) {
+        if (refused > 0) {
+            log.warn("node {} refused {} change(s) of a removed node from {}: {}", self, refused, from.shortForm(),
+                    problem);
+        }
+    }
+
+    /** Each connected peer's version vector as of its last digest (not a witness's: it holds no changes). */
+    public Map<NodeId, VersionVector> peerVectors() {
+        Map<NodeId, VersionVector> out = new TreeMap<>();
+        peers.forEach((id, p) -> {
+            if (p.exchanges) {
+                out.put(id, p.known);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Total changes {@code peer} lacks compared with this node, as of its last digest; -1 when it is not connected, 0
+     * when the two exchange no changes (nothing is owed to a witness).
+     */
     public long lag(NodeId peer) {
         Peer p = peers.get(peer);
         if (p == null) {
             return -1;
+        }
+        if (!p.exchanges) {
+            return 0;
         }
         long behind = 0;
         for (Map.Entry<ActorId, Long> e : store.vector().seqs().entrySet()) {
@@ -290,6 +368,10 @@ public final class Replicator {
                     break;
                 }
                 for (SignedChange c : chunk) {
+                    if (revoked.apply(c).isPresent()) {
+                        // Past a removed node's cut: no peer accepts it or anything after it, so none is offered.
+                        continue outer;
+                    }
                     if (bytes + c.size() > config.maxBatchBytes() && !batch.isEmpty()) {
                         more = true;
                         break outer;

@@ -9,6 +9,7 @@ import io.agentmesh.node.net.NettyNetwork;
 import io.agentmesh.node.net.RelayClient;
 import io.agentmesh.node.net.RelayClientConfig;
 import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.Role;
 import io.agentmesh.node.net.NetworkConfig;
 import io.agentmesh.node.core.NodeCore;
 import io.agentmesh.node.core.Recovery;
@@ -17,6 +18,8 @@ import io.agentmesh.node.consensus.ConsensusConfig;
 import io.agentmesh.node.consensus.Voters;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.identity.NodeCertificate;
+import io.agentmesh.protocol.identity.NodeRevocation;
+import io.agentmesh.node.core.RevocationDraft;
 import io.agentmesh.protocol.identity.SigningKey;
 import io.agentmesh.protocol.identity.VerifyingKey;
 import io.agentmesh.state.AgentState;
@@ -92,6 +95,10 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         VerifyingKey agentRoot = ids.agentPublicKey();
         certificate.verify(agentRoot, clock.nowMillis());
         this.name = certificate.nodeId().shortForm();
+        if (certificate.role() == Role.WITNESS && settings.peers().isEmpty() && settings.relays().isEmpty()) {
+            throw new IllegalArgumentException("this node is enrolled as a witness: it votes with servers and never"
+                    + " runs alone; give it the servers with --peer <node-id>@host:port (or --relay host:port)");
+        }
 
         Files.createDirectories(settings.stateDir());
         this.store = SqliteChangeStore.open(settings.stateDir().resolve(STORE_FILE));
@@ -116,7 +123,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     this::fatal);
             NetworkConfig netConfig = NetworkConfig.defaults(settings.listen().getHostString(), settings.listen().getPort())
                     .withFaultInjection(settings.faultInjection());
-            this.network = new NettyNetwork(netConfig, identity, nodeThread, core, clock);
+            this.network = new NettyNetwork(netConfig, identity, nodeThread, core, clock,
+                    core.revocations()::revokes);
             this.raftStore = enableConsensus(settings, identity, core, clock);
             nodeThread.execute(() -> {
                 core.start(network);
@@ -147,29 +155,35 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     /**
-     * Makes this node a consensus voter when it is among {@link Voters#select} of itself and its --peer nodes. That
-     * list must be the same on every voter, which holds when each node is given the others as peers (as `agentmesh
-     * up` and the README do). A node that knows its mesh only through relays takes no part: forming a group from a
-     * partial view could let two groups each elect a leader and perform the same action twice.
+     * Makes this node take part in consensus when its certificate enrolls it as a voter or a witness (a witness gets
+     * no executors and runs in witness mode, see {@link NodeCore}; it needs peers, since it never founds a group of
+     * its own). With a --peer list it may
+     * found the group with those peers ({@link Voters#select} of itself and them: the founding list must be the same
+     * on each founder, which holds when each is given the others, as `agentmesh up` and the README do); alone (no
+     * peers, no relays) it founds a group of one; with relays only it joins the group its peers are in. The leader
+     * adds every enrolled voter it can reach ({@code docs/consensus.md}).
      */
     private static SqliteRaftStore enableConsensus(NodeSettings settings, LocalIdentity identity, NodeCore core,
                                                    Clock clock) throws IOException {
-        if (settings.peers().isEmpty() && !settings.relays().isEmpty()) {
-            log.warn("node {} takes no part in consensus: it was given relays but no --peer list, and the voters"
-                    + " must be the same list on every node", identity.nodeId().shortForm());
+        Role role = identity.certificate().role();
+        if (role != Role.VOTER && role != Role.WITNESS) {
             return null;
         }
-        List<NodeId> members = new ArrayList<>();
-        members.add(identity.nodeId());
-        settings.peers().forEach(p -> members.add(p.node()));
-        List<NodeId> voters = Voters.select(members);
-        if (!voters.contains(identity.nodeId())) {
-            return null;
+        boolean witness = role == Role.WITNESS;
+        List<NodeId> founders = List.of();
+        if (!settings.peers().isEmpty() || settings.relays().isEmpty()) {
+            List<NodeId> members = new ArrayList<>();
+            members.add(identity.nodeId());
+            settings.peers().forEach(p -> members.add(p.node()));
+            founders = Voters.select(members);
+            if (!founders.contains(identity.nodeId())) {
+                founders = List.of(); // not among the first voters: it joins once they have founded
+            }
         }
         SqliteRaftStore store = SqliteRaftStore.open(settings.stateDir().resolve("raft.db"), new RaftCodec());
-        List<ActionExecutor> executors = List.of(new JobExecutor(
+        List<ActionExecutor> executors = witness ? List.of() : List.of(new JobExecutor(
                 settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), clock));
-        core.enableConsensus(new NodeCore.ConsensusSetup(store, voters, executors, new SecureRandom().nextLong(),
+        core.enableConsensus(new NodeCore.ConsensusSetup(store, founders, executors, new SecureRandom().nextLong(),
                 ConsensusConfig.defaults()));
         return store;
     }
@@ -422,8 +436,12 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 m.put("pending", st.pending());
                 m.put("inFlight", st.inFlight());
                 m.put("completed", st.completed());
+                m.put("voters", st.voters());
+                m.put("learners", st.learners());
+                st.note().ifPresent(n -> m.put("note", n));
                 m.put("stuckFollowerResets", st.stuckFollowerResets());
                 m.put("higherTermsAdopted", st.higherTermsAdopted());
+                m.put("outcomes", cn.journal().completedByStatus());
                 s.put("consensus", m);
             });
             s.put("mesh", boundMesh.getHostString() + ":" + boundMesh.getPort());
@@ -437,14 +455,71 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             }
             var r = c.replicator().stats();
             s.put("replication", Map.of("changesSent", r.changesSent(), "bytesSent", r.bytesSent(),
-                    "changesApplied", r.changesApplied(), "duplicates", r.duplicates(), "rejected", r.rejected()));
+                    "changesApplied", r.changesApplied(), "duplicates", r.duplicates(), "rejected", r.rejected(),
+                    "refusedRevoked", r.refusedRevoked()));
+            s.put("removedNodes", c.revocations().revoked().stream().map(NodeId::toString).toList());
             return CompletableFuture.completedFuture(s);
         });
     }
 
     @Override
+    public CompletableFuture<Map<String, Object>> revocations() {
+        return onNode(c -> {
+            List<Map<String, Object>> records = new ArrayList<>();
+            for (NodeRevocation r : c.revocations().records()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("node", r.nodeId().toString());
+                m.put("removed", c.revocations().isRevoked(r.nodeId()));
+                m.put("revokedAt", r.revokedAt());
+                m.put("reason", r.reason());
+                m.put("cut", cutView(r.cut()));
+                m.put("record", r.toJson());
+                records.add(m);
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("revocations", records);
+            out.put("refusedFromPeers", c.revocationsRefused());
+            out.put("changesHeldPastCut", c.changesHeldPastCut());
+            return CompletableFuture.completedFuture(out);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Boolean> revoke(NodeRevocation revocation) {
+        return onNode(c -> CompletableFuture.completedFuture(c.revoke(revocation)));
+    }
+
+    @Override
+    public CompletableFuture<Map<String, Object>> revocationDraft(NodeId node) {
+        return onNode(c -> {
+            RevocationDraft d = c.revocationDraft(node);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("node", d.certificate().nodeId().toString());
+            m.put("nodeKey", d.certificate().nodeKey().hex());
+            m.put("agentRootKey", d.certificate().agentRootKey().hex());
+            m.put("certificateIssuedAt", d.certificate().issuedAt());
+            m.put("cut", cutView(d.cut()));
+            return CompletableFuture.completedFuture(m);
+        });
+    }
+
+    private static List<Map<String, Object>> cutView(List<NodeRevocation.Cut> cut) {
+        return cut.stream().map(c -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("actor", c.actorHex());
+            m.put("lastValidSeq", c.lastValidSeq());
+            return m;
+        }).toList();
+    }
+
+    @Override
     public boolean ready() {
         return ready;
+    }
+
+    @Override
+    public boolean witness() {
+        return identity.certificate().role() == Role.WITNESS;
     }
 
     @Override

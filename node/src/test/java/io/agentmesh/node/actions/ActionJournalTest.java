@@ -144,6 +144,8 @@ class ActionJournalTest {
         assertEquals(source.tombstoneCount(), target.tombstoneCount());
         assertEquals(source.completedCount(), target.completedCount());
         assertEquals(source.openClaimCount(), target.openClaimCount());
+        assertEquals(source.openEntries(), target.openEntries());
+        assertEquals(source.completedByStatus(), target.completedByStatus());
         assertEquals(i, target.lastApplied());
         assertFalse(target.entry("stale").isPresent());
         // Both go on identically.
@@ -169,5 +171,37 @@ class ActionJournalTest {
         List<Object> chunks = new ArrayList<>();
         journal.takeSnapshot(0, chunks::add);
         assertEquals(List.of(new JournalSnapshotChunk(List.of(), List.of())), chunks);
+    }
+
+    @Test
+    void openEntriesListWhatIsClaimedAndNotCompleted() {
+        JournalResult.Claimed a = claimed(apply(new Claim("a", "job", "n1", 1)));
+        claimed(apply(new Claim("b", "job", "n1", 1)));
+        apply(new Complete("a", a.entry().claim(), "succeeded", "", 0));
+        JournalResult.Claimed b2 = claimed(apply(new Claim("b", "job", "n2", 2)));
+        assertEquals(List.of(b2.entry()), journal.openEntries(), "a re-claimed entry is listed once, as it is now");
+        apply(new Complete("b", b2.entry().claim(), "uncertain", "", 0));
+        assertEquals(List.of(), journal.openEntries());
+        assertEquals(0, journal.openClaimCount());
+    }
+
+    @Test
+    void completionsCountByStatusWithAnOlderVersionsFailedUncertainCountedAsUncertain() {
+        String[][] completions = {{"succeeded", "ok"}, {"failed", "disk full"}, {"uncertain", "died"},
+                {"failed", "uncertain: the previous leader started this job and died before reporting"}};
+        for (int n = 0; n < completions.length; n++) {
+            JournalResult.Claimed c = claimed(apply(new Claim("i" + n, "job", "n1", 1)));
+            apply(new Complete("i" + n, c.entry().claim(), completions[n][0], completions[n][1], 0));
+        }
+        assertEquals(java.util.Map.of("succeeded", 1L, "failed", 1L, "uncertain", 2L), journal.completedByStatus());
+    }
+
+    @Test
+    void anActionResultIsSucceededFailedOrUncertainAndNothingElse() {
+        assertEquals("uncertain", ActionResult.uncertain("the holder died").status());
+        for (String bad : new String[] {"ok", "", "Succeeded", "uncertain:"}) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new ActionResult(bad, "r"), bad);
+        }
     }
 }

@@ -34,16 +34,29 @@ final class HandDrivenMember implements AutoCloseable {
     /** Starts {@code self} (100 ms heartbeats, 300 ms leader timeout, no election jitter) with a log in {@code dir}. */
     HandDrivenMember(NodeId self, List<NodeId> voters, Path dir) throws IOException {
         store = SqliteRaftStore.open(dir.resolve("raft.db"), CODEC);
-        node = ConsensusNode.builder().self(self).voters(voters).groupId(GROUP).store(store)
+        node = ConsensusNode.builder().self(self).founders(voters).enrolled(List::of).groupId(GROUP).store(store)
                 .scheduler(thread).clock(thread).random(new Random(7))
                 .config(ConsensusConfig.defaults().withElectionJitterMs(0))
-                .send((to, bytes) -> sent.add(new Sent(to, CODEC.decodeMessage(bytes), thread.nowMs())))
+                .send((to, bytes) -> {
+                    if (CODEC.decodePayload(bytes) instanceof RaftMessage m) {
+                        sent.add(new Sent(to, m, thread.nowMs()));
+                    }
+                })
                 .reachable(to -> true).pendingIntents(List::of).outcomes((intent, outcome) -> { })
+                .recordedOutcome(id -> Optional.empty())
                 .onFatal(reason -> {
                     throw new AssertionError("fatal: " + reason);
                 })
                 .build();
         node.start();
+        // The other founders answer that they are in no group yet, with the same founding list: the member founds.
+        List<RaftEndpoint> founders = voters.stream().map(v -> (RaftEndpoint) MeshEndpoint.of(v)).toList();
+        for (NodeId other : voters) {
+            if (!other.equals(self)) {
+                node.handle(other, CODEC.encodeGroupMessage(new GroupMessage.Info(GROUP, MeshEndpoint.of(other),
+                        founders, List.of(), List.of(), List.of(), 0)));
+            }
+        }
     }
 
     /** Hands the member {@code message} from {@code from} and lets it run for a millisecond. */

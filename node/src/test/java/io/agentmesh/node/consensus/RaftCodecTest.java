@@ -482,6 +482,39 @@ class RaftCodecTest {
     }
 
     @Test
+    void groupMessagesRoundTripBesideMicroRaftsMessages() {
+        MeshEndpoint a = new MeshEndpoint("a");
+        MeshEndpoint b = new MeshEndpoint("b");
+        GroupMessage.Query query = new GroupMessage.Query("g", a, List.of(a, b));
+        GroupMessage.Info info = new GroupMessage.Info("g", b, List.of(a, b), List.of(a, b), List.of(a, b,
+                new MeshEndpoint("c")), List.of(a, b), 7);
+        GroupMessage.Info none = new GroupMessage.Info("g", b, List.of(), List.of(), List.of(), List.of(), 0);
+        for (GroupMessage m : List.of(query, info, none)) {
+            assertEquals(m, CODEC.decodePayload(CODEC.encodeGroupMessage(m)));
+        }
+        RaftMessage vote = F.createVoteRequestBuilder().setGroupId("g").setSender(a).setTerm(3).setLastLogTerm(2)
+                .setLastLogIndex(9).setSticky(true).build();
+        assertSameModel(vote, CODEC.decodePayload(CODEC.encodeMessage(vote)), "VoteRequest");
+    }
+
+    @Test
+    void malformedGroupMessagesAreRefusedWithTheReason() {
+        MeshEndpoint a = new MeshEndpoint("a");
+        byte[] good = CODEC.encodeGroupMessage(new GroupMessage.Info("g", a, List.of(), List.of(a), List.of(a),
+                List.of(a), 3));
+        assertMessage("malformed consensus message", () -> CODEC.decodePayload(Arrays.copyOf(good, good.length - 1)));
+        byte[] extra = Arrays.copyOf(good, good.length + 1);
+        assertMessage("malformed consensus message", () -> CODEC.decodePayload(extra));
+        // A group with initial members but no current ones cannot exist.
+        BoundedWriter w = new BoundedWriter(1024).u8(RaftCodec.FORMAT_VERSION).u8(RaftCodec.GROUP_INFO).text32("g")
+                .text32("a").i32(0).i32(1).text32("a").i32(0).i32(0).i64(0);
+        assertMessage("both initial and current members", () -> CODEC.decodePayload(w.toByteArray()));
+        BoundedWriter dup = new BoundedWriter(1024).u8(RaftCodec.FORMAT_VERSION).u8(RaftCodec.GROUP_QUERY)
+                .text32("g").text32("a").i32(2).text32("a").text32("a");
+        assertMessage("founders lists a twice", () -> CODEC.decodePayload(dup.toByteArray()));
+    }
+
+    @Test
     void nullChunkAndViewStayNull() {
         RaftMessage m = F.createInstallSnapshotRequestBuilder().setGroupId("g").setSender(A).setTerm(1)
                 .setSnapshottedMembers(List.of()).build();

@@ -35,6 +35,12 @@ class ActionsTest {
         return found.isPresent() && ((Map<String, Object>) found.get()).get("outcome") != null;
     }
 
+    /** Requests a job through {@code node} and waits until that node shows its outcome. */
+    private static void awaitJobPerformedThrough(NodeRuntime node, Duration timeout) {
+        var intent = (io.agentmesh.state.Intent) node.requestIntent("job", "{}").join();
+        await().atMost(timeout).until(() -> hasOutcome(node, intent.id()));
+    }
+
     @Test
     void intentsRequestedOnAnyNodeArePerformedOnceAndEveryNodeSeesTheOutcome(@TempDir Path dir) throws Exception {
         try (LocalMesh mesh = new LocalMesh(dir, 3)) {
@@ -65,8 +71,7 @@ class ActionsTest {
         try (LocalMesh mesh = new LocalMesh(dir, 3)) {
             mesh.startAll();
             // Make sure a leader exists, then cut node 2 off from both others.
-            var warm = (io.agentmesh.state.Intent) mesh.nodes[0].requestIntent("job", "{}").join();
-            await().atMost(Duration.ofSeconds(30)).until(() -> hasOutcome(mesh.nodes[0], warm.id()));
+            awaitJobPerformedThrough(mesh.nodes[0], Duration.ofSeconds(30));
             cut(mesh, 2, 0, "block");
             cut(mesh, 2, 1, "block");
             var isolated = (io.agentmesh.state.Intent) mesh.nodes[2].requestIntent("job", "{\"minority\":true}").join();
@@ -90,8 +95,7 @@ class ActionsTest {
     void aGracefullyStoppedLeaderHandsLeadershipOverAndTheNextActionIsPerformed(@TempDir Path dir) throws Exception {
         try (LocalMesh mesh = new LocalMesh(dir, 3)) {
             mesh.startAll();
-            var first = (io.agentmesh.state.Intent) mesh.nodes[0].requestIntent("job", "{}").join();
-            await().atMost(Duration.ofSeconds(30)).until(() -> hasOutcome(mesh.nodes[0], first.id()));
+            awaitJobPerformedThrough(mesh.nodes[0], Duration.ofSeconds(30));
             int leader = -1;
             for (int i = 0; i < 3; i++) {
                 if (mesh.nodes[i].isLeader()) {
@@ -102,8 +106,7 @@ class ActionsTest {
             mesh.stop(leader);
             int other = (leader + 1) % 3;
             long t0 = System.nanoTime();
-            var next = (io.agentmesh.state.Intent) mesh.nodes[other].requestIntent("job", "{}").join();
-            await().atMost(Duration.ofSeconds(10)).until(() -> hasOutcome(mesh.nodes[other], next.id()));
+            awaitJobPerformedThrough(mesh.nodes[other], Duration.ofSeconds(10));
             long ms = (System.nanoTime() - t0) / 1_000_000;
             org.junit.jupiter.api.Assertions.assertTrue(ms < 5_000, "next action took " + ms + " ms after hand-over");
         }

@@ -2,6 +2,8 @@ package io.agentmesh.node.net;
 
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.protocol.identity.NodeRevocation;
+import io.agentmesh.protocol.identity.Role;
 import io.agentmesh.protocol.identity.SigningKey;
 import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.protocol.wire.WireCodec;
@@ -9,20 +11,25 @@ import io.agentmesh.protocol.wire.WireMessage;
 import org.junit.jupiter.api.Test;
 
 import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HelloAuthenticatorTest {
     private final TestAgent agent = new TestAgent();
     private final TestClock clock = new TestClock();
     private final SigningKey aKey = TestAgent.newNodeKey();
     private final SigningKey bKey = TestAgent.newNodeKey();
+    /** The revocations node b enforces. */
+    private final List<NodeRevocation> revocations = new CopyOnWriteArrayList<>();
     private final HelloAuthenticator a = new HelloAuthenticator(aKey, agent.certify(aKey), 3, agent.root.verifyingKey(),
-            clock);
+            clock, certificate -> false);
     private final HelloAuthenticator b = new HelloAuthenticator(bKey, agent.certify(bKey), 1, agent.root.verifyingKey(),
-            clock);
+            clock, certificate -> revocations.stream().anyMatch(r -> r.revokes(certificate)));
     /** A wall clock the test moves; certificate checks read only wall time. */
     private static final class TestClock implements Clock {
         final AtomicLong wallMillis = new AtomicLong(System.currentTimeMillis());
@@ -99,12 +106,14 @@ class HelloAuthenticatorTest {
         long t = clock.nowMillis();
         SigningKey k = TestAgent.newNodeKey();
         NodeCertificate future = agent.certify(k, t + TestAgent.HOUR_MS, t + 2 * TestAgent.HOUR_MS);
-        HelloAuthenticator early = new HelloAuthenticator(k, future, 1, agent.root.verifyingKey(), clock);
+        HelloAuthenticator early = new HelloAuthenticator(k, future, 1, agent.root.verifyingKey(), clock,
+                certificate -> false);
         assertReason(AuthFailure.CERTIFICATE_NOT_YET_VALID,
                 () -> b.verify(early.hello(aDer, bDer), bDer, aDer, k.verifyingKey()));
 
         NodeCertificate foreign = new TestAgent().certify(k);
-        HelloAuthenticator stranger = new HelloAuthenticator(k, foreign, 1, foreign.agentRootKey(), clock);
+        HelloAuthenticator stranger = new HelloAuthenticator(k, foreign, 1, foreign.agentRootKey(), clock,
+                certificate -> false);
         assertReason(AuthFailure.WRONG_AGENT,
                 () -> b.verify(stranger.hello(aDer, bDer), bDer, aDer, k.verifyingKey()));
 
@@ -112,6 +121,24 @@ class HelloAuthenticatorTest {
         WireMessage.Hello hello = a.hello(aDer, bDer);
         clock.wallMillis.addAndGet(48 * TestAgent.HOUR_MS);
         assertReason(AuthFailure.CERTIFICATE_EXPIRED, () -> b.verify(hello, bDer, aDer, aKey.verifyingKey()));
+    }
+
+    @Test
+    void aRevokedKeyIsRefusedEvenUnderACertificateIssuedAfterItsRevocation() {
+        long now = clock.nowMillis();
+        revocations.add(NodeRevocation.issue(agent.root, aKey.verifyingKey(), now, "retired", List.of()));
+        AuthException e = assertThrows(AuthException.class,
+                () -> b.verify(a.hello(aDer, bDer), bDer, aDer, aKey.verifyingKey()));
+        assertEquals(AuthFailure.REVOKED, e.reason());
+        assertTrue(e.getMessage().contains(NodeId.of(aKey.verifyingKey()) + " was removed")
+                && e.getMessage().contains("only a new node key"), e.getMessage());
+
+        NodeCertificate again = NodeCertificate.issue(agent.root, aKey.verifyingKey(), Role.VOTER, now - 1,
+                now + TestAgent.HOUR_MS, now + 1);
+        HelloAuthenticator enrolledAgain = new HelloAuthenticator(aKey, again, 4, agent.root.verifyingKey(), clock,
+                certificate -> false);
+        assertReason(AuthFailure.REVOKED,
+                () -> b.verify(enrolledAgain.hello(aDer, bDer), bDer, aDer, aKey.verifyingKey()));
     }
 
     @Test

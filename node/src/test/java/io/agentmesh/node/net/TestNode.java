@@ -60,7 +60,7 @@ final class TestNode implements AutoCloseable {
             }
         };
         this.net = new NettyNetwork(config, key, certificate, incarnation, agent.root.verifyingKey(), scheduler,
-                events, new SystemClock());
+                events, new SystemClock(), peerCertificate -> false);
         this.address = net.start();
     }
 

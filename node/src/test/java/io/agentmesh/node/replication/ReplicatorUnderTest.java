@@ -4,6 +4,7 @@ import io.agentmesh.node.membership.Membership;
 import io.agentmesh.node.port.LocalIdentity;
 import io.agentmesh.node.port.Network;
 import io.agentmesh.node.port.Scheduler;
+import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.protocol.wire.WireMessage;
@@ -13,6 +14,8 @@ import io.agentmesh.state.store.ChangeStore;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A {@link Replicator} the replication tests drive by hand: its tasks run at once on the caller's thread, its timers
@@ -23,9 +26,13 @@ final class ReplicatorUnderTest {
     private ReplicatorUnderTest() {
     }
 
-    /** A network that accepts every send and delivers nothing; it records why the replicator disconnected a peer. */
+    /**
+     * A network that accepts every send and delivers nothing; it records what the replicator sent and why it
+     * disconnected a peer.
+     */
     static final class SilentNetwork implements Network {
         final List<String> disconnects = new ArrayList<>();
+        final List<WireMessage> sent = new ArrayList<>();
 
         @Override
         public void dial(NodeId peer, InetSocketAddress address) {
@@ -33,6 +40,7 @@ final class ReplicatorUnderTest {
 
         @Override
         public boolean send(NodeId peer, WireMessage message) {
+            sent.add(message);
             return true;
         }
 
@@ -44,6 +52,14 @@ final class ReplicatorUnderTest {
 
     static Replicator create(LocalIdentity identity, Membership membership, AgentState state, ChangeStore store,
                              Network network, Clock clock, long cursorSaveIntervalMs) {
+        return create(identity, membership, state, store, network, clock, cursorSaveIntervalMs,
+                change -> Optional.empty());
+    }
+
+    /** As above, refusing the changes of removed nodes that {@code revoked} names. */
+    static Replicator create(LocalIdentity identity, Membership membership, AgentState state, ChangeStore store,
+                             Network network, Clock clock, long cursorSaveIntervalMs,
+                             Function<SignedChange, Optional<String>> revoked) {
         Scheduler inline = new Scheduler() {
             public void execute(Runnable task) {
                 task.run();
@@ -56,6 +72,6 @@ final class ReplicatorUnderTest {
         return new Replicator(identity, membership, state, store, network, clock, inline,
                 new ReplicationConfig(500, 4096, 8 << 20, 2, cursorSaveIntervalMs), reason -> {
                     throw new AssertionError(reason);
-                });
+                }, revoked);
     }
 }

@@ -84,6 +84,19 @@ class ReplicatorVerificationTest {
         return peerState.appendMemory(new MemoryEntry(text, NOW, "peer", "note", text, List.of()));
     }
 
+    /** The peer's write of {@code text}, signed by the peer as it would send it. */
+    private SignedChange peerSigns(String text) {
+        LocalChange c = peerWrites(text);
+        return SignedChanges.sign(agentId(), peerKey, 1, c.seq(), c.changeBytes());
+    }
+
+    /** {@code good} with one bit of its signature flipped. */
+    private static SignedChange tampered(SignedChange good) {
+        byte[] sig = good.signature();
+        sig[0] ^= 1;
+        return new SignedChange(good.signerKey(), good.incarnation(), good.actor(), good.seq(), good.bytes(), sig);
+    }
+
     private void deliver(SignedChange c) {
         replicator.onChanges(peer, new WireMessage.Changes(List.of(c), false));
     }
@@ -94,8 +107,7 @@ class ReplicatorVerificationTest {
 
     @Test
     void aCorrectlySignedChangeOfAnEnrolledNodeIsAppliedAndStored() {
-        LocalChange c = peerWrites("hello");
-        SignedChange good = SignedChanges.sign(agentId(), peerKey, 1, c.seq(), c.changeBytes());
+        SignedChange good = peerSigns("hello");
         deliver(good);
         assertEquals(1, state.memoryCount());
         store.append(good).join(); // queued behind the replicator's append, so that one is durable now
@@ -105,11 +117,7 @@ class ReplicatorVerificationTest {
 
     @Test
     void aTamperedSignatureIsRejectedAndChangesNothing() {
-        LocalChange c = peerWrites("hello");
-        SignedChange good = SignedChanges.sign(agentId(), peerKey, 1, c.seq(), c.changeBytes());
-        byte[] sig = good.signature();
-        sig[0] ^= 1;
-        deliver(new SignedChange(good.signerKey(), 1, good.actor(), good.seq(), good.bytes(), sig));
+        deliver(tampered(peerSigns("hello")));
         assertEquals(0, state.memoryCount());
         assertEquals(0, store.changeCount());
         assertEquals(1, replicator.stats().rejected());
@@ -146,8 +154,7 @@ class ReplicatorVerificationTest {
 
     @Test
     void duplicatesAreHarmless() {
-        LocalChange c = peerWrites("hello");
-        SignedChange good = SignedChanges.sign(agentId(), peerKey, 1, c.seq(), c.changeBytes());
+        SignedChange good = peerSigns("hello");
         deliver(good);
         deliver(good);
         deliver(good);
@@ -159,11 +166,7 @@ class ReplicatorVerificationTest {
     @Test
     void aPeerThatKeepsSendingBadChangesIsDisconnected() {
         for (int i = 0; i < 3; i++) {
-            LocalChange c = peerWrites("bad " + i);
-            SignedChange good = SignedChanges.sign(agentId(), peerKey, 1, c.seq(), c.changeBytes());
-            byte[] sig = good.signature();
-            sig[5] ^= 4;
-            deliver(new SignedChange(good.signerKey(), 1, good.actor(), good.seq(), good.bytes(), sig));
+            deliver(tampered(peerSigns("bad " + i)));
         }
         assertEquals(1, network.disconnects.size());
         assertTrue(network.disconnects.get(0).contains("invalid changes"), network.disconnects.toString());

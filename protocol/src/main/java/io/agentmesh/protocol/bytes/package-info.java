@@ -6,5 +6,8 @@
  * node certificates, consensus bytes, stored cursors and certificate lists) states its layout and tags where it is
  * defined and uses these two for the bytes. Automerge's own LEB128 chunks are a different format and keep their own
  * reader in crdt-state.
+ *
+ * <p>{@link io.agentmesh.protocol.bytes.Bytes} is the immutable byte value the ids and keys hold, so that equality,
+ * hashing, order and hex are written once.
  */
 package io.agentmesh.protocol.bytes;

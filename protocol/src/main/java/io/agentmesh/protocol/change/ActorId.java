@@ -1,6 +1,8 @@
 package io.agentmesh.protocol.change;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.agentmesh.protocol.bytes.BoundedWriter;
+import io.agentmesh.protocol.bytes.Bytes;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -12,17 +14,19 @@ import java.util.HexFormat;
  * The Automerge actor id a node writes under: 16 bytes derived from the node's public key and its incarnation
  * number (DESIGN.md invariant 5). A node whose store is lost or restored from a backup takes a new incarnation,
  * so it never reuses a sequence number that peers have already seen under an older actor.
+ *
+ * <p>It travels inside {@code SignedChange} as CBOR, where its one field has always been named {@code bytes}.
  */
-public record ActorId(byte[] bytes) implements Comparable<ActorId> {
+public record ActorId(@JsonProperty("bytes") Bytes value) implements Comparable<ActorId> {
     public static final int LENGTH = 16;
     private static final byte[] DOMAIN = "agentmesh/actor/v1".getBytes(StandardCharsets.US_ASCII);
 
     public ActorId {
-        if (bytes == null || bytes.length != LENGTH) {
-            throw new IllegalArgumentException("an actor id is " + LENGTH + " bytes, got "
-                    + (bytes == null ? "none" : bytes.length));
-        }
-        bytes = bytes.clone();
+        Bytes.requireLength(value, LENGTH, "an actor id");
+    }
+
+    public ActorId(byte[] bytes) {
+        this(Bytes.copyOf(bytes));
     }
 
     /** The actor of {@code nodePublicKey} in its {@code incarnation} (>= 1). */
@@ -45,30 +49,20 @@ public record ActorId(byte[] bytes) implements Comparable<ActorId> {
         return new ActorId(HexFormat.of().parseHex(hex));
     }
 
-    @Override
     public byte[] bytes() {
-        return bytes.clone();
+        return value.toByteArray();
     }
 
     public String hex() {
-        return HexFormat.of().formatHex(bytes);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof ActorId other && Arrays.equals(bytes, other.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-        return Arrays.hashCode(bytes);
+        return value.hex();
     }
 
     @Override
     public int compareTo(ActorId o) {
-        return Arrays.compareUnsigned(bytes, o.bytes);
+        return value.compareTo(o.value);
     }
 
+    /** The hex form. */
     @Override
     public String toString() {
         return hex();

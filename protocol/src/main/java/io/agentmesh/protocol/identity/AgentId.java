@@ -1,6 +1,6 @@
 package io.agentmesh.protocol.identity;
 
-import java.util.Arrays;
+import io.agentmesh.protocol.bytes.Bytes;
 
 /**
  * Names an agent: the first 20 bytes of SHA-256 of its root public key, written {@code agent1...} (44 characters,
@@ -8,16 +8,16 @@ import java.util.Arrays;
  * directory's {@code agent.json}; this id is what people compare and paste, and what signed changes are bound to
  * ({@link #bytes()} is the {@code agentId} of {@code SignedChange.signingPayload}).
  */
-public record AgentId(byte[] bytes) implements Comparable<AgentId> {
+public record AgentId(Bytes value) implements Comparable<AgentId> {
     public static final int LENGTH = IdText.ID_BYTES;
     static final String PREFIX = "agent";
 
     public AgentId {
-        if (bytes == null || bytes.length != LENGTH) {
-            throw new IllegalArgumentException("an agent id is " + LENGTH + " bytes, got "
-                    + (bytes == null ? "none" : bytes.length));
-        }
-        bytes = bytes.clone();
+        Bytes.requireLength(value, LENGTH, "an agent id");
+    }
+
+    public AgentId(byte[] bytes) {
+        this(Bytes.copyOf(bytes));
     }
 
     public static AgentId of(VerifyingKey agentRootKey) {
@@ -33,9 +33,8 @@ public record AgentId(byte[] bytes) implements Comparable<AgentId> {
         return new AgentId(IdText.decode("agent id", PREFIX, NodeId.PREFIX, "node id", text));
     }
 
-    @Override
     public byte[] bytes() {
-        return bytes.clone();
+        return value.toByteArray();
     }
 
     /** The first 8 characters after {@code agent1}: for logs and tables, not for naming an agent in input. */
@@ -44,23 +43,13 @@ public record AgentId(byte[] bytes) implements Comparable<AgentId> {
     }
 
     @Override
-    public boolean equals(Object o) {
-        return o instanceof AgentId other && Arrays.equals(bytes, other.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-        return Arrays.hashCode(bytes);
-    }
-
-    @Override
     public int compareTo(AgentId o) {
-        return Arrays.compareUnsigned(bytes, o.bytes);
+        return value.compareTo(o.value);
     }
 
     /** The canonical text form, {@code agent1...}. */
     @Override
     public String toString() {
-        return IdText.encode(PREFIX, bytes);
+        return IdText.encode(PREFIX, value.toByteArray());
     }
 }

@@ -96,6 +96,26 @@ final class Json {
         return new Json(what + " field '" + field + "'", reason, hint, n);
     }
 
+    /** The objects of the array {@code field}, at most {@code max}; each names its position in errors. */
+    List<Json> objects(String field, int max) {
+        JsonNode n = root.get(field);
+        if (n == null || !n.isArray()) {
+            throw fail(n == null ? "has no field '" + field + "'" : "field '" + field + "' must be an array");
+        }
+        if (n.size() > max) {
+            throw fail("field '" + field + "' has " + n.size() + " items, at most " + max);
+        }
+        List<Json> items = new ArrayList<>(n.size());
+        for (int i = 0; i < n.size(); i++) {
+            JsonNode item = n.get(i);
+            if (!item.isObject()) {
+                throw fail("field '" + field + "' item " + i + " must be an object");
+            }
+            items.add(new Json(what + " field '" + field + "' item " + i, reason, hint, item));
+        }
+        return items;
+    }
+
     String text(String field) {
         JsonNode n = root.get(field);
         if (n == null || !n.isTextual()) {

@@ -27,7 +27,7 @@ import java.util.Set;
  *   u8  version = 1
  *   32  agent root public key
  *   32  node public key
- *   u8  role code (1 VOTER, 2 LEARNER)
+ *   u8  role code (1 VOTER, 2 LEARNER, 3 WITNESS); any other code is refused
  *   i64 notBefore   (epoch ms)
  *   i64 notAfter    (epoch ms)
  *   i64 issuedAt    (epoch ms)
@@ -270,7 +270,7 @@ public record NodeCertificate(VerifyingKey agentRootKey, VerifyingKey nodeKey, R
         try {
             role = Role.valueOf(j.text("role"));
         } catch (IllegalArgumentException e) {
-            throw j.fail("field 'role' is '" + j.text("role") + "', expected VOTER or LEARNER");
+            throw j.fail("field 'role' is '" + j.text("role") + "', expected VOTER, LEARNER or WITNESS");
         }
         if (!AgentId.of(root).toString().equals(j.text("agentId"))) {
             throw j.fail("field 'agentId' " + j.text("agentId") + " does not match agentRootKey (which is agent "

@@ -1,5 +1,7 @@
 package io.agentmesh.protocol.identity;
 
+import io.agentmesh.protocol.bytes.Bytes;
+
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -10,16 +12,16 @@ import java.util.Arrays;
  * 160 bits: finding a second key with the same id takes about 2^160 work; ids of keys made by one honest agent
  * collide with probability about n^2 / 2^161.
  */
-public record NodeId(byte[] bytes) implements Comparable<NodeId> {
+public record NodeId(Bytes value) implements Comparable<NodeId> {
     public static final int LENGTH = IdText.ID_BYTES;
     static final String PREFIX = "node";
 
     public NodeId {
-        if (bytes == null || bytes.length != LENGTH) {
-            throw new IllegalArgumentException("a node id is " + LENGTH + " bytes, got "
-                    + (bytes == null ? "none" : bytes.length));
-        }
-        bytes = bytes.clone();
+        Bytes.requireLength(value, LENGTH, "a node id");
+    }
+
+    public NodeId(byte[] bytes) {
+        this(Bytes.copyOf(bytes));
     }
 
     public static NodeId of(VerifyingKey nodeKey) {
@@ -43,9 +45,8 @@ public record NodeId(byte[] bytes) implements Comparable<NodeId> {
         }
     }
 
-    @Override
     public byte[] bytes() {
-        return bytes.clone();
+        return value.toByteArray();
     }
 
     /** The first 8 characters after {@code node1}: for logs and tables, not for naming a node in input. */
@@ -54,23 +55,13 @@ public record NodeId(byte[] bytes) implements Comparable<NodeId> {
     }
 
     @Override
-    public boolean equals(Object o) {
-        return o instanceof NodeId other && Arrays.equals(bytes, other.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-        return Arrays.hashCode(bytes);
-    }
-
-    @Override
     public int compareTo(NodeId o) {
-        return Arrays.compareUnsigned(bytes, o.bytes);
+        return value.compareTo(o.value);
     }
 
     /** The canonical text form, {@code node1...}. */
     @Override
     public String toString() {
-        return IdText.encode(PREFIX, bytes);
+        return IdText.encode(PREFIX, value.toByteArray());
     }
 }

@@ -8,7 +8,13 @@ public enum Role {
     /** Votes in Raft elections and counts toward the commit majority (the first 3-7 nodes). */
     VOTER(1),
     /** Replicates the Raft log and the CRDT state without voting. */
-    LEARNER(2);
+    LEARNER(2),
+    /**
+     * Votes and acknowledges Raft appends like a voter, but keeps only the Raft log and configuration: no agent state,
+     * no keys for side effects; it never stands for election, never leads and never performs. Two servers and a
+     * witness survive the loss of either server (docs/consensus.md, "The witness").
+     */
+    WITNESS(3);
 
     private final int code;
 
@@ -27,6 +33,6 @@ public enum Role {
             }
         }
         throw new IdentityException(IdentityException.Reason.MALFORMED,
-                "node certificate has unknown role code " + code + " (known: 1 = VOTER, 2 = LEARNER)");
+                "node certificate has unknown role code " + code + " (known: 1 = VOTER, 2 = LEARNER, 3 = WITNESS)");
     }
 }

@@ -1,6 +1,7 @@
 package io.agentmesh.protocol.identity;
 
-import java.util.Arrays;
+import io.agentmesh.protocol.bytes.Bytes;
+
 import java.util.HexFormat;
 
 /**
@@ -9,20 +10,22 @@ import java.util.HexFormat;
  * forged or be valid for several keys). The check costs about one signature verification and happens once, when a
  * key is read from a file or a certificate; {@link Ed25519#verify} on raw bytes stays available for hot paths.
  */
-public record VerifyingKey(byte[] bytes) implements Comparable<VerifyingKey> {
+public record VerifyingKey(Bytes value) implements Comparable<VerifyingKey> {
     public static final int LENGTH = Ed25519.PUBLIC_KEY_LENGTH;
 
     public VerifyingKey {
-        if (bytes == null || bytes.length != LENGTH) {
+        if (value == null || value.length() != LENGTH) {
             throw new IdentityException(IdentityException.Reason.MALFORMED,
-                    "an Ed25519 public key is " + LENGTH + " bytes, got " + (bytes == null ? "none" : bytes.length));
+                    "an Ed25519 public key is " + LENGTH + " bytes, got " + (value == null ? "none" : value.length()));
         }
-        bytes = bytes.clone();
-        if (!org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyFull(bytes, 0)) {
-            throw new IdentityException(IdentityException.Reason.MALFORMED,
-                    "not a valid Ed25519 public key: " + HexFormat.of().formatHex(bytes)
-                            + " (not a canonical encoding of a point of prime order); check that it was copied whole");
+        if (!org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyFull(value.toByteArray(), 0)) {
+            throw new IdentityException(IdentityException.Reason.MALFORMED, "not a valid Ed25519 public key: " + value
+                    + " (not a canonical encoding of a point of prime order); check that it was copied whole");
         }
+    }
+
+    public VerifyingKey(byte[] bytes) {
+        this(Bytes.copyOf(bytes));
     }
 
     public static VerifyingKey fromHex(String hex) {
@@ -38,38 +41,28 @@ public record VerifyingKey(byte[] bytes) implements Comparable<VerifyingKey> {
 
     /** Whether {@code signature} is this key's signature of {@code message}; never throws. */
     public boolean verify(byte[] message, byte[] signature) {
-        return Ed25519.verify(bytes, message, signature);
+        return Ed25519.verify(value.toByteArray(), message, signature);
     }
 
-    @Override
     public byte[] bytes() {
-        return bytes.clone();
+        return value.toByteArray();
     }
 
     public String hex() {
-        return HexFormat.of().formatHex(bytes);
+        return value.hex();
     }
 
     /** Whether {@code other} holds exactly these 32 bytes, without copying. */
     public boolean sameBytes(byte[] other) {
-        return Arrays.equals(bytes, other);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof VerifyingKey k && Arrays.equals(bytes, k.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-        return Arrays.hashCode(bytes);
+        return value.contentEquals(other);
     }
 
     @Override
     public int compareTo(VerifyingKey o) {
-        return Arrays.compareUnsigned(bytes, o.bytes);
+        return value.compareTo(o.value);
     }
 
+    /** The hex form. */
     @Override
     public String toString() {
         return hex();

@@ -32,6 +32,7 @@ public final class WireCodec {
     static final int CERTIFICATES = 5;
     static final int CONSENSUS = 6;
     static final int GOODBYE = 7;
+    static final int REVOCATIONS = 8;
 
     private final ObjectMapper cbor;
 
@@ -118,6 +119,7 @@ public final class WireCodec {
             case WireMessage.Certificates m -> CERTIFICATES;
             case WireMessage.Consensus m -> CONSENSUS;
             case WireMessage.Goodbye m -> GOODBYE;
+            case WireMessage.Revocations m -> REVOCATIONS;
         };
     }
 
@@ -132,6 +134,7 @@ public final class WireCodec {
             case CERTIFICATES -> WireMessage.Certificates.class;
             case CONSENSUS -> WireMessage.Consensus.class;
             case GOODBYE -> WireMessage.Goodbye.class;
+            case REVOCATIONS -> WireMessage.Revocations.class;
             default -> null;
         };
     }

@@ -71,6 +71,21 @@ public sealed interface WireMessage {
         }
     }
 
+    /**
+     * Node revocations (each a {@code NodeRevocation} encoding, signed by the agent root) the sender holds. Sent on
+     * every connection before anything else, and to every peer when the sender learns a new one, so a removed node
+     * is refused mesh-wide within a round trip of any node learning it. A set that only grows: no message removes one.
+     */
+    record Revocations(List<byte[]> revocations) implements WireMessage {
+        public Revocations {
+            if (revocations.size() > MAX_REVOCATIONS) {
+                throw new IllegalArgumentException("at most " + MAX_REVOCATIONS + " revocations per message");
+            }
+            revocations.forEach(r -> requireBytes(r, "revocation", MAX_REVOCATION_BYTES));
+            revocations = List.copyOf(revocations);
+        }
+    }
+
     /** An opaque consensus message (MicroRaft), carried on the same authenticated connection. */
     record Consensus(byte[] payload) implements WireMessage {
         public Consensus {
@@ -109,6 +124,9 @@ public sealed interface WireMessage {
     int MAX_ACTORS = 10_000;
     int MAX_CHANGES_PER_BATCH = 4096;
     int MAX_CERTIFICATES = 1024;
+    int MAX_REVOCATIONS = 1024;
+    /** Above the largest revocation encoding (a 256-byte reason, 1,024 actors cut: 24,973 bytes). */
+    int MAX_REVOCATION_BYTES = 32 * 1024;
 
     private static void requireBytes(byte[] value, String name, int maxLength) {
         if (value == null || value.length == 0 || value.length > maxLength) {

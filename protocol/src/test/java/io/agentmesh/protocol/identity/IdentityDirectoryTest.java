@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Optional;
 
+import static io.agentmesh.protocol.identity.IdentityAssertions.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -71,9 +72,8 @@ class IdentityDirectoryTest {
     void anEncryptedKeyWithoutAPassphraseAsksForOne() throws IOException {
         IdentityDirectory d = dir();
         d.createNodeKey(random, pass("right"));
-        IdentityException e = assertThrows(IdentityException.class, () -> d.readNodeKey(Optional.empty()));
-        assertEquals(IdentityException.Reason.PASSPHRASE_REQUIRED, e.reason());
-        assertTrue(e.getMessage().contains("is encrypted"), e.getMessage());
+        assertRefused(IdentityException.Reason.PASSPHRASE_REQUIRED, "is encrypted",
+                () -> d.readNodeKey(Optional.empty()));
     }
 
     @Test
@@ -99,9 +99,8 @@ class IdentityDirectoryTest {
         int at = text.indexOf("\"ciphertext\" : \"") + 16;
         char c = text.charAt(at);
         Files.writeString(d.nodeKeyFile(), text.substring(0, at) + (c == '0' ? '1' : '0') + text.substring(at + 1));
-        IdentityException e = assertThrows(IdentityException.class, () -> d.readNodeKey(pass("pw")));
-        assertEquals(IdentityException.Reason.WRONG_PASSPHRASE, e.reason());
-        assertTrue(e.getMessage().contains("or the file was altered"), e.getMessage());
+        assertRefused(IdentityException.Reason.WRONG_PASSPHRASE, "or the file was altered",
+                () -> d.readNodeKey(pass("pw")));
     }
 
     @Test
@@ -110,9 +109,8 @@ class IdentityDirectoryTest {
         d.createAgent(random, Optional.empty());
         Files.copy(d.agentRootKeyFile(), d.nodeKeyFile());
         Files.setPosixFilePermissions(d.nodeKeyFile(), PosixFilePermissions.fromString("rw-------"));
-        IdentityException e = assertThrows(IdentityException.class, () -> d.readNodeKey(Optional.empty()));
-        assertEquals(IdentityException.Reason.CORRUPT_FILE, e.reason());
-        assertTrue(e.getMessage().contains("holds a 'agent-root' key, expected a 'node' key"), e.getMessage());
+        assertRefused(IdentityException.Reason.CORRUPT_FILE, "holds a 'agent-root' key, expected a 'node' key",
+                () -> d.readNodeKey(Optional.empty()));
     }
 
     @Test
@@ -135,9 +133,8 @@ class IdentityDirectoryTest {
         IdentityDirectory d = dir();
         d.createNodeKey(random, Optional.empty());
         Files.setPosixFilePermissions(d.nodeKeyFile(), PosixFilePermissions.fromString("rw-r--r--"));
-        IdentityException e = assertThrows(IdentityException.class, () -> d.readNodeKey(Optional.empty()));
-        assertEquals(IdentityException.Reason.UNSAFE_PERMISSIONS, e.reason());
-        assertTrue(e.getMessage().contains("chmod 600 " + d.nodeKeyFile()), e.getMessage());
+        assertRefused(IdentityException.Reason.UNSAFE_PERMISSIONS, "chmod 600 " + d.nodeKeyFile(),
+                () -> d.readNodeKey(Optional.empty()));
     }
 
     @Test
@@ -145,10 +142,8 @@ class IdentityDirectoryTest {
         Path open = Files.createDirectory(tmp.resolve("open"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
-        IdentityException e = assertThrows(IdentityException.class,
+        assertRefused(IdentityException.Reason.UNSAFE_PERMISSIONS, "chmod 700",
                 () -> IdentityDirectory.of(open).withKdf(FAST).createNodeKey(random, Optional.empty()));
-        assertEquals(IdentityException.Reason.UNSAFE_PERMISSIONS, e.reason());
-        assertTrue(e.getMessage().contains("chmod 700"), e.getMessage());
     }
 
     @Test
@@ -164,9 +159,8 @@ class IdentityDirectoryTest {
     @Test
     void aMissingFileSaysWhatIsMissing() {
         IdentityDirectory d = dir();
-        IdentityException e = assertThrows(IdentityException.class, () -> d.readNodeKey(Optional.empty()));
-        assertEquals(IdentityException.Reason.MISSING_FILE, e.reason());
-        assertTrue(e.getMessage().contains("no node key at " + d.nodeKeyFile()), e.getMessage());
+        assertRefused(IdentityException.Reason.MISSING_FILE, "no node key at " + d.nodeKeyFile(),
+                () -> d.readNodeKey(Optional.empty()));
         IdentityException cert = assertThrows(IdentityException.class, d::readCertificate);
         assertTrue(cert.getMessage().contains("Enroll this node"), cert.getMessage());
     }
@@ -238,9 +232,7 @@ class IdentityDirectoryTest {
         d.writeCertificate(NodeCertificate.issue(root, node.verifyingKey(), Role.VOTER, T0, T0 + YEAR));
         byte[] full = Files.readAllBytes(d.certificateFile());
         Files.write(d.certificateFile(), java.util.Arrays.copyOf(full, full.length - 20));
-        IdentityException e = assertThrows(IdentityException.class, d::readCertificate);
-        assertEquals(IdentityException.Reason.CORRUPT_FILE, e.reason());
-        assertTrue(e.getMessage().contains(d.certificateFile().toString()), e.getMessage());
+        assertRefused(IdentityException.Reason.CORRUPT_FILE, d.certificateFile().toString(), d::readCertificate);
     }
 
     @Test
@@ -257,9 +249,7 @@ class IdentityDirectoryTest {
         d.createNodeKey(random, pass("pw"));
         String text = Files.readString(d.nodeKeyFile());
         Files.writeString(d.nodeKeyFile(), text.replace("\"memoryKiB\" : 64", "\"memoryKiB\" : 999999999"));
-        IdentityException e = assertThrows(IdentityException.class, () -> d.readNodeKey(pass("pw")));
-        assertEquals(IdentityException.Reason.CORRUPT_FILE, e.reason());
-        assertTrue(e.getMessage().contains("out of range"), e.getMessage());
+        assertRefused(IdentityException.Reason.CORRUPT_FILE, "out of range", () -> d.readNodeKey(pass("pw")));
     }
 
     @Test

@@ -107,6 +107,20 @@ class NodeCertificateTest {
     }
 
     @Test
+    void aWitnessCertificateCarriesRoleCodeThreeAndSurvivesBothEncodings() {
+        NodeCertificate w = NodeCertificate.issue(root, node.verifyingKey(), Role.WITNESS, T0, T0 + DAY);
+        byte[] bytes = w.toBytes();
+        assertEquals(3, bytes[65]);
+        assertEquals(w, NodeCertificate.fromBytes(bytes));
+        assertEquals(w, NodeCertificate.fromJson(w.toJson()));
+        assertTrue(w.toJson().contains("\"WITNESS\""), w.toJson());
+        assertSame(w, w.verify(root.verifyingKey(), T0));
+        byte[] next = bytes.clone();
+        next[65] = 4;
+        assertMessage(IdentityException.Reason.MALFORMED, "unknown role code 4", () -> NodeCertificate.fromBytes(next));
+    }
+
+    @Test
     void theSignatureCoversARoleChange() {
         NodeCertificate c = cert();
         NodeCertificate promoted = new NodeCertificate(c.agentRootKey(), c.nodeKey(), Role.LEARNER, c.notBefore(),

@@ -5,6 +5,7 @@ import io.agentmesh.protocol.change.SignedChange;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,8 @@ class WireCodecTest {
                 new WireMessage.Changes(List.of(change(1), change(2)), true),
                 new WireMessage.Certificates(List.of(new byte[]{1}), List.of(new WireMessage.PeerAddress("node1x", "127.0.0.1", 7000))),
                 new WireMessage.Consensus(new byte[]{4, 5}),
-                new WireMessage.Goodbye("bye"));
+                new WireMessage.Goodbye("bye"),
+                new WireMessage.Revocations(List.of(new byte[]{1, 2}, new byte[]{3})));
         for (WireMessage m : messages) {
             WireMessage back = codec.decode(codec.encode(m));
             assertEquals(m.getClass(), back.getClass());
@@ -55,6 +57,7 @@ class WireCodecTest {
         pinned.put(5, new WireMessage.Certificates(List.of(new byte[]{1}), List.of()));
         pinned.put(6, new WireMessage.Consensus(new byte[]{4, 5}));
         pinned.put(7, new WireMessage.Goodbye("bye"));
+        pinned.put(8, new WireMessage.Revocations(List.of(new byte[]{1})));
         pinned.forEach((tag, message) -> {
             byte[] frame = codec.encode(message);
             assertEquals(tag, frame[0] & 0xff, message.getClass().getSimpleName() + " changed its type byte");
@@ -62,6 +65,19 @@ class WireCodecTest {
         });
         assertEquals(WireMessage.class.getPermittedSubclasses().length, pinned.size(),
                 "a new message type needs its type byte pinned here");
+    }
+
+    /** Peers of every version read each other's signed changes, so the CBOR of one is pinned byte for byte. */
+    @Test
+    void aSignedChangeKeepsItsPinnedEncoding() {
+        String pinned = "04bf676368616e67657381bf697369676e65724b65795820070707070707070707070707070707070707070707070707"
+                + "07070707070707076b696e6361726e6174696f6e01656163746f72bf656279746573500b77ffee027b7f47d27bd58f28"
+                + "fd72a5ff637365710165627974657343010203697369676e617475726558400000000000000000000000000000000000"
+                + "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000ff"
+                + "646d6f7265f4ff";
+        byte[] frame = codec.encode(new WireMessage.Changes(List.of(change(1)), false));
+        assertEquals(pinned, HexFormat.of().formatHex(frame));
+        assertEquals(change(1), ((WireMessage.Changes) codec.decode(HexFormat.of().parseHex(pinned))).changes().get(0));
     }
 
     @Test
@@ -92,13 +108,34 @@ class WireCodecTest {
         for (int i = 0; i < 20_000; i++) {
             byte[] frame = new byte[1 + random.nextInt(64)];
             random.nextBytes(frame);
-            frame[0] = (byte) random.nextInt(9);
+            frame[0] = (byte) random.nextInt(10);
             try {
                 codec.decode(frame);
             } catch (WireException expected) {
                 // the only acceptable failure
             }
         }
+    }
+
+    @Test
+    void aRevocationsMessageWithAnEmptyOrOversizedRecordIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new WireMessage.Revocations(List.of(new byte[0])));
+        assertThrows(IllegalArgumentException.class,
+                () -> new WireMessage.Revocations(List.of(new byte[WireMessage.MAX_REVOCATION_BYTES + 1])));
+        byte[] good = codec.encode(new WireMessage.Revocations(List.of(new byte[]{1})));
+        byte[] empty = codec.encode(new WireMessage.Revocations(List.of(new byte[]{1})));
+        // The same frame with its one-byte record replaced by an empty one (CBOR 0x41 0x01 -> 0x40 0x00).
+        for (int i = 1; i < empty.length - 1; i++) {
+            if (empty[i] == 0x41 && empty[i + 1] == 0x01) {
+                empty[i] = 0x40;
+                byte[] shorter = java.util.Arrays.copyOf(empty, empty.length - 1);
+                System.arraycopy(empty, i + 2, shorter, i + 1, empty.length - i - 2);
+                WireException e = assertThrows(WireException.class, () -> codec.decode(shorter));
+                assertTrue(e.getMessage().contains("revocation must be"), e.getMessage());
+                return;
+            }
+        }
+        throw new AssertionError("test setup: the record was not found in " + Arrays.toString(good));
     }
 
     @Test

@@ -18,11 +18,12 @@ class RecordVerifierTest {
     private final InetSocketAddress addr = new InetSocketAddress("10.0.0.1", 7600);
     private final RecordVerifier verifier = new RecordVerifier(AgentId.of(agent.root.verifyingKey()), Keys.HOUR,
             60_000);
+    /** The node's first record and its successor, both valid for another minute. */
+    private final byte[] r1 = node.record(1, NOW + 60_000, addr).toBytes();
+    private final byte[] r2 = node.record(2, NOW + 60_000, addr).toBytes();
 
     @Test
     void theNewestRecordWinsAndRepeatsAreUnchanged() {
-        byte[] r1 = node.record(1, NOW + 60_000, addr).toBytes();
-        byte[] r2 = node.record(2, NOW + 60_000, addr).toBytes();
         assertEquals(RecordVerifier.Outcome.NEW, verifier.check(r1, "relay-a", NOW).outcome());
         assertEquals(RecordVerifier.Outcome.UNCHANGED, verifier.check(r1, "relay-b", NOW).outcome());
         assertEquals(RecordVerifier.Outcome.NEW, verifier.check(r2, "relay-b", NOW).outcome());
@@ -31,8 +32,6 @@ class RecordVerifierTest {
 
     @Test
     void aRelayServingAnOlderRecordThanItServedBeforeIsCaughtReplaying() {
-        byte[] r1 = node.record(1, NOW + 60_000, addr).toBytes();
-        byte[] r2 = node.record(2, NOW + 60_000, addr).toBytes();
         verifier.check(r2, "relay-a", NOW);
         RecordVerifier.Verdict v = verifier.check(r1, "relay-a", NOW);
         assertEquals(RecordVerifier.Outcome.REJECTED, v.outcome());
@@ -42,8 +41,6 @@ class RecordVerifierTest {
 
     @Test
     void aRelayThatIsMerelyBehindIsNotBlamed() {
-        byte[] r1 = node.record(1, NOW + 60_000, addr).toBytes();
-        byte[] r2 = node.record(2, NOW + 60_000, addr).toBytes();
         verifier.check(r2, "relay-a", NOW);
         RecordVerifier.Verdict v = verifier.check(r1, "relay-b", NOW);
         assertEquals(RecordVerifier.Outcome.STALE, v.outcome());
@@ -53,8 +50,7 @@ class RecordVerifierTest {
 
     @Test
     void forgedAndAlteredRecordsAreRejectedAndBlamed() {
-        byte[] r = node.record(1, NOW + 60_000, addr).toBytes();
-        byte[] altered = r.clone();
+        byte[] altered = r1.clone();
         altered[altered.length - 70] ^= 1; // inside the expiry field
         RecordVerifier.Verdict v = verifier.check(altered, "relay-a", NOW);
         assertEquals(RecordVerifier.Outcome.REJECTED, v.outcome());
@@ -85,7 +81,7 @@ class RecordVerifierTest {
 
     @Test
     void pruneForgetsNodesWhoseRecordsExpiredLongAgo() {
-        verifier.check(node.record(1, NOW + 60_000, addr).toBytes(), "relay-a", NOW);
+        verifier.check(r1, "relay-a", NOW);
         verifier.prune(NOW + 60_000 + Keys.HOUR - 1);
         assertEquals(1, verifier.newest(node.id()).sequence());
         verifier.prune(NOW + 60_000 + Keys.HOUR + 1);

@@ -1,10 +1,8 @@
 package io.agentmesh.sim.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentmesh.sim.live.LiveCluster;
-import io.agentmesh.sim.live.LiveFigures;
 import io.agentmesh.sim.live.NodeClient;
+import io.agentmesh.sim.live.NodeHeap;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,8 +11,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,46 +31,72 @@ import java.util.concurrent.Future;
 /**
  * {@code agentmesh bench failover}: leader failover on real processes, and actions per second through the journal.
  *
- * <p>Per cluster size, each round finds the leader (every running node agrees on it and its term), kills it with
- * kill -9, submits a job intent at a surviving node right after the kill, and measures from the kill to (a) the
- * new leader's performed.jsonl line for that intent (its wall-clock time: same machine, same clock) and (b) the
- * outcome being visible through the surviving node's API. Then it restarts the killed node, waits until it follows
- * the current leader, and lets the cluster settle before the next round.
+ * <p>Per cluster size: the kill rounds ({@link KillRounds}: kill -9 of the leader, until a new leader is named and
+ * until it performed the next action), the step-down rounds ({@link StepDownRounds}: the leader cut off from the
+ * majority, until it stops leading and until the majority names another leader), then the throughput: N job
+ * intents submitted as fast as 16 concurrent clients can, spread over the nodes, timed until every outcome is
+ * visible on one node.
  *
- * <p>Throughput: N job intents submitted as fast as 16 concurrent clients can, spread over the nodes, timed until
- * every outcome is visible on one node.
+ * <p>With {@code --load} the kill and step-down rounds run on a busy machine: a separate process spinning
+ * {@code --load-threads} threads ({@link CpuBurner}) and a steady {@code POST /v1/memory} load on the nodes that are
+ * up ({@link WriteLoad}), both started after the warm-up and stopped before the throughput measurement.
  */
 @Command(name = "failover", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures leader failover on real node processes on loopback: kill -9 the leader, time until"
-                + " the new leader has performed the next pending action. Also measures actions per second through"
-                + " the action journal. Prints JSON."},
-        footer = {"", "Example:", "  agentmesh bench failover --sizes 3,5 --kills 30"})
+                + " a survivor names a new leader and until the new leader has performed the next pending action."
+                + " Optionally measures how fast a leader cut off from the majority steps down (--step-down), under"
+                + " CPU and write load (--load). Also measures actions per second through the action journal."
+                + " Prints JSON."},
+        footer = {"", "Examples:", "  agentmesh bench failover --sizes 3,5 --kills 30",
+                "  agentmesh bench failover --sizes 3,5 --kills 100 --step-down 30 --actions 0 --load"})
 public final class FailoverBenchmark implements Callable<Integer> {
-    /** Reads performed.jsonl lines. */
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    /** Voters of one Raft group (the first 7 nodes); with fewer than 3 a kill leaves no majority. */
+    static final int MIN_SIZE = 3;
+    static final int MAX_SIZE = 7;
+    static final int DEFAULT_WRITES_PER_SECOND = 200;
+    /** How long the load runs before the first round, so the write path is in its steady state. */
+    private static final long LOAD_RAMP_MS = 3000;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--sizes", defaultValue = "3,5", split = ",", description = "Cluster sizes (default"
-            + " ${DEFAULT-VALUE}).")
+    @Option(names = "--sizes", defaultValue = "3,5", split = ",", description = "Cluster sizes, " + MIN_SIZE + ".."
+            + MAX_SIZE + " (default ${DEFAULT-VALUE}).")
     List<Integer> sizes;
 
-    @Option(names = "--kills", defaultValue = "30", description = "Leader kills per size (default ${DEFAULT-VALUE}).")
+    @Option(names = "--kills", defaultValue = "10", description = "Leader kills per size; 0 skips them (default"
+            + " ${DEFAULT-VALUE}; the recorded figures use 100).")
     int kills;
+
+    @Option(names = "--step-down", arity = "0..1", defaultValue = "0", fallbackValue = "10", paramLabel = "ROUNDS",
+            description = "Rounds per size that cut the leader off from the majority and time its step-down and"
+                    + " the new leader (default ${DEFAULT-VALUE}; the option alone: ${FALLBACK-VALUE}).")
+    int stepDownRounds;
 
     @Option(names = "--actions", defaultValue = "500", description = "Intents for the throughput measurement, per"
             + " size; 0 skips it (default ${DEFAULT-VALUE}).")
     int actions;
 
-    @Option(names = "--settle", defaultValue = "1000", description = "Pause (ms) after the restarted node has"
-            + " rejoined, before the next kill (default ${DEFAULT-VALUE}).")
+    @Option(names = "--settle", defaultValue = "1000", description = "Pause (ms) after the cluster has a leader"
+            + " again, before the next round (default ${DEFAULT-VALUE}).")
     long settleMs;
 
-    @Option(names = "--heap", defaultValue = "256m", description = "Heap of each node process (default"
-            + " ${DEFAULT-VALUE}).")
-    String heap;
+    @Mixin
+    NodeHeap heap;
+
+    @Option(names = "--load", description = "Run the kill and step-down rounds under load: busy CPU threads in a"
+            + " separate process and a steady memory-write load on the nodes that are up.")
+    boolean load;
+
+    @Option(names = "--load-threads", paramLabel = "N", description = "With --load: busy threads of the CPU burner,"
+            + " 0.." + CpuBurner.MAX_THREADS + " (default: the machine's cores).")
+    Integer loadThreads;
+
+    @Option(names = "--load-writes-per-second", paramLabel = "N", description = "With --load: memory writes a second,"
+            + " round-robin over the nodes that are up, 0.." + WriteLoad.MAX_WRITES_PER_SECOND + " (default "
+            + DEFAULT_WRITES_PER_SECOND + ").")
+    Integer loadWritesPerSecond;
 
     @Mixin
     BenchOptions.Seed seed;
@@ -89,36 +111,100 @@ public final class FailoverBenchmark implements Callable<Integer> {
             + " under this directory as failover-<size>.")
     Path keep;
 
-    @Override
-    public Integer call() throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
-        BenchResult.Machine machine = BenchResult.Machine.probe();
+    /** The load of a run, as the options ask for it; null without --load. */
+    record Load(int cpuThreads, int writesPerSecond) {
+        Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("cpuBusyThreads", cpuThreads);
+            m.put("cpuBurner", "a separate JVM spinning that many threads at normal priority");
+            m.put("writesPerSecond", writesPerSecond);
+            m.put("writes", "POST /v1/memory round-robin over the nodes that are up, open loop");
+            return m;
+        }
+    }
+
+    /** Checks every option before any process starts; a bad one is an IllegalArgumentException (exit status 2). */
+    Load validate() {
+        if (sizes == null || sizes.isEmpty()) {
+            throw new IllegalArgumentException("--sizes needs at least one cluster size");
+        }
+        for (int size : sizes) {
+            if (size < MIN_SIZE || size > MAX_SIZE) {
+                throw new IllegalArgumentException("--sizes must each be " + MIN_SIZE + ".." + MAX_SIZE
+                        + " (a kill must leave a majority of voters), got " + size);
+            }
+        }
+        if (kills < 0 || stepDownRounds < 0 || actions < 0 || settleMs < 0) {
+            throw new IllegalArgumentException("--kills, --step-down, --actions and --settle must be >= 0");
+        }
+        if (!load) {
+            if (loadThreads != null || loadWritesPerSecond != null) {
+                throw new IllegalArgumentException("--load-threads and --load-writes-per-second apply only with"
+                        + " --load");
+            }
+            return null;
+        }
+        int threads = loadThreads == null ? Runtime.getRuntime().availableProcessors() : loadThreads;
+        int writes = loadWritesPerSecond == null ? DEFAULT_WRITES_PER_SECOND : loadWritesPerSecond;
+        if (threads < 0 || threads > CpuBurner.MAX_THREADS) {
+            throw new IllegalArgumentException("--load-threads must be 0.." + CpuBurner.MAX_THREADS + ", got "
+                    + threads);
+        }
+        if (writes < 0 || writes > WriteLoad.MAX_WRITES_PER_SECOND) {
+            throw new IllegalArgumentException("--load-writes-per-second must be 0.."
+                    + WriteLoad.MAX_WRITES_PER_SECOND + ", got " + writes);
+        }
+        if (threads == 0 && writes == 0) {
+            throw new IllegalArgumentException("--load with 0 threads and 0 writes a second adds no load");
+        }
+        return new Load(threads, writes);
+    }
+
+    /** The parameters block of the JSON: everything the run was asked to do. */
+    Map<String, Object> parameters(Load l) {
         Map<String, Object> parameters = new LinkedHashMap<>();
-        parameters.put("what", "from kill -9 of the leader to the new leader performing the next pending action"
-                + " (its performed.jsonl line), and to its outcome being visible at a surviving node");
+        parameters.put("what", "kill rounds: from kill -9 of the leader to a survivor naming a new leader, to the new"
+                + " leader performing the next pending action (its performed.jsonl line), and to its outcome being"
+                + " visible at a survivor; step-down rounds: from cutting the leader off from the majority to its"
+                + " status no longer saying leader, and to a majority node naming another leader");
         parameters.put("sizes", sizes);
         parameters.put("kills", kills);
+        parameters.put("stepDownRounds", stepDownRounds);
+        parameters.put("statusPollMs", KillRounds.POLL_MS);
         parameters.put("actions", actions);
         parameters.put("settleMs", settleMs);
-        parameters.put("heap", heap);
+        parameters.put("heap", heap.value());
         parameters.put("seed", seed.value());
+        parameters.put("load", l == null ? null : l.toJson());
+        return parameters;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Load l = validate();
+        PrintWriter err = spec.commandLine().getErr();
+        BenchResult.Machine machine = BenchResult.Machine.probe();
+        Map<String, Object> parameters = parameters(l);
         List<Map<String, Object>> bySize = new ArrayList<>();
         for (int size : sizes) {
-            bySize.add(measure(size, verbose ? err : null));
+            bySize.add(measure(size, l, verbose ? err : null));
         }
-        output.print(new BenchResult("failover", machine, parameters, Map.of("sizes", bySize)));
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("sizes", bySize);
+        figures.put("machineAtEnd", BenchResult.Machine.probe());
+        output.print(new BenchResult("failover", machine, parameters, figures));
         return 0;
     }
 
-    private void log(PrintWriter p, String line) {
+    private static void log(PrintWriter p, String line) {
         if (p != null) {
             p.println(line);
             p.flush();
         }
     }
 
-    Map<String, Object> measure(int size, PrintWriter progress) throws Exception {
-        List<String> jvm = List.of("-Xmx" + heap, "-XX:+UseSerialGC");
+    Map<String, Object> measure(int size, Load l, PrintWriter progress) throws Exception {
+        List<String> jvm = List.of(heap.jvmOption(), "-XX:+UseSerialGC");
         LiveCluster.Options options = LiveCluster.Options.of(size, 0).withJvmArgs(jvm);
         if (keep != null) {
             options = options.withDir(keep.resolve("failover-" + size), true);
@@ -129,165 +215,77 @@ public final class FailoverBenchmark implements Callable<Integer> {
         log(progress, "failover: starting " + size + " nodes");
         try (LiveCluster c = LiveCluster.start(options)) {
             // Warm-up: a leader, and the JIT on the action path.
-            for (int i = 0; i < 20; i++) {
-                String id = submit(c, i % size, "warmup", i);
-                awaitOutcome(c, i % size, id, Duration.ofSeconds(60));
-            }
-            List<Long> performed = new ArrayList<>();
-            List<Long> visible = new ArrayList<>();
-            List<Map<String, Object>> rounds = new ArrayList<>();
-            int failed = 0;
-            int notPerformed = 0;
-            double maxLoad = load();
-            out.put("loadAverageAtStart", round1(load()));
-            for (int k = 0; k < kills; k++) {
-                Leader leader = awaitAgreedLeader(c, Duration.ofSeconds(30));
-                List<Integer> survivors = new ArrayList<>();
-                for (int i = 0; i < size; i++) {
-                    if (i != leader.index()) {
-                        survivors.add(i);
-                    }
+            try {
+                for (int i = 0; i < 20; i++) {
+                    String id = submit(c, i % size, "warmup", i);
+                    awaitOutcome(c, i % size, id, Duration.ofSeconds(60));
                 }
-                int survivor = survivors.get(rnd.nextInt(survivors.size()));
-                long killWall = System.currentTimeMillis();
-                long killNanos = System.nanoTime();
-                c.node(leader.index()).process().orElseThrow().destroyForcibly();
-                Map<String, Object> round = new LinkedHashMap<>();
-                round.put("round", k + 1);
-                round.put("killed", c.node(leader.index()).name());
-                round.put("term", leader.term());
-                try {
-                    String id = submit(c, survivor, "failover", k);
-                    long submittedMs = (System.nanoTime() - killNanos) / 1_000_000;
-                    round.put("intent", id);
-                    round.put("submittedTo", c.node(survivor).name());
-                    round.put("submittedAfterMs", submittedMs);
-                    Outcome o = awaitPerformed(c, survivor, id, leader.index(), killNanos, Duration.ofSeconds(30));
-                    long vis = (o.visibleNanos() - killNanos) / 1_000_000;
-                    visible.add(vis);
-                    round.put("visibleAfterMs", vis);
-                    round.put("outcome", o.status());
-                    if (o.performedWallMillis() >= 0) {
-                        long perf = o.performedWallMillis() - killWall;
-                        performed.add(perf);
-                        round.put("performedAfterMs", perf);
-                        round.put("newLeader", o.performer());
-                        round.put("newTerm", o.term());
-                    } else {
-                        notPerformed++;
-                        round.put("result", o.result());
-                    }
-                    log(progress, String.format(Locale.ROOT, "  %d nodes round %2d: killed %s (term %d) -> %s"
-                                    + " term %d %s, outcome %s visible after %d ms (load %.1f)", size, k + 1,
-                            c.node(leader.index()).name(), leader.term(), o.performer(), o.term(),
-                            o.performedWallMillis() >= 0 ? "performed after " + (o.performedWallMillis() - killWall)
-                                    + " ms" : "NOT performed (" + o.result() + ")", o.status(), vis, load()));
-                } catch (IOException | IllegalStateException e) {
-                    failed++;
-                    round.put("error", e.getMessage());
-                    log(progress, "  round " + (k + 1) + " failed: " + e.getMessage());
-                }
-                maxLoad = Math.max(maxLoad, load());
-                rounds.add(round);
-                c.kill9(leader.index()); // waits for the exit
-                c.restart(leader.index());
-                awaitFollowing(c, leader.index(), Duration.ofSeconds(30));
-                Thread.sleep(settleMs);
+            } catch (IOException | IllegalStateException e) {
+                // A cluster that cannot perform its warm-up actions is a result too; the other sizes still run.
+                log(progress, "  " + size + " nodes: no measurement, the warm-up failed: " + e.getMessage());
+                out.put("abortedBecause", "warm-up: " + e.getMessage());
+                Map<String, List<String>> tails = new LinkedHashMap<>();
+                c.nodes().forEach(n -> tails.put(n.name(), LiveCluster.tail(n.log(), 30).lines().toList()));
+                out.put("logsAtAbort", tails);
+                return out;
             }
-            out.put("kills", kills);
-            out.put("failedRounds", failed);
-            out.put("outcomeWithoutPerformance", notPerformed);
-            out.put("maxLoadAverage", round1(maxLoad));
-            out.put("performedAfterKillMs", stats(performed));
-            out.put("outcomeVisibleAfterKillMs", stats(visible));
+            Map<String, Object> loadAverage = new LinkedHashMap<>();
+            loadAverage.put("beforeLoad", LoadAverage.now().asList());
+            Map<String, Object> loadFigures = new LinkedHashMap<>();
+            CpuBurner burner = null;
+            WriteLoad writes = null;
+            try (LoadWatch watch = LoadWatch.start()) {
+                if (l != null) {
+                    log(progress, "  load: " + l.cpuThreads() + " busy threads, " + l.writesPerSecond()
+                            + " writes/s");
+                    burner = l.cpuThreads() > 0 ? CpuBurner.start(l.cpuThreads()) : null;
+                    writes = l.writesPerSecond() > 0 ? WriteLoad.start(c, l.writesPerSecond()) : null;
+                    Thread.sleep(LOAD_RAMP_MS);
+                }
+                loadAverage.put("atFirstRound", LoadAverage.now().asList());
+                long t0 = System.nanoTime();
+                KillRounds.Result k = new KillRounds(c, rnd, Optional.ofNullable(writes), settleMs, progress)
+                        .run(kills);
+                out.put("failover", phase(FailoverFigures.kills(k.rounds()), t0, k.abortedBecause(),
+                        k.logsAtAbort()));
+                if (stepDownRounds > 0) {
+                    long t1 = System.nanoTime();
+                    StepDownRounds.Result s = new StepDownRounds(c, settleMs, progress).run(stepDownRounds);
+                    out.put("stepDown", phase(FailoverFigures.stepDowns(s.rounds()), t1, s.abortedBecause(),
+                            s.logsAtAbort()));
+                }
+                loadAverage.put("atEnd", LoadAverage.now().asList());
+                loadAverage.put("max1Minute", watch.max());
+            } finally {
+                if (burner != null) {
+                    loadFigures.put("cpu", burner.stop());
+                }
+                if (writes != null) {
+                    loadFigures.put("writes", writes.stop());
+                }
+            }
+            out.put("loadAverage", loadAverage);
+            if (l != null) {
+                out.put("load", loadFigures);
+            }
             if (actions > 0) {
                 out.put("throughput", throughput(c, size, progress));
             }
-            out.put("rounds", rounds);
         }
         return out;
     }
 
-    static Map<String, Object> stats(List<Long> values) {
-        List<Long> s = new ArrayList<>(values);
-        Collections.sort(s);
+    /** A phase's figures, led by its wall time and, when it stopped early, why and the logs of that moment. */
+    private static Map<String, Object> phase(Map<String, Object> figures, long startNanos, String abortedBecause,
+                                             Map<String, List<String>> logs) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("n", s.size());
-        m.put("min", s.isEmpty() ? -1 : s.getFirst());
-        m.put("p50", LiveFigures.percentile(s, 0.50));
-        m.put("p90", LiveFigures.percentile(s, 0.90));
-        m.put("p99", LiveFigures.percentile(s, 0.99));
-        m.put("max", s.isEmpty() ? -1 : s.getLast());
-        m.put("mean", s.isEmpty() ? -1 : Math.round(s.stream().mapToLong(Long::longValue).average().orElse(0)));
+        m.put("wallSeconds", Math.round((System.nanoTime() - startNanos) / 1e8) / 10.0);
+        if (abortedBecause != null) {
+            m.put("abortedBecause", abortedBecause);
+            m.put("logsAtAbort", logs);
+        }
+        m.putAll(figures);
         return m;
-    }
-
-    private record Leader(int index, long term) {
-    }
-
-    /** performedWallMillis -1: the outcome says the job was not run (e.g. reconciled as uncertain). */
-    private record Outcome(long performedWallMillis, long visibleNanos, String performer, long term, String status,
-                           String result) {
-    }
-
-    /** The system load average (1 min), -1 when unknown: the machine is shared, so the figures say how busy. */
-    static double load() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    }
-
-    private static double round1(double v) {
-        return Math.round(v * 10) / 10.0;
-    }
-
-    /** The leader every running node names, with one term; waits until they agree. */
-    private static Leader awaitAgreedLeader(LiveCluster c, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            Set<String> leaders = new HashSet<>();
-            Set<Long> terms = new HashSet<>();
-            int selfLeader = -1;
-            boolean all = true;
-            for (LiveCluster.Node n : c.nodes()) {
-                JsonNode s = status(n);
-                if (s == null) {
-                    all = false;
-                    break;
-                }
-                JsonNode cons = s.path("consensus");
-                leaders.add(cons.path("leader").asText(""));
-                terms.add(cons.path("term").asLong());
-                if ("leader".equals(cons.path("role").asText())) {
-                    selfLeader = n.index();
-                }
-            }
-            if (all && selfLeader >= 0 && leaders.size() == 1 && terms.size() == 1
-                    && c.node(selfLeader).id().toString().equals(leaders.iterator().next())) {
-                return new Leader(selfLeader, terms.iterator().next());
-            }
-            Thread.sleep(20);
-        }
-        throw new IllegalStateException("the nodes did not agree on a leader within " + timeout.toSeconds() + " s");
-    }
-
-    /** Waits until the restarted node {@code i} and all the others name the same leader and term. */
-    private static void awaitFollowing(LiveCluster c, int i, Duration timeout) throws Exception {
-        try {
-            awaitAgreedLeader(c, timeout);
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException(c.node(i).name() + " did not rejoin within " + timeout.toSeconds() + " s");
-        }
-    }
-
-    private static JsonNode status(LiveCluster.Node n) {
-        try {
-            NodeClient.Response r = n.client().get("/v1/status", TIMEOUT);
-            return r.ok() ? r.body() : null;
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
     }
 
     private static String submit(LiveCluster c, int node, String tag, long seq) throws IOException,
@@ -316,73 +314,8 @@ public final class FailoverBenchmark implements Callable<Integer> {
         throw new IllegalStateException("intent " + id + " got no outcome within " + timeout.toSeconds() + " s");
     }
 
-    /**
-     * Watches every surviving node's performed.jsonl for {@code id} and the surviving node's API for its outcome;
-     * returns when both are seen, or 3 s after an outcome other than "succeeded" with no line (then the job was not
-     * run: a reconciled claim).
-     */
-    private static Outcome awaitPerformed(LiveCluster c, int survivor, String id, int killed, long killNanos,
-                                          Duration timeout) throws Exception {
-        long deadline = killNanos + timeout.toNanos();
-        long performedWall = -1;
-        String performer = null;
-        long term = -1;
-        long visible = -1;
-        JsonNode outcome = null;
-        Map<Integer, Long> sizes = new LinkedHashMap<>();
-        long lastApi = 0;
-        while (System.nanoTime() < deadline) {
-            if (performedWall < 0) {
-                for (LiveCluster.Node n : c.nodes()) {
-                    if (n.index() == killed) {
-                        continue;
-                    }
-                    Path f = n.performedFile();
-                    long len = Files.exists(f) ? Files.size(f) : 0;
-                    if (len == 0 || len == sizes.getOrDefault(n.index(), -1L)) {
-                        continue;
-                    }
-                    sizes.put(n.index(), len);
-                    Optional<String> line = Files.readAllLines(f, StandardCharsets.UTF_8).reversed().stream()
-                            .filter(l -> l.contains(id)).findFirst();
-                    if (line.isPresent()) {
-                        JsonNode j = JSON.readTree(line.get());
-                        performedWall = j.path("timeMillis").asLong();
-                        performer = n.name();
-                        term = j.path("term").asLong();
-                    }
-                }
-            }
-            long now = System.nanoTime();
-            if (visible < 0 && now - lastApi >= 10_000_000L) {
-                lastApi = now;
-                NodeClient.Response r = c.node(survivor).client().get("/v1/intents/" + id, TIMEOUT);
-                if (r.ok() && r.body().hasNonNull("outcome")) {
-                    visible = System.nanoTime();
-                    outcome = r.body().get("outcome");
-                }
-            }
-            if (performedWall >= 0 && visible >= 0) {
-                return new Outcome(performedWall, visible, performer, term, outcome.path("status").asText(),
-                        outcome.path("result").asText());
-            }
-            if (visible >= 0 && !"succeeded".equals(outcome.path("status").asText())
-                    && System.nanoTime() - visible > 3_000_000_000L) {
-                String by = outcome.path("performedBy").asText();
-                return new Outcome(-1, visible, c.byId(by).map(LiveCluster.Node::name).orElse(by),
-                        outcome.path("term").asLong(), outcome.path("status").asText(),
-                        outcome.path("result").asText());
-            }
-            Thread.sleep(2);
-        }
-        JsonNode st = status(c.node(survivor));
-        throw new IllegalStateException("intent " + id + " not performed and visible within " + timeout.toSeconds()
-                + " s of the kill (line found: " + (performedWall >= 0) + ", outcome: " + outcome + "); "
-                + c.node(survivor).name() + " status consensus: " + (st == null ? "no answer" : st.path("consensus")));
-    }
-
     private Map<String, Object> throughput(LiveCluster c, int size, PrintWriter progress) throws Exception {
-        awaitAgreedLeader(c, Duration.ofSeconds(30));
+        ClusterLeader.awaitAgreed(c, Duration.ofSeconds(30));
         List<String> ids = Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
         try (ExecutorService pool = Executors.newFixedThreadPool(16)) {

@@ -8,19 +8,18 @@ import java.util.List;
  * every node that is up: its change is among the node's durable changes, and the thing written (memory entry id,
  * task id, notes text) is in the node's AgentState.
  */
-public final class AcknowledgedWritesChecker implements Checker {
+public final class AcknowledgedWritesChecker extends NamedChecker {
     public static final String NAME = "acknowledged-writes";
 
-    @Override
-    public String name() {
-        return NAME;
+    public AcknowledgedWritesChecker() {
+        super(NAME);
     }
 
     @Override
     public Verdict check(History h) {
         List<History.NodeFinal> up = h.finals().values().stream().filter(History.NodeFinal::up).toList();
         if (up.isEmpty()) {
-            return Verdict.fail(NAME, "no node was up at the end to hold the writes", List.of());
+            return fail("no node was up at the end to hold the writes");
         }
         List<String> violations = new ArrayList<>();
         long acked = 0;
@@ -46,9 +45,9 @@ public final class AcknowledgedWritesChecker implements Checker {
             }
         }
         if (lost > 0) {
-            return Verdict.fail(NAME, lost + " of " + acked + " acknowledged writes lost", violations);
+            return fail(lost + " of " + acked + " acknowledged writes lost", violations);
         }
-        return Verdict.pass(NAME, acked + " acknowledged writes present on all " + up.size() + " nodes");
+        return pass(acked + " acknowledged writes present on all " + up.size() + " nodes");
     }
 
     static boolean present(History.Write w, History.NodeFinal f) {

@@ -9,6 +9,8 @@ package io.agentmesh.sim.check;
  * everything: the live harness sees no change's bytes, so it leaves {@link NoSeqReuseChecker} out of its list by name
  * (see {@code LiveRun.LEFT_OUT}); and the live-only {@code LeaderLivenessChecker} reads the harness's own status
  * samples and topology, which have no simulated twin.
+ *
+ * <p>A checker extends {@link NamedChecker}, which holds its name and puts it on every verdict it returns.
  */
 public interface Checker {
     /** Short stable name, used in reports and JSON (e.g. "convergence"). */

@@ -21,7 +21,8 @@ public final class Checkers {
 
     /**
      * The state-layer checkers, plus, with {@code consensus}, one leader per term, intents performed at most once
-     * under a committed claim, and every intent performed within {@code convergenceBoundMs} of the final heal.
+     * under a committed claim, every intent performed within {@code convergenceBoundMs} of the final heal, the voters
+     * following enrollment, and witnesses never leading.
      */
     public static List<Checker> standard(long convergenceBoundMs, boolean consensus) {
         if (!consensus) {
@@ -31,6 +32,8 @@ public final class Checkers {
         out.add(new OneLeaderPerTermChecker());
         out.add(new IntentsAtMostOnceChecker());
         out.add(new IntentsPerformedChecker(convergenceBoundMs));
+        out.add(new VotersFollowEnrollmentChecker());
+        out.add(new WitnessNeverLeadsChecker());
         return List.copyOf(out);
     }
 

@@ -81,4 +81,32 @@ public final class ConsensusRecords {
     /** The first time after the final heal at which every running node showed an outcome for every intent. */
     public record IntentsSettled(long atMs) {
     }
+
+    /**
+     * The Raft voters one consensus node knows at the end ({@code role} as {@link LeaderObservation}; empty voters
+     * when it is down or in no group yet).
+     */
+    public record MembersFinal(String node, boolean up, String role, java.util.List<String> voters) {
+        public MembersFinal {
+            voters = java.util.List.copyOf(voters);
+        }
+    }
+
+    /** Who should vote at the end: the enrolled voter-role nodes (the first seven), minus any removed. */
+    public record ExpectedVoters(java.util.List<String> voters) {
+        public ExpectedVoters {
+            voters = java.util.List.copyOf(voters);
+        }
+    }
+
+    /** When every running consensus node first showed the expected voters after the final heal. */
+    public record MembersSettled(long atMs) {
+    }
+
+    /** The nodes enrolled as witnesses (they vote but never stand for election, lead or perform); recorded once. */
+    public record Witnesses(java.util.List<String> nodes) {
+        public Witnesses {
+            nodes = java.util.List.copyOf(nodes);
+        }
+    }
 }

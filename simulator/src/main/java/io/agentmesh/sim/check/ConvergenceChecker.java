@@ -9,27 +9,23 @@ import java.util.Objects;
  * After the final heal, within {@code boundMs}, every node that is up holds the same heads, the same durable
  * changes (version vector) and the same AgentState view, and still does at the end of the run.
  */
-public final class ConvergenceChecker implements Checker {
+public final class ConvergenceChecker extends NamedChecker {
     public static final String NAME = "convergence";
     private final long boundMs;
 
     public ConvergenceChecker(long boundMs) {
+        super(NAME);
         this.boundMs = boundMs;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
     }
 
     @Override
     public Verdict check(History h) {
         if (h.finalHealMs() < 0) {
-            return Verdict.fail(NAME, "the run recorded no final heal", List.of());
+            return fail("the run recorded no final heal");
         }
         List<History.NodeFinal> up = h.finals().values().stream().filter(History.NodeFinal::up).toList();
         if (up.isEmpty()) {
-            return Verdict.fail(NAME, "no node was up at the end", List.of());
+            return fail("no node was up at the end");
         }
         List<String> violations = new ArrayList<>();
         History.NodeFinal ref = up.getFirst();
@@ -60,9 +56,9 @@ public final class ConvergenceChecker implements Checker {
             violations.addFirst("converged only " + took + " ms after the final heal (bound " + boundMs + " ms)");
         }
         if (!violations.isEmpty()) {
-            return Verdict.fail(NAME, violations.getFirst(), violations);
+            return fail(violations.getFirst(), violations);
         }
-        return Verdict.pass(NAME, up.size() + " nodes identical " + took + " ms after the final heal (bound "
+        return pass(up.size() + " nodes identical " + took + " ms after the final heal (bound "
                 + boundMs + " ms)");
     }
 

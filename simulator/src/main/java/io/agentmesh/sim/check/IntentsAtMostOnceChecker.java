@@ -22,6 +22,9 @@ import java.util.TreeMap;
  * </ul>
  * A call that falls in an {@link ObservationGap} of its node is checked for a committed claim only, and counted in
  * the verdict: when the claim was applied and what the node believed then were not observed.
+ *
+ * <p>Outcomes do not enter here: an {@code uncertain} outcome is how a later leader honestly declines to perform a
+ * second time, and whether it was the honest answer is {@link IntentsPerformedChecker}'s question.
  */
 public final class IntentsAtMostOnceChecker implements Checker {
     public static final String NAME = "intents-at-most-once";

@@ -21,10 +21,19 @@ import java.util.TreeSet;
  * and none is lost; any other outcome says nothing reached the outside world for sure, so it must name such a call
  * or at least a committed claim held by the node that reported it (the live world records only what a job did, not
  * a reconcile that decided to do nothing).
+ *
+ * <p>An {@code uncertain} outcome (the world may or may not have seen the action) is honest, not a lost intent, with
+ * one exception: a node that performed the intent and then stayed up and in reach (no crash, no cut link, no fault
+ * degrading its disk or links) until the end of the run reports what it did, so its intent must not end uncertain
+ * under a later claim. The new leader waits for a reachable holder's report (ActionCoordinator), well beyond the
+ * simulated executors' latency.
  */
 public final class IntentsPerformedChecker implements Checker {
     public static final String NAME = "intents-performed";
     private static final String SUCCEEDED = "succeeded";
+    private static final String UNCERTAIN = "uncertain";
+    /** Fault kinds tracked per node elsewhere (node events, reachability); any other kind may silence a holder. */
+    private static final Set<String> PER_NODE_FAULTS = Set.of("partition", "crash");
     private final long boundMs;
 
     public IntentsPerformedChecker(long boundMs) {
@@ -34,6 +43,39 @@ public final class IntentsPerformedChecker implements Checker {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /**
+     * Whether {@code a.node()} was up, with every link, from the call to the end of the run, and no fault that could
+     * have silenced it (a disk stall, loss, delay) was under way meanwhile.
+     */
+    static boolean stayedUpAndInReach(History h, Action a) {
+        for (History.NodeEvent e : h.nodeEvents()) {
+            if (e.node().equals(a.node()) && e.atMs() >= a.atMs() && (e.kind() == History.NodeEventKind.CRASH
+                    || e.kind() == History.NodeEventKind.FATAL)) {
+                return false;
+            }
+        }
+        int cutAtCall = 0;
+        for (History.Reachability r : h.reachability()) {
+            if (!r.node().equals(a.node())) {
+                continue;
+            }
+            if (r.atMs() <= a.atMs()) {
+                cutAtCall = r.unreachablePeers();
+            } else if (r.unreachablePeers() > 0) {
+                return false;
+            }
+        }
+        if (cutAtCall > 0) {
+            return false;
+        }
+        for (History.Fault f : h.faults()) {
+            if (!PER_NODE_FAULTS.contains(f.kind()) && f.endMs() >= a.atMs()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -51,8 +93,12 @@ public final class IntentsPerformedChecker implements Checker {
         Set<String> all = new TreeSet<>(acknowledged);
         up.forEach(f -> all.addAll(f.intents()));
         Set<String> acted = new TreeSet<>();
+        Map<String, List<Action>> performs = new TreeMap<>();
         for (Action a : h.records(Action.class)) {
             acted.add(a.intentId() + "\u0000" + a.node() + "\u0000" + a.term() + "\u0000" + a.index());
+            if (a.isPerform()) {
+                performs.computeIfAbsent(a.intentId(), i -> new ArrayList<>()).add(a);
+            }
         }
         Set<String> held = new TreeSet<>();
         for (AppliedClaim c : h.records(AppliedClaim.class)) {
@@ -92,6 +138,16 @@ public final class IntentsPerformedChecker implements Checker {
                     violations.add("intent " + id + " has an outcome '" + o.status() + "' by " + o.performedBy()
                             + " under (" + o.term() + ", " + o.index() + ") that the outside world never saw performed"
                             + (o.status().equals(SUCCEEDED) ? "" : " and no journal holds as a claim"));
+                }
+                if (o.status().equals(UNCERTAIN)) {
+                    for (Action a : performs.getOrDefault(id, List.of())) {
+                        if ((a.term() != o.term() || a.index() != o.index()) && stayedUpAndInReach(h, a)) {
+                            violations.add("intent " + id + " ended uncertain under (" + o.term() + ", " + o.index()
+                                    + ") by " + o.performedBy() + ", but " + a.node() + " performed it under ("
+                                    + a.term() + ", " + a.index() + ") at " + a.atMs() + " ms and stayed up and in"
+                                    + " reach to the end: its result was lost");
+                        }
+                    }
                 }
             }
         }

@@ -8,12 +8,11 @@ import java.util.Map;
  * Among honest nodes no change is ever rejected: no signature failure, no unenrolled signer, no malformed bytes.
  * Every change in the run was made and signed by a member, so any rejection is a bug (or a planted fault).
  */
-public final class NoRejectedChangesChecker implements Checker {
+public final class NoRejectedChangesChecker extends NamedChecker {
     public static final String NAME = "no-rejected-changes";
 
-    @Override
-    public String name() {
-        return NAME;
+    public NoRejectedChangesChecker() {
+        super(NAME);
     }
 
     @Override
@@ -27,9 +26,9 @@ public final class NoRejectedChangesChecker implements Checker {
             }
         }
         if (total > 0) {
-            return Verdict.fail(NAME, total + " changes rejected among honest nodes (signature or content checks)",
+            return fail(total + " changes rejected among honest nodes (signature or content checks)",
                     violations);
         }
-        return Verdict.pass(NAME, "no node rejected a change");
+        return pass("no node rejected a change");
     }
 }

@@ -3,22 +3,21 @@ package io.agentmesh.sim.check;
 import java.util.List;
 
 /** No (actor, seq) was ever seen with two different byte strings, on the wire or in any store. */
-public final class NoSeqReuseChecker implements Checker {
+public final class NoSeqReuseChecker extends NamedChecker {
     public static final String NAME = "no-seq-reuse";
 
-    @Override
-    public String name() {
-        return NAME;
+    public NoSeqReuseChecker() {
+        super(NAME);
     }
 
     @Override
     public Verdict check(History h) {
         List<ChangeLedger.Reuse> reuses = h.ledger().reuses();
         if (!reuses.isEmpty()) {
-            return Verdict.fail(NAME, reuses.size() + " (actor, seq) pairs seen with different bytes",
+            return fail(reuses.size() + " (actor, seq) pairs seen with different bytes",
                     reuses.stream().limit(50).map(ChangeLedger.Reuse::toString).toList());
         }
-        return Verdict.pass(NAME, h.ledger().distinctChanges() + " changes, " + h.ledger().observations()
+        return pass(h.ledger().distinctChanges() + " changes, " + h.ledger().observations()
                 + " sightings, each (actor, seq) with one byte string");
     }
 }

@@ -13,19 +13,18 @@ import java.util.TreeMap;
  * Decided from every change of belief the run recorded ({@link LeaderObservation}). A run in which no node ever
  * became leader fails too: the property was never exercised.
  */
-public final class OneLeaderPerTermChecker implements Checker {
+public final class OneLeaderPerTermChecker extends NamedChecker {
     public static final String NAME = "one-leader-per-term";
 
-    @Override
-    public String name() {
-        return NAME;
+    public OneLeaderPerTermChecker() {
+        super(NAME);
     }
 
     @Override
     public Verdict check(History h) {
         List<LeaderObservation> observations = h.records(LeaderObservation.class);
         if (observations.isEmpty()) {
-            return Verdict.fail(NAME, "no consensus observation recorded: nothing to check", List.of());
+            return fail("no consensus observation recorded: nothing to check");
         }
         // term -> node -> when it first believed itself leader of that term
         Map<Long, Map<String, Long>> selfLeaders = new TreeMap<>();
@@ -41,7 +40,7 @@ public final class OneLeaderPerTermChecker implements Checker {
             }
         }
         if (selfLeaders.isEmpty()) {
-            return Verdict.fail(NAME, "no node ever became leader in " + observations.size() + " observations",
+            return fail("no node ever became leader in " + observations.size() + " observations",
                     List.of());
         }
         List<String> violations = new ArrayList<>();
@@ -67,9 +66,9 @@ public final class OneLeaderPerTermChecker implements Checker {
             }
         }
         if (!violations.isEmpty()) {
-            return Verdict.fail(NAME, violations.size() + " terms with more than one leader", violations);
+            return fail(violations.size() + " terms with more than one leader", violations);
         }
-        return Verdict.pass(NAME, selfLeaders.size() + " terms with a leader, one each (" + observations.size()
+        return pass(selfLeaders.size() + " terms with a leader, one each (" + observations.size()
                 + " changes of role, term or leader observed)");
     }
 

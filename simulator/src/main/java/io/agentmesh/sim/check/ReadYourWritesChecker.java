@@ -9,12 +9,11 @@ import java.util.Map;
  * A node that acknowledged a write shows it to every later read on that node, across its own crashes and restarts
  * (acknowledged means durable, and a restart replays the store).
  */
-public final class ReadYourWritesChecker implements Checker {
+public final class ReadYourWritesChecker extends NamedChecker {
     public static final String NAME = "read-your-writes";
 
-    @Override
-    public String name() {
-        return NAME;
+    public ReadYourWritesChecker() {
+        super(NAME);
     }
 
     @Override
@@ -42,9 +41,9 @@ public final class ReadYourWritesChecker implements Checker {
             }
         }
         if (!violations.isEmpty()) {
-            return Verdict.fail(NAME, violations.size() + " reads missed the reading node's own acknowledged write",
+            return fail(violations.size() + " reads missed the reading node's own acknowledged write",
                     violations);
         }
-        return Verdict.pass(NAME, checked + " reads of the node's own acknowledged writes, all found");
+        return pass(checked + " reads of the node's own acknowledged writes, all found");
     }
 }

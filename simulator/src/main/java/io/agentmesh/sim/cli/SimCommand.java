@@ -2,8 +2,10 @@ package io.agentmesh.sim.cli;
 
 import io.agentmesh.node.consensus.ConsensusConfig;
 import io.agentmesh.sim.check.Verdict;
+import io.agentmesh.sim.report.ConsoleReport;
 import io.agentmesh.sim.report.HtmlReport;
 import io.agentmesh.sim.report.JsonReport;
+import io.agentmesh.sim.report.ReportDir;
 import io.agentmesh.sim.report.RunReport;
 import io.agentmesh.sim.run.FaultKind;
 import io.agentmesh.sim.run.FaultPlan;
@@ -15,6 +17,7 @@ import io.agentmesh.sim.world.DiskLatency;
 import io.agentmesh.sim.world.Trace;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -103,6 +106,16 @@ public final class SimCommand {
                 + " e.g. 50ms (default 50ms).")
         String electionJitter;
 
+        @Option(names = "--founders", defaultValue = "0", description = "How many voters (the first by node id)"
+                + " found the Raft group; the others join it and are added by the leader during the run's faults"
+                + " (default 0: every voter founds).")
+        int founders;
+
+        @Option(names = "--witness", description = "Enroll the last node as a witness: it votes and keeps the Raft"
+                + " log only, holds no agent state, never leads or performs; the workload goes to the others (e.g."
+                + " --nodes 3 --witness: two servers and a witness). Checked by witness-never-leads.")
+        boolean witness;
+
         @Option(names = "--fsync-micros", description = "Mean fsync latency per machine in microseconds, drawn from"
                 + " MIN-MAX (default 300-3000); each synchronous store call costs its node that long.")
         String fsyncMicros;
@@ -114,16 +127,15 @@ public final class SimCommand {
         @Option(names = "--trace", description = "Print the event log (one line per event) as the run goes.")
         boolean trace;
 
-        @Option(names = "--out", defaultValue = "sim-results", description = "Directory for the JSON result and"
-                + " the HTML report (default ${DEFAULT-VALUE}).")
-        Path outDir;
+        @Mixin
+        ReportDir reportDir;
 
         @Option(names = "--no-report", description = "Write no files.")
         boolean noReport;
 
         @Option(names = "--plant", hidden = true, description = "Plant a bug to see a checker fail:"
                 + " ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
-                + " unclaimed-perform.")
+                + " unclaimed-perform, group-answers-lost, witness-campaigns.")
         String plant;
 
         @Override
@@ -135,7 +147,7 @@ public final class SimCommand {
             long first = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
             SimConfig base = new SimConfig(nodes, first, SimConfig.parseDuration(duration), FaultKind.parse(faults),
                     wireCheck, writeRate, readRate, SimConfig.parseDuration(convergenceBound), snapshotEvery,
-                    PlantedBug.parse(plant), null, consensus, intentRate, raft(), disk());
+                    PlantedBug.parse(plant), null, consensus, intentRate, raft(), disk(), founders, witness);
             if (seeds == 1) {
                 return runOne(base, out);
             }
@@ -175,8 +187,8 @@ public final class SimCommand {
             printResult(r, out);
             if (!noReport) {
                 RunReport report = RunReport.of(r);
-                Path json = outDir.resolve("sim-" + config.seed() + ".json");
-                Path html = outDir.resolve("sim-" + config.seed() + ".html");
+                Path json = reportDir.path().resolve("sim-" + config.seed() + ".json");
+                Path html = reportDir.path().resolve("sim-" + config.seed() + ".html");
                 JsonReport.write(report, json);
                 HtmlReport.write(report, html);
                 out.println("report:  " + html + "  (JSON: " + json + ")");
@@ -210,8 +222,8 @@ public final class SimCommand {
                     seeds - failed, seeds, simSeconds, wallSeconds, wallSeconds > 0 ? simSeconds / wallSeconds : 0);
             if (firstFailure != null && !noReport) {
                 RunReport report = RunReport.of(firstFailure);
-                Path html = outDir.resolve("sim-" + firstFailure.config().seed() + ".html");
-                JsonReport.write(report, outDir.resolve("sim-" + firstFailure.config().seed() + ".json"));
+                Path html = reportDir.path().resolve("sim-" + firstFailure.config().seed() + ".html");
+                JsonReport.write(report, reportDir.path().resolve("sim-" + firstFailure.config().seed() + ".json"));
                 HtmlReport.write(report, html);
                 out.println("report of the first failing seed: " + html);
             }
@@ -221,16 +233,7 @@ public final class SimCommand {
 
     /** Prints the verdict, the figures and the replay command of {@code r}. */
     static void printResult(SimResult r, PrintWriter out) {
-        long passed = r.verdicts().stream().filter(Verdict::passed).count();
-        out.printf(Locale.ROOT, "verdict: %s (%d of %d checks passed)%n", r.passed() ? "PASS" : "FAIL", passed,
-                r.verdicts().size());
-        for (Verdict v : r.verdicts()) {
-            out.println("  " + v);
-            v.violations().stream().limit(5).forEach(x -> out.println("      " + x));
-            if (v.violations().size() > 5) {
-                out.println("      ... " + (v.violations().size() - 5) + " more in the report");
-            }
-        }
+        ConsoleReport.verdicts(r.passed(), r.verdicts(), out);
         SimResult.Figures f = r.figures();
         out.println("figures:");
         out.printf(Locale.ROOT, "  writes        %d (%d acknowledged, %d failed), %d reads%n", f.writes(),

@@ -1,7 +1,7 @@
 package io.agentmesh.sim.live;
 
-import io.agentmesh.sim.check.Checker;
 import io.agentmesh.sim.check.History;
+import io.agentmesh.sim.check.NamedChecker;
 import io.agentmesh.sim.check.Verdict;
 
 import java.util.ArrayList;
@@ -20,17 +20,13 @@ import java.util.TreeMap;
  * <p>Delayed links count as connected. While a direct-only cut is in force, relays may carry the link, so such a
  * pair never makes a majority "connected", and any leader counts.
  */
-public final class LeaderLivenessChecker implements Checker {
+public final class LeaderLivenessChecker extends NamedChecker {
     public static final String NAME = "leader-with-majority";
     private final long boundMs;
 
     public LeaderLivenessChecker(long boundMs) {
+        super(NAME);
         this.boundMs = boundMs;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
     }
 
     @Override
@@ -40,7 +36,7 @@ public final class LeaderLivenessChecker implements Checker {
         int majority = n / 2 + 1;
         List<LiveRecords.Topology> topologies = h.records(LiveRecords.Topology.class);
         if (topologies.isEmpty()) {
-            return Verdict.fail(NAME, "no topology recorded: nothing to check", List.of());
+            return fail("no topology recorded: nothing to check");
         }
         // Samples by round time.
         Map<Long, List<LiveRecords.StatusSample>> rounds = new TreeMap<>();
@@ -122,10 +118,10 @@ public final class LeaderLivenessChecker implements Checker {
             violations.add(describe(episodeStart, episodeLast, episodeWhat));
         }
         if (!violations.isEmpty()) {
-            return Verdict.fail(NAME, violations.size() + " stretches of " + boundMs + " ms or more without a leader"
+            return fail(violations.size() + " stretches of " + boundMs + " ms or more without a leader"
                     + " although a majority was up and connected; first: " + violations.getFirst(), violations);
         }
-        return Verdict.pass(NAME, "never " + boundMs + " ms without a leader while a majority was up and connected ("
+        return pass("never " + boundMs + " ms without a leader while a majority was up and connected ("
                 + checked + " status rounds with a connected majority)");
     }
 

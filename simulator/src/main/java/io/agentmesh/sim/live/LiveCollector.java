@@ -159,12 +159,20 @@ final class LiveCollector {
                 h.nodeFinal(new History.NodeFinal(nd.name(), true, List.of(), digest(s), vector, memory, tasks,
                         s.path("notes").asText(""), 0, st.body().path("replication").path("rejected").asLong()));
                 intents.add(intentsFinal(nd.name(), s));
+                JsonNode c = st.body().path("consensus");
+                List<String> voters = new ArrayList<>();
+                c.path("voters").forEach(v -> voters.add(nameById.getOrDefault(v.asText(), v.asText())));
+                h.record(ConsensusRecords.MembersFinal.class, new ConsensusRecords.MembersFinal(nd.name(), true,
+                        c.path("role").asText("none").toUpperCase(java.util.Locale.ROOT), voters));
             } catch (IOException e) {
                 h.nodeFinal(new History.NodeFinal(nd.name(), false, List.of(), null, Map.of(), Set.of(), Set.of(), null,
                         0, 0));
                 intents.add(new IntentsFinal(nd.name(), false, Set.of(), Map.of()));
             }
         }
+        // Every node of a live cluster is a voter (LiveConfig allows up to seven), none is removed.
+        h.record(ConsensusRecords.ExpectedVoters.class, new ConsensusRecords.ExpectedVoters(
+                cluster.nodes().stream().map(LiveCluster.Node::name).sorted().toList()));
         return intents;
     }
 

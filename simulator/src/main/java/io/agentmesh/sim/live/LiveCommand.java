@@ -1,9 +1,11 @@
 package io.agentmesh.sim.live;
 
-import io.agentmesh.sim.check.Verdict;
+import io.agentmesh.sim.report.ConsoleReport;
+import io.agentmesh.sim.report.ReportDir;
 import io.agentmesh.sim.run.SimConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -70,17 +72,15 @@ public final class LiveCommand implements Callable<Integer> {
             + " this long must have a leader (default ${DEFAULT-VALUE}).")
     String leaderBound;
 
-    @Option(names = "--out", defaultValue = "sim-results", description = "Directory for the JSON result and the"
-            + " HTML report (default ${DEFAULT-VALUE}).")
-    Path outDir;
+    @Mixin
+    ReportDir reportDir;
 
     @Option(names = "--keep", description = "Keep the nodes' directories (logs, stores, performed.jsonl) under"
             + " <out>/live-<seed>-nodes.")
     boolean keep;
 
-    @Option(names = "--heap", defaultValue = "256m", description = "Heap of each node process (default"
-            + " ${DEFAULT-VALUE}).")
-    String heap;
+    @Mixin
+    NodeHeap heap;
 
     @Override
     public Integer call() throws Exception {
@@ -90,7 +90,7 @@ public final class LiveCommand implements Callable<Integer> {
         if (kinds.contains(LiveFault.RELAY) && relays == 0 && !faults.toLowerCase(Locale.ROOT).contains("all")) {
             throw new IllegalArgumentException("--faults relay needs --relays 1 or more");
         }
-        Path keepDir = outDir.resolve("live-" + s + "-nodes");
+        Path keepDir = reportDir.path().resolve("live-" + s + "-nodes");
         if (keep && Files.exists(keepDir)) {
             throw new IllegalArgumentException(keepDir + " already exists (a kept run with this seed); remove it or"
                     + " choose another --out");
@@ -98,7 +98,7 @@ public final class LiveCommand implements Callable<Integer> {
         LiveConfig config = new LiveConfig(nodes, relays, s, SimConfig.parseDuration(duration), kinds, writeRate,
                 intentRate, SimConfig.parseDuration(convergenceBound), SimConfig.parseDuration(leaderBound), 250,
                 keep ? keepDir : null, keep,
-                java.util.List.of("-Xmx" + heap, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+                java.util.List.of(heap.jvmOption(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
         out.printf(Locale.ROOT, "agentmesh sim live: %d nodes%s, seed %d, %s, faults %s%n", nodes,
                 relays > 0 ? ", " + relays + " relays" : "", s, SimConfig.formatDuration(config.durationMs()),
                 LiveFault.format(kinds));
@@ -110,7 +110,7 @@ public final class LiveCommand implements Callable<Integer> {
         out.flush();
         LiveResult r = LiveRun.run(config, out);
         print(r, out);
-        Path html = LiveReport.write(r, outDir);
+        Path html = LiveReport.write(r, reportDir.path());
         out.println("report:  " + html + "  (JSON: " + html.resolveSibling("live-" + s + ".json") + ")");
         if (r.dir() != null) {
             out.println("nodes:   " + r.dir() + " (logs, stores, performed.jsonl)");
@@ -122,16 +122,7 @@ public final class LiveCommand implements Callable<Integer> {
 
     /** Prints the verdict and the figures. */
     static void print(LiveResult r, PrintWriter out) {
-        long passed = r.verdicts().stream().filter(Verdict::passed).count();
-        out.printf(Locale.ROOT, "verdict: %s (%d of %d checks passed)%n", r.passed() ? "PASS" : "FAIL", passed,
-                r.verdicts().size());
-        for (Verdict v : r.verdicts()) {
-            out.println("  " + v);
-            v.violations().stream().limit(5).forEach(x -> out.println("      " + x));
-            if (v.violations().size() > 5) {
-                out.println("      ... " + (v.violations().size() - 5) + " more in the report");
-            }
-        }
+        ConsoleReport.verdicts(r.passed(), r.verdicts(), out);
         out.println("figures:");
         for (Map.Entry<String, Object> e : r.figures().entrySet()) {
             out.printf(Locale.ROOT, "  %-22s %s%n", e.getKey(), e.getValue());

@@ -3,8 +3,8 @@ package io.agentmesh.sim.run;
 import java.util.Set;
 
 /**
- * Deliberate bugs, planted in the simulator's wrappers (never in production code) on node n1, to prove that the
- * checkers can fail. A run with a planted bug is expected to fail.
+ * Deliberate bugs, planted in the simulator's wrappers (never in production code) on node n1 unless a bug says
+ * otherwise, to prove that the checkers can fail. A run with a planted bug is expected to fail.
  */
 public enum PlantedBug {
     /**
@@ -35,7 +35,20 @@ public enum PlantedBug {
      * n1 performs each intent requested at it at once, without a claim (a node that "helps" while the leader is
      * slow, or while it is cut off in a minority). Caught by intents-at-most-once.
      */
-    UNCLAIMED_PERFORM;
+    UNCLAIMED_PERFORM,
+    /**
+     * Every answer from a group member to "which Raft group are you in?" is lost, so a voter that did not found the
+     * group never joins it.
+     * Planted on every link (any member may answer). Run with fewer founders than voters ({@code --founders}). Caught
+     * by voters-follow-enrollment.
+     */
+    GROUP_ANSWERS_LOST,
+    /**
+     * The witness's process runs with a voter certificate for its own key (the rest of the mesh still sees its witness
+     * certificate), so it runs consensus as a full voter: it asks for votes when the leader is lost and may win.
+     * Planted on the witness (the last node); run with {@code --witness} and crashes. Caught by witness-never-leads.
+     */
+    WITNESS_CAMPAIGNS;
 
     public String id() {
         return EnumIds.id(this);
@@ -44,7 +57,7 @@ public enum PlantedBug {
     public static Set<PlantedBug> parse(String text) {
         return EnumIds.parse(text, PlantedBug.class, null, "planted bug",
                 "ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
-                        + " unclaimed-perform");
+                        + " unclaimed-perform, group-answers-lost, witness-campaigns");
     }
 
     public static String format(Set<PlantedBug> bugs) {

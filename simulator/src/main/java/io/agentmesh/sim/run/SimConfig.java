@@ -1,6 +1,7 @@
 package io.agentmesh.sim.run;
 
 import io.agentmesh.node.consensus.ConsensusConfig;
+import io.agentmesh.node.consensus.Voters;
 import io.agentmesh.sim.world.DiskLatency;
 
 import java.util.EnumSet;
@@ -27,11 +28,15 @@ import java.util.Set;
  * @param intentsPerSecond   mean rate of workload intent requests over the whole mesh (with consensus)
  * @param raft               Raft timing and action limits of every voter (sweep failover timing here)
  * @param disk               fsync and read latency of the simulated disks
+ * @param founders           how many voters found the Raft group (0: all); see {@link #withFounders}
+ * @param witness            the last node (by index) is enrolled as a witness: it votes and keeps the Raft log
+ *                           only, holds no agent state, never leads and never performs; the workload uses the others
  */
 public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> faults, boolean wireCheck,
                         double writesPerSecond, double readsPerSecond, long convergenceBoundMs, int snapshotEvery,
                         Set<PlantedBug> bugs, FaultPlan script, boolean consensus,
-                        double intentsPerSecond, ConsensusConfig raft, DiskLatency disk) {
+                        double intentsPerSecond, ConsensusConfig raft, DiskLatency disk, int founders,
+                        boolean witness) {
     public static final double DEFAULT_WRITES_PER_SECOND = 3;
     public static final double DEFAULT_READS_PER_SECOND = 5;
     public static final long DEFAULT_CONVERGENCE_BOUND_MS = 20_000;
@@ -51,6 +56,14 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         if (convergenceBoundMs < 1 || snapshotEvery < 1) {
             throw new IllegalArgumentException("convergence bound and snapshot interval must be positive");
         }
+        if (founders < 0) {
+            throw new IllegalArgumentException("--founders must be >= 0 (0: every voter founds), got " + founders);
+        }
+        if (witness && (!consensus || nodes < 3 || nodes > Voters.MAX)) {
+            throw new IllegalArgumentException("--witness needs consensus and 3.." + Voters.MAX + " nodes (servers"
+                    + " and the witness, all voters), got " + nodes + " nodes" + (consensus ? "" : " without"
+                    + " consensus"));
+        }
         Objects.requireNonNull(raft, "raft");
         Objects.requireNonNull(disk, "disk");
         faults = faults.isEmpty() ? EnumSet.noneOf(FaultKind.class) : EnumSet.copyOf(faults);
@@ -61,68 +74,91 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         return new SimConfig(nodes, seed, durationMs, faults, true, DEFAULT_WRITES_PER_SECOND,
                 DEFAULT_READS_PER_SECOND, DEFAULT_CONVERGENCE_BOUND_MS, DEFAULT_SNAPSHOT_EVERY,
                 EnumSet.noneOf(PlantedBug.class), null, true,
-                DEFAULT_INTENTS_PER_SECOND, ConsensusConfig.defaults(), DiskLatency.DEFAULTS);
+                DEFAULT_INTENTS_PER_SECOND, ConsensusConfig.defaults(), DiskLatency.DEFAULTS, 0, false);
+    }
+
+    /**
+     * How many voters found the Raft group (the first by node id); the other voters start with no founding list and
+     * are added by the leader while the run's faults go on. 0: every voter founds.
+     */
+    public SimConfig withFounders(int count) {
+        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk,
+                count, witness);
+    }
+
+    /** Enrolls the last node (by index) as a witness ({@code sim run --witness}). */
+    public SimConfig withWitness(boolean on) {
+        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk, founders, on);
     }
 
     public SimConfig withSeed(long s) {
         return new SimConfig(nodes, s, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk,
+                founders, witness);
     }
 
     public SimConfig withWireCheck(boolean on) {
         return new SimConfig(nodes, seed, durationMs, faults, on, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk,
+                founders, witness);
     }
 
     public SimConfig withRates(double writes, double reads) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writes, reads, convergenceBoundMs,
-                snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
+                snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk, founders, witness);
     }
 
     public SimConfig withConvergenceBoundMs(long bound) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond, bound,
-                snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
+                snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk, founders, witness);
     }
 
     public SimConfig withSnapshotEvery(int every) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, every, bugs, script, consensus, intentsPerSecond, raft, disk);
+                convergenceBoundMs, every, bugs, script, consensus, intentsPerSecond, raft, disk, founders, witness);
     }
 
     public SimConfig withBugs(Set<PlantedBug> planted) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, planted, script, consensus, intentsPerSecond, raft, disk);
+                convergenceBoundMs, snapshotEvery, planted, script, consensus, intentsPerSecond, raft, disk,
+                founders, witness);
     }
 
     public SimConfig withDuration(long ms) {
         return new SimConfig(nodes, seed, ms, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk,
+                founders, witness);
     }
 
     public SimConfig withScript(FaultPlan plan) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, plan, consensus, intentsPerSecond, raft, disk);
+                convergenceBoundMs, snapshotEvery, bugs, plan, consensus, intentsPerSecond, raft, disk,
+                founders, witness);
     }
 
     public SimConfig withConsensus(boolean on) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, on, intentsPerSecond, raft, disk);
+                convergenceBoundMs, snapshotEvery, bugs, script, on, intentsPerSecond, raft, disk, founders, witness);
     }
 
     public SimConfig withIntentRate(double perSecond) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, perSecond, raft, disk);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, perSecond, raft, disk, founders, witness);
     }
 
     /** Raft timing and action limits, e.g. {@code ConsensusConfig.defaults().withTimeDilation(5)}. */
     public SimConfig withRaft(ConsensusConfig config) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, config, disk);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, config, disk,
+                founders, witness);
     }
 
     public SimConfig withDisk(DiskLatency latency) {
         return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, latency);
+                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, latency,
+                founders, witness);
     }
 
     /** The fault plan of this run: the script if there is one, else drawn from the seed. */
@@ -165,6 +201,12 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         }
         if (!disk.equals(DiskLatency.DEFAULTS)) {
             b.append(" --fsync-micros ").append(disk.describe());
+        }
+        if (founders != 0) {
+            b.append(" --founders ").append(founders);
+        }
+        if (witness) {
+            b.append(" --witness");
         }
         if (!bugs.isEmpty()) {
             b.append(" --plant ").append(PlantedBug.format(bugs));

@@ -56,17 +56,25 @@ import java.util.function.Function;
  * incarnation (the store survived, so the actor's sequence continues).
  *
  * <p>With consensus, a voter also has a Raft store that outlives its processes ({@link SimulatedRaftStore}: a crash
- * keeps what was flushed) and a "job" executor on the run's shared ledger; a restart runs a new consensus member on
- * the same store. After each of its events the node's leader belief and its journal's claims are recorded.
+ * keeps what was flushed) and "job", "wallet" and "marked-job" executors on the run's shared ledger; a restart runs a
+ * new consensus member on the same store. After each of its events the node's leader belief and its journal's claims
+ * are recorded.
+ *
+ * <p>A witness (the last node with {@code --witness}) runs consensus in witness mode with no executors and holds no
+ * agent state; the run leaves it out of the workload and of the state checks.
  */
 final class SimNode {
     static final int MAX_BATCH = 8_192;
+    /** The kind of intent performed like the node's job executor: start mark first, uncertain if a holder is lost. */
+    static final String MARKED_JOB = "marked-job";
 
     final int index;
     final String name;
     final SimIdentities.Member member;
     final SimClock clock;
     final SimDisk disk;
+    /** Enrolled as a witness: the mesh sees its witness certificate, and (unless a planted bug says not) so does it. */
+    final boolean witness;
     private final Simulation sim;
     private final SplittableRandom fsyncRandom;
     private final SplittableRandom raftFsyncRandom;
@@ -97,6 +105,7 @@ final class SimNode {
         this.name = member.name();
         this.clock = clock;
         this.disk = new SimDisk(name);
+        this.witness = member.identity().certificate().role() == io.agentmesh.protocol.identity.Role.WITNESS;
         this.fsyncRandom = Rng.stream(sim.config().seed(), "node/fsync", index);
         this.raftFsyncRandom = Rng.stream(sim.config().seed(), "node/raft-fsync", index);
         this.fsyncMeanNanos = sim.config().disk().drawMeanNanos(fsyncRandom);
@@ -134,18 +143,24 @@ final class SimNode {
                 store);
         state = recovered.state();
         SplittableRandom coreRandom = Rng.stream(sim.config().seed(), "node/core", index, generation);
-        core = new NodeCore(member.identity(), state, store, clock, scheduler, coreRandom, coreConfig(),
-                this::fatal);
+        io.agentmesh.node.port.LocalIdentity identity = witness
+                && sim.config().bugs().contains(PlantedBug.WITNESS_CAMPAIGNS)
+                ? SimIdentities.asVoter(sim.config().seed(), member) : member.identity();
+        core = new NodeCore(identity, state, store, clock, scheduler, coreRandom, coreConfig(), this::fatal);
         consensus = null;
         if (sim.config().consensus() && sim.voters().contains(member.identity().nodeId())) {
             String self = member.identity().nodeId().toString();
             boolean doublePerform = sim.config().bugs().contains(PlantedBug.DOUBLE_PERFORM);
-            List<ActionExecutor> executors = List.of(
+            List<ActionExecutor> executors = core.isWitness() ? List.of() : List.of(
                     new SimExecutor(sim, name, new RecordingExecutor("job", self, sim.ledger(), scheduler,
                             executorLatencyMs, false), doublePerform),
                     new SimExecutor(sim, name, new RecordingExecutor("wallet", self, sim.ledger(), scheduler,
-                            executorLatencyMs, true), doublePerform));
-            core.enableConsensus(new NodeCore.ConsensusSetup(raftStore, sim.voters(), executors,
+                            executorLatencyMs, true), doublePerform),
+                    new SimExecutor(sim, name, RecordingExecutor.startMarked(MARKED_JOB, self, sim.ledger(),
+                            scheduler, executorLatencyMs), doublePerform));
+            List<NodeId> founders = sim.founders().contains(member.identity().nodeId()) ? sim.founders()
+                    : List.of();
+            core.enableConsensus(new NodeCore.ConsensusSetup(raftStore, founders, executors,
                     Rng.stream(sim.config().seed(), "node/raft", index, generation).nextLong(), sim.config().raft()));
             scheduler.afterEach(this::observeConsensus);
         }
@@ -378,6 +393,19 @@ final class SimNode {
         observedRole = ConsensusRecords.DOWN;
         observedLeader = null;
         observedApplied = -1;
+    }
+
+    /** The Raft voters this node names now, by simulator name; empty when it takes no part in consensus. */
+    java.util.Optional<ConsensusRecords.MembersFinal> membersFinal() {
+        if (!sim.config().consensus() || !sim.voters().contains(member.identity().nodeId())) {
+            return java.util.Optional.empty();
+        }
+        if (!up || consensus == null) {
+            return java.util.Optional.of(new ConsensusRecords.MembersFinal(name, up, ConsensusRecords.DOWN, List.of()));
+        }
+        var status = consensus.status();
+        return java.util.Optional.of(new ConsensusRecords.MembersFinal(name, true, status.role(),
+                status.voters().stream().map(sim::nameOf).toList()));
     }
 
     /** What this node's document holds about intents now (for the end of the run). */

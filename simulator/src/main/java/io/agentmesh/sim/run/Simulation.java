@@ -8,6 +8,7 @@ import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.wire.WireMessage;
+import io.agentmesh.sim.bugs.GroupAnswerDropper;
 import io.agentmesh.sim.bugs.PushRefuser;
 import io.agentmesh.sim.bugs.SignatureCorrupter;
 import io.agentmesh.sim.check.Checkers;
@@ -72,6 +73,7 @@ public final class Simulation {
     private final Set<String> seenClaims = new HashSet<>();
     private long order;
     private long intentsSettledMs = -1;
+    private long membersSettledMs = -1;
     private final LibraryErrorTap libraryErrors;
 
     private record PendingHeal(long atMs, String description, Map<ActorId, Long> target) {
@@ -82,11 +84,16 @@ public final class Simulation {
         this.trace = trace;
         this.loop = new SimLoop(trace);
         this.plan = config.plan();
-        this.members = SimIdentities.create(config.seed(), config.nodes(), SimClock.DEFAULT_EPOCH_MILLIS);
+        this.members = SimIdentities.create(config.seed(), config.nodes(), SimClock.DEFAULT_EPOCH_MILLIS,
+                config.witness());
         this.history = new History(members.stream().map(SimIdentities.Member::name).toList());
         this.lastUnreachable = new int[config.nodes()];
         this.voters = Voters.select(members.stream().map(m -> m.identity().nodeId()).toList());
         members.forEach(m -> namesById.put(m.identity().nodeId().toString(), m.name()));
+        if (config.witness()) {
+            history.record(ConsensusRecords.Witnesses.class,
+                    new ConsensusRecords.Witnesses(List.of(members.getLast().name())));
+        }
 
         List<NetworkModel.NodeInfo> infos = new ArrayList<>();
         for (SimIdentities.Member m : members) {
@@ -98,6 +105,9 @@ public final class Simulation {
         network.addTap(this::observeWire);
         if (config.bugs().contains(PlantedBug.CORRUPT_SIGNATURES)) {
             network.addTap(new SignatureCorrupter(0));
+        }
+        if (config.bugs().contains(PlantedBug.GROUP_ANSWERS_LOST)) {
+            network.addTap(new GroupAnswerDropper());
         }
         if (config.bugs().contains(PlantedBug.NO_ANTI_ENTROPY)) {
             network.addTap(new PushRefuser(0));
@@ -180,9 +190,10 @@ public final class Simulation {
         loop.world(healed + CONVERGENCE_CHECK_MS * MS, "convergence check", this::checkConvergence);
         if (config.consensus()) {
             loop.world(healed + CONVERGENCE_CHECK_MS * MS, "intents check", this::checkIntents);
+            loop.world(healed + CONVERGENCE_CHECK_MS * MS, "members check", this::checkMembers);
         }
-        if (loop.runUntil(() -> history.convergedMs() >= 0 && (!config.consensus() || intentsSettledMs >= 0),
-                deadline)) {
+        if (loop.runUntil(() -> history.convergedMs() >= 0
+                && (!config.consensus() || intentsSettledMs >= 0 && membersSettledMs >= 0), deadline)) {
             loop.runUntil(loop.nowNanos() + SETTLE_MS * MS);
         }
         stopped = true;
@@ -193,14 +204,24 @@ public final class Simulation {
         pendingHeals.clear();
         for (SimNode node : nodes) {
             History.NodeFinal f = node.finalState();
-            history.nodeFinal(f);
+            if (!node.witness) {
+                history.nodeFinal(f); // a witness holds no agent state to compare
+            }
             history.rejected(node.name, node.rejectedTotal());
             trace.record(loop.nowNanos(), node.name, "final up=" + f.up() + " heads=" + f.heads() + " vector="
                     + f.vector() + " view=" + f.viewDigest());
         }
         if (config.consensus()) {
             for (SimNode node : nodes) {
-                history.record(ConsensusRecords.IntentsFinal.class, node.intentsFinal());
+                if (!node.witness) {
+                    history.record(ConsensusRecords.IntentsFinal.class, node.intentsFinal());
+                }
+                node.membersFinal().ifPresent(m -> history.record(ConsensusRecords.MembersFinal.class, m));
+            }
+            history.record(ConsensusRecords.ExpectedVoters.class, new ConsensusRecords.ExpectedVoters(expectedVoters()));
+            if (membersSettledMs >= 0) {
+                history.record(ConsensusRecords.MembersSettled.class,
+                        new ConsensusRecords.MembersSettled(membersSettledMs));
             }
             if (intentsSettledMs >= 0) {
                 history.record(ConsensusRecords.IntentsSettled.class,
@@ -352,7 +373,7 @@ public final class Simulation {
     private Map<ActorId, Long> union() {
         Map<ActorId, Long> out = new TreeMap<>();
         for (SimNode node : nodes) {
-            if (node.up()) {
+            if (node.up() && !node.witness) {
                 node.durableVector().seqs().forEach((a, s) -> out.merge(a, s, Math::max));
             }
         }
@@ -374,14 +395,14 @@ public final class Simulation {
         Map<ActorId, Long> union = union();
         List<Long> lag = new ArrayList<>(nodes.size());
         for (SimNode node : nodes) {
-            lag.add(node.up() ? missing(node.durableVector(), union) : -1L);
+            lag.add(!node.up() ? -1L : node.witness ? 0L : missing(node.durableVector(), union));
         }
         history.lag(new History.LagSample(loop.nowMillis(), lag));
         for (Iterator<PendingHeal> it = pendingHeals.iterator(); it.hasNext(); ) {
             PendingHeal h = it.next();
             boolean caughtUp = true;
             for (SimNode node : nodes) {
-                if (node.up() && missing(node.durableVector(), h.target()) > 0) {
+                if (node.up() && !node.witness && missing(node.durableVector(), h.target()) > 0) {
                     caughtUp = false;
                     break;
                 }
@@ -398,8 +419,8 @@ public final class Simulation {
         if (stopped || history.convergedMs() >= 0) {
             return;
         }
-        List<SimNode> up = upNodes();
-        boolean same = up.size() == nodes.size();
+        boolean same = upNodes().size() == nodes.size();
+        List<SimNode> up = upStateNodes();
         if (same) {
             List<String> heads = up.getFirst().heads();
             VersionVector vector = up.getFirst().durableVector();
@@ -418,6 +439,34 @@ public final class Simulation {
         loop.world(loop.nowNanos() + CONVERGENCE_CHECK_MS * MS, "convergence check", this::checkConvergence);
     }
 
+    /** The names of the nodes that should vote at the end: every voter-role node. */
+    private List<String> expectedVoters() {
+        return voters.stream().map(v -> nameOf(v.toString())).sorted().toList();
+    }
+
+    /** After the final heal: does every running voter name the expected voters? */
+    private void checkMembers() {
+        if (stopped || membersSettledMs >= 0) {
+            return;
+        }
+        List<String> want = expectedVoters();
+        boolean settled = true;
+        for (SimNode node : nodes) {
+            var m = node.membersFinal();
+            if (m.isPresent() && want.contains(node.name)
+                    && (!m.get().up() || !m.get().voters().stream().sorted().toList().equals(want))) {
+                settled = false;
+                break;
+            }
+        }
+        if (settled) {
+            membersSettledMs = loop.nowMillis();
+            trace.record(loop.nowNanos(), "world", "every voter names the enrolled voters");
+            return;
+        }
+        loop.world(loop.nowNanos() + CONVERGENCE_CHECK_MS * MS, "members check", this::checkMembers);
+    }
+
     /** After the final heal: has every running node an outcome for every intent (and every acknowledged one)? */
     private void checkIntents() {
         if (stopped || intentsSettledMs >= 0) {
@@ -434,7 +483,7 @@ public final class Simulation {
             if (!settled) {
                 break;
             }
-            settled = node.outcomesFor(acknowledged);
+            settled = node.witness || node.outcomesFor(acknowledged);
         }
         if (settled) {
             intentsSettledMs = loop.nowMillis();
@@ -600,8 +649,14 @@ public final class Simulation {
         return config;
     }
 
+    /** Every voter-role node: all of them take part in consensus. */
     List<NodeId> voters() {
         return voters;
+    }
+
+    /** The voters that found the group ({@link SimConfig#founders()}); the others join it. */
+    List<NodeId> founders() {
+        return config.founders() == 0 ? voters : voters.subList(0, Math.min(config.founders(), voters.size()));
     }
 
     RecordingExecutor.Ledger ledger() {
@@ -627,6 +682,17 @@ public final class Simulation {
     /** Every node, up or down, by index. */
     List<SimNode> nodes() {
         return nodes;
+    }
+
+    /** The running nodes that hold agent state (all but a witness): the workload's clients talk to these. */
+    List<SimNode> upStateNodes() {
+        List<SimNode> out = new ArrayList<>(nodes.size());
+        for (SimNode n : nodes) {
+            if (n.up() && !n.witness) {
+                out.add(n);
+            }
+        }
+        return out;
     }
 
     List<SimNode> upNodes() {

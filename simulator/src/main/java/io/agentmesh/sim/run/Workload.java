@@ -9,9 +9,10 @@ import java.util.SplittableRandom;
 /**
  * Clients of the mesh: writes (memory entries with ids derived from the seed, task upserts over a small pool of ids
  * so that concurrent updates meet, inserts into the notes text) and reads (a task, to check that a node shows its
- * own acknowledged writes), each at a random node that is up, at exponentially distributed intervals. With
- * consensus, also "job" intents at random running nodes, whichever side of a partition they are on (drawn from a
- * stream of their own, so the other operations of a seed stay the same with consensus on or off).
+ * own acknowledged writes), each at a random node that is up and holds state (not a witness), at exponentially
+ * distributed intervals. With consensus, also "job" intents at random running nodes, whichever side of a partition
+ * they are on (drawn from a stream of their own, so the other operations of a seed stay the same with consensus on
+ * or off).
  */
 final class Workload {
     static final int TASK_POOL = 16;
@@ -53,7 +54,7 @@ final class Workload {
     }
 
     private void intent() {
-        List<SimNode> up = sim.upNodes();
+        List<SimNode> up = sim.upStateNodes();
         int pick = intentRandom.nextInt(Math.max(1, up.size()));
         nextIntent();
         if (up.isEmpty()) {
@@ -86,7 +87,7 @@ final class Workload {
     }
 
     private void write() {
-        List<SimNode> up = sim.upNodes();
+        List<SimNode> up = sim.upStateNodes();
         double op = random.nextDouble();
         int pick = random.nextInt(Math.max(1, up.size()));
         double where = random.nextDouble();
@@ -126,7 +127,7 @@ final class Workload {
     }
 
     private void read() {
-        List<SimNode> up = sim.upNodes();
+        List<SimNode> up = sim.upStateNodes();
         int pick = random.nextInt(Math.max(1, up.size()));
         int taskNumber = random.nextInt(TASK_POOL);
         nextRead();

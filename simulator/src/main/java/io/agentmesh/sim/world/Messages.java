@@ -25,6 +25,7 @@ public final class Messages {
             case WireMessage.Consensus c -> "Consensus[" + c.payload().length + " bytes]";
             case WireMessage.Goodbye g -> "Goodbye[" + g.reason() + "]";
             case WireMessage.Hello h -> "Hello";
+            case WireMessage.Revocations r -> "Revocations[" + r.revocations().size() + "]";
         };
     }
 

@@ -25,7 +25,8 @@ import java.util.concurrent.CompletionStage;
  * without completing, which is exactly what reconciliation is for. With {@code prepareFirst} it behaves like the
  * wallet: prepare(deterministic "signed transaction" bytes), then act once they are committed. {@code reconcile}
  * re-applies the effect under the same idempotency key (the ledger ignores duplicates) and says whether it had
- * already happened.
+ * already happened. {@link #startMarked} behaves like the node's {@code JobExecutor} instead: a start mark first,
+ * and a reconcile that finds the mark reports {@code uncertain} without acting (it has no receipt to consult).
  */
 public final class RecordingExecutor implements ActionExecutor {
 
@@ -95,6 +96,7 @@ public final class RecordingExecutor implements ActionExecutor {
     private final Scheduler scheduler;
     private final long latencyMs;
     private final boolean prepareFirst;
+    private final boolean uncertainAfterStart;
 
     /**
      * @param scheduler    where results are delivered after {@code latencyMs}; null to complete at once
@@ -102,16 +104,31 @@ public final class RecordingExecutor implements ActionExecutor {
      */
     public RecordingExecutor(String kind, String nodeId, Ledger ledger, Scheduler scheduler, long latencyMs,
                              boolean prepareFirst) {
+        this(kind, nodeId, ledger, scheduler, latencyMs, prepareFirst, false);
+    }
+
+    private RecordingExecutor(String kind, String nodeId, Ledger ledger, Scheduler scheduler, long latencyMs,
+                              boolean prepareFirst, boolean uncertainAfterStart) {
         this.kind = kind;
         this.nodeId = nodeId;
         this.ledger = ledger;
         this.scheduler = scheduler;
         this.latencyMs = latencyMs;
         this.prepareFirst = prepareFirst;
+        this.uncertainAfterStart = uncertainAfterStart;
     }
 
     public static RecordingExecutor immediate(String kind, String nodeId, Ledger ledger) {
         return new RecordingExecutor(kind, nodeId, ledger, null, 0, false);
+    }
+
+    /**
+     * Like the node's job executor: commits a start mark, then acts; a later holder that finds the mark does not act
+     * again and reports {@code uncertain}, one that finds none acts.
+     */
+    public static RecordingExecutor startMarked(String kind, String nodeId, Ledger ledger, Scheduler scheduler,
+                                                long latencyMs) {
+        return new RecordingExecutor(kind, nodeId, ledger, scheduler, latencyMs, true, true);
     }
 
     @Override
@@ -124,8 +141,8 @@ public final class RecordingExecutor implements ActionExecutor {
     }
 
     /** The bytes this executor prepares for an intent: deterministic, like a transaction signed with a fixed nonce. */
-    private static byte[] preparedFor(String intentId) {
-        return ("signed-tx:" + intentId).getBytes(StandardCharsets.UTF_8);
+    private byte[] preparedFor(String intentId) {
+        return ((uncertainAfterStart ? "started:" : "signed-tx:") + intentId).getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
@@ -139,6 +156,14 @@ public final class RecordingExecutor implements ActionExecutor {
 
     @Override
     public CompletionStage<ActionResult> reconcile(ActionContext ctx, Optional<byte[]> prepared) {
+        if (uncertainAfterStart) {
+            if (prepared.isPresent()) {
+                return CompletableFuture.completedFuture(ActionResult.uncertain(kind + " " + ctx.intentId()
+                        + " was started by an earlier holder that could not report; not run again"));
+            }
+            return ctx.prepare(preparedFor(ctx.intentId()))
+                    .thenCompose(v -> act(Ledger.CallType.RECONCILE, ctx, false));
+        }
         return act(Ledger.CallType.RECONCILE, ctx, prepared.isPresent());
     }
 

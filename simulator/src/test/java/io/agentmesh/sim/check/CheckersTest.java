@@ -120,12 +120,7 @@ class CheckersTest {
 
     @Test
     void aCheckerThatThrowsFailsInsteadOfAbortingTheOthers() {
-        Checker broken = new Checker() {
-            @Override
-            public String name() {
-                return "broken";
-            }
-
+        Checker broken = new NamedChecker("broken") {
             @Override
             public Verdict check(History history) {
                 throw new IllegalStateException("bug");
@@ -137,23 +132,24 @@ class CheckersTest {
     }
 
     @Test
+    void everyStandardCheckerPutsItsOwnNameOnItsVerdict() {
+        for (Checker c : Checkers.standard(1_000, true)) {
+            assertEquals(c.name(), c.check(good()).checker(), c.getClass().getSimpleName());
+        }
+    }
+
+    @Test
     void laterCheckersReadTheirOwnRecordsFromTheHistory() {
         record LeaderTerm(long term, String leader) {
         }
         History h = good();
         h.record(LeaderTerm.class, new LeaderTerm(1, "n1"));
         h.record(LeaderTerm.class, new LeaderTerm(1, "n2"));
-        Checker oneLeaderPerTerm = new Checker() {
-            @Override
-            public String name() {
-                return "one-leader-per-term";
-            }
-
+        Checker oneLeaderPerTerm = new NamedChecker("one-leader-per-term") {
             @Override
             public Verdict check(History history) {
                 long terms = history.records(LeaderTerm.class).stream().map(LeaderTerm::term).distinct().count();
-                return terms == history.records(LeaderTerm.class).size() ? Verdict.pass(name(), "ok")
-                        : Verdict.fail(name(), "two leaders in one term", List.of());
+                return terms == history.records(LeaderTerm.class).size() ? pass("ok") : fail("two leaders in one term");
             }
         };
         assertFalse(oneLeaderPerTerm.check(h).passed());

@@ -38,6 +38,14 @@ class ConsensusCheckersTest {
      * reconciles it, and performs job-2. Both intents end with the same outcome on every node.
      */
     private static History good() {
+        return story(true, "succeeded");
+    }
+
+    /**
+     * {@link #good()}, with n1 either killed at 250 ms or only deposed then (it stays up and in reach), and job-1
+     * ending with {@code job1Status} under n2's claim.
+     */
+    private static History story(boolean n1Dies, String job1Status) {
         History h = new History(List.of("n1", "n2", "n3"));
         long[] order = {0};
         obs(h, order, 100, "n1", "LEADER", 1, "n1");
@@ -47,7 +55,12 @@ class ConsensusCheckersTest {
         h.writeAcknowledged("i1", 202, A, 1);
         h.record(AppliedClaim.class, new AppliedClaim(order[0]++, 210, "n1", "job-1", "n1", 1, 3));
         h.record(Action.class, new Action(order[0]++, 211, "n1", "job-1", Action.PERFORM, 1, 3));
-        obs(h, order, 250, "n1", "DOWN", 1, null);
+        if (n1Dies) {
+            obs(h, order, 250, "n1", "DOWN", 1, null);
+            h.nodeEvent(250, "n1", History.NodeEventKind.CRASH, "killed");
+        } else {
+            obs(h, order, 250, "n1", "FOLLOWER", 1, null);
+        }
         obs(h, order, 600, "n2", "LEADER", 2, "n2");
         obs(h, order, 601, "n3", "FOLLOWER", 2, "n2");
         h.record(AppliedClaim.class, new AppliedClaim(order[0]++, 620, "n2", "job-1", "n2", 2, 5));
@@ -59,7 +72,7 @@ class ConsensusCheckersTest {
         h.finalHeal(1_000);
         h.record(IntentsSettled.class, new IntentsSettled(1_400));
         h.ended(2_500);
-        Map<String, OutcomeSeen> outcomes = Map.of("job-1", new OutcomeSeen("succeeded", "n2", 2, 5),
+        Map<String, OutcomeSeen> outcomes = Map.of("job-1", new OutcomeSeen(job1Status, "n2", 2, 5),
                 "job-2", new OutcomeSeen("succeeded", "n2", 2, 7));
         for (String n : List.of("n1", "n2", "n3")) {
             h.record(IntentsFinal.class, new IntentsFinal(n, true, Set.of("job-1", "job-2"), outcomes));
@@ -76,8 +89,47 @@ class ConsensusCheckersTest {
         List<Verdict> verdicts = Checkers.run(List.of(new OneLeaderPerTermChecker(), new IntentsAtMostOnceChecker(),
                 new IntentsPerformedChecker(1_000)), good());
         assertTrue(Checkers.allPassed(verdicts), verdicts::toString);
-        assertEquals(9, Checkers.standard(1_000, true).size());
+        assertEquals(11, Checkers.standard(1_000, true).size());
         assertEquals(6, Checkers.standard(1_000, false).size());
+    }
+
+    @Test
+    void votersThatNameTheEnrolledVotersPassAndAVoterLeftOutFails() {
+        History h = new History(List.of("n1", "n2", "n3"));
+        h.record(ConsensusRecords.ExpectedVoters.class, new ConsensusRecords.ExpectedVoters(List.of("n1", "n2", "n3")));
+        h.record(ConsensusRecords.MembersFinal.class, new ConsensusRecords.MembersFinal("n1", true, "LEADER",
+                List.of("n1", "n2", "n3")));
+        h.record(ConsensusRecords.MembersFinal.class, new ConsensusRecords.MembersFinal("n2", true, "FOLLOWER",
+                List.of("n3", "n2", "n1")));
+        h.record(ConsensusRecords.MembersFinal.class, new ConsensusRecords.MembersFinal("n3", false, "DOWN",
+                List.of()));
+        assertTrue(new VotersFollowEnrollmentChecker().check(h).passed());
+
+        h.record(ConsensusRecords.MembersFinal.class, new ConsensusRecords.MembersFinal("n3", true, "DISCOVERING",
+                List.of()));
+        Verdict v = new VotersFollowEnrollmentChecker().check(h);
+        assertFalse(v.passed());
+        assertEquals(List.of("n3 (discovering) ends with voters [], expected [n1, n2, n3]"), v.violations());
+    }
+
+    @Test
+    void aWitnessThatCampaignsLeadsHoldsAClaimOrPerformsFailsAndNoWitnessPasses() {
+        History h = good();
+        assertTrue(new WitnessNeverLeadsChecker().check(h).passed(), "nothing to check without a witness");
+        h.record(ConsensusRecords.Witnesses.class, new ConsensusRecords.Witnesses(List.of("n3")));
+        Verdict quiet = new WitnessNeverLeadsChecker().check(h);
+        assertTrue(quiet.passed(), quiet::toString);
+        assertTrue(quiet.summary().startsWith("witness n3 never stood for election"), quiet.summary());
+
+        h.record(LeaderObservation.class, new LeaderObservation(2_000, 1_000, "n3", "CANDIDATE", 3, null));
+        h.record(LeaderObservation.class, new LeaderObservation(2_001, 1_010, "n3", "LEADER", 3, "n3"));
+        h.record(AppliedClaim.class, new AppliedClaim(2_002, 1_020, "n3", "job-9", "n3", 3, 30));
+        h.record(Action.class, new Action(2_003, 1_030, "n3", "job-9", Action.PERFORM, 3, 30));
+        Verdict v = new WitnessNeverLeadsChecker().check(h);
+        assertFalse(v.passed());
+        assertEquals(List.of("witness n3 was candidate in term 3 at 1000 ms", "witness n3 was leader in term 3 at"
+                + " 1010 ms", "witness n3 holds the committed claim on job-9 (3, 30)", "witness n3 made a perform call"
+                + " for job-9 at 1030 ms"), v.violations());
     }
 
     @Test
@@ -220,7 +272,7 @@ class ConsensusCheckersTest {
     void anOutcomeOtherThanSucceededNeedsACallOrAClaimHeldByItsReporter() {
         History h = good();
         // job-1 reconciled by n2 as uncertain: no effect recorded, but n2 held the committed claim (2, 5).
-        Map<String, OutcomeSeen> uncertain = Map.of("job-1", new OutcomeSeen("failed", "n2", 2, 5),
+        Map<String, OutcomeSeen> uncertain = Map.of("job-1", new OutcomeSeen("uncertain", "n2", 2, 5),
                 "job-2", new OutcomeSeen("succeeded", "n2", 2, 7));
         History live = new History(List.of("n1", "n2", "n3"));
         live.record(AppliedClaim.class, new AppliedClaim(0, 620, "n2", "job-1", "n2", 2, 5));
@@ -233,7 +285,7 @@ class ConsensusCheckersTest {
         }
         assertTrue(new IntentsPerformedChecker(1_000).check(live).passed());
         // The same outcome naming a claim nobody held is made up.
-        Map<String, OutcomeSeen> madeUp = Map.of("job-1", new OutcomeSeen("failed", "n3", 2, 5),
+        Map<String, OutcomeSeen> madeUp = Map.of("job-1", new OutcomeSeen("uncertain", "n3", 2, 5),
                 "job-2", new OutcomeSeen("succeeded", "n2", 2, 7));
         for (String n : List.of("n1", "n2", "n3")) {
             h.record(IntentsFinal.class, new IntentsFinal(n, true, Set.of("job-1", "job-2"), madeUp));
@@ -241,6 +293,26 @@ class ConsensusCheckersTest {
         Verdict v = new IntentsPerformedChecker(1_000).check(h);
         assertFalse(v.passed());
         assertTrue(v.violations().stream().anyMatch(x -> x.contains("no journal holds as a claim")), v::toString);
+    }
+
+    @Test
+    void anUncertainOutcomeIsHonestWhenItsPerformerDiedButNotWhenItStayedUpAndInReach() {
+        Verdict died = new IntentsPerformedChecker(1_000).check(story(true, "uncertain"));
+        assertTrue(died.passed(), died::toString);
+        assertTrue(died.summary().contains("uncertain=1"), died.summary());
+
+        Verdict deposed = new IntentsPerformedChecker(1_000).check(story(false, "uncertain"));
+        assertFalse(deposed.passed(), "n1 performed job-1 and stayed up and in reach: its result was lost");
+        assertTrue(deposed.violations().stream().anyMatch(v -> v.contains("job-1 ended uncertain")
+                && v.contains("n1 performed it under (1, 3)")), deposed::toString);
+
+        History cutOff = story(false, "uncertain");
+        cutOff.reachability(new History.Reachability(240, "n1", 2));
+        assertTrue(new IntentsPerformedChecker(1_000).check(cutOff).passed(), "cut off, it may not have reported");
+        History stalled = story(false, "uncertain");
+        stalled.fault(new History.Fault(230, 900, "stall", "disk of n1 stalls for 670 ms"));
+        assertTrue(new IntentsPerformedChecker(1_000).check(stalled).passed(), "its disk stalled meanwhile");
+        assertTrue(new IntentsPerformedChecker(1_000).check(story(false, "succeeded")).passed());
     }
 
     // ------------------------------------------------------------------------------ a real simulated run

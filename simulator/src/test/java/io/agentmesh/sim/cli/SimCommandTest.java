@@ -50,7 +50,7 @@ class SimCommandTest {
         assertTrue(r.out().contains("--no-consensus"), r.out());
         CliRun i = run("sim", "run", "--nodes", "3", "--seed", "7", "--duration", "3s", "--faults", "none",
                 "--intent-rate", "2", "--no-report");
-        assertTrue(i.out().contains("(9 of 9 checks passed)"), i.out());
+        assertTrue(i.out().contains("(11 of 11 checks passed)"), i.out());
         assertTrue(i.out().contains("--intent-rate 2"), i.out());
     }
 
@@ -60,6 +60,18 @@ class SimCommandTest {
                 "--intent-rate", "2", "--plant", "double-perform", "--no-report");
         assertEquals(1, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("FAIL intents-at-most-once"), r.out());
+    }
+
+    @Test
+    void witnessMakesTheLastNodeAWitnessAndIsCheckedAndReplayed() {
+        CliRun r = run("sim", "run", "--nodes", "3", "--witness", "--seed", "8", "--duration", "5s", "--faults",
+                "crash", "--no-report");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("PASS witness-never-leads: witness n3 never stood for election"), r.out());
+        assertTrue(r.out().contains("--faults crash --witness\n"), r.out());
+        CliRun bad = run("sim", "run", "--nodes", "2", "--witness", "--no-report");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("--witness needs consensus and 3..7 nodes"), bad.err());
     }
 
     @Test

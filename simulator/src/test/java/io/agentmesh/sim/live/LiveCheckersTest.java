@@ -283,13 +283,19 @@ class LiveCheckersTest {
         assertTrue(v.summary().contains("{n2,n3}") && v.summary().contains("5250 ms"), v.summary());
     }
 
-    @Test
-    void theClockStartsWhenTheLeaderIsCutOffAndARelayedLeaderCounts() {
+    /** Every node up from 0 with {@code directCuts} in force, and n1 seen leading every 250 ms up to 5 s. */
+    private static History n1LeadsForFiveSeconds(Set<String> directCuts) {
         History h = new History(NODES);
-        h.record(LiveRecords.Topology.class, new LiveRecords.Topology(0, Set.copyOf(NODES), Set.of(), Set.of()));
+        h.record(LiveRecords.Topology.class, new LiveRecords.Topology(0, Set.copyOf(NODES), Set.of(), directCuts));
         for (long t = 250; t <= 5_000; t += 250) {
             h.record(LiveRecords.StatusSample.class, sample(t, "n1", "leader", "n1", 2));
         }
+        return h;
+    }
+
+    @Test
+    void theClockStartsWhenTheLeaderIsCutOffAndARelayedLeaderCounts() {
+        History h = n1LeadsForFiveSeconds(Set.of());
         // n1 (the leader) is cut off at 5.1 s; {n2, n3} has been connected since 0 but only lost its leader then.
         h.record(LiveRecords.Topology.class, new LiveRecords.Topology(5_100, Set.copyOf(NODES), Set.of("n1-n2",
                 "n1-n3"), Set.of()));
@@ -299,19 +305,10 @@ class LiveCheckersTest {
         assertTrue(new LeaderLivenessChecker(1_000).check(h).passed(), new LeaderLivenessChecker(1_000).check(h)
                 .toString());
         // Only the direct paths of n1 cut: relays may carry them, so n1 leading counts.
-        History r = new History(NODES);
-        r.record(LiveRecords.Topology.class, new LiveRecords.Topology(0, Set.copyOf(NODES), Set.of(),
-                Set.of("n1-n2", "n1-n3")));
-        for (long t = 250; t <= 5_000; t += 250) {
-            r.record(LiveRecords.StatusSample.class, sample(t, "n1", "leader", "n1", 2));
-        }
+        History r = n1LeadsForFiveSeconds(Set.of("n1-n2", "n1-n3"));
         assertTrue(new LeaderLivenessChecker(1_000).check(r).passed());
         // Without any leader it fails.
-        History none = new History(NODES);
-        none.record(LiveRecords.Topology.class, new LiveRecords.Topology(0, Set.copyOf(NODES), Set.of(), Set.of()));
-        for (long t = 250; t <= 5_000; t += 250) {
-            none.record(LiveRecords.StatusSample.class, sample(t, "n1", "leader", "n1", 2));
-        }
+        History none = n1LeadsForFiveSeconds(Set.of());
         none.record(LiveRecords.Topology.class, new LiveRecords.Topology(5_100, Set.copyOf(NODES), Set.of("n1-n2",
                 "n1-n3"), Set.of()));
         for (long t = 5_250; t <= 7_000; t += 250) {

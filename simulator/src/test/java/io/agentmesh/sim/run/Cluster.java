@@ -171,7 +171,7 @@ final class Cluster {
 
     boolean allUpHaveOutcomes(List<String> ids) {
         for (SimNode n : nodes()) {
-            if (n.up() && ids.stream().anyMatch(id -> n.outcome(id).isEmpty())) {
+            if (n.up() && !n.witness && ids.stream().anyMatch(id -> n.outcome(id).isEmpty())) {
                 return false;
             }
         }
@@ -187,7 +187,7 @@ final class Cluster {
     void assertOutcomesAgree(List<String> ids) {
         Map<String, Outcome> reference = null;
         for (SimNode n : nodes()) {
-            if (!n.up()) {
+            if (!n.up() || n.witness) {
                 continue;
             }
             Map<String, Outcome> mine = new TreeMap<>();

@@ -26,10 +26,9 @@ class DiskStallTest {
         // Many intents, so the leader appends to its Raft log (and waits for the fsync) right after the stall begins.
         SimConfig base = SimConfig.of(3, 4242, 10_000, EnumSet.noneOf(FaultKind.class)).withRates(5, 2)
                 .withIntentRate(40);
-        SimResult calm = Simulation.run(base.withScript(FaultPlan.none()));
-        LeaderObservation before = Histories.leaderAt(calm.history(), STALL_AT);
-        int leaderIndex = calm.history().nodes().indexOf(before.node());
-        FaultPlan stall = new FaultPlan(List.of(), List.of(new FaultPlan.Stall(STALL_AT, leaderIndex, STALL_FOR)));
+        Histories.Leader leader = Histories.calmLeaderAt(base, STALL_AT);
+        LeaderObservation before = leader.observation();
+        FaultPlan stall = new FaultPlan(List.of(), List.of(new FaultPlan.Stall(STALL_AT, leader.index(), STALL_FOR)));
 
         SimResult r = Simulation.run(base.withScript(stall));
         assertTrue(r.passed(), () -> r.failures() + "\n  replay: " + r.replayCommand());

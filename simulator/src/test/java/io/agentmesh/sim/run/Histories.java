@@ -34,4 +34,18 @@ final class Histories {
         }
         return leader;
     }
+
+    /** A leader of a run without faults, with its node's index for a fault plan. */
+    record Leader(LeaderObservation observation, int index) {
+    }
+
+    /**
+     * The leader at {@code atMs} of {@code base} run without faults: a scripted fault that starts at {@code atMs}
+     * hits that same node, since the two runs are identical until the fault starts.
+     */
+    static Leader calmLeaderAt(SimConfig base, long atMs) {
+        History calm = Simulation.run(base.withScript(FaultPlan.none())).history();
+        LeaderObservation leader = leaderAt(calm, atMs);
+        return new Leader(leader, calm.nodes().indexOf(leader.node()));
+    }
 }

@@ -30,10 +30,9 @@ class MinorityPerformsNothingTest {
     void aMinorityWithTheOldLeaderPerformsNothingWhileCutOffAndItsRequestsArePerformedAfterTheHeal() {
         SimConfig base = SimConfig.of(5, 77, 14_000, EnumSet.noneOf(FaultKind.class)).withRates(5, 2)
                 .withIntentRate(4);
-        SimResult calm = Simulation.run(base.withScript(FaultPlan.none()));
-        String leader = Histories.leaderAt(calm.history(), CUT_AT).node();
-        int leaderIndex = calm.history().nodes().indexOf(leader);
-        Set<Integer> minority = Set.of(leaderIndex, (leaderIndex + 1) % 5);
+        Histories.Leader calm = Histories.calmLeaderAt(base, CUT_AT);
+        String leader = calm.observation().node();
+        Set<Integer> minority = Set.of(calm.index(), (calm.index() + 1) % 5);
         Set<Integer> majority = new TreeSet<>(List.of(0, 1, 2, 3, 4));
         majority.removeAll(minority);
         FaultPlan cut = new FaultPlan(List.of(), List.of(new FaultPlan.Partition(CUT_AT, CUT_FOR,

@@ -2,10 +2,12 @@ package io.agentmesh.sim.run;
 
 import io.agentmesh.sim.check.AcknowledgedWritesChecker;
 import io.agentmesh.sim.check.ConvergenceChecker;
+import io.agentmesh.sim.check.VotersFollowEnrollmentChecker;
 import io.agentmesh.sim.check.IntentsAtMostOnceChecker;
 import io.agentmesh.sim.check.NoRejectedChangesChecker;
 import io.agentmesh.sim.check.NoSeqReuseChecker;
 import io.agentmesh.sim.check.Verdict;
+import io.agentmesh.sim.check.WitnessNeverLeadsChecker;
 import io.agentmesh.sim.world.Link;
 import org.junit.jupiter.api.Test;
 
@@ -17,8 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Each checker can fail: a bug planted in the simulator's wrappers (never in production code) on node n1 makes
- * exactly the checker that guards against it fail, while the same scenario without the bug passes.
+ * Each checker can fail: a bug planted in the simulator's wrappers (never in production code), on node n1 unless
+ * the bug says otherwise, makes exactly the checker that guards against it fail, while the same scenario without the
+ * bug passes.
  */
 class PlantedBugsTest {
     private static final Set<Integer> N1 = Set.of(0);
@@ -88,6 +91,32 @@ class PlantedBugsTest {
         assertTrue(verdict(buggy, IntentsAtMostOnceChecker.NAME).violations().stream()
                 .anyMatch(v -> v.startsWith("n1 called perform") && v.contains("without a committed claim")),
                 () -> verdict(buggy, IntentsAtMostOnceChecker.NAME).violations().toString());
+    }
+
+    @Test
+    void votersThatNeverHearWhichGroupToJoinAreNeverAddedAndTheVotersStopFollowingEnrollment() {
+        // Three of five voters found the group; the other two must ask a member which group to join.
+        SimConfig config = scenario(18, 6_000, FaultPlan.none()).withFounders(3);
+        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.GROUP_ANSWERS_LOST)));
+        assertCaught(buggy, Simulation.run(config), VotersFollowEnrollmentChecker.NAME);
+        assertTrue(verdict(buggy, VotersFollowEnrollmentChecker.NAME).violations().stream()
+                .anyMatch(v -> v.contains("ends with voters [n")), () -> verdict(buggy,
+                VotersFollowEnrollmentChecker.NAME).violations().toString());
+    }
+
+    @Test
+    void aWitnessThatRunsAsAVoterStandsForElectionAndIsCaught() {
+        // Two servers and a witness; each server is killed in turn, so the witness's process (which believes it is a
+        // voter) asks for votes while the other server asks too.
+        FaultPlan plan = new FaultPlan(List.of(), List.of(new FaultPlan.Crash(2_000, 0, 1_500),
+                new FaultPlan.Crash(5_000, 1, 1_500)));
+        SimConfig config = SimConfig.of(3, 19, 8_000, EnumSet.noneOf(FaultKind.class)).withRates(20, 5)
+                .withIntentRate(2).withWitness(true).withScript(plan);
+        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.WITNESS_CAMPAIGNS)));
+        assertCaught(buggy, Simulation.run(config), WitnessNeverLeadsChecker.NAME);
+        assertTrue(verdict(buggy, WitnessNeverLeadsChecker.NAME).violations().stream()
+                .anyMatch(v -> v.startsWith("witness n3 was candidate")), () -> verdict(buggy,
+                WitnessNeverLeadsChecker.NAME).violations().toString());
     }
 
     @Test
