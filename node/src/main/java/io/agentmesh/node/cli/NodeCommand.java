@@ -1,11 +1,14 @@
 package io.agentmesh.node.cli;
 
+import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.runtime.NodeRuntime;
 import io.agentmesh.node.runtime.NodeSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +46,14 @@ public final class NodeCommand {
                 description = "Write a snapshot every this many changes (default ${DEFAULT-VALUE}).")
         long snapshotEvery;
 
+        @Option(names = "--workspace", paramLabel = "DIR",
+                description = "The agent's workspace directory, mirrored on every node of the mesh.")
+        Path workspace;
+
+        @Parameters(paramLabel = "COMMAND", arity = "0..*",
+                description = "After `--`: the agent's command, run on whichever node leads.")
+        List<String> agentCommand = new ArrayList<>();
+
         @Option(names = "--enable-fault-injection", hidden = true,
                 description = "Serve the fault-injection admin endpoints (for `agentmesh sim live` only).")
         boolean faultInjection;
@@ -58,7 +69,8 @@ public final class NodeCommand {
                     Optional.ofNullable(advertise).map(a -> NodeSettings.parseHostPort(a, "--advertise")),
                     NodeSettings.parseHostPort(http, "--http"), peerSpecs,
                     relays.stream().map(r -> NodeSettings.parseHostPort(r, "--relay")).toList(), snapshotEvery,
-                    faultInjection);
+                    faultInjection, new AgentSettings(Optional.ofNullable(workspace).map(AgentSettings::checkWorkspace),
+                    agentCommand));
             NodeRuntime node = NodeRuntime.start(settings);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 node.shutdown("signal");

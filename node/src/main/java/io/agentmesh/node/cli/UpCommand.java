@@ -1,5 +1,6 @@
 package io.agentmesh.node.cli;
 
+import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.runtime.NodeRuntime;
 import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.protocol.identity.IdentityDirectory;
@@ -77,7 +78,7 @@ public final class UpCommand implements Callable<Integer> {
             Path home = nodeHome(i);
             running.add(NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"), Optional.empty(),
                     new InetSocketAddress("127.0.0.1", meshPort + i), Optional.empty(),
-                    new InetSocketAddress("127.0.0.1", httpPort + i), peers, relays, 20_000, false)));
+                    new InetSocketAddress("127.0.0.1", httpPort + i), peers, relays, 20_000, false, AgentSettings.none())));
         }
         System.out.println();
         System.out.println("Local mesh of " + nodes + " node(s) is up (Ctrl-C stops it):");

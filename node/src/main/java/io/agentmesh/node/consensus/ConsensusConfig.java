@@ -31,8 +31,10 @@ import io.agentmesh.node.actions.ActionJournal;
  * the round trip nears 10 ms two candidates keep colliding round after round (simulated, 3 nodes, 25 ms one way: p99
  * failover 7 s). {@link RaftExecutor} therefore adds 0..{@code electionJitterMs} of seeded random delay to MicroRaft's
  * election and pre-vote timeouts (only those: it recognises their task classes), which only affects liveness. Keep
- * {@code electionJitterMs} at several round trips. For links slower than ~50 ms one way, also lower the dilation: T
- * must stay well above the round trip.
+ * {@code electionJitterMs} at several round trips. The bound doubles, up to 8 times the base, while rounds keep ending
+ * without a leader ({@link ElectionBackoff}), because on a loaded machine the round trip itself stretches to the
+ * length of a round. For links slower than ~50 ms one way, also lower the dilation: T must stay well above the round
+ * trip.
  *
  * @param timeDilation              k: how much faster MicroRaft's clock runs than the node's (>= 1)
  * @param heartbeatPeriodSecs       P in MicroRaft (dilated) seconds

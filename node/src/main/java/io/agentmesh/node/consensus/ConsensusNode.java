@@ -664,6 +664,9 @@ public final class ConsensusNode {
         role = newRole;
         term = newTerm;
         leader = newLeader;
+        if (newLeader != null) {
+            executor.leaderKnown();
+        }
         coordinator.leadership(newRole == RaftRole.LEADER && !stopped, newTerm);
         events.roleChanged(clock.nowMillis(), newRole.name(), newTerm, leaderId().map(NodeId::toString).orElse(null));
         if (onLeaderChange != null) {

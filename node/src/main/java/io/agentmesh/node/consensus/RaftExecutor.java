@@ -24,9 +24,10 @@ import java.util.concurrent.TimeUnit;
  * to a whole millisecond (see {@link ConsensusConfig} for why). MicroRaft never cancels timers (each timer task checks
  * the node's state when it runs), so this class tracks the outstanding ones only to drop them at {@link #halt()}.
  *
- * <p>Election jitter: MicroRaft's own election noise (0-99 ms) shrinks with the dilation; this executor adds
- * 0..{@code electionJitterMs} node ms, drawn from the seeded Random, to its election and pre-vote round timeouts,
- * recognised by their task classes (see {@link ConsensusConfig}, "Split votes"). Nothing else is delayed.
+ * <p>Election jitter: MicroRaft's own election noise (0-99 ms) shrinks with the dilation; this executor adds the
+ * {@link ElectionBackoff}'s delay (0..{@code electionJitterMs}, doubling while rounds end without a leader) to its
+ * election and pre-vote round timeouts, recognised by their task classes (see {@link ConsensusConfig}, "Split
+ * votes"). Nothing else is delayed.
  *
  * <p>Not {@code RaftNodeLifecycleAware} on purpose: MicroRaft shuffles its lifecycle-aware components with an
  * unseeded Random (RaftNodeImpl:256), so none of ours takes part in that.
@@ -36,8 +37,7 @@ public final class RaftExecutor implements RaftNodeExecutor {
 
     private final Scheduler scheduler;
     private final int factor;
-    private final long electionJitterMs;
-    private final Random random;
+    private final ElectionBackoff electionBackoff;
     // Insertion-ordered so halting cancels in a deterministic order (invariant 2: no unordered hash iteration).
     private final Map<Long, Scheduler.Cancellable> timers = new LinkedHashMap<>();
     private long nextTimerId;
@@ -52,13 +52,9 @@ public final class RaftExecutor implements RaftNodeExecutor {
         if (timeDilation < 1) {
             throw new IllegalArgumentException("time dilation must be at least 1, got " + timeDilation);
         }
-        if (electionJitterMs > 0 && random == null) {
-            throw new IllegalArgumentException("election jitter needs a (seeded) Random");
-        }
         this.scheduler = scheduler;
         this.factor = timeDilation;
-        this.electionJitterMs = electionJitterMs;
-        this.random = random;
+        this.electionBackoff = new ElectionBackoff(electionJitterMs, random);
     }
 
     @Override
@@ -80,8 +76,8 @@ public final class RaftExecutor implements RaftNodeExecutor {
             return;
         }
         long delayMs = DilatedClock.toNodeMillis(timeUnit.toNanos(delay), factor);
-        if (electionJitterMs > 0 && (task instanceof LeaderElectionTimeoutTask || task instanceof PreVoteTimeoutTask)) {
-            delayMs += random.nextLong(electionJitterMs + 1);
+        if (task instanceof LeaderElectionTimeoutTask || task instanceof PreVoteTimeoutTask) {
+            delayMs += electionBackoff.nextRoundJitterMs();
         }
         long id = nextTimerId++;
         Scheduler.Cancellable handle = scheduler.schedule(() -> {
@@ -89,6 +85,11 @@ public final class RaftExecutor implements RaftNodeExecutor {
             run(task);
         }, delayMs);
         timers.put(id, handle);
+    }
+
+    /** A leader is known again: the next election's rounds start at the base jitter. Node thread. */
+    public void leaderKnown() {
+        electionBackoff.leaderKnown();
     }
 
     /**

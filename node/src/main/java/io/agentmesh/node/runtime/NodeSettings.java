@@ -1,5 +1,6 @@
 package io.agentmesh.node.runtime;
 
+import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.protocol.identity.NodeId;
 
 import java.net.InetSocketAddress;
@@ -17,11 +18,14 @@ import java.util.Optional;
  * @param relays           relays to register with and discover peers through (may be empty)
  * @param snapshotEveryChanges a snapshot is written after this many changes, so a restart replays at most that many
  * @param faultInjection   enables the fault-injection admin endpoints (live simulator only)
+ * @param agent            the agent's workspace and command this node hosts ({@link AgentSettings#none()} for none)
  */
 public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
                            Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
-                           List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection) {
+                           List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection,
+                           AgentSettings agent) {
     public NodeSettings {
+        java.util.Objects.requireNonNull(agent, "agent (AgentSettings.none() for no agent)");
         peers = List.copyOf(peers);
         relays = List.copyOf(relays);
         if (snapshotEveryChanges < 1) {

@@ -1,5 +1,6 @@
 package io.agentmesh.node.cli;
 
+import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.runtime.NodeRuntime;
 import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.node.runtime.OfflineState;
@@ -33,7 +34,7 @@ class StateExportImportTest {
         }
         try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
                 Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false))) {
+                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none()))) {
             for (String t : texts) {
                 node.appendMemory("note", t, List.of("export")).join();
             }

@@ -1,5 +1,6 @@
 package io.agentmesh.node.mesh;
 
+import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.runtime.NodeRuntime;
 import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.protocol.identity.IdentityDirectory;
@@ -60,7 +61,7 @@ final class LocalMesh implements AutoCloseable {
         }
         nodes[i] = NodeRuntime.start(new NodeSettings(home(i).resolve("identity"), home(i).resolve("state"), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", meshPorts.get(i)), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", httpPorts.get(i)), peers, relays, 20_000, true));
+                new InetSocketAddress("127.0.0.1", httpPorts.get(i)), peers, relays, 20_000, true, AgentSettings.none()));
         return nodes[i];
     }
 

@@ -1,5 +1,6 @@
 package io.agentmesh.sim.bench;
 
+import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.replication.ReplicationStats;
 import io.agentmesh.node.runtime.NodeRuntime;
 import io.agentmesh.node.runtime.NodeSettings;
@@ -224,7 +225,7 @@ public final class ReplicationBenchmark implements Callable<Integer> {
             Path home = dir.resolve("node" + i);
             NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
                     Optional.empty(), new InetSocketAddress("127.0.0.1", ports.get(i)), Optional.empty(),
-                    new InetSocketAddress("127.0.0.1", 0), peers, List.of(), 1_000_000, false));
+                    new InetSocketAddress("127.0.0.1", 0), peers, List.of(), 1_000_000, false, AgentSettings.none()));
             nodes.set(i, node);
             return node;
         }

@@ -1,5 +1,6 @@
 package io.agentmesh.sim.bench;
 
+import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.runtime.NodeRuntime;
 import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.protocol.identity.IdentityDirectory;
@@ -139,7 +140,7 @@ public final class WriteBenchmark implements Callable<Integer> {
     private static NodeRuntime start(Path home, long snapshotEvery) throws IOException {
         return NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", freePort()), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), snapshotEvery, false));
+                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), snapshotEvery, false, AgentSettings.none()));
     }
 
     private static long sizeOf(Path dir) throws IOException {

@@ -295,6 +295,9 @@ public final class CrashLoop {
                 "--enable-native-access=ALL-UNNAMED",
                 // sqlite-jdbc extracts its native library on each start and a killed JVM never deletes it.
                 "-Dorg.sqlite.tmpdir=" + config.dir().resolve("sqlite-native"),
+                // The child's stdout carries only acknowledgements: logback must not print its own status there (it
+                // does when the classpath holds two configurations, as a reactor build's test classpath can).
+                "-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener",
                 "-cp", System.getProperty("java.class.path"), CrashLoopWriter.class.getName(),
                 "--dir", storeDir.toString(), "--seed", Long.toString(config.seed()),
                 "--writers", Integer.toString(config.writers()), "--window", Integer.toString(config.window())));
