@@ -127,8 +127,7 @@ public record ExecCommands(Optional<Path> source, Map<String, ExecCommand> comma
             throw new IllegalArgumentException(where + ": at most " + MAX_COMMANDS + " commands, got " + cmds.size());
         }
         Map<String, ExecCommand> out = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = cmds.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : cmds.properties()) {
             out.put(e.getKey(), command(e.getKey(), e.getValue(), where));
         }
         return new ExecCommands(Optional.of(source), out);
