@@ -57,9 +57,10 @@ public final class AgentmeshMcpServer {
             if (!durability.equals("majority") && !durability.equals("local")) {
                 throw new IllegalArgumentException("--durability is majority or local, got '" + durability + "'");
             }
-            if (fence.isPresent() && !fence.get().matches("[\\x21-\\x7e]{1,256}")) {
-                throw new IllegalArgumentException(FENCE_ENV + " must be 1-256 printable ASCII characters without"
-                        + " spaces (it goes into an HTTP header)");
+            fence = fence.map(String::strip).filter(f -> !f.isEmpty());
+            if (fence.isPresent() && !fence.get().matches("[\\x20-\\x7e]{1,1024}")) {
+                throw new IllegalArgumentException(FENCE_ENV + " must be at most 1024 printable ASCII characters (it"
+                        + " goes into the " + "Agentmesh-Fence HTTP header)");
             }
             if (requestTimeout.isNegative() || requestTimeout.isZero()) {
                 throw new IllegalArgumentException("the request timeout must be positive");

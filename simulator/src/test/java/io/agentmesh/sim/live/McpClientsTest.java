@@ -154,8 +154,6 @@ class McpClientsTest {
         } finally {
             stop(client, pid);
         }
-        assertTrue(stderr.stream().anyMatch(l -> l.contains("agentmesh mcp serving 14 tools")),
-                "the server logs to stderr: " + stderr);
     }
 
     @Test
