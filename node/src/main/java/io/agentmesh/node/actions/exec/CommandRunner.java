@@ -90,6 +90,19 @@ public final class CommandRunner {
         static final Output EMPTY = new Output("", 0, false);
     }
 
+    /** Runs {@code work} on a thread of its own (file checks that must not block the node thread). */
+    public <T> CompletableFuture<T> offNodeThread(java.util.function.Supplier<T> work) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        Thread.ofVirtual().name("exec-check").start(() -> {
+            try {
+                done.complete(work.get());
+            } catch (RuntimeException | Error e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
     /** Starts the run on its own threads; the future completes when the process and its output are done. */
     public CompletableFuture<Finished> run(Spec spec) {
         CompletableFuture<Finished> done = new CompletableFuture<>();

@@ -84,28 +84,54 @@ public final class ExecExecutor implements ActionExecutor {
     record Request(String command, String argsJson) {
     }
 
+    /** A payload checked against the table: what to run, or why nothing runs. */
+    private record Checked(Optional<ActionResult> refusal, ExecCommand command, Path program, Request request) {
+        static Checked refused(String why) {
+            return new Checked(Optional.of(ActionResult.failed("not performed: " + why)), null, null, null);
+        }
+    }
+
     @Override
     public CompletionStage<ActionResult> perform(ActionContext ctx) {
+        // The check looks for the program on disk: off the node thread, like the run. The prepare may be asked from
+        // any thread.
+        return runner.offNodeThread(() -> check(ctx)).thenCompose(checked -> checked.refusal().isPresent()
+                ? CompletableFuture.completedFuture(checked.refusal().get())
+                : ctx.prepare(startMark(checked.command())).thenCompose(committed ->
+                        run(ctx, checked.command(), checked.program(), checked.request())));
+    }
+
+    /**
+     * Everything that can be refused without running anything: the payload, the command's name, the program. A
+     * refusal leaves no start mark.
+     */
+    private Checked check(ActionContext ctx) {
         Request request;
-        ExecCommand command;
-        Path program;
         try {
             request = parse(ctx.payloadJson());
-            command = commands.command(request.command()).orElseThrow(() -> new IllegalArgumentException(
-                    "no command \"" + request.command() + "\" in " + commands.describeSource() + "; defined: "
-                            + (commands.commands().isEmpty() ? "none" : String.join(", ", commands.commands().keySet()))
-                            + " (every node that may lead needs the same exec config)"));
-            program = CommandRunner.resolveProgram(command.argv().get(0), pathEnv, command.workdir())
-                    .orElseThrow(() -> new IllegalArgumentException("the program \"" + command.argv().get(0)
-                            + "\" of command \"" + command.name() + "\" was not found on node " + nodeId
-                            + (command.argv().get(0).contains("/") ? " (no such executable file)"
-                            : " (not on its PATH)")));
         } catch (IllegalArgumentException e) {
-            log.info("node {} refuses exec intent {}: {}", nodeId, ctx.intentId(), e.getMessage());
-            return CompletableFuture.completedFuture(ActionResult.failed("not performed: " + e.getMessage()));
+            return refuse(ctx, e.getMessage());
         }
-        byte[] mark = startMark(command);
-        return ctx.prepare(mark).thenCompose(committed -> run(ctx, command, program, request));
+        Optional<ExecCommand> found = commands.command(request.command());
+        if (found.isEmpty()) {
+            return refuse(ctx, "no command \"" + request.command() + "\" in " + commands.describeSource()
+                    + "; defined: " + (commands.commands().isEmpty() ? "none"
+                    : String.join(", ", commands.commands().keySet()))
+                    + " (every node that may lead needs the same exec config)");
+        }
+        ExecCommand command = found.get();
+        String name = command.argv().get(0);
+        Optional<Path> program = CommandRunner.resolveProgram(name, pathEnv, command.workdir());
+        if (program.isEmpty()) {
+            return refuse(ctx, "the program \"" + name + "\" of command \"" + command.name() + "\" was not found"
+                    + " on node " + nodeId + (name.contains("/") ? " (no such executable file)" : " (not on its PATH)"));
+        }
+        return new Checked(Optional.empty(), command, program.get(), request);
+    }
+
+    private Checked refuse(ActionContext ctx, String why) {
+        log.info("node {} refuses exec intent {}: {}", nodeId, ctx.intentId(), why);
+        return Checked.refused(why);
     }
 
     @Override
