@@ -71,7 +71,7 @@ class ExecExecutorTest {
         });
     }
 
-    private static ActionResult await(java.util.concurrent.CompletionStage<ActionResult> stage) throws Exception {
+    private static ActionResult done(java.util.concurrent.CompletionStage<ActionResult> stage) throws Exception {
         return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
@@ -83,7 +83,7 @@ class ExecExecutorTest {
     void theCommandGetsItsArgsOnStdinAndTheFenceKeyAndNodeInItsEnvironment() throws Exception {
         ExecExecutor exec = executor(sh("show", "cat; echo \"fence=$AGENTMESH_FENCE key=$AGENTMESH_IDEMPOTENCY_KEY"
                 + " node=$AGENTMESH_NODE_ID term=$AGENTMESH_FENCE_TERM\"; echo to-stderr >&2"));
-        ActionResult r = await(exec.perform(ctx("intent-1", "{\"command\":\"show\",\"args\":{\"to\":\"ops\",\"n\":2}}")));
+        ActionResult r = done(exec.perform(ctx("intent-1", "{\"command\":\"show\",\"args\":{\"to\":\"ops\",\"n\":2}}")));
         assertEquals(ActionResult.SUCCEEDED, r.status(), r.result());
         JsonNode out = json(r);
         assertEquals("{\"to\":\"ops\",\"n\":2}\nfence=3:17 key=intent-1 node=node-a term=3\n",
@@ -99,7 +99,7 @@ class ExecExecutorTest {
 
     @Test
     void aNonZeroExitFailsWithItsCodeAndStderr() throws Exception {
-        ActionResult r = await(executor(sh("fail", "echo 'disk full' >&2; exit 3"))
+        ActionResult r = done(executor(sh("fail", "echo 'disk full' >&2; exit 3"))
                 .perform(ctx("i", "{\"command\":\"fail\"}")));
         assertEquals(ActionResult.FAILED, r.status());
         JsonNode out = json(r);
@@ -112,7 +112,7 @@ class ExecExecutorTest {
     void outputBeyondTheBoundIsCountedCutAndSaidToBeCut() throws Exception {
         ExecCommand noisy = sh("noisy", "head -c 200000 /dev/zero | tr '\\0' 'x'", 10_000, 1_000, 1000,
                 ExecCommand.Mode.AT_MOST_ONCE);
-        ActionResult r = await(executor(noisy).perform(ctx("i", "{\"command\":\"noisy\"}")));
+        ActionResult r = done(executor(noisy).perform(ctx("i", "{\"command\":\"noisy\"}")));
         assertEquals(ActionResult.SUCCEEDED, r.status(), r.result());
         JsonNode out = json(r);
         assertEquals(1000, out.get("stdout").asText().length());
@@ -127,7 +127,7 @@ class ExecExecutorTest {
         ExecCommand stubborn = sh("stubborn", "trap '' TERM; sleep 60 & echo $! > " + pids + "; echo $$ >> " + pids
                 + "; wait; sleep 60", 500, 500, 4096, ExecCommand.Mode.AT_MOST_ONCE);
         long t0 = System.nanoTime();
-        ActionResult r = await(executor(stubborn).perform(ctx("i", "{\"command\":\"stubborn\"}")));
+        ActionResult r = done(executor(stubborn).perform(ctx("i", "{\"command\":\"stubborn\"}")));
         long tookMs = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(ActionResult.FAILED, r.status(), r.result());
         JsonNode out = json(r);
@@ -143,7 +143,7 @@ class ExecExecutorTest {
 
     @Test
     void aCommandThatHonoursSigtermStopsAtTheTimeoutWithoutSigkill() throws Exception {
-        ActionResult r = await(executor(sh("slow", "sleep 30", 300, 5_000, 4096, ExecCommand.Mode.AT_MOST_ONCE))
+        ActionResult r = done(executor(sh("slow", "sleep 30", 300, 5_000, 4096, ExecCommand.Mode.AT_MOST_ONCE))
                 .perform(ctx("i", "{\"command\":\"slow\"}")));
         assertEquals(ActionResult.FAILED, r.status());
         JsonNode out = json(r);
@@ -180,7 +180,7 @@ class ExecExecutorTest {
                 new Case("not json", "not valid JSON"),
                 new Case("{\"command\":\"ghost\"}", "was not found on node node-a (no such executable file)"),
                 new Case("{\"command\":\"ghost2\"}", "(not on its PATH)"))) {
-            ActionResult r = await(exec.perform(ctx("i", c.payload())));
+            ActionResult r = done(exec.perform(ctx("i", c.payload())));
             assertEquals(ActionResult.FAILED, r.status(), c.payload());
             assertTrue(r.result().startsWith("not performed: "), r.result());
             assertTrue(r.result().contains(c.says()), c.payload() + " -> " + r.result());
@@ -212,18 +212,18 @@ class ExecExecutorTest {
         byte[] againMark = "{\"command\":\"again\",\"mode\":\"idempotent\"}".getBytes(StandardCharsets.UTF_8);
         byte[] staleMark = "{\"command\":\"once\",\"mode\":\"idempotent\"}".getBytes(StandardCharsets.UTF_8);
 
-        ActionResult uncertain = await(exec.reconcile(ctx("a", "{\"command\":\"once\"}"), Optional.of(onceMark)));
+        ActionResult uncertain = done(exec.reconcile(ctx("a", "{\"command\":\"once\"}"), Optional.of(onceMark)));
         assertEquals(ActionResult.UNCERTAIN, uncertain.status());
         assertTrue(uncertain.result().contains("not run again"), uncertain.result());
-        assertEquals(ActionResult.UNCERTAIN, await(exec.reconcile(ctx("b", "{\"command\":\"once\"}"),
+        assertEquals(ActionResult.UNCERTAIN, done(exec.reconcile(ctx("b", "{\"command\":\"once\"}"),
                 Optional.of(staleMark))).status(), "this node's table says at most once: that wins");
-        assertEquals(ActionResult.UNCERTAIN, await(exec.reconcile(ctx("c", "{\"command\":\"once\"}"),
+        assertEquals(ActionResult.UNCERTAIN, done(exec.reconcile(ctx("c", "{\"command\":\"once\"}"),
                 Optional.of("garbage".getBytes(StandardCharsets.UTF_8)))).status());
         assertFalse(Files.exists(runs), "nothing ran again");
 
-        assertEquals(ActionResult.SUCCEEDED, await(exec.reconcile(ctx("d", "{\"command\":\"again\"}"),
+        assertEquals(ActionResult.SUCCEEDED, done(exec.reconcile(ctx("d", "{\"command\":\"again\"}"),
                 Optional.of(againMark))).status());
-        assertEquals(ActionResult.SUCCEEDED, await(exec.reconcile(ctx("e", "{\"command\":\"once\"}"),
+        assertEquals(ActionResult.SUCCEEDED, done(exec.reconcile(ctx("e", "{\"command\":\"once\"}"),
                 Optional.empty())).status(), "no mark: the earlier holder never started it");
         assertEquals(List.of("run", "run"), Files.readAllLines(runs));
     }
@@ -238,7 +238,7 @@ class ExecExecutorTest {
         List<Intent> due = new ScheduleExpander(60_000, 100).due(hourly, t0 + 3_600_000, id -> false);
         assertEquals(1, due.size());
         Intent i = due.get(0);
-        ActionResult r = await(exec.perform(ctx(i.id(), i.payloadJson())));
+        ActionResult r = done(exec.perform(ctx(i.id(), i.payloadJson())));
         assertEquals(ActionResult.SUCCEEDED, r.status(), r.result());
         assertEquals("{\"why\":\"cron\"}", Files.readString(stamp).strip());
     }
