@@ -15,6 +15,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -48,9 +49,17 @@ class McpClientsTest {
             "workspace_delete", "act", "intent_status", "status");
     private static LiveCluster cluster;
 
+    @TempDir
+    static Path dir;
+
     @BeforeAll
     static void startNode() throws Exception {
-        cluster = LiveCluster.start(LiveCluster.Options.of(1, 0));
+        // The node reads its exec commands from <home>/exec.json.
+        Files.createDirectories(dir.resolve("n1"));
+        Files.writeString(dir.resolve("n1").resolve("exec.json"), JSON.writeValueAsString(Map.of("commands",
+                Map.of("echo-args", Map.of("argv", List.of("/bin/sh", "-c",
+                        "cat; echo \"key=$AGENTMESH_IDEMPOTENCY_KEY\""))))));
+        cluster = LiveCluster.start(LiveCluster.Options.of(1, 0).withDir(dir, false));
         System.err.println("McpClientsTest: agentmesh mcp runs from "
                 + (McpLaunch.usesJar() ? "the runnable jar " + McpLaunch.NODE_JAR : "the test class path"));
     }
@@ -138,6 +147,13 @@ class McpClientsTest {
             assertTrue(text(job).startsWith("succeeded (intent "), text(job));
             String intent = (String) ((Map<?, ?>) job.structuredContent()).get("intent");
             assertTrue(text(ok(client, "intent_status", Map.of("id", intent))).startsWith("succeeded"));
+
+            CallToolResult echo = ok(client, "act", Map.of("kind", "exec", "payload", Map.of("command", "echo-args",
+                    "args", Map.of("x", 1)), "waitSeconds", 60));
+            String echoed = (String) ((Map<?, ?>) echo.structuredContent()).get("intent");
+            assertTrue(text(echo).startsWith("succeeded (intent " + echoed + "): "), text(echo));
+            JsonNode run = JSON.readTree(text(echo).substring(text(echo).indexOf("): ") + 3));
+            assertEquals("{\"x\":1}\nkey=" + echoed + "\n", run.path("stdout").asText(), run.toString());
 
             CallToolResult exec = ok(client, "act", Map.of("kind", "exec", "payload", Map.of("command", "nope"),
                     "waitSeconds", 60));
