@@ -6,7 +6,8 @@
  *       complete per intent, with the fencing token (term, claim index);</li>
  *   <li>{@link io.agentmesh.node.actions.ActionCoordinator} is the leader's loop that claims pending intents,
  *       performs them through an {@link io.agentmesh.node.actions.ActionExecutor} and records their outcomes;</li>
- *   <li>executors, one per intent kind: {@link io.agentmesh.node.actions.JobExecutor} today.</li>
+ *   <li>executors, one per intent kind: {@link io.agentmesh.node.actions.JobExecutor}, and {@code exec} (named
+ *       commands from the node-local config) in the {@code actions.exec} package.</li>
  * </ul>
  *
  * <p>Outcomes are {@code succeeded}, {@code failed} or {@code uncertain}. When a leader loses leadership while an

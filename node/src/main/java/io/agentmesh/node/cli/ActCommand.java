@@ -41,7 +41,9 @@ public final class ActCommand implements Callable<Integer> {
     @Option(names = "--http", defaultValue = "127.0.0.1:7070", description = "The node's HTTP API (default ${DEFAULT-VALUE}).")
     String http;
 
-    @Option(names = "--kind", defaultValue = "job", description = "Executor kind (default ${DEFAULT-VALUE}).")
+    @Option(names = "--kind", defaultValue = "job",
+            description = "Executor kind: job, or exec (payload {\"command\": name, \"args\": {...}} runs a"
+                    + " command from the nodes' exec config) (default ${DEFAULT-VALUE}).")
     String kind;
 
     @Option(names = "--payload", defaultValue = "{}", description = "JSON payload for the executor (default ${DEFAULT-VALUE}).")

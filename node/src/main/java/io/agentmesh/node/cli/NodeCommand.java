@@ -1,5 +1,6 @@
 package io.agentmesh.node.cli;
 
+import io.agentmesh.node.actions.exec.ExecCommands;
 import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.runtime.NodeRuntime;
 import io.agentmesh.node.runtime.NodeSettings;
@@ -54,9 +55,23 @@ public final class NodeCommand {
                 description = "After `--`: the agent's command, run on whichever node leads.")
         List<String> agentCommand = new ArrayList<>();
 
+        @Option(names = "--exec-config", paramLabel = "FILE",
+                description = "JSON file of the named commands `exec` intents may run on this node (default:"
+                        + " <home>/exec.json when present). Never taken from the replicated state.")
+        Path execConfig;
+
         @Option(names = "--enable-fault-injection", hidden = true,
                 description = "Serve the fault-injection admin endpoints (for `agentmesh sim live` only).")
         boolean faultInjection;
+
+        /** The given exec config (it must exist), else {@code <home>/exec.json} when present, else none. */
+        private ExecCommands execCommands() throws java.io.IOException {
+            if (execConfig != null) {
+                return ExecCommands.load(execConfig);
+            }
+            Path fallback = home.home().resolve(ExecCommands.DEFAULT_FILE_NAME);
+            return java.nio.file.Files.exists(fallback) ? ExecCommands.load(fallback) : ExecCommands.none();
+        }
 
         @Override
         public Integer call() throws Exception {
@@ -70,7 +85,7 @@ public final class NodeCommand {
                     NodeSettings.parseHostPort(http, "--http"), peerSpecs,
                     relays.stream().map(r -> NodeSettings.parseHostPort(r, "--relay")).toList(), snapshotEvery,
                     faultInjection, new AgentSettings(Optional.ofNullable(workspace).map(AgentSettings::checkWorkspace),
-                    agentCommand));
+                    agentCommand), execCommands());
             NodeRuntime node = NodeRuntime.start(settings);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 node.shutdown("signal");

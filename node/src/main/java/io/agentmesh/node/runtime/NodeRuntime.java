@@ -29,6 +29,8 @@ import io.agentmesh.state.Schedule;
 import io.agentmesh.node.schedules.ScheduleExpander;
 import io.agentmesh.state.MemoryEntry;
 import io.agentmesh.node.actions.JobExecutor;
+import io.agentmesh.node.actions.exec.CommandRunner;
+import io.agentmesh.node.actions.exec.ExecExecutor;
 import io.agentmesh.node.consensus.RaftCodec;
 import io.agentmesh.node.consensus.SqliteRaftStore;
 import io.agentmesh.state.Task;
@@ -182,7 +184,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         }
         SqliteRaftStore store = SqliteRaftStore.open(settings.stateDir().resolve("raft.db"), new RaftCodec());
         List<ActionExecutor> executors = witness ? List.of() : List.of(new JobExecutor(
-                settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), clock));
+                settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), clock),
+                new ExecExecutor(settings.exec(), identity.nodeId().toString(), new CommandRunner(clock),
+                        System.getenv("PATH")));
         core.enableConsensus(new NodeCore.ConsensusSetup(store, founders, executors, new SecureRandom().nextLong(),
                 ConsensusConfig.defaults()));
         return store;
@@ -459,6 +463,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     "changesApplied", r.changesApplied(), "duplicates", r.duplicates(), "rejected", r.rejected(),
                     "refusedRevoked", r.refusedRevoked()));
             s.put("removedNodes", c.revocations().revoked().stream().map(NodeId::toString).toList());
+            s.put("exec", settings.exec().summary());
             return CompletableFuture.completedFuture(s);
         });
     }

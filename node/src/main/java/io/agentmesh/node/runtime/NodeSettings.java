@@ -1,5 +1,6 @@
 package io.agentmesh.node.runtime;
 
+import io.agentmesh.node.actions.exec.ExecCommands;
 import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.protocol.identity.NodeId;
 
@@ -19,18 +20,30 @@ import java.util.Optional;
  * @param snapshotEveryChanges a snapshot is written after this many changes, so a restart replays at most that many
  * @param faultInjection   enables the fault-injection admin endpoints (live simulator only)
  * @param agent            the agent's workspace and command this node hosts ({@link AgentSettings#none()} for none)
+ * @param exec             the commands intents of kind {@code exec} may run on this node, from its own config file
+ *                         ({@link ExecCommands#none()} for none)
  */
 public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
                            Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
                            List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection,
-                           AgentSettings agent) {
+                           AgentSettings agent, ExecCommands exec) {
     public NodeSettings {
         java.util.Objects.requireNonNull(agent, "agent (AgentSettings.none() for no agent)");
+        java.util.Objects.requireNonNull(exec, "exec (ExecCommands.none() for no exec commands)");
         peers = List.copyOf(peers);
         relays = List.copyOf(relays);
         if (snapshotEveryChanges < 1) {
             throw new IllegalArgumentException("snapshotEveryChanges must be positive");
         }
+    }
+
+    /** Settings without exec commands (tests, benchmarks, `agentmesh up`). */
+    public NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
+                        Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
+                        List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection,
+                        AgentSettings agent) {
+        this(identityDir, stateDir, passphrase, listen, advertise, http, peers, relays, snapshotEveryChanges,
+                faultInjection, agent, ExecCommands.none());
     }
 
     /** A peer given as {@code <node-id>@host:port}. */
