@@ -33,6 +33,28 @@ class DeposedHolderTest {
     Path dir;
 
     private final JournalMesh mesh = new JournalMesh();
+    private Member old;
+    private Member next;
+    /** The jobs of old and next in the tests where the test decides when a job finishes. */
+    private final HeldJob oldHeld = new HeldJob();
+    private final HeldJob nextHeld = new HeldJob();
+
+    /**
+     * Members "old" and "next", performing with these executors; old is elected, and intent "j1" (a job) is requested.
+     * Nothing runs until the test advances virtual time.
+     */
+    private void oldLeadsWhenJ1IsRequested(ActionExecutor oldExecutor, ActionExecutor nextExecutor) {
+        old = mesh.add("old", oldExecutor);
+        next = mesh.add("next", nextExecutor);
+        mesh.elect(old);
+        mesh.request("j1", "job");
+    }
+
+    /** As {@link #oldLeadsWhenJ1IsRequested}, with held jobs; returns once old is running j1. */
+    private void oldIsRunningHeldJ1() {
+        oldLeadsWhenJ1IsRequested(oldHeld, nextHeld);
+        await("old is running the job", () -> oldHeld.isRunning("j1"));
+    }
 
     private JobExecutor job(String node) {
         return new JobExecutor(dir.resolve(node + ".jsonl"), node, mesh.time);
@@ -99,10 +121,7 @@ class DeposedHolderTest {
 
     @Test
     void aLeaderDeposedRightAfterItsStartMarkFinishesTheJobAndTheNewLeaderJournalsItsRealResult() throws IOException {
-        Member old = mesh.add("old", job("old"));
-        Member next = mesh.add("next", job("next"));
-        mesh.elect(old);
-        mesh.request("j1", "job");
+        oldLeadsWhenJ1IsRequested(job("old"), job("next"));
         await("old commits its start mark", () -> started(old, "j1"));
         long oldTerm = mesh.term();
         mesh.elect(next); // old is alive and reachable, but no longer leads
@@ -126,37 +145,28 @@ class DeposedHolderTest {
 
     @Test
     void aNewLeaderWaitsForAReachableHolderStillRunningTheJobAndNeverRunsItAgain() {
-        HeldJob oldJob = new HeldJob();
-        HeldJob nextJob = new HeldJob();
-        Member old = mesh.add("old", oldJob);
-        Member next = mesh.add("next", nextJob);
-        mesh.elect(old);
-        mesh.request("j1", "job");
-        await("old is running the job", () -> oldJob.isRunning("j1"));
+        oldIsRunningHeldJ1();
         mesh.elect(next);
         await("next waits for old", () -> next.coordinator.waitingForHolders() == 1);
         mesh.time.runFor(JournalMesh.HOLDER_WAIT_MS / 2);
         assertEquals("old", next.journal.entry("j1").orElseThrow().holder(), "the claim is not taken over");
-        assertEquals(List.of(), nextJob.calls);
+        assertEquals(List.of(), nextHeld.calls);
 
-        oldJob.finish("j1", ActionResult.succeeded("done by old, late"));
+        oldHeld.finish("j1", ActionResult.succeeded("done by old, late"));
         await("the journal completes it", () -> next.journal.entry("j1").orElseThrow().isCompleted());
         await("every member shows it", () -> outcome(old, "j1") != null && outcome(next, "j1") != null);
         settle();
         assertEquals(new Outcome("j1", "succeeded", "done by old, late", "old", 1, 1,
                 outcome(next, "j1").completedMillis()), outcome(next, "j1"));
         assertEquals(outcome(next, "j1"), outcome(old, "j1"));
-        assertEquals(List.of(), nextJob.calls, "neither performed nor reconciled by the new leader");
+        assertEquals(List.of(), nextHeld.calls, "neither performed nor reconciled by the new leader");
         assertEquals(1, next.coordinator.stats().holderWaits());
         assertEquals(0, next.coordinator.waitingForHolders());
     }
 
     @Test
     void aLeaderKilledAfterItsStartMarkLeavesAnUncertainOutcomeNotAFailedOne() throws IOException {
-        Member old = mesh.add("old", job("old"));
-        Member next = mesh.add("next", job("next"));
-        mesh.elect(old);
-        mesh.request("j1", "job");
+        oldLeadsWhenJ1IsRequested(job("old"), job("next"));
         await("old commits its start mark", () -> started(old, "j1"));
         mesh.crash(old);
         long start = mesh.time.elapsedMs();
@@ -176,13 +186,7 @@ class DeposedHolderTest {
 
     @Test
     void aReachableHolderThatNeverReportsIsWaitedForOnlyUpToTheBoundThenTheOutcomeIsUncertainAndItsLateResultIsDropped() {
-        HeldJob oldJob = new HeldJob();
-        HeldJob nextJob = new HeldJob();
-        Member old = mesh.add("old", oldJob);
-        Member next = mesh.add("next", nextJob);
-        mesh.elect(old);
-        mesh.request("j1", "job");
-        await("old is running the job", () -> oldJob.isRunning("j1"));
+        oldIsRunningHeldJ1();
         long elected = mesh.time.elapsedMs();
         mesh.elect(next);
 
@@ -191,9 +195,9 @@ class DeposedHolderTest {
         assertTrue(waited >= JournalMesh.HOLDER_WAIT_MS && waited < JournalMesh.HOLDER_WAIT_MS
                 + 4 * JournalMesh.POLL_MS, "waited " + waited + " ms");
         assertEquals("uncertain", outcome(next, "j1").status());
-        assertEquals(List.of("reconcile j1 under (2, 4)"), nextJob.calls);
+        assertEquals(List.of("reconcile j1 under (2, 4)"), nextHeld.calls);
 
-        oldJob.finish("j1", ActionResult.succeeded("done by old, too late"));
+        oldHeld.finish("j1", ActionResult.succeeded("done by old, too late"));
         mesh.time.runFor(1_000);
         assertEquals("uncertain", outcome(next, "j1").status(), "the newer holder's result counts");
         assertEquals(outcome(next, "j1"), outcome(old, "j1"));
@@ -204,7 +208,7 @@ class DeposedHolderTest {
     void aLeaderDeposedBeforeItsStartMarkCommitsStopsThereAndTheNextLeaderPerformsTheJob() throws IOException {
         JobExecutor oldJob = job("old");
         boolean[] performing = {false};
-        Member old = mesh.add("old", new ActionExecutor() {
+        oldLeadsWhenJ1IsRequested(new ActionExecutor() {
             @Override
             public String kind() {
                 return oldJob.kind();
@@ -220,10 +224,7 @@ class DeposedHolderTest {
             public CompletionStage<ActionResult> reconcile(ActionContext ctx, Optional<byte[]> prepared) {
                 return oldJob.reconcile(ctx, prepared);
             }
-        });
-        Member next = mesh.add("next", job("next"));
-        mesh.elect(old);
-        mesh.request("j1", "job");
+        }, job("next"));
         await("old starts the job, whose first step is its start mark", () -> performing[0]);
         mesh.elect(next);
 
@@ -238,13 +239,7 @@ class DeposedHolderTest {
 
     @Test
     void aReportFromAPartitionedHolderNeverReplacesTheOutcomeOfTheNewerHolder() {
-        HeldJob oldJob = new HeldJob();
-        HeldJob nextJob = new HeldJob();
-        Member old = mesh.add("old", oldJob);
-        Member next = mesh.add("next", nextJob);
-        mesh.elect(old);
-        mesh.request("j1", "job");
-        await("old is running the job", () -> oldJob.isRunning("j1"));
+        oldIsRunningHeldJ1();
         mesh.partition(old); // old still believes it leads
         mesh.elect(next);
         await("next, not reaching old, takes the claim over", () -> outcome(next, "j1") != null);
@@ -253,7 +248,7 @@ class DeposedHolderTest {
         assertEquals(0, next.coordinator.stats().holderWaits());
 
         // Cut off, old finishes, cannot commit, and reports into its own copy of the state.
-        oldJob.finish("j1", ActionResult.succeeded("done by old in its partition"));
+        oldHeld.finish("j1", ActionResult.succeeded("done by old in its partition"));
         await("old reports", () -> outcome(old, "j1") != null);
         assertEquals("old", outcome(old, "j1").performedBy());
         mesh.stepDown(old);
@@ -271,11 +266,8 @@ class DeposedHolderTest {
     @Test
     void aLeaderDeposedWhileItsStartMarkCommitsUnbeknownToItReportsNotPerformedInsteadOfLeavingItUncertain()
             throws IOException {
-        Member old = mesh.add("old", job("old"));
-        Member next = mesh.add("next", job("next"));
         mesh.lateCommits = true;
-        mesh.elect(old);
-        mesh.request("j1", "job");
+        oldLeadsWhenJ1IsRequested(job("old"), job("next"));
         await("old sends its start mark", () -> old.sent.stream().anyMatch(op -> op instanceof JournalOp.Prepare));
         long elected = mesh.time.elapsedMs();
         mesh.elect(next); // the mark commits, but old only hears that its fate is unknown, and stops
@@ -295,11 +287,8 @@ class DeposedHolderTest {
 
     @Test
     void aCompletionHeldBackByAFullLogIsReportedWhenLeadershipIsLost() throws IOException {
-        Member old = mesh.add("old", job("old"));
-        Member next = mesh.add("next", job("next"));
-        old.logFull = op -> op instanceof JournalOp.Complete;
-        mesh.elect(old);
-        mesh.request("j1", "job");
+        oldLeadsWhenJ1IsRequested(job("old"), job("next"));
+        old.logFull = op -> op instanceof JournalOp.Complete; // in time: nothing runs before the first await
         await("old performed the job and could not complete it", () -> old.sent.stream()
                 .anyMatch(op -> op instanceof JournalOp.Complete));
         assertEquals(1, performedLines("old").size());
@@ -315,11 +304,8 @@ class DeposedHolderTest {
 
     @Test
     void aLeaderThatStoppedAJobAtItsSafePointAndLeadsAgainRunsItOnceInsteadOfLeavingItUncertain() throws IOException {
-        Member old = mesh.add("old", job("old"));
-        Member next = mesh.add("next", job("next"));
         mesh.lateCommits = true;
-        mesh.elect(old);
-        mesh.request("j1", "job");
+        oldLeadsWhenJ1IsRequested(job("old"), job("next"));
         await("old sends its start mark", () -> old.sent.stream().anyMatch(op -> op instanceof JournalOp.Prepare));
         mesh.elect(next); // the mark commits; old hears only that its fate is unknown, and stops there
         mesh.elect(old); // and leads again before next did anything

@@ -3,12 +3,9 @@ package io.agentmesh.node.consensus;
 import io.agentmesh.protocol.identity.NodeId;
 import io.microraft.model.message.PreVoteRequest;
 import io.microraft.model.message.VoteRequest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -23,23 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Node "a", driven message by message on virtual time, into the election states MicroRaft 0.7 handles badly by itself
  * ({@link ElectionLiveness}). 100 ms heartbeats, 300 ms leader timeout.
  */
-class ElectionLivenessTest {
-    private final NodeId a = id(1);
-    private final NodeId b = id(2);
-    private final NodeId c = id(3);
-    private HandDrivenMember m;
-
-    @TempDir
-    Path dir;
-
-    @AfterEach
-    void close() throws IOException {
-        m.close();
-    }
-
+class ElectionLivenessTest extends HandDrivenMemberBase {
     @Test
     void aFollowerWhosePreVoteWasOvertakenByItsLeaderStillElectsANewOneWhenThatLeaderDies() throws IOException {
-        m = new HandDrivenMember(a, List.of(a, b, c), dir);
+        startA(a, b, c);
         m.receive(b, voteRequest(b, 1, 0, 0, true)); // a votes for b in term 1; no leader is known yet
         assertEquals(1, m.node.term());
         // a's next heartbeat tick finds no leader and starts a pre-vote for term 2...
@@ -73,7 +57,7 @@ class ElectionLivenessTest {
 
     @Test
     void aFollowerThatKeepsHearingItsLeaderIsLeftAloneDespiteAStalePreVote() throws IOException {
-        m = new HandDrivenMember(a, List.of(a, b, c), dir);
+        startA(a, b, c);
         m.receive(b, voteRequest(b, 1, 0, 0, true));
         m.runFor(150);
         assertEquals(2, preVoteTerm());
@@ -89,7 +73,7 @@ class ElectionLivenessTest {
 
     @Test
     void aPreVoteRefusedWithAHigherTermMovesTheFollowerUpToIt() throws IOException {
-        m = new HandDrivenMember(a, List.of(a, b), dir);
+        startA(a, b);
         m.runFor(1);
         assertEquals(1, preVoteTerm());
         // A refusal because a's log is older carries the term a asked for: nothing to adopt.
@@ -105,7 +89,7 @@ class ElectionLivenessTest {
 
     @Test
     void aRefusalFromANonMemberMovesNothing() throws IOException {
-        m = new HandDrivenMember(a, List.of(a, b), dir);
+        startA(a, b);
         m.runFor(1);
         NodeId stranger = id(9);
         m.receive(stranger, preVoteResponse(stranger, 1_000, false));
@@ -115,7 +99,7 @@ class ElectionLivenessTest {
 
     @Test
     void aCandidateWhoseRoundTimedOutPreVotesInsteadOfRaisingItsTerm() throws IOException {
-        m = new HandDrivenMember(a, List.of(a, b, c), dir);
+        startA(a, b, c);
         m.runFor(1); // no leader: a pre-votes for term 1
         m.receive(b, preVoteResponse(b, 1, true));
         assertEquals("CANDIDATE", m.node.status().role());
@@ -132,7 +116,7 @@ class ElectionLivenessTest {
 
     @Test
     void aCandidateThatLostToALeaderItHasNotHeardYetLeavesThatLeaderInPlace() throws IOException {
-        m = new HandDrivenMember(a, List.of(a, b, c), dir);
+        startA(a, b, c);
         m.runFor(1);
         m.receive(b, preVoteResponse(b, 1, true));
         assertEquals("CANDIDATE", m.node.status().role());

@@ -61,15 +61,19 @@ class MembershipReconcilerTest {
                 List.of(voter(N1), voter(N2), new Enrolled(N3, Role.VOTER, false, false))));
     }
 
-    @Test
-    void aLearnerIsPromotedOnlyOnceItHasCaughtUpToTheCommitIndex() {
+    /** With N1 and N2 voting and N3 a learner in the group, N3 is promoted once its log reaches the commit index. */
+    private static void assertN3PromotedOnlyOnceCaughtUp(List<Enrolled> enrolled) {
         List<RaftEndpoint> members = List.of(e(N1), e(N2), e(N3));
         List<RaftEndpoint> voters = List.of(e(N1), e(N2));
-        List<Enrolled> enrolled = List.of(voter(N1), voter(N2), voter(N3));
         assertEquals(Optional.empty(), MembershipReconciler.next(group(members, voters, Map.of(e(N3), 9L), 10),
                 enrolled));
         assertEquals(Optional.of(MembershipChangeMode.ADD_OR_PROMOTE_TO_FOLLOWER),
                 modeFor(group(members, voters, Map.of(e(N3), 10L), 10), enrolled, N3));
+    }
+
+    @Test
+    void aLearnerIsPromotedOnlyOnceItHasCaughtUpToTheCommitIndex() {
+        assertN3PromotedOnlyOnceCaughtUp(List.of(voter(N1), voter(N2), voter(N3)));
     }
 
     @Test
@@ -115,12 +119,7 @@ class MembershipReconcilerTest {
         var two = group(List.of(e(N1), e(N2)), List.of(e(N1), e(N2)), Map.of(), 10);
         List<Enrolled> enrolled = List.of(voter(N1), voter(N2), witness(N3));
         assertEquals(Optional.of(MembershipChangeMode.ADD_LEARNER), modeFor(two, enrolled, N3));
-        List<RaftEndpoint> members = List.of(e(N1), e(N2), e(N3));
-        List<RaftEndpoint> voters = List.of(e(N1), e(N2));
-        assertEquals(Optional.empty(), MembershipReconciler.next(group(members, voters, Map.of(e(N3), 9L), 10),
-                enrolled));
-        assertEquals(Optional.of(MembershipChangeMode.ADD_OR_PROMOTE_TO_FOLLOWER),
-                modeFor(group(members, voters, Map.of(e(N3), 10L), 10), enrolled, N3));
+        assertN3PromotedOnlyOnceCaughtUp(enrolled);
     }
 
     @Test

@@ -1,15 +1,13 @@
 package io.agentmesh.node.consensus;
 
-import io.microraft.model.log.LogEntry;
-import io.microraft.model.log.RaftGroupMembersView;
-import io.microraft.model.log.SnapshotChunk;
-import io.microraft.model.persistence.RaftEndpointPersistentState;
-import io.microraft.model.persistence.RaftTermPersistentState;
 import io.microraft.persistence.RaftStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -117,9 +115,9 @@ class SqliteRaftStoreTest extends RaftLogStoreContractTest {
 
     @Test
     void failStopCallsOnFatalOnceAndRefusesEverythingAfter() throws IOException {
-        FlakyStore flaky = new FlakyStore(store);
+        FlakyDisk flaky = new FlakyDisk();
         AtomicInteger fatal = new AtomicInteger();
-        FailStopRaftStore guarded = new FailStopRaftStore(flaky, reason -> fatal.incrementAndGet());
+        FailStopRaftStore guarded = new FailStopRaftStore(flaky.under(store), reason -> fatal.incrementAndGet());
         guarded.persistLogEntries(List.of(entry(1, 1)));
         flaky.failing = true;
         assertThrows(IOException.class, guarded::flush);
@@ -131,75 +129,29 @@ class SqliteRaftStoreTest extends RaftLogStoreContractTest {
         assertEquals(1, flaky.reached, "only the write before the failure reached the store");
     }
 
-    /** A real store behind a disk that fails every call while {@code failing} is set. */
-    private static final class FlakyStore implements RaftStore {
-        private final RaftStore inner;
+    /** A disk that fails every call of the store in front of it while {@code failing} is set. */
+    private static final class FlakyDisk {
         boolean failing;
+        /** Calls that reached the real store. */
         int reached;
 
-        FlakyStore(RaftStore inner) {
-            this.inner = inner;
-        }
-
-        private void reach() throws IOException {
-            if (failing) {
-                throw new IOException("disk I/O error");
-            }
-            reached++;
-        }
-
-        @Override
-        public void persistAndFlushLocalEndpoint(RaftEndpointPersistentState s) throws IOException {
-            reach();
-            inner.persistAndFlushLocalEndpoint(s);
-        }
-
-        @Override
-        public void persistAndFlushInitialGroupMembers(RaftGroupMembersView v) throws IOException {
-            reach();
-            inner.persistAndFlushInitialGroupMembers(v);
-        }
-
-        @Override
-        public void persistAndFlushTerm(RaftTermPersistentState s) throws IOException {
-            reach();
-            inner.persistAndFlushTerm(s);
-        }
-
-        @Override
-        public void persistLogEntries(List<LogEntry> entries) throws IOException {
-            reach();
-            inner.persistLogEntries(entries);
-        }
-
-        @Override
-        public void persistSnapshotChunk(SnapshotChunk chunk) throws IOException {
-            reach();
-            inner.persistSnapshotChunk(chunk);
-        }
-
-        @Override
-        public void truncateLogEntriesFrom(long indexInclusive) throws IOException {
-            reach();
-            inner.truncateLogEntriesFrom(indexInclusive);
-        }
-
-        @Override
-        public void truncateLogEntriesUntil(long indexInclusive) throws IOException {
-            reach();
-            inner.truncateLogEntriesUntil(indexInclusive);
-        }
-
-        @Override
-        public void deleteSnapshotChunks(long logIndex, int chunkCount) throws IOException {
-            reach();
-            inner.deleteSnapshotChunks(logIndex, chunkCount);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            reach();
-            inner.flush();
+        /** {@code inner}, every one of whose calls first goes through this disk. */
+        RaftStore under(RaftStore inner) {
+            InvocationHandler handler = (proxy, method, args) -> {
+                if (method.getDeclaringClass() == RaftStore.class) {
+                    if (failing) {
+                        throw new IOException("disk I/O error");
+                    }
+                    reached++;
+                }
+                try {
+                    return method.invoke(inner, args);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            };
+            return (RaftStore) Proxy.newProxyInstance(RaftStore.class.getClassLoader(),
+                    new Class<?>[] {RaftStore.class}, handler);
         }
     }
 }

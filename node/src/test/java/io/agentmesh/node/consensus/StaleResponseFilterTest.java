@@ -4,41 +4,24 @@ import io.agentmesh.protocol.identity.NodeId;
 import io.microraft.impl.RaftNodeImpl;
 import io.microraft.model.message.AppendEntriesRequest;
 import io.microraft.model.message.PreVoteRequest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 
 import static io.agentmesh.node.consensus.HandDrivenMember.F;
 import static io.agentmesh.node.consensus.HandDrivenMember.GROUP;
 import static io.agentmesh.node.consensus.HandDrivenMember.ep;
-import static io.agentmesh.node.consensus.HandDrivenMember.id;
 import static io.agentmesh.node.consensus.HandDrivenMember.preVoteResponse;
 import static io.agentmesh.node.consensus.HandDrivenMember.voteRequest;
 import static io.agentmesh.node.consensus.HandDrivenMember.voteResponse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** A leader ignores what a follower answered to a request of an earlier term ({@link StaleResponseFilter}). */
-class StaleResponseFilterTest {
-    private final NodeId a = id(1);
-    private final NodeId b = id(2);
-    private final NodeId c = id(3);
-    private HandDrivenMember m;
-
-    @TempDir
-    Path dir;
-
-    @AfterEach
-    void close() throws IOException {
-        m.close();
-    }
-
+class StaleResponseFilterTest extends HandDrivenMemberBase {
     @Test
     void anAnswerFromAnEarlierTermDoesNotMarkTheFollowerAsMatchingNorWedgeItsCatchUp() throws IOException {
-        m = new HandDrivenMember(a, List.of(a, b, c), dir);
+        startA(a, b, c);
         m.runFor(1);
         // a leads term 1 (b's pre-vote and vote), with its new-term entry at index 1...
         m.receive(b, preVoteResponse(b, 1, true));

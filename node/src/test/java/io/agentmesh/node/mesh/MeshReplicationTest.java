@@ -1,36 +1,29 @@
 package io.agentmesh.node.mesh;
 
 import io.agentmesh.node.runtime.NodeRuntime;
-import io.agentmesh.state.MemoryEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
+import static io.agentmesh.node.mesh.MeshNotes.oneFromEachNode;
+import static io.agentmesh.node.mesh.MeshNotes.replication;
+import static io.agentmesh.node.mesh.MeshNotes.texts;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MeshReplicationTest {
 
-    private static Set<String> texts(NodeRuntime node) {
-        return node.memory(10_000).join().stream().map(e -> ((MemoryEntry) e).text()).collect(Collectors.toSet());
-    }
-
     @Test
     void aWriteOnAnyNodeAppearsOnEveryNode(@TempDir Path dir) throws Exception {
         try (LocalMesh mesh = new LocalMesh(dir, 3)) {
             mesh.startAll();
-            for (int i = 0; i < 3; i++) {
-                mesh.nodes[i].appendMemory("note", "from node " + i, List.of()).join();
-            }
+            oneFromEachNode(mesh);
             for (NodeRuntime node : mesh.nodes) {
-                await().atMost(Duration.ofSeconds(20)).until(() -> texts(node).size() == 3);
                 assertEquals(Set.of("from node 0", "from node 1", "from node 2"), texts(node));
             }
         }
@@ -48,10 +41,10 @@ class MeshReplicationTest {
             for (int i = 0; i < 1_000; i++) {
                 mesh.nodes[0].appendMemory("note", "while down " + i, List.of()).join();
             }
-            long sentBefore = sent(mesh.nodes[0]);
+            long sentBefore = replication(mesh.nodes[0], "changesSent");
             mesh.start(1);
             await().atMost(Duration.ofSeconds(30)).until(() -> texts(mesh.nodes[1]).size() == 5_000);
-            long resent = sent(mesh.nodes[0]) - sentBefore;
+            long resent = replication(mesh.nodes[0], "changesSent") - sentBefore;
             // Node 1 lacked 1,000 of 5,000 changes. A batch lost while the two ends settle on one connection is asked
             // for again (at most twice what was missing); the 4,000 it held are never sent again.
             assertTrue(resent >= 1_000 && resent <= 2_000, "changes sent to catch up: " + resent);
@@ -73,18 +66,12 @@ class MeshReplicationTest {
                     mesh.home(1).resolve("state"), java.util.Optional.empty())) {
                 heldAtStop = offline.read(s -> s.memoryCount());
             }
-            long sentBefore = sent(mesh.nodes[0]);
+            long sentBefore = replication(mesh.nodes[0], "changesSent");
             mesh.start(1);
             await().atMost(Duration.ofSeconds(60)).until(() -> mesh.nodes[1].changeCount() == 20_000);
-            long resent = sent(mesh.nodes[0]) - sentBefore;
+            long resent = replication(mesh.nodes[0], "changesSent") - sentBefore;
             // The second exchange sends what was missing at the stop, not the history again.
             assertTrue(heldAtStop > 0 && resent <= 20_000 - heldAtStop, "held " + heldAtStop + ", resent " + resent);
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static long sent(NodeRuntime node) {
-        Map<String, Object> status = node.status().join();
-        return ((Map<String, Long>) status.get("replication")).get("changesSent");
     }
 }

@@ -2,11 +2,6 @@ package io.agentmesh.node.mesh;
 
 import io.agentmesh.node.cli.AgentmeshCommand;
 import io.agentmesh.node.net.AuthFailure;
-import io.agentmesh.node.net.NettyNetwork;
-import io.agentmesh.node.net.NetworkConfig;
-import io.agentmesh.node.port.LocalIdentity;
-import io.agentmesh.node.port.Network;
-import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.node.runtime.NodeRuntime;
 import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.protocol.change.SignedChange;
@@ -16,29 +11,22 @@ import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.Role;
 import io.agentmesh.protocol.identity.SigningKey;
-import io.agentmesh.protocol.time.SystemClock;
-import io.agentmesh.protocol.wire.WireMessage;
 import io.agentmesh.state.AgentState;
 import io.agentmesh.state.LocalChange;
 import io.agentmesh.state.MemoryEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
+import static io.agentmesh.node.mesh.MeshNotes.oneFromEachNode;
+import static io.agentmesh.node.mesh.MeshNotes.replication;
+import static io.agentmesh.node.mesh.MeshNotes.texts;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -53,15 +41,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the revocation of its own key stops at start, saying to make a new one.
  */
 class RevocationMeshTest {
-
-    private static Set<String> texts(NodeRuntime node) {
-        return node.memory(10_000).join().stream().map(e -> ((MemoryEntry) e).text()).collect(Collectors.toSet());
-    }
-
-    @SuppressWarnings("unchecked")
-    private static long replication(NodeRuntime node, String counter) {
-        return ((Map<String, Long>) node.status().join().get("replication")).get(counter);
-    }
 
     @SuppressWarnings("unchecked")
     private static Object consensus(NodeRuntime node, String field) {
@@ -116,12 +95,7 @@ class RevocationMeshTest {
             throws Exception {
         try (LocalMesh mesh = new LocalMesh(dir, 3)) {
             mesh.startAll();
-            for (int i = 0; i < 3; i++) {
-                mesh.nodes[i].appendMemory("note", "from node " + i, List.of()).join();
-            }
-            for (NodeRuntime node : mesh.nodes) {
-                await().atMost(Duration.ofSeconds(20)).until(() -> texts(node).size() == 3);
-            }
+            oneFromEachNode(mesh);
             mesh.stop(1);
             for (int i = 0; i < 3; i++) {
                 mesh.nodes[2].appendMemory("note", "before removal " + i, List.of()).join();
@@ -235,56 +209,21 @@ class RevocationMeshTest {
         SigningKey removedKey = removedDir.readNodeKey(Optional.empty());
         long written = mesh.nodes[removed].status().join().get("vector") instanceof Map<?, ?> v
                 ? ((Number) v.get(ActorId.derive(removedKey.verifyingKey().bytes(), 1).hex())).longValue() : 0;
-        SigningKey relayKey = SigningKey.generate(new SecureRandom());
-        long now = System.currentTimeMillis();
-        LocalIdentity relay = new LocalIdentity(mesh.root.verifyingKey(), relayKey, NodeCertificate.issue(mesh.root,
-                relayKey.verifyingKey(), Role.LEARNER, now - 60_000, now + 600_000), 1);
-        ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor();
-        Scheduler scheduler = new Scheduler() {
-            public void execute(Runnable task) {
-                thread.execute(task);
-            }
-
-            public Cancellable schedule(Runnable task, long delayMs) {
-                var f = thread.schedule(task, delayMs, TimeUnit.MILLISECONDS);
-                return () -> f.cancel(false);
-            }
-        };
-        CountDownLatch up = new CountDownLatch(1);
-        Network.Listener listener = new Network.Listener() {
-            public void peerUp(NodeId peer, byte[] certificate, long incarnation, boolean outbound) {
-                up.countDown();
-            }
-
-            public void peerDown(NodeId peer, String reason) {
-            }
-
-            public void dialFailed(NodeId peer, String reason) {
-            }
-
-            public void message(NodeId peer, WireMessage message) {
-            }
-        };
         ActorId actor = ActorId.derive(removedKey.verifyingKey().bytes(), 1);
-        NettyNetwork network = new NettyNetwork(NetworkConfig.defaults("127.0.0.1", 0), relay, scheduler, listener,
-                new SystemClock());
-        try (AgentState forged = AgentState.create(relay.agentId().bytes(), actor)) {
-            network.start();
-            network.dial(mesh.ids.get(to), new InetSocketAddress("127.0.0.1", mesh.meshPorts.get(to)));
-            assertTrue(up.await(20, TimeUnit.SECONDS), "the enrolled relay should be let in");
+        long now = System.currentTimeMillis();
+        try (HandDrivenPeer relay = new HandDrivenPeer(mesh, Role.LEARNER);
+             AgentState forged = AgentState.create(relay.identity.agentId().bytes(), actor)) {
+            relay.connect(mesh, to);
             LocalChange past = null;
             for (long seq = 1; seq <= written + 1; seq++) {
                 past = forged.appendMemory(new MemoryEntry("past-" + seq, now, "removed", "note", "past the cut",
                         List.of()));
             }
-            SignedChange change = SignedChanges.sign(relay.agentId().bytes(), removedKey, 1, past.seq(),
+            SignedChange change = SignedChanges.sign(relay.identity.agentId().bytes(), removedKey, 1, past.seq(),
                     past.changeBytes());
-            network.send(mesh.ids.get(to), new WireMessage.Changes(List.of(change), false));
+            relay.push(mesh.ids.get(to), List.of(change));
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> replication(mesh.nodes[to], "refusedRevoked") > 0);
-        } finally {
-            network.close();
-            thread.shutdownNow();
         }
         assertFalse(texts(mesh.nodes[to]).contains("past the cut"));
     }

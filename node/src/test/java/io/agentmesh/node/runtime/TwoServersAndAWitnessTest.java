@@ -2,20 +2,18 @@ package io.agentmesh.node.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentmesh.protocol.identity.IdentityDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 
+import static io.agentmesh.node.runtime.CliAgent.consensus;
+import static io.agentmesh.node.runtime.CliAgent.leader;
+import static io.agentmesh.node.runtime.CliAgent.voters;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,12 +29,6 @@ class TwoServersAndAWitnessTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    private record Member(String name, Path home, String id, int mesh, int http) {
-        String peer() {
-            return id + "@127.0.0.1:" + mesh;
-        }
-    }
-
     /**
      * Without ElectionLiveness this fails about half the time: a server that started a pre-vote before hearing of the
      * leader in the same term (almost always the restarted one) never notices that leader's death under MicroRaft 0.7
@@ -45,18 +37,13 @@ class TwoServersAndAWitnessTest {
     @Test
     void eachServerCanBeKilledInTurnAndTheOtherLeadsAndPerformsWithTheWitnessVote(@TempDir Path dir)
             throws Exception {
-        Path log = dir.resolve("cli.log");
-        Path rootHome = dir.resolve("a");
-        assertEquals(0, NodeProcess.runCli(log, "init", "--home", rootHome.toString(), "--quiet-phrase"),
-                NodeProcess.read(log));
-        Member a = member("a", rootHome);
-        Member b = enroll(dir, log, rootHome, "b", "voter");
-        Member w = enroll(dir, log, rootHome, "w", "witness");
-        List<NodeProcess> running = new ArrayList<>();
-        try {
-            NodeProcess pa = start(a, dir, running, b, w);
-            NodeProcess pb = start(b, dir, running, a, w);
-            NodeProcess pw = start(w, dir, running, a, b);
+        try (CliAgent agent = new CliAgent(dir, "a")) {
+            CliAgent.Member a = agent.founder;
+            CliAgent.Member b = agent.enroll("b", "voter");
+            CliAgent.Member w = agent.enroll("w", "witness");
+            NodeProcess pa = agent.start(a, b, w);
+            NodeProcess pb = agent.start(b, a, w);
+            NodeProcess pw = agent.start(w, a, b);
             Set<String> all = Set.of(a.id(), b.id(), w.id());
             await().atMost(WAIT).until(() -> voters(pa).equals(all) && voters(pb).equals(all)
                     && voters(pw).equals(all) && leader(pa) != null);
@@ -74,13 +61,11 @@ class TwoServersAndAWitnessTest {
 
             // Kill a, intent at b; restart a; once a has the log, kill b, intent at a.
             pa.kill9();
-            running.remove(pa);
             performsAlone(pb, b.id(), pw, 1);
-            NodeProcess pa2 = start(a, dir, running, b, w);
+            NodeProcess pa2 = agent.start(a, b, w);
             awaitUntil("a follows b again with b's log", () -> b.id().equals(leader(pa2))
                     && appliedIndex(pa2) >= appliedIndex(pb) && appliedIndex(pa2) > 0, pa2, pb, pw);
             pb.kill9();
-            running.remove(pb);
             performsAlone(pa2, a.id(), pw, 2);
 
             JsonNode witnessStatus = JSON.readTree(pw.get("/v1/status").body());
@@ -94,10 +79,6 @@ class TwoServersAndAWitnessTest {
                         "the witness was " + role);
             }
             assertEquals(0, events.path("claims").size(), events.toString());
-        } finally {
-            for (NodeProcess p : running) {
-                p.kill9();
-            }
         }
     }
 
@@ -128,56 +109,6 @@ class TwoServersAndAWitnessTest {
             }
             throw new AssertionError(b.toString(), e);
         }
-    }
-
-    private static NodeProcess start(Member m, Path dir, List<NodeProcess> running, Member... peers)
-            throws IOException {
-        List<String> args = new ArrayList<>();
-        for (Member p : peers) {
-            args.add("--peer");
-            args.add(p.peer());
-        }
-        NodeProcess p = NodeProcess.start(m.home(), m.mesh(), m.http(), dir.resolve(m.name() + ".log"),
-                args.toArray(String[]::new));
-        running.add(p);
-        return p;
-    }
-
-    private static Member enroll(Path dir, Path log, Path rootHome, String name, String role) throws Exception {
-        Path home = dir.resolve(name);
-        assertEquals(0, NodeProcess.runCli(log, "node", "keygen", "--home", home.toString()), NodeProcess.read(log));
-        IdentityDirectory ids = IdentityDirectory.of(home.resolve("identity"));
-        Path cert = dir.resolve(name + "-cert.json");
-        assertEquals(0, NodeProcess.runCli(log, "node", "enroll", "--home", rootHome.toString(), "--public-key",
-                ids.nodePublicKey().hex(), "--role", role, "--out", cert.toString()), NodeProcess.read(log));
-        assertTrue(NodeProcess.read(log).contains(" as " + role + " of agent "), NodeProcess.read(log));
-        assertEquals(0, NodeProcess.runCli(log, "node", "join", "--home", home.toString(), "--certificate",
-                cert.toString()), NodeProcess.read(log));
-        return member(name, home);
-    }
-
-    private static Member member(String name, Path home) throws Exception {
-        return new Member(name, home, IdentityDirectory.of(home.resolve("identity")).nodeId().toString(),
-                KillNineRestartTest.freePort(), KillNineRestartTest.freePort());
-    }
-
-    private static JsonNode consensus(NodeProcess p) {
-        try {
-            return JSON.readTree(p.get("/v1/status").body()).path("consensus");
-        } catch (IOException | InterruptedException e) {
-            return JSON.createObjectNode();
-        }
-    }
-
-    private static Set<String> voters(NodeProcess p) {
-        Set<String> out = new TreeSet<>();
-        consensus(p).path("voters").forEach(v -> out.add(v.asText()));
-        return out;
-    }
-
-    private static String leader(NodeProcess p) {
-        JsonNode l = consensus(p).path("leader");
-        return l.isTextual() ? l.asText() : null;
     }
 
     private static long appliedIndex(NodeProcess p) {

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentmesh.protocol.bytes.BoundedReader;
 import io.agentmesh.protocol.bytes.BoundedWriter;
 import io.agentmesh.protocol.bytes.MalformedException;
+import io.agentmesh.protocol.identity.NodeDocuments.Keys;
+import io.agentmesh.protocol.identity.NodeDocuments.Kind;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Set;
+
+import static io.agentmesh.protocol.identity.NodeDocuments.malformed;
 
 /**
  * Enrollment of one node in one agent: the agent root key signs "this node key belongs to me, in this role, for this
@@ -55,11 +58,12 @@ import java.util.Set;
  * </pre>
  */
 public record NodeCertificate(VerifyingKey agentRootKey, VerifyingKey nodeKey, Role role, long notBefore,
-                              long notAfter, long issuedAt, byte[] signature) {
+                              long notAfter, long issuedAt, byte[] signature) implements NodeDocument {
     public static final int VERSION = 1;
     public static final int ENCODED_LENGTH = 1 + 2 * VerifyingKey.LENGTH + 1 + 3 * Long.BYTES
             + Ed25519.SIGNATURE_LENGTH;
     public static final String JSON_FORMAT = "agentmesh-node-certificate";
+    private static final Kind KIND = new Kind("node certificate", JSON_FORMAT, VERSION, "issue the certificate again");
     private static final int BODY_LENGTH = ENCODED_LENGTH - Ed25519.SIGNATURE_LENGTH;
     private static final byte[] DOMAIN = "agentmesh/node-cert/v1".getBytes(StandardCharsets.US_ASCII);
     private static final Set<String> JSON_FIELDS = Set.of("format", "version", "agentId", "agentRootKey", "nodeId",
@@ -74,11 +78,7 @@ public record NodeCertificate(VerifyingKey agentRootKey, VerifyingKey nodeKey, R
             throw malformed("node certificate validity is empty: notBefore " + instant(notBefore)
                     + " is not before notAfter " + instant(notAfter));
         }
-        if (signature == null || signature.length != Ed25519.SIGNATURE_LENGTH) {
-            throw malformed("node certificate signature must be " + Ed25519.SIGNATURE_LENGTH + " bytes, got "
-                    + (signature == null ? "none" : signature.length));
-        }
-        signature = signature.clone();
+        signature = NodeDocuments.checkedSignature(KIND, signature);
     }
 
     /** Signs a certificate for {@code nodeKey}, taking {@code notBefore} as the issue time. */
@@ -101,15 +101,7 @@ public record NodeCertificate(VerifyingKey agentRootKey, VerifyingKey nodeKey, R
         return new NodeCertificate(root, nodeKey, role, notBefore, notAfter, issuedAt, sig);
     }
 
-    public AgentId agentId() {
-        return AgentId.of(agentRootKey);
-    }
-
-    public NodeId nodeId() {
-        return NodeId.of(nodeKey);
-    }
-
-    /** The bytes the agent root key signs. */
+    @Override
     public byte[] signingPayload() {
         return signingPayload(agentRootKey, nodeKey, role, notBefore, notAfter, issuedAt);
     }
@@ -124,11 +116,6 @@ public record NodeCertificate(VerifyingKey agentRootKey, VerifyingKey nodeKey, R
                                       long notBefore, long notAfter, long issuedAt) {
         return w.u8(VERSION).fixed(root.bytes()).fixed(node.bytes()).u8(role.code()).i64(notBefore).i64(notAfter)
                 .i64(issuedAt);
-    }
-
-    /** Whether the agent root key in this certificate signed it; says nothing about which agent or when. */
-    public boolean signatureValid() {
-        return agentRootKey.verify(signingPayload(), signature);
     }
 
     /**
@@ -188,59 +175,34 @@ public record NodeCertificate(VerifyingKey agentRootKey, VerifyingKey nodeKey, R
      * @throws IdentityException MALFORMED or UNSUPPORTED_VERSION
      */
     public static NodeCertificate fromBytes(byte[] encoded) {
-        if (encoded == null || encoded.length == 0) {
-            throw malformed("node certificate is empty");
-        }
-        if (encoded[0] != VERSION) {
-            throw new IdentityException(IdentityException.Reason.UNSUPPORTED_VERSION,
-                    "node certificate has version " + (encoded[0] & 0xff) + ", this agentmesh reads version "
-                            + VERSION + "; upgrade agentmesh or issue the certificate again");
-        }
+        NodeDocuments.checkBinaryVersion(KIND, encoded);
         if (encoded.length != ENCODED_LENGTH) {
             throw malformed("node certificate is " + encoded.length + " bytes, expected " + ENCODED_LENGTH
                     + (encoded.length < ENCODED_LENGTH ? "; it was truncated" : "; it has trailing bytes"));
         }
         try {
             BoundedReader in = new BoundedReader(encoded);
-            in.u8("version");
-            VerifyingKey root = key(in, "agent root key");
-            VerifyingKey node = key(in, "node key");
+            Keys keys = NodeDocuments.readBinaryKeys(KIND, in);
             Role role = Role.fromCode(in.u8("role"));
             long notBefore = in.i64("notBefore");
             long notAfter = in.i64("notAfter");
             long issuedAt = in.i64("issuedAt");
             byte[] sig = in.fixed("signature", Ed25519.SIGNATURE_LENGTH);
             in.end();
-            return new NodeCertificate(root, node, role, notBefore, notAfter, issuedAt, sig);
+            return new NodeCertificate(keys.agentRoot(), keys.node(), role, notBefore, notAfter, issuedAt, sig);
         } catch (MalformedException e) {
             throw malformed("node certificate " + e.getMessage());
         }
     }
 
-    private static VerifyingKey key(BoundedReader in, String what) {
-        byte[] b = in.fixed(what, VerifyingKey.LENGTH);
-        try {
-            return new VerifyingKey(b);
-        } catch (IdentityException e) {
-            throw malformed("node certificate " + what + " is invalid: " + e.getMessage());
-        }
-    }
-
     /** The JSON form described in the class comment, ending in a newline. */
     public String toJson() {
-        ObjectNode o = Json.object();
-        o.put("format", JSON_FORMAT);
-        o.put("version", VERSION);
-        o.put("agentId", agentId().toString());
-        o.put("agentRootKey", agentRootKey.hex());
-        o.put("nodeId", nodeId().toString());
-        o.put("nodeKey", nodeKey.hex());
+        ObjectNode o = NodeDocuments.jsonStart(KIND, this);
         o.put("role", role.name());
         o.put("notBefore", notBefore);
         o.put("notAfter", notAfter);
         o.put("issuedAt", issuedAt);
-        o.put("signature", HexFormat.of().formatHex(signature));
-        return Json.write(o);
+        return NodeDocuments.jsonEnd(o, signature);
     }
 
     /** Decodes {@link #toJson()}; checks shape and consistency, not the signature. */
@@ -255,51 +217,20 @@ public record NodeCertificate(VerifyingKey agentRootKey, VerifyingKey nodeKey, R
      */
     static NodeCertificate fromJson(String what, IdentityException.Reason reason, String hint, String json) {
         Json j = Json.parse(what, reason, hint, json).onlyFields(JSON_FIELDS);
-        if (!JSON_FORMAT.equals(j.text("format"))) {
-            throw j.fail("is not a node certificate (format is '" + j.text("format") + "', expected '"
-                    + JSON_FORMAT + "')");
-        }
-        long version = j.integer("version");
-        if (version != VERSION) {
-            throw new IdentityException(IdentityException.Reason.UNSUPPORTED_VERSION, what + " has version "
-                    + version + ", this agentmesh reads version " + VERSION + "; upgrade agentmesh or issue it again");
-        }
-        VerifyingKey root = jsonKey(j, "agentRootKey");
-        VerifyingKey node = jsonKey(j, "nodeKey");
+        Keys keys = NodeDocuments.readJsonStart(KIND, what, j);
         Role role;
         try {
             role = Role.valueOf(j.text("role"));
         } catch (IllegalArgumentException e) {
             throw j.fail("field 'role' is '" + j.text("role") + "', expected VOTER, LEARNER or WITNESS");
         }
-        if (!AgentId.of(root).toString().equals(j.text("agentId"))) {
-            throw j.fail("field 'agentId' " + j.text("agentId") + " does not match agentRootKey (which is agent "
-                    + AgentId.of(root) + ")");
-        }
-        if (!NodeId.of(node).toString().equals(j.text("nodeId"))) {
-            throw j.fail("field 'nodeId' " + j.text("nodeId") + " does not match nodeKey (which is node "
-                    + NodeId.of(node) + ")");
-        }
         long notBefore = j.integer("notBefore");
         long notAfter = j.integer("notAfter");
         if (notBefore >= notAfter) {
             throw j.fail("has notBefore " + notBefore + " not before notAfter " + notAfter);
         }
-        return new NodeCertificate(root, node, role, notBefore, notAfter, j.integer("issuedAt"),
+        return new NodeCertificate(keys.agentRoot(), keys.node(), role, notBefore, notAfter, j.integer("issuedAt"),
                 j.hex("signature", Ed25519.SIGNATURE_LENGTH));
-    }
-
-    private static VerifyingKey jsonKey(Json j, String field) {
-        byte[] raw = j.hex(field, VerifyingKey.LENGTH);
-        try {
-            return new VerifyingKey(raw);
-        } catch (IdentityException e) {
-            throw j.fail("field '" + field + "': " + e.getMessage());
-        }
-    }
-
-    private static IdentityException malformed(String message) {
-        return new IdentityException(IdentityException.Reason.MALFORMED, message);
     }
 
     private static String instant(long millis) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentmesh.protocol.bytes.BoundedReader;
 import io.agentmesh.protocol.bytes.BoundedWriter;
 import io.agentmesh.protocol.bytes.MalformedException;
+import io.agentmesh.protocol.identity.NodeDocuments.Keys;
+import io.agentmesh.protocol.identity.NodeDocuments.Kind;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -15,6 +17,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
+
+import static io.agentmesh.protocol.identity.NodeDocuments.malformed;
 
 /**
  * Removal of one node key from one agent, for good: the agent root key signs "this node key is no longer mine; every
@@ -65,7 +69,7 @@ import java.util.Set;
  * </pre>
  */
 public record NodeRevocation(VerifyingKey agentRootKey, VerifyingKey nodeKey, long revokedAt, String reason,
-                             List<Cut> cut, byte[] signature) {
+                             List<Cut> cut, byte[] signature) implements NodeDocument {
     public static final int VERSION = 1;
     public static final String JSON_FORMAT = "agentmesh-node-revocation";
     public static final int MAX_REASON_BYTES = 256;
@@ -77,6 +81,7 @@ public record NodeRevocation(VerifyingKey agentRootKey, VerifyingKey nodeKey, lo
             + Ed25519.SIGNATURE_LENGTH;
     public static final int MAX_ENCODED_LENGTH = FIXED_LENGTH + MAX_REASON_BYTES
             + MAX_CUT_ENTRIES * CUT_ENTRY_LENGTH;
+    private static final Kind KIND = new Kind("node revocation", JSON_FORMAT, VERSION, "sign the revocation again");
     private static final byte[] DOMAIN = "agentmesh/node-revocation/v1".getBytes(StandardCharsets.US_ASCII);
     private static final Comparator<Cut> BY_ACTOR = (a, b) -> Arrays.compareUnsigned(a.actor, b.actor);
     private static final Set<String> JSON_FIELDS = Set.of("format", "version", "agentId", "agentRootKey", "nodeId",
@@ -140,11 +145,7 @@ public record NodeRevocation(VerifyingKey agentRootKey, VerifyingKey nodeKey, lo
                         + " (" + cut.get(i).actorHex() + ") is not after entry " + (i - 1));
             }
         }
-        if (signature == null || signature.length != Ed25519.SIGNATURE_LENGTH) {
-            throw malformed("node revocation signature must be " + Ed25519.SIGNATURE_LENGTH + " bytes, got "
-                    + (signature == null ? "none" : signature.length));
-        }
-        signature = signature.clone();
+        signature = NodeDocuments.checkedSignature(KIND, signature);
     }
 
     /**
@@ -190,15 +191,7 @@ public record NodeRevocation(VerifyingKey agentRootKey, VerifyingKey nodeKey, lo
         }
     }
 
-    public AgentId agentId() {
-        return AgentId.of(agentRootKey);
-    }
-
-    public NodeId nodeId() {
-        return NodeId.of(nodeKey);
-    }
-
-    /** The bytes the agent root key signs. */
+    @Override
     public byte[] signingPayload() {
         return signingPayload(agentRootKey, nodeKey, revokedAt, reason, cut);
     }
@@ -216,11 +209,6 @@ public record NodeRevocation(VerifyingKey agentRootKey, VerifyingKey nodeKey, lo
             w.fixed(c.actor).i64(c.lastValidSeq);
         }
         return w;
-    }
-
-    /** Whether the agent root key in this revocation signed it; says nothing about which agent. */
-    public boolean signatureValid() {
-        return agentRootKey.verify(signingPayload(), signature);
     }
 
     /**
@@ -282,22 +270,13 @@ public record NodeRevocation(VerifyingKey agentRootKey, VerifyingKey nodeKey, lo
      * @throws IdentityException MALFORMED or UNSUPPORTED_VERSION
      */
     public static NodeRevocation fromBytes(byte[] encoded) {
-        if (encoded == null || encoded.length == 0) {
-            throw malformed("node revocation is empty");
-        }
-        if (encoded[0] != VERSION) {
-            throw new IdentityException(IdentityException.Reason.UNSUPPORTED_VERSION,
-                    "node revocation has version " + (encoded[0] & 0xff) + ", this agentmesh reads version "
-                            + VERSION + "; upgrade agentmesh or sign the revocation again");
-        }
+        NodeDocuments.checkBinaryVersion(KIND, encoded);
         if (encoded.length > MAX_ENCODED_LENGTH) {
             throw malformed("node revocation is " + encoded.length + " bytes, at most " + MAX_ENCODED_LENGTH);
         }
         try {
             BoundedReader in = new BoundedReader(encoded);
-            in.u8("version");
-            VerifyingKey root = key(in, "agent root key");
-            VerifyingKey node = key(in, "node key");
+            Keys keys = NodeDocuments.readBinaryKeys(KIND, in);
             long revokedAt = in.i64("revokedAt");
             String reason = in.text16("reason", MAX_REASON_BYTES);
             int entries = in.count16("cut", MAX_CUT_ENTRIES, CUT_ENTRY_LENGTH);
@@ -307,38 +286,22 @@ public record NodeRevocation(VerifyingKey agentRootKey, VerifyingKey nodeKey, lo
             }
             byte[] sig = in.fixed("signature", Ed25519.SIGNATURE_LENGTH);
             in.end();
-            return new NodeRevocation(root, node, revokedAt, reason, cut, sig);
+            return new NodeRevocation(keys.agentRoot(), keys.node(), revokedAt, reason, cut, sig);
         } catch (MalformedException e) {
             throw malformed("node revocation " + e.getMessage());
         }
     }
 
-    private static VerifyingKey key(BoundedReader in, String what) {
-        byte[] b = in.fixed(what, VerifyingKey.LENGTH);
-        try {
-            return new VerifyingKey(b);
-        } catch (IdentityException e) {
-            throw malformed("node revocation " + what + " is invalid: " + e.getMessage());
-        }
-    }
-
     /** The JSON form described in the class comment, ending in a newline. */
     public String toJson() {
-        ObjectNode o = Json.object();
-        o.put("format", JSON_FORMAT);
-        o.put("version", VERSION);
-        o.put("agentId", agentId().toString());
-        o.put("agentRootKey", agentRootKey.hex());
-        o.put("nodeId", nodeId().toString());
-        o.put("nodeKey", nodeKey.hex());
+        ObjectNode o = NodeDocuments.jsonStart(KIND, this);
         o.put("revokedAt", revokedAt);
         o.put("reason", reason);
         ArrayNode entries = o.putArray("cut");
         for (Cut c : cut) {
             entries.addObject().put("actor", c.actorHex()).put("lastValidSeq", c.lastValidSeq);
         }
-        o.put("signature", HexFormat.of().formatHex(signature));
-        return Json.write(o);
+        return NodeDocuments.jsonEnd(o, signature);
     }
 
     /**
@@ -349,25 +312,7 @@ public record NodeRevocation(VerifyingKey agentRootKey, VerifyingKey nodeKey, lo
      */
     public static NodeRevocation fromJson(String what, String json) {
         Json j = Json.parse(what, IdentityException.Reason.MALFORMED, "", json).onlyFields(JSON_FIELDS);
-        if (!JSON_FORMAT.equals(j.text("format"))) {
-            throw j.fail("is not a node revocation (format is '" + j.text("format") + "', expected '"
-                    + JSON_FORMAT + "')");
-        }
-        long version = j.integer("version");
-        if (version != VERSION) {
-            throw new IdentityException(IdentityException.Reason.UNSUPPORTED_VERSION, what + " has version "
-                    + version + ", this agentmesh reads version " + VERSION + "; upgrade agentmesh or sign it again");
-        }
-        VerifyingKey root = jsonKey(j, "agentRootKey");
-        VerifyingKey node = jsonKey(j, "nodeKey");
-        if (!AgentId.of(root).toString().equals(j.text("agentId"))) {
-            throw j.fail("field 'agentId' " + j.text("agentId") + " does not match agentRootKey (which is agent "
-                    + AgentId.of(root) + ")");
-        }
-        if (!NodeId.of(node).toString().equals(j.text("nodeId"))) {
-            throw j.fail("field 'nodeId' " + j.text("nodeId") + " does not match nodeKey (which is node "
-                    + NodeId.of(node) + ")");
-        }
+        Keys keys = NodeDocuments.readJsonStart(KIND, what, j);
         List<Cut> cut = new ArrayList<>();
         for (Json entry : j.objects("cut", MAX_CUT_ENTRIES)) {
             entry.onlyFields(JSON_CUT_FIELDS);
@@ -378,24 +323,11 @@ public record NodeRevocation(VerifyingKey agentRootKey, VerifyingKey nodeKey, lo
             cut.add(new Cut(entry.hex("actor", ACTOR_LENGTH), seq));
         }
         try {
-            return new NodeRevocation(root, node, j.integer("revokedAt"), j.text("reason"), cut,
+            return new NodeRevocation(keys.agentRoot(), keys.node(), j.integer("revokedAt"), j.text("reason"), cut,
                     j.hex("signature", Ed25519.SIGNATURE_LENGTH));
         } catch (IdentityException e) {
             throw j.fail(e.getMessage());
         }
-    }
-
-    private static VerifyingKey jsonKey(Json j, String field) {
-        byte[] raw = j.hex(field, VerifyingKey.LENGTH);
-        try {
-            return new VerifyingKey(raw);
-        } catch (IdentityException e) {
-            throw j.fail("field '" + field + "': " + e.getMessage());
-        }
-    }
-
-    private static IdentityException malformed(String message) {
-        return new IdentityException(IdentityException.Reason.MALFORMED, message);
     }
 
     @Override

@@ -1,13 +1,16 @@
 package io.agentmesh.protocol.identity;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.OptionalLong;
 
+import static io.agentmesh.protocol.identity.IdentityAssertions.assertEveryBitFlipRefused;
+import static io.agentmesh.protocol.identity.IdentityAssertions.assertRefused;
+import static io.agentmesh.protocol.identity.NodeCertificateBytesTest.T0;
+import static io.agentmesh.protocol.identity.NodeCertificateBytesTest.key;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,17 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class NodeRevocationTest {
-    private static final long T0 = 1_767_225_600_000L; // 2026-01-01T00:00:00Z
     private static final long DAY = 86_400_000L;
     private final SigningKey root = key(1);
     private final SigningKey otherRoot = key(2);
     private final SigningKey node = key(3);
-
-    private static SigningKey key(int n) {
-        byte[] seed = new byte[32];
-        seed[0] = (byte) n;
-        return SigningKey.fromSeed(seed);
-    }
 
     private static byte[] actor(int b) {
         byte[] a = new byte[NodeRevocation.ACTOR_LENGTH];
@@ -75,9 +71,8 @@ class NodeRevocationTest {
 
     @Test
     void aRevocationFromAnotherAgentIsRejected() {
-        IdentityException e = assertThrows(IdentityException.class, () -> revocation().verify(otherRoot.verifyingKey()));
-        assertEquals(IdentityException.Reason.WRONG_AGENT, e.reason());
-        assertTrue(e.getMessage().contains(AgentId.of(otherRoot.verifyingKey()).toString()), e.getMessage());
+        assertRefused(IdentityException.Reason.WRONG_AGENT, AgentId.of(otherRoot.verifyingKey()).toString(),
+                () -> revocation().verify(otherRoot.verifyingKey()));
     }
 
     @Test
@@ -87,8 +82,7 @@ class NodeRevocationTest {
                 real.cut()).signature();
         NodeRevocation r = new NodeRevocation(real.agentRootKey(), real.nodeKey(), real.revokedAt(), real.reason(),
                 real.cut(), forged);
-        assertEquals(IdentityException.Reason.BAD_SIGNATURE,
-                assertThrows(IdentityException.class, () -> r.verify(root.verifyingKey())).reason());
+        assertRefused(IdentityException.Reason.BAD_SIGNATURE, "invalid signature", () -> r.verify(root.verifyingKey()));
     }
 
     @Test
@@ -107,61 +101,46 @@ class NodeRevocationTest {
     void everyTamperedByteIsRejected() {
         byte[] good = revocation().toBytes();
         assertEquals(revocation(), NodeRevocation.fromBytes(good));
-        for (int i = 0; i < good.length; i++) {
-            for (int bit = 0; bit < 8; bit++) {
-                byte[] bad = good.clone();
-                bad[i] ^= (byte) (1 << bit);
-                NodeRevocation decoded;
-                try {
-                    decoded = NodeRevocation.fromBytes(bad);
-                } catch (IdentityException e) {
-                    continue; // rejected while decoding: fine
-                }
-                IdentityException e = assertThrows(IdentityException.class,
-                        () -> decoded.verify(root.verifyingKey()), "byte " + i + " bit " + bit);
-                assertTrue(e.reason() == IdentityException.Reason.BAD_SIGNATURE
-                        || e.reason() == IdentityException.Reason.WRONG_AGENT, e.reason().toString());
-            }
-        }
+        assertEveryBitFlipRefused(good, NodeRevocation::fromBytes, d -> d.verify(root.verifyingKey()));
     }
 
     @Test
     void malformedBytesAreRejectedWithAClearError() {
         byte[] good = revocation().toBytes();
-        assertMessage(IdentityException.Reason.MALFORMED, "empty", () -> NodeRevocation.fromBytes(new byte[0]));
-        assertMessage(IdentityException.Reason.MALFORMED, "truncated",
+        assertRefused(IdentityException.Reason.MALFORMED, "empty", () -> NodeRevocation.fromBytes(new byte[0]));
+        assertRefused(IdentityException.Reason.MALFORMED, "truncated",
                 () -> NodeRevocation.fromBytes(Arrays.copyOf(good, good.length - 1)));
-        assertMessage(IdentityException.Reason.MALFORMED, "trailing bytes",
+        assertRefused(IdentityException.Reason.MALFORMED, "trailing bytes",
                 () -> NodeRevocation.fromBytes(Arrays.copyOf(good, good.length + 1)));
         byte[] version = good.clone();
         version[0] = 2;
-        assertMessage(IdentityException.Reason.UNSUPPORTED_VERSION, "version 2",
+        assertRefused(IdentityException.Reason.UNSUPPORTED_VERSION, "version 2",
                 () -> NodeRevocation.fromBytes(version));
         byte[] badKey = good.clone();
         Arrays.fill(badKey, 33, 65, (byte) 0);
         badKey[33] = 1; // node key = the neutral point
-        assertMessage(IdentityException.Reason.MALFORMED, "node key is invalid", () -> NodeRevocation.fromBytes(badKey));
+        assertRefused(IdentityException.Reason.MALFORMED, "node key is invalid", () -> NodeRevocation.fromBytes(badKey));
         int reasonAt = 1 + 32 + 32 + 8;
         byte[] longReason = good.clone();
         longReason[reasonAt] = 0x01; // length 256 + 11: over the limit
-        assertMessage(IdentityException.Reason.MALFORMED, "reason", () -> NodeRevocation.fromBytes(longReason));
+        assertRefused(IdentityException.Reason.MALFORMED, "reason", () -> NodeRevocation.fromBytes(longReason));
         byte[] badUtf8 = good.clone();
         badUtf8[reasonAt + 2] = (byte) 0xff;
-        assertMessage(IdentityException.Reason.MALFORMED, "UTF-8", () -> NodeRevocation.fromBytes(badUtf8));
+        assertRefused(IdentityException.Reason.MALFORMED, "UTF-8", () -> NodeRevocation.fromBytes(badUtf8));
         byte[] newline = good.clone();
         newline[reasonAt + 2] = '\n';
-        assertMessage(IdentityException.Reason.MALFORMED, "control characters", () -> NodeRevocation.fromBytes(newline));
+        assertRefused(IdentityException.Reason.MALFORMED, "control characters", () -> NodeRevocation.fromBytes(newline));
         int cutAt = reasonAt + 2 + "disk stolen".length();
         byte[] manyEntries = good.clone();
         manyEntries[cutAt] = 0x7f; // 32,512 entries cannot fit
-        assertMessage(IdentityException.Reason.MALFORMED, "cut", () -> NodeRevocation.fromBytes(manyEntries));
+        assertRefused(IdentityException.Reason.MALFORMED, "cut", () -> NodeRevocation.fromBytes(manyEntries));
         byte[] swapped = good.clone(); // the two entries in the wrong order
         System.arraycopy(good, cutAt + 2, swapped, cutAt + 2 + 24, 24);
         System.arraycopy(good, cutAt + 2 + 24, swapped, cutAt + 2, 24);
-        assertMessage(IdentityException.Reason.MALFORMED, "ascending order", () -> NodeRevocation.fromBytes(swapped));
+        assertRefused(IdentityException.Reason.MALFORMED, "ascending order", () -> NodeRevocation.fromBytes(swapped));
         byte[] negativeSeq = good.clone();
         negativeSeq[cutAt + 2 + 16] = (byte) 0x80;
-        assertMessage(IdentityException.Reason.MALFORMED, ">= 0", () -> NodeRevocation.fromBytes(negativeSeq));
+        assertRefused(IdentityException.Reason.MALFORMED, ">= 0", () -> NodeRevocation.fromBytes(negativeSeq));
     }
 
     @Test
@@ -189,32 +168,32 @@ class NodeRevocationTest {
     @Test
     void malformedJsonIsRejectedWithAClearError() {
         String json = revocation().toJson();
-        assertMessage(IdentityException.Reason.MALFORMED, "not valid JSON",
+        assertRefused(IdentityException.Reason.MALFORMED, "not valid JSON",
                 () -> NodeRevocation.fromJson("body", json.substring(0, json.length() / 2)));
-        assertMessage(IdentityException.Reason.MALFORMED, "body is empty or not a JSON object",
+        assertRefused(IdentityException.Reason.MALFORMED, "body is empty or not a JSON object",
                 () -> NodeRevocation.fromJson("body", "[]"));
-        assertMessage(IdentityException.Reason.MALFORMED, "unknown field(s) [why]",
+        assertRefused(IdentityException.Reason.MALFORMED, "unknown field(s) [why]",
                 () -> NodeRevocation.fromJson("body", json.replaceFirst("\"reason\"", "\"why\"")));
-        assertMessage(IdentityException.Reason.MALFORMED, "not valid JSON",
+        assertRefused(IdentityException.Reason.MALFORMED, "not valid JSON",
                 () -> NodeRevocation.fromJson("body", json.replace("{", "{ \"reason\" : \"dup\",")));
-        assertMessage(IdentityException.Reason.MALFORMED, "is not a node revocation",
+        assertRefused(IdentityException.Reason.MALFORMED, "is not a node revocation",
                 () -> NodeRevocation.fromJson("body", json.replace("agentmesh-node-revocation", "agentmesh-node-certificate")));
-        assertMessage(IdentityException.Reason.UNSUPPORTED_VERSION, "version 3",
+        assertRefused(IdentityException.Reason.UNSUPPORTED_VERSION, "version 3",
                 () -> NodeRevocation.fromJson("body", json.replace("\"version\" : 1", "\"version\" : 3")));
-        assertMessage(IdentityException.Reason.MALFORMED, "does not match nodeKey",
+        assertRefused(IdentityException.Reason.MALFORMED, "does not match nodeKey",
                 () -> NodeRevocation.fromJson("body", json.replace(revocation().nodeId().toString(),
                         NodeId.of(otherRoot.verifyingKey()).toString())));
-        assertMessage(IdentityException.Reason.MALFORMED, "field 'cut' item 0 has unknown field(s) [seq]",
+        assertRefused(IdentityException.Reason.MALFORMED, "field 'cut' item 0 has unknown field(s) [seq]",
                 () -> NodeRevocation.fromJson("body", json.replaceFirst("\"lastValidSeq\"", "\"seq\"")));
-        assertMessage(IdentityException.Reason.MALFORMED, "'lastValidSeq' must be >= 0",
+        assertRefused(IdentityException.Reason.MALFORMED, "'lastValidSeq' must be >= 0",
                 () -> NodeRevocation.fromJson("body", json.replace("\"lastValidSeq\" : 42", "\"lastValidSeq\" : -1")));
-        assertMessage(IdentityException.Reason.MALFORMED, "field 'cut' must be an array",
+        assertRefused(IdentityException.Reason.MALFORMED, "field 'cut' must be an array",
                 () -> NodeRevocation.fromJson("body", json.replaceFirst("\"cut\" : \\[[^\\]]*\\]", "\"cut\" : 5")));
         String actorHex = HexFormat.of().formatHex(actor(0x0a));
-        assertMessage(IdentityException.Reason.MALFORMED, "16 bytes",
+        assertRefused(IdentityException.Reason.MALFORMED, "16 bytes",
                 () -> NodeRevocation.fromJson("body", json.replace(actorHex, actorHex.substring(2))));
         String otherActor = HexFormat.of().formatHex(actor(0xb0));
-        assertMessage(IdentityException.Reason.MALFORMED, "ascending order",
+        assertRefused(IdentityException.Reason.MALFORMED, "ascending order",
                 () -> NodeRevocation.fromJson("body", json.replace(actorHex, "ff".repeat(16))
                         .replace(otherActor, actorHex)));
     }
@@ -223,19 +202,12 @@ class NodeRevocationTest {
     void tamperedJsonFailsVerification() {
         String json = revocation().toJson().replace("\"lastValidSeq\" : 42", "\"lastValidSeq\" : 4200");
         NodeRevocation r = NodeRevocation.fromJson("body", json);
-        assertEquals(IdentityException.Reason.BAD_SIGNATURE,
-                assertThrows(IdentityException.class, () -> r.verify(root.verifyingKey())).reason());
+        assertRefused(IdentityException.Reason.BAD_SIGNATURE, "invalid signature", () -> r.verify(root.verifyingKey()));
     }
 
     @Test
     void toStringNamesNodeTimeAndReason() {
         String s = revocation().toString();
         assertTrue(s.contains(revocation().nodeId().toString()) && s.contains("2026-01-02") && s.contains("disk stolen"), s);
-    }
-
-    private static void assertMessage(IdentityException.Reason reason, String expected, Executable call) {
-        IdentityException e = assertThrows(IdentityException.class, call);
-        assertEquals(reason, e.reason(), e.getMessage());
-        assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 }

@@ -8,6 +8,7 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Everything that decides a simulated run. Same config and same code give the same run.
@@ -82,83 +83,118 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
      * are added by the leader while the run's faults go on. 0: every voter founds.
      */
     public SimConfig withFounders(int count) {
-        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk,
-                count, witness);
+        return with(f -> f.founders = count);
     }
 
     /** Enrolls the last node (by index) as a witness ({@code sim run --witness}). */
     public SimConfig withWitness(boolean on) {
-        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk, founders, on);
+        return with(f -> f.witness = on);
     }
 
     public SimConfig withSeed(long s) {
-        return new SimConfig(nodes, s, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk,
-                founders, witness);
+        return with(f -> f.seed = s);
     }
 
     public SimConfig withWireCheck(boolean on) {
-        return new SimConfig(nodes, seed, durationMs, faults, on, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk,
-                founders, witness);
+        return with(f -> f.wireCheck = on);
     }
 
     public SimConfig withRates(double writes, double reads) {
-        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writes, reads, convergenceBoundMs,
-                snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk, founders, witness);
+        return with(f -> {
+            f.writesPerSecond = writes;
+            f.readsPerSecond = reads;
+        });
     }
 
     public SimConfig withConvergenceBoundMs(long bound) {
-        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond, bound,
-                snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk, founders, witness);
+        return with(f -> f.convergenceBoundMs = bound);
     }
 
     public SimConfig withSnapshotEvery(int every) {
-        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, every, bugs, script, consensus, intentsPerSecond, raft, disk, founders, witness);
+        return with(f -> f.snapshotEvery = every);
     }
 
     public SimConfig withBugs(Set<PlantedBug> planted) {
-        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, planted, script, consensus, intentsPerSecond, raft, disk,
-                founders, witness);
+        return with(f -> f.bugs = planted);
     }
 
     public SimConfig withDuration(long ms) {
-        return new SimConfig(nodes, seed, ms, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk,
-                founders, witness);
+        return with(f -> f.durationMs = ms);
     }
 
     public SimConfig withScript(FaultPlan plan) {
-        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, plan, consensus, intentsPerSecond, raft, disk,
-                founders, witness);
+        return with(f -> f.script = plan);
     }
 
     public SimConfig withConsensus(boolean on) {
-        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, on, intentsPerSecond, raft, disk, founders, witness);
+        return with(f -> f.consensus = on);
     }
 
     public SimConfig withIntentRate(double perSecond) {
-        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, perSecond, raft, disk, founders, witness);
+        return with(f -> f.intentsPerSecond = perSecond);
     }
 
     /** Raft timing and action limits, e.g. {@code ConsensusConfig.defaults().withTimeDilation(5)}. */
     public SimConfig withRaft(ConsensusConfig config) {
-        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, config, disk,
-                founders, witness);
+        return with(f -> f.raft = config);
     }
 
     public SimConfig withDisk(DiskLatency latency) {
-        return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
-                convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, latency,
-                founders, witness);
+        return with(f -> f.disk = latency);
+    }
+
+    /** This config with {@code change} made to a copy of its fields, checked as any new config is. */
+    private SimConfig with(Consumer<Fields> change) {
+        Fields f = new Fields(this);
+        change.accept(f);
+        return f.config();
+    }
+
+    /** The components of a config while a {@code with} method changes some of them: one place lists them all. */
+    private static final class Fields {
+        int nodes;
+        long seed;
+        long durationMs;
+        Set<FaultKind> faults;
+        boolean wireCheck;
+        double writesPerSecond;
+        double readsPerSecond;
+        long convergenceBoundMs;
+        int snapshotEvery;
+        Set<PlantedBug> bugs;
+        FaultPlan script;
+        boolean consensus;
+        double intentsPerSecond;
+        ConsensusConfig raft;
+        DiskLatency disk;
+        int founders;
+        boolean witness;
+
+        Fields(SimConfig c) {
+            nodes = c.nodes;
+            seed = c.seed;
+            durationMs = c.durationMs;
+            faults = c.faults;
+            wireCheck = c.wireCheck;
+            writesPerSecond = c.writesPerSecond;
+            readsPerSecond = c.readsPerSecond;
+            convergenceBoundMs = c.convergenceBoundMs;
+            snapshotEvery = c.snapshotEvery;
+            bugs = c.bugs;
+            script = c.script;
+            consensus = c.consensus;
+            intentsPerSecond = c.intentsPerSecond;
+            raft = c.raft;
+            disk = c.disk;
+            founders = c.founders;
+            witness = c.witness;
+        }
+
+        SimConfig config() {
+            return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
+                    convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk,
+                    founders, witness);
+        }
     }
 
     /** The fault plan of this run: the script if there is one, else drawn from the seed. */
