@@ -54,6 +54,11 @@ public final class NodeCommand {
                 description = "After `--`: the agent's command, run on whichever node leads.")
         List<String> agentCommand = new ArrayList<>();
 
+        @Option(names = "--agent-stop-grace-ms", defaultValue = "500", paramLabel = "MS",
+                description = "How long the agent may take to exit after SIGTERM before SIGKILL (default"
+                        + " ${DEFAULT-VALUE}); the next leader waits this long too, so it adds to failover time.")
+        long agentStopGraceMs;
+
         @Option(names = "--enable-fault-injection", hidden = true,
                 description = "Serve the fault-injection admin endpoints (for `agentmesh sim live` only).")
         boolean faultInjection;
@@ -64,13 +69,20 @@ public final class NodeCommand {
             for (String p : peers) {
                 peerSpecs.add(NodeSettings.PeerSpec.parse(p));
             }
+            if (!agentCommand.isEmpty() && workspace == null) {
+                throw new IllegalArgumentException("an agent command needs --workspace DIR: the agent runs there, and"
+                        + " its files are mirrored on every node");
+            }
+            Optional<java.nio.file.Path> checkedWorkspace = Optional.ofNullable(workspace)
+                    .map(AgentSettings::checkWorkspace);
+            AgentSettings.checkCommand(agentCommand, checkedWorkspace, System.getenv("PATH"));
             NodeSettings settings = new NodeSettings(home.identityDir(), home.stateDir(), home.passphrase(),
                     NodeSettings.parseHostPort(listen, "--listen"),
                     Optional.ofNullable(advertise).map(a -> NodeSettings.parseHostPort(a, "--advertise")),
                     NodeSettings.parseHostPort(http, "--http"), peerSpecs,
                     relays.stream().map(r -> NodeSettings.parseHostPort(r, "--relay")).toList(), snapshotEvery,
-                    faultInjection, new AgentSettings(Optional.ofNullable(workspace).map(AgentSettings::checkWorkspace),
-                    agentCommand));
+                    faultInjection, new AgentSettings(checkedWorkspace, agentCommand)
+                            .withStopGraceMs(agentStopGraceMs));
             NodeRuntime node = NodeRuntime.start(settings);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 node.shutdown("signal");
