@@ -1,6 +1,5 @@
 package io.agentmesh.node.runtime;
 
-import io.agentmesh.node.agent.AgentRunner;
 import io.agentmesh.node.agent.process.AgentProcesses;
 import io.agentmesh.node.api.HttpApi;
 import io.agentmesh.node.api.NodeOperations;

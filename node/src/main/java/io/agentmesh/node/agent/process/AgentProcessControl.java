@@ -288,7 +288,8 @@ public final class AgentProcessControl {
         List<Long> out = new ArrayList<>();
         Optional<ProcessHandle> leader = ProcessHandle.of(pgid);
         boolean leaderOurs = leader.isPresent() && leader.get().isAlive()
-                && leader.get().info().startInstant().map(leaderStarted::equals).orElse(false)
+                && leader.get().info().startInstant().map(t -> t.toEpochMilli() == leaderStarted.toEpochMilli())
+                        .orElse(false)
                 && leader.get().info().commandLine().map(c -> c.contains(MARKER)).orElse(true);
         if (leader.isPresent() && leader.get().isAlive() && !leaderOurs) {
             return out; // the number belongs to another process now
@@ -299,7 +300,7 @@ public final class AgentProcessControl {
             }
             long pid = pidAndGroup[0];
             boolean ours = pid == pgid ? leaderOurs : ProcessHandle.of(pid).flatMap(h -> h.info().startInstant())
-                    .map(t -> !t.isBefore(leaderStarted)).orElse(false);
+                    .map(t -> t.toEpochMilli() >= leaderStarted.toEpochMilli()).orElse(false);
             if (ours) {
                 out.add(pid);
             }
