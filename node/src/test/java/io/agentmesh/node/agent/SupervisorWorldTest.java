@@ -83,6 +83,8 @@ class SupervisorWorldTest {
         private final List<long[]> lifetimes = new ArrayList<>();
         private int leaderChanges;
         private final StartBound bound;
+        /** When the last leader was killed or cut off: no one is elected before T after it. */
+        private long leaderLostAt = Long.MIN_VALUE / 2;
 
         World(long seed, StartBound bound) {
             this.random = new Random(seed);
@@ -233,6 +235,7 @@ class SupervisorWorldTest {
             long lastAnswer = now - random.nextInt(5); // its last majority answer, just before
             if (victim == leader) {
                 leader = null;
+                leaderLostAt = now;
             }
             if (kill) {
                 victim.up = false;
@@ -281,7 +284,7 @@ class SupervisorWorldTest {
         }
 
         private void elect(Node n, long delay) {
-            at(delay, () -> {
+            at(Math.max(delay, leaderLostAt + T - now), () -> {
                 if (leader != null || !n.up || n.cut) {
                     return;
                 }

@@ -61,8 +61,8 @@ class AgentNodeLiveTest {
             killedAt = System.currentTimeMillis();
             node.kill9();
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(agentPid).map(h -> !h.isAlive())
-                .orElse(true));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .until(() -> !Processes.running(agentPid));
         long goneAfterMs = System.currentTimeMillis() - killedAt;
         List<String> lines = Files.readAllLines(beats);
         long lastBeat = Long.parseLong(lines.get(lines.size() - 1).trim());
@@ -79,8 +79,7 @@ class AgentNodeLiveTest {
             assertNotEquals(agentPid, newPid);
             // SIGTERM to the node stops the agent (SIGKILL after the grace, since it ignores SIGTERM) before exiting.
             assertEquals(0, node.terminate(), NodeProcess.read(log));
-            await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(newPid).map(h -> !h.isAlive())
-                    .orElse(true));
+            await().atMost(Duration.ofSeconds(5)).until(() -> !Processes.running(newPid));
         }
         assertTrue(NodeProcess.read(log).contains("agent["), "the agent's process is logged with its pid");
     }

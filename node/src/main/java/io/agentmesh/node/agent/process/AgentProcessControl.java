@@ -286,42 +286,45 @@ public final class AgentProcessControl {
      */
     static List<Long> ourGroupMembers(long pgid, Instant leaderStarted) {
         List<Long> out = new ArrayList<>();
-        Optional<ProcessHandle> leader = ProcessHandle.of(pgid);
-        boolean leaderOurs = leader.isPresent() && leader.get().isAlive()
+        Map<Long, Long> groups = processGroups();
+        Optional<ProcessHandle> leader = groups.containsKey(pgid) ? ProcessHandle.of(pgid) : Optional.empty();
+        boolean leaderOurs = leader.isPresent()
                 && leader.get().info().startInstant().map(t -> t.toEpochMilli() == leaderStarted.toEpochMilli())
                         .orElse(false)
                 && leader.get().info().commandLine().map(c -> c.contains(MARKER)).orElse(true);
-        if (leader.isPresent() && leader.get().isAlive() && !leaderOurs) {
+        if (leader.isPresent() && !leaderOurs) {
             return out; // the number belongs to another process now
         }
-        for (long[] pidAndGroup : processGroups()) {
-            if (pidAndGroup[1] != pgid) {
-                continue;
+        groups.forEach((pid, group) -> {
+            if (group != pgid) {
+                return;
             }
-            long pid = pidAndGroup[0];
             boolean ours = pid == pgid ? leaderOurs : ProcessHandle.of(pid).flatMap(h -> h.info().startInstant())
                     .map(t -> t.toEpochMilli() >= leaderStarted.toEpochMilli()).orElse(false);
             if (ours) {
                 out.add(pid);
             }
-        }
+        });
         return out;
     }
 
-    /** Every process's (pid, pgid), from {@code ps}, which Linux and macOS both have. */
-    private static List<long[]> processGroups() {
-        List<long[]> out = new ArrayList<>();
+    /**
+     * Every running process's pid and process group, from {@code ps}, which Linux and macOS both have. Zombies are
+     * left out: they run nothing, and only their parent (or init, for an orphan) can remove them.
+     */
+    static Map<Long, Long> processGroups() {
+        Map<Long, Long> out = new java.util.TreeMap<>();
         try {
-            Process ps = new ProcessBuilder("ps", "-A", "-o", "pid=", "-o", "pgid=").start();
+            Process ps = new ProcessBuilder("ps", "-A", "-o", "pid=", "-o", "pgid=", "-o", "stat=").start();
             ps.getOutputStream().close();
             String text = new String(ps.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
             ps.getErrorStream().readAllBytes();
             ps.waitFor();
             for (String line : text.split("\n")) {
                 String[] parts = line.trim().split("\\s+");
-                if (parts.length == 2) {
+                if (parts.length == 3 && !parts[2].startsWith("Z")) {
                     try {
-                        out.add(new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])});
+                        out.put(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
                     } catch (NumberFormatException e) {
                         // not a process line
                     }

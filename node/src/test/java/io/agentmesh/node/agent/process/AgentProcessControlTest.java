@@ -150,8 +150,8 @@ class AgentProcessControlTest {
                 .endsWith("sleep")).findFirst().orElseThrow();
         long killedAt = System.currentTimeMillis();
         writer.destroyForcibly();
-        await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(agentPid).map(h -> !h.isAlive())
-                .orElse(true));
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                .until(() -> !AgentProcessControl.processGroups().containsKey(agentPid));
         long goneAfterMs = System.currentTimeMillis() - killedAt;
         List<String> lines = Files.readAllLines(beats);
         long lastBeat = Long.parseLong(lines.get(lines.size() - 1).trim());
