@@ -60,6 +60,8 @@ class AgentRunClusterTest {
         private Life current;
         private IntConsumer onGone;
         private boolean obeysTerm;
+        /** Its agent exits with code 1 right after it starts (a broken install on this server). */
+        boolean broken;
 
         SimHost(Cluster c, int node, Random random, List<Life> lives) {
             this.c = c;
@@ -81,6 +83,10 @@ class AgentRunClusterTest {
                 onGone = gone;
                 obeysTerm = random.nextBoolean();
                 started.complete(1000L + lives.size());
+                if (broken) {
+                    Life l = current;
+                    later(5 + random.nextInt(20), "broken agent exits", () -> end(l, 1));
+                }
             });
             return started;
         }
@@ -200,6 +206,61 @@ class AgentRunClusterTest {
             }
             c.finishAndCheck();
         }
+    }
+
+    @Test
+    void aLeaderCutOffFromItsMajorityStopsItsAgentBeforeTheOtherSideStartsOne() {
+        for (long seed : new long[] {5, 13}) {
+            Cluster c = new Cluster(3, seed);
+            Random random = new Random(seed);
+            List<Life> lives = new ArrayList<>();
+            c.runUntil("every node is up", () -> c.nodes().stream().allMatch(SimNode::up), 1_000);
+            for (int i = 0; i < 3; i++) {
+                attach(c, i, random, lives);
+            }
+            c.runUntil("the agent runs", () -> running(lives).isPresent(), 10_000);
+            for (int k = 0; k < 4; k++) {
+                Life victim = running(lives).orElseThrow();
+                int before = lives.size();
+                java.util.Set<Integer> others = new java.util.TreeSet<>(java.util.Set.of(0, 1, 2));
+                others.remove(victim.node);
+                c.sim.apply(new FaultPlan.Partition(c.nowMs(), 3_000, "isolate n" + (victim.node + 1),
+                        io.agentmesh.sim.world.Link.between(java.util.Set.of(victim.node), others)));
+                c.runUntil("a new instance on the majority side after cut " + (k + 1), () -> lives.size() > before
+                        && lives.get(lives.size() - 1).node != victim.node, 10_000);
+                assertTrue(!victim.alive() && victim.endMs <= lives.get(lives.size() - 1).startMs,
+                        "the cut-off leader's agent stopped first: " + lives);
+                c.runFor(4_000 + random.nextInt(2_000));
+                assertNoOverlap(lives, c.nowMs());
+            }
+            Life now = running(lives).orElseThrow();
+            for (SimNode n : c.nodes()) {
+                assertEquals(now.fence, n.consensus().journal().agentFence().map(AgentFence::tokenText).orElse(null),
+                        "after the heal n" + (n.index + 1) + " knows the newest run");
+            }
+            c.finishAndCheck();
+        }
+    }
+
+    @Test
+    void aCrashLoopHandsLeadershipToANodeWhereTheAgentRuns() {
+        Cluster c = new Cluster(3, 23);
+        Random random = new Random(23);
+        List<Life> lives = new ArrayList<>();
+        c.runUntil("every node is up", () -> c.nodes().stream().allMatch(SimNode::up), 1_000);
+        SimNode first = c.awaitStableLeader(5_000);
+        SimHost[] hosts = new SimHost[3];
+        for (int i = 0; i < 3; i++) {
+            hosts[i] = attach(c, i, random, lives);
+        }
+        hosts[first.index].broken = true;
+        c.runUntil("another node leads and runs the agent for 5 s", () -> running(lives)
+                .filter(l -> l.node != first.index && c.nowMs() - l.startMs > 5_000).isPresent(), 60_000);
+        long brokenRuns = lives.stream().filter(l -> l.node == first.index).count();
+        assertEquals(5, brokenRuns, "five exits make the crash loop: " + lives);
+        assertTrue(c.leader().orElseThrow() != first, "leadership moved off the crash-looping node");
+        assertNoOverlap(lives, c.nowMs());
+        c.finishAndCheck();
     }
 
     @Test
