@@ -1,8 +1,7 @@
 package io.agentmesh.node.cli;
 
-import io.agentmesh.node.agent.AgentSettings;
-import io.agentmesh.node.runtime.NodeRuntime;
-import io.agentmesh.node.runtime.NodeSettings;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
@@ -13,7 +12,12 @@ import io.agentmesh.relay.RelayServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -22,14 +26,20 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The README's first command: a local mesh on loopback with embedded defaults, so a new user sees nodes replicate
- * without writing any configuration. Keys are stored unencrypted under {@code --dir}; it is a playground.
+ * without writing any configuration. Each node is its own process ({@link ChildNode}), so the user can kill one as a
+ * crashed server and watch the others carry on; relays run inside `up`. Keys are stored unencrypted under
+ * {@code --dir}; it is a playground.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = "Start a local mesh of nodes on loopback (first run creates an agent under --dir).")
 public final class UpCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final List<NodeId> nodeIds = new ArrayList<>();
+
     @Option(names = "--nodes", defaultValue = "3", description = "Number of nodes (default ${DEFAULT-VALUE}).")
     int nodes;
 
@@ -48,57 +58,192 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--relay-port", defaultValue = "7601", description = "Port of the first relay; the others follow (default ${DEFAULT-VALUE}).")
     int relayPort;
 
+    @Option(names = "--restart-after-ms", defaultValue = "3000",
+            description = "Restart a node that exited (say, killed with kill -9) after this many ms, as a service"
+                    + " manager would; 0 leaves it down (default ${DEFAULT-VALUE}).")
+    long restartAfterMs;
+
+    private static final long STOP_GRACE_MS = 15_000;
+    private static final long WATCH_PERIOD_MS = 250;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+
     @Override
     public Integer call() throws Exception {
         if (nodes < 1 || nodes > 16) {
             throw new IllegalArgumentException("--nodes must be 1..16");
         }
+        if (restartAfterMs < 0) {
+            throw new IllegalArgumentException("--restart-after-ms must be >= 0");
+        }
+        dir = dir.toAbsolutePath().normalize();
         List<NodeId> ids = ensureIdentities();
-        List<NodeRuntime> running = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+            Optional<Long> orphan = ChildNode.stopOrphan(nodeHome(i));
+            orphan.ifPresent(pid -> System.out.println("stopped a node left running by an earlier `up` (pid " + pid
+                    + ")"));
+        }
+        // The relays run in this process, whose terminal is the user's view of the mesh: only their errors belong
+        // there (a relay refusing a circuit to a node that was just killed is expected here).
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.agentmesh.relay"))
+                .setLevel(ch.qos.logback.classic.Level.ERROR);
         List<RelayServer> relayServers = new ArrayList<>();
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            running.forEach(n -> n.shutdown("signal"));
-            relayServers.forEach(RelayServer::close);
-            stop.countDown();
-        }, "shutdown-hook"));
         List<InetSocketAddress> relays = new ArrayList<>();
         for (int r = 0; r < relayCount; r++) {
             RelayServer relay = new RelayServer(RelayConfig.defaults("127.0.0.1", relayPort + r).withHttp("127.0.0.1", 0));
             relayServers.add(relay);
             relays.add(relay.start());
         }
+        List<ChildNode> children = new ArrayList<>();
         for (int i = 0; i < nodes; i++) {
-            List<NodeSettings.PeerSpec> peers = new ArrayList<>();
-            for (int j = 0; j < nodes; j++) {
-                if (j != i) {
-                    peers.add(new NodeSettings.PeerSpec(ids.get(j), InetSocketAddress.createUnresolved("127.0.0.1", meshPort + j)));
+            children.add(new ChildNode("node" + (i + 1), nodeHome(i), nodeArgs(i, ids, relays)));
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
+            for (ChildNode child : children) {
+                try {
+                    child.stop(STOP_GRACE_MS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }
-            Path home = nodeHome(i);
-            running.add(NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"), Optional.empty(),
-                    new InetSocketAddress("127.0.0.1", meshPort + i), Optional.empty(),
-                    new InetSocketAddress("127.0.0.1", httpPort + i), peers, relays, 20_000, false, AgentSettings.none())));
+            relayServers.forEach(RelayServer::close);
+            try {
+                stopped.await(STOP_GRACE_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "shutdown-hook"));
+        for (ChildNode child : children) {
+            child.start();
         }
         System.out.println();
-        System.out.println("Local mesh of " + nodes + " node(s) is up (Ctrl-C stops it):");
+        System.out.println("Local mesh of " + nodes + " node(s), each its own process (Ctrl-C stops them all):");
         for (int i = 0; i < nodes; i++) {
-            System.out.println("  node" + (i + 1) + "  " + ids.get(i) + "  http://127.0.0.1:" + (httpPort + i)
-                    + "  mesh 127.0.0.1:" + (meshPort + i));
+            System.out.println("  " + children.get(i).name() + "  pid " + children.get(i).pid() + "  " + ids.get(i)
+                    + "  http://127.0.0.1:" + (httpPort + i) + "  log " + children.get(i).log());
         }
-        int last = httpPort + nodes - 1;
         for (InetSocketAddress relay : relays) {
             System.out.println("  relay  127.0.0.1:" + relay.getPort());
         }
+        int last = httpPort + nodes - 1;
         System.out.println();
-        System.out.println("Write a memory on node1:");
+        System.out.println("Write a memory on node1 and read it on node" + nodes + ":");
         System.out.println("  curl -s -X POST http://127.0.0.1:" + httpPort + "/v1/memory -d '{\"text\":\"hello from node1\"}'");
-        System.out.println("Read it on node" + nodes + ":");
         System.out.println("  curl -s http://127.0.0.1:" + last + "/v1/memory");
-        System.out.println("Peers, links and lag:");
-        System.out.println("  curl -s http://127.0.0.1:" + last + "/v1/status");
-        stop.await();
+        System.out.println("Kill the leader's node as a crashed server would (`up` restarts it "
+                + (restartAfterMs > 0 ? restartAfterMs + " ms later" : "never: --restart-after-ms 0") + "):");
+        System.out.println("  kill -9 <pid of the leader's node>");
+        System.out.println();
+        try {
+            watch(children, stopping);
+        } finally {
+            stopped.countDown();
+        }
         return 0;
+    }
+
+    /** Arguments of node {@code i}'s `agentmesh node run`: every other node as a peer, every relay. */
+    private List<String> nodeArgs(int i, List<NodeId> ids, List<InetSocketAddress> relays) {
+        List<String> args = new ArrayList<>(List.of("node", "run", "--home", nodeHome(i).toString(),
+                "--listen", "127.0.0.1:" + (meshPort + i), "--http", "127.0.0.1:" + (httpPort + i)));
+        for (int j = 0; j < nodes; j++) {
+            if (j != i) {
+                args.addAll(List.of("--peer", ids.get(j) + "@127.0.0.1:" + (meshPort + j)));
+            }
+        }
+        for (InetSocketAddress relay : relays) {
+            args.addAll(List.of("--relay", "127.0.0.1:" + relay.getPort()));
+        }
+        return args;
+    }
+
+    /**
+     * Until `up` is stopped: says when a node exits and restarts it after {@code --restart-after-ms}, and says who
+     * leads whenever that changes, so a user who kills a node sees the mesh carry on.
+     */
+    private void watch(List<ChildNode> children, java.util.concurrent.atomic.AtomicBoolean stopping)
+            throws InterruptedException {
+        long[] restartAt = new long[children.size()];
+        String leaderSaid = "";
+        long nextStatusPoll = 0;
+        while (!stopping.get()) {
+            long now = System.nanoTime() / 1_000_000;
+            for (int i = 0; i < children.size(); i++) {
+                ChildNode child = children.get(i);
+                if (child.alive() || stopping.get()) {
+                    continue;
+                }
+                if (restartAt[i] == 0) {
+                    int status = child.exitStatus().orElse(-1);
+                    System.out.println(child.name() + " (pid " + child.pid() + ") exited with status " + status
+                            + (status == 137 ? " (killed with SIGKILL)" : "")
+                            + (restartAfterMs > 0 ? "; restarting it in " + restartAfterMs + " ms" : "")
+                            + "; its log: " + child.log());
+                    restartAt[i] = restartAfterMs > 0 ? now + restartAfterMs : Long.MAX_VALUE;
+                } else if (now >= restartAt[i]) {
+                    restartAt[i] = 0;
+                    try {
+                        child.start();
+                        System.out.println(child.name() + " restarted, pid " + child.pid());
+                    } catch (IOException e) {
+                        System.out.println(child.name() + " could not be restarted: " + e.getMessage());
+                        restartAt[i] = Long.MAX_VALUE;
+                    }
+                }
+            }
+            if (now >= nextStatusPoll) {
+                nextStatusPoll = now + 1_000;
+                String leader = leaderLine(children);
+                if (!leader.isEmpty() && !leader.equals(leaderSaid)) {
+                    System.out.println(leader);
+                    leaderSaid = leader;
+                }
+            }
+            Thread.sleep(WATCH_PERIOD_MS);
+        }
+    }
+
+    /** "leader: node2 (term 7)" as the first live node that names one sees it; empty when none answers or knows. */
+    private String leaderLine(List<ChildNode> children) {
+        for (int i = 0; i < children.size(); i++) {
+            if (!children.get(i).alive()) {
+                continue;
+            }
+            try {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + (httpPort + i) + "/v1/status")).timeout(Duration.ofMillis(800)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 200) {
+                    continue;
+                }
+                JsonNode consensus = JSON.readTree(r.body()).path("consensus");
+                String leader = consensus.path("leader").asText("");
+                if (leader.isEmpty()) {
+                    continue;
+                }
+                int index = indexOfNode(leader);
+                String name = index >= 0 ? children.get(index).name() + " (pid " + children.get(index).pid() + ")"
+                        : leader;
+                return "leader: " + name + ", term " + consensus.path("term").asLong();
+            } catch (IOException e) {
+                // not serving yet, or just killed: ask the next one
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "";
+            }
+        }
+        return "";
+    }
+
+    private int indexOfNode(String nodeId) {
+        for (int i = 0; i < nodeIds.size(); i++) {
+            if (nodeIds.get(i).toString().equals(nodeId)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private Path nodeHome(int index) {
@@ -114,7 +259,7 @@ public final class UpCommand implements Callable<Integer> {
             System.out.println("created agent " + first.agentId() + " under " + dir);
         }
         SigningKey root = first.readAgentRoot(Optional.empty());
-        List<NodeId> ids = new ArrayList<>();
+        List<NodeId> ids = nodeIds;
         for (int i = 0; i < nodes; i++) {
             IdentityDirectory node = IdentityDirectory.of(nodeHome(i).resolve("identity"));
             if (!node.hasNodeKey()) {

@@ -139,6 +139,7 @@ public final class ConsensusNode {
         this.executor = new RaftExecutor(scheduler, config.timeDilation(), config.electionJitterMs(), random);
         this.raftClock = new DilatedClock(clock, config.timeDilation());
         this.liveness = new ElectionLiveness(self.shortForm(), executor, raftClock, config, () -> raftNode);
+        executor.replaceCandidateRoundTimeout(liveness::candidateRoundTimedOut);
         this.staleResponses = new StaleResponseFilter(() -> raftNode);
         this.journal = new ActionJournal(config.journalRetainCompleted());
         this.coordinator = new ActionCoordinator(self.toString(), journal, b.executors, pendingIntents,
@@ -297,8 +298,7 @@ public final class ConsensusNode {
                 return;
             }
             var group = new MembershipReconciler.Group(committed.getMembers(), committed.getVotingMembers(),
-                    report.getInitialMembers().getMembers(), report.getLog().getFollowerMatchIndices(),
-                    report.getLog().getCommitIndex());
+                    report.getLog().getFollowerMatchIndices(), report.getLog().getCommitIndex());
             Optional<MembershipReconciler.Change> change = MembershipReconciler.next(group, enrolled.get());
             if (change.isEmpty()) {
                 membershipChangeInFlight = false;
@@ -638,7 +638,8 @@ public final class ConsensusNode {
         return new ConsensusStatus(roleName(), leaderId(), term,
                 witness ? witnessMachine.lastApplied() : journal.lastApplied(), pending,
                 coordinator.inFlight(), journal.completedCount(), voters, learners, note,
-                liveness.stuckFollowerResets(), liveness.higherTermsAdopted());
+                liveness.stuckFollowerResets(), liveness.higherTermsAdopted(),
+                liveness.candidateRoundsRetriedWithPreVote());
     }
 
     private String roleName() {

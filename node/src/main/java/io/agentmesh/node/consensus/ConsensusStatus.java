@@ -22,10 +22,12 @@ import java.util.Optional;
  * @param stuckFollowerResets times this node dropped a silent leader MicroRaft itself would never have dropped (a
  *                            stale pre-vote blocked it; see {@link ElectionLiveness})
  * @param higherTermsAdopted  times this node moved up to the higher term of a refused pre-vote
+ * @param candidatePreVotes   times this node, a candidate whose round timed out, pre-voted before another round
  */
 public record ConsensusStatus(String role, Optional<NodeId> leader, long term, long appliedIndex, int pending,
                               int inFlight, long completed, List<String> voters, List<String> learners,
-                              Optional<String> note, long stuckFollowerResets, long higherTermsAdopted) {
+                              Optional<String> note, long stuckFollowerResets, long higherTermsAdopted,
+                              long candidatePreVotes) {
     public ConsensusStatus {
         voters = List.copyOf(voters);
         learners = List.copyOf(learners);

@@ -25,9 +25,9 @@ import java.util.TreeSet;
  *       that cannot acknowledge yet.</li>
  *   <li>A connected voter-role node that is not a member is added as a learner first (MicroRaft's {@code
  *       ADD_LEARNER}: the quorum does not change while it catches up), if a learner slot is free (MicroRaft allows
- *       {@link #MAX_LEARNERS}) and it could still be promoted. One exception: MicroRaft never lets a node of the
- *       group's initial member list be a learner, so a founder that was removed and enrolled again is added straight
- *       back as a voter. For the moments it takes to catch up, the quorum counts a vote that is not ready yet.</li>
+ *       {@link #MAX_LEARNERS}) and it could still be promoted. (MicroRaft never lets a node of the group's initial
+ *       member list be a learner; no founder needs to be one: a founder leaves the group only by removal, and a
+ *       removed key never returns, since a machine comes back under a new key. See docs/identity.md.)</li>
  * </ol>
  * Witness-role nodes count as voter-role nodes here: added as learners, promoted once caught up (a witness keeps
  * the log only, but it must hold all of it to vote). Learner-role nodes are not Raft members at all: they perform
@@ -49,12 +49,11 @@ final class MembershipReconciler {
      *
      * @param members        the committed members (voters and learners)
      * @param voters         the committed voting members
-     * @param initialMembers the initial members as the leader knows them
      * @param matchIndices  each follower's match index, from the leader's report
      * @param commitIndex   the leader's commit index
      */
     record Group(Collection<RaftEndpoint> members, Collection<RaftEndpoint> voters,
-                 Collection<RaftEndpoint> initialMembers, Map<RaftEndpoint, Long> matchIndices, long commitIndex) {
+                 Map<RaftEndpoint, Long> matchIndices, long commitIndex) {
     }
 
     private MembershipReconciler() {
@@ -98,10 +97,6 @@ final class MembershipReconciler {
                 MeshEndpoint endpoint = MeshEndpoint.of(e.node());
                 if (e.removed() || !votes(e.role()) || !e.connected() || members.contains(endpoint)) {
                     continue;
-                }
-                if (group.initialMembers().contains(endpoint)) {
-                    return Optional.of(new Change(endpoint, MembershipChangeMode.ADD_OR_PROMOTE_TO_FOLLOWER,
-                            "it was a founder, enrolled again (MicroRaft adds no founder as a learner)"));
                 }
                 if (learners.size() < MAX_LEARNERS) {
                     return Optional.of(new Change(endpoint, MembershipChangeMode.ADD_LEARNER, "it is enrolled as a "

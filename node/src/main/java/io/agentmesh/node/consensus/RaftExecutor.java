@@ -38,6 +38,7 @@ public final class RaftExecutor implements RaftNodeExecutor {
     private final Scheduler scheduler;
     private final int factor;
     private final ElectionBackoff electionBackoff;
+    private Runnable candidateRoundTimeout;
     // Insertion-ordered so halting cancels in a deterministic order (invariant 2: no unordered hash iteration).
     private final Map<Long, Scheduler.Cancellable> timers = new LinkedHashMap<>();
     private long nextTimerId;
@@ -79,12 +80,25 @@ public final class RaftExecutor implements RaftNodeExecutor {
         if (task instanceof LeaderElectionTimeoutTask || task instanceof PreVoteTimeoutTask) {
             delayMs += electionBackoff.nextRoundJitterMs();
         }
+        Runnable toRun = task instanceof LeaderElectionTimeoutTask && candidateRoundTimeout != null
+                ? candidateRoundTimeout : task;
         long id = nextTimerId++;
         Scheduler.Cancellable handle = scheduler.schedule(() -> {
             timers.remove(id);
-            run(task);
+            run(toRun);
         }, delayMs);
         timers.put(id, handle);
+    }
+
+    /**
+     * Runs {@code replacement} instead of MicroRaft's candidate-round timeout ({@code LeaderElectionTimeoutTask}),
+     * at the same time. Set once, before MicroRaft starts. See {@link ElectionLiveness}.
+     */
+    void replaceCandidateRoundTimeout(Runnable replacement) {
+        if (candidateRoundTimeout != null) {
+            throw new IllegalStateException("the candidate-round timeout is replaced once");
+        }
+        candidateRoundTimeout = replacement;
     }
 
     /** A leader is known again: the next election's rounds start at the base jitter. Node thread. */

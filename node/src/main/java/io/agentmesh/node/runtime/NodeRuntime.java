@@ -471,6 +471,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 st.note().ifPresent(n -> m.put("note", n));
                 m.put("stuckFollowerResets", st.stuckFollowerResets());
                 m.put("higherTermsAdopted", st.higherTermsAdopted());
+                m.put("candidatePreVotes", st.candidatePreVotes());
                 m.put("outcomes", cn.journal().completedByStatus());
                 s.put("consensus", m);
             });

@@ -2,6 +2,7 @@ package io.agentmesh.node.consensus;
 
 import io.agentmesh.protocol.identity.NodeId;
 import io.microraft.model.message.PreVoteRequest;
+import io.microraft.model.message.VoteRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,8 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Node "a", driven message by message on virtual time, into the two election states MicroRaft 0.7 never leaves by
- * itself ({@link ElectionLiveness}). 100 ms heartbeats, 300 ms leader timeout.
+ * Node "a", driven message by message on virtual time, into the election states MicroRaft 0.7 handles badly by itself
+ * ({@link ElectionLiveness}). 100 ms heartbeats, 300 ms leader timeout.
  */
 class ElectionLivenessTest {
     private final NodeId a = id(1);
@@ -110,6 +111,39 @@ class ElectionLivenessTest {
         m.receive(stranger, preVoteResponse(stranger, 1_000, false));
         assertEquals(0, m.node.term());
         assertEquals(0, m.node.status().higherTermsAdopted());
+    }
+
+    @Test
+    void aCandidateWhoseRoundTimedOutPreVotesInsteadOfRaisingItsTerm() throws IOException {
+        m = new HandDrivenMember(a, List.of(a, b, c), dir);
+        m.runFor(1); // no leader: a pre-votes for term 1
+        m.receive(b, preVoteResponse(b, 1, true));
+        assertEquals("CANDIDATE", m.node.status().role());
+        assertEquals(1, m.node.term());
+        int before = m.sent.size();
+        // Nobody answers a's votes: its round times out (100-110 ms plus the jitter).
+        m.runFor(300);
+        assertEquals(List.of(), m.sentSince(before, VoteRequest.class), "no vote request for term 2 without a pre-vote");
+        assertEquals(2, preVoteTerm(), "a asks whether term 2 would be granted");
+        assertEquals(1, m.node.term(), "term and vote kept");
+        assertEquals("FOLLOWER", m.node.status().role());
+        assertEquals(1, m.node.status().candidatePreVotes());
+    }
+
+    @Test
+    void aCandidateThatLostToALeaderItHasNotHeardYetLeavesThatLeaderInPlace() throws IOException {
+        m = new HandDrivenMember(a, List.of(a, b, c), dir);
+        m.runFor(1);
+        m.receive(b, preVoteResponse(b, 1, true));
+        assertEquals("CANDIDATE", m.node.status().role());
+        // c won term 1 with b's vote; its first heartbeat has not reached a yet, and a's round times out. Its
+        // pre-vote for term 2 is refused by b, which hears c ("the leader is still alive": refusal in term 1).
+        m.runFor(300);
+        m.receive(b, preVoteResponse(b, 1, false));
+        m.receive(c, heartbeat(c, 1));
+        assertEquals(Optional.of(c), m.node.leaderId());
+        assertEquals(1, m.node.term(), "c's term 1 stands: nobody moved to term 2");
+        assertEquals(0, m.sentSince(0, VoteRequest.class).stream().filter(v -> v.message().getTerm() > 1).count());
     }
 
     private int preVoteTerm() {

@@ -36,7 +36,7 @@ class MembershipReconcilerTest {
 
     private static MembershipReconciler.Group group(List<RaftEndpoint> members, List<RaftEndpoint> voters,
                                                     Map<RaftEndpoint, Long> match, long commit) {
-        return new MembershipReconciler.Group(members, voters, List.of(e(N1)), match, commit);
+        return new MembershipReconciler.Group(members, voters, match, commit);
     }
 
     private static Optional<MembershipChangeMode> modeFor(MembershipReconciler.Group g, List<Enrolled> enrolled,
@@ -96,14 +96,6 @@ class MembershipReconcilerTest {
             enrolled.add(voter(id(i)));
         }
         assertEquals(Optional.empty(), MembershipReconciler.next(group(seven, seven, Map.of(), 10), enrolled));
-    }
-
-    @Test
-    void aFounderEnrolledAgainIsAddedStraightBackAsAVoterBecauseMicroRaftRefusesFoundersAsLearners() {
-        var g = new MembershipReconciler.Group(List.of(e(N1), e(N2)), List.of(e(N1), e(N2)),
-                List.of(e(N1), e(N2), e(N3)), Map.of(), 10);
-        assertEquals(Optional.of(MembershipChangeMode.ADD_OR_PROMOTE_TO_FOLLOWER),
-                modeFor(g, List.of(voter(N1), voter(N2), voter(N3)), N3));
     }
 
     @Test
