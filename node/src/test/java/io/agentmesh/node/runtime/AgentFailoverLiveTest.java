@@ -76,6 +76,7 @@ class AgentFailoverLiveTest {
                 enroll(dir, log, rootHome, "c")));
         Map<Member, NodeProcess> running = new LinkedHashMap<>();
         List<Long> downtimesMs = new ArrayList<>();
+        java.util.Set<String> stopReasons = new java.util.LinkedHashSet<>();
         try {
             for (Member m : members) {
                 running.put(m, start(m, dir, script, events, members));
@@ -83,6 +84,8 @@ class AgentFailoverLiveTest {
             await().atMost(WAIT).until(() -> instances(events).size() == 1);
             for (int k = 0; k < kills; k++) {
                 Member victim = awaitRunner(running);
+                running.forEach((m, p) -> stopReasons.add(m.name() + ": " + status(p).path("agentProcess")
+                        .path("lastStopReason").asText("-")));
                 int before = instances(events).size();
                 long killedAt = System.currentTimeMillis();
                 running.remove(victim).kill9();
@@ -101,7 +104,7 @@ class AgentFailoverLiveTest {
             }
             List<Instance> all = instances(events);
             System.out.println("agent failover: " + kills + " kills of the agent's node; kill -9 to the new instance's"
-                    + " start (ms): " + downtimesMs + "; instances: " + all);
+                    + " start (ms): " + downtimesMs + "; instances: " + all + "; stop reasons seen: " + stopReasons);
             // At least one per kill plus the first; an election under CPU load may move the agent once more.
             assertTrue(all.size() >= kills + 1, "one instance per kill, plus the first: " + all);
             for (int i = 0; i + 1 < all.size(); i++) {

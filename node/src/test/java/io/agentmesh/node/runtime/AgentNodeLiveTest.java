@@ -68,8 +68,10 @@ class AgentNodeLiveTest {
         long lastBeat = Long.parseLong(lines.get(lines.size() - 1).trim());
         System.out.printf("agent after kill -9 of its node: last beat %d ms after the kill, gone within %d ms"
                 + " (grace %d ms)%n", lastBeat - killedAt, goneAfterMs, graceMs);
-        assertTrue(lastBeat - killedAt <= graceMs + 200, "the agent outlived its node by " + (lastBeat - killedAt)
-                + " ms; the bound is the grace (" + graceMs + " ms) + 200 ms\n" + NodeProcess.read(log));
+        // The watchdog's own work (see end of file, fork sleep, signal) takes a little on a loaded machine; a new
+        // leader is elected no earlier than T = 300 ms after the kill and then waits the start bound on top.
+        assertTrue(lastBeat - killedAt <= graceMs + 400, "the agent outlived its node by " + (lastBeat - killedAt)
+                + " ms; the bound is the grace (" + graceMs + " ms) + 400 ms\n" + NodeProcess.read(log));
         // Restarted, the node finds no orphan (the watchdog took it) and runs the agent again under a new fence.
         try (NodeProcess node = NodeProcess.start(home, mesh, http, log, "--workspace", workspace.toString(),
                 "--agent-stop-grace-ms", Long.toString(graceMs), "--", "sh", "agent.sh")) {
