@@ -48,6 +48,8 @@ public final class AgentRunner {
     private Long pid;
     private Long startedAtMillis;
     private AgentFence runFence;
+    /** The run whose process is gone last: its late start report must not show a pid. */
+    private AgentFence goneFence;
     private long handOvers;
 
     public AgentRunner(NodeCore core, Scheduler scheduler, Clock clock, AgentHost host, AgentSupervisor supervisor,
@@ -154,6 +156,7 @@ public final class AgentRunner {
         host.start(env, code -> scheduler.execute(() -> {
             log.info("node {} agent: the process with fence {} is gone (exit code {})", self, fence.tokenText(),
                     code);
+            goneFence = fence;
             if (fence.equals(runFence)) {
                 pid = null;
             }
@@ -168,11 +171,13 @@ public final class AgentRunner {
                         error.getMessage());
                 apply(supervisor.startFailed(nowMs()));
             } else {
-                if (fence.equals(runFence)) {
+                List<AgentSupervisor.Decision> next = supervisor.started(nowMs());
+                // A process that exited before its start was reported is gone already: no pid to show.
+                if (!fence.equals(goneFence)) {
                     pid = startedPid;
                     startedAtMillis = clock.nowMillis();
                 }
-                apply(supervisor.started(nowMs()));
+                apply(next);
             }
         }));
     }
