@@ -49,7 +49,9 @@ class ArchitectureTest {
     /** Packages whose code runs inside a seeded simulation and so must replay exactly. */
     private static final String[] DETERMINISTIC = {"io.agentmesh.node.core..", "io.agentmesh.node.replication..",
             "io.agentmesh.node.membership..", "io.agentmesh.node.consensus..", "io.agentmesh.node.actions..",
-            "io.agentmesh.node.schedules..", "io.agentmesh.sim.world..", "io.agentmesh.sim.run..",
+            "io.agentmesh.node.schedules..",
+            // The agent's supervisor and runner; not agent.process, which is the operating system's side.
+            "io.agentmesh.node.agent", "io.agentmesh.sim.world..", "io.agentmesh.sim.run..",
             "io.agentmesh.sim.check..", "io.agentmesh.sim.bugs.."};
 
     /**

@@ -1,5 +1,6 @@
 package io.agentmesh.node.actions;
 
+import io.agentmesh.node.actions.JournalOp.AgentRun;
 import io.agentmesh.node.actions.JournalOp.Claim;
 import io.agentmesh.node.actions.JournalOp.Complete;
 import io.agentmesh.node.actions.JournalOp.NewTerm;
@@ -32,6 +33,8 @@ import java.util.function.Consumer;
  *   <li>Completion is once per intent. Prepared data is write-once per intent and survives a re-claim.</li>
  *   <li>Only the newest {@code retainCompleted} completed entries are kept in full; older ones shrink to their id
  *       (a tombstone), so a claim on them is still refused and nothing is performed twice.</li>
+ *   <li>{@link AgentRun} replaces the newest agent fence unless that one is of a newer term; its token is
+ *       (its term, its commit index), so fences only grow along the log.</li>
  * </ul>
  *
  * <p>Deterministic: sorted maps only, no clock, no randomness. Not thread-safe: MicroRaft calls it on the node thread,
@@ -50,6 +53,8 @@ public final class ActionJournal implements StateMachine {
     // Claimed and not completed: what a new leader checks for reports of deposed holders.
     private final TreeSet<String> open = new TreeSet<>();
     private long lastApplied;
+    // The newest agent run: the only one whose fenced calls are accepted. Null until the first run.
+    private AgentFence agentFence;
 
     public ActionJournal(int retainCompleted) {
         if (retainCompleted < 1) {
@@ -71,7 +76,17 @@ public final class ActionJournal implements StateMachine {
             case Prepare p -> prepare(p);
             case Complete c -> complete(commitIndex, c);
             case NewTerm n -> null;
+            case AgentRun a -> agentRun(commitIndex, a);
         };
+    }
+
+    private AgentRunResult agentRun(long index, AgentRun a) {
+        AgentFence previous = agentFence;
+        if (previous != null && previous.token().term() > a.term()) {
+            return new AgentRunResult.Refused(previous);
+        }
+        agentFence = new AgentFence(a.nodeId(), new FencingToken(a.term(), index), a.stopGraceMs());
+        return new AgentRunResult.Started(agentFence, previous);
     }
 
     private JournalResult claim(long index, Claim c) {
@@ -166,6 +181,10 @@ public final class ActionJournal implements StateMachine {
                     ids.subList(i, Math.min(ids.size(), i + TOMBSTONES_PER_CHUNK))));
             emitted++;
         }
+        if (agentFence != null) {
+            chunks.accept(new AgentFenceSnapshot(agentFence));
+            emitted++;
+        }
         if (emitted == 0) {
             // MicroRaft needs at least one chunk per snapshot.
             chunks.accept(new JournalSnapshotChunk(List.of(), List.of()));
@@ -175,17 +194,26 @@ public final class ActionJournal implements StateMachine {
     @Override
     public void installSnapshot(long commitIndex, List<Object> chunks) {
         // Check first, so a bad chunk leaves the journal as it was rather than half replaced.
+        AgentFence fence = null;
         for (Object o : chunks) {
-            if (!(o instanceof JournalSnapshotChunk)) {
+            if (o instanceof AgentFenceSnapshot f) {
+                if (fence != null) {
+                    throw new IllegalArgumentException("a journal snapshot holds one agent fence, got a second: " + o);
+                }
+                fence = f.fence();
+            } else if (!(o instanceof JournalSnapshotChunk)) {
                 throw new IllegalArgumentException("not a journal snapshot chunk: " + o);
             }
         }
+        agentFence = fence;
         entries.clear();
         tombstones.clear();
         completedByIndex.clear();
         open.clear();
         for (Object o : chunks) {
-            JournalSnapshotChunk chunk = (JournalSnapshotChunk) o;
+            if (!(o instanceof JournalSnapshotChunk chunk)) {
+                continue; // the agent fence, taken above
+            }
             for (JournalEntry e : chunk.entries()) {
                 entries.put(e.intentId(), e);
                 if (e.isCompleted()) {
@@ -252,6 +280,11 @@ public final class ActionJournal implements StateMachine {
 
     public int tombstoneCount() {
         return tombstones.size();
+    }
+
+    /** The newest agent run's fence, if an agent was ever started under this journal. */
+    public Optional<AgentFence> agentFence() {
+        return Optional.ofNullable(agentFence);
     }
 
     /** Highest log index applied here (operations or snapshot). */

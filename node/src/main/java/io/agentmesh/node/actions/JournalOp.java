@@ -7,7 +7,8 @@ import java.util.Objects;
  * Operations of the action journal, replicated through Raft and applied by {@link ActionJournal}. Each validates its
  * fields on construction, so a decoded operation is always well formed (invariant 8).
  */
-public sealed interface JournalOp permits JournalOp.Claim, JournalOp.Prepare, JournalOp.Complete, JournalOp.NewTerm {
+public sealed interface JournalOp permits JournalOp.Claim, JournalOp.Prepare, JournalOp.Complete, JournalOp.NewTerm,
+        JournalOp.AgentRun {
     int MAX_ID_CHARS = 256;
     /** Longest claim holder name; a NodeId's text is 43 characters, tests use shorter names. */
     int MAX_NODE_ID_CHARS = 128;
@@ -97,6 +98,29 @@ public sealed interface JournalOp permits JournalOp.Claim, JournalOp.Prepare, Jo
      */
     record NewTerm() implements JournalOp {
         public static final NewTerm INSTANCE = new NewTerm();
+    }
+
+    /**
+     * The leader of {@code term} ({@code nodeId}) is about to start the agent's process: the committed (term, index)
+     * of this entry is that run's fencing token ({@link AgentFence}), which every member learns from its journal.
+     * Granted unless the journal already holds an agent run of a newer term, so the newest fence never goes back.
+     * {@code stopGraceMs} is how long this node lets the process exit after SIGTERM before SIGKILL: the next leader
+     * waits for it (docs/agents.md, "The start bound").
+     */
+    record AgentRun(String nodeId, long term, long stopGraceMs) implements JournalOp {
+        /** A grace longer than this would hold the agent down that long at every failover. */
+        public static final long MAX_STOP_GRACE_MS = 60_000;
+
+        public AgentRun {
+            text(nodeId, "nodeId", MAX_NODE_ID_CHARS);
+            if (term < 0) {
+                throw new IllegalArgumentException("term must be >= 0, got " + term);
+            }
+            if (stopGraceMs < 0 || stopGraceMs > MAX_STOP_GRACE_MS) {
+                throw new IllegalArgumentException("stopGraceMs must be 0.." + MAX_STOP_GRACE_MS + ", got "
+                        + stopGraceMs);
+            }
+        }
     }
 
     private static void text(String value, String name, int maxChars) {

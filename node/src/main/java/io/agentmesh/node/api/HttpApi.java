@@ -45,7 +45,10 @@ import java.util.concurrent.TimeoutException;
  * POST /v1/memory               {"text": "...", "kind": "note", "tags": ["a"]} -> 201 with the entry
  * PUT  /v1/notes                {"text": "..."} -> 204
  * POST /v1/tasks                {"id": "t1", "title": "...", "status": "TODO", "detail": "..."} -> 200
- * POST /v1/intents              {"kind": "job", "payload": {...}} -> 201 with the intent; the leader performs it
+ * POST /v1/intents              {"kind": "job", "payload": {...}} -> 201 with the intent; the leader performs it.
+ *                                With header Agentmesh-Fence: T (the agent's AGENTMESH_FENCE): 409, changing nothing,
+ *                                when this node knows a newer agent run (body: error, presentedFence, currentFence,
+ *                                currentFenceNode); 400 when T is malformed
  * GET  /v1/intents/{id}         the intent and its outcome (null until performed); outcome.status is "succeeded",
  *                                "failed" or "uncertain" (the leader that started it was lost before it could report:
  *                                the world may or may not have seen it, and it is not run again)
@@ -186,6 +189,9 @@ public final class HttpApi implements AutoCloseable {
             }
             case "/v1/intents" -> {
                 requireMethod(method, "POST");
+                if (refusedFence(ex)) {
+                    return;
+                }
                 JsonNode body = body(ex);
                 JsonNode payload = body.path("payload");
                 String payloadJson = payload.isMissingNode() ? "{}" : json.writeValueAsString(payload);
@@ -252,6 +258,32 @@ public final class HttpApi implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * For a side-effecting call: when it carries {@code Agentmesh-Fence} older than the newest agent run this node
+     * knows, answers 409 with the reason and returns true (the caller does nothing more). A malformed fence is a 400.
+     */
+    private boolean refusedFence(HttpExchange ex)
+            throws IOException, ExecutionException, InterruptedException, TimeoutException {
+        String header = ex.getRequestHeaders().getFirst(io.agentmesh.node.agent.FenceCheck.HEADER);
+        if (header == null) {
+            return false;
+        }
+        io.agentmesh.node.actions.FencingToken presented;
+        try {
+            presented = io.agentmesh.node.actions.AgentFence.parseToken(header.trim());
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, "header " + io.agentmesh.node.agent.FenceCheck.HEADER + ": " + e.getMessage());
+        }
+        Optional<Map<String, Object>> refusal = await(node.staleFence(presented));
+        if (refusal.isEmpty()) {
+            return false;
+        }
+        log.info("http refused {} {}: {}", ex.getRequestMethod(), ex.getRequestURI().getPath(),
+                refusal.get().get("error"));
+        send(ex, 409, refusal.get());
+        return true;
     }
 
     private static <T> T await(CompletableFuture<T> future)

@@ -73,6 +73,16 @@ public interface NodeOperations {
      */
     CompletableFuture<Map<String, Object>> revocationDraft(NodeId node);
 
+    /**
+     * Whether a side-effecting call carrying agent fence {@code presented} must be refused: the body of the 409
+     * answer when this node's journal knows a newer agent run, else empty ({@code node.agent.FenceCheck}). A node that
+     * takes no part in consensus knows no agent run and refuses nothing.
+     */
+    default CompletableFuture<Optional<Map<String, Object>>> staleFence(
+            io.agentmesh.node.actions.FencingToken presented) {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
     /** Whether the node serves requests (loaded, store healthy, not shutting down). */
     boolean ready();
 

@@ -60,6 +60,11 @@ public final class NodeCommand {
                         + " <home>/exec.json when present). Never taken from the replicated state.")
         Path execConfig;
 
+        @Option(names = "--agent-stop-grace-ms", defaultValue = "500", paramLabel = "MS",
+                description = "How long the agent may take to exit after SIGTERM before SIGKILL (default"
+                        + " ${DEFAULT-VALUE}); the next leader waits this long too, so it adds to failover time.")
+        long agentStopGraceMs;
+
         @Option(names = "--enable-fault-injection", hidden = true,
                 description = "Serve the fault-injection admin endpoints (for `agentmesh sim live` only).")
         boolean faultInjection;
@@ -79,13 +84,20 @@ public final class NodeCommand {
             for (String p : peers) {
                 peerSpecs.add(NodeSettings.PeerSpec.parse(p));
             }
+            if (!agentCommand.isEmpty() && workspace == null) {
+                throw new IllegalArgumentException("an agent command needs --workspace DIR: the agent runs there, and"
+                        + " its files are mirrored on every node");
+            }
+            Optional<java.nio.file.Path> checkedWorkspace = Optional.ofNullable(workspace)
+                    .map(AgentSettings::checkWorkspace);
+            AgentSettings.checkCommand(agentCommand, checkedWorkspace, System.getenv("PATH"));
             NodeSettings settings = new NodeSettings(home.identityDir(), home.stateDir(), home.passphrase(),
                     NodeSettings.parseHostPort(listen, "--listen"),
                     Optional.ofNullable(advertise).map(a -> NodeSettings.parseHostPort(a, "--advertise")),
                     NodeSettings.parseHostPort(http, "--http"), peerSpecs,
                     relays.stream().map(r -> NodeSettings.parseHostPort(r, "--relay")).toList(), snapshotEvery,
-                    faultInjection, new AgentSettings(Optional.ofNullable(workspace).map(AgentSettings::checkWorkspace),
-                    agentCommand), execCommands());
+                    faultInjection, new AgentSettings(checkedWorkspace, agentCommand)
+                            .withStopGraceMs(agentStopGraceMs), execCommands());
             NodeRuntime node = NodeRuntime.start(settings);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 node.shutdown("signal");

@@ -64,6 +64,9 @@ public final class StatusCommand implements Callable<Integer> {
                         + " (of the completions the journal keeps in full)");
             }
         }
+        if (s.has("agentProcess")) {
+            System.out.println("agent  " + agentProcessLine(s.get("agentProcess")));
+        }
         System.out.println();
         System.out.printf("%-44s %-8s %-28s %12s %10s %8s%n", "PEER", "ROLE", "LINK", "LAST CONTACT", "RTT", "BEHIND");
         for (JsonNode p : s.path("peers")) {
@@ -75,6 +78,24 @@ public final class StatusCommand implements Callable<Integer> {
                     behind < 0 ? "-" : Long.toString(behind));
         }
         return 0;
+    }
+
+    /** "process running (pid 4242, fence 7.1042, 0 restarts, last exit -)", or the crash loop's reason. */
+    static String agentProcessLine(JsonNode a) {
+        StringBuilder b = new StringBuilder("process ").append(a.path("state").asText("unknown"));
+        b.append(" (");
+        if (!a.path("pid").isNull() && a.has("pid")) {
+            b.append("pid ").append(a.path("pid").asLong()).append(", ");
+        }
+        if (!a.path("fence").isNull() && a.has("fence")) {
+            b.append("fence ").append(a.path("fence").asText()).append(", ");
+        }
+        b.append(a.path("restarts").asLong()).append(" restarts, last exit ")
+                .append(a.path("lastExitCode").isNumber() ? a.path("lastExitCode").asText() : "-").append(')');
+        if (a.hasNonNull("crashLoop")) {
+            b.append(": ").append(a.path("crashLoop").asText());
+        }
+        return b.toString();
     }
 
     /**

@@ -472,12 +472,7 @@ public final class ConsensusNode {
                 done.completeExceptionally(error);
                 return;
             }
-            Map<RaftEndpoint, Long> matches = ordered.getResult().getLog().getFollowerMatchIndices();
-            java.util.Set<String> witnesses = witnesses();
-            Optional<RaftEndpoint> target = ordered.getResult().getEffectiveMembers().getVotingMembers().stream()
-                    .filter(e -> !e.equals(selfEndpoint) && !witnesses.contains((String) e.getId()))
-                    .max(Comparator.<RaftEndpoint>comparingLong(e -> matches.getOrDefault(e, 0L))
-                            .thenComparing(e -> (String) e.getId(), Comparator.reverseOrder()));
+            Optional<RaftEndpoint> target = transferTarget(ordered.getResult());
             if (target.isEmpty()) {
                 done.complete(null);
                 return;
@@ -497,6 +492,75 @@ public final class ConsensusNode {
                 scheduler.execute(this::resume);
             }
         });
+    }
+
+    /**
+     * As leader: commits an {@link io.agentmesh.node.actions.JournalOp.AgentRun} for the agent process this node is
+     * about to start; completes on the node thread with what the journal answered (the run's fence and the previous
+     * run's). Fails if this node does not lead, or loses leadership before the entry commits. Node thread.
+     */
+    public CompletableFuture<io.agentmesh.node.actions.AgentRunResult> commitAgentRun(long stopGraceMs) {
+        if (raftNode == null || stopped || witness || role != RaftRole.LEADER) {
+            return CompletableFuture.failedFuture(new IllegalStateException("this node does not lead"));
+        }
+        io.agentmesh.node.actions.JournalOp.AgentRun op =
+                new io.agentmesh.node.actions.JournalOp.AgentRun(self.toString(), term, stopGraceMs);
+        CompletableFuture<io.agentmesh.node.actions.AgentRunResult> done = new CompletableFuture<>();
+        raftNode.replicate(op).whenComplete((ordered, error) -> scheduler.execute(() -> {
+            if (error != null) {
+                done.completeExceptionally(error);
+            } else if (ordered.getResult() instanceof io.agentmesh.node.actions.AgentRunResult r) {
+                done.complete(r);
+            } else {
+                done.completeExceptionally(new IllegalStateException("the journal answered an agent run with "
+                        + ordered.getResult()));
+            }
+        }));
+        return done;
+    }
+
+    /**
+     * As leader: hands leadership to the most caught-up voter that is not a witness, and keeps working meanwhile
+     * (unlike {@link #handOver}, which drains and stops the action loop for shutdown). The agent runner calls it when
+     * its process crash-loops here, so another server gets a chance to run it. Completes with false when there is no
+     * such voter or this node does not lead; fails when MicroRaft gives up on the transfer. Node thread.
+     */
+    public CompletableFuture<Boolean> transferLeadership() {
+        if (raftNode == null || role != RaftRole.LEADER || stopped || witness) {
+            return CompletableFuture.completedFuture(false);
+        }
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        raftNode.getReport().whenComplete((ordered, error) -> scheduler.execute(() -> {
+            if (error != null) {
+                done.completeExceptionally(error);
+                return;
+            }
+            Optional<RaftEndpoint> target = transferTarget(ordered.getResult());
+            if (target.isEmpty()) {
+                done.complete(false);
+                return;
+            }
+            log.info("consensus: {} hands leadership to {} (asked by the agent runner)", self.shortForm(),
+                    target.get());
+            raftNode.transferLeadership(target.get()).whenComplete((o, e) -> scheduler.execute(() -> {
+                if (e != null) {
+                    done.completeExceptionally(e);
+                } else {
+                    done.complete(true);
+                }
+            }));
+        }));
+        return done;
+    }
+
+    /** The voter to hand leadership to: the most caught-up one other than this node, never a witness. */
+    private Optional<RaftEndpoint> transferTarget(RaftNodeReport report) {
+        Map<RaftEndpoint, Long> matches = report.getLog().getFollowerMatchIndices();
+        java.util.Set<String> witnesses = witnesses();
+        return report.getEffectiveMembers().getVotingMembers().stream()
+                .filter(e -> !e.equals(selfEndpoint) && !witnesses.contains((String) e.getId()))
+                .max(Comparator.<RaftEndpoint>comparingLong(e -> matches.getOrDefault(e, 0L))
+                        .thenComparing(e -> (String) e.getId(), Comparator.reverseOrder()));
     }
 
     /** The enrolled witnesses' endpoint ids: they vote but must never be handed leadership. */

@@ -1,7 +1,10 @@
 package io.agentmesh.node.consensus;
 
+import io.agentmesh.node.actions.AgentFence;
+import io.agentmesh.node.actions.AgentFenceSnapshot;
 import io.agentmesh.node.actions.FencingToken;
 import io.agentmesh.node.actions.JournalEntry;
+import io.agentmesh.node.actions.JournalOp.AgentRun;
 import io.agentmesh.node.actions.JournalOp.Claim;
 import io.agentmesh.node.actions.JournalOp.Complete;
 import io.agentmesh.node.actions.JournalOp.NewTerm;
@@ -41,7 +44,8 @@ import java.util.function.Function;
 
 /**
  * Bytes for everything consensus sends or stores: the ten MicroRaft messages, log entries, snapshot chunks, member
- * views, endpoints and log operations (journal operations, MicroRaft's membership change, journal snapshot chunks).
+ * views, endpoints and log operations (journal operations, agent runs, MicroRaft's membership change, journal
+ * snapshot chunks and the snapshot's agent fence).
  *
  * <p>Format: a hand-written, fixed-layout binary form on {@link BoundedWriter}/{@link BoundedReader}: big-endian
  * fixed-width numbers, UTF-8 and byte strings with an i32 length prefix, counts as i32, one-byte type tags. Chosen
@@ -106,6 +110,10 @@ public final class RaftCodec {
     static final int OP_SNAPSHOT_CHUNK = 6;
     /** A witness's snapshot: a count, nothing of the journal ({@link WitnessStateMachine.Snapshot}). */
     static final int OP_WITNESS_SNAPSHOT = 7;
+    /** The leader starts the agent's process ({@link AgentRun}); its commit is the run's fence. */
+    static final int OP_AGENT_RUN = 8;
+    /** The journal snapshot's agent fence ({@link AgentFenceSnapshot}). */
+    static final int OP_AGENT_FENCE_SNAPSHOT = 9;
 
     // Membership change modes, by name rather than ordinal(): a reordered enum in a later MicroRaft must not change
     // the bytes' meaning.
@@ -554,6 +562,12 @@ public final class RaftCodec {
                 }
             }
             case WitnessStateMachine.Snapshot s -> w.u8(OP_WITNESS_SNAPSHOT).i64(s.operationsApplied());
+            case AgentRun a -> w.u8(OP_AGENT_RUN).text32(a.nodeId()).i64(a.term()).i64(a.stopGraceMs());
+            case AgentFenceSnapshot f -> {
+                w.u8(OP_AGENT_FENCE_SNAPSHOT).text32(f.fence().nodeId());
+                writeToken(w, f.fence().token());
+                w.i64(f.fence().stopGraceMs());
+            }
             case null -> throw new CodecException("null operation");
             default -> throw new CodecException("unsupported operation type " + op.getClass().getName());
         }
@@ -565,7 +579,8 @@ public final class RaftCodec {
      */
     private Object readOperation(BoundedReader r, boolean logOps, boolean snapshotOps) {
         int tag = r.u8("operation type");
-        if (tag == OP_SNAPSHOT_CHUNK || tag == OP_WITNESS_SNAPSHOT ? !snapshotOps : !logOps) {
+        boolean snapshotTag = tag == OP_SNAPSHOT_CHUNK || tag == OP_WITNESS_SNAPSHOT || tag == OP_AGENT_FENCE_SNAPSHOT;
+        if (snapshotTag ? !snapshotOps : !logOps) {
             throw new CodecException("operation type " + tag + " does not belong here");
         }
         return switch (tag) {
@@ -604,6 +619,10 @@ public final class RaftCodec {
                 yield new JournalSnapshotChunk(entries, tombstones);
             }
             case OP_WITNESS_SNAPSHOT -> new WitnessStateMachine.Snapshot(r.nonNegativeI64("operations applied"));
+            case OP_AGENT_RUN -> new AgentRun(r.text32("nodeId", MAX_ENDPOINT_BYTES), r.nonNegativeI64("agent run term"),
+                    r.nonNegativeI64("stop grace ms"));
+            case OP_AGENT_FENCE_SNAPSHOT -> new AgentFenceSnapshot(new AgentFence(
+                    r.text32("fence nodeId", MAX_ENDPOINT_BYTES), readToken(r), r.nonNegativeI64("stop grace ms")));
             default -> throw new CodecException("unknown operation type " + tag);
         };
     }

@@ -74,6 +74,7 @@ public final class NodeCore implements Network.Listener {
     private final List<Scheduler.Cancellable> timers = new ArrayList<>();
     private ConsensusSetup consensusSetup;
     private ConsensusNode consensus;
+    private final List<Consumer<ConsensusNode.LeaderChange>> leaderListeners = new ArrayList<>();
 
     /**
      * What this node needs to take part in consensus: its Raft store, who founds the group with it if none exists yet
@@ -185,9 +186,12 @@ public final class NodeCore implements Network.Listener {
                 .schedules(state::schedules, id -> state.intent(id).isPresent(),
                         intent -> write(s -> s.requestIntent(intent)).exceptionally(e -> null))
                 .onFatal(onFatal)
-                .onLeaderChange(change -> log.info("node {} consensus: {} in term {}, leader {}", self,
-                        change.role().toLowerCase(), change.term(),
-                        change.leader() == null ? "unknown" : change.leader().shortForm()))
+                .onLeaderChange(change -> {
+                    log.info("node {} consensus: {} in term {}, leader {}", self,
+                            change.role().toLowerCase(), change.term(),
+                            change.leader() == null ? "unknown" : change.leader().shortForm());
+                    leaderListeners.forEach(l -> l.accept(change));
+                })
                 .build();
         try {
             consensus.start();
@@ -206,6 +210,22 @@ public final class NodeCore implements Network.Listener {
                     removals.isRevoked(id)));
         }
         return out;
+    }
+
+    /** Calls {@code listener} on the node thread at each role, term or leader change of this member. */
+    public void onLeaderChange(Consumer<ConsensusNode.LeaderChange> listener) {
+        leaderListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    // REPLACED AT MERGE by the durability branch
+    /** What {@link #catchUpFromMajority} did. */
+    public record CatchUp(long asked, long pulled) {
+    }
+
+    // REPLACED AT MERGE by the durability branch
+    /** Completes at once: the durability branch pulls from a majority of voters here. */
+    public CompletableFuture<CatchUp> catchUpFromMajority(long timeoutMs) {
+        return CompletableFuture.completedFuture(new CatchUp(0, 0));
     }
 
     /** The consensus member, if this node takes part in consensus. */

@@ -1,5 +1,6 @@
 package io.agentmesh.node.runtime;
 
+import io.agentmesh.node.agent.process.AgentProcesses;
 import io.agentmesh.node.api.HttpApi;
 import io.agentmesh.node.api.NodeOperations;
 import io.agentmesh.node.core.CoreConfig;
@@ -82,6 +83,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final RelayClient relays;
     private final SqliteRaftStore raftStore;
     private final HttpApi http;
+    /** The agent's process supervision, when this node hosts an agent command; else null. */
+    private final AgentProcesses.Hosted agent;
     private final String name;
     private final long startedNanos = clock.monotonicNanos();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -97,6 +100,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         VerifyingKey agentRoot = ids.agentPublicKey();
         certificate.verify(agentRoot, clock.nowMillis());
         this.name = certificate.nodeId().shortForm();
+        if (certificate.role() != Role.VOTER && settings.agent().hostsAgent()) {
+            throw new IllegalArgumentException("this node is enrolled as a " + certificate.role().name()
+                    .toLowerCase(Locale.ROOT) + ": only a voter can lead and run the agent; run `node run -- "
+                    + String.join(" ", settings.agent().command()) + "` on the servers");
+        }
         if (certificate.role() == Role.WITNESS && settings.peers().isEmpty() && settings.relays().isEmpty()) {
             throw new IllegalArgumentException("this node is enrolled as a witness: it votes with servers and never"
                     + " runs alone; give it the servers with --peer <node-id>@host:port (or --relay host:port)");
@@ -147,6 +155,10 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             }
             this.http = new HttpApi(settings.http(), this, name);
             http.start();
+            this.agent = settings.agent().hostsAgent()
+                    ? AgentProcesses.host(settings.agent(), settings.stateDir(), core, nodeThread, clock,
+                            agentApiUrl(settings, http.port()), ConsensusConfig.defaults())
+                    : null;
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
@@ -190,6 +202,14 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         core.enableConsensus(new NodeCore.ConsensusSetup(store, founders, executors, new SecureRandom().nextLong(),
                 ConsensusConfig.defaults()));
         return store;
+    }
+
+    /** The loopback URL of this node's HTTP API, as the agent's process gets it (AGENTMESH_API). */
+    private static String agentApiUrl(NodeSettings settings, int port) {
+        java.net.InetAddress bound = settings.http().getAddress();
+        String host = bound == null || bound.isAnyLocalAddress() || bound.isLoopbackAddress() ? "127.0.0.1"
+                : settings.http().getHostString();
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
     public static NodeRuntime start(NodeSettings settings) throws IOException {
@@ -246,6 +266,16 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         }
         ready = false;
         log.info("node {} shutting down: {}", name, reason);
+        if (agent != null) {
+            // The agent goes first: it must be gone before another node may start one.
+            try {
+                nodeThread.call(agent.runner()::shutdown).get(agent.stopGraceMs() + 10_000,
+                        java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                log.warn("node {} could not stop the agent's process cleanly: {}", name, e.toString());
+            }
+            agent.host().close();
+        }
         http.close();
         try {
             // Hand leadership over before going quiet, so the others need no election timeout.
@@ -449,6 +479,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 m.put("outcomes", cn.journal().completedByStatus());
                 s.put("consensus", m);
             });
+            if (agent != null) {
+                s.put("agentProcess", agent.runner().status());
+            }
             s.put("mesh", boundMesh.getHostString() + ":" + boundMesh.getPort());
             List<Map<String, Object>> peers = c.peerStatus();
             for (Map<String, Object> p : peers) {
@@ -516,6 +549,12 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             m.put("lastValidSeq", c.lastValidSeq());
             return m;
         }).toList();
+    }
+
+    @Override
+    public CompletableFuture<Optional<Map<String, Object>>> staleFence(io.agentmesh.node.actions.FencingToken presented) {
+        return onNode(c -> CompletableFuture.completedFuture(io.agentmesh.node.agent.FenceCheck.refusal(
+                c.consensus().flatMap(cn -> cn.journal().agentFence()), presented)));
     }
 
     @Override

@@ -81,6 +81,7 @@ class RaftCodecTest {
                 new Complete("intent-1", new FencingToken(5, 17), "succeeded", "{\"answer\":42}", 1_700_000_000_000L),
                 new Complete("intent-2", new FencingToken(6, 20), "failed", "", -5),
                 NewTerm.INSTANCE,
+                new io.agentmesh.node.actions.JournalOp.AgentRun("node-a", 5, 500),
                 F.createUpdateRaftGroupMembersOpBuilder().setMembers(List.of(A, B, C)).setVotingMembers(List.of(A, C))
                         .setEndpoint(B).setMode(MembershipChangeMode.ADD_LEARNER).build());
     }
