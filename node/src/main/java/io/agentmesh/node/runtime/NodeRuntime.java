@@ -80,6 +80,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final RelayClient relays;
     private final SqliteRaftStore raftStore;
     private final HttpApi http;
+    private final io.agentmesh.node.workspace.WorkspaceHttp workspaceHttp;
+    private final io.agentmesh.node.workspace.WorkspaceMirror mirror;
     private final String name;
     private final long startedNanos = clock.monotonicNanos();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -102,6 +104,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
 
         Files.createDirectories(settings.stateDir());
         this.store = SqliteChangeStore.open(settings.stateDir().resolve(STORE_FILE));
+        io.agentmesh.node.workspace.WorkspaceMirror startedMirror = null;
         try {
             long incarnation = incarnation(ids, store);
             this.identity = new LocalIdentity(agentRoot, nodeKey, certificate, incarnation);
@@ -143,9 +146,24 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                         clock, new SecureRandom());
                 relays.start();
             }
+            // Workspace: the HTTP endpoints on every node that holds state; the mirror where --workspace is given.
+            boolean holdsState = certificate.role() != Role.WITNESS;
+            var workspaceNode = new io.agentmesh.node.workspace.CoreWorkspaceNode(core, nodeThread, name);
+            this.mirror = holdsState && settings.agent().workspace().isPresent()
+                    ? io.agentmesh.node.workspace.WorkspaceMirror.start(settings.agent().workspace().get(),
+                            workspaceNode, clock, io.agentmesh.node.workspace.WorkspaceMirror.Config.defaults())
+                    : null;
+            startedMirror = mirror;
+            this.workspaceHttp = holdsState ? new io.agentmesh.node.workspace.WorkspaceHttp(workspaceNode,
+                    workspaceNode,
+                    mirror != null ? mirror::ignoreRules : io.agentmesh.node.workspace.IgnoreRules::defaults,
+                    mirror != null ? mirror::refusals : List::of) : null;
             this.http = new HttpApi(settings.http(), this, name);
             http.start();
         } catch (IOException | RuntimeException e) {
+            if (startedMirror != null) {
+                startedMirror.close();
+            }
             store.close();
             throw e;
         }
@@ -243,6 +261,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         ready = false;
         log.info("node {} shutting down: {}", name, reason);
         http.close();
+        if (mirror != null) {
+            mirror.close();
+        }
         try {
             // Hand leadership over before going quiet, so the others need no election timeout.
             nodeThread.call(core::handOver).get(6, java.util.concurrent.TimeUnit.SECONDS);
@@ -458,6 +479,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     "changesApplied", r.changesApplied(), "duplicates", r.duplicates(), "rejected", r.rejected(),
                     "refusedRevoked", r.refusedRevoked()));
             s.put("removedNodes", c.revocations().revoked().stream().map(NodeId::toString).toList());
+            if (mirror != null) {
+                s.put("workspace", mirror.status());
+            }
             return CompletableFuture.completedFuture(s);
         });
     }
@@ -510,6 +534,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             m.put("lastValidSeq", c.lastValidSeq());
             return m;
         }).toList();
+    }
+
+    @Override
+    public Optional<io.agentmesh.node.workspace.WorkspaceHttp> workspace() {
+        return Optional.ofNullable(workspaceHttp);
     }
 
     @Override
