@@ -72,6 +72,11 @@ public final class AgentState implements AutoCloseable {
     private final ChangeGate gate;
     private final ObjectId workspace;
     private final ObjectId workspaceGone;
+    /** Workspace path to the content of its shown text (see {@link #textOf}). */
+    private final Map<String, String> textCache = new java.util.HashMap<>();
+    private long cachedChars;
+    /** Characters of workspace texts kept in {@link #textCache}. */
+    static final long MAX_CACHED_WORKSPACE_CHARS = 64L * 1024 * 1024;
     private long lastSeq;
     private boolean closed;
 
@@ -301,7 +306,13 @@ public final class AgentState implements AutoCloseable {
      */
     public ApplyResult applyChange(byte[] changeBytes) {
         ensureOpen();
-        return gate.admit(changeBytes);
+        try {
+            return gate.admit(changeBytes);
+        } finally {
+            for (String path : gate.takeWorkspaceChangedSinceRead()) {
+                dropCachedText(path);
+            }
+        }
     }
 
     /**
@@ -721,7 +732,7 @@ public final class AgentState implements AutoCloseable {
         if (text.isEmpty()) {
             return Optional.empty();
         }
-        String content = doc.text(text.get()).orElse("");
+        String content = textOf(path, text.get());
         if (content.isEmpty() && workspaceGone(path)) {
             return Optional.empty();
         }
@@ -740,7 +751,7 @@ public final class AgentState implements AutoCloseable {
             if (text.isEmpty()) {
                 continue;
             }
-            String content = doc.text(text.get()).orElse("");
+            String content = textOf(path, text.get());
             if (content.isEmpty() && workspaceGone(path)) {
                 continue;
             }
@@ -793,10 +804,11 @@ public final class AgentState implements AutoCloseable {
             });
             gate.workspaceTextMade(made[0].toString(), path);
             gate.workspaceTouched(path);
+            cacheText(path, content);
             return Optional.of(change);
         }
         ObjectId text = existing.get();
-        String current = doc.text(text).orElse("");
+        String current = textOf(path, text);
         Splices splices = Splices.of(current, content);
         if (splices.isEmpty() && !gone) {
             return Optional.empty();
@@ -809,6 +821,7 @@ public final class AgentState implements AutoCloseable {
             }
         });
         gate.workspaceTouched(path);
+        cacheText(path, content);
         return Optional.of(change);
     }
 
@@ -896,6 +909,7 @@ public final class AgentState implements AutoCloseable {
         if (hidden.isEmpty()) {
             return Optional.empty();
         }
+        dropCachedText(path);
         String current = doc.text(shown.get()).orElse("");
         String merged = current;
         for (ObjectId h : hidden) {
@@ -910,6 +924,7 @@ public final class AgentState implements AutoCloseable {
             }
         });
         gate.workspaceTouched(path);
+        cacheText(path, merged);
         return Optional.of(change);
     }
 
@@ -932,6 +947,7 @@ public final class AgentState implements AutoCloseable {
             tx.set(workspaceGone, path, true);
         });
         gate.workspaceTouched(path);
+        cacheText(path, "");
         return Optional.of(change);
     }
 
@@ -942,6 +958,37 @@ public final class AgentState implements AutoCloseable {
     public java.util.Set<String> takeTouchedWorkspacePaths() {
         ensureOpen();
         return gate.takeWorkspaceTouched();
+    }
+
+    /**
+     * The shown text of a workspace path, from the cache when it holds it: Automerge builds a text's string anew on
+     * each read (about 50 ms for 1 Mi characters here), and the mirror reads a file at least twice per edit. Entries
+     * are dropped when a peer's change touches their path and replaced by each local write; at most
+     * {@link #MAX_CACHED_WORKSPACE_CHARS} characters are kept.
+     */
+    private String textOf(String path, ObjectId text) {
+        String cached = textCache.get(path);
+        if (cached != null) {
+            return cached;
+        }
+        String content = doc.text(text).orElse("");
+        cacheText(path, content);
+        return content;
+    }
+
+    private void cacheText(String path, String content) {
+        dropCachedText(path);
+        if (cachedChars + content.length() <= MAX_CACHED_WORKSPACE_CHARS) {
+            textCache.put(path, content);
+            cachedChars += content.length();
+        }
+    }
+
+    private void dropCachedText(String path) {
+        String old = textCache.remove(path);
+        if (old != null) {
+            cachedChars -= old.length();
+        }
     }
 
     private Optional<ObjectId> workspaceText(String path) {

@@ -62,6 +62,8 @@ final class ChangeGate {
     private Map<String, String> workspaceTexts;
     /** Workspace paths changed since the mirror last asked ({@link #takeWorkspaceTouched}). */
     private Set<String> workspaceTouched = new java.util.LinkedHashSet<>();
+    /** Workspace paths peers' changes touched since {@link AgentState} last dropped its cached texts. */
+    private Set<String> workspaceChangedSinceRead = new java.util.HashSet<>();
     /** Paths where a peer's change made a second text beside an existing one. */
     private Set<String> workspaceConflicts = new java.util.LinkedHashSet<>();
 
@@ -235,6 +237,7 @@ final class ChangeGate {
         if (workspace != null) {
             workspaceTexts().putAll(workspace.made());
             workspaceTouched.addAll(workspace.touched());
+            workspaceChangedSinceRead.addAll(workspace.touched());
             workspaceConflicts.addAll(workspace.conflicts());
         }
         known.put(new HashKey(header.hash()), Math.max(depsMaxOp, header.startOp() + header.opCount() - 1));
@@ -380,6 +383,16 @@ final class ChangeGate {
     /** Records that workspace file {@code path} changed (a local write). */
     void workspaceTouched(String path) {
         workspaceTouched.add(path);
+    }
+
+    /** The workspace paths peers' changes touched since the last call (for AgentState's cache of texts). */
+    Set<String> takeWorkspaceChangedSinceRead() {
+        if (workspaceChangedSinceRead.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> out = workspaceChangedSinceRead;
+        workspaceChangedSinceRead = new java.util.HashSet<>();
+        return out;
     }
 
     /** The paths with a second text since the last call. */
