@@ -87,6 +87,28 @@ class WorkspaceMergePropertyTest {
             expected.removeAll(deleted);
             assertEquals(expected, new HashSet<>(result), "seed " + seed + ":\n" + merged);
             assertEquals(result.size(), new HashSet<>(result).size(), "no line twice:\n" + merged);
+
+            // A second round on top of the merge (each document reads what it received, which its cache of texts
+            // must not get wrong): each appends a line, all changes everywhere, same content with every line.
+            List<byte[]> second = new ArrayList<>();
+            Set<String> appended = new HashSet<>();
+            for (int n = 0; n < nodes; n++) {
+                String line = "after merge " + n;
+                appended.add(line);
+                second.add(docs.get(n).writeWorkspaceFile(PATH, docs.get(n).workspaceFile(PATH).orElseThrow()
+                        + line + "\n").orElseThrow().changeBytes());
+            }
+            for (AgentState doc : docs) {
+                for (byte[] c : second) {
+                    doc.applyChange(c);
+                }
+            }
+            String last = docs.get(0).workspaceFile(PATH).orElseThrow();
+            for (AgentState doc : docs) {
+                assertEquals(last, doc.workspaceFile(PATH).orElseThrow());
+            }
+            Set<String> lastLines = new HashSet<>(List.of(last.split("\n")));
+            assertTrue(lastLines.containsAll(appended) && lastLines.containsAll(expected), last);
         } finally {
             docs.forEach(AgentState::close);
         }
