@@ -70,6 +70,13 @@ public final class AgentState implements AutoCloseable {
     private final DocReader.Objects ids;
     private final DocReader reader;
     private final ChangeGate gate;
+    private final ObjectId workspace;
+    private final ObjectId workspaceGone;
+    /** Workspace path to the content of its shown text (see {@link #textOf}). */
+    private final Map<String, String> textCache = new java.util.HashMap<>();
+    private long cachedChars;
+    /** Characters of workspace texts kept in {@link #textCache}. */
+    static final long MAX_CACHED_WORKSPACE_CHARS = 64L * 1024 * 1024;
     private long lastSeq;
     private boolean closed;
 
@@ -79,6 +86,9 @@ public final class AgentState implements AutoCloseable {
         this.doc = doc;
         this.ids = ids;
         this.reader = new DocReader(doc, ids);
+        ObjectId[] ws = verifyWorkspace(doc, genesis);
+        this.workspace = ws[0];
+        this.workspaceGone = ws[1];
         this.gate = new ChangeGate(doc, genesis, MAX_PENDING_CHANGES, MAX_PENDING_BYTES);
     }
 
@@ -89,6 +99,7 @@ public final class AgentState implements AutoCloseable {
         Document doc = new Document(actor.bytes());
         try {
             doc.applyEncodedChanges(genesis.change());
+            doc.applyEncodedChanges(genesis.workspaceChange());
             return new AgentState(genesis, actor, doc, verifyStructure(doc, genesis));
         } catch (RuntimeException e) {
             doc.free();
@@ -160,11 +171,34 @@ public final class AgentState implements AutoCloseable {
             }
         }
         try {
-            return new AgentState(genesis, actor, doc, verifyStructure(doc, genesis));
+            DocReader.Objects objects = verifyStructure(doc, genesis);
+            if (doc.get(ObjectId.ROOT, "workspace").isEmpty()) {
+                // Saved before the workspace extension existed: every node adds the same deterministic change.
+                doc.applyEncodedChanges(genesis.workspaceChange());
+            }
+            return new AgentState(genesis, actor, doc, objects);
         } catch (RuntimeException e) {
             doc.free();
             throw e;
         }
+    }
+
+    /** Checks the workspace extension's maps and returns their ids (workspace, workspaceGone). */
+    private static ObjectId[] verifyWorkspace(Document doc, Genesis genesis) {
+        ObjectId[] out = new ObjectId[Genesis.WORKSPACE_OBJECTS.size()];
+        int i = 0;
+        for (String key : Genesis.WORKSPACE_OBJECTS.keySet()) {
+            Optional<AmValue> value = doc.get(ObjectId.ROOT, key);
+            if (value.isEmpty() || !(value.get() instanceof AmValue.Map m)) {
+                throw wrongDocument("its root '" + key + "' is missing or not a map");
+            }
+            if (!m.getId().toString().equals(genesis.workspaceObjectIds().get(key))) {
+                throw wrongDocument("its '" + key + "' is object " + m.getId() + ", not the workspace extension's "
+                        + genesis.workspaceObjectIds().get(key));
+            }
+            out[i++] = m.getId();
+        }
+        return out;
     }
 
     /**
@@ -272,7 +306,13 @@ public final class AgentState implements AutoCloseable {
      */
     public ApplyResult applyChange(byte[] changeBytes) {
         ensureOpen();
-        return gate.admit(changeBytes);
+        try {
+            return gate.admit(changeBytes);
+        } finally {
+            for (String path : gate.takeWorkspaceChangedSinceRead()) {
+                dropCachedText(path);
+            }
+        }
     }
 
     /**
@@ -676,6 +716,289 @@ public final class AgentState implements AutoCloseable {
         return new StateView(agentIdHex(), reader.memory(problems), reader.notes(), reader.tasks(problems),
                 reader.schedules(problems), reader.intents(problems), reader.outcomes(problems),
                 reader.costs(problems), problems);
+    }
+
+    // ------------------------------------------------------------------ workspace
+
+    /**
+     * The content of workspace file {@code path}, or empty when there is no such file (never created, or deleted).
+     * A file is present while it is not marked deleted, or while its text is not empty: a deletion empties the text
+     * and marks it, so lines another node added concurrently with the deletion keep the file alive.
+     */
+    public Optional<String> workspaceFile(String path) {
+        ensureOpen();
+        WorkspacePath.check(path);
+        Optional<ObjectId> text = workspaceText(path);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        String content = textOf(path, text.get());
+        if (content.isEmpty() && workspaceGone(path)) {
+            return Optional.empty();
+        }
+        return Optional.of(content);
+    }
+
+    /** Every present workspace file and its size in UTF-8 bytes, sorted by path. Reads every file's text. */
+    public List<WorkspaceFile> workspaceFiles() {
+        ensureOpen();
+        List<WorkspaceFile> out = new ArrayList<>();
+        for (String path : doc.keys(workspace).orElse(new String[0])) {
+            if (WorkspacePath.problem(path).isPresent()) {
+                continue;
+            }
+            Optional<ObjectId> text = workspaceText(path);
+            if (text.isEmpty()) {
+                continue;
+            }
+            String content = textOf(path, text.get());
+            if (content.isEmpty() && workspaceGone(path)) {
+                continue;
+            }
+            out.add(new WorkspaceFile(path, Check.utf8Length(content)));
+        }
+        out.sort(java.util.Comparator.comparing(WorkspaceFile::path));
+        return List.copyOf(out);
+    }
+
+    /** Paths with an entry in the workspace, deleted ones included (what {@link Limits#MAX_WORKSPACE_FILES} counts). */
+    public long workspaceEntries() {
+        ensureOpen();
+        return doc.length(workspace);
+    }
+
+    /**
+     * Makes workspace file {@code path} hold {@code content}: splices against the document's current text
+     * ({@link TextDiff}), so another node's concurrent edit of other lines survives the merge. Creates the file when
+     * absent, un-deletes it when deleted. Empty when the file already holds exactly this.
+     *
+     * @throws IllegalArgumentException for a bad path, content over {@link Limits#MAX_WORKSPACE_FILE_BYTES}, or a new
+     *                                  path past {@link Limits#MAX_WORKSPACE_FILES}; nothing changes
+     */
+    public Optional<LocalChange> writeWorkspaceFile(String path, String content) {
+        ensureOpen();
+        WorkspacePath.check(path);
+        Check.text("workspace file " + path, content, Limits.MAX_WORKSPACE_FILE_BYTES);
+        Optional<ObjectId> existing = workspaceText(path);
+        boolean gone = workspaceGone(path);
+        if (existing.isEmpty()) {
+            if (doc.get(workspace, path).isPresent()) {
+                throw new IllegalArgumentException("workspace entry '" + path + "' holds something other than text;"
+                        + " it cannot be written");
+            }
+            checkWriteSize(path, content.codePointCount(0, content.length()));
+            long entries = workspaceEntries();
+            if (entries >= Limits.MAX_WORKSPACE_FILES) {
+                throw new IllegalArgumentException("the workspace already has " + entries + " paths (deleted ones"
+                        + " included); at most " + Limits.MAX_WORKSPACE_FILES + " are allowed");
+            }
+            ObjectId[] made = new ObjectId[1];
+            LocalChange change = commit(tx -> {
+                made[0] = tx.set(workspace, path, ObjectType.TEXT);
+                if (!content.isEmpty()) {
+                    tx.spliceText(made[0], 0, 0, content);
+                }
+                if (gone) {
+                    tx.set(workspaceGone, path, false);
+                }
+            });
+            gate.workspaceTextMade(made[0].toString(), path);
+            gate.workspaceTouched(path);
+            cacheText(path, content);
+            return Optional.of(change);
+        }
+        ObjectId text = existing.get();
+        String current = textOf(path, text);
+        Splices splices = Splices.of(current, content);
+        if (splices.isEmpty() && !gone) {
+            return Optional.empty();
+        }
+        checkWriteSize(path, splices.chars());
+        LocalChange change = commit(tx -> {
+            splices.apply(tx, text);
+            if (gone) {
+                tx.set(workspaceGone, path, false);
+            }
+        });
+        gate.workspaceTouched(path);
+        cacheText(path, content);
+        return Optional.of(change);
+    }
+
+    /**
+     * {@link TextDiff}'s splices in Automerge's positions (code points, where the diff counts UTF-16 chars), applied
+     * from the end so that earlier positions stay valid.
+     */
+    private record Splices(List<TextDiff.Splice> splices, long[] at, long[] delete) {
+        static Splices of(String current, String target) {
+            List<TextDiff.Splice> splices = TextDiff.splices(current, target);
+            long[] at = new long[splices.size()];
+            long[] delete = new long[splices.size()];
+            int charPos = 0;
+            long cpPos = 0;
+            for (int i = 0; i < splices.size(); i++) {
+                TextDiff.Splice sp = splices.get(i);
+                cpPos += current.codePointCount(charPos, sp.fromChar());
+                charPos = sp.fromChar();
+                at[i] = cpPos;
+                delete[i] = current.codePointCount(sp.fromChar(), sp.fromChar() + sp.deleteChars());
+            }
+            return new Splices(splices, at, delete);
+        }
+
+        boolean isEmpty() {
+            return splices.isEmpty();
+        }
+
+        /** Characters deleted plus inserted: one op each. */
+        long chars() {
+            long n = 0;
+            for (int i = 0; i < splices.size(); i++) {
+                String insert = splices.get(i).insert();
+                n += delete[i] + insert.codePointCount(0, insert.length());
+            }
+            return n;
+        }
+
+        void apply(Transaction tx, ObjectId text) {
+            for (int i = splices.size() - 1; i >= 0; i--) {
+                tx.spliceText(text, at[i], delete[i], splices.get(i).insert());
+            }
+        }
+    }
+
+    private static void checkWriteSize(String path, long chars) {
+        if (chars > Limits.MAX_WORKSPACE_WRITE_CHARS) {
+            throw new IllegalArgumentException("this write of workspace file '" + path + "' deletes and inserts "
+                    + chars + " characters at once; one change may carry at most " + Limits.MAX_WORKSPACE_WRITE_CHARS
+                    + " (make the edit in smaller steps)");
+        }
+    }
+
+    /**
+     * Paths where a peer's change created a second text beside an existing one (two nodes created the path at
+     * once), since the last call. Automerge shows one of the texts, the same on every node; see
+     * {@link #resolveWorkspaceConflict}.
+     */
+    public java.util.Set<String> takeWorkspaceConflicts() {
+        ensureOpen();
+        return gate.takeWorkspaceConflicts();
+    }
+
+    /**
+     * When two nodes created {@code path} at once, Automerge shows one text and hides the other. The author of a
+     * hidden text (and only it, so the lines are not brought back twice) merges its lines into the shown text
+     * ({@link TextMerge#union}) and empties the hidden one, in one change. Empty when this node has nothing hidden
+     * there.
+     */
+    public Optional<LocalChange> resolveWorkspaceConflict(String path) {
+        ensureOpen();
+        WorkspacePath.check(path);
+        Optional<ObjectId> shown = workspaceText(path);
+        if (shown.isEmpty()) {
+            return Optional.empty();
+        }
+        String suffix = "@" + actor.hex();
+        List<ObjectId> hidden = new ArrayList<>();
+        for (AmValue v : io.agentmesh.state.automerge.ObjectTypes.allValues(doc, workspace, path)) {
+            if (v instanceof AmValue.Text t && !t.getId().equals(shown.get()) && t.getId().toString().endsWith(suffix)
+                    && doc.length(t.getId()) > 0) {
+                hidden.add(t.getId());
+            }
+        }
+        if (hidden.isEmpty()) {
+            return Optional.empty();
+        }
+        dropCachedText(path);
+        String current = doc.text(shown.get()).orElse("");
+        String merged = current;
+        for (ObjectId h : hidden) {
+            merged = TextMerge.union(doc.text(h).orElse(""), merged);
+        }
+        Splices splices = Splices.of(current, merged);
+        long[] lengths = hidden.stream().mapToLong(doc::length).toArray();
+        LocalChange change = commit(tx -> {
+            splices.apply(tx, shown.get());
+            for (int i = 0; i < hidden.size(); i++) {
+                tx.spliceText(hidden.get(i), 0, lengths[i], "");
+            }
+        });
+        gate.workspaceTouched(path);
+        cacheText(path, merged);
+        return Optional.of(change);
+    }
+
+    /**
+     * Deletes workspace file {@code path}: empties its text and marks it deleted (the entry stays, and writing the
+     * path again reuses it). Empty when there is no such file.
+     */
+    public Optional<LocalChange> deleteWorkspaceFile(String path) {
+        ensureOpen();
+        WorkspacePath.check(path);
+        Optional<ObjectId> text = workspaceText(path);
+        if (text.isEmpty() || workspaceFile(path).isEmpty()) {
+            return Optional.empty();
+        }
+        long length = doc.length(text.get());
+        LocalChange change = commit(tx -> {
+            if (length > 0) {
+                tx.spliceText(text.get(), 0, length, "");
+            }
+            tx.set(workspaceGone, path, true);
+        });
+        gate.workspaceTouched(path);
+        cacheText(path, "");
+        return Optional.of(change);
+    }
+
+    /**
+     * The workspace paths any change touched (this node's writes and peers' changes) since the last call, so the
+     * mirror re-reads only those. Bounded by the number of paths.
+     */
+    public java.util.Set<String> takeTouchedWorkspacePaths() {
+        ensureOpen();
+        return gate.takeWorkspaceTouched();
+    }
+
+    /**
+     * The shown text of a workspace path, from the cache when it holds it: Automerge builds a text's string anew on
+     * each read (about 50 ms for 1 Mi characters here), and the mirror reads a file at least twice per edit. Entries
+     * are dropped when a peer's change touches their path and replaced by each local write; at most
+     * {@link #MAX_CACHED_WORKSPACE_CHARS} characters are kept.
+     */
+    private String textOf(String path, ObjectId text) {
+        String cached = textCache.get(path);
+        if (cached != null) {
+            return cached;
+        }
+        String content = doc.text(text).orElse("");
+        cacheText(path, content);
+        return content;
+    }
+
+    private void cacheText(String path, String content) {
+        dropCachedText(path);
+        if (cachedChars + content.length() <= MAX_CACHED_WORKSPACE_CHARS) {
+            textCache.put(path, content);
+            cachedChars += content.length();
+        }
+    }
+
+    private void dropCachedText(String path) {
+        String old = textCache.remove(path);
+        if (old != null) {
+            cachedChars -= old.length();
+        }
+    }
+
+    private Optional<ObjectId> workspaceText(String path) {
+        Optional<AmValue> v = doc.get(workspace, path);
+        return v.isPresent() && v.get() instanceof AmValue.Text t ? Optional.of(t.getId()) : Optional.empty();
+    }
+
+    private boolean workspaceGone(String path) {
+        Optional<AmValue> v = doc.get(workspaceGone, path);
+        return v.isPresent() && v.get() instanceof AmValue.Bool b && b.getValue();
     }
 
     // ------------------------------------------------------------------ document

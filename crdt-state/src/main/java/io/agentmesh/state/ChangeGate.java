@@ -55,6 +55,17 @@ final class ChangeGate {
     /** Dependency hash to the held changes that wait for it. */
     private final Map<HashKey, List<HashKey>> waiting = new HashMap<>();
     private long pendingBytes;
+    private final String workspaceMap;
+    private final org.automerge.ObjectId workspaceMapId;
+    private final String workspaceGoneMap;
+    /** Text object id to its workspace path, for every workspace text this node has seen made (built lazily). */
+    private Map<String, String> workspaceTexts;
+    /** Workspace paths changed since the mirror last asked ({@link #takeWorkspaceTouched}). */
+    private Set<String> workspaceTouched = new java.util.LinkedHashSet<>();
+    /** Workspace paths peers' changes touched since {@link AgentState} last dropped its cached texts. */
+    private Set<String> workspaceChangedSinceRead = new java.util.HashSet<>();
+    /** Paths where a peer's change made a second text beside an existing one. */
+    private Set<String> workspaceConflicts = new java.util.LinkedHashSet<>();
 
     /**
      * @param maxPendingChanges changes that may wait for their dependencies
@@ -71,12 +82,18 @@ final class ChangeGate {
         this.protectedObjects = Set.of(genesis.objectIds().get("meta"));
         Map<String, ObjectType> genesisTypes = new HashMap<>();
         genesis.objectIds().forEach((key, id) -> genesisTypes.put(id, Genesis.ROOT_OBJECTS.get(key)));
+        genesis.workspaceObjectIds().forEach((key, id) -> genesisTypes.put(id, Genesis.WORKSPACE_OBJECTS.get(key)));
         this.types = new ObjectTypes(doc, genesisTypes);
+        this.workspaceMap = genesis.workspaceObjectIds().get("workspace");
+        this.workspaceGoneMap = genesis.workspaceObjectIds().get("workspaceGone");
+        this.workspaceMapId = ObjectTypes.objectId(workspaceMap);
         ChangeHash[] heads = doc.getHeads();
-        if (heads.length == 1 && Arrays.equals(heads[0].getBytes(), genesis.hash())) {
-            // only the genesis change: the index is complete from the start
+        if (heads.length == 1 && Arrays.equals(heads[0].getBytes(), genesis.workspaceHash())) {
+            // only the genesis change and the workspace extension: the index is complete from the start
             known.put(new HashKey(genesis.hash()), ChangeHeader.summaries(genesis.change()).get(0).maxOp());
-            maxSeq.put(new ActorId(genesis.actor()), 1L);
+            known.put(new HashKey(genesis.workspaceHash()),
+                    ChangeHeader.summaries(genesis.workspaceChange()).get(0).maxOp());
+            maxSeq.put(new ActorId(genesis.actor()), 2L);
             indexComplete = true;
         }
     }
@@ -210,12 +227,18 @@ final class ChangeGate {
             throw forbidden(header, "its ops start at " + header.startOp() + " but its dependencies end at op "
                     + depsMaxOp);
         }
-        checkOps(header);
+        WorkspaceEffect workspace = checkOps(header);
         try {
             doc.applyEncodedChanges(changeBytes);
         } catch (RuntimeException e) {
             throw new StateException(Reason.REJECTED_BY_AUTOMERGE, "Automerge refused change " + describe(header)
                     + ": " + e.getMessage(), e);
+        }
+        if (workspace != null) {
+            workspaceTexts().putAll(workspace.made());
+            workspaceTouched.addAll(workspace.touched());
+            workspaceChangedSinceRead.addAll(workspace.touched());
+            workspaceConflicts.addAll(workspace.conflicts());
         }
         known.put(new HashKey(header.hash()), Math.max(depsMaxOp, header.startOp() + header.opCount() - 1));
         maxSeq.put(actor, header.seq());
@@ -292,10 +315,11 @@ final class ChangeGate {
      * change made it earlier), a map is written by property and never inserted into, a list or text by position,
      * and no object is made inside a text. Tables and marks are refused: agentmesh never writes them.
      */
-    private void checkOps(ChangeHeader header) {
+    private WorkspaceEffect checkOps(ChangeHeader header) {
         ChangeOps ops = header.ops();
         Map<String, ObjectType> made = new HashMap<>();
         String actorHex = header.actorHex();
+        WorkspaceCheck workspace = null;
         for (int i = 0; i < ops.count(); i++) {
             long action = ops.action(i);
             if (action == ChangeOps.MAKE_TABLE || action == ChangeOps.MARK || action > ChangeOps.MARK
@@ -335,6 +359,156 @@ final class ChangeGate {
                         : action == ChangeOps.MAKE_LIST ? ObjectType.LIST : ObjectType.TEXT;
                 made.put(Long.toUnsignedString(header.startOp() + i) + "@" + actorHex, madeType);
             }
+            if (target.equals(workspaceMap) || target.equals(workspaceGoneMap)
+                    || (type == ObjectType.TEXT && (workspace != null && workspace.made.containsKey(target)
+                    || workspaceTexts().containsKey(target)))) {
+                if (workspace == null) {
+                    workspace = new WorkspaceCheck();
+                }
+                workspace.op(header, ops, i, target);
+            }
+        }
+        return workspace == null ? null : workspace.finish(header);
+    }
+
+    /**
+     * Adds a workspace text this document's own actor just made (local writes do not pass through {@link #admit}).
+     */
+    void workspaceTextMade(String textId, String path) {
+        if (workspaceTexts != null) {
+            workspaceTexts.put(textId, path);
+        }
+    }
+
+    /** Records that workspace file {@code path} changed (a local write). */
+    void workspaceTouched(String path) {
+        workspaceTouched.add(path);
+    }
+
+    /** The workspace paths peers' changes touched since the last call (for AgentState's cache of texts). */
+    Set<String> takeWorkspaceChangedSinceRead() {
+        if (workspaceChangedSinceRead.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> out = workspaceChangedSinceRead;
+        workspaceChangedSinceRead = new java.util.HashSet<>();
+        return out;
+    }
+
+    /** The paths with a second text since the last call. */
+    Set<String> takeWorkspaceConflicts() {
+        Set<String> out = workspaceConflicts;
+        workspaceConflicts = new java.util.LinkedHashSet<>();
+        return out;
+    }
+
+    /** The workspace paths changed since the last call. */
+    Set<String> takeWorkspaceTouched() {
+        Set<String> out = workspaceTouched;
+        workspaceTouched = new java.util.LinkedHashSet<>();
+        return out;
+    }
+
+    /**
+     * Text id to path of every workspace file, built from the document on first use. Concurrent creations of one
+     * path leave several texts under it; the document shows one, and only texts made by changes applied here since
+     * are known beside it. That is enough for the checks: a hidden text is never shown or written to disk.
+     */
+    private Map<String, String> workspaceTexts() {
+        if (workspaceTexts == null) {
+            Map<String, String> built = new HashMap<>();
+            org.automerge.ObjectId map = workspaceMapId;
+            for (String path : doc.keys(map).orElse(new String[0])) {
+                doc.get(map, path).ifPresent(v -> {
+                    if (v instanceof org.automerge.AmValue.Text t) {
+                        built.put(t.getId().toString(), path);
+                    }
+                });
+            }
+            workspaceTexts = built;
+        }
+        return workspaceTexts;
+    }
+
+    /** What a change that passed the workspace checks does to the workspace. */
+    private record WorkspaceEffect(Map<String, String> made, Set<String> touched, Set<String> conflicts) {
+    }
+
+    /**
+     * The workspace rules for one remote change (see {@link Limits}): paths are valid {@link WorkspacePath}s; the
+     * workspace map only ever gets a new text under a path (paths are never removed: a deletion is a mark in
+     * workspaceGone, which only takes booleans); and per file, at most {@link Limits#MAX_WORKSPACE_FILE_BYTES}
+     * inserted by the change and at most {@link Limits#MAX_REMOTE_WORKSPACE_FILE_CHARS} after it; at most
+     * {@link Limits#MAX_REMOTE_WORKSPACE_FILES} paths.
+     */
+    private final class WorkspaceCheck {
+        final Map<String, String> made = new HashMap<>();
+        final Set<String> touched = new java.util.LinkedHashSet<>();
+        final Set<String> newPaths = new java.util.HashSet<>();
+        final Set<String> conflicts = new java.util.LinkedHashSet<>();
+        final Map<String, long[]> perText = new HashMap<>(); // text id -> {inserted bytes, char delta}
+
+        void op(ChangeHeader header, ChangeOps ops, int i, String target) {
+            long action = ops.action(i);
+            if (target.equals(workspaceMap) || target.equals(workspaceGoneMap)) {
+                String path = ops.keyProperty(i);
+                var problem = WorkspacePath.problem(path);
+                if (problem.isPresent()) {
+                    throw forbidden(header, "op " + i + " names workspace path '" + path + "': " + problem.get());
+                }
+                if (target.equals(workspaceMap)) {
+                    if (action != ChangeOps.MAKE_TEXT) {
+                        throw forbidden(header, "op " + i + " puts something other than a new text under workspace"
+                                + " path '" + path + "' (a deletion only marks the path in workspaceGone)");
+                    }
+                    made.put(Long.toUnsignedString(header.startOp() + i) + "@" + header.actorHex(), path);
+                    if (doc.get(workspaceMapId, path).isEmpty()) {
+                        newPaths.add(path);
+                    } else {
+                        conflicts.add(path);
+                    }
+                } else if (action != ChangeOps.PUT || !ops.valueIsBoolean(i)) {
+                    throw forbidden(header, "op " + i + " puts something other than a boolean in workspaceGone");
+                }
+                touched.add(path);
+                return;
+            }
+            String path = made.containsKey(target) ? made.get(target) : workspaceTexts().get(target);
+            touched.add(path);
+            long[] t = perText.computeIfAbsent(target, k -> new long[2]);
+            if (action == ChangeOps.DELETE) {
+                t[1]--;
+            } else if (action == ChangeOps.PUT) {
+                t[0] += ops.valueBytes(i);
+                if (ops.insert(i)) {
+                    t[1]++;
+                }
+            }
+        }
+
+        WorkspaceEffect finish(ChangeHeader header) {
+            if (!newPaths.isEmpty()) {
+                long entries = doc.length(workspaceMapId);
+                if (entries + newPaths.size() > Limits.MAX_REMOTE_WORKSPACE_FILES) {
+                    throw forbidden(header, "it would bring the workspace to " + (entries + newPaths.size())
+                            + " paths; a peer's change may bring it to at most " + Limits.MAX_REMOTE_WORKSPACE_FILES);
+                }
+            }
+            for (Map.Entry<String, long[]> e : perText.entrySet()) {
+                String path = made.containsKey(e.getKey()) ? made.get(e.getKey()) : workspaceTexts().get(e.getKey());
+                if (e.getValue()[0] > Limits.MAX_WORKSPACE_FILE_BYTES) {
+                    throw forbidden(header, "it inserts " + e.getValue()[0] + " bytes into workspace file '" + path
+                            + "'; one change may insert at most " + Limits.MAX_WORKSPACE_FILE_BYTES);
+                }
+                long current = made.containsKey(e.getKey()) ? 0
+                        : doc.length(ObjectTypes.objectId(e.getKey()));
+                if (current + e.getValue()[1] > Limits.MAX_REMOTE_WORKSPACE_FILE_CHARS) {
+                    throw forbidden(header, "it would make workspace file '" + path + "' "
+                            + (current + e.getValue()[1]) + " characters; at most "
+                            + Limits.MAX_REMOTE_WORKSPACE_FILE_CHARS + " are accepted from a peer");
+                }
+            }
+            return new WorkspaceEffect(made, touched, conflicts);
         }
     }
 

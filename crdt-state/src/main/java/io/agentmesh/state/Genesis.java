@@ -33,6 +33,13 @@ import java.util.Map;
  *
  * <p>{@link AgentState#applyChange} refuses every remote change that writes to the root or to {@code meta}, so
  * these objects stay the ones every node reads.
+ *
+ * <p><b>The workspace extension.</b> The workspace mirror came after schema version 1 was fixed, so its root
+ * objects come from a second deterministic change, built the same way and never edited either: the genesis actor's
+ * seq 2, depending on the genesis change only, with the ops 1 root.workspace = map (path to the file's Automerge
+ * text) and 2 root.workspaceGone = map (path to true while the file is deleted). Every node applies it right after
+ * the genesis change, and to a document loaded from a store written before it existed, so its objects have the same
+ * ids everywhere. A golden test pins its hash too.
  */
 public final class Genesis {
     public static final int SCHEMA_VERSION = 1;
@@ -54,18 +61,35 @@ public final class Genesis {
         ROOT_OBJECTS = java.util.Collections.unmodifiableMap(m);
     }
 
+    /** Root keys of the workspace extension and the type of object each holds, in creation order. */
+    static final Map<String, ObjectType> WORKSPACE_OBJECTS;
+
+    static {
+        Map<String, ObjectType> m = new LinkedHashMap<>();
+        m.put("workspace", ObjectType.MAP);
+        m.put("workspaceGone", ObjectType.MAP);
+        WORKSPACE_OBJECTS = java.util.Collections.unmodifiableMap(m);
+    }
+
     private final byte[] agentId;
     private final byte[] actor;
     private final byte[] change;
     private final byte[] hash;
     private final Map<String, String> objectIds;
+    private final byte[] workspaceChange;
+    private final byte[] workspaceHash;
+    private final Map<String, String> workspaceObjectIds;
 
-    private Genesis(byte[] agentId, byte[] actor, byte[] change, byte[] hash, Map<String, String> objectIds) {
+    private Genesis(byte[] agentId, byte[] actor, byte[] change, byte[] hash, Map<String, String> objectIds,
+                    byte[] workspaceChange, byte[] workspaceHash, Map<String, String> workspaceObjectIds) {
         this.agentId = agentId;
         this.actor = actor;
         this.change = change;
         this.hash = hash;
         this.objectIds = objectIds;
+        this.workspaceChange = workspaceChange;
+        this.workspaceHash = workspaceHash;
+        this.workspaceObjectIds = workspaceObjectIds;
     }
 
     /** Builds the genesis of {@code agentId} (1..{@link Limits#MAX_AGENT_ID_BYTES} bytes). */
@@ -89,8 +113,19 @@ public final class Genesis {
                 tx.commit();
             }
             byte[] change = doc.encodeChangesSince(before);
-            byte[] hash = doc.getHeads()[0].getBytes();
-            return new Genesis(agentId.clone(), actor, change, hash, java.util.Collections.unmodifiableMap(ids));
+            ChangeHash[] afterGenesis = doc.getHeads();
+            byte[] hash = afterGenesis[0].getBytes();
+            Map<String, String> workspaceIds = new LinkedHashMap<>();
+            try (Transaction tx = doc.startTransaction()) {
+                for (Map.Entry<String, ObjectType> e : WORKSPACE_OBJECTS.entrySet()) {
+                    workspaceIds.put(e.getKey(), tx.set(ObjectId.ROOT, e.getKey(), e.getValue()).toString());
+                }
+                tx.commit();
+            }
+            byte[] workspaceChange = doc.encodeChangesSince(afterGenesis);
+            byte[] workspaceHash = doc.getHeads()[0].getBytes();
+            return new Genesis(agentId.clone(), actor, change, hash, java.util.Collections.unmodifiableMap(ids),
+                    workspaceChange, workspaceHash, java.util.Collections.unmodifiableMap(workspaceIds));
         } finally {
             doc.free();
         }
@@ -135,6 +170,21 @@ public final class Genesis {
     /** Its change hash: the single head of a document that holds nothing else. */
     public byte[] hash() {
         return hash.clone();
+    }
+
+    /** The encoded workspace extension (one change chunk, seq 2 of the genesis actor, depending on genesis only). */
+    public byte[] workspaceChange() {
+        return workspaceChange.clone();
+    }
+
+    /** The workspace extension's change hash: the single head of a document that holds nothing else. */
+    public byte[] workspaceHash() {
+        return workspaceHash.clone();
+    }
+
+    /** "workspace" and "workspaceGone" to the ids of the maps the workspace extension created. */
+    public Map<String, String> workspaceObjectIds() {
+        return workspaceObjectIds;
     }
 
     /** Root key to the id of the object genesis created there, e.g. "memory" to "4@&lt;genesis actor&gt;". */

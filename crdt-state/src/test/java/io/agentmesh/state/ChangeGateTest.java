@@ -32,6 +32,7 @@ class ChangeGateTest {
     private ChangeGate freshGate(int maxPendingChanges, long maxPendingBytes) {
         doc = new Document(RECEIVER.bytes());
         doc.applyEncodedChanges(GENESIS.change());
+        doc.applyEncodedChanges(GENESIS.workspaceChange());
         return new ChangeGate(doc, GENESIS, maxPendingChanges, maxPendingBytes);
     }
 

@@ -77,6 +77,8 @@ public final class ChangeOps {
     private final boolean[] insert;
     private final long[] action;
     private final int[] valueType;
+    private final long[] valueBytes;
+    private final String[] keyProperty;
 
     private ChangeOps(List<byte[]> actors, int n) {
         this.actors = actors;
@@ -88,6 +90,8 @@ public final class ChangeOps {
         insert = new boolean[n];
         action = new long[n];
         valueType = new int[n];
+        valueBytes = new long[n];
+        keyProperty = new String[n];
     }
 
     static int spec(int id, int type) {
@@ -157,6 +161,7 @@ public final class ChangeOps {
             }
             if (ksHas && !kaHas && !kcHas) {
                 out.keyKind[i] = KeyKind.PROPERTY;
+                out.keyProperty[i] = keyS.string(i);
             } else if (!ksHas && !kaHas && kcHas && keyAbsolute == 0) {
                 out.keyKind[i] = KeyKind.HEAD;
             } else if (!ksHas && kaHas && kcHas && keyAbsolute > 0) {
@@ -207,6 +212,7 @@ public final class ChangeOps {
             int start = raw.skip(length, "value of op " + i);
             int end = start + (int) length;
             out.valueType[i] = type;
+            out.valueBytes[i] = length;
             switch (type) {
                 case VALUE_NULL, VALUE_FALSE, VALUE_TRUE -> {
                     if (length != 0) {
@@ -299,11 +305,31 @@ public final class ChangeOps {
     private static final class Values {
         final long[] values;
         final boolean[] nulls;
+        /** For string columns: the decoded strings (null for null rows). */
+        String[] strings;
 
         Values(int n) {
             values = new long[n];
             nulls = new boolean[n];
         }
+
+        String string(int i) {
+            return strings == null ? null : strings[i];
+        }
+
+        void putString(int i, Object v) {
+            if (v instanceof ByteBuffer b) {
+                if (strings == null) {
+                    strings = new String[values.length];
+                }
+                // a repeat run hands the same buffer for each row: decode it once
+                strings[i] = i > 0 && lastBuffer == b ? strings[i - 1]
+                        : StandardCharsets.UTF_8.decode(b.duplicate()).toString();
+                lastBuffer = b;
+            }
+        }
+
+        private ByteBuffer lastBuffer;
 
         boolean isNull(int i) {
             return nulls[i];
@@ -343,6 +369,7 @@ public final class ChangeOps {
                     throw ByteReader.malformed(name + " has more rows than the change has ops");
                 }
                 for (int k = 0; k < count; k++) {
+                    out.putString(n, v);
                     out.values[n++] = numeric(v);
                 }
                 prev = 1;
@@ -360,6 +387,7 @@ public final class ChangeOps {
                     if ((k == 0 && prev == 1 || k > 0) && v.equals(prevValue)) {
                         throw nonCanonical(name, "equal neighbours in a literal run");
                     }
+                    out.putString(n, v);
                     out.values[n++] = numeric(v);
                     prevValue = v;
                 }
@@ -473,6 +501,26 @@ public final class ChangeOps {
     /** For {@link KeyKind#ELEMENT} keys: the element's op id, {@code counter@actorhex}. */
     public String keyElement(int op) {
         return Long.toUnsignedString(keyCounter[op]) + "@" + actorHex(keyActor[op]);
+    }
+
+    /** For {@link KeyKind#PROPERTY} keys: the map key; null otherwise. */
+    public String keyProperty(int op) {
+        return keyProperty[op];
+    }
+
+    /** The length in bytes of the op's value (for a string: its UTF-8 bytes; 0 for none). */
+    public long valueBytes(int op) {
+        return valueBytes[op];
+    }
+
+    /** Whether the op's value is a boolean. */
+    public boolean valueIsBoolean(int op) {
+        return valueType[op] == VALUE_FALSE || valueType[op] == VALUE_TRUE;
+    }
+
+    /** Whether the op's value is a string. */
+    public boolean valueIsString(int op) {
+        return valueType[op] == VALUE_STRING;
     }
 
     public boolean insert(int op) {

@@ -72,8 +72,40 @@ public final class ObjectTypes {
         return found;
     }
 
+    /**
+     * Every value under {@code key} of map {@code obj}: the one Automerge shows and those that concurrent writes left
+     * beside it (a conflict). automerge-java 0.0.7 returns them in a package-private class ({@code Conflicts}), whose
+     * public {@code values()} this reaches reflectively.
+     */
+    @SuppressWarnings("unchecked")
+    public static java.util.Collection<org.automerge.AmValue> allValues(Document doc, ObjectId obj, String key) {
+        try {
+            Optional<?> all = (Optional<?>) GET_ALL.invoke(doc, obj, key);
+            if (all.isEmpty()) {
+                return java.util.List.of();
+            }
+            return (java.util.Collection<org.automerge.AmValue>) CONFLICT_VALUES.invoke(all.get());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot read the conflicting values of " + key + ": " + e, e);
+        }
+    }
+
+    private static final java.lang.reflect.Method GET_ALL;
+    private static final java.lang.reflect.Method CONFLICT_VALUES;
+
+    static {
+        try {
+            GET_ALL = Document.class.getMethod("getAll", ObjectId.class, String.class);
+            CONFLICT_VALUES = Class.forName("org.automerge.Conflicts").getMethod("values");
+            CONFLICT_VALUES.setAccessible(true);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new ExceptionInInitializerError("automerge-java changed: cannot read conflicts (" + e
+                    + "); re-check ObjectTypes against the new version");
+        }
+    }
+
     /** Builds the library's ObjectId for {@code counter@actorhex}. */
-    static ObjectId objectId(String id) {
+    public static ObjectId objectId(String id) {
         int at = id.indexOf('@');
         long counter = Long.parseUnsignedLong(id.substring(0, at));
         byte[] actor = HexFormat.of().parseHex(id.substring(at + 1));

@@ -130,11 +130,13 @@ class ChangeHeaderTest {
             Document doc = Document.load(s.save());
             List<ChangeHeader.Summary> all = ChangeHeader.summaries(doc.encodeChangesSince(new ChangeHash[0]));
             doc.free();
-            assertEquals(3, all.size());
+            assertEquals(4, all.size());
             assertArrayEquals(s.genesis().hash(), all.get(0).hash());
             assertEquals(10, all.get(0).maxOp(), "genesis makes 10 ops");
-            assertEquals(List.of(1L, 2L), all.subList(1, 3).stream().map(ChangeHeader.Summary::seq).toList());
-            assertEquals(all.get(1).maxOp() + 1, all.get(2).startOp());
+            assertArrayEquals(s.genesis().workspaceHash(), all.get(1).hash());
+            assertEquals(12, all.get(1).maxOp(), "the workspace extension makes 2 more");
+            assertEquals(List.of(1L, 2L), all.subList(2, 4).stream().map(ChangeHeader.Summary::seq).toList());
+            assertEquals(all.get(2).maxOp() + 1, all.get(3).startOp());
         }
     }
 

@@ -54,6 +54,7 @@ import java.util.concurrent.TimeoutException;
  *                                the world may or may not have seen it, and it is not run again)
  * POST /v1/schedules            {"id", "cron": "0 9 * * *", "zone": "Europe/Paris", "kind": "job", "payload": {},
  *                                "catchUp": "skip|once|all|all:N"} -> 200 with the schedule
+ * GET|PUT|DELETE /v1/workspace[/file?path=P]  the agent's workspace files ({@code workspace.WorkspaceHttp})
  * GET  /v1/consensus/events?after=N  this node's role changes and applied claims after sequence number N (default
  *                                0), on its own clock; 404 when the node takes no part in consensus
  * GET  /v1/revocations          the node removals this node enforces
@@ -80,7 +81,8 @@ public final class HttpApi implements AutoCloseable {
      * revocation draft is one: its cut is the changes held here and at peers, and a witness holds and sees none.
      */
     private static final java.util.Set<String> STATE_PATHS = java.util.Set.of("/v1/state", "/v1/memory", "/v1/notes",
-            "/v1/tasks", "/v1/intents", "/v1/schedules", "/v1/revocations/draft");
+            "/v1/tasks", "/v1/intents", "/v1/schedules", "/v1/revocations/draft", "/v1/workspace",
+            "/v1/workspace/file");
 
     private final HttpServer server;
     private final ThreadPoolExecutor handlers;
@@ -206,6 +208,8 @@ public final class HttpApi implements AutoCloseable {
                         body.path("zone").asText("UTC"), body.path("kind").asText("job"), payloadJson,
                         body.path("catchUp").asText("skip"))));
             }
+            case "/v1/workspace", "/v1/workspace/file" -> node.workspace()
+                    .orElseThrow(() -> new ApiError(404, "this node serves no workspace")).handle(ex);
             case "/v1/consensus/events" -> {
                 requireMethod(method, "GET");
                 long after = longParam(ex.getRequestURI(), "after", 0, 0, Long.MAX_VALUE);

@@ -92,6 +92,11 @@ public interface NodeOperations {
      */
     boolean witness();
 
+    /** The workspace endpoints ({@code /v1/workspace...}); empty on a node that serves none (a witness). */
+    default Optional<io.agentmesh.node.workspace.WorkspaceHttp> workspace() {
+        return Optional.empty();
+    }
+
     /** The fault-injection controls, present only when the node was started with fault injection enabled. */
     Optional<FaultControl> faults();
 

@@ -85,6 +85,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final HttpApi http;
     /** The agent's process supervision, when this node hosts an agent command; else null. */
     private final AgentProcesses.Hosted agent;
+    private final io.agentmesh.node.workspace.WorkspaceHttp workspaceHttp;
+    private final io.agentmesh.node.workspace.WorkspaceMirror mirror;
     private final String name;
     private final long startedNanos = clock.monotonicNanos();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -112,6 +114,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
 
         Files.createDirectories(settings.stateDir());
         this.store = SqliteChangeStore.open(settings.stateDir().resolve(STORE_FILE));
+        io.agentmesh.node.workspace.WorkspaceMirror startedMirror = null;
         try {
             long incarnation = incarnation(ids, store);
             this.identity = new LocalIdentity(agentRoot, nodeKey, certificate, incarnation);
@@ -153,6 +156,18 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                         clock, new SecureRandom());
                 relays.start();
             }
+            // Workspace: the HTTP endpoints on every node that holds state; the mirror where --workspace is given.
+            boolean holdsState = certificate.role() != Role.WITNESS;
+            var workspaceNode = new io.agentmesh.node.workspace.CoreWorkspaceNode(core, nodeThread, name);
+            this.mirror = holdsState && settings.agent().workspace().isPresent()
+                    ? io.agentmesh.node.workspace.WorkspaceMirror.start(settings.agent().workspace().get(),
+                            workspaceNode, clock, io.agentmesh.node.workspace.WorkspaceMirror.Config.defaults())
+                    : null;
+            startedMirror = mirror;
+            this.workspaceHttp = holdsState ? new io.agentmesh.node.workspace.WorkspaceHttp(workspaceNode,
+                    workspaceNode,
+                    mirror != null ? mirror::ignoreRules : io.agentmesh.node.workspace.IgnoreRules::defaults,
+                    mirror != null ? mirror::refusals : List::of) : null;
             this.http = new HttpApi(settings.http(), this, name);
             http.start();
             this.agent = settings.agent().hostsAgent()
@@ -160,6 +175,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                             agentApiUrl(settings, http.port()), ConsensusConfig.defaults())
                     : null;
         } catch (IOException | RuntimeException e) {
+            if (startedMirror != null) {
+                startedMirror.close();
+            }
             store.close();
             throw e;
         }
@@ -277,6 +295,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             agent.host().close();
         }
         http.close();
+        if (mirror != null) {
+            mirror.close();
+        }
         try {
             // Hand leadership over before going quiet, so the others need no election timeout.
             nodeThread.call(core::handOver).get(6, java.util.concurrent.TimeUnit.SECONDS);
@@ -497,6 +518,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     "refusedRevoked", r.refusedRevoked()));
             s.put("removedNodes", c.revocations().revoked().stream().map(NodeId::toString).toList());
             s.put("exec", settings.exec().summary());
+            if (mirror != null) {
+                s.put("workspace", mirror.status());
+            }
             return CompletableFuture.completedFuture(s);
         });
     }
@@ -555,6 +579,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     public CompletableFuture<Optional<Map<String, Object>>> staleFence(io.agentmesh.node.actions.FencingToken presented) {
         return onNode(c -> CompletableFuture.completedFuture(io.agentmesh.node.agent.FenceCheck.refusal(
                 c.consensus().flatMap(cn -> cn.journal().agentFence()), presented)));
+    }
+
+    @Override
+    public Optional<io.agentmesh.node.workspace.WorkspaceHttp> workspace() {
+        return Optional.ofNullable(workspaceHttp);
     }
 
     @Override

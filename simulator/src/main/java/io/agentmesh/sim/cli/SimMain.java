@@ -5,6 +5,7 @@ import io.agentmesh.sim.bench.RelayBenchmark;
 import io.agentmesh.sim.bench.ReplicationBenchmark;
 import io.agentmesh.sim.bench.StateBenchmark;
 import io.agentmesh.sim.bench.StoreBenchmark;
+import io.agentmesh.sim.bench.WorkspaceBenchmark;
 import io.agentmesh.sim.bench.WriteBenchmark;
 import io.agentmesh.sim.crash.CrashLoopCommand;
 
@@ -49,6 +50,7 @@ public final class SimMain {
             description = "Benchmarks; each prints one JSON result (benchmark, machine, parameters, figures).",
             subcommands = {CrashLoopCommand.class, StoreBenchmark.class, WriteBenchmark.class,
                     ReplicationBenchmark.class, RelayBenchmark.class, FailoverBenchmark.class, StateBenchmark.class,
+                    WorkspaceBenchmark.class,
                     CommandLine.HelpCommand.class})
     static final class Bench {
     }

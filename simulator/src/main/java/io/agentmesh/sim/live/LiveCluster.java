@@ -56,7 +56,11 @@ public final class LiveCluster implements AutoCloseable {
      * @param readyTimeout how long a process may take to answer /readyz (or /healthz for a relay)
      */
     public record Options(int nodes, int relays, Path dir, boolean keepDir, List<String> jvmArgs,
-                          Duration readyTimeout) {
+                          Duration readyTimeout, boolean workspaces) {
+        public Options(int nodes, int relays, Path dir, boolean keepDir, List<String> jvmArgs, Duration readyTimeout) {
+            this(nodes, relays, dir, keepDir, jvmArgs, readyTimeout, false);
+        }
+
         public Options {
             if (nodes < 1 || nodes > 16) {
                 throw new IllegalArgumentException("nodes must be 1..16, got " + nodes);
@@ -77,11 +81,16 @@ public final class LiveCluster implements AutoCloseable {
         }
 
         public Options withDir(Path d, boolean keep) {
-            return new Options(nodes, relays, d, keep, jvmArgs, readyTimeout);
+            return new Options(nodes, relays, d, keep, jvmArgs, readyTimeout, workspaces);
         }
 
         public Options withJvmArgs(List<String> args) {
-            return new Options(nodes, relays, dir, keepDir, args, readyTimeout);
+            return new Options(nodes, relays, dir, keepDir, args, readyTimeout, workspaces);
+        }
+
+        /** Each node mirrors its own workspace directory ({@link Node#workspace()}, {@code --workspace}). */
+        public Options withWorkspaces() {
+            return new Options(nodes, relays, dir, keepDir, jvmArgs, readyTimeout, true);
         }
     }
 
@@ -135,6 +144,11 @@ public final class LiveCluster implements AutoCloseable {
 
         public Path log() {
             return home.resolve("node.log");
+        }
+
+        /** The node's workspace directory (mirrored only when the cluster runs with workspaces). */
+        public Path workspace() {
+            return home.resolve("workspace");
         }
 
         public int meshPort() {
@@ -293,6 +307,9 @@ public final class LiveCluster implements AutoCloseable {
                         now - 60_000, now + Duration.ofDays(3650).toMillis()));
             }
             Files.createDirectories(home.resolve("state"));
+            if (options.workspaces()) {
+                Files.createDirectories(home.resolve("workspace"));
+            }
             nodes.add(new Node(i, ids.nodeId(), home, ports[p++], ports[p++]));
         }
     }
@@ -350,6 +367,9 @@ public final class LiveCluster implements AutoCloseable {
         cmd.addAll(List.of(NODE_MAIN, "node", "run", "--home", n.home().toString(),
                 "--listen", "127.0.0.1:" + n.meshPort(), "--http", "127.0.0.1:" + n.httpPort(),
                 "--enable-fault-injection"));
+        if (options.workspaces()) {
+            cmd.addAll(List.of("--workspace", n.workspace().toString()));
+        }
         for (Node other : nodes) {
             if (other != n) {
                 cmd.add("--peer");
