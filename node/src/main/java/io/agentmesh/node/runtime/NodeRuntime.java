@@ -68,6 +68,8 @@ import io.agentmesh.node.replication.ReplicationStats;
  */
 public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeRuntime.class);
+    /** How long a new leader lets the workspace mirror write the document's files to disk before the agent starts. */
+    private static final long AGENT_WORKSPACE_FLUSH_TIMEOUT_MS = 10_000;
     static final String STORE_FILE = "changes.db";
 
     /** The one clock of this process's node: core, transport, relay client and executors read the same time. */
@@ -172,7 +174,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             http.start();
             this.agent = settings.agent().hostsAgent()
                     ? AgentProcesses.host(settings.agent(), settings.stateDir(), core, nodeThread, clock,
-                            agentApiUrl(settings, http.port()), ConsensusConfig.defaults())
+                            agentApiUrl(settings, http.port()), ConsensusConfig.defaults(),
+                            () -> writeWorkspaceToDisk(mirror))
                     : null;
         } catch (IOException | RuntimeException e) {
             if (startedMirror != null) {
@@ -184,6 +187,25 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         ready = true;
         log.info("node {} serving: mesh on {}, HTTP on {} ({} ms after start)", name, boundMesh,
                 httpAddress(), (clock.monotonicNanos() - t0) / 1_000_000);
+    }
+
+    /**
+     * Before the agent starts: every workspace file the document holds is on disk, so a new leader's agent resumes
+     * from the lines the old one wrote, not from this disk's older copy.
+     */
+    private static void writeWorkspaceToDisk(io.agentmesh.node.workspace.WorkspaceMirror mirror) {
+        if (mirror == null) {
+            return;
+        }
+        try {
+            mirror.flush(AGENT_WORKSPACE_FLUSH_TIMEOUT_MS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the workspace mirror did not bring the agent's files up to date within "
+                    + AGENT_WORKSPACE_FLUSH_TIMEOUT_MS + " ms (" + e + "); not starting the agent on stale files", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the workspace mirror wrote the agent's files", e);
+        }
     }
 
     /**

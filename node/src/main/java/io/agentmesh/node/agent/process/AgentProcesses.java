@@ -30,13 +30,13 @@ public final class AgentProcesses {
      * @param consensus the Raft timing this node runs with (its heartbeat period is part of the start bound)
      */
     public static Hosted host(AgentSettings settings, Path stateDir, NodeCore core, Scheduler nodeThread, Clock clock,
-                              String apiUrl, ConsensusConfig consensus) {
+                              String apiUrl, ConsensusConfig consensus, Runnable beforeStart) {
         String name = core.identity().nodeId().shortForm();
         AgentOutput output = new AgentOutput(AgentOutput.DEFAULT_KEPT_LINES);
         Path workingDir = settings.workspace().orElse(Path.of("").toAbsolutePath());
         AgentProcessControl control = new AgentProcessControl(settings.command(), workingDir, stateDir,
                 settings.stopGraceMs(), output);
-        ProcessAgentHost host = new ProcessAgentHost(control, output, name);
+        ProcessAgentHost host = new ProcessAgentHost(control, output, name, beforeStart);
         StartBound bound = new StartBound(Math.round(Math.ceil(consensus.heartbeatPeriodNodeMillis())),
                 StartBound.DEFAULT_MARGIN_MS);
         AgentSupervisor supervisor = new AgentSupervisor(core.identity().nodeId().toString(),

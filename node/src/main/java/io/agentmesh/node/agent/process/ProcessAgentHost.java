@@ -17,7 +17,9 @@ import java.util.function.IntConsumer;
 /**
  * The agent's process on this machine, through {@link AgentProcessControl}: one thread carries out starts and stops
  * in order (they block: fork, exec, the stop grace), so the node thread never waits for them. At creation it first
- * stops a group an earlier run of this node left behind, so nothing it starts can overlap one.
+ * stops a group an earlier run of this node left behind, so nothing it starts can overlap one. Before each start it
+ * runs {@code beforeStart} on that thread (the workspace mirror writing every file the document holds to disk, so
+ * the agent resumes from what the mesh has, not from what this disk had); if that throws, the start fails.
  */
 public final class ProcessAgentHost implements AgentHost, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProcessAgentHost.class);
@@ -27,11 +29,13 @@ public final class ProcessAgentHost implements AgentHost, AutoCloseable {
     private final AgentProcessControl control;
     private final AgentOutput output;
     private final ExecutorService worker;
+    private final Runnable beforeStart;
     private AgentProcessControl.Running running; // worker thread only
 
-    public ProcessAgentHost(AgentProcessControl control, AgentOutput output, String nodeName) {
+    public ProcessAgentHost(AgentProcessControl control, AgentOutput output, String nodeName, Runnable beforeStart) {
         this.control = control;
         this.output = output;
+        this.beforeStart = beforeStart;
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(MAX_QUEUED),
                 r -> {
                     Thread t = new Thread(r, "agent-host-" + nodeName);
@@ -57,6 +61,7 @@ public final class ProcessAgentHost implements AgentHost, AutoCloseable {
                 return;
             }
             try {
+                beforeStart.run();
                 AgentProcessControl.Running r = control.start(env);
                 running = r;
                 r.gone().thenAccept(onGone::accept);
