@@ -11,6 +11,7 @@ import io.agentmesh.relay.RelayConfig;
 import io.agentmesh.relay.RelayServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -18,6 +19,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -63,6 +65,14 @@ public final class UpCommand implements Callable<Integer> {
                     + " manager would; 0 leaves it down (default ${DEFAULT-VALUE}).")
     long restartAfterMs;
 
+    @Option(names = "--no-agent", description = "Run the mesh without an agent process.")
+    boolean noAgent;
+
+    @Parameters(paramLabel = "COMMAND", arity = "0..*",
+            description = "After `--`: your agent's command, run in each node's workspace on whichever node leads"
+                    + " (default: the example agent, examples/counter-agent/agent.sh).")
+    List<String> agentCommand = new ArrayList<>();
+
     private static final long STOP_GRACE_MS = 15_000;
     private static final long WATCH_PERIOD_MS = 250;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
@@ -93,9 +103,10 @@ public final class UpCommand implements Callable<Integer> {
             relayServers.add(relay);
             relays.add(relay.start());
         }
+        List<String> agent = agentCommand(examplesDir());
         List<ChildNode> children = new ArrayList<>();
         for (int i = 0; i < nodes; i++) {
-            children.add(new ChildNode("node" + (i + 1), nodeHome(i), nodeArgs(i, ids, relays)));
+            children.add(new ChildNode("node" + (i + 1), nodeHome(i), nodeArgs(i, ids, relays, agent)));
         }
         CountDownLatch stopped = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
@@ -132,6 +143,17 @@ public final class UpCommand implements Callable<Integer> {
         System.out.println("Write a memory on node1 and read it on node" + nodes + ":");
         System.out.println("  curl -s -X POST http://127.0.0.1:" + httpPort + "/v1/memory -d '{\"text\":\"hello from node1\"}'");
         System.out.println("  curl -s http://127.0.0.1:" + last + "/v1/memory");
+        if (!agent.isEmpty()) {
+            System.out.println("The agent (" + String.join(" ", agent) + ") runs on the leader only; its files,"
+                    + " mirrored on every node:");
+            System.out.println("  ls " + nodeHome(0).resolve("workspace") + "   (each node has its own copy)");
+            if (agent.equals(exampleAgent())) {
+                System.out.println("  tail -f " + nodeHome(nodes - 1).resolve("workspace").resolve("memory")
+                        + "/*.md   (one line per beat, with the node it ran on)");
+                System.out.println("  tail -f " + dir.resolve("stamps.log")
+                        + "   (its exec actions: each performed once, whoever leads)");
+            }
+        }
         System.out.println("Kill the leader's node as a crashed server would (`up` restarts it "
                 + (restartAfterMs > 0 ? restartAfterMs + " ms later" : "never: --restart-after-ms 0") + "):");
         System.out.println("  kill -9 <pid of the leader's node>");
@@ -144,8 +166,12 @@ public final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Arguments of node {@code i}'s `agentmesh node run`: every other node as a peer, every relay. */
-    private List<String> nodeArgs(int i, List<NodeId> ids, List<InetSocketAddress> relays) {
+    /**
+     * Arguments of node {@code i}'s `agentmesh node run`: every other node as a peer, every relay, and when there is
+     * an agent its workspace (each node its own directory, mirrored) and command.
+     */
+    private List<String> nodeArgs(int i, List<NodeId> ids, List<InetSocketAddress> relays, List<String> agent)
+            throws IOException {
         List<String> args = new ArrayList<>(List.of("node", "run", "--home", nodeHome(i).toString(),
                 "--listen", "127.0.0.1:" + (meshPort + i), "--http", "127.0.0.1:" + (httpPort + i)));
         for (int j = 0; j < nodes; j++) {
@@ -156,7 +182,65 @@ public final class UpCommand implements Callable<Integer> {
         for (InetSocketAddress relay : relays) {
             args.addAll(List.of("--relay", "127.0.0.1:" + relay.getPort()));
         }
+        if (!agent.isEmpty()) {
+            Path workspace = nodeHome(i).resolve("workspace");
+            Files.createDirectories(workspace);
+            args.addAll(List.of("--workspace", workspace.toString()));
+            if (agent.equals(exampleAgent())) {
+                Files.writeString(nodeHome(i).resolve("exec.json"), exampleExecConfig());
+            }
+            args.add("--");
+            args.addAll(agent);
+        }
         return args;
+    }
+
+    /** The agent to run: the user's command after `--`, else the example when it is found, else none. */
+    private List<String> agentCommand(Optional<Path> examples) {
+        if (noAgent) {
+            if (!agentCommand.isEmpty()) {
+                throw new IllegalArgumentException("--no-agent and an agent command after `--` contradict each other");
+            }
+            return List.of();
+        }
+        if (!agentCommand.isEmpty()) {
+            return agentCommand;
+        }
+        if (examples.isEmpty()) {
+            System.out.println("(no agent: examples/counter-agent not found; run from the agentmesh checkout, or give"
+                    + " your agent's command after `--`)");
+            return List.of();
+        }
+        return exampleAgent();
+    }
+
+    private List<String> exampleAgent() {
+        return examplesDir().map(e -> List.of("sh", e.resolve("counter-agent").resolve("agent.sh").toString()))
+                .orElse(List.of());
+    }
+
+    /**
+     * Where the examples are: $AGENTMESH_EXAMPLES (bin/agentmesh sets it to the checkout's examples/), else
+     * ./examples.
+     */
+    private static Optional<Path> examplesDir() {
+        String env = System.getenv("AGENTMESH_EXAMPLES");
+        Path examples = (env != null && !env.isBlank() ? Path.of(env) : Path.of("examples")).toAbsolutePath()
+                .normalize();
+        return Files.isRegularFile(examples.resolve("counter-agent").resolve("agent.sh")) ? Optional.of(examples)
+                : Optional.empty();
+    }
+
+    /** The example's one exec command, `stamp`: appends a line per performed action to stamps.log under --dir. */
+    private String exampleExecConfig() {
+        Path stamp = examplesDir().orElseThrow().resolve("counter-agent").resolve("stamp.sh");
+        try {
+            return JSON.writeValueAsString(java.util.Map.of("commands", java.util.Map.of("stamp", java.util.Map.of(
+                    "argv", List.of("sh", stamp.toString(), dir.resolve("stamps.log").toString()),
+                    "timeoutMs", 10_000, "mode", "at-most-once"))));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -205,36 +289,50 @@ public final class UpCommand implements Callable<Integer> {
         }
     }
 
-    /** "leader: node2 (term 7)" as the first live node that names one sees it; empty when none answers or knows. */
+    /**
+     * "leader: node2 (pid 123), term 7; agent running (pid 456)" as the first live node that names a leader sees it;
+     * empty when none answers or knows one.
+     */
     private String leaderLine(List<ChildNode> children) {
         for (int i = 0; i < children.size(); i++) {
             if (!children.get(i).alive()) {
                 continue;
             }
-            try {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                        + (httpPort + i) + "/v1/status")).timeout(Duration.ofMillis(800)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() != 200) {
-                    continue;
-                }
-                JsonNode consensus = JSON.readTree(r.body()).path("consensus");
-                String leader = consensus.path("leader").asText("");
-                if (leader.isEmpty()) {
-                    continue;
-                }
-                int index = indexOfNode(leader);
-                String name = index >= 0 ? children.get(index).name() + " (pid " + children.get(index).pid() + ")"
-                        : leader;
-                return "leader: " + name + ", term " + consensus.path("term").asLong();
-            } catch (IOException e) {
-                // not serving yet, or just killed: ask the next one
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "";
+            JsonNode status = statusOf(i);
+            String leader = status == null ? "" : status.path("consensus").path("leader").asText("");
+            if (leader.isEmpty()) {
+                continue;
             }
+            int index = indexOfNode(leader);
+            if (index < 0) {
+                return "leader: " + leader + ", term " + status.path("consensus").path("term").asLong();
+            }
+            String line = "leader: " + children.get(index).name() + " (pid " + children.get(index).pid() + "), term "
+                    + status.path("consensus").path("term").asLong();
+            JsonNode leaderStatus = index == i ? status : statusOf(index);
+            JsonNode agent = leaderStatus == null ? null : leaderStatus.get("agentProcess");
+            if (agent != null && agent.isObject()) {
+                line += "; agent " + agent.path("state").asText("?")
+                        + (agent.hasNonNull("pid") ? " (pid " + agent.path("pid").asLong() + ")" : "");
+            }
+            return line;
         }
         return "";
+    }
+
+    /** Node {@code i}'s /v1/status, or null when it does not answer. */
+    private JsonNode statusOf(int i) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + (httpPort + i) + "/v1/status")).timeout(Duration.ofMillis(800)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+        } catch (IOException e) {
+            return null; // not serving yet, or just killed
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     private int indexOfNode(String nodeId) {
