@@ -9,6 +9,12 @@ public final class ReplicationStats {
     volatile long rejected;
     volatile long unknownSigner;
     volatile long refusedRevoked;
+    volatile long acksSent;
+
+    /** {@code Durable} acknowledgements sent to peers after their changes were stored here. */
+    public long acksSent() {
+        return acksSent;
+    }
 
     /** Changes refused because their node was removed and they are past its revocation's cut (also in rejected). */
     public long refusedRevoked() {

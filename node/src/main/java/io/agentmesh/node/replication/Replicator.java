@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -75,6 +76,14 @@ public final class Replicator {
     private NodeId pullingFrom;
     private int ticksSincePullProgress;
     private long tickCount;
+    /**
+     * Per peer, the actors of changes it sent that were stored here since the last acknowledgement went out; one
+     * {@code Durable} per peer carries them after the group commits that stored them (coalesced: the commits that
+     * complete before the flush runs share one message).
+     */
+    private final Map<NodeId, Set<ActorId>> acksOwed = new TreeMap<>();
+    private boolean ackFlushQueued;
+    private final List<Runnable> storedListeners = new ArrayList<>();
     private static final int PULL_STALL_TICKS = 10;
 
     private static final class Peer {
@@ -125,6 +134,14 @@ public final class Replicator {
         return stats;
     }
 
+    /**
+     * Called on the node thread after changes received from peers were stored durably here (at most once per group
+     * of commits), so waiters (catch-up from a majority) look again.
+     */
+    public void onStored(Runnable listener) {
+        storedListeners.add(listener);
+    }
+
     public void peerUp(NodeId peer) {
         peerUp(peer, true);
     }
@@ -157,6 +174,7 @@ public final class Replicator {
         if (peer.equals(pullingFrom)) {
             pullingFrom = null;
         }
+        acksOwed.remove(peer);
     }
 
     /** This node made its change {@code seq}; it is applied here (not yet durable). */
@@ -222,9 +240,13 @@ public final class Replicator {
         }
         int refusedRevoked = 0;
         String revokedProblem = null;
+        Set<ActorId> stored = new java.util.TreeSet<>();
+        List<CompletableFuture<Void>> appends = new ArrayList<>();
         for (SignedChange change : batch.changes()) {
             if (applied.has(change.actor(), change.seq())) {
                 stats.duplicates++;
+                // Held already (or on its way to disk): the sender still learns it is durable here.
+                stored.add(change.actor());
                 continue;
             }
             String problem = applied.canRecord(change.actor(), change.seq()) ? verify(change)
@@ -272,10 +294,22 @@ public final class Replicator {
             }
             applied.record(change.actor(), change.seq());
             stats.changesApplied++;
-            store.append(change).whenComplete((ok, error) -> {
+            stored.add(change.actor());
+            CompletableFuture<Void> append = store.append(change);
+            appends.add(append);
+            append.whenComplete((ok, error) -> {
                 if (error != null) {
                     nodeThread.execute(() -> onFatal.accept("could not make received change " + change.actor()
                             + "/" + change.seq() + " durable: " + error.getMessage()));
+                }
+            });
+        }
+        if (!stored.isEmpty()) {
+            // Acknowledged only once every append of this batch is committed (DESIGN.md invariant 3 for the peer's
+            // majority-durable writes); a failed append stops the node instead.
+            CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)).whenComplete((ok, error) -> {
+                if (error == null) {
+                    nodeThread.execute(() -> owe(from, stored));
                 }
             });
         }
@@ -287,6 +321,54 @@ public final class Replicator {
         } else if (from.equals(pullingFrom)) {
             pullingFrom = null;
         }
+    }
+
+    private void owe(NodeId peer, Set<ActorId> actors) {
+        if (peers.containsKey(peer)) {
+            acksOwed.computeIfAbsent(peer, p -> new java.util.TreeSet<>()).addAll(actors);
+        }
+        if (!ackFlushQueued) {
+            ackFlushQueued = true;
+            // Behind the other completions already queued on the node thread, so one message covers them all.
+            nodeThread.execute(this::flushAcks);
+        }
+    }
+
+    private void flushAcks() {
+        ackFlushQueued = false;
+        VersionVector durable = store.vector();
+        acksOwed.forEach((peer, actors) -> {
+            List<WireMessage.VectorEntry> entries = new ArrayList<>(actors.size());
+            for (ActorId actor : actors) {
+                long seq = durable.get(actor);
+                if (seq > 0) {
+                    entries.add(new WireMessage.VectorEntry(actor.bytes(), seq));
+                }
+            }
+            if (!entries.isEmpty() && network.send(peer, new WireMessage.Durable(0, entries))) {
+                stats.acksSent++;
+            }
+        });
+        acksOwed.clear();
+        storedListeners.forEach(Runnable::run);
+    }
+
+    /**
+     * Pulls from {@code peer} now unless a pull from another peer is under way (catch-up: the peer is known to hold
+     * changes this node lacks). Does nothing for a peer that is not connected or exchanges no changes.
+     */
+    public void pullNow(NodeId peer) {
+        Peer p = peers.get(peer);
+        if (p == null || !p.exchanges || pullingFrom != null) {
+            return;
+        }
+        startPull(peer);
+        sendDigest(p, true);
+    }
+
+    /** Whether a pull is under way, and from whom. */
+    public Optional<NodeId> pullingFrom() {
+        return Optional.ofNullable(pullingFrom);
     }
 
     private void logRevoked(NodeId from, int refused, String problem) {
