@@ -500,6 +500,7 @@ public final class NodeCore implements Network.Listener {
         }
         // A witness holds no agent state: no changes go to it or come from it, whichever side it is.
         replicator.peerUp(peer, !witness && cert.role() != Role.WITNESS);
+        majority.peerUp(peer);
     }
 
     @Override

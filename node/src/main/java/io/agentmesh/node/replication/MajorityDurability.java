@@ -230,6 +230,7 @@ public final class MajorityDurability {
             return;
         }
         Voters v = voters.get();
+        List<PendingWrite> settled = new ArrayList<>();
         // Holders of seq s are a superset of those of s + 1, so the first write short of a majority stops the scan.
         for (Iterator<Map.Entry<Long, PendingWrite>> it = pending.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Long, PendingWrite> e = it.next();
@@ -238,8 +239,10 @@ public final class MajorityDurability {
             }
             it.remove();
             e.getValue().timer.cancel();
-            e.getValue().done.complete(e.getValue().change);
+            settled.add(e.getValue());
         }
+        // Completed after the scan: a caller's callback may start another majority-durable write.
+        settled.forEach(w -> w.done.complete(w.change));
     }
 
     /** Voters holding this node's change {@code seq} durably: itself when it votes, and each that confirmed it. */
@@ -423,6 +426,16 @@ public final class MajorityDurability {
         }
     }
 
+    /** A peer connected: catch-ups still short of a majority ask it at once rather than at the next round. */
+    public void peerUp(NodeId peer) {
+        for (CatchUpRun run : List.copyOf(catchUps)) {
+            if (run.target == null) {
+                ask(run, voters.get());
+                advance(run);
+            }
+        }
+    }
+
     public void peerDown(NodeId peer) {
         confirmed.remove(peer);
         for (CatchUpRun run : catchUps) {
@@ -462,11 +475,12 @@ public final class MajorityDurability {
     /** The node stops: whatever waits fails now, saying what became of it. */
     public void stop() {
         stopped = true;
-        for (PendingWrite w : pending.values()) {
+        List<PendingWrite> waiting = List.copyOf(pending.values());
+        pending.clear();
+        for (PendingWrite w : waiting) {
             w.timer.cancel();
             w.done.completeExceptionally(stoppedError());
         }
-        pending.clear();
         for (CatchUpRun run : List.copyOf(catchUps)) {
             forget(run);
             run.done.completeExceptionally(new IllegalStateException("the node stopped before the catch-up ended"));

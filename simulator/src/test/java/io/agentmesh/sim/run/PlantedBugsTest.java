@@ -4,6 +4,7 @@ import io.agentmesh.sim.check.AcknowledgedWritesChecker;
 import io.agentmesh.sim.check.ConvergenceChecker;
 import io.agentmesh.sim.check.VotersFollowEnrollmentChecker;
 import io.agentmesh.sim.check.IntentsAtMostOnceChecker;
+import io.agentmesh.sim.check.MajorityDurableChecker;
 import io.agentmesh.sim.check.NoRejectedChangesChecker;
 import io.agentmesh.sim.check.NoSeqReuseChecker;
 import io.agentmesh.sim.check.Verdict;
@@ -71,6 +72,16 @@ class PlantedBugsTest {
         SimConfig config = scenario(13, 8_000, plan);
         SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.AMNESIA_RESTART)));
         assertCaught(buggy, Simulation.run(config), NoSeqReuseChecker.NAME);
+    }
+
+    @Test
+    void aNodeThatAnswersMajorityWritesOnceTheyAreDurableOnItAloneIsCaught() {
+        SimConfig config = scenario(17, 6_000, FaultPlan.none());
+        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.MAJORITY_ACK_AFTER_LOCAL)));
+        assertCaught(buggy, Simulation.run(config), MajorityDurableChecker.NAME);
+        assertTrue(verdict(buggy, MajorityDurableChecker.NAME).violations().getFirst()
+                .contains("acknowledged as majority-durable by n1"), () -> verdict(buggy,
+                MajorityDurableChecker.NAME).toString());
     }
 
     @Test
