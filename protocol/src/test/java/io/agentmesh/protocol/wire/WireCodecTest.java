@@ -143,6 +143,27 @@ class WireCodecTest {
         throw new AssertionError("test setup: the record was not found in " + Arrays.toString(good));
     }
 
+    /**
+     * The sizes docs/protocol.md gives for the choice between a durable acknowledgement and a digest sent once
+     * durable: an acknowledgement of one push names one actor, a digest names every actor the sender knows.
+     */
+    @Test
+    void anAcknowledgementOfOnePushIsSmallerThanADigestOfThreeActors() {
+        WireMessage.VectorEntry entry = new WireMessage.VectorEntry(new byte[16], 123_456);
+        int ack = codec.encode(new WireMessage.Durable(0, List.of(entry))).length;
+        int digest3 = codec.encode(new WireMessage.Digest(List.of(entry, entry, entry), false)).length;
+        int digest100 = codec.encode(new WireMessage.Digest(java.util.Collections.nCopies(100, entry), false)).length;
+        System.out.printf("durable ack of one actor: %d bytes; digest of 3 actors: %d bytes; of 100 actors: %d"
+                + " bytes%n", ack, digest3, digest100);
+        assertEquals(DURABLE_ACK_BYTES, ack);
+        assertEquals(DIGEST_3_BYTES, digest3);
+        assertEquals(DIGEST_100_BYTES, digest100);
+    }
+
+    private static final int DURABLE_ACK_BYTES = 52;
+    private static final int DIGEST_3_BYTES = 119;
+    private static final int DIGEST_100_BYTES = 3_418;
+
     @Test
     void durableMessagesWithANegativeOrZeroQueryNumberAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new WireMessage.Durable(-1, List.of()));

@@ -48,7 +48,9 @@ final class Workload {
         nextRead();
         if (sim.config().consensus()) {
             nextIntent();
-            nextCatchUp();
+            if (sim.config().writesPerSecond() > 0) {
+                nextCatchUp(); // a catch-up has something to find only where there are writes
+            }
         }
     }
 

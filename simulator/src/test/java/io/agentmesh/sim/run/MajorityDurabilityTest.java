@@ -140,7 +140,7 @@ class MajorityDurabilityTest {
         assertTrue(refused.getMessage().contains("only 1 of 3 voters answered"), refused.getMessage());
 
         c.runUntil("n3 is back with both others", () -> late.core().replicator().connectedPeers().size() == 2,
-                10_000);
+                20_000);
         CompletableFuture<CatchUp> caughtUp = late.catchUp();
         CatchUp done = c.await("catch-up after the heal", caughtUp);
         for (SignedChange a : acknowledged) {
