@@ -157,7 +157,6 @@ public final class NodeCore implements Network.Listener {
                 config.majority(), this::voters, this::holdsState,
                 node -> membership.certificate(node).map(c -> c.role() == Role.WITNESS).orElse(false),
                 replicator::connectedPeers, replicator);
-        replicator.onStored(majority::onStored);
         removals.start(network, replicator);
         if (consensusSetup != null) {
             startConsensus(consensusSetup);

@@ -28,14 +28,14 @@ import java.util.function.Supplier;
  * Majority-durable writes and catch-up from a majority (node thread only; docs/protocol.md, "Majority-durable writes
  * and catch-up").
  *
- * <p><b>Writes.</b> A majority-durable write is first an ordinary write: durable here, then pushed. A peer that
- * stores pushed changes answers, after the group commit that stored them, with a {@link WireMessage.Durable}
- * listing the durable seq of their actors ({@link Replicator}). This node keeps, per connected peer, the highest seq
- * of its own actor that the peer has confirmed; a write of seq {@code s} is acknowledged once the voters holding it
- * (this node when it votes, and each voter that confirmed {@code s} or more) are a majority of the current voters.
- * Witnesses hold no state and never count. A write waiting more than a round is repaired by asking the voters that
- * have not confirmed it for their durable vector ({@link WireMessage.DurableQuery}), which covers a lost push or a
- * change that reached a voter through another peer. Bounded: at most {@link MajorityConfig#maxPending} waiting
+ * <p><b>Writes.</b> A majority-durable write is first an ordinary write: durable here, then pushed. Right after the
+ * push this node sends each voter a {@link WireMessage.DurableQuery}; a voter answers it with its durable vector
+ * ({@link WireMessage.Durable}) once every change it received before the question is committed
+ * ({@link Replicator#afterReceivedAppends}), so the answer covers the push. This node keeps, per connected peer, the
+ * highest seq of its own actor that the peer has confirmed; a write of seq {@code s} is acknowledged once the voters
+ * holding it (this node when it votes, and each voter that confirmed {@code s} or more) are a majority of the current
+ * voters. Witnesses hold no state and never count. A write still waiting at the next replication round asks again,
+ * which covers a lost push and a change that reached a voter through another peer. Local writes send nothing more. Bounded: at most {@link MajorityConfig#maxPending} waiting
  * (refused past it, changing nothing), each failing with {@link MajorityTimeoutException} after
  * {@link MajorityConfig#timeoutMs}.
  *
@@ -50,6 +50,8 @@ import java.util.function.Supplier;
  */
 public final class MajorityDurability {
     private static final Logger log = LoggerFactory.getLogger(MajorityDurability.class);
+    /** How often a catch-up that knows its target looks whether this node holds it yet. */
+    private static final long CATCH_UP_CHECK_MS = 20;
 
     /**
      * The voters a majority is counted over, as this node knows them now.
@@ -123,6 +125,7 @@ public final class MajorityDurability {
         final Map<NodeId, VersionVector> answers = new TreeMap<>();
         Scheduler.Cancellable timer;
         VersionVector target;
+        boolean checkScheduled;
         List<NodeId> answeredMajority = List.of();
         int majority;
         long missing;
@@ -205,6 +208,22 @@ public final class MajorityDurability {
         long leftMs = config.timeoutMs() - TimeUnit.NANOSECONDS.toMillis(clock.monotonicNanos() - startedNanos);
         w.timer = scheduler.schedule(() -> timeOut(change.seq()), Math.max(0, leftMs));
         settleWrites();
+        if (pending.containsKey(change.seq())) {
+            // The push went out just before (durable here, then sent); each voter answers once it has stored what
+            // it received before this question, so its answer confirms the push.
+            askVoters(change.seq());
+        }
+    }
+
+    /** Asks each connected voter holding state that has not confirmed {@code seq} for its durable vector. */
+    private void askVoters(long seq) {
+        Collection<NodeId> up = connected.get();
+        for (NodeId voter : voters.get().voters()) {
+            if (!voter.equals(self) && holdsState.test(voter) && up.contains(voter)
+                    && confirmed.getOrDefault(voter, 0L) < seq) {
+                network.send(voter, new WireMessage.DurableQuery(nextQuery++));
+            }
+        }
     }
 
     private void timeOut(long seq) {
@@ -347,6 +366,14 @@ public final class MajorityDurability {
                 }
             }
         }
+        if (!run.checkScheduled) {
+            // Look again soon: what the pull brings becomes durable without telling anyone.
+            run.checkScheduled = true;
+            scheduler.schedule(() -> {
+                run.checkScheduled = false;
+                advance(run);
+            }, CATCH_UP_CHECK_MS);
+        }
     }
 
     private void finish(CatchUpRun run) {
@@ -414,16 +441,17 @@ public final class MajorityDurability {
         settleWrites();
     }
 
-    /** A peer asked what is durable here: answer with the whole durable vector. */
+    /**
+     * A peer asked what is durable here: answer with the whole durable vector, once everything received before the
+     * question is durable (so the answer covers a push the asker sent just before asking).
+     */
     public void onQuery(NodeId peer, WireMessage.DurableQuery query) {
-        network.send(peer, durableAnswer(query.query(), store.vector()));
-    }
-
-    /** Changes received from peers became durable here: catch-ups look again. */
-    public void onStored() {
-        for (CatchUpRun run : List.copyOf(catchUps)) {
-            advance(run);
-        }
+        replicator.afterReceivedAppends(() -> {
+            if (connected.get().contains(peer)
+                    && network.send(peer, durableAnswer(query.query(), store.vector()))) {
+                replicator.stats().answeredDurableQuery();
+            }
+        });
     }
 
     /** A peer connected: catch-ups still short of a majority ask it at once rather than at the next round. */
@@ -455,14 +483,7 @@ public final class MajorityDurability {
     public void tick() {
         settleWrites();
         if (!pending.isEmpty()) {
-            long oldest = pending.firstKey();
-            Voters v = voters.get();
-            for (NodeId voter : v.voters()) {
-                if (!voter.equals(self) && holdsState.test(voter) && connected.get().contains(voter)
-                        && confirmed.getOrDefault(voter, 0L) < oldest) {
-                    network.send(voter, new WireMessage.DurableQuery(nextQuery++));
-                }
-            }
+            askVoters(pending.firstKey()); // repairs a lost push or answer
         }
         for (CatchUpRun run : List.copyOf(catchUps)) {
             if (run.target == null) {

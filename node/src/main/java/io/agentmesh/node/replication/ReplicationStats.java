@@ -9,11 +9,15 @@ public final class ReplicationStats {
     volatile long rejected;
     volatile long unknownSigner;
     volatile long refusedRevoked;
-    volatile long acksSent;
+    volatile long durableAnswers;
 
-    /** {@code Durable} acknowledgements sent to peers after their changes were stored here. */
-    public long acksSent() {
-        return acksSent;
+    /** {@code Durable} answers sent to peers' {@code DurableQuery} (majority-durable writes, catch-ups). */
+    public long durableAnswers() {
+        return durableAnswers;
+    }
+
+    void answeredDurableQuery() {
+        durableAnswers++;
     }
 
     /** Changes refused because their node was removed and they are past its revocation's cut (also in rejected). */

@@ -77,13 +77,11 @@ public final class Replicator {
     private int ticksSincePullProgress;
     private long tickCount;
     /**
-     * Per peer, the actors of changes it sent that were stored here since the last acknowledgement went out; one
-     * {@code Durable} per peer carries them after the group commits that stored them (coalesced: the commits that
-     * complete before the flush runs share one message).
+     * The store's future for the latest received change handed to it. The store commits in the order it was given
+     * changes, so once this one is durable every change received before it is too: what a {@code DurableQuery}
+     * answer waits for ({@link #afterReceivedAppends}).
      */
-    private final Map<NodeId, Set<ActorId>> acksOwed = new TreeMap<>();
-    private boolean ackFlushQueued;
-    private final List<Runnable> storedListeners = new ArrayList<>();
+    private CompletableFuture<Void> lastReceivedAppend = CompletableFuture.completedFuture(null);
     private static final int PULL_STALL_TICKS = 10;
 
     private static final class Peer {
@@ -135,11 +133,11 @@ public final class Replicator {
     }
 
     /**
-     * Called on the node thread after changes received from peers were stored durably here (at most once per group
-     * of commits), so waiters (catch-up from a majority) look again.
+     * Runs {@code task} on the node thread once every change received so far is durable here (at once when none is
+     * on its way to disk), so an answer about what is durable covers what the asker sent before asking.
      */
-    public void onStored(Runnable listener) {
-        storedListeners.add(listener);
+    public void afterReceivedAppends(Runnable task) {
+        lastReceivedAppend.whenComplete((ok, error) -> nodeThread.execute(task));
     }
 
     public void peerUp(NodeId peer) {
@@ -174,7 +172,6 @@ public final class Replicator {
         if (peer.equals(pullingFrom)) {
             pullingFrom = null;
         }
-        acksOwed.remove(peer);
     }
 
     /** This node made its change {@code seq}; it is applied here (not yet durable). */
@@ -240,13 +237,9 @@ public final class Replicator {
         }
         int refusedRevoked = 0;
         String revokedProblem = null;
-        Set<ActorId> stored = new java.util.TreeSet<>();
-        List<CompletableFuture<Void>> appends = new ArrayList<>();
         for (SignedChange change : batch.changes()) {
             if (applied.has(change.actor(), change.seq())) {
                 stats.duplicates++;
-                // Held already (or on its way to disk): the sender still learns it is durable here.
-                stored.add(change.actor());
                 continue;
             }
             String problem = applied.canRecord(change.actor(), change.seq()) ? verify(change)
@@ -294,22 +287,12 @@ public final class Replicator {
             }
             applied.record(change.actor(), change.seq());
             stats.changesApplied++;
-            stored.add(change.actor());
             CompletableFuture<Void> append = store.append(change);
-            appends.add(append);
+            lastReceivedAppend = append;
             append.whenComplete((ok, error) -> {
                 if (error != null) {
                     nodeThread.execute(() -> onFatal.accept("could not make received change " + change.actor()
                             + "/" + change.seq() + " durable: " + error.getMessage()));
-                }
-            });
-        }
-        if (!stored.isEmpty()) {
-            // Acknowledged only once every append of this batch is committed (DESIGN.md invariant 3 for the peer's
-            // majority-durable writes); a failed append stops the node instead.
-            CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)).whenComplete((ok, error) -> {
-                if (error == null) {
-                    nodeThread.execute(() -> owe(from, stored));
                 }
             });
         }
@@ -321,36 +304,6 @@ public final class Replicator {
         } else if (from.equals(pullingFrom)) {
             pullingFrom = null;
         }
-    }
-
-    private void owe(NodeId peer, Set<ActorId> actors) {
-        if (peers.containsKey(peer)) {
-            acksOwed.computeIfAbsent(peer, p -> new java.util.TreeSet<>()).addAll(actors);
-        }
-        if (!ackFlushQueued) {
-            ackFlushQueued = true;
-            // Behind the other completions already queued on the node thread, so one message covers them all.
-            nodeThread.execute(this::flushAcks);
-        }
-    }
-
-    private void flushAcks() {
-        ackFlushQueued = false;
-        VersionVector durable = store.vector();
-        acksOwed.forEach((peer, actors) -> {
-            List<WireMessage.VectorEntry> entries = new ArrayList<>(actors.size());
-            for (ActorId actor : actors) {
-                long seq = durable.get(actor);
-                if (seq > 0) {
-                    entries.add(new WireMessage.VectorEntry(actor.bytes(), seq));
-                }
-            }
-            if (!entries.isEmpty() && network.send(peer, new WireMessage.Durable(0, entries))) {
-                stats.acksSent++;
-            }
-        });
-        acksOwed.clear();
-        storedListeners.forEach(Runnable::run);
     }
 
     /**

@@ -465,7 +465,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             var r = c.replicator().stats();
             s.put("replication", Map.of("changesSent", r.changesSent(), "bytesSent", r.bytesSent(),
                     "changesApplied", r.changesApplied(), "duplicates", r.duplicates(), "rejected", r.rejected(),
-                    "refusedRevoked", r.refusedRevoked(), "acksSent", r.acksSent(),
+                    "refusedRevoked", r.refusedRevoked(), "durableAnswers", r.durableAnswers(),
                     "majorityWritesWaiting", c.majorityWritesWaiting()));
             s.put("removedNodes", c.revocations().revoked().stream().map(NodeId::toString).toList());
             return CompletableFuture.completedFuture(s);

@@ -205,14 +205,6 @@ class MajorityDurabilityTest {
     }
 
     @Test
-    void aQueryIsAnsweredWithTheWholeDurableVector() {
-        majority.onQuery(B, new WireMessage.DurableQuery(7));
-        WireMessage.Durable answer = assertInstanceOf(WireMessage.Durable.class, network.messages.getLast().message());
-        assertEquals(7, answer.query());
-        assertEquals(List.of(), answer.vector(), "an empty store holds nothing");
-    }
-
-    @Test
     void aCatchUpTimeoutOutsideItsBoundsIsRefused() {
         assertInstanceOf(IllegalArgumentException.class,
                 assertThrows(CompletionException.class, () -> majority.catchUp(0).join()).getCause());
