@@ -420,7 +420,7 @@ public final class MajorityDurability {
 
     // ------------------------------------------------------------------------------------------------ events
 
-    /** A peer said what is durable there: an acknowledgement ({@code query} 0) or an answer to a query. */
+    /** A peer said what is durable there, answering a query of a write or of a catch-up. */
     public void onDurable(NodeId peer, WireMessage.Durable message) {
         Map<ActorId, Long> seqs = new TreeMap<>();
         for (WireMessage.VectorEntry e : message.vector()) {
@@ -430,13 +430,11 @@ public final class MajorityDurability {
         if (own != null && connected.get().contains(peer)) {
             confirmed.merge(peer, own, Math::max);
         }
-        if (message.query() > 0) {
-            CatchUpRun run = queries.get(message.query());
-            if (run != null && Long.valueOf(message.query()).equals(run.asked.get(peer))) {
-                queries.remove(message.query());
-                run.answers.put(peer, new VersionVector(seqs));
-                advance(run);
-            }
+        CatchUpRun run = queries.get(message.query());
+        if (run != null && Long.valueOf(message.query()).equals(run.asked.get(peer))) {
+            queries.remove(message.query());
+            run.answers.put(peer, new VersionVector(seqs));
+            advance(run);
         }
         settleWrites();
     }

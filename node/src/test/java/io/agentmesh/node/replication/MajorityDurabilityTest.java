@@ -91,7 +91,7 @@ class MajorityDurabilityTest {
     }
 
     private void confirm(NodeId peer, long seq) {
-        majority.onDurable(peer, new WireMessage.Durable(0, List.of(new WireMessage.VectorEntry(ACTOR.bytes(), seq))));
+        majority.onDurable(peer, new WireMessage.Durable(99, List.of(new WireMessage.VectorEntry(ACTOR.bytes(), seq))));
     }
 
     @Test

@@ -103,16 +103,14 @@ public sealed interface WireMessage {
     }
 
     /**
-     * What is durable at the sender: for each actor listed, every seq up to the one given is committed (fsynced) in
-     * its store. With {@code query} 0 it is unsolicited and lists only the actors of changes the receiver sent it
-     * that one group commit just stored (the acknowledgement a majority-durable write waits for); with {@code query}
-     * above 0 it answers the receiver's {@link DurableQuery} of that number with the sender's whole durable vector.
-     * A node that holds no agent state (a witness) answers with an empty vector.
+     * What is durable at the sender, in answer to the receiver's {@link DurableQuery} numbered {@code query}: for each
+     * actor, every seq up to the one given is committed (fsynced) in the sender's store, including every change the
+     * receiver sent it before asking. A node that holds no agent state (a witness) answers with an empty vector.
      */
     record Durable(long query, List<VectorEntry> vector) implements WireMessage {
         public Durable {
-            if (query < 0) {
-                throw new IllegalArgumentException("a durable query number is >= 0, got " + query);
+            if (query < 1) {
+                throw new IllegalArgumentException("a durable query number is >= 1, got " + query);
             }
             if (vector.size() > MAX_ACTORS) {
                 throw new IllegalArgumentException("a durable vector lists at most " + MAX_ACTORS + " actors");
@@ -122,9 +120,9 @@ public sealed interface WireMessage {
     }
 
     /**
-     * Asks the receiver for its whole durable vector now; it answers with a {@link Durable} carrying the same
-     * {@code query} number (at least 1). Used by a majority-durable write that has waited a round without an
-     * acknowledgement, and by catch-up from a majority (docs/protocol.md).
+     * Asks the receiver for its whole durable vector; it answers with a {@link Durable} carrying the same {@code query}
+     * number (at least 1) once every change it received before the question is durable. Sent by a majority-durable
+     * write right after its push, and by catch-up from a majority (docs/protocol.md).
      */
     record DurableQuery(long query) implements WireMessage {
         public DurableQuery {

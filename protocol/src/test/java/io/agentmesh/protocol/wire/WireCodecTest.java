@@ -36,7 +36,7 @@ class WireCodecTest {
                 new WireMessage.Consensus(new byte[]{4, 5}),
                 new WireMessage.Goodbye("bye"),
                 new WireMessage.Revocations(List.of(new byte[]{1, 2}, new byte[]{3})),
-                new WireMessage.Durable(0, List.of(new WireMessage.VectorEntry(new byte[16], 7))),
+                new WireMessage.Durable(1, List.of(new WireMessage.VectorEntry(new byte[16], 7))),
                 new WireMessage.Durable(12, List.of()),
                 new WireMessage.DurableQuery(12));
         for (WireMessage m : messages) {
@@ -61,7 +61,7 @@ class WireCodecTest {
         pinned.put(6, new WireMessage.Consensus(new byte[]{4, 5}));
         pinned.put(7, new WireMessage.Goodbye("bye"));
         pinned.put(8, new WireMessage.Revocations(List.of(new byte[]{1})));
-        pinned.put(9, new WireMessage.Durable(0, List.of(new WireMessage.VectorEntry(new byte[16], 5))));
+        pinned.put(9, new WireMessage.Durable(1, List.of(new WireMessage.VectorEntry(new byte[16], 5))));
         pinned.put(10, new WireMessage.DurableQuery(1));
         pinned.forEach((tag, message) -> {
             byte[] frame = codec.encode(message);
@@ -144,13 +144,13 @@ class WireCodecTest {
     }
 
     /**
-     * The sizes docs/protocol.md gives for the choice between a durable acknowledgement and a digest sent once
-     * durable: an acknowledgement of one push names one actor, a digest names every actor the sender knows.
+     * The sizes docs/protocol.md gives for the ways a peer could say what it stored: an acknowledgement naming one
+     * actor, a digest (or a whole durable vector) naming every actor the sender knows.
      */
     @Test
     void anAcknowledgementOfOnePushIsSmallerThanADigestOfThreeActors() {
         WireMessage.VectorEntry entry = new WireMessage.VectorEntry(new byte[16], 123_456);
-        int ack = codec.encode(new WireMessage.Durable(0, List.of(entry))).length;
+        int ack = codec.encode(new WireMessage.Durable(1, List.of(entry))).length;
         int digest3 = codec.encode(new WireMessage.Digest(List.of(entry, entry, entry), false)).length;
         int digest100 = codec.encode(new WireMessage.Digest(java.util.Collections.nCopies(100, entry), false)).length;
         System.out.printf("durable ack of one actor: %d bytes; digest of 3 actors: %d bytes; of 100 actors: %d"
@@ -166,7 +166,7 @@ class WireCodecTest {
 
     @Test
     void durableMessagesWithANegativeOrZeroQueryNumberAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new WireMessage.Durable(-1, List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new WireMessage.Durable(0, List.of()));
         assertThrows(IllegalArgumentException.class, () -> new WireMessage.DurableQuery(0));
         // The same refusal when the bytes come from a peer: a valid frame with the number changed to 0.
         byte[] frame = codec.encode(new WireMessage.DurableQuery(1));
