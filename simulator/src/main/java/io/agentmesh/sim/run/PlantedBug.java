@@ -53,7 +53,13 @@ public enum PlantedBug {
      * n1 acknowledges its majority-durable writes once they are durable on n1 alone (as if it counted itself as the
      * majority, or took a peer's receipt of a push for its fsync). Run with consensus; caught by majority-durable.
      */
-    MAJORITY_ACK_AFTER_LOCAL;
+    MAJORITY_ACK_AFTER_LOCAL,
+    /**
+     * n1 reports each catch-up from a majority done at once, without asking anyone (as an agent supervisor that starts
+     * the agent without waiting for the catch-up would). Caught by majority-durable when n1 lacks a write a majority
+     * acknowledged before.
+     */
+    CATCH_UP_WITHOUT_WAITING;
 
     public String id() {
         return EnumIds.id(this);
@@ -62,7 +68,8 @@ public enum PlantedBug {
     public static Set<PlantedBug> parse(String text) {
         return EnumIds.parse(text, PlantedBug.class, null, "planted bug",
                 "ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
-                        + " unclaimed-perform, group-answers-lost, witness-campaigns, majority-ack-after-local");
+                        + " unclaimed-perform, group-answers-lost, witness-campaigns, majority-ack-after-local,"
+                        + " catch-up-without-waiting");
     }
 
     public static String format(Set<PlantedBug> bugs) {

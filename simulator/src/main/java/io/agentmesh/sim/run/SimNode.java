@@ -363,7 +363,12 @@ final class SimNode {
         int gen = generation;
         scheduler.post("catch-up from a majority", () -> {
             long askedMs = sim.loop().nowMillis();
-            core.catchUpFromMajority(CATCH_UP_TIMEOUT_MS).whenComplete((done, error) -> {
+            CompletableFuture<CatchUp> caughtUp = index == 0
+                    && sim.config().bugs().contains(PlantedBug.CATCH_UP_WITHOUT_WAITING)
+                    ? CompletableFuture.completedFuture(new CatchUp(List.of(), List.of(), 0, durableVector(), 0, 0,
+                    false)) // the planted bug: done without asking anyone
+                    : core.catchUpFromMajority(CATCH_UP_TIMEOUT_MS);
+            caughtUp.whenComplete((done, error) -> {
                 if (!up || generation != gen) {
                     return;
                 }

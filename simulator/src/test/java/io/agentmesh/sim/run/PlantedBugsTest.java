@@ -85,6 +85,34 @@ class PlantedBugsTest {
     }
 
     @Test
+    void aCatchUpThatReportsDoneWithoutWaitingIsCaughtWhileTheRealOneTimesOutInTheMinority() {
+        for (boolean planted : new boolean[]{true, false}) {
+            SimConfig config = Cluster.quiet(3, 19);
+            Cluster c = new Cluster(planted ? config.withBugs(EnumSet.of(PlantedBug.CATCH_UP_WITHOUT_WAITING))
+                    : config, 200);
+            c.awaitStableLeader(30_000);
+            c.sim.apply(new FaultPlan.Partition(c.nowMs(), 30_000, "isolate n1", Link.between(N1, Set.of(1, 2))));
+            for (int i = 0; i < 5; i++) {
+                SimNode writer = c.node(1 + i % 2);
+                String id = "m" + i;
+                c.await("majority write " + i, writer.write("write " + id, "memory", id,
+                        io.agentmesh.node.replication.Durability.MAJORITY,
+                        s -> s.appendMemory(writer.memoryEntry(id, 1))));
+            }
+            var catchUp = c.node(0).catchUp();
+            c.runUntil("n1's catch-up ends", catchUp::isDone, SimNode.CATCH_UP_TIMEOUT_MS + 1_000);
+            Verdict v = new MajorityDurableChecker().check(c.sim.history());
+            if (planted) {
+                assertFalse(v.passed(), v::toString);
+                assertTrue(v.violations().getFirst().contains("catch-up on n1"), v::toString);
+            } else {
+                assertTrue(catchUp.isCompletedExceptionally(), "a minority cannot catch up from a majority");
+                assertTrue(v.passed(), v::toString);
+            }
+        }
+    }
+
+    @Test
     void anExecutorThatPerformsEachIntentTwiceIsCaught() {
         SimConfig config = scenario(15, 6_000, FaultPlan.none()).withIntentRate(3);
         SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.DOUBLE_PERFORM)));
