@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.agentmesh.node.replication.Durability;
 import io.agentmesh.protocol.identity.IdentityException;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.NodeRevocation;
@@ -45,6 +46,11 @@ import java.util.concurrent.TimeoutException;
  * POST /v1/memory               {"text": "...", "kind": "note", "tags": ["a"]} -> 201 with the entry
  * PUT  /v1/notes                {"text": "..."} -> 204
  * POST /v1/tasks                {"id": "t1", "title": "...", "status": "TODO", "detail": "..."} -> 200
+ *                               These three take ?durability=local (default: answered once durable here) or
+ *                               ?durability=majority (answered once a majority of the Raft voters hold the change
+ *                               durably; 503 "durable on this node, not yet acknowledged by a majority ..." when
+ *                               they do not confirm it in time, the write staying durable here); 400 for another
+ *                               value
  * POST /v1/intents              {"kind": "job", "payload": {...}} -> 201 with the intent; the leader performs it.
  *                                With header Agentmesh-Fence: T (the agent's AGENTMESH_FENCE): 409, changing nothing,
  *                                when this node knows a newer agent run (body: error, presentedFence, currentFence,
@@ -168,26 +174,29 @@ public final class HttpApi implements AutoCloseable {
                     int limit = intParam(ex.getRequestURI(), "limit", 100, 1, 10_000);
                     send(ex, 200, Map.of("entries", await(node.memory(limit))));
                 } else if (method.equals("POST")) {
+                    Durability durability = durability(ex.getRequestURI());
                     JsonNode body = body(ex);
                     String text = requiredText(body, "text");
                     String kind = body.path("kind").asText("note");
                     List<String> tags = new ArrayList<>();
                     body.path("tags").forEach(t -> tags.add(t.asText()));
-                    send(ex, 201, await(node.appendMemory(kind, text, tags)));
+                    send(ex, 201, await(node.appendMemory(kind, text, tags, durability)));
                 } else {
                     throw new ApiError(405, "use GET or POST on /v1/memory");
                 }
             }
             case "/v1/notes" -> {
                 requireMethod(method, "PUT");
-                await(node.replaceNotes(requiredText(body(ex), "text")));
+                Durability durability = durability(ex.getRequestURI());
+                await(node.replaceNotes(requiredText(body(ex), "text"), durability));
                 send(ex, 204, null);
             }
             case "/v1/tasks" -> {
                 requireMethod(method, "POST");
+                Durability durability = durability(ex.getRequestURI());
                 JsonNode body = body(ex);
                 send(ex, 200, await(node.upsertTask(requiredText(body, "id"), requiredText(body, "title"),
-                        body.path("status").asText("TODO"), body.path("detail").asText(""))));
+                        body.path("status").asText("TODO"), body.path("detail").asText(""), durability)));
             }
             case "/v1/intents" -> {
                 requireMethod(method, "POST");
@@ -348,6 +357,11 @@ public final class HttpApi implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /** The {@code durability} query parameter: local when absent; 400 for anything but local or majority. */
+    private static Durability durability(URI uri) {
+        return textParam(uri, "durability").map(Durability::parse).orElse(Durability.LOCAL);
     }
 
     private static String requiredText(JsonNode body, String field) {

@@ -1,5 +1,6 @@
 package io.agentmesh.node.api;
 
+import io.agentmesh.node.replication.Durability;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.NodeRevocation;
 
@@ -14,17 +15,36 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface NodeOperations {
 
-    /** Appends a memory entry; completes with the stored entry once durable. */
-    CompletableFuture<Object> appendMemory(String kind, String text, List<String> tags);
+    /** Appends a memory entry; completes with the stored entry once durable here. */
+    default CompletableFuture<Object> appendMemory(String kind, String text, List<String> tags) {
+        return appendMemory(kind, text, tags, Durability.LOCAL);
+    }
+
+    /**
+     * Appends a memory entry; completes with the stored entry once durable as {@code durability} says (with
+     * MAJORITY: on a majority of the voters, or fails with {@code MajorityTimeoutException}).
+     */
+    CompletableFuture<Object> appendMemory(String kind, String text, List<String> tags, Durability durability);
 
     /** The newest {@code limit} memory entries, oldest first. */
     CompletableFuture<List<?>> memory(int limit);
 
-    /** Replaces the long-term notes text; completes once durable. */
-    CompletableFuture<Void> replaceNotes(String text);
+    /** Replaces the long-term notes text; completes once durable here. */
+    default CompletableFuture<Void> replaceNotes(String text) {
+        return replaceNotes(text, Durability.LOCAL);
+    }
 
-    /** Creates or updates a task; completes with the stored task once durable. */
-    CompletableFuture<Object> upsertTask(String id, String title, String status, String detail);
+    /** Replaces the long-term notes text; completes once durable as {@code durability} says. */
+    CompletableFuture<Void> replaceNotes(String text, Durability durability);
+
+    /** Creates or updates a task; completes with the stored task once durable here. */
+    default CompletableFuture<Object> upsertTask(String id, String title, String status, String detail) {
+        return upsertTask(id, title, status, detail, Durability.LOCAL);
+    }
+
+    /** Creates or updates a task; completes with the stored task once durable as {@code durability} says. */
+    CompletableFuture<Object> upsertTask(String id, String title, String status, String detail,
+                                         Durability durability);
 
     /** Records an action intent (kind, JSON payload); completes once durable. The leader performs it. */
     CompletableFuture<Object> requestIntent(String kind, String payloadJson);

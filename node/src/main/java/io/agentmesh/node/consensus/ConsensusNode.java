@@ -664,6 +664,22 @@ public final class ConsensusNode {
         return !stopped && role == RaftRole.LEADER;
     }
 
+    /**
+     * The committed voting members (witnesses included), sorted; empty before this node is in a group, after it was
+     * removed from it, or once it stopped. Cheaper than {@link #status()}, which reads every intent. Node thread.
+     */
+    public List<NodeId> votingMembers() {
+        if (stopped || raftNode == null || removed()) {
+            return List.of();
+        }
+        java.util.TreeSet<NodeId> out = new java.util.TreeSet<>();
+        for (RaftEndpoint e : raftNode.getCommittedMembers().getVotingMembers()) {
+            String id = (String) e.getId();
+            out.add(knownIds.computeIfAbsent(id, NodeId::parse));
+        }
+        return List.copyOf(out);
+    }
+
     /** A claim holder is alive for the action loop when it is another known member connected to this node. */
     private boolean isReachableMember(String nodeIdText) {
         NodeId id = knownIds.get(nodeIdText);

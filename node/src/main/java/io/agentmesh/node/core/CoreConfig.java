@@ -1,6 +1,7 @@
 package io.agentmesh.node.core;
 
 import io.agentmesh.node.membership.Backoff;
+import io.agentmesh.node.replication.MajorityConfig;
 import io.agentmesh.node.replication.ReplicationConfig;
 
 import java.net.InetSocketAddress;
@@ -16,15 +17,17 @@ import java.util.Optional;
  * @param redial              backoff between dial attempts to the same peer
  * @param replication         replication knobs
  * @param snapshots           when the core saves its document as a snapshot
+ * @param majority            bounds of majority-durable writes and catch-up from a majority
  */
 public record CoreConfig(Optional<InetSocketAddress> advertisedAddress, long heartbeatIntervalMs, long suspectAfterMs,
-                         Backoff redial, ReplicationConfig replication, SnapshotPolicy snapshots) {
+                         Backoff redial, ReplicationConfig replication, SnapshotPolicy snapshots,
+                         MajorityConfig majority) {
     /** What {@code agentmesh node run} uses when not told otherwise: a snapshot every 20,000 own writes. */
     public static final SnapshotPolicy DEFAULT_SNAPSHOTS = SnapshotPolicy.every(20_000);
 
     public static CoreConfig defaults(Optional<InetSocketAddress> advertisedAddress) {
         return new CoreConfig(advertisedAddress, 200, 2_000, new Backoff(100, 5_000), ReplicationConfig.DEFAULTS,
-                DEFAULT_SNAPSHOTS);
+                DEFAULT_SNAPSHOTS, MajorityConfig.DEFAULTS);
     }
 
     public CoreConfig {
@@ -32,13 +35,20 @@ public record CoreConfig(Optional<InetSocketAddress> advertisedAddress, long hea
             throw new IllegalArgumentException("need 1 <= heartbeatIntervalMs < suspectAfterMs");
         }
         Objects.requireNonNull(snapshots, "snapshots");
+        Objects.requireNonNull(majority, "majority");
     }
 
     public CoreConfig withReplication(ReplicationConfig r) {
-        return new CoreConfig(advertisedAddress, heartbeatIntervalMs, suspectAfterMs, redial, r, snapshots);
+        return new CoreConfig(advertisedAddress, heartbeatIntervalMs, suspectAfterMs, redial, r, snapshots, majority);
     }
 
     public CoreConfig withSnapshots(SnapshotPolicy policy) {
-        return new CoreConfig(advertisedAddress, heartbeatIntervalMs, suspectAfterMs, redial, replication, policy);
+        return new CoreConfig(advertisedAddress, heartbeatIntervalMs, suspectAfterMs, redial, replication, policy,
+                majority);
+    }
+
+    public CoreConfig withMajority(MajorityConfig m) {
+        return new CoreConfig(advertisedAddress, heartbeatIntervalMs, suspectAfterMs, redial, replication, snapshots,
+                m);
     }
 }

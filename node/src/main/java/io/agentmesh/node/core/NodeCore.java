@@ -10,7 +10,10 @@ import io.agentmesh.node.consensus.Voters;
 import io.agentmesh.node.membership.Dialer;
 import io.agentmesh.node.membership.FailureDetector;
 import io.agentmesh.node.membership.Membership;
+import io.agentmesh.node.replication.CatchUp;
 import io.agentmesh.node.replication.ChangeAuthor;
+import io.agentmesh.node.replication.Durability;
+import io.agentmesh.node.replication.MajorityDurability;
 import io.agentmesh.node.replication.Replicator;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.identity.IdentityException;
@@ -71,6 +74,7 @@ public final class NodeCore implements Network.Listener {
     private Replicator replicator;
     private Dialer dialer;
     private FailureDetector failureDetector;
+    private MajorityDurability majority;
     private final List<Scheduler.Cancellable> timers = new ArrayList<>();
     private ConsensusSetup consensusSetup;
     private ConsensusNode consensus;
@@ -150,6 +154,10 @@ public final class NodeCore implements Network.Listener {
         author.onApplied(replicator::localApplied);
         author.onDurable(replicator::localDurable);
         author.onDurable(change -> countOwnChange());
+        this.majority = new MajorityDurability(identity.nodeId(), identity.actor(), store, network, scheduler, clock,
+                config.majority(), this::voters, this::holdsState,
+                node -> membership.certificate(node).map(c -> c.role() == Role.WITNESS).orElse(false),
+                replicator::connectedPeers, replicator);
         removals.start(network, replicator);
         if (consensusSetup != null) {
             startConsensus(consensusSetup);
@@ -157,6 +165,7 @@ public final class NodeCore implements Network.Listener {
         every(config.heartbeatIntervalMs(), this::heartbeat);
         every(config.replication().antiEntropyIntervalMs(), () -> {
             replicator.tick();
+            majority.tick();
             dialer.dialMissing();
         });
         dialer.dialMissing();
@@ -200,6 +209,30 @@ public final class NodeCore implements Network.Listener {
         }
     }
 
+    /** The voters a majority is counted over now (consensus off: this node alone). Node thread. */
+    private MajorityDurability.Voters voters() {
+        if (consensus != null) {
+            return MajorityDurability.Voters.of(consensus.votingMembers(),
+                    "this node is not in a Raft group yet (or was removed from it), so it does not know the voters");
+        }
+        // Without consensus a node is its own majority only when no other member votes (a single node). With
+        // voters elsewhere it cannot know which of them Raft counts, so it does not pretend to.
+        for (NodeCertificate cert : membership.certificates()) {
+            if (!cert.nodeId().equals(identity.nodeId()) && cert.role() != Role.LEARNER
+                    && !removals.isRevoked(cert.nodeId())) {
+                return MajorityDurability.Voters.of(List.of(), "this node takes no part in consensus and so does not"
+                        + " know the Raft voters; write through a voter");
+            }
+        }
+        return MajorityDurability.Voters.CONSENSUS_OFF;
+    }
+
+    /** Whether {@code node} holds agent state: an enrolled member that is not a witness. */
+    private boolean holdsState(NodeId node) {
+        return membership.certificate(node).map(c -> c.role() != Role.WITNESS).orElse(false)
+                && !removals.isRevoked(node);
+    }
+
     /** Every enrolled node as consensus sees it: role, whether connected now, whether removed. Node thread. */
     private List<Enrolled> enrolled() {
         java.util.Collection<NodeId> connected = replicator.connectedPeers();
@@ -217,17 +250,6 @@ public final class NodeCore implements Network.Listener {
         leaderListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
-    // REPLACED AT MERGE by the durability branch
-    /** What {@link #catchUpFromMajority} did. */
-    public record CatchUp(long asked, long pulled) {
-    }
-
-    // REPLACED AT MERGE by the durability branch
-    /** Completes at once: the durability branch pulls from a majority of voters here. */
-    public CompletableFuture<CatchUp> catchUpFromMajority(long timeoutMs) {
-        return CompletableFuture.completedFuture(new CatchUp(0, 0));
-    }
-
     /** The consensus member, if this node takes part in consensus. */
     public java.util.Optional<ConsensusNode> consensus() {
         return java.util.Optional.ofNullable(consensus);
@@ -240,6 +262,9 @@ public final class NodeCore implements Network.Listener {
 
     /** Stops timers; the caller closes the network and the store. Node thread. */
     public void stop() {
+        if (majority != null) {
+            majority.stop();
+        }
         if (consensus != null) {
             consensus.stop();
         }
@@ -327,6 +352,50 @@ public final class NodeCore implements Network.Listener {
             return CompletableFuture.failedFuture(new IllegalStateException(WITNESS_HOLDS_NO_STATE));
         }
         return author.write(mutation);
+    }
+
+    /**
+     * Applies a local write with the given durability: {@link Durability#LOCAL} is {@link #write(Function)};
+     * {@link Durability#MAJORITY} completes once a majority of the current Raft voters (this node included when it
+     * votes; witnesses never count; a node with consensus off is its own majority) hold the change durably, or fails
+     * with {@link io.agentmesh.node.replication.MajorityTimeoutException} after {@code CoreConfig.majority()}'s
+     * bound (the write stays durable here and replicates). Past the limit of waiting majority writes a write is
+     * refused and changes nothing. Node thread.
+     */
+    public CompletableFuture<SignedChange> write(Function<AgentState, LocalChange> mutation, Durability durability) {
+        if (durability == Durability.LOCAL) {
+            return write(mutation);
+        }
+        if (witness) {
+            return CompletableFuture.failedFuture(new IllegalStateException(WITNESS_HOLDS_NO_STATE));
+        }
+        if (majority == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the node core has not started"));
+        }
+        return majority.write(() -> author.write(mutation));
+    }
+
+    /**
+     * Asks each connected voter for its durable version vector, pulls what this node lacks, and completes once this
+     * node durably holds everything that a majority of the voters (itself included when it votes) held when asked,
+     * so every majority-acknowledged write is here. Fails with
+     * {@link io.agentmesh.node.replication.CatchUpTimeoutException} after {@code timeoutMs}. With consensus off this
+     * node is its own majority and it completes at once. What a new leader runs before it starts the agent. Node
+     * thread; the future completes on the node thread.
+     */
+    public CompletableFuture<CatchUp> catchUpFromMajority(long timeoutMs) {
+        if (witness) {
+            return CompletableFuture.failedFuture(new IllegalStateException(WITNESS_HOLDS_NO_STATE));
+        }
+        if (majority == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the node core has not started"));
+        }
+        return majority.catchUp(timeoutMs);
+    }
+
+    /** Majority-durable writes waiting for a majority now. Node thread. */
+    public int majorityWritesWaiting() {
+        return majority == null ? 0 : majority.waiting();
     }
 
     private void countOwnChange() {
@@ -439,6 +508,7 @@ public final class NodeCore implements Network.Listener {
         }
         // A witness holds no agent state: no changes go to it or come from it, whichever side it is.
         replicator.peerUp(peer, !witness && cert.role() != Role.WITNESS);
+        majority.peerUp(peer);
     }
 
     @Override
@@ -447,6 +517,7 @@ public final class NodeCore implements Network.Listener {
         removals.disconnected(peer);
         failureDetector.down(peer);
         replicator.peerDown(peer);
+        majority.peerDown(peer);
         dialer.disconnected(peer, reason);
     }
 
@@ -467,6 +538,8 @@ public final class NodeCore implements Network.Listener {
             case WireMessage.Consensus c -> onConsensus(peer, c);
             case WireMessage.Goodbye bye -> log.info("node {} peer {} said goodbye: {}", self, peer.shortForm(), bye.reason());
             case WireMessage.Revocations r -> removals.learn(peer, r);
+            case WireMessage.Durable d -> majority.onDurable(peer, d);
+            case WireMessage.DurableQuery q -> majority.onQuery(peer, q);
             case WireMessage.Hello hello -> network.disconnect(peer, "unexpected second Hello");
         }
     }

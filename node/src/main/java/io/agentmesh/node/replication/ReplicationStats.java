@@ -9,6 +9,16 @@ public final class ReplicationStats {
     volatile long rejected;
     volatile long unknownSigner;
     volatile long refusedRevoked;
+    volatile long durableAnswers;
+
+    /** {@code Durable} answers sent to peers' {@code DurableQuery} (majority-durable writes, catch-ups). */
+    public long durableAnswers() {
+        return durableAnswers;
+    }
+
+    void answeredDurableQuery() {
+        durableAnswers++;
+    }
 
     /** Changes refused because their node was removed and they are past its revocation's cut (also in rejected). */
     public long refusedRevoked() {

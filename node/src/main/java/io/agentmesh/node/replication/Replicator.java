@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -75,6 +76,12 @@ public final class Replicator {
     private NodeId pullingFrom;
     private int ticksSincePullProgress;
     private long tickCount;
+    /**
+     * The store's future for the latest received change handed to it. The store commits in the order it was given
+     * changes, so once this one is durable every change received before it is too: what a {@code DurableQuery}
+     * answer waits for ({@link #afterReceivedAppends}).
+     */
+    private CompletableFuture<Void> lastReceivedAppend = CompletableFuture.completedFuture(null);
     private static final int PULL_STALL_TICKS = 10;
 
     private static final class Peer {
@@ -123,6 +130,14 @@ public final class Replicator {
 
     public ReplicationStats stats() {
         return stats;
+    }
+
+    /**
+     * Runs {@code task} on the node thread once every change received so far is durable here (at once when none is
+     * on its way to disk), so an answer about what is durable covers what the asker sent before asking.
+     */
+    public void afterReceivedAppends(Runnable task) {
+        lastReceivedAppend.whenComplete((ok, error) -> nodeThread.execute(task));
     }
 
     public void peerUp(NodeId peer) {
@@ -272,7 +287,9 @@ public final class Replicator {
             }
             applied.record(change.actor(), change.seq());
             stats.changesApplied++;
-            store.append(change).whenComplete((ok, error) -> {
+            CompletableFuture<Void> append = store.append(change);
+            lastReceivedAppend = append;
+            append.whenComplete((ok, error) -> {
                 if (error != null) {
                     nodeThread.execute(() -> onFatal.accept("could not make received change " + change.actor()
                             + "/" + change.seq() + " durable: " + error.getMessage()));
@@ -287,6 +304,24 @@ public final class Replicator {
         } else if (from.equals(pullingFrom)) {
             pullingFrom = null;
         }
+    }
+
+    /**
+     * Pulls from {@code peer} now unless a pull from another peer is under way (catch-up: the peer is known to hold
+     * changes this node lacks). Does nothing for a peer that is not connected or exchanges no changes.
+     */
+    public void pullNow(NodeId peer) {
+        Peer p = peers.get(peer);
+        if (p == null || !p.exchanges || pullingFrom != null) {
+            return;
+        }
+        startPull(peer);
+        sendDigest(p, true);
+    }
+
+    /** Whether a pull is under way, and from whom. */
+    public Optional<NodeId> pullingFrom() {
+        return Optional.ofNullable(pullingFrom);
     }
 
     private void logRevoked(NodeId from, int refused, String problem) {

@@ -3,6 +3,7 @@ package io.agentmesh.node.runtime;
 import io.agentmesh.node.agent.process.AgentProcesses;
 import io.agentmesh.node.api.HttpApi;
 import io.agentmesh.node.api.NodeOperations;
+import io.agentmesh.node.replication.Durability;
 import io.agentmesh.node.core.CoreConfig;
 import io.agentmesh.node.port.LocalIdentity;
 import io.agentmesh.node.net.FaultInjector;
@@ -372,14 +373,19 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     private CompletableFuture<Void> write(Function<AgentState, LocalChange> mutation) {
-        return onNode(c -> c.write(mutation).thenApply(signed -> (Void) null));
+        return write(mutation, Durability.LOCAL);
+    }
+
+    private CompletableFuture<Void> write(Function<AgentState, LocalChange> mutation, Durability durability) {
+        return onNode(c -> c.write(mutation, durability).thenApply(signed -> (Void) null));
     }
 
     @Override
-    public CompletableFuture<Object> appendMemory(String kind, String text, List<String> tags) {
+    public CompletableFuture<Object> appendMemory(String kind, String text, List<String> tags,
+                                                  Durability durability) {
         MemoryEntry entry = new MemoryEntry(UUID.randomUUID().toString(), clock.nowMillis(),
                 identity.nodeId().toString(), kind, text, tags);
-        return write(s -> s.appendMemory(entry)).thenApply(v -> entry);
+        return write(s -> s.appendMemory(entry), durability).thenApply(v -> entry);
     }
 
     @Override
@@ -427,13 +433,16 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<Void> replaceNotes(String text) {
+    public CompletableFuture<Void> replaceNotes(String text, Durability durability) {
+        // Unchanged text writes nothing, so it is answered at once, with MAJORITY too: the text is then only as
+        // durable as the write that set it (docs/protocol.md, "Majority-durable writes and catch-up").
         return onNode(c -> c.state().notes().equals(text) ? CompletableFuture.<Void>completedFuture(null)
-                : c.write(s -> s.replaceNotes(text).orElseThrow()).thenApply(signed -> (Void) null));
+                : c.write(s -> s.replaceNotes(text).orElseThrow(), durability).thenApply(signed -> (Void) null));
     }
 
     @Override
-    public CompletableFuture<Object> upsertTask(String id, String title, String status, String detail) {
+    public CompletableFuture<Object> upsertTask(String id, String title, String status, String detail,
+                                                Durability durability) {
         Task.Status parsed;
         try {
             parsed = Task.Status.valueOf(status.toUpperCase(Locale.ROOT));
@@ -442,7 +451,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     "task status must be one of TODO, DOING, DONE, CANCELLED; got '" + status + "'"));
         }
         Task task = new Task(id, title, parsed, clock.nowMillis(), detail);
-        return write(s -> s.upsertTask(task)).thenApply(v -> task);
+        return write(s -> s.upsertTask(task), durability).thenApply(v -> task);
     }
 
     @Override
@@ -537,7 +546,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             var r = c.replicator().stats();
             s.put("replication", Map.of("changesSent", r.changesSent(), "bytesSent", r.bytesSent(),
                     "changesApplied", r.changesApplied(), "duplicates", r.duplicates(), "rejected", r.rejected(),
-                    "refusedRevoked", r.refusedRevoked()));
+                    "refusedRevoked", r.refusedRevoked(), "durableAnswers", r.durableAnswers(),
+                    "majorityWritesWaiting", c.majorityWritesWaiting()));
             s.put("removedNodes", c.revocations().revoked().stream().map(NodeId::toString).toList());
             s.put("exec", settings.exec().summary());
             if (mirror != null) {

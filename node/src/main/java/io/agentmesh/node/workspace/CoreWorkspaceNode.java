@@ -1,5 +1,6 @@
 package io.agentmesh.node.workspace;
 
+import io.agentmesh.node.replication.Durability;
 import io.agentmesh.node.core.NodeCore;
 import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.protocol.change.SignedChange;
@@ -38,17 +39,12 @@ public final class CoreWorkspaceNode implements WorkspaceNode, WorkspaceHttp.Wri
 
     @Override
     public CompletableFuture<Boolean> write(Function<AgentState, Optional<LocalChange>> mutation) {
-        return write(mutation, WorkspaceHttp.Durability.LOCAL);
+        return write(mutation, Durability.LOCAL);
     }
 
     @Override
     public CompletableFuture<Boolean> write(Function<AgentState, Optional<LocalChange>> mutation,
-                                            WorkspaceHttp.Durability durability) {
-        if (durability == WorkspaceHttp.Durability.MAJORITY) {
-            // Plug point: NodeCore.write(mutation, Durability.MAJORITY) once majority durability is in this build.
-            return CompletableFuture.failedFuture(new UnsupportedOperationException("durability=majority is not"
-                    + " available in this build yet; the write was not made (use durability=local)"));
-        }
+                                            Durability durability) {
         CompletableFuture<Boolean> out = new CompletableFuture<>();
         nodeThread.execute(() -> {
             boolean[] unchanged = {false};
@@ -59,7 +55,7 @@ public final class CoreWorkspaceNode implements WorkspaceNode, WorkspaceHttp.Wri
                     throw new NoChange();
                 }
                 return change.get();
-            });
+            }, durability);
             written.whenComplete((ok, error) -> {
                 if (unchanged[0]) {
                     out.complete(false);

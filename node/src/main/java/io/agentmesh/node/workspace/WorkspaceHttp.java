@@ -2,6 +2,7 @@ package io.agentmesh.node.workspace;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
+import io.agentmesh.node.replication.Durability;
 import io.agentmesh.state.AgentState;
 import io.agentmesh.state.Limits;
 import io.agentmesh.state.WorkspaceFile;
@@ -41,7 +42,6 @@ public final class WorkspaceHttp {
     private static final long TIMEOUT_MS = 30_000;
 
     /** How durable a write must be before it is acknowledged. */
-    public enum Durability { LOCAL, MAJORITY }
 
     /** The node's write with a durability; MAJORITY may fail when the node cannot provide it. */
     public interface Writer {
@@ -80,8 +80,7 @@ public final class WorkspaceHttp {
             sendJson(ex, 503, Map.of("error", "the node is shutting down"));
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            int status = cause instanceof IllegalArgumentException ? 400
-                    : cause instanceof UnsupportedOperationException ? 501 : 503;
+            int status = cause instanceof IllegalArgumentException ? 400 : 503;
             sendJson(ex, status, Map.of("error", String.valueOf(cause.getMessage())));
         }
     }

@@ -34,7 +34,8 @@ class WitnessApiTest {
             throw new AssertionError("a witness's state was asked for");
         }
 
-        public CompletableFuture<Object> appendMemory(String kind, String text, List<String> tags) {
+        public CompletableFuture<Object> appendMemory(String kind, String text, List<String> tags,
+                                                      io.agentmesh.node.replication.Durability durability) {
             return unreachable();
         }
 
@@ -42,11 +43,12 @@ class WitnessApiTest {
             return unreachable();
         }
 
-        public CompletableFuture<Void> replaceNotes(String text) {
+        public CompletableFuture<Void> replaceNotes(String text, io.agentmesh.node.replication.Durability durability) {
             return unreachable();
         }
 
-        public CompletableFuture<Object> upsertTask(String id, String title, String status, String detail) {
+        public CompletableFuture<Object> upsertTask(String id, String title, String status, String detail,
+                                                    io.agentmesh.node.replication.Durability durability) {
             return unreachable();
         }
 

@@ -33,6 +33,8 @@ public final class WireCodec {
     static final int CONSENSUS = 6;
     static final int GOODBYE = 7;
     static final int REVOCATIONS = 8;
+    static final int DURABLE = 9;
+    static final int DURABLE_QUERY = 10;
 
     private final ObjectMapper cbor;
 
@@ -120,6 +122,8 @@ public final class WireCodec {
             case WireMessage.Consensus m -> CONSENSUS;
             case WireMessage.Goodbye m -> GOODBYE;
             case WireMessage.Revocations m -> REVOCATIONS;
+            case WireMessage.Durable m -> DURABLE;
+            case WireMessage.DurableQuery m -> DURABLE_QUERY;
         };
     }
 
@@ -135,6 +139,8 @@ public final class WireCodec {
             case CONSENSUS -> WireMessage.Consensus.class;
             case GOODBYE -> WireMessage.Goodbye.class;
             case REVOCATIONS -> WireMessage.Revocations.class;
+            case DURABLE -> WireMessage.Durable.class;
+            case DURABLE_QUERY -> WireMessage.DurableQuery.class;
             default -> null;
         };
     }

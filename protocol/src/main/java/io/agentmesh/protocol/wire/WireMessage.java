@@ -102,6 +102,36 @@ public sealed interface WireMessage {
         }
     }
 
+    /**
+     * What is durable at the sender, in answer to the receiver's {@link DurableQuery} numbered {@code query}: for each
+     * actor, every seq up to the one given is committed (fsynced) in the sender's store, including every change the
+     * receiver sent it before asking. A node that holds no agent state (a witness) answers with an empty vector.
+     */
+    record Durable(long query, List<VectorEntry> vector) implements WireMessage {
+        public Durable {
+            if (query < 1) {
+                throw new IllegalArgumentException("a durable query number is >= 1, got " + query);
+            }
+            if (vector.size() > MAX_ACTORS) {
+                throw new IllegalArgumentException("a durable vector lists at most " + MAX_ACTORS + " actors");
+            }
+            vector = List.copyOf(vector);
+        }
+    }
+
+    /**
+     * Asks the receiver for its whole durable vector; it answers with a {@link Durable} carrying the same {@code query}
+     * number (at least 1) once every change it received before the question is durable. Sent by a majority-durable
+     * write right after its push, and by catch-up from a majority (docs/protocol.md).
+     */
+    record DurableQuery(long query) implements WireMessage {
+        public DurableQuery {
+            if (query < 1) {
+                throw new IllegalArgumentException("a durable query number is >= 1, got " + query);
+            }
+        }
+    }
+
     record VectorEntry(byte[] actor, long seq) {
         public VectorEntry {
             requireBytes(actor, "actor", 16);

@@ -35,7 +35,10 @@ class WireCodecTest {
                 new WireMessage.Certificates(List.of(new byte[]{1}), List.of(new WireMessage.PeerAddress("node1x", "127.0.0.1", 7000))),
                 new WireMessage.Consensus(new byte[]{4, 5}),
                 new WireMessage.Goodbye("bye"),
-                new WireMessage.Revocations(List.of(new byte[]{1, 2}, new byte[]{3})));
+                new WireMessage.Revocations(List.of(new byte[]{1, 2}, new byte[]{3})),
+                new WireMessage.Durable(1, List.of(new WireMessage.VectorEntry(new byte[16], 7))),
+                new WireMessage.Durable(12, List.of()),
+                new WireMessage.DurableQuery(12));
         for (WireMessage m : messages) {
             WireMessage back = codec.decode(codec.encode(m));
             assertEquals(m.getClass(), back.getClass());
@@ -58,6 +61,8 @@ class WireCodecTest {
         pinned.put(6, new WireMessage.Consensus(new byte[]{4, 5}));
         pinned.put(7, new WireMessage.Goodbye("bye"));
         pinned.put(8, new WireMessage.Revocations(List.of(new byte[]{1})));
+        pinned.put(9, new WireMessage.Durable(1, List.of(new WireMessage.VectorEntry(new byte[16], 5))));
+        pinned.put(10, new WireMessage.DurableQuery(1));
         pinned.forEach((tag, message) -> {
             byte[] frame = codec.encode(message);
             assertEquals(tag, frame[0] & 0xff, message.getClass().getSimpleName() + " changed its type byte");
@@ -136,6 +141,40 @@ class WireCodecTest {
             }
         }
         throw new AssertionError("test setup: the record was not found in " + Arrays.toString(good));
+    }
+
+    /**
+     * The sizes docs/protocol.md gives for the ways a peer could say what it stored: an acknowledgement naming one
+     * actor, a digest (or a whole durable vector) naming every actor the sender knows.
+     */
+    @Test
+    void anAcknowledgementOfOnePushIsSmallerThanADigestOfThreeActors() {
+        WireMessage.VectorEntry entry = new WireMessage.VectorEntry(new byte[16], 123_456);
+        int ack = codec.encode(new WireMessage.Durable(1, List.of(entry))).length;
+        int digest3 = codec.encode(new WireMessage.Digest(List.of(entry, entry, entry), false)).length;
+        int digest100 = codec.encode(new WireMessage.Digest(java.util.Collections.nCopies(100, entry), false)).length;
+        System.out.printf("durable ack of one actor: %d bytes; digest of 3 actors: %d bytes; of 100 actors: %d"
+                + " bytes%n", ack, digest3, digest100);
+        assertEquals(DURABLE_ACK_BYTES, ack);
+        assertEquals(DIGEST_3_BYTES, digest3);
+        assertEquals(DIGEST_100_BYTES, digest100);
+    }
+
+    private static final int DURABLE_ACK_BYTES = 52;
+    private static final int DIGEST_3_BYTES = 119;
+    private static final int DIGEST_100_BYTES = 3_418;
+
+    @Test
+    void durableMessagesWithANegativeOrZeroQueryNumberAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new WireMessage.Durable(0, List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new WireMessage.DurableQuery(0));
+        // The same refusal when the bytes come from a peer: a valid frame with the number changed to 0.
+        byte[] frame = codec.encode(new WireMessage.DurableQuery(1));
+        // Jackson writes an indefinite-length map: ... "query" 0x01 then the break byte 0xff.
+        assertEquals(0x01, frame[frame.length - 2]);
+        frame[frame.length - 2] = 0;
+        WireException refused = assertThrows(WireException.class, () -> codec.decode(frame));
+        assertTrue(refused.getMessage().contains("DurableQuery"), refused.getMessage());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.agentmesh.sim.bench;
 
 import io.agentmesh.node.agent.AgentSettings;
+import io.agentmesh.node.replication.Durability;
 import io.agentmesh.node.replication.ReplicationStats;
 import io.agentmesh.node.runtime.NodeRuntime;
 import io.agentmesh.node.runtime.NodeSettings;
@@ -60,6 +61,11 @@ public final class ReplicationBenchmark implements Callable<Integer> {
     @Option(names = "--catch-up", defaultValue = "10000", description = "Changes a node is behind in the catch-up run (default ${DEFAULT-VALUE}).")
     int catchUp;
 
+    @Option(names = "--majority-writes", defaultValue = "0", description = "Also time this many local and this many"
+            + " majority-durable (?durability=majority) writes, interleaved, on a 3-node mesh (default ${DEFAULT-VALUE}:"
+            + " skip).")
+    int majorityWrites;
+
     @Mixin
     BenchOptions.ScratchDir scratch;
 
@@ -71,8 +77,9 @@ public final class ReplicationBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (writes < 1 || rate < 1 || catchUp < 1 || Arrays.stream(sizes).anyMatch(n -> n < 2)) {
-            throw new IllegalArgumentException("--writes, --rate and --catch-up must be >= 1, every --nodes >= 2");
+        if (writes < 1 || rate < 1 || catchUp < 1 || majorityWrites < 0 || Arrays.stream(sizes).anyMatch(n -> n < 2)) {
+            throw new IllegalArgumentException("--writes, --rate and --catch-up must be >= 1, --majority-writes >= 0,"
+                    + " every --nodes >= 2");
         }
         BenchResult.Machine machine = BenchResult.Machine.probe();
         Path base = scratch.create("replication");
@@ -86,6 +93,11 @@ public final class ReplicationBenchmark implements Callable<Integer> {
             try (Mesh mesh = new Mesh(base.resolve("catchup"), 3)) {
                 figures.put("catchUp", catchUp(mesh));
             }
+            if (majorityWrites > 0) {
+                try (Mesh mesh = new Mesh(base.resolve("durability"), 3)) {
+                    figures.put("durability", durability(mesh));
+                }
+            }
         } finally {
             scratch.cleanUp(base);
         }
@@ -94,6 +106,7 @@ public final class ReplicationBenchmark implements Callable<Integer> {
         parameters.put("writes", writes);
         parameters.put("rateWritesPerSecond", rate);
         parameters.put("catchUpChanges", catchUp);
+        parameters.put("majorityWrites", majorityWrites);
         parameters.put("seed", seed.value());
         output.print(new BenchResult("replication", machine, parameters, figures));
         return 0;
@@ -182,6 +195,65 @@ public final class ReplicationBenchmark implements Callable<Integer> {
         r.put("msFromStartToAllDurable", ms);
         r.put("caughtUp", late.changeCount() >= target);
         r.put("bytesSentToCatchUp", bytes);
+        return r;
+    }
+
+    /**
+     * Acknowledgement latency of local and majority-durable writes at one node of a 3-voter mesh, interleaved one at
+     * a time at {@code --rate}, so both see the same machine load: local is answered once fsynced here, majority once
+     * a second voter has fsynced it and said so.
+     */
+    private Map<String, Object> durability(Mesh mesh) throws Exception {
+        mesh.awaitConnected();
+        NodeRuntime writer = mesh.nodes.get(0);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (votersOf(writer) < 3) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the 3 voters did not form a Raft group within 60 s");
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        int warmup = Math.min(200, majorityWrites);
+        long[] local = new long[majorityWrites];
+        long[] majority = new long[majorityWrites];
+        long intervalNanos = 1_000_000_000L / rate;
+        long next = System.nanoTime();
+        for (int i = -warmup; i < majorityWrites; i++) {
+            for (Durability d : List.of(Durability.LOCAL, Durability.MAJORITY)) {
+                long t0 = System.nanoTime();
+                writer.appendMemory("bench", "durability benchmark entry " + i, List.of(), d).join();
+                long took = System.nanoTime() - t0;
+                if (i >= 0) {
+                    (d == Durability.LOCAL ? local : majority)[i] = took;
+                }
+                next += intervalNanos;
+                long sleep = next - System.nanoTime();
+                if (sleep > 0) {
+                    TimeUnit.NANOSECONDS.sleep(sleep);
+                }
+            }
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("nodes", 3);
+        r.put("writesEach", majorityWrites);
+        r.put("local", percentiles(local));
+        r.put("majority", percentiles(majority));
+        r.put("loadAverageAtEnd", LoadAverage.now().asList());
+        return r;
+    }
+
+    private static int votersOf(NodeRuntime node) {
+        Object consensus = node.status().join().get("consensus");
+        return consensus instanceof Map<?, ?> m && m.get("voters") instanceof List<?> v ? v.size() : 0;
+    }
+
+    private static Map<String, Object> percentiles(long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("p50Ms", round(sorted[sorted.length / 2] / 1e6));
+        r.put("p99Ms", round(sorted[(int) (sorted.length * 0.99)] / 1e6));
+        r.put("maxMs", round(sorted[sorted.length - 1] / 1e6));
         return r;
     }
 

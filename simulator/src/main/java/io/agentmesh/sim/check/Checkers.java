@@ -22,7 +22,7 @@ public final class Checkers {
     /**
      * The state-layer checkers, plus, with {@code consensus}, one leader per term, intents performed at most once
      * under a committed claim, every intent performed within {@code convergenceBoundMs} of the final heal, the voters
-     * following enrollment, and witnesses never leading.
+     * following enrollment, witnesses never leading, and majority-durable writes and catch-ups keeping their promise.
      */
     public static List<Checker> standard(long convergenceBoundMs, boolean consensus) {
         if (!consensus) {
@@ -34,6 +34,7 @@ public final class Checkers {
         out.add(new IntentsPerformedChecker(convergenceBoundMs));
         out.add(new VotersFollowEnrollmentChecker());
         out.add(new WitnessNeverLeadsChecker());
+        out.add(new MajorityDurableChecker());
         return List.copyOf(out);
     }
 

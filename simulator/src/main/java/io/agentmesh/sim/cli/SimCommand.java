@@ -135,7 +135,8 @@ public final class SimCommand {
 
         @Option(names = "--plant", hidden = true, description = "Plant a bug to see a checker fail:"
                 + " ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
-                + " unclaimed-perform, group-answers-lost, witness-campaigns.")
+                + " unclaimed-perform, group-answers-lost, witness-campaigns, majority-ack-after-local,"
+                + " catch-up-without-waiting.")
         String plant;
 
         @Override

@@ -48,7 +48,18 @@ public enum PlantedBug {
      * certificate), so it runs consensus as a full voter: it asks for votes when the leader is lost and may win.
      * Planted on the witness (the last node); run with {@code --witness} and crashes. Caught by witness-never-leads.
      */
-    WITNESS_CAMPAIGNS;
+    WITNESS_CAMPAIGNS,
+    /**
+     * n1 acknowledges its majority-durable writes once they are durable on n1 alone (as if it counted itself as the
+     * majority, or took a peer's receipt of a push for its fsync). Run with consensus; caught by majority-durable.
+     */
+    MAJORITY_ACK_AFTER_LOCAL,
+    /**
+     * n1 reports each catch-up from a majority done at once, without asking anyone (as an agent supervisor that starts
+     * the agent without waiting for the catch-up would). Caught by majority-durable when n1 lacks a write a majority
+     * acknowledged before.
+     */
+    CATCH_UP_WITHOUT_WAITING;
 
     public String id() {
         return EnumIds.id(this);
@@ -57,7 +68,8 @@ public enum PlantedBug {
     public static Set<PlantedBug> parse(String text) {
         return EnumIds.parse(text, PlantedBug.class, null, "planted bug",
                 "ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
-                        + " unclaimed-perform, group-answers-lost, witness-campaigns");
+                        + " unclaimed-perform, group-answers-lost, witness-campaigns, majority-ack-after-local,"
+                        + " catch-up-without-waiting");
     }
 
     public static String format(Set<PlantedBug> bugs) {

@@ -10,11 +10,14 @@ import io.agentmesh.node.core.CoreConfig;
 import io.agentmesh.node.core.NodeCore;
 import io.agentmesh.node.core.Recovery;
 import io.agentmesh.node.core.SnapshotPolicy;
+import io.agentmesh.node.replication.CatchUp;
+import io.agentmesh.node.replication.Durability;
 import io.agentmesh.node.replication.ReplicationConfig;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.sim.bugs.WriteBackCacheStore;
 import io.agentmesh.sim.check.ConsensusRecords;
+import io.agentmesh.sim.check.DurabilityRecords;
 import io.agentmesh.sim.check.History;
 import io.agentmesh.sim.world.DiskLatency;
 import io.agentmesh.sim.world.DiskTimer;
@@ -67,6 +70,8 @@ final class SimNode {
     static final int MAX_BATCH = 8_192;
     /** The kind of intent performed like the node's job executor: start mark first, uncertain if a holder is lost. */
     static final String MARKED_JOB = "marked-job";
+    /** How long a catch-up from a majority may take (virtual time) before it counts as failed. */
+    static final long CATCH_UP_TIMEOUT_MS = 10_000;
 
     final int index;
     final String name;
@@ -87,6 +92,8 @@ final class SimNode {
     private long observedTerm = -1;
     private NodeId observedLeader;
     private long observedApplied = -1;
+    /** The last term in which this node, as a new leader, started a catch-up from a majority. */
+    private long catchUpTerm = -1;
     private int generation;
     private SimScheduler scheduler;
     private SimulatedChangeStore simStore;
@@ -290,25 +297,93 @@ final class SimNode {
 
     // ------------------------------------------------------------------------------ workload
 
-    void write(String id, String kind, String key, Function<AgentState, LocalChange> mutation) {
+    CompletableFuture<SignedChange> write(String id, String kind, String key,
+                                          Function<AgentState, LocalChange> mutation) {
+        return write(id, kind, key, Durability.LOCAL, mutation);
+    }
+
+    /**
+     * A client's write at this node; the future completes as the client's answer does. A majority-durable write is
+     * recorded with the voters the node counted over and the disks that held its change when it was acknowledged.
+     */
+    CompletableFuture<SignedChange> write(String id, String kind, String key, Durability durability,
+                                          Function<AgentState, LocalChange> mutation) {
         History history = sim.history();
-        scheduler.post("client write " + id + " " + kind, () -> {
+        CompletableFuture<SignedChange> answer = new CompletableFuture<>();
+        boolean majority = durability == Durability.MAJORITY;
+        // The planted bug: n1 answers a majority-durable write once it is durable on n1 alone.
+        Durability asked = majority && index == 0 && sim.config().bugs().contains(PlantedBug.MAJORITY_ACK_AFTER_LOCAL)
+                ? Durability.LOCAL : durability;
+        scheduler.post("client write " + id + " " + kind + (majority ? " (majority)" : ""), () -> {
             history.writeInvoked(id, name, kind, key, sim.loop().nowMillis());
             CompletableFuture<SignedChange> ack;
             try {
-                ack = core.write(mutation);
+                ack = core.write(mutation, asked);
             } catch (RuntimeException e) {
                 history.writeFailed(id, sim.loop().nowMillis(), e.toString());
+                answer.completeExceptionally(e);
                 throw e;
             }
             ack.whenComplete((signed, error) -> {
                 if (error != null) {
                     history.writeFailed(id, sim.loop().nowMillis(), error.toString());
+                    answer.completeExceptionally(error);
                     return;
                 }
                 history.writeAcknowledged(id, sim.loop().nowMillis(), signed.actor(), signed.seq());
+                if (majority) {
+                    recordMajorityAck(id, signed);
+                }
+                answer.complete(signed);
             });
         });
+        return answer;
+    }
+
+    /** The voters this node counts a majority over now (itself alone without consensus), and who holds the change. */
+    private void recordMajorityAck(String writeId, SignedChange change) {
+        List<String> voters = consensus == null ? List.of(name)
+                : consensus.votingMembers().stream().map(id -> sim.nameOf(id.toString())).toList();
+        List<String> holders = new java.util.ArrayList<>();
+        for (SimNode n : sim.nodes()) {
+            if (!n.witness && n.durableVector().get(change.actor()) >= change.seq()) {
+                holders.add(n.name);
+            }
+        }
+        sim.history().record(DurabilityRecords.MajorityAck.class, new DurabilityRecords.MajorityAck(writeId, name,
+                sim.loop().nowMillis(), change.actor().hex(), change.seq(), voters, holders));
+    }
+
+    /**
+     * Catches up from a majority, as a new leader does before it starts the agent, and records the outcome with what
+     * this node's disk holds when it completes.
+     */
+    CompletableFuture<CatchUp> catchUp() {
+        CompletableFuture<CatchUp> answer = new CompletableFuture<>();
+        int gen = generation;
+        scheduler.post("catch-up from a majority", () -> {
+            long askedMs = sim.loop().nowMillis();
+            CompletableFuture<CatchUp> caughtUp = index == 0
+                    && sim.config().bugs().contains(PlantedBug.CATCH_UP_WITHOUT_WAITING)
+                    ? CompletableFuture.completedFuture(new CatchUp(List.of(), List.of(), 0, durableVector(), 0, 0,
+                    false)) // the planted bug: done without asking anyone
+                    : core.catchUpFromMajority(CATCH_UP_TIMEOUT_MS);
+            caughtUp.whenComplete((done, error) -> {
+                if (!up || generation != gen) {
+                    return;
+                }
+                if (error != null) {
+                    sim.history().record(DurabilityRecords.CatchUpFailed.class, new DurabilityRecords.CatchUpFailed(
+                            name, askedMs, sim.loop().nowMillis(), String.valueOf(error.getMessage())));
+                    answer.completeExceptionally(error);
+                    return;
+                }
+                sim.history().record(DurabilityRecords.CatchUpDone.class, new DurabilityRecords.CatchUpDone(name,
+                        askedMs, sim.loop().nowMillis(), vectorHex(durableVector())));
+                answer.complete(done);
+            });
+        });
+        return answer;
     }
 
     /**
@@ -362,6 +437,11 @@ final class SimNode {
             observedLeader = leaderId;
             observedRole = leader ? ConsensusRecords.LEADER : roleOf(c, leaderId);
             sim.observeLeader(name, observedRole, term, leaderId);
+            if (leader && term != catchUpTerm && !witness) {
+                // What the agent supervisor does before it starts the agent on a new leader.
+                catchUpTerm = term;
+                catchUp();
+            }
         }
         long applied = c.journal().lastApplied();
         if (applied != observedApplied) {

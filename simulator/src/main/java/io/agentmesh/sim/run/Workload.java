@@ -1,5 +1,6 @@
 package io.agentmesh.sim.run;
 
+import io.agentmesh.node.replication.Durability;
 import io.agentmesh.sim.world.Rng;
 import io.agentmesh.state.Task;
 
@@ -16,10 +17,16 @@ import java.util.SplittableRandom;
  */
 final class Workload {
     static final int TASK_POOL = 16;
+    /** With consensus, this share of the writes asks for majority durability. */
+    static final double MAJORITY_SHARE = 0.3;
+    static final double CATCH_UPS_PER_SECOND = 0.2;
 
     private final Simulation sim;
     private final SplittableRandom random;
     private final SplittableRandom intentRandom;
+    /** Which writes ask for majority durability, and when a random node catches up: streams of their own. */
+    private final SplittableRandom durabilityRandom;
+    private final SplittableRandom catchUpRandom;
     private final String tag;
     private final long endNanos;
     private long writes;
@@ -30,6 +37,8 @@ final class Workload {
         this.sim = sim;
         this.random = Rng.stream(sim.config().seed(), "workload");
         this.intentRandom = Rng.stream(sim.config().seed(), "workload/intents");
+        this.durabilityRandom = Rng.stream(sim.config().seed(), "workload/durability");
+        this.catchUpRandom = Rng.stream(sim.config().seed(), "workload/catch-up");
         this.tag = Long.toHexString(sim.config().seed());
         this.endNanos = endNanos;
     }
@@ -39,6 +48,26 @@ final class Workload {
         nextRead();
         if (sim.config().consensus()) {
             nextIntent();
+            if (sim.config().writesPerSecond() > 0) {
+                nextCatchUp(); // a catch-up has something to find only where there are writes
+            }
+        }
+    }
+
+    /** With consensus, a random node catches up from a majority now and then (new leaders do it too). */
+    private void nextCatchUp() {
+        long at = sim.loop().nowNanos() + 1 + (long) Rng.exponential(catchUpRandom, 1e9 / CATCH_UPS_PER_SECOND);
+        if (at < endNanos) {
+            sim.loop().world(at, "workload catch-up", this::catchUp);
+        }
+    }
+
+    private void catchUp() {
+        List<SimNode> up = sim.upStateNodes();
+        int pick = catchUpRandom.nextInt(Math.max(1, up.size()));
+        nextCatchUp();
+        if (!up.isEmpty()) {
+            up.get(pick).catchUp();
         }
     }
 
@@ -93,6 +122,8 @@ final class Workload {
         double where = random.nextDouble();
         int taskNumber = random.nextInt(TASK_POOL);
         Task.Status status = Task.Status.values()[random.nextInt(Task.Status.values().length)];
+        Durability durability = sim.config().consensus() && durabilityRandom.nextDouble() < MAJORITY_SHARE
+                ? Durability.MAJORITY : Durability.LOCAL;
         nextWrite();
         if (up.isEmpty()) {
             return;
@@ -102,15 +133,15 @@ final class Workload {
         String id = "w" + n;
         if (op < 0.6) {
             String memoryId = "m-" + tag + "-" + n;
-            node.write(id, "memory", memoryId, s -> s.appendMemory(node.memoryEntry(memoryId, n)));
+            node.write(id, "memory", memoryId, durability, s -> s.appendMemory(node.memoryEntry(memoryId, n)));
         } else if (op < 0.85) {
             String taskId = "task-" + taskNumber;
             String detail = n % 3 == 0 ? null : "detail of write " + n;
-            node.write(id, "task", taskId, s -> s.upsertTask(node.task(taskId, "task " + taskNumber + " v" + n,
+            node.write(id, "task", taskId, durability, s -> s.upsertTask(node.task(taskId, "task " + taskNumber + " v" + n,
                     status, detail)));
         } else {
             String token = "[" + id + "]";
-            node.write(id, "notes", token, s -> {
+            node.write(id, "notes", token, durability, s -> {
                 // Insert between earlier tokens, never inside one, so each token stays findable.
                 String notes = s.notes();
                 List<Integer> boundaries = new java.util.ArrayList<>();

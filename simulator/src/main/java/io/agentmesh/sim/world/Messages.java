@@ -26,6 +26,8 @@ public final class Messages {
             case WireMessage.Goodbye g -> "Goodbye[" + g.reason() + "]";
             case WireMessage.Hello h -> "Hello";
             case WireMessage.Revocations r -> "Revocations[" + r.revocations().size() + "]";
+            case WireMessage.Durable d -> "Durable[" + d.query() + ", " + d.vector().size() + " actors]";
+            case WireMessage.DurableQuery q -> "DurableQuery[" + q.query() + "]";
         };
     }
 

@@ -89,7 +89,7 @@ class ConsensusCheckersTest {
         List<Verdict> verdicts = Checkers.run(List.of(new OneLeaderPerTermChecker(), new IntentsAtMostOnceChecker(),
                 new IntentsPerformedChecker(1_000)), good());
         assertTrue(Checkers.allPassed(verdicts), verdicts::toString);
-        assertEquals(11, Checkers.standard(1_000, true).size());
+        assertEquals(12, Checkers.standard(1_000, true).size());
         assertEquals(6, Checkers.standard(1_000, false).size());
     }
 

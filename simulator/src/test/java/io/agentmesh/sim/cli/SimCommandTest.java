@@ -50,7 +50,7 @@ class SimCommandTest {
         assertTrue(r.out().contains("--no-consensus"), r.out());
         CliRun i = run("sim", "run", "--nodes", "3", "--seed", "7", "--duration", "3s", "--faults", "none",
                 "--intent-rate", "2", "--no-report");
-        assertTrue(i.out().contains("(11 of 11 checks passed)"), i.out());
+        assertTrue(i.out().contains("(12 of 12 checks passed)"), i.out());
         assertTrue(i.out().contains("--intent-rate 2"), i.out());
     }
 

@@ -4,6 +4,7 @@ import io.agentmesh.sim.check.AcknowledgedWritesChecker;
 import io.agentmesh.sim.check.ConvergenceChecker;
 import io.agentmesh.sim.check.VotersFollowEnrollmentChecker;
 import io.agentmesh.sim.check.IntentsAtMostOnceChecker;
+import io.agentmesh.sim.check.MajorityDurableChecker;
 import io.agentmesh.sim.check.NoRejectedChangesChecker;
 import io.agentmesh.sim.check.NoSeqReuseChecker;
 import io.agentmesh.sim.check.Verdict;
@@ -71,6 +72,44 @@ class PlantedBugsTest {
         SimConfig config = scenario(13, 8_000, plan);
         SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.AMNESIA_RESTART)));
         assertCaught(buggy, Simulation.run(config), NoSeqReuseChecker.NAME);
+    }
+
+    @Test
+    void aNodeThatAnswersMajorityWritesOnceTheyAreDurableOnItAloneIsCaught() {
+        SimConfig config = scenario(17, 6_000, FaultPlan.none());
+        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.MAJORITY_ACK_AFTER_LOCAL)));
+        assertCaught(buggy, Simulation.run(config), MajorityDurableChecker.NAME);
+        assertTrue(verdict(buggy, MajorityDurableChecker.NAME).violations().getFirst()
+                .contains("acknowledged as majority-durable by n1"), () -> verdict(buggy,
+                MajorityDurableChecker.NAME).toString());
+    }
+
+    @Test
+    void aCatchUpThatReportsDoneWithoutWaitingIsCaughtWhileTheRealOneTimesOutInTheMinority() {
+        for (boolean planted : new boolean[]{true, false}) {
+            SimConfig config = Cluster.quiet(3, 19);
+            Cluster c = new Cluster(planted ? config.withBugs(EnumSet.of(PlantedBug.CATCH_UP_WITHOUT_WAITING))
+                    : config, 200);
+            c.awaitStableLeader(30_000);
+            c.sim.apply(new FaultPlan.Partition(c.nowMs(), 30_000, "isolate n1", Link.between(N1, Set.of(1, 2))));
+            for (int i = 0; i < 5; i++) {
+                SimNode writer = c.node(1 + i % 2);
+                String id = "m" + i;
+                c.await("majority write " + i, writer.write("write " + id, "memory", id,
+                        io.agentmesh.node.replication.Durability.MAJORITY,
+                        s -> s.appendMemory(writer.memoryEntry(id, 1))));
+            }
+            var catchUp = c.node(0).catchUp();
+            c.runUntil("n1's catch-up ends", catchUp::isDone, SimNode.CATCH_UP_TIMEOUT_MS + 1_000);
+            Verdict v = new MajorityDurableChecker().check(c.sim.history());
+            if (planted) {
+                assertFalse(v.passed(), v::toString);
+                assertTrue(v.violations().getFirst().contains("catch-up on n1"), v::toString);
+            } else {
+                assertTrue(catchUp.isCompletedExceptionally(), "a minority cannot catch up from a majority");
+                assertTrue(v.passed(), v::toString);
+            }
+        }
     }
 
     @Test
