@@ -6,6 +6,8 @@ public final class ReplicationStats {
     volatile long bytesSent;
     volatile long changesApplied;
     volatile long duplicates;
+    /** Pulls that got no answer within the stall bound and were asked again. */
+    volatile long pullStalls;
     volatile long rejected;
     volatile long unknownSigner;
     volatile long refusedRevoked;
@@ -44,6 +46,10 @@ public final class ReplicationStats {
 
     public long duplicates() {
         return duplicates;
+    }
+
+    public long pullStalls() {
+        return pullStalls;
     }
 
     public long rejected() {

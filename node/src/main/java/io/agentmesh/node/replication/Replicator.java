@@ -75,6 +75,13 @@ public final class Replicator {
      */
     private NodeId pullingFrom;
     private int ticksSincePullProgress;
+    /**
+     * Ticks without an answer after which a pull counts as lost and is asked again. It doubles at each such stall,
+     * up to {@link #MAX_PULL_STALL_TICKS}, and returns to {@link #PULL_STALL_TICKS} when a pull completes: on a busy
+     * machine a full batch can take longer than the first bound to build, send and apply, and asking again then only
+     * brings the same batch twice.
+     */
+    private int pullStallLimitTicks = PULL_STALL_TICKS;
     private long tickCount;
     /**
      * The store's future for the latest received change handed to it. The store commits in the order it was given
@@ -83,6 +90,7 @@ public final class Replicator {
      */
     private CompletableFuture<Void> lastReceivedAppend = CompletableFuture.completedFuture(null);
     private static final int PULL_STALL_TICKS = 10;
+    private static final int MAX_PULL_STALL_TICKS = 160;
 
     private static final class Peer {
         final NodeId id;
@@ -193,8 +201,10 @@ public final class Replicator {
     /** Periodic anti-entropy round. */
     public void tick() {
         tickCount++;
-        if (pullingFrom != null && ++ticksSincePullProgress > PULL_STALL_TICKS) {
+        if (pullingFrom != null && ++ticksSincePullProgress > pullStallLimitTicks) {
             pullingFrom = null; // the answer was lost (e.g. the peer's buffer was full); pull again
+            pullStallLimitTicks = Math.min(pullStallLimitTicks * 2, MAX_PULL_STALL_TICKS);
+            stats.pullStalls++;
         }
         // Each round pulls from one peer, rotating, so whatever a push missed is repaired from every side in turn.
         List<Peer> exchanging = peers.values().stream().filter(p -> p.exchanges).toList();
@@ -303,6 +313,7 @@ public final class Replicator {
             network.send(from, digestOf(applied.toVector(), true));
         } else if (from.equals(pullingFrom)) {
             pullingFrom = null;
+            pullStallLimitTicks = PULL_STALL_TICKS;
         }
     }
 

@@ -545,8 +545,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             }
             var r = c.replicator().stats();
             s.put("replication", Map.of("changesSent", r.changesSent(), "bytesSent", r.bytesSent(),
-                    "changesApplied", r.changesApplied(), "duplicates", r.duplicates(), "rejected", r.rejected(),
-                    "refusedRevoked", r.refusedRevoked(), "durableAnswers", r.durableAnswers(),
+                    "changesApplied", r.changesApplied(), "duplicates", r.duplicates(), "pullStalls", r.pullStalls(),
+                    "rejected", r.rejected(), "refusedRevoked", r.refusedRevoked(), "durableAnswers", r.durableAnswers(),
                     "majorityWritesWaiting", c.majorityWritesWaiting()));
             s.put("removedNodes", c.revocations().revoked().stream().map(NodeId::toString).toList());
             s.put("exec", settings.exec().summary());

@@ -106,8 +106,8 @@ class WorkspaceMeshTest {
             assertTrue(r.body().contains("UTF-8"), r.body());
             assertEquals(413, call(port, "PUT", "/v1/workspace/file?path=big.md",
                     "x".repeat(1024 * 1024 + 1)).statusCode());
-            assertEquals(501, call(port, "PUT", "/v1/workspace/file?path=a.md&durability=majority", "a\n")
-                    .statusCode(), "majority durability is not in this build yet");
+            assertEquals(400, call(port, "PUT", "/v1/workspace/file?path=a.md&durability=most", "a\n")
+                    .statusCode(), "durability is local or majority");
             assertEquals(400, call(port, "PUT", "/v1/workspace/file?path=a.md&durability=maybe", "a\n").statusCode());
             JsonNode list = JSON.readTree(call(port, "GET", "/v1/workspace", null).body());
             assertEquals(0, list.get("files").size(), "nothing was written: " + list);
