@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
@@ -205,6 +206,24 @@ class WorkspaceRestartTest {
         assertEquals(Optional.of("l\nm\n"), inDocument("local.md"));
         assertEquals(null, onDisk("gone.md"), "a deletion is not undone");
         assertEquals(Optional.empty(), inDocument("gone.md"));
+    }
+
+    @Test
+    void aLocalEditsBaseIsSavedOnlyOnceTheDocumentHoldsItDurably() throws Exception {
+        syncFiles("local.md", "l\n");
+        Path base = baseDir().resolve(BaseStore.fileName("local.md"));
+        assertTrue(Files.readString(base).endsWith("\nl\n"), Files.readString(base));
+        CompletableFuture<Void> synced = new CompletableFuture<>();
+        node.durableWhen = synced;
+        Files.writeString(dir.resolve("local.md"), "l\nm\n");
+        await().atMost(WAIT).until(() -> inDocument("local.md").equals(Optional.of("l\nm\n")));
+        mirror.flush(10_000);
+        // Were the node to die now, its store would not hold the edit; a base of "l m" would then make the restart
+        // take the disk for a stale copy and write the document's older "l" over the edit.
+        assertTrue(Files.readString(base).endsWith("\nl\n"), "the old base stays until the edit is durable");
+        node.durableWhen = null;
+        synced.complete(null);
+        await().atMost(WAIT).until(() -> Files.readString(base).endsWith("\nl\nm\n"));
     }
 
     @Test
