@@ -690,6 +690,15 @@ public final class WorkspaceMirror implements AutoCloseable {
                     saved.size());
             return;
         }
+        if (awaitNode(node.read(AgentState::workspaceEntries)) == 0) {
+            // A document that never held a workspace file (a new state directory that kept this one, or a new
+            // mesh): "absent from the document" would read as "deleted elsewhere" and delete every file here.
+            bases.clear();
+            log.info("node {} workspace: the document has never held a workspace file, but {} files were synced"
+                    + " before; taking the files on disk as new: they are written to the document and nothing is"
+                    + " deleted", name, saved.size());
+            return;
+        }
         for (Map.Entry<String, String> e : saved.entrySet()) {
             known.put(e.getKey(), new Known(e.getValue(), -1, -1));
         }

@@ -291,6 +291,17 @@ class WorkspaceRestartTest {
     }
 
     @Test
+    void aDocumentThatNeverHeldTheFilesTakesThemFromDiskInsteadOfDeletingThem() throws Exception {
+        syncFiles("a.md", "a\n");
+        stopMirror();
+        node.close();
+        node = new StateNode(); // the document's store was started afresh; the bases were kept
+        startMirror();
+        await().atMost(WAIT).until(() -> inDocument("a.md").equals(Optional.of("a\n")));
+        assertEquals("a\n", onDisk("a.md"));
+    }
+
+    @Test
     void theBaseDirectoryMayNotLieInsideTheWorkspace() {
         try {
             WorkspaceMirror.start(dir, dir.resolve(".agentmesh-base"), node, new SystemClock(),
