@@ -669,8 +669,10 @@ public final class WorkspaceMirror implements AutoCloseable {
      * <li>A local edit's base is saved only once the document holds the edit durably ({@link #settled}); if the base
      * were saved first and the node died before the edit was durable, the restart would find disk equal to base and
      * let the document's older text overwrite the edit. Crash before the save: the base is the old text, disk and
-     * document the merge; at restart merge(old, disk, document) keeps every line (when disk and document both hold
-     * the merge it is exactly that). A local deletion keeps its base until the deletion is durable, so a crash in
+     * document the merge; at restart merge(old, merge, merge) is the merge. Only if the node died after its store
+     * took the merge and before the mirror wrote it to disk (the disk still holding the edit alone) and the edit
+     * conflicted with the document's (same lines) does merge(old, edit, merge) show the edited lines twice: a line
+     * repeated, never one lost. A local deletion keeps its base until the deletion is durable, so a crash in
      * between deletes it in the document at restart instead of bringing the file back.
      * </ul>
      * What is left: a base write that the disk itself loses or tears. The checksum drops such a base (one log line)
