@@ -72,6 +72,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     /** How long a new leader lets the workspace mirror write the document's files to disk before the agent starts. */
     private static final long AGENT_WORKSPACE_FLUSH_TIMEOUT_MS = 10_000;
     static final String STORE_FILE = "changes.db";
+    /** The workspace mirror's bases (what was last both on disk and in the document, per path). */
+    static final String WORKSPACE_BASE_DIR = "workspace-base";
 
     /** The one clock of this process's node: core, transport, relay client and executors read the same time. */
     private final Clock clock = new SystemClock();
@@ -164,7 +166,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             var workspaceNode = new io.agentmesh.node.workspace.CoreWorkspaceNode(core, nodeThread, name);
             this.mirror = holdsState && settings.agent().workspace().isPresent()
                     ? io.agentmesh.node.workspace.WorkspaceMirror.start(settings.agent().workspace().get(),
-                            workspaceNode, clock, io.agentmesh.node.workspace.WorkspaceMirror.Config.defaults())
+                            settings.stateDir().resolve(WORKSPACE_BASE_DIR), workspaceNode, clock, io.agentmesh.node.workspace.WorkspaceMirror.Config.defaults())
                     : null;
             startedMirror = mirror;
             this.workspaceHttp = holdsState ? new io.agentmesh.node.workspace.WorkspaceHttp(workspaceNode,

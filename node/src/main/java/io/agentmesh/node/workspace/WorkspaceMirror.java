@@ -72,6 +72,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * checked again; if it changed since it was read (someone is editing it), nothing is overwritten: the edit is read
  * and merged into the document first, then the merged text is written.
  *
+ * <p><b>Across restarts</b> the bases are kept in a directory of the node's state ({@link BaseStore}), saved on
+ * the mirror's thread after each sync, so a restarted node tells a stale copy on its disk (the document's content
+ * wins) from an edit made while it was down (merged) and from a file deleted elsewhere meanwhile (deleted here);
+ * see {@link #loadBases} for what a crash between two steps leaves.
+ *
  * <p><b>Refused</b>, each with one log line (node, path, reason), a count and the last few in {@link #status()}:
  * binary files (not UTF-8, or containing NUL), files over {@link Limits#MAX_WORKSPACE_FILE_BYTES} (never read),
  * symbolic links (never followed, wherever they point), other non-regular files, paths that are not valid
@@ -155,6 +160,10 @@ public final class WorkspaceMirror implements AutoCloseable {
 
     // worker thread only
     private final Map<String, Known> known = new HashMap<>();
+    private final BaseStore bases;
+    /** Local edits per path written to the document but not yet durable there: their base is saved after. */
+    private final Map<String, Integer> awaitingDurable = new HashMap<>();
+    private boolean baseSaveFailureLogged;
     private final Map<String, Refused> refused = new HashMap<>();
     private IgnoreRules ignore = IgnoreRules.defaults();
     private long ignoreFileStamp = -1;
@@ -180,12 +189,19 @@ public final class WorkspaceMirror implements AutoCloseable {
     private volatile List<Refusal> currentRefusals = List.of();
     private volatile boolean closed;
 
-    private WorkspaceMirror(Path root, WorkspaceNode node, Clock clock, Config config) throws IOException {
+    private WorkspaceMirror(Path root, Path baseDir, WorkspaceNode node, Clock clock, Config config)
+            throws IOException {
         this.root = root.toRealPath();
         this.node = node;
         this.clock = clock;
         this.config = config;
         this.name = node.nodeName();
+        Path absoluteBaseDir = baseDir.toAbsolutePath().normalize();
+        if (absoluteBaseDir.startsWith(this.root)) {
+            throw new IllegalArgumentException("the workspace mirror's base directory " + baseDir + " is inside the"
+                    + " workspace " + this.root + "; it belongs in the node's state directory");
+        }
+        this.bases = new BaseStore(absoluteBaseDir, this.root, name, config.maxFiles());
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "workspace-" + name);
             t.setDaemon(true);
@@ -200,9 +216,14 @@ public final class WorkspaceMirror implements AutoCloseable {
      * Starts mirroring {@code root} (an existing directory): a first full sync (files on disk and files in the
      * document, merged where both hold one), then watching, polling and periodic scans. Returns at once; the first
      * sync runs on the mirror's thread.
+     *
+     * @param baseDir where the mirror keeps, per path, what was last both on disk and in the document, so that a
+     *                restart tells an edit made while the node was down from a stale copy (in the node's state
+     *                directory, never inside {@code root}; created when missing)
      */
-    public static WorkspaceMirror start(Path root, WorkspaceNode node, Clock clock, Config config) throws IOException {
-        WorkspaceMirror m = new WorkspaceMirror(root, node, clock, config);
+    public static WorkspaceMirror start(Path root, Path baseDir, WorkspaceNode node, Clock clock, Config config)
+            throws IOException {
+        WorkspaceMirror m = new WorkspaceMirror(root, baseDir, node, clock, config);
         m.worker.execute(m.guard("first sync", m::firstSync));
         m.watcher.start();
         m.worker.scheduleWithFixedDelay(m.guard("poll", m::poll), config.pollIntervalMs(), config.pollIntervalMs(),
@@ -265,6 +286,8 @@ public final class WorkspaceMirror implements AutoCloseable {
         if (!closed) {
             try {
                 flush(2_000);
+                // Bases of local edits that became durable meanwhile are saved by tasks queued behind the flush.
+                worker.submit(() -> { }).get(2_000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
                 log.info("node {} workspace: the last edits were not all taken before stopping: {}", name,
                         e.toString());
@@ -305,6 +328,8 @@ public final class WorkspaceMirror implements AutoCloseable {
     // ------------------------------------------------------------------ worker thread
 
     private void firstSync() {
+        reloadIgnore();
+        loadBases();
         scan();
         List<String> inDocument = awaitNode(node.read(s -> s.workspaceFiles().stream().map(WorkspaceFile::path)
                 .toList()));
@@ -505,13 +530,13 @@ public final class WorkspaceMirror implements AutoCloseable {
         Optional<String> parentProblem = parentProblem(path);
         if (parentProblem.isPresent()) {
             refuse(path, parentProblem.get(), -1, -1);
-            known.remove(path);
+            forget(path);
             return true;
         }
         Disk disk = readDisk(path, k);
         if (disk instanceof Bad bad) {
             refuse(path, bad.reason(), bad.size(), bad.mtimeNanos());
-            known.remove(path);
+            forget(path);
             return true;
         }
         if (refused.remove(path) != null) {
@@ -529,7 +554,13 @@ public final class WorkspaceMirror implements AutoCloseable {
         }
         String base = k == null ? null : k.content();
         CompletableFuture<String[]> decided = new CompletableFuture<>();
+        if (localChange) {
+            awaitingDurable.merge(path, 1, Integer::sum);
+        }
         CompletableFuture<Boolean> durable = node.write(s -> decide(s, path, base, onDisk, localChange, decided));
+        if (localChange) {
+            durable.whenComplete((ok, error) -> settled(path, error == null));
+        }
         String[] target;
         try {
             target = decided.get(NODE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -557,10 +588,10 @@ public final class WorkspaceMirror implements AutoCloseable {
         String want = target[0];
         if (Objects.equals(want, onDisk)) {
             if (want == null) {
-                known.remove(path);
+                forget(path);
             } else if (!(disk instanceof Unchanged)) {
                 Content c = (Content) disk;
-                known.put(path, new Known(want, c.size(), c.mtimeNanos()));
+                remember(path, new Known(want, c.size(), c.mtimeNanos()));
             }
             return true;
         }
@@ -571,7 +602,7 @@ public final class WorkspaceMirror implements AutoCloseable {
                 return false;
             }
             Files.deleteIfExists(file);
-            known.remove(path);
+            forget(path);
             writtenToDisk.incrementAndGet();
             return true;
         }
@@ -579,7 +610,7 @@ public final class WorkspaceMirror implements AutoCloseable {
         if (written.isEmpty()) {
             return false;
         }
-        known.put(path, new Known(want, written.get().size(),
+        remember(path, new Known(want, written.get().size(),
                 written.get().lastModifiedTime().to(TimeUnit.NANOSECONDS)));
         writtenToDisk.incrementAndGet();
         return true;
@@ -616,6 +647,126 @@ public final class WorkspaceMirror implements AutoCloseable {
         } catch (RuntimeException e) {
             decided.completeExceptionally(e);
             throw e;
+        }
+    }
+
+    // ------------------------------------------------------------------ bases kept across restarts
+
+    /**
+     * Before the first scan: the bases the last run saved become the known content of their paths, with no size or
+     * time, so the scan reads each file and {@link #reconcileOnce} decides as it does while running. A file equal to
+     * its base is a stale copy: the document's content (or its deletion) is written to disk. A file that differs
+     * was edited while the node was down: three-way merge with the base. A file gone from disk was deleted while
+     * the node was down: deleted in the document unless the document changed it meanwhile. Paths with no base are
+     * merged keeping every line of both, as before bases were kept.
+     *
+     * <p><b>A crash between two steps</b> (kill -9, power loss) leaves the saved base one sync behind, never ahead:
+     * <ul>
+     * <li>A remote change is written to disk first, its base saved after. Crash between: disk and document hold the
+     * new text, the base the old one; at restart the disk differs from its base, so it is "edited": merge(old, new,
+     * new) is the new text, nothing added or lost. A remote deletion: the file is gone, the document has deleted it,
+     * the base remains; at restart "deleted on disk" meets "deleted in the document": nothing to do, the base goes.
+     * <li>A local edit's base is saved only once the document holds the edit durably ({@link #settled}); if the base
+     * were saved first and the node died before the edit was durable, the restart would find disk equal to base and
+     * let the document's older text overwrite the edit. Crash before the save: the base is the old text, disk and
+     * document the merge; at restart merge(old, merge, merge) is the merge. Only if the node died after its store
+     * took the merge and before the mirror wrote it to disk (the disk still holding the edit alone) and the edit
+     * conflicted with the document's (same lines) does merge(old, edit, merge) show the edited lines twice: a line
+     * repeated, never one lost. A local deletion keeps its base until the deletion is durable, so a crash in
+     * between deletes it in the document at restart instead of bringing the file back.
+     * </ul>
+     * What is left: a base write that the disk itself loses or tears. The checksum drops such a base (one log line)
+     * and its path is merged as one with no base, keeping every line of both.
+     */
+    private void loadBases() {
+        Map<String, String> saved = bases.load(p -> WorkspacePath.problem(p).isEmpty() && !ignore.ignores(p, false));
+        if (saved.isEmpty()) {
+            return;
+        }
+        if (workspaceIsEmpty()) {
+            // A new or emptied directory given as the workspace: reading every file as "deleted while the node was
+            // down" would delete the whole workspace on every node. Start it afresh from the document instead.
+            bases.clear();
+            log.info("node {} workspace {} is empty, but {} files were synced to it before; taking it as a new"
+                    + " workspace: the document's files are written to it and nothing is deleted", name, root,
+                    saved.size());
+            return;
+        }
+        if (awaitNode(node.read(AgentState::workspaceEntries)) == 0) {
+            // A document that never held a workspace file (a new state directory that kept this one, or a new
+            // mesh): "absent from the document" would read as "deleted elsewhere" and delete every file here.
+            bases.clear();
+            log.info("node {} workspace: the document has never held a workspace file, but {} files were synced"
+                    + " before; taking the files on disk as new: they are written to the document and nothing is"
+                    + " deleted", name, saved.size());
+            return;
+        }
+        for (Map.Entry<String, String> e : saved.entrySet()) {
+            known.put(e.getKey(), new Known(e.getValue(), -1, -1));
+        }
+        log.info("node {} workspace: {} saved bases loaded from {}", name, saved.size(), bases.dir());
+    }
+
+    private boolean workspaceIsEmpty() {
+        try (var entries = Files.list(root)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** {@code path} is now {@code k} on disk and in the document. */
+    private void remember(String path, Known k) {
+        Known before = known.put(path, k);
+        if (before == null || !before.content().equals(k.content())) {
+            saveBase(path);
+        }
+    }
+
+    /** {@code path} is no longer on disk and in the document both (deleted, or refused). */
+    private void forget(String path) {
+        if (known.remove(path) != null) {
+            saveBase(path);
+        }
+    }
+
+    /** Any thread: a local edit's write to the document completed (durable when {@code durable}). */
+    private void settled(String path, boolean durable) {
+        try {
+            worker.execute(guard("save base", () -> {
+                Integer left = awaitingDurable.merge(path, -1, Integer::sum);
+                if (left != null && left <= 0) {
+                    awaitingDurable.remove(path);
+                    if (durable) {
+                        saveBase(path);
+                    }
+                    // not durable: the older base stays saved, so a restart merges the edit again from disk
+                }
+            }));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping: the base stays one sync behind, which a restart merges safely (see loadBases)
+        }
+    }
+
+    /** Saves what the mirror knows of {@code path} now (or that it knows nothing), unless an edit is in flight. */
+    private void saveBase(String path) {
+        if (awaitingDurable.containsKey(path)) {
+            return; // saved by settled() once the document holds the edit durably
+        }
+        Known k = known.get(path);
+        try {
+            if (k == null) {
+                bases.remove(path);
+            } else {
+                bases.save(path, k.content());
+            }
+        } catch (IOException | UncheckedIOException e) {
+            if (!baseSaveFailureLogged) {
+                baseSaveFailureLogged = true;
+                log.warn("node {} workspace cannot save the base of {} in {} ({}); after a restart such files are"
+                        + " merged keeping every line of disk and document (logged once)", name, path, bases.dir(),
+                        e.toString());
+            }
         }
     }
 
@@ -781,7 +932,7 @@ public final class WorkspaceMirror implements AutoCloseable {
         }
         long bytes = 0;
         for (Known k : known.values()) {
-            bytes += k.size();
+            bytes += Math.max(0, k.size()); // -1: a saved base not compared with the disk yet
         }
         fileCount = known.size();
         byteCount = bytes;

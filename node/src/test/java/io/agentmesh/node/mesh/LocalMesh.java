@@ -29,7 +29,7 @@ final class LocalMesh implements AutoCloseable {
     /** Relays every node registers with; peers are still given directly unless {@link #peersGiven} is false. */
     List<InetSocketAddress> relays = List.of();
     boolean peersGiven = true;
-    /** Each node's workspace directory (mirrored), or null for none. */
+    /** Each node's workspace directory (mirrored), or null for none (the array, or one node's entry). */
     Path[] workspaces;
 
     LocalMesh(Path dir, int n) throws IOException {
@@ -64,7 +64,8 @@ final class LocalMesh implements AutoCloseable {
         nodes[i] = NodeRuntime.start(new NodeSettings(home(i).resolve("identity"), home(i).resolve("state"), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", meshPorts.get(i)), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", httpPorts.get(i)), peers, relays, 20_000, true,
-                workspaces == null ? AgentSettings.none() : new AgentSettings(Optional.of(workspaces[i]), List.of())));
+                workspaces == null || workspaces[i] == null ? AgentSettings.none()
+                        : new AgentSettings(Optional.of(workspaces[i]), List.of())));
         return nodes[i];
     }
 

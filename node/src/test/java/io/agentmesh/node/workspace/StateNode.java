@@ -29,6 +29,8 @@ final class StateNode implements WorkspaceNode, AutoCloseable {
     private final List<byte[]> local = new ArrayList<>();
     /** Runs once on the node thread just before the next write's mutation (the test's chance to race it). */
     volatile Runnable beforeNextWrite;
+    /** When set, writes report durable only once it completes (a store that has not synced yet). */
+    volatile CompletableFuture<Void> durableWhen;
 
     @Override
     public <T> CompletableFuture<T> read(Function<AgentState, T> read) {
@@ -37,7 +39,8 @@ final class StateNode implements WorkspaceNode, AutoCloseable {
 
     @Override
     public CompletableFuture<Boolean> write(Function<AgentState, Optional<LocalChange>> mutation) {
-        return CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Void> gate = durableWhen;
+        CompletableFuture<Boolean> applied = CompletableFuture.supplyAsync(() -> {
             Runnable hook = beforeNextWrite;
             if (hook != null) {
                 beforeNextWrite = null;
@@ -47,6 +50,7 @@ final class StateNode implements WorkspaceNode, AutoCloseable {
             change.ifPresent(c -> local.add(c.changeBytes()));
             return change.isPresent();
         }, thread);
+        return gate == null ? applied : applied.thenCombine(gate, (changed, durable) -> changed);
     }
 
     @Override

@@ -30,6 +30,9 @@ class WorkspaceMirrorTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     @TempDir
     Path dir;
+    /** The node's state directory, where the mirror keeps its bases (outside the workspace). */
+    @TempDir
+    Path state;
     StateNode node;
     WorkspaceMirror mirror;
 
@@ -51,7 +54,7 @@ class WorkspaceMirrorTest {
     }
 
     private void startMirror(WorkspaceMirror.Config config) throws IOException {
-        mirror = WorkspaceMirror.start(dir, node, new SystemClock(), config);
+        mirror = WorkspaceMirror.start(dir, state.resolve("workspace-base"), node, new SystemClock(), config);
     }
 
     private Optional<String> inDocument(String path) {
