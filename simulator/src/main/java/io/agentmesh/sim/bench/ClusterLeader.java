@@ -64,7 +64,10 @@ record ClusterLeader(int index, String id, long term) {
         return Arrays.asList(out);
     }
 
-    /** The leader every running node names, with one term; waits until they agree or {@code timeout} passes. */
+    /**
+     * The leader every running node names, with one term; waits until they agree or {@code timeout} passes. A
+     * witness that every node names as leader is an error, not a leader to measure.
+     */
     static ClusterLeader awaitAgreed(LiveCluster c, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no answer yet";
@@ -93,6 +96,11 @@ record ClusterLeader(int index, String id, long term) {
             last = seen.toString();
             if (all && selfLeader >= 0 && leaders.size() == 1 && terms.size() == 1
                     && c.node(selfLeader).id().toString().equals(leaders.iterator().next())) {
+                if (!c.node(selfLeader).holdsState()) {
+                    // A witness never leads (docs/consensus.md): no round may start from, or measure, that.
+                    throw new IllegalStateException("the witness " + c.node(selfLeader).name() + " leads term "
+                            + terms.iterator().next() + "; a witness must never lead (" + last + ")");
+                }
                 return new ClusterLeader(selfLeader, leaders.iterator().next(), terms.iterator().next());
             }
             Thread.sleep(20);
