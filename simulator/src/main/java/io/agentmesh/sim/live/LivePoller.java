@@ -169,7 +169,8 @@ final class LivePoller {
             return new LiveRecords.StatusSample(at, nd.name(), true, c.hasNonNull("role") ? c.get("role").asText()
                     : null, leader, c.path("term").asLong(-1), b.path("changes").asLong(), vector,
                     b.path("replication").path("rejected").asLong(), c.path("completed").asLong(),
-                    c.path("pending").asInt(), c.path("inFlight").asInt(), incarnation);
+                    c.path("pending").asInt(), c.path("inFlight").asInt(), incarnation,
+                    c.path("appliedIndex").asLong(-1));
         } catch (IOException e) {
             return down(nd, at, incarnation);
         } catch (InterruptedException e) {
@@ -180,7 +181,7 @@ final class LivePoller {
 
     private static LiveRecords.StatusSample down(LiveCluster.Node nd, long at, long incarnation) {
         return new LiveRecords.StatusSample(at, nd.name(), false, null, null, -1, -1, Map.of(), 0, 0, 0, 0,
-                incarnation);
+                incarnation, -1);
     }
 
     /**
