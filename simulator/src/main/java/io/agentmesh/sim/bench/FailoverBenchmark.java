@@ -202,6 +202,8 @@ public final class FailoverBenchmark implements Callable<Integer> {
         parameters.put("witnesses", witnesses());
         parameters.put("configuration", witness ? "2 servers + 1 witness (the last node, enrolled as a witness)"
                 : "every node a voter that holds state");
+        parameters.put("roundStartsWhen", "every node names one leader in one term" + (witness ? " and has applied"
+                + " the same log index (a server still catching up would be refused the witness's vote)" : ""));
         parameters.put("kills", kills);
         parameters.put("stepDownRounds", stepDownRounds);
         parameters.put("statusPollMs", KillRounds.POLL_MS);
