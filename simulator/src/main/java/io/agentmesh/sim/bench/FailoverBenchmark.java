@@ -40,15 +40,20 @@ import java.util.concurrent.Future;
  * <p>With {@code --load} the kill and step-down rounds run on a busy machine: a separate process spinning
  * {@code --load-threads} threads ({@link CpuBurner}) and a steady {@code POST /v1/memory} load on the nodes that are
  * up ({@link WriteLoad}), both started after the warm-up and stopped before the throughput measurement.
+ *
+ * <p>With {@code --witness} the cluster is two servers and a witness (3 nodes, the last enrolled as a witness): the
+ * leader killed or cut off is always a server, intents and writes go to the servers only, and the JSON adds what the
+ * witness did (never named leader or performer, no performed line, no leader or candidate role in its own events).
  */
 @Command(name = "failover", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures leader failover on real node processes on loopback: kill -9 the leader, time until"
                 + " a survivor names a new leader and until the new leader has performed the next pending action."
                 + " Optionally measures how fast a leader cut off from the majority steps down (--step-down), under"
-                + " CPU and write load (--load). Also measures actions per second through the action journal."
-                + " Prints JSON."},
+                + " CPU and write load (--load), and for two servers and a witness (--witness). Also measures"
+                + " actions per second through the action journal. Prints JSON."},
         footer = {"", "Examples:", "  agentmesh bench failover --sizes 3,5 --kills 30",
-                "  agentmesh bench failover --sizes 3,5 --kills 100 --step-down 30 --actions 0 --load"})
+                "  agentmesh bench failover --sizes 3,5 --kills 100 --step-down 30 --actions 0 --load",
+                "  agentmesh bench failover --witness --kills 30 --step-down 10 --actions 0"})
 public final class FailoverBenchmark implements Callable<Integer> {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     /** Voters of one Raft group (the first 7 nodes); with fewer than 3 a kill leaves no majority. */
@@ -57,13 +62,21 @@ public final class FailoverBenchmark implements Callable<Integer> {
     static final int DEFAULT_WRITES_PER_SECOND = 200;
     /** How long the load runs before the first round, so the write path is in its steady state. */
     private static final long LOAD_RAMP_MS = 3000;
+    static final List<Integer> DEFAULT_SIZES = List.of(3, 5);
+    /** Two servers and a witness: the only cluster {@code --witness} measures. */
+    static final int WITNESS_SIZE = 3;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--sizes", defaultValue = "3,5", split = ",", description = "Cluster sizes, " + MIN_SIZE + ".."
-            + MAX_SIZE + " (default ${DEFAULT-VALUE}).")
+    @Option(names = "--sizes", split = ",", paramLabel = "N[,N...]", description = "Cluster sizes, " + MIN_SIZE
+            + ".." + MAX_SIZE + " (default 3,5; with --witness only " + WITNESS_SIZE + ").")
     List<Integer> sizes;
+
+    @Option(names = "--witness", description = "Measure two servers and a witness: " + WITNESS_SIZE + " nodes, the"
+            + " last enrolled as a witness (votes, holds no state, never leads). Kills and cuts hit the leader, always"
+            + " a server; intents and --load writes go to the servers.")
+    boolean witness;
 
     @Option(names = "--kills", defaultValue = "10", description = "Leader kills per size; 0 skips them (default"
             + " ${DEFAULT-VALUE}; the recorded figures use 100).")
@@ -123,12 +136,30 @@ public final class FailoverBenchmark implements Callable<Integer> {
         }
     }
 
+    /** The cluster sizes to measure: as given, else 3 and 5 ({@value #WITNESS_SIZE} with --witness). */
+    List<Integer> sizes() {
+        if (sizes != null) {
+            return sizes;
+        }
+        return witness ? List.of(WITNESS_SIZE) : DEFAULT_SIZES;
+    }
+
+    /** Witnesses in each cluster: the last node with --witness. */
+    int witnesses() {
+        return witness ? 1 : 0;
+    }
+
     /** Checks every option before any process starts; a bad one is an IllegalArgumentException (exit status 2). */
     Load validate() {
-        if (sizes == null || sizes.isEmpty()) {
+        if (sizes != null && sizes.isEmpty()) {
             throw new IllegalArgumentException("--sizes needs at least one cluster size");
         }
-        for (int size : sizes) {
+        if (witness && !sizes().stream().allMatch(n -> n == WITNESS_SIZE)) {
+            throw new IllegalArgumentException("--witness measures two servers and a witness, " + WITNESS_SIZE
+                    + " nodes: leave --sizes out or give --sizes " + WITNESS_SIZE + ", got --sizes "
+                    + String.join(",", sizes().stream().map(String::valueOf).toList()));
+        }
+        for (int size : sizes()) {
             if (size < MIN_SIZE || size > MAX_SIZE) {
                 throw new IllegalArgumentException("--sizes must each be " + MIN_SIZE + ".." + MAX_SIZE
                         + " (a kill must leave a majority of voters), got " + size);
@@ -167,7 +198,12 @@ public final class FailoverBenchmark implements Callable<Integer> {
                 + " leader performing the next pending action (its performed.jsonl line), and to its outcome being"
                 + " visible at a survivor; step-down rounds: from cutting the leader off from the majority to its"
                 + " status no longer saying leader, and to a majority node naming another leader");
-        parameters.put("sizes", sizes);
+        parameters.put("sizes", sizes());
+        parameters.put("witnesses", witnesses());
+        parameters.put("configuration", witness ? "2 servers + 1 witness (the last node, enrolled as a witness)"
+                : "every node a voter that holds state");
+        parameters.put("roundStartsWhen", "every node names one leader in one term" + (witness ? " and has applied"
+                + " the same log index (a server still catching up would be refused the witness's vote)" : ""));
         parameters.put("kills", kills);
         parameters.put("stepDownRounds", stepDownRounds);
         parameters.put("statusPollMs", KillRounds.POLL_MS);
@@ -186,7 +222,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
         BenchResult.Machine machine = BenchResult.Machine.probe();
         Map<String, Object> parameters = parameters(l);
         List<Map<String, Object>> bySize = new ArrayList<>();
-        for (int size : sizes) {
+        for (int size : sizes()) {
             bySize.add(measure(size, l, verbose ? err : null));
         }
         Map<String, Object> figures = new LinkedHashMap<>();
@@ -205,20 +241,25 @@ public final class FailoverBenchmark implements Callable<Integer> {
 
     Map<String, Object> measure(int size, Load l, PrintWriter progress) throws Exception {
         List<String> jvm = List.of(heap.jvmOption(), "-XX:+UseSerialGC");
-        LiveCluster.Options options = LiveCluster.Options.of(size, 0).withJvmArgs(jvm);
+        LiveCluster.Options options = LiveCluster.Options.of(size, 0).withJvmArgs(jvm).withWitnesses(witnesses());
         if (keep != null) {
-            options = options.withDir(keep.resolve("failover-" + size), true);
+            options = options.withDir(keep.resolve("failover-" + size + (witness ? "-witness" : "")), true);
         }
         Random rnd = new Random(seed.value() + size);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("nodes", size);
-        log(progress, "failover: starting " + size + " nodes");
+        out.put("servers", size - witnesses());
+        out.put("witnesses", witnesses());
+        log(progress, "failover: starting " + size + " nodes" + (witness ? " (" + (size - witnesses())
+                + " servers and a witness)" : ""));
         try (LiveCluster c = LiveCluster.start(options)) {
+            List<LiveCluster.Node> servers = c.stateNodes();
             // Warm-up: a leader, and the JIT on the action path.
             try {
                 for (int i = 0; i < 20; i++) {
-                    String id = submit(c, i % size, "warmup", i);
-                    awaitOutcome(c, i % size, id, Duration.ofSeconds(60));
+                    LiveCluster.Node at = servers.get(i % servers.size());
+                    String id = submit(at, "warmup", i);
+                    awaitOutcome(at, id, Duration.ofSeconds(60));
                 }
             } catch (IOException | IllegalStateException e) {
                 // A cluster that cannot perform its warm-up actions is a result too; the other sizes still run.
@@ -248,11 +289,16 @@ public final class FailoverBenchmark implements Callable<Integer> {
                         .run(kills);
                 out.put("failover", phase(FailoverFigures.kills(k.rounds()), t0, k.abortedBecause(),
                         k.logsAtAbort()));
+                List<FailoverFigures.StepDownRound> cuts = List.of();
                 if (stepDownRounds > 0) {
                     long t1 = System.nanoTime();
                     StepDownRounds.Result s = new StepDownRounds(c, settleMs, progress).run(stepDownRounds);
                     out.put("stepDown", phase(FailoverFigures.stepDowns(s.rounds()), t1, s.abortedBecause(),
                             s.logsAtAbort()));
+                    cuts = s.rounds();
+                }
+                if (witness) {
+                    out.put("witness", WitnessWatch.figures(c.witnesses().getFirst(), k.rounds(), cuts));
                 }
                 loadAverage.put("atEnd", LoadAverage.now().asList());
                 loadAverage.put("max1Minute", watch.max());
@@ -269,7 +315,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
                 out.put("load", loadFigures);
             }
             if (actions > 0) {
-                out.put("throughput", throughput(c, size, progress));
+                out.put("throughput", throughput(c, progress));
             }
         }
         return out;
@@ -288,25 +334,26 @@ public final class FailoverBenchmark implements Callable<Integer> {
         return m;
     }
 
-    private static String submit(LiveCluster c, int node, String tag, long seq) throws IOException,
+    /** Submits a job intent at {@code node}, which must hold state. */
+    private static String submit(LiveCluster.Node node, String tag, long seq) throws IOException,
             InterruptedException {
-        NodeClient.Response r = c.node(node).client().post("/v1/intents", Map.of("kind", "job", "payload",
+        NodeClient.Response r = node.client().post("/v1/intents", Map.of("kind", "job", "payload",
                 Map.of("bench", tag, "seq", seq)), TIMEOUT);
         if (r.status() != 201) {
-            throw new IOException("intent refused by " + c.node(node).name() + ": HTTP " + r.status() + " " + r.body());
+            throw new IOException("intent refused by " + node.name() + ": HTTP " + r.status() + " " + r.body());
         }
         return r.body().get("id").asText();
     }
 
-    private static boolean hasOutcome(LiveCluster c, int node, String id) throws IOException, InterruptedException {
-        NodeClient.Response r = c.node(node).client().get("/v1/intents/" + id, TIMEOUT);
+    private static boolean hasOutcome(LiveCluster.Node node, String id) throws IOException, InterruptedException {
+        NodeClient.Response r = node.client().get("/v1/intents/" + id, TIMEOUT);
         return r.ok() && r.body().hasNonNull("outcome");
     }
 
-    private static void awaitOutcome(LiveCluster c, int node, String id, Duration timeout) throws Exception {
+    private static void awaitOutcome(LiveCluster.Node node, String id, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (hasOutcome(c, node, id)) {
+            if (hasOutcome(node, id)) {
                 return;
             }
             Thread.sleep(20);
@@ -314,17 +361,20 @@ public final class FailoverBenchmark implements Callable<Integer> {
         throw new IllegalStateException("intent " + id + " got no outcome within " + timeout.toSeconds() + " s");
     }
 
-    private Map<String, Object> throughput(LiveCluster c, int size, PrintWriter progress) throws Exception {
+    /** Intents spread over the nodes that hold state, timed until the first of them shows every outcome. */
+    private Map<String, Object> throughput(LiveCluster c, PrintWriter progress) throws Exception {
         ClusterLeader.awaitAgreed(c, Duration.ofSeconds(30));
+        List<LiveCluster.Node> servers = c.stateNodes();
+        int size = c.nodes().size();
         List<String> ids = Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
         try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
             List<Future<?>> futures = new ArrayList<>();
             for (int i = 0; i < actions; i++) {
-                int node = i % size;
+                LiveCluster.Node node = servers.get(i % servers.size());
                 int seq = i;
                 futures.add(pool.submit(() -> {
-                    ids.add(submit(c, node, "throughput", seq));
+                    ids.add(submit(node, "throughput", seq));
                     return null;
                 }));
             }
@@ -337,7 +387,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
         long done = -1;
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (System.nanoTime() < deadline) {
-            NodeClient.Response r = c.node(0).client().get("/v1/state", Duration.ofSeconds(30));
+            NodeClient.Response r = servers.getFirst().client().get("/v1/state", Duration.ofSeconds(30));
             if (r.ok()) {
                 Set<String> have = new HashSet<>();
                 r.body().path("outcomes").forEach(o -> have.add(o.path("intentId").asText()));

@@ -21,10 +21,11 @@ import java.util.Random;
 
 /**
  * The kill rounds of {@code bench failover}. Each round finds the leader every node agrees on, kills it with
- * kill -9, submits a job intent at a random survivor right after, and measures from the kill to (a) the first
- * survivor's status naming another leader, (b) the new leader's performed.jsonl line for that intent (its
- * wall-clock time: same machine, same clock) and (c) the outcome answered by that survivor. Then it restarts the
- * killed node, waits until every node follows one leader again, and lets the cluster settle before the next round.
+ * kill -9, submits a job intent at a random survivor that holds state (never a witness) right after, and measures
+ * from the kill to (a) the first survivor's status (a witness's too) naming another leader, (b) the new leader's
+ * performed.jsonl line for that intent (its wall-clock time: same machine, same clock) and (c) the outcome answered
+ * by that survivor. Then it restarts the killed node, waits until every node follows one leader again, and lets the
+ * cluster settle before the next round.
  */
 final class KillRounds {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -72,7 +73,9 @@ final class KillRounds {
         int size = c.nodes().size();
         ClusterLeader leader = ClusterLeader.awaitAgreed(c, AGREE_TIMEOUT);
         List<LiveCluster.Node> survivors = c.nodes().stream().filter(n -> n.index() != leader.index()).toList();
-        LiveCluster.Node survivor = survivors.get(rnd.nextInt(survivors.size()));
+        // The intent goes to a survivor that holds state: a witness refuses it (409).
+        List<LiveCluster.Node> servers = survivors.stream().filter(LiveCluster.Node::holdsState).toList();
+        LiveCluster.Node survivor = servers.get(rnd.nextInt(servers.size()));
         LiveCluster.Node killed = c.node(leader.index());
         NodeLogs marks = NodeLogs.mark(c.nodes());
         writes.ifPresent(w -> w.pause(leader.index()));

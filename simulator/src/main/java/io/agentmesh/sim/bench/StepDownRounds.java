@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * leader. Then it lifts the cut, waits until every node follows one leader again, and settles.
  *
  * <p>No node is killed, so the cut-off leader keeps answering its HTTP API: its step-down is observed, not inferred.
+ * With a witness the cut-off leader is always a server, and the majority is the other server and the witness.
  */
 final class StepDownRounds {
     private static final Duration AGREE_TIMEOUT = Duration.ofSeconds(30);

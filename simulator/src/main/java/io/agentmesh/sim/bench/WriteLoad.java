@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A steady write load for {@code bench failover --load}: {@code POST /v1/memory} at a fixed rate, round-robin over
- * the nodes that are up, each write on its own virtual thread. Open loop: a slow node does not slow the rate, so the
+ * the nodes that are up and hold state (never a witness), each write on its own virtual thread. Open loop: a slow node does not slow the rate, so the
  * write path stays busy through a failover as a client's would; at most {@value #MAX_OUTSTANDING} writes are in
  * flight, and a tick that finds them all busy is counted, not queued.
  */
@@ -81,12 +81,14 @@ final class WriteLoad implements AutoCloseable {
     }
 
     private void tick() {
-        int n = cluster.nodes().size();
+        List<LiveCluster.Node> candidates = cluster.stateNodes();
+        int n = candidates.size();
         LiveCluster.Node target = null;
         for (int k = 0; k < n && target == null; k++) {
             int i = (next + k) % n;
-            if (!paused.contains(i) && cluster.node(i).alive()) {
-                target = cluster.node(i);
+            LiveCluster.Node nd = candidates.get(i);
+            if (!paused.contains(nd.index()) && nd.alive()) {
+                target = nd;
                 next = i + 1;
             }
         }

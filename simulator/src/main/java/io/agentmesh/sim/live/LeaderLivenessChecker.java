@@ -1,5 +1,6 @@
 package io.agentmesh.sim.live;
 
+import io.agentmesh.sim.check.ConsensusRecords;
 import io.agentmesh.sim.check.History;
 import io.agentmesh.sim.check.NamedChecker;
 import io.agentmesh.sim.check.Verdict;
@@ -19,6 +20,13 @@ import java.util.TreeMap;
  *
  * <p>Delayed links count as connected. While a direct-only cut is in force, relays may carry the link, so such a
  * pair never makes a majority "connected", and any leader counts.
+ *
+ * <p>A witness never leads, and it votes only for a server whose log is at least as long as its own
+ * (docs/consensus.md, "What it cannot do"). So a majority with a witness in it can elect only while one of its servers
+ * has applied at least as far as each of its witnesses (the status samples' applied index, taken in the same round):
+ * a server restarted, or cut off, while the other server and the witness committed entries, cannot win until it
+ * has them, and with the other server gone it cannot get them. Such a majority's clock starts when one of its
+ * servers has caught up; the rounds it was held back are counted in the verdict.
  */
 public final class LeaderLivenessChecker extends NamedChecker {
     public static final String NAME = "leader-with-majority";
@@ -57,6 +65,16 @@ public final class LeaderLivenessChecker extends NamedChecker {
             since.add(now);
             previous = now;
         }
+        List<ConsensusRecords.Witnesses> recorded = h.records(ConsensusRecords.Witnesses.class);
+        int witnessMask = 0;
+        for (String w : recorded.isEmpty() ? List.<String>of() : recorded.getLast().nodes()) {
+            if (nodes.contains(w)) {
+                witnessMask |= 1 << nodes.indexOf(w);
+            }
+        }
+        // Per majority with a witness: since when one of its servers has held the witnesses' log without a break.
+        Map<Integer, Long> logHeldSince = new HashMap<>();
+        long heldBack = 0;
         List<String> violations = new ArrayList<>();
         long checked = 0;
         long episodeStart = -1;
@@ -76,6 +94,13 @@ public final class LeaderLivenessChecker extends NamedChecker {
             int qualifying = 0;
             for (int mask : since.get(ti).keySet()) {
                 qualifying |= mask;
+                if ((mask & witnessMask) != 0) {
+                    if (serverHoldsWitnessLog(mask, witnessMask, round.getValue(), nodes)) {
+                        logHeldSince.putIfAbsent(mask, at);
+                    } else {
+                        logHeldSince.remove(mask);
+                    }
+                }
             }
             int members = qualifying;
             boolean anyLeader = !topo.directCuts().isEmpty();
@@ -87,8 +112,17 @@ public final class LeaderLivenessChecker extends NamedChecker {
             } else {
                 int longest = 0;
                 long longestFrom = Long.MAX_VALUE;
+                boolean held = false;
                 for (Map.Entry<Integer, Long> e : since.get(ti).entrySet()) {
                     long from = Math.max(e.getValue(), lastLed);
+                    if ((e.getKey() & witnessMask) != 0) {
+                        Long logHeld = logHeldSince.get(e.getKey());
+                        if (logHeld == null) {
+                            held |= at - from >= boundMs;
+                            continue;
+                        }
+                        from = Math.max(from, logHeld);
+                    }
                     if (at - from >= boundMs && (from < longestFrom
                             || (from == longestFrom && Integer.bitCount(e.getKey()) > Integer.bitCount(longest)))) {
                         longest = e.getKey();
@@ -98,6 +132,8 @@ public final class LeaderLivenessChecker extends NamedChecker {
                 if (longest != 0) {
                     failing = names(longest, nodes) + " up and connected since " + since.get(ti).get(longest)
                             + " ms, no leader since " + lastLed + " ms";
+                } else if (held) {
+                    heldBack++;
                 }
             }
             if (!since.get(ti).isEmpty()) {
@@ -122,7 +158,31 @@ public final class LeaderLivenessChecker extends NamedChecker {
                     + " although a majority was up and connected; first: " + violations.getFirst(), violations);
         }
         return pass("never " + boundMs + " ms without a leader while a majority was up and connected ("
-                + checked + " status rounds with a connected majority)");
+                + checked + " status rounds with a connected majority" + (witnessMask == 0 ? ""
+                : "; " + heldBack + " rounds past the bound excused: the majority's servers lacked its witness's"
+                + " log") + ")");
+    }
+
+    /**
+     * Whether some server (non-witness) of {@code mask} has applied at least as far as every witness of it, by this
+     * round's samples. A server that did not answer holds nothing; a witness that did not answer asks for nothing.
+     */
+    private static boolean serverHoldsWitnessLog(int mask, int witnessMask, List<LiveRecords.StatusSample> round,
+                                                 List<String> nodes) {
+        long witnessApplied = -1;
+        long best = -2;
+        for (LiveRecords.StatusSample s : round) {
+            int i = nodes.indexOf(s.node());
+            if (i < 0 || (mask & (1 << i)) == 0) {
+                continue;
+            }
+            if ((witnessMask & (1 << i)) != 0) {
+                witnessApplied = Math.max(witnessApplied, s.up() ? s.appliedIndex() : -1);
+            } else if (s.up() && s.appliedIndex() >= 0) {
+                best = Math.max(best, s.appliedIndex());
+            }
+        }
+        return witnessApplied < 0 || best >= witnessApplied;
     }
 
     private static String describe(long from, long to, String what) {

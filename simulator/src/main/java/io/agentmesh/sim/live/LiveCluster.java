@@ -1,5 +1,6 @@
 package io.agentmesh.sim.live;
 
+import io.agentmesh.node.consensus.Voters;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
@@ -27,7 +28,9 @@ import java.util.stream.Stream;
 /**
  * Real node processes (and optionally relay processes) on loopback, each in its own directory with its own free
  * ports, started with fault injection on so the harness can cut links. Every node gets every other node as
- * {@code --peer}, so all of them (up to 7) are voters of one Raft group.
+ * {@code --peer}, so all of them (up to 7) are voters of one Raft group. With {@link Options#withWitnesses} the last
+ * nodes are enrolled as witnesses: they vote but hold no agent state, so every state request (memory, intents, state
+ * reads) goes to the nodes that {@link Node#holdsState() hold state}; status and fault injection work on every node.
  *
  * <p>Cleanup is not optional: {@link #close()} kills every child and waits (bounded) for it to go; a JVM shutdown
  * hook does the same on Ctrl-C or {@code System.exit}. Only a kill -9 of this JVM itself can leave children
@@ -49,21 +52,32 @@ public final class LiveCluster implements AutoCloseable {
      * How to start the cluster.
      *
      * @param nodes        node processes (1..16; the first 7 by node id are voters)
+     * @param witnesses    how many of the last nodes are enrolled as witnesses instead of voters (0..nodes - 1; with
+     *                     any, at most {@value Voters#MAX} nodes, so each witness is one of the voters)
      * @param relays       relay processes (0..4); every node registers with each
      * @param dir          where the cluster's directories go; null: a new temporary directory, deleted on close
      * @param keepDir      keep the directory on close (logs, stores, performed.jsonl)
      * @param jvmArgs      extra JVM options for every child (heap, JIT)
      * @param readyTimeout how long a process may take to answer /readyz (or /healthz for a relay)
      */
-    public record Options(int nodes, int relays, Path dir, boolean keepDir, List<String> jvmArgs,
+    public record Options(int nodes, int witnesses, int relays, Path dir, boolean keepDir, List<String> jvmArgs,
                           Duration readyTimeout, boolean workspaces) {
-        public Options(int nodes, int relays, Path dir, boolean keepDir, List<String> jvmArgs, Duration readyTimeout) {
-            this(nodes, relays, dir, keepDir, jvmArgs, readyTimeout, false);
+        public Options(int nodes, int witnesses, int relays, Path dir, boolean keepDir, List<String> jvmArgs,
+                       Duration readyTimeout) {
+            this(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, false);
         }
 
         public Options {
             if (nodes < 1 || nodes > 16) {
                 throw new IllegalArgumentException("nodes must be 1..16, got " + nodes);
+            }
+            if (witnesses < 0 || witnesses >= nodes) {
+                throw new IllegalArgumentException("witnesses must be 0.." + (nodes - 1) + " (at least one node holds"
+                        + " the agent's state), got " + witnesses);
+            }
+            if (witnesses > 0 && nodes > Voters.MAX) {
+                throw new IllegalArgumentException("a cluster with witnesses has at most " + Voters.MAX
+                        + " nodes (a witness must be a voter), got " + nodes);
             }
             if (relays < 0 || relays > 4) {
                 throw new IllegalArgumentException("relays must be 0..4, got " + relays);
@@ -77,28 +91,46 @@ public final class LiveCluster implements AutoCloseable {
         }
 
         public static Options of(int nodes, int relays) {
-            return new Options(nodes, relays, null, false, quickJvm(), Duration.ofSeconds(90));
+            return new Options(nodes, 0, relays, null, false, quickJvm(), Duration.ofSeconds(90));
         }
 
         public Options withDir(Path d, boolean keep) {
-            return new Options(nodes, relays, d, keep, jvmArgs, readyTimeout, workspaces);
+            return new Options(nodes, witnesses, relays, d, keep, jvmArgs, readyTimeout, workspaces);
         }
 
         public Options withJvmArgs(List<String> args) {
-            return new Options(nodes, relays, dir, keepDir, args, readyTimeout, workspaces);
+            return new Options(nodes, witnesses, relays, dir, keepDir, args, readyTimeout, workspaces);
         }
 
         /** Each node mirrors its own workspace directory ({@link Node#workspace()}, {@code --workspace}). */
         public Options withWorkspaces() {
-            return new Options(nodes, relays, dir, keepDir, jvmArgs, readyTimeout, true);
+            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, true);
+        }
+
+        /** The last {@code count} nodes are enrolled as witnesses (role WITNESS) instead of voters. */
+        public Options withWitnesses(int count) {
+            return new Options(nodes, count, relays, dir, keepDir, jvmArgs, readyTimeout, workspaces);
+        }
+
+        public Options withReadyTimeout(Duration timeout) {
+            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, timeout, workspaces);
+        }
+
+        /** The role node {@code i} is enrolled with: witnesses last, then voters up to the founding list, learners. */
+        Role roleOf(int i) {
+            if (i >= nodes - witnesses) {
+                return Role.WITNESS;
+            }
+            return i < Voters.MAX ? Role.VOTER : Role.LEARNER;
         }
     }
 
-    /** One node: identity, directory, ports and (while it runs) its process. */
+    /** One node: identity, role, directory, ports and (while it runs) its process. */
     public static final class Node {
         private final int index;
         private final String name;
         private final NodeId id;
+        private final Role role;
         private final Path home;
         private final int meshPort;
         private final int httpPort;
@@ -106,10 +138,11 @@ public final class LiveCluster implements AutoCloseable {
         private volatile Process process;
         private volatile boolean expectedDown;
 
-        Node(int index, NodeId id, Path home, int meshPort, int httpPort) {
+        Node(int index, NodeId id, Role role, Path home, int meshPort, int httpPort) {
             this.index = index;
             this.name = "n" + (index + 1);
             this.id = id;
+            this.role = role;
             this.home = home;
             this.meshPort = meshPort;
             this.httpPort = httpPort;
@@ -127,6 +160,19 @@ public final class LiveCluster implements AutoCloseable {
 
         public NodeId id() {
             return id;
+        }
+
+        /** The role its certificate enrolls it with. */
+        public Role role() {
+            return role;
+        }
+
+        /**
+         * Whether the node holds the agent's state: every node but a witness, which answers the state and intent
+         * endpoints with 409, never leads and never performs. The one test of where state requests may go.
+         */
+        public boolean holdsState() {
+            return role != Role.WITNESS;
         }
 
         public Path home() {
@@ -303,14 +349,19 @@ public final class LiveCluster implements AutoCloseable {
                 ids.createNodeKey(random, Optional.empty());
                 ids.writeAgentPublicKey(root.verifyingKey());
                 long now = System.currentTimeMillis();
-                ids.writeCertificate(NodeCertificate.issue(root, ids.nodePublicKey(), i < 7 ? Role.VOTER : Role.LEARNER,
+                ids.writeCertificate(NodeCertificate.issue(root, ids.nodePublicKey(), options.roleOf(i),
                         now - 60_000, now + Duration.ofDays(3650).toMillis()));
             }
+            Role role = ids.readCertificate().role();
+            if (role != options.roleOf(i)) {
+                throw new IllegalArgumentException("n" + (i + 1) + " in " + home + " is enrolled as " + role
+                        + ", but these options make it a " + options.roleOf(i) + "; use another directory");
+            }
             Files.createDirectories(home.resolve("state"));
-            if (options.workspaces()) {
+            if (options.workspaces() && role != Role.WITNESS) {
                 Files.createDirectories(home.resolve("workspace"));
             }
-            nodes.add(new Node(i, ids.nodeId(), home, ports[p++], ports[p++]));
+            nodes.add(new Node(i, ids.nodeId(), role, home, ports[p++], ports[p++]));
         }
     }
 
@@ -343,6 +394,16 @@ public final class LiveCluster implements AutoCloseable {
         return nodes.get(i);
     }
 
+    /** The nodes that hold the agent's state ({@link Node#holdsState()}): where state requests go. */
+    public List<Node> stateNodes() {
+        return nodes.stream().filter(Node::holdsState).toList();
+    }
+
+    /** The witnesses: they vote, hold no state, never lead. */
+    public List<Node> witnesses() {
+        return nodes.stream().filter(n -> !n.holdsState()).toList();
+    }
+
     public List<Relay> relays() {
         return List.copyOf(relays);
     }
@@ -367,7 +428,7 @@ public final class LiveCluster implements AutoCloseable {
         cmd.addAll(List.of(NODE_MAIN, "node", "run", "--home", n.home().toString(),
                 "--listen", "127.0.0.1:" + n.meshPort(), "--http", "127.0.0.1:" + n.httpPort(),
                 "--enable-fault-injection"));
-        if (options.workspaces()) {
+        if (options.workspaces() && n.holdsState()) {
             cmd.addAll(List.of("--workspace", n.workspace().toString()));
         }
         for (Node other : nodes) {

@@ -81,9 +81,10 @@ final class LiveCollector {
         }
     }
 
+    /** Over the nodes that hold state: a witness has no changes, no state and no outcomes to agree on. */
     private boolean converged(Set<String> intents) throws InterruptedException {
         List<Map<String, Long>> vectors = new ArrayList<>();
-        for (LiveCluster.Node nd : cluster.nodes()) {
+        for (LiveCluster.Node nd : cluster.stateNodes()) {
             try {
                 NodeClient.Response r = nd.client().get("/v1/status", LivePoller.POLL_TIMEOUT);
                 if (!r.ok()) {
@@ -100,7 +101,7 @@ final class LiveCollector {
             return false;
         }
         String digest = null;
-        for (LiveCluster.Node nd : cluster.nodes()) {
+        for (LiveCluster.Node nd : cluster.stateNodes()) {
             try {
                 NodeClient.Response r = nd.client().get("/v1/state", LiveWorkload.WRITE_TIMEOUT);
                 if (!r.ok()) {
@@ -138,11 +139,23 @@ final class LiveCollector {
 
     /**
      * Each node's final state into {@code h}, and what it holds about intents into the returned list. A node that
-     * does not answer is recorded as down.
+     * does not answer is recorded as down. A witness holds no agent state, so only its voters are recorded (as in
+     * the simulator).
      */
     List<IntentsFinal> collectFinals(History h) throws InterruptedException {
         List<IntentsFinal> intents = new ArrayList<>();
         for (LiveCluster.Node nd : cluster.nodes()) {
+            if (!nd.holdsState()) {
+                try {
+                    NodeClient.Response st = nd.client().get("/v1/status", LivePoller.POLL_TIMEOUT);
+                    if (st.ok()) {
+                        membersFinal(h, nd, st.body());
+                    }
+                } catch (IOException e) {
+                    // a witness that does not answer has no voters to compare; the liveness checks saw it down
+                }
+                continue;
+            }
             try {
                 NodeClient.Response st = nd.client().get("/v1/status", LivePoller.POLL_TIMEOUT);
                 NodeClient.Response state = nd.client().get("/v1/state", LiveWorkload.WRITE_TIMEOUT);
@@ -159,21 +172,25 @@ final class LiveCollector {
                 h.nodeFinal(new History.NodeFinal(nd.name(), true, List.of(), digest(s), vector, memory, tasks,
                         s.path("notes").asText(""), 0, st.body().path("replication").path("rejected").asLong()));
                 intents.add(intentsFinal(nd.name(), s));
-                JsonNode c = st.body().path("consensus");
-                List<String> voters = new ArrayList<>();
-                c.path("voters").forEach(v -> voters.add(nameById.getOrDefault(v.asText(), v.asText())));
-                h.record(ConsensusRecords.MembersFinal.class, new ConsensusRecords.MembersFinal(nd.name(), true,
-                        c.path("role").asText("none").toUpperCase(java.util.Locale.ROOT), voters));
+                membersFinal(h, nd, st.body());
             } catch (IOException e) {
                 h.nodeFinal(new History.NodeFinal(nd.name(), false, List.of(), null, Map.of(), Set.of(), Set.of(), null,
                         0, 0));
                 intents.add(new IntentsFinal(nd.name(), false, Set.of(), Map.of()));
             }
         }
-        // Every node of a live cluster is a voter (LiveConfig allows up to seven), none is removed.
+        // Every node of a live cluster is a voter, witnesses included (LiveConfig allows up to seven), none is removed.
         h.record(ConsensusRecords.ExpectedVoters.class, new ConsensusRecords.ExpectedVoters(
                 cluster.nodes().stream().map(LiveCluster.Node::name).sorted().toList()));
         return intents;
+    }
+
+    private void membersFinal(History h, LiveCluster.Node nd, JsonNode status) {
+        JsonNode c = status.path("consensus");
+        List<String> voters = new ArrayList<>();
+        c.path("voters").forEach(v -> voters.add(nameById.getOrDefault(v.asText(), v.asText())));
+        h.record(ConsensusRecords.MembersFinal.class, new ConsensusRecords.MembersFinal(nd.name(), true,
+                c.path("role").asText("none").toUpperCase(java.util.Locale.ROOT), voters));
     }
 
     private IntentsFinal intentsFinal(String node, JsonNode state) {
@@ -274,9 +291,12 @@ final class LiveCollector {
         }
     }
 
-    /** Catch-up after each heal, from the status rounds: the first round in which every answering node held it all. */
+    /**
+     * Catch-up after each heal, from the status rounds: the first round in which every answering node of
+     * {@code stateNodes} held it all (a witness holds nothing to catch up on).
+     */
     static void computeHeals(History h, List<LivePoller.Round> rounds, List<Long> faultStarts,
-                             List<LiveFaultDriver.HealMark> healMarks) {
+                             List<LiveFaultDriver.HealMark> healMarks, Set<String> stateNodes) {
         List<Long> starts = faultStarts.stream().sorted().toList();
         List<LiveFaultDriver.HealMark> marks = new ArrayList<>(healMarks);
         marks.sort(Comparator.comparingLong(LiveFaultDriver.HealMark::atMs));
@@ -292,11 +312,11 @@ final class LiveCollector {
                     break;
                 }
                 if (target == null) {
-                    target = LivePoller.union(r.samples());
+                    target = LivePoller.union(r.samples(), stateNodes);
                 }
                 boolean all = true;
                 for (LiveRecords.StatusSample s : r.samples()) {
-                    if (s.up() && LivePoller.behind(s.vector(), target) > 0) {
+                    if (s.up() && stateNodes.contains(s.node()) && LivePoller.behind(s.vector(), target) > 0) {
                         all = false;
                         break;
                     }

@@ -27,12 +27,14 @@ import java.util.concurrent.Callable;
                         + " and checks: convergence, no acknowledged write lost, read-your-writes, no rejected"
                         + " change, node health, one leader per term, a leader whenever a majority is up and"
                         + " connected, each intent performed at most once and only by its claim holder, every intent"
-                        + " performed after the heal.",
+                        + " performed after the heal, and (with --witness) the witness never campaigning, leading or"
+                        + " performing.",
                 "Prints the verdict and the figures; writes a JSON result and an HTML report. The processes are"
                         + " always stopped at the end, on Ctrl-C too.",
                 "Exit status 0 when every check passed, 1 when one failed, 2 on bad arguments."},
         footer = {"", "Example:", "  agentmesh sim live --nodes 5 --relays 2 --seed 42 --duration 2m"
-                + " --faults partition,crash,relay"})
+                + " --faults partition,crash,relay",
+                "  agentmesh sim live --nodes 3 --witness --seed 7 --duration 60s"})
 public final class LiveCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -55,6 +57,11 @@ public final class LiveCommand implements Callable<Integer> {
     @Option(names = "--faults", defaultValue = "partition,crash", description = "Fault kinds, comma separated:"
             + " partition, crash, relay (needs --relays), delay; all; none (default ${DEFAULT-VALUE}).")
     String faults;
+
+    @Option(names = "--witness", description = "Enroll the last node as a witness: it votes and keeps the Raft log"
+            + " but holds no agent state, never leads and never performs (--nodes 3 --witness: two servers and a"
+            + " witness). The workload talks to the other nodes only. Checked by witness-never-leads.")
+    boolean witness;
 
     @Option(names = "--write-rate", defaultValue = "" + LiveConfig.DEFAULT_WRITES_PER_SECOND,
             description = "Memory writes per second over the cluster (default ${DEFAULT-VALUE}).")
@@ -98,9 +105,10 @@ public final class LiveCommand implements Callable<Integer> {
         LiveConfig config = new LiveConfig(nodes, relays, s, SimConfig.parseDuration(duration), kinds, writeRate,
                 intentRate, SimConfig.parseDuration(convergenceBound), SimConfig.parseDuration(leaderBound), 250,
                 keep ? keepDir : null, keep,
-                java.util.List.of(heap.jvmOption(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
-        out.printf(Locale.ROOT, "agentmesh sim live: %d nodes%s, seed %d, %s, faults %s%n", nodes,
-                relays > 0 ? ", " + relays + " relays" : "", s, SimConfig.formatDuration(config.durationMs()),
+                java.util.List.of(heap.jvmOption(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), witness);
+        out.printf(Locale.ROOT, "agentmesh sim live: %d nodes%s%s, seed %d, %s, faults %s%n", nodes,
+                witness ? " (n" + nodes + " a witness)" : "", relays > 0 ? ", " + relays + " relays" : "", s,
+                SimConfig.formatDuration(config.durationMs()),
                 LiveFault.format(kinds));
         FaultSchedule schedule = LiveRun.scheduleOf(config);
         out.println("fault schedule (" + schedule.episodes().size() + " episodes):");

@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 /**
  * Samples every node every {@code pollIntervalMs}: its status (role, term, leader, durable vector, rejected changes),
@@ -50,6 +51,8 @@ final class LivePoller {
     private final List<Round> rounds = new ArrayList<>();
     private final Map<String, Long> rejectedByIncarnation = new TreeMap<>();
     private final Set<Process> reportedDead = ConcurrentHashMap.newKeySet();
+    /** Names of the nodes that hold the agent's state: a witness's empty vector is no lag. */
+    private final Set<String> stateNodes;
 
     /**
      * @param actors         each node's actor (hex), filled in as the statuses tell it
@@ -67,6 +70,12 @@ final class LivePoller {
         this.nameById = nameById;
         this.consensus = List.copyOf(consensus);
         this.progress = progress;
+        this.stateNodes = stateNodeNames(cluster);
+    }
+
+    /** Names of the cluster's nodes that hold state ({@link LiveCluster.Node#holdsState()}). */
+    static Set<String> stateNodeNames(LiveCluster cluster) {
+        return cluster.stateNodes().stream().map(LiveCluster.Node::name).collect(Collectors.toUnmodifiableSet());
     }
 
     void start() {
@@ -109,7 +118,7 @@ final class LivePoller {
             for (CompletableFuture<LiveRecords.StatusSample> f : futures) {
                 samples.add(f.get(POLL_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS));
             }
-            List<Long> lag = lag(samples);
+            List<Long> lag = lag(samples, stateNodes);
             for (LiveRecords.StatusSample s : samples) {
                 if (s.up()) {
                     rejectedByIncarnation.merge(s.node() + "#" + s.incarnationStart(), s.rejected(), Math::max);
@@ -160,7 +169,8 @@ final class LivePoller {
             return new LiveRecords.StatusSample(at, nd.name(), true, c.hasNonNull("role") ? c.get("role").asText()
                     : null, leader, c.path("term").asLong(-1), b.path("changes").asLong(), vector,
                     b.path("replication").path("rejected").asLong(), c.path("completed").asLong(),
-                    c.path("pending").asInt(), c.path("inFlight").asInt(), incarnation);
+                    c.path("pending").asInt(), c.path("inFlight").asInt(), incarnation,
+                    c.path("appliedIndex").asLong(-1));
         } catch (IOException e) {
             return down(nd, at, incarnation);
         } catch (InterruptedException e) {
@@ -171,23 +181,27 @@ final class LivePoller {
 
     private static LiveRecords.StatusSample down(LiveCluster.Node nd, long at, long incarnation) {
         return new LiveRecords.StatusSample(at, nd.name(), false, null, null, -1, -1, Map.of(), 0, 0, 0, 0,
-                incarnation);
+                incarnation, -1);
     }
 
-    /** Per node: changes it lacks that some answering node holds; -1 when it did not answer. */
-    private static List<Long> lag(List<LiveRecords.StatusSample> samples) {
-        Map<String, Long> union = union(samples);
+    /**
+     * Per node: changes it lacks that some answering node holds; -1 when it did not answer, 0 for a node that holds
+     * no state (a witness, as in the simulator).
+     */
+    private static List<Long> lag(List<LiveRecords.StatusSample> samples, Set<String> stateNodes) {
+        Map<String, Long> union = union(samples, stateNodes);
         List<Long> out = new ArrayList<>();
         for (LiveRecords.StatusSample s : samples) {
-            out.add(s.up() ? behind(s.vector(), union) : -1L);
+            out.add(!s.up() ? -1L : stateNodes.contains(s.node()) ? behind(s.vector(), union) : 0L);
         }
         return out;
     }
 
-    static Map<String, Long> union(List<LiveRecords.StatusSample> samples) {
+    /** Highest durable seq per actor over the answering nodes that hold state. */
+    static Map<String, Long> union(List<LiveRecords.StatusSample> samples, Set<String> stateNodes) {
         Map<String, Long> union = new HashMap<>();
         for (LiveRecords.StatusSample s : samples) {
-            if (s.up()) {
+            if (s.up() && stateNodes.contains(s.node())) {
                 s.vector().forEach((a, q) -> union.merge(a, q, Math::max));
             }
         }

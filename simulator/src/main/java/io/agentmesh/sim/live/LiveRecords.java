@@ -20,10 +20,11 @@ public final class LiveRecords {
      * @param vector   actor hex to highest durable seq
      * @param rejected changes this process rejected so far (resets when the process restarts)
      * @param incarnationStart when the process that answered was started (ms), to tell restarts apart
+     * @param appliedIndex     highest Raft log index the node applied, -1 when unknown
      */
     public record StatusSample(long atMs, String node, boolean up, String role, String leader, long term,
                                long changes, Map<String, Long> vector, long rejected, long completed, int pending,
-                               int inFlight, long incarnationStart) {
+                               int inFlight, long incarnationStart, long appliedIndex) {
         public StatusSample {
             vector = vector == null ? Map.of() : Map.copyOf(vector);
         }

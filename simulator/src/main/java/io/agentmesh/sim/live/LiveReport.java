@@ -47,6 +47,7 @@ public final class LiveReport {
         LiveConfig c = r.config();
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("nodes", c.nodes());
+        params.put("witnesses", c.witnesses());
         params.put("relays", c.relays());
         params.put("seed", c.seed());
         params.put("durationMs", c.durationMs());

@@ -2,6 +2,7 @@ package io.agentmesh.sim.live;
 
 import io.agentmesh.sim.check.Checker;
 import io.agentmesh.sim.check.Checkers;
+import io.agentmesh.sim.check.ConsensusRecords;
 import io.agentmesh.sim.check.History;
 import io.agentmesh.sim.check.NoSeqReuseChecker;
 import io.agentmesh.sim.check.Verdict;
@@ -75,9 +76,11 @@ public final class LiveRun {
     private LiveResult execute() throws IOException, InterruptedException {
         long wall0 = System.nanoTime();
         int n = config.nodes();
-        LiveCluster.Options options = new LiveCluster.Options(n, config.relays(), config.dir(), config.keepDir(),
-                config.jvmArgs(), Duration.ofSeconds(120));
+        LiveCluster.Options options = LiveCluster.Options.of(n, config.relays()).withDir(config.dir(),
+                config.keepDir()).withJvmArgs(config.jvmArgs()).withReadyTimeout(Duration.ofSeconds(120))
+                .withWitnesses(config.witnesses());
         new LiveProgress(out, () -> 0).say("starting " + n + " node processes"
+                + (config.witness() ? " (the last a witness)" : "")
                 + (config.relays() > 0 ? " and " + config.relays() + " relays" : "") + "...");
         LiveCluster cluster = LiveCluster.start(options);
         LiveWorkload workload = null;
@@ -93,7 +96,12 @@ public final class LiveRun {
                 names.add(node.name());
                 nameById.put(node.id().toString(), node.name());
             }
-            LiveRecorder recorder = new LiveRecorder(new History(names));
+            History started = new History(names);
+            List<String> witnesses = cluster.witnesses().stream().map(LiveCluster.Node::name).toList();
+            if (!witnesses.isEmpty()) {
+                started.record(ConsensusRecords.Witnesses.class, new ConsensusRecords.Witnesses(witnesses));
+            }
+            LiveRecorder recorder = new LiveRecorder(started);
             long t0WallMillis = System.currentTimeMillis();
             LiveProgress progress = new LiveProgress(out, recorder::now);
             for (LiveCluster.Node node : cluster.nodes()) {
@@ -137,7 +145,8 @@ public final class LiveRun {
             poller.rejected().forEach(history::rejected);
             history.ended(recorder.now());
             rounds = poller.rounds();
-            LiveCollector.computeHeals(history, rounds, faults.faultStarts(), faults.healMarks());
+            LiveCollector.computeHeals(history, rounds, faults.faultStarts(), faults.healMarks(),
+                    LivePoller.stateNodeNames(cluster));
             evidence = new LiveEvidence(names, t0WallMillis, nameById, incarnations, performed, finals, converged);
             LiveCollector.translate(evidence, history);
         } finally {

@@ -22,10 +22,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The workload of a live run through the nodes' HTTP API: memory writes and job intents at random running nodes, at
- * the configured rates, and every {@value #READ_EVERY_MS} ms a read of a node's own earlier writes. The node is
- * picked with a generator seeded from the run's seed (only the ticker thread uses it); each request runs on its own
- * virtual thread and hands what became of it to the {@link LiveRecorder}.
+ * The workload of a live run through the nodes' HTTP API: memory writes and job intents at random running nodes that
+ * hold state (never a witness), at the configured rates, and every {@value #READ_EVERY_MS} ms a read of a node's own
+ * earlier writes. The node is picked with a generator seeded from the run's seed (only the ticker thread uses it);
+ * each request runs on its own virtual thread and hands what became of it to the {@link LiveRecorder}.
  */
 final class LiveWorkload {
     static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
@@ -120,14 +120,15 @@ final class LiveWorkload {
         return new ArrayList<>(writeLatencies);
     }
 
-    /** A random node whose process runs, or -1. */
+    /** A random node that holds state (never a witness) and whose process runs, or -1. */
     private int pick(Random choice) {
-        int n = cluster.nodes().size();
+        List<LiveCluster.Node> candidates = cluster.stateNodes();
+        int n = candidates.size();
         int start = choice.nextInt(n);
         for (int k = 0; k < n; k++) {
-            int i = (start + k) % n;
-            if (cluster.node(i).alive()) {
-                return i;
+            LiveCluster.Node nd = candidates.get((start + k) % n);
+            if (nd.alive()) {
+                return nd.index();
             }
         }
         return -1;

@@ -51,6 +51,37 @@ class FailoverBenchmarkTest {
     }
 
     @Test
+    void witnessWithAnySizeButThreeIsRefusedBeforeAnyNodeStarts() {
+        for (String sizes : List.of("5", "3,5", "4")) {
+            CliRun r = run("bench", "failover", "--witness", "--sizes", sizes, "--kills", "1");
+            assertEquals(2, r.exit(), sizes + ": " + r.err());
+            assertTrue(r.err().contains("--witness measures two servers and a witness, 3 nodes: leave --sizes out or"
+                    + " give --sizes 3, got --sizes " + sizes), r.err());
+            assertFalse(r.out().contains("\"benchmark\""), r.out());
+        }
+        assertEquals(0, LiveCluster.runningChildren(), "no node was started");
+    }
+
+    @Test
+    void witnessMeasuresThreeNodesOneOfThemAWitnessAndSaysSoInTheParameters() throws Exception {
+        FailoverBenchmark w = parse("--witness");
+        assertNull(w.validate());
+        assertEquals(List.of(3), w.sizes(), "two servers and a witness");
+        JsonNode p = JSON.valueToTree(w.parameters(null));
+        assertEquals(1, p.get("witnesses").asInt());
+        assertEquals(List.of(3), JSON.convertValue(p.get("sizes"), List.class));
+        assertTrue(p.get("configuration").asText().startsWith("2 servers + 1 witness"), p.toString());
+        FailoverBenchmark explicit = parse("--witness", "--sizes", "3");
+        assertNull(explicit.validate());
+        assertEquals(List.of(3), explicit.sizes());
+
+        FailoverBenchmark plain = parse();
+        plain.validate();
+        assertEquals(List.of(3, 5), plain.sizes(), "without --witness the default stays 3 and 5 voters");
+        assertEquals(0, JSON.valueToTree(plain.parameters(null)).get("witnesses").asInt());
+    }
+
+    @Test
     void loadDefaultsToOneBusyThreadPerCoreAndTwoHundredWritesASecondAndIsRecordedInTheParameters() throws Exception {
         FailoverBenchmark b = parse("--load");
         FailoverBenchmark.Load load = b.validate();

@@ -239,7 +239,7 @@ class LiveCheckersTest {
 
     private static LiveRecords.StatusSample sample(long at, String node, String role, String leader, long term) {
         return new LiveRecords.StatusSample(at, node, true, role, leader, term, 10, Map.of(ACTOR.hex(), 10L), 0, 1, 0,
-                0, 0);
+                0, 0, -1);
     }
 
     @Test
@@ -281,6 +281,37 @@ class LiveCheckersTest {
         Verdict v = new LeaderLivenessChecker(1_000).check(h);
         assertFalse(v.passed());
         assertTrue(v.summary().contains("{n2,n3}") && v.summary().contains("5250 ms"), v.summary());
+    }
+
+    @Test
+    void aServerAndAWitnessNeedToElectOnlyOnceTheServerHoldsTheWitnessLog() {
+        History h = new History(NODES);
+        h.record(ConsensusRecords.Witnesses.class, new ConsensusRecords.Witnesses(List.of("n3")));
+        h.record(LiveRecords.Topology.class, new LiveRecords.Topology(0, Set.copyOf(NODES), Set.of(), Set.of()));
+        h.record(LiveRecords.StatusSample.class, applied(250, "n1", "leader", "n1", 7));
+        // n1 dies; n2 (restarted) has applied 5, the witness 7: the witness refuses n2 its vote until n1 is back.
+        h.record(LiveRecords.Topology.class, new LiveRecords.Topology(300, Set.of("n2", "n3"), Set.of(), Set.of()));
+        for (long t = 500; t <= 3_000; t += 250) {
+            h.record(LiveRecords.StatusSample.class, applied(t, "n2", "follower", null, 5));
+            h.record(LiveRecords.StatusSample.class, applied(t, "n3", "follower", null, 7));
+        }
+        Verdict excused = new LeaderLivenessChecker(1_000).check(h);
+        assertTrue(excused.passed(), excused.toString());
+        assertTrue(excused.summary().contains("rounds past the bound excused"), excused.summary());
+        // Once n2 holds what the witness holds, the clock runs: 1 s later without a leader is a violation.
+        for (long t = 3_250; t <= 4_500; t += 250) {
+            h.record(LiveRecords.StatusSample.class, applied(t, "n2", "follower", null, 7));
+            h.record(LiveRecords.StatusSample.class, applied(t, "n3", "follower", null, 7));
+        }
+        Verdict v = new LeaderLivenessChecker(1_000).check(h);
+        assertFalse(v.passed(), v.toString());
+        assertTrue(v.violations().getFirst().contains("no leader from 4250 ms") && v.summary().contains("{n2,n3}"),
+                v.violations().toString());
+    }
+
+    private static LiveRecords.StatusSample applied(long at, String node, String role, String leader, long index) {
+        return new LiveRecords.StatusSample(at, node, true, role, leader, 2, 10, Map.of(ACTOR.hex(), 10L), 0, 1, 0,
+                0, 0, index);
     }
 
     /** Every node up from 0 with {@code directCuts} in force, and n1 seen leading every 250 ms up to 5 s. */

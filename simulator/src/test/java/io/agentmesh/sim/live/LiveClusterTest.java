@@ -1,5 +1,6 @@
 package io.agentmesh.sim.live;
 
+import io.agentmesh.protocol.identity.Role;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Process control of the live harness, and that no child outlives it: after close, and after Ctrl-C / SIGTERM. */
@@ -44,6 +46,20 @@ class LiveClusterTest {
         }
         assertEquals(0, LiveCluster.runningChildren());
         assertFalse(Files.exists(dir), "a temporary cluster directory is removed");
+    }
+
+    @Test
+    void witnessesAreTheLastNodesAndAtLeastOneNodeOfAtMostSevenHoldsState() {
+        LiveCluster.Options o = LiveCluster.Options.of(3, 0).withWitnesses(1);
+        assertEquals(List.of(Role.VOTER, Role.VOTER, Role.WITNESS), List.of(o.roleOf(0), o.roleOf(1), o.roleOf(2)));
+        assertEquals(Role.LEARNER, LiveCluster.Options.of(9, 0).roleOf(8), "no witness: past seven, learners");
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> LiveCluster.Options.of(2, 0).withWitnesses(2));
+        assertTrue(none.getMessage().contains("at least one node holds the agent's state"), none.getMessage());
+        IllegalArgumentException many = assertThrows(IllegalArgumentException.class,
+                () -> LiveCluster.Options.of(8, 0).withWitnesses(1));
+        assertTrue(many.getMessage().contains("a witness must be a voter"), many.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> LiveCluster.Options.of(3, 0).withWitnesses(-1));
     }
 
     @Test
