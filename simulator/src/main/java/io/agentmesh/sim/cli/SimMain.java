@@ -1,5 +1,6 @@
 package io.agentmesh.sim.cli;
 
+import io.agentmesh.sim.bench.AgentBenchmark;
 import io.agentmesh.sim.bench.FailoverBenchmark;
 import io.agentmesh.sim.bench.RelayBenchmark;
 import io.agentmesh.sim.bench.ReplicationBenchmark;
@@ -50,7 +51,7 @@ public final class SimMain {
             description = "Benchmarks; each prints one JSON result (benchmark, machine, parameters, figures).",
             subcommands = {CrashLoopCommand.class, StoreBenchmark.class, WriteBenchmark.class,
                     ReplicationBenchmark.class, RelayBenchmark.class, FailoverBenchmark.class, StateBenchmark.class,
-                    WorkspaceBenchmark.class,
+                    WorkspaceBenchmark.class, AgentBenchmark.class,
                     CommandLine.HelpCommand.class})
     static final class Bench {
     }

@@ -59,12 +59,14 @@ public final class LiveCluster implements AutoCloseable {
      * @param keepDir      keep the directory on close (logs, stores, performed.jsonl)
      * @param jvmArgs      extra JVM options for every child (heap, JIT)
      * @param readyTimeout how long a process may take to answer /readyz (or /healthz for a relay)
+     * @param workspaces   each node that holds state mirrors its own workspace directory
+     * @param agentCommand the agent every node that holds state hosts (after {@code --}); empty: none
      */
     public record Options(int nodes, int witnesses, int relays, Path dir, boolean keepDir, List<String> jvmArgs,
-                          Duration readyTimeout, boolean workspaces) {
+                          Duration readyTimeout, boolean workspaces, List<String> agentCommand) {
         public Options(int nodes, int witnesses, int relays, Path dir, boolean keepDir, List<String> jvmArgs,
                        Duration readyTimeout) {
-            this(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, false);
+            this(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, false, List.of());
         }
 
         public Options {
@@ -83,6 +85,10 @@ public final class LiveCluster implements AutoCloseable {
                 throw new IllegalArgumentException("relays must be 0..4, got " + relays);
             }
             jvmArgs = List.copyOf(jvmArgs);
+            agentCommand = List.copyOf(agentCommand);
+            if (!agentCommand.isEmpty() && !workspaces) {
+                throw new IllegalArgumentException("an agent command needs workspaces (node run needs --workspace)");
+            }
         }
 
         /** Small heaps and C1 only: fast start, enough for loopback tests. */
@@ -95,25 +101,36 @@ public final class LiveCluster implements AutoCloseable {
         }
 
         public Options withDir(Path d, boolean keep) {
-            return new Options(nodes, witnesses, relays, d, keep, jvmArgs, readyTimeout, workspaces);
+            return new Options(nodes, witnesses, relays, d, keep, jvmArgs, readyTimeout, workspaces, agentCommand);
         }
 
         public Options withJvmArgs(List<String> args) {
-            return new Options(nodes, witnesses, relays, dir, keepDir, args, readyTimeout, workspaces);
+            return new Options(nodes, witnesses, relays, dir, keepDir, args, readyTimeout, workspaces, agentCommand);
         }
 
         /** Each node mirrors its own workspace directory ({@link Node#workspace()}, {@code --workspace}). */
         public Options withWorkspaces() {
-            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, true);
+            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, true, agentCommand);
+        }
+
+        /**
+         * Every node that holds state hosts the same agent: {@code node run ... --workspace <its workspace> --
+         * <command>}, so the node that leads runs it (docs/agents.md). Implies {@link #withWorkspaces()}.
+         */
+        public Options withAgent(List<String> command) {
+            if (command.isEmpty()) {
+                throw new IllegalArgumentException("the agent command is empty");
+            }
+            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, true, command);
         }
 
         /** The last {@code count} nodes are enrolled as witnesses (role WITNESS) instead of voters. */
         public Options withWitnesses(int count) {
-            return new Options(nodes, count, relays, dir, keepDir, jvmArgs, readyTimeout, workspaces);
+            return new Options(nodes, count, relays, dir, keepDir, jvmArgs, readyTimeout, workspaces, agentCommand);
         }
 
         public Options withReadyTimeout(Duration timeout) {
-            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, timeout, workspaces);
+            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, timeout, workspaces, agentCommand);
         }
 
         /** The role node {@code i} is enrolled with: witnesses last, then voters up to the founding list, learners. */
@@ -440,6 +457,11 @@ public final class LiveCluster implements AutoCloseable {
         for (Relay r : relays) {
             cmd.add("--relay");
             cmd.add("127.0.0.1:" + r.port());
+        }
+        // A witness never leads, so it cannot host the agent (node run refuses a command on one).
+        if (!options.agentCommand().isEmpty() && n.holdsState()) {
+            cmd.add("--");
+            cmd.addAll(options.agentCommand());
         }
         return cmd;
     }

@@ -23,7 +23,8 @@ class BenchCommandsTest {
     @Test
     void everyBenchmarkOfDocsBenchmarksMdKeepsItsCommandName() {
         var bench = SimMain.commandLine().getSubcommands().get("bench").getSubcommands();
-        for (String name : List.of("writes", "replication", "crash-loop", "store", "relay", "failover", "state")) {
+        for (String name : List.of("writes", "replication", "crash-loop", "store", "relay", "failover", "state",
+                "workspace", "agent")) {
             assertTrue(bench.containsKey(name), "agentmesh bench " + name + " is missing");
         }
     }
