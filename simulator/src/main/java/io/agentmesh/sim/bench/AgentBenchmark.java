@@ -83,7 +83,8 @@ public final class AgentBenchmark implements Callable<Integer> {
 
     /** One kill round; a null figure was not observed. */
     record Round(int round, String killed, String movedTo, long killedAtMs, Long downtimeMs, Long startAfterKillMs,
-                 Long oldLastBeatAfterKillMs, Boolean oldStopLine, double loadAverage1m, String error) {
+                 Long oldLastBeatAfterKillMs, Boolean oldStopLine, Long oldGoneAfterKillMs, double loadAverage1m,
+                 String error) {
         Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("round", round);
@@ -93,6 +94,7 @@ public final class AgentBenchmark implements Callable<Integer> {
             m.put("startAfterKillMs", startAfterKillMs);
             m.put("oldLastBeatAfterKillMs", oldLastBeatAfterKillMs);
             m.put("oldStopLine", oldStopLine);
+            m.put("oldGoneAfterKillMs", oldGoneAfterKillMs);
             m.put("loadAverage1m", loadAverage1m);
             if (error != null) {
                 m.put("error", error);
@@ -210,8 +212,11 @@ public final class AgentBenchmark implements Callable<Integer> {
         m.put("overlaps", overlaps.size());
         m.put("overlapDetails", overlaps.stream().map(AgentEvents.Overlap::toJson).toList());
         m.put("oldLastBeatAfterKillMs", FailoverFigures.stats(values(rounds, Round::oldLastBeatAfterKillMs)));
-        m.put("oldInstanceBeyondBound", rounds.stream().filter(r -> r.oldLastBeatAfterKillMs() != null
-                && r.oldLastBeatAfterKillMs() > OLD_INSTANCE_BOUND_MS).count());
+        m.put("oldGoneAfterKillMs", FailoverFigures.stats(values(rounds, Round::oldGoneAfterKillMs)));
+        // Beyond the bound: a beat after it, or processes still alive after it (or never seen gone).
+        m.put("oldInstanceBeyondBound", rounds.stream().filter(r -> r.downtimeMs() != null
+                && (r.oldLastBeatAfterKillMs() > OLD_INSTANCE_BOUND_MS || r.oldGoneAfterKillMs() == null
+                || r.oldGoneAfterKillMs() > OLD_INSTANCE_BOUND_MS)).count());
         m.put("oldStopLines", rounds.stream().filter(r -> Boolean.TRUE.equals(r.oldStopLine())).count());
         m.put("instances", all.size());
         // The first instance and one per kill; more come from elections while a killed node rejoined.
@@ -228,26 +233,32 @@ public final class AgentBenchmark implements Callable<Integer> {
         LiveCluster.Node victim = c.node(runner);
         String victimId = victim.id().toString();
         AgentEvents.Instance old = latest(AgentEvents.read(events)).orElseThrow();
+        List<ProcessHandle> oldProcesses = agentProcesses(victim);
         double load = LoadAverage.now().oneMinute();
         long killedAt = System.currentTimeMillis();
         c.kill9(runner);
         long deadline = System.nanoTime() + ROUND_TIMEOUT.toNanos();
         AgentEvents.Instance next = null;
-        while (System.nanoTime() < deadline) {
-            for (AgentEvents.Instance i : AgentEvents.read(events)) {
-                if (i.startMs() >= old.startMs() && !i.key().equals(old.key()) && !i.node().equals(victimId)
-                        && i.firstBeatMs() >= 0) {
-                    next = i;
-                    break;
+        // Without a pid (none in status) the old processes cannot be watched: their time stays unknown.
+        long goneAt = -1;
+        while (System.nanoTime() < deadline && (next == null || (!oldProcesses.isEmpty() && goneAt < 0))) {
+            if (!oldProcesses.isEmpty() && goneAt < 0 && oldProcesses.stream().noneMatch(ProcessHandle::isAlive)) {
+                goneAt = System.currentTimeMillis();
+            }
+            if (next == null) {
+                for (AgentEvents.Instance i : AgentEvents.read(events)) {
+                    if (i.startMs() >= old.startMs() && !i.key().equals(old.key()) && !i.node().equals(victimId)
+                            && i.firstBeatMs() >= 0) {
+                        next = i;
+                        break;
+                    }
                 }
             }
-            if (next != null) {
-                break;
-            }
-            Thread.sleep(10);
+            Thread.sleep(5);
         }
+        Long oldGone = goneAt < 0 ? null : goneAt - killedAt;
         if (next == null) {
-            return new Round(k, victim.name(), null, killedAt, null, null, null, null, load,
+            return new Round(k, victim.name(), null, killedAt, null, null, null, null, oldGone, load,
                     "no new instance beat within " + ROUND_TIMEOUT.toSeconds() + " s of the kill");
         }
         String movedTo = c.byId(next.node()).map(LiveCluster.Node::name).orElse(next.node());
@@ -258,7 +269,26 @@ public final class AgentBenchmark implements Callable<Integer> {
         AgentEvents.Instance oldNow = AgentEvents.read(events).stream().filter(i -> i.key().equals(old.key()))
                 .findFirst().orElse(old);
         return new Round(k, victim.name(), movedTo, killedAt, downtime, start, oldNow.lastBeatMs() - killedAt,
-                oldNow.stopMs() >= 0, load, null);
+                oldNow.stopMs() >= 0, oldGone, load, null);
+    }
+
+    /**
+     * The agent's processes on {@code n} now: the wrapper whose pid its status names (the group's leader) and
+     * everything under it. Empty when the status names no pid or the wrapper is gone already.
+     */
+    private static List<ProcessHandle> agentProcesses(LiveCluster.Node n) {
+        JsonNode agent = agentStatus(n);
+        if (agent == null || !agent.path("pid").isIntegralNumber()) {
+            return List.of();
+        }
+        Optional<ProcessHandle> wrapper = ProcessHandle.of(agent.path("pid").asLong());
+        if (wrapper.isEmpty()) {
+            return List.of();
+        }
+        List<ProcessHandle> all = new ArrayList<>();
+        all.add(wrapper.get());
+        wrapper.get().descendants().forEach(all::add);
+        return all;
     }
 
     /**
