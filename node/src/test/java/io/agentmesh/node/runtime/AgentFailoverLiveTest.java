@@ -24,7 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and "stop" lines (node, time in ms, fence) with one clock to a file outside the mesh. The node running the agent is
  * killed with -9 again and again (and restarted); from the file: a new instance starts after every kill, under a new
  * fence, and no two instances ever overlap (the start bound leaves none with healthy node threads, docs/agents.md).
- * {@code -Dagentmesh.agentKills=20} runs the issue's 20 kills; the default is 5.
+ * This is issue 11's live test: 20 kills by default ({@code -Dagentmesh.agentKills=N} runs another number). Each exec
+ * action performed once is not checked here (the agent requests none); {@code bench agent} measures the same kills'
+ * downtime over 30 rounds (docs/benchmarks.md).
  */
 class AgentFailoverLiveTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,7 +66,7 @@ class AgentFailoverLiveTest {
     @Test
     void killingTheLeadersNodeRepeatedlyStartsANewInstanceElsewhereEachTimeAndNeverTwoAtOnce(@TempDir Path dir)
             throws Exception {
-        int kills = Integer.getInteger("agentmesh.agentKills", 5);
+        int kills = Integer.getInteger("agentmesh.agentKills", 20);
         Path log = dir.resolve("cli.log");
         Path events = dir.resolve("events");
         Path script = dir.resolve("agent.sh");
