@@ -156,7 +156,8 @@ public final class AgentBenchmark implements Callable<Integer> {
                         }
                         runner = settle(c, events);
                     }
-                } catch (IllegalStateException e) {
+                } catch (IllegalStateException | IOException e) {
+                    // A node that does not come back or a cluster that does not settle is a result too.
                     abortedBecause = "after round " + rounds.size() + ": " + e.getMessage();
                     logsAtAbort = tails(c);
                 }
