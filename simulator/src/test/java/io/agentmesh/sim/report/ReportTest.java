@@ -34,7 +34,7 @@ class ReportTest {
         assertEquals("agentmesh-sim-result", json.get("format").asText());
         assertEquals(5, json.get("parameters").get("seed").asLong());
         assertEquals(report.passed(), json.get("passed").asBoolean());
-        assertEquals(11, json.get("verdicts").size(), "state checkers and consensus checkers");
+        assertEquals(12, json.get("verdicts").size(), "state, consensus and durability checkers");
         assertTrue(json.get("figures").has("doublePerformances"));
         assertEquals(0, json.get("figures").get("doublePerformances").asLong());
         assertTrue(json.get("leaders").size() > 0);
