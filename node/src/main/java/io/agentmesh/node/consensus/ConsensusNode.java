@@ -394,6 +394,7 @@ public final class ConsensusNode {
         if (staleResponses.isStale(message)) {
             return;
         }
+        message = CommitIndexClamp.clamp(message, codec.modelFactory());
         liveness.beforeHandle(message);
         raftNode.handle(message);
     }
