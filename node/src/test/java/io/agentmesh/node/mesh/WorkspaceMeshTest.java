@@ -104,9 +104,9 @@ class WorkspaceMeshTest {
             mesh.workspaces[1] = ws1;
             mesh.start(1);
             await().atMost(WAIT).until(() -> "57\n".equals(read(ws1.resolve("counter.txt"))));
-            Thread.sleep(500); // a union would have shown by now, on either node
-            assertEquals("57\n", read(ws1.resolve("counter.txt")));
-            assertEquals("57\n", read(ws0.resolve("counter.txt")));
+            // A union would show within half a second, on either node: both copies must stay 57 throughout.
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() ->
+                    "57\n".equals(read(ws1.resolve("counter.txt"))) && "57\n".equals(read(ws0.resolve("counter.txt"))));
             assertEquals("57\n", call(mesh.httpPorts.get(0), "GET", "/v1/workspace/file?path=counter.txt", null)
                     .body(), "not 57 and 41: the restarted node's old copy was no edit");
         }

@@ -121,8 +121,9 @@ class ExecFailoverTest {
             JsonNode uncertain = killTheLeaderMidRun(c, "once", log, once);
             assertEquals("uncertain", uncertain.path("status").asText(), uncertain.toString());
             assertTrue(uncertain.path("result").asText().contains("not run again"), uncertain.toString());
-            Thread.sleep(5_000); // past the orphaned command's own end, and any late second run
-            assertEquals(1, starts(log, once.get()).size(), "started once, never again: " + Files.readString(log));
+            // Past the orphaned command's own end, and any late second run: started once, never again, throughout.
+            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
+                    .until(() -> starts(log, once.get()).size() == 1);
 
             for (LiveCluster.Node n : c.nodes()) {
                 if (!n.alive()) {
