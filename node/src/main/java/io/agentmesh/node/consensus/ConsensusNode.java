@@ -397,6 +397,7 @@ public final class ConsensusNode {
         message = CommitIndexClamp.clamp(message, codec.modelFactory());
         liveness.beforeHandle(message);
         raftNode.handle(message);
+        liveness.afterHandle(message);
     }
 
     private void handleGroupMessage(NodeId from, GroupMessage message) {
@@ -640,7 +641,7 @@ public final class ConsensusNode {
                 witness ? witnessMachine.lastApplied() : journal.lastApplied(), pending,
                 coordinator.inFlight(), journal.completedCount(), voters, learners, note,
                 liveness.stuckFollowerResets(), liveness.higherTermsAdopted(),
-                liveness.candidateRoundsRetriedWithPreVote());
+                liveness.candidateRoundsRetriedWithPreVote(), liveness.voteTimerResets());
     }
 
     private String roleName() {

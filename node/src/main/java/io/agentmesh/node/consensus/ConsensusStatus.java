@@ -23,11 +23,13 @@ import java.util.Optional;
  *                            stale pre-vote blocked it; see {@link ElectionLiveness})
  * @param higherTermsAdopted  times this node moved up to the higher term of a refused pre-vote
  * @param candidatePreVotes   times this node, a candidate whose round timed out, pre-voted before another round
+ * @param voteTimerResets     times this node, having voted for a candidate, restarted its leader timer (Raft's rule
+ *                            that MicroRaft leaves out; see {@link ElectionLiveness})
  */
 public record ConsensusStatus(String role, Optional<NodeId> leader, long term, long appliedIndex, int pending,
                               int inFlight, long completed, List<String> voters, List<String> learners,
                               Optional<String> note, long stuckFollowerResets, long higherTermsAdopted,
-                              long candidatePreVotes) {
+                              long candidatePreVotes, long voteTimerResets) {
     public ConsensusStatus {
         voters = List.copyOf(voters);
         learners = List.copyOf(learners);

@@ -530,6 +530,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 m.put("stuckFollowerResets", st.stuckFollowerResets());
                 m.put("higherTermsAdopted", st.higherTermsAdopted());
                 m.put("candidatePreVotes", st.candidatePreVotes());
+                m.put("voteTimerResets", st.voteTimerResets());
                 m.put("outcomes", cn.journal().completedByStatus());
                 s.put("consensus", m);
             });

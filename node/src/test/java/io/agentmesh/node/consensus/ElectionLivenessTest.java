@@ -2,6 +2,7 @@ package io.agentmesh.node.consensus;
 
 import io.agentmesh.protocol.identity.NodeId;
 import io.microraft.model.message.PreVoteRequest;
+import io.microraft.model.message.PreVoteResponse;
 import io.microraft.model.message.VoteRequest;
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +12,7 @@ import java.util.Optional;
 
 import static io.agentmesh.node.consensus.HandDrivenMember.heartbeat;
 import static io.agentmesh.node.consensus.HandDrivenMember.id;
+import static io.agentmesh.node.consensus.HandDrivenMember.preVoteRequest;
 import static io.agentmesh.node.consensus.HandDrivenMember.preVoteResponse;
 import static io.agentmesh.node.consensus.HandDrivenMember.voteRequest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -69,6 +71,28 @@ class ElectionLivenessTest extends HandDrivenMemberBase {
         assertEquals(Optional.of(b), m.node.leaderId());
         assertEquals(0, m.node.status().stuckFollowerResets());
         assertEquals(List.of(), m.sentSince(before, PreVoteRequest.class));
+    }
+
+    @Test
+    void aFollowerThatJustVotedRefusesPreVotesUntilTheWinnerCouldHaveSpoken() throws IOException {
+        startA(a, b, c);
+        m.receive(b, heartbeat(b, 1));
+        m.runFor(350); // b is dead: its heartbeats timed out on a
+        m.receive(c, voteRequest(c, 2, 0, 0, false)); // c stands for term 2 and a votes for it
+        assertEquals(2, m.node.term());
+        assertEquals(Optional.empty(), m.node.leaderId(), "c's first AppendEntries has not reached a yet");
+
+        // b (or any node that has not heard c win) asks to stand for term 3 before c's AppendEntries arrive: a refuses,
+        // as a follower of a live leader would, so c is not deposed by a round it already won.
+        m.runFor(150);
+        m.receive(b, preVoteRequest(b, 3, 0, 0));
+        assertEquals(false, m.last(PreVoteResponse.class).orElseThrow().isGranted());
+        assertEquals(1, m.node.status().voteTimerResets());
+
+        // Nobody won after all (c never speaks): once the leader timeout has passed since the vote, a grants.
+        m.runFor(300);
+        m.receive(b, preVoteRequest(b, 3, 0, 0));
+        assertEquals(true, m.last(PreVoteResponse.class).orElseThrow().isGranted());
     }
 
     @Test

@@ -114,6 +114,11 @@ final class HandDrivenMember implements AutoCloseable {
                 .build();
     }
 
+    static RaftMessage preVoteRequest(NodeId from, int term, int lastLogTerm, long lastLogIndex) {
+        return F.createPreVoteRequestBuilder().setGroupId(GROUP).setSender(ep(from)).setTerm(term)
+                .setLastLogTerm(lastLogTerm).setLastLogIndex(lastLogIndex).build();
+    }
+
     static RaftMessage voteRequest(NodeId from, int term, int lastLogTerm, long lastLogIndex, boolean sticky) {
         return F.createVoteRequestBuilder().setGroupId(GROUP).setSender(ep(from)).setTerm(term)
                 .setLastLogTerm(lastLogTerm).setLastLogIndex(lastLogIndex).setSticky(sticky).build();
