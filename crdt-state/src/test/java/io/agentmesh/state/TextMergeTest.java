@@ -60,17 +60,7 @@ class TextMergeTest {
     private static String edit(List<String> base, String who, Random r, Set<String> inserted, Set<String> deleted) {
         List<String> lines = new ArrayList<>(base);
         for (int e = 0; e < 1 + r.nextInt(4); e++) {
-            String fresh = who + " " + e;
-            int op = r.nextInt(3);
-            if (op == 0 || lines.isEmpty()) {
-                lines.add(r.nextInt(lines.size() + 1), fresh);
-                inserted.add(fresh);
-            } else if (op == 1) {
-                deleted.add(lines.remove(r.nextInt(lines.size())));
-            } else {
-                deleted.add(lines.set(r.nextInt(lines.size()), fresh));
-                inserted.add(fresh);
-            }
+            RandomLineEdit.apply(lines, who + " " + e, r, inserted, deleted);
         }
         return text(lines);
     }

@@ -51,18 +51,8 @@ class WorkspaceMergePropertyTest {
                 for (int round = 0; round < rounds; round++) {
                     int edits = 1 + r.nextInt(4);
                     for (int e = 0; e < edits; e++) {
-                        int op = r.nextInt(3);
-                        String fresh = "node " + n + " round " + round + " edit " + e;
-                        if (op == 0 || lines.isEmpty()) {
-                            lines.add(r.nextInt(lines.size() + 1), fresh);
-                            inserted.add(fresh);
-                        } else if (op == 1) {
-                            deleted.add(lines.remove(r.nextInt(lines.size())));
-                        } else {
-                            int at = r.nextInt(lines.size());
-                            deleted.add(lines.set(at, fresh));
-                            inserted.add(fresh);
-                        }
+                        RandomLineEdit.apply(lines, "node " + n + " round " + round + " edit " + e, r, inserted,
+                                deleted);
                     }
                     docs.get(n).writeWorkspaceFile(PATH, text(lines)).ifPresent(c -> changes.add(c.changeBytes()));
                 }

@@ -1,6 +1,7 @@
 package io.agentmesh.architecture;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
+import io.agentmesh.protocol.time.SystemClock;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
@@ -9,6 +10,9 @@ import org.junit.jupiter.api.Test;
 import java.time.Instant;
 import java.util.Random;
 
+import static com.tngtech.archunit.core.domain.JavaCall.Predicates.target;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo;
+import static com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -73,6 +77,47 @@ class ArchitectureTest {
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.concurrent.ThreadLocalRandom")
                 .because("DESIGN.md invariant 2: a seed replays only if time comes from the injected Clock and"
                         + " randomness from an injected, seeded generator")
+                .check(production);
+    }
+
+    /**
+     * The operating system's side of the node, which a simulation never replays (its processes, threads, files and
+     * sockets: {@code agent.process}, {@code actions.exec}, {@code workspace}, {@code mcp}, {@code net}, {@code api},
+     * {@code runtime}), still reads time through the node's one {@code Clock}, so every component of a node sees
+     * the same time and a test can hand any of them its own clock. Only {@code SystemClock} reads the system's
+     * clocks, and the command line, which stamps what it signs and times its own waits before any node exists.
+     */
+    @Test
+    void nodeCodeOutsideTheCommandLineReadsTimeOnlyThroughTheClock() {
+        noClasses().that().resideInAnyPackage("io.agentmesh.protocol..", "io.agentmesh.state..",
+                        "io.agentmesh.relay..", "io.agentmesh.node..")
+                .and().resideOutsideOfPackage("io.agentmesh.node.cli..")
+                .and().doNotHaveFullyQualifiedName(SystemClock.class.getName())
+                .should().callMethod(System.class, "nanoTime")
+                .orShould().callMethod(System.class, "currentTimeMillis")
+                .orShould().callMethod(Instant.class, "now")
+                .because("one Clock per node: the time every component reads is the one the node was given")
+                .check(production);
+    }
+
+    /**
+     * Threads and processes belong to the runtime layer (the packages the previous rule names), never to the code a
+     * seeded simulation replays: there, work runs on the node's {@code Scheduler}, and anything that blocks is handed
+     * to the runtime, which hands results back through it. {@code actions.exec} is the executor that runs commands,
+     * the one deterministic package whose job is processes; its threads never touch the core's state.
+     */
+    @Test
+    void theReplayedPackagesStartNoThreadsAndNoProcesses() {
+        noClasses().that().resideInAnyPackage(DETERMINISTIC)
+                .and().resideOutsideOfPackage("io.agentmesh.node.actions.exec..")
+                .should().callConstructorWhere(target(owner(assignableTo(Thread.class))))
+                .orShould().callMethod(Thread.class, "ofVirtual")
+                .orShould().callMethod(Thread.class, "ofPlatform")
+                .orShould().callMethod(Thread.class, "startVirtualThread", Runnable.class)
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.concurrent.Executors")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.util.concurrent.ThreadPoolExecutor")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.ProcessBuilder")
+                .because("DESIGN.md invariant 1: one thread owns the node; blocking work stays in the runtime layer")
                 .check(production);
     }
 }

@@ -1,6 +1,7 @@
 package io.agentmesh.node.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.protocol.time.SystemClock;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.json.schema.jackson2.DefaultJsonSchemaValidator;
 import io.modelcontextprotocol.server.McpServer;
@@ -110,7 +111,7 @@ public final class AgentmeshMcpServer {
             }
         };
         NodeApi api = new NodeApi(options.api(), options.fence(), options.durability(), options.requestTimeout());
-        McpTools tools = new McpTools(api, () -> System.nanoTime() / 1_000_000);
+        McpTools tools = new McpTools(api, new SystemClock());
         StdioServerTransportProvider transport = new StdioServerTransportProvider(mapper, watched, out,
                 MAX_MESSAGE_CHARS);
         McpSyncServer server = McpServer.sync(transport)

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.agentmesh.protocol.time.Clock;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.LongSupplier;
 
 /**
  * The tools {@code agentmesh mcp} offers, each a name, a JSON schema for its input and a handler that calls the local
@@ -52,13 +52,13 @@ final class McpTools {
     }
 
     private final NodeApi api;
-    private final LongSupplier monotonicMs;
+    private final Clock clock;
     private final List<Tool> tools;
 
-    /** @param monotonicMs the clock act waits by (milliseconds, monotonic) */
-    McpTools(NodeApi api, LongSupplier monotonicMs) {
+    /** @param clock what act's wait for an outcome is timed by (its monotonic time) */
+    McpTools(NodeApi api, Clock clock) {
         this.api = api;
-        this.monotonicMs = monotonicMs;
+        this.clock = clock;
         this.tools = List.of(
                 new Tool("memory_append", "Append an entry to the agent's replicated memory log (durable on a"
                         + " majority of the mesh's servers before it answers, by default).",
@@ -291,7 +291,7 @@ final class McpTools {
             return ok("intent " + id + " recorded; the leader performs it once (intent_status tells its outcome)",
                     Map.of("intent", id, "status", "pending"));
         }
-        long deadline = monotonicMs.getAsLong() + Duration.ofSeconds(waitSeconds).toMillis();
+        long deadlineNanos = clock.monotonicNanos() + Duration.ofSeconds(waitSeconds).toNanos();
         while (true) {
             JsonNode outcome;
             try {
@@ -303,7 +303,7 @@ final class McpTools {
             if (!outcome.isMissingNode() && !outcome.isNull()) {
                 return outcome(id, outcome);
             }
-            if (monotonicMs.getAsLong() >= deadline) {
+            if (clock.monotonicNanos() - deadlineNanos >= 0) {
                 return ok("pending: no outcome for intent " + id + " within " + waitSeconds + " s. It is recorded and"
                         + " the leader performs it once it can (is a majority of servers up? the status tool says);"
                         + " ask intent_status with this id later.", Map.of("intent", id, "status", "pending"));

@@ -1,5 +1,6 @@
 package io.agentmesh.node.consensus;
 
+import io.agentmesh.node.port.VirtualScheduler;
 import io.agentmesh.protocol.identity.NodeId;
 import io.microraft.RaftEndpoint;
 import io.microraft.model.RaftModelFactory;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.agentmesh.protocol.time.SystemClock;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
 import io.modelcontextprotocol.spec.McpSchema.TextContent;
 import org.junit.jupiter.api.AfterEach;
@@ -22,6 +23,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -91,7 +94,7 @@ class McpToolsTest {
     }
 
     private McpTools tools(Optional<String> fence, String durability, Duration timeout) {
-        return new McpTools(new NodeApi(base(), fence, durability, timeout), () -> System.nanoTime() / 1_000_000);
+        return new McpTools(new NodeApi(base(), fence, durability, timeout), new SystemClock());
     }
 
     private McpTools tools() {
@@ -251,7 +254,7 @@ class McpToolsTest {
             closedPort = s.getLocalPort();
         }
         McpTools t = new McpTools(new NodeApi(URI.create("http://127.0.0.1:" + closedPort), Optional.empty(),
-                "majority", Duration.ofSeconds(5)), () -> System.nanoTime() / 1_000_000);
+                "majority", Duration.ofSeconds(5)), new SystemClock());
         long t0 = System.nanoTime();
         CallToolResult r = t.call("status", Map.of());
         assertTrue((System.nanoTime() - t0) / 1_000_000 < 5_000);
@@ -260,9 +263,10 @@ class McpToolsTest {
 
     @Test
     void aNodeThatDoesNotAnswerTimesOutWithinTheBound() {
+        CountDownLatch answer = new CountDownLatch(1);
         routes.put("GET /v1/status", (ex, b) -> {
             try {
-                Thread.sleep(5_000);
+                answer.await(5, TimeUnit.SECONDS); // hangs until the test has its verdict
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -271,6 +275,7 @@ class McpToolsTest {
         long t0 = System.nanoTime();
         CallToolResult r = tools(Optional.empty(), "majority", Duration.ofMillis(500)).call("status", Map.of());
         long tookMs = (System.nanoTime() - t0) / 1_000_000;
+        answer.countDown();
         assertToolError(r, "did not answer within 500 ms");
         assertTrue(tookMs < 3_000, "took " + tookMs + " ms");
     }

@@ -41,13 +41,23 @@ class WorkspaceMeshTest {
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Starts every node of {@code mesh} mirroring a workspace directory of its own, ws0, ws1... under {@code dir}. */
+    private static Path[] startMirroring(LocalMesh mesh, Path dir) throws Exception {
+        Path[] ws = new Path[mesh.nodes.length];
+        for (int i = 0; i < ws.length; i++) {
+            ws[i] = Files.createDirectories(dir.resolve("ws" + i));
+        }
+        mesh.workspaces = ws;
+        mesh.startAll();
+        return ws;
+    }
+
     @Test
     void anEditInOneWorkspaceReachesTheOtherAndTheApiServesTheFiles(@TempDir Path dir) throws Exception {
         try (LocalMesh mesh = new LocalMesh(dir, 2)) {
-            Path ws0 = Files.createDirectories(dir.resolve("ws0"));
-            Path ws1 = Files.createDirectories(dir.resolve("ws1"));
-            mesh.workspaces = new Path[] {ws0, ws1};
-            mesh.startAll();
+            Path[] ws = startMirroring(mesh, dir);
+            Path ws0 = ws[0];
+            Path ws1 = ws[1];
             Files.createDirectories(ws0.resolve("memory"));
             Files.writeString(ws0.resolve("memory/2026-12-03.md"), "- 09:00 started\n");
             await().atMost(WAIT).until(() -> "- 09:00 started\n".equals(read(ws1.resolve("memory/2026-12-03.md"))));
@@ -85,10 +95,9 @@ class WorkspaceMeshTest {
     @Test
     void aRestartedNodesStaleCopyTakesTheMeshsContentInsteadOfAddingItsOldLines(@TempDir Path dir) throws Exception {
         try (LocalMesh mesh = new LocalMesh(dir, 2)) {
-            Path ws0 = Files.createDirectories(dir.resolve("ws0"));
-            Path ws1 = Files.createDirectories(dir.resolve("ws1"));
-            mesh.workspaces = new Path[] {ws0, ws1};
-            mesh.startAll();
+            Path[] ws = startMirroring(mesh, dir);
+            Path ws0 = ws[0];
+            Path ws1 = ws[1];
             Files.writeString(ws0.resolve("counter.txt"), "41\n");
             await().atMost(WAIT).until(() -> "41\n".equals(read(ws1.resolve("counter.txt"))));
             mesh.stop(1);
@@ -115,9 +124,7 @@ class WorkspaceMeshTest {
     @Test
     void theApiRefusesPathsOutsideTheWorkspaceIgnoredPathsAndBinaryBodies(@TempDir Path dir) throws Exception {
         try (LocalMesh mesh = new LocalMesh(dir, 1)) {
-            Path ws = Files.createDirectories(dir.resolve("ws"));
-            mesh.workspaces = new Path[] {ws};
-            mesh.startAll();
+            Path ws = startMirroring(mesh, dir)[0];
             int port = mesh.httpPorts.get(0);
             for (String bad : new String[] {"../../etc/passwd", "memory/../../x", "%2Fetc%2Fpasswd", "a%00b", "a//b",
                     ".git/config", "x.swp"}) {

@@ -1,11 +1,10 @@
 package io.agentmesh.node.replication;
 
 import io.agentmesh.node.port.Network;
-import io.agentmesh.node.port.Scheduler;
+import io.agentmesh.node.port.VirtualScheduler;
 import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.identity.NodeId;
-import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.protocol.wire.WireMessage;
 import io.agentmesh.state.store.SqliteChangeStore;
 import org.junit.jupiter.api.AfterEach;
@@ -18,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -46,7 +44,7 @@ class MajorityDurabilityTest {
     @TempDir
     Path dir;
     private SqliteChangeStore store;
-    private final Time time = new Time();
+    private final VirtualScheduler time = new VirtualScheduler();
     private final Sent network = new Sent();
     private final Set<NodeId> connected = new TreeSet<>(List.of(B, C, WITNESS));
     private MajorityDurability.Voters voters = MajorityDurability.Voters.of(List.of(SELF, B, C), "unknown");
@@ -237,51 +235,6 @@ class MajorityDurabilityTest {
         assertTrue(c.isDone(), "itself and B are 2 of 3, and B holds nothing this node lacks");
         assertEquals(List.of(SELF, B), c.join().answered());
         assertEquals(0, c.join().changesMissing());
-    }
-
-    /** Virtual time: tasks run in (time, submission) order when the test advances it. */
-    private static final class Time implements Scheduler, Clock {
-        private record Task(long atMs, long seq, Runnable body, boolean[] cancelled) {
-        }
-
-        private final PriorityQueue<Task> queue = new PriorityQueue<>((a, b) -> a.atMs() != b.atMs()
-                ? Long.compare(a.atMs(), b.atMs()) : Long.compare(a.seq(), b.seq()));
-        private long nowMs;
-        private long seq;
-
-        @Override
-        public void execute(Runnable task) {
-            queue.add(new Task(nowMs, seq++, task, new boolean[1]));
-        }
-
-        @Override
-        public Cancellable schedule(Runnable task, long delayMs) {
-            boolean[] cancelled = new boolean[1];
-            queue.add(new Task(nowMs + Math.max(0, delayMs), seq++, task, cancelled));
-            return () -> cancelled[0] = true;
-        }
-
-        void runFor(long ms) {
-            long until = nowMs + ms;
-            while (!queue.isEmpty() && queue.peek().atMs() <= until) {
-                Task t = queue.poll();
-                nowMs = t.atMs();
-                if (!t.cancelled()[0]) {
-                    t.body().run();
-                }
-            }
-            nowMs = until;
-        }
-
-        @Override
-        public long nowMillis() {
-            return 1_700_000_000_000L + nowMs;
-        }
-
-        @Override
-        public long monotonicNanos() {
-            return nowMs * 1_000_000L;
-        }
     }
 
     private static final class Sent implements Network {

@@ -84,7 +84,9 @@ class WorkspaceKillNineRestartTest {
             await().atMost(WAIT).until(node::ready);
             await().atMost(WAIT).until(() -> "57\n".equals(read(ws.resolve("counter.txt")))
                     && "a\nc\n".equals(read(ws.resolve("MEMORY.md"))) && read(ws.resolve("gone.md")) == null);
-            Thread.sleep(500);
+            // A union of 57 and 41 would show within half a second: both copies must stay 57 throughout.
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10)).until(() ->
+                    "57\n".equals(file(http, "counter.txt")) && "57\n".equals(read(ws.resolve("counter.txt"))));
             assertEquals("57\n", file(http, "counter.txt"), "not 57 and 41; log:\n" + NodeProcess.read(log));
             assertEquals("a\nc\n", file(http, "MEMORY.md"), "the deleted line stays deleted");
             assertEquals(null, file(http, "gone.md"), "not brought back from this disk");

@@ -4,21 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.agentmesh.sim.live.LiveCluster;
 import io.agentmesh.sim.live.NodeClient;
 import io.agentmesh.sim.live.NodeHeap;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -55,9 +51,6 @@ public final class AgentBenchmark implements Callable<Integer> {
     private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
     private static final int LOG_LINES = 40;
 
-    @Spec
-    CommandLine.Model.CommandSpec spec;
-
     @Option(names = "--nodes", defaultValue = "3", description = "Node processes, " + MIN_NODES + ".." + MAX_NODES
             + " (default ${DEFAULT-VALUE}).")
     int nodes;
@@ -79,8 +72,8 @@ public final class AgentBenchmark implements Callable<Integer> {
     @Mixin
     BenchOptions.Output output;
 
-    @Option(names = "--verbose", description = "Print one line per round on stderr.")
-    boolean verbose;
+    @Mixin
+    BenchOptions.Verbose verbose;
 
     /** One kill round; a null figure was not observed. */
     record Round(int round, String killed, String movedTo, long killedAtMs, Long downtimeMs, Long startAfterKillMs,
@@ -120,7 +113,7 @@ public final class AgentBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        PrintWriter progress = verbose ? spec.commandLine().getErr() : null;
+        BenchOptions.Progress progress = verbose.progress();
         BenchResult.Machine machine = BenchResult.Machine.probe();
         Path base = scratch.create("agent");
         Path script = base.resolve("agent.sh");
@@ -139,14 +132,14 @@ public final class AgentBenchmark implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (LoadWatch watch = LoadWatch.start()) {
             try (LiveCluster c = LiveCluster.start(options)) {
-                say(progress, "agent: %d nodes up", nodes);
+                progress.say("agent: %d nodes up", nodes);
                 try {
                     int runner = settle(c, events);
                     loadAverage.put("atFirstRound", LoadAverage.now().asList());
                     for (int k = 0; k < kills; k++) {
                         Round r = round(c, events, runner, k);
                         rounds.add(r);
-                        say(progress, "  round %2d: killed %s; new instance on %s, first beat %s ms after the kill;"
+                        progress.say("  round %2d: killed %s; new instance on %s, first beat %s ms after the kill;"
                                         + " old instance's last beat %s ms after it (load %.1f)%s", k, r.killed(),
                                 r.movedTo(), r.downtimeMs(), r.oldLastBeatAfterKillMs(), r.loadAverage1m(),
                                 r.error() == null ? "" : "; " + r.error());
@@ -374,13 +367,6 @@ public final class AgentBenchmark implements Callable<Integer> {
                 return;
             }
             Thread.sleep(50);
-        }
-    }
-
-    private static void say(PrintWriter p, String format, Object... args) {
-        if (p != null) {
-            p.println(String.format(Locale.ROOT, format, args));
-            p.flush();
         }
     }
 }

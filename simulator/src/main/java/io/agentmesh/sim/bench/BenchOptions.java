@@ -1,5 +1,6 @@
 package io.agentmesh.sim.bench;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
@@ -79,6 +81,70 @@ public final class BenchOptions {
 
         public long value() {
             return seed;
+        }
+    }
+
+    /**
+     * {@code --dir}, {@code --seed} and {@code --out} together: the options of a benchmark that works in a scratch
+     * directory and makes seeded random choices (store, crash loop, replication, workspace).
+     */
+    public static final class SeededRun {
+        @Mixin
+        ScratchDir scratch;
+
+        @Mixin
+        Seed seed;
+
+        @Mixin
+        Output output;
+
+        public ScratchDir scratch() {
+            return scratch;
+        }
+
+        public long seed() {
+            return seed.value();
+        }
+
+        public Output output() {
+            return output;
+        }
+    }
+
+    /** {@code --verbose}: a line per round on stderr, for the benchmarks that run rounds. */
+    public static final class Verbose {
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec command;
+
+        @Option(names = "--verbose", description = "Print one line per round on stderr.")
+        boolean verbose;
+
+        /** The command's stderr with {@code --verbose}; otherwise the lines go nowhere. */
+        public Progress progress() {
+            return new Progress(verbose ? command.commandLine().getErr() : null);
+        }
+    }
+
+    /** Where a benchmark's progress lines go: each flushed at once, so a long run shows where it is. */
+    public static final class Progress {
+        private final PrintWriter out;
+
+        /** @param out the writer, or null for none */
+        Progress(PrintWriter out) {
+            this.out = out;
+        }
+
+        /** One line, as given. */
+        public void say(String line) {
+            if (out != null) {
+                out.println(line);
+                out.flush();
+            }
+        }
+
+        /** One line, formatted in the root locale (a decimal point whatever the machine's locale). */
+        public void say(String format, Object... args) {
+            say(String.format(Locale.ROOT, format, args));
         }
     }
 

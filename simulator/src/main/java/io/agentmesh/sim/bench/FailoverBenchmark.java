@@ -7,10 +7,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +16,6 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -65,9 +62,6 @@ public final class FailoverBenchmark implements Callable<Integer> {
     static final List<Integer> DEFAULT_SIZES = List.of(3, 5);
     /** Two servers and a witness: the only cluster {@code --witness} measures. */
     static final int WITNESS_SIZE = 3;
-
-    @Spec
-    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--sizes", split = ",", paramLabel = "N[,N...]", description = "Cluster sizes, " + MIN_SIZE
             + ".." + MAX_SIZE + " (default 3,5; with --witness only " + WITNESS_SIZE + ").")
@@ -117,8 +111,8 @@ public final class FailoverBenchmark implements Callable<Integer> {
     @Mixin
     BenchOptions.Output output;
 
-    @Option(names = "--verbose", description = "Print one line per round on stderr.")
-    boolean verbose;
+    @Mixin
+    BenchOptions.Verbose verbose;
 
     @Option(names = "--keep", description = "Keep each cluster's directory (node logs, stores, performed.jsonl)"
             + " under this directory as failover-<size>.")
@@ -218,12 +212,11 @@ public final class FailoverBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Load l = validate();
-        PrintWriter err = spec.commandLine().getErr();
         BenchResult.Machine machine = BenchResult.Machine.probe();
         Map<String, Object> parameters = parameters(l);
         List<Map<String, Object>> bySize = new ArrayList<>();
         for (int size : sizes()) {
-            bySize.add(measure(size, l, verbose ? err : null));
+            bySize.add(measure(size, l, verbose.progress()));
         }
         Map<String, Object> figures = new LinkedHashMap<>();
         figures.put("sizes", bySize);
@@ -232,14 +225,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    private static void log(PrintWriter p, String line) {
-        if (p != null) {
-            p.println(line);
-            p.flush();
-        }
-    }
-
-    Map<String, Object> measure(int size, Load l, PrintWriter progress) throws Exception {
+    Map<String, Object> measure(int size, Load l, BenchOptions.Progress progress) throws Exception {
         List<String> jvm = List.of(heap.jvmOption(), "-XX:+UseSerialGC");
         LiveCluster.Options options = LiveCluster.Options.of(size, 0).withJvmArgs(jvm).withWitnesses(witnesses());
         if (keep != null) {
@@ -250,7 +236,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
         out.put("nodes", size);
         out.put("servers", size - witnesses());
         out.put("witnesses", witnesses());
-        log(progress, "failover: starting " + size + " nodes" + (witness ? " (" + (size - witnesses())
+        progress.say("failover: starting " + size + " nodes" + (witness ? " (" + (size - witnesses())
                 + " servers and a witness)" : ""));
         try (LiveCluster c = LiveCluster.start(options)) {
             List<LiveCluster.Node> servers = c.stateNodes();
@@ -263,7 +249,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
                 }
             } catch (IOException | IllegalStateException e) {
                 // A cluster that cannot perform its warm-up actions is a result too; the other sizes still run.
-                log(progress, "  " + size + " nodes: no measurement, the warm-up failed: " + e.getMessage());
+                progress.say("  " + size + " nodes: no measurement, the warm-up failed: " + e.getMessage());
                 out.put("abortedBecause", "warm-up: " + e.getMessage());
                 Map<String, List<String>> tails = new LinkedHashMap<>();
                 c.nodes().forEach(n -> tails.put(n.name(), LiveCluster.tail(n.log(), 30).lines().toList()));
@@ -277,7 +263,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
             WriteLoad writes = null;
             try (LoadWatch watch = LoadWatch.start()) {
                 if (l != null) {
-                    log(progress, "  load: " + l.cpuThreads() + " busy threads, " + l.writesPerSecond()
+                    progress.say("  load: " + l.cpuThreads() + " busy threads, " + l.writesPerSecond()
                             + " writes/s");
                     burner = l.cpuThreads() > 0 ? CpuBurner.start(l.cpuThreads()) : null;
                     writes = l.writesPerSecond() > 0 ? WriteLoad.start(c, l.writesPerSecond()) : null;
@@ -362,7 +348,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
     }
 
     /** Intents spread over the nodes that hold state, timed until the first of them shows every outcome. */
-    private Map<String, Object> throughput(LiveCluster c, PrintWriter progress) throws Exception {
+    private Map<String, Object> throughput(LiveCluster c, BenchOptions.Progress progress) throws Exception {
         ClusterLeader.awaitAgreed(c, Duration.ofSeconds(30));
         List<LiveCluster.Node> servers = c.stateNodes();
         int size = c.nodes().size();
@@ -408,8 +394,7 @@ public final class FailoverBenchmark implements Callable<Integer> {
         m.put("submitSeconds", Math.round((submitted - t0) / 1e6) / 1000.0);
         m.put("allOutcomesVisibleSeconds", Math.round(secs * 1000) / 1000.0);
         m.put("actionsPerSecond", Math.round(actions / secs * 10) / 10.0);
-        log(progress, String.format(Locale.ROOT, "  %d nodes: %d actions in %.2f s = %.1f actions/s", size, actions,
-                secs, actions / secs));
+        progress.say("  %d nodes: %d actions in %.2f s = %.1f actions/s", size, actions, secs, actions / secs);
         return m;
     }
 

@@ -6,7 +6,6 @@ import io.agentmesh.sim.live.LiveCluster;
 import io.agentmesh.sim.live.NodeClient;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -44,9 +42,9 @@ final class KillRounds {
     private final Random rnd;
     private final Optional<WriteLoad> writes;
     private final long settleMs;
-    private final PrintWriter progress;
+    private final BenchOptions.Progress progress;
 
-    KillRounds(LiveCluster c, Random rnd, Optional<WriteLoad> writes, long settleMs, PrintWriter progress) {
+    KillRounds(LiveCluster c, Random rnd, Optional<WriteLoad> writes, long settleMs, BenchOptions.Progress progress) {
         this.c = c;
         this.rnd = rnd;
         this.writes = writes;
@@ -62,7 +60,8 @@ final class KillRounds {
                 rounds.add(round(k));
             } catch (IOException | IllegalStateException e) {
                 // The cluster did not come back together (restart or agreement): later rounds would measure that.
-                say("  %d nodes: stopping the kill rounds after round %d: %s", c.nodes().size(), k, e.getMessage());
+                progress.say("  %d nodes: stopping the kill rounds after round %d: %s", c.nodes().size(), k,
+                        e.getMessage());
                 return new Result(rounds, e.getMessage(), marks.since(LOG_LINES));
             }
         }
@@ -112,8 +111,9 @@ final class KillRounds {
         if (r.slow()) {
             r = r.withLogs(marks.since(LOG_LINES));
         }
-        say("  %d nodes round %3d: killed %s (term %d); new leader named after %s ms by %s; %s %s (load %.1f)%s",
-                size, k, killed.name(), leader.term(), r.newLeaderNamedAfterMs(), r.namedBy(),
+        progress.say("  %d nodes round %3d: killed %s (term %d); new leader named after %s ms by %s; %s %s"
+                        + " (load %.1f)%s", size, k, killed.name(), leader.term(), r.newLeaderNamedAfterMs(),
+                r.namedBy(),
                 r.newLeader() == null ? "-" : r.newLeader() + " term " + r.newTerm(),
                 r.performedAfterMs() != null ? "performed after " + r.performedAfterMs() + " ms"
                         : "NOT performed (" + r.outcome() + ")", LoadAverage.now().oneMinute(),
@@ -128,13 +128,6 @@ final class KillRounds {
         }
         Thread.sleep(settleMs);
         return r;
-    }
-
-    private void say(String format, Object... args) {
-        if (progress != null) {
-            progress.println(String.format(Locale.ROOT, format, args));
-            progress.flush();
-        }
     }
 
     /** performedWallMillis -1: the outcome says the job was not run (e.g. reconciled as uncertain). */

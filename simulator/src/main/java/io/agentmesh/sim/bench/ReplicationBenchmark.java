@@ -67,13 +67,7 @@ public final class ReplicationBenchmark implements Callable<Integer> {
     int majorityWrites;
 
     @Mixin
-    BenchOptions.ScratchDir scratch;
-
-    @Mixin
-    BenchOptions.Seed seed;
-
-    @Mixin
-    BenchOptions.Output output;
+    BenchOptions.SeededRun run;
 
     @Override
     public Integer call() throws Exception {
@@ -82,7 +76,7 @@ public final class ReplicationBenchmark implements Callable<Integer> {
                     + " every --nodes >= 2");
         }
         BenchResult.Machine machine = BenchResult.Machine.probe();
-        Path base = scratch.create("replication");
+        Path base = run.scratch().create("replication");
         Map<String, Object> figures = new LinkedHashMap<>();
         try {
             for (int n : sizes) {
@@ -99,7 +93,7 @@ public final class ReplicationBenchmark implements Callable<Integer> {
                 }
             }
         } finally {
-            scratch.cleanUp(base);
+            run.scratch().cleanUp(base);
         }
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("nodes", Arrays.stream(sizes).boxed().toList());
@@ -107,15 +101,15 @@ public final class ReplicationBenchmark implements Callable<Integer> {
         parameters.put("rateWritesPerSecond", rate);
         parameters.put("catchUpChanges", catchUp);
         parameters.put("majorityWrites", majorityWrites);
-        parameters.put("seed", seed.value());
-        output.print(new BenchResult("replication", machine, parameters, figures));
+        parameters.put("seed", run.seed());
+        run.output().print(new BenchResult("replication", machine, parameters, figures));
         return 0;
     }
 
     private Map<String, Object> latency(Mesh mesh) throws Exception {
         int n = mesh.nodes.size();
         mesh.awaitConnected();
-        Random random = new Random(seed.value());
+        Random random = new Random(run.seed());
         long framesBefore = mesh.framesOut();
         long bytesBefore = mesh.bytesOut();
         List<ReplicationStats> stats = mesh.nodes.stream().map(NodeRuntime::replicationStats).toList();

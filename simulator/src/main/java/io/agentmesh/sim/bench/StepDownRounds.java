@@ -2,11 +2,9 @@ package io.agentmesh.sim.bench;
 
 import io.agentmesh.sim.live.LiveCluster;
 
-import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,9 +32,9 @@ final class StepDownRounds {
 
     private final LiveCluster c;
     private final long settleMs;
-    private final PrintWriter progress;
+    private final BenchOptions.Progress progress;
 
-    StepDownRounds(LiveCluster c, long settleMs, PrintWriter progress) {
+    StepDownRounds(LiveCluster c, long settleMs, BenchOptions.Progress progress) {
         this.c = c;
         this.settleMs = settleMs;
         this.progress = progress;
@@ -50,7 +48,7 @@ final class StepDownRounds {
                 rounds.add(round(k));
             } catch (IllegalStateException e) {
                 c.healAll();
-                say("  %d nodes: stopping the step-down rounds after round %d: %s", c.nodes().size(), k,
+                progress.say("  %d nodes: stopping the step-down rounds after round %d: %s", c.nodes().size(), k,
                         e.getMessage());
                 return new Result(rounds, e.getMessage(), marks.since(LOG_LINES));
             }
@@ -82,7 +80,7 @@ final class StepDownRounds {
         if (r.slow()) {
             r = r.withLogs(marks.since(LOG_LINES));
         }
-        say("  %d nodes cut %3d: %s (term %d) cut off in %d ms; stepped down after %s ms; %s named after %s ms"
+        progress.say("  %d nodes cut %3d: %s (term %d) cut off in %d ms; stepped down after %s ms; %s named after %s ms"
                         + " (term %s); both led %s ms (load %.1f)", c.nodes().size(), k, cutOff.name(), leader.term(),
                 r.cutTookMs(), r.stepDownAfterMs(), r.newLeader(), r.newLeaderAfterMs(), r.newTerm(), r.bothLeadMs(),
                 LoadAverage.now().oneMinute());
@@ -122,12 +120,5 @@ final class StepDownRounds {
 
     private String name(String nodeId) {
         return c.byId(nodeId).map(LiveCluster.Node::name).orElse(nodeId);
-    }
-
-    private void say(String format, Object... args) {
-        if (progress != null) {
-            progress.println(String.format(Locale.ROOT, format, args));
-            progress.flush();
-        }
     }
 }

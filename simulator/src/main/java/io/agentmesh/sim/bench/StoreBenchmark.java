@@ -37,13 +37,7 @@ import java.util.stream.Stream;
         description = "Durable store benchmark: fsync ceiling, append throughput and ack latency, open time.")
 public final class StoreBenchmark implements Callable<Integer> {
     @Mixin
-    BenchOptions.ScratchDir scratch;
-
-    @Mixin
-    BenchOptions.Seed seed;
-
-    @Mixin
-    BenchOptions.Output output;
+    BenchOptions.SeededRun run;
 
     @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per scenario"
             + " (default ${DEFAULT-VALUE}).")
@@ -68,7 +62,7 @@ public final class StoreBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BenchResult.Machine machine = BenchResult.Machine.probe();
-        Path work = scratch.create("store");
+        Path work = run.scratch().create("store");
         Map<String, Object> figures = new LinkedHashMap<>();
         try {
             scenario(figures, "fsyncCeiling", fsyncCeiling(work.resolve("fsync.probe")));
@@ -82,7 +76,7 @@ public final class StoreBenchmark implements Callable<Integer> {
                 scenario(figures, "open", openTime(work.resolve("open"), openChanges));
             }
         } finally {
-            scratch.cleanUp(work);
+            run.scratch().cleanUp(work);
         }
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("store", "sqlite-wal-full");
@@ -92,8 +86,8 @@ public final class StoreBenchmark implements Callable<Integer> {
         parameters.put("writers", Arrays.stream(writers).boxed().toList());
         parameters.put("pipelinedWindow", pipelinedWindow);
         parameters.put("openChanges", openChanges);
-        parameters.put("seed", seed.value());
-        output.print(new BenchResult("store", machine, parameters, figures));
+        parameters.put("seed", run.seed());
+        run.output().print(new BenchResult("store", machine, parameters, figures));
         return 0;
     }
 
@@ -135,7 +129,7 @@ public final class StoreBenchmark implements Callable<Integer> {
     }
 
     private Map<String, Object> closedLoop(Path storeDir, int threads) throws Exception {
-        DerivedChanges changes = new DerivedChanges(seed.value(), threads);
+        DerivedChanges changes = new DerivedChanges(run.seed(), threads);
         try (SqliteChangeStore store = SqliteChangeStore.open(storeDir.resolve("store.db"))) {
             AtomicLong[] nextSeq = new AtomicLong[threads];
             for (int i = 0; i < threads; i++) {
@@ -199,7 +193,7 @@ public final class StoreBenchmark implements Callable<Integer> {
     }
 
     private Map<String, Object> pipelined(Path storeDir, int window) throws Exception {
-        DerivedChanges changes = new DerivedChanges(seed.value(), 1);
+        DerivedChanges changes = new DerivedChanges(run.seed(), 1);
         try (SqliteChangeStore store = SqliteChangeStore.open(storeDir.resolve("store.db"))) {
             long[] seq = {1};
             pipe(store, changes, seq, window, warmupSeconds, null);
@@ -268,7 +262,7 @@ public final class StoreBenchmark implements Callable<Integer> {
     private Map<String, Object> openTime(Path storeDir, int count) throws Exception {
         Path file = storeDir.resolve("store.db");
         int threads = 4;
-        DerivedChanges changes = new DerivedChanges(seed.value(), threads);
+        DerivedChanges changes = new DerivedChanges(run.seed(), threads);
         long bytes;
         try (SqliteChangeStore store = SqliteChangeStore.open(file)) {
             List<CompletableFuture<Void>> pending = new ArrayList<>();

@@ -57,13 +57,7 @@ public final class WorkspaceBenchmark implements Callable<Integer> {
     long pauseMs;
 
     @Mixin
-    BenchOptions.ScratchDir scratch;
-
-    @Mixin
-    BenchOptions.Seed seed;
-
-    @Mixin
-    BenchOptions.Output output;
+    BenchOptions.SeededRun run;
 
     @Override
     public Integer call() throws Exception {
@@ -72,11 +66,11 @@ public final class WorkspaceBenchmark implements Callable<Integer> {
             throw new IllegalArgumentException("--nodes >= 2, --edits >= 1, every size 64..1048576 bytes");
         }
         BenchResult.Machine machine = BenchResult.Machine.probe();
-        Path base = scratch.create("workspace");
+        Path base = run.scratch().create("workspace");
         Map<String, Object> figures = new LinkedHashMap<>();
-        Random random = new Random(seed.value());
+        Random random = new Random(run.seed());
         LiveCluster.Options options = LiveCluster.Options.of(nodes, 0).withWorkspaces()
-                .withDir(base.resolve("cluster"), !scratch.temporary());
+                .withDir(base.resolve("cluster"), !run.scratch().temporary());
         try (LiveCluster c = LiveCluster.start(options)) {
             figures.put("loadAverageAfterStart", LoadAverage.now().asList());
             for (int size : sizes) {
@@ -84,7 +78,7 @@ public final class WorkspaceBenchmark implements Callable<Integer> {
             }
             figures.put("loadAverageAtEnd", LoadAverage.now().asList());
         } finally {
-            scratch.cleanUp(base);
+            run.scratch().cleanUp(base);
         }
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("nodes", nodes);
@@ -93,8 +87,8 @@ public final class WorkspaceBenchmark implements Callable<Integer> {
         parameters.put("warmup", warmup);
         parameters.put("pauseMs", pauseMs);
         parameters.put("edit", "replace one line, write a temporary file, rename it over the file");
-        parameters.put("seed", seed.value());
-        output.print(new BenchResult("workspace", machine, parameters, figures));
+        parameters.put("seed", run.seed());
+        run.output().print(new BenchResult("workspace", machine, parameters, figures));
         return 0;
     }
 

@@ -22,13 +22,7 @@ public final class CrashLoopCommand implements Callable<Integer> {
     int kills;
 
     @Mixin
-    BenchOptions.ScratchDir scratch;
-
-    @Mixin
-    BenchOptions.Seed seed;
-
-    @Mixin
-    BenchOptions.Output output;
+    BenchOptions.SeededRun run;
 
     @Option(names = "--writers", defaultValue = "4", description = "Concurrent writer threads in the child"
             + " (default ${DEFAULT-VALUE}).")
@@ -60,12 +54,12 @@ public final class CrashLoopCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         BenchResult.Machine machine = BenchResult.Machine.probe();
-        Path work = scratch.create("crash-loop");
-        CrashLoop.Result result = CrashLoop.run(new CrashLoop.Config(kills, work, seed.value(), writers, window,
+        Path work = run.scratch().create("crash-loop");
+        CrashLoop.Result result = CrashLoop.run(new CrashLoop.Config(kills, work, run.seed(), writers, window,
                 minRunMs, maxRunMs, killsPerStore, quiet ? null : System.err, false, openFirstFraction));
-        output.print(result.toBenchResult(machine));
+        run.output().print(result.toBenchResult(machine));
         if (result.passed()) {
-            scratch.cleanUp(work);
+            run.scratch().cleanUp(work);
         } else {
             System.err.println("crash-loop: FAILED; evidence kept in " + work);
         }

@@ -6,13 +6,19 @@ import io.agentmesh.sim.cli.CliRun;
 import io.agentmesh.sim.cli.SimMain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 import static io.agentmesh.sim.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -81,5 +87,36 @@ class BenchCommandsTest {
         CliRun state = run("bench", "state", "--include", "(unclosed");
         assertEquals(2, state.exit(), state.err());
         assertTrue(state.err().contains("Unclosed group"), state.err());
+    }
+
+    /** A command with only the shared --verbose, saying one formatted and one literal line. */
+    @Command(name = "rounds")
+    static final class Rounds implements Callable<Integer> {
+        @Mixin
+        BenchOptions.Verbose verbose;
+
+        @Override
+        public Integer call() {
+            BenchOptions.Progress progress = verbose.progress();
+            progress.say("round %d: %.1f s", 1, 2.5);
+            progress.say("100% of 3 nodes up");
+            return 0;
+        }
+    }
+
+    @Test
+    void roundLinesGoToStderrWithVerboseAndNowhereWithout() {
+        for (boolean verbose : new boolean[] {true, false}) {
+            StringWriter err = new StringWriter();
+            StringWriter out = new StringWriter();
+            CommandLine cli = new CommandLine(new Rounds());
+            cli.setErr(new PrintWriter(err));
+            cli.setOut(new PrintWriter(out));
+            assertEquals(0, verbose ? cli.execute("--verbose") : cli.execute());
+            String expected = verbose ? "round 1: 2.5 s" + System.lineSeparator() + "100% of 3 nodes up"
+                    + System.lineSeparator() : "";
+            assertEquals(expected, err.toString(), "--verbose " + verbose);
+            assertEquals("", out.toString(), "stdout carries only the JSON result");
+        }
     }
 }

@@ -1,12 +1,14 @@
 package io.agentmesh.sim.live;
 
-import java.io.File;
+import io.agentmesh.node.actions.exec.CommandRunner;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -56,15 +58,6 @@ final class McpLaunch {
     }
 
     static boolean onPath(String exe) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, exe))) {
-                return true;
-            }
-        }
-        return false;
+        return CommandRunner.resolveProgram(exe, System.getenv("PATH"), Optional.empty()).isPresent();
     }
 }

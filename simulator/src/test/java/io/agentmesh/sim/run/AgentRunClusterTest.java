@@ -133,6 +133,24 @@ class AgentRunClusterTest {
         }
     }
 
+    /** Three nodes with an agent host on each, run until every node is up and the leader's agent runs. */
+    private static final class AgentCluster {
+        final Cluster c;
+        final Random random;
+        final List<Life> lives = new ArrayList<>();
+        final SimHost[] hosts = new SimHost[3];
+
+        AgentCluster(long seed) {
+            c = new Cluster(3, seed);
+            random = new Random(seed);
+            c.runUntil("every node is up", () -> c.nodes().stream().allMatch(SimNode::up), 1_000);
+            for (int i = 0; i < 3; i++) {
+                hosts[i] = attach(c, i, random, lives);
+            }
+            c.runUntil("the agent runs", () -> running(lives).isPresent(), 10_000);
+        }
+    }
+
     private static SimHost attach(Cluster c, int i, Random random, List<Life> lives) {
         SimNode n = c.node(i);
         SimHost host = new SimHost(c, i, random, lives);
@@ -168,15 +186,11 @@ class AgentRunClusterTest {
     @Test
     void killingTheAgentsNodeStartsItElsewhereUnderANewFenceAndNeverTwoAtOnce() {
         for (long seed : new long[] {3, 11, 29}) {
-            Cluster c = new Cluster(3, seed);
-            Random random = new Random(seed);
-            List<Life> lives = new ArrayList<>();
-            SimHost[] hosts = new SimHost[3];
-            c.runUntil("every node is up", () -> c.nodes().stream().allMatch(SimNode::up), 1_000);
-            for (int i = 0; i < 3; i++) {
-                hosts[i] = attach(c, i, random, lives);
-            }
-            c.runUntil("the agent runs", () -> running(lives).isPresent(), 10_000);
+            AgentCluster a = new AgentCluster(seed);
+            Cluster c = a.c;
+            Random random = a.random;
+            List<Life> lives = a.lives;
+            SimHost[] hosts = a.hosts;
             List<Long> downtimes = new ArrayList<>();
             for (int k = 0; k < 6; k++) {
                 Life victim = running(lives).orElseThrow();
@@ -211,14 +225,10 @@ class AgentRunClusterTest {
     @Test
     void aLeaderCutOffFromItsMajorityStopsItsAgentBeforeTheOtherSideStartsOne() {
         for (long seed : new long[] {5, 13}) {
-            Cluster c = new Cluster(3, seed);
-            Random random = new Random(seed);
-            List<Life> lives = new ArrayList<>();
-            c.runUntil("every node is up", () -> c.nodes().stream().allMatch(SimNode::up), 1_000);
-            for (int i = 0; i < 3; i++) {
-                attach(c, i, random, lives);
-            }
-            c.runUntil("the agent runs", () -> running(lives).isPresent(), 10_000);
+            AgentCluster a = new AgentCluster(seed);
+            Cluster c = a.c;
+            Random random = a.random;
+            List<Life> lives = a.lives;
             for (int k = 0; k < 4; k++) {
                 Life victim = running(lives).orElseThrow();
                 int before = lives.size();
@@ -269,15 +279,11 @@ class AgentRunClusterTest {
     }
 
     private static String run(long seed) {
-        Cluster c = new Cluster(3, seed);
-        Random random = new Random(seed);
-        List<Life> lives = new ArrayList<>();
-        SimHost[] hosts = new SimHost[3];
-        c.runUntil("every node is up", () -> c.nodes().stream().allMatch(SimNode::up), 1_000);
-        for (int i = 0; i < 3; i++) {
-            hosts[i] = attach(c, i, random, lives);
-        }
-        c.runUntil("the agent runs", () -> running(lives).isPresent(), 10_000);
+        AgentCluster a = new AgentCluster(seed);
+        Cluster c = a.c;
+        Random random = a.random;
+        List<Life> lives = a.lives;
+        SimHost[] hosts = a.hosts;
         Life victim = running(lives).orElseThrow();
         c.kill(victim.node);
         hosts[victim.node].nodeKilled();

@@ -41,10 +41,14 @@ class PlantedBugsTest {
         return r.verdicts().stream().filter(v -> v.checker().equals(checker)).findFirst().orElseThrow();
     }
 
-    private static void assertCaught(SimResult withBug, SimResult without, String checker) {
+    /** Runs the scenario with {@code bug} planted, then without; returns the run with the bug. */
+    private static SimResult assertCaught(SimConfig config, PlantedBug bug, String checker) {
+        SimResult withBug = Simulation.run(config.withBugs(EnumSet.of(bug)));
+        SimResult without = Simulation.run(config);
         assertFalse(verdict(withBug, checker).passed(), () -> checker + " missed the planted bug; verdicts: "
                 + withBug.verdicts() + "\nreplay: " + withBug.replayCommand());
         assertTrue(without.passed(), () -> "the same scenario without the bug failed: " + without.failures());
+        return withBug;
     }
 
     @Test
@@ -53,15 +57,13 @@ class PlantedBugsTest {
         FaultPlan plan = new FaultPlan(List.of(), List.of(isolateN1(2_000, 5_000),
                 new FaultPlan.Crash(5_500, 0, 500)));
         SimConfig config = scenario(11, 8_000, plan);
-        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.ACK_BEFORE_FSYNC)));
-        assertCaught(buggy, Simulation.run(config), AcknowledgedWritesChecker.NAME);
+        assertCaught(config, PlantedBug.ACK_BEFORE_FSYNC, AcknowledgedWritesChecker.NAME);
     }
 
     @Test
     void aNodeWithoutAntiEntropyNeverRepairsPushesItMissedAndDoesNotConverge() {
         SimConfig config = scenario(12, 6_000, FaultPlan.none());
-        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.NO_ANTI_ENTROPY)));
-        assertCaught(buggy, Simulation.run(config), ConvergenceChecker.NAME);
+        assertCaught(config, PlantedBug.NO_ANTI_ENTROPY, ConvergenceChecker.NAME);
     }
 
     @Test
@@ -70,15 +72,13 @@ class PlantedBugsTest {
         FaultPlan plan = new FaultPlan(List.of(), List.of(new FaultPlan.Crash(3_000, 0, 300),
                 isolateN1(3_000, 3_000)));
         SimConfig config = scenario(13, 8_000, plan);
-        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.AMNESIA_RESTART)));
-        assertCaught(buggy, Simulation.run(config), NoSeqReuseChecker.NAME);
+        assertCaught(config, PlantedBug.AMNESIA_RESTART, NoSeqReuseChecker.NAME);
     }
 
     @Test
     void aNodeThatAnswersMajorityWritesOnceTheyAreDurableOnItAloneIsCaught() {
         SimConfig config = scenario(17, 6_000, FaultPlan.none());
-        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.MAJORITY_ACK_AFTER_LOCAL)));
-        assertCaught(buggy, Simulation.run(config), MajorityDurableChecker.NAME);
+        SimResult buggy = assertCaught(config, PlantedBug.MAJORITY_ACK_AFTER_LOCAL, MajorityDurableChecker.NAME);
         assertTrue(verdict(buggy, MajorityDurableChecker.NAME).violations().getFirst()
                 .contains("acknowledged as majority-durable by n1"), () -> verdict(buggy,
                 MajorityDurableChecker.NAME).toString());
@@ -115,8 +115,7 @@ class PlantedBugsTest {
     @Test
     void anExecutorThatPerformsEachIntentTwiceIsCaught() {
         SimConfig config = scenario(15, 6_000, FaultPlan.none()).withIntentRate(3);
-        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.DOUBLE_PERFORM)));
-        assertCaught(buggy, Simulation.run(config), IntentsAtMostOnceChecker.NAME);
+        SimResult buggy = assertCaught(config, PlantedBug.DOUBLE_PERFORM, IntentsAtMostOnceChecker.NAME);
         assertTrue(verdict(buggy, IntentsAtMostOnceChecker.NAME).summary().contains("performed more than once"));
         assertTrue(buggy.figures().intents().doublePerformances() > 0);
     }
@@ -125,8 +124,7 @@ class PlantedBugsTest {
     void aNodeThatPerformsWithoutAClaimIsCaught() {
         // n1 performs the intents requested at it at once; the leader performs them again later, under its claim.
         SimConfig config = scenario(16, 6_000, FaultPlan.none()).withIntentRate(3);
-        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.UNCLAIMED_PERFORM)));
-        assertCaught(buggy, Simulation.run(config), IntentsAtMostOnceChecker.NAME);
+        SimResult buggy = assertCaught(config, PlantedBug.UNCLAIMED_PERFORM, IntentsAtMostOnceChecker.NAME);
         assertTrue(verdict(buggy, IntentsAtMostOnceChecker.NAME).violations().stream()
                 .anyMatch(v -> v.startsWith("n1 called perform") && v.contains("without a committed claim")),
                 () -> verdict(buggy, IntentsAtMostOnceChecker.NAME).violations().toString());
@@ -136,8 +134,7 @@ class PlantedBugsTest {
     void votersThatNeverHearWhichGroupToJoinAreNeverAddedAndTheVotersStopFollowingEnrollment() {
         // Three of five voters found the group; the other two must ask a member which group to join.
         SimConfig config = scenario(18, 6_000, FaultPlan.none()).withFounders(3);
-        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.GROUP_ANSWERS_LOST)));
-        assertCaught(buggy, Simulation.run(config), VotersFollowEnrollmentChecker.NAME);
+        SimResult buggy = assertCaught(config, PlantedBug.GROUP_ANSWERS_LOST, VotersFollowEnrollmentChecker.NAME);
         assertTrue(verdict(buggy, VotersFollowEnrollmentChecker.NAME).violations().stream()
                 .anyMatch(v -> v.contains("ends with voters [n")), () -> verdict(buggy,
                 VotersFollowEnrollmentChecker.NAME).violations().toString());
@@ -151,8 +148,7 @@ class PlantedBugsTest {
                 new FaultPlan.Crash(5_000, 1, 1_500)));
         SimConfig config = SimConfig.of(3, 19, 8_000, EnumSet.noneOf(FaultKind.class)).withRates(20, 5)
                 .withIntentRate(2).withWitness(true).withScript(plan);
-        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.WITNESS_CAMPAIGNS)));
-        assertCaught(buggy, Simulation.run(config), WitnessNeverLeadsChecker.NAME);
+        SimResult buggy = assertCaught(config, PlantedBug.WITNESS_CAMPAIGNS, WitnessNeverLeadsChecker.NAME);
         assertTrue(verdict(buggy, WitnessNeverLeadsChecker.NAME).violations().stream()
                 .anyMatch(v -> v.startsWith("witness n3 was candidate")), () -> verdict(buggy,
                 WitnessNeverLeadsChecker.NAME).violations().toString());
@@ -161,7 +157,6 @@ class PlantedBugsTest {
     @Test
     void aLinkThatCorruptsSignaturesMakesHonestNodesRejectChanges() {
         SimConfig config = scenario(14, 4_000, FaultPlan.none());
-        SimResult buggy = Simulation.run(config.withBugs(EnumSet.of(PlantedBug.CORRUPT_SIGNATURES)));
-        assertCaught(buggy, Simulation.run(config), NoRejectedChangesChecker.NAME);
+        assertCaught(config, PlantedBug.CORRUPT_SIGNATURES, NoRejectedChangesChecker.NAME);
     }
 }

@@ -1,5 +1,6 @@
 package io.agentmesh.node.agent.process;
 
+import io.agentmesh.protocol.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,16 +83,18 @@ public final class AgentProcessControl {
     private final long graceMs;
     private final AgentOutput output;
     private final List<String> launcher;
+    private final Clock clock;
 
     /**
      * @param command    the agent's command
      * @param workingDir where it runs (the workspace)
      * @param stateDir   where the record of the running process is kept
      * @param graceMs    SIGTERM to SIGKILL, also the watchdog's
+     * @param clock      the node's clock; times the waits for an orphaned group to go (monotonic)
      * @throws IllegalStateException when there is no way to start a new session (no setsid, no perl)
      */
     public AgentProcessControl(List<String> command, Path workingDir, Path stateDir, long graceMs,
-                               AgentOutput output) {
+                               AgentOutput output, Clock clock) {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("no agent command");
         }
@@ -101,6 +104,7 @@ public final class AgentProcessControl {
         this.graceMs = graceMs;
         this.output = output;
         this.launcher = sessionLauncher(System.getenv("PATH"));
+        this.clock = clock;
     }
 
     /** {@code setsid}, or Perl's setsid where there is no such binary (macOS). */
@@ -264,16 +268,9 @@ public final class AgentProcessControl {
         log.warn("agent process group {} (started {}) from an earlier run of this node is still running ({} processes):"
                 + " stopping it", pgid, started, members.size());
         signalGroup(pgid, "TERM");
-        long deadline = System.nanoTime() + graceMs * 1_000_000;
-        while (System.nanoTime() < deadline && !ourGroupMembers(pgid, started).isEmpty()) {
-            sleep(20);
-        }
-        if (!ourGroupMembers(pgid, started).isEmpty()) {
+        if (!awaitGone(pgid, started, graceMs)) {
             signalGroup(pgid, "KILL");
-            long killDeadline = System.nanoTime() + KILL_WAIT_MS * 1_000_000;
-            while (System.nanoTime() < killDeadline && !ourGroupMembers(pgid, started).isEmpty()) {
-                sleep(20);
-            }
+            awaitGone(pgid, started, KILL_WAIT_MS);
         }
         deleteRecord(pgid);
         return Optional.of(pgid);
@@ -338,12 +335,21 @@ public final class AgentProcessControl {
         return out;
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Polls until no process of our group {@code pgid} is left, for at most {@code ms}; whether none is. */
+    private boolean awaitGone(long pgid, Instant leaderStarted, long ms) {
+        long deadlineNanos = clock.monotonicNanos() + ms * 1_000_000;
+        while (!ourGroupMembers(pgid, leaderStarted).isEmpty()) {
+            if (clock.monotonicNanos() - deadlineNanos >= 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
+        return true;
     }
 
     // ------------------------------------------------------------------------------------------------ the record

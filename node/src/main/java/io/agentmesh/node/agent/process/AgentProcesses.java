@@ -35,7 +35,7 @@ public final class AgentProcesses {
         AgentOutput output = new AgentOutput(AgentOutput.DEFAULT_KEPT_LINES);
         Path workingDir = settings.workspace().orElse(Path.of("").toAbsolutePath());
         AgentProcessControl control = new AgentProcessControl(settings.command(), workingDir, stateDir,
-                settings.stopGraceMs(), output);
+                settings.stopGraceMs(), output, clock);
         ProcessAgentHost host = new ProcessAgentHost(control, output, name, beforeStart);
         StartBound bound = new StartBound(Math.round(Math.ceil(consensus.heartbeatPeriodNodeMillis())),
                 StartBound.DEFAULT_MARGIN_MS);

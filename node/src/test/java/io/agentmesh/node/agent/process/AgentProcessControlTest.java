@@ -1,5 +1,6 @@
 package io.agentmesh.node.agent.process;
 
+import io.agentmesh.protocol.time.SystemClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +38,8 @@ class AgentProcessControlTest {
     }
 
     private AgentProcessControl control(long graceMs, AgentOutput output, String... command) {
-        return new AgentProcessControl(List.of(command), dir, dir.resolve("state"), graceMs, output);
+        return new AgentProcessControl(List.of(command), dir, dir.resolve("state"), graceMs, output,
+                new SystemClock());
     }
 
     private AgentProcessControl.Running start(AgentProcessControl c, Map<String, String> env) throws IOException {

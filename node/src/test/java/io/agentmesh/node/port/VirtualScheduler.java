@@ -1,15 +1,14 @@
-package io.agentmesh.node.consensus;
+package io.agentmesh.node.port;
 
-import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.protocol.time.Clock;
 
 import java.util.PriorityQueue;
 
 /**
- * A node thread on virtual time, for driving one consensus member by hand: tasks run in (time, submission) order
- * only when the test advances time, and the clock reads that time.
+ * A node thread on virtual time, for tests that drive one node's parts by hand (a consensus member, majority-durable
+ * writes): tasks run in (time, submission) order only when the test advances time, and the clock reads that time.
  */
-final class VirtualScheduler implements Scheduler, Clock {
+public final class VirtualScheduler implements Scheduler, Clock {
     private static final long MS = 1_000_000L;
 
     private record Task(long atNanos, long seq, Runnable body, boolean[] cancelled) implements Comparable<Task> {
@@ -37,7 +36,7 @@ final class VirtualScheduler implements Scheduler, Clock {
     }
 
     /** Runs everything due within the next {@code ms} of virtual time, then leaves the clock there. */
-    void runFor(long ms) {
+    public void runFor(long ms) {
         long until = nowNanos + ms * MS;
         while (!queue.isEmpty() && queue.peek().atNanos() <= until) {
             Task t = queue.poll();
@@ -49,7 +48,7 @@ final class VirtualScheduler implements Scheduler, Clock {
         nowNanos = until;
     }
 
-    long nowMs() {
+    public long nowMs() {
         return nowNanos / MS;
     }
 
