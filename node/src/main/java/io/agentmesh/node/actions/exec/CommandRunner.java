@@ -7,10 +7,10 @@ import org.slf4j.LoggerFactory;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one command as a child process, off the node thread (each run on virtual threads of its own: one waits, one
- * writes stdin, one drains each of stdout and stderr, so a child that fills a pipe never blocks).
+ * drains each of stdout and stderr, so a child that fills a pipe never blocks). Its stdin is a file holding the whole
+ * input, so a child that outlives a killed node still has its arguments.
  *
  * <p>The child gets a process group of its own ({@code setsid}, when the system has it), so a timeout reaches what it
  * started too: SIGTERM to the whole group, then SIGKILL after the grace period. A child whose output pipes stay open
@@ -119,6 +120,31 @@ public final class CommandRunner {
         return done;
     }
 
+    private static Path stdinFile(byte[] stdin) throws IOException {
+        Path file;
+        try {
+            file = Files.createTempFile("agentmesh-exec-", ".stdin", PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            file = Files.createTempFile("agentmesh-exec-", ".stdin");
+        }
+        try {
+            Files.write(file, stdin);
+        } catch (IOException e) {
+            deleteQuietly(file);
+            throw e;
+        }
+        return file;
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            log.warn("exec: could not remove the temporary input file {}: {}", file, e.getMessage());
+        }
+    }
+
     private Finished runHere(Spec spec) throws InterruptedException {
         long t0 = clock.monotonicNanos();
         List<String> command = new ArrayList<>();
@@ -128,24 +154,31 @@ public final class CommandRunner {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(spec.env());
         spec.workdir().ifPresent(w -> pb.directory(w.toFile()));
+        // The child's stdin is a file holding the whole input when it starts, never a pipe written after: a child
+        // started in a session of its own outlives a node killed right after starting it, and would then read an
+        // empty pipe and run without its arguments (seen in AgentFailoverLiveTest). The file is owner-only and
+        // removed as soon as the child holds it open.
+        Path stdinFile;
+        try {
+            stdinFile = stdinFile(spec.stdin());
+        } catch (IOException e) {
+            return new Finished(Optional.empty(), Optional.of("cannot write the command's input to a temporary file: "
+                    + e.getMessage()), false, false, false, elapsedMs(t0), Output.EMPTY, Output.EMPTY);
+        }
+        pb.redirectInput(stdinFile.toFile());
         Process p;
         try {
             p = pb.start();
         } catch (IOException e) {
             return new Finished(Optional.empty(), Optional.of(e.getMessage()), false, false, false,
                     elapsedMs(t0), Output.EMPTY, Output.EMPTY);
+        } finally {
+            deleteQuietly(stdinFile);
         }
         Capture out = new Capture(spec.maxOutputBytes());
         Capture err = new Capture(spec.maxOutputBytes());
         Thread outReader = Thread.ofVirtual().start(() -> out.drain(p.getInputStream()));
         Thread errReader = Thread.ofVirtual().start(() -> err.drain(p.getErrorStream()));
-        Thread.ofVirtual().start(() -> {
-            try (OutputStream in = p.getOutputStream()) {
-                in.write(spec.stdin());
-            } catch (IOException e) {
-                // The child closed its stdin without reading it all: its business, not an error.
-            }
-        });
 
         boolean timedOut = false;
         boolean killed = false;
