@@ -252,7 +252,7 @@ class AgentFailoverLiveTest {
 
     /** Promise 2: every majority-acknowledged line on every node's disk and in every node's API. */
     private static void checkLines(Path dir, Path events, List<CliAgent.Member> members,
-                                   Map<CliAgent.Member, NodeProcess> running) throws IOException {
+                                   Map<CliAgent.Member, NodeProcess> running) throws IOException, InterruptedException {
         List<String> acked = new ArrayList<>();
         Map<String, Event> ackOf = new LinkedHashMap<>();
         for (Event e : events(events)) {
@@ -311,7 +311,7 @@ class AgentFailoverLiveTest {
 
     /** Promise 3: each requested exec key performed once, outcomes agreeing, each intent naming its fence. */
     private static void checkExec(Path events, Path performedFile, List<Long> killsMs,
-                                  Map<CliAgent.Member, NodeProcess> running) throws IOException {
+                                  Map<CliAgent.Member, NodeProcess> running) throws IOException, InterruptedException {
         List<Event> requested = events(events).stream().filter(e -> e.kind().equals("requested")).toList();
         assertTrue(!requested.isEmpty(), "the agent requested exec actions");
         for (Event r : requested) {
