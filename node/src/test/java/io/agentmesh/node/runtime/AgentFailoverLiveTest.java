@@ -43,8 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       {@code <fence>-<n>}) of a command that appends {@code performed <key> ...} to a file, and records
  *       {@code requested} after the 201; at the end every requested key has the same outcome on every node,
  *       {@code succeeded} ones were performed exactly once (by the node the outcome names), {@code uncertain} ones
- *       (a kill cut their run) at most once, and no key anywhere twice. Each intent keeps the fence of the instance
- *       that requested it.</li>
+ *       (a kill cut their run) at most once, no intent and no key anywhere twice, and every run read its intent's
+ *       arguments on stdin. Each intent keeps the fence of the instance that requested it.</li>
  * </ol>
  * {@code bench agent} measures the same kills' downtime over 30 rounds (docs/benchmarks.md). When a check fails, the
  * run's files (node logs, events, workspaces) are copied to {@code target/agent-failover-evidence-<time>}.
@@ -58,6 +58,8 @@ class AgentFailoverLiveTest {
     static final String LINES = "lines.txt";
     /** The exec command each node defines. */
     static final String COMMAND = "mark";
+    /** What the exec command writes for the key when its stdin held none. */
+    static final String NO_KEY = "no-key-on-stdin";
     /** How long the agent's writes must have stopped before the final checks. */
     private static final long QUIET_MS = 3_000;
 
@@ -140,7 +142,8 @@ class AgentFailoverLiveTest {
     static final String MARK = String.join("\n",
             "args=$(cat)",
             "key=$(printf '%s\\n' \"$args\" | sed -n 's/.*\"key\":\"\\([^\"]*\\)\".*/\\1/p')",
-            "echo \"performed ${key:-none} $AGENTMESH_NODE_ID $AGENTMESH_IDEMPOTENCY_KEY $AGENTMESH_FENCE\" >> \"$1\"",
+            "echo \"performed ${key:-" + NO_KEY + "} $AGENTMESH_NODE_ID $AGENTMESH_IDEMPOTENCY_KEY"
+                    + " $AGENTMESH_FENCE\" >> \"$1\"",
             "");
 
     @Test
@@ -347,30 +350,41 @@ class AgentFailoverLiveTest {
                 }
             }
         }
+        // A run is counted by the intent id its environment carried; the key it read from stdin must match.
+        Map<String, String> keyOfIntent = new TreeMap<>();
+        requested.forEach(r -> keyOfIntent.put(r.more().get(1), r.more().get(0)));
+        Map<String, List<Performed>> byIntent = new TreeMap<>();
         Map<String, List<Performed>> byKey = new TreeMap<>();
-        performed.forEach(p -> byKey.computeIfAbsent(p.key(), x -> new ArrayList<>()).add(p));
+        List<String> withoutArgs = new ArrayList<>();
+        for (Performed p : performed) {
+            byIntent.computeIfAbsent(p.intentId(), x -> new ArrayList<>()).add(p);
+            String key = keyOfIntent.getOrDefault(p.intentId(), p.key());
+            byKey.computeIfAbsent(key, x -> new ArrayList<>()).add(p);
+            if (!p.key().equals(key) || p.key().equals(NO_KEY)) {
+                withoutArgs.add(p + " (intent requested as " + keyOfIntent.get(p.intentId()) + ", outcome "
+                        + statusOf(outcomes.get(p.intentId())) + ")");
+            }
+        }
+        byIntent.forEach((id, runs) -> assertEquals(1, runs.size(), "exec intent " + id + " performed "
+                + runs.size() + " times: " + runs));
         byKey.forEach((key, runs) -> assertEquals(1, runs.size(), "exec key " + key + " performed "
                 + runs.size() + " times: " + runs));
 
         Map<String, Integer> statuses = new TreeMap<>();
         int cutByKill = 0;
-        Set<String> requestedKeys = new LinkedHashSet<>();
         for (Event r : requested) {
             String key = r.more().get(0);
             String id = r.more().get(1);
-            requestedKeys.add(key);
             JsonNode outcome = outcomes.get(id);
-            String status = outcome.path("status").asText();
+            String status = statusOf(outcome);
             statuses.merge(status, 1, Integer::sum);
-            List<Performed> runs = byKey.getOrDefault(key, List.of());
+            List<Performed> runs = byIntent.getOrDefault(id, List.of());
             switch (status) {
                 case "succeeded" -> {
                     assertEquals(1, runs.size(), "succeeded exec " + key + " (intent " + id + ") performed "
                             + runs.size() + " times; outcome " + outcome);
-                    Performed run = runs.get(0);
-                    assertEquals(id, run.intentId(), "the run of " + key + " under its intent's id");
                     String node = JSON.readTree(outcome.path("result").asText()).path("node").asText();
-                    assertEquals(run.node(), node, "the outcome of " + key + " names the node that ran it");
+                    assertEquals(runs.get(0).node(), node, "the outcome of " + key + " names the node that ran it");
                 }
                 case "uncertain" -> {
                     // Allowed only where a kill cut the run: one came between the request and the outcome.
@@ -378,7 +392,6 @@ class AgentFailoverLiveTest {
                     boolean killed = killsMs.stream().anyMatch(k -> k >= r.ms() - 1_000 && k <= completed);
                     assertTrue(killed, "exec " + key + " uncertain though no kill came between its request at "
                             + r.ms() + " and its outcome at " + completed + ": " + outcome);
-                    assertTrue(runs.size() <= 1, "uncertain exec " + key + " performed " + runs.size() + " times");
                     cutByKill++;
                 }
                 default -> throw new AssertionError("exec " + key + " (intent " + id + ") ended " + status
@@ -394,11 +407,18 @@ class AgentFailoverLiveTest {
                 assertEquals(r.fence(), intent.path("fence").asText(null), "the fence of intent " + intent);
             }
         }
-        long unrecorded = byKey.keySet().stream().filter(k -> !requestedKeys.contains(k)).count();
+        long unrecorded = byIntent.keySet().stream().filter(id -> !keyOfIntent.containsKey(id)).count();
         System.out.println("agent failover: exec actions requested: " + requested.size() + ", outcomes " + statuses
-                + " (uncertain: cut by a kill, " + cutByKill + "); performed lines: " + performed.size()
-                + ", no key twice; performed though the agent died before recording the request: " + unrecorded
-                + "; every intent names its instance's fence");
+                + " (uncertain: cut by a kill, " + cutByKill + "); performed: " + performed.size()
+                + " runs, no intent and no key twice; performed though the agent died before recording the request: "
+                + unrecorded + "; every intent names its instance's fence; runs without their arguments: "
+                + withoutArgs.size() + " " + withoutArgs);
+        assertEquals(List.of(), withoutArgs, "exec commands that ran without the intent's arguments on stdin (an"
+                + " empty stdin: the node died after starting the command and before writing its stdin)");
+    }
+
+    private static String statusOf(JsonNode outcome) {
+        return outcome == null ? "none" : outcome.path("status").asText();
     }
 
     /** The member whose node runs the agent now. */
