@@ -372,6 +372,7 @@ class AgentFailoverLiveTest {
 
         Map<String, Integer> statuses = new TreeMap<>();
         int cutByKill = 0;
+        int uncertainRan = 0;
         for (Event r : requested) {
             String key = r.more().get(0);
             String id = r.more().get(1);
@@ -393,6 +394,7 @@ class AgentFailoverLiveTest {
                     assertTrue(killed, "exec " + key + " uncertain though no kill came between its request at "
                             + r.ms() + " and its outcome at " + completed + ": " + outcome);
                     cutByKill++;
+                    uncertainRan += runs.size();
                 }
                 default -> throw new AssertionError("exec " + key + " (intent " + id + ") ended " + status
                         + ", performed " + runs.size() + " times: " + outcome);
@@ -409,7 +411,8 @@ class AgentFailoverLiveTest {
         }
         long unrecorded = byIntent.keySet().stream().filter(id -> !keyOfIntent.containsKey(id)).count();
         System.out.println("agent failover: exec actions requested: " + requested.size() + ", outcomes " + statuses
-                + " (uncertain: cut by a kill, " + cutByKill + "); performed: " + performed.size()
+                + " (uncertain: cut by a kill, " + cutByKill + ", of which " + uncertainRan + " ran); performed: "
+                + performed.size()
                 + " runs, no intent and no key twice; performed though the agent died before recording the request: "
                 + unrecorded + "; every intent names its instance's fence; runs without their arguments: "
                 + withoutArgs.size() + " " + withoutArgs);
