@@ -517,6 +517,9 @@ public final class AgentState implements AutoCloseable {
         Check.text("intent payload", i.payloadJson(), Limits.MAX_PAYLOAD_BYTES);
         Check.name("intent requester", i.requestedBy());
         Check.time("intent request time", i.requestedMillis());
+        if (i.fence() != null) {
+            Check.fence("intent fence", i.fence());
+        }
         if (reader.hasKey(ids.intents(), i.id())) {
             throw new IllegalArgumentException("intent '" + i.id() + "' already exists");
         }
@@ -526,6 +529,9 @@ public final class AgentState implements AutoCloseable {
             tx.set(m, "payload", i.payloadJson());
             tx.set(m, "requestedBy", i.requestedBy());
             putNumber(tx, m, "requested", i.requestedMillis());
+            if (i.fence() != null) {
+                tx.set(m, "fence", i.fence());
+            }
         });
     }
 

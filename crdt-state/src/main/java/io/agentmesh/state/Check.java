@@ -64,6 +64,59 @@ final class Check {
         return value;
     }
 
+    /**
+     * An agent fence in its text form, {@link Intent#FENCE_FORMAT}: decimal digits only, each number at most
+     * {@link Limits#MAX_NUMBER}, the index at least 1 (Raft log indices start at 1).
+     */
+    static String fence(String what, String value) {
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException(what + " must not be empty; a fence is " + Intent.FENCE_FORMAT);
+        }
+        int dot = value.indexOf('.');
+        if (value.length() > 2 * MAX_NUMBER_DIGITS + 1 || dot <= 0 || dot == value.length() - 1
+                || value.indexOf('.', dot + 1) >= 0) {
+            throw new IllegalArgumentException(what + " '" + shown(value) + "' is not two numbers joined by a dot; a"
+                    + " fence is " + Intent.FENCE_FORMAT);
+        }
+        fenceNumber(what, value, value.substring(0, dot));
+        if (fenceNumber(what, value, value.substring(dot + 1)) < 1) {
+            throw new IllegalArgumentException(what + " '" + value + "' has index 0; log indices start at 1");
+        }
+        return value;
+    }
+
+    /** Digits in {@link Limits#MAX_NUMBER}. */
+    private static final int MAX_NUMBER_DIGITS = Long.toString(Limits.MAX_NUMBER).length();
+
+    private static long fenceNumber(String what, String fence, String digits) {
+        if (digits.length() > MAX_NUMBER_DIGITS) {
+            throw new IllegalArgumentException(what + " '" + shown(fence) + "' has a number above "
+                    + Limits.MAX_NUMBER);
+        }
+        for (int i = 0; i < digits.length(); i++) {
+            char c = digits.charAt(i);
+            if (c < '0' || c > '9') {
+                throw new IllegalArgumentException(what + " '" + shown(fence) + "' has a character other than digits"
+                        + " and the dot; a fence is " + Intent.FENCE_FORMAT);
+            }
+        }
+        long n = Long.parseLong(digits);
+        if (n > Limits.MAX_NUMBER) {
+            throw new IllegalArgumentException(what + " '" + fence + "' has a number above " + Limits.MAX_NUMBER);
+        }
+        return n;
+    }
+
+    /** A value as an error message may quote it: bounded, control characters escaped. */
+    private static String shown(String value) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < value.length() && i < 64; i++) {
+            char c = value.charAt(i);
+            b.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
+        return value.length() > 64 ? b + "..." : b.toString();
+    }
+
     static String zone(String what, String zone) {
         name(what, zone);
         try {

@@ -175,7 +175,8 @@ final class DocReader {
     }
 
     private Optional<Intent> intent(String key, AmValue value, List<Malformed> problems) {
-        Fields f = fields(value, "intents/" + key, problems);
+        String path = "intents/" + key;
+        Fields f = fields(value, path, problems);
         if (f == null) {
             return Optional.empty();
         }
@@ -186,7 +187,23 @@ final class DocReader {
         if (kind == null || payload == null || by == null || at == null) {
             return f.missing();
         }
-        return Optional.of(new Intent(key, kind, payload, by, at));
+        // Optional: intents written before the field existed, and those no agent run requested, have none. One that
+        // has a fence nobody can read is skipped, not read without it: it claims an agent run, and a fence check
+        // must never take "unreadable" for "none".
+        String fence = null;
+        if (f.has("fence")) {
+            fence = f.string("fence");
+            if (fence == null) {
+                return Optional.empty();
+            }
+            try {
+                Check.fence("fence", fence);
+            } catch (IllegalArgumentException e) {
+                problems.add(new Malformed(path + "/fence", e.getMessage()));
+                return Optional.empty();
+            }
+        }
+        return Optional.of(new Intent(key, kind, payload, by, at, fence));
     }
 
     List<Outcome> outcomes(List<Malformed> problems) {

@@ -54,8 +54,10 @@ import java.util.concurrent.TimeoutException;
  * POST /v1/intents              {"kind": "job", "payload": {...}} -> 201 with the intent; the leader performs it.
  *                                With header Agentmesh-Fence: T (the agent's AGENTMESH_FENCE): 409, changing nothing,
  *                                when this node knows a newer agent run (body: error, presentedFence, currentFence,
- *                                currentFenceNode); 400 when T is malformed
- * GET  /v1/intents/{id}         the intent and its outcome (null until performed); outcome.status is "succeeded",
+ *                                currentFenceNode); 400 when T is malformed; else the intent keeps T as its fence
+ *                                (written <term>.<index>)
+ * GET  /v1/intents/{id}         the intent (its fence: null when the request carried none) and its outcome (null
+ *                                until performed); outcome.status is "succeeded",
  *                                "failed" or "uncertain" (the leader that started it was lost before it could report:
  *                                the world may or may not have seen it, and it is not run again)
  * POST /v1/schedules            {"id", "cron": "0 9 * * *", "zone": "Europe/Paris", "kind": "job", "payload": {},
@@ -200,13 +202,15 @@ public final class HttpApi implements AutoCloseable {
             }
             case "/v1/intents" -> {
                 requireMethod(method, "POST");
-                if (refusedFence(ex)) {
+                Optional<io.agentmesh.node.actions.FencingToken> fence = presentedFence(ex);
+                if (fence.isPresent() && refusedFence(ex, fence.get())) {
                     return;
                 }
                 JsonNode body = body(ex);
                 JsonNode payload = body.path("payload");
                 String payloadJson = payload.isMissingNode() ? "{}" : json.writeValueAsString(payload);
-                send(ex, 201, await(node.requestIntent(requiredText(body, "kind"), payloadJson)));
+                send(ex, 201, await(node.requestIntent(requiredText(body, "kind"), payloadJson,
+                        fence.map(io.agentmesh.node.actions.AgentFence::text).orElse(null))));
             }
             case "/v1/schedules" -> {
                 requireMethod(method, "POST");
@@ -273,22 +277,25 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    /**
-     * For a side-effecting call: when it carries {@code Agentmesh-Fence} older than the newest agent run this node
-     * knows, answers 409 with the reason and returns true (the caller does nothing more). A malformed fence is a 400.
-     */
-    private boolean refusedFence(HttpExchange ex)
-            throws IOException, ExecutionException, InterruptedException, TimeoutException {
+    /** The {@code Agentmesh-Fence} a call carries, empty when none; a malformed one is a 400. */
+    private static Optional<io.agentmesh.node.actions.FencingToken> presentedFence(HttpExchange ex) {
         String header = ex.getRequestHeaders().getFirst(io.agentmesh.node.agent.FenceCheck.HEADER);
         if (header == null) {
-            return false;
+            return Optional.empty();
         }
-        io.agentmesh.node.actions.FencingToken presented;
         try {
-            presented = io.agentmesh.node.actions.AgentFence.parseToken(header.trim());
+            return Optional.of(io.agentmesh.node.actions.AgentFence.parseToken(header.trim()));
         } catch (IllegalArgumentException e) {
             throw new ApiError(400, "header " + io.agentmesh.node.agent.FenceCheck.HEADER + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * For a side-effecting call carrying fence {@code presented}: when it is older than the newest agent run this
+     * node knows, answers 409 with the reason and returns true (the caller does nothing more).
+     */
+    private boolean refusedFence(HttpExchange ex, io.agentmesh.node.actions.FencingToken presented)
+            throws IOException, ExecutionException, InterruptedException, TimeoutException {
         Optional<Map<String, Object>> refusal = await(node.staleFence(presented));
         if (refusal.isEmpty()) {
             return false;

@@ -46,8 +46,16 @@ public interface NodeOperations {
     CompletableFuture<Object> upsertTask(String id, String title, String status, String detail,
                                          Durability durability);
 
-    /** Records an action intent (kind, JSON payload); completes once durable. The leader performs it. */
-    CompletableFuture<Object> requestIntent(String kind, String payloadJson);
+    /** Records an action intent (kind, JSON payload) no agent run asked for; completes once durable. */
+    default CompletableFuture<Object> requestIntent(String kind, String payloadJson) {
+        return requestIntent(kind, payloadJson, null);
+    }
+
+    /**
+     * Records an action intent (kind, JSON payload) with the agent fence the request carried ({@code <term>.<index>},
+     * or null for none), kept in the intent; completes once durable. The leader performs it.
+     */
+    CompletableFuture<Object> requestIntent(String kind, String payloadJson, String fence);
 
     /** An intent and its outcome (null while not performed), or empty when unknown here. */
     CompletableFuture<Optional<Object>> intent(String id);

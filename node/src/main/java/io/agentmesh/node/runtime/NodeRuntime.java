@@ -457,9 +457,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<Object> requestIntent(String kind, String payloadJson) {
+    public CompletableFuture<Object> requestIntent(String kind, String payloadJson, String fence) {
         Intent intent = new Intent(UUID.randomUUID().toString(), kind, payloadJson, identity.nodeId().toString(),
-                clock.nowMillis());
+                clock.nowMillis(), fence);
         return onNode(c -> c.write(s -> s.requestIntent(intent)).thenApply(v -> {
             c.intentRequested();
             return (Object) intent;

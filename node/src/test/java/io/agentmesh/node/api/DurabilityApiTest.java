@@ -65,7 +65,7 @@ class DurabilityApiTest {
             return CompletableFuture.completedFuture(List.of());
         }
 
-        public CompletableFuture<Object> requestIntent(String kind, String payloadJson) {
+        public CompletableFuture<Object> requestIntent(String kind, String payloadJson, String fence) {
             throw new AssertionError("not used");
         }
 

@@ -52,7 +52,7 @@ class WitnessApiTest {
             return unreachable();
         }
 
-        public CompletableFuture<Object> requestIntent(String kind, String payloadJson) {
+        public CompletableFuture<Object> requestIntent(String kind, String payloadJson, String fence) {
             return unreachable();
         }
 

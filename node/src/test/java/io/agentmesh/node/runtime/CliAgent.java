@@ -62,11 +62,20 @@ final class CliAgent implements AutoCloseable {
 
     /** Runs {@code m} with {@code peers} as its {@code --peer}s, logging to {@code <name>.log}. */
     NodeProcess start(Member m, Member... peers) throws IOException {
+        return start(m, List.of(), peers);
+    }
+
+    /**
+     * Runs {@code m} with {@code peers} as its {@code --peer}s and {@code extra} after them (for instance
+     * {@code --workspace DIR -- <agent command>}), logging to {@code <name>.log} (appended to on a restart).
+     */
+    NodeProcess start(Member m, List<String> extra, Member... peers) throws IOException {
         List<String> args = new ArrayList<>();
         for (Member p : peers) {
             args.add("--peer");
             args.add(p.peer());
         }
+        args.addAll(extra);
         NodeProcess p = NodeProcess.start(m.home(), m.mesh(), m.http(), dir.resolve(m.name() + ".log"),
                 args.toArray(String[]::new));
         started.add(p);
