@@ -21,18 +21,29 @@ public enum ErrorClass {
     MODEL_NOT_FOUND,
     /** Any other 4xx: the request itself is wrong; no other provider will take it either. */
     BAD_REQUEST,
-    /** No connection (refused, reset before a response, DNS, TLS). Nothing was sent, or nothing was processed. */
+    /**
+     * No connection: refused, connect timeout, DNS, TLS handshake. Nothing reached the provider. A connection lost
+     * after the request was sent is {@link #STREAM_CUT}: the provider may have processed it.
+     */
     CONNECT,
     /** Connected and sent, but no first token within the first-token timeout. */
     FIRST_TOKEN_TIMEOUT,
     /** A stream that went silent for longer than the stream-idle timeout. */
     STREAM_IDLE,
-    /** A stream that ended without its terminal event, or a connection cut mid-response. */
+    /**
+     * The connection closed or reset after the request was sent and before the answer's end: before any response, a
+     * response body cut short, or a stream that ended without its terminal event.
+     */
     STREAM_CUT,
     /** The overall deadline of the attempt passed. */
     TIMEOUT,
     /** A 2xx answer that does not parse, or lacks what a result needs (usage included). */
-    MALFORMED_RESPONSE;
+    MALFORMED_RESPONSE,
+    /**
+     * The caller abandoned the attempt (its client went away, its stream sink overflowed, the node lost leadership).
+     * Not the provider's fault: no cooldown; the caller decides whether the call continues.
+     */
+    CANCELLED;
 
     /**
      * Whether the request may have been processed, and so billed, by the provider: the ledger books the reservation
@@ -42,7 +53,7 @@ public enum ErrorClass {
         return switch (this) {
             case CONNECT, AUTH, MODEL_NOT_FOUND, BAD_REQUEST, RATE_LIMITED, SPEND_LIMIT, CONTEXT_TOO_LONG -> false;
             case OVERLOADED, CONTENT_POLICY, FIRST_TOKEN_TIMEOUT, STREAM_IDLE, STREAM_CUT, TIMEOUT,
-                 MALFORMED_RESPONSE -> true;
+                 MALFORMED_RESPONSE, CANCELLED -> true;
         };
     }
 }

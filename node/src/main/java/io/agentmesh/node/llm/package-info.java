@@ -4,7 +4,7 @@
  *
  * <p>This package holds the value types the parts share. The parts, each in its own package:
  * <ul>
- *   <li>{@code llm.provider}: one {@link io.agentmesh.node.llm.LlmProvider} per configured provider, through
+ *   <li>{@code llm.provider}: one {@code LlmProvider} per configured provider, through
  *       LangChain4j with its retries off; classifies every failure into an {@link io.agentmesh.node.llm.ErrorClass};
  *       connect, first-token, stream-idle and overall timeouts; a streamed result counts only after its terminal
  *       event. Blocking IO: never called on the node thread.</li>
