@@ -177,6 +177,7 @@ class AnthropicProviderTest extends ProviderTestSupport {
 
     @Test
     void aStreamThatStallsAfterItsFirstTokenFailsAsIdle() {
+        provider = provider(ProviderKind.ANTHROPIC, fake.baseUrl("/v1"), Optional.empty(), SHORT_IDLE);
         startedStream().event("content_block_delta", anthropicDelta("Hel")).stall().enqueue();
 
         failed(stream(new BoundedTextSink(1_000)), ErrorClass.STREAM_IDLE);

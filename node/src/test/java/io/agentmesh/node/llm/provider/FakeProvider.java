@@ -144,6 +144,12 @@ final class FakeProvider implements AutoCloseable {
             return this;
         }
 
+        /** Waits (bounded) until the test says the client has seen what came before. */
+        Stream await(CountDownLatch signal) {
+            steps.add(sink -> signal.await(STALL_BOUND_MS, TimeUnit.MILLISECONDS));
+            return this;
+        }
+
         /** Holds the connection open, silent, until the test ends. */
         Stream stall() {
             steps.add(sink -> release.await(STALL_BOUND_MS, TimeUnit.MILLISECONDS));
@@ -162,6 +168,7 @@ final class FakeProvider implements AutoCloseable {
         /** Enqueues the stream; the connection closes after the last step (mid-body unless {@link #end} came last). */
         void enqueue() {
             MockResponse.Builder b = new MockResponse.Builder().code(200)
+                    .removeHeader("Content-Length")
                     .addHeader("Content-Type", "text/event-stream")
                     .addHeader("Transfer-Encoding", "chunked")
                     .onResponseEnd(new SocketEffect.CloseSocket(true, false, false))

@@ -7,6 +7,7 @@ import io.agentmesh.node.llm.AttemptResult;
 import io.agentmesh.node.llm.ErrorClass;
 import io.agentmesh.node.llm.ProviderKind;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 
 import java.io.IOException;
@@ -20,8 +21,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /** A fake provider per test, the real LangChain4j clients through our providers, and small deadlines. */
 abstract class ProviderTestSupport {
-    /** Connect 1 s, first token 400 ms, idle 400 ms, total 3 s: small, and far from what a loopback answer needs. */
-    static final Timeouts FAST = new Timeouts(1_000, 400, 400, 3_000);
+    /** For tests not about deadlines: nothing on loopback comes near them, even on a loaded machine. */
+    static final Timeouts RELAXED = new Timeouts(5_000, 10_000, 10_000, 20_000);
+    /** For tests of one deadline: that one small (hundreds of ms), the others relaxed. */
+    static final Timeouts SHORT_FIRST_TOKEN = new Timeouts(5_000, 400, 10_000, 20_000);
+    static final Timeouts SHORT_IDLE = new Timeouts(5_000, 10_000, 400, 20_000);
+    static final Timeouts SHORT_TOTAL = new Timeouts(5_000, 1_000, 1_000, 1_000);
     static final String KEY = "sk-test-0123456789abcdef";
 
     FakeProvider fake;
@@ -43,12 +48,37 @@ abstract class ProviderTestSupport {
         timers.shutdownNow();
     }
 
+    /**
+     * Loads the classes an attempt uses (LangChain4j, the JDK client, Jackson) with one call and one stream before the
+     * tests, so the first test's deadlines of a few hundred milliseconds do not measure class loading.
+     */
+    @BeforeAll
+    static void warmUp() throws IOException {
+        ScheduledExecutorService warmTimers = Executors.newSingleThreadScheduledExecutor();
+        try (FakeProvider warm = new FakeProvider();
+             LlmProvider provider = new Providers(FakeProvider.clock(), warmTimers).create(new ProviderEndpoint(
+                     "warm-up", ProviderKind.OPENAI, warm.baseUrl("/v1"), RELAXED, Optional.empty()),
+                     Optional.of(ApiKey.of(KEY)))) {
+            warm.enqueue(FakeProvider.json(200, FakeProvider.openAiAnswer("Hi", "stop", FakeProvider.OPENAI_USAGE)));
+            provider.call(request("gpt-test"), new AttemptCancel());
+            warm.stream().data(FakeProvider.openAiChunk("Hi", "stop")).data(FakeProvider.openAiUsageChunk())
+                    .data("[DONE]").end().enqueue();
+            provider.stream(request("gpt-test"), text -> true, new AttemptCancel());
+        } finally {
+            warmTimers.shutdownNow();
+        }
+    }
+
     LlmProvider provider(ProviderKind kind, URI baseUrl, Optional<String> azureApiVersion) {
+        return provider(kind, baseUrl, azureApiVersion, RELAXED);
+    }
+
+    LlmProvider provider(ProviderKind kind, URI baseUrl, Optional<String> azureApiVersion, Timeouts timeouts) {
         if (provider != null) {
             provider.close();
         }
         provider = new Providers(FakeProvider.clock(), timers).create(
-                new ProviderEndpoint(kind.name().toLowerCase().replace('_', '-'), kind, baseUrl, FAST,
+                new ProviderEndpoint(kind.name().toLowerCase().replace('_', '-'), kind, baseUrl, timeouts,
                         azureApiVersion), Optional.of(ApiKey.of(KEY)));
         return provider;
     }
