@@ -104,6 +104,11 @@ class LlmConfigTest {
                 Budget.Enforcement.SOFT), c.budgets().get(1));
         assertEquals(NanoUsd.PER_USD / 4, c.budgets().get(2).limitNanoUsd());
         assertEquals(Budget.Enforcement.HARD, c.budgets().get(0).enforcement(), "hard unless said otherwise");
+        assertTrue(c.budgets().get(0).covers(new Target("local", "llama3.1:8b")), "no scope: every call");
+        assertTrue(c.budgets().get(1).covers(new Target("anthropic", "claude-haiku-4-5")));
+        assertFalse(c.budgets().get(1).covers(new Target("azure", "prod-4o")));
+        assertFalse(c.budgets().get(2).covers(new Target("azure", "other")));
+        assertEquals("anthropic/every model per month: $150.50 (soft)", c.budgets().get(1).describe());
         // Prices: the table, the table under another name, an explicit $0 for a local model.
         assertEquals(PriceSource.Kind.TABLE, c.pricing().price("anthropic", "claude-sonnet-4-5").source().kind());
         assertEquals(TABLE.find(ProviderKind.OPENAI, "gpt-4o").orElseThrow().price(),
