@@ -5,6 +5,8 @@ import dev.langchain4j.model.anthropic.AnthropicChatModel;
 import dev.langchain4j.model.anthropic.AnthropicStreamingChatModel;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
+import io.agentmesh.node.llm.config.ApiKey;
+import io.agentmesh.node.llm.config.ProviderConfig;
 import io.agentmesh.node.llm.ProviderKind;
 import io.agentmesh.protocol.time.Clock;
 
@@ -16,7 +18,7 @@ final class AnthropicProvider extends LangChainProvider {
     /** The API version header LangChain4j 1.19 sends by default, pinned so an upgrade cannot change it silently. */
     static final String API_VERSION = "2023-06-01";
 
-    AnthropicProvider(ProviderEndpoint endpoint, ApiKey key, Clock clock, ScheduledExecutorService timers,
+    AnthropicProvider(ProviderConfig endpoint, ApiKey key, Clock clock, ScheduledExecutorService timers,
                       ObjectMapper json) {
         super(endpoint, Optional.of(key), clock, timers, json, new Wire.Anthropic(json, new ErrorClassifier(json)));
         if (endpoint.kind() != ProviderKind.ANTHROPIC) {
@@ -29,7 +31,7 @@ final class AnthropicProvider extends LangChainProvider {
     ChatModel chatModel(String model, AttemptHttpClient.Builder httpClient) {
         return AnthropicChatModel.builder()
                 .httpClientBuilder(httpClient)
-                .baseUrl(endpoint.baseUrlText())
+                .baseUrl(baseUrlText())
                 .apiKey(key.orElseThrow().reveal())
                 .version(API_VERSION)
                 .modelName(model)
@@ -44,7 +46,7 @@ final class AnthropicProvider extends LangChainProvider {
         // No maxRetries here: LangChain4j's streaming models have no retry loop at all.
         return AnthropicStreamingChatModel.builder()
                 .httpClientBuilder(httpClient)
-                .baseUrl(endpoint.baseUrlText())
+                .baseUrl(baseUrlText())
                 .apiKey(key.orElseThrow().reveal())
                 .version(API_VERSION)
                 .modelName(model)

@@ -1,5 +1,7 @@
 package io.agentmesh.node.llm.provider;
 
+import io.agentmesh.node.llm.config.ApiKey;
+import io.agentmesh.node.llm.config.Timeouts;
 import io.agentmesh.node.llm.AttemptResult;
 import io.agentmesh.node.llm.ErrorClass;
 import io.agentmesh.node.llm.Usage;

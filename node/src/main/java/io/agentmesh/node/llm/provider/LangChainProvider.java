@@ -7,6 +7,8 @@ import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import io.agentmesh.node.llm.config.ApiKey;
+import io.agentmesh.node.llm.config.ProviderConfig;
 import io.agentmesh.node.llm.AttemptResult;
 import io.agentmesh.node.llm.ErrorClass;
 import io.agentmesh.node.llm.ProviderKind;
@@ -37,7 +39,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * classification of whatever ends the attempt. Subclasses only build the LangChain4j models of their format.
  */
 abstract class LangChainProvider implements LlmProvider {
-    final ProviderEndpoint endpoint;
+    final ProviderConfig endpoint;
     final Optional<ApiKey> key;
     private final Clock clock;
     private final ScheduledExecutorService timers;
@@ -46,7 +48,7 @@ abstract class LangChainProvider implements LlmProvider {
     private final ErrorClassifier classifier;
     private final Wire wire;
 
-    LangChainProvider(ProviderEndpoint endpoint, Optional<ApiKey> key, Clock clock, ScheduledExecutorService timers,
+    LangChainProvider(ProviderConfig endpoint, Optional<ApiKey> key, Clock clock, ScheduledExecutorService timers,
                       ObjectMapper json, Wire wire) {
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.key = Objects.requireNonNull(key, "key");
@@ -68,6 +70,12 @@ abstract class LangChainProvider implements LlmProvider {
     @Override
     public String id() {
         return endpoint.id();
+    }
+
+    /** The base URL with exactly one trailing slash, as LangChain4j joins paths. */
+    final String baseUrlText() {
+        String s = endpoint.endpointUrl().toString();
+        return s.endsWith("/") ? s : s + "/";
     }
 
     @Override

@@ -5,6 +5,8 @@ import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import io.agentmesh.node.llm.config.ApiKey;
+import io.agentmesh.node.llm.config.ProviderConfig;
 import io.agentmesh.node.llm.ProviderKind;
 import io.agentmesh.protocol.time.Clock;
 
@@ -22,7 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * without an API key). The deployment decides the model; the model name is still sent, and Azure ignores it.
  */
 final class OpenAiFamilyProvider extends LangChainProvider {
-    OpenAiFamilyProvider(ProviderEndpoint endpoint, Optional<ApiKey> key, Clock clock,
+    OpenAiFamilyProvider(ProviderConfig endpoint, Optional<ApiKey> key, Clock clock,
                          ScheduledExecutorService timers, ObjectMapper json) {
         super(endpoint, key, clock, timers, json,
                 new Wire.OpenAi(json, new ErrorClassifier(json), endpoint.kind() == ProviderKind.DEEPSEEK));
@@ -51,7 +53,7 @@ final class OpenAiFamilyProvider extends LangChainProvider {
     ChatModel chatModel(String model, AttemptHttpClient.Builder httpClient) {
         return OpenAiChatModel.builder()
                 .httpClientBuilder(httpClient)
-                .baseUrl(endpoint.baseUrlText())
+                .baseUrl(baseUrlText())
                 .apiKey(bearerKey())
                 .customHeaders(headers())
                 .customQueryParams(query())
@@ -67,7 +69,7 @@ final class OpenAiFamilyProvider extends LangChainProvider {
         // No maxRetries here: LangChain4j's streaming models have no retry loop at all.
         return OpenAiStreamingChatModel.builder()
                 .httpClientBuilder(httpClient)
-                .baseUrl(endpoint.baseUrlText())
+                .baseUrl(baseUrlText())
                 .apiKey(bearerKey())
                 .customHeaders(headers())
                 .customQueryParams(query())

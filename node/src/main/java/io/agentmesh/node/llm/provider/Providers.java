@@ -1,6 +1,8 @@
 package io.agentmesh.node.llm.provider;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.node.llm.config.ApiKey;
+import io.agentmesh.node.llm.config.ProviderConfig;
 import io.agentmesh.protocol.time.Clock;
 
 import java.util.Objects;
@@ -8,7 +10,8 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * Builds the {@link LlmProvider} of an endpoint. The one place that knows which class serves which
+ * Builds the {@link LlmProvider} of a provider configured in llm.json ({@link ProviderConfig}). The one place that
+ * knows which class serves which
  * {@link io.agentmesh.node.llm.ProviderKind}; adding a provider means a case here (docs/llm.md, "Adding a provider").
  */
 public final class Providers {
@@ -32,7 +35,7 @@ public final class Providers {
      *            Ollama or vLLM usually has none)
      * @throws IllegalArgumentException when a required key is missing
      */
-    public LlmProvider create(ProviderEndpoint endpoint, Optional<ApiKey> key) {
+    public LlmProvider create(ProviderConfig endpoint, Optional<ApiKey> key) {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(key, "key");
         return switch (endpoint.kind()) {
@@ -45,7 +48,7 @@ public final class Providers {
         };
     }
 
-    private static ApiKey required(ProviderEndpoint endpoint, Optional<ApiKey> key) {
+    private static ApiKey required(ProviderConfig endpoint, Optional<ApiKey> key) {
         return key.orElseThrow(() -> new IllegalArgumentException("provider " + endpoint.id() + " (" + endpoint.kind()
                 + ") needs an API key"));
     }

@@ -4,13 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.agentmesh.node.llm.Usage;
 
 /**
- * Reads a provider's usage object into the normalised {@link Usage}. Done on the raw JSON rather than LangChain4j's
+ * The gateway's one usage normaliser: reads a provider's usage object into the normalised {@link Usage}, where
+ * {@code inputTokens} counts only input neither read from nor written to the cache, so the cost engine counts cached
+ * tokens once (LiteLLM #9812: Anthropic costs at about twice the invoice). Done on the raw JSON rather than LangChain4j's
  * {@code TokenUsage}, so that a stream cut before its end still yields the usage it had stated, and so that DeepSeek's
  * {@code prompt_cache_hit_tokens}, which LangChain4j 1.19 does not map, is read.
  *
  * <ul>
- *   <li>OpenAI (Azure, compatible servers): {@code prompt_tokens} includes {@code prompt_tokens_details.cached_tokens},
- *       so uncached input = prompt - cached; {@code completion_tokens} includes
+ *   <li>OpenAI (Azure, compatible servers): {@code prompt_tokens} includes {@code prompt_tokens_details.cached_tokens}
+ *       (and {@code cache_write_tokens} where a server reports them), so uncached input = prompt - cached - writes; {@code completion_tokens} includes
  *       {@code completion_tokens_details.reasoning_tokens}.</li>
  *   <li>DeepSeek: as OpenAI, the cached part from {@code prompt_cache_hit_tokens} when present.</li>
  *   <li>Anthropic: {@code input_tokens} excludes {@code cache_read_input_tokens} and
@@ -29,19 +31,21 @@ final class UsageReader {
         long prompt = required(usage, "prompt_tokens");
         long completion = required(usage, "completion_tokens");
         long cached = optional(usage.path("prompt_tokens_details"), "cached_tokens");
+        // Where a server reports prompt-cache writes apart (0 otherwise), they too are inside prompt_tokens.
+        long cacheWrite = optional(usage.path("prompt_tokens_details"), "cache_write_tokens");
         if (deepSeek && usage.has("prompt_cache_hit_tokens")) {
             cached = optional(usage, "prompt_cache_hit_tokens");
         }
         long reasoning = optional(usage.path("completion_tokens_details"), "reasoning_tokens");
-        if (cached > prompt) {
-            throw BadAnswer.malformed("usage states more cached tokens (" + cached + ") than prompt tokens (" + prompt
-                    + ")");
+        if (cached + cacheWrite > prompt) {
+            throw BadAnswer.malformed("usage states more cached (" + cached + ") and cache-write (" + cacheWrite
+                    + ") tokens than prompt tokens (" + prompt + ")");
         }
         if (reasoning > completion) {
             throw BadAnswer.malformed("usage states more reasoning tokens (" + reasoning + ") than completion tokens ("
                     + completion + ")");
         }
-        return new Usage(prompt - cached, cached, 0, completion, reasoning);
+        return new Usage(prompt - cached - cacheWrite, cached, cacheWrite, completion, reasoning);
     }
 
     /** Accumulates Anthropic's usage: a stream states input in {@code message_start}, output in {@code message_delta}. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentmesh.node.llm.AttemptResult;
 import io.agentmesh.node.llm.ErrorClass;
 import io.agentmesh.node.llm.ProviderKind;
+import io.agentmesh.node.llm.config.Timeouts;
 import io.agentmesh.node.llm.Usage;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.BeforeEach;

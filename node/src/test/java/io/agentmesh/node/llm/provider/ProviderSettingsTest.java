@@ -1,6 +1,8 @@
 package io.agentmesh.node.llm.provider;
 
 import io.agentmesh.node.llm.ProviderKind;
+import io.agentmesh.node.llm.config.ApiKey;
+import io.agentmesh.node.llm.config.Timeouts;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -25,21 +27,22 @@ class ProviderSettingsTest {
     }
 
     @Test
-    void anEndpointNeedsASaneIdAndAnHttpUrlWithoutQuery() {
-        assertThrows(IllegalArgumentException.class, () -> new ProviderEndpoint("Open AI", ProviderKind.OPENAI, URL,
-                Timeouts.DEFAULTS, Optional.empty()));
-        assertThrows(IllegalArgumentException.class, () -> new ProviderEndpoint("openai", ProviderKind.OPENAI,
+    void aProviderNeedsASaneIdAndAnHttpUrlWithoutQuery() {
+        assertThrows(IllegalArgumentException.class, () -> ProviderTestSupport.config("Open AI", ProviderKind.OPENAI,
+                URL, Timeouts.DEFAULTS, Optional.empty()));
+        assertThrows(IllegalArgumentException.class, () -> ProviderTestSupport.config("openai", ProviderKind.OPENAI,
                 URI.create("ftp://example.com"), Timeouts.DEFAULTS, Optional.empty()));
-        assertThrows(IllegalArgumentException.class, () -> new ProviderEndpoint("openai", ProviderKind.OPENAI,
+        assertThrows(IllegalArgumentException.class, () -> ProviderTestSupport.config("openai", ProviderKind.OPENAI,
                 URI.create("https://example.com/v1?api-version=1"), Timeouts.DEFAULTS, Optional.empty()));
     }
 
     @Test
-    void azureAndOnlyAzureTakesAnApiVersion() {
-        assertThrows(IllegalArgumentException.class, () -> new ProviderEndpoint("az", ProviderKind.AZURE_OPENAI, URL,
-                Timeouts.DEFAULTS, Optional.empty()));
-        assertThrows(IllegalArgumentException.class, () -> new ProviderEndpoint("oa", ProviderKind.OPENAI, URL,
+    void onlyAzureTakesAnApiVersion() {
+        assertThrows(IllegalArgumentException.class, () -> ProviderTestSupport.config("oa", ProviderKind.OPENAI, URL,
                 Timeouts.DEFAULTS, Optional.of("2024-10-21")));
+        // Azure's v1 URL takes none; a deployment URL takes one.
+        ProviderTestSupport.config("az", ProviderKind.AZURE_OPENAI, URL, Timeouts.DEFAULTS, Optional.empty());
+        ProviderTestSupport.config("az", ProviderKind.AZURE_OPENAI, URL, Timeouts.DEFAULTS, Optional.of("2024-10-21"));
     }
 
     @Test
@@ -49,11 +52,12 @@ class ProviderSettingsTest {
             Providers providers = new Providers(FakeProvider.clock(), timers);
             for (ProviderKind kind : new ProviderKind[]{ProviderKind.OPENAI, ProviderKind.ANTHROPIC,
                     ProviderKind.DEEPSEEK}) {
-                assertThrows(IllegalArgumentException.class, () -> providers.create(new ProviderEndpoint("p", kind,
-                        URL, Timeouts.DEFAULTS, Optional.empty()), Optional.empty()));
+                assertThrows(IllegalArgumentException.class, () -> providers.create(ProviderTestSupport.config("p",
+                        kind, URL, Timeouts.DEFAULTS, Optional.empty()), Optional.empty()));
             }
-            try (LlmProvider local = providers.create(new ProviderEndpoint("ollama", ProviderKind.OPENAI_COMPATIBLE,
-                    URI.create("http://127.0.0.1:11434/v1"), Timeouts.DEFAULTS, Optional.empty()), Optional.empty())) {
+            try (LlmProvider local = providers.create(ProviderTestSupport.config("ollama",
+                    ProviderKind.OPENAI_COMPATIBLE, URI.create("http://127.0.0.1:11434/v1"), Timeouts.DEFAULTS,
+                    Optional.empty()), Optional.empty())) {
                 assertEquals(ProviderKind.OPENAI_COMPATIBLE, local.kind());
             }
         } finally {
@@ -63,12 +67,12 @@ class ProviderSettingsTest {
 
     @Test
     void aKeyNeverPrintsAndIsRedactedFromText() {
-        ApiKey key = ApiKey.of("sk-secret-123456");
+        ApiKey key = new ApiKey("sk-secret-123456");
 
         assertFalse(key.toString().contains("secret"));
         assertEquals("bad key [key] given", key.redact("bad key sk-secret-123456 given"));
-        assertThrows(IllegalArgumentException.class, () -> ApiKey.of("sk-with-newline\n"));
-        assertThrows(IllegalArgumentException.class, () -> ApiKey.of(""));
-        assertTrue(key.equals(ApiKey.of("sk-secret-123456")));
+        assertThrows(IllegalArgumentException.class, () -> new ApiKey("sk-with-newline\n"));
+        assertThrows(IllegalArgumentException.class, () -> new ApiKey(""));
+        assertTrue(key.equals(new ApiKey("sk-secret-123456")));
     }
 }

@@ -6,12 +6,18 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import io.agentmesh.node.llm.AttemptResult;
 import io.agentmesh.node.llm.ErrorClass;
 import io.agentmesh.node.llm.ProviderKind;
+import io.agentmesh.node.llm.config.ApiKey;
+import io.agentmesh.node.llm.config.KeySource;
+import io.agentmesh.node.llm.config.ModelConfig;
+import io.agentmesh.node.llm.config.ProviderConfig;
+import io.agentmesh.node.llm.config.Timeouts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,7 +32,7 @@ abstract class ProviderTestSupport {
     /** For tests of one deadline: that one small (hundreds of ms), the others relaxed. */
     static final Timeouts SHORT_FIRST_TOKEN = new Timeouts(5_000, 400, 10_000, 20_000);
     static final Timeouts SHORT_IDLE = new Timeouts(5_000, 10_000, 400, 20_000);
-    static final Timeouts SHORT_TOTAL = new Timeouts(5_000, 1_000, 1_000, 1_000);
+    static final Timeouts SHORT_TOTAL = new Timeouts(1_000, 1_000, 1_000, 1_000);
     static final String KEY = "sk-test-0123456789abcdef";
 
     FakeProvider fake;
@@ -56,9 +62,9 @@ abstract class ProviderTestSupport {
     static void warmUp() throws IOException {
         ScheduledExecutorService warmTimers = Executors.newSingleThreadScheduledExecutor();
         try (FakeProvider warm = new FakeProvider();
-             LlmProvider provider = new Providers(FakeProvider.clock(), warmTimers).create(new ProviderEndpoint(
-                     "warm-up", ProviderKind.OPENAI, warm.baseUrl("/v1"), RELAXED, Optional.empty()),
-                     Optional.of(ApiKey.of(KEY)))) {
+             LlmProvider provider = new Providers(FakeProvider.clock(), warmTimers).create(
+                     config("warm-up", ProviderKind.OPENAI, warm.baseUrl("/v1"), RELAXED, Optional.empty()),
+                     Optional.of(new ApiKey(KEY)))) {
             warm.enqueue(FakeProvider.json(200, FakeProvider.openAiAnswer("Hi", "stop", FakeProvider.OPENAI_USAGE)));
             provider.call(request("gpt-test"), new AttemptCancel());
             warm.stream().data(FakeProvider.openAiChunk("Hi", "stop")).data(FakeProvider.openAiUsageChunk())
@@ -78,9 +84,17 @@ abstract class ProviderTestSupport {
             provider.close();
         }
         provider = new Providers(FakeProvider.clock(), timers).create(
-                new ProviderEndpoint(kind.name().toLowerCase().replace('_', '-'), kind, baseUrl, timeouts,
-                        azureApiVersion), Optional.of(ApiKey.of(KEY)));
+                config(kind.name().toLowerCase().replace('_', '-'), kind, baseUrl, timeouts, azureApiVersion),
+                Optional.of(new ApiKey(KEY)));
         return provider;
+    }
+
+    /** A provider as llm.json would configure it, with one model the tests do not price. */
+    static ProviderConfig config(String id, ProviderKind kind, URI baseUrl, Timeouts timeouts,
+                                 Optional<String> azureApiVersion) {
+        return new ProviderConfig(id, kind, Optional.of(baseUrl), new KeySource.EnvVar("TEST_KEY"),
+                List.of(new ModelConfig("gpt-test", 128_000, 4_096, Optional.empty(), Optional.empty(), true)),
+                timeouts, azureApiVersion);
     }
 
     static LlmRequest request(String model) {

@@ -2,7 +2,13 @@ package io.agentmesh.node.llm.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.node.llm.ProviderKind;
 import io.agentmesh.node.llm.Usage;
+import io.agentmesh.node.llm.cost.Cost;
+import io.agentmesh.node.llm.cost.ModelPrice;
+import io.agentmesh.node.llm.cost.NanoUsd;
+import io.agentmesh.node.llm.cost.PriceEntry;
+import io.agentmesh.node.llm.cost.PriceTable;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -62,5 +68,41 @@ class UsageReaderTest {
                 "{\"prompt_tokens\":5,\"completion_tokens\":1,\"prompt_tokens_details\":{\"cached_tokens\":6}}"}) {
             assertThrows(BadAnswer.class, () -> UsageReader.openAi(node(bad), false), bad);
         }
+    }
+
+    @Test
+    void theSameCallReportedInEitherProvidersShapeNormalisesToTheSameUsageAndCost() throws Exception {
+        // 11000 prompt tokens in all: 8000 read from the cache, 1000 written to it, 2000 plain; 500 output.
+        Usage openAi = UsageReader.openAi(node("{\"prompt_tokens\":11000,\"completion_tokens\":500,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":8000,\"cache_write_tokens\":1000}}"), false);
+        UsageReader.Anthropic anthropic = new UsageReader.Anthropic();
+        anthropic.add(node("{\"input_tokens\":2000,\"cache_read_input_tokens\":8000,"
+                + "\"cache_creation_input_tokens\":1000,\"output_tokens\":500}"));
+
+        assertEquals(anthropic.complete(), openAi);
+        PriceEntry sonnet = PriceTable.shipped().find(ProviderKind.ANTHROPIC, "claude-sonnet-4-5").orElseThrow();
+        ModelPrice price = new ModelPrice("anthropic", "claude-sonnet-4-5", sonnet.price(), sonnet.asSource());
+        // $3 x 2000 + $0.30 x 8000 + $3.75 x 1000 + $15 x 500, per million tokens.
+        assertEquals(NanoUsd.fromUsd(new java.math.BigDecimal("0.01965")), Cost.of(price, openAi).totalNanoUsd());
+
+        // DeepSeek reports hits and misses, which add up to the prompt.
+        assertEquals(UsageReader.openAi(node("{\"prompt_tokens\":10000,\"completion_tokens\":700,"
+                        + "\"prompt_tokens_details\":{\"cached_tokens\":8000},"
+                        + "\"completion_tokens_details\":{\"reasoning_tokens\":300}}"), false),
+                UsageReader.openAi(node("{\"prompt_tokens\":10000,\"completion_tokens\":700,"
+                        + "\"prompt_cache_hit_tokens\":8000,\"prompt_cache_miss_tokens\":2000,"
+                        + "\"completion_tokens_details\":{\"reasoning_tokens\":300}}"), true));
+    }
+
+    @Test
+    void inconsistentCacheCountsAreRefusedRatherThanGuessed() throws Exception {
+        for (String bad : new String[]{
+                "{\"prompt_tokens\":100,\"completion_tokens\":10,\"prompt_tokens_details\":{\"cached_tokens\":60,"
+                        + "\"cache_write_tokens\":50}}",
+                "{\"prompt_tokens\":100,\"completion_tokens\":10,\"prompt_cache_hit_tokens\":101}"}) {
+            assertThrows(BadAnswer.class, () -> UsageReader.openAi(node(bad), true), bad);
+        }
+        UsageReader.Anthropic anthropic = new UsageReader.Anthropic();
+        assertThrows(BadAnswer.class, () -> anthropic.add(node("{\"input_tokens\":-1,\"output_tokens\":10}")));
     }
 }
