@@ -314,6 +314,26 @@ class LlmConfigTest {
     }
 
     @Test
+    void azuresApiVersionIsItsOwnSettingNeverAQueryAndOnlyForAzure() throws Exception {
+        String deployment = "{\"id\": \"az\", \"kind\": \"azure-openai\", \"keyEnv\": \"K\","
+                + " \"baseUrl\": \"https://acme.openai.azure.com/openai/deployments/prod-4o\", %s"
+                + " \"models\": [{\"name\": \"prod-4o\", \"priceAs\": \"gpt-4o\", \"contextTokens\": 100,"
+                + " \"maxOutputTokens\": 10}]}";
+        ProviderConfig az = load("{\"providers\": [" + deployment.formatted("\"apiVersion\": \"2024-10-21\",")
+                + "]}").providers().get(0);
+        assertEquals(Optional.of("2024-10-21"), az.azureApiVersion());
+        assertEquals(URI.create("https://acme.openai.azure.com/openai/deployments/prod-4o"), az.endpointUrl());
+        assertEquals(Optional.empty(), load("{\"providers\": [" + deployment.formatted("") + "]}").providers().get(0)
+                .azureApiVersion(), "Azure's v1 URL takes none");
+        assertTrue(refusalWithProvider(OPENAI.replace("\"models\"", "\"apiVersion\": \"2024-10-21\", \"models\""))
+                .contains("apiVersion is an azure-openai setting"));
+        assertTrue(refusalWithProvider(OPENAI.replace("\"models\"",
+                "\"baseUrl\": \"https://h.example/v1?api-version=1\", \"models\"")).contains("without a ?query"));
+        assertEquals(URI.create("https://api.openai.com/v1"), load("{\"providers\": [" + OPENAI + "]}").providers()
+                .get(0).endpointUrl(), "the kind's public endpoint when no baseUrl is given");
+    }
+
+    @Test
     void aMissingOrBrokenFileIsNamed() throws Exception {
         String missing = assertThrows(IllegalArgumentException.class,
                 () -> LlmConfig.load(dir.resolve("nope.json"), TABLE)).getMessage();

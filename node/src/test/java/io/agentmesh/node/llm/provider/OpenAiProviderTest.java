@@ -424,6 +424,22 @@ class OpenAiProviderTest extends ProviderTestSupport {
     }
 
     @Test
+    void azuresV1UrlTakesNoApiVersionAndTheDeploymentAsTheModel() throws Exception {
+        LlmProvider azure = provider(ProviderKind.AZURE_OPENAI, fake.baseUrl("/openai/v1"), Optional.empty());
+        fake.enqueue(json(200, openAiAnswer("Hello", "stop", OPENAI_USAGE)));
+
+        completed(azure.call(request("prod-4o"), new AttemptCancel()));
+
+        RecordedRequest sent = fake.takeRequest();
+        assertEquals("/openai/v1/chat/completions", sent.getUrl().encodedPath());
+        assertNull(sent.getUrl().queryParameter("api-version"));
+        assertEquals(KEY, sent.getHeaders().get("api-key"));
+        assertNull(sent.getHeaders().get("Authorization"));
+        assertEquals("prod-4o", JSON.readTree(sent.getBody().utf8()).path("model").asText());
+        assertRequestsOnTheWire(1);
+    }
+
+    @Test
     void deepSeekCacheHitsCountAsCachedInput() {
         LlmProvider deepSeek = provider(ProviderKind.DEEPSEEK, fake.baseUrl("/v1"), Optional.empty());
         fake.enqueue(json(200, openAiAnswer("Hello", "stop", "{\"prompt_tokens\":30,\"completion_tokens\":4,"
