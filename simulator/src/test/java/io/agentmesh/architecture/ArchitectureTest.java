@@ -54,6 +54,8 @@ class ArchitectureTest {
     private static final String[] DETERMINISTIC = {"io.agentmesh.node.core..", "io.agentmesh.node.replication..",
             "io.agentmesh.node.membership..", "io.agentmesh.node.consensus..", "io.agentmesh.node.actions..",
             "io.agentmesh.node.schedules..",
+            // The LLM gateway's config, prices and routing: health and decisions are replayed and replicated.
+            "io.agentmesh.node.llm.config..", "io.agentmesh.node.llm.cost..", "io.agentmesh.node.llm.route..",
             // The agent's supervisor and runner; not agent.process, which is the operating system's side.
             "io.agentmesh.node.agent", "io.agentmesh.sim.world..", "io.agentmesh.sim.run..",
             "io.agentmesh.sim.check..", "io.agentmesh.sim.bugs.."};

@@ -17,7 +17,8 @@ import java.nio.file.NoSuchFileException;
                 "  sim run     deterministic simulation; sim live: real processes (agentmesh sim --help)",
                 "  bench       benchmarks printing JSON (agentmesh bench --help)"},
         subcommands = {InitCommand.class, IdentityCommand.class, NodeCommand.class, StateCommand.class,
-                UpCommand.class, StatusCommand.class, ActCommand.class, McpCommand.class, CommandLine.HelpCommand.class})
+                UpCommand.class, StatusCommand.class, ActCommand.class, McpCommand.class, LlmCommand.class,
+                CommandLine.HelpCommand.class})
 public final class AgentmeshCommand {
 
     public static void main(String[] args) {

@@ -30,8 +30,13 @@ public final class HomeOptions {
     Path passphraseFile;
 
     Path home() {
-        if (home != null) {
-            return home;
+        return home(home);
+    }
+
+    /** {@code given}, else $AGENTMESH_HOME, else ~/.agentmesh: for commands that need only the home. */
+    static Path home(Path given) {
+        if (given != null) {
+            return given;
         }
         String env = System.getenv("AGENTMESH_HOME");
         return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".agentmesh");

@@ -1,16 +1,13 @@
 package io.agentmesh.node.actions.exec;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.node.configfile.StrictJson;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,9 +48,6 @@ public record ExecCommands(Optional<Path> source, Map<String, ExecCommand> comma
     private static final Set<String> TOP_KEYS = Set.of("commands");
     private static final Set<String> COMMAND_KEYS = Set.of("argv", "timeoutMs", "killGraceMs", "maxOutputBytes",
             "mode", "workdir");
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     public ExecCommands {
         java.util.Objects.requireNonNull(source, "source");
@@ -97,19 +91,7 @@ public record ExecCommands(Optional<Path> source, Map<String, ExecCommand> comma
      */
     public static ExecCommands load(Path file) throws IOException {
         Path abs = file.toAbsolutePath().normalize();
-        if (!Files.isRegularFile(abs)) {
-            throw new IllegalArgumentException("exec config " + abs + " does not exist or is not a file");
-        }
-        if (Files.size(abs) > MAX_FILE_BYTES) {
-            throw new IllegalArgumentException("exec config " + abs + " is larger than " + MAX_FILE_BYTES + " bytes");
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(Files.readAllBytes(abs));
-        } catch (IOException e) {
-            throw new IllegalArgumentException("exec config " + abs + " is not valid JSON: "
-                    + e.getMessage().lines().findFirst().orElse(""));
-        }
+        JsonNode root = StrictJson.readFile(abs, "exec config", MAX_FILE_BYTES, StrictJson.ParseErrors.QUOTE);
         return parse(root, abs);
     }
 
@@ -118,7 +100,7 @@ public record ExecCommands(Optional<Path> source, Map<String, ExecCommand> comma
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(where + " must be a JSON object {\"commands\": {...}}");
         }
-        refuseUnknownKeys(root, TOP_KEYS, where);
+        StrictJson.refuseUnknownKeys(root, TOP_KEYS, where);
         JsonNode cmds = root.path("commands");
         if (!cmds.isObject()) {
             throw new IllegalArgumentException(where + ": \"commands\" (an object of named commands) is required");
@@ -138,7 +120,7 @@ public record ExecCommands(Optional<Path> source, Map<String, ExecCommand> comma
         if (!c.isObject()) {
             throw new IllegalArgumentException(where + " must be an object with at least \"argv\"");
         }
-        refuseUnknownKeys(c, COMMAND_KEYS, where);
+        StrictJson.refuseUnknownKeys(c, COMMAND_KEYS, where);
         JsonNode argvNode = c.path("argv");
         if (!argvNode.isArray()) {
             throw new IllegalArgumentException(where + ": \"argv\" (an array of strings, the program first) is"
@@ -151,9 +133,9 @@ public record ExecCommands(Optional<Path> source, Map<String, ExecCommand> comma
             }
             argv.add(a.asText());
         }
-        long timeoutMs = longField(c, "timeoutMs", ExecCommand.DEFAULT_TIMEOUT_MS, where);
-        long killGraceMs = longField(c, "killGraceMs", ExecCommand.DEFAULT_KILL_GRACE_MS, where);
-        long maxOutput = longField(c, "maxOutputBytes", ExecCommand.DEFAULT_MAX_OUTPUT_BYTES, where);
+        long timeoutMs = StrictJson.longField(c, "timeoutMs", ExecCommand.DEFAULT_TIMEOUT_MS, where);
+        long killGraceMs = StrictJson.longField(c, "killGraceMs", ExecCommand.DEFAULT_KILL_GRACE_MS, where);
+        long maxOutput = StrictJson.longField(c, "maxOutputBytes", ExecCommand.DEFAULT_MAX_OUTPUT_BYTES, where);
         if (maxOutput > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(where + ": maxOutputBytes must be 0.." + ExecCommand.MAX_OUTPUT_BYTES);
         }
@@ -180,27 +162,6 @@ public record ExecCommands(Optional<Path> source, Map<String, ExecCommand> comma
             return new ExecCommand(name, argv, timeoutMs, killGraceMs, (int) maxOutput, mode, workdir);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static long longField(JsonNode c, String field, long fallback, String where) {
-        JsonNode v = c.get(field);
-        if (v == null) {
-            return fallback;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw new IllegalArgumentException(where + ": " + field + " must be a whole number, got " + v);
-        }
-        return v.asLong();
-    }
-
-    private static void refuseUnknownKeys(JsonNode node, Set<String> known, String where) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!known.contains(k)) {
-                throw new IllegalArgumentException(where + ": unknown key \"" + k + "\" (known: "
-                        + String.join(", ", new java.util.TreeSet<>(known)) + ")");
-            }
         }
     }
 }
