@@ -78,6 +78,21 @@ public final class ConsensusRecords {
         }
     }
 
+    /**
+     * Evidence from outside the fault plan that {@code node} was out of reach at some moment between {@code fromMs}
+     * and {@code toMs}: a live run records one when the node's status went unanswered while it was polled (a process
+     * starved under load answers nothing, its peers included), or when {@code seenBy}'s status showed its link to
+     * the node down (its failure detector had given up on it). {@code seenBy} is null for the first kind. A simulated
+     * run has every such cause in its fault plan (crashes, cut links, stalls, loss and delay) and records none.
+     */
+    public record OutOfReach(long fromMs, long toMs, String node, String seenBy, String why) {
+        public OutOfReach {
+            if (toMs < fromMs) {
+                throw new IllegalArgumentException("out of reach from " + fromMs + " ms to " + toMs + " ms");
+            }
+        }
+    }
+
     /** The first time after the final heal at which every running node showed an outcome for every intent. */
     public record IntentsSettled(long atMs) {
     }

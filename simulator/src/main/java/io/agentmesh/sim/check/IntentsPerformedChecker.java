@@ -4,6 +4,7 @@ import io.agentmesh.sim.check.ConsensusRecords.Action;
 import io.agentmesh.sim.check.ConsensusRecords.AppliedClaim;
 import io.agentmesh.sim.check.ConsensusRecords.IntentsFinal;
 import io.agentmesh.sim.check.ConsensusRecords.IntentsSettled;
+import io.agentmesh.sim.check.ConsensusRecords.OutOfReach;
 import io.agentmesh.sim.check.ConsensusRecords.OutcomeSeen;
 
 import java.util.ArrayList;
@@ -23,10 +24,19 @@ import java.util.TreeSet;
  * a reconcile that decided to do nothing).
  *
  * <p>An {@code uncertain} outcome (the world may or may not have seen the action) is honest, not a lost intent, with
- * one exception: a node that performed the intent and then stayed up and in reach (no crash, no cut link, no fault
- * degrading its disk or links) until the end of the run reports what it did, so its intent must not end uncertain
- * under a later claim. The new leader waits for a reachable holder's report (ActionCoordinator), well beyond the
- * simulated executors' latency.
+ * one exception: a node that performed the intent and then stayed up and in reach until its claim was taken over
+ * reports what it did, so its intent must not end uncertain under a later claim. The new leader takes a claim with a
+ * start mark over only once its holder is out of reach or has not reported within a wait (ActionCoordinator) far
+ * beyond the executors' latency. "Up and in reach" is judged over the window from the call to the first commit of a
+ * newer claim on the intent (the take-over; the end of the run when none was recorded), from every piece of evidence
+ * the run has: the node crashed or failed, one of its links was cut (at the call or later in the window), a fault
+ * the run does not track per node (disk stall, loss, delay, skew) was under way, or an {@link OutOfReach} record (a
+ * live run's status samples: the node did not answer, or the node that took the claim over showed its link down)
+ * overlaps the window. A fault after the take-over excuses nothing: the leader had already decided.
+ *
+ * <p>Times of different nodes are compared here (the call on the performer's clock, the take-over on the new
+ * holder's, faults on the harness's). A simulated run has one clock; the processes of a live run share the machine's
+ * wall clock, so the comparison is good to a few milliseconds, far below the failure detector's 2 s bound.
  */
 public final class IntentsPerformedChecker implements Checker {
     public static final String NAME = "intents-performed";
@@ -46,13 +56,21 @@ public final class IntentsPerformedChecker implements Checker {
     }
 
     /**
-     * Whether {@code a.node()} was up, with every link, from the call to the end of the run, and no fault that could
-     * have silenced it (a disk stall, loss, delay) was under way meanwhile.
+     * Whether {@code a.node()} was up, with every link, from the call until {@code untilMs} (when its claim was taken
+     * over), with no fault that could have silenced it (a disk stall, loss, delay) under way meanwhile and no
+     * evidence that it was out of reach for {@code takers} (the nodes that took its claim over) or for everyone.
      */
-    static boolean stayedUpAndInReach(History h, Action a) {
-        for (History.NodeEvent e : h.nodeEvents()) {
-            if (e.node().equals(a.node()) && e.atMs() >= a.atMs() && (e.kind() == History.NodeEventKind.CRASH
-                    || e.kind() == History.NodeEventKind.FATAL)) {
+    static boolean stayedUpAndInReach(History h, Action a, long untilMs, Set<String> takers) {
+        List<History.NodeEvent> events = h.nodeEvents().stream().filter(e -> e.node().equals(a.node())).toList();
+        for (int i = 0; i < events.size(); i++) {
+            History.NodeEvent e = events.get(i);
+            // A crash ends the process that made the call when the node was not started again between the two: a
+            // live harness records a kill just before it sends it, and the process may act in between.
+            boolean endedTheCaller = nextStartMs(events, i) > a.atMs();
+            // A failure on its own is noticed late (a live run's poller sees the process gone up to a round later),
+            // and fails the run's node-health check anyway.
+            if (e.kind() == History.NodeEventKind.FATAL && e.atMs() >= a.atMs()
+                    || e.kind() == History.NodeEventKind.CRASH && endedTheCaller && e.atMs() <= untilMs) {
                 return false;
             }
         }
@@ -63,7 +81,7 @@ public final class IntentsPerformedChecker implements Checker {
             }
             if (r.atMs() <= a.atMs()) {
                 cutAtCall = r.unreachablePeers();
-            } else if (r.unreachablePeers() > 0) {
+            } else if (r.atMs() <= untilMs && r.unreachablePeers() > 0) {
                 return false;
             }
         }
@@ -71,11 +89,43 @@ public final class IntentsPerformedChecker implements Checker {
             return false;
         }
         for (History.Fault f : h.faults()) {
-            if (!PER_NODE_FAULTS.contains(f.kind()) && f.endMs() >= a.atMs()) {
+            if (!PER_NODE_FAULTS.contains(f.kind()) && f.endMs() >= a.atMs() && f.startMs() <= untilMs) {
+                return false;
+            }
+        }
+        for (OutOfReach o : h.records(OutOfReach.class)) {
+            if (o.node().equals(a.node()) && (o.seenBy() == null || takers.contains(o.seenBy()))
+                    && o.toMs() >= a.atMs() && o.fromMs() <= untilMs) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** When the node of {@code events} (its own, in time order) was started after {@code events.get(i)}. */
+    private static long nextStartMs(List<History.NodeEvent> events, int i) {
+        for (int j = i + 1; j < events.size(); j++) {
+            History.NodeEventKind k = events.get(j).kind();
+            if (k == History.NodeEventKind.START || k == History.NodeEventKind.RESTART) {
+                return events.get(j).atMs();
+            }
+        }
+        return Long.MAX_VALUE;
+    }
+
+    /** When a claim newer than {@code a}'s on its intent was first seen committed, or -1 when none was recorded. */
+    private static long takenOverAtMs(List<AppliedClaim> claims, Action a) {
+        long at = -1;
+        for (AppliedClaim c : claims) {
+            if (newer(c, a) && (at < 0 || c.atMs() < at)) {
+                at = c.atMs();
+            }
+        }
+        return at;
+    }
+
+    private static boolean newer(AppliedClaim c, Action a) {
+        return c.term() > a.term() || c.term() == a.term() && c.index() > a.index();
     }
 
     @Override
@@ -101,8 +151,10 @@ public final class IntentsPerformedChecker implements Checker {
             }
         }
         Set<String> held = new TreeSet<>();
+        Map<String, List<AppliedClaim>> claimsByIntent = new TreeMap<>();
         for (AppliedClaim c : h.records(AppliedClaim.class)) {
             held.add(c.intentId() + "\u0000" + c.holder() + "\u0000" + c.term() + "\u0000" + c.index());
+            claimsByIntent.computeIfAbsent(c.intentId(), i -> new ArrayList<>()).add(c);
         }
         List<String> violations = new ArrayList<>();
         long lost = 0;
@@ -140,12 +192,20 @@ public final class IntentsPerformedChecker implements Checker {
                             + (o.status().equals(SUCCEEDED) ? "" : " and no journal holds as a claim"));
                 }
                 if (o.status().equals(UNCERTAIN)) {
+                    List<AppliedClaim> claims = claimsByIntent.getOrDefault(id, List.of());
                     for (Action a : performs.getOrDefault(id, List.of())) {
-                        if ((a.term() != o.term() || a.index() != o.index()) && stayedUpAndInReach(h, a)) {
+                        if (a.term() == o.term() && a.index() == o.index()) {
+                            continue;
+                        }
+                        long takenOver = takenOverAtMs(claims, a);
+                        Set<String> takers = new TreeSet<>();
+                        claims.stream().filter(c -> newer(c, a)).forEach(c -> takers.add(c.holder()));
+                        if (stayedUpAndInReach(h, a, takenOver < 0 ? h.endMs() : takenOver, takers)) {
                             violations.add("intent " + id + " ended uncertain under (" + o.term() + ", " + o.index()
                                     + ") by " + o.performedBy() + ", but " + a.node() + " performed it under ("
                                     + a.term() + ", " + a.index() + ") at " + a.atMs() + " ms and stayed up and in"
-                                    + " reach to the end: its result was lost");
+                                    + " reach " + (takenOver < 0 ? "to the end" : "until " + takers + " took its"
+                                    + " claim over at " + takenOver + " ms") + ": its result was lost");
                         }
                     }
                 }

@@ -330,6 +330,71 @@ final class LiveCollector {
         }
     }
 
+    // ------------------------------------------------------------------------------------------ reach
+
+    /**
+     * How long an unanswered status round may have left a node unobserved: a round reads its consensus events, then
+     * its status, each within {@link LivePoller#POLL_TIMEOUT}.
+     */
+    static final long UNANSWERED_SPAN_MS = 2 * LivePoller.POLL_TIMEOUT.toMillis();
+
+    /**
+     * What the status samples in {@code h} say about nodes out of reach, beside the fault schedule, as
+     * {@link ConsensusRecords.OutOfReach} records (read by the intents-performed checker: a deposed holder out of
+     * reach may not have reported, whatever the cause, a partition or a machine under load):
+     * <ul>
+     *   <li>a node whose status went unanswered in consecutive rounds, from the first of them until
+     *       {@link #UNANSWERED_SPAN_MS} after the last (its process was down, starved or stalled);</li>
+     *   <li>a peer that a node's status showed without a live link, from that node's previous answered round (when
+     *       the link went down between the two is unknown) until the answer.</li>
+     * </ul>
+     */
+    static void outOfReach(History h) {
+        Map<String, List<LiveRecords.StatusSample>> byNode = new TreeMap<>();
+        for (LiveRecords.StatusSample s : h.records(LiveRecords.StatusSample.class)) {
+            byNode.computeIfAbsent(s.node(), n -> new ArrayList<>()).add(s);
+        }
+        byNode.values().forEach(l -> l.sort(Comparator.comparingLong(LiveRecords.StatusSample::atMs)));
+        for (List<LiveRecords.StatusSample> samples : byNode.values()) {
+            long from = -1;
+            long last = -1;
+            for (LiveRecords.StatusSample s : samples) {
+                if (!s.up()) {
+                    from = from < 0 ? s.atMs() : from;
+                    last = s.atMs();
+                } else if (from >= 0) {
+                    unanswered(h, s.node(), from, last);
+                    from = -1;
+                }
+            }
+            if (from >= 0) {
+                unanswered(h, samples.getFirst().node(), from, last);
+            }
+        }
+        for (LiveRecords.LinksDown l : h.records(LiveRecords.LinksDown.class)) {
+            long since = 0;
+            for (LiveRecords.StatusSample s : byNode.getOrDefault(l.node(), List.of())) {
+                if (s.atMs() >= l.roundAtMs()) {
+                    break;
+                }
+                if (s.up()) {
+                    since = s.atMs();
+                }
+            }
+            for (String peer : l.down()) {
+                h.record(ConsensusRecords.OutOfReach.class, new ConsensusRecords.OutOfReach(since, l.answeredAtMs(),
+                        peer, l.node(), l.node() + "'s status showed its link to " + peer + " down (round of "
+                        + l.roundAtMs() + " ms, answered at " + l.answeredAtMs() + " ms)"));
+            }
+        }
+    }
+
+    private static void unanswered(History h, String node, long fromMs, long lastMs) {
+        h.record(ConsensusRecords.OutOfReach.class, new ConsensusRecords.OutOfReach(fromMs,
+                lastMs + UNANSWERED_SPAN_MS, node, null, node + "'s status went unanswered in the rounds from "
+                + fromMs + " ms to " + lastMs + " ms"));
+    }
+
     // ------------------------------------------------------------------------------------------ translation
 
     /** One thing that happened on one node, on that node's clock. */

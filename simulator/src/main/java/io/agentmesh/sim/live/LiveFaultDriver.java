@@ -130,7 +130,7 @@ final class LiveFaultDriver {
                             cluster.fault(l.b(), action, l.a(), 0);
                         }
                     }
-                    reachability();
+                    reachability(at);
                 }
             }
             case DELAY -> {
@@ -182,7 +182,7 @@ final class LiveFaultDriver {
                             cluster.fault(l.b(), action, l.a(), 0);
                         }
                     }
-                    reachability();
+                    reachability(recorder.now());
                     healed(e, recorder.now(), "partition healed (" + e.description() + ")");
                 }
             }
@@ -288,8 +288,13 @@ final class LiveFaultDriver {
         recorder.record(h -> h.record(LiveRecords.Topology.class, t));
     }
 
-    /** Records each node's count of peers it is cut off from, when it changed (and the topology). Holds the lock. */
-    private void reachability() {
+    /**
+     * Records each node's count of peers it is cut off from, when it changed (and the topology). Holds the lock.
+     * {@code cutFromMs}: when the driver began cutting the links, taken as the time of a count that grew (the nodes'
+     * fault endpoints answer slowly on a loaded machine, and a cut may bite before the last of them answered); a
+     * count that fell takes the time it is recorded, once every link was restored.
+     */
+    private void reachability(long cutFromMs) {
         long at = recorder.now();
         topology(at);
         for (int i = 0; i < n; i++) {
@@ -300,8 +305,9 @@ final class LiveFaultDriver {
                 }
             }
             if (cut != reach[i]) {
+                History.Reachability r = new History.Reachability(cut > reach[i] ? Math.min(cutFromMs, at) : at,
+                        name(i), cut);
                 reach[i] = cut;
-                History.Reachability r = new History.Reachability(at, name(i), cut);
                 recorder.record(h -> h.reachability(r));
             }
         }
@@ -334,7 +340,7 @@ final class LiveFaultDriver {
             for (int i = 0; i < n; i++) {
                 cluster.fault(i, "clear", null, 0);
             }
-            reachability();
+            reachability(recorder.now());
         }
         for (LiveCluster.Relay r : cluster.relays()) {
             if (!r.alive()) {

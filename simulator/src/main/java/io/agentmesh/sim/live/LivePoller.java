@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -163,6 +164,17 @@ final class LivePoller {
             b.path("vector").fields().forEachRemaining(e -> vector.put(e.getKey(), e.getValue().asLong()));
             if (b.hasNonNull("actor")) {
                 actors.put(node, b.get("actor").asText());
+            }
+            Set<String> down = new TreeSet<>();
+            for (JsonNode peer : b.path("peers")) {
+                if (!"up".equals(peer.path("link").asText())) {
+                    String id = peer.path("node").asText();
+                    down.add(nameById.getOrDefault(id, id));
+                }
+            }
+            if (!down.isEmpty()) {
+                LiveRecords.LinksDown links = new LiveRecords.LinksDown(at, recorder.now(), nd.name(), down);
+                recorder.record(h -> h.record(LiveRecords.LinksDown.class, links));
             }
             String leaderId = c.hasNonNull("leader") ? c.get("leader").asText() : null;
             String leader = leaderId == null ? null : nameById.getOrDefault(leaderId, leaderId);

@@ -35,6 +35,18 @@ public final class LiveRecords {
     }
 
     /**
+     * The peers {@code node}'s status listed without a live link ("link" other than "up": its failure detector gave
+     * up on them, or they were not dialed back yet), in the status round of {@code roundAtMs}, answered at
+     * {@code answeredAtMs}. Recorded only when some are down. The node's action coordinator treats exactly these as
+     * out of reach when it decides whether to wait for a deposed holder.
+     */
+    public record LinksDown(long roundAtMs, long answeredAtMs, String node, java.util.Set<String> down) {
+        public LinksDown {
+            down = java.util.Set.copyOf(down);
+        }
+    }
+
+    /**
      * An intent the workload asked a node for. {@code id} is null when the node did not acknowledge it (then
      * {@code error} says why); {@code seq} is in the payload, so a performed line can be traced back even then.
      */

@@ -149,6 +149,7 @@ public final class LiveRun {
                     LivePoller.stateNodeNames(cluster));
             evidence = new LiveEvidence(names, t0WallMillis, nameById, incarnations, performed, finals, converged);
             LiveCollector.translate(evidence, history);
+            LiveCollector.outOfReach(history);
         } finally {
             if (workload != null) {
                 workload.abort();

@@ -313,6 +313,30 @@ class ConsensusCheckersTest {
         stalled.fault(new History.Fault(230, 900, "stall", "disk of n1 stalls for 670 ms"));
         assertTrue(new IntentsPerformedChecker(1_000).check(stalled).passed(), "its disk stalled meanwhile");
         assertTrue(new IntentsPerformedChecker(1_000).check(story(false, "succeeded")).passed());
+        History outOfReach = story(false, "uncertain");
+        outOfReach.record(ConsensusRecords.OutOfReach.class, new ConsensusRecords.OutOfReach(300, 500, "n1", "n2",
+                "n2 saw its link to n1 down"));
+        assertTrue(new IntentsPerformedChecker(1_000).check(outOfReach).passed(), "the new leader saw it out of reach");
+    }
+
+    @Test
+    void whatHappensToAHolderAfterItsClaimWasTakenOverExcusesNothing() {
+        // n2 took job-1 over at 620 ms; each of these comes later, when n2 had already decided.
+        History cutLater = story(false, "uncertain");
+        cutLater.reachability(new History.Reachability(700, "n1", 2));
+        History killedLater = story(false, "uncertain");
+        killedLater.nodeEvent(800, "n1", History.NodeEventKind.CRASH, "killed");
+        History stalledLater = story(false, "uncertain");
+        stalledLater.fault(new History.Fault(650, 900, "stall", "disk of n1 stalls for 250 ms"));
+        History seenByAnother = story(false, "uncertain");
+        seenByAnother.record(ConsensusRecords.OutOfReach.class, new ConsensusRecords.OutOfReach(300, 500, "n1", "n3",
+                "n3 saw its link to n1 down"));
+        for (History h : List.of(cutLater, killedLater, stalledLater, seenByAnother)) {
+            Verdict v = new IntentsPerformedChecker(1_000).check(h);
+            assertFalse(v.passed(), v::toString);
+            assertTrue(v.violations().stream().anyMatch(x -> x.contains("n1 performed it under (1, 3) at 211 ms and"
+                    + " stayed up and in reach until [n2] took its claim over at 620 ms")), v::toString);
+        }
     }
 
     // ------------------------------------------------------------------------------ a real simulated run

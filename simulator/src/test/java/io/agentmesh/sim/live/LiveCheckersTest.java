@@ -87,6 +87,24 @@ class LiveCheckersTest {
         return h;
     }
 
+    /**
+     * {@link #translated(LiveEvidence, List, long, long)} with what the harness of {@code run} recorded beside the
+     * consensus evidence (node events, faults, reachability, status samples and the links they showed down), from
+     * which the same code as in the run derives the nodes seen out of reach: re-translated, a run's evidence decides
+     * as the run did.
+     */
+    static History translated(LiveEvidence ev, History run) {
+        List<History.Write> requests = run.writes().stream().filter(w -> w.kind().equals("intent")).toList();
+        History h = translated(ev, requests, run.finalHealMs(), run.endMs());
+        run.nodeEvents().forEach(e -> h.nodeEvent(e.atMs(), e.node(), e.kind(), e.detail()));
+        run.faults().forEach(h::fault);
+        run.reachability().forEach(h::reachability);
+        run.records(LiveRecords.StatusSample.class).forEach(x -> h.record(LiveRecords.StatusSample.class, x));
+        run.records(LiveRecords.LinksDown.class).forEach(x -> h.record(LiveRecords.LinksDown.class, x));
+        LiveCollector.outOfReach(h);
+        return h;
+    }
+
     private static History translated(LiveEvidence ev) {
         History requests = new History(NODES);
         requests.writeInvoked("i1", "n2", "intent", "intent-1", 200);
@@ -220,6 +238,123 @@ class LiveCheckersTest {
                 ev.performed(), ev.finals(), ev.intentsSettledMs()))).get(IntentsAtMostOnceChecker.NAME);
         assertFalse(unclaimed.passed());
         assertTrue(unclaimed.violations().getFirst().contains("without a committed claim"), unclaimed::toString);
+    }
+
+    // ------------------------------------------------------------------------------ a deposed holder's result
+
+    /**
+     * n1 leads term 2, applies its claim (2, 5) on intent-1 at 300 ms and performs it at 301 ms, then is deposed at
+     * 1 s: n2 leads term 3 and takes the claim over at 3 s (claim (3, 9)), and intent-1 ends {@code uncertain} under
+     * it on every node. {@code harness} adds what the harness saw meanwhile (node events, cuts, status samples).
+     */
+    private static History deposedHolder(java.util.function.Consumer<History> harness) {
+        Map<String, List<LiveEvidence.Incarnation>> incs = new LinkedHashMap<>();
+        incs.put("n1", List.of(new LiveEvidence.Incarnation(T0, T0 + 5_000, true,
+                List.of(new RoleChanged(1, T0 + 10, "FOLLOWER", 1, null), new RoleChanged(2, T0 + 100, "LEADER", 2,
+                        "n1"), new RoleChanged(4, T0 + 1_000, "FOLLOWER", 3, "n2")),
+                List.of(new ClaimApplied(3, T0 + 300, "intent-1", "n1", 2, 5)))));
+        incs.put("n2", List.of(new LiveEvidence.Incarnation(T0, T0 + 5_000, true,
+                List.of(new RoleChanged(1, T0 + 110, "FOLLOWER", 2, "n1"), new RoleChanged(3, T0 + 1_000, "LEADER",
+                        3, "n2")),
+                List.of(new ClaimApplied(2, T0 + 320, "intent-1", "n1", 2, 5),
+                        new ClaimApplied(4, T0 + 3_000, "intent-1", "n2", 3, 9)))));
+        incs.put("n3", List.of(new LiveEvidence.Incarnation(T0, T0 + 5_000, true,
+                List.of(new RoleChanged(1, T0 + 110, "FOLLOWER", 2, "n1"), new RoleChanged(3, T0 + 1_010,
+                        "FOLLOWER", 3, "n2")),
+                List.of(new ClaimApplied(2, T0 + 320, "intent-1", "n1", 2, 5),
+                        new ClaimApplied(4, T0 + 3_010, "intent-1", "n2", 3, 9)))));
+        List<IntentsFinal> finals = new ArrayList<>();
+        for (String n : NODES) {
+            finals.add(new IntentsFinal(n, true, Set.of("intent-1"), Map.of("intent-1", new OutcomeSeen("uncertain",
+                    "n2", 3, 9))));
+        }
+        LiveEvidence ev = new LiveEvidence(NODES, T0, Map.of(), incs, List.of(line("intent-1", "n1", 301)), finals,
+                4_300);
+        History run = new History(NODES);
+        run.writeInvoked("i1", "n2", "intent", "intent-1", 200);
+        run.writeAcknowledged("i1", 210, ACTOR, 0);
+        run.finalHeal(4_000);
+        run.ended(5_000);
+        for (String n : NODES) {
+            run.nodeEvent(0, n, History.NodeEventKind.START, "started");
+        }
+        harness.accept(run);
+        return translated(ev, run);
+    }
+
+    /** Status rounds every 250 ms to 5 s, every node answering, except {@code unanswered} at {@code silentMs}. */
+    private static void rounds(History h, String unanswered, long silentMs) {
+        for (long t = 0; t <= 5_000; t += 250) {
+            for (String n : NODES) {
+                boolean up = !(n.equals(unanswered) && t == silentMs);
+                h.record(LiveRecords.StatusSample.class, up ? sample(t, n, "follower", "n2", 3)
+                        : new LiveRecords.StatusSample(t, n, false, null, null, -1, -1, Map.of(), 0, 0, 0, 0, 0, -1));
+            }
+        }
+    }
+
+    private static Verdict performed(History h) {
+        return consensusVerdicts(h).get(IntentsPerformedChecker.NAME);
+    }
+
+    @Test
+    void aDeposedHolderThatStayedUpAndInReachUntilTheTakeOverLostItsResult() {
+        Verdict v = onlyFails(deposedHolder(h -> rounds(h, null, -1)), IntentsPerformedChecker.NAME);
+        assertTrue(v.violations().stream().anyMatch(x -> x.contains("intent-1 ended uncertain under (3, 9) by n2,"
+                + " but n1 performed it under (2, 5) at 301 ms and stayed up and in reach until [n2] took its claim"
+                + " over at 3000 ms")), v::toString);
+        // Faults after the take-over excuse nothing: the new leader had decided.
+        assertFalse(performed(deposedHolder(h -> h.nodeEvent(3_500, "n1", History.NodeEventKind.CRASH, "kill -9")))
+                .passed());
+        assertFalse(performed(deposedHolder(h -> h.reachability(new History.Reachability(3_200, "n1", 2))))
+                .passed());
+        assertFalse(performed(deposedHolder(h -> rounds(h, "n1", 4_000))).passed(), "unanswered after the take-over");
+        // A crash before the call, of an earlier process: the one that performed was started after it.
+        assertFalse(performed(deposedHolder(h -> {
+            h.nodeEvent(100, "n1", History.NodeEventKind.CRASH, "kill -9");
+            h.nodeEvent(250, "n1", History.NodeEventKind.RESTART, "ready");
+        })).passed());
+        // A link down as a node that did not take the claim over saw it says nothing about the new leader's view.
+        assertFalse(performed(deposedHolder(h -> h.record(LiveRecords.LinksDown.class, new LiveRecords.LinksDown(
+                2_750, 2_760, "n3", Set.of("n1"))))).passed());
+    }
+
+    @Test
+    void aDeposedHolderKilledCutOffOrUnresponsiveBeforeTheTakeOverMayEndUncertain() {
+        Verdict killed = performed(deposedHolder(h -> h.nodeEvent(500, "n1", History.NodeEventKind.CRASH,
+                "kill -9")));
+        assertTrue(killed.passed(), killed::toString);
+        // The harness records a kill just before it sends it: the process may still write its line in between.
+        Verdict killedAsItActed = performed(deposedHolder(h -> {
+            h.nodeEvent(290, "n1", History.NodeEventKind.CRASH, "kill -9");
+            h.nodeEvent(2_000, "n1", History.NodeEventKind.RESTART, "ready");
+        }));
+        assertTrue(killedAsItActed.passed(), killedAsItActed::toString);
+        Verdict cut = performed(deposedHolder(h -> {
+            h.reachability(new History.Reachability(400, "n1", 2));
+            h.reachability(new History.Reachability(3_500, "n1", 0));
+        }));
+        assertTrue(cut.passed(), cut::toString);
+        // A machine under load: n1's status went unanswered (its process starved), no fault in the schedule.
+        Verdict starved = performed(deposedHolder(h -> rounds(h, "n1", 1_500)));
+        assertTrue(starved.passed(), starved::toString);
+        // The new leader's own status showed its link to n1 down: its failure detector gave up on n1.
+        Verdict given = performed(deposedHolder(h -> {
+            rounds(h, null, -1);
+            h.record(LiveRecords.LinksDown.class, new LiveRecords.LinksDown(2_750, 2_760, "n2", Set.of("n1")));
+        }));
+        assertTrue(given.passed(), given::toString);
+        // Only just after the take-over, in the first round after it: when the link went down is not known.
+        Verdict justAfter = performed(deposedHolder(h -> {
+            rounds(h, null, -1);
+            h.record(LiveRecords.LinksDown.class, new LiveRecords.LinksDown(3_250, 3_270, "n2", Set.of("n1")));
+        }));
+        assertTrue(justAfter.passed(), justAfter::toString);
+        Verdict later = performed(deposedHolder(h -> {
+            rounds(h, null, -1);
+            h.record(LiveRecords.LinksDown.class, new LiveRecords.LinksDown(3_500, 3_510, "n2", Set.of("n1")));
+        }));
+        assertFalse(later.passed(), "a round that answered after the take-over showed the link up: " + later);
     }
 
     @Test

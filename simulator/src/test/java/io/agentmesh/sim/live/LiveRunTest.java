@@ -77,9 +77,8 @@ class LiveRunTest {
 
     private static void plantedConsensusBugsAreCaught(LiveResult r) {
         LiveEvidence ev = r.evidence();
-        List<History.Write> requests = r.history().writes().stream().filter(w -> w.kind().equals("intent")).toList();
         // Untouched, the re-translated evidence passes: the plants below are what fails.
-        LiveCheckersTest.consensusVerdicts(retranslate(r, ev, requests)).values()
+        LiveCheckersTest.consensusVerdicts(retranslate(r, ev)).values()
                 .forEach(v -> assertTrue(v.passed(), v.toString()));
 
         // A line performed (the job done) and its claim as the same process of the node that did it applied it first.
@@ -112,15 +111,15 @@ class LiveRunTest {
         otherIncs.add(new LiveEvidence.Incarnation(last.startedMillis(), last.observedUntilMillis(), last.complete(),
                 roles, last.claims()));
         incs.put(other, otherIncs);
-        LiveCheckersTest.onlyFails(retranslate(r, with(ev, incs, ev.performed(), ev.finals()), requests),
+        LiveCheckersTest.onlyFails(retranslate(r, with(ev, incs, ev.performed(), ev.finals())),
                 OneLeaderPerTermChecker.NAME);
 
         // 2. The line duplicated on another node.
         List<LiveRecords.Performed> copied = new ArrayList<>(ev.performed());
         copied.add(new LiveRecords.Performed(line.intent(), other, line.term(), line.index(), line.timeMillis(),
                 line.payload(), line.file()));
-        Verdict twice = LiveCheckersTest.onlyFails(retranslate(r, with(ev, ev.incarnations(), copied, ev.finals()),
-                requests), IntentsAtMostOnceChecker.NAME);
+        Verdict twice = LiveCheckersTest.onlyFails(retranslate(r, with(ev, ev.incarnations(), copied, ev.finals())),
+                IntentsAtMostOnceChecker.NAME);
         assertTrue(twice.summary().contains("performed more than once"), twice::toString);
 
         // 3. The line written before its node applied the claim.
@@ -128,7 +127,7 @@ class LiveRunTest {
         early.set(early.indexOf(line), new LiveRecords.Performed(line.intent(), line.node(), line.term(),
                 line.index(), claim.atMillis() - 1, line.payload(), line.file()));
         Verdict uncommitted = LiveCheckersTest.onlyFails(retranslate(r, with(ev, ev.incarnations(), early,
-                ev.finals()), requests), IntentsAtMostOnceChecker.NAME);
+                ev.finals())), IntentsAtMostOnceChecker.NAME);
         assertTrue(uncommitted.violations().stream().anyMatch(v -> v.contains("without a committed claim")),
                 uncommitted::toString);
 
@@ -144,13 +143,17 @@ class LiveRunTest {
             finals.add(f);
         }
         Verdict disagree = LiveCheckersTest.onlyFails(retranslate(r, with(ev, ev.incarnations(), ev.performed(),
-                finals), requests), IntentsPerformedChecker.NAME);
+                finals)), IntentsPerformedChecker.NAME);
         assertTrue(disagree.violations().stream().anyMatch(v -> v.contains("different outcomes on different nodes")),
                 disagree::toString);
     }
 
-    private static History retranslate(LiveResult r, LiveEvidence ev, List<History.Write> requests) {
-        return LiveCheckersTest.translated(ev, requests, r.history().finalHealMs(), r.history().endMs());
+    /**
+     * The evidence translated again, with what the harness recorded beside it (faults, node events, status samples),
+     * so a holder the run saw killed, cut off or out of reach is judged as the run judged it.
+     */
+    private static History retranslate(LiveResult r, LiveEvidence ev) {
+        return LiveCheckersTest.translated(ev, r.history());
     }
 
     private static LiveEvidence with(LiveEvidence ev, Map<String, List<LiveEvidence.Incarnation>> incarnations,
