@@ -510,7 +510,7 @@ final class ChangeGate {
     /**
      * @param patchable the change only splices texts that its paths show (inserts strings, deletes): the only
      *                  changes applied with a patch log, because automerge-java 0.0.7 aborts the JVM when it turns
-     *                  some other patches into Java objects (a conflict flag: {@code AutomergeLibraryFactsTest})
+     *                  some other patches into Java objects (a conflict flag: {@code PatchConflictAbortTest})
      */
     private record WorkspaceEffect(Map<String, String> made, Set<String> touched, Set<String> conflicts,
                                    Map<String, String> texts, boolean patchable) {
