@@ -1035,9 +1035,10 @@ public final class AgentState implements AutoCloseable {
      * After peers' changes: brings each cached text they touched up to date from Automerge's patches (the splices
      * each change made, in Automerge's positions), or drops it when the patches cannot be mapped with certainty: a
      * new text put under the path (a new file, or a concurrent creation), a write to another text of the path than
-     * the cached one, a patch other than a splice or a deletion on the cached text (an overwritten or non-string
-     * element, a mark), a position outside the text, more than {@link #MAX_PATCHES_PER_CACHED_TEXT} patches, no
-     * patch log (the apply failed part way). Dropping costs one rebuild at the next read; a wrong entry would write
+     * the cached one, a change applied without the patch log (the gate logs only changes that do nothing but splice
+     * shown texts: a deletion mark, for one, is not logged), a patch other than a splice or a deletion on the cached
+     * text, a position outside the text, more than {@link #MAX_PATCHES_PER_CACHED_TEXT} patches, no patch log at all
+     * (the apply failed part way). Dropping costs one rebuild at the next read; a wrong entry would write
      * a wrong file, so every doubt drops.
      */
     private void updateCachedTexts(ChangeGate.RemoteWorkspaceChanges changes, PatchLog patchLog) {
