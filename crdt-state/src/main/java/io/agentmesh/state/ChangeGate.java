@@ -385,7 +385,7 @@ final class ChangeGate {
                 }
                 workspace.op(header, ops, i, target);
             }
-            boolean splice = action == ChangeOps.DELETE
+            boolean splice = action == ChangeOps.DELETE && !ops.insert(i)
                     || action == ChangeOps.PUT && ops.insert(i) && ops.valueIsString(i);
             if (!splice || type != ObjectType.TEXT || !workspaceTexts().containsKey(target)) {
                 textSplicesOnly = false;
