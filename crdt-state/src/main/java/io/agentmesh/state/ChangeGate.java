@@ -37,6 +37,8 @@ import java.util.function.Predicate;
  * document owns its gate.
  */
 final class ChangeGate {
+    /** Ops a change may have and still be applied with a patch log (see {@link WorkspaceEffect#patchable}). */
+    static final int MAX_PATCHED_OPS = 65_536;
     private final Document doc;
     private final Genesis genesis;
     private final ObjectTypes types;
@@ -391,7 +393,9 @@ final class ChangeGate {
                 textSplicesOnly = false;
             }
         }
-        return workspace == null ? null : workspace.finish(header, textSplicesOnly);
+        // A change of many ops (a rewritten file) is cheaper to read back whole than to log op by op.
+        return workspace == null ? null
+                : workspace.finish(header, textSplicesOnly && ops.count() <= MAX_PATCHED_OPS);
     }
 
     /**

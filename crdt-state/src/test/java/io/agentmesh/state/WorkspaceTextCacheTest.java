@@ -73,6 +73,22 @@ class WorkspaceTextCacheTest {
     }
 
     @Test
+    void aRemoteChangeOfMoreOpsThanArePatchedDropsTheCachedTextAndReadsRight() {
+        try (AgentState a = AgentState.create(AGENT, A); AgentState b = AgentState.create(AGENT, B)) {
+            b.verifyTextCache(true);
+            String before = "a".repeat(39_999) + "\n";
+            b.applyChange(a.writeWorkspaceFile(PATH, before).orElseThrow().changeBytes());
+            assertEquals(before, b.workspaceFile(PATH).orElseThrow());
+            long builds = b.workspaceTextBuilds();
+            String after = "b".repeat(39_999) + "\n"; // 40,000 deletions and 40,000 insertions in one change
+            assertTrue(2 * after.length() > ChangeGate.MAX_PATCHED_OPS);
+            b.applyChange(a.writeWorkspaceFile(PATH, after).orElseThrow().changeBytes());
+            assertEquals(after, b.workspaceFile(PATH).orElseThrow());
+            assertEquals(builds + 1, b.workspaceTextBuilds(), "built again rather than patched op by op");
+        }
+    }
+
+    @Test
     void aDeletionAndTheWriteThatBringsTheFileBackDropTheCachedTextAndReadRight() {
         try (AgentState a = AgentState.create(AGENT, A); AgentState b = AgentState.create(AGENT, B)) {
             b.verifyTextCache(true);
