@@ -11,6 +11,11 @@ import org.automerge.Document;
 import org.automerge.NewValue;
 import org.automerge.ObjectId;
 import org.automerge.ObjectType;
+import org.automerge.Patch;
+import org.automerge.PatchAction;
+import org.automerge.PatchLog;
+import org.automerge.PathElement;
+import org.automerge.Prop;
 import org.automerge.Transaction;
 
 import java.util.ArrayList;
@@ -72,11 +77,21 @@ public final class AgentState implements AutoCloseable {
     private final ChangeGate gate;
     private final ObjectId workspace;
     private final ObjectId workspaceGone;
-    /** Workspace path to the content of its shown text (see {@link #textOf}). */
-    private final Map<String, String> textCache = new java.util.HashMap<>();
+    /** Workspace path to its shown text and that text's content (see {@link #textOf}). */
+    private final Map<String, CachedText> textCache = new java.util.HashMap<>();
     private long cachedChars;
     /** Characters of workspace texts kept in {@link #textCache}. */
     static final long MAX_CACHED_WORKSPACE_CHARS = 64L * 1024 * 1024;
+    /**
+     * Patches one remote change (with the held changes it releases) may make to one cached text; past it the entry
+     * is dropped and the next read builds the string again. Each patch moves the rest of the string (about 0.2 ms
+     * for 1 Mi characters), the rebuild costs about 50 ms per Mi characters, so this bounds the patching near it.
+     */
+    static final int MAX_PATCHES_PER_CACHED_TEXT = 256;
+    /** Strings of workspace texts built by Automerge (cache misses), for {@link #workspaceTextBuilds()}. */
+    private long workspaceTextBuilds;
+    /** When set, each use of a cached text checks it against Automerge's own text ({@link #verifyTextCache}). */
+    private boolean verifyTextCache;
     private long lastSeq;
     private boolean closed;
 
@@ -306,11 +321,27 @@ public final class AgentState implements AutoCloseable {
      */
     public ApplyResult applyChange(byte[] changeBytes) {
         ensureOpen();
+        // Patches only for changes to cached texts: replaying the store at start (nothing read yet) logs none.
+        PatchLog patchLog = textCache.isEmpty() ? null : new PatchLog();
+        boolean admitted = false;
         try {
-            return gate.admit(changeBytes);
+            ApplyResult result = gate.admit(changeBytes, patchLog, textCache::containsKey);
+            admitted = true;
+            return result;
         } finally {
-            for (String path : gate.takeWorkspaceChangedSinceRead()) {
-                dropCachedText(path);
+            ChangeGate.RemoteWorkspaceChanges changes = gate.takeWorkspaceChangedSinceRead();
+            try {
+                // A failure may come after some changes were applied: then their paths' texts are dropped.
+                updateCachedTexts(changes, admitted ? patchLog : null);
+            } catch (RuntimeException e) {
+                // The cache only saves work: whatever went wrong keeping it, the change stands and the texts go.
+                for (String path : changes.paths()) {
+                    dropCachedText(path);
+                }
+            } finally {
+                if (patchLog != null) {
+                    patchLog.free();
+                }
             }
         }
     }
@@ -810,7 +841,7 @@ public final class AgentState implements AutoCloseable {
             });
             gate.workspaceTextMade(made[0].toString(), path);
             gate.workspaceTouched(path);
-            cacheText(path, content);
+            cacheText(path, made[0], content);
             return Optional.of(change);
         }
         ObjectId text = existing.get();
@@ -827,7 +858,7 @@ public final class AgentState implements AutoCloseable {
             }
         });
         gate.workspaceTouched(path);
-        cacheText(path, content);
+        cacheText(path, text, content);
         return Optional.of(change);
     }
 
@@ -916,7 +947,7 @@ public final class AgentState implements AutoCloseable {
             return Optional.empty();
         }
         dropCachedText(path);
-        String current = doc.text(shown.get()).orElse("");
+        String current = buildText(shown.get());
         String merged = current;
         for (ObjectId h : hidden) {
             merged = TextMerge.union(doc.text(h).orElse(""), merged);
@@ -930,7 +961,7 @@ public final class AgentState implements AutoCloseable {
             }
         });
         gate.workspaceTouched(path);
-        cacheText(path, merged);
+        cacheText(path, shown.get(), merged);
         return Optional.of(change);
     }
 
@@ -953,7 +984,7 @@ public final class AgentState implements AutoCloseable {
             tx.set(workspaceGone, path, true);
         });
         gate.workspaceTouched(path);
-        cacheText(path, "");
+        cacheText(path, text.get(), "");
         return Optional.of(change);
     }
 
@@ -968,33 +999,265 @@ public final class AgentState implements AutoCloseable {
 
     /**
      * The shown text of a workspace path, from the cache when it holds it: Automerge builds a text's string anew on
-     * each read (about 50 ms for 1 Mi characters here), and the mirror reads a file at least twice per edit. Entries
-     * are dropped when a peer's change touches their path and replaced by each local write; at most
-     * {@link #MAX_CACHED_WORKSPACE_CHARS} characters are kept.
+     * each read (about 50 ms for 1 Mi characters here), and the mirror reads a file at least twice per edit. Each
+     * local write replaces its path's entry, each peer's change patches it ({@link #updateCachedTexts}); at most
+     * {@link #MAX_CACHED_WORKSPACE_CHARS} characters are kept. An entry is used only while its text is still the
+     * one the path shows.
      */
     private String textOf(String path, ObjectId text) {
-        String cached = textCache.get(path);
-        if (cached != null) {
-            return cached;
+        CachedText cached = textCache.get(path);
+        if (cached != null && cached.id().equals(text)) {
+            if (verifyTextCache) {
+                verifyCached(path, cached);
+            }
+            return cached.content();
         }
-        String content = doc.text(text).orElse("");
-        cacheText(path, content);
+        String content = buildText(text);
+        cacheText(path, text, content);
         return content;
     }
 
-    private void cacheText(String path, String content) {
+    private String buildText(ObjectId text) {
+        workspaceTextBuilds++;
+        return doc.text(text).orElse("");
+    }
+
+    private void cacheText(String path, ObjectId text, String content) {
         dropCachedText(path);
         if (cachedChars + content.length() <= MAX_CACHED_WORKSPACE_CHARS) {
-            textCache.put(path, content);
+            textCache.put(path, new CachedText(text, text.toString(), content, hasSurrogates(content)));
             cachedChars += content.length();
         }
     }
 
     private void dropCachedText(String path) {
-        String old = textCache.remove(path);
+        CachedText old = textCache.remove(path);
         if (old != null) {
-            cachedChars -= old.length();
+            cachedChars -= old.content().length();
         }
+    }
+
+    /**
+     * After peers' changes: brings each cached text they touched up to date from Automerge's patches (the splices
+     * each change made, in Automerge's positions), or drops it when the patches cannot be mapped with certainty: a
+     * new text put under the path (a new file, or a concurrent creation), a write to another text of the path than
+     * the cached one, a change applied without the patch log (the gate logs only changes that do nothing but splice
+     * shown texts: a deletion mark, for one, is not logged), a patch other than a splice or a deletion on the cached
+     * text, a position outside the text, more than {@link #MAX_PATCHES_PER_CACHED_TEXT} patches, no patch log at all
+     * (the apply failed part way). Dropping costs one rebuild at the next read; a wrong entry would write
+     * a wrong file, so every doubt drops.
+     */
+    private void updateCachedTexts(ChangeGate.RemoteWorkspaceChanges changes, PatchLog patchLog) {
+        Map<String, TextEdit> edits = new java.util.HashMap<>(); // cached text's id (string) -> its edit
+        java.util.Set<String> drop = new java.util.HashSet<>();
+        for (String path : changes.paths()) {
+            CachedText cached = textCache.get(path);
+            if (cached == null) {
+                continue;
+            }
+            if (patchLog == null || changes.remade().contains(path) || changes.unlogged().contains(path)) {
+                drop.add(path);
+            } else {
+                edits.put(cached.key(), new TextEdit(path, cached));
+            }
+        }
+        for (Map.Entry<String, String> t : changes.texts().entrySet()) {
+            CachedText cached = textCache.get(t.getValue());
+            if (cached != null && !cached.key().equals(t.getKey())) {
+                drop.add(t.getValue()); // another text of this path (a hidden one) was written
+            }
+        }
+        if (!edits.isEmpty()) {
+            List<Patch> patches;
+            try {
+                patches = doc.makePatches(patchLog);
+            } catch (RuntimeException e) {
+                patches = null;
+                for (TextEdit e2 : edits.values()) {
+                    drop.add(e2.path);
+                }
+            }
+            String workspaceKey = workspace.toString();
+            for (Patch p : patches == null ? List.<Patch>of() : patches) {
+                String obj = p.getObj().toString();
+                TextEdit edit = edits.get(obj);
+                Object action = p.getAction(); // see workspaceKey for why not a PatchAction
+                if (edit != null) {
+                    if (!edit.apply(action)) {
+                        drop.add(edit.path);
+                    }
+                    continue;
+                }
+                if (obj.equals(workspaceKey)) {
+                    String key = workspaceKey(action);
+                    if (key == null) {
+                        for (TextEdit e : edits.values()) {
+                            drop.add(e.path);
+                        }
+                    } else {
+                        drop.add(key); // a text put under the path, or a conflict flagged on it
+                    }
+                    continue;
+                }
+                for (PathElement step : p.getPath()) {
+                    if (step.getObjectId().equals(workspace) && step.getProp() instanceof Prop.Key k) {
+                        drop.add(k.getValue()); // some other object under the path: not the text we cache
+                    }
+                }
+            }
+            for (TextEdit edit : edits.values()) {
+                if (!drop.contains(edit.path) && edit.changed()) {
+                    String content = edit.result();
+                    dropCachedText(edit.path);
+                    if (cachedChars + content.length() <= MAX_CACHED_WORKSPACE_CHARS) {
+                        textCache.put(edit.path, new CachedText(edit.before.id(), edit.before.key(), content,
+                                edit.surrogates));
+                        cachedChars += content.length();
+                    }
+                }
+            }
+        }
+        for (String path : drop) {
+            dropCachedText(path);
+        }
+        if (verifyTextCache) {
+            for (String path : changes.paths()) {
+                CachedText cached = textCache.get(path);
+                if (cached != null) {
+                    verifyCached(path, cached);
+                }
+            }
+        }
+    }
+
+    /**
+     * The workspace path a patch on the workspace map names, or null for an action that names none. Takes an
+     * Object: automerge-java 0.0.7 declares {@code PatchAction.FlagConflict} outside the {@code PatchAction} type
+     * (it extends Object), though a patch may carry one.
+     */
+    private static String workspaceKey(Object action) {
+        return switch (action) {
+            case PatchAction.PutMap put -> put.getKey();
+            case PatchAction.DeleteMap delete -> delete.getKey();
+            case PatchAction.FlagConflict conflict when conflict.getProperty() instanceof Prop.Key k -> k.getValue();
+            default -> null;
+        };
+    }
+
+    private void verifyCached(String path, CachedText cached) {
+        String actual = doc.text(cached.id()).orElse("");
+        if (!actual.equals(cached.content())) {
+            throw new AssertionError("the cached text of workspace file '" + path + "' (" + cached.content().length()
+                    + " chars) differs from Automerge's (" + actual.length() + " chars)");
+        }
+    }
+
+    /**
+     * Turns on (or off) checking every cached workspace text against Automerge's own text whenever it is used or
+     * patched; a difference throws {@link AssertionError}. Each check builds the whole string, which is what the
+     * cache avoids: for property tests, not for a running node.
+     */
+    void verifyTextCache(boolean on) {
+        verifyTextCache = on;
+    }
+
+    /** How many times a workspace text's string was built by Automerge rather than taken from the cache. */
+    long workspaceTextBuilds() {
+        return workspaceTextBuilds;
+    }
+
+    /**
+     * A cached workspace text: its object ({@code key} is its id as a string, as patches and the gate name it),
+     * its content, and whether the content holds surrogate pairs (positions then need converting).
+     */
+    private record CachedText(ObjectId id, String key, String content, boolean surrogates) {
+    }
+
+    /**
+     * One cached text's patches from one remote apply, applied in order to a copy of the content. Automerge counts
+     * positions in code points, a Java string in UTF-16 chars: without surrogate pairs (the usual case) the two are
+     * the same; with them each position is found by walking the string.
+     */
+    private static final class TextEdit {
+        final String path;
+        final CachedText before;
+        private StringBuilder text;
+        boolean surrogates;
+        private int patches;
+
+        TextEdit(String path, CachedText before) {
+            this.path = path;
+            this.before = before;
+            this.surrogates = before.surrogates();
+        }
+
+        /** Applies one patch; false when it cannot be mapped with certainty (the entry must go). */
+        boolean apply(Object action) {
+            if (++patches > MAX_PATCHES_PER_CACHED_TEXT) {
+                return false;
+            }
+            if (text == null) {
+                text = new StringBuilder(before.content());
+            }
+            if (action instanceof PatchAction.SpliceText splice) {
+                int at = charIndex(0, splice.getIndex());
+                if (at < 0) {
+                    return false;
+                }
+                text.insert(at, splice.getText());
+                surrogates = surrogates || hasSurrogates(splice.getText());
+                return true;
+            }
+            if (action instanceof PatchAction.DeleteList delete) {
+                int from = charIndex(0, delete.getIndex());
+                int to = from < 0 ? -1 : charIndex(from, delete.getLength());
+                if (to < 0) {
+                    return false;
+                }
+                text.delete(from, to);
+                return true;
+            }
+            return false;
+        }
+
+        boolean changed() {
+            return text != null;
+        }
+
+        String result() {
+            return text.toString();
+        }
+
+        /** The char index {@code codePoints} code points after char index {@code from}; -1 past the end. */
+        private int charIndex(int from, long codePoints) {
+            if (codePoints < 0) {
+                return -1;
+            }
+            int length = text.length();
+            if (!surrogates) {
+                return codePoints <= length - from ? from + (int) codePoints : -1;
+            }
+            int at = from;
+            for (long left = codePoints; left > 0; left--) {
+                if (at >= length) {
+                    return -1;
+                }
+                char c = text.charAt(at++);
+                if (Character.isHighSurrogate(c) && at < length && Character.isLowSurrogate(text.charAt(at))) {
+                    at++;
+                }
+            }
+            return at;
+        }
+    }
+
+    private static boolean hasSurrogates(CharSequence s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isSurrogate(s.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Optional<ObjectId> workspaceText(String path) {

@@ -10,6 +10,7 @@ import io.agentmesh.state.automerge.ObjectTypes;
 import org.automerge.ChangeHash;
 import org.automerge.Document;
 import org.automerge.ObjectType;
+import org.automerge.PatchLog;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Admission of changes made elsewhere into one document: the security-critical half of {@link AgentState}. Every
@@ -35,6 +37,8 @@ import java.util.Set;
  * document owns its gate.
  */
 final class ChangeGate {
+    /** Ops a change may have and still be applied with a patch log (see {@link WorkspaceEffect#patchable}). */
+    static final int MAX_PATCHED_OPS = 65_536;
     private final Document doc;
     private final Genesis genesis;
     private final ObjectTypes types;
@@ -62,8 +66,8 @@ final class ChangeGate {
     private Map<String, String> workspaceTexts;
     /** Workspace paths changed since the mirror last asked ({@link #takeWorkspaceTouched}). */
     private Set<String> workspaceTouched = new java.util.LinkedHashSet<>();
-    /** Workspace paths peers' changes touched since {@link AgentState} last dropped its cached texts. */
-    private Set<String> workspaceChangedSinceRead = new java.util.HashSet<>();
+    /** What peers' changes did to the workspace since {@link AgentState} last brought its cached texts up to date. */
+    private RemoteWorkspaceChanges.Builder workspaceChangedSinceRead = new RemoteWorkspaceChanges.Builder();
     /** Paths where a peer's change made a second text beside an existing one. */
     private Set<String> workspaceConflicts = new java.util.LinkedHashSet<>();
 
@@ -107,8 +111,15 @@ final class ChangeGate {
         }
     }
 
-    /** See {@link AgentState#applyChange}. */
-    ApplyResult admit(byte[] changeBytes) {
+    /**
+     * See {@link AgentState#applyChange}. {@code patchLog}, when given, records what Automerge changed in the
+     * document for each change applied by this call (the change itself and the held ones it released) that touches
+     * a workspace path {@code logPatchesOf} accepts and does nothing but splice shown workspace texts; other changes
+     * are applied without it (a peer's new 1 MiB file is a million insertions a patch log would record one by one,
+     * and see {@link WorkspaceEffect#patchable}), and their paths are reported in
+     * {@link RemoteWorkspaceChanges#unlogged}.
+     */
+    ApplyResult admit(byte[] changeBytes, PatchLog patchLog, Predicate<String> logPatchesOf) {
         ChangeHeader header = parse(changeBytes, protectedObjects);
         if (header.actor().length != ActorId.LENGTH) {
             throw forbidden(header, "its actor is " + header.actor().length + " bytes; agentmesh actors are "
@@ -154,10 +165,11 @@ final class ChangeGate {
             }
             return new ApplyResult(header, ApplyResult.Status.WAITING_FOR_DEPENDENCIES, List.of(), List.of());
         }
-        applyChecked(header, changeBytes);
+        PatchSink patches = new PatchSink(patchLog, logPatchesOf);
+        applyChecked(header, changeBytes, patches);
         List<ChangeHeader> released = new ArrayList<>();
         List<StateException> rejected = new ArrayList<>();
-        releasePending(key, released, rejected);
+        releasePending(key, released, rejected, patches);
         return new ApplyResult(header, ApplyResult.Status.APPLIED, released, rejected);
     }
 
@@ -206,7 +218,7 @@ final class ChangeGate {
         }
     }
 
-    private void applyChecked(ChangeHeader header, byte[] changeBytes) {
+    private void applyChecked(ChangeHeader header, byte[] changeBytes, PatchSink patches) {
         ActorId actor = new ActorId(header.actor());
         // Again here: a change held for its dependencies may have come before its node was removed.
         checkNotRevoked(header, actor);
@@ -228,8 +240,13 @@ final class ChangeGate {
                     + depsMaxOp);
         }
         WorkspaceEffect workspace = checkOps(header);
+        boolean logged = patches.wants(workspace);
         try {
-            doc.applyEncodedChanges(changeBytes);
+            if (logged) {
+                doc.applyEncodedChanges(changeBytes, patches.log());
+            } else {
+                doc.applyEncodedChanges(changeBytes);
+            }
         } catch (RuntimeException e) {
             throw new StateException(Reason.REJECTED_BY_AUTOMERGE, "Automerge refused change " + describe(header)
                     + ": " + e.getMessage(), e);
@@ -237,7 +254,7 @@ final class ChangeGate {
         if (workspace != null) {
             workspaceTexts().putAll(workspace.made());
             workspaceTouched.addAll(workspace.touched());
-            workspaceChangedSinceRead.addAll(workspace.touched());
+            workspaceChangedSinceRead.add(workspace, logged);
             workspaceConflicts.addAll(workspace.conflicts());
         }
         known.put(new HashKey(header.hash()), Math.max(depsMaxOp, header.startOp() + header.opCount() - 1));
@@ -249,7 +266,8 @@ final class ChangeGate {
      * that waited for them, and so on. Each held change is indexed under every dependency it lacked, so this costs
      * nothing when no change waits.
      */
-    private void releasePending(HashKey applied, List<ChangeHeader> released, List<StateException> rejected) {
+    private void releasePending(HashKey applied, List<ChangeHeader> released, List<StateException> rejected,
+                                PatchSink patches) {
         ArrayDeque<HashKey> done = new ArrayDeque<>();
         done.add(applied);
         while (!done.isEmpty()) {
@@ -265,7 +283,7 @@ final class ChangeGate {
                 pending.remove(w);
                 pendingBytes -= p.bytes().length;
                 try {
-                    applyChecked(p.header(), p.bytes());
+                    applyChecked(p.header(), p.bytes(), patches);
                     released.add(p.header());
                     done.add(w);
                 } catch (StateException e) {
@@ -320,6 +338,8 @@ final class ChangeGate {
         Map<String, ObjectType> made = new HashMap<>();
         String actorHex = header.actorHex();
         WorkspaceCheck workspace = null;
+        // Whether every op inserts a string into, or deletes from, a workspace text that existed before the change.
+        boolean textSplicesOnly = true;
         for (int i = 0; i < ops.count(); i++) {
             long action = ops.action(i);
             if (action == ChangeOps.MAKE_TABLE || action == ChangeOps.MARK || action > ChangeOps.MARK
@@ -367,8 +387,15 @@ final class ChangeGate {
                 }
                 workspace.op(header, ops, i, target);
             }
+            boolean splice = action == ChangeOps.DELETE && !ops.insert(i)
+                    || action == ChangeOps.PUT && ops.insert(i) && ops.valueIsString(i);
+            if (!splice || type != ObjectType.TEXT || !workspaceTexts().containsKey(target)) {
+                textSplicesOnly = false;
+            }
         }
-        return workspace == null ? null : workspace.finish(header);
+        // A change of many ops (a rewritten file) is cheaper to read back whole than to log op by op.
+        return workspace == null ? null
+                : workspace.finish(header, textSplicesOnly && ops.count() <= MAX_PATCHED_OPS);
     }
 
     /**
@@ -385,14 +412,52 @@ final class ChangeGate {
         workspaceTouched.add(path);
     }
 
-    /** The workspace paths peers' changes touched since the last call (for AgentState's cache of texts). */
-    Set<String> takeWorkspaceChangedSinceRead() {
+    /** What peers' changes did to the workspace since the last call (for AgentState's cache of texts). */
+    RemoteWorkspaceChanges takeWorkspaceChangedSinceRead() {
         if (workspaceChangedSinceRead.isEmpty()) {
-            return Set.of();
+            return RemoteWorkspaceChanges.NONE;
         }
-        Set<String> out = workspaceChangedSinceRead;
-        workspaceChangedSinceRead = new java.util.HashSet<>();
+        RemoteWorkspaceChanges out = workspaceChangedSinceRead.build();
+        workspaceChangedSinceRead = new RemoteWorkspaceChanges.Builder();
         return out;
+    }
+
+    /**
+     * What peers' changes did to the workspace, as the gate saw their ops.
+     *
+     * @param paths  every path they touched (a text written, a new text put under it, its deletion mark)
+     * @param texts  id of every workspace text they wrote to, to its path (hidden texts of a path included)
+     * @param remade   paths under which they put a new text (a new file, or a second text beside an existing one)
+     * @param unlogged paths touched by a change applied without the patch log
+     */
+    record RemoteWorkspaceChanges(Set<String> paths, Map<String, String> texts, Set<String> remade,
+                                  Set<String> unlogged) {
+        static final RemoteWorkspaceChanges NONE = new RemoteWorkspaceChanges(Set.of(), Map.of(), Set.of(),
+                Set.of());
+
+        private static final class Builder {
+            private final Set<String> paths = new java.util.HashSet<>();
+            private final Map<String, String> texts = new HashMap<>();
+            private final Set<String> remade = new java.util.HashSet<>();
+            private final Set<String> unlogged = new java.util.HashSet<>();
+
+            void add(WorkspaceEffect effect, boolean logged) {
+                paths.addAll(effect.touched());
+                texts.putAll(effect.texts());
+                remade.addAll(effect.made().values());
+                if (!logged) {
+                    unlogged.addAll(effect.touched());
+                }
+            }
+
+            boolean isEmpty() {
+                return paths.isEmpty();
+            }
+
+            RemoteWorkspaceChanges build() {
+                return new RemoteWorkspaceChanges(paths, texts, remade, unlogged);
+            }
+        }
     }
 
     /** The paths with a second text since the last call. */
@@ -430,8 +495,29 @@ final class ChangeGate {
         return workspaceTexts;
     }
 
+    /** Where Automerge's patches go: {@code log}, for the changes that touch a path {@code paths} accepts. */
+    private record PatchSink(PatchLog log, Predicate<String> paths) {
+        boolean wants(WorkspaceEffect workspace) {
+            if (log == null || workspace == null || !workspace.patchable()) {
+                return false;
+            }
+            for (String path : workspace.touched()) {
+                if (paths.test(path)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     /** What a change that passed the workspace checks does to the workspace. */
-    private record WorkspaceEffect(Map<String, String> made, Set<String> touched, Set<String> conflicts) {
+    /**
+     * @param patchable the change only splices texts that its paths show (inserts strings, deletes): the only
+     *                  changes applied with a patch log, because automerge-java 0.0.7 aborts the JVM when it turns
+     *                  some other patches into Java objects (a conflict flag: {@code PatchConflictAbortTest})
+     */
+    private record WorkspaceEffect(Map<String, String> made, Set<String> touched, Set<String> conflicts,
+                                   Map<String, String> texts, boolean patchable) {
     }
 
     /**
@@ -486,7 +572,7 @@ final class ChangeGate {
             }
         }
 
-        WorkspaceEffect finish(ChangeHeader header) {
+        WorkspaceEffect finish(ChangeHeader header, boolean textSplicesOnly) {
             if (!newPaths.isEmpty()) {
                 long entries = doc.length(workspaceMapId);
                 if (entries + newPaths.size() > Limits.MAX_REMOTE_WORKSPACE_FILES) {
@@ -508,7 +594,17 @@ final class ChangeGate {
                             + Limits.MAX_REMOTE_WORKSPACE_FILE_CHARS + " are accepted from a peer");
                 }
             }
-            return new WorkspaceEffect(made, touched, conflicts);
+            Map<String, String> texts = new HashMap<>();
+            boolean patchable = textSplicesOnly;
+            for (String id : perText.keySet()) {
+                String path = made.containsKey(id) ? made.get(id) : workspaceTexts().get(id);
+                texts.put(id, path);
+                if (patchable && !(doc.get(workspaceMapId, path).orElse(null) instanceof org.automerge.AmValue.Text t
+                        && t.getId().toString().equals(id))) {
+                    patchable = false; // a hidden text (two nodes created the path at once)
+                }
+            }
+            return new WorkspaceEffect(made, touched, conflicts, texts, patchable);
         }
     }
 

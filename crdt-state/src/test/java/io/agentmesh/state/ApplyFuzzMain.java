@@ -18,6 +18,8 @@ import static io.agentmesh.state.Fixtures.fixChecksum;
  * Automerge ends the process with a non-zero exit code instead.
  */
 public final class ApplyFuzzMain {
+    private static final String FILE = "MEMORY.md";
+
     public static void main(String[] args) {
         long seed = Long.parseLong(args[0]);
         int iterations = Integer.parseInt(args[1]);
@@ -40,6 +42,10 @@ public final class ApplyFuzzMain {
             changes.add(b.recordOutcome(new Outcome("i1", "succeeded", "r", "n2", 1, 2, T0 + 4)).changeBytes());
             changes.add(b.addSchedule(new Schedule("s1", "0 * * * *", "UTC", "llm", "{}", "skip", T0)).changeBytes());
             changes.add(b.removeSchedule("s1").changeBytes());
+            // Workspace splices: a receiver that caches the file patches it from Automerge's patch log.
+            changes.add(b.writeWorkspaceFile(FILE, "one\ntwo \ud83d\ude00\n").orElseThrow().changeBytes());
+            changes.add(b.writeWorkspaceFile(FILE, "one\nthree\ntwo \ud83d\ude00\n").orElseThrow().changeBytes());
+            changes.add(b.writeWorkspaceFile(FILE, "three\ntwo \ud83d\ude00\nfour\n").orElseThrow().changeBytes());
         }
         Random rnd = new Random(seed);
         int applied = 0;
@@ -66,14 +72,17 @@ public final class ApplyFuzzMain {
                 m = fixChecksum(m);
             }
             try (AgentState s = AgentState.create(AGENT, C)) {
+                s.verifyTextCache(true); // a cached text that differs from Automerge's throws an AssertionError
                 for (int j = 0; j < which; j++) {
                     s.applyChange(changes.get(j));
                 }
+                s.workspaceFile(FILE); // cached from here on, if present
                 byte[] before = s.save();
                 try {
                     s.applyChange(m);
                     applied++;
                     s.view();
+                    s.workspaceFile(FILE);
                     try (AgentState reloaded = AgentState.load(AGENT, s.save(), C)) {
                         reloaded.view();
                     } catch (StateException e) {

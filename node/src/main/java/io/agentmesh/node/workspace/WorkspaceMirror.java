@@ -675,8 +675,10 @@ public final class WorkspaceMirror implements AutoCloseable {
      * repeated, never one lost. A local deletion keeps its base until the deletion is durable, so a crash in
      * between deletes it in the document at restart instead of bringing the file back.
      * </ul>
-     * What is left: a base write that the disk itself loses or tears. The checksum drops such a base (one log line)
-     * and its path is merged as one with no base, keeping every line of both.
+     * A base saved as an update appended to its file ({@link BaseStore}) and cut short by the crash is ignored: the
+     * base before it stands, one sync behind as above. What is left: a base write that the disk itself loses or
+     * tears elsewhere. The checksums drop such a base (one log line) and its path is merged as one with no base,
+     * keeping every line of both.
      */
     private void loadBases() {
         Map<String, String> saved = bases.load(p -> WorkspacePath.problem(p).isEmpty() && !ignore.ignores(p, false));
@@ -879,7 +881,8 @@ public final class WorkspaceMirror implements AutoCloseable {
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try {
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer bytes = StandardCharsets.UTF_8.encode(text);
+                // String.getBytes encodes a compact (Latin-1) string in bulk; an encoder goes through a CharBuffer.
+                ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
                 while (bytes.hasRemaining()) {
                     ch.write(bytes);
                 }
