@@ -2,8 +2,6 @@ package io.agentmesh.node.api;
 
 import io.agentmesh.node.replication.Durability;
 import io.agentmesh.node.replication.MajorityTimeoutException;
-import io.agentmesh.protocol.identity.NodeId;
-import io.agentmesh.protocol.identity.NodeRevocation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,7 +31,7 @@ class DurabilityApiTest {
     private final Node node = new Node();
 
     /** A node that records the durability each write asked for, and fails majority writes when told to. */
-    private static final class Node implements NodeOperations {
+    private static final class Node extends UnusedNodeOperations {
         final List<String> writes = new ArrayList<>();
         boolean majorityTimesOut;
 
@@ -63,55 +60,6 @@ class DurabilityApiTest {
 
         public CompletableFuture<List<?>> memory(int limit) {
             return CompletableFuture.completedFuture(List.of());
-        }
-
-        public CompletableFuture<Object> requestIntent(String kind, String payloadJson, String fence) {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Optional<Object>> intent(String id) {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Object> addSchedule(String id, String cron, String zone, String kind,
-                                                    String payloadJson, String catchUp) {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Object> state() {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Optional<Object>> consensusEvents(long afterSeq) {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Map<String, Object>> status() {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Map<String, Object>> revocations() {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Boolean> revoke(NodeRevocation revocation) {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Map<String, Object>> revocationDraft(NodeId id) {
-            throw new AssertionError("not used");
-        }
-
-        public boolean ready() {
-            return true;
-        }
-
-        public boolean witness() {
-            return false;
-        }
-
-        public Optional<FaultControl> faults() {
-            return Optional.empty();
         }
     }
 

@@ -3,9 +3,6 @@ package io.agentmesh.node.api;
 import io.agentmesh.node.actions.AgentFence;
 import io.agentmesh.node.actions.FencingToken;
 import io.agentmesh.node.agent.FenceCheck;
-import io.agentmesh.node.replication.Durability;
-import io.agentmesh.protocol.identity.NodeId;
-import io.agentmesh.protocol.identity.NodeRevocation;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +34,7 @@ class IntentFenceApiTest {
     private HttpApi api;
 
     /** A node whose newest agent run is {@link #CURRENT}; it records the intents it is asked to write. */
-    private static final class Node implements NodeOperations {
+    private static final class Node extends UnusedNodeOperations {
         /** kind, payload and fence (or "none") of each requested intent. */
         final List<List<String>> intents = new ArrayList<>();
 
@@ -49,69 +46,6 @@ class IntentFenceApiTest {
 
         public CompletableFuture<Optional<Map<String, Object>>> staleFence(FencingToken presented) {
             return CompletableFuture.completedFuture(FenceCheck.refusal(Optional.of(CURRENT), presented));
-        }
-
-        public CompletableFuture<Object> appendMemory(String kind, String text, List<String> tags,
-                                                      Durability durability) {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<List<?>> memory(int limit) {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Void> replaceNotes(String text, Durability durability) {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Object> upsertTask(String id, String title, String status, String detail,
-                                                    Durability durability) {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Optional<Object>> intent(String id) {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Object> addSchedule(String id, String cron, String zone, String kind,
-                                                    String payloadJson, String catchUp) {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Object> state() {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Optional<Object>> consensusEvents(long afterSeq) {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Map<String, Object>> status() {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Map<String, Object>> revocations() {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Boolean> revoke(NodeRevocation revocation) {
-            throw new AssertionError("not used");
-        }
-
-        public CompletableFuture<Map<String, Object>> revocationDraft(NodeId id) {
-            throw new AssertionError("not used");
-        }
-
-        public boolean ready() {
-            return true;
-        }
-
-        public boolean witness() {
-            return false;
-        }
-
-        public Optional<FaultControl> faults() {
-            return Optional.empty();
         }
     }
 

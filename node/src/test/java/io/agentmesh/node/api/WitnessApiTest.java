@@ -29,7 +29,7 @@ class WitnessApiTest {
     private HttpApi api;
 
     /** A witness node whose state operations must never be reached. */
-    private static final class Witness implements NodeOperations {
+    private static final class Witness extends UnusedNodeOperations {
         private static <T> T unreachable() {
             throw new AssertionError("a witness's state was asked for");
         }
@@ -89,16 +89,8 @@ class WitnessApiTest {
             return unreachable();
         }
 
-        public boolean ready() {
-            return true;
-        }
-
         public boolean witness() {
             return true;
-        }
-
-        public Optional<FaultControl> faults() {
-            return Optional.empty();
         }
     }
 
