@@ -1,5 +1,6 @@
 package io.agentmesh.node.net;
 
+import io.agentmesh.node.port.ManualClock;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.SigningKey;
 import io.agentmesh.relay.protocol.RecordException;

@@ -1,5 +1,6 @@
 package io.agentmesh.node.net;
 
+import io.agentmesh.node.port.ManualClock;
 import io.agentmesh.protocol.identity.NodeId;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,6 @@ import io.agentmesh.node.llm.Usage;
 import io.agentmesh.node.llm.config.LlmConfig;
 import io.agentmesh.node.llm.config.Target;
 import io.agentmesh.node.llm.cost.PriceTable;
-import io.agentmesh.protocol.time.Clock;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,24 +56,5 @@ final class LlmTestConfigs {
     static AttemptResult.Completed completed(Target t, long firstTokenMs) {
         return new AttemptResult.Completed(t.providerId(), t.model(), firstTokenMs + 10, firstTokenMs,
                 new Usage(10, 0, 0, 5, 0), "stop", "req-1", "answer");
-    }
-
-    /** A wall clock the test moves. */
-    static final class TestClock implements Clock {
-        long nowMillis;
-
-        TestClock(long nowMillis) {
-            this.nowMillis = nowMillis;
-        }
-
-        @Override
-        public long nowMillis() {
-            return nowMillis;
-        }
-
-        @Override
-        public long monotonicNanos() {
-            return nowMillis * 1_000_000;
-        }
     }
 }

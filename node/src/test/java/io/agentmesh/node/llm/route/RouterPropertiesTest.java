@@ -1,5 +1,6 @@
 package io.agentmesh.node.llm.route;
 
+import io.agentmesh.node.port.ManualClock;
 import io.agentmesh.node.llm.AttemptResult;
 import io.agentmesh.node.llm.ErrorClass;
 import io.agentmesh.node.llm.Usage;
@@ -107,7 +108,7 @@ class RouterPropertiesTest {
             HealthBook book = randomBook(r);
             Map<String, String> keys = randomKeys(r);
             long now = T0 + r.nextInt(60_000);
-            LlmTestConfigs.TestClock clock = new LlmTestConfigs.TestClock(now);
+            ManualClock clock = new ManualClock(now);
             String name = NAMES[r.nextInt(NAMES.length)];
             Router router = new Router(config, clock);
             List<Target> candidates = router.candidates(name);
@@ -121,7 +122,7 @@ class RouterPropertiesTest {
             String where = "seed " + seed;
 
             RouteDecision d = router.next(book, keys, needs, attempts);
-            assertEquals(d, new Router(config, new LlmTestConfigs.TestClock(now)).next(book, Map.copyOf(keys), needs,
+            assertEquals(d, new Router(config, new ManualClock(now)).next(book, Map.copyOf(keys), needs,
                     List.copyOf(attempts)), where + ": same inputs, same decision");
             assertTrue(!d.explanation().contains("\n"), where);
 
@@ -172,7 +173,7 @@ class RouterPropertiesTest {
         int answered = 0;
         for (int seed = 0; seed < SEEDS; seed++) {
             Random r = new Random(1_000_000 + seed);
-            LlmTestConfigs.TestClock clock = new LlmTestConfigs.TestClock(T0);
+            ManualClock clock = new ManualClock(T0);
             Router router = new Router(config, clock);
             HealthBook book = HealthBook.empty(config);
             Map<String, String> keys = randomKeys(r);

@@ -1,5 +1,6 @@
 package io.agentmesh.node.llm.route;
 
+import io.agentmesh.node.port.ManualClock;
 import io.agentmesh.node.llm.AttemptResult;
 import io.agentmesh.node.llm.ErrorClass;
 import io.agentmesh.node.llm.config.LlmConfig;
@@ -33,7 +34,7 @@ class RouterTest {
 
     @TempDir
     Path dir;
-    private final LlmTestConfigs.TestClock clock = new LlmTestConfigs.TestClock(T0);
+    private final ManualClock clock = new ManualClock(T0);
 
     private LlmConfig config(String extra) throws Exception {
         return LlmTestConfigs.config(dir, extra);

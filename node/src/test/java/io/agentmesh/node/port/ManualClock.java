@@ -1,12 +1,12 @@
-package io.agentmesh.node.net;
+package io.agentmesh.node.port;
 
 import io.agentmesh.protocol.time.Clock;
 
 /** A wall clock a test sets by hand. */
-final class ManualClock implements Clock {
-    volatile long nowMillis;
+public final class ManualClock implements Clock {
+    public volatile long nowMillis;
 
-    ManualClock(long nowMillis) {
+    public ManualClock(long nowMillis) {
         this.nowMillis = nowMillis;
     }
 
