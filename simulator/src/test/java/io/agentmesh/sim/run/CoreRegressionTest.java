@@ -1,10 +1,6 @@
 package io.agentmesh.sim.run;
 
-import io.agentmesh.node.consensus.ConsensusNode;
 import io.agentmesh.sim.world.Link;
-import io.microraft.RaftRole;
-import io.microraft.impl.RaftNodeImpl;
-import io.microraft.impl.state.RaftState;
 import org.junit.jupiter.api.Test;
 
 import java.util.EnumSet;
@@ -53,20 +49,16 @@ class CoreRegressionTest {
     }
 
     @Test
-    void theSurvivorsOfAKilledLeaderElectANewOneWhenBothHeldAStalePreVote() {
-        // With this seed both followers of the first leader started a pre-vote that the leader's first heartbeat
-        // overtook (both, in 1 of the first 3,000 seeds of a quiet 3-node boot since nodes ask which group to join
-        // before they found one; the test checks the seed still does this before it kills). MicroRaft keeps that
-        // pre-vote's state while a leader of the same term is known, and then never acts on the leader's silence:
-        // killed, it stayed the leader both survivors named, for good.
+    void theSurvivorsOfAKilledLeaderElectANewOneAfterAQuietBoot() {
+        // With this seed both followers of the first leader used to start a pre-vote that the leader's first
+        // heartbeat overtook (1 in the first 3,000 seeds of a quiet 3-node boot). MicroRaft keeps that pre-vote's
+        // state while a leader of the same term is known, and then never acts on the leader's silence: killed, it
+        // stayed the leader both survivors named, for good (ElectionLiveness drops it). Since a voter restarts its
+        // leader timer when it votes (ElectionLiveness), no seed of the first 6,000 boots reaches that state any
+        // more; ElectionLivenessTest drives a member into it by hand. This seed still checks the kill that follows.
         Cluster c = new Cluster(3, 2248);
         SimNode leader = c.awaitStableLeader(5_000);
         c.runFor(50);
-        for (SimNode n : c.nodes()) {
-            if (n != leader) {
-                assertTrue(holdsAStalePreVote(n.consensus()), n.name + " should hold a stale pre-vote\n" + c.state());
-            }
-        }
         long term = leader.consensus().term();
         c.kill(leader.index);
         long electedMs = c.runUntil("a leader in a later term", () -> c.leader()
@@ -82,11 +74,5 @@ class CoreRegressionTest {
         // what n3 lacked and logged "Cannot decrement next index: 25 below match index: 25" (a library ERROR, which
         // fails node-health) instead of bringing n3 up to date.
         assertPasses(SimConfig.of(5, 100716, 30_000, FaultKind.ALL));
-    }
-
-    /** A follower naming a leader while it still holds the state of a pre-vote it started before hearing of it. */
-    private static boolean holdsAStalePreVote(ConsensusNode c) {
-        RaftState s = ((RaftNodeImpl) c.raftNode()).state();
-        return s.role() == RaftRole.FOLLOWER && s.leader() != null && s.preCandidateState() != null;
     }
 }
