@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 import static io.agentmesh.node.runtime.CliAgent.consensus;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TwoServersAndAWitnessTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final int LOG_LINES_ON_FAILURE = 40;
 
     /**
      * Without ElectionLiveness this fails about half the time: a server that started a pre-vote before hearing of the
@@ -45,8 +47,8 @@ class TwoServersAndAWitnessTest {
             NodeProcess pb = agent.start(b, a, w);
             NodeProcess pw = agent.start(w, a, b);
             Set<String> all = Set.of(a.id(), b.id(), w.id());
-            await().atMost(WAIT).until(() -> voters(pa).equals(all) && voters(pb).equals(all)
-                    && voters(pw).equals(all) && leader(pa) != null);
+            awaitUntil("all three name the same voters and a leader", () -> voters(pa).equals(all)
+                    && voters(pb).equals(all) && voters(pw).equals(all) && leader(pa) != null, dir, pa, pb, pw);
 
             JsonNode status = JSON.readTree(pw.get("/v1/status").body());
             assertEquals("witness", status.path("role").asText(), status.toString());
@@ -61,12 +63,12 @@ class TwoServersAndAWitnessTest {
 
             // Kill a, intent at b; restart a; once a has the log, kill b, intent at a.
             pa.kill9();
-            performsAlone(pb, b.id(), pw, 1);
+            performsAlone(pb, b.id(), pw, 1, dir);
             NodeProcess pa2 = agent.start(a, b, w);
             awaitUntil("a follows b again with b's log", () -> b.id().equals(leader(pa2))
-                    && appliedIndex(pa2) >= appliedIndex(pb) && appliedIndex(pa2) > 0, pa2, pb, pw);
+                    && appliedIndex(pa2) >= appliedIndex(pb) && appliedIndex(pa2) > 0, dir, pa2, pb, pw);
             pb.kill9();
-            performsAlone(pa2, a.id(), pw, 2);
+            performsAlone(pa2, a.id(), pw, 2, dir);
 
             JsonNode witnessStatus = JSON.readTree(pw.get("/v1/status").body());
             assertEquals(0, witnessStatus.path("changes").asLong(), witnessStatus.toString());
@@ -83,22 +85,26 @@ class TwoServersAndAWitnessTest {
     }
 
     /** {@code survivor} becomes the leader, and performs an intent requested at it. */
-    private static void performsAlone(NodeProcess survivor, String survivorId, NodeProcess witness, int n)
+    private static void performsAlone(NodeProcess survivor, String survivorId, NodeProcess witness, int n,
+                                      Path logs)
             throws Exception {
-        awaitUntil("the survivor leads", () -> survivorId.equals(leader(survivor)), survivor, witness);
+        awaitUntil("the survivor leads", () -> survivorId.equals(leader(survivor)), logs, survivor, witness);
         HttpResponse<String> posted = survivor.post("/v1/intents", "{\"kind\":\"job\",\"payload\":{\"n\":" + n
                 + "}}");
         assertEquals(201, posted.statusCode(), posted.body());
         String intent = JSON.readTree(posted.body()).path("id").asText();
         awaitUntil("the survivor performs " + intent, () -> JSON.readTree(survivor.get("/v1/intents/" + intent)
-                .body()).path("outcome").path("performedBy").asText().equals(survivorId), survivor, witness);
+                .body()).path("outcome").path("performedBy").asText().equals(survivorId), logs, survivor, witness);
         JsonNode consensus = JSON.readTree(witness.get("/v1/status").body()).path("consensus");
         assertEquals("follower", consensus.path("role").asText(), consensus.toString());
         assertEquals(survivorId, consensus.path("leader").asText(), consensus.toString());
     }
 
-    /** Waits for {@code condition}; on timeout fails with what each process's status said. */
-    private static void awaitUntil(String what, java.util.concurrent.Callable<Boolean> condition,
+    /**
+     * Waits for {@code condition}; on timeout fails with what each process's status said and the end of every node's
+     * log under {@code logs}, so a failure on a CI machine says what the nodes did.
+     */
+    private static void awaitUntil(String what, java.util.concurrent.Callable<Boolean> condition, Path logs,
                                    NodeProcess... processes) {
         try {
             await().atMost(WAIT).until(condition);
@@ -106,6 +112,16 @@ class TwoServersAndAWitnessTest {
             StringBuilder b = new StringBuilder("timed out waiting until " + what + "; consensus status:");
             for (NodeProcess p : processes) {
                 b.append("\n  ").append(consensus(p));
+            }
+            try (var files = Files.list(logs)) {
+                for (Path log : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+                    List<String> lines = Files.readAllLines(log);
+                    b.append("\n--- last ").append(LOG_LINES_ON_FAILURE).append(" lines of ").append(log.getFileName());
+                    lines.subList(Math.max(0, lines.size() - LOG_LINES_ON_FAILURE), lines.size())
+                            .forEach(l -> b.append("\n  ").append(l));
+                }
+            } catch (java.io.IOException io) {
+                b.append("\n(logs unreadable: ").append(io).append(')');
             }
             throw new AssertionError(b.toString(), e);
         }
