@@ -82,6 +82,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final ChangeStore store;
     private final NodeThread nodeThread;
     private final ExecutorService signer;
+    /** Runs the job executor's appends and fsyncs, which must stay off the node thread. */
+    private final ExecutorService jobDisk;
     private final NodeCore core;
     private final NettyNetwork network;
     private final InetSocketAddress boundMesh;
@@ -135,6 +137,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
+            this.jobDisk = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "job-disk-" + name);
+                t.setDaemon(true);
+                return t;
+            });
             this.core = new NodeCore(identity, recovered.state(), store, clock, nodeThread, signer,
                     new SecureRandom(), CoreConfig.defaults(Optional.of(settings.advertise().orElse(settings.listen())))
                             .withSnapshots(SnapshotPolicy.every(settings.snapshotEveryChanges())),
@@ -143,7 +150,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     .withFaultInjection(settings.faultInjection());
             this.network = new NettyNetwork(netConfig, identity, nodeThread, core, clock,
                     core.revocations()::revokes);
-            this.raftStore = enableConsensus(settings, identity, core, clock);
+            this.raftStore = enableConsensus(settings, identity, core, clock, jobDisk);
             nodeThread.execute(() -> {
                 core.start(network);
                 for (NodeSettings.PeerSpec peer : settings.peers()) {
@@ -221,7 +228,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
      * adds every enrolled voter it can reach ({@code docs/consensus.md}).
      */
     private static SqliteRaftStore enableConsensus(NodeSettings settings, LocalIdentity identity, NodeCore core,
-                                                   Clock clock) throws IOException {
+                                                   Clock clock, java.util.concurrent.Executor jobDisk)
+            throws IOException {
         Role role = identity.certificate().role();
         if (role != Role.VOTER && role != Role.WITNESS) {
             return null;
@@ -239,7 +247,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         }
         SqliteRaftStore store = SqliteRaftStore.open(settings.stateDir().resolve("raft.db"), new RaftCodec());
         List<ActionExecutor> executors = witness ? List.of() : List.of(new JobExecutor(
-                settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), clock),
+                settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), clock, jobDisk),
                 new ExecExecutor(settings.exec(), identity.nodeId().toString(), new CommandRunner(clock),
                         System.getenv("PATH")));
         core.enableConsensus(new NodeCore.ConsensusSetup(store, founders, executors, new SecureRandom().nextLong(),
@@ -345,6 +353,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         }
         network.close();
         signer.shutdown();
+        jobDisk.shutdown();
         try {
             signer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -57,7 +57,8 @@ class DeposedHolderTest {
     }
 
     private JobExecutor job(String node) {
-        return new JobExecutor(dir.resolve(node + ".jsonl"), node, mesh.time);
+        // Inline: the virtual mesh has no other thread to wait for.
+        return new JobExecutor(dir.resolve(node + ".jsonl"), node, mesh.time, Runnable::run);
     }
 
     private List<String> performedLines(String node) throws IOException {
