@@ -66,7 +66,7 @@ public final class LlmLedger {
     public static final int ENDS_PER_TARGET = 32;
     public static final int MAX_OPEN_CALLS = 4_096;
     public static final int MAX_HEALTH_TARGETS = 512;
-    public static final int CALLS_PER_CHUNK = 64;
+    public static final int CALLS_PER_CHUNK = 32;
     public static final int ROWS_PER_CHUNK = 1_024;
     public static final int ENDS_PER_CHUNK = 256;
     static final long MILLIS_PER_DAY = 86_400_000L;
