@@ -45,8 +45,8 @@ import io.agentmesh.node.schedules.ScheduleRunner;
 /**
  * One node's consensus: a MicroRaft node on the node thread ({@link RaftExecutor}, {@link DilatedClock}), over the
  * mesh ({@link MeshTransport}), on a durable log ({@link RaftLogStore} behind {@link FailStopRaftStore}), with the
- * {@link ActionJournal} as state machine and an {@link ActionCoordinator} performing actions while leader. This is the
- * one class the node core talks to.
+ * {@link ActionJournal} and the LLM call ledger ({@link LlmLedger}) as state machine ({@link JournalAndLedger}) and an
+ * {@link ActionCoordinator} performing actions while leader. This is the one class the node core talks to.
  *
  * <p>What the node core does (all on the node thread):
  * <ul>
@@ -57,7 +57,9 @@ import io.agentmesh.node.schedules.ScheduleRunner;
  *       once instead of at its next poll;</li>
  *   <li>on SIGTERM, {@link #handOver()} then {@link #stop()}, then close the store;</li>
  *   <li>read {@link #status()} for {@code agentmesh status}, and get leader changes through the builder's
- *       {@code onLeaderChange}.</li>
+ *       {@code onLeaderChange};</li>
+ *   <li>as leader, submit the LLM gateway's ledger operations with {@link #submitLedger}, and read the ledger with
+ *       {@link #ledger()} on any member.</li>
  * </ul>
  * The simulator uses {@link #crash()} for kill -9 (and its own in-memory Raft store, which loses what was not flushed).
  *
