@@ -37,13 +37,16 @@ import io.agentmesh.node.actions.ActionExecutor;
 import io.agentmesh.node.actions.ActionJournal;
 import io.agentmesh.node.actions.JournalEntry;
 import io.agentmesh.node.actions.JournalResult;
+import io.agentmesh.node.llm.ledger.LedgerOp;
+import io.agentmesh.node.llm.ledger.LedgerResult;
+import io.agentmesh.node.llm.ledger.LlmLedger;
 import io.agentmesh.node.schedules.ScheduleExpander;
 import io.agentmesh.node.schedules.ScheduleRunner;
 /**
  * One node's consensus: a MicroRaft node on the node thread ({@link RaftExecutor}, {@link DilatedClock}), over the
  * mesh ({@link MeshTransport}), on a durable log ({@link RaftLogStore} behind {@link FailStopRaftStore}), with the
- * {@link ActionJournal} as state machine and an {@link ActionCoordinator} performing actions while leader. This is the
- * one class the node core talks to.
+ * {@link ActionJournal} and the LLM call ledger ({@link LlmLedger}) as state machine ({@link JournalAndLedger}) and an
+ * {@link ActionCoordinator} performing actions while leader. This is the one class the node core talks to.
  *
  * <p>What the node core does (all on the node thread):
  * <ul>
@@ -54,7 +57,9 @@ import io.agentmesh.node.schedules.ScheduleRunner;
  *       once instead of at its next poll;</li>
  *   <li>on SIGTERM, {@link #handOver()} then {@link #stop()}, then close the store;</li>
  *   <li>read {@link #status()} for {@code agentmesh status}, and get leader changes through the builder's
- *       {@code onLeaderChange}.</li>
+ *       {@code onLeaderChange};</li>
+ *   <li>as leader, submit the LLM gateway's ledger operations with {@link #submitLedger}, and read the ledger with
+ *       {@link #ledger()} on any member.</li>
  * </ul>
  * The simulator uses {@link #crash()} for kill -9 (and its own in-memory Raft store, which loses what was not flushed).
  *
@@ -93,6 +98,8 @@ public final class ConsensusNode {
     private final ElectionLiveness liveness;
     private final StaleResponseFilter staleResponses;
     private final ActionJournal journal;
+    /** The LLM call ledger: the other half of the state machine, next to the journal. */
+    private final LlmLedger ledger = new LlmLedger();
     private final ActionCoordinator coordinator;
     /** Witness mode: keeps the log only ({@link WitnessStateMachine}), never stands for election, never performs. */
     private final boolean witness;
@@ -638,7 +645,8 @@ public final class ConsensusNode {
                     : "waiting for founders " + discovery.waitingFor() + " to answer with the same founding list");
         }
         return new ConsensusStatus(roleName(), leaderId(), term,
-                witness ? witnessMachine.lastApplied() : journal.lastApplied(), pending,
+                witness ? witnessMachine.lastApplied() : Math.max(journal.lastApplied(), ledger.lastApplied()),
+                pending,
                 coordinator.inFlight(), journal.completedCount(), voters, learners, note,
                 liveness.stuckFollowerResets(), liveness.higherTermsAdopted(),
                 liveness.candidateRoundsRetriedWithPreVote(), liveness.voteTimerResets());
@@ -723,6 +731,45 @@ public final class ConsensusNode {
         return journal;
     }
 
+    /** The LLM call ledger as applied here (empty on a witness, which keeps nothing). Read on the node thread. */
+    public LlmLedger ledger() {
+        return ledger;
+    }
+
+    /**
+     * As leader: replicates one ledger operation; completes ON THE NODE THREAD with what the ledger answered (a
+     * refusal is a {@link LedgerResult.Rejected} result, not a failure). Fails at once with an
+     * {@link IllegalStateException} when this node does not lead (or is a witness, or is not started or stopped), and
+     * later with MicroRaft's exception when the entry cannot be committed (leadership lost, log full, indeterminate).
+     * Node thread.
+     */
+    public CompletableFuture<LedgerResult> submitLedger(LedgerOp op) {
+        Objects.requireNonNull(op, "op");
+        if (raftNode == null || stopped || witness || role != RaftRole.LEADER) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the LLM ledger takes operations on the"
+                    + " leader only; " + self.shortForm() + " is " + roleName()
+                    + leaderId().map(l -> " (the leader is " + l + ")").orElse("")));
+        }
+        CompletableFuture<LedgerResult> done = new CompletableFuture<>();
+        CompletableFuture<? extends io.microraft.Ordered<Object>> replicated;
+        try {
+            replicated = raftNode.replicate(op);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        replicated.whenComplete((ordered, error) -> scheduler.execute(() -> {
+            if (error != null) {
+                done.completeExceptionally(error);
+            } else if (ordered.getResult() instanceof LedgerResult r) {
+                done.complete(r);
+            } else {
+                done.completeExceptionally(new IllegalStateException("the ledger answered " + op.getClass()
+                        .getSimpleName() + " with " + ordered.getResult()));
+            }
+        }));
+        return done;
+    }
+
     /** This member's role changes and applied claims after {@code afterSeq}, on this node's clock. Node thread. */
     public ConsensusEvents.Page events(long afterSeq) {
         return events.after(afterSeq, clock.nowMillis());
@@ -760,13 +807,16 @@ public final class ConsensusNode {
     }
 
     /**
-     * The journal as MicroRaft's state machine, noting each claim it grants in {@link #events}: the moment a claim
-     * is applied here is the moment this node may know it is committed.
+     * The journal and the LLM ledger as MicroRaft's state machine ({@link JournalAndLedger}), noting each claim the
+     * journal grants in {@link #events}: the moment a claim is applied here is the moment this node may know it is
+     * committed.
      */
     private final class ObservedJournal implements StateMachine {
+        private final JournalAndLedger machine = new JournalAndLedger(journal, ledger);
+
         @Override
         public Object runOperation(long commitIndex, Object operation) {
-            Object result = journal.runOperation(commitIndex, operation);
+            Object result = machine.runOperation(commitIndex, operation);
             if (result instanceof JournalResult.Claimed c) {
                 JournalEntry e = c.entry();
                 events.claimApplied(clock.nowMillis(), e.intentId(), e.holder(), e.claim().term(), e.claim().index());
@@ -776,19 +826,19 @@ public final class ConsensusNode {
 
         @Override
         public void takeSnapshot(long commitIndex, Consumer<Object> chunks) {
-            journal.takeSnapshot(commitIndex, chunks);
+            machine.takeSnapshot(commitIndex, chunks);
         }
 
         @Override
         public void installSnapshot(long commitIndex, List<Object> chunks) {
             // Claims that arrive in a snapshot were applied elsewhere first; a snapshot is never how a node learns
             // of a claim it holds, so nothing is noted here.
-            journal.installSnapshot(commitIndex, chunks);
+            machine.installSnapshot(commitIndex, chunks);
         }
 
         @Override
         public Object getNewTermOperation() {
-            return journal.getNewTermOperation();
+            return machine.getNewTermOperation();
         }
     }
 
