@@ -464,7 +464,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                 fingerprint, endedMillis);
         submit(end, (res, err) -> {
             if (err == null && res instanceof LedgerResult.Ended ended) {
-                c.costNanoUsd += ended.chargedNanoUsd() + ended.inDoubtNanoUsd();
+                c.costNanoUsd += ended.chargedNanoUsd(); // the in-doubt part included
             } else {
                 c.costNanoUsd += charged;
                 String why = err != null ? reason(err) : String.valueOf(res);
