@@ -641,6 +641,11 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                 } else {
                     log.info("node {} could not settle LLM call {} of term {}: {}", nodeId, open.callId(),
                             open.token().term(), error != null ? reason(error) : String.valueOf(r));
+                    if (error != null && settledTerm == term) {
+                        // Not committed (log full, leadership in doubt): the next check settles again; a call
+                        // settled meanwhile is refused as closed, which changes nothing.
+                        settledTerm = term - 1;
+                    }
                 }
             });
         }
