@@ -486,11 +486,11 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
             }
             switch (r) {
                 case AttemptResult.Completed done -> close(c, LedgerOp.CallStatus.ANSWERED, null, "answered");
+                case AttemptResult.Failed f when c.clientGone.get() -> close(c, LedgerOp.CallStatus.FAILED,
+                        CallResult.Failure.CANCELLED, "the client stopped taking the streamed text");
                 case AttemptResult.Failed f when c.textSent.get() -> close(c, LedgerOp.CallStatus.FAILED,
                         CallResult.Failure.STREAM_FAILED, "the stream failed after part of its text reached the"
                                 + " client, so it is not retried: " + lastFailure(f));
-                case AttemptResult.Failed f when c.clientGone.get() -> close(c, LedgerOp.CallStatus.FAILED,
-                        CallResult.Failure.CANCELLED, "the client stopped taking the streamed text");
                 case AttemptResult.Failed f -> route(c);
             }
         });

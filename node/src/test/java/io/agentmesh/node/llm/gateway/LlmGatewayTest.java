@@ -278,6 +278,23 @@ class LlmGatewayTest {
     }
 
     @Test
+    void aClientThatStopsTakingTheStreamCancelsTheCall() throws Exception {
+        LlmGateway g = gateway(config(""), new TestLedger("node-a", true, 1));
+        p1.stream().data(FakeProvider.openAiChunk("Hel", null)).pause(2_000).data(FakeProvider.openAiChunk("lo", null))
+                .data(FakeProvider.openAiChunk(null, "stop")).data(FakeProvider.openAiUsageChunk()).data("[DONE]")
+                .end().enqueue();
+        p2.enqueue(answer("must not be asked"));
+
+        CallResult r = result(g.call(request("c1", "m", true), t -> false).toCompletableFuture());
+
+        CallResult.Failed f = assertInstanceOf(CallResult.Failed.class, r);
+        assertEquals(CallResult.Failure.CANCELLED, f.failure());
+        assertEquals(ErrorClass.CANCELLED, f.lastAttempt().orElseThrow().error());
+        assertEquals(0, p2.requests());
+        assertEquals(Optional.of(LedgerOp.CallStatus.FAILED), ledgerCall("c1").status());
+    }
+
+    @Test
     void aStreamThatFailsBeforeAnyTextFailsOver() throws Exception {
         LlmGateway g = gateway(config(""), new TestLedger("node-a", true, 1));
         p1.enqueue(FakeProvider.closeBeforeResponse());
