@@ -456,6 +456,52 @@ class LlmGatewayTest {
     }
 
     @Test
+    void aNewLeaderInheritsARetryAfterFromTheLedgerAndRoutesAroundIt() throws Exception {
+        TestLedger a = new TestLedger("node-a", true, 1);
+        TestLedger b = new TestLedger("node-b", false, 1);
+        LlmConfig config = config("\"routing\": {\"maxAttempts\": 1}");
+        LlmGateway ga = gateway(config, a);
+        LlmGateway gb = gateway(config, b);
+        p1.enqueue(FakeProvider.json(429, FakeProvider.openAiError("rate_limit_exceeded", null, "slow down"),
+                "retry-after-ms: 60000"));
+        CallResult first = result(ga.call(request("c1", "m", false), t -> true).toCompletableFuture());
+        assertEquals(CallResult.Failure.UPSTREAM_UNAVAILABLE,
+                assertInstanceOf(CallResult.Failed.class, first).failure());
+        node.execute(() -> {
+            a.leader = false;
+            b.leader = true;
+            b.term = 2;
+            b.leaderId = "node-b";
+        });
+        p2.enqueue(answer("from p2"));
+
+        CallResult second = result(gb.call(request("c2", "m", false), t -> true).toCompletableFuture());
+
+        assertEquals("p2", assertInstanceOf(CallResult.Answered.class, second).answer().providerId());
+        assertEquals(1, p1.requests(), "p1's Retry-After, recorded by the old leader, holds on the new one");
+        LlmGateway.TargetStatus p1Status = gb.status().get(WAIT_S, TimeUnit.SECONDS).targets().getFirst();
+        assertTrue(p1Status.retryAfterUntilMillis() > clock.nowMillis() + 50_000, p1Status.toString());
+    }
+
+    @Test
+    void callsBeyondTheLimitInFlightAreRefusedAsOverloaded() throws Exception {
+        TestLedger a = new TestLedger("node-a", true, 1);
+        LlmConfig config = config("\"routing\": {\"maxAttempts\": 1}");
+        LlmGateway g = LlmGateway.create("node-a", config, ProviderKeys.load(config, Map.of()), a, node, clock, 1);
+        gateways.add(g);
+        p1.enqueue(FakeProvider.silent());
+
+        CompletableFuture<CallResult> first = g.call(request("c1", "p1/m", false), t -> true).toCompletableFuture();
+        await().atMost(Duration.ofSeconds(WAIT_S)).until(() -> p1.requests() == 1);
+        CallResult second = result(g.call(request("c2", "p1/m", false), t -> true).toCompletableFuture());
+
+        assertEquals(CallResult.Failure.OVERLOADED, assertInstanceOf(CallResult.Failed.class, second).failure());
+        assertEquals(1, p1.requests());
+        assertEquals(ErrorClass.TIMEOUT, assertInstanceOf(CallResult.Failed.class, result(first)).lastAttempt()
+                .orElseThrow().error());
+    }
+
+    @Test
     void statusShowsEachTargetsHealthAsTheRouterSeesIt() throws Exception {
         LlmGateway g = gateway(config(""), new TestLedger("node-a", true, 1));
         p1.enqueue(unavailable());
