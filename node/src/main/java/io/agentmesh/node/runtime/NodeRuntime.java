@@ -33,6 +33,9 @@ import io.agentmesh.state.MemoryEntry;
 import io.agentmesh.node.actions.JobExecutor;
 import io.agentmesh.node.actions.exec.CommandRunner;
 import io.agentmesh.node.actions.exec.ExecExecutor;
+import io.agentmesh.node.llm.config.ProviderKeys;
+import io.agentmesh.node.llm.gateway.LlmGateway;
+import io.agentmesh.node.llm.gateway.LlmIntentExecutor;
 import io.agentmesh.node.consensus.RaftCodec;
 import io.agentmesh.node.consensus.SqliteRaftStore;
 import io.agentmesh.state.Task;
@@ -92,6 +95,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final AgentProcesses.Hosted agent;
     private final io.agentmesh.node.workspace.WorkspaceHttp workspaceHttp;
     private final io.agentmesh.node.workspace.WorkspaceMirror mirror;
+    /** The LLM gateway: serves calls while this node leads (refuses them otherwise, or without llm.json). */
+    private final LlmGateway llm;
     private final String name;
     private final long startedNanos = clock.monotonicNanos();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -120,6 +125,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         Files.createDirectories(settings.stateDir());
         this.store = SqliteChangeStore.open(settings.stateDir().resolve(STORE_FILE));
         io.agentmesh.node.workspace.WorkspaceMirror startedMirror = null;
+        LlmGateway startedLlm = null;
         try {
             long incarnation = incarnation(ids, store);
             this.identity = new LocalIdentity(agentRoot, nodeKey, certificate, incarnation);
@@ -143,12 +149,21 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     .withFaultInjection(settings.faultInjection());
             this.network = new NettyNetwork(netConfig, identity, nodeThread, core, clock,
                     core.revocations()::revokes);
-            this.raftStore = enableConsensus(settings, identity, core, clock);
+            this.llm = LlmGateway.create(identity.nodeId().toString(), settings.llm(),
+                    ProviderKeys.load(settings.llm(), System.getenv()),
+                    new ConsensusLedgerAccess(core::consensus, nodeThread), nodeThread, clock,
+                    LlmGateway.DEFAULT_MAX_CALLS_IN_FLIGHT);
+            startedLlm = llm;
+            this.raftStore = enableConsensus(settings, identity, core, clock, llm);
             nodeThread.execute(() -> {
                 core.start(network);
                 for (NodeSettings.PeerSpec peer : settings.peers()) {
                     core.addPeer(peer.node(), peer.address());
                 }
+                // A new leader settles the calls its predecessors left open (and the periodic check catches a
+                // term whose barrier could not commit at once).
+                core.onLeaderChange(change -> llm.leadershipChanged());
+                llm.start();
             });
             this.boundMesh = network.start();
             if (settings.relays().isEmpty()) {
@@ -183,6 +198,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             if (startedMirror != null) {
                 startedMirror.close();
+            }
+            if (startedLlm != null) {
+                startedLlm.close();
             }
             store.close();
             throw e;
@@ -221,7 +239,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
      * adds every enrolled voter it can reach ({@code docs/consensus.md}).
      */
     private static SqliteRaftStore enableConsensus(NodeSettings settings, LocalIdentity identity, NodeCore core,
-                                                   Clock clock) throws IOException {
+                                                   Clock clock, LlmGateway llm) throws IOException {
         Role role = identity.certificate().role();
         if (role != Role.VOTER && role != Role.WITNESS) {
             return null;
@@ -241,7 +259,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         List<ActionExecutor> executors = witness ? List.of() : List.of(new JobExecutor(
                 settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), clock),
                 new ExecExecutor(settings.exec(), identity.nodeId().toString(), new CommandRunner(clock),
-                        System.getenv("PATH")));
+                        System.getenv("PATH")),
+                new LlmIntentExecutor(llm, identity.nodeId().toString()));
         core.enableConsensus(new NodeCore.ConsensusSetup(store, founders, executors, new SecureRandom().nextLong(),
                 ConsensusConfig.defaults()));
         return store;
@@ -290,6 +309,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         return identity;
     }
 
+    /** The LLM gateway (docs/llm.md): the agent's endpoints and the {@code llm} intents call through it. */
+    public LlmGateway llm() {
+        return llm;
+    }
+
     /** Completes with the reason once the node has shut down. */
     public CompletableFuture<String> terminated() {
         return terminated;
@@ -320,6 +344,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             agent.host().close();
         }
         http.close();
+        // No new calls, attempts in flight aborted; a call left open is settled in doubt by the next leader.
+        llm.close();
         if (mirror != null) {
             mirror.close();
         }

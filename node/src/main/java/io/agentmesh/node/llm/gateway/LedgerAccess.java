@@ -2,8 +2,8 @@ package io.agentmesh.node.llm.gateway;
 
 import io.agentmesh.node.llm.ledger.LedgerOp;
 import io.agentmesh.node.llm.ledger.LedgerResult;
+import io.agentmesh.node.llm.ledger.LlmLedger;
 
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -30,11 +30,8 @@ public interface LedgerAccess {
      */
     CompletableFuture<Void> termCaughtUp();
 
-    /** The newest attempt ends per target (a bounded number each), oldest first: the health facts. */
-    List<LedgerOp.AttemptEnd> recentEnds();
-
-    /** Every call the ledger shows open. */
-    List<OpenCall> openCalls();
+    /** The call ledger as this node has applied it (its reads: recent attempt ends, open calls). */
+    LlmLedger ledger();
 
     /**
      * @param leader whether this node leads now
@@ -44,14 +41,6 @@ public interface LedgerAccess {
     record Leadership(boolean leader, long term, Optional<String> leaderId) {
         public Leadership {
             Objects.requireNonNull(leaderId, "leaderId");
-        }
-    }
-
-    /** An open call: its id, and the term and node of the leader that opened it. */
-    record OpenCall(String callId, long term, String nodeId) {
-        public OpenCall {
-            Objects.requireNonNull(callId, "callId");
-            Objects.requireNonNull(nodeId, "nodeId");
         }
     }
 }

@@ -17,6 +17,7 @@ import io.agentmesh.node.llm.config.ProviderKeys;
 import io.agentmesh.node.llm.config.Target;
 import io.agentmesh.node.llm.cost.NanoUsd;
 import io.agentmesh.node.llm.cost.UnpricedModelException;
+import io.agentmesh.node.llm.ledger.LedgerCall;
 import io.agentmesh.node.llm.ledger.LedgerOp;
 import io.agentmesh.node.llm.ledger.LedgerResult;
 import io.agentmesh.node.llm.provider.AttemptCancel;
@@ -297,6 +298,9 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                     c.token = opened.token();
                     route(c);
                 }
+                case LedgerResult.Rejected rej when rej.reason() == LedgerResult.Reason.TOO_MANY_OPEN_CALLS ->
+                        finish(c, failed(id, CallResult.Failure.OVERLOADED, "the call ledger is full: "
+                                + rej.message(), List.of()));
                 case LedgerResult.Rejected rej -> finish(c, failed(id, CallResult.Failure.REQUEST_REJECTED,
                         "the ledger refused to open call \"" + id + "\": " + rej.message(), List.of()));
                 default -> finish(c, failed(id, CallResult.Failure.UPSTREAM_UNAVAILABLE,
@@ -553,7 +557,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
         }
         List<Event> events = new ArrayList<>();
         int i = 0;
-        for (LedgerOp.AttemptEnd e : ledger.recentEnds()) {
+        for (LedgerOp.AttemptEnd e : ledger.ledger().recentEnds().values().stream().flatMap(List::stream).toList()) {
             events.add(new Event(Math.max(0, e.endedMillis() - e.elapsedMs()), i++, e, true));
             events.add(new Event(e.endedMillis(), i++, e, false));
         }
@@ -625,18 +629,18 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
     }
 
     private void settleOlderThan(long term) {
-        for (LedgerAccess.OpenCall open : ledger.openCalls()) {
-            if (open.term() >= term || calls.containsKey(open.callId())) {
+        for (LedgerCall open : ledger.ledger().openCalls()) {
+            if (open.token().term() >= term || calls.containsKey(open.callId())) {
                 continue;
             }
             submit(new LedgerOp.Settle(open.callId(), nodeId, term, clock.nowMillis()), (r, error) -> {
                 if (r instanceof LedgerResult.Settled s) {
                     log.info("node {} settled LLM call {} (opened by {} in term {}) in doubt: {} attempt(s) in"
-                                    + " doubt, {} charged as possibly billed", nodeId, s.callId(), open.nodeId(),
-                            open.term(), s.attemptsInDoubt(), NanoUsd.format(s.inDoubtNanoUsd()));
+                                    + " doubt, {} charged as possibly billed", nodeId, s.callId(), open.holder(),
+                            open.token().term(), s.attemptsInDoubt(), NanoUsd.format(s.inDoubtNanoUsd()));
                 } else {
                     log.info("node {} could not settle LLM call {} of term {}: {}", nodeId, open.callId(),
-                            open.term(), error != null ? reason(error) : String.valueOf(r));
+                            open.token().term(), error != null ? reason(error) : String.valueOf(r));
                 }
             });
         }
