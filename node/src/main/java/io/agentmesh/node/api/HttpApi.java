@@ -74,6 +74,12 @@ import java.util.concurrent.TimeoutException;
  *                                200 when known; 400, changing nothing, when it is malformed or not signed by the
  *                                agent root. The node passes it to every peer.
  * GET  /v1/revocations/draft?node=node1...  what `agentmesh node remove` signs: the node's key and the cut
+ * POST /llm/openai/v1/chat/completions  the agent's LLM calls in OpenAI's chat-completions format, JSON or SSE
+ *                                (the OpenAI SDK's baseURL: http://HOST:PORT/llm/openai/v1); GET /llm/openai/v1/models
+ * POST /llm/anthropic/v1/messages  the same in Anthropic's messages format (the Anthropic SDK's baseURL:
+ *                                http://HOST:PORT/llm/anthropic); GET /llm/anthropic/v1/models. Served on the leader
+ *                                through the gateway; errors in each format's own shape ({@code llm.api.LlmHttp},
+ *                                docs/llm.md "Endpoints for the agent")
  * GET  /v1/admin/faults         fault rules (only with --enable-fault-injection)
  * POST /v1/admin/faults         {"action": "block", "peer": "node1..."} (only with --enable-fault-injection)
  * </pre>
@@ -136,6 +142,14 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        if (io.agentmesh.node.llm.api.LlmHttp.owns(exchange.getRequestURI().getPath())) {
+            // The LLM endpoints answer in OpenAI's or Anthropic's shapes, and a call outlives this handler thread:
+            // they take the exchange over and close it themselves.
+            node.llm().ifPresentOrElse(llm -> llm.handle(exchange), () -> io.agentmesh.node.llm.api.LlmHttp.refuse(
+                    exchange, node.witness() ? WITNESS_REFUSAL : "this node serves no LLM endpoints (it was"
+                            + " started without the LLM gateway)"));
+            return;
+        }
         try (exchange) {
             try {
                 route(exchange);

@@ -142,6 +142,14 @@ public interface NodeOperations {
         return Optional.empty();
     }
 
+    /**
+     * The agent's LLM endpoints ({@code /llm/...}, {@code llm.api.LlmHttp}); empty on a node that serves none (a
+     * witness, or a node built without the gateway), which answers them 503 in the endpoint's error shape.
+     */
+    default Optional<io.agentmesh.node.llm.api.LlmHttp> llm() {
+        return Optional.empty();
+    }
+
     /** The fault-injection controls, present only when the node was started with fault injection enabled. */
     Optional<FaultControl> faults();
 
