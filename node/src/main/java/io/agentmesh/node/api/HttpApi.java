@@ -145,7 +145,7 @@ public final class HttpApi implements AutoCloseable {
         if (io.agentmesh.node.llm.api.LlmHttp.owns(exchange.getRequestURI().getPath())) {
             // The LLM endpoints answer in OpenAI's or Anthropic's shapes, and a call outlives this handler thread:
             // they take the exchange over and close it themselves.
-            node.llm().ifPresentOrElse(llm -> llm.handle(exchange), () -> io.agentmesh.node.llm.api.LlmHttp.refuse(
+            node.llmEndpoints().ifPresentOrElse(llm -> llm.handle(exchange), () -> io.agentmesh.node.llm.api.LlmHttp.refuse(
                     exchange, node.witness() ? WITNESS_REFUSAL : "this node serves no LLM endpoints (it was"
                             + " started without the LLM gateway)"));
             return;

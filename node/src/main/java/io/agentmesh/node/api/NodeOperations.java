@@ -146,7 +146,7 @@ public interface NodeOperations {
      * The agent's LLM endpoints ({@code /llm/...}, {@code llm.api.LlmHttp}); empty on a node that serves none (a
      * witness, or a node built without the gateway), which answers them 503 in the endpoint's error shape.
      */
-    default Optional<io.agentmesh.node.llm.api.LlmHttp> llm() {
+    default Optional<io.agentmesh.node.llm.api.LlmHttp> llmEndpoints() {
         return Optional.empty();
     }
 
