@@ -65,6 +65,10 @@ import java.util.concurrent.TimeoutException;
  * GET|PUT|DELETE /v1/workspace[/file?path=P]  the agent's workspace files ({@code workspace.WorkspaceHttp})
  * GET  /v1/consensus/events?after=N  this node's role changes and applied claims after sequence number N (default
  *                                0), on its own clock; 404 when the node takes no part in consensus
+ * GET  /v1/llm/status           the LLM gateway: health per target, calls in flight and open, budgets, today's
+ *                                spend (docs/llm.md "Status and costs"); 404 on a node that keeps no LLM ledger
+ * GET  /v1/llm/costs?days=N     spend per UTC day, provider and model over the last N days (1..400, default 7) and
+ *                                totals
  * GET  /v1/revocations          the node removals this node enforces
  * POST /v1/revocations          a revocation in its JSON form (`agentmesh node remove --out`) -> 201 when new here,
  *                                200 when known; 400, changing nothing, when it is malformed or not signed by the
@@ -97,6 +101,10 @@ public final class HttpApi implements AutoCloseable {
     private static final java.util.Set<String> STATE_PATHS = java.util.Set.of("/v1/state", "/v1/memory", "/v1/notes",
             "/v1/tasks", "/v1/intents", "/v1/schedules", "/v1/revocations/draft", "/v1/workspace",
             "/v1/workspace/file");
+
+    private static final String NO_LLM_LEDGER = "this node keeps no LLM ledger (a witness): ask a server";
+    /** The call ledger keeps this many days of spend. */
+    private static final int MAX_COST_DAYS = 400;
 
     private final HttpServer server;
     private final ThreadPoolExecutor handlers;
@@ -242,6 +250,15 @@ public final class HttpApi implements AutoCloseable {
                 long after = longParam(ex.getRequestURI(), "after", 0, 0, Long.MAX_VALUE);
                 send(ex, 200, await(node.consensusEvents(after)).orElseThrow(() -> new ApiError(404,
                         "this node takes no part in consensus")));
+            }
+            case "/v1/llm/status" -> {
+                requireMethod(method, "GET");
+                send(ex, 200, await(node.llmStatus()).orElseThrow(() -> new ApiError(404, NO_LLM_LEDGER)));
+            }
+            case "/v1/llm/costs" -> {
+                requireMethod(method, "GET");
+                int days = intParam(ex.getRequestURI(), "days", 7, 1, MAX_COST_DAYS);
+                send(ex, 200, await(node.llmCosts(days)).orElseThrow(() -> new ApiError(404, NO_LLM_LEDGER)));
             }
             case "/v1/revocations" -> {
                 if (method.equals("GET")) {

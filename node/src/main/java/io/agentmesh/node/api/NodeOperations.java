@@ -111,6 +111,23 @@ public interface NodeOperations {
         return CompletableFuture.completedFuture(Optional.empty());
     }
 
+    /**
+     * The LLM gateway's status as this node sees it (docs/llm.md, "Status and costs"): health per target, calls in
+     * flight and open in the ledger, budgets with spent and left, today's spend. Empty on a node that keeps no LLM
+     * ledger (a witness).
+     */
+    default CompletableFuture<Optional<Map<String, Object>>> llmStatus() {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
+    /**
+     * What LLM calls cost per UTC day, provider and model over today and the {@code days - 1} days before it, with
+     * totals, from this node's copy of the call ledger. Empty on a node that keeps no LLM ledger.
+     */
+    default CompletableFuture<Optional<Map<String, Object>>> llmCosts(int days) {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
     /** Whether the node serves requests (loaded, store healthy, not shutting down). */
     boolean ready();
 

@@ -2,6 +2,8 @@ package io.agentmesh.node.cli;
 
 import io.agentmesh.node.actions.exec.ExecCommands;
 import io.agentmesh.node.agent.AgentSettings;
+import io.agentmesh.node.llm.config.LlmConfig;
+import io.agentmesh.node.llm.cost.PriceTable;
 import io.agentmesh.node.runtime.NodeRuntime;
 import io.agentmesh.node.runtime.NodeSettings;
 import picocli.CommandLine.Command;
@@ -60,6 +62,12 @@ public final class NodeCommand {
                         + " <home>/exec.json when present). Never taken from the replicated state.")
         Path execConfig;
 
+        @Option(names = "--llm-config", paramLabel = "FILE",
+                description = "The LLM gateway's provider file (default: <home>/llm.json when present; see"
+                        + " docs/llm.md). Node-local, never taken from the replicated state; a bad file stops the"
+                        + " node at start.")
+        Path llmConfig;
+
         @Option(names = "--agent-stop-grace-ms", defaultValue = "500", paramLabel = "MS",
                 description = "How long the agent may take to exit after SIGTERM before SIGKILL (default"
                         + " ${DEFAULT-VALUE}); the next leader waits this long too, so it adds to failover time.")
@@ -76,6 +84,18 @@ public final class NodeCommand {
             }
             Path fallback = home.home().resolve(ExecCommands.DEFAULT_FILE_NAME);
             return java.nio.file.Files.exists(fallback) ? ExecCommands.load(fallback) : ExecCommands.none();
+        }
+
+        /** The given llm config (it must exist), else {@code <home>/llm.json} when present, else none. */
+        private LlmConfig llmConfig() throws java.io.IOException {
+            Path file = llmConfig != null ? llmConfig : home.home().resolve(LlmConfig.DEFAULT_FILE_NAME);
+            if (llmConfig == null && !java.nio.file.Files.exists(file)) {
+                return LlmConfig.none();
+            }
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("llm config " + file + " does not exist");
+            }
+            return LlmConfig.load(file, PriceTable.shipped());
         }
 
         @Override
@@ -97,7 +117,7 @@ public final class NodeCommand {
                     NodeSettings.parseHostPort(http, "--http"), peerSpecs,
                     relays.stream().map(r -> NodeSettings.parseHostPort(r, "--relay")).toList(), snapshotEvery,
                     faultInjection, new AgentSettings(checkedWorkspace, agentCommand)
-                            .withStopGraceMs(agentStopGraceMs), execCommands());
+                            .withStopGraceMs(agentStopGraceMs), execCommands(), llmConfig());
             NodeRuntime node = NodeRuntime.start(settings);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 node.shutdown("signal");

@@ -37,6 +37,10 @@ import io.agentmesh.node.actions.ActionExecutor;
 import io.agentmesh.node.actions.ActionJournal;
 import io.agentmesh.node.actions.JournalEntry;
 import io.agentmesh.node.actions.JournalResult;
+import io.agentmesh.node.llm.ledger.LedgerOp;
+import io.agentmesh.node.llm.ledger.LedgerResult;
+import io.agentmesh.node.llm.ledger.LedgerSnapshotChunk;
+import io.agentmesh.node.llm.ledger.LlmLedger;
 import io.agentmesh.node.schedules.ScheduleExpander;
 import io.agentmesh.node.schedules.ScheduleRunner;
 /**
@@ -93,6 +97,8 @@ public final class ConsensusNode {
     private final ElectionLiveness liveness;
     private final StaleResponseFilter staleResponses;
     private final ActionJournal journal;
+    /** The LLM call ledger: the other half of the state machine, next to the journal. */
+    private final LlmLedger ledger = new LlmLedger();
     private final ActionCoordinator coordinator;
     /** Witness mode: keeps the log only ({@link WitnessStateMachine}), never stands for election, never performs. */
     private final boolean witness;
@@ -638,7 +644,8 @@ public final class ConsensusNode {
                     : "waiting for founders " + discovery.waitingFor() + " to answer with the same founding list");
         }
         return new ConsensusStatus(roleName(), leaderId(), term,
-                witness ? witnessMachine.lastApplied() : journal.lastApplied(), pending,
+                witness ? witnessMachine.lastApplied() : Math.max(journal.lastApplied(), ledger.lastApplied()),
+                pending,
                 coordinator.inFlight(), journal.completedCount(), voters, learners, note,
                 liveness.stuckFollowerResets(), liveness.higherTermsAdopted(),
                 liveness.candidateRoundsRetriedWithPreVote(), liveness.voteTimerResets());
@@ -723,6 +730,45 @@ public final class ConsensusNode {
         return journal;
     }
 
+    /** The LLM call ledger as applied here (empty on a witness, which keeps nothing). Read on the node thread. */
+    public LlmLedger ledger() {
+        return ledger;
+    }
+
+    /**
+     * As leader: replicates one ledger operation; completes ON THE NODE THREAD with what the ledger answered (a
+     * refusal is a {@link LedgerResult.Rejected} result, not a failure). Fails at once with an
+     * {@link IllegalStateException} when this node does not lead (or is a witness, or is not started or stopped), and
+     * later with MicroRaft's exception when the entry cannot be committed (leadership lost, log full, indeterminate).
+     * Node thread.
+     */
+    public CompletableFuture<LedgerResult> submitLedger(LedgerOp op) {
+        Objects.requireNonNull(op, "op");
+        if (raftNode == null || stopped || witness || role != RaftRole.LEADER) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the LLM ledger takes operations on the"
+                    + " leader only; " + self.shortForm() + " is " + roleName()
+                    + leaderId().map(l -> " (the leader is " + l + ")").orElse("")));
+        }
+        CompletableFuture<LedgerResult> done = new CompletableFuture<>();
+        CompletableFuture<? extends io.microraft.Ordered<Object>> replicated;
+        try {
+            replicated = raftNode.replicate(op);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        replicated.whenComplete((ordered, error) -> scheduler.execute(() -> {
+            if (error != null) {
+                done.completeExceptionally(error);
+            } else if (ordered.getResult() instanceof LedgerResult r) {
+                done.complete(r);
+            } else {
+                done.completeExceptionally(new IllegalStateException("the ledger answered " + op.getClass()
+                        .getSimpleName() + " with " + ordered.getResult()));
+            }
+        }));
+        return done;
+    }
+
     /** This member's role changes and applied claims after {@code afterSeq}, on this node's clock. Node thread. */
     public ConsensusEvents.Page events(long afterSeq) {
         return events.after(afterSeq, clock.nowMillis());
@@ -760,12 +806,16 @@ public final class ConsensusNode {
     }
 
     /**
-     * The journal as MicroRaft's state machine, noting each claim it grants in {@link #events}: the moment a claim
-     * is applied here is the moment this node may know it is committed.
+     * The journal and the LLM ledger as MicroRaft's state machine: ledger operations go to the ledger, everything else
+     * to the journal, and snapshots carry both. Notes each claim the journal grants in {@link #events}: the moment a
+     * claim is applied here is the moment this node may know it is committed.
      */
     private final class ObservedJournal implements StateMachine {
         @Override
         public Object runOperation(long commitIndex, Object operation) {
+            if (operation instanceof LedgerOp op) {
+                return ledger.apply(commitIndex, op);
+            }
             Object result = journal.runOperation(commitIndex, operation);
             if (result instanceof JournalResult.Claimed c) {
                 JournalEntry e = c.entry();
@@ -777,13 +827,27 @@ public final class ConsensusNode {
         @Override
         public void takeSnapshot(long commitIndex, Consumer<Object> chunks) {
             journal.takeSnapshot(commitIndex, chunks);
+            ledger.takeSnapshot(chunks::accept);
         }
 
         @Override
         public void installSnapshot(long commitIndex, List<Object> chunks) {
             // Claims that arrive in a snapshot were applied elsewhere first; a snapshot is never how a node learns
             // of a claim it holds, so nothing is noted here.
-            journal.installSnapshot(commitIndex, chunks);
+            List<LedgerSnapshotChunk> ledgerChunks = new ArrayList<>();
+            List<Object> journalChunks = new ArrayList<>();
+            for (Object c : chunks) {
+                if (c instanceof LedgerSnapshotChunk l) {
+                    ledgerChunks.add(l);
+                } else {
+                    journalChunks.add(c);
+                }
+            }
+            // Every chunk is checked before anything is replaced: the ledger's first, then the journal checks its own
+            // before it replaces itself, and only then the ledger (already checked) replaces itself.
+            ledger.checkSnapshot(commitIndex, ledgerChunks);
+            journal.installSnapshot(commitIndex, journalChunks);
+            ledger.installSnapshot(commitIndex, ledgerChunks);
         }
 
         @Override

@@ -11,6 +11,8 @@ import io.agentmesh.node.actions.JournalOp.NewTerm;
 import io.agentmesh.node.actions.JournalOp.Prepare;
 import io.agentmesh.node.actions.JournalOp;
 import io.agentmesh.node.actions.JournalSnapshotChunk;
+import io.agentmesh.node.llm.ledger.LedgerOp;
+import io.agentmesh.node.llm.ledger.LedgerSnapshotChunk;
 import io.agentmesh.protocol.bytes.BoundedReader;
 import io.agentmesh.protocol.bytes.BoundedWriter;
 import io.agentmesh.protocol.bytes.MalformedException;
@@ -45,7 +47,7 @@ import java.util.function.Function;
 /**
  * Bytes for everything consensus sends or stores: the ten MicroRaft messages, log entries, snapshot chunks, member
  * views, endpoints and log operations (journal operations, agent runs, MicroRaft's membership change, journal
- * snapshot chunks and the snapshot's agent fence).
+ * snapshot chunks and the snapshot's agent fence, the LLM call ledger's operations and snapshot chunks).
  *
  * <p>Format: a hand-written, fixed-layout binary form on {@link BoundedWriter}/{@link BoundedReader}: big-endian
  * fixed-width numbers, UTF-8 and byte strings with an i32 length prefix, counts as i32, one-byte type tags. Chosen
@@ -114,6 +116,13 @@ public final class RaftCodec {
     static final int OP_AGENT_RUN = 8;
     /** The journal snapshot's agent fence ({@link AgentFenceSnapshot}). */
     static final int OP_AGENT_FENCE_SNAPSHOT = 9;
+    // The LLM call ledger's operations and snapshot chunks ({@link LedgerCodec}).
+    static final int OP_LEDGER_OPEN = 10;
+    static final int OP_LEDGER_ATTEMPT_START = 11;
+    static final int OP_LEDGER_ATTEMPT_END = 12;
+    static final int OP_LEDGER_CLOSE = 13;
+    static final int OP_LEDGER_SETTLE = 14;
+    static final int OP_LEDGER_SNAPSHOT_CHUNK = 15;
 
     // Membership change modes, by name rather than ordinal(): a reordered enum in a later MicroRaft must not change
     // the bytes' meaning.
@@ -568,18 +577,25 @@ public final class RaftCodec {
                 writeToken(w, f.fence().token());
                 w.i64(f.fence().stopGraceMs());
             }
+            case LedgerOp.Open o -> LedgerCodec.writeOpen(w.u8(OP_LEDGER_OPEN), o);
+            case LedgerOp.AttemptStart a -> LedgerCodec.writeAttemptStart(w.u8(OP_LEDGER_ATTEMPT_START), a);
+            case LedgerOp.AttemptEnd e -> LedgerCodec.writeAttemptEnd(w.u8(OP_LEDGER_ATTEMPT_END), e);
+            case LedgerOp.Close c -> LedgerCodec.writeClose(w.u8(OP_LEDGER_CLOSE), c);
+            case LedgerOp.Settle st -> LedgerCodec.writeSettle(w.u8(OP_LEDGER_SETTLE), st);
+            case LedgerSnapshotChunk l -> LedgerCodec.writeChunk(w.u8(OP_LEDGER_SNAPSHOT_CHUNK), l);
             case null -> throw new CodecException("null operation");
             default -> throw new CodecException("unsupported operation type " + op.getClass().getName());
         }
     }
 
     /**
-     * Log entries carry journal ops and membership changes; snapshot chunks carry journal snapshot chunks or, on a
-     * witness, its count.
+     * Log entries carry journal ops, ledger ops and membership changes; snapshot chunks carry journal and ledger
+     * snapshot chunks or, on a witness, its count.
      */
     private Object readOperation(BoundedReader r, boolean logOps, boolean snapshotOps) {
         int tag = r.u8("operation type");
-        boolean snapshotTag = tag == OP_SNAPSHOT_CHUNK || tag == OP_WITNESS_SNAPSHOT || tag == OP_AGENT_FENCE_SNAPSHOT;
+        boolean snapshotTag = tag == OP_SNAPSHOT_CHUNK || tag == OP_WITNESS_SNAPSHOT || tag == OP_AGENT_FENCE_SNAPSHOT
+                || tag == OP_LEDGER_SNAPSHOT_CHUNK;
         if (snapshotTag ? !snapshotOps : !logOps) {
             throw new CodecException("operation type " + tag + " does not belong here");
         }
@@ -623,6 +639,12 @@ public final class RaftCodec {
                     r.nonNegativeI64("stop grace ms"));
             case OP_AGENT_FENCE_SNAPSHOT -> new AgentFenceSnapshot(new AgentFence(
                     r.text32("fence nodeId", MAX_ENDPOINT_BYTES), readToken(r), r.nonNegativeI64("stop grace ms")));
+            case OP_LEDGER_OPEN -> LedgerCodec.readOpen(r);
+            case OP_LEDGER_ATTEMPT_START -> LedgerCodec.readAttemptStart(r);
+            case OP_LEDGER_ATTEMPT_END -> LedgerCodec.readAttemptEnd(r);
+            case OP_LEDGER_CLOSE -> LedgerCodec.readClose(r);
+            case OP_LEDGER_SETTLE -> LedgerCodec.readSettle(r);
+            case OP_LEDGER_SNAPSHOT_CHUNK -> LedgerCodec.readChunk(r);
             default -> throw new CodecException("unknown operation type " + tag);
         };
     }

@@ -33,6 +33,9 @@ import io.agentmesh.state.MemoryEntry;
 import io.agentmesh.node.actions.JobExecutor;
 import io.agentmesh.node.actions.exec.CommandRunner;
 import io.agentmesh.node.actions.exec.ExecExecutor;
+import io.agentmesh.node.llm.config.ProviderKeys;
+import io.agentmesh.node.llm.gateway.LlmGateway;
+import io.agentmesh.node.llm.gateway.LlmIntentExecutor;
 import io.agentmesh.node.consensus.RaftCodec;
 import io.agentmesh.node.consensus.SqliteRaftStore;
 import io.agentmesh.state.Task;
@@ -76,6 +79,10 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     static final String WORKSPACE_BASE_DIR = "workspace-base";
 
     /** The one clock of this process's node: core, transport, relay client and executors read the same time. */
+    /** Agent LLM calls served at once by the endpoints (the gateway has its own limit of calls in flight). */
+    private static final int LLM_ENDPOINT_CALLS = 64;
+    /** The longest an endpoint waits for a call's end: the gateway's deadlines end calls sooner. */
+    private static final long LLM_ENDPOINT_MAX_CALL_MS = 15 * 60_000;
     private final Clock clock = new SystemClock();
     private final NodeSettings settings;
     private final LocalIdentity identity;
@@ -92,6 +99,12 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final AgentProcesses.Hosted agent;
     private final io.agentmesh.node.workspace.WorkspaceHttp workspaceHttp;
     private final io.agentmesh.node.workspace.WorkspaceMirror mirror;
+    /** The LLM gateway: serves calls while this node leads (refuses them otherwise, or without llm.json). */
+    private final LlmGateway llm;
+    /** The agent's LLM endpoints (/llm/...); null on a witness, which serves none. */
+    private final io.agentmesh.node.llm.api.LlmHttp llmHttp;
+    /** Where the endpoints' calls wait for the gateway: one virtual thread per call, bounded by LlmHttp. */
+    private final ExecutorService llmExchanges;
     private final String name;
     private final long startedNanos = clock.monotonicNanos();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -120,6 +133,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         Files.createDirectories(settings.stateDir());
         this.store = SqliteChangeStore.open(settings.stateDir().resolve(STORE_FILE));
         io.agentmesh.node.workspace.WorkspaceMirror startedMirror = null;
+        LlmGateway startedLlm = null;
         try {
             long incarnation = incarnation(ids, store);
             this.identity = new LocalIdentity(agentRoot, nodeKey, certificate, incarnation);
@@ -143,12 +157,21 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     .withFaultInjection(settings.faultInjection());
             this.network = new NettyNetwork(netConfig, identity, nodeThread, core, clock,
                     core.revocations()::revokes);
-            this.raftStore = enableConsensus(settings, identity, core, clock);
+            this.llm = LlmGateway.create(identity.nodeId().toString(), settings.llm(),
+                    ProviderKeys.load(settings.llm(), System.getenv()),
+                    new ConsensusLedgerAccess(core::consensus, nodeThread), nodeThread, clock,
+                    LlmGateway.DEFAULT_MAX_CALLS_IN_FLIGHT);
+            startedLlm = llm;
+            this.raftStore = enableConsensus(settings, identity, core, clock, llm);
             nodeThread.execute(() -> {
                 core.start(network);
                 for (NodeSettings.PeerSpec peer : settings.peers()) {
                     core.addPeer(peer.node(), peer.address());
                 }
+                // A new leader settles the calls its predecessors left open (and the periodic check catches a
+                // term whose barrier could not commit at once).
+                core.onLeaderChange(change -> llm.leadershipChanged());
+                llm.start();
             });
             this.boundMesh = network.start();
             if (settings.relays().isEmpty()) {
@@ -173,6 +196,12 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     workspaceNode,
                     mirror != null ? mirror::ignoreRules : io.agentmesh.node.workspace.IgnoreRules::defaults,
                     mirror != null ? mirror::refusals : List::of) : null;
+            this.llmExchanges = holdsState ? Executors.newThreadPerTaskExecutor(
+                    Thread.ofVirtual().name("llm-http-" + name + "-", 0).factory()) : null;
+            this.llmHttp = holdsState ? new io.agentmesh.node.llm.api.LlmHttp(llm,
+                    io.agentmesh.node.llm.gateway.LlmModels.of(settings.llm()), clock,
+                    () -> java.util.UUID.randomUUID().toString(), llmExchanges, LLM_ENDPOINT_CALLS,
+                    LLM_ENDPOINT_MAX_CALL_MS, name) : null;
             this.http = new HttpApi(settings.http(), this, name);
             http.start();
             this.agent = settings.agent().hostsAgent()
@@ -183,6 +212,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             if (startedMirror != null) {
                 startedMirror.close();
+            }
+            if (startedLlm != null) {
+                startedLlm.close();
             }
             store.close();
             throw e;
@@ -221,7 +253,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
      * adds every enrolled voter it can reach ({@code docs/consensus.md}).
      */
     private static SqliteRaftStore enableConsensus(NodeSettings settings, LocalIdentity identity, NodeCore core,
-                                                   Clock clock) throws IOException {
+                                                   Clock clock, LlmGateway llm) throws IOException {
         Role role = identity.certificate().role();
         if (role != Role.VOTER && role != Role.WITNESS) {
             return null;
@@ -241,7 +273,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         List<ActionExecutor> executors = witness ? List.of() : List.of(new JobExecutor(
                 settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), clock),
                 new ExecExecutor(settings.exec(), identity.nodeId().toString(), new CommandRunner(clock),
-                        System.getenv("PATH")));
+                        System.getenv("PATH")),
+                new LlmIntentExecutor(llm, identity.nodeId().toString()));
         core.enableConsensus(new NodeCore.ConsensusSetup(store, founders, executors, new SecureRandom().nextLong(),
                 ConsensusConfig.defaults()));
         return store;
@@ -290,6 +323,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         return identity;
     }
 
+    /** The LLM gateway (docs/llm.md): the agent's endpoints and the {@code llm} intents call through it. */
+    public LlmGateway llm() {
+        return llm;
+    }
+
     /** Completes with the reason once the node has shut down. */
     public CompletableFuture<String> terminated() {
         return terminated;
@@ -320,6 +358,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             agent.host().close();
         }
         http.close();
+        // No new calls, attempts in flight aborted; a call left open is settled in doubt by the next leader.
+        llm.close();
+        if (llmExchanges != null) {
+            llmExchanges.shutdownNow();
+        }
         if (mirror != null) {
             mirror.close();
         }
@@ -619,6 +662,40 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     @Override
     public Optional<io.agentmesh.node.workspace.WorkspaceHttp> workspace() {
         return Optional.ofNullable(workspaceHttp);
+    }
+
+    @Override
+    public Optional<io.agentmesh.node.llm.api.LlmHttp> llmEndpoints() {
+        return Optional.ofNullable(llmHttp);
+    }
+
+    /** The gateway's status with the ledger's replicated spend and health facts; empty on a witness. */
+    @Override
+    public CompletableFuture<Optional<Map<String, Object>>> llmStatus() {
+        if (witness()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return llm.status().thenCompose(gateway -> onNode(c -> CompletableFuture.completedFuture(Optional.of(
+                io.agentmesh.node.llm.report.LlmReports.status(identity.nodeId().toString(),
+                        c.consensus().map(cn -> cn.status().role().toLowerCase(Locale.ROOT)).orElse("none"),
+                        gateway, settings.llm().budgets(), ledgerView(c), clock.nowMillis())))));
+    }
+
+    @Override
+    public CompletableFuture<Optional<Map<String, Object>>> llmCosts(int days) {
+        if (witness()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return onNode(c -> CompletableFuture.completedFuture(Optional.of(io.agentmesh.node.llm.report.LlmReports.costs(
+                identity.nodeId().toString(), ledgerView(c).spend(), days, clock.nowMillis()))));
+    }
+
+    /** This node's replica of the call ledger (empty before it takes part in consensus). Node thread. */
+    private static io.agentmesh.node.llm.report.LlmReports.LedgerView ledgerView(NodeCore c) {
+        return c.consensus().map(cn -> new io.agentmesh.node.llm.report.LlmReports.LedgerView(cn.ledger().spend(),
+                        cn.ledger().recentEnds(), cn.ledger().openCalls(), cn.ledger().reservedNanoUsd()))
+                .orElseGet(() -> new io.agentmesh.node.llm.report.LlmReports.LedgerView(List.of(), Map.of(),
+                        List.of(), 0));
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.agentmesh.node.runtime;
 
 import io.agentmesh.node.actions.exec.ExecCommands;
 import io.agentmesh.node.agent.AgentSettings;
+import io.agentmesh.node.llm.config.LlmConfig;
 import io.agentmesh.protocol.identity.NodeId;
 
 import java.net.InetSocketAddress;
@@ -22,12 +23,15 @@ import java.util.Optional;
  * @param agent            the agent's workspace and command this node hosts ({@link AgentSettings#none()} for none)
  * @param exec             the commands intents of kind {@code exec} may run on this node, from its own config file
  *                         ({@link ExecCommands#none()} for none)
+ * @param llm              the LLM gateway's providers, from this node's own llm.json ({@link LlmConfig#none()} for
+ *                         none: every call is refused with where the file goes)
  */
 public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
                            Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
                            List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection,
-                           AgentSettings agent, ExecCommands exec) {
+                           AgentSettings agent, ExecCommands exec, LlmConfig llm) {
     public NodeSettings {
+        java.util.Objects.requireNonNull(llm, "llm (LlmConfig.none() for no LLM providers)");
         java.util.Objects.requireNonNull(agent, "agent (AgentSettings.none() for no agent)");
         java.util.Objects.requireNonNull(exec, "exec (ExecCommands.none() for no exec commands)");
         peers = List.copyOf(peers);
@@ -35,6 +39,15 @@ public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> pas
         if (snapshotEveryChanges < 1) {
             throw new IllegalArgumentException("snapshotEveryChanges must be positive");
         }
+    }
+
+    /** Settings without LLM providers. */
+    public NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
+                        Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
+                        List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection,
+                        AgentSettings agent, ExecCommands exec) {
+        this(identityDir, stateDir, passphrase, listen, advertise, http, peers, relays, snapshotEveryChanges,
+                faultInjection, agent, exec, LlmConfig.none());
     }
 
     /** Settings without exec commands (tests, benchmarks, `agentmesh up`). */

@@ -104,6 +104,9 @@ public sealed interface LedgerOp permits LedgerOp.Open, LedgerOp.AttemptStart, L
             checkTarget(target);
             Objects.requireNonNull(error, "error");
             Objects.requireNonNull(usage, "usage");
+            if (error.isEmpty() && !usageKnown) {
+                throw new IllegalArgumentException("a complete answer always has its usage known");
+            }
             if (httpStatus < 0 || httpStatus > 999) {
                 throw new IllegalArgumentException("httpStatus is 0 (none) or 100..999, got " + httpStatus);
             }

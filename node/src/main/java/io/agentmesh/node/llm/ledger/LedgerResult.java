@@ -25,7 +25,10 @@ public sealed interface LedgerResult {
         }
     }
 
-    /** The attempt's end is recorded: what it was charged, and how much of that is in doubt (no usage known). */
+    /**
+     * The attempt's end is recorded: what it was charged ({@code chargedNanoUsd}, the in-doubt part included), and how
+     * much of that is in doubt (no usage known: its reservation).
+     */
     record Ended(String callId, int attemptNumber, long chargedNanoUsd, long inDoubtNanoUsd) implements LedgerResult {
     }
 
@@ -57,6 +60,8 @@ public sealed interface LedgerResult {
         /** A hard budget has no room for the attempt's worst case; the message names the budget and the figures. */
         BUDGET_EXCEEDED,
         /** Settle for a call of the same or a newer term: its holder may still be working on it. */
-        HOLDER_CURRENT
+        HOLDER_CURRENT,
+        /** Open when {@link LlmLedger#MAX_OPEN_CALLS} calls are open already: the ledger's bound, not a budget. */
+        TOO_MANY_OPEN_CALLS
     }
 }

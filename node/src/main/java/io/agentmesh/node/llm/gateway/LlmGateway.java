@@ -1,0 +1,805 @@
+package io.agentmesh.node.llm.gateway;
+
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import dev.langchain4j.model.chat.request.DefaultChatRequestParameters;
+import dev.langchain4j.model.openai.OpenAiChatRequestParameters;
+import io.agentmesh.node.actions.FencingToken;
+import io.agentmesh.node.llm.AttemptResult;
+import io.agentmesh.node.llm.ErrorClass;
+import io.agentmesh.node.llm.ProviderKind;
+import io.agentmesh.node.llm.Usage;
+import io.agentmesh.node.llm.config.ApiKey;
+import io.agentmesh.node.llm.config.LlmConfig;
+import io.agentmesh.node.llm.config.ModelConfig;
+import io.agentmesh.node.llm.config.ProviderConfig;
+import io.agentmesh.node.llm.config.ProviderKeys;
+import io.agentmesh.node.llm.config.Target;
+import io.agentmesh.node.llm.cost.NanoUsd;
+import io.agentmesh.node.llm.cost.UnpricedModelException;
+import io.agentmesh.node.llm.ledger.LedgerCall;
+import io.agentmesh.node.llm.ledger.LedgerOp;
+import io.agentmesh.node.llm.ledger.LedgerResult;
+import io.agentmesh.node.llm.provider.AttemptCancel;
+import io.agentmesh.node.llm.provider.LlmProvider;
+import io.agentmesh.node.llm.provider.LlmRequest;
+import io.agentmesh.node.llm.provider.Providers;
+import io.agentmesh.node.llm.provider.StreamSink;
+import io.agentmesh.node.llm.route.Availability;
+import io.agentmesh.node.llm.route.CallNeeds;
+import io.agentmesh.node.llm.route.Circuit;
+import io.agentmesh.node.llm.route.HealthBook;
+import io.agentmesh.node.llm.route.ProviderHealth;
+import io.agentmesh.node.llm.route.RouteDecision;
+import io.agentmesh.node.llm.route.Router;
+import io.agentmesh.node.port.Scheduler;
+import io.agentmesh.protocol.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The LLM gateway on the leader (docs/llm.md, "The call loop"): each call is opened in the call ledger, each attempt
+ * chosen by the {@link Router}, recorded with its worst case reserved against the budgets before it is sent, sent on
+ * one of the gateway's own threads, and its end (what it cost, its error class, Retry-After, the key's fingerprint)
+ * recorded before the next step; the call is closed with its outcome.
+ *
+ * <p>Threading: every piece of state lives on the node thread ({@link Scheduler}); {@link #call} hops there. A
+ * provider attempt blocks one of at most {@code maxCallsInFlight} attempt threads, and its result hops back with
+ * {@link Scheduler#execute}. A wait for a Retry-After is a scheduler timer, never a sleeping thread.
+ *
+ * <p>Health: before each decision the book is rebuilt from the ledger's recent attempt ends (so a new leader inherits
+ * cooldowns, open circuits and Retry-After deadlines) plus this node's attempts still on the wire.
+ *
+ * <p>Leadership: a call belongs to the term it was opened in. When this node loses that term, an attempt already
+ * sent runs to its end and its answer is returned (it may have been billed), but no new attempt starts; a ledger
+ * operation that fails for that reason leaves the call open, for the next leader to settle in doubt. When this node
+ * becomes leader, once its term's first entry has committed it settles every call of an older term still open
+ * ({@link #leadershipChanged}).
+ */
+public final class LlmGateway implements LlmCalls, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LlmGateway.class);
+    public static final int DEFAULT_MAX_CALLS_IN_FLIGHT = 32;
+    /** How often the gateway looks whether it has a new term to settle, besides the leader-change callback. */
+    public static final long LEADERSHIP_CHECK_MS = 1_000;
+
+    private final String nodeId;
+    private final LlmConfig config;
+    private final ProviderKeys keys;
+    private final Map<String, LlmProvider> providers;
+    private final LedgerAccess ledger;
+    private final Scheduler scheduler;
+    private final Clock clock;
+    private final Router router;
+    private final ExecutorService attemptThreads;
+    private final int maxCallsInFlight;
+    private final List<AutoCloseable> owned;
+
+    // Node thread only.
+    private final Map<String, Call> calls = new LinkedHashMap<>();
+    private long settledTerm = -1;
+    private long settlingTerm = -1;
+    private Scheduler.Cancellable checkTimer;
+    private volatile boolean closed;
+
+    /**
+     * @param nodeId    this node's id text, as the ledger records the leader that opens or settles a call
+     * @param providers one instance per provider this node can call (a provider without a key here has none)
+     * @param attemptThreads where blocking provider attempts run; at least {@code maxCallsInFlight} threads
+     * @param owned     closed with the gateway after the providers (the watchdog's executor)
+     */
+    LlmGateway(String nodeId, LlmConfig config, ProviderKeys keys, Map<String, LlmProvider> providers,
+               LedgerAccess ledger, Scheduler scheduler, Clock clock, ExecutorService attemptThreads,
+               int maxCallsInFlight, List<AutoCloseable> owned) {
+        this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+        this.config = Objects.requireNonNull(config, "config");
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.providers = Map.copyOf(providers);
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.router = new Router(config, clock);
+        this.attemptThreads = Objects.requireNonNull(attemptThreads, "attemptThreads");
+        if (maxCallsInFlight < 1) {
+            throw new IllegalArgumentException("maxCallsInFlight is at least 1, got " + maxCallsInFlight);
+        }
+        this.maxCallsInFlight = maxCallsInFlight;
+        this.owned = List.copyOf(owned);
+    }
+
+    /**
+     * A gateway with a provider instance for each configured provider this node has a key for (or that needs none),
+     * the watchdog's timer thread and a bounded pool of attempt threads; {@link #close} releases them all. Call
+     * {@link #start} on the node thread before the first call.
+     */
+    public static LlmGateway create(String nodeId, LlmConfig config, ProviderKeys keys, LedgerAccess ledger,
+                                    Scheduler scheduler, Clock clock, int maxCallsInFlight) {
+        String shortId = nodeId.length() > 12 ? nodeId.substring(0, 12) : nodeId;
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("llm-watchdog-" + shortId).daemon().factory());
+        Providers factory = new Providers(clock, watchdog);
+        Map<String, LlmProvider> providers = new LinkedHashMap<>();
+        try {
+            for (ProviderConfig p : config.providers()) {
+                switch (keys.byProvider().get(p.id())) {
+                    case ProviderKeys.KeyStatus.Present present ->
+                            providers.put(p.id(), factory.create(p, Optional.of(present.key())));
+                    case ProviderKeys.KeyStatus.NoKeyNeeded none ->
+                            providers.put(p.id(), factory.create(p, Optional.<ApiKey>empty()));
+                    case ProviderKeys.KeyStatus.Missing missing ->
+                            log.warn("node {} llm: provider \"{}\" has no key on this node, routing passes over it:"
+                                    + " {}", nodeId, p.id(), missing.reason());
+                    case null -> log.warn("node {} llm: provider \"{}\" has no key status", nodeId, p.id());
+                }
+            }
+        } catch (RuntimeException e) {
+            providers.values().forEach(LlmProvider::close);
+            watchdog.shutdownNow();
+            throw e;
+        }
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(maxCallsInFlight, maxCallsInFlight, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(maxCallsInFlight),
+                Thread.ofPlatform().name("llm-attempt-" + shortId + "-", 0).daemon().factory());
+        pool.allowCoreThreadTimeOut(true);
+        if (!config.providers().isEmpty()) {
+            log.info("node {} llm: {} provider(s) from {}, {} callable here; at most {} calls in flight", nodeId,
+                    config.providers().size(), config.source().map(Object::toString).orElse("settings"),
+                    providers.size(), maxCallsInFlight);
+        }
+        return new LlmGateway(nodeId, config, keys, providers, ledger, scheduler, clock, pool, maxCallsInFlight,
+                List.of(watchdog::shutdownNow));
+    }
+
+    /** Starts the periodic look for a new term to settle. Node thread. */
+    public void start() {
+        scheduleCheck();
+    }
+
+    private void scheduleCheck() {
+        if (closed) {
+            return;
+        }
+        checkTimer = scheduler.schedule(() -> {
+            leadershipChanged();
+            scheduleCheck();
+        }, LEADERSHIP_CHECK_MS);
+    }
+
+    public LlmConfig config() {
+        return config;
+    }
+
+    // ------------------------------------------------------------------------------------------------ one call
+
+    /** The state of one call on this node; node thread. */
+    private final class Call {
+        final CallRequest request;
+        final StreamSink clientSink;
+        final CompletableFuture<CallResult> result;
+        final long term;
+        final PromptSize size;
+        final List<AttemptResult> attempts = new ArrayList<>();
+        /** Set on provider threads: whether any text reached the client, whether the client refused text. */
+        final AtomicBoolean textSent = new AtomicBoolean();
+        final AtomicBoolean clientGone = new AtomicBoolean();
+        FencingToken token;
+        long costNanoUsd;
+        /** The attempt on the wire: its target and start (for the health book's probe count), or null. */
+        Target onWire;
+        long onWireSinceMillis;
+
+        Call(CallRequest request, StreamSink clientSink, CompletableFuture<CallResult> result, long term) {
+            this.request = request;
+            this.clientSink = clientSink;
+            this.result = result;
+            this.term = term;
+            this.size = PromptSize.of(request.chat());
+        }
+
+        String id() {
+            return request.callId();
+        }
+
+        CallNeeds needs() {
+            return new CallNeeds(request.modelOrAlias(), size.estimatedTokens(), request.maxOutputTokens(),
+                    request.stream(), request.deadlineMillis());
+        }
+
+        /** What the provider's stream hands on: to the client, noting whether text reached it. */
+        boolean offer(String text) {
+            boolean taken = clientSink.offer(text);
+            if (!taken) {
+                clientGone.set(true);
+            } else if (!text.isEmpty()) {
+                textSent.set(true);
+            }
+            return taken;
+        }
+    }
+
+    @Override
+    public CompletionStage<CallResult> call(CallRequest request, StreamSink sink) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(sink, "sink");
+        CompletableFuture<CallResult> result = new CompletableFuture<>();
+        if (closed) {
+            result.complete(failed(request.callId(), CallResult.Failure.CANCELLED, "node " + nodeId
+                    + " is stopping", List.of()));
+            return result;
+        }
+        scheduler.execute(() -> {
+            try {
+                begin(request, sink, result);
+            } catch (RuntimeException e) {
+                // A defect must not leave the caller waiting for ever.
+                log.error("node {} llm call {} failed unexpectedly", nodeId, request.callId(), e);
+                calls.remove(request.callId());
+                result.complete(failed(request.callId(), CallResult.Failure.UPSTREAM_UNAVAILABLE,
+                        "the gateway failed: " + e, List.of()));
+            }
+        });
+        return result;
+    }
+
+    private void begin(CallRequest request, StreamSink sink, CompletableFuture<CallResult> result) {
+        String id = request.callId();
+        if (config.providers().isEmpty()) {
+            result.complete(failed(id, CallResult.Failure.NOT_CONFIGURED, "node " + nodeId + " has "
+                    + config.describeSource() + "; see docs/llm.md \"Configuration\"", List.of()));
+            return;
+        }
+        LedgerAccess.Leadership leadership = ledger.leadership();
+        if (!leadership.leader()) {
+            result.complete(new CallResult.Failed(id, CallResult.Failure.NOT_LEADER, "node " + nodeId
+                    + " does not lead; LLM calls are served by the leader"
+                    + leadership.leaderId().map(l -> ", node " + l).orElse(" (none known now)"),
+                    leadership.leaderId(), List.of()));
+            return;
+        }
+        if (calls.size() >= maxCallsInFlight) {
+            result.complete(failed(id, CallResult.Failure.OVERLOADED, "node " + nodeId + " has "
+                    + maxCallsInFlight + " LLM calls in flight, its limit; retry shortly", List.of()));
+            return;
+        }
+        if (calls.containsKey(id)) {
+            result.complete(failed(id, CallResult.Failure.REQUEST_REJECTED, "call id \"" + id
+                    + "\" is already in flight on node " + nodeId, List.of()));
+            return;
+        }
+        Call c = new Call(request, sink, result, leadership.term());
+        calls.put(id, c);
+        submit(new LedgerOp.Open(id, nodeId, c.term, request.origin(), clock.nowMillis()), (r, error) -> {
+            if (error != null) {
+                finish(c, failed(id, CallResult.Failure.NOT_LEADER, "node " + nodeId + " could not open the call"
+                        + " in the ledger (" + reason(error) + "); nothing was sent", List.of()));
+                return;
+            }
+            switch (r) {
+                case LedgerResult.Opened opened -> {
+                    c.token = opened.token();
+                    route(c);
+                }
+                case LedgerResult.Rejected rej when rej.reason() == LedgerResult.Reason.TOO_MANY_OPEN_CALLS ->
+                        finish(c, failed(id, CallResult.Failure.OVERLOADED, "the call ledger is full: "
+                                + rej.message(), List.of()));
+                case LedgerResult.Rejected rej -> finish(c, failed(id, CallResult.Failure.REQUEST_REJECTED,
+                        "the ledger refused to open call \"" + id + "\": " + rej.message(), List.of()));
+                default -> finish(c, failed(id, CallResult.Failure.UPSTREAM_UNAVAILABLE,
+                        "unexpected ledger answer to Open: " + r, List.of()));
+            }
+        });
+    }
+
+    /** Whether this node still leads the term the call was opened in. */
+    private boolean holds(Call c) {
+        LedgerAccess.Leadership l = ledger.leadership();
+        return l.leader() && l.term() == c.term && !closed;
+    }
+
+    /** The router's next step for the call. */
+    private void route(Call c) {
+        if (!holds(c)) {
+            lost(c, "this node lost the leadership of term " + c.term + " after " + c.attempts.size()
+                    + " attempt(s); no new attempt starts here");
+            return;
+        }
+        RouteDecision decision = router.next(healthBook(), keys.fingerprints(), c.needs(), c.attempts);
+        switch (decision) {
+            case RouteDecision.Refusal refusal -> {
+                log.info("node {} llm call {}: {}", nodeId, c.id(), refusal.explanation());
+                close(c, LedgerOp.CallStatus.FAILED, failure(refusal.reason()), refusal.explanation());
+            }
+            case RouteDecision.Attempt attempt -> {
+                log.info("node {} llm call {}: {}", nodeId, c.id(), attempt.explanation());
+                long waitMs = attempt.notBeforeMillis() - clock.nowMillis();
+                if (waitMs > 0) {
+                    scheduler.schedule(() -> startAttempt(c, attempt), waitMs);
+                } else {
+                    startAttempt(c, attempt);
+                }
+            }
+        }
+    }
+
+    /** Records the attempt (its worst case reserved against the budgets), then sends it. */
+    private void startAttempt(Call c, RouteDecision.Attempt attempt) {
+        if (!holds(c)) {
+            lost(c, "this node lost the leadership of term " + c.term + " while attempt "
+                    + attempt.attemptNumber() + " waited to be sent; it was not sent");
+            return;
+        }
+        Target target = attempt.target();
+        ModelConfig model = config.model(target).orElseThrow();
+        long maxOutput = Math.min(c.request.maxOutputTokens(), model.maxOutputTokens());
+        long worstCase;
+        try {
+            worstCase = config.pricing().worstCase(target.providerId(), target.model(), c.size.upperBoundTokens(),
+                    maxOutput).totalNanoUsd();
+        } catch (UnpricedModelException | ArithmeticException e) {
+            close(c, LedgerOp.CallStatus.FAILED, CallResult.Failure.BUDGET_EXCEEDED, "the worst case of attempt "
+                    + attempt.attemptNumber() + " at " + target + " cannot be priced: " + e.getMessage());
+            return;
+        }
+        long startedMillis = clock.nowMillis();
+        submit(new LedgerOp.AttemptStart(c.id(), c.token, attempt.attemptNumber(), target, worstCase,
+                config.budgets(), startedMillis), (r, error) -> {
+            if (error != null) {
+                lost(c, "attempt " + attempt.attemptNumber() + " could not be recorded (" + reason(error)
+                        + "); it was not sent");
+                return;
+            }
+            switch (r) {
+                case LedgerResult.Started started -> {
+                    started.softBudgetsExceeded().forEach(b -> log.warn("node {} llm call {}: soft budget exceeded:"
+                            + " {}", nodeId, c.id(), b));
+                    send(c, attempt, (int) Math.min(Integer.MAX_VALUE, maxOutput));
+                }
+                case LedgerResult.Rejected rej when rej.reason() == LedgerResult.Reason.BUDGET_EXCEEDED -> {
+                    log.info("node {} llm call {}: attempt {} at {} refused by the budget: {}", nodeId, c.id(),
+                            attempt.attemptNumber(), target, rej.message());
+                    close(c, LedgerOp.CallStatus.FAILED, CallResult.Failure.BUDGET_EXCEEDED, rej.message());
+                }
+                case LedgerResult.Rejected rej -> finish(c, failed(c.id(), CallResult.Failure.CANCELLED,
+                        "the ledger refused attempt " + attempt.attemptNumber() + " (" + rej.reason() + ": "
+                                + rej.message() + "); it was not sent", c.attempts));
+                default -> finish(c, failed(c.id(), CallResult.Failure.UPSTREAM_UNAVAILABLE,
+                        "unexpected ledger answer to AttemptStart: " + r, c.attempts));
+            }
+        });
+    }
+
+    /** Sends the attempt on an attempt thread; its result comes back to {@link #attemptEnded}. */
+    private void send(Call c, RouteDecision.Attempt attempt, int maxOutput) {
+        Target target = attempt.target();
+        LlmProvider provider = providers.get(target.providerId());
+        long startedNanos = clock.monotonicNanos();
+        c.onWire = target;
+        c.onWireSinceMillis = clock.nowMillis();
+        if (provider == null) {
+            // The router passes over a provider without a key, so only a defect gets here.
+            attemptEnded(c, attempt, new AttemptResult.Failed(target.providerId(), target.model(), 0,
+                    ErrorClass.CANCELLED, 0, OptionalLong.empty(), Usage.NONE,
+                    "no provider instance for \"" + target.providerId() + "\" on node " + nodeId));
+            return;
+        }
+        LlmRequest request = new LlmRequest(target.model(), chatFor(provider.kind(), maxOutput, c.request.chat()));
+        AttemptCancel cancel = new AttemptCancel();
+        boolean stream = c.request.stream();
+        try {
+            attemptThreads.execute(() -> {
+                AttemptResult r;
+                try {
+                    r = stream ? provider.stream(request, c::offer, cancel) : provider.call(request, cancel);
+                } catch (RuntimeException e) {
+                    r = new AttemptResult.Failed(target.providerId(), target.model(),
+                            (clock.monotonicNanos() - startedNanos) / 1_000_000, ErrorClass.CANCELLED, 0,
+                            OptionalLong.empty(), Usage.NONE, "the provider layer failed: " + e);
+                }
+                AttemptResult done = r;
+                scheduler.execute(() -> attemptEnded(c, attempt, done));
+            });
+        } catch (RejectedExecutionException e) {
+            attemptEnded(c, attempt, new AttemptResult.Failed(target.providerId(), target.model(), 0,
+                    ErrorClass.CANCELLED, 0, OptionalLong.empty(), Usage.NONE,
+                    "no attempt thread free on node " + nodeId + (closed ? " (stopping)" : "")));
+        }
+    }
+
+    /**
+     * The request as this attempt sends it: the output limit capped at the model's, as OpenAI's own reasoning
+     * models need it ({@code max_completion_tokens}) or as every other API takes it.
+     */
+    static ChatRequest chatFor(ProviderKind kind, int maxOutputTokens, ChatRequest chat) {
+        ChatRequestParameters p = chat.parameters();
+        ChatRequestParameters params;
+        if (kind == ProviderKind.OPENAI || kind == ProviderKind.AZURE_OPENAI) {
+            params = OpenAiChatRequestParameters.builder().overrideWith(p).maxOutputTokens(null)
+                    .maxCompletionTokens(maxOutputTokens).build();
+        } else if (p instanceof OpenAiChatRequestParameters) {
+            params = OpenAiChatRequestParameters.builder().overrideWith(p).maxCompletionTokens(null)
+                    .maxOutputTokens(maxOutputTokens).build();
+        } else {
+            params = p.overrideWith(DefaultChatRequestParameters.builder().maxOutputTokens(maxOutputTokens).build());
+        }
+        return ChatRequest.builder().messages(chat.messages()).parameters(params).build();
+    }
+
+    /** Records the attempt's end, then answers, fails, or routes the next attempt. Node thread. */
+    private void attemptEnded(Call c, RouteDecision.Attempt attempt, AttemptResult r) {
+        c.onWire = null;
+        c.attempts.add(r);
+        Target target = attempt.target();
+        long endedMillis = clock.nowMillis();
+        Usage usage = usage(r);
+        long charged = charge(target, usage);
+        boolean usageKnown = switch (r) {
+            case AttemptResult.Completed done -> true;
+            case AttemptResult.Failed f -> !usage.equals(Usage.NONE) || !f.error().possiblyBilled();
+        };
+        Optional<ErrorClass> error = r instanceof AttemptResult.Failed f ? Optional.of(f.error()) : Optional.empty();
+        int status = r instanceof AttemptResult.Failed f ? f.httpStatus() : 200;
+        long firstTokenMs = r instanceof AttemptResult.Completed done ? Math.max(0, done.firstTokenMs()) : 0;
+        long retryAfterUntil = r instanceof AttemptResult.Failed f && f.retryAfterMs().isPresent()
+                ? endedMillis + Math.max(0, f.retryAfterMs().getAsLong()) : 0;
+        String fingerprint = keys.fingerprints().getOrDefault(target.providerId(), ProviderKeys.NO_KEY_FINGERPRINT);
+        log.info("node {} llm call {} attempt {} at {}: {}", nodeId, c.id(), attempt.attemptNumber(), target,
+                describe(r));
+        LedgerOp.AttemptEnd end = new LedgerOp.AttemptEnd(c.id(), c.token, attempt.attemptNumber(), target, error,
+                status, usage, usageKnown, charged, Math.max(0, r.elapsedMs()), firstTokenMs, retryAfterUntil,
+                fingerprint, endedMillis);
+        submit(end, (res, err) -> {
+            if (err == null && res instanceof LedgerResult.Ended ended) {
+                c.costNanoUsd += ended.chargedNanoUsd(); // the in-doubt part included
+            } else {
+                c.costNanoUsd += charged;
+                String why = err != null ? reason(err) : String.valueOf(res);
+                String note = "the end of attempt " + attempt.attemptNumber() + " could not be recorded (" + why
+                        + "); the call stays open in the ledger for the next leader to settle in doubt";
+                if (r instanceof AttemptResult.Completed done) {
+                    // The provider answered and may have billed it: the answer is the client's all the same.
+                    log.info("node {} llm call {}: answered, but {}", nodeId, c.id(), note);
+                    finish(c, new CallResult.Answered(c.id(), done, c.attempts, c.costNanoUsd));
+                } else {
+                    finish(c, failed(c.id(), CallResult.Failure.CANCELLED, lastFailure(r) + "; " + note,
+                            c.attempts));
+                }
+                return;
+            }
+            switch (r) {
+                case AttemptResult.Completed done -> close(c, LedgerOp.CallStatus.ANSWERED, null, "answered");
+                case AttemptResult.Failed f when c.textSent.get() -> close(c, LedgerOp.CallStatus.FAILED,
+                        CallResult.Failure.STREAM_FAILED, "the stream failed after part of its text reached the"
+                                + " client, so it is not retried: " + lastFailure(f));
+                case AttemptResult.Failed f when c.clientGone.get() -> close(c, LedgerOp.CallStatus.FAILED,
+                        CallResult.Failure.CANCELLED, "the client stopped taking the streamed text");
+                case AttemptResult.Failed f -> route(c);
+            }
+        });
+    }
+
+    /** Ends the call in the ledger and answers the caller; a Close the ledger cannot take is said in the message. */
+    private void close(Call c, LedgerOp.CallStatus status, CallResult.Failure failure, String message) {
+        String text = message.length() <= LedgerOp.MAX_MESSAGE_CHARS ? message
+                : message.substring(0, LedgerOp.MAX_MESSAGE_CHARS - 3) + "...";
+        submit(new LedgerOp.Close(c.id(), c.token, status, text, clock.nowMillis()), (r, error) -> {
+            String note = "";
+            if (error != null || !(r instanceof LedgerResult.Closed)) {
+                note = "; the call could not be closed in the ledger (" + (error != null ? reason(error)
+                        : String.valueOf(r)) + "): the next leader settles it";
+                log.info("node {} llm call {}{}", nodeId, c.id(), note);
+            }
+            if (status == LedgerOp.CallStatus.ANSWERED) {
+                AttemptResult.Completed done = (AttemptResult.Completed) c.attempts.getLast();
+                finish(c, new CallResult.Answered(c.id(), done, c.attempts, c.costNanoUsd));
+            } else {
+                finish(c, failed(c.id(), failure, message + note, c.attempts));
+            }
+        });
+    }
+
+    /**
+     * The call cannot go on here (leadership lost): no new attempt. It is closed if this node can still close it,
+     * else left open for the next leader to settle.
+     */
+    private void lost(Call c, String why) {
+        log.info("node {} llm call {}: {}", nodeId, c.id(), why);
+        if (c.token == null) {
+            finish(c, failed(c.id(), CallResult.Failure.CANCELLED, why, c.attempts));
+            return;
+        }
+        close(c, LedgerOp.CallStatus.FAILED, CallResult.Failure.CANCELLED, why);
+    }
+
+    private void finish(Call c, CallResult result) {
+        calls.remove(c.id());
+        c.result.complete(result);
+    }
+
+    private void submit(LedgerOp op, java.util.function.BiConsumer<LedgerResult, Throwable> then) {
+        CompletableFuture<LedgerResult> f;
+        try {
+            f = ledger.submit(op);
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        // The ledger completes on the node thread; a future already completed runs the continuation here, also
+        // on the node thread.
+        f.whenComplete((r, e) -> then.accept(r, e));
+    }
+
+    // ------------------------------------------------------------------------------------------------ health
+
+    /**
+     * The health book as this call sees it now: every recent attempt end in the ledger replayed in time order (with
+     * its start, for the half-open probe count), plus the attempts of this node still on the wire.
+     */
+    HealthBook healthBook() {
+        record Event(long atMillis, int order, LedgerOp.AttemptEnd end, boolean start) {
+        }
+        List<Event> events = new ArrayList<>();
+        int i = 0;
+        for (LedgerOp.AttemptEnd e : ledger.ledger().recentEnds().values().stream().flatMap(List::stream).toList()) {
+            events.add(new Event(Math.max(0, e.endedMillis() - e.elapsedMs()), i++, e, true));
+            events.add(new Event(e.endedMillis(), i++, e, false));
+        }
+        events.sort(Comparator.comparingLong(Event::atMillis).thenComparing(Event::start,
+                Comparator.reverseOrder()).thenComparingInt(Event::order));
+        HealthBook book = HealthBook.empty(config);
+        for (Event ev : events) {
+            book = ev.start() ? book.attemptStarted(ev.end().target(), ev.atMillis())
+                    : book.apply(asResult(ev.end()), ev.atMillis(), ev.end().keyFingerprint());
+        }
+        for (Call c : calls.values()) {
+            if (c.onWire != null) {
+                book = book.attemptStarted(c.onWire, c.onWireSinceMillis);
+            }
+        }
+        return book;
+    }
+
+    /** A ledger's attempt end as the health book takes it. */
+    static AttemptResult asResult(LedgerOp.AttemptEnd e) {
+        Target t = e.target();
+        if (e.error().isEmpty()) {
+            return new AttemptResult.Completed(t.providerId(), t.model(), e.elapsedMs(), e.firstTokenMs(), e.usage(),
+                    "", "", null);
+        }
+        OptionalLong retryAfter = e.retryAfterUntilMillis() > 0
+                ? OptionalLong.of(Math.max(0, e.retryAfterUntilMillis() - e.endedMillis())) : OptionalLong.empty();
+        return new AttemptResult.Failed(t.providerId(), t.model(), e.elapsedMs(), e.error().get(), e.httpStatus(),
+                retryAfter, e.usage(), "");
+    }
+
+    // ------------------------------------------------------------------------------------------------ settlement
+
+    /**
+     * The leadership may have changed. When this node leads a term it has not settled yet, it waits for the term's
+     * first entry to commit (so the ledger shows every call committed before), then settles every call of an older
+     * term that is still open and not its own in flight: their unended attempts are charged their reservations as
+     * in doubt, possibly billed. Node thread; also run every {@link #LEADERSHIP_CHECK_MS}.
+     */
+    public void leadershipChanged() {
+        if (closed || config.providers().isEmpty()) {
+            return;
+        }
+        LedgerAccess.Leadership l = ledger.leadership();
+        if (!l.leader() || l.term() <= settledTerm || l.term() == settlingTerm) {
+            return;
+        }
+        long term = l.term();
+        settlingTerm = term;
+        CompletableFuture<Void> caughtUp;
+        try {
+            caughtUp = ledger.termCaughtUp();
+        } catch (RuntimeException e) {
+            caughtUp = CompletableFuture.failedFuture(e);
+        }
+        caughtUp.whenComplete((v, error) -> {
+            if (settlingTerm == term) {
+                settlingTerm = -1;
+            }
+            LedgerAccess.Leadership now = ledger.leadership();
+            if (error != null || !now.leader() || now.term() != term) {
+                log.debug("node {} llm: term {} not caught up yet: {}", nodeId, term,
+                        error == null ? "leadership changed" : reason(error));
+                return;
+            }
+            settledTerm = term;
+            settleOlderThan(term);
+        });
+    }
+
+    private void settleOlderThan(long term) {
+        for (LedgerCall open : ledger.ledger().openCalls()) {
+            if (open.token().term() >= term || calls.containsKey(open.callId())) {
+                continue;
+            }
+            submit(new LedgerOp.Settle(open.callId(), nodeId, term, clock.nowMillis()), (r, error) -> {
+                if (r instanceof LedgerResult.Settled s) {
+                    log.info("node {} settled LLM call {} (opened by {} in term {}) in doubt: {} attempt(s) in"
+                                    + " doubt, {} charged as possibly billed", nodeId, s.callId(), open.holder(),
+                            open.token().term(), s.attemptsInDoubt(), NanoUsd.format(s.inDoubtNanoUsd()));
+                } else {
+                    log.info("node {} could not settle LLM call {} of term {}: {}", nodeId, open.callId(),
+                            open.token().term(), error != null ? reason(error) : String.valueOf(r));
+                }
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ status
+
+    /**
+     * The gateway as the router sees it now.
+     *
+     * @param configSource  where llm.json came from, or why there is none
+     * @param targets       every configured target's health, in llm.json's order
+     */
+    public record Status(String configSource, boolean configured, boolean leader, int callsInFlight,
+                         int maxCallsInFlight, List<TargetStatus> targets) {
+        public Status {
+            targets = List.copyOf(targets);
+        }
+    }
+
+    /**
+     * One target's health.
+     *
+     * @param circuit          closed, open or half-open
+     * @param openUntilMillis  when an open circuit lets a probe through, else 0
+     * @param availability     "available", or why not and until when
+     * @param firstTokenEwmaMs recent time to first token, -1 before any answer
+     */
+    public record TargetStatus(Target target, boolean keyPresent, String circuit, long openUntilMillis,
+                               long cooldownUntilMillis, long retryAfterUntilMillis, int consecutiveFailures,
+                               long firstTokenEwmaMs, Optional<ErrorClass> lastError, String availability) {
+    }
+
+    /** Health per target, calls in flight and the config's source. Any thread; completes on the node thread. */
+    public CompletableFuture<Status> status() {
+        CompletableFuture<Status> out = new CompletableFuture<>();
+        scheduler.execute(() -> {
+            try {
+                out.complete(statusNow());
+            } catch (RuntimeException e) {
+                out.completeExceptionally(e);
+            }
+        });
+        return out;
+    }
+
+    private Status statusNow() {
+        HealthBook book = healthBook();
+        long now = clock.nowMillis();
+        Map<String, String> fingerprints = keys.fingerprints();
+        List<TargetStatus> targets = new ArrayList<>();
+        for (Target t : config.targets()) {
+            ProviderHealth h = book.health(t);
+            String circuit;
+            long openUntil = 0;
+            switch (h.circuit()) {
+                case Circuit.Closed closedCircuit -> circuit = "closed";
+                case Circuit.Open open -> {
+                    circuit = "open";
+                    openUntil = open.untilMillis();
+                }
+                case Circuit.HalfOpen half -> circuit = "half-open";
+            }
+            String availability = switch (book.availability(t, now, fingerprints)) {
+                case Availability.Available a -> a.probe() ? "available (half-open probe)" : "available";
+                case Availability.Unavailable u -> u.describe();
+            };
+            targets.add(new TargetStatus(t, fingerprints.containsKey(t.providerId()), circuit, openUntil,
+                    h.cooldownUntilMillis(), h.retryAfterUntilMillis(), h.consecutiveFailures(),
+                    h.firstTokenEwmaMs(), h.lastError(), availability));
+        }
+        return new Status(config.describeSource(), !config.providers().isEmpty(), ledger.leadership().leader(),
+                calls.size(), maxCallsInFlight, targets);
+    }
+
+    /** Stops taking calls, aborts attempts in flight and releases the providers' clients and the threads. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (checkTimer != null) {
+            checkTimer.cancel();
+        }
+        attemptThreads.shutdownNow();
+        providers.values().forEach(p -> {
+            try {
+                p.close();
+            } catch (RuntimeException e) {
+                log.warn("node {} llm: provider {} did not close cleanly: {}", nodeId, p.id(), e.toString());
+            }
+        });
+        for (AutoCloseable o : owned) {
+            try {
+                o.close();
+            } catch (Exception e) {
+                log.warn("node {} llm: {} did not close cleanly: {}", nodeId, o, e.toString());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static Usage usage(AttemptResult r) {
+        return switch (r) {
+            case AttemptResult.Completed done -> done.usage();
+            case AttemptResult.Failed f -> f.usage();
+        };
+    }
+
+    private long charge(Target target, Usage usage) {
+        if (usage.equals(Usage.NONE)) {
+            return 0;
+        }
+        try {
+            return config.pricing().cost(target.providerId(), target.model(), usage).totalNanoUsd();
+        } catch (UnpricedModelException | ArithmeticException e) {
+            log.warn("node {} llm: the usage of an attempt at {} cannot be priced: {}", nodeId, target,
+                    e.getMessage());
+            return 0;
+        }
+    }
+
+    private static CallResult.Failure failure(RouteDecision.Reason reason) {
+        return switch (reason) {
+            case UNKNOWN_MODEL -> CallResult.Failure.UNKNOWN_MODEL;
+            case REQUEST_REJECTED -> CallResult.Failure.REQUEST_REJECTED;
+            case CONTENT_POLICY -> CallResult.Failure.CONTENT_POLICY;
+            case CONTEXT_TOO_LONG -> CallResult.Failure.CONTEXT_TOO_LONG;
+            case DEADLINE_PASSED -> CallResult.Failure.DEADLINE_PASSED;
+            case ATTEMPTS_EXHAUSTED, NO_TARGET_AVAILABLE, ALREADY_COMPLETED -> CallResult.Failure.UPSTREAM_UNAVAILABLE;
+        };
+    }
+
+    private static CallResult.Failed failed(String callId, CallResult.Failure failure, String message,
+                                            List<AttemptResult> attempts) {
+        return new CallResult.Failed(callId, failure, message, Optional.empty(), attempts);
+    }
+
+    private static String describe(AttemptResult r) {
+        return switch (r) {
+            case AttemptResult.Completed done -> "answered in " + done.elapsedMs() + " ms (first token "
+                    + done.firstTokenMs() + " ms), finish " + done.finishReason();
+            case AttemptResult.Failed f -> f.error() + (f.httpStatus() > 0 ? " (HTTP " + f.httpStatus() + ")" : "")
+                    + " after " + f.elapsedMs() + " ms: " + f.message();
+        };
+    }
+
+    private static String lastFailure(AttemptResult r) {
+        return r.providerId() + "/" + r.model() + " " + describe(r);
+    }
+
+    private static String reason(Throwable error) {
+        Throwable t = error;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+    }
+}

@@ -1,0 +1,220 @@
+package io.agentmesh.node.consensus;
+
+import io.agentmesh.node.actions.FencingToken;
+import io.agentmesh.node.llm.ErrorClass;
+import io.agentmesh.node.llm.Usage;
+import io.agentmesh.node.llm.config.Budget;
+import io.agentmesh.node.llm.config.Target;
+import io.agentmesh.node.llm.ledger.LedgerOp;
+import io.agentmesh.node.llm.ledger.LedgerSnapshotChunk;
+import io.agentmesh.node.llm.ledger.LlmLedger;
+import io.agentmesh.protocol.bytes.BoundedWriter;
+import io.microraft.model.log.LogEntry;
+import io.microraft.model.log.SnapshotChunk;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The LLM ledger's operations and snapshot chunks in Raft bytes: exact round trips, strict refusals. */
+class LedgerCodecTest {
+    private static final RaftCodec CODEC = RaftCodecTest.CODEC;
+    private static final Target GPT = new Target("openai", "gpt-4o");
+    private static final Target ROUTED = new Target("openrouter", "openai/gpt-4o-ünï");
+    private static final FencingToken TOKEN = new FencingToken(3, 17);
+    private static final long NOON = 1_796_299_200_000L;
+
+    static List<LedgerOp> everyOp() {
+        List<Budget> budgets = List.of(
+                new Budget(Optional.empty(), Optional.empty(), Budget.Period.DAY, 5_000_000_000L,
+                        Budget.Enforcement.HARD),
+                new Budget(Optional.of("openai"), Optional.of("gpt-4o"), Budget.Period.MONTH, 1,
+                        Budget.Enforcement.SOFT),
+                new Budget(Optional.empty(), Optional.of("gpt-4o"), Budget.Period.DAY, Budget.MAX_LIMIT_NANO_USD,
+                        Budget.Enforcement.SOFT));
+        List<LedgerOp> ops = new ArrayList<>(List.of(
+                new LedgerOp.Open("call-1", "node-a", 3, LedgerOp.Origin.ENDPOINT, NOON),
+                new LedgerOp.Open("intent/llm-1", "node-b", 0, LedgerOp.Origin.INTENT, 0),
+                new LedgerOp.AttemptStart("call-1", TOKEN, 1, GPT, 123_456, budgets, NOON),
+                new LedgerOp.AttemptStart("call-1", TOKEN, LedgerOp.MAX_ATTEMPTS, ROUTED, 0, List.of(), 0),
+                new LedgerOp.AttemptEnd("call-1", TOKEN, 1, GPT, Optional.empty(), 200, new Usage(1, 2, 3, 4, 4), true,
+                        99, 1_000, 200, 0, "sk-…a1b2", NOON + 1),
+                new LedgerOp.AttemptEnd("call-1", TOKEN, 2, ROUTED, Optional.of(ErrorClass.RATE_LIMITED), 429,
+                        Usage.NONE, false, 0, 5, 0, NOON + 30_000, "", NOON + 2),
+                new LedgerOp.Close("call-1", TOKEN, LedgerOp.CallStatus.ANSWERED, "", NOON + 3),
+                new LedgerOp.Close("call-1", TOKEN, LedgerOp.CallStatus.FAILED, "budget: ✓ no room", NOON + 3),
+                new LedgerOp.Settle("call-1", "node-c", 4, NOON + 4)));
+        for (ErrorClass e : ErrorClass.values()) {
+            ops.add(new LedgerOp.AttemptEnd("c", TOKEN, 3, GPT, Optional.of(e), 0, Usage.NONE, false, 0, 0, 0, 0, "k",
+                    NOON));
+        }
+        return ops;
+    }
+
+    /** A ledger with open and closed calls, rows on two days and health facts: chunks of each kind. */
+    static List<LedgerSnapshotChunk> chunks() {
+        LlmLedger ledger = new LlmLedger();
+        long i = 0;
+        for (LedgerOp op : List.<LedgerOp>of(
+                new LedgerOp.Open("a", "node-a", 1, LedgerOp.Origin.ENDPOINT, NOON),
+                new LedgerOp.Open("b", "node-a", 1, LedgerOp.Origin.INTENT, NOON))) {
+            ledger.apply(++i, op);
+        }
+        FencingToken a = new FencingToken(1, 1);
+        FencingToken b = new FencingToken(1, 2);
+        ledger.apply(++i, new LedgerOp.AttemptStart("a", a, 1, GPT, 50, List.of(), NOON));
+        ledger.apply(++i, new LedgerOp.AttemptEnd("a", a, 1, GPT, Optional.of(ErrorClass.STREAM_CUT), 0, Usage.NONE,
+                false, 0, 3, 0, 0, "k", NOON));
+        ledger.apply(++i, new LedgerOp.AttemptStart("a", a, 2, ROUTED, 70, List.of(), NOON + 86_400_000L));
+        ledger.apply(++i, new LedgerOp.AttemptEnd("a", a, 2, ROUTED, Optional.empty(), 200, new Usage(5, 0, 0, 2, 1),
+                true, 9, 3, 1, 0, "k", NOON));
+        ledger.apply(++i, new LedgerOp.Close("a", a, LedgerOp.CallStatus.ANSWERED, "", NOON));
+        ledger.apply(++i, new LedgerOp.AttemptStart("b", b, 1, GPT, 80, List.of(), NOON));
+        List<LedgerSnapshotChunk> out = new ArrayList<>();
+        ledger.takeSnapshot(out::add);
+        return out;
+    }
+
+    @Test
+    void everyLedgerOperationRoundTripsAloneAndInALogEntry() {
+        for (LedgerOp op : everyOp()) {
+            assertEquals(op, CODEC.decodeOperation(CODEC.encodeOperation(op)), op.toString());
+            LogEntry e = RaftCodecTest.F.createLogEntryBuilder().setIndex(9).setTerm(3).setOperation(op).build();
+            assertEquals(op, CODEC.decodeLogEntry(CODEC.encodeLogEntry(e)).getOperation());
+        }
+    }
+
+    @Test
+    void everyErrorClassHasACode() {
+        assertEquals(EnumSet.allOf(ErrorClass.class), EnumSet.copyOf(LedgerCodec.ERROR_CODES));
+        assertEquals(ErrorClass.values().length, LedgerCodec.ERROR_CODES.size());
+    }
+
+    @Test
+    void everyLedgerSnapshotChunkRoundTripsInASnapshotChunk() {
+        List<LedgerSnapshotChunk> chunks = chunks();
+        assertEquals(3, chunks.size(), "calls, rows and health facts");
+        for (LedgerSnapshotChunk c : chunks) {
+            assertEquals(c, CODEC.decodeOperation(CODEC.encodeOperation(c)));
+            SnapshotChunk s = RaftCodecTest.F.createSnapshotChunkBuilder().setIndex(2000).setTerm(7)
+                    .setSnapshotChunkIndex(0).setSnapshotChunkCount(1).setOperation(c)
+                    .setGroupMembersView(RaftCodecTest.F.createRaftGroupMembersViewBuilder().setLogIndex(1)
+                            .setMembers(List.of(RaftCodecTest.A)).setVotingMembers(List.of(RaftCodecTest.A)).build())
+                    .build();
+            assertEquals(c, CODEC.decodeSnapshotChunk(CODEC.encodeSnapshotChunk(s)).getOperation());
+        }
+    }
+
+    @Test
+    void everyTruncationAndTrailingByteIsRefused() {
+        List<Object> all = new ArrayList<>(everyOp());
+        all.addAll(chunks());
+        for (Object op : all) {
+            byte[] valid = CODEC.encodeOperation(op);
+            for (int len = 0; len < valid.length; len++) {
+                byte[] cut = Arrays.copyOf(valid, len);
+                assertThrows(CodecException.class, () -> CODEC.decodeOperation(cut), op + " cut at " + len);
+            }
+            byte[] longer = Arrays.copyOf(valid, valid.length + 1);
+            assertThrows(CodecException.class, () -> CODEC.decodeOperation(longer));
+        }
+    }
+
+    @Test
+    void garbageBytesAreRefusedWithACodecExceptionOrDecodeToAWellFormedValue() {
+        Random random = new Random(12);
+        List<Object> all = new ArrayList<>(everyOp());
+        all.addAll(chunks());
+        for (Object op : all) {
+            byte[] valid = CODEC.encodeOperation(op);
+            for (int k = 0; k < 200; k++) {
+                byte[] bad = valid.clone();
+                int flips = 1 + random.nextInt(3);
+                for (int f = 0; f < flips; f++) {
+                    bad[3 + random.nextInt(bad.length - 3)] ^= (byte) (1 + random.nextInt(255));
+                }
+                try {
+                    Object decoded = CODEC.decodeOperation(bad);
+                    // A flip may land on a value that is still valid (a digit of a time): then it re-encodes exactly.
+                    assertTrue(Arrays.equals(bad, CODEC.encodeOperation(decoded)), "decoded " + decoded);
+                } catch (CodecException expected) {
+                    // refused: fine
+                }
+            }
+        }
+    }
+
+    private static byte[] operation(int tag, java.util.function.Consumer<BoundedWriter> body) {
+        BoundedWriter w = new BoundedWriter(1 << 16).u8(RaftCodec.FORMAT_VERSION).u8(RaftCodec.OPERATION).u8(tag);
+        body.accept(w);
+        return w.toByteArray();
+    }
+
+    @Test
+    void outOfRangeValuesAreRefusedWithTheReason() {
+        RaftCodecTest.assertMessage("origin", () -> CODEC.decodeOperation(operation(RaftCodec.OP_LEDGER_OPEN,
+                w -> w.text32("c").text32("n").i64(1).u8(2).i64(0))));
+        RaftCodecTest.assertMessage("open term", () -> CODEC.decodeOperation(operation(RaftCodec.OP_LEDGER_OPEN,
+                w -> w.text32("c").text32("n").i64(-1).u8(0).i64(0))));
+        RaftCodecTest.assertMessage("callId", () -> CODEC.decodeOperation(operation(RaftCodec.OP_LEDGER_OPEN,
+                w -> w.text32("").text32("n").i64(1).u8(0).i64(0))));
+        RaftCodecTest.assertMessage("only Settle marks a call in doubt", () -> CODEC.decodeOperation(operation(
+                RaftCodec.OP_LEDGER_CLOSE, w -> w.text32("c").i64(1).i64(1).u8(2).text32("").i64(0))));
+        RaftCodecTest.assertMessage("unknown call status", () -> CODEC.decodeOperation(operation(
+                RaftCodec.OP_LEDGER_CLOSE, w -> w.text32("c").i64(1).i64(1).u8(3).text32("").i64(0))));
+        RaftCodecTest.assertMessage("attemptNumber", () -> CODEC.decodeOperation(operation(
+                RaftCodec.OP_LEDGER_ATTEMPT_START, w -> w.text32("c").i64(1).i64(1).i32(0).text32("p").text32("m")
+                        .i64(0).i32(0).i64(0))));
+        RaftCodecTest.assertMessage("budgets", () -> CODEC.decodeOperation(operation(
+                RaftCodec.OP_LEDGER_ATTEMPT_START, w -> w.text32("c").i64(1).i64(1).i32(1).text32("p").text32("m")
+                        .i64(0).i32(LedgerOp.MAX_BUDGETS + 1).i64(0))));
+        RaftCodecTest.assertMessage("limitUsd", () -> CODEC.decodeOperation(operation(
+                RaftCodec.OP_LEDGER_ATTEMPT_START, w -> w.text32("c").i64(1).i64(1).i32(1).text32("p").text32("m")
+                        .i64(0).i32(1).bool(false).bool(false).u8(0).i64(0).u8(0).i64(0))));
+        RaftCodecTest.assertMessage("unknown error class", () -> CODEC.decodeOperation(operation(
+                RaftCodec.OP_LEDGER_ATTEMPT_END, w -> w.text32("c").i64(1).i64(1).i32(1).text32("p").text32("m")
+                        .u8(LedgerCodec.ERROR_CODES.size() + 1))));
+        RaftCodecTest.assertMessage("ledger calls", () -> CODEC.decodeOperation(operation(
+                RaftCodec.OP_LEDGER_SNAPSHOT_CHUNK, w -> w.i32(LlmLedger.CALLS_PER_CHUNK + 1))));
+        RaftCodecTest.assertMessage("a target has", () -> CODEC.decodeOperation(operation(
+                RaftCodec.OP_LEDGER_ATTEMPT_START, w -> w.text32("c").i64(1).i64(1).i32(1).text32("").text32("m"))));
+    }
+
+    @Test
+    void aLedgerOperationIsNoSnapshotChunkAndALedgerChunkIsNoLogEntry() {
+        LogEntry e = RaftCodecTest.F.createLogEntryBuilder().setIndex(1).setTerm(1).setOperation(chunks().getFirst())
+                .build();
+        byte[] bytes = CODEC.encodeLogEntry(e);
+        RaftCodecTest.assertMessage("does not belong here", () -> CODEC.decodeLogEntry(bytes));
+        SnapshotChunk s = RaftCodecTest.F.createSnapshotChunkBuilder().setIndex(2).setTerm(1)
+                .setSnapshotChunkIndex(0).setSnapshotChunkCount(1).setOperation(everyOp().getFirst())
+                .setGroupMembersView(RaftCodecTest.F.createRaftGroupMembersViewBuilder().setLogIndex(1)
+                        .setMembers(List.of(RaftCodecTest.A)).setVotingMembers(List.of(RaftCodecTest.A)).build())
+                .build();
+        byte[] chunkBytes = CODEC.encodeSnapshotChunk(s);
+        RaftCodecTest.assertMessage("does not belong here", () -> CODEC.decodeSnapshotChunk(chunkBytes));
+    }
+
+    @Test
+    void aWitnessAppliesLedgerOperationsAndInstallsALeadersSnapshotWithLedgerChunksKeepingOnlyItsCount() {
+        WitnessStateMachine w = new WitnessStateMachine();
+        long i = 0;
+        for (LedgerOp op : everyOp()) {
+            assertNull(w.runOperation(++i, op));
+        }
+        assertEquals(everyOp().size(), w.operationsApplied());
+        List<Object> leaderSnapshot = new ArrayList<>(chunks());
+        w.installSnapshot(100, leaderSnapshot);
+        assertEquals(0, w.operationsApplied());
+        assertEquals(100, w.lastApplied());
+    }
+}
