@@ -123,4 +123,10 @@ if (!process.env.LIVE) {
   });
 }
 
+if (process.env.LIVE) {
+  await attempt('openaiUnknownModel', async () => {
+    return await openai.chat.completions.create({ model: 'no-such-model', messages: user });
+  });
+}
+
 console.log(JSON.stringify(out));

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * The official OpenAI and Anthropic npm clients, installed with npm into {@code target/npm-clients} (pinned versions,
  * installed once per build directory), and the script that points them at a node ({@code llm-clients/clients.mjs}).
  */
-final class NpmClients {
+public final class NpmClients {
     /** openai 7 requires Node 22; the machines have Node 20, which 6.x supports. */
     static final String OPENAI = "openai@6.49.0";
     static final String ANTHROPIC = "@anthropic-ai/sdk@1.10.0";
@@ -29,7 +29,7 @@ final class NpmClients {
     }
 
     /** The directory with the clients installed and the script; aborts the test (skipped) only when npm is missing. */
-    static Path install() throws Exception {
+    public static Path install() throws Exception {
         Assumptions.assumeTrue(onPath("npm") && onPath("node"), "npm and node are needed to run the real OpenAI and"
                 + " Anthropic clients; install Node.js (with npm) to run this test");
         Path dir = Path.of("target", "npm-clients").toAbsolutePath();
@@ -54,7 +54,7 @@ final class NpmClients {
     }
 
     /** Runs the script against {@code baseUrl} and returns what the clients parsed, one entry per scenario. */
-    static JsonNode runScript(Path dir, String baseUrl, Map<String, String> env) throws Exception {
+    public static JsonNode runScript(Path dir, String baseUrl, Map<String, String> env) throws Exception {
         Result r = run(dir, SCRIPT_TIMEOUT_S, env, "node", "clients.mjs", baseUrl);
         if (r.exit() != 0) {
             throw new AssertionError("node clients.mjs failed (exit " + r.exit() + "):\n" + r.stderr() + r.stdout());
