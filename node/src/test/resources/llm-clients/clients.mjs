@@ -127,6 +127,11 @@ if (process.env.LIVE) {
   await attempt('openaiUnknownModel', async () => {
     return await openai.chat.completions.create({ model: 'no-such-model', messages: user });
   });
+  // About a million bytes of prompt: more than the test model's context of 100,000 tokens.
+  await attempt('anthropicHugePrompt', async () => {
+    return await anthropic.messages.create({ model: process.env.MODEL_TEXT, max_tokens: 50,
+      messages: [{ role: 'user', content: 'word '.repeat(200000) }] });
+  });
 }
 
 console.log(JSON.stringify(out));

@@ -118,7 +118,13 @@ class LlmEndpointsNodeTest {
                 assertEquals(404, unknown.get("status").asInt(), out.toString());
                 assertEquals("model_not_found", unknown.get("code").asText());
 
-                assertEquals(7, provider.requests(), "one provider request per call, none for the unknown model");
+                JsonNode huge = out.at("/anthropicHugePrompt/error");
+                assertEquals(400, huge.get("status").asInt(), out.toString());
+                assertEquals("invalid_request_error", huge.get("type").asText());
+                assertTrue(huge.get("message").asText().contains("context"), huge.toString());
+
+                assertEquals(7, provider.requests(), "one provider request per call, none for the unknown model or"
+                        + " the prompt that fits no model");
                 JsonNode spent = new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(node.llmCosts(1).join().orElseThrow());
                 assertFalse(spent.isEmpty());
             }
