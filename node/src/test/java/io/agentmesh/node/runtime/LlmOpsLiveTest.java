@@ -107,6 +107,9 @@ class LlmOpsLiveTest {
                 JsonNode costsJson = JSON.readTree(node.get("/v1/llm/costs?days=1").body());
                 long charged = costsJson.path("totals").path("chargedNanoUsd").asLong();
                 assertTrue(charged > 0, "priced by llm.json, not zero: " + costsJson);
+                JsonNode nodeStatus = JSON.readTree(node.get("/v1/status").body());
+                assertEquals(charged, nodeStatus.path("llm").path("chargedNanoUsd").asLong(), "in /v1/status too");
+                assertEquals(2, nodeStatus.path("llm").path("callsAnswered").asLong());
                 JsonNode statusJson = JSON.readTree(node.get("/v1/llm/status").body());
                 assertEquals(charged, statusJson.path("budgets").get(0).path("spentNanoUsd").asLong(),
                         "the day's budget has spent what the day cost");
