@@ -24,32 +24,32 @@ import java.util.concurrent.TimeUnit;
  * misbehaves on demand: scripted streams that pause, stall, end cleanly or are cut. It counts every request it
  * receives, which is what the tests compare with the number of attempts.
  */
-final class FakeProvider implements AutoCloseable {
+public final class FakeProvider implements AutoCloseable {
     /** The wall clock every test runs at: a whole second, so HTTP dates convert exactly. */
-    static final long NOW_MILLIS = 1_780_000_000_000L;
+    public static final long NOW_MILLIS = 1_780_000_000_000L;
     /** Bounds how long a stalled stream holds a server thread after its test. */
     private static final long STALL_BOUND_MS = 10_000;
 
     final MockWebServer server = new MockWebServer();
     private final CountDownLatch release = new CountDownLatch(1);
 
-    FakeProvider() throws IOException {
+    public FakeProvider() throws IOException {
         server.start();
     }
 
-    URI baseUrl(String path) {
+    public URI baseUrl(String path) {
         return URI.create(server.url(path).toString());
     }
 
-    void enqueue(MockResponse response) {
+    public void enqueue(MockResponse response) {
         server.enqueue(response);
     }
 
-    int requests() {
+    public int requests() {
         return server.getRequestCount();
     }
 
-    RecordedRequest takeRequest() throws InterruptedException {
+    public RecordedRequest takeRequest() throws InterruptedException {
         RecordedRequest request = server.takeRequest(5, TimeUnit.SECONDS);
         if (request == null) {
             throw new AssertionError("the fake provider received no request within 5 s");
@@ -64,7 +64,7 @@ final class FakeProvider implements AutoCloseable {
     }
 
     /** Wall time fixed at {@link #NOW_MILLIS}; monotonic time real, so the watchdog's deadlines are real. */
-    static Clock clock() {
+    public static Clock clock() {
         return new Clock() {
             @Override
             public long nowMillis() {
@@ -78,11 +78,11 @@ final class FakeProvider implements AutoCloseable {
         };
     }
 
-    static String httpDate(long epochMillis) {
+    public static String httpDate(long epochMillis) {
         return DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.ofEpochMilli(epochMillis).atZone(ZoneOffset.UTC));
     }
 
-    static MockResponse json(int status, String body, String... headers) {
+    public static MockResponse json(int status, String body, String... headers) {
         MockResponse.Builder b = new MockResponse.Builder().code(status).addHeader("Content-Type", "application/json")
                 .body(body);
         for (String header : headers) {
@@ -92,21 +92,21 @@ final class FakeProvider implements AutoCloseable {
     }
 
     /** A response that sends no headers within any test's deadlines (the server thread leaves once the client does). */
-    static MockResponse silent() {
+    public static MockResponse silent() {
         return new MockResponse.Builder().headersDelay(STALL_BOUND_MS, TimeUnit.MILLISECONDS).body("{}").build();
     }
 
     /** Accepts the request, then closes the connection without a byte of response. */
-    static MockResponse closeBeforeResponse() {
+    public static MockResponse closeBeforeResponse() {
         return new MockResponse.Builder().onResponseStart(new SocketEffect.CloseSocket(true, false, false)).build();
     }
 
     /** A scripted SSE stream, chunked by hand so that a clean end and a cut differ on the wire. */
-    Stream stream() {
+    public Stream stream() {
         return new Stream();
     }
 
-    final class Stream {
+    public final class Stream {
         private final List<Step> steps = new ArrayList<>();
         private final List<String> headers = new ArrayList<>();
 
@@ -114,22 +114,22 @@ final class FakeProvider implements AutoCloseable {
             void run(BufferedSink sink) throws IOException, InterruptedException;
         }
 
-        Stream header(String header) {
+        public Stream header(String header) {
             headers.add(header);
             return this;
         }
 
         /** One SSE event (with an event name, or null for data only), sent as its own chunk and flushed. */
-        Stream event(String name, String data) {
+        public Stream event(String name, String data) {
             String text = (name == null ? "" : "event: " + name + "\n") + "data: " + data + "\n\n";
             return raw(text);
         }
 
-        Stream data(String data) {
+        public Stream data(String data) {
             return event(null, data);
         }
 
-        Stream raw(String text) {
+        public Stream raw(String text) {
             steps.add(sink -> {
                 byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
                 sink.writeUtf8(Integer.toHexString(bytes.length)).writeUtf8("\r\n").write(bytes).writeUtf8("\r\n");
@@ -139,25 +139,25 @@ final class FakeProvider implements AutoCloseable {
         }
 
         /** Pauses, or stops pausing as soon as the test ends (so no server thread outlives it). */
-        Stream pause(long ms) {
+        public Stream pause(long ms) {
             steps.add(sink -> release.await(ms, TimeUnit.MILLISECONDS));
             return this;
         }
 
         /** Waits (bounded) until the test says the client has seen what came before. */
-        Stream await(CountDownLatch signal) {
+        public Stream await(CountDownLatch signal) {
             steps.add(sink -> signal.await(STALL_BOUND_MS, TimeUnit.MILLISECONDS));
             return this;
         }
 
         /** Holds the connection open, silent, until the test ends. */
-        Stream stall() {
+        public Stream stall() {
             steps.add(sink -> release.await(STALL_BOUND_MS, TimeUnit.MILLISECONDS));
             return this;
         }
 
         /** The chunked body's proper end: the stream ends cleanly, whatever its events said. */
-        Stream end() {
+        public Stream end() {
             steps.add(sink -> {
                 sink.writeUtf8("0\r\n\r\n");
                 sink.flush();
@@ -166,7 +166,7 @@ final class FakeProvider implements AutoCloseable {
         }
 
         /** Enqueues the stream; the connection closes after the last step (mid-body unless {@link #end} came last). */
-        void enqueue() {
+        public void enqueue() {
             MockResponse.Builder b = new MockResponse.Builder().code(200)
                     .removeHeader("Content-Length")
                     .addHeader("Content-Type", "text/event-stream")
@@ -193,58 +193,58 @@ final class FakeProvider implements AutoCloseable {
 
     // --- canned bodies -------------------------------------------------------------------------------------------
 
-    static String openAiAnswer(String text, String finishReason, String usage) {
+    public static String openAiAnswer(String text, String finishReason, String usage) {
         return "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-test\","
                 + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" + text + "\"},"
                 + "\"finish_reason\":\"" + finishReason + "\"}]" + (usage == null ? "" : ",\"usage\":" + usage) + "}";
     }
 
     /** 20 prompt tokens of which 8 cached, 5 completion tokens of which 2 reasoning. */
-    static final String OPENAI_USAGE = "{\"prompt_tokens\":20,\"completion_tokens\":5,\"total_tokens\":25,"
+    public static final String OPENAI_USAGE = "{\"prompt_tokens\":20,\"completion_tokens\":5,\"total_tokens\":25,"
             + "\"prompt_tokens_details\":{\"cached_tokens\":8},\"completion_tokens_details\":{\"reasoning_tokens\":2}}";
 
-    static String openAiChunk(String content, String finishReason) {
+    public static String openAiChunk(String content, String finishReason) {
         return "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-test\","
                 + "\"choices\":[{\"index\":0,\"delta\":{" + (content == null ? "" : "\"content\":\"" + content + "\"")
                 + "},\"finish_reason\":" + (finishReason == null ? "null" : "\"" + finishReason + "\"") + "}],"
                 + "\"usage\":null}";
     }
 
-    static String openAiUsageChunk() {
+    public static String openAiUsageChunk() {
         return "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-test\","
                 + "\"choices\":[],\"usage\":" + OPENAI_USAGE + "}";
     }
 
-    static String openAiError(String type, String code, String message) {
+    public static String openAiError(String type, String code, String message) {
         return "{\"error\":{\"message\":\"" + message + "\",\"type\":\"" + type + "\",\"param\":null,\"code\":"
                 + (code == null ? "null" : "\"" + code + "\"") + "}}";
     }
 
-    static String anthropicAnswer(String text, String stopReason) {
+    public static String anthropicAnswer(String text, String stopReason) {
         return "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-test\","
                 + "\"content\":[{\"type\":\"text\",\"text\":\"" + text + "\"}],\"stop_reason\":\"" + stopReason + "\","
                 + "\"stop_sequence\":null,\"usage\":{\"input_tokens\":10,\"output_tokens\":5,"
                 + "\"cache_read_input_tokens\":100,\"cache_creation_input_tokens\":50}}";
     }
 
-    static String anthropicError(String type, String message) {
+    public static String anthropicError(String type, String message) {
         return "{\"type\":\"error\",\"error\":{\"type\":\"" + type + "\",\"message\":\"" + message + "\"}}";
     }
 
-    static final String ANTHROPIC_MESSAGE_START = "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
+    public static final String ANTHROPIC_MESSAGE_START = "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
             + "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-test\",\"content\":[],"
             + "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":10,\"output_tokens\":1,"
             + "\"cache_read_input_tokens\":100,\"cache_creation_input_tokens\":50}}}";
-    static final String ANTHROPIC_BLOCK_START =
+    public static final String ANTHROPIC_BLOCK_START =
             "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}";
 
-    static String anthropicDelta(String text) {
+    public static String anthropicDelta(String text) {
         return "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"" + text
                 + "\"}}";
     }
 
-    static final String ANTHROPIC_BLOCK_STOP = "{\"type\":\"content_block_stop\",\"index\":0}";
-    static final String ANTHROPIC_MESSAGE_DELTA = "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+    public static final String ANTHROPIC_BLOCK_STOP = "{\"type\":\"content_block_stop\",\"index\":0}";
+    public static final String ANTHROPIC_MESSAGE_DELTA = "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
             + "\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":5}}";
-    static final String ANTHROPIC_MESSAGE_STOP = "{\"type\":\"message_stop\"}";
+    public static final String ANTHROPIC_MESSAGE_STOP = "{\"type\":\"message_stop\"}";
 }
