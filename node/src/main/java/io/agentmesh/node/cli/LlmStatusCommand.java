@@ -71,7 +71,7 @@ public final class LlmStatusCommand implements Callable<Integer> {
             out.println("not configured: " + s.path("configSource").asText("no llm.json")
                     + " (write one, see docs/llm.md \"Configuration\")");
         } else {
-            out.printf("config %s; %s%n", s.path("configSource").asText(), s.path("serving").asBoolean()
+            out.printf("from %s; %s%n", s.path("configSource").asText(), s.path("serving").asBoolean()
                     ? "serving calls (leader), " + s.path("inFlight").asLong() + " in flight"
                     : "not serving calls (the leader does)");
         }

@@ -238,7 +238,9 @@ public final class UpCommand implements Callable<Integer> {
 
     /**
      * The llm.json `up` writes: the fake as an OpenAI-compatible provider on loopback (it takes no key), its one model
-     * priced so the costs `agentmesh llm costs` shows are not zero, and a daily budget to show spent and left.
+     * priced so the costs `agentmesh llm costs` shows are not zero, and a daily budget to show spent and left. With one
+     * provider there is nothing to fail over to, so a call waits at most 5 s for it and a dead fake is retried within
+     * 30 s of coming back: the example agent writes why a call failed instead of waiting a minute.
      */
     static String fakeLlmConfig(int port) {
         return """
@@ -248,6 +250,8 @@ public final class UpCommand implements Callable<Integer> {
                      "models": [{"name": "%s", "contextTokens": 8192, "maxOutputTokens": 256,
                                  "price": {"inputPerMTok": 1, "outputPerMTok": 2}}]}
                   ],
+                  "routing": {"maxWaitMs": 5000},
+                  "cooldowns": {"maxMs": 30000},
                   "budgets": [{"period": "day", "limitUsd": 1}]
                 }
                 """.formatted(port, FAKE_MODEL);

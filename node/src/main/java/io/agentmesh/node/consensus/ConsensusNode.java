@@ -39,15 +39,14 @@ import io.agentmesh.node.actions.JournalEntry;
 import io.agentmesh.node.actions.JournalResult;
 import io.agentmesh.node.llm.ledger.LedgerOp;
 import io.agentmesh.node.llm.ledger.LedgerResult;
-import io.agentmesh.node.llm.ledger.LedgerSnapshotChunk;
 import io.agentmesh.node.llm.ledger.LlmLedger;
 import io.agentmesh.node.schedules.ScheduleExpander;
 import io.agentmesh.node.schedules.ScheduleRunner;
 /**
  * One node's consensus: a MicroRaft node on the node thread ({@link RaftExecutor}, {@link DilatedClock}), over the
  * mesh ({@link MeshTransport}), on a durable log ({@link RaftLogStore} behind {@link FailStopRaftStore}), with the
- * {@link ActionJournal} as state machine and an {@link ActionCoordinator} performing actions while leader. This is the
- * one class the node core talks to.
+ * {@link ActionJournal} and the LLM call ledger ({@link LlmLedger}) as state machine ({@link JournalAndLedger}) and an
+ * {@link ActionCoordinator} performing actions while leader. This is the one class the node core talks to.
  *
  * <p>What the node core does (all on the node thread):
  * <ul>
@@ -58,7 +57,9 @@ import io.agentmesh.node.schedules.ScheduleRunner;
  *       once instead of at its next poll;</li>
  *   <li>on SIGTERM, {@link #handOver()} then {@link #stop()}, then close the store;</li>
  *   <li>read {@link #status()} for {@code agentmesh status}, and get leader changes through the builder's
- *       {@code onLeaderChange}.</li>
+ *       {@code onLeaderChange};</li>
+ *   <li>as leader, submit the LLM gateway's ledger operations with {@link #submitLedger}, and read the ledger with
+ *       {@link #ledger()} on any member.</li>
  * </ul>
  * The simulator uses {@link #crash()} for kill -9 (and its own in-memory Raft store, which loses what was not flushed).
  *
@@ -806,17 +807,16 @@ public final class ConsensusNode {
     }
 
     /**
-     * The journal and the LLM ledger as MicroRaft's state machine: ledger operations go to the ledger, everything else
-     * to the journal, and snapshots carry both. Notes each claim the journal grants in {@link #events}: the moment a
-     * claim is applied here is the moment this node may know it is committed.
+     * The journal and the LLM ledger as MicroRaft's state machine ({@link JournalAndLedger}), noting each claim the
+     * journal grants in {@link #events}: the moment a claim is applied here is the moment this node may know it is
+     * committed.
      */
     private final class ObservedJournal implements StateMachine {
+        private final JournalAndLedger machine = new JournalAndLedger(journal, ledger);
+
         @Override
         public Object runOperation(long commitIndex, Object operation) {
-            if (operation instanceof LedgerOp op) {
-                return ledger.apply(commitIndex, op);
-            }
-            Object result = journal.runOperation(commitIndex, operation);
+            Object result = machine.runOperation(commitIndex, operation);
             if (result instanceof JournalResult.Claimed c) {
                 JournalEntry e = c.entry();
                 events.claimApplied(clock.nowMillis(), e.intentId(), e.holder(), e.claim().term(), e.claim().index());
@@ -826,33 +826,19 @@ public final class ConsensusNode {
 
         @Override
         public void takeSnapshot(long commitIndex, Consumer<Object> chunks) {
-            journal.takeSnapshot(commitIndex, chunks);
-            ledger.takeSnapshot(chunks::accept);
+            machine.takeSnapshot(commitIndex, chunks);
         }
 
         @Override
         public void installSnapshot(long commitIndex, List<Object> chunks) {
             // Claims that arrive in a snapshot were applied elsewhere first; a snapshot is never how a node learns
             // of a claim it holds, so nothing is noted here.
-            List<LedgerSnapshotChunk> ledgerChunks = new ArrayList<>();
-            List<Object> journalChunks = new ArrayList<>();
-            for (Object c : chunks) {
-                if (c instanceof LedgerSnapshotChunk l) {
-                    ledgerChunks.add(l);
-                } else {
-                    journalChunks.add(c);
-                }
-            }
-            // Every chunk is checked before anything is replaced: the ledger's first, then the journal checks its own
-            // before it replaces itself, and only then the ledger (already checked) replaces itself.
-            ledger.checkSnapshot(commitIndex, ledgerChunks);
-            journal.installSnapshot(commitIndex, journalChunks);
-            ledger.installSnapshot(commitIndex, ledgerChunks);
+            machine.installSnapshot(commitIndex, chunks);
         }
 
         @Override
         public Object getNewTermOperation() {
-            return journal.getNewTermOperation();
+            return machine.getNewTermOperation();
         }
     }
 

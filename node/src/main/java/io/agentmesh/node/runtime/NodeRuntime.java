@@ -576,6 +576,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 m.put("voteTimerResets", st.voteTimerResets());
                 m.put("outcomes", cn.journal().completedByStatus());
                 s.put("consensus", m);
+                if (!witness()) {
+                    s.put("llm", io.agentmesh.node.llm.report.LlmReports.summary(ledgerView(c), clock.nowMillis()));
+                }
             });
             if (agent != null) {
                 s.put("agentProcess", agent.runner().status());

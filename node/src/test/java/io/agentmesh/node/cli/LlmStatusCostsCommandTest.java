@@ -160,6 +160,14 @@ class LlmStatusCostsCommandTest {
     }
 
     @Test
+    void agentmeshStatusHasALineOfTodaysLlmSpend() throws IOException {
+        assertEquals("today $0.000123 charged, $0.000768 in doubt, 11 calls answered, 1 failed; 2 open"
+                + " (agentmesh llm status, llm costs)", StatusCommand.llmLine(new com.fasterxml.jackson.databind
+                .ObjectMapper().readTree("{\"day\": \"2026-12-03\", \"chargedNanoUsd\": 123000, \"inDoubtNanoUsd\":"
+                + " 768000, \"callsAnswered\": 11, \"callsFailed\": 1, \"openCalls\": 2}")));
+    }
+
+    @Test
     void costsRefuseDaysOutOfRangeWithoutAskingTheNode() {
         Run r = run("llm", "costs", "--http", http(), "--days", "0");
         assertEquals(2, r.exit());

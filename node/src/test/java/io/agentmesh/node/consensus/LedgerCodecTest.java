@@ -217,4 +217,39 @@ class LedgerCodecTest {
         assertEquals(0, w.operationsApplied());
         assertEquals(100, w.lastApplied());
     }
+
+    @Test
+    void aFullChunkWithEveryTextAtItsLongestFitsAWireFrame() {
+        String euro = "€"; // three UTF-8 bytes in one character: the most bytes a counted character takes
+        String id = euro.repeat(LedgerOp.MAX_CALL_ID_CHARS);
+        String node = euro.repeat(LedgerOp.MAX_NODE_ID_CHARS);
+        Target t = new Target(euro.repeat(LedgerOp.MAX_NAME_CHARS), euro.repeat(LedgerOp.MAX_NAME_CHARS));
+        List<io.agentmesh.node.llm.ledger.LedgerAttempt> attempts = new ArrayList<>();
+        for (int n = 1; n <= LedgerOp.MAX_ATTEMPTS; n++) {
+            attempts.add(new io.agentmesh.node.llm.ledger.LedgerAttempt(n, t, Long.MAX_VALUE, Long.MAX_VALUE, true,
+                    Optional.of(ErrorClass.CANCELLED), Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE));
+        }
+        List<io.agentmesh.node.llm.ledger.LedgerCall> calls = new ArrayList<>();
+        for (int i = 0; i < LlmLedger.CALLS_PER_CHUNK; i++) {
+            calls.add(new io.agentmesh.node.llm.ledger.LedgerCall(id.substring(1) + i % 10, node, TOKEN,
+                    LedgerOp.Origin.INTENT, 1, attempts, Optional.of(LedgerOp.CallStatus.FAILED),
+                    euro.repeat(LedgerOp.MAX_MESSAGE_CHARS), 1, i + 1));
+        }
+        List<io.agentmesh.node.llm.ledger.SpendRow> rows = new ArrayList<>();
+        for (int i = 0; i < LlmLedger.ROWS_PER_CHUNK; i++) {
+            rows.add(new io.agentmesh.node.llm.ledger.SpendRow(i, t, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+        }
+        List<LedgerOp.AttemptEnd> ends = new ArrayList<>();
+        for (int i = 0; i < LlmLedger.ENDS_PER_CHUNK; i++) {
+            ends.add(new LedgerOp.AttemptEnd(id, TOKEN, 1, t, Optional.empty(), 200, new Usage(1, 1, 1, 1, 1), true,
+                    1, 1, 1, 1, euro.repeat(LedgerOp.MAX_NAME_CHARS), 1));
+        }
+        for (LedgerSnapshotChunk c : List.of(new LedgerSnapshotChunk(calls, List.of(), List.of()),
+                new LedgerSnapshotChunk(List.of(), rows, List.of()), new LedgerSnapshotChunk(List.of(), List.of(),
+                        ends))) {
+            byte[] bytes = CODEC.encodeOperation(c);
+            assertTrue(bytes.length < io.agentmesh.protocol.wire.WireCodec.MAX_FRAME_BYTES / 2, bytes.length + "");
+            assertEquals(c, CODEC.decodeOperation(bytes));
+        }
+    }
 }

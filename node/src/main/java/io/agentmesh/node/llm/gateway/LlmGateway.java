@@ -287,7 +287,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
         }
         Call c = new Call(request, sink, result, leadership.term());
         calls.put(id, c);
-        submit(new LedgerOp.Open(id, nodeId, c.term, request.origin(), clock.nowMillis()), (r, error) -> {
+        submit(c, new LedgerOp.Open(id, nodeId, c.term, request.origin(), clock.nowMillis()), (r, error) -> {
             if (error != null) {
                 finish(c, failed(id, CallResult.Failure.NOT_LEADER, "node " + nodeId + " could not open the call"
                         + " in the ledger (" + reason(error) + "); nothing was sent", List.of()));
@@ -332,7 +332,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                 log.info("node {} llm call {}: {}", nodeId, c.id(), attempt.explanation());
                 long waitMs = attempt.notBeforeMillis() - clock.nowMillis();
                 if (waitMs > 0) {
-                    scheduler.schedule(() -> startAttempt(c, attempt), waitMs);
+                    scheduler.schedule(() -> guard(c, () -> startAttempt(c, attempt)), waitMs);
                 } else {
                     startAttempt(c, attempt);
                 }
@@ -360,7 +360,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
             return;
         }
         long startedMillis = clock.nowMillis();
-        submit(new LedgerOp.AttemptStart(c.id(), c.token, attempt.attemptNumber(), target, worstCase,
+        submit(c, new LedgerOp.AttemptStart(c.id(), c.token, attempt.attemptNumber(), target, worstCase,
                 config.budgets(), startedMillis), (r, error) -> {
             if (error != null) {
                 lost(c, "attempt " + attempt.attemptNumber() + " could not be recorded (" + reason(error)
@@ -415,7 +415,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                             OptionalLong.empty(), Usage.NONE, "the provider layer failed: " + e);
                 }
                 AttemptResult done = r;
-                scheduler.execute(() -> attemptEnded(c, attempt, done));
+                scheduler.execute(() -> guard(c, () -> attemptEnded(c, attempt, done)));
             });
         } catch (RejectedExecutionException e) {
             attemptEnded(c, attempt, new AttemptResult.Failed(target.providerId(), target.model(), 0,
@@ -466,7 +466,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
         LedgerOp.AttemptEnd end = new LedgerOp.AttemptEnd(c.id(), c.token, attempt.attemptNumber(), target, error,
                 status, usage, usageKnown, charged, Math.max(0, r.elapsedMs()), firstTokenMs, retryAfterUntil,
                 fingerprint, endedMillis);
-        submit(end, (res, err) -> {
+        submit(c, end, (res, err) -> {
             if (err == null && res instanceof LedgerResult.Ended ended) {
                 c.costNanoUsd += ended.chargedNanoUsd(); // the in-doubt part included
             } else {
@@ -486,11 +486,11 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
             }
             switch (r) {
                 case AttemptResult.Completed done -> close(c, LedgerOp.CallStatus.ANSWERED, null, "answered");
+                case AttemptResult.Failed f when c.clientGone.get() -> close(c, LedgerOp.CallStatus.FAILED,
+                        CallResult.Failure.CANCELLED, "the client stopped taking the streamed text");
                 case AttemptResult.Failed f when c.textSent.get() -> close(c, LedgerOp.CallStatus.FAILED,
                         CallResult.Failure.STREAM_FAILED, "the stream failed after part of its text reached the"
                                 + " client, so it is not retried: " + lastFailure(f));
-                case AttemptResult.Failed f when c.clientGone.get() -> close(c, LedgerOp.CallStatus.FAILED,
-                        CallResult.Failure.CANCELLED, "the client stopped taking the streamed text");
                 case AttemptResult.Failed f -> route(c);
             }
         });
@@ -500,7 +500,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
     private void close(Call c, LedgerOp.CallStatus status, CallResult.Failure failure, String message) {
         String text = message.length() <= LedgerOp.MAX_MESSAGE_CHARS ? message
                 : message.substring(0, LedgerOp.MAX_MESSAGE_CHARS - 3) + "...";
-        submit(new LedgerOp.Close(c.id(), c.token, status, text, clock.nowMillis()), (r, error) -> {
+        submit(c, new LedgerOp.Close(c.id(), c.token, status, text, clock.nowMillis()), (r, error) -> {
             String note = "";
             if (error != null || !(r instanceof LedgerResult.Closed)) {
                 note = "; the call could not be closed in the ledger (" + (error != null ? reason(error)
@@ -534,7 +534,8 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
         c.result.complete(result);
     }
 
-    private void submit(LedgerOp op, java.util.function.BiConsumer<LedgerResult, Throwable> then) {
+    /** Submits {@code op} for call {@code c} (null: no call), then runs {@code then} on the node thread, guarded. */
+    private void submit(Call c, LedgerOp op, java.util.function.BiConsumer<LedgerResult, Throwable> then) {
         CompletableFuture<LedgerResult> f;
         try {
             f = ledger.submit(op);
@@ -543,7 +544,23 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
         }
         // The ledger completes on the node thread; a future already completed runs the continuation here, also
         // on the node thread.
-        f.whenComplete((r, e) -> then.accept(r, e));
+        f.whenComplete((r, e) -> guard(c, () -> then.accept(r, e)));
+    }
+
+    /**
+     * Runs a step of call {@code c}; a defect in it (an exception a continuation would otherwise swallow) ends the
+     * call with a failure instead of leaving its caller waiting.
+     */
+    private void guard(Call c, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            log.error("node {} llm call {}: the gateway failed", nodeId, c == null ? "-" : c.id(), e);
+            if (c != null && !c.result.isDone()) {
+                finish(c, failed(c.id(), CallResult.Failure.UPSTREAM_UNAVAILABLE, "the gateway failed on node "
+                        + nodeId + ": " + e + "; if the call was opened, a later leader settles it", c.attempts));
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ health
@@ -633,7 +650,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
             if (open.token().term() >= term || calls.containsKey(open.callId())) {
                 continue;
             }
-            submit(new LedgerOp.Settle(open.callId(), nodeId, term, clock.nowMillis()), (r, error) -> {
+            submit(null, new LedgerOp.Settle(open.callId(), nodeId, term, clock.nowMillis()), (r, error) -> {
                 if (r instanceof LedgerResult.Settled s) {
                     log.info("node {} settled LLM call {} (opened by {} in term {}) in doubt: {} attempt(s) in"
                                     + " doubt, {} charged as possibly billed", nodeId, s.callId(), open.holder(),
@@ -641,6 +658,11 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                 } else {
                     log.info("node {} could not settle LLM call {} of term {}: {}", nodeId, open.callId(),
                             open.token().term(), error != null ? reason(error) : String.valueOf(r));
+                    if (error != null && settledTerm == term) {
+                        // Not committed (log full, leadership in doubt): the next check settles again; a call
+                        // settled meanwhile is refused as closed, which changes nothing.
+                        settledTerm = term - 1;
+                    }
                 }
             });
         }

@@ -20,13 +20,17 @@ public record LedgerCall(String callId, String holder, FencingToken token, Ledge
                          List<LedgerAttempt> attempts, Optional<LedgerOp.CallStatus> status, String message,
                          long closedMillis, long closedIndex) {
     public LedgerCall {
-        Objects.requireNonNull(callId, "callId");
-        Objects.requireNonNull(holder, "holder");
+        text(callId, "callId", LedgerOp.MAX_CALL_ID_CHARS);
+        text(holder, "holder", LedgerOp.MAX_NODE_ID_CHARS);
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(origin, "origin");
         attempts = List.copyOf(attempts);
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(message, "message");
+        if (message.length() > LedgerOp.MAX_MESSAGE_CHARS) {
+            throw new IllegalArgumentException("a call's message has at most " + LedgerOp.MAX_MESSAGE_CHARS
+                    + " characters");
+        }
         if (attempts.size() > LedgerOp.MAX_ATTEMPTS) {
             throw new IllegalArgumentException("a call has at most " + LedgerOp.MAX_ATTEMPTS + " attempts");
         }
@@ -47,6 +51,13 @@ public record LedgerCall(String callId, String holder, FencingToken token, Ledge
         }
         if (openedMillis < 0 || closedMillis < 0) {
             throw new IllegalArgumentException("call " + callId + ": times are never negative");
+        }
+    }
+
+    private static void text(String value, String name, int maxChars) {
+        Objects.requireNonNull(value, name);
+        if (value.isEmpty() || value.length() > maxChars) {
+            throw new IllegalArgumentException(name + " has 1 to " + maxChars + " characters, got " + value.length());
         }
     }
 

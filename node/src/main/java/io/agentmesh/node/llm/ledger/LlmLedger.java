@@ -66,9 +66,14 @@ public final class LlmLedger {
     public static final int ENDS_PER_TARGET = 32;
     public static final int MAX_OPEN_CALLS = 4_096;
     public static final int MAX_HEALTH_TARGETS = 512;
-    public static final int CALLS_PER_CHUNK = 64;
+    public static final int CALLS_PER_CHUNK = 32;
     public static final int ROWS_PER_CHUNK = 1_024;
     public static final int ENDS_PER_CHUNK = 256;
+    /**
+     * The most one attempt may reserve: $10,000, far above any model's worst case today. It keeps the sum of every
+     * reservation (at most {@link #MAX_OPEN_CALLS} calls of {@link LedgerOp#MAX_ATTEMPTS} attempts) exact in a long.
+     */
+    public static final long MAX_WORST_CASE_NANO_USD = 10_000L * NanoUsd.PER_USD;
     static final long MILLIS_PER_DAY = 86_400_000L;
 
     private final TreeMap<String, LedgerCall> open = new TreeMap<>();
@@ -77,8 +82,11 @@ public final class LlmLedger {
     private final TreeMap<Long, String> closedByIndex = new TreeMap<>();
     private final TreeMap<Long, TreeMap<Target, SpendRow>> spend = new TreeMap<>();
     private final TreeMap<Target, ArrayDeque<AttemptEnd>> ends = new TreeMap<>();
-    // The worst cases of every open attempt: always the sum over open calls of LedgerCall.reservedNanoUsd().
+    // The worst cases of every open attempt: always the sum over open calls of LedgerCall.reservedNanoUsd(), and
+    // the same by the UTC day of each attempt's start and its target (what a budget's period covers). Exact: bounded
+    // by MAX_WORST_CASE_NANO_USD per attempt.
     private long reservedNanoUsd;
+    private final TreeMap<Long, TreeMap<Target, Long>> reservedByDay = new TreeMap<>();
     private long lastApplied;
 
     /** Applies one committed operation at {@code commitIndex}. */
@@ -94,6 +102,8 @@ public final class LlmLedger {
         assert reservedNanoUsd >= 0 : "reserved is never negative: " + reservedNanoUsd;
         assert reservedNanoUsd == recomputeReserved() : "reserved " + reservedNanoUsd + " drifted from the open calls'"
                 + " " + recomputeReserved();
+        assert reservedNanoUsd == reservedByDay.values().stream().flatMap(m -> m.values().stream())
+                .mapToLong(Long::longValue).sum() : "reserved by day drifted from " + reservedNanoUsd;
         assert open.size() <= MAX_OPEN_CALLS && closed.size() <= RETAIN_CLOSED && spend.size() <= RETAIN_DAYS;
         return result;
     }
@@ -122,6 +132,11 @@ public final class LlmLedger {
             return new Rejected(s.callId(), Reason.WRONG_ATTEMPT, "the next attempt of call " + s.callId() + " is "
                     + next + ", not " + s.attemptNumber());
         }
+        if (s.worstCaseNanoUsd() > MAX_WORST_CASE_NANO_USD) {
+            return new Rejected(s.callId(), Reason.BUDGET_EXCEEDED, "the worst case " + NanoUsd.format(
+                    s.worstCaseNanoUsd()) + " is above the ledger's ceiling of " + NanoUsd.format(
+                    MAX_WORST_CASE_NANO_USD) + " for one attempt");
+        }
         long day = Math.floorDiv(s.startedMillis(), MILLIS_PER_DAY);
         List<String> softExceeded = new ArrayList<>();
         for (Budget b : s.budgets()) {
@@ -145,7 +160,7 @@ public final class LlmLedger {
         List<LedgerAttempt> attempts = new ArrayList<>(call.attempts());
         attempts.add(LedgerAttempt.started(next, s.target(), s.worstCaseNanoUsd(), s.startedMillis()));
         open.put(call.callId(), call.withAttempts(attempts));
-        reservedNanoUsd = saturatedAdd(reservedNanoUsd, s.worstCaseNanoUsd());
+        reserve(day, s.target(), s.worstCaseNanoUsd());
         row(day, s.target(), r -> new SpendRow(r.epochDay(), r.target(), r.chargedNanoUsd(), r.inDoubtNanoUsd(),
                 saturatedAdd(r.attempts(), 1), r.callsAnswered(), r.callsFailed(), r.callsInDoubt(), r.inputTokens(),
                 r.cachedInputTokens(), r.cacheWriteTokens(), r.outputTokens()));
@@ -183,7 +198,7 @@ public final class LlmLedger {
         List<LedgerAttempt> attempts = new ArrayList<>(call.attempts());
         attempts.set(n - 1, attempt.end(e.error(), charged, inDoubt, e.endedMillis()));
         open.put(call.callId(), call.withAttempts(attempts));
-        reservedNanoUsd -= attempt.worstCaseNanoUsd();
+        reserve(attempt.epochDay(), attempt.target(), -attempt.worstCaseNanoUsd());
         Usage u = e.usageKnown() ? e.usage() : Usage.NONE;
         charge(attempt, charged - inDoubt, inDoubt, u);
         ArrayDeque<AttemptEnd> facts = ends.computeIfAbsent(e.target(), t -> new ArrayDeque<>());
@@ -230,7 +245,7 @@ public final class LlmLedger {
             LedgerAttempt a = attempts.get(i);
             if (!a.ended()) {
                 attempts.set(i, a.end(Optional.empty(), a.worstCaseNanoUsd(), a.worstCaseNanoUsd(), atMillis));
-                reservedNanoUsd -= a.worstCaseNanoUsd();
+                reserve(a.epochDay(), a.target(), -a.worstCaseNanoUsd());
                 charge(a, 0, a.worstCaseNanoUsd(), Usage.NONE);
             }
         }
@@ -251,6 +266,22 @@ public final class LlmLedger {
                     r.callsFailed() + (status == CallStatus.FAILED ? 1 : 0),
                     r.callsInDoubt() + (status == CallStatus.IN_DOUBT ? 1 : 0), r.inputTokens(),
                     r.cachedInputTokens(), r.cacheWriteTokens(), r.outputTokens()));
+        }
+    }
+
+    /** Adds (or, negative, releases) a reservation on the day and target of its attempt. */
+    private void reserve(long day, Target target, long deltaNanoUsd) {
+        reservedNanoUsd = Math.addExact(reservedNanoUsd, deltaNanoUsd);
+        TreeMap<Target, Long> day0 = reservedByDay.computeIfAbsent(day, d -> new TreeMap<>());
+        long now = Math.addExact(day0.getOrDefault(target, 0L), deltaNanoUsd);
+        assert now >= 0 : "reserved on " + day + " for " + target + " is never negative: " + now;
+        if (now == 0) {
+            day0.remove(target);
+            if (day0.isEmpty()) {
+                reservedByDay.remove(day);
+            }
+        } else {
+            day0.put(target, now);
         }
     }
 
@@ -327,10 +358,10 @@ public final class LlmLedger {
 
     private long reservedIn(Budget b, long fromDay, long toDay) {
         long sum = 0;
-        for (LedgerCall c : open.values()) {
-            for (LedgerAttempt a : c.attempts()) {
-                if (!a.ended() && b.covers(a.target()) && a.epochDay() >= fromDay && a.epochDay() <= toDay) {
-                    sum = saturatedAdd(sum, a.worstCaseNanoUsd());
+        for (TreeMap<Target, Long> byTarget : reservedByDay.subMap(fromDay, true, toDay, true).values()) {
+            for (Map.Entry<Target, Long> e : byTarget.entrySet()) {
+                if (b.covers(e.getKey())) {
+                    sum += e.getValue();
                 }
             }
         }
@@ -410,6 +441,8 @@ public final class LlmLedger {
         ends.clear();
         ends.putAll(fresh.ends);
         reservedNanoUsd = fresh.reservedNanoUsd;
+        reservedByDay.clear();
+        reservedByDay.putAll(fresh.reservedByDay);
         lastApplied = commitIndex;
     }
 
@@ -424,8 +457,20 @@ public final class LlmLedger {
                             + commitIndex);
                 }
                 if (c.isOpen()) {
+                    if (c.attempts().stream().anyMatch(a -> a.worstCaseNanoUsd() > MAX_WORST_CASE_NANO_USD)) {
+                        throw new IllegalArgumentException("call " + c.callId() + " reserves more than "
+                                + NanoUsd.format(MAX_WORST_CASE_NANO_USD) + " for an attempt");
+                    }
                     open.put(c.callId(), c);
-                    reservedNanoUsd = saturatedAdd(reservedNanoUsd, c.reservedNanoUsd());
+                    if (open.size() > MAX_OPEN_CALLS) {
+                        throw new IllegalArgumentException("a ledger snapshot holds more than " + MAX_OPEN_CALLS
+                                + " open calls");
+                    }
+                    for (LedgerAttempt a : c.attempts()) {
+                        if (!a.ended()) {
+                            reserve(a.epochDay(), a.target(), a.worstCaseNanoUsd());
+                        }
+                    }
                 } else {
                     if (closedByIndex.putIfAbsent(c.closedIndex(), c.callId()) != null) {
                         throw new IllegalArgumentException("two closed calls share the close index "

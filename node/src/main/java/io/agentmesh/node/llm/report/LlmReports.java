@@ -108,6 +108,19 @@ public final class LlmReports {
     }
 
     /**
+     * The line {@code GET /v1/status} carries: today's spend over every target, and the calls open in the ledger.
+     */
+    public static Map<String, Object> summary(LedgerView ledger, long nowMillis) {
+        long today = Math.floorDiv(nowMillis, MILLIS_PER_DAY);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("day", LocalDate.ofEpochDay(today).toString());
+        out.putAll(sums(ledger.spend().stream().filter(r -> r.epochDay() == today).toList()));
+        out.put("openCalls", ledger.openCalls().size());
+        out.put("reservedNanoUsd", ledger.reservedNanoUsd());
+        return out;
+    }
+
+    /**
      * Spend per UTC day, provider and model over today and the {@code days - 1} days before it (oldest first), and
      * the totals over them.
      */

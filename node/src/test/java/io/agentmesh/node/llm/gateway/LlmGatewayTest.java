@@ -278,6 +278,23 @@ class LlmGatewayTest {
     }
 
     @Test
+    void aClientThatStopsTakingTheStreamCancelsTheCall() throws Exception {
+        LlmGateway g = gateway(config(""), new TestLedger("node-a", true, 1));
+        p1.stream().data(FakeProvider.openAiChunk("Hel", null)).pause(2_000).data(FakeProvider.openAiChunk("lo", null))
+                .data(FakeProvider.openAiChunk(null, "stop")).data(FakeProvider.openAiUsageChunk()).data("[DONE]")
+                .end().enqueue();
+        p2.enqueue(answer("must not be asked"));
+
+        CallResult r = result(g.call(request("c1", "m", true), t -> false).toCompletableFuture());
+
+        CallResult.Failed f = assertInstanceOf(CallResult.Failed.class, r);
+        assertEquals(CallResult.Failure.CANCELLED, f.failure());
+        assertEquals(ErrorClass.CANCELLED, f.lastAttempt().orElseThrow().error());
+        assertEquals(0, p2.requests());
+        assertEquals(Optional.of(LedgerOp.CallStatus.FAILED), ledgerCall("c1").status());
+    }
+
+    @Test
     void aStreamThatFailsBeforeAnyTextFailsOver() throws Exception {
         LlmGateway g = gateway(config(""), new TestLedger("node-a", true, 1));
         p1.enqueue(FakeProvider.closeBeforeResponse());
@@ -326,7 +343,7 @@ class LlmGatewayTest {
         LlmGateway g = gateway(config(""), a);
         p1.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json")
                 .body(FakeProvider.openAiAnswer("late", "stop", FakeProvider.OPENAI_USAGE))
-                .headersDelay(500, TimeUnit.MILLISECONDS).build());
+                .headersDelay(1000, TimeUnit.MILLISECONDS).build());
 
         CompletableFuture<CallResult> f = g.call(request("c1", "p1/m", false), t -> true).toCompletableFuture();
         await().atMost(Duration.ofSeconds(WAIT_S)).until(() -> p1.requests() == 1);
@@ -340,7 +357,7 @@ class LlmGatewayTest {
         node.execute(() -> a.leader = true);
         p1.enqueue(new MockResponse.Builder().code(503).addHeader("Content-Type", "application/json")
                 .body(FakeProvider.openAiError("server_error", null, "overloaded"))
-                .headersDelay(500, TimeUnit.MILLISECONDS).build());
+                .headersDelay(1000, TimeUnit.MILLISECONDS).build());
         p2.enqueue(answer("must not be asked"));
         CompletableFuture<CallResult> second = g.call(request("c2", "m", false), t -> true).toCompletableFuture();
         await().atMost(Duration.ofSeconds(WAIT_S)).until(() -> p1.requests() == 2);
@@ -391,6 +408,97 @@ class LlmGatewayTest {
         CallResult fresh = result(gb.call(request("c2", "p1/m", false), t -> true).toCompletableFuture());
         assertInstanceOf(CallResult.Answered.class, fresh);
         assertEquals(Optional.of(LedgerOp.CallStatus.ANSWERED), ledgerCall("c2").status());
+    }
+
+    @Test
+    void anLlmIntentLeftInDoubtByADeposedLeaderIsRetriedOnceByTheNext() throws Exception {
+        TestLedger a = new TestLedger("node-a", true, 1);
+        TestLedger b = new TestLedger("node-b", false, 1);
+        LlmConfig config = config("");
+        LlmIntentExecutor onA = new LlmIntentExecutor(gateway(config, a), "node-a");
+        LlmGateway gb = gateway(config, b);
+        LlmIntentExecutor onB = new LlmIntentExecutor(gb, "node-b");
+        String payload = "{\"model\": \"p1/m\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}]}";
+        List<byte[]> marks = new CopyOnWriteArrayList<>();
+        p1.enqueue(FakeProvider.silent());
+
+        CompletableFuture<io.agentmesh.node.actions.ActionResult> first = node.call(() -> onA.perform(
+                new io.agentmesh.node.actions.ActionContext("intent-1", "llm", payload,
+                        new io.agentmesh.node.actions.FencingToken(1, 5), "node-a", data -> {
+                    marks.add(data);
+                    return CompletableFuture.completedFuture(null);
+                })).toCompletableFuture());
+        await().atMost(Duration.ofSeconds(WAIT_S)).until(() -> p1.requests() == 1);
+        node.execute(() -> {
+            a.leader = false;
+            b.leader = true;
+            b.term = 2;
+            b.leaderId = "node-b";
+            gb.leadershipChanged();
+        });
+        await().atMost(Duration.ofSeconds(WAIT_S)).until(() -> !ledgerCall("intent-1@1:5").isOpen());
+        assertEquals(Optional.of(LedgerOp.CallStatus.IN_DOUBT), ledgerCall("intent-1@1:5").status());
+
+        p1.enqueue(answer("second time"));
+        io.agentmesh.node.actions.ActionResult retried = node.call(() -> onB.reconcile(
+                new io.agentmesh.node.actions.ActionContext("intent-1", "llm", payload,
+                        new io.agentmesh.node.actions.FencingToken(2, 9), "node-b",
+                        data -> CompletableFuture.completedFuture(null)),
+                Optional.of(marks.getFirst())).toCompletableFuture()).get(WAIT_S, TimeUnit.SECONDS);
+
+        assertEquals(io.agentmesh.node.actions.ActionResult.SUCCEEDED, retried.status(), retried.result());
+        assertTrue(retried.result().contains("second time") && retried.result().contains(LlmIntentExecutor.RETRIED),
+                retried.result());
+        assertEquals(Optional.of(LedgerOp.CallStatus.ANSWERED), ledgerCall("intent-1@2:9").status());
+        assertEquals(2, p1.requests());
+        // The deposed holder's own attempt ends (timed out) and is reported as a failure it could not record.
+        assertEquals(io.agentmesh.node.actions.ActionResult.FAILED, first.get(WAIT_S, TimeUnit.SECONDS).status());
+    }
+
+    @Test
+    void aNewLeaderInheritsARetryAfterFromTheLedgerAndRoutesAroundIt() throws Exception {
+        TestLedger a = new TestLedger("node-a", true, 1);
+        TestLedger b = new TestLedger("node-b", false, 1);
+        LlmConfig config = config("\"routing\": {\"maxAttempts\": 1}");
+        LlmGateway ga = gateway(config, a);
+        LlmGateway gb = gateway(config, b);
+        p1.enqueue(FakeProvider.json(429, FakeProvider.openAiError("rate_limit_exceeded", null, "slow down"),
+                "retry-after-ms: 60000"));
+        CallResult first = result(ga.call(request("c1", "m", false), t -> true).toCompletableFuture());
+        assertEquals(CallResult.Failure.UPSTREAM_UNAVAILABLE,
+                assertInstanceOf(CallResult.Failed.class, first).failure());
+        node.execute(() -> {
+            a.leader = false;
+            b.leader = true;
+            b.term = 2;
+            b.leaderId = "node-b";
+        });
+        p2.enqueue(answer("from p2"));
+
+        CallResult second = result(gb.call(request("c2", "m", false), t -> true).toCompletableFuture());
+
+        assertEquals("p2", assertInstanceOf(CallResult.Answered.class, second).answer().providerId());
+        assertEquals(1, p1.requests(), "p1's Retry-After, recorded by the old leader, holds on the new one");
+        LlmGateway.TargetStatus p1Status = gb.status().get(WAIT_S, TimeUnit.SECONDS).targets().getFirst();
+        assertTrue(p1Status.retryAfterUntilMillis() > clock.nowMillis() + 50_000, p1Status.toString());
+    }
+
+    @Test
+    void callsBeyondTheLimitInFlightAreRefusedAsOverloaded() throws Exception {
+        TestLedger a = new TestLedger("node-a", true, 1);
+        LlmConfig config = config("\"routing\": {\"maxAttempts\": 1}");
+        LlmGateway g = LlmGateway.create("node-a", config, ProviderKeys.load(config, Map.of()), a, node, clock, 1);
+        gateways.add(g);
+        p1.enqueue(FakeProvider.silent());
+
+        CompletableFuture<CallResult> first = g.call(request("c1", "p1/m", false), t -> true).toCompletableFuture();
+        await().atMost(Duration.ofSeconds(WAIT_S)).until(() -> p1.requests() == 1);
+        CallResult second = result(g.call(request("c2", "p1/m", false), t -> true).toCompletableFuture());
+
+        assertEquals(CallResult.Failure.OVERLOADED, assertInstanceOf(CallResult.Failed.class, second).failure());
+        assertEquals(1, p1.requests());
+        assertEquals(ErrorClass.TIMEOUT, assertInstanceOf(CallResult.Failed.class, result(first)).lastAttempt()
+                .orElseThrow().error());
     }
 
     @Test

@@ -171,6 +171,16 @@ class LlmLedgerTest {
     }
 
     @Test
+    void anAttemptReservingMoreThanTheLedgersCeilingIsRefusedEvenWithoutBudgets() {
+        FencingToken a = log.open("a", 1);
+        LedgerResult r = log.apply(start("a", a, 1, GPT, LlmLedger.MAX_WORST_CASE_NANO_USD + 1, List.of(), NOON));
+        assertEquals(Reason.BUDGET_EXCEEDED, rejected(r));
+        assertInstanceOf(LedgerResult.Started.class, log.apply(start("a", a, 1, GPT, LlmLedger.MAX_WORST_CASE_NANO_USD,
+                List.of(), NOON)));
+        assertEquals(LlmLedger.MAX_WORST_CASE_NANO_USD, ledger.reservedNanoUsd());
+    }
+
+    @Test
     void aSoftBudgetNeverRefusesButIsReportedWhenPassed() {
         Budget soft = new Budget(Optional.empty(), Optional.empty(), Budget.Period.DAY, usd(1),
                 Budget.Enforcement.SOFT);
