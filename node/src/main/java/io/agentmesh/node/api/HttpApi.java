@@ -65,11 +65,21 @@ import java.util.concurrent.TimeoutException;
  * GET|PUT|DELETE /v1/workspace[/file?path=P]  the agent's workspace files ({@code workspace.WorkspaceHttp})
  * GET  /v1/consensus/events?after=N  this node's role changes and applied claims after sequence number N (default
  *                                0), on its own clock; 404 when the node takes no part in consensus
+ * GET  /v1/llm/status           the LLM gateway: health per target, calls in flight and open, budgets, today's
+ *                                spend (docs/llm.md "Status and costs"); 404 on a node that keeps no LLM ledger
+ * GET  /v1/llm/costs?days=N     spend per UTC day, provider and model over the last N days (1..400, default 7) and
+ *                                totals
  * GET  /v1/revocations          the node removals this node enforces
  * POST /v1/revocations          a revocation in its JSON form (`agentmesh node remove --out`) -> 201 when new here,
  *                                200 when known; 400, changing nothing, when it is malformed or not signed by the
  *                                agent root. The node passes it to every peer.
  * GET  /v1/revocations/draft?node=node1...  what `agentmesh node remove` signs: the node's key and the cut
+ * POST /llm/openai/v1/chat/completions  the agent's LLM calls in OpenAI's chat-completions format, JSON or SSE
+ *                                (the OpenAI SDK's baseURL: http://HOST:PORT/llm/openai/v1); GET /llm/openai/v1/models
+ * POST /llm/anthropic/v1/messages  the same in Anthropic's messages format (the Anthropic SDK's baseURL:
+ *                                http://HOST:PORT/llm/anthropic); GET /llm/anthropic/v1/models. Served on the leader
+ *                                through the gateway; errors in each format's own shape ({@code llm.api.LlmHttp},
+ *                                docs/llm.md "Endpoints for the agent")
  * GET  /v1/admin/faults         fault rules (only with --enable-fault-injection)
  * POST /v1/admin/faults         {"action": "block", "peer": "node1..."} (only with --enable-fault-injection)
  * </pre>
@@ -91,6 +101,10 @@ public final class HttpApi implements AutoCloseable {
     private static final java.util.Set<String> STATE_PATHS = java.util.Set.of("/v1/state", "/v1/memory", "/v1/notes",
             "/v1/tasks", "/v1/intents", "/v1/schedules", "/v1/revocations/draft", "/v1/workspace",
             "/v1/workspace/file");
+
+    private static final String NO_LLM_LEDGER = "this node keeps no LLM ledger (a witness): ask a server";
+    /** The call ledger keeps this many days of spend. */
+    private static final int MAX_COST_DAYS = 400;
 
     private final HttpServer server;
     private final ThreadPoolExecutor handlers;
@@ -128,6 +142,14 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        if (io.agentmesh.node.llm.api.LlmHttp.owns(exchange.getRequestURI().getPath())) {
+            // The LLM endpoints answer in OpenAI's or Anthropic's shapes, and a call outlives this handler thread:
+            // they take the exchange over and close it themselves.
+            node.llmEndpoints().ifPresentOrElse(llm -> llm.handle(exchange), () -> io.agentmesh.node.llm.api.LlmHttp.refuse(
+                    exchange, node.witness() ? WITNESS_REFUSAL : "this node serves no LLM endpoints (it was"
+                            + " started without the LLM gateway)"));
+            return;
+        }
         try (exchange) {
             try {
                 route(exchange);
@@ -228,6 +250,15 @@ public final class HttpApi implements AutoCloseable {
                 long after = longParam(ex.getRequestURI(), "after", 0, 0, Long.MAX_VALUE);
                 send(ex, 200, await(node.consensusEvents(after)).orElseThrow(() -> new ApiError(404,
                         "this node takes no part in consensus")));
+            }
+            case "/v1/llm/status" -> {
+                requireMethod(method, "GET");
+                send(ex, 200, await(node.llmStatus()).orElseThrow(() -> new ApiError(404, NO_LLM_LEDGER)));
+            }
+            case "/v1/llm/costs" -> {
+                requireMethod(method, "GET");
+                int days = intParam(ex.getRequestURI(), "days", 7, 1, MAX_COST_DAYS);
+                send(ex, 200, await(node.llmCosts(days)).orElseThrow(() -> new ApiError(404, NO_LLM_LEDGER)));
             }
             case "/v1/revocations" -> {
                 if (method.equals("GET")) {

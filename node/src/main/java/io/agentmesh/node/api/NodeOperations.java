@@ -111,6 +111,23 @@ public interface NodeOperations {
         return CompletableFuture.completedFuture(Optional.empty());
     }
 
+    /**
+     * The LLM gateway's status as this node sees it (docs/llm.md, "Status and costs"): health per target, calls in
+     * flight and open in the ledger, budgets with spent and left, today's spend. Empty on a node that keeps no LLM
+     * ledger (a witness).
+     */
+    default CompletableFuture<Optional<Map<String, Object>>> llmStatus() {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
+    /**
+     * What LLM calls cost per UTC day, provider and model over today and the {@code days - 1} days before it, with
+     * totals, from this node's copy of the call ledger. Empty on a node that keeps no LLM ledger.
+     */
+    default CompletableFuture<Optional<Map<String, Object>>> llmCosts(int days) {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
     /** Whether the node serves requests (loaded, store healthy, not shutting down). */
     boolean ready();
 
@@ -122,6 +139,14 @@ public interface NodeOperations {
 
     /** The workspace endpoints ({@code /v1/workspace...}); empty on a node that serves none (a witness). */
     default Optional<io.agentmesh.node.workspace.WorkspaceHttp> workspace() {
+        return Optional.empty();
+    }
+
+    /**
+     * The agent's LLM endpoints ({@code /llm/...}, {@code llm.api.LlmHttp}); empty on a node that serves none (a
+     * witness, or a node built without the gateway), which answers them 503 in the endpoint's error shape.
+     */
+    default Optional<io.agentmesh.node.llm.api.LlmHttp> llmEndpoints() {
         return Optional.empty();
     }
 

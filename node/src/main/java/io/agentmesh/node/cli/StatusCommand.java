@@ -64,6 +64,9 @@ public final class StatusCommand implements Callable<Integer> {
                         + " (of the completions the journal keeps in full)");
             }
         }
+        if (s.has("llm")) {
+            System.out.println("llm    " + llmLine(s.get("llm")));
+        }
         if (s.has("agentProcess")) {
             System.out.println("agent  " + agentProcessLine(s.get("agentProcess")));
         }
@@ -78,6 +81,17 @@ public final class StatusCommand implements Callable<Integer> {
                     behind < 0 ? "-" : Long.toString(behind));
         }
         return 0;
+    }
+
+    /**
+     * "today $0.000824 charged, $0.00 in doubt, 8 calls answered, 0 failed; 0 open (agentmesh llm status)": the LLM
+     * spend every voter's ledger holds.
+     */
+    static String llmLine(JsonNode l) {
+        return "today " + io.agentmesh.node.llm.cost.NanoUsd.format(l.path("chargedNanoUsd").asLong()) + " charged, "
+                + io.agentmesh.node.llm.cost.NanoUsd.format(l.path("inDoubtNanoUsd").asLong()) + " in doubt, "
+                + l.path("callsAnswered").asLong() + " calls answered, " + l.path("callsFailed").asLong()
+                + " failed; " + l.path("openCalls").asLong() + " open (agentmesh llm status, llm costs)";
     }
 
     /** "process running (pid 4242, fence 7.1042, 0 restarts, last exit -)", or the crash loop's reason. */

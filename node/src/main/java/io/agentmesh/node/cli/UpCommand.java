@@ -68,12 +68,26 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--no-agent", description = "Run the mesh without an agent process.")
     boolean noAgent;
 
+    @Option(names = "--no-fake-llm", description = "Start no fake LLM provider and write no llm.json (a node's own"
+            + " llm.json is used either way).")
+    boolean noFakeLlm;
+
+    @Option(names = "--fake-llm-port", defaultValue = "0",
+            description = "Port of the fake LLM provider on loopback (default: any free port).")
+    int fakeLlmPort;
+
     @Parameters(paramLabel = "COMMAND", arity = "0..*",
             description = "After `--`: your agent's command, run in each node's workspace on whichever node leads"
                     + " (default: the example agent, examples/counter-agent/agent.sh).")
     List<String> agentCommand = new ArrayList<>();
 
     private static final long STOP_GRACE_MS = 15_000;
+    /** The fake's one model, as the example agent asks for it. */
+    static final String FAKE_MODEL = "fake-small";
+    /** How often the example agent asks the LLM (examples/counter-agent/agent.sh's LLM_EVERY). */
+    private static final int LLM_EVERY_BEATS = 5;
+    private String fakeLlmUrl;
+    private final List<String> llmConfigsKept = new ArrayList<>();
     private static final long WATCH_PERIOD_MS = 250;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
@@ -104,6 +118,7 @@ public final class UpCommand implements Callable<Integer> {
             relays.add(relay.start());
         }
         List<String> agent = agentCommand(examplesDir());
+        Optional<FakeLlmChild> fakeLlm = startFakeLlm();
         List<ChildNode> children = new ArrayList<>();
         for (int i = 0; i < nodes; i++) {
             children.add(new ChildNode("node" + (i + 1), nodeHome(i), nodeArgs(i, ids, relays, agent)));
@@ -120,6 +135,13 @@ public final class UpCommand implements Callable<Integer> {
                 }
             }
             relayServers.forEach(RelayServer::close);
+            try {
+                if (fakeLlm.isPresent()) {
+                    fakeLlm.get().stop(STOP_GRACE_MS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             try {
                 stopped.await(STOP_GRACE_MS, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
@@ -138,6 +160,8 @@ public final class UpCommand implements Callable<Integer> {
         for (InetSocketAddress relay : relays) {
             System.out.println("  relay  127.0.0.1:" + relay.getPort());
         }
+        fakeLlm.ifPresent(f -> System.out.println("  fake LLM  pid " + f.pid() + "  " + fakeLlmUrl
+                + "  log " + f.log()));
         int last = httpPort + nodes - 1;
         System.out.println();
         System.out.println("Write a memory on node1 and read it on node" + nodes + ":");
@@ -154,6 +178,16 @@ public final class UpCommand implements Callable<Integer> {
                         + "   (its exec actions: each performed once, whoever leads)");
             }
         }
+        if (fakeLlmUrl != null || !llmConfigsKept.isEmpty()) {
+            System.out.println("An agent calls LLMs through its node, which sends them " + (llmConfigsKept.isEmpty()
+                    ? "to the fake LLM" : "where its llm.json says (" + String.join(", ", llmConfigsKept)
+                    + " kept its own)") + (agent.equals(exampleAgent()) ? "; the example agent asks every "
+                    + LLM_EVERY_BEATS + "th beat and writes the reply in its memory file" : "") + ":");
+            System.out.println("  curl -s http://127.0.0.1:" + httpPort + "/llm/openai/v1/chat/completions -d '{\"model\":\""
+                    + FAKE_MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}'");
+            System.out.println("  bin/agentmesh llm status --http 127.0.0.1:" + httpPort
+                    + "   (health, latency, errors, spend; bin/agentmesh llm costs for the spend per day)");
+        }
         System.out.println("Kill the leader's node as a crashed server would (`up` restarts it "
                 + (restartAfterMs > 0 ? restartAfterMs + " ms later" : "never: --restart-after-ms 0") + "):");
         System.out.println("  kill -9 <pid of the leader's node>");
@@ -164,6 +198,94 @@ public final class UpCommand implements Callable<Integer> {
             stopped.countDown();
         }
         return 0;
+    }
+
+    /**
+     * Starts the fake LLM provider (examples/fake-llm) unless --no-fake-llm, and writes each node's llm.json naming it
+     * where the node has none of its own. A fake that cannot start is reported and the mesh runs without it: nothing
+     * else depends on it (the example agent writes why its LLM calls fail).
+     */
+    private Optional<FakeLlmChild> startFakeLlm() throws IOException, InterruptedException {
+        if (noFakeLlm) {
+            return Optional.empty();
+        }
+        if (fakeLlmPort < 0 || fakeLlmPort > 65_535) {
+            throw new IllegalArgumentException("--fake-llm-port must be 0..65535");
+        }
+        Optional<Path> source = examplesDir().map(e -> e.resolve("fake-llm").resolve("FakeLlm.java"))
+                .filter(Files::isRegularFile);
+        if (source.isEmpty()) {
+            System.out.println("(no fake LLM: examples/fake-llm not found; run from the agentmesh checkout)");
+            return Optional.empty();
+        }
+        FakeLlmChild fake = new FakeLlmChild(source.get(), dir);
+        int port;
+        try {
+            port = fake.start(Path.of(System.getProperty("java.home"), "bin", "java").toString(), fakeLlmPort);
+        } catch (IOException e) {
+            System.out.println("(no fake LLM: " + e.getMessage() + ")");
+            return Optional.empty();
+        }
+        fakeLlmUrl = "http://127.0.0.1:" + port + "/v1";
+        String config = fakeLlmConfig(port);
+        for (int i = 0; i < nodes; i++) {
+            if (!writeLlmConfig(nodeHome(i), config)) {
+                llmConfigsKept.add("node" + (i + 1));
+            }
+        }
+        return Optional.of(fake);
+    }
+
+    /**
+     * The llm.json `up` writes: the fake as an OpenAI-compatible provider on loopback (it takes no key), its one model
+     * priced so the costs `agentmesh llm costs` shows are not zero, and a daily budget to show spent and left. With one
+     * provider there is nothing to fail over to, so a call waits at most 5 s for it and a dead fake is retried within
+     * 30 s of coming back: the example agent writes why a call failed instead of waiting a minute.
+     */
+    static String fakeLlmConfig(int port) {
+        return """
+                {
+                  "providers": [
+                    {"id": "fake", "kind": "openai-compatible", "baseUrl": "http://127.0.0.1:%d/v1", "noKey": true,
+                     "models": [{"name": "%s", "contextTokens": 8192, "maxOutputTokens": 256,
+                                 "price": {"inputPerMTok": 1, "outputPerMTok": 2}}]}
+                  ],
+                  "routing": {"maxWaitMs": 5000},
+                  "cooldowns": {"maxMs": 30000},
+                  "budgets": [{"period": "day", "limitUsd": 1}]
+                }
+                """.formatted(port, FAKE_MODEL);
+    }
+
+    /**
+     * Writes {@code config} as {@code home}/llm.json unless the node has one of its own: a file there that `up` did
+     * not write (its SHA-256 is not the one `up` recorded in llm.json.up) is the operator's and is kept. Returns
+     * whether `up`'s config is the one in place.
+     */
+    static boolean writeLlmConfig(Path home, String config) throws IOException {
+        Path file = home.resolve("llm.json");
+        Path marker = home.resolve("llm.json.up");
+        Files.createDirectories(home);
+        if (Files.exists(file)) {
+            String written = Files.exists(marker) ? Files.readString(marker).trim() : "";
+            if (!written.equals(sha256(Files.readAllBytes(file)))) {
+                return false;
+            }
+        }
+        Path tmp = home.resolve("llm.json.tmp");
+        Files.writeString(tmp, config);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.writeString(marker, sha256(config.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\n");
+        return true;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

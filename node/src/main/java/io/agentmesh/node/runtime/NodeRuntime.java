@@ -79,6 +79,10 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     static final String WORKSPACE_BASE_DIR = "workspace-base";
 
     /** The one clock of this process's node: core, transport, relay client and executors read the same time. */
+    /** Agent LLM calls served at once by the endpoints (the gateway has its own limit of calls in flight). */
+    private static final int LLM_ENDPOINT_CALLS = 64;
+    /** The longest an endpoint waits for a call's end: the gateway's deadlines end calls sooner. */
+    private static final long LLM_ENDPOINT_MAX_CALL_MS = 15 * 60_000;
     private final Clock clock = new SystemClock();
     private final NodeSettings settings;
     private final LocalIdentity identity;
@@ -99,6 +103,10 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final io.agentmesh.node.workspace.WorkspaceMirror mirror;
     /** The LLM gateway: serves calls while this node leads (refuses them otherwise, or without llm.json). */
     private final LlmGateway llm;
+    /** The agent's LLM endpoints (/llm/...); null on a witness, which serves none. */
+    private final io.agentmesh.node.llm.api.LlmHttp llmHttp;
+    /** Where the endpoints' calls wait for the gateway: one virtual thread per call, bounded by LlmHttp. */
+    private final ExecutorService llmExchanges;
     private final String name;
     private final long startedNanos = clock.monotonicNanos();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -195,6 +203,12 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     workspaceNode,
                     mirror != null ? mirror::ignoreRules : io.agentmesh.node.workspace.IgnoreRules::defaults,
                     mirror != null ? mirror::refusals : List::of) : null;
+            this.llmExchanges = holdsState ? Executors.newThreadPerTaskExecutor(
+                    Thread.ofVirtual().name("llm-http-" + name + "-", 0).factory()) : null;
+            this.llmHttp = holdsState ? new io.agentmesh.node.llm.api.LlmHttp(llm,
+                    io.agentmesh.node.llm.gateway.LlmModels.of(settings.llm()), clock,
+                    () -> java.util.UUID.randomUUID().toString(), llmExchanges, LLM_ENDPOINT_CALLS,
+                    LLM_ENDPOINT_MAX_CALL_MS, name) : null;
             this.http = new HttpApi(settings.http(), this, name);
             http.start();
             this.agent = settings.agent().hostsAgent()
@@ -354,6 +368,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         http.close();
         // No new calls, attempts in flight aborted; a call left open is settled in doubt by the next leader.
         llm.close();
+        if (llmExchanges != null) {
+            llmExchanges.shutdownNow();
+        }
         if (mirror != null) {
             mirror.close();
         }
@@ -568,6 +585,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 m.put("voteTimerResets", st.voteTimerResets());
                 m.put("outcomes", cn.journal().completedByStatus());
                 s.put("consensus", m);
+                if (!witness()) {
+                    s.put("llm", io.agentmesh.node.llm.report.LlmReports.summary(ledgerView(c), clock.nowMillis()));
+                }
             });
             if (agent != null) {
                 s.put("agentProcess", agent.runner().status());
@@ -654,6 +674,40 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     @Override
     public Optional<io.agentmesh.node.workspace.WorkspaceHttp> workspace() {
         return Optional.ofNullable(workspaceHttp);
+    }
+
+    @Override
+    public Optional<io.agentmesh.node.llm.api.LlmHttp> llmEndpoints() {
+        return Optional.ofNullable(llmHttp);
+    }
+
+    /** The gateway's status with the ledger's replicated spend and health facts; empty on a witness. */
+    @Override
+    public CompletableFuture<Optional<Map<String, Object>>> llmStatus() {
+        if (witness()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return llm.status().thenCompose(gateway -> onNode(c -> CompletableFuture.completedFuture(Optional.of(
+                io.agentmesh.node.llm.report.LlmReports.status(identity.nodeId().toString(),
+                        c.consensus().map(cn -> cn.status().role().toLowerCase(Locale.ROOT)).orElse("none"),
+                        gateway, settings.llm().budgets(), ledgerView(c), clock.nowMillis())))));
+    }
+
+    @Override
+    public CompletableFuture<Optional<Map<String, Object>>> llmCosts(int days) {
+        if (witness()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return onNode(c -> CompletableFuture.completedFuture(Optional.of(io.agentmesh.node.llm.report.LlmReports.costs(
+                identity.nodeId().toString(), ledgerView(c).spend(), days, clock.nowMillis()))));
+    }
+
+    /** This node's replica of the call ledger (empty before it takes part in consensus). Node thread. */
+    private static io.agentmesh.node.llm.report.LlmReports.LedgerView ledgerView(NodeCore c) {
+        return c.consensus().map(cn -> new io.agentmesh.node.llm.report.LlmReports.LedgerView(cn.ledger().spend(),
+                        cn.ledger().recentEnds(), cn.ledger().openCalls(), cn.ledger().reservedNanoUsd()))
+                .orElseGet(() -> new io.agentmesh.node.llm.report.LlmReports.LedgerView(List.of(), Map.of(),
+                        List.of(), 0));
     }
 
     @Override

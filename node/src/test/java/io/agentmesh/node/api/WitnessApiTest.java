@@ -128,4 +128,17 @@ class WitnessApiTest {
         assertEquals(200, call("GET", "/v1/revocations").statusCode(), "a witness enforces removals like any node");
         assertEquals(404, call("GET", "/v1/nothing").statusCode());
     }
+
+    @Test
+    void theLlmEndpointsAnswer503InEachFormatsShapeOnAWitness() throws Exception {
+        api = new HttpApi(new InetSocketAddress("127.0.0.1", 0), new Witness(), "witness-test");
+        api.start();
+        HttpResponse<String> openAi = call("POST", "/llm/openai/v1/chat/completions");
+        assertEquals(503, openAi.statusCode());
+        assertTrue(openAi.body().contains("\"type\":\"not_configured\""), openAi.body());
+        assertTrue(openAi.body().contains("this node is a witness"), openAi.body());
+        HttpResponse<String> anthropic = call("POST", "/llm/anthropic/v1/messages");
+        assertEquals(503, anthropic.statusCode());
+        assertTrue(anthropic.body().startsWith("{\"type\":\"error\""), anthropic.body());
+    }
 }

@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The README's first command as a newcomer runs it: `agentmesh up` starts three node processes and the example agent
  * on the leader; kill -9 of the leader's node moves the agent to another node, which resumes the counter from the
- * mirrored files; `up` restarts the killed node; SIGTERM to `up` stops every node.
+ * mirrored files; the agent's LLM calls go through its node to the fake LLM `up` started; `up` restarts the killed
+ * node; SIGTERM to `up` stops every node and the fake LLM.
  */
 class UpLiveTest {
     private static final Pattern LEADER = Pattern.compile(
@@ -78,6 +79,9 @@ class UpLiveTest {
             String oldLeader = first.group(1);
             Path oldCounter = dir.resolve("mesh").resolve(oldLeader).resolve("workspace/counter.txt");
             await("the agent counts").atMost(Duration.ofSeconds(30)).until(() -> counter(oldCounter) >= 3);
+            Path memory = dir.resolve("mesh").resolve(oldLeader).resolve("workspace/memory");
+            await("the agent's LLM call through its node answered by the fake LLM").atMost(Duration.ofSeconds(60))
+                    .until(() -> memoryText(memory).contains("LLM fake-small said: Fake reply to \"Beat "));
 
             ProcessHandle.of(Long.parseLong(first.group(2))).orElseThrow().destroyForcibly();
 
@@ -101,6 +105,10 @@ class UpLiveTest {
             }
             reader.join(5_000);
             for (String l : lines) {
+                Matcher fake = Pattern.compile("^  fake LLM  pid (\\d+) ").matcher(l);
+                if (fake.find()) {
+                    nodePids.add(Long.parseLong(fake.group(1)));
+                }
                 Matcher m = Pattern.compile(" restarted, pid (\\d+)").matcher(l);
                 if (m.find()) {
                     nodePids.add(Long.parseLong(m.group(1)));
@@ -110,7 +118,7 @@ class UpLiveTest {
                     .orElse(false)).toList();
             alive.forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
             assertTrue(stopped, "up stops within 60 s of SIGTERM");
-            assertEquals(List.of(), alive, "SIGTERM to up stops every node it started");
+            assertEquals(List.of(), alive, "SIGTERM to up stops every node it started, and the fake LLM");
         }
     }
 
@@ -125,6 +133,18 @@ class UpLiveTest {
             }
         }
         return Optional.empty();
+    }
+
+    private static String memoryText(Path memoryDir) {
+        try (var files = Files.list(memoryDir)) {
+            StringBuilder b = new StringBuilder();
+            for (Path f : files.toList()) {
+                b.append(Files.readString(f));
+            }
+            return b.toString();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private static long counter(Path file) {

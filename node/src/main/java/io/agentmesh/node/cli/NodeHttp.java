@@ -1,0 +1,61 @@
+package io.agentmesh.node.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+
+/** A GET of a running node's HTTP API for the commands that read it, with one clear line for each failure. */
+final class NodeHttp {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long TIMEOUT_MS = 10_000;
+
+    private NodeHttp() {
+    }
+
+    /** The raw body of a 200 answer to GET {@code pathAndQuery} at {@code http} (host:port). */
+    static String get(String http, String pathAndQuery) throws IOException, InterruptedException {
+        URI uri;
+        try {
+            uri = URI.create("http://" + http + pathAndQuery);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--http must be host:port, got " + http);
+        }
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        HttpResponse<String> response;
+        try {
+            response = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMillis(TIMEOUT_MS)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new IOException("no node answers on " + http + "; is it running? (pass --http host:port)");
+        } catch (HttpTimeoutException e) {
+            throw new IOException("the node at " + http + " did not answer within " + TIMEOUT_MS + " ms");
+        }
+        if (response.statusCode() != 200) {
+            String error = response.body();
+            try {
+                error = JSON.readTree(response.body()).path("error").asText(response.body());
+            } catch (IOException notJson) {
+                // the body as it came
+            }
+            throw new IOException("node at " + http + " answered " + response.statusCode() + " to "
+                    + uri.getPath() + ": " + error);
+        }
+        return response.body();
+    }
+
+    static JsonNode parse(String http, String body) throws IOException {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new IOException("the node at " + http + " answered with something that is not JSON");
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package io.agentmesh.node.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.agentmesh.node.actions.exec.ExecCommands;
+import io.agentmesh.node.agent.AgentSettings;
+import io.agentmesh.node.cli.AgentmeshCommand;
+import io.agentmesh.node.llm.api.NpmClients;
+import io.agentmesh.node.llm.config.LlmConfig;
+import io.agentmesh.node.llm.cost.PriceTable;
+import io.agentmesh.node.llm.provider.FakeProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The real {@code openai} and {@code @anthropic-ai/sdk} npm clients against a real node (the whole runtime: HTTP API,
+ * gateway, Raft call ledger) whose llm.json names one loopback fake provider: every answer went through the provider
+ * and back into each client's format.
+ */
+class LlmEndpointsNodeTest {
+    private static final String CHUNK = "{\"id\":\"chatcmpl-9\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            + "\"model\":\"gpt-test\",\"choices\":[{\"index\":0,\"delta\":%s,\"finish_reason\":%s}],\"usage\":null}";
+    private static final String TOOL_ANSWER = "{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion\",\"created\":1,"
+            + "\"model\":\"gpt-test\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,"
+            + "\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"weather\","
+            + "\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},\"finish_reason\":\"tool_calls\"}],\"usage\":"
+            + FakeProvider.OPENAI_USAGE + "}";
+
+    private static void textStream(FakeProvider p) {
+        p.stream().data(FakeProvider.openAiChunk("Hel", null)).data(FakeProvider.openAiChunk("lo", null))
+                .data(FakeProvider.openAiChunk(null, "stop")).data(FakeProvider.openAiUsageChunk()).data("[DONE]")
+                .end().enqueue();
+    }
+
+    private static void toolStream(FakeProvider p) {
+        p.stream().data(CHUNK.formatted("{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,"
+                        + "\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"weather\","
+                        + "\"arguments\":\"\"}}]}", "null"))
+                .data(CHUNK.formatted("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":"
+                        + "\"{\\\"city\\\":\\\"Paris\\\"}\"}}]}", "null"))
+                .data(CHUNK.formatted("{}", "\"tool_calls\"")).data(FakeProvider.openAiUsageChunk()).data("[DONE]")
+                .end().enqueue();
+    }
+
+    @Test
+    void theOfficialClientsCallAnLlmThroughARealNode(@TempDir Path dir) throws Exception {
+        Path clients = NpmClients.install();
+        Path home = dir.resolve("a");
+        assertEquals(0, AgentmeshCommand.execute("init", "--home", home.toString(), "--quiet-phrase"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (FakeProvider provider = new FakeProvider()) {
+            // In the order the script calls: each call is one attempt at the provider.
+            provider.enqueue(FakeProvider.json(200, FakeProvider.openAiAnswer("Hello from m", "stop",
+                    FakeProvider.OPENAI_USAGE)));
+            provider.enqueue(FakeProvider.json(200, TOOL_ANSWER));
+            textStream(provider);
+            toolStream(provider);
+            provider.enqueue(FakeProvider.json(200, FakeProvider.openAiAnswer("Hello from m", "stop",
+                    FakeProvider.OPENAI_USAGE)));
+            provider.enqueue(FakeProvider.json(200, TOOL_ANSWER));
+            textStream(provider);
+
+            Path llmJson = dir.resolve("llm.json");
+            Files.writeString(llmJson, """
+                    {"providers": [{"id": "local", "kind": "openai-compatible", "baseUrl": "%s", "noKey": true,
+                      "models": [{"name": "m", "contextTokens": 100000, "maxOutputTokens": 1000,
+                                  "price": {"inputPerMTok": 1, "outputPerMTok": 2}}]}]}"""
+                    .formatted(provider.baseUrl("/v1")));
+            LlmConfig config = LlmConfig.load(llmJson, PriceTable.shipped());
+            try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"),
+                    home.resolve("state"), Optional.empty(), new InetSocketAddress("127.0.0.1", port),
+                    Optional.empty(), new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false,
+                    AgentSettings.none(), ExecCommands.none(), config))) {
+                await().atMost(Duration.ofSeconds(30)).until(node::isLeader);
+
+                JsonNode out = NpmClients.runScript(clients, "http://127.0.0.1:" + node.httpPort(),
+                        Map.of("LIVE", "1", "MODEL_TEXT", "m", "MODEL_TOOLS", "m"));
+
+                assertEquals("Hello from m", out.at("/openaiPlain/ok/content").asText(), out.toString());
+                assertEquals("m", out.at("/openaiPlain/ok/model").asText());
+                assertEquals(20, out.at("/openaiPlain/ok/usage/prompt_tokens").asLong());
+                assertEquals(8, out.at("/openaiPlain/ok/usage/prompt_tokens_details/cached_tokens").asLong());
+                assertEquals("Paris", out.at("/openaiTools/ok/arguments/city").asText(), out.toString());
+                assertEquals(List.of("Hel", "lo"), texts(out.at("/openaiStream/ok/deltas")), out.toString());
+                assertEquals("stop", out.at("/openaiStream/ok/finish").asText());
+                assertEquals(5, out.at("/openaiStream/ok/usage/completion_tokens").asLong());
+                assertEquals("weather", out.at("/openaiStreamHelper/ok/toolName").asText(), out.toString());
+                assertEquals("Paris", out.at("/openaiStreamHelper/ok/arguments/city").asText());
+                assertEquals(List.of("m", "local/m"), texts(out.at("/openaiModels/ok")), out.toString());
+
+                assertEquals("Hello from m", out.at("/anthropicPlain/ok/text").asText(), out.toString());
+                assertEquals("end_turn", out.at("/anthropicPlain/ok/stop").asText());
+                assertEquals(12, out.at("/anthropicPlain/ok/usage/input_tokens").asLong(), "uncached input");
+                assertEquals(8, out.at("/anthropicPlain/ok/usage/cache_read_input_tokens").asLong());
+                assertEquals("tool_use", out.at("/anthropicTools/ok/stop").asText(), out.toString());
+                assertEquals("Paris", out.at("/anthropicTools/ok/input/city").asText());
+                assertEquals(List.of("Hel", "lo"), texts(out.at("/anthropicStream/ok/deltas")), out.toString());
+                assertEquals("Hello", out.at("/anthropicStream/ok/text").asText());
+
+                JsonNode unknown = out.at("/openaiUnknownModel/error");
+                assertEquals(404, unknown.get("status").asInt(), out.toString());
+                assertEquals("model_not_found", unknown.get("code").asText());
+
+                JsonNode huge = out.at("/anthropicHugePrompt/error");
+                assertEquals(400, huge.get("status").asInt(), out.toString());
+                assertEquals("invalid_request_error", huge.get("type").asText());
+                assertTrue(huge.get("message").asText().contains("context"), huge.toString());
+
+                assertEquals(7, provider.requests(), "one provider request per call, none for the unknown model or"
+                        + " the prompt that fits no model");
+                JsonNode spent = new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(node.llmCosts(1).join().orElseThrow());
+                assertFalse(spent.isEmpty());
+            }
+        }
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        assertTrue(array.isArray(), "an array: " + array);
+        return out;
+    }
+}
