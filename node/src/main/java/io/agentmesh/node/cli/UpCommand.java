@@ -186,7 +186,8 @@ public final class UpCommand implements Callable<Integer> {
                     + " kept its own)") + (agent.equals(exampleAgent()) ? "; the example agent asks every "
                     + LLM_EVERY_BEATS + "th beat and writes the reply in its memory file" : "") + ":");
             System.out.println("  curl -s http://127.0.0.1:" + httpPort + "/llm/openai/v1/chat/completions -d '{\"model\":\""
-                    + FAKE_MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}'");
+                    + FAKE_MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}'"
+                    + "   (served by the leader's node; another answers which node leads)");
             System.out.println("  bin/agentmesh llm status --http 127.0.0.1:" + httpPort
                     + "   (health, latency, errors, spend; bin/agentmesh llm costs for the spend per day)");
         }
