@@ -31,6 +31,8 @@ final class LocalMesh implements AutoCloseable {
     boolean peersGiven = true;
     /** Each node's workspace directory (mirrored), or null for none (the array, or one node's entry). */
     Path[] workspaces;
+    /** Every node's llm.json (none by default). */
+    io.agentmesh.node.llm.config.LlmConfig llm = io.agentmesh.node.llm.config.LlmConfig.none();
 
     LocalMesh(Path dir, int n) throws IOException {
         this.dir = dir;
@@ -65,7 +67,8 @@ final class LocalMesh implements AutoCloseable {
                 new InetSocketAddress("127.0.0.1", meshPorts.get(i)), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", httpPorts.get(i)), peers, relays, 20_000, true,
                 workspaces == null || workspaces[i] == null ? AgentSettings.none()
-                        : new AgentSettings(Optional.of(workspaces[i]), List.of())));
+                        : new AgentSettings(Optional.of(workspaces[i]), List.of()),
+                io.agentmesh.node.actions.exec.ExecCommands.none(), llm));
         return nodes[i];
     }
 

@@ -96,8 +96,9 @@ final class EndpointError extends RuntimeException {
     }
 
     private static String notLeaderMessage(String message, Optional<String> leader) {
-        String where = leader.map(id -> "the leader is node " + id + "; ").orElse("no leader is known now; ");
-        return message + " (" + where + "LLM calls are served by the leader's node, where the agent runs: call"
-                + " the node the agent was started by, at AGENTMESH_API)";
+        String where = leader.filter(id -> !message.contains(id)).map(id -> "; the leader is node " + id)
+                .orElse(leader.isEmpty() ? "; no leader is known now" : "");
+        return message + where + ". An agent calls LLMs through the node that started it (AGENTMESH_API), which"
+                + " leads while the agent runs; this endpoint does not forward calls";
     }
 }

@@ -334,6 +334,11 @@ class OpenAiChatFormatTest {
     void notLeaderNamesTheLeaderWhenKnown() {
         assertTrue(EndpointError.of(ScriptedCalls.notLeader("c", "node1abc")).getMessage()
                 .contains("the leader is node node1abc"));
+        // The gateway's own message names the leader already: it is not named twice.
+        String named = EndpointError.of(new CallResult.Failed("c", CallResult.Failure.NOT_LEADER, "node n2 does not"
+                + " lead; LLM calls are served by the leader, node node1abc", java.util.Optional.of("node1abc"),
+                List.of())).getMessage();
+        assertEquals(named.indexOf("node1abc"), named.lastIndexOf("node1abc"), named);
         assertTrue(EndpointError.of(ScriptedCalls.notLeader("c", null)).getMessage()
                 .contains("no leader is known now"));
     }
