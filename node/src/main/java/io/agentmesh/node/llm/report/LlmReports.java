@@ -67,7 +67,7 @@ public final class LlmReports {
         for (LlmGateway.TargetStatus t : gateway.targets()) {
             shown.add(t.target());
             Map<String, Object> m = target(t.target(), ledger.recentEnds().getOrDefault(t.target(), List.of()));
-            m.put("available", t.availability().startsWith("available"));
+            m.put("available", available(t));
             m.put("health", t.availability());
             m.put("keyPresent", t.keyPresent());
             m.put("circuit", t.circuit());
@@ -194,7 +194,7 @@ public final class LlmReports {
         });
         family(sb, "target_available", "gauge", "1 when routing may send an attempt to the target now");
         for (LlmGateway.TargetStatus t : gateway.targets()) {
-            sample(sb, "target_available", labels(t.target()), t.availability().startsWith("available") ? 1 : 0);
+            sample(sb, "target_available", labels(t.target()), available(t) ? 1 : 0);
         }
         family(sb, "calls_in_flight", "gauge", "calls this node is serving now (only the leader serves)");
         sample(sb, "calls_in_flight", "", gateway.callsInFlight());
@@ -215,6 +215,11 @@ public final class LlmReports {
             sample(sb, "budget_left_nano_usd", l, (Long) m.get("leftNanoUsd"));
         }
         return sb.toString();
+    }
+
+    /** The gateway says "available", "available (half-open probe)", or why not and until when. */
+    private static boolean available(LlmGateway.TargetStatus t) {
+        return t.availability().startsWith("available");
     }
 
     private static void family(StringBuilder sb, String name, String type, String help) {
