@@ -52,7 +52,7 @@ public final class FakeLlm {
         boolean exitOnEof = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--port" -> port = Integer.parseInt(value(args, ++i, "--port"));
+                case "--port" -> port = number(value(args, ++i, "--port"), "--port");
                 case "--port-file" -> portFile = Path.of(value(args, ++i, "--port-file"));
                 case "--require-key" -> key = value(args, ++i, "--require-key");
                 case "--exit-on-stdin-eof" -> exitOnEof = true;
@@ -97,6 +97,16 @@ public final class FakeLlm {
             }, "stdin-watch");
             watcher.setDaemon(true);
             watcher.start();
+        }
+    }
+
+    private static int number(String text, String option) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            System.err.println("fake-llm: " + option + " takes a number, got " + text);
+            System.exit(2);
+            return -1;
         }
     }
 

@@ -69,6 +69,7 @@ import java.util.concurrent.TimeoutException;
  *                                spend (docs/llm.md "Status and costs"); 404 on a node that keeps no LLM ledger
  * GET  /v1/llm/costs?days=N     spend per UTC day, provider and model over the last N days (1..400, default 7) and
  *                                totals
+ * GET  /v1/llm/metrics          the same figures in the Prometheus text format (counters per provider and model)
  * GET  /v1/revocations          the node removals this node enforces
  * POST /v1/revocations          a revocation in its JSON form (`agentmesh node remove --out`) -> 201 when new here,
  *                                200 when known; 400, changing nothing, when it is malformed or not signed by the
@@ -259,6 +260,14 @@ public final class HttpApi implements AutoCloseable {
                 requireMethod(method, "GET");
                 int days = intParam(ex.getRequestURI(), "days", 7, 1, MAX_COST_DAYS);
                 send(ex, 200, await(node.llmCosts(days)).orElseThrow(() -> new ApiError(404, NO_LLM_LEDGER)));
+            }
+            case "/v1/llm/metrics" -> {
+                requireMethod(method, "GET");
+                byte[] text = await(node.llmMetrics()).orElseThrow(() -> new ApiError(404, NO_LLM_LEDGER))
+                        .getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                ex.sendResponseHeaders(200, text.length);
+                ex.getResponseBody().write(text);
             }
             case "/v1/revocations" -> {
                 if (method.equals("GET")) {

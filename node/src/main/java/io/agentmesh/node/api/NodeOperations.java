@@ -128,6 +128,14 @@ public interface NodeOperations {
         return CompletableFuture.completedFuture(Optional.empty());
     }
 
+    /**
+     * The LLM gateway's figures in the Prometheus text format (spend, attempts, calls and tokens per provider and
+     * model; availability, calls in flight and open, budgets). Empty on a node that keeps no LLM ledger.
+     */
+    default CompletableFuture<Optional<String>> llmMetrics() {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
     /** Whether the node serves requests (loaded, store healthy, not shutting down). */
     boolean ready();
 

@@ -86,10 +86,12 @@ public final class UpCommand implements Callable<Integer> {
     static final String FAKE_MODEL = "fake-small";
     /** How often the example agent asks the LLM (examples/counter-agent/agent.sh's LLM_EVERY). */
     private static final int LLM_EVERY_BEATS = 5;
-    private String fakeLlmUrl;
-    private final List<String> llmConfigsKept = new ArrayList<>();
     private static final long WATCH_PERIOD_MS = 250;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+    /** The fake LLM's base URL once it listens. */
+    private String fakeLlmUrl;
+    /** The nodes whose own llm.json `up` left alone. */
+    private final List<String> llmConfigsKept = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -184,7 +186,8 @@ public final class UpCommand implements Callable<Integer> {
                     + " kept its own)") + (agent.equals(exampleAgent()) ? "; the example agent asks every "
                     + LLM_EVERY_BEATS + "th beat and writes the reply in its memory file" : "") + ":");
             System.out.println("  curl -s http://127.0.0.1:" + httpPort + "/llm/openai/v1/chat/completions -d '{\"model\":\""
-                    + FAKE_MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}'");
+                    + FAKE_MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}'"
+                    + "   (served by the leader's node; another answers which node leads)");
             System.out.println("  bin/agentmesh llm status --http 127.0.0.1:" + httpPort
                     + "   (health, latency, errors, spend; bin/agentmesh llm costs for the spend per day)");
         }
@@ -206,16 +209,18 @@ public final class UpCommand implements Callable<Integer> {
      * else depends on it (the example agent writes why its LLM calls fail).
      */
     private Optional<FakeLlmChild> startFakeLlm() throws IOException, InterruptedException {
-        if (noFakeLlm) {
-            return Optional.empty();
-        }
         if (fakeLlmPort < 0 || fakeLlmPort > 65_535) {
             throw new IllegalArgumentException("--fake-llm-port must be 0..65535");
+        }
+        if (noFakeLlm) {
+            removeOwnLlmConfigs();
+            return Optional.empty();
         }
         Optional<Path> source = examplesDir().map(e -> e.resolve("fake-llm").resolve("FakeLlm.java"))
                 .filter(Files::isRegularFile);
         if (source.isEmpty()) {
             System.out.println("(no fake LLM: examples/fake-llm not found; run from the agentmesh checkout)");
+            removeOwnLlmConfigs();
             return Optional.empty();
         }
         FakeLlmChild fake = new FakeLlmChild(source.get(), dir);
@@ -224,6 +229,7 @@ public final class UpCommand implements Callable<Integer> {
             port = fake.start(Path.of(System.getProperty("java.home"), "bin", "java").toString(), fakeLlmPort);
         } catch (IOException e) {
             System.out.println("(no fake LLM: " + e.getMessage() + ")");
+            removeOwnLlmConfigs();
             return Optional.empty();
         }
         fakeLlmUrl = "http://127.0.0.1:" + port + "/v1";
@@ -277,6 +283,26 @@ public final class UpCommand implements Callable<Integer> {
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         Files.writeString(marker, sha256(config.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\n");
+        return true;
+    }
+
+    /** Without the fake, the llm.json files `up` wrote for an earlier run would name a dead port: they go. */
+    private void removeOwnLlmConfigs() throws IOException {
+        for (int i = 0; i < nodes; i++) {
+            removeLlmConfigIfOwn(nodeHome(i));
+        }
+    }
+
+    /** Removes {@code home}/llm.json when `up` wrote it (see {@link #writeLlmConfig}); returns whether it did. */
+    static boolean removeLlmConfigIfOwn(Path home) throws IOException {
+        Path file = home.resolve("llm.json");
+        Path marker = home.resolve("llm.json.up");
+        if (!Files.exists(file) || !Files.exists(marker)
+                || !Files.readString(marker).trim().equals(sha256(Files.readAllBytes(file)))) {
+            return false;
+        }
+        Files.delete(file);
+        Files.delete(marker);
         return true;
     }
 

@@ -702,6 +702,16 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 identity.nodeId().toString(), ledgerView(c).spend(), days, clock.nowMillis()))));
     }
 
+    @Override
+    public CompletableFuture<Optional<String>> llmMetrics() {
+        if (witness()) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return llm.status().thenCompose(gateway -> onNode(c -> CompletableFuture.completedFuture(Optional.of(
+                io.agentmesh.node.llm.report.LlmReports.prometheus(gateway, settings.llm().budgets(), ledgerView(c),
+                        clock.nowMillis())))));
+    }
+
     /** This node's replica of the call ledger (empty before it takes part in consensus). Node thread. */
     private static io.agentmesh.node.llm.report.LlmReports.LedgerView ledgerView(NodeCore c) {
         return c.consensus().map(cn -> new io.agentmesh.node.llm.report.LlmReports.LedgerView(cn.ledger().spend(),

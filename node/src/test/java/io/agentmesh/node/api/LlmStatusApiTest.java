@@ -38,6 +38,13 @@ class LlmStatusApiTest {
             }
 
             @Override
+            public CompletableFuture<Optional<String>> llmMetrics() {
+                return CompletableFuture.completedFuture(keepsLedger
+                        ? Optional.of("# TYPE agentmesh_llm_open_calls gauge\nagentmesh_llm_open_calls 0\n")
+                        : Optional.empty());
+            }
+
+            @Override
             public CompletableFuture<Optional<Map<String, Object>>> llmCosts(int days) {
                 daysAsked.add(days);
                 return CompletableFuture.completedFuture(keepsLedger
@@ -72,6 +79,10 @@ class LlmStatusApiTest {
         assertEquals(7, json(get("/v1/llm/costs")).path("days").asInt(), "a week by default");
         assertEquals(30, json(get("/v1/llm/costs?days=30")).path("days").asInt());
         assertEquals(List.of(7, 30), daysAsked);
+        HttpResponse<String> metrics = get("/v1/llm/metrics");
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+        assertTrue(metrics.body().contains("agentmesh_llm_open_calls 0"), metrics.body());
     }
 
     @Test
@@ -97,7 +108,7 @@ class LlmStatusApiTest {
     @Test
     void aNodeWithoutALedgerAnswers404WithTheReason() throws Exception {
         start(false);
-        for (String path : List.of("/v1/llm/status", "/v1/llm/costs?days=3")) {
+        for (String path : List.of("/v1/llm/status", "/v1/llm/costs?days=3", "/v1/llm/metrics")) {
             HttpResponse<String> r = get(path);
             assertEquals(404, r.statusCode(), path);
             assertTrue(json(r).path("error").asText().contains("keeps no LLM ledger"), r.body());

@@ -113,5 +113,15 @@ class FakeLlmExampleTest {
         Files.writeString(home.resolve("llm.json"), own);
         assertFalse(UpCommand.writeLlmConfig(home, UpCommand.fakeLlmConfig(3333)), "an operator's file is theirs");
         assertEquals(own, Files.readString(home.resolve("llm.json")));
+        assertFalse(UpCommand.removeLlmConfigIfOwn(home), "nor is it removed without the fake");
+        assertEquals(own, Files.readString(home.resolve("llm.json")));
+    }
+
+    @Test
+    void withoutTheFakeUpRemovesOnlyTheLlmConfigItWrote(@TempDir Path home) throws IOException {
+        assertTrue(UpCommand.writeLlmConfig(home, UpCommand.fakeLlmConfig(1111)));
+        assertTrue(UpCommand.removeLlmConfigIfOwn(home), "it would name a dead port");
+        assertFalse(Files.exists(home.resolve("llm.json")));
+        assertFalse(UpCommand.removeLlmConfigIfOwn(home));
     }
 }

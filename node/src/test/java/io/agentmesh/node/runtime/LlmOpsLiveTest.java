@@ -107,6 +107,9 @@ class LlmOpsLiveTest {
                 JsonNode costsJson = JSON.readTree(node.get("/v1/llm/costs?days=1").body());
                 long charged = costsJson.path("totals").path("chargedNanoUsd").asLong();
                 assertTrue(charged > 0, "priced by llm.json, not zero: " + costsJson);
+                String metrics = node.get("/v1/llm/metrics").body();
+                assertTrue(metrics.lines().anyMatch(l -> l.equals("agentmesh_llm_charged_nano_usd_total{provider="
+                        + "\"fake\",model=\"fake-small\"} " + charged)), metrics);
                 JsonNode nodeStatus = JSON.readTree(node.get("/v1/status").body());
                 assertEquals(charged, nodeStatus.path("llm").path("chargedNanoUsd").asLong(), "in /v1/status too");
                 assertEquals(2, nodeStatus.path("llm").path("callsAnswered").asLong());

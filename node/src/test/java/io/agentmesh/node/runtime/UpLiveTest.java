@@ -1,5 +1,7 @@
 package io.agentmesh.node.runtime;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentmesh.node.cli.AgentmeshCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -8,6 +10,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class UpLiveTest {
     private static final Pattern LEADER = Pattern.compile(
             "leader: (node\\d) \\(pid (\\d+)\\), term (\\d+); agent running \\(pid (\\d+)\\)");
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
     Path dir;
@@ -82,6 +90,17 @@ class UpLiveTest {
             Path memory = dir.resolve("mesh").resolve(oldLeader).resolve("workspace/memory");
             await("the agent's LLM call through its node answered by the fake LLM").atMost(Duration.ofSeconds(60))
                     .until(() -> memoryText(memory).contains("LLM fake-small said: Fake reply to \"Beat "));
+            // A follower's replica of the call ledger shows the call and its cost; it serves no calls itself.
+            int follower = oldLeader.equals("node1") ? 2 : 1;
+            String followerApi = "http://127.0.0.1:" + (base + 10 + follower - 1);
+            await("a follower counts the agent's LLM call").atMost(Duration.ofSeconds(30))
+                    .until(() -> json(followerApi + "/v1/llm/costs?days=1").path("totals").path("callsAnswered")
+                            .asLong() >= 1);
+            JsonNode followerStatus = json(followerApi + "/v1/llm/status");
+            assertFalse(followerStatus.path("serving").asBoolean(), followerStatus.toString());
+            assertTrue(followerStatus.path("today").path("chargedNanoUsd").asLong() > 0, followerStatus.toString());
+            assertTrue(followerStatus.path("targets").get(0).path("recent").path("attempts").asLong() >= 1,
+                    followerStatus.toString());
 
             ProcessHandle.of(Long.parseLong(first.group(2))).orElseThrow().destroyForcibly();
 
@@ -133,6 +152,12 @@ class UpLiveTest {
             }
         }
         return Optional.empty();
+    }
+
+    private static JsonNode json(String url) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        return new ObjectMapper().readTree(r.body());
     }
 
     private static String memoryText(Path memoryDir) {

@@ -67,7 +67,7 @@ public final class LlmReports {
         for (LlmGateway.TargetStatus t : gateway.targets()) {
             shown.add(t.target());
             Map<String, Object> m = target(t.target(), ledger.recentEnds().getOrDefault(t.target(), List.of()));
-            m.put("available", t.availability().startsWith("available"));
+            m.put("available", available(t));
             m.put("health", t.availability());
             m.put("keyPresent", t.keyPresent());
             m.put("circuit", t.circuit());
@@ -151,6 +151,97 @@ public final class LlmReports {
         out.put("rows", list);
         out.put("totals", sums(rows));
         return out;
+    }
+
+    /**
+     * The same figures in the Prometheus text exposition format (version 0.0.4), for scraping: spend, attempts, calls
+     * and tokens per provider and model as counters (summed over the days the ledger keeps, so they only grow until a
+     * day older than {@link io.agentmesh.node.llm.ledger.LlmLedger#RETAIN_DAYS} days is dropped), and as gauges each
+     * target's availability, the calls in flight and open, the reserved amount and each budget's spent and left.
+     */
+    public static String prometheus(LlmGateway.Status gateway, List<Budget> budgets, LedgerView ledger,
+                                    long nowMillis) {
+        Map<Target, long[]> totals = new java.util.TreeMap<>();
+        for (SpendRow r : ledger.spend()) {
+            long[] t = totals.computeIfAbsent(r.target(), k -> new long[10]);
+            long[] add = {r.chargedNanoUsd(), r.inDoubtNanoUsd(), r.attempts(), r.callsAnswered(), r.callsFailed(),
+                    r.callsInDoubt(), r.inputTokens(), r.cachedInputTokens(), r.cacheWriteTokens(), r.outputTokens()};
+            for (int i = 0; i < t.length; i++) {
+                t[i] = add(t[i], add[i]);
+            }
+        }
+        StringBuilder sb = new StringBuilder(4096);
+        family(sb, "charged_nano_usd_total", "counter", "what LLM attempts cost by the price table, in nano-USD");
+        totals.forEach((t, v) -> sample(sb, "charged_nano_usd_total", labels(t), v[0]));
+        family(sb, "in_doubt_nano_usd_total", "counter",
+                "reservations of possibly billed attempts whose usage is unknown, in nano-USD");
+        totals.forEach((t, v) -> sample(sb, "in_doubt_nano_usd_total", labels(t), v[1]));
+        family(sb, "attempts_total", "counter", "attempts started");
+        totals.forEach((t, v) -> sample(sb, "attempts_total", labels(t), v[2]));
+        family(sb, "calls_total", "counter", "calls closed, by how they ended, on their last attempt's target");
+        String[] statuses = {"answered", "failed", "in_doubt"};
+        totals.forEach((t, v) -> {
+            for (int i = 0; i < statuses.length; i++) {
+                sample(sb, "calls_total", labels(t) + ",status=\"" + statuses[i] + "\"", v[3 + i]);
+            }
+        });
+        family(sb, "tokens_total", "counter", "tokens the providers reported, normalised");
+        String[] kinds = {"input", "cached_input", "cache_write", "output"};
+        totals.forEach((t, v) -> {
+            for (int i = 0; i < kinds.length; i++) {
+                sample(sb, "tokens_total", labels(t) + ",kind=\"" + kinds[i] + "\"", v[6 + i]);
+            }
+        });
+        family(sb, "target_available", "gauge", "1 when routing may send an attempt to the target now");
+        for (LlmGateway.TargetStatus t : gateway.targets()) {
+            sample(sb, "target_available", labels(t.target()), available(t) ? 1 : 0);
+        }
+        family(sb, "calls_in_flight", "gauge", "calls this node is serving now (only the leader serves)");
+        sample(sb, "calls_in_flight", "", gateway.callsInFlight());
+        family(sb, "open_calls", "gauge", "calls open in the ledger");
+        sample(sb, "open_calls", "", ledger.openCalls().size());
+        family(sb, "reserved_nano_usd", "gauge", "worst cases held back from the budgets by unended attempts");
+        sample(sb, "reserved_nano_usd", "", ledger.reservedNanoUsd());
+        long today = Math.floorDiv(nowMillis, MILLIS_PER_DAY);
+        family(sb, "budget_limit_nano_usd", "gauge", "each budget of this node's llm.json, its current period");
+        family(sb, "budget_spent_nano_usd", "gauge", "charged and in doubt in the budget's current period");
+        family(sb, "budget_left_nano_usd", "gauge", "the limit less spent and reserved, never below 0");
+        for (Budget b : budgets) {
+            Map<String, Object> m = budget(b, today, ledger);
+            String l = "scope=\"" + escape((String) m.get("scope")) + "\",period=\"" + m.get("period")
+                    + "\",enforcement=\"" + m.get("enforcement") + "\"";
+            sample(sb, "budget_limit_nano_usd", l, (Long) m.get("limitNanoUsd"));
+            sample(sb, "budget_spent_nano_usd", l, (Long) m.get("spentNanoUsd"));
+            sample(sb, "budget_left_nano_usd", l, (Long) m.get("leftNanoUsd"));
+        }
+        return sb.toString();
+    }
+
+    /** The gateway says "available", "available (half-open probe)", or why not and until when. */
+    private static boolean available(LlmGateway.TargetStatus t) {
+        return t.availability().startsWith("available");
+    }
+
+    private static void family(StringBuilder sb, String name, String type, String help) {
+        sb.append("# HELP agentmesh_llm_").append(name).append(' ').append(help).append('\n');
+        sb.append("# TYPE agentmesh_llm_").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void sample(StringBuilder sb, String name, String labels, long value) {
+        sb.append("agentmesh_llm_").append(name);
+        if (!labels.isEmpty()) {
+            sb.append('{').append(labels).append('}');
+        }
+        sb.append(' ').append(value).append('\n');
+    }
+
+    private static String labels(Target t) {
+        return "provider=\"" + escape(t.providerId()) + "\",model=\"" + escape(t.model()) + "\"";
+    }
+
+    /** A label value as the text format writes it: backslash, quote and newline escaped. */
+    static String escape(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 
     /** A target's recent attempts as the ledger's newest ends tell them: count, failures, last error, latency. */

@@ -17,6 +17,7 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The status and costs documents count what a real call ledger applied: spend per day and target, budgets over their
@@ -189,6 +190,38 @@ class LlmReportsTest {
             assertEquals(leader.get(key), follower.get(key), key);
         }
         assertEquals(false, follower.get("serving"));
+    }
+
+    @Test
+    void metricsCountEveryRetainedDayPerTargetAndGaugeHealthCallsAndBudgets() {
+        traffic();
+        String text = LlmReports.prometheus(gateway(true), List.of(DAY), view(replica()), NOON + 1_000);
+        List<String> lines = text.lines().toList();
+        assertTrue(lines.contains("# TYPE agentmesh_llm_charged_nano_usd_total counter"), text);
+        assertTrue(lines.contains(
+                "agentmesh_llm_charged_nano_usd_total{provider=\"fake\",model=\"fake-small\"} 202000"),
+                "yesterday's and today's charges: " + text);
+        assertTrue(lines.contains(
+                "agentmesh_llm_in_doubt_nano_usd_total{provider=\"fake\",model=\"fake-small\"} 200000"), text);
+        assertTrue(lines.contains("agentmesh_llm_attempts_total{provider=\"fake\",model=\"fake-small\"} 5"), text);
+        assertTrue(lines.contains(
+                "agentmesh_llm_calls_total{provider=\"fake\",model=\"fake-small\",status=\"answered\"} 3"), text);
+        assertTrue(lines.contains(
+                "agentmesh_llm_tokens_total{provider=\"gone\",model=\"old-model\",kind=\"output\"} 30"), text);
+        assertTrue(lines.contains("agentmesh_llm_target_available{provider=\"fake\",model=\"fake-small\"} 1"), text);
+        assertTrue(lines.contains("agentmesh_llm_open_calls 1"), text);
+        assertTrue(lines.contains("agentmesh_llm_reserved_nano_usd 300000"), text);
+        assertTrue(lines.contains("agentmesh_llm_budget_left_nano_usd{scope=\"every call\",period=\"day\","
+                + "enforcement=\"hard\"} 338000"), text);
+        for (String line : lines) {
+            assertTrue(line.startsWith("# HELP agentmesh_llm_") || line.startsWith("# TYPE agentmesh_llm_")
+                    || line.matches("agentmesh_llm_[a-z_]+(\\{[^}]*\\})? -?\\d+"), "not the text format: " + line);
+        }
+    }
+
+    @Test
+    void labelValuesAreEscaped() {
+        assertEquals("a\\\\b\\\"c\\nd", LlmReports.escape("a\\b\"c\nd"));
     }
 
     @Test
