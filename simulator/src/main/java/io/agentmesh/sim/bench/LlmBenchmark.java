@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -121,7 +122,7 @@ public final class LlmBenchmark implements Callable<Integer> {
                     int count = kind == LoopbackLlm.Outage.SILENT ? silentOutages : refuseOutages;
                     for (boolean stream : new boolean[]{false, true}) {
                         if (count > 0) {
-                            String label = kind.name().toLowerCase(java.util.Locale.ROOT)
+                            String label = kind.name().toLowerCase(Locale.ROOT)
                                     + (stream ? "Streaming" : "Json");
                             failover.put(label, failover(client, gateway, p1, kind, stream, count, random, progress));
                         }
@@ -373,7 +374,7 @@ public final class LlmBenchmark implements Callable<Integer> {
                 p1.recover();
                 restored = System.nanoTime();
                 progress.say("llm: %s outage %d: %s", label, k + 1, first == null ? "no call answered by p2 within "
-                        + outageBoundS + " s" : String.format(java.util.Locale.ROOT, "answered by p2 after %.1f ms",
+                        + outageBoundS + " s" : String.format(Locale.ROOT, "answered by p2 after %.1f ms",
                         (first.endNanos() - t0) / 1e6));
             }
             // the last outage's recovery, so the next scenario starts from a healthy p1

@@ -99,10 +99,10 @@ final class LoopbackLlm implements AutoCloseable {
         }
         switch (outage) {
             case SILENT -> silence.countDown();
-            case REFUSING -> server = rebind();
-        }
-        if (outage == Outage.REFUSING) {
-            serve();
+            case REFUSING -> {
+                server = rebind();
+                serve();
+            }
         }
         outage = null;
     }
