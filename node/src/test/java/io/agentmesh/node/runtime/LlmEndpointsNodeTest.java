@@ -1,6 +1,7 @@
 package io.agentmesh.node.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentmesh.node.actions.exec.ExecCommands;
 import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.cli.AgentmeshCommand;
@@ -11,8 +12,10 @@ import io.agentmesh.node.llm.provider.FakeProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The real {@code openai} and {@code @anthropic-ai/sdk} npm clients against a real node (the whole runtime: HTTP API,
  * gateway, Raft call ledger) whose llm.json names one loopback fake provider: every answer went through the provider
- * and back into each client's format.
+ * and back into each client's format. Once with the runtime in this JVM, once as {@code agentmesh node run} in its own
+ * process, as a user starts it.
  */
 class LlmEndpointsNodeTest {
     private static final String CHUNK = "{\"id\":\"chatcmpl-9\",\"object\":\"chat.completion.chunk\",\"created\":1,"
@@ -56,6 +60,27 @@ class LlmEndpointsNodeTest {
                 .end().enqueue();
     }
 
+    /** The provider's answers, in the order the script calls: each call is one attempt at the provider. */
+    private static void script(FakeProvider provider) {
+        provider.enqueue(FakeProvider.json(200, FakeProvider.openAiAnswer("Hello from m", "stop",
+                FakeProvider.OPENAI_USAGE)));
+        provider.enqueue(FakeProvider.json(200, TOOL_ANSWER));
+        textStream(provider);
+        toolStream(provider);
+        provider.enqueue(FakeProvider.json(200, FakeProvider.openAiAnswer("Hello from m", "stop",
+                FakeProvider.OPENAI_USAGE)));
+        provider.enqueue(FakeProvider.json(200, TOOL_ANSWER));
+        textStream(provider);
+    }
+
+    private static String llmJson(FakeProvider provider) {
+        return """
+                {"providers": [{"id": "local", "kind": "openai-compatible", "baseUrl": "%s", "noKey": true,
+                  "models": [{"name": "m", "contextTokens": 100000, "maxOutputTokens": 1000,
+                              "price": {"inputPerMTok": 1, "outputPerMTok": 2}}]}]}"""
+                .formatted(provider.baseUrl("/v1"));
+    }
+
     @Test
     void theOfficialClientsCallAnLlmThroughARealNode(@TempDir Path dir) throws Exception {
         Path clients = NpmClients.install();
@@ -66,23 +91,9 @@ class LlmEndpointsNodeTest {
             port = s.getLocalPort();
         }
         try (FakeProvider provider = new FakeProvider()) {
-            // In the order the script calls: each call is one attempt at the provider.
-            provider.enqueue(FakeProvider.json(200, FakeProvider.openAiAnswer("Hello from m", "stop",
-                    FakeProvider.OPENAI_USAGE)));
-            provider.enqueue(FakeProvider.json(200, TOOL_ANSWER));
-            textStream(provider);
-            toolStream(provider);
-            provider.enqueue(FakeProvider.json(200, FakeProvider.openAiAnswer("Hello from m", "stop",
-                    FakeProvider.OPENAI_USAGE)));
-            provider.enqueue(FakeProvider.json(200, TOOL_ANSWER));
-            textStream(provider);
-
+            script(provider);
             Path llmJson = dir.resolve("llm.json");
-            Files.writeString(llmJson, """
-                    {"providers": [{"id": "local", "kind": "openai-compatible", "baseUrl": "%s", "noKey": true,
-                      "models": [{"name": "m", "contextTokens": 100000, "maxOutputTokens": 1000,
-                                  "price": {"inputPerMTok": 1, "outputPerMTok": 2}}]}]}"""
-                    .formatted(provider.baseUrl("/v1")));
+            Files.writeString(llmJson, llmJson(provider));
             LlmConfig config = LlmConfig.load(llmJson, PriceTable.shipped());
             try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"),
                     home.resolve("state"), Optional.empty(), new InetSocketAddress("127.0.0.1", port),
@@ -93,42 +104,92 @@ class LlmEndpointsNodeTest {
                 JsonNode out = NpmClients.runScript(clients, "http://127.0.0.1:" + node.httpPort(),
                         Map.of("LIVE", "1", "MODEL_TEXT", "m", "MODEL_TOOLS", "m"));
 
-                assertEquals("Hello from m", out.at("/openaiPlain/ok/content").asText(), out.toString());
-                assertEquals("m", out.at("/openaiPlain/ok/model").asText());
-                assertEquals(20, out.at("/openaiPlain/ok/usage/prompt_tokens").asLong());
-                assertEquals(8, out.at("/openaiPlain/ok/usage/prompt_tokens_details/cached_tokens").asLong());
-                assertEquals("Paris", out.at("/openaiTools/ok/arguments/city").asText(), out.toString());
-                assertEquals(List.of("Hel", "lo"), texts(out.at("/openaiStream/ok/deltas")), out.toString());
-                assertEquals("stop", out.at("/openaiStream/ok/finish").asText());
-                assertEquals(5, out.at("/openaiStream/ok/usage/completion_tokens").asLong());
-                assertEquals("weather", out.at("/openaiStreamHelper/ok/toolName").asText(), out.toString());
-                assertEquals("Paris", out.at("/openaiStreamHelper/ok/arguments/city").asText());
-                assertEquals(List.of("m", "local/m"), texts(out.at("/openaiModels/ok")), out.toString());
-
-                assertEquals("Hello from m", out.at("/anthropicPlain/ok/text").asText(), out.toString());
-                assertEquals("end_turn", out.at("/anthropicPlain/ok/stop").asText());
-                assertEquals(12, out.at("/anthropicPlain/ok/usage/input_tokens").asLong(), "uncached input");
-                assertEquals(8, out.at("/anthropicPlain/ok/usage/cache_read_input_tokens").asLong());
-                assertEquals("tool_use", out.at("/anthropicTools/ok/stop").asText(), out.toString());
-                assertEquals("Paris", out.at("/anthropicTools/ok/input/city").asText());
-                assertEquals(List.of("Hel", "lo"), texts(out.at("/anthropicStream/ok/deltas")), out.toString());
-                assertEquals("Hello", out.at("/anthropicStream/ok/text").asText());
-
-                JsonNode unknown = out.at("/openaiUnknownModel/error");
-                assertEquals(404, unknown.get("status").asInt(), out.toString());
-                assertEquals("model_not_found", unknown.get("code").asText());
-
-                JsonNode huge = out.at("/anthropicHugePrompt/error");
-                assertEquals(400, huge.get("status").asInt(), out.toString());
-                assertEquals("invalid_request_error", huge.get("type").asText());
-                assertTrue(huge.get("message").asText().contains("context"), huge.toString());
-
-                assertEquals(7, provider.requests(), "one provider request per call, none for the unknown model or"
-                        + " the prompt that fits no model");
+                assertWhatTheClientsParsed(out, provider);
                 JsonNode spent = new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(node.llmCosts(1).join().orElseThrow());
                 assertFalse(spent.isEmpty());
             }
         }
+    }
+
+    /**
+     * The same clients against {@code agentmesh node run} in its own JVM, started as a user starts it: the llm.json
+     * in its home (read by default, no flag), its HTTP API on a loopback port, the fake provider in this JVM.
+     */
+    @Test
+    void theOfficialClientsCallAnLlmThroughANodeRunProcess(@TempDir Path dir) throws Exception {
+        Path clients = NpmClients.install();
+        Path home = dir.resolve("a");
+        Path log = dir.resolve("node.log");
+        assertEquals(0, NodeProcess.runCli(log, "init", "--home", home.toString(), "--quiet-phrase"),
+                NodeProcess.read(log));
+        try (FakeProvider provider = new FakeProvider()) {
+            script(provider);
+            Files.writeString(home.resolve("llm.json"), llmJson(provider));
+            try (NodeProcess node = NodeProcess.start(home, KillNineRestartTest.freePort(),
+                    KillNineRestartTest.freePort(), log)) {
+                await("the node leads and serves LLM calls").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200)).until(() -> serving(node));
+
+                JsonNode out = NpmClients.runScript(clients, "http://127.0.0.1:" + node.httpPort,
+                        Map.of("LIVE", "1", "MODEL_TEXT", "m", "MODEL_TOOLS", "m"));
+
+                assertWhatTheClientsParsed(out, provider);
+                JsonNode costs = new ObjectMapper().readTree(node.get("/v1/llm/costs?days=1").body());
+                assertTrue(costs.path("totals").path("chargedNanoUsd").asLong() > 0, "the calls were charged: "
+                        + costs);
+                assertEquals(0, node.terminate(), NodeProcess.read(log));
+            }
+        }
+    }
+
+    private static boolean serving(NodeProcess node) {
+        try {
+            HttpResponse<String> r = node.get("/v1/llm/status");
+            return r.statusCode() == 200 && new ObjectMapper().readTree(r.body()).path("serving").asBoolean();
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static void assertWhatTheClientsParsed(JsonNode out, FakeProvider provider) {
+        assertEquals("Hello from m", out.at("/openaiPlain/ok/content").asText(), out.toString());
+        assertEquals("m", out.at("/openaiPlain/ok/model").asText());
+        assertEquals(20, out.at("/openaiPlain/ok/usage/prompt_tokens").asLong());
+        assertEquals(8, out.at("/openaiPlain/ok/usage/prompt_tokens_details/cached_tokens").asLong());
+        assertEquals("Paris", out.at("/openaiTools/ok/arguments/city").asText(), out.toString());
+        assertEquals(List.of("Hel", "lo"), texts(out.at("/openaiStream/ok/deltas")), out.toString());
+        assertEquals("stop", out.at("/openaiStream/ok/finish").asText());
+        assertEquals(5, out.at("/openaiStream/ok/usage/completion_tokens").asLong());
+        assertEquals("weather", out.at("/openaiStreamHelper/ok/toolName").asText(), out.toString());
+        assertEquals("Paris", out.at("/openaiStreamHelper/ok/arguments/city").asText());
+        assertEquals(List.of("m", "local/m"), texts(out.at("/openaiModels/ok")), out.toString());
+
+        assertEquals("Hello from m", out.at("/anthropicPlain/ok/text").asText(), out.toString());
+        assertEquals("end_turn", out.at("/anthropicPlain/ok/stop").asText());
+        assertEquals(12, out.at("/anthropicPlain/ok/usage/input_tokens").asLong(), "uncached input");
+        assertEquals(8, out.at("/anthropicPlain/ok/usage/cache_read_input_tokens").asLong());
+        assertEquals("tool_use", out.at("/anthropicTools/ok/stop").asText(), out.toString());
+        assertEquals("Paris", out.at("/anthropicTools/ok/input/city").asText());
+        assertEquals(List.of("Hel", "lo"), texts(out.at("/anthropicStream/ok/deltas")), out.toString());
+        assertEquals("Hello", out.at("/anthropicStream/ok/text").asText());
+
+        JsonNode unknown = out.at("/openaiUnknownModel/error");
+        assertEquals(404, unknown.get("status").asInt(), out.toString());
+        assertEquals("model_not_found", unknown.get("code").asText());
+        String message = unknown.get("message").asText();
+        assertTrue(message.contains("\"no-such-model\"") && message.contains("no configured model, alias or"
+                + " provider/model of that name"), "the SDK raises with the gateway's message: " + unknown);
+
+        JsonNode huge = out.at("/anthropicHugePrompt/error");
+        assertEquals(400, huge.get("status").asInt(), out.toString());
+        assertEquals("invalid_request_error", huge.get("type").asText());
+        assertTrue(huge.get("message").asText().contains("context"), huge.toString());
+
+        assertEquals(7, provider.requests(), "one provider request per call, none for the unknown model or"
+                + " the prompt that fits no model");
     }
 
     private static List<String> texts(JsonNode array) {

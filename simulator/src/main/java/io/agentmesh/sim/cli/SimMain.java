@@ -2,6 +2,7 @@ package io.agentmesh.sim.cli;
 
 import io.agentmesh.sim.bench.AgentBenchmark;
 import io.agentmesh.sim.bench.FailoverBenchmark;
+import io.agentmesh.sim.bench.LlmBenchmark;
 import io.agentmesh.sim.bench.RelayBenchmark;
 import io.agentmesh.sim.bench.ReplicationBenchmark;
 import io.agentmesh.sim.bench.StateBenchmark;
@@ -51,7 +52,7 @@ public final class SimMain {
             description = "Benchmarks; each prints one JSON result (benchmark, machine, parameters, figures).",
             subcommands = {CrashLoopCommand.class, StoreBenchmark.class, WriteBenchmark.class,
                     ReplicationBenchmark.class, RelayBenchmark.class, FailoverBenchmark.class, StateBenchmark.class,
-                    WorkspaceBenchmark.class, AgentBenchmark.class,
+                    WorkspaceBenchmark.class, AgentBenchmark.class, LlmBenchmark.class,
                     CommandLine.HelpCommand.class})
     static final class Bench {
     }

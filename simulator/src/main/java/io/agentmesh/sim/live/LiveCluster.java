@@ -61,12 +61,14 @@ public final class LiveCluster implements AutoCloseable {
      * @param readyTimeout how long a process may take to answer /readyz (or /healthz for a relay)
      * @param workspaces   each node that holds state mirrors its own workspace directory
      * @param agentCommand the agent every node that holds state hosts (after {@code --}); empty: none
+     * @param llmConfig    the text of the llm.json written into every node's home (where {@code node run} reads it
+     *                     by default); null: none, so the nodes' LLM gateways are not configured
      */
     public record Options(int nodes, int witnesses, int relays, Path dir, boolean keepDir, List<String> jvmArgs,
-                          Duration readyTimeout, boolean workspaces, List<String> agentCommand) {
+                          Duration readyTimeout, boolean workspaces, List<String> agentCommand, String llmConfig) {
         public Options(int nodes, int witnesses, int relays, Path dir, boolean keepDir, List<String> jvmArgs,
                        Duration readyTimeout) {
-            this(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, false, List.of());
+            this(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, false, List.of(), null);
         }
 
         public Options {
@@ -101,16 +103,19 @@ public final class LiveCluster implements AutoCloseable {
         }
 
         public Options withDir(Path d, boolean keep) {
-            return new Options(nodes, witnesses, relays, d, keep, jvmArgs, readyTimeout, workspaces, agentCommand);
+            return new Options(nodes, witnesses, relays, d, keep, jvmArgs, readyTimeout, workspaces, agentCommand,
+                    llmConfig);
         }
 
         public Options withJvmArgs(List<String> args) {
-            return new Options(nodes, witnesses, relays, dir, keepDir, args, readyTimeout, workspaces, agentCommand);
+            return new Options(nodes, witnesses, relays, dir, keepDir, args, readyTimeout, workspaces, agentCommand,
+                    llmConfig);
         }
 
         /** Each node mirrors its own workspace directory ({@link Node#workspace()}, {@code --workspace}). */
         public Options withWorkspaces() {
-            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, true, agentCommand);
+            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, true, agentCommand,
+                    llmConfig);
         }
 
         /**
@@ -121,16 +126,30 @@ public final class LiveCluster implements AutoCloseable {
             if (command.isEmpty()) {
                 throw new IllegalArgumentException("the agent command is empty");
             }
-            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, true, command);
+            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, true, command, llmConfig);
+        }
+
+        /**
+         * Every node gets {@code json} as its {@code <home>/llm.json} (docs/llm.md "Configuration"), so each runs
+         * an LLM gateway; the nodes check the file strictly at start and refuse to run with a bad one.
+         */
+        public Options withLlmConfig(String json) {
+            if (json == null || json.isBlank()) {
+                throw new IllegalArgumentException("the llm.json text is empty");
+            }
+            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, workspaces, agentCommand,
+                    json);
         }
 
         /** The last {@code count} nodes are enrolled as witnesses (role WITNESS) instead of voters. */
         public Options withWitnesses(int count) {
-            return new Options(nodes, count, relays, dir, keepDir, jvmArgs, readyTimeout, workspaces, agentCommand);
+            return new Options(nodes, count, relays, dir, keepDir, jvmArgs, readyTimeout, workspaces, agentCommand,
+                    llmConfig);
         }
 
         public Options withReadyTimeout(Duration timeout) {
-            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, timeout, workspaces, agentCommand);
+            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, timeout, workspaces, agentCommand,
+                    llmConfig);
         }
 
         /** The role node {@code i} is enrolled with: witnesses last, then voters up to the founding list, learners. */
@@ -377,6 +396,9 @@ public final class LiveCluster implements AutoCloseable {
             Files.createDirectories(home.resolve("state"));
             if (options.workspaces() && role != Role.WITNESS) {
                 Files.createDirectories(home.resolve("workspace"));
+            }
+            if (options.llmConfig() != null) {
+                Files.writeString(home.resolve("llm.json"), options.llmConfig());
             }
             nodes.add(new Node(i, ids.nodeId(), role, home, ports[p++], ports[p++]));
         }
