@@ -156,7 +156,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     .withFaultInjection(settings.faultInjection());
             this.network = new NettyNetwork(netConfig, identity, nodeThread, core, clock,
                     core.revocations()::revokes);
-            this.llm = LlmGateway.create(identity.nodeId().toString(), settings.llm(),
+            this.llm = io.agentmesh.node.llm.send.LlmGateways.create(identity.nodeId().toString(), settings.llm(),
                     ProviderKeys.load(settings.llm(), System.getenv()),
                     new ConsensusLedgerAccess(core::consensus, nodeThread), nodeThread, clock,
                     LlmGateway.DEFAULT_MAX_CALLS_IN_FLIGHT);

@@ -140,7 +140,7 @@ class LlmGatewayTest {
     }
 
     private LlmGateway gateway(LlmConfig config, TestLedger access) {
-        LlmGateway g = LlmGateway.create(access.self, config, ProviderKeys.load(config, Map.of()), access, node,
+        LlmGateway g = io.agentmesh.node.llm.send.LlmGateways.create(access.self, config, ProviderKeys.load(config, Map.of()), access, node,
                 clock, 4);
         gateways.add(g);
         node.execute(g::start);
@@ -487,7 +487,7 @@ class LlmGatewayTest {
     void callsBeyondTheLimitInFlightAreRefusedAsOverloaded() throws Exception {
         TestLedger a = new TestLedger("node-a", true, 1);
         LlmConfig config = config("\"routing\": {\"maxAttempts\": 1}");
-        LlmGateway g = LlmGateway.create("node-a", config, ProviderKeys.load(config, Map.of()), a, node, clock, 1);
+        LlmGateway g = io.agentmesh.node.llm.send.LlmGateways.create("node-a", config, ProviderKeys.load(config, Map.of()), a, node, clock, 1);
         gateways.add(g);
         p1.enqueue(FakeProvider.silent());
 
