@@ -11,8 +11,8 @@ import java.util.Set;
 
 /**
  * No answer that is not whole is marked a success: every call the gateway answered, and every {@code llm} intent
- * that succeeded, carries exactly the text of a complete answer a provider sent for that call (never the part of an
- * answer sent before its connection closed).
+ * that succeeded, carries exactly the text of a complete answer a provider sent for that call (for an intent: for one
+ * of its calls, {@code <intent>@...}), never the part of an answer sent before its connection closed.
  */
 public final class LlmAnswersCompleteChecker extends NamedChecker {
     public static final String NAME = "llm-answers-complete";
@@ -24,9 +24,14 @@ public final class LlmAnswersCompleteChecker extends NamedChecker {
     @Override
     public Verdict check(History h) {
         Set<String> complete = new HashSet<>();
+        Set<String> completeByIntent = new HashSet<>();
         for (ProviderRequest r : h.records(ProviderRequest.class)) {
             if (r.complete()) {
                 complete.add(r.callId() + "\u0000" + r.text());
+                int at = r.callId().lastIndexOf('@');
+                if (at > 0) {
+                    completeByIntent.add(r.callId().substring(0, at) + "\u0000" + r.text());
+                }
             }
         }
         List<String> violations = new ArrayList<>();
@@ -44,9 +49,9 @@ public final class LlmAnswersCompleteChecker extends NamedChecker {
         for (IntentResult r : h.records(IntentResult.class)) {
             if (r.succeeded()) {
                 intents++;
-                if (!complete.contains(r.callId() + "\u0000" + r.text())) {
+                if (!completeByIntent.contains(r.intentId() + "\u0000" + r.text())) {
                     violations.add("llm intent " + r.intentId() + " succeeded on " + r.node() + " at " + r.atMs()
-                            + " ms with \"" + r.text() + "\", which no provider sent whole for call " + r.callId());
+                            + " ms with \"" + r.text() + "\", which no provider sent whole for any of its calls");
                 }
             }
         }

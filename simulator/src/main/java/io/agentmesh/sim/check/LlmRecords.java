@@ -70,14 +70,14 @@ public final class LlmRecords {
     }
 
     /**
-     * An {@code llm} intent's result as its executor returned it (what goes into the intent's outcome).
+     * An {@code llm} intent's result (its calls have ids {@code <intent>@<term>:<index>}, a retry's with
+     * {@code /retry} after) as its executor returned it (what goes into the intent's outcome).
      *
-     * @param callId    the call the executor made for it ({@code intent@term:index})
      * @param succeeded the outcome's status
      * @param text      an answer's text, else empty
      * @param retried   whether the result says it retried an earlier leader's in-doubt call
      */
-    public record IntentResult(long order, long atMs, String node, String intentId, String callId, boolean succeeded,
+    public record IntentResult(long order, long atMs, String node, String intentId, boolean succeeded,
                                String text, boolean retried, String resultJson) {
     }
 

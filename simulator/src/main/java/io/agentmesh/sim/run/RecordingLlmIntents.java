@@ -13,7 +13,7 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * A simulated node's {@code llm} intent executor, recording each result it returns (what goes into the intent's
- * outcome) with the call id it used, {@code <intent>@<term>:<index>} of its claim.
+ * outcome).
  */
 final class RecordingLlmIntents implements ActionExecutor {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,9 +56,8 @@ final class RecordingLlmIntents implements ActionExecutor {
         } catch (IOException e) {
             // Not JSON ("not performed: ..."): no text.
         }
-        String callId = ctx.intentId() + "@" + ctx.token().term() + ":" + ctx.token().index();
         sim.history().record(LlmRecords.IntentResult.class, new LlmRecords.IntentResult(sim.nextOrder(),
-                sim.loop().nowMillis(), node, ctx.intentId(), callId, ActionResult.SUCCEEDED.equals(r.status()),
+                sim.loop().nowMillis(), node, ctx.intentId(), ActionResult.SUCCEEDED.equals(r.status()),
                 text, retried, r.result()));
     }
 }

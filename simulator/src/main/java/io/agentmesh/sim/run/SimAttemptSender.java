@@ -58,7 +58,10 @@ final class SimAttemptSender implements AttemptSender {
             // A world event: the provider answers whether or not the node still runs; the gateway hands the end to
             // its node thread, which a crash has killed (so the end is lost with the process).
             sim.loop().world(now + r.endAfterMs() * MS, "llm end " + attempt.callId() + " #"
-                    + attempt.attemptNumber() + " to " + node, () -> onEnd.accept(r.result()));
+                    + attempt.attemptNumber() + " to " + node, () -> {
+                sim.llmAnswerDelivered(attempt.callId(), attempt.attemptNumber());
+                onEnd.accept(r.result());
+            });
         });
     }
 

@@ -15,14 +15,16 @@ import java.util.Objects;
  * performed by each leader's real gateway under a small llm.json (two providers behind the alias "smart", three
  * attempts, one hard daily budget of {@code dailyBudgetNanoUsd}), against the run's {@link FakeLlmProvider}.
  *
- * @param intentsPerSecond   0: no LLM workload (and no gateway on the nodes)
+ * @param on                 whether the voters run a gateway and the LLM checkers run
+ * @param intentsPerSecond   the workload's rate (0: none; a test requests its own intents)
  * @param dailyBudgetNanoUsd the hard budget of every provider and model per UTC day
  * @param provider           how the simulated providers behave
  */
-public record SimLlm(double intentsPerSecond, long dailyBudgetNanoUsd, FakeLlmProvider.Behaviour provider) {
+public record SimLlm(boolean on, double intentsPerSecond, long dailyBudgetNanoUsd, FakeLlmProvider.Behaviour provider) {
     /** $0.05 a day: at the default rate, the simulated prices and ~300 output tokens an answer, reached in minutes. */
     public static final long DEFAULT_DAILY_BUDGET_NANO_USD = 50_000_000L;
-    public static final SimLlm OFF = new SimLlm(0, DEFAULT_DAILY_BUDGET_NANO_USD, FakeLlmProvider.Behaviour.FLAKY);
+    public static final SimLlm OFF = new SimLlm(false, 0, DEFAULT_DAILY_BUDGET_NANO_USD,
+            FakeLlmProvider.Behaviour.FLAKY);
     public static final int MAX_ATTEMPTS = 3;
     public static final String MODEL = "smart";
     /** The provider layer's deadlines: a request that hangs ends here (virtual time). */
@@ -38,20 +40,17 @@ public record SimLlm(double intentsPerSecond, long dailyBudgetNanoUsd, FakeLlmPr
         }
     }
 
+    /** The LLM workload at {@code intentsPerSecond} with the default budget and flaky providers. */
     public static SimLlm at(double intentsPerSecond) {
-        return new SimLlm(intentsPerSecond, DEFAULT_DAILY_BUDGET_NANO_USD, FakeLlmProvider.Behaviour.FLAKY);
-    }
-
-    public boolean on() {
-        return intentsPerSecond > 0;
+        return new SimLlm(true, intentsPerSecond, DEFAULT_DAILY_BUDGET_NANO_USD, FakeLlmProvider.Behaviour.FLAKY);
     }
 
     public SimLlm withDailyBudgetNanoUsd(long nanoUsd) {
-        return new SimLlm(intentsPerSecond, nanoUsd, provider);
+        return new SimLlm(on, intentsPerSecond, nanoUsd, provider);
     }
 
     public SimLlm withProvider(FakeLlmProvider.Behaviour behaviour) {
-        return new SimLlm(intentsPerSecond, dailyBudgetNanoUsd, behaviour);
+        return new SimLlm(on, intentsPerSecond, dailyBudgetNanoUsd, behaviour);
     }
 
     /** The run's llm.json, the same on every node. */

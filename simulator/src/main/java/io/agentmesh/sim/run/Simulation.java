@@ -82,6 +82,7 @@ public final class Simulation {
     /** With the LLM workload: the run's llm.json (every node's) and the providers of the outside world. */
     private final LlmConfig llmConfig;
     private final FakeLlmProvider llmProvider;
+    private final Set<String> llmAnswers = new java.util.TreeSet<>();
 
     private record PendingHeal(long atMs, String description, Map<ActorId, Long> target) {
     }
@@ -702,6 +703,16 @@ public final class Simulation {
     /** The LLM providers of the outside world, or null without the LLM workload. */
     FakeLlmProvider llmProvider() {
         return llmProvider;
+    }
+
+    /** The provider's answer to attempt {@code attempt} of {@code callId} went back to its node (alive or not). */
+    void llmAnswerDelivered(String callId, int attempt) {
+        llmAnswers.add(callId + "#" + attempt);
+    }
+
+    /** Whether the provider's answer to that attempt went back to its node (tests kill a node right after). */
+    boolean llmAnswered(String callId, int attempt) {
+        return llmAnswers.contains(callId + "#" + attempt);
     }
 
     /** The next number of the run-wide order shared by the consensus and LLM records. */

@@ -449,7 +449,9 @@ class LlmGatewayTest {
         assertEquals(io.agentmesh.node.actions.ActionResult.SUCCEEDED, retried.status(), retried.result());
         assertTrue(retried.result().contains("second time") && retried.result().contains(LlmIntentExecutor.RETRIED),
                 retried.result());
-        assertEquals(Optional.of(LedgerOp.CallStatus.ANSWERED), ledgerCall("intent-1@2:9").status());
+        // The retry is the marked call's one retry (the journal keeps the first holder's mark).
+        assertEquals(Optional.of(LedgerOp.CallStatus.ANSWERED),
+                ledgerCall("intent-1@1:5" + LlmIntentExecutor.RETRY_SUFFIX).status());
         assertEquals(2, p1.requests());
         // The deposed holder's own attempt ends (timed out) and is reported as a failure it could not record.
         assertEquals(io.agentmesh.node.actions.ActionResult.FAILED, first.get(WAIT_S, TimeUnit.SECONDS).status());
