@@ -157,7 +157,7 @@ public final class SimCommand {
             SimConfig base = new SimConfig(nodes, first, SimConfig.parseDuration(duration), FaultKind.parse(faults),
                     wireCheck, writeRate, readRate, SimConfig.parseDuration(convergenceBound), snapshotEvery,
                     PlantedBug.parse(plant), null, consensus, intentRate, raft(), disk(), founders, witness,
-                    llmIntentsPerSecond > 0 ? SimLlm.at(llmIntentsPerSecond) : SimLlm.OFF);
+                    llmIntentsPerSecond != 0 ? SimLlm.at(llmIntentsPerSecond) : SimLlm.OFF);
             if (seeds == 1) {
                 return runOne(base, out);
             }
@@ -270,6 +270,19 @@ public final class SimCommand {
                     i.doublePerformances(), i.lost(), i.settledMs() < 0 ? "NOT" : i.settledMs() + " ms");
             out.printf(Locale.ROOT, "  leaders       %d terms with a leader; longest time without one %d ms (faults"
                     + " included)%n", i.terms(), i.longestLeaderlessMs());
+        }
+        if (r.config().llm().on()) {
+            var h = r.history();
+            var requests = h.records(io.agentmesh.sim.check.LlmRecords.ProviderRequest.class);
+            long failedAnswers = requests.stream().filter(q -> !q.answer().equals("COMPLETE")).count();
+            long billed = requests.stream().mapToLong(io.agentmesh.sim.check.LlmRecords.ProviderRequest::billedNanoUsd)
+                    .sum();
+            var calls = h.records(io.agentmesh.sim.check.LlmRecords.CallEnded.class);
+            long answered = calls.stream().filter(io.agentmesh.sim.check.LlmRecords.CallEnded::answered).count();
+            long overBudget = calls.stream().filter(c -> c.failure().equals("BUDGET_EXCEEDED")).count();
+            out.printf(Locale.ROOT, "  llm           %d calls (%d answered, %d refused by the budget); %d provider"
+                    + " requests (%d not answered whole), billed %s%n", calls.size(), answered, overBudget,
+                    requests.size(), failedAnswers, io.agentmesh.node.llm.cost.NanoUsd.format(billed));
         }
         out.printf(Locale.ROOT, "  trace hash    %s (%d events)%n", r.traceHash(), f.events());
         out.println("replay:  " + r.replayCommand());

@@ -12,6 +12,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,6 +54,18 @@ class LlmSimulationTest {
             assertTrue(requests.size() >= 10, "the run made " + requests.size() + " provider requests");
             assertTrue(answered >= 5, "only " + answered + " llm intents were answered");
         }
+    }
+
+    @Test
+    void aSeedReplaysTheSameLlmRunEventForEvent() {
+        SimConfig config = config(2, SimLlm.at(1));
+        SimResult a = Simulation.run(config);
+        SimResult b = Simulation.run(config);
+        assertEquals(a.traceHash(), b.traceHash());
+        assertEquals(a.history().records(LlmRecords.ProviderRequest.class),
+                b.history().records(LlmRecords.ProviderRequest.class));
+        assertFalse(a.history().records(LlmRecords.ProviderRequest.class).isEmpty());
+        assertTrue(config.replayCommand().contains("--llm-intents-per-second 1"), config.replayCommand());
     }
 
     private static void assertCaught(PlantedBug bug, String checker, SimLlm llm) {
