@@ -15,7 +15,8 @@ import java.util.TreeMap;
 /**
  * No hard budget is passed: for each hard budget and each of its periods (UTC day or month), what the providers
  * billed on the targets it covers, and what every running node's ledger counts as spent there (charged + in doubt),
- * are within its limit.
+ * are within its limit. A period is the one of the sending leader's clock, as the ledger reckons it: with clock skew
+ * across midnight, two leaders may charge the same hour to two days.
  */
 public final class LlmHardBudgetsChecker extends NamedChecker {
     public static final String NAME = "llm-hard-budgets";

@@ -43,6 +43,8 @@ public final class LlmRecords {
      * @param answer   what it did: COMPLETE, RATE_LIMITED, SERVER_ERROR, HANG, CUT or NO_USAGE
      * @param text     the whole answer it sent, or the part before a cut
      * @param complete whether it sent a whole answer
+     * @param epochDay the UTC day of the sending node's clock when it sent the request: the day its ledger charges
+     *                 the attempt to (the leader's clock decides a budget's period, skewed or not)
      */
     public record ProviderRequest(long order, long atMs, String node, String callId, int attempt, String provider,
                                   String model, String answer, String text, boolean complete, long billedNanoUsd,

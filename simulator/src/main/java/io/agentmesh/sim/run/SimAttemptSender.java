@@ -8,6 +8,7 @@ import io.agentmesh.node.llm.provider.AttemptCancel;
 import io.agentmesh.node.llm.provider.StreamSink;
 import io.agentmesh.sim.check.LlmRecords;
 import io.agentmesh.sim.world.FakeLlmProvider;
+import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.sim.world.SimScheduler;
 
 import java.util.OptionalLong;
@@ -26,12 +27,15 @@ final class SimAttemptSender implements AttemptSender {
     private final Simulation sim;
     private final String node;
     private final SimScheduler scheduler;
+    private final Clock clock;
     private boolean closed;
 
-    SimAttemptSender(Simulation sim, String node, SimScheduler scheduler) {
+    /** @param clock the node's clock, whose UTC day its ledger charges the attempt to */
+    SimAttemptSender(Simulation sim, String node, SimScheduler scheduler, Clock clock) {
         this.sim = sim;
         this.node = node;
         this.scheduler = scheduler;
+        this.clock = clock;
     }
 
     @Override
@@ -48,7 +52,8 @@ final class SimAttemptSender implements AttemptSender {
             FakeLlmProvider.Request q = r.request();
             sim.history().record(LlmRecords.ProviderRequest.class, new LlmRecords.ProviderRequest(sim.nextOrder(),
                     q.receivedMs(), node, q.callId(), q.attempt(), q.target().providerId(), q.target().model(),
-                    q.answer().name(), q.text(), q.complete(), q.billedNanoUsd(), q.epochDay()));
+                    q.answer().name(), q.text(), q.complete(), q.billedNanoUsd(),
+                    Math.floorDiv(clock.nowMillis(), 86_400_000L)));
             sim.loop().trace().record(now, node, "llm request " + q.seq() + " " + q.callId() + " #" + q.attempt()
                     + " to " + q.target() + ": " + q.answer() + ", billed " + q.billedNanoUsd());
             if (attempt.stream() && !r.streamedText().isEmpty()) {

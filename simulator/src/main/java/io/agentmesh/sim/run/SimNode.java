@@ -232,7 +232,7 @@ final class SimNode {
         if (sim.config().bugs().contains(PlantedBug.LLM_BUDGETS_IGNORED)) {
             access = new BudgetsLeftOut(access);
         }
-        AttemptSender sender = new SimAttemptSender(sim, name, scheduler);
+        AttemptSender sender = new SimAttemptSender(sim, name, scheduler, clock);
         if (sim.config().bugs().contains(PlantedBug.LLM_CUT_AS_ANSWER)) {
             sender = new CutAnswerAccepted(sender);
         }
