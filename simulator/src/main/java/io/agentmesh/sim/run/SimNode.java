@@ -23,7 +23,11 @@ import io.agentmesh.sim.check.LlmRecords;
 import io.agentmesh.node.consensus.ConsensusLedgerAccess;
 import io.agentmesh.node.llm.config.LlmConfig;
 import io.agentmesh.node.llm.config.ProviderKeys;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.request.ChatRequest;
 import io.agentmesh.node.llm.gateway.AttemptSender;
+import io.agentmesh.node.llm.gateway.CallRequest;
+import io.agentmesh.node.llm.ledger.LedgerOp;
 import io.agentmesh.node.llm.gateway.LedgerAccess;
 import io.agentmesh.node.llm.gateway.LlmGateway;
 import io.agentmesh.node.llm.gateway.LlmIntentExecutor;
@@ -562,6 +566,25 @@ final class SimNode {
         }
         return Optional.of(new LlmRecords.LedgerFinal(name, true, charged, inDoubt, ledger.reservedNanoUsd(),
                 ledger.openCalls().size(), spend));
+    }
+
+    /**
+     * A direct call to this node's gateway, as the agent's endpoint makes one: streamed, origin ENDPOINT (a node that
+     * does not lead refuses it as NOT_LEADER). Recorded when it ends; nothing happens while the node is down.
+     */
+    void llmEndpointCall(String callId, String question, int maxTokens) {
+        if (!up) {
+            return;
+        }
+        scheduler.post("endpoint llm call " + callId, () -> {
+            if (llm == null) {
+                return;
+            }
+            CallRequest request = new CallRequest(callId, LedgerOp.Origin.ENDPOINT, SimLlm.MODEL,
+                    ChatRequest.builder().messages(UserMessage.from(question)).build(), maxTokens, true,
+                    java.util.OptionalLong.empty());
+            new RecordingLlmCalls(sim, name, llm).call(request, text -> true);
+        });
     }
 
     /** The running process's LLM gateway, or null. */

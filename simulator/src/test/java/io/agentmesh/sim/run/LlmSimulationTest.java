@@ -17,9 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The LLM workload in seeded 3-node runs: llm intents through each leader's real gateway against the simulated
- * providers (429s, 503s, hangs, cut answers, answers without usage), under crashes and partitions, with the LLM
- * checkers; and each planted LLM bug failing the checker that must catch it.
+ * The LLM workload in seeded 3-node runs: llm intents and streamed endpoint calls through each leader's real gateway
+ * against the simulated providers (429s, 503s, hangs, cut answers, answers without usage), under crashes and
+ * partitions, with the LLM checkers; a seed replays the same run; and each planted LLM bug fails the checker that
+ * must catch it.
  */
 class LlmSimulationTest {
     private static final long DURATION_MS = 30_000;
@@ -41,7 +42,7 @@ class LlmSimulationTest {
     @Test
     void seededRunsWithCrashesAndPartitionsPassEveryLlmChecker() {
         for (long seed = 1; seed <= 3; seed++) {
-            SimResult r = Simulation.run(config(seed, SimLlm.at(1).withDailyBudgetNanoUsd(30_000_000L)));
+            SimResult r = Simulation.run(config(seed, SimLlm.at(1).withDailyBudgetNanoUsd(40_000_000L)));
             System.out.println(describe(r));
             assertTrue(r.passed(), describe(r));
             List<LlmRecords.ProviderRequest> requests = r.history().records(LlmRecords.ProviderRequest.class);
@@ -53,6 +54,9 @@ class LlmSimulationTest {
                     .filter(c -> c.failure().equals("BUDGET_EXCEEDED")).count() + " calls refused by the budget");
             assertTrue(requests.size() >= 10, "the run made " + requests.size() + " provider requests");
             assertTrue(answered >= 5, "only " + answered + " llm intents were answered");
+            long endpointAnswers = r.history().records(LlmRecords.CallEnded.class).stream()
+                    .filter(c -> c.callId().startsWith("endpoint-") && c.answered()).count();
+            assertTrue(endpointAnswers >= 1, "no streamed endpoint call was answered");
         }
     }
 
