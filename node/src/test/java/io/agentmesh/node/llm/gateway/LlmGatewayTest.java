@@ -411,6 +411,36 @@ class LlmGatewayTest {
     }
 
     @Test
+    void anAttemptThatItsSenderEndsTwiceIsRecordedAndAnsweredOnce() throws Exception {
+        TestLedger a = new TestLedger("node-a", true, 1);
+        LlmConfig config = config("");
+        AttemptSender twice = new AttemptSender() {
+            @Override
+            public void send(Attempt attempt, io.agentmesh.node.llm.provider.StreamSink sink,
+                             io.agentmesh.node.llm.provider.AttemptCancel cancel,
+                             java.util.function.Consumer<AttemptResult> onEnd) {
+                AttemptResult done = new AttemptResult.Completed(attempt.target().providerId(),
+                        attempt.target().model(), 5, 5, new io.agentmesh.node.llm.Usage(3, 0, 0, 2, 0), "stop", "",
+                        ChatResponse.builder().aiMessage(dev.langchain4j.data.message.AiMessage.from("once")).build());
+                onEnd.accept(done);
+                onEnd.accept(done);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        LlmGateway g = new LlmGateway("node-a", config, ProviderKeys.load(config, Map.of()), twice, a, node, clock, 4);
+        gateways.add(g);
+        node.execute(g::start);
+        CallResult r = result(g.call(request("c1", "p1/m", false), t -> true).toCompletableFuture());
+        assertInstanceOf(CallResult.Answered.class, r);
+        assertEquals(1, r.attempts().size());
+        assertEquals(1, a.submitted.stream().filter(op -> op instanceof LedgerOp.AttemptEnd).count());
+        assertEquals(0, p1.requests() + p2.requests(), "the sender, not a provider, took the attempt");
+    }
+
+    @Test
     void anLlmIntentLeftInDoubtByADeposedLeaderIsRetriedOnceByTheNext() throws Exception {
         TestLedger a = new TestLedger("node-a", true, 1);
         TestLedger b = new TestLedger("node-b", false, 1);
