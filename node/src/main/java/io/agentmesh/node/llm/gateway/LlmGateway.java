@@ -49,7 +49,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The LLM gateway on the leader (docs/llm.md, "The call loop"): each call is opened in the call ledger, each attempt
- * chosen by the {@link Router}, recorded with its worst case reserved against the budgets before it is sent, sent on
+ * chosen by the {@link Router}, recorded with its worst case reserved against the budgets before it is sent, sent
  * through the {@link AttemptSender}, and its end (what it cost, its error class, Retry-After, the key's fingerprint)
  * recorded before the next step; the call is closed with its outcome.
  *
@@ -94,6 +94,9 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
      * @param nodeId    this node's id text, as the ledger records the leader that opens or settles a call
      * @param sender    where attempts go (production: {@code llm.send.ProviderThreads}); closed with the gateway
      * @param maxCallsInFlight calls beyond it are refused as {@code OVERLOADED}
+     *
+     * <p>Call {@link #start} on the node thread before the first call. Production builds it with
+     * {@code llm.send.LlmGateways.create}.
      */
     public LlmGateway(String nodeId, LlmConfig config, ProviderKeys keys, AttemptSender sender, LedgerAccess ledger,
                       Scheduler scheduler, Clock clock, int maxCallsInFlight) {
