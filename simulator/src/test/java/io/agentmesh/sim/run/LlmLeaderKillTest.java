@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * An {@code llm} intent's leader is killed at each step of its call in turn, in a 3-node simulated cluster with
  * reliable simulated providers: the next leader settles the lost call (charging an attempt that started without a
- * recorded end as in doubt) and retries the intent once, as a call of its own; a retry that is itself lost is not
+ * recorded end as in doubt) and retries the intent once, as a call of its own; the same when the leader is cut off
+ * by a partition instead (its attempt on the wire still completes and is billed); a retry that is itself lost is not
  * retried again. Every checker, the LLM ones included, passes at the end.
  */
 class LlmLeaderKillTest {
@@ -78,8 +79,29 @@ class LlmLeaderKillTest {
                 .filter(r -> r.callId().startsWith(intent + "@")).count();
     }
 
+    /**
+     * Runs until every running node shows the same outcome for {@code intent}, the one its journal completed the
+     * intent with (a deposed holder's report written concurrently may show first, until it rewrites it), and returns
+     * it.
+     */
     private static Outcome outcomeEverywhere(Cluster c, String intent) {
-        c.awaitOutcomesEverywhere(List.of(intent), 30_000);
+        c.runUntil("every running node shows the journal's outcome for " + intent, () -> {
+            java.util.Set<Optional<Outcome>> seen = new java.util.HashSet<>();
+            for (SimNode n : c.nodes()) {
+                if (!n.up()) {
+                    continue;
+                }
+                Optional<Outcome> o = n.outcome(intent);
+                var e = n.consensus() == null ? Optional.<io.agentmesh.node.actions.JournalEntry>empty()
+                        : n.consensus().journal().entry(intent);
+                if (o.isEmpty() || e.isEmpty() || !e.get().isCompleted() || o.get().term() != e.get().claim().term()
+                        || o.get().index() != e.get().claim().index()) {
+                    return false;
+                }
+                seen.add(o);
+            }
+            return seen.size() == 1;
+        }, 60_000);
         c.assertOutcomesAgree(List.of(intent));
         return c.nodes().stream().filter(SimNode::up).findFirst().orElseThrow().outcome(intent).orElseThrow();
     }
@@ -131,6 +153,37 @@ class LlmLeaderKillTest {
         long billed = records(c, LlmRecords.ProviderRequest.class).stream()
                 .mapToLong(LlmRecords.ProviderRequest::billedNanoUsd).sum();
         assertTrue(l.totalNanoUsd() >= billed && l.totalNanoUsd() - billed <= l.inDoubtNanoUsd(), story);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Step.class)
+    void aLeaderCutOffAtEachStepOfACallFinishesNothingItCannotRecordAndTheNextLeaderRetriesOnce(Step step) {
+        Cluster c = cluster();
+        SimNode leader = c.awaitStableLeader(5_000);
+        String intent = "llm-cut-" + step.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        c.node((leader.index + 1) % 3).requestIntent("request " + intent, intent, "llm", PAYLOAD);
+        c.runUntil(step + " for the first call of " + intent, reached(c, intent, 0, step), 20_000);
+        java.util.Set<Integer> others = new java.util.TreeSet<>(java.util.Set.of(0, 1, 2));
+        others.remove(leader.index);
+        // The provider is not behind the partition: an attempt already sent still completes, and is billed.
+        c.sim.apply(new FaultPlan.Partition(c.nowMs(), 10_000, "isolate " + leader.name,
+                io.agentmesh.sim.world.Link.between(java.util.Set.of(leader.index), others)));
+        // Cut off, the deposed leader may write its own outcome into its document (state is AP); once the partition
+        // heals, the documents merge to the committed one.
+        Outcome outcome = outcomeEverywhere(c, intent);
+        List<String> calls = calls(c, intent);
+        long requests = requestsFor(c, intent);
+        c.finishAndCheck();
+        String story = step + " (cut off): calls " + calls + ", " + requests + " provider requests, outcome "
+                + outcome.status() + " " + outcome.result();
+        System.out.println(story);
+        assertEquals(Outcome.SUCCEEDED, outcome.status(), story);
+        assertTrue(calls.size() <= 2 && requests <= 2, "never a third call or request: " + story);
+        assertEquals(calls.size() == 2, outcome.result().contains(
+                io.agentmesh.node.llm.gateway.LlmIntentExecutor.RETRIED), story);
+        if (step != Step.CLOSE_COMMITTED) {
+            assertEquals(2, calls.size(), "the cut-off leader could not finish its call: " + story);
+        }
     }
 
     @Test
