@@ -54,8 +54,11 @@ class ArchitectureTest {
     private static final String[] DETERMINISTIC = {"io.agentmesh.node.core..", "io.agentmesh.node.replication..",
             "io.agentmesh.node.membership..", "io.agentmesh.node.consensus..", "io.agentmesh.node.actions..",
             "io.agentmesh.node.schedules..",
-            // The LLM gateway's config, prices and routing: health and decisions are replayed and replicated.
+            // The LLM gateway's config, prices and routing: health and decisions are replayed and replicated; its
+            // call ledger (a Raft state machine) and its call loop, which a simulation runs with its own
+            // AttemptSender (the threads and providers are llm.send's and llm.provider's).
             "io.agentmesh.node.llm.config..", "io.agentmesh.node.llm.cost..", "io.agentmesh.node.llm.route..",
+            "io.agentmesh.node.llm.ledger..", "io.agentmesh.node.llm.gateway..",
             // The agent's supervisor and runner; not agent.process, which is the operating system's side.
             "io.agentmesh.node.agent", "io.agentmesh.sim.world..", "io.agentmesh.sim.run..",
             "io.agentmesh.sim.check..", "io.agentmesh.sim.bugs.."};

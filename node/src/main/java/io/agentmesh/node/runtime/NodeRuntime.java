@@ -164,9 +164,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     .withFaultInjection(settings.faultInjection());
             this.network = new NettyNetwork(netConfig, identity, nodeThread, core, clock,
                     core.revocations()::revokes);
-            this.llm = LlmGateway.create(identity.nodeId().toString(), settings.llm(),
+            this.llm = io.agentmesh.node.llm.send.LlmGateways.create(identity.nodeId().toString(), settings.llm(),
                     ProviderKeys.load(settings.llm(), System.getenv()),
-                    new ConsensusLedgerAccess(core::consensus, nodeThread), nodeThread, clock,
+                    new io.agentmesh.node.consensus.ConsensusLedgerAccess(core::consensus, nodeThread), nodeThread, clock,
                     LlmGateway.DEFAULT_MAX_CALLS_IN_FLIGHT);
             startedLlm = llm;
             this.raftStore = enableConsensus(settings, identity, core, clock, jobDisk, llm);

@@ -38,6 +38,17 @@ public final class Checkers {
         return List.copyOf(out);
     }
 
+    /**
+     * The LLM gateway's checkers (docs/llm.md, "Simulation"), for runs with the LLM workload: calls answered at most
+     * once, every provider request journaled before it was sent, requests within the retry policy, the ledger
+     * covering what the providers billed, hard budgets held, and only complete answers marked a success.
+     */
+    public static List<Checker> llm() {
+        return List.of(new LlmAnsweredOnceChecker(), new LlmAttemptRecordedBeforeSentChecker(),
+                new LlmAttemptsWithinPolicyChecker(), new LlmLedgerCoversBillsChecker(), new LlmHardBudgetsChecker(),
+                new LlmAnswersCompleteChecker());
+    }
+
     /** Runs each checker; a checker that throws fails with the exception as its reason. */
     public static List<Verdict> run(List<Checker> checkers, History history) {
         List<Verdict> out = new ArrayList<>(checkers.size());

@@ -11,6 +11,7 @@ import io.agentmesh.sim.run.FaultKind;
 import io.agentmesh.sim.run.FaultPlan;
 import io.agentmesh.sim.run.PlantedBug;
 import io.agentmesh.sim.run.SimConfig;
+import io.agentmesh.sim.run.SimLlm;
 import io.agentmesh.sim.run.SimResult;
 import io.agentmesh.sim.run.Simulation;
 import io.agentmesh.sim.world.DiskLatency;
@@ -116,6 +117,13 @@ public final class SimCommand {
                 + " --nodes 3 --witness: two servers and a witness). Checked by witness-never-leads.")
         boolean witness;
 
+        @Option(names = "--llm-intents-per-second", defaultValue = "0", description = "Add the LLM workload: llm"
+                + " intents at this mean rate over the mesh, performed by each leader's real gateway against"
+                + " simulated providers (seeded latency, 429s, 503s, hangs, cut answers, answers without usage; a"
+                + " hard budget of $0.05 a day), checked by the llm-* checkers (docs/llm.md, \"Simulation\")."
+                + " Needs consensus (default 0: none).")
+        double llmIntentsPerSecond;
+
         @Option(names = "--fsync-micros", description = "Mean fsync latency per machine in microseconds, drawn from"
                 + " MIN-MAX (default 300-3000); each synchronous store call costs its node that long.")
         String fsyncMicros;
@@ -136,7 +144,7 @@ public final class SimCommand {
         @Option(names = "--plant", hidden = true, description = "Plant a bug to see a checker fail:"
                 + " ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
                 + " unclaimed-perform, group-answers-lost, witness-campaigns, majority-ack-after-local,"
-                + " catch-up-without-waiting.")
+                + " catch-up-without-waiting, llm-send-before-start, llm-budgets-ignored, llm-cut-as-answer.")
         String plant;
 
         @Override
@@ -148,7 +156,8 @@ public final class SimCommand {
             long first = seed != null ? seed : new SecureRandom().nextLong() & Long.MAX_VALUE;
             SimConfig base = new SimConfig(nodes, first, SimConfig.parseDuration(duration), FaultKind.parse(faults),
                     wireCheck, writeRate, readRate, SimConfig.parseDuration(convergenceBound), snapshotEvery,
-                    PlantedBug.parse(plant), null, consensus, intentRate, raft(), disk(), founders, witness);
+                    PlantedBug.parse(plant), null, consensus, intentRate, raft(), disk(), founders, witness,
+                    llmIntentsPerSecond != 0 ? SimLlm.at(llmIntentsPerSecond) : SimLlm.OFF);
             if (seeds == 1) {
                 return runOne(base, out);
             }
@@ -261,6 +270,19 @@ public final class SimCommand {
                     i.doublePerformances(), i.lost(), i.settledMs() < 0 ? "NOT" : i.settledMs() + " ms");
             out.printf(Locale.ROOT, "  leaders       %d terms with a leader; longest time without one %d ms (faults"
                     + " included)%n", i.terms(), i.longestLeaderlessMs());
+        }
+        if (r.config().llm().on()) {
+            var h = r.history();
+            var requests = h.records(io.agentmesh.sim.check.LlmRecords.ProviderRequest.class);
+            long failedAnswers = requests.stream().filter(q -> !q.answer().equals("COMPLETE")).count();
+            long billed = requests.stream().mapToLong(io.agentmesh.sim.check.LlmRecords.ProviderRequest::billedNanoUsd)
+                    .sum();
+            var calls = h.records(io.agentmesh.sim.check.LlmRecords.CallEnded.class);
+            long answered = calls.stream().filter(io.agentmesh.sim.check.LlmRecords.CallEnded::answered).count();
+            long overBudget = calls.stream().filter(c -> c.failure().equals("BUDGET_EXCEEDED")).count();
+            out.printf(Locale.ROOT, "  llm           %d calls (%d answered, %d refused by the budget); %d provider"
+                    + " requests (%d not answered whole), billed %s%n", calls.size(), answered, overBudget,
+                    requests.size(), failedAnswers, io.agentmesh.node.llm.cost.NanoUsd.format(billed));
         }
         out.printf(Locale.ROOT, "  trace hash    %s (%d events)%n", r.traceHash(), f.events());
         out.println("replay:  " + r.replayCommand());

@@ -59,7 +59,23 @@ public enum PlantedBug {
      * the agent without waiting for the catch-up would). Caught by majority-durable when n1 lacks a write a majority
      * acknowledged before.
      */
-    CATCH_UP_WITHOUT_WAITING;
+    CATCH_UP_WITHOUT_WAITING,
+    /**
+     * Every node's gateway sends an LLM attempt as soon as it submits its {@code AttemptStart}, before the entry
+     * commits (and even when the ledger refuses it). Run with the LLM workload; caught by
+     * llm-attempt-recorded-before-sent.
+     */
+    LLM_SEND_BEFORE_START,
+    /**
+     * Every node's gateway records its attempts without the budgets, so nothing stops spending at a hard budget. Run
+     * with the LLM workload and a budget the run reaches; caught by llm-hard-budgets.
+     */
+    LLM_BUDGETS_IGNORED,
+    /**
+     * Every node's provider layer returns the text of a cut stream as a complete answer. Run with the LLM workload
+     * and providers that cut answers; caught by llm-answers-complete.
+     */
+    LLM_CUT_AS_ANSWER;
 
     public String id() {
         return EnumIds.id(this);
@@ -69,7 +85,7 @@ public enum PlantedBug {
         return EnumIds.parse(text, PlantedBug.class, null, "planted bug",
                 "ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
                         + " unclaimed-perform, group-answers-lost, witness-campaigns, majority-ack-after-local,"
-                        + " catch-up-without-waiting");
+                        + " catch-up-without-waiting, llm-send-before-start, llm-budgets-ignored, llm-cut-as-answer");
     }
 
     public static String format(Set<PlantedBug> bugs) {

@@ -32,12 +32,14 @@ import java.util.function.Consumer;
  * @param founders           how many voters found the Raft group (0: all); see {@link #withFounders}
  * @param witness            the last node (by index) is enrolled as a witness: it votes and keeps the Raft log
  *                           only, holds no agent state, never leads and never performs; the workload uses the others
+ * @param llm                the LLM workload (with consensus): {@code llm} intents through each leader's gateway
+ *                           against the simulated providers, and the LLM checkers; {@link SimLlm#OFF} for none
  */
 public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> faults, boolean wireCheck,
                         double writesPerSecond, double readsPerSecond, long convergenceBoundMs, int snapshotEvery,
                         Set<PlantedBug> bugs, FaultPlan script, boolean consensus,
                         double intentsPerSecond, ConsensusConfig raft, DiskLatency disk, int founders,
-                        boolean witness) {
+                        boolean witness, SimLlm llm) {
     public static final double DEFAULT_WRITES_PER_SECOND = 3;
     public static final double DEFAULT_READS_PER_SECOND = 5;
     public static final long DEFAULT_CONVERGENCE_BOUND_MS = 20_000;
@@ -67,6 +69,11 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         }
         Objects.requireNonNull(raft, "raft");
         Objects.requireNonNull(disk, "disk");
+        Objects.requireNonNull(llm, "llm");
+        if (llm.on() && !consensus) {
+            throw new IllegalArgumentException("the LLM workload needs consensus (its calls are journaled through"
+                    + " Raft)");
+        }
         faults = faults.isEmpty() ? EnumSet.noneOf(FaultKind.class) : EnumSet.copyOf(faults);
         bugs = bugs.isEmpty() ? EnumSet.noneOf(PlantedBug.class) : EnumSet.copyOf(bugs);
     }
@@ -75,7 +82,7 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         return new SimConfig(nodes, seed, durationMs, faults, true, DEFAULT_WRITES_PER_SECOND,
                 DEFAULT_READS_PER_SECOND, DEFAULT_CONVERGENCE_BOUND_MS, DEFAULT_SNAPSHOT_EVERY,
                 EnumSet.noneOf(PlantedBug.class), null, true,
-                DEFAULT_INTENTS_PER_SECOND, ConsensusConfig.defaults(), DiskLatency.DEFAULTS, 0, false);
+                DEFAULT_INTENTS_PER_SECOND, ConsensusConfig.defaults(), DiskLatency.DEFAULTS, 0, false, SimLlm.OFF);
     }
 
     /**
@@ -130,6 +137,11 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         return with(f -> f.consensus = on);
     }
 
+    /** The LLM workload ({@code sim run --llm-intents-per-second}). */
+    public SimConfig withLlm(SimLlm workload) {
+        return with(f -> f.llm = workload);
+    }
+
     public SimConfig withIntentRate(double perSecond) {
         return with(f -> f.intentsPerSecond = perSecond);
     }
@@ -169,6 +181,7 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         DiskLatency disk;
         int founders;
         boolean witness;
+        SimLlm llm;
 
         Fields(SimConfig c) {
             nodes = c.nodes;
@@ -188,12 +201,13 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
             disk = c.disk;
             founders = c.founders;
             witness = c.witness;
+            llm = c.llm;
         }
 
         SimConfig config() {
             return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
                     convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk,
-                    founders, witness);
+                    founders, witness, llm);
         }
     }
 
@@ -244,6 +258,9 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         if (witness) {
             b.append(" --witness");
         }
+        if (llm.on()) {
+            b.append(" --llm-intents-per-second ").append(number(llm.intentsPerSecond()));
+        }
         if (!bugs.isEmpty()) {
             b.append(" --plant ").append(PlantedBug.format(bugs));
         }
@@ -251,8 +268,9 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
             b.append("   # note: this run used a hand-written fault plan, which the command line cannot express");
         }
         if (!raft.withTimeDilation(raftDefaults.timeDilation()).withElectionJitterMs(raftDefaults.electionJitterMs())
-                .equals(raftDefaults) || disk.readMicros() != DiskLatency.DEFAULTS.readMicros()) {
-            b.append("   # note: this run changed Raft or disk settings the command line cannot express");
+                .equals(raftDefaults) || disk.readMicros() != DiskLatency.DEFAULTS.readMicros()
+                || llm.on() && !llm.equals(SimLlm.at(llm.intentsPerSecond()))) {
+            b.append("   # note: this run changed Raft, disk or LLM settings the command line cannot express");
         }
         return b.toString();
     }

@@ -10,17 +10,18 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The "job" executor of a simulated node: a {@link RecordingExecutor} on the run's shared ledger (the outside world),
+ * An executor of a simulated node (a {@link RecordingExecutor} on the run's shared ledger, the outside world, or the
+ * {@code llm} intents through the node's gateway),
  * with every call also recorded in the run's history with its time and order, for the checkers. With the planted bug
  * {@link PlantedBug#DOUBLE_PERFORM} it performs each intent twice.
  */
 final class SimExecutor implements ActionExecutor {
     private final Simulation sim;
     private final String node;
-    private final RecordingExecutor delegate;
+    private final ActionExecutor delegate;
     private final boolean doublePerform;
 
-    SimExecutor(Simulation sim, String node, RecordingExecutor delegate, boolean doublePerform) {
+    SimExecutor(Simulation sim, String node, ActionExecutor delegate, boolean doublePerform) {
         this.sim = sim;
         this.node = node;
         this.delegate = delegate;

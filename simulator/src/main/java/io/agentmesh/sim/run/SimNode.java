@@ -15,7 +15,24 @@ import io.agentmesh.node.replication.Durability;
 import io.agentmesh.node.replication.ReplicationConfig;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.identity.NodeId;
+import io.agentmesh.sim.bugs.BudgetsLeftOut;
+import io.agentmesh.sim.bugs.CutAnswerAccepted;
+import io.agentmesh.sim.bugs.SendBeforeAttemptStart;
 import io.agentmesh.sim.bugs.WriteBackCacheStore;
+import io.agentmesh.sim.check.LlmRecords;
+import io.agentmesh.node.consensus.ConsensusLedgerAccess;
+import io.agentmesh.node.llm.config.LlmConfig;
+import io.agentmesh.node.llm.config.ProviderKeys;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import io.agentmesh.node.llm.gateway.AttemptSender;
+import io.agentmesh.node.llm.gateway.CallRequest;
+import io.agentmesh.node.llm.ledger.LedgerOp;
+import io.agentmesh.node.llm.gateway.LedgerAccess;
+import io.agentmesh.node.llm.gateway.LlmGateway;
+import io.agentmesh.node.llm.gateway.LlmIntentExecutor;
+import io.agentmesh.node.llm.ledger.LlmLedger;
+import io.agentmesh.node.llm.ledger.SpendRow;
 import io.agentmesh.sim.check.ConsensusRecords;
 import io.agentmesh.sim.check.DurabilityRecords;
 import io.agentmesh.sim.check.History;
@@ -88,6 +105,8 @@ final class SimNode {
     private long stalledUntilNanos;
     private final long executorLatencyMs;
     private ConsensusNode consensus;
+    /** With the LLM workload, the running process's gateway (null otherwise, and while down). */
+    private LlmGateway llm;
     private String observedRole;
     private long observedTerm = -1;
     private NodeId observedLeader;
@@ -158,13 +177,19 @@ final class SimNode {
         if (sim.config().consensus() && sim.voters().contains(member.identity().nodeId())) {
             String self = member.identity().nodeId().toString();
             boolean doublePerform = sim.config().bugs().contains(PlantedBug.DOUBLE_PERFORM);
-            List<ActionExecutor> executors = core.isWitness() ? List.of() : List.of(
+            List<ActionExecutor> executors = new java.util.ArrayList<>(core.isWitness() ? List.of() : List.of(
                     new SimExecutor(sim, name, new RecordingExecutor("job", self, sim.ledger(), scheduler,
                             executorLatencyMs, false), doublePerform),
                     new SimExecutor(sim, name, new RecordingExecutor("wallet", self, sim.ledger(), scheduler,
                             executorLatencyMs, true), doublePerform),
                     new SimExecutor(sim, name, RecordingExecutor.startMarked(MARKED_JOB, self, sim.ledger(),
-                            scheduler, executorLatencyMs), doublePerform));
+                            scheduler, executorLatencyMs), doublePerform)));
+            llm = null;
+            if (sim.config().llm().on() && !core.isWitness()) {
+                llm = gateway(self, core);
+                executors.add(new SimExecutor(sim, name, new RecordingLlmIntents(sim, name,
+                        new LlmIntentExecutor(new RecordingLlmCalls(sim, name, llm), self)), doublePerform));
+            }
             List<NodeId> founders = sim.founders().contains(member.identity().nodeId()) ? sim.founders()
                     : List.of();
             core.enableConsensus(new NodeCore.ConsensusSetup(raftStore, founders, executors,
@@ -179,15 +204,44 @@ final class SimNode {
                         ? " after a snapshot" : ""));
         NodeCore c = core;
         SimNetwork n = net;
+        LlmGateway gateway = llm;
         scheduler.post("start", () -> {
             c.start(n);
             consensus = c.consensus().orElse(null);
+            if (gateway != null) {
+                // As in production: a new leader settles the calls its predecessors left open.
+                c.onLeaderChange(change -> gateway.leadershipChanged());
+                gateway.start();
+            }
             for (SimIdentities.Member peer : sim.members()) {
                 if (peer.index() != index) {
                     c.addPeer(peer.identity().nodeId(), peer.address());
                 }
             }
         });
+    }
+
+    /**
+     * The process's LLM gateway, wired as in production (the consensus member's ledger access) with the simulated
+     * providers as its attempt sender, and the history recording what the LLM checkers need. Planted bugs wrap the
+     * ledger access or the sender from outside.
+     */
+    private LlmGateway gateway(String self, NodeCore c) {
+        LlmConfig config = sim.llmConfig();
+        LedgerAccess access = new RecordingLedgerAccess(sim, name, new ConsensusLedgerAccess(c::consensus,
+                scheduler));
+        if (sim.config().bugs().contains(PlantedBug.LLM_SEND_BEFORE_START)) {
+            access = new SendBeforeAttemptStart(access);
+        }
+        if (sim.config().bugs().contains(PlantedBug.LLM_BUDGETS_IGNORED)) {
+            access = new BudgetsLeftOut(access);
+        }
+        AttemptSender sender = new SimAttemptSender(sim, name, scheduler, clock);
+        if (sim.config().bugs().contains(PlantedBug.LLM_CUT_AS_ANSWER)) {
+            sender = new CutAnswerAccepted(sender);
+        }
+        return new LlmGateway(self, config, ProviderKeys.load(config, Map.of()), sender, access, scheduler, clock,
+                LlmGateway.DEFAULT_MAX_CALLS_IN_FLIGHT);
     }
 
     /**
@@ -247,6 +301,10 @@ final class SimNode {
             consensus = null;
         }
         raftStore.crash(); // what was not flushed is lost
+        if (llm != null) {
+            llm.close(); // its timers died with the scheduler; attempts still out end nowhere
+            llm = null;
+        }
         observeDown();
         state.close();
         core = null;
@@ -486,6 +544,52 @@ final class SimNode {
         var status = consensus.status();
         return java.util.Optional.of(new ConsensusRecords.MembersFinal(name, true, status.role(),
                 status.voters().stream().map(sim::nameOf).toList()));
+    }
+
+    /** This voter's call ledger now (for the end of the run); empty for a node outside consensus or a witness. */
+    Optional<LlmRecords.LedgerFinal> ledgerFinal() {
+        if (witness || !sim.config().consensus() || !sim.voters().contains(member.identity().nodeId())) {
+            return Optional.empty();
+        }
+        if (!up || consensus == null) {
+            return Optional.of(new LlmRecords.LedgerFinal(name, false, 0, 0, 0, 0, List.of()));
+        }
+        LlmLedger ledger = consensus.ledger();
+        long charged = 0;
+        long inDoubt = 0;
+        List<LlmRecords.DaySpend> spend = new java.util.ArrayList<>();
+        for (SpendRow row : ledger.spend()) {
+            charged += row.chargedNanoUsd();
+            inDoubt += row.inDoubtNanoUsd();
+            spend.add(new LlmRecords.DaySpend(row.epochDay(), row.target().providerId(), row.target().model(),
+                    row.chargedNanoUsd() + row.inDoubtNanoUsd()));
+        }
+        return Optional.of(new LlmRecords.LedgerFinal(name, true, charged, inDoubt, ledger.reservedNanoUsd(),
+                ledger.openCalls().size(), spend));
+    }
+
+    /**
+     * A direct call to this node's gateway, as the agent's endpoint makes one: streamed, origin ENDPOINT (a node that
+     * does not lead refuses it as NOT_LEADER). Recorded when it ends; nothing happens while the node is down.
+     */
+    void llmEndpointCall(String callId, String question, int maxTokens) {
+        if (!up) {
+            return;
+        }
+        scheduler.post("endpoint llm call " + callId, () -> {
+            if (llm == null) {
+                return;
+            }
+            CallRequest request = new CallRequest(callId, LedgerOp.Origin.ENDPOINT, SimLlm.MODEL,
+                    ChatRequest.builder().messages(UserMessage.from(question)).build(), maxTokens, true,
+                    java.util.OptionalLong.empty());
+            new RecordingLlmCalls(sim, name, llm).call(request, text -> true);
+        });
+    }
+
+    /** The running process's LLM gateway, or null. */
+    LlmGateway llm() {
+        return llm;
     }
 
     /** What this node's document holds about intents now (for the end of the run). */

@@ -14,6 +14,10 @@ import io.agentmesh.sim.bugs.SignatureCorrupter;
 import io.agentmesh.sim.check.Checkers;
 import io.agentmesh.sim.check.ConsensusRecords;
 import io.agentmesh.sim.check.History;
+import io.agentmesh.sim.check.LlmRecords;
+import io.agentmesh.node.llm.config.Budget;
+import io.agentmesh.node.llm.config.LlmConfig;
+import io.agentmesh.sim.world.FakeLlmProvider;
 import io.agentmesh.sim.check.NodeHealthChecker;
 import io.agentmesh.sim.check.Verdict;
 import io.agentmesh.sim.world.LibraryErrorTap;
@@ -75,6 +79,10 @@ public final class Simulation {
     private long intentsSettledMs = -1;
     private long membersSettledMs = -1;
     private final LibraryErrorTap libraryErrors;
+    /** With the LLM workload: the run's llm.json (every node's) and the providers of the outside world. */
+    private final LlmConfig llmConfig;
+    private final FakeLlmProvider llmProvider;
+    private final Set<String> llmAnswers = new java.util.TreeSet<>();
 
     private record PendingHeal(long atMs, String description, Map<ActorId, Long> target) {
     }
@@ -120,6 +128,23 @@ public final class Simulation {
         this.libraryErrors = LibraryErrorTap.install("io.microraft", e -> history.problem(new History.Problem(
                 loop.nowMillis(), nodeNamedIn(e.message()), NodeHealthChecker.LIBRARY_ERROR,
                 e.logger() + ": " + e.message())));
+
+        if (config.llm().on()) {
+            this.llmConfig = config.llm().config();
+            this.llmProvider = new FakeLlmProvider(llmConfig, config.llm().provider(), Rng.stream(config.seed(),
+                    "llm/provider"), SimClock.DEFAULT_EPOCH_MILLIS);
+            List<LlmRecords.HardBudget> hard = new ArrayList<>();
+            for (Budget b : llmConfig.budgets()) {
+                if (b.enforcement() == Budget.Enforcement.HARD) {
+                    hard.add(new LlmRecords.HardBudget(b.provider(), b.model(), b.period() == Budget.Period.MONTH,
+                            b.limitNanoUsd()));
+                }
+            }
+            history.record(LlmRecords.Policy.class, new LlmRecords.Policy(llmConfig.routing().maxAttempts(), hard));
+        } else {
+            this.llmConfig = null;
+            this.llmProvider = null;
+        }
 
         SplittableRandom boot = Rng.stream(config.seed(), "boot");
         for (SimIdentities.Member m : members) {
@@ -217,6 +242,9 @@ public final class Simulation {
                     history.record(ConsensusRecords.IntentsFinal.class, node.intentsFinal());
                 }
                 node.membersFinal().ifPresent(m -> history.record(ConsensusRecords.MembersFinal.class, m));
+                if (config.llm().on()) {
+                    node.ledgerFinal().ifPresent(l -> history.record(LlmRecords.LedgerFinal.class, l));
+                }
             }
             history.record(ConsensusRecords.ExpectedVoters.class, new ConsensusRecords.ExpectedVoters(expectedVoters()));
             if (membersSettledMs >= 0) {
@@ -233,8 +261,12 @@ public final class Simulation {
         }
         libraryErrors.close();
         String hash = trace.finish();
-        List<Verdict> verdicts = Checkers.run(Checkers.standard(config.convergenceBoundMs(), config.consensus()),
-                history);
+        List<io.agentmesh.sim.check.Checker> checkers = new ArrayList<>(Checkers.standard(
+                config.convergenceBoundMs(), config.consensus()));
+        if (config.llm().on()) {
+            checkers.addAll(Checkers.llm());
+        }
+        List<Verdict> verdicts = Checkers.run(checkers, history);
         double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
         double cpuSeconds = (cpuNanos() - cpuStart) / 1e9;
         return new SimResult(config, Checkers.allPassed(verdicts), verdicts, hash,
@@ -661,6 +693,31 @@ public final class Simulation {
 
     RecordingExecutor.Ledger ledger() {
         return ledger;
+    }
+
+    /** The run's llm.json, or null without the LLM workload. */
+    LlmConfig llmConfig() {
+        return llmConfig;
+    }
+
+    /** The LLM providers of the outside world, or null without the LLM workload. */
+    FakeLlmProvider llmProvider() {
+        return llmProvider;
+    }
+
+    /** The provider's answer to attempt {@code attempt} of {@code callId} went back to its node (alive or not). */
+    void llmAnswerDelivered(String callId, int attempt) {
+        llmAnswers.add(callId + "#" + attempt);
+    }
+
+    /** Whether the provider's answer to that attempt went back to its node (tests kill a node right after). */
+    boolean llmAnswered(String callId, int attempt) {
+        return llmAnswers.contains(callId + "#" + attempt);
+    }
+
+    /** The next number of the run-wide order shared by the consensus and LLM records. */
+    long nextOrder() {
+        return order++;
     }
 
     SimLoop loop() {

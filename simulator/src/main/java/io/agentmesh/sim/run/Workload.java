@@ -1,5 +1,6 @@
 package io.agentmesh.sim.run;
 
+import io.agentmesh.node.llm.gateway.LlmIntentExecutor;
 import io.agentmesh.node.replication.Durability;
 import io.agentmesh.sim.world.Rng;
 import io.agentmesh.state.Task;
@@ -27,11 +28,15 @@ final class Workload {
     /** Which writes ask for majority durability, and when a random node catches up: streams of their own. */
     private final SplittableRandom durabilityRandom;
     private final SplittableRandom catchUpRandom;
+    private final SplittableRandom llmRandom;
+    private final SplittableRandom endpointRandom;
     private final String tag;
     private final long endNanos;
     private long writes;
     private long reads;
     private long intents;
+    private long llmIntents;
+    private long endpointCalls;
 
     Workload(Simulation sim, long endNanos) {
         this.sim = sim;
@@ -39,6 +44,8 @@ final class Workload {
         this.intentRandom = Rng.stream(sim.config().seed(), "workload/intents");
         this.durabilityRandom = Rng.stream(sim.config().seed(), "workload/durability");
         this.catchUpRandom = Rng.stream(sim.config().seed(), "workload/catch-up");
+        this.llmRandom = Rng.stream(sim.config().seed(), "workload/llm");
+        this.endpointRandom = Rng.stream(sim.config().seed(), "workload/llm-endpoint");
         this.tag = Long.toHexString(sim.config().seed());
         this.endNanos = endNanos;
     }
@@ -48,6 +55,8 @@ final class Workload {
         nextRead();
         if (sim.config().consensus()) {
             nextIntent();
+            nextLlmIntent();
+            nextEndpointCall();
             if (sim.config().writesPerSecond() > 0) {
                 nextCatchUp(); // a catch-up has something to find only where there are writes
             }
@@ -91,6 +100,62 @@ final class Workload {
         }
         long n = ++intents;
         up.get(pick).requestIntent("i" + n, "job-" + tag + "-" + n, "job", "{\"n\":" + n + "}");
+    }
+
+    /** With the LLM workload, {@code llm} intents at random running nodes (a stream of their own). */
+    private void nextLlmIntent() {
+        double rate = sim.config().llm().intentsPerSecond();
+        if (rate <= 0) {
+            return;
+        }
+        long at = sim.loop().nowNanos() + 1 + (long) Rng.exponential(llmRandom, 1e9 / rate);
+        if (at < endNanos) {
+            sim.loop().world(at, "workload llm intent", this::llmIntent);
+        }
+    }
+
+    private void llmIntent() {
+        List<SimNode> up = sim.upStateNodes();
+        int pick = llmRandom.nextInt(Math.max(1, up.size()));
+        int maxTokens = 50 + llmRandom.nextInt(251);
+        nextLlmIntent();
+        if (up.isEmpty()) {
+            return;
+        }
+        long n = ++llmIntents;
+        String payload = "{\"model\": \"" + SimLlm.MODEL + "\", \"messages\": [{\"role\": \"system\", \"content\":"
+                + " \"Be brief.\"}, {\"role\": \"user\", \"content\": \"Question " + n + " of run " + tag
+                + "\"}], \"maxTokens\": " + maxTokens + "}";
+        up.get(pick).requestIntent("l" + n, "llm-" + tag + "-" + n, LlmIntentExecutor.KIND, payload);
+    }
+
+    /**
+     * With the LLM workload, streamed calls straight to a random running node's gateway (as the agent's endpoint
+     * makes them) at half the intents' rate: only a leader serves them, and a stream cut after its text reached the
+     * client fails the call instead of retrying it.
+     */
+    private void nextEndpointCall() {
+        double rate = sim.config().llm().intentsPerSecond() / 2;
+        if (rate <= 0) {
+            return;
+        }
+        long at = sim.loop().nowNanos() + 1 + (long) Rng.exponential(endpointRandom, 1e9 / rate);
+        if (at < endNanos) {
+            sim.loop().world(at, "workload llm endpoint call", this::endpointCall);
+        }
+    }
+
+    private void endpointCall() {
+        List<SimNode> up = sim.upStateNodes();
+        int pick = endpointRandom.nextInt(Math.max(1, up.size()));
+        int maxTokens = 50 + endpointRandom.nextInt(251);
+        nextEndpointCall();
+        if (up.isEmpty()) {
+            return;
+        }
+        long n = ++endpointCalls;
+        up.get(pick).llmEndpointCall("endpoint-" + tag + "-" + n, "Endpoint question " + n + " of run " + tag,
+                maxTokens);
     }
 
     private void nextWrite() {
@@ -179,5 +244,9 @@ final class Workload {
 
     long intents() {
         return intents;
+    }
+
+    long llmIntents() {
+        return llmIntents;
     }
 }

@@ -32,6 +32,21 @@ class SimCommandTest {
     }
 
     @Test
+    void theLlmWorkloadAddsItsCheckersItsFiguresAndItsOptionToTheReplayCommand() {
+        CliRun r = run("sim", "run", "--nodes", "3", "--seed", "5", "--duration", "15s", "--faults", "crash,partition",
+                "--llm-intents-per-second", "1", "--no-report");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("PASS llm-ledger-covers-bills"), r.out());
+        assertTrue(r.out().contains("PASS llm-attempt-recorded-before-sent"), r.out());
+        assertTrue(r.out().contains("  llm           "), r.out());
+        assertTrue(r.out().contains("--llm-intents-per-second 1"), r.out());
+        CliRun bad = run("sim", "run", "--nodes", "3", "--seed", "5", "--duration", "3s", "--no-consensus",
+                "--llm-intents-per-second", "1", "--no-report");
+        assertEquals(2, bad.exit(), bad.out() + bad.err());
+        assertTrue(bad.err().contains("the LLM workload needs consensus"), bad.err());
+    }
+
+    @Test
     void aFailingRunExitsWithOneAndSaysHowToReplayIt(@TempDir Path dir) {
         CliRun r = run("sim", "run", "--nodes", "3", "--seed", "3", "--duration", "3s", "--faults", "none",
                 "--plant", "corrupt-signatures", "--no-report");

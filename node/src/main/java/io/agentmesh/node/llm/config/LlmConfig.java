@@ -57,6 +57,19 @@ public record LlmConfig(Optional<Path> source, List<ProviderConfig> providers, R
                 StrictJson.ParseErrors.LOCATION_ONLY), abs, table);
     }
 
+    /**
+     * Reads and checks llm.json's text held in memory (a seeded simulation's config, which never touches a disk);
+     * {@code name} stands for the file in messages and as the config's source.
+     */
+    public static LlmConfig parse(byte[] json, Path name, PriceTable table) {
+        if (json.length > MAX_FILE_BYTES) {
+            throw new IllegalArgumentException("llm config " + name + " has " + json.length + " bytes, more than "
+                    + MAX_FILE_BYTES);
+        }
+        return LlmConfigParser.parse(StrictJson.parse(json, "llm config " + name,
+                StrictJson.ParseErrors.LOCATION_ONLY), name, table);
+    }
+
     /** No providers: the gateway refuses every call and says where a config goes. */
     public static LlmConfig none() {
         return new LlmConfig(Optional.empty(), List.of(), RoutingConfig.defaults(), CircuitConfig.DEFAULTS,

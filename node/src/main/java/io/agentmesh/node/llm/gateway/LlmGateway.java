@@ -9,7 +9,6 @@ import io.agentmesh.node.llm.AttemptResult;
 import io.agentmesh.node.llm.ErrorClass;
 import io.agentmesh.node.llm.ProviderKind;
 import io.agentmesh.node.llm.Usage;
-import io.agentmesh.node.llm.config.ApiKey;
 import io.agentmesh.node.llm.config.LlmConfig;
 import io.agentmesh.node.llm.config.ModelConfig;
 import io.agentmesh.node.llm.config.ProviderConfig;
@@ -21,9 +20,7 @@ import io.agentmesh.node.llm.ledger.LedgerCall;
 import io.agentmesh.node.llm.ledger.LedgerOp;
 import io.agentmesh.node.llm.ledger.LedgerResult;
 import io.agentmesh.node.llm.provider.AttemptCancel;
-import io.agentmesh.node.llm.provider.LlmProvider;
 import io.agentmesh.node.llm.provider.LlmRequest;
-import io.agentmesh.node.llm.provider.Providers;
 import io.agentmesh.node.llm.provider.StreamSink;
 import io.agentmesh.node.llm.route.Availability;
 import io.agentmesh.node.llm.route.CallNeeds;
@@ -45,26 +42,20 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The LLM gateway on the leader (docs/llm.md, "The call loop"): each call is opened in the call ledger, each attempt
- * chosen by the {@link Router}, recorded with its worst case reserved against the budgets before it is sent, sent on
- * one of the gateway's own threads, and its end (what it cost, its error class, Retry-After, the key's fingerprint)
+ * chosen by the {@link Router}, recorded with its worst case reserved against the budgets before it is sent, sent
+ * through the {@link AttemptSender}, and its end (what it cost, its error class, Retry-After, the key's fingerprint)
  * recorded before the next step; the call is closed with its outcome.
  *
- * <p>Threading: every piece of state lives on the node thread ({@link Scheduler}); {@link #call} hops there. A
- * provider attempt blocks one of at most {@code maxCallsInFlight} attempt threads, and its result hops back with
+ * <p>Threading: every piece of state lives on the node thread ({@link Scheduler}); {@link #call} hops there. The
+ * gateway starts no thread: an attempt goes to the {@link AttemptSender} (in production, a bounded pool of attempt
+ * threads; in a seeded simulation, the simulated provider), and its result hops back with
  * {@link Scheduler#execute}. A wait for a Retry-After is a scheduler timer, never a sleeping thread.
  *
  * <p>Health: before each decision the book is rebuilt from the ledger's recent attempt ends (so a new leader inherits
@@ -85,14 +76,12 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
     private final String nodeId;
     private final LlmConfig config;
     private final ProviderKeys keys;
-    private final Map<String, LlmProvider> providers;
+    private final AttemptSender sender;
     private final LedgerAccess ledger;
     private final Scheduler scheduler;
     private final Clock clock;
     private final Router router;
-    private final ExecutorService attemptThreads;
     private final int maxCallsInFlight;
-    private final List<AutoCloseable> owned;
 
     // Node thread only.
     private final Map<String, Call> calls = new LinkedHashMap<>();
@@ -103,70 +92,26 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
 
     /**
      * @param nodeId    this node's id text, as the ledger records the leader that opens or settles a call
-     * @param providers one instance per provider this node can call (a provider without a key here has none)
-     * @param attemptThreads where blocking provider attempts run; at least {@code maxCallsInFlight} threads
-     * @param owned     closed with the gateway after the providers (the watchdog's executor)
+     * @param sender    where attempts go (production: {@code llm.send.ProviderThreads}); closed with the gateway
+     * @param maxCallsInFlight calls beyond it are refused as {@code OVERLOADED}
+     *
+     * <p>Call {@link #start} on the node thread before the first call. Production builds it with
+     * {@code llm.send.LlmGateways.create}.
      */
-    LlmGateway(String nodeId, LlmConfig config, ProviderKeys keys, Map<String, LlmProvider> providers,
-               LedgerAccess ledger, Scheduler scheduler, Clock clock, ExecutorService attemptThreads,
-               int maxCallsInFlight, List<AutoCloseable> owned) {
+    public LlmGateway(String nodeId, LlmConfig config, ProviderKeys keys, AttemptSender sender, LedgerAccess ledger,
+                      Scheduler scheduler, Clock clock, int maxCallsInFlight) {
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
         this.config = Objects.requireNonNull(config, "config");
         this.keys = Objects.requireNonNull(keys, "keys");
-        this.providers = Map.copyOf(providers);
+        this.sender = Objects.requireNonNull(sender, "sender");
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.router = new Router(config, clock);
-        this.attemptThreads = Objects.requireNonNull(attemptThreads, "attemptThreads");
         if (maxCallsInFlight < 1) {
             throw new IllegalArgumentException("maxCallsInFlight is at least 1, got " + maxCallsInFlight);
         }
         this.maxCallsInFlight = maxCallsInFlight;
-        this.owned = List.copyOf(owned);
-    }
-
-    /**
-     * A gateway with a provider instance for each configured provider this node has a key for (or that needs none),
-     * the watchdog's timer thread and a bounded pool of attempt threads; {@link #close} releases them all. Call
-     * {@link #start} on the node thread before the first call.
-     */
-    public static LlmGateway create(String nodeId, LlmConfig config, ProviderKeys keys, LedgerAccess ledger,
-                                    Scheduler scheduler, Clock clock, int maxCallsInFlight) {
-        String shortId = nodeId.length() > 12 ? nodeId.substring(0, 12) : nodeId;
-        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("llm-watchdog-" + shortId).daemon().factory());
-        Providers factory = new Providers(clock, watchdog);
-        Map<String, LlmProvider> providers = new LinkedHashMap<>();
-        try {
-            for (ProviderConfig p : config.providers()) {
-                switch (keys.byProvider().get(p.id())) {
-                    case ProviderKeys.KeyStatus.Present present ->
-                            providers.put(p.id(), factory.create(p, Optional.of(present.key())));
-                    case ProviderKeys.KeyStatus.NoKeyNeeded none ->
-                            providers.put(p.id(), factory.create(p, Optional.<ApiKey>empty()));
-                    case ProviderKeys.KeyStatus.Missing missing ->
-                            log.warn("node {} llm: provider \"{}\" has no key on this node, routing passes over it:"
-                                    + " {}", nodeId, p.id(), missing.reason());
-                    case null -> log.warn("node {} llm: provider \"{}\" has no key status", nodeId, p.id());
-                }
-            }
-        } catch (RuntimeException e) {
-            providers.values().forEach(LlmProvider::close);
-            watchdog.shutdownNow();
-            throw e;
-        }
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(maxCallsInFlight, maxCallsInFlight, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(maxCallsInFlight),
-                Thread.ofPlatform().name("llm-attempt-" + shortId + "-", 0).daemon().factory());
-        pool.allowCoreThreadTimeOut(true);
-        if (!config.providers().isEmpty()) {
-            log.info("node {} llm: {} provider(s) from {}, {} callable here; at most {} calls in flight", nodeId,
-                    config.providers().size(), config.source().map(Object::toString).orElse("settings"),
-                    providers.size(), maxCallsInFlight);
-        }
-        return new LlmGateway(nodeId, config, keys, providers, ledger, scheduler, clock, pool, maxCallsInFlight,
-                List.of(watchdog::shutdownNow));
     }
 
     /** Starts the periodic look for a new term to settle. Node thread. */
@@ -387,40 +332,29 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
         });
     }
 
-    /** Sends the attempt on an attempt thread; its result comes back to {@link #attemptEnded}. */
+    /** Hands the attempt to the sender; its result comes back to {@link #attemptEnded} on the node thread, once. */
     private void send(Call c, RouteDecision.Attempt attempt, int maxOutput) {
         Target target = attempt.target();
-        LlmProvider provider = providers.get(target.providerId());
-        long startedNanos = clock.monotonicNanos();
         c.onWire = target;
         c.onWireSinceMillis = clock.nowMillis();
-        if (provider == null) {
-            // The router passes over a provider without a key, so only a defect gets here.
-            attemptEnded(c, attempt, new AttemptResult.Failed(target.providerId(), target.model(), 0,
-                    ErrorClass.CANCELLED, 0, OptionalLong.empty(), Usage.NONE,
-                    "no provider instance for \"" + target.providerId() + "\" on node " + nodeId));
-            return;
-        }
-        LlmRequest request = new LlmRequest(target.model(), chatFor(provider.kind(), maxOutput, c.request.chat()));
-        AttemptCancel cancel = new AttemptCancel();
-        boolean stream = c.request.stream();
+        ProviderKind kind = config.provider(target.providerId()).map(ProviderConfig::kind)
+                .orElse(ProviderKind.OPENAI_COMPATIBLE);
+        LlmRequest request = new LlmRequest(target.model(), chatFor(kind, maxOutput, c.request.chat()));
+        AtomicBoolean ended = new AtomicBoolean();
+        java.util.function.Consumer<AttemptResult> onEnd = r -> {
+            if (!ended.compareAndSet(false, true)) {
+                log.warn("node {} llm call {}: attempt {} ended twice; the second end is ignored", nodeId, c.id(),
+                        attempt.attemptNumber());
+                return;
+            }
+            scheduler.execute(() -> guard(c, () -> attemptEnded(c, attempt, r)));
+        };
         try {
-            attemptThreads.execute(() -> {
-                AttemptResult r;
-                try {
-                    r = stream ? provider.stream(request, c::offer, cancel) : provider.call(request, cancel);
-                } catch (RuntimeException e) {
-                    r = new AttemptResult.Failed(target.providerId(), target.model(),
-                            (clock.monotonicNanos() - startedNanos) / 1_000_000, ErrorClass.CANCELLED, 0,
-                            OptionalLong.empty(), Usage.NONE, "the provider layer failed: " + e);
-                }
-                AttemptResult done = r;
-                scheduler.execute(() -> guard(c, () -> attemptEnded(c, attempt, done)));
-            });
-        } catch (RejectedExecutionException e) {
-            attemptEnded(c, attempt, new AttemptResult.Failed(target.providerId(), target.model(), 0,
-                    ErrorClass.CANCELLED, 0, OptionalLong.empty(), Usage.NONE,
-                    "no attempt thread free on node " + nodeId + (closed ? " (stopping)" : "")));
+            sender.send(new AttemptSender.Attempt(c.id(), attempt.attemptNumber(), target, request,
+                    c.request.stream()), c::offer, new AttemptCancel(), onEnd);
+        } catch (RuntimeException e) {
+            onEnd.accept(new AttemptResult.Failed(target.providerId(), target.model(), 0, ErrorClass.CANCELLED, 0,
+                    OptionalLong.empty(), Usage.NONE, "the attempt could not be handed to its sender: " + e));
         }
     }
 
@@ -738,7 +672,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                 calls.size(), maxCallsInFlight, targets);
     }
 
-    /** Stops taking calls, aborts attempts in flight and releases the providers' clients and the threads. */
+    /** Stops taking calls and closes the sender (which aborts attempts in flight and releases what it holds). */
     @Override
     public void close() {
         if (closed) {
@@ -748,21 +682,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
         if (checkTimer != null) {
             checkTimer.cancel();
         }
-        attemptThreads.shutdownNow();
-        providers.values().forEach(p -> {
-            try {
-                p.close();
-            } catch (RuntimeException e) {
-                log.warn("node {} llm: provider {} did not close cleanly: {}", nodeId, p.id(), e.toString());
-            }
-        });
-        for (AutoCloseable o : owned) {
-            try {
-                o.close();
-            } catch (Exception e) {
-                log.warn("node {} llm: {} did not close cleanly: {}", nodeId, o, e.toString());
-            }
-        }
+        sender.close();
     }
 
     // ------------------------------------------------------------------------------------------------ helpers

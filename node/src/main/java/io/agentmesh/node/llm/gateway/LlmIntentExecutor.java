@@ -59,7 +59,9 @@ public final class LlmIntentExecutor implements ActionExecutor {
     private static final Set<String> KEYS = Set.of("model", "messages", "maxTokens");
     private static final Set<String> MESSAGE_KEYS = Set.of("role", "content");
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final String RETRIED = "retried after an in-doubt attempt by an earlier leader";
+    public static final String RETRIED = "retried after an in-doubt attempt by an earlier leader";
+    /** The one retry of an in-doubt call {@code C} is call {@code C/retry}. */
+    public static final String RETRY_SUFFIX = "/retry";
 
     private final LlmCalls gateway;
     private final String nodeId;
@@ -80,7 +82,7 @@ public final class LlmIntentExecutor implements ActionExecutor {
 
     @Override
     public CompletionStage<ActionResult> perform(ActionContext ctx) {
-        return run(ctx, false);
+        return run(ctx);
     }
 
     @Override
@@ -101,20 +103,53 @@ public final class LlmIntentExecutor implements ActionExecutor {
         }
         if (tools || retry) {
             String why = tools ? "it offered tools" : "it was already a retry of an in-doubt call";
-            log.info("node {} does not retry llm intent {}: call {} of an earlier leader is in doubt and {}",
-                    nodeId, ctx.intentId(), earlierCall, why);
-            ObjectNode r = JSON.createObjectNode();
-            r.put("error", "IN_DOUBT");
-            r.put("message", "in doubt, possibly billed, not retried: call " + earlierCall + " of an earlier leader"
-                    + " may have reached a provider, and " + why);
-            return CompletableFuture.completedFuture(ActionResult.failed(r.toString()));
+            return CompletableFuture.completedFuture(notRetried(ctx, earlierCall, why));
         }
         log.info("node {} retries llm intent {} under {}: call {} of an earlier leader is in doubt", nodeId,
                 ctx.intentId(), ctx.token(), earlierCall);
-        return run(ctx, true);
+        return retry(ctx, earlierCall);
     }
 
-    private CompletionStage<ActionResult> run(ActionContext ctx, boolean retry) {
+    private ActionResult notRetried(ActionContext ctx, String earlierCall, String why) {
+        log.info("node {} does not retry llm intent {}: call {} of an earlier leader is in doubt and {}",
+                nodeId, ctx.intentId(), earlierCall, why);
+        ObjectNode r = JSON.createObjectNode();
+        r.put("error", "IN_DOUBT");
+        r.put("message", "in doubt, possibly billed, not retried: call " + earlierCall + " of an earlier leader"
+                + " may have reached a provider, and " + why);
+        return ActionResult.failed(r.toString());
+    }
+
+    /**
+     * The one retry of an in-doubt call. The journal keeps the first holder's start mark (a claim is prepared once),
+     * so the retry cannot mark itself there; its call id is derived from the marked call's instead,
+     * {@code <call>/retry}, and the call ledger opens an id only once: a later leader that finds the same mark
+     * (this retry was lost too) has its Open refused before anything is sent, and reports the intent in doubt.
+     */
+    private CompletionStage<ActionResult> retry(ActionContext ctx, String earlierCall) {
+        Request request;
+        CallRequest call;
+        try {
+            request = parse(ctx.payloadJson());
+            call = new CallRequest(earlierCall + RETRY_SUFFIX, LedgerOp.Origin.INTENT, request.model(),
+                    ChatRequest.builder().messages(request.messages()).build(), request.maxTokens(), false,
+                    OptionalLong.empty());
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(notRetried(ctx, earlierCall, "its retry cannot be made: "
+                    + e.getMessage()));
+        }
+        return gateway.call(call, text -> true).thenApply(result -> {
+            if (result instanceof CallResult.Failed f && f.failure() == CallResult.Failure.REQUEST_REJECTED
+                    && f.attempts().isEmpty()) {
+                // Nothing was sent: the ledger refused to open the retry (an earlier leader opened it already).
+                return notRetried(ctx, earlierCall, "its one retry, call " + call.callId() + ", was already made"
+                        + " or could not be opened (" + f.message() + ")");
+            }
+            return outcome(result, true);
+        });
+    }
+
+    private CompletionStage<ActionResult> run(ActionContext ctx) {
         Request request;
         try {
             request = parse(ctx.payloadJson());
@@ -126,11 +161,11 @@ public final class LlmIntentExecutor implements ActionExecutor {
         ChatRequest chat = ChatRequest.builder().messages(request.messages()).build();
         CallRequest call = new CallRequest(callId, LedgerOp.Origin.INTENT, request.model(), chat,
                 request.maxTokens(), false, OptionalLong.empty());
-        byte[] mark = JSON.createObjectNode().put("callId", callId).put("tools", call.hasTools()).put("retry", retry)
+        byte[] mark = JSON.createObjectNode().put("callId", callId).put("tools", call.hasTools()).put("retry", false)
                 .toString().getBytes(StandardCharsets.UTF_8);
         return ctx.prepare(mark)
                 .thenCompose(committed -> gateway.call(call, text -> true))
-                .thenApply(result -> outcome(result, retry));
+                .thenApply(result -> outcome(result, false));
     }
 
     /** The claim's own call id: a later leader's retry, under its own claim, is another call. */

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,6 +49,24 @@ class LlmConfigTest {
 
     private String refusalWithProvider(String provider) throws Exception {
         return refusal("{\"providers\": [" + provider + "]}");
+    }
+
+    @Test
+    void textHeldInMemoryIsReadAndRefusedAsAFileIs() {
+        Path name = Path.of("simulated-llm.json");
+        LlmConfig c = LlmConfig.parse(("{\"providers\": [" + OPENAI + "]}").getBytes(StandardCharsets.UTF_8), name,
+                TABLE);
+        assertEquals(List.of("openai"), c.providers().stream().map(ProviderConfig::id).toList());
+        assertEquals(Optional.of(name), c.source());
+        String bad = assertThrows(IllegalArgumentException.class, () -> LlmConfig.parse("{\"providers\": ["
+                .getBytes(StandardCharsets.UTF_8), name, TABLE)).getMessage();
+        assertTrue(bad.startsWith("llm config simulated-llm.json is not valid JSON"), bad);
+        String unknown = assertThrows(IllegalArgumentException.class, () -> LlmConfig.parse(
+                "{\"retries\": 3}".getBytes(StandardCharsets.UTF_8), name, TABLE)).getMessage();
+        assertTrue(unknown.contains("unknown key \"retries\""), unknown);
+        String big = assertThrows(IllegalArgumentException.class, () -> LlmConfig.parse(
+                new byte[LlmConfig.MAX_FILE_BYTES + 1], name, TABLE)).getMessage();
+        assertTrue(big.contains("more than " + LlmConfig.MAX_FILE_BYTES), big);
     }
 
     @Test

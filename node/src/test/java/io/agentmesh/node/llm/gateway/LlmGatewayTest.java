@@ -140,7 +140,7 @@ class LlmGatewayTest {
     }
 
     private LlmGateway gateway(LlmConfig config, TestLedger access) {
-        LlmGateway g = LlmGateway.create(access.self, config, ProviderKeys.load(config, Map.of()), access, node,
+        LlmGateway g = io.agentmesh.node.llm.send.LlmGateways.create(access.self, config, ProviderKeys.load(config, Map.of()), access, node,
                 clock, 4);
         gateways.add(g);
         node.execute(g::start);
@@ -411,6 +411,36 @@ class LlmGatewayTest {
     }
 
     @Test
+    void anAttemptThatItsSenderEndsTwiceIsRecordedAndAnsweredOnce() throws Exception {
+        TestLedger a = new TestLedger("node-a", true, 1);
+        LlmConfig config = config("");
+        AttemptSender twice = new AttemptSender() {
+            @Override
+            public void send(Attempt attempt, io.agentmesh.node.llm.provider.StreamSink sink,
+                             io.agentmesh.node.llm.provider.AttemptCancel cancel,
+                             java.util.function.Consumer<AttemptResult> onEnd) {
+                AttemptResult done = new AttemptResult.Completed(attempt.target().providerId(),
+                        attempt.target().model(), 5, 5, new io.agentmesh.node.llm.Usage(3, 0, 0, 2, 0), "stop", "",
+                        ChatResponse.builder().aiMessage(dev.langchain4j.data.message.AiMessage.from("once")).build());
+                onEnd.accept(done);
+                onEnd.accept(done);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        LlmGateway g = new LlmGateway("node-a", config, ProviderKeys.load(config, Map.of()), twice, a, node, clock, 4);
+        gateways.add(g);
+        node.execute(g::start);
+        CallResult r = result(g.call(request("c1", "p1/m", false), t -> true).toCompletableFuture());
+        assertInstanceOf(CallResult.Answered.class, r);
+        assertEquals(1, r.attempts().size());
+        assertEquals(1, a.submitted.stream().filter(op -> op instanceof LedgerOp.AttemptEnd).count());
+        assertEquals(0, p1.requests() + p2.requests(), "the sender, not a provider, took the attempt");
+    }
+
+    @Test
     void anLlmIntentLeftInDoubtByADeposedLeaderIsRetriedOnceByTheNext() throws Exception {
         TestLedger a = new TestLedger("node-a", true, 1);
         TestLedger b = new TestLedger("node-b", false, 1);
@@ -449,7 +479,9 @@ class LlmGatewayTest {
         assertEquals(io.agentmesh.node.actions.ActionResult.SUCCEEDED, retried.status(), retried.result());
         assertTrue(retried.result().contains("second time") && retried.result().contains(LlmIntentExecutor.RETRIED),
                 retried.result());
-        assertEquals(Optional.of(LedgerOp.CallStatus.ANSWERED), ledgerCall("intent-1@2:9").status());
+        // The retry is the marked call's one retry (the journal keeps the first holder's mark).
+        assertEquals(Optional.of(LedgerOp.CallStatus.ANSWERED),
+                ledgerCall("intent-1@1:5" + LlmIntentExecutor.RETRY_SUFFIX).status());
         assertEquals(2, p1.requests());
         // The deposed holder's own attempt ends (timed out) and is reported as a failure it could not record.
         assertEquals(io.agentmesh.node.actions.ActionResult.FAILED, first.get(WAIT_S, TimeUnit.SECONDS).status());
@@ -487,7 +519,7 @@ class LlmGatewayTest {
     void callsBeyondTheLimitInFlightAreRefusedAsOverloaded() throws Exception {
         TestLedger a = new TestLedger("node-a", true, 1);
         LlmConfig config = config("\"routing\": {\"maxAttempts\": 1}");
-        LlmGateway g = LlmGateway.create("node-a", config, ProviderKeys.load(config, Map.of()), a, node, clock, 1);
+        LlmGateway g = io.agentmesh.node.llm.send.LlmGateways.create("node-a", config, ProviderKeys.load(config, Map.of()), a, node, clock, 1);
         gateways.add(g);
         p1.enqueue(FakeProvider.silent());
 

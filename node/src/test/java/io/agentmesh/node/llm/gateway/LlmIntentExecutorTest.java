@@ -149,7 +149,7 @@ class LlmIntentExecutorTest {
     }
 
     @Test
-    void aLaterLeaderRetriesAnInDoubtCallWithoutToolsOnceUnderItsOwnCallId() throws Exception {
+    void aLaterLeaderRetriesAnInDoubtCallWithoutToolsOnceUnderTheRetryIdOfTheMarkedCall() throws Exception {
         byte[] earlier = "{\"callId\":\"intent-1@3:17\",\"tools\":false,\"retry\":false}"
                 .getBytes(StandardCharsets.UTF_8);
         gateway.next = new CallResult.Answered("x", answer("Again"), List.of(answer("Again")), 10);
@@ -159,9 +159,24 @@ class LlmIntentExecutorTest {
         JsonNode result = JSON.readTree(r.result());
         assertEquals("Again", result.get("text").asText());
         assertEquals(LlmIntentExecutor.RETRIED, result.get("note").asText());
-        assertEquals("intent-1@4:30", gateway.calls.getFirst().callId());
-        JsonNode mark = JSON.readTree(new String(marks.getFirst(), StandardCharsets.UTF_8));
-        assertTrue(mark.get("retry").asBoolean(), "the retry's own mark says it is one");
+        assertEquals("intent-1@3:17" + LlmIntentExecutor.RETRY_SUFFIX, gateway.calls.getFirst().callId());
+        assertTrue(marks.isEmpty(), "the journal keeps the first holder's mark: a claim is prepared once");
+    }
+
+    @Test
+    void aLeaderFindingTheRetryAlreadyOpenedReportsTheIntentInDoubtWithNothingSent() throws Exception {
+        byte[] earlier = "{\"callId\":\"intent-1@3:17\",\"tools\":false,\"retry\":false}"
+                .getBytes(StandardCharsets.UTF_8);
+        gateway.next = new CallResult.Failed("intent-1@3:17/retry", CallResult.Failure.REQUEST_REJECTED,
+                "the ledger refused to open call \"intent-1@3:17/retry\": DUPLICATE_CALL", Optional.empty(),
+                List.of());
+        ActionResult r = run(executor.reconcile(context(PAYLOAD, new FencingToken(5, 40)), Optional.of(earlier)));
+
+        assertEquals(ActionResult.FAILED, r.status());
+        JsonNode result = JSON.readTree(r.result());
+        assertEquals("IN_DOUBT", result.get("error").asText());
+        assertTrue(result.get("message").asText().startsWith("in doubt, possibly billed, not retried"), r.result());
+        assertTrue(result.get("message").asText().contains("already made"), r.result());
     }
 
     @Test

@@ -1,7 +1,6 @@
-package io.agentmesh.node.runtime;
+package io.agentmesh.node.consensus;
 
 import io.agentmesh.node.actions.JournalOp;
-import io.agentmesh.node.consensus.ConsensusNode;
 import io.agentmesh.node.llm.gateway.LedgerAccess;
 import io.agentmesh.node.llm.ledger.LedgerOp;
 import io.agentmesh.node.llm.ledger.LedgerResult;
@@ -16,15 +15,16 @@ import java.util.function.Supplier;
 /**
  * The gateway's view of this node's consensus member: leadership, the call ledger and its operations. The member is
  * made when the node core starts (on the node thread), after the gateway, so it is looked up at each use; a node
- * without one (a learner) never leads, and its ledger is an empty one. Node thread.
+ * without one (a learner) never leads, and its ledger is an empty one. Node thread. The runtime and the simulator
+ * both wire the gateway through it.
  */
-final class ConsensusLedgerAccess implements LedgerAccess {
+public final class ConsensusLedgerAccess implements LedgerAccess {
     private final Supplier<Optional<ConsensusNode>> consensus;
     private final Scheduler scheduler;
     /** What a node outside consensus reads: it never opens a call, so nothing is ever in it. */
     private final LlmLedger none = new LlmLedger();
 
-    ConsensusLedgerAccess(Supplier<Optional<ConsensusNode>> consensus, Scheduler scheduler) {
+    public ConsensusLedgerAccess(Supplier<Optional<ConsensusNode>> consensus, Scheduler scheduler) {
         this.consensus = consensus;
         this.scheduler = scheduler;
     }
