@@ -10,10 +10,10 @@ import io.agentmesh.protocol.identity.IdentityException;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeRevocation;
 import io.agentmesh.protocol.identity.VerifyingKey;
+import io.agentmesh.state.Genesis;
 import io.agentmesh.state.automerge.AutomergeFormatException;
 import io.agentmesh.state.automerge.ChangeHeader;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -219,7 +219,7 @@ public final class BackupReader {
             });
             snapshot = Optional.of(s);
         }
-        return new RestoreSet(m, ref, identity, snapshot, causalOrder(ref.name(), changes));
+        return new RestoreSet(m, ref, identity, snapshot, causalOrder(ref.name(), changes, genesisHashes()));
     }
 
     private IdentityMaterial identity(Manifest.Entry e, ObjectSource source, Manifest m) {
@@ -285,7 +285,8 @@ public final class BackupReader {
     }
 
     /** Changes ordered so each comes after its dependencies (ties by actor, then seq: the same order every time). */
-    private static List<SignedChange> causalOrder(String manifestName, List<SignedChange> changes) {
+    private static List<SignedChange> causalOrder(String manifestName, List<SignedChange> changes,
+                                                  Set<Bytes> genesis) {
         Map<Bytes, SignedChange> byHash = new HashMap<>();
         Map<SignedChange, List<Bytes>> deps = new HashMap<>();
         for (SignedChange c : changes) {
@@ -300,6 +301,9 @@ public final class BackupReader {
         for (SignedChange c : changes) {
             int n = 0;
             for (Bytes d : deps.get(c)) {
+                if (genesis.contains(d)) {
+                    continue; // every document starts with the genesis changes; no store holds them
+                }
                 if (!byHash.containsKey(d)) {
                     throw new BackupFormatException(Problem.MISSING, manifestName, "change (" + c.actor() + ", "
                             + c.seq() + ") depends on change " + d.hex() + ", which the backup does not hold");
@@ -313,7 +317,6 @@ public final class BackupReader {
             }
         }
         List<SignedChange> out = new ArrayList<>(changes.size());
-        ArrayDeque<SignedChange> unused = new ArrayDeque<>();
         while (!ready.isEmpty()) {
             SignedChange c = ready.poll();
             out.add(c);
@@ -328,6 +331,13 @@ public final class BackupReader {
             throw new BackupFormatException(Problem.CORRUPT, manifestName, "its changes' dependencies form a cycle");
         }
         return out;
+    }
+
+    /** The hashes of the agent's deterministic genesis changes, which every document has and no backup holds. */
+    private Set<Bytes> genesisHashes() {
+        Genesis g = Genesis.of(agent.bytes());
+        return Set.of(Bytes.copyOf(ChangeHeader.parse(g.change()).hash()),
+                Bytes.copyOf(ChangeHeader.parse(g.workspaceChange()).hash()));
     }
 
     private byte[] open(Manifest.Entry e, ObjectSource source) {
