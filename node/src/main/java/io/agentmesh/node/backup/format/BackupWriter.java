@@ -33,11 +33,12 @@ public final class BackupWriter {
      * @param heads          the document's heads at the resulting version vector
      * @param identity       the agent's public identity now
      * @param snapshot       a document snapshot to add, if wanted
-     * @param recipients     the phrase recipient and the operational ones
+     * @param recipients     the grants of the recipients to encrypt to: the phrase's (required, so the phrase alone
+     *                       always opens every backup) and the operational ones of live nodes
      */
     public record Request(SigningKey writerKey, NodeCertificate writerCert, long createdAtMs,
                           Optional<Previous> previous, List<SignedChange> newChanges, List<Bytes> heads,
-                          IdentityMaterial identity, Optional<Snapshot> snapshot, List<AgeRecipient> recipients,
+                          IdentityMaterial identity, Optional<Snapshot> snapshot, List<RecipientGrant> recipients,
                           int segmentBytes) {
         public Request {
             newChanges = List.copyOf(newChanges);
@@ -66,6 +67,7 @@ public final class BackupWriter {
             throw new IllegalArgumentException("the identity material is of agent "
                     + AgentId.of(r.identity().agentRootKey()) + ", the writer of agent " + agent);
         }
+        List<AgeRecipient> recipients = recipients(r);
         VersionVector before = r.previous().map(p -> p.manifest().versionVector()).orElse(VersionVector.EMPTY);
         Map<ActorId, List<SignedChange>> byActor = new TreeMap<>();
         for (SignedChange c : r.newChanges()) {
@@ -83,7 +85,7 @@ public final class BackupWriter {
                         + ", but the target holds up to " + before.get(e.getKey()) + "; plan with BackupPlan");
             }
             for (Segment s : cut(e.getKey(), changes, r.segmentBytes())) {
-                byte[] ct = AgeCrypto.encrypt(Frames.segment(agent, s), r.recipients());
+                byte[] ct = AgeCrypto.encrypt(Frames.segment(agent, s), recipients);
                 BackupObject o = new BackupObject(ObjectName.segment(s.actor(), s.from(), s.to(),
                         BackupObject.sha256(ct)), ct);
                 out.add(o);
@@ -97,28 +99,49 @@ public final class BackupWriter {
                 .orElse(false);
         if (!identityUnchanged) {
             entries.removeIf(en -> en.parsed().kind() == ObjectName.Kind.IDENTITY);
-            byte[] ct = AgeCrypto.encrypt(identityPlain, r.recipients());
+            byte[] ct = AgeCrypto.encrypt(identityPlain, recipients);
             BackupObject o = new BackupObject(ObjectName.identity(BackupObject.sha256(ct)), ct);
             out.add(o);
             entries.add(new Manifest.Entry(o.name(), o.size()));
         }
         if (r.snapshot().isPresent()) {
             entries.removeIf(en -> en.parsed().kind() == ObjectName.Kind.SNAPSHOT); // the newest one is enough
-            byte[] ct = AgeCrypto.encrypt(Frames.snapshot(agent, r.snapshot().get()), r.recipients());
+            byte[] ct = AgeCrypto.encrypt(Frames.snapshot(agent, r.snapshot().get()), recipients);
             BackupObject o = new BackupObject(ObjectName.snapshot(BackupObject.sha256(ct)), ct);
             out.add(o);
             entries.add(new Manifest.Entry(o.name(), o.size()));
         }
         long number = r.previous().map(p -> p.ref().number() + 1).orElse(1L);
         Manifest unsigned = new Manifest(number, r.previous().map(p -> p.ref().sha256()), r.createdAtMs(),
-                r.writerCert(), BackupPlan.merged(before, new VersionVector(added)), r.heads(), r.recipients(),
+                r.writerCert(), BackupPlan.merged(before, new VersionVector(added)), r.heads(), recipients,
                 identityDigest, entries, new byte[64]);
         byte[] plain = Frames.manifest(agent, unsigned, r.writerKey());
         Manifest signed = Frames.manifest("(new manifest)", plain, agent);
-        byte[] ct = AgeCrypto.encrypt(plain, r.recipients());
+        byte[] ct = AgeCrypto.encrypt(plain, recipients);
         Bytes sha = BackupObject.sha256(ct);
         out.add(new BackupObject(ObjectName.manifest(number, sha), ct));
         return new Backup(out, signed, new ManifestRef(number, sha));
+    }
+
+    /** The verified recipients: one phrase grant of this agent, operational grants of enrolled, unrevoked nodes. */
+    private static List<AgeRecipient> recipients(Request r) {
+        var root = r.writerCert().agentRootKey();
+        List<NodeCertificate> live = r.identity().certificates().stream()
+                .filter(c -> r.identity().revocations().stream().noneMatch(rev -> rev.revokes(c))).toList();
+        List<AgeRecipient> out = new ArrayList<>();
+        boolean phrase = false;
+        for (RecipientGrant g : r.recipients()) {
+            AgeRecipient a = g.verify(root, live);
+            phrase |= g.kind() == RecipientGrant.Kind.PHRASE;
+            if (!out.contains(a)) {
+                out.add(a);
+            }
+        }
+        if (!phrase) {
+            throw new IllegalArgumentException("no phrase recipient among the backup's recipients: every backup"
+                    + " must open with the recovery phrase (run 'agentmesh backup keys' where the root key is)");
+        }
+        return out;
     }
 
     private static List<Segment> cut(ActorId actor, List<SignedChange> changes, int segmentBytes) {

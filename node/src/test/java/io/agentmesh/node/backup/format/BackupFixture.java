@@ -82,7 +82,11 @@ final class BackupFixture implements AutoCloseable {
 
     BackupWriter.Request request(List<SignedChange> newChanges, Optional<Snapshot> snapshot) {
         return new BackupWriter.Request(node, cert, NOW, previous, newChanges, heads(), identity(List.of()), snapshot,
-                List.of(phraseIdentity.recipient(), opsIdentity.recipient()), BackupWriter.DEFAULT_SEGMENT_BYTES);
+                grants(), BackupWriter.DEFAULT_SEGMENT_BYTES);
+    }
+
+    List<RecipientGrant> grants() {
+        return List.of(RecipientGrant.phrase(root), RecipientGrant.operational(root.verifyingKey(), node, backupKey));
     }
 
     /** Plans, writes and puts one incremental backup. */

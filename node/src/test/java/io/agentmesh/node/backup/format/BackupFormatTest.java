@@ -140,7 +140,8 @@ class BackupFormatTest {
             // Encrypted to our recipients, so decryption succeeds and the agent checks must catch it.
             Backup b = BackupWriter.write(new BackupWriter.Request(foreign.node, foreign.cert, BackupFixture.NOW,
                     Optional.empty(), foreign.changes, foreign.heads(), foreign.identity(List.of()), Optional.empty(),
-                    List.of(f.phraseIdentity.recipient()), BackupWriter.DEFAULT_SEGMENT_BYTES));
+                    List.of(RecipientGrant.sign(RecipientGrant.Kind.PHRASE, foreign.root.verifyingKey(), foreign.root,
+                            f.phraseIdentity.recipient())), BackupWriter.DEFAULT_SEGMENT_BYTES));
             f.put(b);
             assertEquals(b.ref().name(), refused(Problem.FOREIGN_AGENT,
                     () -> f.reader(f.phraseIdentity).verify(b.ref(), f.source())).objectName());
@@ -240,6 +241,43 @@ class BackupFormatTest {
         f.write(2);
         assertThrows(IllegalArgumentException.class, () -> BackupWriter.write(f.request(f.changes.subList(4, 5),
                 Optional.empty())));
+    }
+
+    @Test
+    void everyBackupMustOpenWithThePhrase() {
+        f.write(1);
+        List<RecipientGrant> opsOnly = List.of(RecipientGrant.operational(f.root.verifyingKey(), f.node, f.backupKey));
+        assertThrows(IllegalArgumentException.class, () -> BackupWriter.write(new BackupWriter.Request(f.node,
+                f.cert, BackupFixture.NOW, Optional.empty(), f.changes, f.heads(), f.identity(List.of()),
+                Optional.empty(), opsOnly, BackupWriter.DEFAULT_SEGMENT_BYTES)));
+    }
+
+    @Test
+    void aPhraseRecipientNotGrantedByTheRootKeyIsRefused() {
+        f.write(1);
+        RecipientGrant good = RecipientGrant.phrase(f.root);
+        byte[] sig = good.signature();
+        sig[3] ^= 1;
+        RecipientGrant forged = new RecipientGrant(good.kind(), good.agentRootKey(), good.signer(),
+                f.opsIdentity.recipient(), good.signature());
+        for (RecipientGrant bad : List.of(forged, new RecipientGrant(good.kind(), good.agentRootKey(), good.signer(),
+                good.recipient(), sig))) {
+            assertEquals(io.agentmesh.protocol.identity.IdentityException.Reason.BAD_SIGNATURE,
+                    assertThrows(io.agentmesh.protocol.identity.IdentityException.class,
+                            () -> BackupWriter.write(new BackupWriter.Request(f.node, f.cert, BackupFixture.NOW,
+                                    Optional.empty(), f.changes, f.heads(), f.identity(List.of()), Optional.empty(),
+                                    List.of(bad), BackupWriter.DEFAULT_SEGMENT_BYTES))).reason());
+        }
+        assertEquals(good, RecipientGrant.fromBytes(good.toBytes()));
+    }
+
+    @Test
+    void anOperationalRecipientOfARevokedNodeIsRefused() {
+        f.write(1);
+        NodeRevocation r = NodeRevocation.issue(f.root, f.node.verifyingKey(), BackupFixture.NOW, "gone", List.of());
+        assertThrows(io.agentmesh.protocol.identity.IdentityException.class, () -> BackupWriter.write(
+                new BackupWriter.Request(f.node, f.cert, BackupFixture.NOW, Optional.empty(), f.changes, f.heads(),
+                        f.identity(List.of(r)), Optional.empty(), f.grants(), BackupWriter.DEFAULT_SEGMENT_BYTES)));
     }
 
     @Test
