@@ -92,6 +92,22 @@ class BackupFormatTest {
     }
 
     @Test
+    void changesAreCutIntoSegmentsBySizeAndRestoreWhole() {
+        f.write(6);
+        BackupWriter.Request big = f.request(f.changes, Optional.empty());
+        int oneChange = f.changes.get(0).size() + 200;
+        Backup b = BackupWriter.write(new BackupWriter.Request(big.writerKey(), big.writerCert(), big.createdAtMs(),
+                big.previous(), big.newChanges(), big.heads(), big.identity(), big.snapshot(), big.recipients(),
+                2 * oneChange));
+        f.put(b);
+        assertEquals(3, b.manifest().objectsOf(ObjectName.Kind.SEGMENT).size(), "two changes per segment");
+        assertEquals(f.changes, f.reader(f.phraseIdentity).verify(b.ref(), f.source()).changes());
+        // Losing the middle segment leaves a gap the reader names.
+        f.target.remove(b.manifest().objectsOf(ObjectName.Kind.SEGMENT).get(1).name());
+        refused(Problem.MISSING, () -> f.reader(f.phraseIdentity).verify(b.ref(), f.source()));
+    }
+
+    @Test
     void theWrongPhraseIsRefusedNamingTheManifest() {
         f.write(1);
         Backup b = f.backup();
