@@ -29,7 +29,7 @@ class AgeCliInteropTest {
     @BeforeAll
     static void ensureAge() throws Exception {
         Path script = repoRoot().resolve("scripts/ensure-age");
-        Result r = run(List.of("sh", script.toString()), null, TIMEOUT_SECONDS);
+        Result r = run(List.of("sh", script.toString()), TIMEOUT_SECONDS);
         assertEquals(0, r.exit, "scripts/ensure-age failed: " + r.err);
         age = r.out.strip().lines().reduce((a, b) -> b).orElseThrow();
     }
@@ -47,7 +47,7 @@ class AgeCliInteropTest {
         Path obj = dir.resolve("obj.age");
         Files.write(obj, ct);
         Path out = dir.resolve("obj.plain");
-        Result r = run(List.of(age, "-d", "-i", key.toString(), "-o", out.toString(), obj.toString()), null, 60);
+        Result r = run(List.of(age, "-d", "-i", key.toString(), "-o", out.toString(), obj.toString()), 60);
         assertEquals(0, r.exit, r.err);
         assertArrayEquals(plain, Files.readAllBytes(out));
     }
@@ -58,7 +58,7 @@ class AgeCliInteropTest {
         Path in = dir.resolve("in");
         Files.write(in, plain);
         Path out = dir.resolve("in.age");
-        Result r = run(List.of(age, "-r", identity.recipient().text(), "-o", out.toString(), in.toString()), null,
+        Result r = run(List.of(age, "-r", identity.recipient().text(), "-o", out.toString(), in.toString()),
                 60);
         assertEquals(0, r.exit, r.err);
         assertArrayEquals(plain, AgeCrypto.decrypt("in.age", Files.readAllBytes(out), List.of(identity), 1 << 20));
@@ -70,7 +70,7 @@ class AgeCliInteropTest {
         Files.writeString(key, identity.secretKeyText() + "\n");
         Path keygen = Path.of(age).resolveSibling("age-keygen");
         assertTrue(Files.isExecutable(keygen), "the age package ships age-keygen");
-        Result r = run(List.of(keygen.toString(), "-y", key.toString()), null, 60);
+        Result r = run(List.of(keygen.toString(), "-y", key.toString()), 60);
         assertEquals(0, r.exit, r.err);
         assertEquals(identity.recipient().text(), r.out.strip());
     }
@@ -78,7 +78,7 @@ class AgeCliInteropTest {
     private record Result(int exit, String out, String err) {
     }
 
-    private static Result run(List<String> cmd, Path cwd, long timeoutSeconds) throws IOException,
+    private static Result run(List<String> cmd, long timeoutSeconds) throws IOException,
             InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Path err = Files.createTempFile("age-err", ".txt");
