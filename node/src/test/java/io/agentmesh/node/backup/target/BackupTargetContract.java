@@ -174,7 +174,7 @@ abstract class BackupTargetContract {
     }
 
     /**
-     * A separate process puts 24 MiB objects in a loop and is killed with SIGKILL while putting its second one: the
+     * A separate process puts 48 MiB objects in a loop and is killed with SIGKILL while putting its second one: the
      * listing then holds only whole objects, and a new put of the interrupted name succeeds with no human step.
      */
     @Test
@@ -195,8 +195,7 @@ abstract class BackupTargetContract {
                 }
                 return lines.contains("putting " + interrupted);
             });
-            Thread.sleep(40); // into the second object's write
-            p.destroyForcibly(); // SIGKILL
+            p.destroyForcibly(); // SIGKILL, at once: the put of a 48 MiB object has just begun
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             reader.join(Duration.ofSeconds(10));
         } finally {

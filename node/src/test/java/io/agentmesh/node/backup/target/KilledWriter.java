@@ -11,7 +11,7 @@ import java.util.Random;
  */
 public final class KilledWriter {
     static final String PREFIX = "kill/";
-    static final int OBJECT_BYTES = 24 * 1024 * 1024;
+    static final int OBJECT_BYTES = 48 * 1024 * 1024;
 
     private KilledWriter() {
     }
