@@ -23,6 +23,8 @@ import java.util.Set;
  *     node.key             this node's private key (secret)
  *     node-cert.json       this node's certificate, signed by the agent root key ({@link NodeCertificate})
  *     incarnation          the highest incarnation number this node key has used, in decimal
+ *     backup.key           the seed of this node's operational backup key (secret; docs/backup.md): the daily
+ *                          drill decrypts backups with the age identity derived from it, without the phrase
  * </pre>
  * Every file is mode 0600 and written atomically (temporary file, fsync, rename, fsync of the directory). Key files
  * are never overwritten; the agent file and the certificate may be (renewal).
@@ -62,10 +64,13 @@ public final class IdentityDirectory {
     public static final String NODE_KEY_FILE = "node.key";
     public static final String CERTIFICATE_FILE = "node-cert.json";
     public static final String INCARNATION_FILE = "incarnation";
+    public static final String BACKUP_KEY_FILE = "backup.key";
     static final String AGENT_FORMAT = "agentmesh-agent";
     private static final Set<String> AGENT_FIELDS = Set.of("format", "version", "agentId", "rootPublicKey");
     private static final String KEY_HINT = ". Restore the file from a backup (an agent root key can also be recovered"
             + " from its 24-word recovery phrase; a lost node key means making a new one and enrolling it again)";
+    private static final String BACKUP_KEY_HINT = ". Without it this node's drill cannot open backups: make a new"
+            + " one (later backups use it; older ones still open with the recovery phrase)";
     private static final String PUBLIC_HINT = ". Write it again: agent.json from the agent id and root public key,"
             + " node-cert.json by issuing a new certificate with the agent root key";
 
@@ -250,6 +255,36 @@ public final class IdentityDirectory {
 
     public NodeId nodeId() throws IOException {
         return NodeId.of(nodePublicKey());
+    }
+
+    // ---- operational backup key ----
+
+    public Path backupKeyFile() {
+        return dir.resolve(BACKUP_KEY_FILE);
+    }
+
+    /**
+     * Makes and stores this node's operational backup key seed (a private key file of kind {@code backup}, encrypted
+     * when a passphrase is given, as the node key is); refuses to replace an existing one, whose backups it opens.
+     */
+    public SigningKey createBackupKey(SecureRandom random, Optional<char[]> passphrase) throws IOException {
+        SigningKey key = Ed25519.generate(random);
+        SecureFiles.ensurePrivateDirectory(dir);
+        String text = PrivateKeyFile.encode(PrivateKeyFile.Kind.BACKUP, key, passphrase, kdf, random);
+        SecureFiles.writeAtomically(backupKeyFile(), utf8(text), false, "a backup key");
+        return key;
+    }
+
+    public boolean hasBackupKey() {
+        return Files.exists(backupKeyFile());
+    }
+
+    public SigningKey readBackupKey(Optional<char[]> passphrase) throws IOException {
+        Path file = backupKeyFile();
+        SecureFiles.requireOwnerOnly(file);
+        String text = new String(SecureFiles.read(file, "backup key", BACKUP_KEY_HINT), StandardCharsets.UTF_8);
+        return PrivateKeyFile.decode(PrivateKeyFile.Kind.BACKUP, "backup key file " + file, BACKUP_KEY_HINT, text,
+                passphrase);
     }
 
     // ---- certificate ----

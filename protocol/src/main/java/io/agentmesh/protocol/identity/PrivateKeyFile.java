@@ -42,7 +42,12 @@ final class PrivateKeyFile {
 
     /** Which key a file holds; the kind is bound into the encryption, so files cannot be swapped unnoticed. */
     enum Kind {
-        AGENT_ROOT("agent-root"), NODE("node");
+        AGENT_ROOT("agent-root"), NODE("node"),
+        /**
+         * The seed of a node's operational backup key: its X25519 age identity is derived from the seed (package
+         * {@code backup.format}); the Ed25519 public key beside it only names and checks the file.
+         */
+        BACKUP("backup");
 
         final String label;
 
@@ -51,7 +56,11 @@ final class PrivateKeyFile {
         }
 
         String idOf(VerifyingKey key) {
-            return this == NODE ? NodeId.of(key).toString() : AgentId.of(key).toString();
+            return switch (this) {
+                case NODE -> NodeId.of(key).toString();
+                case AGENT_ROOT -> AgentId.of(key).toString();
+                case BACKUP -> "backup-" + key.hex().substring(0, 16);
+            };
         }
     }
 
