@@ -1,6 +1,8 @@
 package io.agentmesh.node.backup.target;
 
 import io.agentmesh.protocol.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -37,6 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code staleTempAfterMs}, and {@link #removeStaleTemporaries} removes them all at once. No lock file, ever.
  */
 public final class DirectoryTarget implements BackupTarget {
+    private static final Logger LOG = LoggerFactory.getLogger(DirectoryTarget.class);
     /** The suffix of temporary files: upper case, so never part of an object name. */
     public static final String TEMP_SUFFIX = ".TMP";
     /** Long enough that a slow writer on a NAS is not robbed of its temporary file mid-write. */
@@ -245,6 +248,7 @@ public final class DirectoryTarget implements BackupTarget {
                     if (attrs.isRegularFile() && file.getFileName().toString().endsWith(TEMP_SUFFIX)
                             && attrs.lastModifiedTime().toMillis() <= cutoff && Files.deleteIfExists(file)) {
                         removed[0]++;
+                        LOG.info("{}: removed {}, a temporary file a killed writer left", describe(), relative(file));
                     }
                     return FileVisitResult.CONTINUE;
                 }
@@ -344,8 +348,10 @@ public final class DirectoryTarget implements BackupTarget {
         try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir, "*" + TEMP_SUFFIX)) {
             for (Path t : temps) {
                 try {
-                    if (Files.getLastModifiedTime(t, LinkOption.NOFOLLOW_LINKS).toMillis() <= cutoff) {
-                        Files.deleteIfExists(t);
+                    if (Files.getLastModifiedTime(t, LinkOption.NOFOLLOW_LINKS).toMillis() <= cutoff
+                            && Files.deleteIfExists(t)) {
+                        LOG.info("{}: removed {}, a temporary file a killed writer left over {} ms ago", describe(),
+                                relative(t), staleTempAfterMs);
                     }
                 } catch (NoSuchFileException ignored) {
                     // Another writer finished or swept it.
