@@ -1,0 +1,166 @@
+package io.agentmesh.node.backup.target;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.agentmesh.node.configfile.StrictJson;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The node-local {@code <home>/backup.json}: the targets this node backs up to, each with a stable id (the key of its
+ * own cursor and freshness) and, for S3, where its credentials come from. Read strictly, like exec.json and llm.json:
+ * unknown and duplicate keys, duplicate ids and two targets at the same place are errors naming the file and place.
+ *
+ * <pre>{@code
+ * {
+ *   "targets": [
+ *     {"id": "nas", "uri": "file:///mnt/nas/agentmesh"},
+ *     {"id": "offsite", "uri": "s3://my-bucket/agent-7?region=eu-west-1",
+ *      "accessKeyIdEnv": "AGENTMESH_S3_KEY_ID", "secretAccessKeyEnv": "AGENTMESH_S3_SECRET"},
+ *     {"id": "minio", "uri": "s3://backups?endpoint=http://10.0.0.5:9000",
+ *      "credentialsFile": "/etc/agentmesh/minio.credentials"}
+ *   ]
+ * }
+ * }</pre>
+ *
+ * @param targets in the file's order, at least one
+ */
+public record BackupConfig(List<TargetConfig> targets) {
+    public static final int MAX_FILE_BYTES = 64 * 1024;
+    public static final int MAX_TARGETS = 16;
+    public static final String DEFAULT_KEY_ID_ENV = "AWS_ACCESS_KEY_ID";
+    public static final String DEFAULT_SECRET_ENV = "AWS_SECRET_ACCESS_KEY";
+    private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+    private static final Set<String> TOP_KEYS = Set.of("targets");
+    private static final Set<String> TARGET_KEYS = Set.of("id", "uri", "accessKeyIdEnv", "secretAccessKeyEnv",
+            "credentialsFile");
+
+    public BackupConfig {
+        targets = List.copyOf(targets);
+    }
+
+    /** Where an S3 target's access key comes from; never the key itself. */
+    public sealed interface CredentialSource {
+        /** Two environment variables of the node's process. */
+        record Env(String accessKeyIdVar, String secretAccessKeyVar) implements CredentialSource {
+        }
+
+        /** A node-local file, readable by the node's user only (see {@link Targets}). */
+        record File(Path path) implements CredentialSource {
+        }
+    }
+
+    /**
+     * One target.
+     *
+     * @param credentials empty for a directory
+     */
+    public record TargetConfig(String id, TargetUri uri, java.util.Optional<CredentialSource> credentials) {
+        public TargetConfig {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(uri, "uri");
+            Objects.requireNonNull(credentials, "credentials");
+        }
+    }
+
+    /** Reads {@code file}; throws IllegalArgumentException naming the file and place, IOException if unreadable. */
+    public static BackupConfig read(Path file) throws IOException {
+        Path abs = file.toAbsolutePath();
+        return parse(StrictJson.readFile(abs, "backup config", MAX_FILE_BYTES, StrictJson.ParseErrors.QUOTE),
+                abs.toString());
+    }
+
+    /** Parses an already-read document; {@code what} names it in messages. */
+    public static BackupConfig parse(JsonNode root, String what) {
+        if (!root.isObject()) {
+            throw new IllegalArgumentException(what + ": must be a JSON object with \"targets\"");
+        }
+        StrictJson.refuseUnknownKeys(root, TOP_KEYS, what);
+        JsonNode list = root.get("targets");
+        if (list == null || !list.isArray() || list.isEmpty()) {
+            throw new IllegalArgumentException(what + ": \"targets\" must be a non-empty array");
+        }
+        if (list.size() > MAX_TARGETS) {
+            throw new IllegalArgumentException(what + ": at most " + MAX_TARGETS + " targets, got " + list.size());
+        }
+        List<TargetConfig> out = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        Set<TargetUri> places = new HashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            String where = what + ": targets[" + i + "]";
+            JsonNode t = list.get(i);
+            if (!t.isObject()) {
+                throw new IllegalArgumentException(where + " must be an object");
+            }
+            StrictJson.refuseUnknownKeys(t, TARGET_KEYS, where);
+            String id = text(t, "id", where);
+            if (!ID.matcher(id).matches()) {
+                throw new IllegalArgumentException(where + ": id \"" + id + "\" must be 1-32 characters of [a-z0-9-],"
+                        + " starting with a letter or digit");
+            }
+            where = what + ": target \"" + id + "\"";
+            if (!ids.add(id)) {
+                throw new IllegalArgumentException(where + ": the id is used twice");
+            }
+            TargetUri uri;
+            try {
+                uri = TargetUri.parse(text(t, "uri", where));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + ": " + e.getMessage());
+            }
+            if (!places.add(uri)) {
+                throw new IllegalArgumentException(where + ": another target already has the same URI; two copies in"
+                        + " one place are not two backups");
+            }
+            out.add(new TargetConfig(id, uri, credentials(t, uri, where)));
+        }
+        return new BackupConfig(out);
+    }
+
+    private static java.util.Optional<CredentialSource> credentials(JsonNode t, TargetUri uri, String where) {
+        boolean envGiven = t.has("accessKeyIdEnv") || t.has("secretAccessKeyEnv");
+        boolean fileGiven = t.has("credentialsFile");
+        if (uri instanceof TargetUri.Directory) {
+            if (envGiven || fileGiven) {
+                throw new IllegalArgumentException(where + ": a directory target takes no credentials");
+            }
+            return java.util.Optional.empty();
+        }
+        if (envGiven && fileGiven) {
+            throw new IllegalArgumentException(where + ": give either accessKeyIdEnv and secretAccessKeyEnv or"
+                    + " credentialsFile, not both");
+        }
+        if (fileGiven) {
+            String p = text(t, "credentialsFile", where);
+            if (!Path.of(p).isAbsolute()) {
+                throw new IllegalArgumentException(where + ": credentialsFile must be an absolute path, got \"" + p
+                        + "\"");
+            }
+            return java.util.Optional.of(new CredentialSource.File(Path.of(p)));
+        }
+        String idVar = t.has("accessKeyIdEnv") ? text(t, "accessKeyIdEnv", where) : DEFAULT_KEY_ID_ENV;
+        String secretVar = t.has("secretAccessKeyEnv") ? text(t, "secretAccessKeyEnv", where) : DEFAULT_SECRET_ENV;
+        for (String v : List.of(idVar, secretVar)) {
+            if (!ENV_NAME.matcher(v).matches()) {
+                throw new IllegalArgumentException(where + ": \"" + v + "\" is not an environment variable name"
+                        + " (the config names the variable; the key itself never goes in backup.json)");
+            }
+        }
+        return java.util.Optional.of(new CredentialSource.Env(idVar, secretVar));
+    }
+
+    private static String text(JsonNode t, String field, String where) {
+        JsonNode v = t.get(field);
+        if (v == null || !v.isTextual() || v.asText().isBlank()) {
+            throw new IllegalArgumentException(where + ": \"" + field + "\" must be a non-empty string");
+        }
+        return v.asText();
+    }
+}
