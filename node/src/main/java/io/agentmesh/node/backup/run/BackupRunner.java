@@ -1,0 +1,270 @@
+package io.agentmesh.node.backup.run;
+
+import io.agentmesh.node.backup.format.AgeIdentity;
+import io.agentmesh.node.backup.format.Backup;
+import io.agentmesh.node.backup.format.BackupKeys;
+import io.agentmesh.node.backup.format.BackupObject;
+import io.agentmesh.node.backup.format.BackupPlan;
+import io.agentmesh.node.backup.format.BackupReader;
+import io.agentmesh.node.backup.format.BackupWriter;
+import io.agentmesh.node.backup.format.IdentityMaterial;
+import io.agentmesh.node.backup.format.Manifest;
+import io.agentmesh.node.backup.format.ManifestRef;
+import io.agentmesh.node.backup.format.ObjectName;
+import io.agentmesh.node.backup.format.RecipientGrant;
+import io.agentmesh.node.backup.target.BackupTarget;
+import io.agentmesh.node.backup.target.BackupTargetException;
+import io.agentmesh.node.backup.target.PutOutcome;
+import io.agentmesh.protocol.change.SignedChange;
+import io.agentmesh.protocol.identity.NodeCertificate;
+import io.agentmesh.protocol.identity.NodeRevocation;
+import io.agentmesh.protocol.identity.SigningKey;
+import io.agentmesh.protocol.time.Clock;
+import io.agentmesh.state.store.ChangeStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * Runs backups of this node's store to its targets (docs/backup.md, "Backing up"), on a thread of its own: the store's
+ * reads may be called from any thread ({@link ChangeStore}), and target calls block. Each target is backed up on its
+ * own: its cursor is the newest manifest it holds, a failing target fails only its own run, and the newest manifest
+ * written or read there is remembered in the state directory ({@link RememberedManifests}) so a target rolled back is
+ * refused rather than written over. One run at a time; a request during a run gets that run's result.
+ *
+ * <p>Nothing here needs clearing after a crash: the manifest goes last, objects are immutable and named by their hash,
+ * and the next run puts the same names again (no-ops) before its own manifest.
+ */
+public final class BackupRunner implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BackupRunner.class);
+    /** Reading changes from the store in pages of this many. */
+    private static final int READ_PAGE = 10_000;
+    private static final int MAX_MANIFEST_NAMES = 1_000_000;
+
+    /** What one target's newest run did. */
+    public record TargetReport(String target, String describe, boolean ok, long finishedAtMs, Optional<ManifestRef> manifest,
+                               int objectsWritten, long bytesWritten, int objectsInBackup, long changesAdded,
+                               Optional<String> error) {
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("target", target);
+            m.put("where", describe);
+            m.put("ok", ok);
+            m.put("finishedAtMs", finishedAtMs);
+            m.put("manifest", manifest.map(ManifestRef::number).orElse(null));
+            m.put("manifestObject", manifest.map(ManifestRef::name).orElse(null));
+            m.put("objectsWritten", objectsWritten);
+            m.put("bytesWritten", bytesWritten);
+            m.put("objectsInBackup", objectsInBackup);
+            m.put("changesAdded", changesAdded);
+            m.put("error", error.orElse(null));
+            return m;
+        }
+    }
+
+    /** The node's keys and what it knows of its agent's identity, read when a run starts. */
+    public record Keys(SigningKey nodeKey, NodeCertificate certificate, SigningKey backupKey, java.nio.file.Path identityDir) {
+    }
+
+    private final String node;
+    private final Keys keys;
+    private final ChangeStore store;
+    private final Supplier<List<NodeCertificate>> certificates;
+    private final Supplier<List<NodeRevocation>> revocations;
+    private final Map<String, BackupTarget> targets;
+    private final RememberedManifests remembered;
+    private final Clock clock;
+    private final ExecutorService thread;
+    private final Map<String, TargetReport> last = new LinkedHashMap<>();
+    private CompletableFuture<List<TargetReport>> running;
+
+    /**
+     * @param certificates the agent's node certificates this node knows (its own included)
+     * @param revocations  the revocations this node has verified
+     * @param targets      by id, in backup.json's order
+     */
+    public BackupRunner(String node, Keys keys, ChangeStore store, Supplier<List<NodeCertificate>> certificates,
+                        Supplier<List<NodeRevocation>> revocations, Map<String, BackupTarget> targets,
+                        RememberedManifests remembered, Clock clock) {
+        this.node = node;
+        this.keys = keys;
+        this.store = store;
+        this.certificates = certificates;
+        this.revocations = revocations;
+        this.targets = new LinkedHashMap<>(targets);
+        this.remembered = remembered;
+        this.clock = clock;
+        this.thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "backup-" + node);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public List<String> targetIds() {
+        return List.copyOf(targets.keySet());
+    }
+
+    /** Backs up to {@code only} (or every target); joins a run already under way. */
+    public synchronized CompletableFuture<List<TargetReport>> run(Optional<String> only) {
+        if (only.isPresent() && !targets.containsKey(only.get())) {
+            throw new IllegalArgumentException("no backup target \"" + only.get() + "\" in backup.json; the targets are "
+                    + targets.keySet());
+        }
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("this node has no backup targets: list them in <home>/backup.json"
+                    + " (docs/backup.md, \"backup.json\")");
+        }
+        if (running != null && !running.isDone()) {
+            return running;
+        }
+        running = CompletableFuture.supplyAsync(() -> {
+            List<TargetReport> out = new ArrayList<>();
+            targets.forEach((id, target) -> {
+                if (only.isEmpty() || only.get().equals(id)) {
+                    TargetReport r = runOne(id, target);
+                    synchronized (this) {
+                        last.put(id, r);
+                    }
+                    out.add(r);
+                }
+            });
+            return out;
+        }, thread);
+        return running;
+    }
+
+    /** The newest report per target (a target never backed up since this node started has none). */
+    public synchronized Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Map.Entry<String, BackupTarget> e : targets.entrySet()) {
+            TargetReport r = last.get(e.getKey());
+            if (r != null) {
+                list.add(r.toMap());
+            } else {
+                Map<String, Object> t = new LinkedHashMap<>();
+                t.put("target", e.getKey());
+                t.put("where", e.getValue().describe());
+                t.put("ok", null);
+                t.put("remembered", remembered.get(e.getKey()).map(ManifestRef::number).orElse(null));
+                list.add(t);
+            }
+        }
+        m.put("targets", list);
+        m.put("running", running != null && !running.isDone());
+        return m;
+    }
+
+    private TargetReport runOne(String id, BackupTarget target) {
+        long t0 = clock.monotonicNanos();
+        int written = 0;
+        long bytes = 0;
+        try {
+            List<NodeRevocation> revs = revocations.get();
+            List<NodeCertificate> certs = certificates.get();
+            List<NodeCertificate> live = certs.stream().filter(c -> revs.stream().noneMatch(r -> r.revokes(c))).toList();
+            var root = keys.certificate().agentRootKey();
+            AgeIdentity ops = BackupKeys.operationalIdentity(keys.backupKey());
+            BackupReader reader = new BackupReader(root, List.of(ops), revs);
+            BackupReader.ObjectSource source = name -> {
+                try {
+                    return target.get(name);
+                } catch (BackupTargetException e) {
+                    throw new UncheckedIOException(e);
+                }
+            };
+
+            // The cursor: the newest manifest this target holds, checked against the one remembered here.
+            List<String> names = target.list("man/", MAX_MANIFEST_NAMES);
+            Optional<BackupWriter.Previous> previous = Optional.empty();
+            if (names.stream().anyMatch(n -> ObjectName.parse(n).isPresent())) {
+                ManifestRef ref = reader.newestManifest(names, source, remembered.get(id));
+                byte[] manBytes = target.get(ref.name()).orElseThrow(
+                        () -> new IOException("manifest " + ref.name() + " vanished while reading it"));
+                previous = Optional.of(new BackupWriter.Previous(reader.openManifest(ref.name(), manBytes), ref));
+            } else if (remembered.get(id).isPresent()) {
+                throw new IllegalStateException("the target holds no manifest, but this node remembers manifest "
+                        + remembered.get(id).get().number() + " there: it was emptied or replaced; if that is"
+                        + " intended, remove " + remembered.file(id));
+            }
+
+            // The grants: this node's own, the phrase grant kept here, and every grant published on the target.
+            List<String> refused = new ArrayList<>();
+            List<RecipientGrant> grants = new ArrayList<>(BackupGrants.readVerified(target, root, live, refused));
+            refused.forEach(r -> log.warn("node {} backup target {}: ignored a grant that does not verify: {}", node, id, r));
+            RecipientGrant own = RecipientGrant.operational(root, keys.nodeKey(), keys.backupKey());
+            List<RecipientGrant> local = new ArrayList<>(List.of(own));
+            BackupGrants.readPhraseGrant(keys.identityDir()).ifPresent(local::add);
+            for (RecipientGrant g : local) {
+                if (!grants.contains(g)) {
+                    grants.add(g);
+                }
+                if (BackupGrants.publish(target, g) == PutOutcome.CREATED) {
+                    written++;
+                    bytes += g.toBytes().length;
+                }
+            }
+
+            Optional<Manifest> prevManifest = previous.map(BackupWriter.Previous::manifest);
+            List<BackupPlan.Range> plan = BackupPlan.newChanges(store.vector(), prevManifest);
+            if (plan.isEmpty() && previous.isPresent()) {
+                remembered.put(id, previous.get().ref());
+                log.info("node {} backup target {}: up to date at manifest {}", node, id, previous.get().ref().number());
+                return new TargetReport(id, target.describe(), true, clock.nowMillis(), Optional.of(previous.get().ref()),
+                        written, bytes, previous.get().manifest().objects().size(), 0, Optional.empty());
+            }
+            List<SignedChange> changes = new ArrayList<>();
+            for (BackupPlan.Range r : plan) {
+                long from = r.fromSeq();
+                while (from <= r.toSeq()) {
+                    int want = (int) Math.min(READ_PAGE, r.toSeq() - from + 1);
+                    List<SignedChange> page = store.read(r.actor(), from, want);
+                    if (page.isEmpty()) {
+                        throw new IllegalStateException("the store lost changes of actor " + r.actor() + " from seq " + from);
+                    }
+                    changes.addAll(page);
+                    from = page.get(page.size() - 1).seq() + 1;
+                }
+            }
+            Backup backup = BackupWriter.write(new BackupWriter.Request(keys.nodeKey(), keys.certificate(),
+                    clock.nowMillis(), previous, changes, List.of(),
+                    new IdentityMaterial(root, certs, revs), Optional.empty(), grants,
+                    BackupWriter.DEFAULT_SEGMENT_BYTES));
+            for (BackupObject o : backup.newObjects()) {
+                if (target.put(o.name(), o.bytes()) == PutOutcome.CREATED) {
+                    written++;
+                    bytes += o.size();
+                }
+            }
+            remembered.put(id, backup.ref());
+            log.info("node {} backup target {}: manifest {} with {} new changes, {} objects ({} bytes) written in {} ms",
+                    node, id, backup.ref().number(), changes.size(), written, bytes,
+                    (clock.monotonicNanos() - t0) / 1_000_000);
+            return new TargetReport(id, target.describe(), true, clock.nowMillis(), Optional.of(backup.ref()), written,
+                    bytes, backup.manifest().objects().size(), changes.size(), Optional.empty());
+        } catch (Exception e) {
+            String why = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
+            log.warn("node {} backup target {} failed: {}", node, id, why);
+            return new TargetReport(id, target.describe(), false, clock.nowMillis(), remembered.get(id), written,
+                    bytes, 0, 0, Optional.of(String.valueOf(why)));
+        }
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+        targets.values().forEach(BackupTarget::close);
+    }
+}
