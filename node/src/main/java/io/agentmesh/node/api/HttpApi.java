@@ -70,6 +70,8 @@ import java.util.concurrent.TimeoutException;
  * GET  /v1/llm/costs?days=N     spend per UTC day, provider and model over the last N days (1..400, default 7) and
  *                                totals
  * GET  /v1/llm/metrics          the same figures in the Prometheus text format (counters per provider and model)
+ * POST /v1/backup[?target=ID]   backs up now (on the leader; waits for the run); 409 naming the leader on a follower
+ * GET  /v1/backup               per target: the newest run's time, manifest, objects, bytes and error
  * GET  /v1/revocations          the node removals this node enforces
  * POST /v1/revocations          a revocation in its JSON form (`agentmesh node remove --out`) -> 201 when new here,
  *                                200 when known; 400, changing nothing, when it is malformed or not signed by the
@@ -269,6 +271,22 @@ public final class HttpApi implements AutoCloseable {
                 ex.sendResponseHeaders(200, text.length);
                 ex.getResponseBody().write(text);
             }
+            case "/v1/backup" -> {
+                if (method.equals("POST")) {
+                    Optional<String> target = textParam(ex.getRequestURI(), "target");
+                    Map<String, Object> result = node.backupNow(target)
+                            .get(BACKUP_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                            .orElseThrow(() -> new ApiError(404, NO_BACKUPS));
+                    if (Boolean.TRUE.equals(result.get("notLeader"))) {
+                        throw new ApiError(409, "backups run on the leader; this node is not it (the leader is "
+                                + result.get("leader") + ")");
+                    }
+                    send(ex, 200, result);
+                } else {
+                    requireMethod(method, "GET");
+                    send(ex, 200, await(node.backupStatus()).orElseThrow(() -> new ApiError(404, NO_BACKUPS)));
+                }
+            }
             case "/v1/revocations" -> {
                 if (method.equals("GET")) {
                     send(ex, 200, await(node.revocations()));
@@ -345,6 +363,10 @@ public final class HttpApi implements AutoCloseable {
         send(ex, 409, refusal.get());
         return true;
     }
+
+    private static final String NO_BACKUPS = "this node keeps no backups (a witness holds no state)";
+    /** A backup run may upload a lot; the request waits this long for it (it goes on regardless). */
+    private static final long BACKUP_TIMEOUT_MS = 30 * 60_000;
 
     private static <T> T await(CompletableFuture<T> future)
             throws ExecutionException, InterruptedException, TimeoutException {

@@ -171,4 +171,18 @@ public interface NodeOperations {
 
         Map<String, Object> snapshot();
     }
+
+    /**
+     * Runs a backup now to {@code target} (or every target) on this node, which must lead; completes when it is done
+     * with {@code {"targets": [per-target report]}}, or at once with {@code {"notLeader": true, "leader": id}} on a
+     * follower. Empty on a node that keeps no backups (a witness).
+     */
+    default CompletableFuture<Optional<Map<String, Object>>> backupNow(Optional<String> target) {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
+    /** Per target: the newest run's time, manifest, objects, bytes and error. Empty on a node without backups. */
+    default CompletableFuture<Optional<Map<String, Object>>> backupStatus() {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
 }

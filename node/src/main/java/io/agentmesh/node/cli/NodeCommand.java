@@ -73,6 +73,8 @@ public final class NodeCommand {
                         + " ${DEFAULT-VALUE}); the next leader waits this long too, so it adds to failover time.")
         long agentStopGraceMs;
 
+        static final String BACKUP_CONFIG_FILE = "backup.json";
+
         @Option(names = "--enable-fault-injection", hidden = true,
                 description = "Serve the fault-injection admin endpoints (for `agentmesh sim live` only).")
         boolean faultInjection;
@@ -98,6 +100,13 @@ public final class NodeCommand {
             return LlmConfig.load(file, PriceTable.shipped());
         }
 
+        /** {@code <home>/backup.json} when present, else no targets. */
+        static io.agentmesh.node.backup.target.BackupConfig backupConfig(Path home) throws java.io.IOException {
+            Path file = home.resolve(BACKUP_CONFIG_FILE);
+            return java.nio.file.Files.exists(file) ? io.agentmesh.node.backup.target.BackupConfig.read(file)
+                    : new io.agentmesh.node.backup.target.BackupConfig(List.of());
+        }
+
         @Override
         public Integer call() throws Exception {
             List<NodeSettings.PeerSpec> peerSpecs = new ArrayList<>();
@@ -117,7 +126,7 @@ public final class NodeCommand {
                     NodeSettings.parseHostPort(http, "--http"), peerSpecs,
                     relays.stream().map(r -> NodeSettings.parseHostPort(r, "--relay")).toList(), snapshotEvery,
                     faultInjection, new AgentSettings(checkedWorkspace, agentCommand)
-                            .withStopGraceMs(agentStopGraceMs), execCommands(), llmConfig());
+                            .withStopGraceMs(agentStopGraceMs), execCommands(), llmConfig(), backupConfig(home.home()));
             NodeRuntime node = NodeRuntime.start(settings);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 node.shutdown("signal");

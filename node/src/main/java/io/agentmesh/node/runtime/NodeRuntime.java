@@ -107,6 +107,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final io.agentmesh.node.llm.api.LlmHttp llmHttp;
     /** Where the endpoints' calls wait for the gateway: one virtual thread per call, bounded by LlmHttp. */
     private final ExecutorService llmExchanges;
+    private final io.agentmesh.node.backup.run.BackupRunner backups;
     private final String name;
     private final long startedNanos = clock.monotonicNanos();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -136,6 +137,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         this.store = SqliteChangeStore.open(settings.stateDir().resolve(STORE_FILE));
         io.agentmesh.node.workspace.WorkspaceMirror startedMirror = null;
         LlmGateway startedLlm = null;
+        io.agentmesh.node.backup.run.BackupRunner startedBackups = null;
         try {
             long incarnation = incarnation(ids, store);
             this.identity = new LocalIdentity(agentRoot, nodeKey, certificate, incarnation);
@@ -209,6 +211,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     io.agentmesh.node.llm.gateway.LlmModels.of(settings.llm()), clock,
                     () -> java.util.UUID.randomUUID().toString(), llmExchanges, LLM_ENDPOINT_CALLS,
                     LLM_ENDPOINT_MAX_CALL_MS, name) : null;
+            this.backups = holdsState ? backupRunner(settings, ids, nodeKey, certificate, store, core, clock, name)
+                    : null;
+            startedBackups = backups;
             this.http = new HttpApi(settings.http(), this, name);
             http.start();
             this.agent = settings.agent().hostsAgent()
@@ -217,6 +222,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                             () -> writeWorkspaceToDisk(mirror))
                     : null;
         } catch (IOException | RuntimeException e) {
+            if (startedBackups != null) {
+                startedBackups.close();
+            }
             if (startedMirror != null) {
                 startedMirror.close();
             }
@@ -286,6 +294,84 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         core.enableConsensus(new NodeCore.ConsensusSetup(store, founders, executors, new SecureRandom().nextLong(),
                 ConsensusConfig.defaults()));
         return store;
+    }
+
+    /**
+     * The backup runner over this node's store and targets. The node's operational backup key is created here when
+     * missing (nodes enrolled before backups existed), encrypted under the node passphrase like node.key.
+     */
+    private static io.agentmesh.node.backup.run.BackupRunner backupRunner(NodeSettings settings, IdentityDirectory ids,
+            SigningKey nodeKey, NodeCertificate certificate, ChangeStore store, NodeCore core, Clock clock, String name)
+            throws IOException {
+        SigningKey backupKey;
+        if (ids.hasBackupKey()) {
+            backupKey = ids.readBackupKey(settings.passphrase());
+        } else {
+            backupKey = ids.createBackupKey(new SecureRandom(), settings.passphrase());
+            log.info("node {} created its operational backup key {}", name, ids.path().resolve(IdentityDirectory.BACKUP_KEY_FILE));
+        }
+        java.util.Map<String, io.agentmesh.node.backup.target.BackupTarget> targets = new java.util.LinkedHashMap<>();
+        try {
+            for (var t : settings.backup().targets()) {
+                targets.put(t.id(), io.agentmesh.node.backup.target.Targets.open(t, System.getenv(), clock));
+            }
+        } catch (RuntimeException e) {
+            targets.values().forEach(io.agentmesh.node.backup.target.BackupTarget::close);
+            throw e;
+        }
+        return new io.agentmesh.node.backup.run.BackupRunner(name,
+                new io.agentmesh.node.backup.run.BackupRunner.Keys(nodeKey, certificate, backupKey, ids.path()), store,
+                () -> knownCertificates(certificate, store), () -> core.revocations().records(), targets,
+                new io.agentmesh.node.backup.run.RememberedManifests(settings.stateDir()), clock);
+    }
+
+    /**
+     * This node's certificate and the members' ones the core keeps in the store (core.StoredCertificates: encodings
+     * back to back), readable from any thread; a damaged entry is left out, as the core does.
+     */
+    private static List<NodeCertificate> knownCertificates(NodeCertificate own, ChangeStore store) {
+        List<NodeCertificate> out = new ArrayList<>(List.of(own));
+        byte[] stored = store.getMeta("certificates").orElse(new byte[0]);
+        for (int at = 0; at + NodeCertificate.ENCODED_LENGTH <= stored.length; at += NodeCertificate.ENCODED_LENGTH) {
+            try {
+                NodeCertificate c = NodeCertificate.fromBytes(
+                        java.util.Arrays.copyOfRange(stored, at, at + NodeCertificate.ENCODED_LENGTH));
+                if (!out.contains(c)) {
+                    out.add(c);
+                }
+            } catch (RuntimeException e) {
+                // the core drops it too (it logs why)
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public CompletableFuture<Optional<Map<String, Object>>> backupNow(Optional<String> target) {
+        if (backups == null) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return onNode(c -> {
+            var st = c.consensus().map(cn -> cn.status());
+            boolean leader = c.consensus().map(cn -> cn.isLeader()).orElse(false);
+            if (!leader) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("notLeader", true);
+                m.put("leader", st.flatMap(x -> x.leader()).map(NodeId::toString).orElse("unknown right now"));
+                return CompletableFuture.completedFuture(Optional.of(m));
+            }
+            // The run itself goes to the backup thread; this future completes there.
+            return backups.run(target).thenApply(reports -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("targets", reports.stream().map(r -> r.toMap()).toList());
+                return Optional.of(m);
+            });
+        });
+    }
+
+    @Override
+    public CompletableFuture<Optional<Map<String, Object>>> backupStatus() {
+        return CompletableFuture.completedFuture(Optional.ofNullable(backups).map(b -> b.status()));
     }
 
     /** The loopback URL of this node's HTTP API, as the agent's process gets it (AGENTMESH_API). */
@@ -366,6 +452,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             agent.host().close();
         }
         http.close();
+        if (backups != null) {
+            backups.close(); // a run cut short leaves only unreferenced objects; the next run puts them again
+        }
         // No new calls, attempts in flight aborted; a call left open is settled in doubt by the next leader.
         llm.close();
         if (llmExchanges != null) {
@@ -610,6 +699,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             s.put("exec", settings.exec().summary());
             if (mirror != null) {
                 s.put("workspace", mirror.status());
+            }
+            if (backups != null) {
+                s.put("backup", backups.summary());
             }
             return CompletableFuture.completedFuture(s);
         });

@@ -25,12 +25,15 @@ import java.util.Optional;
  *                         ({@link ExecCommands#none()} for none)
  * @param llm              the LLM gateway's providers, from this node's own llm.json ({@link LlmConfig#none()} for
  *                         none: every call is refused with where the file goes)
+ * @param backup           the backup targets, from this node's own backup.json (no targets for none)
  */
 public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
                            Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
                            List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection,
-                           AgentSettings agent, ExecCommands exec, LlmConfig llm) {
+                           AgentSettings agent, ExecCommands exec, LlmConfig llm,
+                           io.agentmesh.node.backup.target.BackupConfig backup) {
     public NodeSettings {
+        java.util.Objects.requireNonNull(backup, "backup (no targets for none)");
         java.util.Objects.requireNonNull(llm, "llm (LlmConfig.none() for no LLM providers)");
         java.util.Objects.requireNonNull(agent, "agent (AgentSettings.none() for no agent)");
         java.util.Objects.requireNonNull(exec, "exec (ExecCommands.none() for no exec commands)");
@@ -39,6 +42,15 @@ public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> pas
         if (snapshotEveryChanges < 1) {
             throw new IllegalArgumentException("snapshotEveryChanges must be positive");
         }
+    }
+
+    /** Settings without backup targets. */
+    public NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
+                        Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
+                        List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection,
+                        AgentSettings agent, ExecCommands exec, LlmConfig llm) {
+        this(identityDir, stateDir, passphrase, listen, advertise, http, peers, relays, snapshotEveryChanges,
+                faultInjection, agent, exec, llm, new io.agentmesh.node.backup.target.BackupConfig(List.of()));
     }
 
     /** Settings without LLM providers. */

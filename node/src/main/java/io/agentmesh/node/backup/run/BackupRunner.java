@@ -167,6 +167,18 @@ public final class BackupRunner implements AutoCloseable {
         return m;
     }
 
+    /** One line for /v1/status: targets, how many are ok, the newest manifest per target. */
+    public synchronized Map<String, Object> summary() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("targets", targets.size());
+        m.put("ok", last.values().stream().filter(TargetReport::ok).count());
+        m.put("failed", last.values().stream().filter(r -> !r.ok()).count());
+        Map<String, Object> newest = new LinkedHashMap<>();
+        last.forEach((id, r) -> newest.put(id, r.manifest().map(ManifestRef::number).orElse(null)));
+        m.put("manifests", newest);
+        return m;
+    }
+
     private TargetReport runOne(String id, BackupTarget target) {
         long t0 = clock.monotonicNanos();
         int written = 0;
