@@ -42,6 +42,10 @@ public final class InitCommand implements Callable<Integer> {
         long now = System.currentTimeMillis();
         dir.writeCertificate(NodeCertificate.issue(root, node.verifyingKey(), Role.VOTER, now,
                 now + Duration.ofDays(validityDays).toMillis()));
+        // The root key is in memory only now: sign the phrase recipient grant, so every backup opens with the phrase.
+        dir.createBackupKey(random, passphrase);
+        io.agentmesh.node.backup.run.BackupGrants.writePhraseGrant(dir.path(),
+                io.agentmesh.node.backup.format.RecipientGrant.phrase(root));
         PrintStream out = System.out;
         out.println("agent " + dir.agentId());
         out.println("node  " + dir.nodeId() + " (voter)");

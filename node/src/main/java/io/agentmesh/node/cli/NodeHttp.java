@@ -22,6 +22,12 @@ final class NodeHttp {
 
     /** The raw body of a 200 answer to GET {@code pathAndQuery} at {@code http} (host:port). */
     static String get(String http, String pathAndQuery) throws IOException, InterruptedException {
+        return send(http, "GET", pathAndQuery, TIMEOUT_MS);
+    }
+
+    /** The raw body of a 200 answer to {@code method} (no body) {@code pathAndQuery}, waiting up to {@code timeoutMs}. */
+    static String send(String http, String method, String pathAndQuery, long timeoutMs)
+            throws IOException, InterruptedException {
         URI uri;
         try {
             uri = URI.create("http://" + http + pathAndQuery);
@@ -31,12 +37,13 @@ final class NodeHttp {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
         HttpResponse<String> response;
         try {
-            response = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMillis(TIMEOUT_MS)).build(),
+            response = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMillis(timeoutMs))
+                            .method(method, HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
             throw new IOException("no node answers on " + http + "; is it running? (pass --http host:port)");
         } catch (HttpTimeoutException e) {
-            throw new IOException("the node at " + http + " did not answer within " + TIMEOUT_MS + " ms");
+            throw new IOException("the node at " + http + " did not answer within " + timeoutMs + " ms");
         }
         if (response.statusCode() != 200) {
             String error = response.body();

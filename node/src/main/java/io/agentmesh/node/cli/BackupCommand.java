@@ -1,0 +1,223 @@
+package io.agentmesh.node.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.node.backup.format.AgeIdentity;
+import io.agentmesh.node.backup.format.BackupFormatException;
+import io.agentmesh.node.backup.format.BackupKeys;
+import io.agentmesh.node.backup.format.BackupReader;
+import io.agentmesh.node.backup.format.ManifestRef;
+import io.agentmesh.node.backup.format.RecipientGrant;
+import io.agentmesh.node.backup.run.BackupGrants;
+import io.agentmesh.node.backup.run.RememberedManifests;
+import io.agentmesh.node.backup.target.BackupConfig;
+import io.agentmesh.node.backup.target.BackupTarget;
+import io.agentmesh.node.backup.target.BackupTargetException;
+import io.agentmesh.node.backup.target.Targets;
+import io.agentmesh.protocol.identity.IdentityDirectory;
+import io.agentmesh.protocol.identity.RecoveryPhrase;
+import io.agentmesh.protocol.identity.SigningKey;
+import io.agentmesh.protocol.time.SystemClock;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/** `agentmesh backup create|list|verify|keys` (docs/backup.md, "Backing up"). */
+@Command(name = "backup", mixinStandardHelpOptions = true,
+        description = "Encrypted backups of the agent: create, list, verify, and publish the backup keys.",
+        subcommands = {BackupCommand.Create.class, BackupCommand.ListCmd.class, BackupCommand.Verify.class,
+                BackupCommand.Keys.class})
+public final class BackupCommand {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A backup run may upload a lot: the command waits this long for the node's answer. */
+    private static final long CREATE_TIMEOUT_MS = 30 * 60_000;
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = "Back up now, on the leader, to every target of its backup.json (or --target ID).")
+    static final class Create implements Callable<Integer> {
+        @Option(names = "--http", defaultValue = "127.0.0.1:7070", description = "The leader's HTTP API (default ${DEFAULT-VALUE}).")
+        String http;
+
+        @Option(names = "--target", paramLabel = "ID", description = "Only this target.")
+        String target;
+
+        @Override
+        public Integer call() throws Exception {
+            String q = target == null ? "" : "?target=" + java.net.URLEncoder.encode(target, StandardCharsets.UTF_8);
+            JsonNode r = NodeHttp.parse(http, NodeHttp.send(http, "POST", "/v1/backup" + q, CREATE_TIMEOUT_MS));
+            return printTargets(r) ? 0 : 1;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Each target's newest backup as the node saw it: time, manifest, objects, bytes, error.")
+    static final class ListCmd implements Callable<Integer> {
+        @Option(names = "--http", defaultValue = "127.0.0.1:7070", description = "The node's HTTP API (default ${DEFAULT-VALUE}).")
+        String http;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode r = NodeHttp.parse(http, NodeHttp.get(http, "/v1/backup"));
+            printTargets(r);
+            return 0;
+        }
+    }
+
+    /** One line per target; true when none failed. */
+    private static boolean printTargets(JsonNode r) {
+        boolean ok = true;
+        for (JsonNode t : r.path("targets")) {
+            String id = t.path("target").asText();
+            if (t.path("ok").isNull() || t.path("ok").isMissingNode()) {
+                System.out.println(id + ": no backup run since the node started (" + t.path("where").asText() + ")");
+            } else if (t.path("ok").asBoolean()) {
+                System.out.println(id + ": ok, manifest " + t.path("manifest").asText() + ", " + t.path("changesAdded").asLong()
+                        + " new changes, " + t.path("objectsWritten").asInt() + " objects written ("
+                        + t.path("bytesWritten").asLong() + " bytes), " + t.path("objectsInBackup").asInt()
+                        + " objects in the backup, at " + java.time.Instant.ofEpochMilli(t.path("finishedAtMs").asLong())
+                        + " (" + t.path("where").asText() + ")");
+            } else {
+                ok = false;
+                System.out.println(id + ": FAILED: " + t.path("error").asText() + " (" + t.path("where").asText() + ")");
+            }
+        }
+        return ok;
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Read a target directly and verify its newest backup with this node's backup key: every object,"
+                    + " every signature. Exit 0 when it verifies, 1 naming what is wrong.")
+    static final class Verify implements Callable<Integer> {
+        @Mixin
+        HomeOptions home;
+
+        @Option(names = "--target", paramLabel = "ID", description = "Only this target of backup.json.")
+        String target;
+
+        @Override
+        public Integer call() throws Exception {
+            IdentityDirectory ids = IdentityDirectory.of(home.identityDir());
+            if (!ids.hasBackupKey()) {
+                throw new IllegalArgumentException("no backup key in " + ids.path() + ": it is created when the node"
+                        + " first starts; run the node once, or verify with the phrase through `agentmesh restore`");
+            }
+            AgeIdentity ops = BackupKeys.operationalIdentity(ids.readBackupKey(home.passphrase()));
+            BackupConfig config = NodeCommand.Run.backupConfig(home.home());
+            RememberedManifests remembered = new RememberedManifests(home.stateDir());
+            boolean allOk = true;
+            int checked = 0;
+            for (BackupConfig.TargetConfig t : config.targets()) {
+                if (target != null && !target.equals(t.id())) {
+                    continue;
+                }
+                checked++;
+                try (BackupTarget bt = Targets.open(t, System.getenv(), new SystemClock())) {
+                    BackupReader reader = new BackupReader(ids.agentPublicKey(), List.of(ops), List.of());
+                    BackupReader.RestoreSet set = verify(bt, reader, remembered.get(t.id()), Optional.empty());
+                    System.out.println(t.id() + ": ok, manifest " + set.ref().number() + ", "
+                            + set.manifest().objects().size() + " objects, " + set.changes().size() + " changes verified");
+                } catch (BackupFormatException e) {
+                    allOk = false;
+                    System.out.println(t.id() + ": BAD (" + e.problem() + "): " + e.getMessage());
+                } catch (BackupTargetException | UncheckedIOException | IllegalArgumentException e) {
+                    allOk = false;
+                    System.out.println(t.id() + ": FAILED: " + e.getMessage());
+                }
+            }
+            if (checked == 0) {
+                throw new IllegalArgumentException(target != null ? "no target \"" + target + "\" in backup.json"
+                        : "no targets in " + home.home().resolve(NodeCommand.Run.BACKUP_CONFIG_FILE));
+            }
+            return allOk ? 0 : 1;
+        }
+    }
+
+    /** Reads and verifies the newest (or the {@code number}th) manifest and everything it names. */
+    static BackupReader.RestoreSet verify(BackupTarget target, BackupReader reader, Optional<ManifestRef> remembered,
+                                          Optional<Long> number) throws BackupTargetException {
+        BackupReader.ObjectSource source = name -> {
+            try {
+                return target.get(name);
+            } catch (BackupTargetException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+        List<String> names = target.list("man/", 1_000_000);
+        List<String> manifests = names.stream()
+                .filter(n -> io.agentmesh.node.backup.format.ObjectName.parse(n).isPresent()).toList();
+        if (manifests.isEmpty()) {
+            throw new IllegalArgumentException("no backup at " + target.describe() + " (no manifest)");
+        }
+        ManifestRef ref;
+        if (number.isPresent()) {
+            List<ManifestRef> at = manifests.stream().map(n -> io.agentmesh.node.backup.format.ObjectName.parse(n).get())
+                    .filter(o -> o.number() == number.get()).map(o -> new ManifestRef(o.number(), o.sha256())).toList();
+            if (at.isEmpty()) {
+                throw new IllegalArgumentException("no manifest " + number.get() + " at " + target.describe());
+            }
+            ref = at.stream().min(java.util.Comparator.comparing(r -> r.sha256().hex())).get();
+        } else {
+            ref = reader.newestManifest(names, source, remembered);
+        }
+        return reader.verify(ref, source);
+    }
+
+    @Command(name = "keys", mixinStandardHelpOptions = true,
+            description = "Sign the phrase recipient grant (with agent-root.key, or the phrase with --phrase-stdin) and"
+                    + " publish it to the identity directory and every target of backup.json. For agents created before"
+                    + " backups existed; `agentmesh init` does it for new ones.")
+    static final class Keys implements Callable<Integer> {
+        @Mixin
+        HomeOptions home;
+
+        @Option(names = "--phrase-stdin", description = "Read the 24-word recovery phrase from stdin instead of agent-root.key.")
+        boolean phraseStdin;
+
+        @Override
+        public Integer call() throws Exception {
+            IdentityDirectory ids = IdentityDirectory.of(home.identityDir());
+            SigningKey root = phraseStdin ? readPhrase().signingKey() : ids.readAgentRoot(home.passphrase());
+            if (!root.verifyingKey().equals(ids.agentPublicKey())) {
+                throw new IllegalArgumentException("that phrase is not the root key of agent " + ids.agentId());
+            }
+            RecipientGrant grant = RecipientGrant.phrase(root);
+            BackupGrants.writePhraseGrant(ids.path(), grant);
+            System.out.println("phrase recipient " + grant.recipient() + " written to "
+                    + ids.path().resolve(BackupGrants.PHRASE_GRANT_FILE));
+            BackupConfig config = NodeCommand.Run.backupConfig(home.home());
+            List<String> failed = new ArrayList<>();
+            for (BackupConfig.TargetConfig t : config.targets()) {
+                try (BackupTarget bt = Targets.open(t, System.getenv(), new SystemClock())) {
+                    BackupGrants.publish(bt, grant);
+                    System.out.println("published to target " + t.id() + " (" + bt.describe() + ")");
+                } catch (BackupTargetException | IllegalArgumentException e) {
+                    failed.add(t.id());
+                    System.out.println("target " + t.id() + ": FAILED: " + e.getMessage());
+                }
+            }
+            return failed.isEmpty() ? 0 : 1;
+        }
+    }
+
+    static RecoveryPhrase readPhrase() throws IOException {
+        String words = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        if (words == null || words.isBlank()) {
+            throw new IllegalArgumentException("no recovery phrase on standard input");
+        }
+        return RecoveryPhrase.parse(words);
+    }
+
+    private BackupCommand() {
+    }
+}

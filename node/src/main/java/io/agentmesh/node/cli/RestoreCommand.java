@@ -1,0 +1,156 @@
+package io.agentmesh.node.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.agentmesh.node.backup.format.BackupFormatException;
+import io.agentmesh.node.backup.format.BackupKeys;
+import io.agentmesh.node.backup.format.BackupReader;
+import io.agentmesh.node.backup.format.RecipientGrant;
+import io.agentmesh.node.backup.run.BackupGrants;
+import io.agentmesh.node.backup.target.BackupConfig;
+import io.agentmesh.node.backup.target.BackupTarget;
+import io.agentmesh.node.backup.target.BackupTargetException;
+import io.agentmesh.node.backup.target.Targets;
+import io.agentmesh.protocol.change.SignedChange;
+import io.agentmesh.protocol.identity.IdentityDirectory;
+import io.agentmesh.protocol.identity.NodeCertificate;
+import io.agentmesh.protocol.identity.Role;
+import io.agentmesh.protocol.identity.SigningKey;
+import io.agentmesh.protocol.time.SystemClock;
+import io.agentmesh.state.store.SqliteChangeStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Restores an agent from a backup with nothing but its recovery phrase (docs/backup.md, "Restoring"): verifies the
+ * newest (or chosen) manifest and every object it names, then makes DIR an agent root home (agent-root.key from the
+ * phrase, a new node key and certificate signed by it, a new backup key) whose store holds the backed-up changes.
+ * Nothing is written under DIR before the whole backup has verified.
+ */
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = "Restore the agent from a backup target into a fresh --home, with the 24-word recovery phrase"
+                + " (read from stdin). Then: agentmesh node run --home DIR")
+public final class RestoreCommand implements Callable<Integer> {
+    /** Exit code when the backup does not verify (wrong phrase, damaged, foreign or replayed): nothing restored. */
+    static final int EXIT_BAD_BACKUP = 3;
+    private static final int APPEND_BATCH = 1000;
+
+    @Mixin
+    HomeOptions home;
+
+    @Option(names = "--phrase-stdin", required = true, description = "Read the 24-word recovery phrase from stdin (required).")
+    boolean phraseStdin;
+
+    @Option(names = "--from", required = true, paramLabel = "URI",
+            description = "The target: file:///path or s3://bucket/prefix?endpoint=...&region=... (S3 credentials from"
+                    + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).")
+    String from;
+
+    @Option(names = "--manifest", paramLabel = "N", description = "Restore manifest N instead of the newest.")
+    Long manifest;
+
+    @Option(names = "--validity-days", defaultValue = "3650", description = "The new node certificate's validity (default ${DEFAULT-VALUE}).")
+    int validityDays;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream err = System.err;
+        IdentityDirectory ids = IdentityDirectory.of(home.identityDir());
+        Path storeFile = home.stateDir().resolve("changes.db");
+        if (ids.hasAgentRootKey() || ids.hasNodeKey() || Files.exists(ids.agentFile()) || Files.exists(storeFile)) {
+            throw new IllegalArgumentException(home.home() + " already holds an agent (identity or state): restore into"
+                    + " a fresh --home");
+        }
+        ObjectNode doc = new ObjectMapper().createObjectNode();
+        doc.putArray("targets").addObject().put("id", "restore").put("uri", from);
+        BackupConfig.TargetConfig targetConfig = BackupConfig.parse(doc, "--from").targets().get(0);
+
+        SigningKey root = BackupCommand.readPhrase().signingKey();
+        err.println("agent " + io.agentmesh.protocol.identity.AgentId.of(root.verifyingKey()) + " (from the phrase)");
+        BackupReader.RestoreSet set;
+        try (BackupTarget target = Targets.open(targetConfig, System.getenv(), new SystemClock())) {
+            err.println("reading and verifying the backup at " + target.describe() + " ...");
+            BackupReader reader = new BackupReader(root.verifyingKey(), List.of(BackupKeys.phraseIdentity(root)), List.of());
+            set = BackupCommand.verify(target, reader, Optional.empty(), Optional.ofNullable(manifest));
+        } catch (BackupFormatException e) {
+            err.println("agentmesh: nothing restored: " + explain(e));
+            return EXIT_BAD_BACKUP;
+        } catch (BackupTargetException | UncheckedIOException e) {
+            err.println("agentmesh: nothing restored: the target failed: " + e.getMessage());
+            return 1;
+        }
+        err.println("verified manifest " + set.ref().number() + " (written " + java.time.Instant.ofEpochMilli(
+                set.manifest().createdAtMs()) + " by " + set.manifest().writer().nodeId() + "): "
+                + set.manifest().objects().size() + " objects, " + set.changes().size() + " changes");
+
+        // The agent root home: the root key from the phrase, a new node enrolled by it.
+        var pass = home.passphrase();
+        SecureRandom random = new SecureRandom();
+        ids.writeAgentRoot(root, pass, random);
+        SigningKey node = ids.createNodeKey(random, pass);
+        long now = System.currentTimeMillis();
+        NodeCertificate cert = NodeCertificate.issue(root, node.verifyingKey(), Role.VOTER, now,
+                now + Duration.ofDays(validityDays).toMillis());
+        ids.writeCertificate(cert);
+        ids.createBackupKey(random, pass);
+        BackupGrants.writePhraseGrant(ids.path(), RecipientGrant.phrase(root));
+
+        Files.createDirectories(home.stateDir());
+        try (SqliteChangeStore store = SqliteChangeStore.open(storeFile)) {
+            List<CompletableFuture<Void>> pending = new ArrayList<>();
+            long done = 0;
+            for (SignedChange c : set.changes()) {
+                pending.add(store.append(c));
+                if (pending.size() == APPEND_BATCH) {
+                    CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+                    pending.clear();
+                    done += APPEND_BATCH;
+                    err.println("imported " + done + " of " + set.changes().size() + " changes");
+                }
+            }
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+            // The members' certificates, as the core keeps them (core.StoredCertificates: encodings back to back), so
+            // the restored node verifies their changes before they reconnect.
+            List<NodeCertificate> certs = new ArrayList<>(set.identity().certificates());
+            certs.add(cert);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            for (NodeCertificate c : certs) {
+                out.writeBytes(c.toBytes());
+            }
+            store.putMeta("certificates", out.toByteArray());
+        }
+        System.out.println("restored agent " + ids.agentId() + " from manifest " + set.ref().number() + " ("
+                + set.changes().size() + " changes) into " + home.home());
+        System.out.println("new node " + ids.nodeId() + " (voter), enrolled by the restored root key");
+        System.out.println("Start it with: agentmesh node run --home " + home.home()
+                + "   (no agent command until you mean it to take over; see docs/backup.md, \"Restoring\")");
+        return 0;
+    }
+
+    private static String explain(BackupFormatException e) {
+        String hint = switch (e.problem()) {
+            case WRONG_KEY -> "the phrase does not open this backup (a wrong phrase, or another agent's backup)";
+            case FOREIGN_AGENT -> "the backup belongs to another agent";
+            case TRUNCATED -> "an object is truncated (an interrupted copy?)";
+            case CORRUPT -> "an object is damaged";
+            case MISSING -> "an object is missing";
+            case REPLAYED, BROKEN_CHAIN -> "the target's manifests were rolled back or rewritten";
+            case BAD_SIGNATURE, REVOKED -> "a signature does not verify";
+            case UNSUPPORTED_VERSION -> "the backup is in a newer format";
+        };
+        return hint + ": " + e.getMessage();
+    }
+}
