@@ -1,0 +1,151 @@
+package io.agentmesh.node.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.node.agent.AgentSettings;
+import io.agentmesh.node.actions.exec.ExecCommands;
+import io.agentmesh.node.llm.config.LlmConfig;
+import io.agentmesh.node.replication.Durability;
+import io.agentmesh.node.runtime.NodeRuntime;
+import io.agentmesh.node.runtime.NodeSettings;
+import io.agentmesh.protocol.identity.IdentityDirectory;
+import io.agentmesh.protocol.identity.RecoveryPhrase;
+import io.agentmesh.protocol.identity.SigningKey;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Backing up through the CLI and the node's API, and restoring with the phrase alone into a fresh home. */
+class BackupRestoreTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static NodeRuntime start(Path home) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
+                Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
+                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none(),
+                ExecCommands.none(), LlmConfig.none(), NodeCommand.Run.backupConfig(home)));
+        await().atMost(Duration.ofSeconds(20)).until(node::isLeader);
+        return node;
+    }
+
+    private record Run(int exit, String out) {
+    }
+
+    private static synchronized Run cli(String stdin, String... args) {
+        PrintStream oldOut = System.out;
+        InputStream oldIn = System.in;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+            int exit = AgentmeshCommand.execute(args);
+            return new Run(exit, out.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setIn(oldIn);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> state(NodeRuntime node) throws Exception {
+        return JSON.convertValue(node.state().get(), Map.class);
+    }
+
+    private static List<Path> objects(Path target, String prefix) throws Exception {
+        try (Stream<Path> s = Files.walk(target.resolve(prefix))) {
+            return s.filter(Files::isRegularFile).sorted().toList();
+        }
+    }
+
+    @Test
+    void aBackupRestoredWithThePhraseServesTheSameStateAndADamagedOneIsRefused(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("a");
+        Path target = Files.createDirectories(dir.resolve("nas"));
+        assertEquals(0, cli("", "init", "--home", home.toString(), "--quiet-phrase").exit());
+        SigningKey root = IdentityDirectory.of(home.resolve("identity")).readAgentRoot(Optional.empty());
+        String phrase = RecoveryPhrase.of(root).words();
+        Files.writeString(home.resolve("backup.json"),
+                "{\"targets\": [{\"id\": \"nas\", \"uri\": \"file://" + target.toAbsolutePath() + "\"}]}");
+
+        Map<String, Object> before;
+        try (NodeRuntime node = start(home)) {
+            node.appendMemory("note", "first memory", List.of("a")).join();
+            node.replaceNotes("notes v1", Durability.LOCAL).join();
+            node.upsertTask("t1", "write the report", "TODO", "", Durability.LOCAL).join();
+            Run first = cli("", "backup", "create", "--http", node.httpAddress());
+            assertEquals(0, first.exit(), first.out());
+            assertTrue(first.out().contains("nas: ok, manifest 1"), first.out());
+            int segmentsAfterFirst = objects(target, "seg").size();
+
+            node.appendMemory("note", "second memory", List.of("b")).join();
+            node.upsertTask("t1", "write the report", "DONE", "sent", Durability.LOCAL).join();
+            Run second = cli("", "backup", "create", "--http", node.httpAddress());
+            assertEquals(0, second.exit(), second.out());
+            assertTrue(second.out().contains("nas: ok, manifest 2"), second.out());
+            // Only the new changes: one more segment for the one actor, nothing rewritten.
+            assertEquals(segmentsAfterFirst + 1, objects(target, "seg").size());
+            Run list = cli("", "backup", "list", "--http", node.httpAddress());
+            assertTrue(list.out().contains("manifest 2"), list.out());
+            before = state(node);
+        }
+
+        Run verify = cli("", "backup", "verify", "--home", home.toString());
+        assertEquals(0, verify.exit(), verify.out());
+        assertTrue(verify.out().contains("nas: ok, manifest 2"), verify.out());
+
+        // A wrong phrase restores nothing.
+        SigningKey other = IdentityDirectory.of(dir.resolve("other")).createAgent(new java.security.SecureRandom(),
+                Optional.empty());
+        Path wrong = dir.resolve("wrong");
+        Run refused = cli(RecoveryPhrase.of(other).words() + "\n", "restore", "--phrase-stdin", "--from",
+                "file://" + target, "--home", wrong.toString());
+        assertEquals(RestoreCommand.EXIT_BAD_BACKUP, refused.exit());
+        assertFalse(Files.exists(wrong.resolve("identity").resolve("agent.json")));
+        assertFalse(Files.exists(wrong.resolve("state").resolve("changes.db")));
+
+        Path restored = dir.resolve("b");
+        Run restore = cli(phrase + "\n", "restore", "--phrase-stdin", "--from", "file://" + target,
+                "--home", restored.toString());
+        assertEquals(0, restore.exit(), restore.out());
+        try (NodeRuntime node = start(restored)) {
+            assertEquals(IdentityDirectory.of(home.resolve("identity")).agentId(), node.identity().agentId());
+            Map<String, Object> after = state(node);
+            assertEquals(before.get("memory"), after.get("memory"));
+            assertEquals(before.get("notes"), after.get("notes"));
+            assertEquals(before.get("tasks"), after.get("tasks"));
+            assertEquals(before.keySet(), after.keySet());
+        }
+
+        // A flipped byte: verify names the object and fails.
+        Path segment = objects(target, "seg").get(0);
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(segment, bytes);
+        Run bad = cli("", "backup", "verify", "--home", home.toString());
+        assertNotEquals(0, bad.exit());
+        assertTrue(bad.out().contains(segment.getFileName().toString()), bad.out());
+    }
+}
