@@ -75,6 +75,11 @@ public final class NodeCommand {
 
         static final String BACKUP_CONFIG_FILE = "backup.json";
 
+        @Option(names = "--take-over",
+                description = "On a home made by `agentmesh restore`: become the agent's cluster. Intents without an"
+                        + " outcome get an `uncertain` one first (never run again); see docs/backup.md, \"Restoring\".")
+        boolean takeOver;
+
         @Option(names = "--enable-fault-injection", hidden = true,
                 description = "Serve the fault-injection admin endpoints (for `agentmesh sim live` only).")
         boolean faultInjection;
@@ -127,6 +132,12 @@ public final class NodeCommand {
                     relays.stream().map(r -> NodeSettings.parseHostPort(r, "--relay")).toList(), snapshotEvery,
                     faultInjection, new AgentSettings(checkedWorkspace, agentCommand)
                             .withStopGraceMs(agentStopGraceMs), execCommands(), llmConfig(), backupConfig(home.home()));
+            if (takeOver) {
+                int settled = io.agentmesh.node.runtime.RestoredHome.takeOver(home.identityDir(), home.stateDir(),
+                        home.passphrase());
+                System.out.println("taking over: " + settled + " intent(s) without an outcome marked uncertain"
+                        + " (not run again)");
+            }
             NodeRuntime node = NodeRuntime.start(settings);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 node.shutdown("signal");

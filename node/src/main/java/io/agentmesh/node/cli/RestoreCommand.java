@@ -132,11 +132,14 @@ public final class RestoreCommand implements Callable<Integer> {
             }
             store.putMeta("certificates", out.toByteArray());
         }
+        io.agentmesh.node.runtime.RestoredHome.mark(home.stateDir(), "manifest " + set.ref().number() + " "
+                + set.ref().sha256().hex() + " from " + from);
         System.out.println("restored agent " + ids.agentId() + " from manifest " + set.ref().number() + " ("
                 + set.changes().size() + " changes) into " + home.home());
         System.out.println("new node " + ids.nodeId() + " (voter), enrolled by the restored root key");
-        System.out.println("Start it with: agentmesh node run --home " + home.home()
-                + "   (no agent command until you mean it to take over; see docs/backup.md, \"Restoring\")");
+        System.out.println("It serves the restored state and stays quiet: agentmesh node run --home " + home.home());
+        System.out.println("Join the running cluster with --peer, or make it the agent's cluster with --take-over"
+                + " (docs/backup.md, \"Restoring\")");
         return 0;
     }
 

@@ -171,7 +171,13 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     new io.agentmesh.node.consensus.ConsensusLedgerAccess(core::consensus, nodeThread), nodeThread, clock,
                     LlmGateway.DEFAULT_MAX_CALLS_IN_FLIGHT);
             startedLlm = llm;
-            this.raftStore = enableConsensus(settings, identity, core, clock, jobDisk, llm);
+            boolean quiet = RestoredHome.isRestored(settings.stateDir()) && settings.peers().isEmpty()
+                    && settings.relays().isEmpty();
+            if (quiet) {
+                log.info("node {} serves state restored from a backup and takes no part in consensus (performs no"
+                        + " intent, starts no agent) until it joins with --peer or runs with --take-over", name);
+            }
+            this.raftStore = quiet ? null : enableConsensus(settings, identity, core, clock, jobDisk, llm);
             nodeThread.execute(() -> {
                 core.start(network);
                 for (NodeSettings.PeerSpec peer : settings.peers()) {
@@ -320,9 +326,24 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             throw e;
         }
         return new io.agentmesh.node.backup.run.BackupRunner(name,
-                new io.agentmesh.node.backup.run.BackupRunner.Keys(nodeKey, certificate, backupKey, ids.path()), store,
+                new io.agentmesh.node.backup.run.BackupRunner.Keys(nodeKey, certificate, backupKey, ids.path(),
+                        phraseIdentity(ids, settings.passphrase(), name)), store,
                 () -> knownCertificates(certificate, store), () -> core.revocations().records(), targets,
                 new io.agentmesh.node.backup.run.RememberedManifests(settings.stateDir()), clock);
+    }
+
+    /** The phrase's backup identity where agent-root.key is kept (and opens with the node passphrase). */
+    private static Optional<io.agentmesh.node.backup.format.AgeIdentity> phraseIdentity(IdentityDirectory ids,
+            Optional<char[]> passphrase, String name) {
+        if (!ids.hasAgentRootKey()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(io.agentmesh.node.backup.format.BackupKeys.phraseIdentity(ids.readAgentRoot(passphrase)));
+        } catch (IOException | RuntimeException e) {
+            log.info("node {} does not use agent-root.key for backups ({}); its own backup key only", name, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /**
@@ -391,7 +412,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
      * state) takes one more than the identity directory has ever handed out, so the node never writes under an
      * actor whose sequence numbers peers may already hold (DESIGN.md invariant 5).
      */
-    private static long incarnation(IdentityDirectory ids, ChangeStore store) throws IOException {
+    static long incarnation(IdentityDirectory ids, ChangeStore store) throws IOException {
         Optional<Long> stored = StoredIncarnation.read(store);
         if (stored.isPresent()) {
             return stored.get();

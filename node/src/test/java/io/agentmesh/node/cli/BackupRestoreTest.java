@@ -39,6 +39,12 @@ class BackupRestoreTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static NodeRuntime start(Path home) throws Exception {
+        NodeRuntime node = startQuiet(home);
+        await().atMost(Duration.ofSeconds(20)).until(node::isLeader);
+        return node;
+    }
+
+    private static NodeRuntime startQuiet(Path home) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -47,7 +53,6 @@ class BackupRestoreTest {
                 Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none(),
                 ExecCommands.none(), LlmConfig.none(), NodeCommand.Run.backupConfig(home)));
-        await().atMost(Duration.ofSeconds(20)).until(node::isLeader);
         return node;
     }
 
@@ -56,15 +61,18 @@ class BackupRestoreTest {
 
     private static synchronized Run cli(String stdin, String... args) {
         PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
         InputStream oldIn = System.in;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
             int exit = AgentmeshCommand.execute(args);
             return new Run(exit, out.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(oldOut);
+            System.setErr(oldErr);
             System.setIn(oldIn);
         }
     }
@@ -130,13 +138,16 @@ class BackupRestoreTest {
         Run restore = cli(phrase + "\n", "restore", "--phrase-stdin", "--from", "file://" + target,
                 "--home", restored.toString());
         assertEquals(0, restore.exit(), restore.out());
-        try (NodeRuntime node = start(restored)) {
+        assertTrue(restore.out().contains("restored agent " + IdentityDirectory.of(home.resolve("identity")).agentId()),
+                restore.out());
+        try (NodeRuntime node = startQuiet(restored)) {
             assertEquals(IdentityDirectory.of(home.resolve("identity")).agentId(), node.identity().agentId());
             Map<String, Object> after = state(node);
-            assertEquals(before.get("memory"), after.get("memory"));
-            assertEquals(before.get("notes"), after.get("notes"));
-            assertEquals(before.get("tasks"), after.get("tasks"));
-            assertEquals(before.keySet(), after.keySet());
+            assertEquals(before, after);
+            // Quiet: no consensus, so no backups (and no intents performed, no agent) until it joins or takes over.
+            assertFalse(node.isLeader());
+            Run refusedBackup = cli("", "backup", "create", "--http", node.httpAddress());
+            assertNotEquals(0, refusedBackup.exit());
         }
 
         // A flipped byte: verify names the object and fails.
@@ -147,5 +158,43 @@ class BackupRestoreTest {
         Run bad = cli("", "backup", "verify", "--home", home.toString());
         assertNotEquals(0, bad.exit());
         assertTrue(bad.out().contains(segment.getFileName().toString()), bad.out());
+    }
+
+    @Test
+    void aRestoredHomeTakingOverMarksIntentsWithoutAnOutcomeUncertainAndNeverRunsThem(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("a");
+        Path target = Files.createDirectories(dir.resolve("nas"));
+        assertEquals(0, cli("", "init", "--home", home.toString(), "--quiet-phrase").exit());
+        String phrase = RecoveryPhrase.of(IdentityDirectory.of(home.resolve("identity")).readAgentRoot(Optional.empty()))
+                .words();
+        Files.writeString(home.resolve("backup.json"),
+                "{\"targets\": [{\"id\": \"nas\", \"uri\": \"file://" + target.toAbsolutePath() + "\"}]}");
+        try (NodeRuntime node = start(home)) {
+            node.appendMemory("note", "kept", List.of()).join();
+            assertEquals(0, cli("", "backup", "create", "--http", node.httpAddress()).exit());
+        }
+        Path restored = dir.resolve("b");
+        assertEquals(0, cli(phrase + "\n", "restore", "--phrase-stdin", "--from", "file://" + target,
+                "--home", restored.toString()).exit());
+        try (NodeRuntime node = startQuiet(restored)) {
+            assertFalse(node.isLeader());
+        }
+        // An intent the old cluster may have performed: in the restored state, without an outcome.
+        try (var state = io.agentmesh.node.runtime.OfflineState.open(restored.resolve("identity"),
+                restored.resolve("state"), Optional.empty())) {
+            state.write(s -> s.requestIntent(new io.agentmesh.state.Intent("pay-1", "job",
+                    "{\"command\": \"pay\"}", "test", System.currentTimeMillis(), null)));
+        }
+        assertEquals(1, io.agentmesh.node.runtime.RestoredHome.takeOver(restored.resolve("identity"),
+                restored.resolve("state"), Optional.empty()));
+        // The restored node continues the target's chain (its phrase identity opens the old node's manifest).
+        Files.copy(home.resolve("backup.json"), restored.resolve("backup.json"));
+        try (NodeRuntime node = start(restored)) {
+            Map<String, Object> intent = JSON.convertValue(node.intent("pay-1").get().orElseThrow(), Map.class);
+            assertEquals("uncertain", JSON.convertValue(intent.get("outcome"), Map.class).get("status"), intent.toString());
+            Run backup = cli("", "backup", "create", "--http", node.httpAddress());
+            assertEquals(0, backup.exit(), backup.out());
+            assertTrue(backup.out().contains("nas: ok, manifest 2"), backup.out());
+        }
     }
 }

@@ -73,8 +73,14 @@ public final class BackupRunner implements AutoCloseable {
         }
     }
 
-    /** The node's keys and what it knows of its agent's identity, read when a run starts. */
-    public record Keys(SigningKey nodeKey, NodeCertificate certificate, SigningKey backupKey, java.nio.file.Path identityDir) {
+    /**
+     * The node's keys.
+     *
+     * @param phrase the phrase identity, on the machine that keeps agent-root.key (an init or restored home): it opens
+     *               manifests written before this node's own recipient was granted
+     */
+    public record Keys(SigningKey nodeKey, NodeCertificate certificate, SigningKey backupKey, java.nio.file.Path identityDir,
+                       Optional<AgeIdentity> phrase) {
     }
 
     private final String node;
@@ -189,7 +195,9 @@ public final class BackupRunner implements AutoCloseable {
             List<NodeCertificate> live = certs.stream().filter(c -> revs.stream().noneMatch(r -> r.revokes(c))).toList();
             var root = keys.certificate().agentRootKey();
             AgeIdentity ops = BackupKeys.operationalIdentity(keys.backupKey());
-            BackupReader reader = new BackupReader(root, List.of(ops), revs);
+            List<AgeIdentity> identities = new ArrayList<>(List.of(ops));
+            keys.phrase().ifPresent(identities::add);
+            BackupReader reader = new BackupReader(root, identities, revs);
             BackupReader.ObjectSource source = name -> {
                 try {
                     return target.get(name);
@@ -198,21 +206,9 @@ public final class BackupRunner implements AutoCloseable {
                 }
             };
 
-            // The cursor: the newest manifest this target holds, checked against the one remembered here.
-            List<String> names = target.list("man/", MAX_MANIFEST_NAMES);
-            Optional<BackupWriter.Previous> previous = Optional.empty();
-            if (names.stream().anyMatch(n -> ObjectName.parse(n).isPresent())) {
-                ManifestRef ref = reader.newestManifest(names, source, remembered.get(id));
-                byte[] manBytes = target.get(ref.name()).orElseThrow(
-                        () -> new IOException("manifest " + ref.name() + " vanished while reading it"));
-                previous = Optional.of(new BackupWriter.Previous(reader.openManifest(ref.name(), manBytes), ref));
-            } else if (remembered.get(id).isPresent()) {
-                throw new IllegalStateException("the target holds no manifest, but this node remembers manifest "
-                        + remembered.get(id).get().number() + " there: it was emptied or replaced; if that is"
-                        + " intended, remove " + remembered.file(id));
-            }
-
-            // The grants: this node's own, the phrase grant kept here, and every grant published on the target.
+            // The grants: this node's own, the phrase grant kept here, and every grant published on the target. Ours
+            // go first, so that even when this node cannot open the target's newest manifest (it was written before
+            // this node's recipient was granted), the next writer that can encrypts to it too.
             List<String> refused = new ArrayList<>();
             List<RecipientGrant> grants = new ArrayList<>(BackupGrants.readVerified(target, root, live, refused));
             refused.forEach(r -> log.warn("node {} backup target {}: ignored a grant that does not verify: {}", node, id, r));
@@ -227,6 +223,20 @@ public final class BackupRunner implements AutoCloseable {
                     written++;
                     bytes += g.toBytes().length;
                 }
+            }
+
+            // The cursor: the newest manifest this target holds, checked against the one remembered here.
+            List<String> names = target.list("man/", MAX_MANIFEST_NAMES);
+            Optional<BackupWriter.Previous> previous = Optional.empty();
+            if (names.stream().anyMatch(n -> ObjectName.parse(n).isPresent())) {
+                ManifestRef ref = reader.newestManifest(names, source, remembered.get(id));
+                byte[] manBytes = target.get(ref.name()).orElseThrow(
+                        () -> new IOException("manifest " + ref.name() + " vanished while reading it"));
+                previous = Optional.of(new BackupWriter.Previous(reader.openManifest(ref.name(), manBytes), ref));
+            } else if (remembered.get(id).isPresent()) {
+                throw new IllegalStateException("the target holds no manifest, but this node remembers manifest "
+                        + remembered.get(id).get().number() + " there: it was emptied or replaced; if that is"
+                        + " intended, remove " + remembered.file(id));
             }
 
             Optional<Manifest> prevManifest = previous.map(BackupWriter.Previous::manifest);
