@@ -59,6 +59,11 @@ public final class RestoreCommand implements Callable<Integer> {
                     + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).")
     String from;
 
+    @Option(names = "--credentials-file", paramLabel = "FILE",
+            description = "For an S3 target: a file (chmod 600) with access_key_id=... and secret_access_key=... lines,"
+                    + " instead of the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables.")
+    Path credentialsFile;
+
     @Option(names = "--manifest", paramLabel = "N", description = "Restore manifest N instead of the newest.")
     Long manifest;
 
@@ -75,7 +80,10 @@ public final class RestoreCommand implements Callable<Integer> {
                     + " a fresh --home");
         }
         ObjectNode doc = new ObjectMapper().createObjectNode();
-        doc.putArray("targets").addObject().put("id", "restore").put("uri", from);
+        ObjectNode t = doc.putArray("targets").addObject().put("id", "restore").put("uri", from);
+        if (credentialsFile != null) {
+            t.put("credentialsFile", credentialsFile.toAbsolutePath().toString());
+        }
         BackupConfig.TargetConfig targetConfig = BackupConfig.parse(doc, "--from").targets().get(0);
 
         SigningKey root = BackupCommand.readPhrase().signingKey();

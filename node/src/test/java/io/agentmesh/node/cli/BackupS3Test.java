@@ -1,0 +1,155 @@
+package io.agentmesh.node.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.node.actions.exec.ExecCommands;
+import io.agentmesh.node.agent.AgentSettings;
+import io.agentmesh.node.llm.config.LlmConfig;
+import io.agentmesh.node.replication.Durability;
+import io.agentmesh.node.runtime.NodeRuntime;
+import io.agentmesh.node.runtime.NodeSettings;
+import io.agentmesh.protocol.identity.IdentityDirectory;
+import io.agentmesh.protocol.identity.RecoveryPhrase;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Backing up to a directory and an S3 server on loopback at once (s3proxy in this JVM, as S3TargetTest starts it), and
+ * restoring from the S3 one with the phrase.
+ */
+class BackupS3Test {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY_ID = "backup-test-key";
+    private static final String SECRET = "backup-test-secret-never-printed";
+
+    @TempDir
+    static Path storeDir;
+    private static BlobStoreContext context;
+    private static S3Proxy proxy;
+    private static String endpoint;
+
+    @BeforeAll
+    static void startS3Server() throws Exception {
+        Properties props = new Properties();
+        props.setProperty("jclouds.filesystem.basedir", storeDir.toString());
+        context = ContextBuilder.newBuilder("filesystem").credentials("unused", "unused").overrides(props)
+                .build(BlobStoreContext.class);
+        proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY_ID, SECRET)
+                .v4MaxNonChunkedRequestSize(128L * 1024 * 1024).build();
+        proxy.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> "STARTED".equals(proxy.getState()));
+        endpoint = "http://127.0.0.1:" + proxy.getPort();
+        context.getBlobStore().createContainerInLocation(null, "backups");
+    }
+
+    @AfterAll
+    static void stopS3Server() throws Exception {
+        if (proxy != null) {
+            proxy.stop();
+        }
+        if (context != null) {
+            context.close();
+        }
+    }
+
+    private static NodeRuntime start(Path home) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
+                Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
+                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none(),
+                ExecCommands.none(), LlmConfig.none(), NodeCommand.Run.backupConfig(home)));
+        return node;
+    }
+
+    private static synchronized String[] cli(String stdin, String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        InputStream oldIn = System.in;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+            int exit = AgentmeshCommand.execute(args);
+            return new String[] {String.valueOf(exit), out.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+            System.setIn(oldIn);
+        }
+    }
+
+    @Test
+    void eachTargetGetsItsOwnIncrementalBackupAndTheS3OneRestoresWithThePhrase(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("a");
+        Path nas = Files.createDirectories(dir.resolve("nas"));
+        Path creds = dir.resolve("s3.credentials");
+        Files.writeString(creds, "access_key_id=" + KEY_ID + "\nsecret_access_key=" + SECRET + "\n");
+        Files.setPosixFilePermissions(creds, PosixFilePermissions.fromString("rw-------"));
+        String s3 = "s3://backups/agent-a?endpoint=" + endpoint + "&region=us-east-1";
+        assertEquals("0", cli("", "init", "--home", home.toString(), "--quiet-phrase")[0]);
+        String phrase = RecoveryPhrase.of(IdentityDirectory.of(home.resolve("identity")).readAgentRoot(Optional.empty()))
+                .words();
+        Files.writeString(home.resolve("backup.json"), "{\"targets\": ["
+                + "{\"id\": \"nas\", \"uri\": \"file://" + nas.toAbsolutePath() + "\"},"
+                + "{\"id\": \"offsite\", \"uri\": \"" + s3 + "\", \"credentialsFile\": \"" + creds + "\"}]}");
+        Object before;
+        try (NodeRuntime node = start(home)) {
+            await().atMost(Duration.ofSeconds(20)).until(node::isLeader);
+            node.appendMemory("note", "one", List.of()).join();
+            String[] first = cli("", "backup", "create", "--http", node.httpAddress());
+            assertEquals("0", first[0], first[1]);
+            assertTrue(first[1].contains("nas: ok, manifest 1") && first[1].contains("offsite: ok, manifest 1"), first[1]);
+            node.appendMemory("note", "two", List.of()).join();
+            node.replaceNotes("offsite notes", Durability.LOCAL).join();
+            String[] only = cli("", "backup", "create", "--http", node.httpAddress(), "--target", "offsite");
+            assertEquals("0", only[0], only[1]);
+            // Only the S3 target moved on; each target's cursor is its own newest manifest.
+            assertTrue(only[1].contains("offsite: ok, manifest 2") && !only[1].contains("nas:"), only[1]);
+            before = JSON.convertValue(node.state().get(), Map.class);
+        }
+        String[] verify = cli("", "backup", "verify", "--home", home.toString());
+        assertEquals("0", verify[0], verify[1]);
+        assertTrue(verify[1].contains("nas: ok, manifest 1") && verify[1].contains("offsite: ok, manifest 2"), verify[1]);
+
+        Path restored = dir.resolve("b");
+        String[] restore = cli(phrase + "\n", "restore", "--phrase-stdin", "--from", s3, "--credentials-file",
+                creds.toString(), "--home", restored.toString());
+        assertEquals("0", restore[0], restore[1]);
+        assertTrue(restore[1].contains("verified manifest 2"), restore[1]);
+        assertTrue(!restore[1].contains(SECRET), "a secret was printed");
+        try (NodeRuntime node = start(restored)) {
+            assertEquals(before, JSON.convertValue(node.state().get(), Map.class));
+        }
+    }
+}
