@@ -220,6 +220,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             this.backups = holdsState ? backupRunner(settings, ids, nodeKey, certificate, store, core, clock, name)
                     : null;
             startedBackups = backups;
+            if (backups != null) {
+                backups.schedule(settings.backup().everyMinutes() * 60_000L, this::isLeader);
+            }
             this.http = new HttpApi(settings.http(), this, name);
             http.start();
             this.agent = settings.agent().hostsAgent()

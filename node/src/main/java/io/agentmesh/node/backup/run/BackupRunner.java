@@ -94,6 +94,8 @@ public final class BackupRunner implements AutoCloseable {
     private final ExecutorService thread;
     private final Map<String, TargetReport> last = new LinkedHashMap<>();
     private CompletableFuture<List<TargetReport>> running;
+    private java.util.concurrent.ScheduledExecutorService schedule;
+    private long periodMs;
 
     /**
      * @param certificates the agent's node certificates this node knows (its own included)
@@ -116,6 +118,32 @@ public final class BackupRunner implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * Backs up to every target every {@code periodMs} (the first run one period after the start) while
+     * {@code leads} says this node leads; a run already under way is joined, not doubled. 0: never.
+     */
+    public synchronized void schedule(long periodMs, java.util.function.BooleanSupplier leads) {
+        if (periodMs < 1 || targets.isEmpty() || schedule != null) {
+            return;
+        }
+        this.periodMs = periodMs;
+        schedule = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "backup-schedule-" + node);
+            t.setDaemon(true);
+            return t;
+        });
+        schedule.scheduleWithFixedDelay(() -> {
+            try {
+                if (leads.getAsBoolean()) {
+                    log.info("node {} starts a scheduled backup (every {} s)", node, periodMs / 1000);
+                    run(Optional.empty()).join();
+                }
+            } catch (RuntimeException e) {
+                log.warn("node {} scheduled backup did not run: {}", node, e.toString());
+            }
+        }, periodMs, periodMs, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     public List<String> targetIds() {
@@ -170,6 +198,7 @@ public final class BackupRunner implements AutoCloseable {
         }
         m.put("targets", list);
         m.put("running", running != null && !running.isDone());
+        m.put("scheduleEveryMs", periodMs == 0 ? null : periodMs);
         return m;
     }
 
@@ -285,7 +314,10 @@ public final class BackupRunner implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (schedule != null) {
+            schedule.shutdownNow();
+        }
         thread.shutdownNow();
         targets.values().forEach(BackupTarget::close);
     }

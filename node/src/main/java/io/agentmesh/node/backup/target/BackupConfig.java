@@ -31,19 +31,33 @@ import java.util.regex.Pattern;
  *
  * @param targets in the file's order, at least one
  */
-public record BackupConfig(List<TargetConfig> targets) {
+public record BackupConfig(List<TargetConfig> targets, int everyMinutes) {
+    /** The longest schedule: a week. */
+    public static final int MAX_EVERY_MINUTES = 7 * 24 * 60;
     public static final int MAX_FILE_BYTES = 64 * 1024;
     public static final int MAX_TARGETS = 16;
     public static final String DEFAULT_KEY_ID_ENV = "AWS_ACCESS_KEY_ID";
     public static final String DEFAULT_SECRET_ENV = "AWS_SECRET_ACCESS_KEY";
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
-    private static final Set<String> TOP_KEYS = Set.of("targets");
+    private static final Set<String> TOP_KEYS = Set.of("targets", "everyMinutes");
     private static final Set<String> TARGET_KEYS = Set.of("id", "uri", "accessKeyIdEnv", "secretAccessKeyEnv",
             "credentialsFile");
 
+    /**
+     * @param everyMinutes the leader backs up to every target this often; 0 for on request only
+     */
     public BackupConfig {
         targets = List.copyOf(targets);
+        if (everyMinutes < 0 || everyMinutes > MAX_EVERY_MINUTES) {
+            throw new IllegalArgumentException("everyMinutes must be 0 (on request only) to " + MAX_EVERY_MINUTES
+                    + ", got " + everyMinutes);
+        }
+    }
+
+    /** Targets backed up on request only. */
+    public BackupConfig(List<TargetConfig> targets) {
+        this(targets, 0);
     }
 
     /** Where an S3 target's access key comes from; never the key itself. */
@@ -121,7 +135,16 @@ public record BackupConfig(List<TargetConfig> targets) {
             }
             out.add(new TargetConfig(id, uri, credentials(t, uri, where)));
         }
-        return new BackupConfig(out);
+        int everyMinutes = 0;
+        JsonNode every = root.get("everyMinutes");
+        if (every != null) {
+            if (!every.isIntegralNumber() || every.asLong() < 1 || every.asLong() > MAX_EVERY_MINUTES) {
+                throw new IllegalArgumentException(what + ": \"everyMinutes\" must be a whole number of minutes, 1 to "
+                        + MAX_EVERY_MINUTES + " (leave it out to back up on request only)");
+            }
+            everyMinutes = every.asInt();
+        }
+        return new BackupConfig(out, everyMinutes);
     }
 
     private static java.util.Optional<CredentialSource> credentials(JsonNode t, TargetUri uri, String where) {

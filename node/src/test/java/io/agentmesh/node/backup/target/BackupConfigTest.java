@@ -52,6 +52,17 @@ class BackupConfigTest {
     }
 
     @Test
+    void everyMinutesSchedulesTheLeadersBackupsAndIsBounded() throws Exception {
+        assertEquals(0, read("{\"targets\": [{\"id\": \"a\", \"uri\": \"file:///x\"}]}").everyMinutes());
+        assertEquals(60, read("{\"targets\": [{\"id\": \"a\", \"uri\": \"file:///x\"}], \"everyMinutes\": 60}")
+                .everyMinutes());
+        for (String bad : List.of("0", "-5", "1.5", "\"60\"", "10081")) {
+            assertTrue(refused("{\"targets\": [{\"id\": \"a\", \"uri\": \"file:///x\"}], \"everyMinutes\": " + bad
+                    + "}").contains("\"everyMinutes\" must be a whole number of minutes"), bad);
+        }
+    }
+
+    @Test
     void mistakesAreRefusedNamingTheFileAndTheTarget() {
         String file = dir.resolve("backup.json").toAbsolutePath().toString();
         assertTrue(refused("{\"targets\": []}").contains(file));
