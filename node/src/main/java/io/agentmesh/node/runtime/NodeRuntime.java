@@ -221,6 +221,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     : null;
             startedBackups = backups;
             if (backups != null) {
+                backups.publishGrants();
                 backups.schedule(settings.backup().everyMinutes() * 60_000L, this::isLeader);
             }
             this.http = new HttpApi(settings.http(), this, name);

@@ -33,6 +33,8 @@ final class LocalMesh implements AutoCloseable {
     Path[] workspaces;
     /** Every node's llm.json (none by default). */
     io.agentmesh.node.llm.config.LlmConfig llm = io.agentmesh.node.llm.config.LlmConfig.none();
+    /** Every node's backup.json (no targets by default). */
+    io.agentmesh.node.backup.target.BackupConfig backup = new io.agentmesh.node.backup.target.BackupConfig(List.of());
 
     LocalMesh(Path dir, int n) throws IOException {
         this.dir = dir;
@@ -68,7 +70,7 @@ final class LocalMesh implements AutoCloseable {
                 new InetSocketAddress("127.0.0.1", httpPorts.get(i)), peers, relays, 20_000, true,
                 workspaces == null || workspaces[i] == null ? AgentSettings.none()
                         : new AgentSettings(Optional.of(workspaces[i]), List.of()),
-                io.agentmesh.node.actions.exec.ExecCommands.none(), llm));
+                io.agentmesh.node.actions.exec.ExecCommands.none(), llm, backup));
         return nodes[i];
     }
 

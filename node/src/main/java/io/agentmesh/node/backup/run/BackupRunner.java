@@ -121,6 +121,30 @@ public final class BackupRunner implements AutoCloseable {
     }
 
     /**
+     * Publishes this node's grants (its operational recipient, and the phrase grant if this machine keeps one) on
+     * every target, in the background, so the leader's next backup is encrypted to this node too and this node can
+     * verify it with its own key. A target that is down now gets them at this node's next run.
+     */
+    public void publishGrants() {
+        thread.execute(() -> targets.forEach((id, target) -> {
+            try {
+                for (RecipientGrant g : localGrants()) {
+                    BackupGrants.publish(target, g);
+                }
+            } catch (IOException | RuntimeException e) {
+                log.info("node {} could not publish its backup grants to target {} yet: {}", node, id, e.getMessage());
+            }
+        }));
+    }
+
+    private List<RecipientGrant> localGrants() throws IOException {
+        List<RecipientGrant> local = new ArrayList<>(List.of(RecipientGrant.operational(
+                keys.certificate().agentRootKey(), keys.nodeKey(), keys.backupKey())));
+        BackupGrants.readPhraseGrant(keys.identityDir()).ifPresent(local::add);
+        return local;
+    }
+
+    /**
      * Backs up to every target every {@code periodMs} (the first run one period after the start) while
      * {@code leads} says this node leads; a run already under way is joined, not doubled. 0: never.
      */
@@ -241,10 +265,7 @@ public final class BackupRunner implements AutoCloseable {
             List<String> refused = new ArrayList<>();
             List<RecipientGrant> grants = new ArrayList<>(BackupGrants.readVerified(target, root, live, refused));
             refused.forEach(r -> log.warn("node {} backup target {}: ignored a grant that does not verify: {}", node, id, r));
-            RecipientGrant own = RecipientGrant.operational(root, keys.nodeKey(), keys.backupKey());
-            List<RecipientGrant> local = new ArrayList<>(List.of(own));
-            BackupGrants.readPhraseGrant(keys.identityDir()).ifPresent(local::add);
-            for (RecipientGrant g : local) {
+            for (RecipientGrant g : localGrants()) {
                 if (!grants.contains(g)) {
                     grants.add(g);
                 }
