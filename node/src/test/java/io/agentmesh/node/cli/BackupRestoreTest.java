@@ -103,6 +103,11 @@ class BackupRestoreTest {
             node.appendMemory("note", "first memory", List.of("a")).join();
             node.replaceNotes("notes v1", Durability.LOCAL).join();
             node.upsertTask("t1", "write the report", "TODO", "", Durability.LOCAL).join();
+            var put = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://" + node.httpAddress() + "/v1/workspace/file?path=notes/plan.md"))
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("# plan\nstep one\n")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, put.statusCode(), put.body());
             Run first = cli("", "backup", "create", "--http", node.httpAddress());
             assertEquals(0, first.exit(), first.out());
             assertTrue(first.out().contains("nas: ok, manifest 1"), first.out());
@@ -144,6 +149,13 @@ class BackupRestoreTest {
             assertEquals(IdentityDirectory.of(home.resolve("identity")).agentId(), node.identity().agentId());
             Map<String, Object> after = state(node);
             assertEquals(before, after);
+            assertTrue(after.toString().contains("second memory") && after.toString().contains("notes v1"),
+                    after.toString());
+            var file = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://" + node.httpAddress() + "/v1/workspace/file?path=notes/plan.md"))
+                    .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, file.statusCode(), file.body());
+            assertEquals("# plan\nstep one\n", file.body());
             // Quiet: no consensus, so no backups (and no intents performed, no agent) until it joins or takes over.
             assertFalse(node.isLeader());
             Run refusedBackup = cli("", "backup", "create", "--http", node.httpAddress());
