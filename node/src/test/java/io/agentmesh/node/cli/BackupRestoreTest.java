@@ -209,4 +209,59 @@ class BackupRestoreTest {
             assertTrue(backup.out().contains("nas: ok, manifest 2"), backup.out());
         }
     }
+
+    @Test
+    void anAgentWithoutAPhraseGrantIsToldToRunBackupKeysAndTruncatedOrRolledBackBackupsAreNamed(@TempDir Path dir)
+            throws Exception {
+        Path home = dir.resolve("a");
+        Path target = Files.createDirectories(dir.resolve("nas"));
+        assertEquals(0, cli("", "init", "--home", home.toString(), "--quiet-phrase").exit());
+        String phrase = RecoveryPhrase.of(IdentityDirectory.of(home.resolve("identity")).readAgentRoot(Optional.empty()))
+                .words();
+        // An agent from before backups: no phrase grant anywhere.
+        Files.delete(home.resolve("identity").resolve(io.agentmesh.node.backup.run.BackupGrants.PHRASE_GRANT_FILE));
+        Files.writeString(home.resolve("backup.json"),
+                "{\"targets\": [{\"id\": \"nas\", \"uri\": \"file://" + target.toAbsolutePath() + "\"}]}");
+        try (NodeRuntime node = start(home)) {
+            node.appendMemory("note", "one", List.of()).join();
+            Run noGrant = cli("", "backup", "create", "--http", node.httpAddress());
+            assertEquals(1, noGrant.exit());
+            assertTrue(noGrant.out().contains("agentmesh backup keys"), noGrant.out());
+            assertFalse(Files.exists(target.resolve("man")));
+
+            Run wrongWords = cli(RecoveryPhrase.of(IdentityDirectory.of(dir.resolve("x")).createAgent(
+                    new java.security.SecureRandom(), Optional.empty())).words() + "\n",
+                    "backup", "keys", "--phrase-stdin", "--home", home.toString());
+            assertEquals(2, wrongWords.exit(), wrongWords.out());
+            assertTrue(wrongWords.out().contains("not the root key of agent"), wrongWords.out());
+            Run keys = cli(phrase + "\n", "backup", "keys", "--phrase-stdin", "--home", home.toString());
+            assertEquals(0, keys.exit(), keys.out());
+            assertTrue(keys.out().contains("published to target nas"), keys.out());
+
+            assertEquals(0, cli("", "backup", "create", "--http", node.httpAddress()).exit());
+            node.appendMemory("note", "two", List.of()).join();
+            assertEquals(0, cli("", "backup", "create", "--http", node.httpAddress()).exit());
+        }
+
+        // The target rolled back to manifest 1: the node remembers 2.
+        Path newest = objects(target, "man").get(1);
+        Path aside = dir.resolve("aside");
+        Files.move(newest, aside);
+        Run replayed = cli("", "backup", "verify", "--home", home.toString());
+        assertEquals(1, replayed.exit(), replayed.out());
+        assertTrue(replayed.out().contains("REPLAYED"), replayed.out());
+        Files.move(aside, newest);
+
+        // A truncated segment: restore names it and restores nothing.
+        Path segment = objects(target, "seg").get(0);
+        byte[] bytes = Files.readAllBytes(segment);
+        Files.write(segment, java.util.Arrays.copyOf(bytes, bytes.length - 10));
+        Path restored = dir.resolve("b");
+        Run truncated = cli(phrase + "\n", "restore", "--phrase-stdin", "--from", "file://" + target,
+                "--home", restored.toString());
+        assertEquals(RestoreCommand.EXIT_BAD_BACKUP, truncated.exit(), truncated.out());
+        assertTrue(truncated.out().contains("truncated") && truncated.out().contains(segment.getFileName().toString()),
+                truncated.out());
+        assertFalse(Files.exists(restored.resolve("state").resolve("changes.db")));
+    }
 }
