@@ -134,7 +134,7 @@ public final class NodeCommand {
                             .withStopGraceMs(agentStopGraceMs), execCommands(), llmConfig(), backupConfig(home.home()));
             if (takeOver) {
                 int settled = io.agentmesh.node.runtime.RestoredHome.takeOver(home.identityDir(), home.stateDir(),
-                        home.passphrase());
+                        home.passphrase(), new io.agentmesh.protocol.time.SystemClock());
                 System.out.println("taking over: " + settled + " intent(s) without an outcome marked uncertain"
                         + " (not run again)");
             }

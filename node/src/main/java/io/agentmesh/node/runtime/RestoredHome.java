@@ -1,6 +1,7 @@
 package io.agentmesh.node.runtime;
 
 import io.agentmesh.protocol.identity.IdentityDirectory;
+import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.state.Intent;
 import io.agentmesh.state.Outcome;
 import io.agentmesh.state.store.ChangeStore;
@@ -42,7 +43,8 @@ public final class RestoredHome {
     }
 
     /** Settles every intent without an outcome as uncertain, then removes the marker; returns how many. */
-    public static int takeOver(Path identityDir, Path stateDir, Optional<char[]> passphrase) throws IOException {
+    public static int takeOver(Path identityDir, Path stateDir, Optional<char[]> passphrase, Clock clock)
+            throws IOException {
         if (!isRestored(stateDir)) {
             throw new IllegalArgumentException("--take-over is for a home made by `agentmesh restore`, and "
                     + stateDir + " holds no " + MARKER + " marker (it was never restored, or has taken over already)");
@@ -55,7 +57,7 @@ public final class RestoredHome {
         try (OfflineState state = OfflineState.open(identityDir, stateDir, passphrase)) {
             String node = IdentityDirectory.of(identityDir).nodeId().toString();
             List<Intent> pending = state.read(s -> s.pendingIntents());
-            long now = System.currentTimeMillis();
+            long now = clock.nowMillis();
             for (Intent i : pending) {
                 state.write(s -> s.recordOutcome(new Outcome(i.id(), Outcome.UNCERTAIN, "restored from a backup: the"
                         + " cluster that wrote it may have performed this intent; it is not run again (request it anew"

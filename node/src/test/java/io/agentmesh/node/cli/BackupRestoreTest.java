@@ -198,7 +198,7 @@ class BackupRestoreTest {
                     "{\"command\": \"pay\"}", "test", System.currentTimeMillis(), null)));
         }
         assertEquals(1, io.agentmesh.node.runtime.RestoredHome.takeOver(restored.resolve("identity"),
-                restored.resolve("state"), Optional.empty()));
+                restored.resolve("state"), Optional.empty(), new io.agentmesh.protocol.time.SystemClock()));
         // The restored node continues the target's chain (its phrase identity opens the old node's manifest).
         Files.copy(home.resolve("backup.json"), restored.resolve("backup.json"));
         try (NodeRuntime node = start(restored)) {
