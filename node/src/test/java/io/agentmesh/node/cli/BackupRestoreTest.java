@@ -122,6 +122,8 @@ class BackupRestoreTest {
             assertEquals(segmentsAfterFirst + 1, objects(target, "seg").size());
             Run list = cli("", "backup", "list", "--http", node.httpAddress());
             assertTrue(list.out().contains("manifest 2"), list.out());
+            Object backupLine = node.status().get().get("backup");
+            assertEquals(Map.of("targets", 1, "ok", 1L, "failed", 0L, "manifests", Map.of("nas", 2L)), backupLine);
             before = state(node);
         }
 
