@@ -11,6 +11,7 @@ import io.agentmesh.node.backup.target.BackupConfig;
 import io.agentmesh.node.backup.target.BackupTarget;
 import io.agentmesh.node.backup.target.BackupTargetException;
 import io.agentmesh.node.backup.target.Targets;
+import io.agentmesh.node.core.StoredCertificates;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.identity.NodeCertificate;
@@ -130,15 +131,11 @@ public final class RestoreCommand implements Callable<Integer> {
                 }
             }
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
-            // The members' certificates, as the core keeps them (core.StoredCertificates: encodings back to back), so
-            // the restored node verifies their changes before they reconnect.
+            // The members' certificates, as the core keeps them, so the restored node verifies their changes before
+            // they reconnect.
             List<NodeCertificate> certs = new ArrayList<>(set.identity().certificates());
             certs.add(cert);
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            for (NodeCertificate c : certs) {
-                out.writeBytes(c.toBytes());
-            }
-            store.putMeta("certificates", out.toByteArray());
+            store.putMeta(StoredCertificates.META_KEY, StoredCertificates.encode(certs));
         }
         io.agentmesh.node.runtime.RestoredHome.mark(home.stateDir(), "manifest " + set.ref().number() + " "
                 + set.ref().sha256().hex() + " from " + from);

@@ -13,9 +13,9 @@ import java.util.List;
  * the form earlier versions wrote, and it stays readable because every certificate is exactly
  * {@link NodeCertificate#ENCODED_LENGTH} bytes.
  */
-final class StoredCertificates {
+public final class StoredCertificates {
     /** The store meta key the list lives under. */
-    static final String META_KEY = "certificates";
+    public static final String META_KEY = "certificates";
 
     /** What a stored list holds: each certificate's bytes, and any bytes too few to be one more certificate. */
     record Decoded(List<byte[]> certificates, int trailingBytes) {
@@ -24,7 +24,7 @@ final class StoredCertificates {
     private StoredCertificates() {
     }
 
-    static byte[] encode(List<NodeCertificate> certificates) {
+    public static byte[] encode(List<NodeCertificate> certificates) {
         BoundedWriter w = new BoundedWriter(certificates.size() * NodeCertificate.ENCODED_LENGTH);
         certificates.forEach(c -> w.fixed(c.toBytes()));
         return w.toByteArray();
