@@ -164,8 +164,9 @@ class LlmGatewayTest {
         return onNode(() -> ledger.call(id).orElseThrow());
     }
 
+    /** An answer as the provider streams it: the gateway streams every attempt upstream, streaming client or not. */
     private static MockResponse answer(String text) {
-        return FakeProvider.json(200, FakeProvider.openAiAnswer(text, "stop", FakeProvider.OPENAI_USAGE));
+        return FakeProvider.openAiStreamed(text);
     }
 
     private static MockResponse unavailable() {
@@ -341,9 +342,7 @@ class LlmGatewayTest {
     void leadershipLostMidCallReturnsTheSentAttemptsAnswerButStartsNoOther() throws Exception {
         TestLedger a = new TestLedger("node-a", true, 1);
         LlmGateway g = gateway(config(""), a);
-        p1.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json")
-                .body(FakeProvider.openAiAnswer("late", "stop", FakeProvider.OPENAI_USAGE))
-                .headersDelay(1000, TimeUnit.MILLISECONDS).build());
+        p1.enqueue(FakeProvider.openAiStreamed("late", 1000));
 
         CompletableFuture<CallResult> f = g.call(request("c1", "p1/m", false), t -> true).toCompletableFuture();
         await().atMost(Duration.ofSeconds(WAIT_S)).until(() -> p1.requests() == 1);
