@@ -162,7 +162,8 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
          */
         final List<Leg> legs = new java.util.concurrent.CopyOnWriteArrayList<>();
         /** The attempt that delivered the first token first since the legs last emptied; only its text is passed. */
-        final java.util.concurrent.atomic.AtomicReference<Leg> winner = new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.atomic.AtomicReference<Leg> winner =
+                new java.util.concurrent.atomic.AtomicReference<>();
         /** The winner's complete answer, once it ended; the call closes when no other leg is left. */
         AttemptResult.Completed answer;
 
