@@ -58,6 +58,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * threads; in a seeded simulation, the simulated provider), and its result hops back with
  * {@link Scheduler#execute}. A wait for a Retry-After is a scheduler timer, never a sleeping thread.
  *
+ * <p>Hedging (docs/llm.md, "Hedging"): an attempt without a first token after its target's hedge delay gets a second
+ * attempt at the next target beside it, recorded first like any attempt; the first to deliver a first token wins, the
+ * other is cancelled, and only the winner's text reaches the client.
+ *
  * <p>Health: before each decision the book is rebuilt from the ledger's recent attempt ends (so a new leader inherits
  * cooldowns, open circuits and Retry-After deadlines) plus this node's attempts still on the wire.
  *
@@ -379,6 +383,11 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
             worstCase = config.pricing().worstCase(target.providerId(), target.model(), c.size.upperBoundTokens(),
                     maxOutput).totalNanoUsd();
         } catch (UnpricedModelException | ArithmeticException e) {
+            if (hedge) {
+                log.info("node {} llm call {}: no hedge at {}: its worst case cannot be priced: {}", nodeId, c.id(),
+                        target, e.getMessage());
+                return;
+            }
             close(c, LedgerOp.CallStatus.FAILED, CallResult.Failure.BUDGET_EXCEEDED, "the worst case of attempt "
                     + attempt.attemptNumber() + " at " + target + " cannot be priced: " + e.getMessage());
             return;

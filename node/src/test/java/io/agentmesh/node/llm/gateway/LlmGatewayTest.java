@@ -625,12 +625,12 @@ class LlmGatewayTest {
         String budget = String.format(java.util.Locale.ROOT,
                 "\"budgets\": [{\"period\": \"day\", \"limitUsd\": %.9f}]", worstCase * 1.5 / 1e9);
         LlmGateway g = gateway(config(HEDGE_300 + ", " + budget), new TestLedger("node-a", true, 1));
-        p1.enqueue(FakeProvider.openAiStreamed("from p1", 800));
+        p1.enqueue(FakeProvider.openAiStreamed("from p1", 700));
         p2.enqueue(answer("must not be asked"));
 
         CallResult r = result(g.call(request("c1", "m", false), t -> true).toCompletableFuture());
 
-        CallResult.Answered a = assertInstanceOf(CallResult.Answered.class, r);
+        CallResult.Answered a = assertInstanceOf(CallResult.Answered.class, r, r.toString());
         assertEquals("from p1", text(a), "the first attempt carried on");
         assertEquals(0, p2.requests(), "a hedge the budget cannot reserve is not sent");
         assertEquals(1, ledgerCall("c1").attempts().size());
