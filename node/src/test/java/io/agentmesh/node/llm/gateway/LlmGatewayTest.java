@@ -699,6 +699,31 @@ class LlmGatewayTest {
     }
 
     @Test
+    void repeatedSilentLossesOpenTheTargetsCircuitEvenWithShortCooldowns() throws Exception {
+        // Cooldowns of 100 ms alone would send every call back to the silent p1 (each paying the hedge delay); the
+        // losses count as circuit failures, so after minimumCalls of them p1 is left alone for openMs.
+        LlmGateway g = gateway(config(HEDGE_300 + ", \"circuit\": {\"minimumCalls\": 3, \"openMs\": 60000}", 100),
+                new TestLedger("node-a", true, 1));
+        for (int i = 0; i < 3; i++) {
+            p1.enqueue(FakeProvider.silent());
+            p2.enqueue(answer("hedged " + i));
+            CallResult r = result(g.call(request("c" + i, "m", false), t -> true).toCompletableFuture());
+            assertEquals("p2", assertInstanceOf(CallResult.Answered.class, r).answer().providerId());
+            assertEquals(i + 1, p1.requests(), "call " + i + " went to p1 first and was hedged");
+            Thread.sleep(450); // the cooldown after the loss ends (100 ms, doubled per consecutive loss)
+        }
+        LlmGateway.TargetStatus p1Status = g.status().get(WAIT_S, TimeUnit.SECONDS).targets().getFirst();
+        assertEquals("open", p1Status.circuit(), p1Status.toString());
+
+        p2.enqueue(answer("direct"));
+        CallResult.Answered a = assertInstanceOf(CallResult.Answered.class,
+                result(g.call(request("c-after", "m", false), t -> true).toCompletableFuture()));
+        assertEquals("direct", text(a));
+        assertEquals(3, p1.requests(), "the silent target is avoided while its circuit is open");
+        assertEquals(1, a.attempts().size());
+    }
+
+    @Test
     void hedgeSettingsAreParsedStrictly() throws Exception {
         LlmConfig c = config("\"routing\": {\"hedge\": {\"enabled\": false, \"multiplier\": 2.5, \"minMs\": 50,"
                 + " \"maxMs\": 900}}");
