@@ -585,7 +585,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
     private static AttemptResult winnerFailure(Call c, AttemptResult last) {
         Leg w = c.winner.get();
         if (w != null) {
-            for (AttemptResult a : c.attempts) {
+            for (AttemptResult a : c.attempts.reversed()) {
                 if (a.providerId().equals(w.attempt.target().providerId())
                         && a.model().equals(w.attempt.target().model())
                         && !(a instanceof AttemptResult.Failed f && f.error() == ErrorClass.CANCELLED)) {
