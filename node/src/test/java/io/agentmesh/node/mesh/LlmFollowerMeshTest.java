@@ -39,8 +39,7 @@ class LlmFollowerMeshTest {
     @Test
     void aFollowerAnswersNotLeaderNamingTheLeaderAndTheLeaderAnswers(@TempDir Path dir) throws Exception {
         try (FakeProvider provider = new FakeProvider(); LocalMesh mesh = new LocalMesh(dir, 3)) {
-            provider.enqueue(FakeProvider.json(200, FakeProvider.openAiAnswer("Hello from the leader", "stop",
-                    FakeProvider.OPENAI_USAGE)));
+            provider.enqueue(FakeProvider.openAiStreamed("Hello from the leader")); // every attempt streams upstream
             Path llmJson = dir.resolve("llm.json");
             Files.writeString(llmJson, """
                     {"providers": [{"id": "local", "kind": "openai-compatible", "baseUrl": "%s", "noKey": true,

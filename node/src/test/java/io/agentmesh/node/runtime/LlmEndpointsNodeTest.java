@@ -38,11 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LlmEndpointsNodeTest {
     private static final String CHUNK = "{\"id\":\"chatcmpl-9\",\"object\":\"chat.completion.chunk\",\"created\":1,"
             + "\"model\":\"gpt-test\",\"choices\":[{\"index\":0,\"delta\":%s,\"finish_reason\":%s}],\"usage\":null}";
-    private static final String TOOL_ANSWER = "{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion\",\"created\":1,"
-            + "\"model\":\"gpt-test\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,"
-            + "\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"weather\","
-            + "\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},\"finish_reason\":\"tool_calls\"}],\"usage\":"
-            + FakeProvider.OPENAI_USAGE + "}";
 
     private static void textStream(FakeProvider p) {
         p.stream().data(FakeProvider.openAiChunk("Hel", null)).data(FakeProvider.openAiChunk("lo", null))
@@ -60,16 +55,17 @@ class LlmEndpointsNodeTest {
                 .end().enqueue();
     }
 
-    /** The provider's answers, in the order the script calls: each call is one attempt at the provider. */
+    /**
+     * The provider's answers, in the order the script calls: each call is one attempt at the provider, streamed
+     * upstream whether the client streams or not (the gateway streams every attempt whose model can).
+     */
     private static void script(FakeProvider provider) {
-        provider.enqueue(FakeProvider.json(200, FakeProvider.openAiAnswer("Hello from m", "stop",
-                FakeProvider.OPENAI_USAGE)));
-        provider.enqueue(FakeProvider.json(200, TOOL_ANSWER));
+        provider.enqueue(FakeProvider.openAiStreamed("Hello from m"));
+        toolStream(provider);
         textStream(provider);
         toolStream(provider);
-        provider.enqueue(FakeProvider.json(200, FakeProvider.openAiAnswer("Hello from m", "stop",
-                FakeProvider.OPENAI_USAGE)));
-        provider.enqueue(FakeProvider.json(200, TOOL_ANSWER));
+        provider.enqueue(FakeProvider.openAiStreamed("Hello from m"));
+        toolStream(provider);
         textStream(provider);
     }
 

@@ -55,8 +55,7 @@ class LlmNodeTest {
             port = s.getLocalPort();
         }
         try (FakeProvider provider = new FakeProvider()) {
-            provider.enqueue(FakeProvider.json(200, FakeProvider.openAiAnswer("Hello from m", "stop",
-                    FakeProvider.OPENAI_USAGE)));
+            provider.enqueue(FakeProvider.openAiStreamed("Hello from m")); // every attempt streams upstream
             LlmConfig config = LlmConfig.load(llmJson(dir, provider), PriceTable.shipped());
             try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"),
                     home.resolve("state"), Optional.empty(), new InetSocketAddress("127.0.0.1", port),

@@ -38,7 +38,8 @@ final class LlmConfigParser {
             "priceAs", "streaming");
     private static final Set<String> TIMEOUT_KEYS = Set.of("connectMs", "firstTokenMs", "streamIdleMs", "totalMs");
     private static final Set<String> ROUTING_KEYS = Set.of("strategy", "maxAttempts", "maxWaitMs", "aliases",
-            "onContentPolicy");
+            "onContentPolicy", "hedge");
+    private static final Set<String> HEDGE_KEYS = Set.of("enabled", "multiplier", "minMs", "maxMs");
     private static final Set<String> CIRCUIT_KEYS = Set.of("windowMs", "minimumCalls", "failureRatePercent",
             "openMs", "halfOpenProbes");
     private static final Set<String> COOLDOWN_KEYS = Set.of("baseMs", "maxMs", "rateLimitedMs", "maxRetryAfterMs",
@@ -320,10 +321,45 @@ final class LlmConfigParser {
         long maxAttempts = StrictJson.longField(node, "maxAttempts", d.maxAttempts(), at("routing"));
         long maxWaitMs = StrictJson.longField(node, "maxWaitMs", d.maxWaitMs(), at("routing"));
         Map<String, List<Target>> aliases = aliases(node.get("aliases"), providers);
+        HedgeConfig hedge = hedge(node.get("hedge"));
         try {
-            return new RoutingConfig(strategy, toInt(maxAttempts), maxWaitMs, aliases, onContent);
+            return new RoutingConfig(strategy, toInt(maxAttempts), maxWaitMs, aliases, onContent, hedge);
         } catch (IllegalArgumentException e) {
             throw rethrow("routing", e);
+        }
+    }
+
+    private HedgeConfig hedge(JsonNode node) {
+        HedgeConfig d = HedgeConfig.DEFAULTS;
+        String path = "routing.hedge";
+        if (node == null) {
+            return d;
+        }
+        if (!node.isObject()) {
+            throw bad(path, "an object with any of " + new TreeSet<>(HEDGE_KEYS));
+        }
+        StrictJson.refuseUnknownKeys(node, HEDGE_KEYS, at(path));
+        boolean enabled = d.enabled();
+        if (node.has("enabled")) {
+            if (!node.get("enabled").isBoolean()) {
+                throw bad(path + ".enabled", "true or false");
+            }
+            enabled = node.get("enabled").asBoolean();
+        }
+        double multiplier = d.multiplier();
+        if (node.has("multiplier")) {
+            JsonNode m = node.get("multiplier");
+            if (!m.isNumber() || !Double.isFinite(m.asDouble())) {
+                throw bad(path + ".multiplier", "a number from 1 to " + (long) HedgeConfig.MAX_MULTIPLIER);
+            }
+            multiplier = m.asDouble();
+        }
+        long minMs = StrictJson.longField(node, "minMs", d.minMs(), at(path));
+        long maxMs = StrictJson.longField(node, "maxMs", d.maxMs(), at(path));
+        try {
+            return new HedgeConfig(enabled, multiplier, minMs, maxMs);
+        } catch (IllegalArgumentException e) {
+            throw rethrow(path, e);
         }
     }
 

@@ -15,9 +15,10 @@ import java.util.Objects;
  *                        when no target is available now; longer than this and the call is refused at once
  * @param aliases         names a call may use for an ordered list of targets, in the order given
  * @param onContentPolicy what a content-policy refusal does to the call
+ * @param hedge           when a call starts its next attempt while a silent one carries on
  */
 public record RoutingConfig(Strategy strategy, int maxAttempts, long maxWaitMs, Map<String, List<Target>> aliases,
-                            ContentPolicyAction onContentPolicy) {
+                            ContentPolicyAction onContentPolicy, HedgeConfig hedge) {
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     public static final int MAX_ATTEMPTS = 10;
     public static final long DEFAULT_MAX_WAIT_MS = 60_000;
@@ -42,6 +43,7 @@ public record RoutingConfig(Strategy strategy, int maxAttempts, long maxWaitMs, 
     public RoutingConfig {
         Objects.requireNonNull(strategy, "strategy");
         Objects.requireNonNull(onContentPolicy, "onContentPolicy");
+        Objects.requireNonNull(hedge, "hedge");
         if (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS) {
             throw new IllegalArgumentException("maxAttempts must be 1.." + MAX_ATTEMPTS + ", got " + maxAttempts);
         }
@@ -53,8 +55,14 @@ public record RoutingConfig(Strategy strategy, int maxAttempts, long maxWaitMs, 
         aliases = Collections.unmodifiableMap(copy);
     }
 
+    /** The routing with the default hedging. */
+    public RoutingConfig(Strategy strategy, int maxAttempts, long maxWaitMs, Map<String, List<Target>> aliases,
+                         ContentPolicyAction onContentPolicy) {
+        this(strategy, maxAttempts, maxWaitMs, aliases, onContentPolicy, HedgeConfig.DEFAULTS);
+    }
+
     public static RoutingConfig defaults() {
         return new RoutingConfig(Strategy.ORDERED, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT_MS, Map.of(),
-                ContentPolicyAction.FAIL);
+                ContentPolicyAction.FAIL, HedgeConfig.DEFAULTS);
     }
 }

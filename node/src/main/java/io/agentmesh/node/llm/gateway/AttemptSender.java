@@ -27,7 +27,8 @@ public interface AttemptSender extends AutoCloseable {
      * @param attemptNumber the attempt's number in the call (1 for the first), as its AttemptStart recorded it
      * @param target        the provider and model the router chose
      * @param request       what goes on the wire, with the output limit the worst case was priced from
-     * @param stream        whether the client streams
+     * @param stream        whether the attempt streams upstream: every attempt whose model can stream does, whatever
+     *                      the client asked, so the first-token deadline applies to every attempt
      */
     record Attempt(String callId, int attemptNumber, Target target, LlmRequest request, boolean stream) {
         public Attempt {

@@ -58,6 +58,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * threads; in a seeded simulation, the simulated provider), and its result hops back with
  * {@link Scheduler#execute}. A wait for a Retry-After is a scheduler timer, never a sleeping thread.
  *
+ * <p>Hedging (docs/llm.md, "Hedging"): an attempt without a first token after its target's hedge delay gets a second
+ * attempt at the next target beside it, recorded first like any attempt; the first to deliver a first token wins, the
+ * other is cancelled, and only the winner's text reaches the client.
+ *
  * <p>Health: before each decision the book is rebuilt from the ledger's recent attempt ends (so a new leader inherits
  * cooldowns, open circuits and Retry-After deadlines) plus this node's attempts still on the wire.
  *
@@ -83,8 +87,16 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
     private final Router router;
     private final int maxCallsInFlight;
 
+    /** How many hedge losses per target the health book replays, like the ledger's recent ends. */
+    static final int MAX_HEDGE_LOSSES_PER_TARGET = 32;
+
+    /** A hedge race lost without a first token, as the health book takes it. */
+    private record HedgeLoss(long atMillis, AttemptResult.Failed asFault, String keyFingerprint) {
+    }
+
     // Node thread only.
     private final Map<String, Call> calls = new LinkedHashMap<>();
+    private final Map<Target, java.util.ArrayDeque<HedgeLoss>> hedgeLosses = new LinkedHashMap<>();
     private long settledTerm = -1;
     private long settlingTerm = -1;
     private Scheduler.Cancellable checkTimer;
@@ -148,9 +160,16 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
         final AtomicBoolean clientGone = new AtomicBoolean();
         FencingToken token;
         long costNanoUsd;
-        /** The attempt on the wire: its target and start (for the health book's probe count), or null. */
-        Target onWire;
-        long onWireSinceMillis;
+        /**
+         * The attempts started and not ended yet, oldest first: at most two (an attempt and its hedge). Read on
+         * provider threads (a winner cancels the others), changed on the node thread.
+         */
+        final List<Leg> legs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** The attempt that delivered the first token first since the legs last emptied; only its text is passed. */
+        final java.util.concurrent.atomic.AtomicReference<Leg> winner =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        /** The winner's complete answer, once it ended; the call closes when no other leg is left. */
+        AttemptResult.Completed answer;
 
         Call(CallRequest request, StreamSink clientSink, CompletableFuture<CallResult> result, long term) {
             this.request = request;
@@ -169,6 +188,47 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                     request.stream(), request.deadlineMillis());
         }
 
+        /**
+         * Makes {@code leg} the call's winner unless another leg won already; the first to claim cancels the others
+         * (a hedge race decided). Any thread.
+         *
+         * @return whether {@code leg} is the winner
+         */
+        boolean claim(Leg leg) {
+            if (winner.compareAndSet(null, leg)) {
+                leg.firstToken = true;
+                for (Leg other : legs) {
+                    if (other != leg) {
+                        other.lostRace = true;
+                        other.cancel.cancel("hedged: attempt " + leg.attempt.attemptNumber() + " at "
+                                + leg.attempt.target() + " delivered the first token first");
+                    }
+                }
+                return true;
+            }
+            return winner.get() == leg;
+        }
+
+        /** What one leg's stream hands on: the winner's text to a streaming client; a loser's text nowhere. */
+        StreamSink sinkFor(Leg leg) {
+            return new StreamSink() {
+                @Override
+                public boolean offer(String text) {
+                    boolean won = text.isEmpty() ? winner.get() == leg : claim(leg);
+                    if (!won || !request.stream()) {
+                        // A loser is being cancelled; a non-streaming client gets the whole answer as one JSON.
+                        return true;
+                    }
+                    return Call.this.offer(text);
+                }
+
+                @Override
+                public void firstToken() {
+                    claim(leg);
+                }
+            };
+        }
+
         /** What the provider's stream hands on: to the client, noting whether text reached it. */
         boolean offer(String text) {
             boolean taken = clientSink.offer(text);
@@ -178,6 +238,25 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                 textSent.set(true);
             }
             return taken;
+        }
+    }
+
+    /** One attempt of a call, from its AttemptStart to its end. */
+    private static final class Leg {
+        final RouteDecision.Attempt attempt;
+        final boolean hedge;
+        final AttemptCancel cancel = new AttemptCancel();
+        /** Set by the winner's claim, on any thread. */
+        volatile boolean firstToken;
+        volatile boolean lostRace;
+        // Node thread only.
+        boolean sent;
+        long sentMillis;
+        Scheduler.Cancellable hedgeTimer;
+
+        Leg(RouteDecision.Attempt attempt, boolean hedge) {
+            this.attempt = attempt;
+            this.hedge = hedge;
         }
     }
 
@@ -267,6 +346,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                     + " attempt(s); no new attempt starts here");
             return;
         }
+        c.winner.set(null);
         RouteDecision decision = router.next(healthBook(), keys.fingerprints(), c.needs(), c.attempts);
         switch (decision) {
             case RouteDecision.Refusal refusal -> {
@@ -277,17 +357,20 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                 log.info("node {} llm call {}: {}", nodeId, c.id(), attempt.explanation());
                 long waitMs = attempt.notBeforeMillis() - clock.nowMillis();
                 if (waitMs > 0) {
-                    scheduler.schedule(() -> guard(c, () -> startAttempt(c, attempt)), waitMs);
+                    scheduler.schedule(() -> guard(c, () -> startAttempt(c, attempt, false)), waitMs);
                 } else {
-                    startAttempt(c, attempt);
+                    startAttempt(c, attempt, false);
                 }
             }
         }
     }
 
-    /** Records the attempt (its worst case reserved against the budgets), then sends it. */
-    private void startAttempt(Call c, RouteDecision.Attempt attempt) {
-        if (!holds(c)) {
+    /**
+     * Records the attempt (its worst case reserved against the budgets), then sends it. A hedge that cannot be
+     * recorded (the budget has no room, the ledger refuses) is not sent, and the attempt it hedges carries on.
+     */
+    private void startAttempt(Call c, RouteDecision.Attempt attempt, boolean hedge) {
+        if (!hedge && !holds(c)) {
             lost(c, "this node lost the leadership of term " + c.term + " while attempt "
                     + attempt.attemptNumber() + " waited to be sent; it was not sent");
             return;
@@ -300,23 +383,47 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
             worstCase = config.pricing().worstCase(target.providerId(), target.model(), c.size.upperBoundTokens(),
                     maxOutput).totalNanoUsd();
         } catch (UnpricedModelException | ArithmeticException e) {
+            if (hedge) {
+                log.info("node {} llm call {}: no hedge at {}: its worst case cannot be priced: {}", nodeId, c.id(),
+                        target, e.getMessage());
+                return;
+            }
             close(c, LedgerOp.CallStatus.FAILED, CallResult.Failure.BUDGET_EXCEEDED, "the worst case of attempt "
                     + attempt.attemptNumber() + " at " + target + " cannot be priced: " + e.getMessage());
             return;
         }
         long startedMillis = clock.nowMillis();
+        Leg leg = new Leg(attempt, hedge);
+        c.legs.add(leg);
         submit(c, new LedgerOp.AttemptStart(c.id(), c.token, attempt.attemptNumber(), target, worstCase,
                 config.budgets(), startedMillis), (r, error) -> {
+            if (hedge && !(r instanceof LedgerResult.Started)) {
+                c.legs.remove(leg);
+                log.info("node {} llm call {}: no hedge, attempt {} at {} was not recorded ({}); the attempt on the"
+                                + " wire carries on", nodeId, c.id(), attempt.attemptNumber(), target,
+                        error != null ? reason(error) : String.valueOf(r));
+                next(c);
+                return;
+            }
             if (error != null) {
+                c.legs.remove(leg);
                 lost(c, "attempt " + attempt.attemptNumber() + " could not be recorded (" + reason(error)
                         + "); it was not sent");
                 return;
+            }
+            if (!(r instanceof LedgerResult.Started)) {
+                c.legs.remove(leg);
             }
             switch (r) {
                 case LedgerResult.Started started -> {
                     started.softBudgetsExceeded().forEach(b -> log.warn("node {} llm call {}: soft budget exceeded:"
                             + " {}", nodeId, c.id(), b));
-                    send(c, attempt, (int) Math.min(Integer.MAX_VALUE, maxOutput));
+                    if (c.result.isDone() || (hedge && (c.winner.get() != null || c.legs.size() < 2))) {
+                        // Recorded, but the race it was to join is over: ended at once, nothing sent.
+                        send(c, leg, 0, true);
+                    } else {
+                        send(c, leg, (int) Math.min(Integer.MAX_VALUE, maxOutput), false);
+                    }
                 }
                 case LedgerResult.Rejected rej when rej.reason() == LedgerResult.Reason.BUDGET_EXCEEDED -> {
                     log.info("node {} llm call {}: attempt {} at {} refused by the budget: {}", nodeId, c.id(),
@@ -332,14 +439,20 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
         });
     }
 
-    /** Hands the attempt to the sender; its result comes back to {@link #attemptEnded} on the node thread, once. */
-    private void send(Call c, RouteDecision.Attempt attempt, int maxOutput) {
+    /**
+     * Hands the attempt to the sender; its result comes back to {@link #attemptEnded} on the node thread, once.
+     * Every attempt whose model can stream is streamed upstream, whatever the client asked (docs/llm.md, "Streams"),
+     * so the first-token deadline and hedging measure every attempt alike; a non-streaming client still gets one
+     * answer. With {@code withdraw}, the recorded attempt ends at once as cancelled, nothing sent.
+     */
+    private void send(Call c, Leg leg, int maxOutput, boolean withdraw) {
+        RouteDecision.Attempt attempt = leg.attempt;
         Target target = attempt.target();
-        c.onWire = target;
-        c.onWireSinceMillis = clock.nowMillis();
+        leg.sent = true;
+        leg.sentMillis = clock.nowMillis();
         ProviderKind kind = config.provider(target.providerId()).map(ProviderConfig::kind)
                 .orElse(ProviderKind.OPENAI_COMPATIBLE);
-        LlmRequest request = new LlmRequest(target.model(), chatFor(kind, maxOutput, c.request.chat()));
+        boolean upstreamStream = config.model(target).map(ModelConfig::streaming).orElse(false);
         AtomicBoolean ended = new AtomicBoolean();
         java.util.function.Consumer<AttemptResult> onEnd = r -> {
             if (!ended.compareAndSet(false, true)) {
@@ -347,11 +460,19 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                         attempt.attemptNumber());
                 return;
             }
-            scheduler.execute(() -> guard(c, () -> attemptEnded(c, attempt, r)));
+            scheduler.execute(() -> guard(c, () -> attemptEnded(c, leg, r)));
         };
+        if (withdraw) {
+            leg.sent = false;
+            onEnd.accept(new AttemptResult.Failed(target.providerId(), target.model(), 0, ErrorClass.CANCELLED, 0,
+                    OptionalLong.empty(), Usage.NONE, "a hedge withdrawn before it was sent: the race was over"));
+            return;
+        }
+        armHedge(c, leg);
         try {
+            LlmRequest request = new LlmRequest(target.model(), chatFor(kind, maxOutput, c.request.chat()));
             sender.send(new AttemptSender.Attempt(c.id(), attempt.attemptNumber(), target, request,
-                    c.request.stream()), c::offer, new AttemptCancel(), onEnd);
+                    upstreamStream), c.sinkFor(leg), leg.cancel, onEnd);
         } catch (RuntimeException e) {
             onEnd.accept(new AttemptResult.Failed(target.providerId(), target.model(), 0, ErrorClass.CANCELLED, 0,
                     OptionalLong.empty(), Usage.NONE, "the attempt could not be handed to its sender: " + e));
@@ -378,14 +499,21 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
     }
 
     /** Records the attempt's end, then answers, fails, or routes the next attempt. Node thread. */
-    private void attemptEnded(Call c, RouteDecision.Attempt attempt, AttemptResult r) {
-        c.onWire = null;
+    private void attemptEnded(Call c, Leg leg, AttemptResult r) {
+        RouteDecision.Attempt attempt = leg.attempt;
+        if (leg.hedgeTimer != null) {
+            leg.hedgeTimer.cancel();
+        }
         c.attempts.add(r);
         Target target = attempt.target();
         long endedMillis = clock.nowMillis();
+        if (leg.lostRace && !leg.firstToken && leg.sent) {
+            hedgeLost(target, endedMillis, r.elapsedMs());
+        }
+        boolean won = r instanceof AttemptResult.Completed && c.claim(leg);
         Usage usage = usage(r);
         long charged = charge(target, usage);
-        boolean usageKnown = switch (r) {
+        boolean usageKnown = !leg.sent || switch (r) {
             case AttemptResult.Completed done -> true;
             case AttemptResult.Failed f -> !usage.equals(Usage.NONE) || !f.error().possiblyBilled();
         };
@@ -401,6 +529,13 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                 status, usage, usageKnown, charged, Math.max(0, r.elapsedMs()), firstTokenMs, retryAfterUntil,
                 fingerprint, endedMillis);
         submit(c, end, (res, err) -> {
+            c.legs.remove(leg);
+            if (won) {
+                c.answer = (AttemptResult.Completed) r;
+            }
+            if (c.result.isDone()) {
+                return;
+            }
             if (err == null && res instanceof LedgerResult.Ended ended) {
                 c.costNanoUsd += ended.chargedNanoUsd(); // the in-doubt part included
             } else {
@@ -408,26 +543,120 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                 String why = err != null ? reason(err) : String.valueOf(res);
                 String note = "the end of attempt " + attempt.attemptNumber() + " could not be recorded (" + why
                         + "); the call stays open in the ledger for the next leader to settle in doubt";
-                if (r instanceof AttemptResult.Completed done) {
+                if (c.answer != null) {
                     // The provider answered and may have billed it: the answer is the client's all the same.
                     log.info("node {} llm call {}: answered, but {}", nodeId, c.id(), note);
-                    finish(c, new CallResult.Answered(c.id(), done, c.attempts, c.costNanoUsd));
+                    c.legs.forEach(l -> l.cancel.cancel("the call ended"));
+                    finish(c, new CallResult.Answered(c.id(), c.answer, c.attempts, c.costNanoUsd));
                 } else {
+                    c.legs.forEach(l -> l.cancel.cancel("the call ended"));
                     finish(c, failed(c.id(), CallResult.Failure.CANCELLED, lastFailure(r) + "; " + note,
                             c.attempts));
                 }
                 return;
             }
-            switch (r) {
-                case AttemptResult.Completed done -> close(c, LedgerOp.CallStatus.ANSWERED, null, "answered");
-                case AttemptResult.Failed f when c.clientGone.get() -> close(c, LedgerOp.CallStatus.FAILED,
-                        CallResult.Failure.CANCELLED, "the client stopped taking the streamed text");
-                case AttemptResult.Failed f when c.textSent.get() -> close(c, LedgerOp.CallStatus.FAILED,
-                        CallResult.Failure.STREAM_FAILED, "the stream failed after part of its text reached the"
-                                + " client, so it is not retried: " + lastFailure(f));
-                case AttemptResult.Failed f -> route(c);
-            }
+            next(c);
         });
+    }
+
+    /**
+     * The call's step once an attempt ended or a hedge was not started: while another attempt is still on the wire
+     * (a hedge race, or a loser being cancelled) it waits for that one; then it answers, fails, or routes.
+     */
+    private void next(Call c) {
+        if (c.result.isDone() || !c.legs.isEmpty()) {
+            return;
+        }
+        AttemptResult last = c.attempts.isEmpty() ? null : c.attempts.getLast();
+        if (c.answer != null) {
+            close(c, LedgerOp.CallStatus.ANSWERED, null, "answered");
+        } else if (c.clientGone.get()) {
+            close(c, LedgerOp.CallStatus.FAILED, CallResult.Failure.CANCELLED,
+                    "the client stopped taking the streamed text");
+        } else if (c.textSent.get()) {
+            close(c, LedgerOp.CallStatus.FAILED, CallResult.Failure.STREAM_FAILED, "the stream failed after part of"
+                    + " its text reached the client, so it is not retried: " + lastFailure(winnerFailure(c, last)));
+        } else {
+            route(c);
+        }
+    }
+
+    /** The failure to name for a broken stream: the winner's end, not a loser's cancellation that ended later. */
+    private static AttemptResult winnerFailure(Call c, AttemptResult last) {
+        Leg w = c.winner.get();
+        if (w != null) {
+            for (AttemptResult a : c.attempts.reversed()) {
+                if (a.providerId().equals(w.attempt.target().providerId())
+                        && a.model().equals(w.attempt.target().model())
+                        && !(a instanceof AttemptResult.Failed f && f.error() == ErrorClass.CANCELLED)) {
+                    return a;
+                }
+            }
+        }
+        return last;
+    }
+
+    // ------------------------------------------------------------------------------------------------ hedging
+
+    /** Arms the hedge of a sent attempt: after its target's hedge delay without a first token, the call hedges. */
+    private void armHedge(Call c, Leg leg) {
+        var hedge = config.routing().hedge();
+        if (!hedge.enabled() || config.routing().maxAttempts() < 2) {
+            return;
+        }
+        long delayMs = hedge.delayMs(healthBook().health(leg.attempt.target()).firstTokenEwmaMs());
+        leg.hedgeTimer = scheduler.schedule(() -> guard(c, () -> hedge(c, leg, delayMs)), delayMs);
+    }
+
+    /**
+     * The attempt has shown no first token within its hedge delay: the call's next attempt starts on the next target
+     * the router picks (never the same target), while this one carries on. The router sees the attempt on the wire as
+     * already made (it counts against maxAttempts and goes last), so the hedge lands elsewhere or not at all.
+     */
+    private void hedge(Call c, Leg leg, long delayMs) {
+        leg.hedgeTimer = null;
+        if (c.result.isDone() || !c.legs.contains(leg) || leg.firstToken || c.winner.get() != null
+                || c.legs.size() != 1 || !holds(c)) {
+            return;
+        }
+        List<AttemptResult> seen = new ArrayList<>(c.attempts);
+        Target slow = leg.attempt.target();
+        seen.add(new AttemptResult.Failed(slow.providerId(), slow.model(), delayMs, ErrorClass.FIRST_TOKEN_TIMEOUT,
+                0, OptionalLong.empty(), Usage.NONE, "no first token within the hedge delay " + delayMs + " ms"));
+        RouteDecision decision = router.next(healthBook(), keys.fingerprints(), c.needs(), seen);
+        String why = switch (decision) {
+            case RouteDecision.Refusal refusal -> refusal.explanation();
+            case RouteDecision.Attempt a when a.target().equals(slow) -> "the only target left is the same one";
+            case RouteDecision.Attempt a when a.notBeforeMillis() > clock.nowMillis() ->
+                    "the next target is not available before " + java.time.Instant.ofEpochMilli(a.notBeforeMillis());
+            case RouteDecision.Attempt a -> null;
+        };
+        if (why != null) {
+            log.info("node {} llm call {}: no hedge for attempt {} at {} after {} ms without a first token: {}",
+                    nodeId, c.id(), leg.attempt.attemptNumber(), slow, delayMs, why);
+            return;
+        }
+        RouteDecision.Attempt a = (RouteDecision.Attempt) decision;
+        log.info("node {} llm call {}: hedging attempt {} at {} (no first token after {} ms): {}", nodeId, c.id(),
+                leg.attempt.attemptNumber(), slow, delayMs, a.explanation());
+        startAttempt(c, a, true);
+    }
+
+    /**
+     * A hedged-away attempt lost the race without a first token: as a health fact it is a first-token timeout (the
+     * target was silent for longer than a healthy one), so the book cools the target down and, repeated, opens its
+     * circuit; without this every call would pay the hedge delay at a silent target. The ledger records the attempt
+     * as the CANCELLED it was (what it cost); this fact is this leader's, not replicated.
+     */
+    private void hedgeLost(Target target, long atMillis, long elapsedMs) {
+        java.util.ArrayDeque<HedgeLoss> q = hedgeLosses.computeIfAbsent(target, t -> new java.util.ArrayDeque<>());
+        q.addLast(new HedgeLoss(atMillis, new AttemptResult.Failed(target.providerId(), target.model(),
+                Math.max(0, elapsedMs), ErrorClass.FIRST_TOKEN_TIMEOUT, 0, OptionalLong.empty(), Usage.NONE,
+                "no first token before a hedge won"), keys.fingerprints().getOrDefault(target.providerId(),
+                ProviderKeys.NO_KEY_FINGERPRINT)));
+        while (q.size() > MAX_HEDGE_LOSSES_PER_TARGET) {
+            q.removeFirst();
+        }
     }
 
     /** Ends the call in the ledger and answers the caller; a Close the ledger cannot take is said in the message. */
@@ -442,8 +671,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                 log.info("node {} llm call {}{}", nodeId, c.id(), note);
             }
             if (status == LedgerOp.CallStatus.ANSWERED) {
-                AttemptResult.Completed done = (AttemptResult.Completed) c.attempts.getLast();
-                finish(c, new CallResult.Answered(c.id(), done, c.attempts, c.costNanoUsd));
+                finish(c, new CallResult.Answered(c.id(), c.answer, c.attempts, c.costNanoUsd));
             } else {
                 finish(c, failed(c.id(), failure, message + note, c.attempts));
             }
@@ -504,24 +732,35 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
      * its start, for the half-open probe count), plus the attempts of this node still on the wire.
      */
     HealthBook healthBook() {
-        record Event(long atMillis, int order, LedgerOp.AttemptEnd end, boolean start) {
+        record Event(long atMillis, int order, LedgerOp.AttemptEnd end, boolean start, HedgeLoss loss) {
         }
         List<Event> events = new ArrayList<>();
         int i = 0;
         for (LedgerOp.AttemptEnd e : ledger.ledger().recentEnds().values().stream().flatMap(List::stream).toList()) {
-            events.add(new Event(Math.max(0, e.endedMillis() - e.elapsedMs()), i++, e, true));
-            events.add(new Event(e.endedMillis(), i++, e, false));
+            events.add(new Event(Math.max(0, e.endedMillis() - e.elapsedMs()), i++, e, true, null));
+            events.add(new Event(e.endedMillis(), i++, e, false, null));
+        }
+        for (java.util.ArrayDeque<HedgeLoss> losses : hedgeLosses.values()) {
+            for (HedgeLoss loss : losses) {
+                events.add(new Event(loss.atMillis(), i++, null, false, loss));
+            }
         }
         events.sort(Comparator.comparingLong(Event::atMillis).thenComparing(Event::start,
                 Comparator.reverseOrder()).thenComparingInt(Event::order));
         HealthBook book = HealthBook.empty(config);
         for (Event ev : events) {
-            book = ev.start() ? book.attemptStarted(ev.end().target(), ev.atMillis())
-                    : book.apply(asResult(ev.end()), ev.atMillis(), ev.end().keyFingerprint());
+            if (ev.loss() != null) {
+                book = book.apply(ev.loss().asFault(), ev.atMillis(), ev.loss().keyFingerprint());
+            } else {
+                book = ev.start() ? book.attemptStarted(ev.end().target(), ev.atMillis())
+                        : book.apply(asResult(ev.end()), ev.atMillis(), ev.end().keyFingerprint());
+            }
         }
         for (Call c : calls.values()) {
-            if (c.onWire != null) {
-                book = book.attemptStarted(c.onWire, c.onWireSinceMillis);
+            for (Leg leg : c.legs) {
+                if (leg.sent) {
+                    book = book.attemptStarted(leg.attempt.target(), leg.sentMillis);
+                }
             }
         }
         return book;

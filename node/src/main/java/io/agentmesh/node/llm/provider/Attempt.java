@@ -54,6 +54,8 @@ final class Attempt {
     private volatile String successBody;
     private volatile long firstTokenNanos = -1;
     private volatile long lastEventNanos;
+    /** Told once when the first content arrives (the stream's sink); null for a non-streamed call. */
+    volatile Runnable onFirstToken;
     /** The stream's watch, for usage seen before a failure; null for a non-streamed call. */
     volatile Wire.StreamWatch watch;
 
@@ -132,6 +134,10 @@ final class Attempt {
         if (firstTokenNanos < 0) {
             firstTokenNanos = now;
             scheduleIdleCheck(timeouts.streamIdleMs());
+            Runnable first = onFirstToken;
+            if (first != null && !done()) {
+                first.run();
+            }
         }
     }
 

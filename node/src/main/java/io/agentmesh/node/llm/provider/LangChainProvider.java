@@ -113,6 +113,7 @@ abstract class LangChainProvider implements LlmProvider {
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(cancel, "cancel");
         Attempt attempt = newAttempt(request, cancel, true);
+        attempt.onFirstToken = sink::firstToken;
         if (attempt.done()) {
             return attempt.await();
         }

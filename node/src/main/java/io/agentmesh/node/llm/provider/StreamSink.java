@@ -10,4 +10,12 @@ package io.agentmesh.node.llm.provider;
 public interface StreamSink {
     /** @return whether the text was taken */
     boolean offer(String textDelta);
+
+    /**
+     * The attempt's first content arrived (text, reasoning or a tool-call delta, as the first-token deadline counts
+     * it), possibly before any text reaches {@link #offer}. Called at most once, on the HTTP client's thread; must not
+     * block. The gateway's hedging decides the race between two attempts of a call here.
+     */
+    default void firstToken() {
+    }
 }

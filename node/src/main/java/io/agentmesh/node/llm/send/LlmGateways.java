@@ -32,7 +32,7 @@ public final class LlmGateways {
 
     /**
      * A gateway with a provider instance for each configured provider this node has a key for (or that needs none),
-     * the watchdog's timer thread and a bounded pool of {@code maxCallsInFlight} attempt threads; closing the
+     * the watchdog's timer thread and a bounded pool of two attempt threads per call in flight (an attempt and its hedge); closing the
      * gateway releases them all. Call {@link LlmGateway#start} on the node thread before the first call.
      */
     public static LlmGateway create(String nodeId, LlmConfig config, ProviderKeys keys, LedgerAccess ledger,
@@ -63,8 +63,10 @@ public final class LlmGateways {
             watchdog.shutdownNow();
             throw e;
         }
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(maxCallsInFlight, maxCallsInFlight, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(maxCallsInFlight),
+        // Two threads a call: an attempt and its hedge may both be on the wire.
+        int attemptThreads = 2 * maxCallsInFlight;
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(attemptThreads, attemptThreads, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(attemptThreads),
                 Thread.ofPlatform().name("llm-attempt-" + shortId + "-", 0).daemon().factory());
         pool.allowCoreThreadTimeOut(true);
         if (!config.providers().isEmpty()) {

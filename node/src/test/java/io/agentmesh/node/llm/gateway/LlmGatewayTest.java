@@ -8,6 +8,7 @@ import io.agentmesh.node.llm.ErrorClass;
 import io.agentmesh.node.llm.config.LlmConfig;
 import io.agentmesh.node.llm.config.ProviderKeys;
 import io.agentmesh.node.llm.cost.PriceTable;
+import io.agentmesh.node.llm.ledger.LedgerAttempt;
 import io.agentmesh.node.llm.ledger.LedgerCall;
 import io.agentmesh.node.llm.ledger.LedgerOp;
 import io.agentmesh.node.llm.ledger.LedgerResult;
@@ -164,8 +165,9 @@ class LlmGatewayTest {
         return onNode(() -> ledger.call(id).orElseThrow());
     }
 
+    /** An answer as the provider streams it: the gateway streams every attempt upstream, streaming client or not. */
     private static MockResponse answer(String text) {
-        return FakeProvider.json(200, FakeProvider.openAiAnswer(text, "stop", FakeProvider.OPENAI_USAGE));
+        return FakeProvider.openAiStreamed(text);
     }
 
     private static MockResponse unavailable() {
@@ -341,9 +343,7 @@ class LlmGatewayTest {
     void leadershipLostMidCallReturnsTheSentAttemptsAnswerButStartsNoOther() throws Exception {
         TestLedger a = new TestLedger("node-a", true, 1);
         LlmGateway g = gateway(config(""), a);
-        p1.enqueue(new MockResponse.Builder().code(200).addHeader("Content-Type", "application/json")
-                .body(FakeProvider.openAiAnswer("late", "stop", FakeProvider.OPENAI_USAGE))
-                .headersDelay(1000, TimeUnit.MILLISECONDS).build());
+        p1.enqueue(FakeProvider.openAiStreamed("late", 1000));
 
         CompletableFuture<CallResult> f = g.call(request("c1", "p1/m", false), t -> true).toCompletableFuture();
         await().atMost(Duration.ofSeconds(WAIT_S)).until(() -> p1.requests() == 1);
@@ -556,5 +556,193 @@ class LlmGatewayTest {
         assertEquals("available", t2.availability());
         assertTrue(t2.firstTokenEwmaMs() >= 0);
         assertFalse(s.configSource().isEmpty());
+    }
+
+    // ------------------------------------------------------------------------------------------------ hedging
+
+    /** Hedging after 300 ms at most: well before p1's 1.5 s first-token deadline. */
+    private static final String HEDGE_300 = "\"routing\": {\"hedge\": {\"minMs\": 100, \"maxMs\": 300}}";
+
+    private static LedgerAttempt attempt(LedgerCall call, int number) {
+        return call.attempts().stream().filter(a -> a.number() == number).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aSilentFirstProviderIsHedgedAndTheSecondAnswersWithinTheHedgeDelay() throws Exception {
+        LlmGateway g = gateway(config(HEDGE_300), new TestLedger("node-a", true, 1));
+        p1.enqueue(FakeProvider.silent());
+        p2.enqueue(answer("from p2"));
+
+        long t0 = System.nanoTime();
+        CallResult r = result(g.call(request("c1", "m", false), t -> true).toCompletableFuture());
+        long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
+
+        CallResult.Answered a = assertInstanceOf(CallResult.Answered.class, r);
+        assertEquals("from p2", text(a));
+        assertEquals("p2", a.answer().providerId());
+        assertEquals(1, p1.requests());
+        assertEquals(1, p2.requests(), "exactly two requests on the wire: the silent one and its hedge");
+        assertTrue(elapsedMs >= 300 && elapsedMs < 1_400, "answered after the 300 ms hedge delay plus p2's"
+                + " latency, not p1's 1.5 s first-token deadline: " + elapsedMs + " ms");
+        LedgerCall call = ledgerCall("c1");
+        assertEquals(Optional.of(LedgerOp.CallStatus.ANSWERED), call.status());
+        LedgerAttempt loser = attempt(call, 1);
+        assertEquals("p1", loser.target().providerId());
+        assertEquals(Optional.of(ErrorClass.CANCELLED), loser.error());
+        assertTrue(loser.inDoubtNanoUsd() > 0 && loser.inDoubtNanoUsd() == loser.worstCaseNanoUsd(),
+                "the cancelled loser may have been billed: charged its reservation in doubt: " + loser);
+        assertEquals(Optional.empty(), attempt(call, 2).error());
+        assertEquals(0, onNode(ledger::reservedNanoUsd));
+    }
+
+    @Test
+    void aSlowButAliveFirstProviderThatAnswersBeforeTheHedgeWinsAndTheHedgeIsCancelled() throws Exception {
+        LlmGateway g = gateway(config(HEDGE_300), new TestLedger("node-a", true, 1));
+        p1.enqueue(FakeProvider.openAiStreamed("from p1", 600)); // first token at ~600 ms: after the hedge starts
+        p2.enqueue(FakeProvider.silent());
+
+        CallResult r = result(g.call(request("c1", "m", false), t -> true).toCompletableFuture());
+
+        CallResult.Answered a = assertInstanceOf(CallResult.Answered.class, r);
+        assertEquals("from p1", text(a));
+        assertEquals(1, p1.requests());
+        assertEquals(1, p2.requests(), "the hedge was sent");
+        LedgerCall call = ledgerCall("c1");
+        assertEquals(Optional.of(LedgerOp.CallStatus.ANSWERED), call.status());
+        assertEquals(Optional.empty(), attempt(call, 1).error());
+        LedgerAttempt hedge = attempt(call, 2);
+        assertEquals("p2", hedge.target().providerId());
+        assertEquals(Optional.of(ErrorClass.CANCELLED), hedge.error());
+        assertTrue(hedge.inDoubtNanoUsd() > 0, hedge.toString());
+    }
+
+    @Test
+    void noHedgeStartsWhenTheBudgetHasNoRoomForItsWorstCase() throws Exception {
+        LlmConfig plain = config(HEDGE_300);
+        long worstCase = plain.pricing().worstCase("p1", "m", PromptSize.of(request("x", "m", false).chat())
+                .upperBoundTokens(), 50).totalNanoUsd();
+        // Room for one attempt's reservation, not for two.
+        String budget = String.format(java.util.Locale.ROOT,
+                "\"budgets\": [{\"period\": \"day\", \"limitUsd\": %.9f}]", worstCase * 1.5 / 1e9);
+        LlmGateway g = gateway(config(HEDGE_300 + ", " + budget), new TestLedger("node-a", true, 1));
+        p1.enqueue(FakeProvider.openAiStreamed("from p1", 700));
+        p2.enqueue(answer("must not be asked"));
+
+        CallResult r = result(g.call(request("c1", "m", false), t -> true).toCompletableFuture());
+
+        CallResult.Answered a = assertInstanceOf(CallResult.Answered.class, r, r.toString());
+        assertEquals("from p1", text(a), "the first attempt carried on");
+        assertEquals(0, p2.requests(), "a hedge the budget cannot reserve is not sent");
+        assertEquals(1, ledgerCall("c1").attempts().size());
+    }
+
+    @Test
+    void aStreamingClientGetsOnlyTheWinnersText() throws Exception {
+        LlmGateway g = gateway(config(HEDGE_300), new TestLedger("node-a", true, 1));
+        p1.stream().pause(700).data(FakeProvider.openAiChunk("from p1", null))
+                .data(FakeProvider.openAiChunk(null, "stop")).data(FakeProvider.openAiUsageChunk()).data("[DONE]")
+                .end().enqueue();
+        p2.stream().data(FakeProvider.openAiChunk("from ", null)).data(FakeProvider.openAiChunk("p2", null))
+                .data(FakeProvider.openAiChunk(null, "stop")).data(FakeProvider.openAiUsageChunk()).data("[DONE]")
+                .end().enqueue();
+        List<String> seen = new CopyOnWriteArrayList<>();
+
+        CallResult r = result(g.call(request("c1", "m", true), seen::add).toCompletableFuture());
+
+        CallResult.Answered a = assertInstanceOf(CallResult.Answered.class, r);
+        assertEquals("p2", a.answer().providerId());
+        assertEquals(List.of("from ", "p2"), seen);
+        assertEquals(1, p1.requests());
+        assertEquals(1, p2.requests());
+        assertEquals(Optional.of(ErrorClass.CANCELLED), attempt(ledgerCall("c1"), 1).error());
+    }
+
+    @Test
+    void aNonStreamingClientGetsOneAnswerFromAStreamedUpstreamAttempt() throws Exception {
+        LlmGateway g = gateway(config(""), new TestLedger("node-a", true, 1));
+        p1.enqueue(answer("whole"));
+        List<String> seen = new CopyOnWriteArrayList<>();
+
+        CallResult r = result(g.call(request("c1", "m", false), seen::add).toCompletableFuture());
+
+        CallResult.Answered a = assertInstanceOf(CallResult.Answered.class, r);
+        assertEquals("whole", text(a));
+        assertTrue(a.answer().firstTokenMs() >= 0);
+        assertEquals(List.of(), seen, "a non-streaming client's sink gets no partial text");
+        String body = p1.takeRequest().getBody().utf8();
+        assertTrue(body.replaceAll("\\s", "").contains("\"stream\":true"),
+                "the upstream attempt streamed: " + body);
+    }
+
+    @Test
+    void afterASilentLossTheTargetIsAvoidedAndCallsGoStraightToTheNext() throws Exception {
+        LlmGateway g = gateway(config(HEDGE_300, 60_000), new TestLedger("node-a", true, 1));
+        p1.enqueue(FakeProvider.silent());
+        p2.enqueue(answer("hedged"));
+        assertInstanceOf(CallResult.Answered.class,
+                result(g.call(request("c1", "m", false), t -> true).toCompletableFuture()));
+        LlmGateway.TargetStatus p1Status = g.status().get(WAIT_S, TimeUnit.SECONDS).targets().getFirst();
+        assertEquals(Optional.of(ErrorClass.FIRST_TOKEN_TIMEOUT), p1Status.lastError(), p1Status.toString());
+        assertTrue(p1Status.cooldownUntilMillis() > clock.nowMillis(), p1Status.toString());
+
+        p2.enqueue(answer("direct"));
+        long t0 = System.nanoTime();
+        CallResult second = result(g.call(request("c2", "m", false), t -> true).toCompletableFuture());
+        long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
+
+        CallResult.Answered a = assertInstanceOf(CallResult.Answered.class, second);
+        assertEquals("direct", text(a));
+        assertEquals(1, p1.requests(), "the silent target got no second request");
+        assertEquals(2, p2.requests());
+        assertEquals(1, a.attempts().size());
+        assertTrue(elapsedMs < 300, "no hedge delay paid: " + elapsedMs + " ms");
+    }
+
+    @Test
+    void repeatedSilentLossesOpenTheTargetsCircuitEvenWithShortCooldowns() throws Exception {
+        // Cooldowns of 100 ms alone would send every call back to the silent p1 (each paying the hedge delay); the
+        // losses count as circuit failures, so after minimumCalls of them p1 is left alone for openMs.
+        LlmGateway g = gateway(config(HEDGE_300 + ", \"circuit\": {\"minimumCalls\": 3, \"openMs\": 60000}", 100),
+                new TestLedger("node-a", true, 1));
+        for (int i = 0; i < 3; i++) {
+            p1.enqueue(FakeProvider.silent());
+            p2.enqueue(answer("hedged " + i));
+            CallResult r = result(g.call(request("c" + i, "m", false), t -> true).toCompletableFuture());
+            assertEquals("p2", assertInstanceOf(CallResult.Answered.class, r).answer().providerId());
+            assertEquals(i + 1, p1.requests(), "call " + i + " went to p1 first and was hedged");
+            Thread.sleep(450); // the cooldown after the loss ends (100 ms, doubled per consecutive loss)
+        }
+        LlmGateway.TargetStatus p1Status = g.status().get(WAIT_S, TimeUnit.SECONDS).targets().getFirst();
+        assertEquals("open", p1Status.circuit(), p1Status.toString());
+
+        p2.enqueue(answer("direct"));
+        CallResult.Answered a = assertInstanceOf(CallResult.Answered.class,
+                result(g.call(request("c-after", "m", false), t -> true).toCompletableFuture()));
+        assertEquals("direct", text(a));
+        assertEquals(3, p1.requests(), "the silent target is avoided while its circuit is open");
+        assertEquals(1, a.attempts().size());
+    }
+
+    @Test
+    void hedgeSettingsAreParsedStrictly() throws Exception {
+        LlmConfig c = config("\"routing\": {\"hedge\": {\"enabled\": false, \"multiplier\": 2.5, \"minMs\": 50,"
+                + " \"maxMs\": 900}}");
+        assertEquals(new io.agentmesh.node.llm.config.HedgeConfig(false, 2.5, 50, 900), c.routing().hedge());
+        assertEquals(io.agentmesh.node.llm.config.HedgeConfig.DEFAULTS, config("").routing().hedge());
+        for (String bad : List.of("{\"delayMs\": 5}", "{\"enabled\": \"yes\"}", "{\"multiplier\": 0.5}",
+                "{\"minMs\": 500, \"maxMs\": 100}", "{\"multiplier\": \"3\"}", "[]")) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> config("\"routing\": {\"hedge\": " + bad + "}"), bad);
+            assertTrue(e.getMessage().contains("hedge"), e.getMessage());
+        }
+    }
+
+    @Test
+    void theHedgeDelayIsAMultipleOfTheTargetsFirstTokenTimeClamped() {
+        var h = new io.agentmesh.node.llm.config.HedgeConfig(true, 3, 250, 2_000);
+        assertEquals(2_000, h.delayMs(-1), "unmeasured: the longest delay");
+        assertEquals(250, h.delayMs(20));
+        assertEquals(900, h.delayMs(300));
+        assertEquals(2_000, h.delayMs(5_000));
     }
 }

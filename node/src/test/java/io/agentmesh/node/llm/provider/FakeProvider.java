@@ -91,6 +91,22 @@ public final class FakeProvider implements AutoCloseable {
         return b.build();
     }
 
+    /**
+     * A whole OpenAI-format stream in one body (text, finish reason, usage chunk, {@code [DONE]}): what a provider
+     * answers to a streamed request, as the gateway streams every attempt whose model can stream.
+     */
+    public static MockResponse openAiStreamed(String text) {
+        return openAiStreamed(text, 0);
+    }
+
+    /** The same, its headers held back {@code headersDelayMs} (a provider slow to its first token). */
+    public static MockResponse openAiStreamed(String text, long headersDelayMs) {
+        String body = "data: " + openAiChunk(text, null) + "\n\n" + "data: " + openAiChunk(null, "stop") + "\n\n"
+                + "data: " + openAiUsageChunk() + "\n\n" + "data: [DONE]\n\n";
+        return new MockResponse.Builder().code(200).addHeader("Content-Type", "text/event-stream").body(body)
+                .headersDelay(headersDelayMs, TimeUnit.MILLISECONDS).build();
+    }
+
     /** A response that sends no headers within any test's deadlines (the server thread leaves once the client does). */
     public static MockResponse silent() {
         return new MockResponse.Builder().headersDelay(STALL_BOUND_MS, TimeUnit.MILLISECONDS).body("{}").build();

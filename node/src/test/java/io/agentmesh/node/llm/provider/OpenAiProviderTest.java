@@ -229,6 +229,38 @@ class OpenAiProviderTest extends ProviderTestSupport {
     }
 
     @Test
+    void aStreamTellsItsSinkOfTheFirstTokenOnceEvenWhenItIsAToolCall() throws Exception {
+        String chunk = "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-test\","
+                + "\"choices\":[{\"index\":0,\"delta\":%s,\"finish_reason\":%s}]}";
+        fake.stream().data(openAiChunk("", null))
+                .data(chunk.formatted("{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,"
+                        + "\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"weather\","
+                        + "\"arguments\":\"\"}}]}", "null"))
+                .data(chunk.formatted("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{}\"}}]}", "null"))
+                .data(chunk.formatted("{}", "\"tool_calls\"")).data(openAiUsageChunk()).data("[DONE]").end().enqueue();
+        java.util.concurrent.atomic.AtomicInteger firstTokens = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.List<String> texts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        StreamSink sink = new StreamSink() {
+            @Override
+            public boolean offer(String textDelta) {
+                texts.add(textDelta);
+                return true;
+            }
+
+            @Override
+            public void firstToken() {
+                firstTokens.incrementAndGet();
+            }
+        };
+
+        AttemptResult.Completed done = completed(provider.stream(request("gpt-test"), sink, new AttemptCancel()));
+
+        assertEquals(1, firstTokens.get(), "the tool-call delta was the first token, told once");
+        assertTrue(texts.stream().allMatch(String::isEmpty), "no text: " + texts);
+        assertEquals("tool_calls", done.finishReason());
+    }
+
+    @Test
     void aStreamThatEndsWithoutDoneIsCutNotCompleted() {
         fake.stream().data(openAiChunk("Hel", null)).data(openAiChunk(null, "stop")).data(openAiUsageChunk()).end()
                 .enqueue();
