@@ -59,7 +59,7 @@ import java.util.stream.Stream;
  * <p>Without a chosen target, the targets are tried in backup.json's order until one restores: a damaged target is
  * reported (and fails the drill) but does not stop the drill from measuring a restore from another.
  */
-public final class Drill {
+public final class Drill implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Drill.class);
     /** Signatures are over this, a newline, then the report object's compact JSON exactly as written in the file. */
     static final String SIGNATURE_DOMAIN = "agentmesh/drill-report/v1";
@@ -79,6 +79,12 @@ public final class Drill {
     private final RememberedManifests remembered;
     private final Path stateDir;
     private final Clock clock;
+    private final java.util.concurrent.ExecutorService thread;
+    /** The newest report's summary per target, from {@code <state>/drills/} at start, then from each run. */
+    private final Map<String, JsonNode> last;
+    private CompletableFuture<ObjectNode> running;
+    private java.util.concurrent.ScheduledExecutorService schedule;
+    private long periodMs;
 
     public Drill(String node, BackupRunner.Keys keys, ChangeStore live, Supplier<List<NodeCertificate>> certificates,
                  Supplier<List<NodeRevocation>> revocations, Map<String, BackupTarget> targets,
@@ -92,6 +98,93 @@ public final class Drill {
         this.remembered = remembered;
         this.stateDir = stateDir;
         this.clock = clock;
+        this.thread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "drill-" + node);
+            t.setDaemon(true);
+            return t;
+        });
+        Map<String, JsonNode> found;
+        try {
+            found = lastPerTarget(stateDir);
+        } catch (IOException e) {
+            log.warn("node {} could not read its earlier drill reports in {}: {}", node, stateDir.resolve(DRILLS_DIR),
+                    e.getMessage());
+            found = new LinkedHashMap<>();
+        }
+        this.last = new LinkedHashMap<>(found);
+    }
+
+    /** Runs the drill on its own thread; a drill already under way is joined, not doubled. */
+    public synchronized CompletableFuture<ObjectNode> start(Optional<String> only) {
+        if (only.isPresent() && !targets.containsKey(only.get())) {
+            throw new IllegalArgumentException("no backup target \"" + only.get() + "\" in backup.json; the targets are "
+                    + targets.keySet());
+        }
+        if (running != null && !running.isDone()) {
+            return running;
+        }
+        running = CompletableFuture.supplyAsync(() -> run(only), thread);
+        return running;
+    }
+
+    /** Drills every {@code periodMs} (the first one period after the start) while {@code leads}; 0: never. */
+    public synchronized void schedule(long periodMs, java.util.function.BooleanSupplier leads) {
+        if (periodMs < 1 || targets.isEmpty() || schedule != null) {
+            return;
+        }
+        this.periodMs = periodMs;
+        schedule = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "drill-schedule-" + node);
+            t.setDaemon(true);
+            return t;
+        });
+        schedule.scheduleWithFixedDelay(() -> {
+            try {
+                if (leads.getAsBoolean()) {
+                    log.info("node {} starts its scheduled restore drill (every {} h)", node, periodMs / 3_600_000);
+                    start(Optional.empty()).join();
+                }
+            } catch (RuntimeException e) {
+                log.warn("node {} scheduled drill did not run: {}", node, e.toString());
+            }
+        }, periodMs, periodMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Per target: the newest drill's summary and a state: "ok", "failed", "missing" (no drill within twice the period,
+     * or none at all when scheduled) or "none" (never drilled, and no schedule).
+     */
+    public synchronized Map<String, Object> status() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        long now = clock.nowMillis();
+        for (String id : targets.keySet()) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            JsonNode s = last.get(id);
+            String state;
+            if (s == null) {
+                state = periodMs > 0 ? "missing" : "none";
+            } else if (!s.path("ok").asBoolean()) {
+                state = "failed";
+            } else if (periodMs > 0 && now - s.path("atMs").asLong() > 2 * periodMs) {
+                state = "missing";
+            } else {
+                state = "ok";
+            }
+            t.put("state", state);
+            if (s != null) {
+                t.put("last", s);
+            }
+            out.put(id, t);
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (schedule != null) {
+            schedule.shutdownNow();
+        }
+        thread.shutdownNow();
     }
 
     /**
@@ -135,6 +228,11 @@ public final class Drill {
         report.put("finishedAtMs", clock.nowMillis());
         ObjectNode signed = sign(report, keys.nodeKey());
         record(signed, startedAtMs, attempts);
+        synchronized (this) {
+            for (JsonNode a : attempts) {
+                last.put(a.path("target").asText(), summary(report, a));
+            }
+        }
         return signed;
     }
 

@@ -86,8 +86,10 @@ class DrillTest {
     private static ObjectNode drill(SqliteChangeStore store, Path stateDir, Map<String, BackupTarget> targets,
                                     Optional<String> only) throws Exception {
         var k = keys();
-        return new Drill("test", k, store, () -> List.of(k.certificate()), List::of, targets,
-                new RememberedManifests(stateDir), stateDir, new SystemClock()).run(only);
+        try (Drill d = new Drill("test", k, store, () -> List.of(k.certificate()), List::of, targets,
+                new RememberedManifests(stateDir), stateDir, new SystemClock())) {
+            return d.run(only);
+        }
     }
 
     private static Map<String, BackupTarget> targets(Path dir, String... ids) throws Exception {
