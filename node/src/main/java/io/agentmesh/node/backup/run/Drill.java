@@ -127,7 +127,10 @@ public final class Drill implements AutoCloseable {
         return running;
     }
 
-    /** Drills every {@code periodMs} (the first one period after the start) while {@code leads}; 0: never. */
+    /**
+     * Drills every target, one after the other, every {@code periodMs} (the first time one period after the start)
+     * while {@code leads}; 0: never.
+     */
     public synchronized void schedule(long periodMs, java.util.function.BooleanSupplier leads) {
         if (periodMs < 1 || targets.isEmpty() || schedule != null) {
             return;
@@ -140,9 +143,13 @@ public final class Drill implements AutoCloseable {
         });
         schedule.scheduleWithFixedDelay(() -> {
             try {
-                if (leads.getAsBoolean()) {
-                    log.info("node {} starts its scheduled restore drill (every {} h)", node, periodMs / 3_600_000);
-                    start(Optional.empty()).join();
+                // Every target in turn, each on its own: a fallback would leave the targets after the first unproven.
+                for (String id : targets.keySet()) {
+                    if (leads.getAsBoolean()) {
+                        log.info("node {} starts its scheduled restore drill of target {} (every {} h)", node, id,
+                                periodMs / 3_600_000);
+                        start(Optional.of(id)).join();
+                    }
                 }
             } catch (RuntimeException e) {
                 log.warn("node {} scheduled drill did not run: {}", node, e.toString());
@@ -203,7 +210,7 @@ public final class Drill implements AutoCloseable {
         ObjectNode report = JSON.createObjectNode();
         report.put("kind", "agentmesh-drill-report");
         report.put("version", 1);
-        report.put("node", node);
+        report.put("node", keys.certificate().nodeId().toString());
         report.put("agent", keys.certificate().agentId().toString());
         report.put("startedAtMs", startedAtMs);
         report.put("startedAt", Instant.ofEpochMilli(startedAtMs).toString());
