@@ -103,6 +103,14 @@ public final class Drill implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        // A drill cut short by a stop left its scratch directory; no drill runs yet, so any there is stale.
+        try (Stream<Path> s = Files.isDirectory(stateDir.resolve(DRILLS_DIR))
+                ? Files.list(stateDir.resolve(DRILLS_DIR)) : Stream.empty()) {
+            s.filter(p -> p.getFileName().toString().startsWith("scratch-") && Files.isDirectory(p))
+                    .toList().forEach(Drill::deleteTree);
+        } catch (IOException e) {
+            log.warn("node {} could not clear old drill scratch directories: {}", node, e.getMessage());
+        }
         Map<String, JsonNode> found;
         try {
             found = lastPerTarget(stateDir);

@@ -144,6 +144,16 @@ class DrillTest {
         assertFalse(Drill.signatureValid(onDisk, nodeKey));
         assertEquals(1, targets.get("nas").list("drill/", 10).size());
         assertTrue(Drill.lastPerTarget(state).get("nas").path("ok").asBoolean());
+
+        // A drill cut short left its scratch directory: the next start of the drill removes it.
+        Path stale = Files.createDirectories(state.resolve(Drill.DRILLS_DIR).resolve("scratch-1").resolve("x"));
+        var k = keys();
+        try (SqliteChangeStore store = store();
+             Drill d = new Drill("test", k, store, () -> List.of(k.certificate()), List::of, targets,
+                     new RememberedManifests(state), state, new SystemClock())) {
+            assertFalse(Files.exists(stale.getParent()));
+            assertEquals("ok", ((Map<?, ?>) d.status().get("nas")).get("state"), "the recorded report is read back");
+        }
     }
 
     @Test
