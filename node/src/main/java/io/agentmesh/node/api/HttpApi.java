@@ -72,6 +72,9 @@ import java.util.concurrent.TimeoutException;
  * GET  /v1/llm/metrics          the same figures in the Prometheus text format (counters per provider and model)
  * POST /v1/backup[?target=ID]   backs up now (on the leader; waits for the run); 409 naming the leader on a follower
  * GET  /v1/backup               per target: the newest run's time, manifest, objects, bytes and error
+ * POST /v1/drill[?target=ID]    runs the restore drill now (on the leader; waits for it) -> the signed report;
+ *                                409 naming the leader on a follower
+ * GET  /v1/drill                per target: the newest drill's summary and state (ok, failed, missing, none)
  * GET  /v1/revocations          the node removals this node enforces
  * POST /v1/revocations          a revocation in its JSON form (`agentmesh node remove --out`) -> 201 when new here,
  *                                200 when known; 400, changing nothing, when it is malformed or not signed by the
@@ -285,6 +288,22 @@ public final class HttpApi implements AutoCloseable {
                 } else {
                     requireMethod(method, "GET");
                     send(ex, 200, await(node.backupStatus()).orElseThrow(() -> new ApiError(404, NO_BACKUPS)));
+                }
+            }
+            case "/v1/drill" -> {
+                if (method.equals("POST")) {
+                    Optional<String> target = textParam(ex.getRequestURI(), "target");
+                    Map<String, Object> result = node.drillNow(target)
+                            .get(BACKUP_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                            .orElseThrow(() -> new ApiError(404, NO_BACKUPS));
+                    if (Boolean.TRUE.equals(result.get("notLeader"))) {
+                        throw new ApiError(409, "the drill runs on the leader; this node is not it (the leader is "
+                                + result.get("leader") + ")");
+                    }
+                    send(ex, 200, result);
+                } else {
+                    requireMethod(method, "GET");
+                    send(ex, 200, await(node.drillStatus()).orElseThrow(() -> new ApiError(404, NO_BACKUPS)));
                 }
             }
             case "/v1/revocations" -> {

@@ -185,4 +185,17 @@ public interface NodeOperations {
     default CompletableFuture<Optional<Map<String, Object>>> backupStatus() {
         return CompletableFuture.completedFuture(Optional.empty());
     }
+
+    /**
+     * Runs the restore drill now on this node, which must lead; completes with the signed report ({@code {"report",
+     * "signature"}}), or at once with {@code {"notLeader": true, "leader": id}}. Empty on a node without backups.
+     */
+    default CompletableFuture<Optional<Map<String, Object>>> drillNow(Optional<String> target) {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
+    /** Per target: the newest drill's summary and its state (ok, failed, missing, none). */
+    default CompletableFuture<Optional<Map<String, Object>>> drillStatus() {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
 }

@@ -108,6 +108,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     /** Where the endpoints' calls wait for the gateway: one virtual thread per call, bounded by LlmHttp. */
     private final ExecutorService llmExchanges;
     private final io.agentmesh.node.backup.run.BackupRunner backups;
+    /** The restore drill over the same targets (docs/backup.md, "The drill"); null where backups is. */
+    private final io.agentmesh.node.backup.run.Drill drill;
     private final String name;
     private final long startedNanos = clock.monotonicNanos();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -217,12 +219,15 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     io.agentmesh.node.llm.gateway.LlmModels.of(settings.llm()), clock,
                     () -> java.util.UUID.randomUUID().toString(), llmExchanges, LLM_ENDPOINT_CALLS,
                     LLM_ENDPOINT_MAX_CALL_MS, name) : null;
-            this.backups = holdsState ? backupRunner(settings, ids, nodeKey, certificate, store, core, clock, name)
+            BackupParts parts = holdsState ? backupRunner(settings, ids, nodeKey, certificate, store, core, clock, name)
                     : null;
+            this.backups = parts == null ? null : parts.runner();
+            this.drill = parts == null ? null : parts.drill();
             startedBackups = backups;
             if (backups != null) {
                 backups.publishGrants();
                 backups.schedule(settings.backup().everyMinutes() * 60_000L, this::isLeader);
+                drill.schedule(settings.backup().drillEveryHours() * 3_600_000L, this::isLeader);
             }
             this.http = new HttpApi(settings.http(), this, name);
             http.start();
@@ -310,7 +315,10 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
      * The backup runner over this node's store and targets. The node's operational backup key is created here when
      * missing (nodes enrolled before backups existed), encrypted under the node passphrase like node.key.
      */
-    private static io.agentmesh.node.backup.run.BackupRunner backupRunner(NodeSettings settings, IdentityDirectory ids,
+    private record BackupParts(io.agentmesh.node.backup.run.BackupRunner runner, io.agentmesh.node.backup.run.Drill drill) {
+    }
+
+    private static BackupParts backupRunner(NodeSettings settings, IdentityDirectory ids,
             SigningKey nodeKey, NodeCertificate certificate, ChangeStore store, NodeCore core, Clock clock, String name)
             throws IOException {
         SigningKey backupKey;
@@ -329,11 +337,15 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             targets.values().forEach(io.agentmesh.node.backup.target.BackupTarget::close);
             throw e;
         }
-        return new io.agentmesh.node.backup.run.BackupRunner(name,
-                new io.agentmesh.node.backup.run.BackupRunner.Keys(nodeKey, certificate, backupKey, ids.path(),
-                        phraseIdentity(ids, settings.passphrase(), name)), store,
-                () -> knownCertificates(certificate, store), () -> core.revocations().records(), targets,
-                new io.agentmesh.node.backup.run.RememberedManifests(settings.stateDir()), clock);
+        var keys = new io.agentmesh.node.backup.run.BackupRunner.Keys(nodeKey, certificate, backupKey, ids.path(),
+                phraseIdentity(ids, settings.passphrase(), name));
+        var remembered = new io.agentmesh.node.backup.run.RememberedManifests(settings.stateDir());
+        // The drill uses the operational key alone (the daily drill needs no phrase), over the runner's targets.
+        return new BackupParts(new io.agentmesh.node.backup.run.BackupRunner(name, keys, store,
+                () -> knownCertificates(certificate, store), () -> core.revocations().records(), targets, remembered,
+                clock), new io.agentmesh.node.backup.run.Drill(name, keys, store,
+                () -> knownCertificates(certificate, store), () -> core.revocations().records(), targets, remembered,
+                settings.stateDir(), clock));
     }
 
     /** The phrase's backup identity where agent-root.key is kept (and opens with the node passphrase). */
@@ -392,6 +404,31 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 return Optional.of(m);
             });
         });
+    }
+
+    @Override
+    public CompletableFuture<Optional<Map<String, Object>>> drillNow(Optional<String> target) {
+        if (drill == null) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return onNode(c -> {
+            boolean leader = c.consensus().map(cn -> cn.isLeader()).orElse(false);
+            if (!leader) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("notLeader", true);
+                m.put("leader", c.consensus().map(cn -> cn.status()).flatMap(x -> x.leader()).map(NodeId::toString)
+                        .orElse("unknown right now"));
+                return CompletableFuture.completedFuture(Optional.of(m));
+            }
+            // The drill runs on its own thread; this future completes there.
+            return drill.start(target).thenApply(r -> Optional.of(
+                    new com.fasterxml.jackson.databind.ObjectMapper().convertValue(r, Map.class)));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Optional<Map<String, Object>>> drillStatus() {
+        return CompletableFuture.completedFuture(Optional.ofNullable(drill).map(d -> d.status()));
     }
 
     @Override
@@ -477,6 +514,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             agent.host().close();
         }
         http.close();
+        if (drill != null) {
+            drill.close(); // a drill cut short leaves only its scratch directory, removed by the next one
+        }
         if (backups != null) {
             backups.close(); // a run cut short leaves only unreferenced objects; the next run puts them again
         }
@@ -727,6 +767,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             }
             if (backups != null) {
                 s.put("backup", backups.summary());
+                s.put("drill", drill.status());
             }
             return CompletableFuture.completedFuture(s);
         });

@@ -51,6 +51,28 @@ public final class BackupReader {
     private final AgentId agent;
     private final List<AgeIdentity> identities;
     private final List<NodeRevocation> knownRevocations;
+    private final DecryptTiming timing;
+
+    /**
+     * Adds up the time spent decrypting, for the drill's report (docs/backup.md, "The drill"). The time source is the
+     * caller's, so this package still reads no clock.
+     */
+    public static final class DecryptTiming {
+        private final java.util.function.LongSupplier nanos;
+        private long totalNanos;
+
+        public DecryptTiming(java.util.function.LongSupplier nanos) {
+            this.nanos = nanos;
+        }
+
+        public synchronized long totalNanos() {
+            return totalNanos;
+        }
+
+        private synchronized void add(long n) {
+            totalNanos += n;
+        }
+    }
 
     /**
      * @param agentRoot        the agent's root public key (from {@code agent.json}, or re-derived from the phrase)
@@ -58,6 +80,13 @@ public final class BackupReader {
      * @param knownRevocations revocations the reader already trusts, honoured besides the backup's own
      */
     public BackupReader(VerifyingKey agentRoot, List<AgeIdentity> identities, List<NodeRevocation> knownRevocations) {
+        this(agentRoot, identities, knownRevocations, null);
+    }
+
+    /** As above, adding the time spent in decryption to {@code timing}. */
+    public BackupReader(VerifyingKey agentRoot, List<AgeIdentity> identities, List<NodeRevocation> knownRevocations,
+                        DecryptTiming timing) {
+        this.timing = timing;
         if (identities.isEmpty()) {
             throw new IllegalArgumentException("at least one age identity is required to read a backup");
         }
@@ -71,8 +100,7 @@ public final class BackupReader {
     public Manifest openManifest(String name, byte[] bytes) {
         ObjectName parsed = parse(name, ObjectName.Kind.MANIFEST);
         checkHash(name, parsed, bytes);
-        Manifest m = Frames.manifest(name, AgeCrypto.decrypt(name, bytes, identities, Frames.MAX_PLAINTEXT_BYTES),
-                agent);
+        Manifest m = Frames.manifest(name, decrypt(name, bytes), agent);
         if (m.number() != parsed.number()) {
             throw new BackupFormatException(Problem.CORRUPT, name, "holds manifest number " + m.number()
                     + " under a name that says " + parsed.number());
@@ -351,7 +379,19 @@ public final class BackupReader {
                     + " manifest says " + e.sizeBytes());
         }
         checkHash(e.name(), e.parsed(), bytes);
-        return AgeCrypto.decrypt(e.name(), bytes, identities, Frames.MAX_PLAINTEXT_BYTES);
+        return decrypt(e.name(), bytes);
+    }
+
+    private byte[] decrypt(String name, byte[] bytes) {
+        if (timing == null) {
+            return AgeCrypto.decrypt(name, bytes, identities, Frames.MAX_PLAINTEXT_BYTES);
+        }
+        long t0 = timing.nanos.getAsLong();
+        try {
+            return AgeCrypto.decrypt(name, bytes, identities, Frames.MAX_PLAINTEXT_BYTES);
+        } finally {
+            timing.add(timing.nanos.getAsLong() - t0);
+        }
     }
 
     private static void checkHash(String name, ObjectName parsed, byte[] bytes) {

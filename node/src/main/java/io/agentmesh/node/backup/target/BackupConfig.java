@@ -31,7 +31,11 @@ import java.util.regex.Pattern;
  *
  * @param targets in the file's order, at least one
  */
-public record BackupConfig(List<TargetConfig> targets, int everyMinutes) {
+public record BackupConfig(List<TargetConfig> targets, int everyMinutes, int drillEveryHours) {
+    /** The leader's restore drill runs this often unless backup.json says otherwise (docs/backup.md, "The drill"). */
+    public static final int DEFAULT_DRILL_EVERY_HOURS = 24;
+    /** The longest drill period: thirty days. */
+    public static final int MAX_DRILL_EVERY_HOURS = 30 * 24;
     /** The longest schedule: a week. */
     public static final int MAX_EVERY_MINUTES = 7 * 24 * 60;
     public static final int MAX_FILE_BYTES = 64 * 1024;
@@ -40,15 +44,20 @@ public record BackupConfig(List<TargetConfig> targets, int everyMinutes) {
     public static final String DEFAULT_SECRET_ENV = "AWS_SECRET_ACCESS_KEY";
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
-    private static final Set<String> TOP_KEYS = Set.of("targets", "everyMinutes");
+    private static final Set<String> TOP_KEYS = Set.of("targets", "everyMinutes", "drillEveryHours");
     private static final Set<String> TARGET_KEYS = Set.of("id", "uri", "accessKeyIdEnv", "secretAccessKeyEnv",
             "credentialsFile");
 
     /**
-     * @param everyMinutes the leader backs up to every target this often; 0 for on request only
+     * @param everyMinutes    the leader backs up to every target this often; 0 for on request only
+     * @param drillEveryHours the leader runs the restore drill this often; 0 for on request only
      */
     public BackupConfig {
         targets = List.copyOf(targets);
+        if (drillEveryHours < 0 || drillEveryHours > MAX_DRILL_EVERY_HOURS) {
+            throw new IllegalArgumentException("drillEveryHours must be 0 (on request only) to "
+                    + MAX_DRILL_EVERY_HOURS + ", got " + drillEveryHours);
+        }
         if (everyMinutes < 0 || everyMinutes > MAX_EVERY_MINUTES) {
             throw new IllegalArgumentException("everyMinutes must be 0 (on request only) to " + MAX_EVERY_MINUTES
                     + ", got " + everyMinutes);
@@ -58,6 +67,11 @@ public record BackupConfig(List<TargetConfig> targets, int everyMinutes) {
     /** Targets backed up on request only. */
     public BackupConfig(List<TargetConfig> targets) {
         this(targets, 0);
+    }
+
+    /** With the default drill period. */
+    public BackupConfig(List<TargetConfig> targets, int everyMinutes) {
+        this(targets, everyMinutes, DEFAULT_DRILL_EVERY_HOURS);
     }
 
     /** Where an S3 target's access key comes from; never the key itself. */
@@ -144,7 +158,17 @@ public record BackupConfig(List<TargetConfig> targets, int everyMinutes) {
             }
             everyMinutes = every.asInt();
         }
-        return new BackupConfig(out, everyMinutes);
+        int drillEveryHours = DEFAULT_DRILL_EVERY_HOURS;
+        JsonNode drill = root.get("drillEveryHours");
+        if (drill != null) {
+            if (!drill.isIntegralNumber() || drill.asLong() < 0 || drill.asLong() > MAX_DRILL_EVERY_HOURS) {
+                throw new IllegalArgumentException(what + ": \"drillEveryHours\" must be a whole number of hours, 0"
+                        + " (on request only) to " + MAX_DRILL_EVERY_HOURS + "; it defaults to "
+                        + DEFAULT_DRILL_EVERY_HOURS);
+            }
+            drillEveryHours = drill.asInt();
+        }
+        return new BackupConfig(out, everyMinutes, drillEveryHours);
     }
 
     private static java.util.Optional<CredentialSource> credentials(JsonNode t, TargetUri uri, String where) {

@@ -63,6 +63,19 @@ class BackupConfigTest {
     }
 
     @Test
+    void drillEveryHoursDefaultsToADayAndIsBounded() throws Exception {
+        assertEquals(24, read("{\"targets\": [{\"id\": \"a\", \"uri\": \"file:///x\"}]}").drillEveryHours());
+        for (int hours : List.of(0, 1, 720)) {
+            assertEquals(hours, read("{\"targets\": [{\"id\": \"a\", \"uri\": \"file:///x\"}], \"drillEveryHours\": "
+                    + hours + "}").drillEveryHours());
+        }
+        for (String bad : List.of("-1", "1.5", "\"24\"", "721")) {
+            assertTrue(refused("{\"targets\": [{\"id\": \"a\", \"uri\": \"file:///x\"}], \"drillEveryHours\": " + bad
+                    + "}").contains("\"drillEveryHours\" must be a whole number of hours"), bad);
+        }
+    }
+
+    @Test
     void mistakesAreRefusedNamingTheFileAndTheTarget() {
         String file = dir.resolve("backup.json").toAbsolutePath().toString();
         assertTrue(refused("{\"targets\": []}").contains(file));
