@@ -139,12 +139,22 @@ public final class RestoreCommand implements Callable<Integer> {
                 out.writeBytes(c.toBytes());
             }
             store.putMeta("certificates", out.toByteArray());
+            // The revocations the backup holds (verified against the root by the reader), where the core loads them
+            // at start: the restored node refuses a removed node's changes past its cut, as the old cluster did.
+            if (!set.identity().revocations().isEmpty()) {
+                store.putMeta(io.agentmesh.node.core.StoredRevocations.META_KEY,
+                        io.agentmesh.node.core.StoredRevocations.encode(set.identity().revocations()));
+            }
         }
         io.agentmesh.node.runtime.RestoredHome.mark(home.stateDir(), "manifest " + set.ref().number() + " "
                 + set.ref().sha256().hex() + " from " + from);
         System.out.println("restored agent " + ids.agentId() + " from manifest " + set.ref().number() + " ("
                 + set.changes().size() + " changes) into " + home.home());
         System.out.println("new node " + ids.nodeId() + " (voter), enrolled by the restored root key");
+        if (!set.identity().revocations().isEmpty()) {
+            System.out.println(set.identity().revocations().size() + " revocation(s) re-installed: the restored node"
+                    + " enforces them");
+        }
         System.out.println("It serves the restored state and stays quiet: agentmesh node run --home " + home.home());
         System.out.println("Join the running cluster with --peer, or make it the agent's cluster with --take-over"
                 + " (docs/backup.md, \"Restoring\")");
