@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
 
 /** `agentmesh backup create|list|verify|keys|prune` (docs/backup.md, "Backing up"). */
 @Command(name = "backup", mixinStandardHelpOptions = true,
-        description = "Encrypted backups of the agent: create, list, verify, and publish the backup keys.",
+        description = "Encrypted backups of the agent: create, list, verify, prune, and publish the backup keys.",
         subcommands = {BackupCommand.Create.class, BackupCommand.ListCmd.class, BackupCommand.Verify.class,
                 BackupCommand.Keys.class, BackupCommand.Prune.class})
 public final class BackupCommand {

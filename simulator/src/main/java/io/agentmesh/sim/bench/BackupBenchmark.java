@@ -39,7 +39,8 @@ import java.util.stream.Stream;
  * {@code init}ed home writes {@code --changes} memory entries through the node's write path (one signed change each),
  * backs up to a directory target ({@code POST /v1/backup}'s path: {@link NodeRuntime#backupNow}), writes
  * {@code --more-changes} more and backs up incrementally, then {@code agentmesh restore --phrase-stdin} into a fresh
- * home and starts its node until it serves every entry. S3 is not measured here: the S3 server the tests use
+ * home and starts its node until it serves every entry. {@code backup verify} is timed too: the read-and-verify part
+ * of a restore, without the import. S3 is not measured here: the S3 server the tests use
  * (s3proxy) is a test-scope dependency, not part of the shipped simulator.
  */
 @Command(name = "backup", mixinStandardHelpOptions = true, sortOptions = false,
@@ -98,6 +99,12 @@ public final class BackupBenchmark implements Callable<Integer> {
                 figures.put("incrementalBackup", backup(node, target));
                 progress("incremental backup done");
             }
+
+            // What `backup verify` takes: the read-and-verify part of a restore, without the import.
+            long tv = System.nanoTime();
+            cli("", "backup", "verify", "--home", home.toString());
+            figures.put("verify", Map.of("ms", msSince(tv)));
+            progress("verify done");
 
             Path restored = work.resolve("restored");
             long t0 = System.nanoTime();
