@@ -33,11 +33,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-/** `agentmesh backup create|list|verify|keys` (docs/backup.md, "Backing up"). */
+/** `agentmesh backup create|list|verify|keys|prune` (docs/backup.md, "Backing up"). */
 @Command(name = "backup", mixinStandardHelpOptions = true,
-        description = "Encrypted backups of the agent: create, list, verify, and publish the backup keys.",
+        description = "Encrypted backups of the agent: create, list, verify, prune, and publish the backup keys.",
         subcommands = {BackupCommand.Create.class, BackupCommand.ListCmd.class, BackupCommand.Verify.class,
-                BackupCommand.Keys.class})
+                BackupCommand.Keys.class, BackupCommand.Prune.class})
 public final class BackupCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A backup run may upload a lot: the command waits this long for the node's answer. */
@@ -207,6 +207,88 @@ public final class BackupCommand {
                 }
             }
             return failed.isEmpty() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "prune", mixinStandardHelpOptions = true,
+            description = {"Delete the backups a retention policy does not keep, then the objects only they named (the"
+                    + " newest backup is always kept). Reads the targets of backup.json directly with this node's backup"
+                    + " key; needs delete permission on S3. The policy comes from the options, else from \"retention\""
+                    + " in backup.json.",
+                    "Exit 0 when every target was pruned, 1 when one failed."})
+    static final class Prune implements Callable<Integer> {
+        @Mixin
+        HomeOptions home;
+
+        @Option(names = "--target", paramLabel = "ID", description = "Only this target of backup.json.")
+        String target;
+
+        @Option(names = "--keep-last", paramLabel = "N", description = "Keep the newest N backups.")
+        Integer keepLast;
+
+        @Option(names = "--keep-daily", paramLabel = "D", description = "Keep the newest backup of each of the newest D days (UTC).")
+        Integer keepDaily;
+
+        @Option(names = "--keep-weekly", paramLabel = "W", description = "Keep the newest backup of each of the newest W ISO weeks.")
+        Integer keepWeekly;
+
+        @Option(names = "--keep-monthly", paramLabel = "M", description = "Keep the newest backup of each of the newest M months.")
+        Integer keepMonthly;
+
+        @Option(names = "--dry-run", description = "Say what would be deleted; delete nothing.")
+        boolean dryRun;
+
+        @Override
+        public Integer call() throws Exception {
+            IdentityDirectory ids = IdentityDirectory.of(home.identityDir());
+            if (!ids.hasBackupKey()) {
+                throw new IllegalArgumentException("no backup key in " + ids.path() + ": it is created when the node"
+                        + " first starts; run the node once");
+            }
+            io.agentmesh.node.backup.prune.RetentionPolicy policy;
+            if (keepLast != null || keepDaily != null || keepWeekly != null || keepMonthly != null) {
+                policy = new io.agentmesh.node.backup.prune.RetentionPolicy(keepLast == null ? 0 : keepLast,
+                        keepDaily == null ? 0 : keepDaily, keepWeekly == null ? 0 : keepWeekly,
+                        keepMonthly == null ? 0 : keepMonthly);
+            } else {
+                policy = io.agentmesh.node.backup.prune.RetentionPolicy.fromBackupJson(
+                        home.home().resolve(NodeCommand.Run.BACKUP_CONFIG_FILE)).orElseThrow(
+                        () -> new IllegalArgumentException("no retention policy: give --keep-last, --keep-daily,"
+                                + " --keep-weekly or --keep-monthly, or \"retention\" in backup.json"));
+            }
+            AgeIdentity ops = BackupKeys.operationalIdentity(ids.readBackupKey(home.passphrase()));
+            BackupConfig config = NodeCommand.Run.backupConfig(home.home());
+            String holder = ids.nodeId().toString();
+            boolean allOk = true;
+            int checked = 0;
+            for (BackupConfig.TargetConfig t : config.targets()) {
+                if (target != null && !target.equals(t.id())) {
+                    continue;
+                }
+                checked++;
+                try (BackupTarget bt = Targets.open(t, System.getenv(), new SystemClock())) {
+                    BackupReader reader = new BackupReader(ids.agentPublicKey(), List.of(ops), List.of());
+                    var report = new io.agentmesh.node.backup.prune.Pruner(bt, reader, new SystemClock(), holder,
+                            io.agentmesh.node.backup.prune.Pruner.DEFAULT_LEASE_MS).prune(policy, dryRun);
+                    System.out.println(t.id() + ": " + (dryRun ? "would keep " : "kept ") + report.kept().size()
+                            + " backups " + report.kept().stream().map(r -> Long.toString(r.number())).toList()
+                            + ", " + (dryRun ? "would delete " : "deleted ") + report.deletedManifests().size()
+                            + " backups " + report.deletedManifests().stream().map(r -> Long.toString(r.number())).toList()
+                            + " and " + report.deletedObjects().size() + " objects (" + report.deletedBytes()
+                            + " bytes); " + report.unreferencedLeft() + " objects no backup names were left alone");
+                } catch (BackupFormatException e) {
+                    allOk = false;
+                    System.out.println(t.id() + ": BAD (" + e.problem() + "): " + e.getMessage() + "; nothing deleted");
+                } catch (BackupTargetException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+                    allOk = false;
+                    System.out.println(t.id() + ": FAILED: " + e.getMessage());
+                }
+            }
+            if (checked == 0) {
+                throw new IllegalArgumentException(target != null ? "no target \"" + target + "\" in backup.json"
+                        : "no targets in " + home.home().resolve(NodeCommand.Run.BACKUP_CONFIG_FILE));
+            }
+            return allOk ? 0 : 1;
         }
     }
 

@@ -12,6 +12,7 @@ import io.agentmesh.node.backup.target.BackupTarget;
 import io.agentmesh.node.backup.target.BackupTargetException;
 import io.agentmesh.node.backup.target.Targets;
 import io.agentmesh.node.core.StoredCertificates;
+import io.agentmesh.node.core.StoredRevocations;
 import io.agentmesh.protocol.change.SignedChange;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.identity.NodeCertificate;
@@ -136,12 +137,22 @@ public final class RestoreCommand implements Callable<Integer> {
             List<NodeCertificate> certs = new ArrayList<>(set.identity().certificates());
             certs.add(cert);
             store.putMeta(StoredCertificates.META_KEY, StoredCertificates.encode(certs));
+            // The revocations the backup holds (verified against the root by the reader), where the core loads them
+            // at start: the restored node refuses a removed node's changes past its cut, as the old cluster did.
+            if (!set.identity().revocations().isEmpty()) {
+                store.putMeta(StoredRevocations.META_KEY,
+                        StoredRevocations.encode(set.identity().revocations()));
+            }
         }
         io.agentmesh.node.runtime.RestoredHome.mark(home.stateDir(), "manifest " + set.ref().number() + " "
                 + set.ref().sha256().hex() + " from " + from);
         System.out.println("restored agent " + ids.agentId() + " from manifest " + set.ref().number() + " ("
                 + set.changes().size() + " changes) into " + home.home());
         System.out.println("new node " + ids.nodeId() + " (voter), enrolled by the restored root key");
+        if (!set.identity().revocations().isEmpty()) {
+            System.out.println(set.identity().revocations().size() + " revocation(s) re-installed: the restored node"
+                    + " enforces them");
+        }
         System.out.println("It serves the restored state and stays quiet: agentmesh node run --home " + home.home());
         System.out.println("Join the running cluster with --peer, or make it the agent's cluster with --take-over"
                 + " (docs/backup.md, \"Restoring\")");

@@ -17,15 +17,16 @@ import java.util.List;
  *   each: u16 length, then the revocation's own encoding ({@link NodeRevocation#toBytes()})
  * </pre>
  */
-final class StoredRevocations {
+public final class StoredRevocations {
     /** The store meta key the list lives under. */
-    static final String META_KEY = "revocations";
+    public static final String META_KEY = "revocations";
     static final int VERSION = 1;
 
     private StoredRevocations() {
     }
 
-    static byte[] encode(List<NodeRevocation> revocations) {
+    /** Public for a restore, which writes a restored node's revocations before that node first starts. */
+    public static byte[] encode(List<NodeRevocation> revocations) {
         if (revocations.size() > RevocationRegistry.MAX_RECORDS) {
             throw new IllegalArgumentException("at most " + RevocationRegistry.MAX_RECORDS + " revocations are kept");
         }

@@ -152,4 +152,40 @@ class BackupS3Test {
             assertEquals(before, JSON.convertValue(node.state().get(), Map.class));
         }
     }
+
+    @Test
+    void pruneOnS3KeepsTheNewestBackupRemovesItsLeaseAndTheKeptBackupStillRestores(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("a");
+        Path creds = dir.resolve("s3.credentials");
+        Files.writeString(creds, "access_key_id=" + KEY_ID + "\nsecret_access_key=" + SECRET + "\n");
+        Files.setPosixFilePermissions(creds, PosixFilePermissions.fromString("rw-------"));
+        String s3 = "s3://backups/agent-prune?endpoint=" + endpoint + "&region=us-east-1";
+        assertEquals("0", cli("", "init", "--home", home.toString(), "--quiet-phrase")[0]);
+        String phrase = RecoveryPhrase.of(IdentityDirectory.of(home.resolve("identity")).readAgentRoot(Optional.empty()))
+                .words();
+        Files.writeString(home.resolve("backup.json"), "{\"targets\": [{\"id\": \"offsite\", \"uri\": \"" + s3
+                + "\", \"credentialsFile\": \"" + creds + "\"}], \"retention\": {\"keepLast\": 1}}");
+        try (NodeRuntime node = start(home)) {
+            await().atMost(Duration.ofSeconds(20)).until(node::isLeader);
+            for (String text : List.of("one", "two", "three")) {
+                node.appendMemory("note", text, List.of()).join();
+                String[] run = cli("", "backup", "create", "--http", node.httpAddress());
+                assertEquals("0", run[0], run[1]);
+            }
+        }
+        // The policy comes from backup.json's "retention".
+        String[] prune = cli("", "backup", "prune", "--home", home.toString());
+        assertEquals("0", prune[0], prune[1]);
+        assertTrue(prune[1].contains("offsite: kept 1 backups [3], deleted 2 backups [1, 2]"), prune[1]);
+        var blobs = context.getBlobStore().list("backups",
+                org.jclouds.blobstore.options.ListContainerOptions.Builder.prefix("agent-prune/").recursive());
+        List<String> names = blobs.stream().map(m -> m.getName()).toList();
+        assertEquals(1, names.stream().filter(n -> n.startsWith("agent-prune/man/") && n.endsWith(".age")).count(), names.toString());
+        assertTrue(names.stream().noneMatch(n -> n.contains("lock/")), "the lease is gone: " + names);
+
+        String[] restore = cli(phrase + "\n", "restore", "--phrase-stdin", "--from", s3, "--credentials-file",
+                creds.toString(), "--home", dir.resolve("b").toString());
+        assertEquals("0", restore[0], restore[1]);
+        assertTrue(restore[1].contains("verified manifest 3") && restore[1].contains("3 changes"), restore[1]);
+    }
 }

@@ -1,5 +1,6 @@
 package io.agentmesh.sim.cli;
 
+import io.agentmesh.sim.bench.BackupBenchmark;
 import io.agentmesh.sim.bench.AgentBenchmark;
 import io.agentmesh.sim.bench.FailoverBenchmark;
 import io.agentmesh.sim.bench.LlmBenchmark;
@@ -52,7 +53,7 @@ public final class SimMain {
             description = "Benchmarks; each prints one JSON result (benchmark, machine, parameters, figures).",
             subcommands = {CrashLoopCommand.class, StoreBenchmark.class, WriteBenchmark.class,
                     ReplicationBenchmark.class, RelayBenchmark.class, FailoverBenchmark.class, StateBenchmark.class,
-                    WorkspaceBenchmark.class, AgentBenchmark.class, LlmBenchmark.class,
+                    WorkspaceBenchmark.class, AgentBenchmark.class, LlmBenchmark.class, BackupBenchmark.class,
                     CommandLine.HelpCommand.class})
     static final class Bench {
     }

@@ -44,7 +44,8 @@ public record BackupConfig(List<TargetConfig> targets, int everyMinutes, int dri
     public static final String DEFAULT_SECRET_ENV = "AWS_SECRET_ACCESS_KEY";
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
-    private static final Set<String> TOP_KEYS = Set.of("targets", "everyMinutes", "drillEveryHours");
+    // "retention" is read by backup prune (RetentionPolicy.fromBackupJson), not by the node.
+    private static final Set<String> TOP_KEYS = Set.of("targets", "everyMinutes", "drillEveryHours", "retention");
     private static final Set<String> TARGET_KEYS = Set.of("id", "uri", "accessKeyIdEnv", "secretAccessKeyEnv",
             "credentialsFile");
 
