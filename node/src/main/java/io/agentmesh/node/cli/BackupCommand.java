@@ -107,40 +107,61 @@ public final class BackupCommand {
 
         @Override
         public Integer call() throws Exception {
-            IdentityDirectory ids = IdentityDirectory.of(home.identityDir());
-            if (!ids.hasBackupKey()) {
-                throw new IllegalArgumentException("no backup key in " + ids.path() + ": it is created when the node"
-                        + " first starts; run the node once, or verify with the phrase through `agentmesh restore`");
-            }
-            AgeIdentity ops = BackupKeys.operationalIdentity(ids.readBackupKey(home.passphrase()));
-            BackupConfig config = NodeCommand.Run.backupConfig(home.home());
             RememberedManifests remembered = new RememberedManifests(home.stateDir());
-            boolean allOk = true;
-            int checked = 0;
-            for (BackupConfig.TargetConfig t : config.targets()) {
-                if (target != null && !target.equals(t.id())) {
-                    continue;
-                }
-                checked++;
-                try (BackupTarget bt = Targets.open(t, System.getenv(), new SystemClock())) {
-                    BackupReader reader = new BackupReader(ids.agentPublicKey(), List.of(ops), List.of());
-                    BackupReader.RestoreSet set = verify(bt, reader, remembered.get(t.id()), Optional.empty());
-                    System.out.println(t.id() + ": ok, manifest " + set.ref().number() + ", "
-                            + set.manifest().objects().size() + " objects, " + set.changes().size() + " changes verified");
-                } catch (BackupFormatException e) {
-                    allOk = false;
-                    System.out.println(t.id() + ": BAD (" + e.problem() + "): " + e.getMessage());
-                } catch (BackupTargetException | UncheckedIOException | IllegalArgumentException e) {
-                    allOk = false;
-                    System.out.println(t.id() + ": FAILED: " + e.getMessage());
-                }
-            }
-            if (checked == 0) {
-                throw new IllegalArgumentException(target != null ? "no target \"" + target + "\" in backup.json"
-                        : "no targets in " + home.home().resolve(NodeCommand.Run.BACKUP_CONFIG_FILE));
-            }
-            return allOk ? 0 : 1;
+            return eachTarget(home, target, ", or verify with the phrase through `agentmesh restore`", "",
+                    (t, bt, reader) -> {
+                        BackupReader.RestoreSet set = verify(bt, reader, remembered.get(t.id()), Optional.empty());
+                        return "ok, manifest " + set.ref().number() + ", " + set.manifest().objects().size()
+                                + " objects, " + set.changes().size() + " changes verified";
+                    });
         }
+    }
+
+    /** One command's work on one target, read with this node's backup key; returns what to print for it. */
+    @FunctionalInterface
+    interface TargetWork {
+        String run(BackupConfig.TargetConfig config, BackupTarget target, BackupReader reader)
+                throws BackupTargetException;
+    }
+
+    /**
+     * Runs {@code work} on every target of the home's backup.json (or only {@code only}), each on its own, printing one
+     * line per target; 0 when every target succeeded, 1 when any failed (a bad backup is named, with
+     * {@code badSuffix}). Reads with this node's operational backup key.
+     */
+    static int eachTarget(HomeOptions home, String only, String noKeyAdvice, String badSuffix, TargetWork work)
+            throws IOException {
+        IdentityDirectory ids = IdentityDirectory.of(home.identityDir());
+        if (!ids.hasBackupKey()) {
+            throw new IllegalArgumentException("no backup key in " + ids.path() + ": it is created when the node"
+                    + " first starts; run the node once" + noKeyAdvice);
+        }
+        AgeIdentity ops = BackupKeys.operationalIdentity(ids.readBackupKey(home.passphrase()));
+        BackupConfig config = NodeCommand.Run.backupConfig(home.home());
+        boolean allOk = true;
+        int checked = 0;
+        for (BackupConfig.TargetConfig t : config.targets()) {
+            if (only != null && !only.equals(t.id())) {
+                continue;
+            }
+            checked++;
+            try (BackupTarget bt = Targets.open(t, System.getenv(), new SystemClock())) {
+                BackupReader reader = new BackupReader(ids.agentPublicKey(), List.of(ops), List.of());
+                System.out.println(t.id() + ": " + work.run(t, bt, reader));
+            } catch (BackupFormatException e) {
+                allOk = false;
+                System.out.println(t.id() + ": BAD (" + e.problem() + "): " + e.getMessage() + badSuffix);
+            } catch (BackupTargetException | UncheckedIOException | IllegalArgumentException
+                     | IllegalStateException e) {
+                allOk = false;
+                System.out.println(t.id() + ": FAILED: " + e.getMessage());
+            }
+        }
+        if (checked == 0) {
+            throw new IllegalArgumentException(only != null ? "no target \"" + only + "\" in backup.json"
+                    : "no targets in " + home.home().resolve(NodeCommand.Run.BACKUP_CONFIG_FILE));
+        }
+        return allOk ? 0 : 1;
     }
 
     /** Reads and verifies the newest (or the {@code number}th) manifest and everything it names. */
@@ -240,11 +261,6 @@ public final class BackupCommand {
 
         @Override
         public Integer call() throws Exception {
-            IdentityDirectory ids = IdentityDirectory.of(home.identityDir());
-            if (!ids.hasBackupKey()) {
-                throw new IllegalArgumentException("no backup key in " + ids.path() + ": it is created when the node"
-                        + " first starts; run the node once");
-            }
             io.agentmesh.node.backup.prune.RetentionPolicy policy;
             if (keepLast != null || keepDaily != null || keepWeekly != null || keepMonthly != null) {
                 policy = new io.agentmesh.node.backup.prune.RetentionPolicy(keepLast == null ? 0 : keepLast,
@@ -256,39 +272,17 @@ public final class BackupCommand {
                         () -> new IllegalArgumentException("no retention policy: give --keep-last, --keep-daily,"
                                 + " --keep-weekly or --keep-monthly, or \"retention\" in backup.json"));
             }
-            AgeIdentity ops = BackupKeys.operationalIdentity(ids.readBackupKey(home.passphrase()));
-            BackupConfig config = NodeCommand.Run.backupConfig(home.home());
-            String holder = ids.nodeId().toString();
-            boolean allOk = true;
-            int checked = 0;
-            for (BackupConfig.TargetConfig t : config.targets()) {
-                if (target != null && !target.equals(t.id())) {
-                    continue;
-                }
-                checked++;
-                try (BackupTarget bt = Targets.open(t, System.getenv(), new SystemClock())) {
-                    BackupReader reader = new BackupReader(ids.agentPublicKey(), List.of(ops), List.of());
-                    var report = new io.agentmesh.node.backup.prune.Pruner(bt, reader, new SystemClock(), holder,
-                            io.agentmesh.node.backup.prune.Pruner.DEFAULT_LEASE_MS).prune(policy, dryRun);
-                    System.out.println(t.id() + ": " + (dryRun ? "would keep " : "kept ") + report.kept().size()
-                            + " backups " + report.kept().stream().map(r -> Long.toString(r.number())).toList()
-                            + ", " + (dryRun ? "would delete " : "deleted ") + report.deletedManifests().size()
-                            + " backups " + report.deletedManifests().stream().map(r -> Long.toString(r.number())).toList()
-                            + " and " + report.deletedObjects().size() + " objects (" + report.deletedBytes()
-                            + " bytes); " + report.unreferencedLeft() + " objects no backup names were left alone");
-                } catch (BackupFormatException e) {
-                    allOk = false;
-                    System.out.println(t.id() + ": BAD (" + e.problem() + "): " + e.getMessage() + "; nothing deleted");
-                } catch (BackupTargetException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
-                    allOk = false;
-                    System.out.println(t.id() + ": FAILED: " + e.getMessage());
-                }
-            }
-            if (checked == 0) {
-                throw new IllegalArgumentException(target != null ? "no target \"" + target + "\" in backup.json"
-                        : "no targets in " + home.home().resolve(NodeCommand.Run.BACKUP_CONFIG_FILE));
-            }
-            return allOk ? 0 : 1;
+            String holder = IdentityDirectory.of(home.identityDir()).nodeId().toString();
+            return eachTarget(home, target, "", "; nothing deleted", (t, bt, reader) -> {
+                var report = new io.agentmesh.node.backup.prune.Pruner(bt, reader, new SystemClock(), holder,
+                        io.agentmesh.node.backup.prune.Pruner.DEFAULT_LEASE_MS).prune(policy, dryRun);
+                return (dryRun ? "would keep " : "kept ") + report.kept().size()
+                        + " backups " + report.kept().stream().map(r -> Long.toString(r.number())).toList()
+                        + ", " + (dryRun ? "would delete " : "deleted ") + report.deletedManifests().size()
+                        + " backups " + report.deletedManifests().stream().map(r -> Long.toString(r.number())).toList()
+                        + " and " + report.deletedObjects().size() + " objects (" + report.deletedBytes()
+                        + " bytes); " + report.unreferencedLeft() + " objects no backup names were left alone";
+            });
         }
     }
 
