@@ -710,7 +710,9 @@ class LlmGatewayTest {
             CallResult r = result(g.call(request("c" + i, "m", false), t -> true).toCompletableFuture());
             assertEquals("p2", assertInstanceOf(CallResult.Answered.class, r).answer().providerId());
             assertEquals(i + 1, p1.requests(), "call " + i + " went to p1 first and was hedged");
-            Thread.sleep(450); // the cooldown after the loss ends (100 ms, doubled per consecutive loss)
+            // The cooldown after the loss ends (100 ms, doubled per consecutive loss) before the next call.
+            await().atMost(Duration.ofSeconds(WAIT_S)).until(() -> g.status().get(WAIT_S, TimeUnit.SECONDS)
+                    .targets().getFirst().cooldownUntilMillis() <= clock.nowMillis());
         }
         LlmGateway.TargetStatus p1Status = g.status().get(WAIT_S, TimeUnit.SECONDS).targets().getFirst();
         assertEquals("open", p1Status.circuit(), p1Status.toString());
