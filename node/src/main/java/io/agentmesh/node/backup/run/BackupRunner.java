@@ -33,7 +33,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
@@ -113,11 +112,7 @@ public final class BackupRunner implements AutoCloseable {
         this.targets = new LinkedHashMap<>(targets);
         this.remembered = remembered;
         this.clock = clock;
-        this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "backup-" + node);
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = LeaderPeriod.worker("backup-" + node);
     }
 
     /**
@@ -153,21 +148,10 @@ public final class BackupRunner implements AutoCloseable {
             return;
         }
         this.periodMs = periodMs;
-        schedule = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "backup-schedule-" + node);
-            t.setDaemon(true);
-            return t;
-        });
-        schedule.scheduleWithFixedDelay(() -> {
-            try {
-                if (leads.getAsBoolean()) {
-                    log.info("node {} starts a scheduled backup (every {} s)", node, periodMs / 1000);
-                    run(Optional.empty()).join();
-                }
-            } catch (RuntimeException e) {
-                log.warn("node {} scheduled backup did not run: {}", node, e.toString());
-            }
-        }, periodMs, periodMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        schedule = LeaderPeriod.every("backup-schedule-" + node, periodMs, leads, () -> {
+            log.info("node {} starts a scheduled backup (every {} s)", node, periodMs / 1000);
+            run(Optional.empty()).join();
+        }, log, node, "backup");
     }
 
     public List<String> targetIds() {

@@ -98,11 +98,7 @@ public final class Drill implements AutoCloseable {
         this.remembered = remembered;
         this.stateDir = stateDir;
         this.clock = clock;
-        this.thread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "drill-" + node);
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = LeaderPeriod.worker("drill-" + node);
         // A drill cut short by a stop left its scratch directory; no drill runs yet, so any there is stale.
         try (Stream<Path> s = Files.isDirectory(stateDir.resolve(DRILLS_DIR))
                 ? Files.list(stateDir.resolve(DRILLS_DIR)) : Stream.empty()) {
@@ -144,25 +140,16 @@ public final class Drill implements AutoCloseable {
             return;
         }
         this.periodMs = periodMs;
-        schedule = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "drill-schedule-" + node);
-            t.setDaemon(true);
-            return t;
-        });
-        schedule.scheduleWithFixedDelay(() -> {
-            try {
-                // Every target in turn, each on its own: a fallback would leave the targets after the first unproven.
-                for (String id : targets.keySet()) {
-                    if (leads.getAsBoolean()) {
-                        log.info("node {} starts its scheduled restore drill of target {} (every {} h)", node, id,
-                                periodMs / 3_600_000);
-                        start(Optional.of(id)).join();
-                    }
+        // Every target in turn, each on its own: a fallback would leave the targets after the first unproven.
+        schedule = LeaderPeriod.every("drill-schedule-" + node, periodMs, () -> true, () -> {
+            for (String id : targets.keySet()) {
+                if (leads.getAsBoolean()) {
+                    log.info("node {} starts its scheduled restore drill of target {} (every {} h)", node, id,
+                            periodMs / 3_600_000);
+                    start(Optional.of(id)).join();
                 }
-            } catch (RuntimeException e) {
-                log.warn("node {} scheduled drill did not run: {}", node, e.toString());
             }
-        }, periodMs, periodMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }, log, node, "drill");
     }
 
     /**
