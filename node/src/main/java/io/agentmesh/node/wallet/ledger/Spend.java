@@ -79,7 +79,8 @@ public record Spend(long id, String idempotencyKey, String to, BigInteger valueW
         if (included != inclusion.isPresent()) {
             throw new IllegalArgumentException(where + ": an inclusion exactly when a variant is in a block");
         }
-        if (inclusion.isPresent() && variant(inclusion.get().hash()).isEmpty()) {
+        String includedHash = inclusion.map(Inclusion::hash).orElse(null);
+        if (includedHash != null && variants.stream().noneMatch(v -> v.hash().equals(includedHash))) {
             throw new IllegalArgumentException(where + ": included hash " + inclusion.get().hash()
                     + " is none of its variants");
         }

@@ -156,7 +156,9 @@ public sealed interface WalletOp permits WalletOp.SyncChain, WalletOp.SetPolicy,
 
     /**
      * The leader commits a signed variant of a spend before it broadcasts it. The ledger checks that {@code hash} is
-     * keccak-256 of {@code raw} and that the variant's worst case (its value, 0 for a cancel, plus
+     * keccak-256 of {@code raw}; that {@code raw} is a signed EIP-1559 transaction whose chain id, nonce, fees and gas
+     * limit are the operation's and whose recipient, value and data are the spend's (a cancel's: the wallet's own
+     * address, 0, no data; {@code RAW_MISMATCH} otherwise); and that the variant's worst case (its value, 0 for a cancel, plus
      * {@code gasLimit x maxFeePerGasWei}) fits the spend's reservation; a transfer variant also keeps to the claim's
      * gas limit and fee cap. Then:
      * <ul>

@@ -33,7 +33,7 @@ public record WalletPolicy(BigInteger perTxCapWei, BigInteger dailyBudgetWei, Li
     public static final int MAX_ALLOWED_RECIPIENTS = 1024;
     /** The ledger keeps claim times this far back, so no window can be longer. */
     public static final long MAX_VELOCITY_WINDOW_MS = 7L * 24 * 60 * 60 * 1000;
-    public static final int MAX_SPENDS_PER_WINDOW = 100_000;
+    public static final int MAX_SPENDS_PER_WINDOW = 10_000;
     public static final long MAX_APPROVAL_TIMEOUT_MS = 30L * 24 * 60 * 60 * 1000;
 
     public WalletPolicy {

@@ -95,6 +95,12 @@ public sealed interface WalletResult {
         WRONG_NONCE,
         /** The hash is not keccak-256 of the raw bytes, or another spend already has it. */
         BAD_HASH,
+        /**
+         * The raw bytes are not a signed EIP-1559 transaction, or they say something else than the operation and the
+         * spend (chain id, nonce, fees, gas limit, recipient, value, data; a cancel is a zero-value transfer to the
+         * wallet's own address without data).
+         */
+        RAW_MISMATCH,
         /** A fee bump raises a fee by less than 10%, or a transfer variant follows a cancel. */
         BUMP_TOO_SMALL,
         /** The variant's worst case does not fit the spend's reservation, or it passes the claim's gas or fee cap. */
