@@ -64,12 +64,15 @@ public final class SpendDriver implements AutoCloseable {
     private final String nodeId;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
+    private final Condition synced = lock.newCondition();
     private boolean woken;
     private volatile boolean closed;
     private Thread thread;
 
     // Driver thread only.
     private long syncedTerm = -1;
+    /** The term the driver has synced the ledger in (chain checked, policy committed), for waiting requests. */
+    private volatile long publishedSyncedTerm = -1;
     private long reconciledTerm = -1;
 
     private volatile DriverStatus status = new DriverStatus(false, -1, false, false, Optional.empty(), 0);
@@ -124,6 +127,28 @@ public final class SpendDriver implements AutoCloseable {
         try {
             woken = true;
             wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} until the driver has synced the ledger in {@code term} (checked the chain and
+     * committed its policy): a claim made before that would find no policy. Returns whether it has.
+     */
+    public boolean awaitSynced(long term, long timeoutMs) throws InterruptedException {
+        wake();
+        long deadline = clock.monotonicNanos() + timeoutMs * 1_000_000;
+        lock.lock();
+        try {
+            while (publishedSyncedTerm != term) {
+                long left = deadline - clock.monotonicNanos();
+                if (left <= 0 || closed) {
+                    return false;
+                }
+                synced.awaitNanos(left);
+            }
+            return true;
         } finally {
             lock.unlock();
         }
@@ -191,6 +216,7 @@ public final class SpendDriver implements AutoCloseable {
                 log.info("node {} wallet driver stops driving: no longer the leader (term {})", nodeId, lead.term());
             }
             syncedTerm = -1;
+            publishedSyncedTerm = -1;
             reconciledTerm = -1;
             status = new DriverStatus(false, lead.term(), false, signer.isPresent(), Optional.empty(),
                     status.rounds());
@@ -204,6 +230,13 @@ public final class SpendDriver implements AutoCloseable {
                     return why;
                 }
                 syncedTerm = term;
+                publishedSyncedTerm = term;
+                lock.lock();
+                try {
+                    synced.signalAll();
+                } finally {
+                    lock.unlock();
+                }
                 log.info("node {} wallet driver leads in term {}: chain {} checked, reconciling prepared spends",
                         nodeId, term, config.chainId());
             }

@@ -31,6 +31,8 @@ public final class WalletService {
     private static final Set<String> SPEND_KEYS = Set.of("idempotencyKey", "to", "valueWei", "valueEther", "data",
             "waitSeconds");
     private static final int PLAIN_TRANSFER_GAS = 21_000;
+    /** How long a claim waits for a new leader's driver to check the chain and commit the policy. */
+    private static final long SYNC_WAIT_MS = 10_000;
 
     private final WalletConfig config;
     private final ChainClient chain;
@@ -130,6 +132,7 @@ public final class WalletService {
      */
     public Spend spend(SpendRequest req, String origin) throws WalletException {
         WalletLedgerAccess.Leadership lead = leaderOrRefuse();
+        awaitSynced(lead);
         long gasLimit = gasLimit(req);
         WalletResult r = submit(new WalletOp.Claim(nodeId, lead.term(), req.idempotencyKey(), req.to().hex(),
                 req.valueWei(), Numeric.toHexString(req.data()), gasLimit, config.maxFeePerGasWei(), origin,
@@ -245,6 +248,20 @@ public final class WalletService {
         } catch (ChainException e) {
             throw new WalletException(e instanceof ChainException.Definite ? 422 : 503, "CHAIN",
                     "could not estimate the spend's gas, nothing was claimed: " + e.getMessage());
+        }
+    }
+
+    /** A new leader's driver first checks the chain and commits the policy; a claim before that would be refused. */
+    private void awaitSynced(WalletLedgerAccess.Leadership lead) throws WalletException {
+        try {
+            if (!driver.awaitSynced(lead.term(), SYNC_WAIT_MS)) {
+                throw new WalletException(503, "NOT_SYNCED", "this leader's wallet driver has not checked the chain"
+                        + " yet" + driver.status().lastIssue().map(i -> " (" + i + ")").orElse("")
+                        + "; nothing was claimed, retry");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WalletException(503, "INTERRUPTED", "interrupted; nothing was claimed");
         }
     }
 
