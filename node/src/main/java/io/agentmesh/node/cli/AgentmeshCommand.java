@@ -19,6 +19,7 @@ import java.nio.file.NoSuchFileException;
         subcommands = {InitCommand.class, IdentityCommand.class, NodeCommand.class, StateCommand.class,
                 UpCommand.class, StatusCommand.class, ActCommand.class, McpCommand.class, LlmCommand.class,
                 BackupCommand.class, RestoreCommand.class, DrillCommand.class,
+                WalletCommand.class,
                 CommandLine.HelpCommand.class})
 public final class AgentmeshCommand {
 
