@@ -289,7 +289,7 @@ class McpToolsTest {
         }
         assertEquals(List.of("memory_append", "memory_search", "memory_list", "notes_read", "notes_replace",
                 "tasks_upsert", "tasks_list", "workspace_list", "workspace_read", "workspace_write",
-                "workspace_delete", "act", "intent_status", "status"),
+                "workspace_delete", "act", "intent_status", "status", "wallet_spend", "wallet_status"),
                 tools().tools().stream().map(McpTools.Tool::name).toList());
     }
 }
