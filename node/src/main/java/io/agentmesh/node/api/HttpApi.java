@@ -70,6 +70,7 @@ import java.util.concurrent.TimeoutException;
  * GET  /v1/llm/costs?days=N     spend per UTC day, provider and model over the last N days (1..400, default 7) and
  *                                totals
  * GET  /v1/llm/metrics          the same figures in the Prometheus text format (counters per provider and model)
+ * /v1/wallet, /v1/wallet/...  the wallet (wallet.api.WalletHttp, docs/wallet.md): spend, status, approve, reject
  * POST /v1/backup[?target=ID]   backs up now (on the leader; waits for the run); 409 naming the leader on a follower
  * GET  /v1/backup               per target: the newest run's time, manifest, objects, bytes and error
  * POST /v1/drill[?target=ID]    runs the restore drill now (on the leader; waits for it) -> the signed report;
@@ -154,6 +155,13 @@ public final class HttpApi implements AutoCloseable {
             node.llmEndpoints().ifPresentOrElse(llm -> llm.handle(exchange), () -> io.agentmesh.node.llm.api.LlmHttp.refuse(
                     exchange, node.witness() ? WITNESS_REFUSAL : "this node serves no LLM endpoints (it was"
                             + " started without the LLM gateway)"));
+            return;
+        }
+        if (io.agentmesh.node.wallet.api.WalletHttp.owns(exchange.getRequestURI().getPath())) {
+            // A spend waits for its transaction: the wallet's endpoints take the exchange over on their own threads.
+            node.walletEndpoints().ifPresentOrElse(w -> w.handle(exchange), () ->
+                    io.agentmesh.node.wallet.api.WalletHttp.refuse(exchange, node.witness() ? WITNESS_REFUSAL
+                            : "this node has no wallet (no <home>/wallet.json or --wallet-config; docs/wallet.md)"));
             return;
         }
         try (exchange) {

@@ -158,6 +158,11 @@ public interface NodeOperations {
         return Optional.empty();
     }
 
+    /** The wallet's endpoints ({@code /v1/wallet...}); empty on a node without a wallet config. */
+    default Optional<io.agentmesh.node.wallet.api.WalletHttp> walletEndpoints() {
+        return Optional.empty();
+    }
+
     /** The fault-injection controls, present only when the node was started with fault injection enabled. */
     Optional<FaultControl> faults();
 
