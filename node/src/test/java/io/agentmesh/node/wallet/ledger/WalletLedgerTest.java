@@ -519,6 +519,49 @@ class WalletLedgerTest {
         assertEquals(Optional.empty(), ledger.invariantProblem());
     }
 
+    // ---- snapshots
+
+    @Test
+    void aSnapshotRoundTripRebuildsTheSameLedger() {
+        Spend a = prepared(claimed("a", milliEth(1)), 7);
+        claimed("big", milliEth(600));
+        log.apply(included(a, a.variants().getFirst().hash(), true));
+        List<WalletSnapshotChunk> chunks = new ArrayList<>();
+        ledger.takeSnapshot(chunks::add);
+        WalletLedger other = new WalletLedger();
+        other.installSnapshot(log.index, chunks.reversed());
+        assertEquals(WalletLedgerPropertyTest.view(ledger), WalletLedgerPropertyTest.view(other));
+        assertEquals(log.index, other.lastApplied());
+    }
+
+    @Test
+    void aSnapshotThatBreaksAnInvariantIsRefusedAndChangesNothing() {
+        Spend a = prepared(claimed("a", milliEth(1)), 7);
+        prepared(claimed("b", milliEth(1)), 8);
+        prepared(claimed("c", milliEth(1)), 9);
+        List<WalletSnapshotChunk> chunks = new ArrayList<>();
+        ledger.takeSnapshot(chunks::add);
+        WalletOps.Log other = new WalletOps.Log().ready(0);
+        other.apply(claim("mine", CAROL, milliEth(1), NOON));
+        String before = WalletLedgerPropertyTest.view(other.ledger);
+
+        List<WalletSnapshotChunk> gap = new ArrayList<>();
+        for (WalletSnapshotChunk c : chunks) {
+            gap.add(new WalletSnapshotChunk(c.header(), c.spends().stream().filter(s -> s.nonce().orElse(0) != 8)
+                    .toList(), c.keys(), c.days(), c.claims()));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> other.ledger.installSnapshot(100, gap));
+        assertTrue(e.getMessage().contains("gapless"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> other.ledger.installSnapshot(100,
+                chunks.stream().filter(c -> c.header().isEmpty()).toList()));
+        assertThrows(IllegalArgumentException.class, () -> other.ledger.installSnapshot(3, chunks));
+        List<WalletSnapshotChunk> twice = new ArrayList<>(chunks);
+        twice.add(new WalletSnapshotChunk(Optional.empty(), List.of(a), List.of(), List.of(), List.of()));
+        assertThrows(IllegalArgumentException.class, () -> other.ledger.installSnapshot(100, twice));
+        assertEquals(before, WalletLedgerPropertyTest.view(other.ledger));
+    }
+
     // ---- records refuse malformed input
 
     @Test
