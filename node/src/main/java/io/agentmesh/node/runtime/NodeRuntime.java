@@ -103,6 +103,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final io.agentmesh.node.workspace.WorkspaceMirror mirror;
     /** The LLM gateway: serves calls while this node leads (refuses them otherwise, or without llm.json). */
     private final LlmGateway llm;
+    /** The wallet (docs/wallet.md): driver, endpoints, intent executor; null without wallet.json or on a witness. */
+    private final io.agentmesh.node.wallet.api.WalletRuntime wallet;
     /** The agent's LLM endpoints (/llm/...); null on a witness, which serves none. */
     private final io.agentmesh.node.llm.api.LlmHttp llmHttp;
     /** Where the endpoints' calls wait for the gateway: one virtual thread per call, bounded by LlmHttp. */
@@ -139,6 +141,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         this.store = SqliteChangeStore.open(settings.stateDir().resolve(STORE_FILE));
         io.agentmesh.node.workspace.WorkspaceMirror startedMirror = null;
         LlmGateway startedLlm = null;
+        io.agentmesh.node.wallet.api.WalletRuntime startedWallet = null;
         io.agentmesh.node.backup.run.BackupRunner startedBackups = null;
         try {
             long incarnation = incarnation(ids, store);
@@ -173,13 +176,19 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     new io.agentmesh.node.consensus.ConsensusLedgerAccess(core::consensus, nodeThread), nodeThread, clock,
                     LlmGateway.DEFAULT_MAX_CALLS_IN_FLIGHT);
             startedLlm = llm;
+            this.wallet = settings.wallet().isPresent() && certificate.role() != Role.WITNESS
+                    ? io.agentmesh.node.wallet.api.WalletRuntime.start(settings.wallet().get(), settings.passphrase(),
+                            nodeThread, new io.agentmesh.node.wallet.spend.ConsensusWalletAccess(core::consensus,
+                                    nodeThread), clock, identity.nodeId().toString(), this::staleFence)
+                    : null;
+            startedWallet = wallet;
             boolean quiet = RestoredHome.isRestored(settings.stateDir()) && settings.peers().isEmpty()
                     && settings.relays().isEmpty();
             if (quiet) {
                 log.info("node {} serves state restored from a backup and takes no part in consensus (performs no"
                         + " intent, starts no agent) until it joins with --peer or runs with --take-over", name);
             }
-            this.raftStore = quiet ? null : enableConsensus(settings, identity, core, clock, jobDisk, llm);
+            this.raftStore = quiet ? null : enableConsensus(settings, identity, core, clock, jobDisk, llm, wallet);
             nodeThread.execute(() -> {
                 core.start(network);
                 for (NodeSettings.PeerSpec peer : settings.peers()) {
@@ -246,6 +255,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             if (startedLlm != null) {
                 startedLlm.close();
             }
+            if (startedWallet != null) {
+                startedWallet.close();
+            }
             store.close();
             throw e;
         }
@@ -284,7 +296,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
      */
     private static SqliteRaftStore enableConsensus(NodeSettings settings, LocalIdentity identity, NodeCore core,
                                                    Clock clock, java.util.concurrent.Executor jobDisk,
-                                                   LlmGateway llm) throws IOException {
+                                                   LlmGateway llm,
+                                                   io.agentmesh.node.wallet.api.WalletRuntime wallet)
+            throws IOException {
         Role role = identity.certificate().role();
         if (role != Role.VOTER && role != Role.WITNESS) {
             return null;
@@ -306,6 +320,10 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 new ExecExecutor(settings.exec(), identity.nodeId().toString(), new CommandRunner(clock),
                         System.getenv("PATH")),
                 new LlmIntentExecutor(llm, identity.nodeId().toString()));
+        if (!witness && wallet != null) {
+            executors = new ArrayList<>(executors);
+            executors.add(wallet.executor());
+        }
         core.enableConsensus(new NodeCore.ConsensusSetup(store, founders, executors, new SecureRandom().nextLong(),
                 ConsensusConfig.defaults()));
         return store;
@@ -522,6 +540,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         }
         // No new calls, attempts in flight aborted; a call left open is settled in doubt by the next leader.
         llm.close();
+        if (wallet != null) {
+            wallet.close(); // a spend in flight is finished by the next leader's driver
+        }
         if (llmExchanges != null) {
             llmExchanges.shutdownNow();
         }
@@ -837,6 +858,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     @Override
     public Optional<io.agentmesh.node.llm.api.LlmHttp> llmEndpoints() {
         return Optional.ofNullable(llmHttp);
+    }
+
+    @Override
+    public Optional<io.agentmesh.node.wallet.api.WalletHttp> walletEndpoints() {
+        return Optional.ofNullable(wallet).map(io.agentmesh.node.wallet.api.WalletRuntime::http);
     }
 
     /** The gateway's status with the ledger's replicated spend and health facts; empty on a witness. */
