@@ -89,7 +89,7 @@ public final class WalletBenchmark implements Callable<Integer> {
             String config = JSON.writeValueAsString(Map.of("rpcUrl", anvil.url().toString(), "chainId", 31337,
                     "confirmations", 1, "pollMs", 50, "maxInFlight", 64,
                     "policy", Map.of("perTxCapEther", "1", "dailyBudgetEther", "1000",
-                            "maxSpendsPerWindow", 100_000, "velocityWindowMs", 60_000)));
+                            "maxSpendsPerWindow", 10_000, "velocityWindowMs", 60_000)));
             for (int i = 1; i <= nodes; i++) {
                 Path home = clusterDir.resolve("n" + i);
                 Files.createDirectories(home);

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A wallet on a real chain (anvil) with one replicated ledger and any number of nodes that may lead it in turn, each
  * with its own driver and service: the setting of the driver's failover tests. The wallet is anvil's first account.
  */
-final class WalletWorld implements AutoCloseable {
+public final class WalletWorld implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     final Anvil anvil;
     final ChainClient chain;
@@ -43,13 +43,13 @@ final class WalletWorld implements AutoCloseable {
     private final List<Node> nodes = new ArrayList<>();
     private final Path home;
 
-    record Node(String id, DirectWalletAccess access, SpendDriver driver, WalletService service) {
-        void stop() {
+    public record Node(String id, DirectWalletAccess access, SpendDriver driver, WalletService service) {
+        public void stop() {
             driver.close();
         }
     }
 
-    WalletWorld(Path home, String... anvilArgs) throws Exception {
+    public WalletWorld(Path home, String... anvilArgs) throws Exception {
         this.home = home;
         this.anvil = Anvil.start(anvilArgs);
         this.chain = anvil.client();
@@ -93,7 +93,7 @@ final class WalletWorld implements AutoCloseable {
         return n;
     }
 
-    Node leader(String id, long term) {
+    public Node leader(String id, long term) {
         return leader(id, term, true, config(c -> { }));
     }
 
@@ -107,7 +107,7 @@ final class WalletWorld implements AutoCloseable {
     }
 
     /** Every transaction the wallet sent, block by block from genesis to the head: nonce to its hashes. */
-    Map<BigInteger, List<String>> chainHistory() throws Exception {
+    public Map<BigInteger, List<String>> chainHistory() throws Exception {
         long head = chain.block(ChainClient.BlockTag.LATEST).orElseThrow().number();
         Map<BigInteger, List<String>> byNonce = new TreeMap<>();
         for (long b = 0; b <= head; b++) {
@@ -125,7 +125,7 @@ final class WalletWorld implements AutoCloseable {
      * ledger's [first, next) with none abandoned, and each ended spend's final hash is the chain's transaction at its
      * nonce. Run once nothing is in flight.
      */
-    void checkChainAgainstLedger() throws Exception {
+    public void checkChainAgainstLedger() throws Exception {
         Map<BigInteger, List<String>> history = chainHistory();
         history.forEach((nonce, hashes) -> assertEquals(1, hashes.size(), "nonce " + nonce + " used " + hashes));
         long next = nodeThreadRead().nextNonce();
