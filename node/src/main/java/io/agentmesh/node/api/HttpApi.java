@@ -38,6 +38,7 @@ import java.util.concurrent.TimeoutException;
  * writes, for the fsync, so a 2xx answer to a write means the write is durable.
  *
  * <pre>
+ * GET  /, /ui/                  the dashboard ({@code dashboard.DashboardHttp}; static files, no state in them)
  * GET  /healthz                 200 while the process serves HTTP
  * GET  /readyz                  200 once the state is loaded and the store is healthy, else 503
  * GET  /v1/status               node, store and peer figures; consensus.outcomes: completions by status
@@ -56,6 +57,8 @@ import java.util.concurrent.TimeoutException;
  *                                when this node knows a newer agent run (body: error, presentedFence, currentFence,
  *                                currentFenceNode); 400 when T is malformed; else the intent keeps T as its fence
  *                                (written <term>.<index>)
+ * GET  /v1/intents?limit=N      the newest N intents by request time (default 50, max 1000), each with its outcome
+ *                                ({"intents": [{"intent", "outcome"}]}, oldest first; outcome null until performed)
  * GET  /v1/intents/{id}         the intent (its fence: null when the request carried none) and its outcome (null
  *                                until performed); outcome.status is "succeeded",
  *                                "failed" or "uncertain" (the leader that started it was lost before it could report:
@@ -115,6 +118,7 @@ public final class HttpApi implements AutoCloseable {
     private final HttpServer server;
     private final ThreadPoolExecutor handlers;
     private final NodeOperations node;
+    private final io.agentmesh.node.dashboard.DashboardHttp dashboard = new io.agentmesh.node.dashboard.DashboardHttp();
     private final ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     public HttpApi(InetSocketAddress bind, NodeOperations node, String nodeName) throws IOException {
@@ -185,6 +189,10 @@ public final class HttpApi implements AutoCloseable {
         if (node.witness() && (STATE_PATHS.contains(path) || path.startsWith("/v1/intents/"))) {
             throw new ApiError(409, WITNESS_REFUSAL);
         }
+        if (io.agentmesh.node.dashboard.DashboardHttp.owns(path)) {
+            dashboard.handle(ex);
+            return;
+        }
         switch (path) {
             case "/healthz" -> send(ex, 200, Map.of("status", "ok"));
             case "/readyz" -> {
@@ -229,6 +237,11 @@ public final class HttpApi implements AutoCloseable {
                         body.path("status").asText("TODO"), body.path("detail").asText(""), durability)));
             }
             case "/v1/intents" -> {
+                if (method.equals("GET")) {
+                    int limit = intParam(ex.getRequestURI(), "limit", 50, 1, 1000);
+                    send(ex, 200, Map.of("intents", await(node.recentIntents(limit))));
+                    return;
+                }
                 requireMethod(method, "POST");
                 Optional<io.agentmesh.node.actions.FencingToken> fence = presentedFence(ex);
                 if (fence.isPresent() && refusedFence(ex, fence.get())) {

@@ -57,6 +57,12 @@ public interface NodeOperations {
      */
     CompletableFuture<Object> requestIntent(String kind, String payloadJson, String fence);
 
+    /**
+     * The newest {@code limit} intents by request time (ties by id), oldest first, each as {@code {"intent", "outcome"}}
+     * with the outcome null while not performed.
+     */
+    CompletableFuture<List<Map<String, Object>>> recentIntents(int limit);
+
     /** An intent and its outcome (null while not performed), or empty when unknown here. */
     CompletableFuture<Optional<Object>> intent(String id);
 

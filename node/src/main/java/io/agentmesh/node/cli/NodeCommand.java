@@ -145,7 +145,8 @@ public final class NodeCommand {
                 Runtime.getRuntime().halt(0);
             }, "shutdown-hook"));
             System.out.println("node " + node.identity().nodeId() + " running; HTTP API on http://" + node.httpAddress()
-                    + ", mesh on port " + node.meshPort());
+                    + ", mesh on port " + node.meshPort() + "; dashboard on http://" + node.httpAddress()
+                    + io.agentmesh.node.dashboard.DashboardHttp.PATH);
             String reason = node.terminated().join();
             return reason.startsWith("fatal") ? 70 : 0;
         }

@@ -685,6 +685,23 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     @Override
+    public CompletableFuture<List<Map<String, Object>>> recentIntents(int limit) {
+        return onNode(c -> {
+            List<Intent> all = new ArrayList<>(c.state().intents());
+            all.sort(java.util.Comparator.comparingLong(Intent::requestedMillis)
+                    .thenComparing(Intent::id));
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (Intent i : all.subList(Math.max(0, all.size() - limit), all.size())) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("intent", i);
+                m.put("outcome", c.state().outcome(i.id()).orElse(null));
+                out.add(m);
+            }
+            return CompletableFuture.completedFuture(out);
+        });
+    }
+
+    @Override
     public CompletableFuture<Optional<Object>> intent(String id) {
         return onNode(c -> CompletableFuture.completedFuture(c.state().intent(id).map(i -> {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -714,6 +731,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             s.put("incarnation", identity.incarnation());
             s.put("actor", identity.actor().hex());
             s.put("uptimeMs", (clock.monotonicNanos() - startedNanos) / 1_000_000);
+            s.put("nowMillis", clock.nowMillis());
             s.put("healthy", c.healthy());
             s.put("changes", store.changeCount());
             Map<String, Long> vector = new LinkedHashMap<>();
@@ -738,6 +756,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 m.put("candidatePreVotes", st.candidatePreVotes());
                 m.put("voteTimerResets", st.voteTimerResets());
                 m.put("outcomes", cn.journal().completedByStatus());
+                m.put("leaderHistory", cn.leaderHistory());
                 s.put("consensus", m);
                 if (!witness()) {
                     s.put("llm", io.agentmesh.node.llm.report.LlmReports.summary(ledgerView(c), clock.nowMillis()));

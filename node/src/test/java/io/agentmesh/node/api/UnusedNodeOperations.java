@@ -45,6 +45,11 @@ abstract class UnusedNodeOperations implements NodeOperations {
     }
 
     @Override
+    public CompletableFuture<List<Map<String, Object>>> recentIntents(int limit) {
+        throw unused();
+    }
+
+    @Override
     public CompletableFuture<Optional<Object>> intent(String id) {
         throw unused();
     }
