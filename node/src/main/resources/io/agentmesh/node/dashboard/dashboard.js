@@ -7,8 +7,10 @@
   const FETCH_TIMEOUT_MS = 4000;
   /** Replication lag kept per peer, one sample a second: two minutes. */
   const LAG_SAMPLES = 120;
-  /** A timeline spans at least this much, so a fresh mesh does not draw one term across a hair's width. */
-  const MIN_SPAN_MS = 60_000;
+  /** A timeline spans at least this much, so a fresh mesh does not draw one term across the whole width. */
+  const MIN_SPAN_MS = 20_000;
+  /** About how wide one character of an SVG label is, to leave out labels that do not fit their box. */
+  const CHAR_PX = 6.6;
   const MAX_INTENT_ROWS = 15;
   const MAX_INTENT_LANES = 8;
   const MAX_TEXT_CHARS = 600;
@@ -200,6 +202,15 @@
     return 'hsl(' + h + ', 58%, 50%)';
   }
 
+  /**
+   * The drawing width of a chart: its box's width in CSS pixels, so labels keep their size from a phone to a wide
+   * screen (the chart is drawn again on every poll, so a resize or a turned phone catches up within a second).
+   */
+  function widthOf(box, fallback) {
+    const w = Math.round(box.clientWidth);
+    return w > 0 ? w : fallback;
+  }
+
   function scale(fromLo, fromHi, toLo, toHi) {
     const span = Math.max(1, fromHi - fromLo);
     return (v) => toLo + (v - fromLo) * (toHi - toLo) / span;
@@ -212,6 +223,7 @@
     /** This node's clock minus the browser's, from the newest status: ages shown are the node's. */
     skewMs: 0,
     lag: new Map(),
+    lagSampledFrom: null,
     backup: null,
     drill: null,
   };
@@ -304,7 +316,7 @@
       message(box, 'No leader seen yet.');
       return;
     }
-    const W = 1000;
+    const W = widthOf(box, 1000);
     const H = 58;
     const t0 = Math.min(history[0].sinceMillis, now - MIN_SPAN_MS);
     const x = scale(t0, now, 0, W);
@@ -324,8 +336,9 @@
         rect.setAttribute('class', 'none');
       }
       g.append(rect);
-      if (w > 110) {
-        g.append(svg('text', { x: x1 + 6, y: 24, text: label }));
+      const fits = [label, short(h.leader || ''), 'term ' + h.term].find((t) => t.length * CHAR_PX + 10 < w);
+      if (fits) {
+        g.append(svg('text', { x: x1 + 5, y: 24, text: fits }));
       }
     });
     g.append(svg('text', { x: 0, y: 53, class: 'muted', text: clockTime(t0) }));
@@ -395,20 +408,25 @@
       const kind = linkKind(p);
       body.append(el('tr', null,
         el('td', null, el('code', { text: short(p.node), title: p.node }), ' ', el('span', { class: 'muted small', text: p.role })),
-        el('td', null, pill(kind === 'relayed' ? 'up, relayed' : p.link, kind === 'relayed' ? 'warn' : kind)),
-        el('td', { text: p.roundTripMicros >= 0 ? (p.roundTripMicros / 1000).toFixed(1) + ' ms' : '—' }),
-        el('td', { text: p.lastContactMsAgo >= 0 ? ago(p.lastContactMsAgo) + ' ago' : 'never' }),
-        el('td', { text: p.changesBehind >= 0 ? p.changesBehind + ' changes' : '—' })));
+        el('td', null, pill(kind === 'relayed' ? 'relayed' : kind, kind === 'relayed' ? 'warn' : kind),
+          p.link !== kind && p.link !== 'up' ? el('div', { class: 'small muted', text: p.link.replace(/^down /, '') }) : null),
+        el('td', { class: 'num', text: p.roundTripMicros >= 0 ? (p.roundTripMicros / 1000).toFixed(1) + ' ms' : '—' }),
+        el('td', { class: 'num opt', text: p.lastContactMsAgo >= 0 ? ago(p.lastContactMsAgo) + ' ago' : 'never' }),
+        el('td', { text: p.changesBehind >= 0 ? String(p.changesBehind) : '—' })));
     }
   }
 
   function renderLag(s) {
     const peers = Array.isArray(s.peers) ? s.peers : [];
     const seen = new Set();
+    const fresh = view.lagSampledFrom !== s; // a redraw after a resize adds no sample
+    view.lagSampledFrom = s;
     for (const p of peers) {
       seen.add(p.node);
       const series = view.lag.get(p.node) || [];
-      series.push(p.changesBehind >= 0 ? p.changesBehind : null);
+      if (fresh) {
+        series.push(p.changesBehind >= 0 ? p.changesBehind : null);
+      }
       while (series.length > LAG_SAMPLES) {
         series.shift();
       }
@@ -419,10 +437,11 @@
         view.lag.delete(id);
       }
     }
-    const W = 600;
-    const H = 130;
+    const box = $('lag-chart');
+    const W = widthOf(box, 600);
+    const H = 110;
     const top = 10;
-    const bottom = H - 22;
+    const bottom = H - 8;
     let max = 1;
     view.lag.forEach((series) => series.forEach((v) => { if (v != null && v > max) max = v; }));
     const x = scale(0, LAG_SAMPLES - 1, 40, W - 4);
@@ -431,9 +450,9 @@
     g.append(svg('line', { x1: 40, y1: bottom, x2: W, y2: bottom, class: 'axis' }));
     g.append(svg('text', { x: 34, y: top + 8, 'text-anchor': 'end', class: 'muted', text: String(max) }));
     g.append(svg('text', { x: 34, y: bottom, 'text-anchor': 'end', class: 'muted', text: '0' }));
-    g.append(svg('text', { x: 40, y: H - 4, class: 'muted', text: ago(LAG_SAMPLES * 1000) + ' ago' }));
-    g.append(svg('text', { x: W - 4, y: H - 4, 'text-anchor': 'end', class: 'muted', text: 'now' }));
-    let legendX = 120;
+    g.append(svg('text', { x: W - 4, y: top + 8, 'text-anchor': 'end', class: 'muted',
+      text: ago(LAG_SAMPLES * 1000) + ' until now' }));
+    const legend = el('div', { class: 'legend' });
     view.lag.forEach((series, id) => {
       const offset = LAG_SAMPLES - series.length;
       const points = [];
@@ -447,11 +466,11 @@
           tip(short(id))));
       }
       const last = series[series.length - 1];
-      g.append(svg('rect', { x: legendX, y: H - 13, width: 10, height: 10, fill: hue(id) }));
-      g.append(svg('text', { x: legendX + 14, y: H - 4, text: short(id) + ': ' + (last == null ? '—' : last) }));
-      legendX += 150;
+      const swatch = el('span', { class: 'dot' });
+      swatch.style.background = hue(id); // CSSOM, which the policy allows, unlike a style attribute
+      legend.append(el('span', null, swatch, short(id) + ': ' + (last == null ? '—' : last + ' behind')));
     });
-    $('lag-chart').replaceChildren(g);
+    box.replaceChildren(g, legend);
 
     const rep = s.replication || {};
     facts($('replication-facts'), [
@@ -539,9 +558,9 @@
       body.append(el('tr', null,
         el('td', { text: clockTime(i.requestedMillis) }),
         el('td', { text: i.kind }),
-        el('td', null, el('code', { text: clip(i.id, 14), title: i.id })),
+        el('td', { class: 'opt' }, el('code', { text: clip(i.id, 14), title: i.id })),
         el('td', null, o ? pill(o.status) : pill('pending', 'idle')),
-        el('td', null, o ? el('code', { text: short(o.performedBy), title: o.performedBy }) : '—'),
+        el('td', { class: 'opt' }, o ? el('code', { text: short(o.performedBy), title: o.performedBy }) : '—'),
         el('td', { text: o ? clip(o.result, 140) : '', title: o ? clip(o.result, 2000) : '' })));
     }
   }
@@ -568,7 +587,7 @@
       return k >= 0 ? k : lanes.length; // the rest share one lane
     };
     const laneCount = lanes.length + (kinds.length > lanes.length ? 1 : 0);
-    const W = 1000;
+    const W = widthOf(box, 1000);
     const left = 90;
     const laneH = 24;
     const H = 12 + laneCount * laneH + 22;
@@ -658,7 +677,7 @@
       perDay.set(row.day, (perDay.get(row.day) || 0) + (row.chargedNanoUsd || 0));
     }
     const days = [...perDay.entries()];
-    const W = 600;
+    const W = widthOf(box, 600);
     const H = 110;
     const max = Math.max(1, ...days.map(([, v]) => v));
     const bw = (W - 10) / days.length;
@@ -782,7 +801,8 @@
     const run = async () => {
       src.timer = null;
       try {
-        src.render(await getJson(src.path));
+        src.last = await getJson(src.path);
+        src.render(src.last);
       } catch (e) {
         if (src.failed) {
           src.failed(e);
@@ -812,5 +832,11 @@
       }
     });
     sources.forEach(start);
+    // Charts are drawn at their box's width: draw them again at once when it changes (a turned phone).
+    let resizeTimer = null;
+    window.addEventListener('resize', () => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(() => sources.forEach((src) => src.last && src.render(src.last)), 150);
+    });
   });
 })();
