@@ -20,13 +20,18 @@
 
   // ------------------------------------------------------------------ token (for nodes bound beyond loopback)
 
-  /** A `#token=...` fragment is taken once into this tab's session storage and removed from the address bar. */
+  /**
+   * A `#token=...` fragment is taken into this tab's session storage and removed from the address bar; returns
+   * whether there was one.
+   */
   function takeTokenFromFragment() {
     const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
-    if (m) {
-      sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
-      history.replaceState(null, '', location.pathname + location.search);
+    if (!m) {
+      return false;
     }
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+    history.replaceState(null, '', location.pathname + location.search);
+    return true;
   }
 
   function token() {
@@ -677,6 +682,10 @@
       perDay.set(row.day, (perDay.get(row.day) || 0) + (row.chargedNanoUsd || 0));
     }
     const days = [...perDay.entries()];
+    if (days.every(([, v]) => v === 0)) {
+      message(box, 'No LLM spend in the last ' + days.length + ' days.');
+      return;
+    }
     const W = widthOf(box, 600);
     const H = 110;
     const max = Math.max(1, ...days.map(([, v]) => v));
@@ -825,6 +834,13 @@
 
   document.addEventListener('DOMContentLoaded', () => {
     takeTokenFromFragment();
+    // A token pasted into the address bar of an open page arrives as a fragment change, without a reload.
+    window.addEventListener('hashchange', () => {
+      if (takeTokenFromFragment()) {
+        $('login').hidden = true;
+        pollAllNow();
+      }
+    });
     $('token-save').addEventListener('click', saveToken);
     $('token-input').addEventListener('keydown', (e) => {
       if (e.key === 'Enter') {
