@@ -44,8 +44,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code scripts/ensure-chromium} when missing) on a mesh of three real {@code node run} processes hosting an agent:
  * the page opened on a follower shows the leader, its history, the mesh, memory (as text, even when it is markup) and
  * intents with their outcomes; after a kill -9 of the leader it shows the new leader within a bounded time; at a
- * phone's width nothing overflows sideways; the new leader's own page shows the agent running there with its output.
- * Screenshots go to {@code target/dashboard/}.
+ * phone's width nothing overflows sideways; the new leader's own page shows the agent running there with its output,
+ * and, once it ran a backup and a drill, the target fresh and the drill passed. Screenshots go to
+ * {@code target/dashboard/}.
  */
 class DashboardBrowserTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -87,8 +88,16 @@ class DashboardBrowserTest {
         Files.createDirectories(shots);
         List<String> agent = List.of("/bin/sh", "-c",
                 "i=0; while true; do i=$((i+1)); echo \"agent heartbeat $i\"; sleep 1; done");
+        Path clusterDir = dir.resolve("cluster");
+        Files.createDirectories(dir.resolve("nas"));
+        String backupJson = "{\"targets\": [{\"id\": \"nas\", \"uri\": \"" + dir.resolve("nas").toUri() + "\"}]}";
+        for (int i = 1; i <= 3; i++) {
+            Files.createDirectories(clusterDir.resolve("n" + i));
+            Files.writeString(clusterDir.resolve("n" + i).resolve("backup.json"), backupJson);
+        }
         try (LiveCluster c = LiveCluster.start(LiveCluster.Options.of(3, 0).withAgent(agent)
-                .withDir(dir.resolve("cluster"), false))) {
+                .withDir(clusterDir, false))) {
+            grantThePhraseRecipient(c);
             ChromeDriverService service = new ChromeDriverService.Builder()
                     .usingDriverExecutable(driverBinary.toFile()).usingAnyFreePort().build();
             WebDriver driver = new ChromeDriver(service, options(dir.resolve("chromium-profile")));
@@ -147,6 +156,32 @@ class DashboardBrowserTest {
                     return shows(driver, now.get()) && text(driver, "agent-facts").contains("running")
                             && text(driver, "agent-output").contains("agent heartbeat");
                 });
+                // Backups and drills run on the leader, and each node reports its own runs: the leader's page shows
+                // the target fresh and the drill passed once the leader of now has run both.
+                LiveCluster.Node[] backedUpOn = {null};
+                await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
+                    Optional<LiveCluster.Node> now = agreedLeader(c, Set.of(leader));
+                    if (now.isEmpty()) {
+                        return false;
+                    }
+                    String page = "http://127.0.0.1:" + now.get().httpPort() + "/ui/";
+                    if (!driver.getCurrentUrl().startsWith(page)) {
+                        driver.get(page);
+                    }
+                    if (backedUpOn[0] != now.get()) {
+                        NodeClient.Response b = now.get().client().post("/v1/backup", Map.of(), Duration.ofSeconds(120));
+                        NodeClient.Response d = b.ok() ? now.get().client().post("/v1/drill", Map.of(),
+                                Duration.ofSeconds(120)) : b;
+                        if (b.ok() && d.ok()) {
+                            backedUpOn[0] = now.get();
+                        } // else a 409: the leadership moved on; ask the next leader
+                        return false;
+                    }
+                    Object row = ((JavascriptExecutor) driver).executeScript(
+                            "const r = document.querySelector('#backup-rows tbody tr'); return r ? r.innerText : ''");
+                    return shows(driver, now.get()) && String.valueOf(row).startsWith("nas")
+                            && driver.findElements(By.cssSelector("#backup-rows .pill.ok")).size() == 2;
+                });
                 screenshot(driver, shots.resolve("leader-desktop.png"));
 
                 // A token in the fragment (for nodes bound beyond loopback) is kept for the tab, not in the address bar.
@@ -197,6 +232,19 @@ class DashboardBrowserTest {
         logs.enable(LogType.BROWSER, Level.ALL);
         o.setCapability("goog:loggingPrefs", logs);
         return o;
+    }
+
+    /**
+     * What {@code agentmesh init} does for a new agent: the phrase recipient's grant, signed by the agent root, in
+     * every node's identity directory, so each run of the leader can encrypt a backup to it.
+     */
+    private static void grantThePhraseRecipient(LiveCluster c) throws Exception {
+        var root = io.agentmesh.protocol.identity.IdentityDirectory.of(c.dir().resolve("agent"))
+                .readAgentRoot(Optional.empty());
+        var grant = io.agentmesh.node.backup.format.RecipientGrant.phrase(root);
+        for (LiveCluster.Node n : c.nodes()) {
+            io.agentmesh.node.backup.run.BackupGrants.writePhraseGrant(n.home().resolve("identity"), grant);
+        }
     }
 
     /** A memory entry that is markup, and a few jobs, so the page has text to escape and outcomes to draw. */
