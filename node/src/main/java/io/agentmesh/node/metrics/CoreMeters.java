@@ -142,6 +142,16 @@ public final class CoreMeters {
         sample = next;
     }
 
+    /**
+     * Starts counting leader changes (node thread): a leader already known counts as the first change, since this
+     * process started without one; later changes come through {@link NodeCore#onLeaderChange}.
+     */
+    public void watchLeaderChanges() {
+        core.consensus().flatMap(cn -> cn.status().leader()).ifPresent(leader -> leaderChanged(
+                new ConsensusNode.LeaderChange(null, "", 0, leader)));
+        core.onLeaderChange(this::leaderChanged);
+    }
+
     /** A role, term or leader change of this member (node thread): counts it when the known leader changed. */
     public void leaderChanged(ConsensusNode.LeaderChange change) {
         if (change.leader() != null && !change.leader().equals(lastLeader)) {

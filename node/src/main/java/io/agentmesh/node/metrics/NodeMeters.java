@@ -70,7 +70,7 @@ public final class NodeMeters implements MetricsSource, AutoCloseable {
         this.sampleTimeouts = Counter.builder("agentmesh.metrics.sample.timeouts")
                 .description("scrapes that rendered the previous sample because the node thread did not answer in "
                         + SAMPLE_TIMEOUT_MS + " ms").register(registry);
-        nodeThread.execute(() -> core.onLeaderChange(this.core::leaderChanged));
+        nodeThread.execute(this.core::watchLeaderChanges);
     }
 
     /** Where the backup meters read: {@code BackupRunner.status()} and {@code Drill.status()}. */
