@@ -244,7 +244,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             this.agent = settings.agent().hostsAgent()
                     ? AgentProcesses.host(settings.agent(), settings.stateDir(), core, nodeThread, clock,
                             agentApiUrl(settings, http.port()), ConsensusConfig.defaults(),
-                            () -> writeWorkspaceToDisk(mirror))
+                            () -> writeWorkspaceToDisk(mirror),
+                            http.tokenRequired() ? Map.of(io.agentmesh.node.api.ApiToken.ENV,
+                                    apiAccess.token().orElseThrow().reveal()) : Map.of())
                     : null;
         } catch (IOException | RuntimeException e) {
             if (startedBackups != null) {
