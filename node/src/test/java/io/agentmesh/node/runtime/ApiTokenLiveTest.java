@@ -80,6 +80,25 @@ class ApiTokenLiveTest {
         assertFalse(Files.exists(home.resolve("state")), "the node opened nothing");
     }
 
+    @Test
+    void theAgentGetsTheTokenWhenTheApiNeedsIt(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("home");
+        assertEquals(0, NodeProcess.runCli(dir.resolve("init.log"), "init", "--home", home.toString(),
+                "--quiet-phrase"));
+        String token = ApiToken.read(home.resolve(ApiToken.FILE_NAME)).orElseThrow().reveal();
+        Path workspace = Files.createDirectories(dir.resolve("workspace"));
+        Path seen = dir.resolve("seen-token"); // outside the workspace: nothing the agent writes there is replicated
+        Path log = dir.resolve("node.log");
+        try (NodeProcess node = NodeProcess.start(home, KillNineRestartTest.freePort(), KillNineRestartTest.freePort(),
+                log, Map.of("AGENTMESH_LOG_LEVEL", "debug"), "--require-token", "--workspace", workspace.toString(),
+                "--", "sh", "-c", "printf %s \"$AGENTMESH_API_TOKEN\" > " + seen + "; exec sleep 600")) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(seen) && Files.size(seen) > 0);
+            assertEquals(token, Files.readString(seen));
+            assertEquals(0, node.terminate());
+        }
+        assertFalse(NodeProcess.read(log).contains(token), "the node's log never holds the token");
+    }
+
     private static HttpResponse<String> send(String url, String authorization) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
         if (authorization != null) {
