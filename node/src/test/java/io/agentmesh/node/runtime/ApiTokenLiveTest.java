@@ -81,7 +81,7 @@ class ApiTokenLiveTest {
     }
 
     @Test
-    void theAgentGetsTheTokenWhenTheApiNeedsIt(@TempDir Path dir) throws Exception {
+    void theAgentGetsTheTokenWhenTheApiNeedsItAndItsStateShowsInTheMetrics(@TempDir Path dir) throws Exception {
         Path home = dir.resolve("home");
         assertEquals(0, NodeProcess.runCli(dir.resolve("init.log"), "init", "--home", home.toString(),
                 "--quiet-phrase"));
@@ -94,6 +94,12 @@ class ApiTokenLiveTest {
                 "--", "sh", "-c", "printf %s \"$AGENTMESH_API_TOKEN\" > " + seen + "; exec sleep 600")) {
             await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(seen) && Files.size(seen) > 0);
             assertEquals(token, Files.readString(seen));
+            String base = "http://127.0.0.1:" + node.httpPort;
+            await().atMost(Duration.ofSeconds(30)).until(() -> io.agentmesh.node.metrics.PrometheusText.parse(
+                    send(base + "/metrics", "Bearer " + token).body()).value("agentmesh_agent_process_state",
+                    "state", "running") == 1.0);
+            assertEquals(0.0, io.agentmesh.node.metrics.PrometheusText.parse(send(base + "/metrics",
+                    "Bearer " + token).body()).value("agentmesh_agent_process_restarts_total"));
             assertEquals(0, node.terminate());
         }
         assertFalse(NodeProcess.read(log).contains(token), "the node's log never holds the token");
