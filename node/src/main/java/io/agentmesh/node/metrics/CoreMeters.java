@@ -38,6 +38,9 @@ import java.util.function.ToDoubleFunction;
  */
 public final class CoreMeters {
     static final int MAX_KINDS = 32;
+    /** The one description of agentmesh_rejected_inputs_total, whose sources register in several binders. */
+    static final String REJECTED_INPUTS_HELP = "inputs refused and counted (DESIGN.md invariant 8), by where they came"
+            + " from and why";
     private static final List<String> RAFT_ROLES = List.of("leader", "follower", "candidate", "learner",
             "discovering", "refused", "removed", "initial", "stopped", "none");
 
@@ -61,7 +64,8 @@ public final class CoreMeters {
         this.registry = registry;
         this.core = core;
         this.agent = agent;
-        gauge("agentmesh.raft.term", "the current Raft term", s -> s.raft().map(r -> (double) r.term()).orElse(Double.NaN));
+        gauge("agentmesh.raft.term", "the current Raft term",
+                s -> s.raft().map(r -> (double) r.term()).orElse(Double.NaN));
         gauge("agentmesh.raft.applied.index", "the highest Raft log index applied here",
                 s -> s.raft().map(r -> (double) r.appliedIndex()).orElse(Double.NaN));
         gauge("agentmesh.raft.leader.known", "1 when this node knows a leader",
@@ -81,7 +85,8 @@ public final class CoreMeters {
         gauge("agentmesh.connections", "peers with an open authenticated connection",
                 s -> s.peers().values().stream().filter(CoreSample.Peer::up).count());
         gauge("agentmesh.memory.entries", "memory entries in the agent's document", CoreSample::memoryEntries);
-        counter("agentmesh.replication.changes.sent", "signed changes sent to peers", s -> s.replication().changesSent());
+        counter("agentmesh.replication.changes.sent", "signed changes sent to peers",
+                s -> s.replication().changesSent());
         FunctionCounter.builder("agentmesh.replication.sent", this, m -> m.sample.replication().bytesSent())
                 .baseUnit("bytes").description("bytes of signed changes sent to peers").register(registry);
         counter("agentmesh.replication.changes.applied", "peers' changes verified and applied here",
@@ -252,7 +257,7 @@ public final class CoreMeters {
 
     private void rejected(String reason, ToDoubleFunction<CoreSample> read) {
         FunctionCounter.builder("agentmesh.rejected.inputs", this, m -> read.applyAsDouble(m.sample))
-                .description("inputs refused and counted (DESIGN.md invariant 8), by where they came from and why")
-                .tag("source", "replication").tag("reason", reason).register(registry);
+                .description(REJECTED_INPUTS_HELP).tag("source", "replication").tag("reason", reason)
+                .register(registry);
     }
 }

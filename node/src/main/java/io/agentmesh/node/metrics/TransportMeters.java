@@ -17,7 +17,8 @@ import java.util.function.ToLongFunction;
  *
  * <pre>
  * agentmesh_connections_opened_total, agentmesh_connections_closed_total
- * agentmesh_frames_received_total, agentmesh_frames_sent_total, agentmesh_received_bytes_total, agentmesh_sent_bytes_total
+ * agentmesh_frames_received_total, agentmesh_frames_sent_total
+ * agentmesh_received_bytes_total, agentmesh_sent_bytes_total
  * agentmesh_rejected_inputs_total{source="transport", reason}   malformed or oversized frames, refused handshakes
  * agentmesh_rejected_inputs_total{source="http", reason}        API requests refused by the access rule
  * </pre>
@@ -40,7 +41,8 @@ public final class TransportMeters {
         this.last = stats.get();
         counter(registry, "agentmesh.connections.opened", "mesh TCP connections established, both directions",
                 NetworkStats::connectionsOpened);
-        counter(registry, "agentmesh.connections.closed", "mesh TCP connections closed", NetworkStats::connectionsClosed);
+        counter(registry, "agentmesh.connections.closed", "mesh TCP connections closed",
+                NetworkStats::connectionsClosed);
         counter(registry, "agentmesh.frames.received", "mesh frames received and decoded", NetworkStats::framesIn);
         counter(registry, "agentmesh.frames.sent", "mesh frames handed to a connection", NetworkStats::framesOut);
         FunctionCounter.builder("agentmesh.received", this, m -> m.last.bytesIn()).baseUnit("bytes")
@@ -58,8 +60,7 @@ public final class TransportMeters {
         }
     }
 
-    private static final String REJECTED_HELP = "inputs refused and counted (DESIGN.md invariant 8), by where they came"
-            + " from and why";
+    private static final String REJECTED_HELP = CoreMeters.REJECTED_INPUTS_HELP;
 
     /** Takes the snapshot the next scrape renders. Any thread. */
     public void refresh() {

@@ -232,13 +232,15 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 backups.schedule(settings.backup().everyMinutes() * 60_000L, this::isLeader);
                 drill.schedule(settings.backup().drillEveryHours() * 3_600_000L, this::isLeader);
             }
-            this.meters = new io.agentmesh.node.metrics.NodeMeters(new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+            // The node's one meter registry: every binder gets it from here (no global registry).
+            var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
                     io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT,
                     new io.prometheus.metrics.model.registry.PrometheusRegistry(),
-                    new io.agentmesh.node.metrics.MeterClock(clock)), nodeThread, name, core, network::stats,
-                    this::httpRefusals, this::agentRunner,
-                    backups == null ? Optional.empty() : Optional.of(new io.agentmesh.node.metrics.NodeMeters.BackupSources(
-                            backups::status, drill::status)), clock);
+                    new io.agentmesh.node.metrics.MeterClock(clock));
+            this.meters = new io.agentmesh.node.metrics.NodeMeters(registry, nodeThread, name, core, network::stats,
+                    this::httpRefusals, this::agentRunner, backups == null ? Optional.empty()
+                            : Optional.of(new io.agentmesh.node.metrics.NodeMeters.BackupSources(backups::status,
+                                    drill::status)), clock);
             this.http = new HttpApi(settings.http(), this, name, apiAccess);
             http.start();
             this.agent = settings.agent().hostsAgent()
@@ -608,7 +610,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     /** Counts a write through the API and records how long its caller waits for the acknowledgement. */
-    private <T> CompletableFuture<T> measured(Durability durability, java.util.function.Supplier<CompletableFuture<T>> write) {
+    private <T> CompletableFuture<T> measured(Durability durability,
+                                              java.util.function.Supplier<CompletableFuture<T>> write) {
         long startNanos = clock.monotonicNanos();
         String d = durability.name();
         return write.get().whenComplete((v, e) -> {
