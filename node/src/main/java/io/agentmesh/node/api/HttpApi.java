@@ -41,6 +41,7 @@ import java.util.concurrent.TimeoutException;
  * GET  /, /ui/                  the dashboard ({@code dashboard.DashboardHttp}; static files, no state in them)
  * GET  /healthz                 200 while the process serves HTTP
  * GET  /readyz                  200 once the state is loaded and the store is healthy, else 503
+ * GET  /metrics                 every meter of the node in the Prometheus text format ({@code metrics.NodeMeters})
  * GET  /v1/status               node, store and peer figures; consensus.outcomes: completions by status
  * GET  /v1/state                the whole agent state
  * GET  /v1/memory?limit=N       newest N memory entries (default 100, max 10000)
@@ -92,6 +93,7 @@ import java.util.concurrent.TimeoutException;
  * GET  /v1/admin/faults         fault rules (only with --enable-fault-injection)
  * POST /v1/admin/faults         {"action": "block", "peer": "node1..."} (only with --enable-fault-injection)
  * </pre>
+ * Every request first passes {@link ApiAccess}: the bearer token beyond loopback, no cross-origin calls.
  * On a witness (a voter that holds no agent state) every state and intent endpoint above answers 409 with
  * {@link #WITNESS_REFUSAL}; health, readiness, status, consensus events and faults work as on any node.
  */
@@ -120,8 +122,17 @@ public final class HttpApi implements AutoCloseable {
     private final NodeOperations node;
     private final io.agentmesh.node.dashboard.DashboardHttp dashboard = new io.agentmesh.node.dashboard.DashboardHttp();
     private final ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    private final ApiAccess access;
 
+    /** An API without a token: {@code bind} must be a loopback address. */
     public HttpApi(InetSocketAddress bind, NodeOperations node, String nodeName) throws IOException {
+        this(bind, node, nodeName, ApiAccess.Policy.none());
+    }
+
+    /** An API protected by {@code policy} ({@link ApiAccess}); refuses a non-loopback {@code bind} without a token. */
+    public HttpApi(InetSocketAddress bind, NodeOperations node, String nodeName, ApiAccess.Policy policy)
+            throws IOException {
+        this.access = ApiAccess.forBind(bind, policy, nodeName);
         this.node = node;
         this.server = HttpServer.create(bind, 128);
         this.handlers = new ThreadPoolExecutor(HANDLER_THREADS, HANDLER_THREADS, 60, TimeUnit.SECONDS,
@@ -133,7 +144,25 @@ public final class HttpApi implements AutoCloseable {
                     throw new RejectedExecutionException("too many queued HTTP requests");
                 });
         server.setExecutor(handlers);
-        server.createContext("/", this::handle);
+        context("/", this::handle);
+    }
+
+    /**
+     * Serves {@code handler} under {@code path} behind the same access rule as the API. Every context of this server
+     * must be made here, never with {@code createContext} directly, or it would answer without the token.
+     */
+    public void context(String path, com.sun.net.httpserver.HttpHandler handler) {
+        server.createContext(path, handler).getFilters().add(access);
+    }
+
+    /** API requests refused by the access rule, by reason (for the metrics). */
+    public Map<String, Long> refusals() {
+        return access.refusals();
+    }
+
+    /** Whether requests must carry the API token. */
+    public boolean tokenRequired() {
+        return access.tokenRequired();
     }
 
     public void start() {
@@ -198,6 +227,14 @@ public final class HttpApi implements AutoCloseable {
             case "/readyz" -> {
                 boolean ready = node.ready();
                 send(ex, ready ? 200 : 503, Map.of("ready", ready));
+            }
+            case "/metrics" -> {
+                requireMethod(method, "GET");
+                MetricsSource metrics = node.metrics().orElseThrow(() -> new ApiError(404, "this node has no metrics"));
+                byte[] text = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().set("Content-Type", MetricsSource.CONTENT_TYPE);
+                ex.sendResponseHeaders(200, text.length);
+                ex.getResponseBody().write(text);
             }
             case "/v1/status" -> {
                 requireMethod(method, "GET");

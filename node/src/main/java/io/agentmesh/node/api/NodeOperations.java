@@ -200,6 +200,11 @@ public interface NodeOperations {
         return CompletableFuture.completedFuture(Optional.empty());
     }
 
+    /** The node's meters for GET /metrics; empty where the node has none. */
+    default Optional<MetricsSource> metrics() {
+        return Optional.empty();
+    }
+
     /** Per target: the newest drill's summary and its state (ok, failed, missing, none). */
     default CompletableFuture<Optional<Map<String, Object>>> drillStatus() {
         return CompletableFuture.completedFuture(Optional.empty());

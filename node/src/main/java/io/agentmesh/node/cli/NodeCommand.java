@@ -80,6 +80,15 @@ public final class NodeCommand {
                         + " outcome get an `uncertain` one first (never run again); see docs/backup.md, \"Restoring\".")
         boolean takeOver;
 
+        @Option(names = "--api-token-file", paramLabel = "FILE",
+                description = "The HTTP API's bearer token (default: <home>/api-token, made by `agentmesh init` or"
+                        + " `agentmesh api-token new`). Required when --http is not loopback.")
+        Path apiTokenFile;
+
+        @Option(names = "--require-token",
+                description = "Require the API token on loopback too (a machine shared with other users).")
+        boolean requireToken;
+
         @Option(names = "--enable-fault-injection", hidden = true,
                 description = "Serve the fault-injection admin endpoints (for `agentmesh sim live` only).")
         boolean faultInjection;
@@ -138,7 +147,15 @@ public final class NodeCommand {
                 System.out.println("taking over: " + settled + " intent(s) without an outcome marked uncertain"
                         + " (not run again)");
             }
-            NodeRuntime node = NodeRuntime.start(settings);
+            Path tokenFile = apiTokenFile != null ? apiTokenFile
+                    : home.home().resolve(io.agentmesh.node.api.ApiToken.FILE_NAME);
+            if (apiTokenFile != null && !java.nio.file.Files.exists(apiTokenFile)) {
+                throw new IllegalArgumentException("--api-token-file " + apiTokenFile + " does not exist");
+            }
+            var apiAccess = new io.agentmesh.node.api.ApiAccess.Policy(io.agentmesh.node.api.ApiToken.read(tokenFile),
+                    requireToken);
+            io.agentmesh.node.api.ApiAccess.check(settings.http(), apiAccess);
+            NodeRuntime node = NodeRuntime.start(settings, apiAccess);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 node.shutdown("signal");
                 // A SIGTERM handled to completion is a clean stop: exit 0 rather than the JVM's 143.
