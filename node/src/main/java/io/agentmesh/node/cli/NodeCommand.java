@@ -28,6 +28,15 @@ public final class NodeCommand {
         @Mixin
         HomeOptions home;
 
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "YAML config file whose node: section gives defaults for these flags (default:"
+                        + " <home>/agentmesh.yaml when present, or $AGENTMESH_CONFIG). A flag wins over"
+                        + " $AGENTMESH_<FLAG>, which wins over the file; `agentmesh config show` prints the result.")
+        Path config;
+
         @Option(names = "--listen", defaultValue = "127.0.0.1:7700",
                 description = "Mesh transport address (default ${DEFAULT-VALUE}).")
         String listen;
@@ -39,10 +48,13 @@ public final class NodeCommand {
                 description = "HTTP API address, loopback by default (default ${DEFAULT-VALUE}).")
         String http;
 
-        @Option(names = "--peer", description = "A peer as <node-id>@host:port; repeat for several.")
+        @Option(names = "--peer", split = ",",
+                description = "A peer as <node-id>@host:port; repeat (or separate with commas) for several.")
         List<String> peers = new ArrayList<>();
 
-        @Option(names = "--relay", description = "A relay as host:port to register with and find peers through; repeat for several.")
+        @Option(names = "--relay", split = ",",
+                description = "A relay as host:port to register with and find peers through; repeat (or separate with"
+                        + " commas) for several.")
         List<String> relays = new ArrayList<>();
 
         @Option(names = "--snapshot-every", defaultValue = "20000",
@@ -84,6 +96,16 @@ public final class NodeCommand {
                 description = "Serve the fault-injection admin endpoints (for `agentmesh sim live` only).")
         boolean faultInjection;
 
+        /** How to name {@code option} in an error: the flag, or the variable or file line its value came from. */
+        private String label(String option) {
+            if (spec != null && spec.commandLine() != null
+                    && spec.commandLine().getDefaultValueProvider() instanceof io.agentmesh.relay.config.OptionDefaults d) {
+                return d.label(option, spec, spec.commandLine().getParseResult() != null
+                        && spec.commandLine().getParseResult().hasMatchedOption(option));
+            }
+            return option;
+        }
+
         /** The given exec config (it must exist), else {@code <home>/exec.json} when present, else none. */
         private ExecCommands execCommands() throws java.io.IOException {
             if (execConfig != null) {
@@ -116,7 +138,11 @@ public final class NodeCommand {
         public Integer call() throws Exception {
             List<NodeSettings.PeerSpec> peerSpecs = new ArrayList<>();
             for (String p : peers) {
-                peerSpecs.add(NodeSettings.PeerSpec.parse(p));
+                try {
+                    peerSpecs.add(NodeSettings.PeerSpec.parse(p));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(label("--peer") + ": " + e.getMessage(), e);
+                }
             }
             if (!agentCommand.isEmpty() && workspace == null) {
                 throw new IllegalArgumentException("an agent command needs --workspace DIR: the agent runs there, and"
@@ -126,10 +152,10 @@ public final class NodeCommand {
                     .map(AgentSettings::checkWorkspace);
             AgentSettings.checkCommand(agentCommand, checkedWorkspace, System.getenv("PATH"));
             NodeSettings settings = new NodeSettings(home.identityDir(), home.stateDir(), home.passphrase(),
-                    NodeSettings.parseHostPort(listen, "--listen"),
-                    Optional.ofNullable(advertise).map(a -> NodeSettings.parseHostPort(a, "--advertise")),
-                    NodeSettings.parseHostPort(http, "--http"), peerSpecs,
-                    relays.stream().map(r -> NodeSettings.parseHostPort(r, "--relay")).toList(), snapshotEvery,
+                    NodeSettings.parseHostPort(listen, label("--listen")),
+                    Optional.ofNullable(advertise).map(a -> NodeSettings.parseHostPort(a, label("--advertise"))),
+                    NodeSettings.parseHostPort(http, label("--http")), peerSpecs,
+                    relays.stream().map(r -> NodeSettings.parseHostPort(r, label("--relay"))).toList(), snapshotEvery,
                     faultInjection, new AgentSettings(checkedWorkspace, agentCommand)
                             .withStopGraceMs(agentStopGraceMs), execCommands(), llmConfig(), backupConfig(home.home()));
             if (takeOver) {
