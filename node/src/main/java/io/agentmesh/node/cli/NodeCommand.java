@@ -38,10 +38,13 @@ public final class NodeCommand {
         Path config;
 
         @Option(names = "--listen", defaultValue = "127.0.0.1:7700",
-                description = "Mesh transport address (default ${DEFAULT-VALUE}).")
+                description = "Mesh transport address (default ${DEFAULT-VALUE}); tailscale:PORT listens on this"
+                        + " machine's tailnet address only.")
         String listen;
 
-        @Option(names = "--advertise", description = "Address peers dial to reach this node (default: --listen).")
+        @Option(names = "--advertise", description = "Address peers dial to reach this node (default: --listen);"
+                + " tailscale (or tailscale:PORT) advertises this machine's tailnet address (`tailscale ip -4`, else"
+                + " the interface address in 100.64.0.0/10) with the --listen port.")
         String advertise;
 
         @Option(names = "--http", defaultValue = "127.0.0.1:7070",
@@ -96,6 +99,30 @@ public final class NodeCommand {
                 description = "Serve the fault-injection admin endpoints (for `agentmesh sim live` only).")
         boolean faultInjection;
 
+        /**
+         * {@code text} as host:port, or {@code tailscale[:PORT]} as this machine's tailnet address with PORT (else
+         * {@code defaultPort}, -1 for none).
+         */
+        private static java.net.InetSocketAddress address(String text, String what, int defaultPort) {
+            if (!io.agentmesh.node.ops.Tailnet.asks(text)) {
+                return NodeSettings.parseHostPort(text, what);
+            }
+            int port = defaultPort;
+            int colon = text.indexOf(':');
+            if (colon >= 0) {
+                port = NodeSettings.parseHostPort("x" + text.substring(colon), what).getPort();
+            }
+            if (port <= 0) {
+                throw new IllegalArgumentException(what + " " + text + " needs a port: write tailscale:PORT");
+            }
+            try {
+                return new java.net.InetSocketAddress(io.agentmesh.node.ops.Tailnet.ofThisMachine(
+                        System.getenv("PATH")), port);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+            }
+        }
+
         /** How to name {@code option} in an error: the flag, or the variable or file line its value came from. */
         private String label(String option) {
             if (spec != null && spec.commandLine() != null
@@ -148,12 +175,13 @@ public final class NodeCommand {
                 throw new IllegalArgumentException("an agent command needs --workspace DIR: the agent runs there, and"
                         + " its files are mirrored on every node");
             }
+            java.net.InetSocketAddress listenAddress = address(listen, label("--listen"), -1);
             Optional<java.nio.file.Path> checkedWorkspace = Optional.ofNullable(workspace)
                     .map(AgentSettings::checkWorkspace);
             AgentSettings.checkCommand(agentCommand, checkedWorkspace, System.getenv("PATH"));
             NodeSettings settings = new NodeSettings(home.identityDir(), home.stateDir(), home.passphrase(),
-                    NodeSettings.parseHostPort(listen, label("--listen")),
-                    Optional.ofNullable(advertise).map(a -> NodeSettings.parseHostPort(a, label("--advertise"))),
+                    listenAddress,
+                    Optional.ofNullable(advertise).map(a -> address(a, label("--advertise"), listenAddress.getPort())),
                     NodeSettings.parseHostPort(http, label("--http")), peerSpecs,
                     relays.stream().map(r -> NodeSettings.parseHostPort(r, label("--relay"))).toList(), snapshotEvery,
                     faultInjection, new AgentSettings(checkedWorkspace, agentCommand)
