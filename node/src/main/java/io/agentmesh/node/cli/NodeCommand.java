@@ -193,7 +193,18 @@ public final class NodeCommand {
                         + " (not run again)");
             }
             NodeRuntime node = NodeRuntime.start(settings);
+            // Under systemd (Type=notify): READY=1 now, WATCHDOG=1 while the node thread answers.
+            Optional<io.agentmesh.node.ops.SystemdNotify> systemd = io.agentmesh.node.ops.SystemdNotify.start(
+                    System.getenv(), node.identity().nodeId().toString(), () -> {
+                        try {
+                            node.status().get(5, java.util.concurrent.TimeUnit.SECONDS);
+                            return true;
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    });
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                systemd.ifPresent(io.agentmesh.node.ops.SystemdNotify::close);
                 node.shutdown("signal");
                 // A SIGTERM handled to completion is a clean stop: exit 0 rather than the JVM's 143.
                 Runtime.getRuntime().halt(0);
