@@ -18,7 +18,7 @@ import java.nio.file.NoSuchFileException;
                 "  bench       benchmarks printing JSON (agentmesh bench --help)"},
         subcommands = {InitCommand.class, IdentityCommand.class, NodeCommand.class, StateCommand.class,
                 UpCommand.class, StatusCommand.class, ActCommand.class, McpCommand.class, LlmCommand.class,
-                BackupCommand.class, RestoreCommand.class, DrillCommand.class, ConfigCommand.class, ServiceCommand.class,
+                BackupCommand.class, RestoreCommand.class, DrillCommand.class, ConfigCommand.class, ServiceCommand.class, DoctorCommand.class,
                 CommandLine.HelpCommand.class})
 public final class AgentmeshCommand {
 
