@@ -72,7 +72,8 @@ public final class ConfigKeys {
             String key = keyOf(o).orElseThrow();
             String dflt = o.defaultValue() == null ? "" : "`" + o.defaultValue() + "`";
             String what = String.join(" ", o.description()).replace("${DEFAULT-VALUE}", o.defaultValue() == null
-                    ? "none" : o.defaultValue()).replace("|", "\\|");
+                    ? "none" : o.defaultValue()).replace("|", "\\|")
+                    .replace("<", "&lt;").replace(">", "&gt;");
             b.append("| `").append(key).append(multiValue(o) ? "` (list)" : "`").append(" | `").append(o.longestName())
                     .append("` | `").append(envName(envPrefix, key)).append("` | ").append(dflt).append(" | ")
                     .append(what).append(" |\n");
