@@ -95,7 +95,7 @@ public final class DoctorCommand implements Callable<Integer> {
             try {
                 NodeSettings.PeerSpec peer = NodeSettings.PeerSpec.parse(p);
                 out.add(Doctor.reachable("peer " + peer.node().toString().substring(0, 13), peer.address(), timeoutMs));
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | io.agentmesh.protocol.identity.IdentityException e) {
                 out.add(new Doctor.Check("peer", Doctor.Status.FAIL, e.getMessage(), "fix the peer in agentmesh.yaml"));
             }
         }

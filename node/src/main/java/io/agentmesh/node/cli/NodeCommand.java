@@ -167,7 +167,7 @@ public final class NodeCommand {
             for (String p : peers) {
                 try {
                     peerSpecs.add(NodeSettings.PeerSpec.parse(p));
-                } catch (IllegalArgumentException e) {
+                } catch (IllegalArgumentException | io.agentmesh.protocol.identity.IdentityException e) {
                     throw new IllegalArgumentException(label("--peer") + ": " + e.getMessage(), e);
                 }
             }

@@ -49,7 +49,7 @@ public final class Doctor {
     /** From {@code timedatectl show -p NTPSynchronized --value}: yes, no, or empty when it could not be asked. */
     public static Check clockSync(Optional<String> ntpSynchronized) {
         if (ntpSynchronized.isEmpty()) {
-            return new Check("clock", Status.WARN, "cannot tell whether the clock is synchronised (no timedatectl)",
+            return new Check("clock", Status.WARN, "cannot tell whether the clock is synchronised (timedatectl missing or not answering)",
                     "run an NTP client (chrony, systemd-timesyncd); leases, schedules and certificates read the"
                             + " wall clock");
         }
