@@ -44,6 +44,8 @@ import java.util.concurrent.TimeoutException;
  * GET  /metrics                 every meter of the node in the Prometheus text format ({@code metrics.NodeMeters})
  * GET  /v1/status               node, store and peer figures; consensus.outcomes: completions by status
  * GET  /v1/state                the whole agent state
+ * GET  /v1/state/export         the raw Automerge document (application/octet-stream), as `agentmesh state export`
+ *                               writes it; the CLI uses it while the node runs
  * GET  /v1/memory?limit=N       newest N memory entries (default 100, max 10000)
  * POST /v1/memory               {"text": "...", "kind": "note", "tags": ["a"]} -> 201 with the entry
  * PUT  /v1/notes                {"text": "..."} -> 204
@@ -109,7 +111,7 @@ public final class HttpApi implements AutoCloseable {
      * Endpoints that read or write the agent state, which a witness does not hold ({@code /v1/intents/{id}} too). A
      * revocation draft is one: its cut is the changes held here and at peers, and a witness holds and sees none.
      */
-    private static final java.util.Set<String> STATE_PATHS = java.util.Set.of("/v1/state", "/v1/memory", "/v1/notes",
+    private static final java.util.Set<String> STATE_PATHS = java.util.Set.of("/v1/state", "/v1/state/export", "/v1/memory", "/v1/notes",
             "/v1/tasks", "/v1/intents", "/v1/schedules", "/v1/revocations/draft", "/v1/workspace",
             "/v1/workspace/file");
 
@@ -243,6 +245,13 @@ public final class HttpApi implements AutoCloseable {
             case "/v1/state" -> {
                 requireMethod(method, "GET");
                 send(ex, 200, await(node.state()));
+            }
+            case "/v1/state/export" -> {
+                requireMethod(method, "GET");
+                byte[] doc = await(node.exportAutomerge());
+                ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                ex.sendResponseHeaders(200, doc.length);
+                ex.getResponseBody().write(doc);
             }
             case "/v1/memory" -> {
                 if (method.equals("GET")) {

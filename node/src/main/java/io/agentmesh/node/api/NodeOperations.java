@@ -77,6 +77,9 @@ public interface NodeOperations {
     /** The whole state as plain values. */
     CompletableFuture<Object> state();
 
+    /** The raw Automerge document (what `agentmesh state export --automerge` writes), read on the node thread. */
+    CompletableFuture<byte[]> exportAutomerge();
+
     /**
      * This node's consensus role changes and the claims its action journal applied, with sequence numbers above
      * {@code afterSeq}, on this node's clock (a {@code ConsensusEvents.Page}); empty when the node takes no part in

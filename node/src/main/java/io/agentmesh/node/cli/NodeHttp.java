@@ -78,6 +78,25 @@ final class NodeHttp {
         return request;
     }
 
+    /** The raw bytes of a 200 answer to GET {@code path} (a binary document), with the same errors as {@link #get}. */
+    static byte[] getBytes(String http, String path) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        HttpResponse<byte[]> response;
+        try {
+            response = client.send(authorized(HttpRequest.newBuilder(URI.create("http://" + http + path)))
+                    .timeout(Duration.ofMillis(TIMEOUT_MS)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (ConnectException e) {
+            throw new IOException("no node answers on " + http + "; is it running? (pass --http host:port)");
+        } catch (HttpTimeoutException e) {
+            throw new IOException("the node at " + http + " did not answer within " + TIMEOUT_MS + " ms");
+        }
+        if (response.statusCode() != 200) {
+            throw new IOException("node at " + http + " answered " + response.statusCode() + " to " + path + ": "
+                    + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return response.body();
+    }
+
     static JsonNode parse(String http, String body) throws IOException {
         try {
             return JSON.readTree(body);

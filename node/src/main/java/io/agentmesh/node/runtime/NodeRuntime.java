@@ -753,6 +753,12 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     @Override
+    public CompletableFuture<byte[]> exportAutomerge() {
+        return onNode(c -> CompletableFuture.completedFuture(
+                io.agentmesh.state.export.AutomergeFile.export(c.state())));
+    }
+
+    @Override
     public CompletableFuture<Optional<Object>> consensusEvents(long afterSeq) {
         return onNode(c -> CompletableFuture.completedFuture(c.consensus().map(cn -> (Object) cn.events(afterSeq))));
     }

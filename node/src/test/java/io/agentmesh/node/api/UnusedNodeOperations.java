@@ -29,6 +29,11 @@ abstract class UnusedNodeOperations implements NodeOperations {
     }
 
     @Override
+    public CompletableFuture<byte[]> exportAutomerge() {
+        throw unused();
+    }
+
+    @Override
     public CompletableFuture<Void> replaceNotes(String text, Durability durability) {
         throw unused();
     }
