@@ -24,7 +24,8 @@ public record RelayConfig(String listenHost, int listenPort, String httpHost, in
                           int maxCircuitsPerNode, long circuitMaxBytes, long circuitMaxMillis, long maxRecordTtlMs,
                           long handshakeTimeoutMs, long idleTimeoutMs, long attachTimeoutMs) {
 
-    public static final int DEFAULT_PORT = 7700;
+    /** Not 7700, the port a node's mesh transport listens on by default: a relay and a node share hosts. */
+    public static final int DEFAULT_PORT = 7600;
     public static final int DEFAULT_HTTP_PORT = 7780;
 
     public RelayConfig {

@@ -24,11 +24,47 @@ public final class RelayMain {
         }
         String[] argv = args.length > 0 && !args[0].equals("relay") && !args[0].startsWith("-")
                 ? prepend("relay", args) : args;
-        System.exit(commandLine().execute(argv));
+        System.exit(execute(System.getenv(), argv));
+    }
+
+    /**
+     * Runs the command line with {@code env} as the environment: `relay run` takes its defaults from
+     * $AGENTMESH_RELAY_* variables and the {@code relay:} section of the config file (exit 2 when they are refused).
+     */
+    static int execute(java.util.Map<String, String> env, String... argv) {
+        CommandLine cli = commandLine();
+        if (argv.length >= 2 && argv[0].equals("relay") && argv[1].equals("run")) {
+            String[] runArgs = java.util.Arrays.copyOfRange(argv, 2, argv.length);
+            try {
+                io.agentmesh.relay.config.ConfigSetup.install(cli.getSubcommands().get("relay").getSubcommands()
+                        .get("run"), "relay", ENV_PREFIX, runArgs, env, defaultConfigFile(env));
+            } catch (IllegalArgumentException | java.io.IOException e) {
+                cli.getErr().println("agentmesh relay: " + e.getMessage());
+                cli.getErr().flush();
+                return 2;
+            }
+        }
+        return cli.execute(argv);
+    }
+
+    /** The prefix of `relay run`'s variables: a node's $AGENTMESH_LISTEN on the same host must not move the relay. */
+    public static final String ENV_PREFIX = "AGENTMESH_RELAY_";
+
+    /** {@code $AGENTMESH_HOME/agentmesh.yaml}, else {@code ~/.agentmesh/agentmesh.yaml}: read when present. */
+    static java.nio.file.Path defaultConfigFile(java.util.Map<String, String> env) {
+        String home = env.get("AGENTMESH_HOME");
+        java.nio.file.Path dir = home != null && !home.isBlank() ? java.nio.file.Path.of(home)
+                : java.nio.file.Path.of(System.getProperty("user.home"), ".agentmesh");
+        return dir.resolve(io.agentmesh.relay.config.ConfigFile.DEFAULT_NAME);
     }
 
     static CommandLine commandLine() {
         return new CommandLine(new RelayMain());
+    }
+
+    /** The options of `relay run`, for `agentmesh config` (keys, table, effective values). */
+    public static CommandLine runCommandLine() {
+        return new CommandLine(new Run());
     }
 
     private static String[] prepend(String first, String[] rest) {
@@ -51,7 +87,13 @@ public final class RelayMain {
                             + " end to end inside, so the relay cannot read or alter what it forwards.",
                     "HTTP: GET /healthz, GET /metrics (Prometheus)."})
     static final class Run implements Callable<Integer> {
-        @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:7700",
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "YAML config file whose relay: section gives defaults for these flags (default:"
+                        + " $AGENTMESH_HOME/agentmesh.yaml or ~/.agentmesh/agentmesh.yaml when present; or"
+                        + " $AGENTMESH_CONFIG). A flag wins over $AGENTMESH_RELAY_<FLAG>, which wins over the file.")
+        String config;
+
+        @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:" + RelayConfig.DEFAULT_PORT,
                 description = "Address for nodes (default: ${DEFAULT-VALUE}).")
         String listen;
 

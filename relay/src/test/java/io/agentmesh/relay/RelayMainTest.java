@@ -32,7 +32,8 @@ class RelayMainTest {
         assertEquals(11, c.maxConnections());
         RelayMain.Run defaults = new RelayMain.Run();
         new CommandLine(defaults).parseArgs();
-        assertEquals(7700, defaults.config().listenPort());
+        assertEquals(RelayConfig.DEFAULT_PORT, defaults.config().listenPort());
+        assertTrue(RelayConfig.DEFAULT_PORT != 7700, "7700 is the node's default mesh port");
         assertEquals("0.0.0.0", defaults.config().listenHost());
         assertEquals(7780, defaults.config().httpPort());
     }

@@ -80,6 +80,16 @@ public final class MarkdownExporter {
     }
 
     /** Entries by UTC day; within a day by time, then id, then list order (the sort is stable). */
+    /**
+     * The agent id as the CLI and the status show it ({@code agent1...}), not the hex of its bytes; the hex only for a
+     * document whose genesis holds no well-formed id, so an export of an odd state still works.
+     */
+    static String agentId(StateView view) {
+        byte[] bytes = java.util.HexFormat.of().parseHex(view.agentIdHex());
+        return bytes.length == io.agentmesh.protocol.identity.AgentId.LENGTH
+                ? new io.agentmesh.protocol.identity.AgentId(bytes).toString() : view.agentIdHex();
+    }
+
     static Map<LocalDate, List<MemoryEntry>> byDay(List<MemoryEntry> memory) {
         Map<LocalDate, List<MemoryEntry>> days = new TreeMap<>();
         for (MemoryEntry e : memory) {
@@ -95,7 +105,7 @@ public final class MarkdownExporter {
     static String memoryMd(StateView view, Map<LocalDate, List<MemoryEntry>> byDay) {
         StringBuilder b = new StringBuilder();
         b.append("# Memory\n\n");
-        b.append("Agent `").append(view.agentIdHex()).append("`. Written by agentmesh from the replicated state; ")
+        b.append("Agent `").append(agentId(view)).append("`. Written by agentmesh from the replicated state; ")
                 .append("changes made here are not read back.\n\n");
         b.append("## Summary\n\n");
         b.append("- Memory entries: ").append(view.memory().size());
@@ -178,7 +188,7 @@ public final class MarkdownExporter {
     static String heartbeatMd(StateView view) {
         StringBuilder b = new StringBuilder();
         b.append("# Heartbeat\n\n");
-        b.append("Agent `").append(view.agentIdHex()).append("`: what it is working on and what runs when.\n\n");
+        b.append("Agent `").append(agentId(view)).append("`: what it is working on and what runs when.\n\n");
 
         b.append("## Tasks\n");
         if (view.tasks().isEmpty()) {

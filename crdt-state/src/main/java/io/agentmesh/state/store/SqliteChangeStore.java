@@ -144,6 +144,11 @@ public final class SqliteChangeStore implements ChangeStore {
     }
 
     /** Opens the store at {@code file} with {@link Options#DEFAULTS}, creating it when no file is there. */
+    /** Whether a running node holds the store at {@code file} (so `state export` asks that node instead). */
+    public static boolean inUse(Path file) {
+        return StoreLock.heldByARunningNode(file);
+    }
+
     public static SqliteChangeStore open(Path file) {
         return open(file, Options.DEFAULTS);
     }

@@ -62,6 +62,38 @@ final class StoreLock implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a running node (this process or another) holds {@code storeFile}'s lock: then its state must be read
+     * through that node rather than opened. Never takes the lock for longer than the test.
+     */
+    static boolean heldByARunningNode(Path storeFile) {
+        Path absolute = storeFile.toAbsolutePath().normalize();
+        Path key;
+        try {
+            key = absolute.getParent().toRealPath().resolve(absolute.getFileName());
+        } catch (IOException e) {
+            return false;
+        }
+        if (OPEN_IN_THIS_PROCESS.contains(key)) {
+            // Opening our own channel here and closing it would drop the owner's POSIX lock.
+            return true;
+        }
+        Path lockFile = key.resolveSibling(key.getFileName() + ".lock");
+        if (!Files.exists(lockFile)) {
+            return false;
+        }
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                return true;
+            }
+            lock.release();
+            return false;
+        } catch (IOException | OverlappingFileLockException e) {
+            return false;
+        }
+    }
+
     private static Path canonical(Path storeFile) {
         Path absolute = storeFile.toAbsolutePath().normalize();
         try {

@@ -25,9 +25,10 @@ class MarkdownExporterTest {
     // 2025-01-01T23:59:00Z and 2025-01-02T00:01:00Z: two UTC days
     private static final long DAY1 = 1_735_775_940_000L;
     private static final long DAY2 = 1_735_776_060_000L;
+    private static final String AGENT_HEX = "61676e74".repeat(5);
 
     private static StateView view() {
-        return new StateView("61676", List.of(
+        return new StateView(AGENT_HEX, List.of(
                 new MemoryEntry("m-3", DAY2, "user", "chat", "Good morning.", List.of()),
                 new MemoryEntry("m-1", DAY1, "node-1", "observation", "It rained.\nA lot.", List.of("weather", "a|b")),
                 new MemoryEntry("m-2", DAY1 - 60_000, "node-2", "reflection", "", List.of())),
@@ -70,6 +71,12 @@ class MarkdownExporterTest {
                 """, day1);
 
         String memory = Files.readString(dir.resolve("MEMORY.md"));
+        String agent = new io.agentmesh.protocol.identity.AgentId(java.util.HexFormat.of().parseHex(AGENT_HEX))
+                .toString();
+        assertTrue(agent.startsWith("agent1"), agent);
+        assertTrue(memory.contains("Agent `" + agent + "`"), "the id as the CLI shows it: " + memory);
+        assertFalse(memory.contains(AGENT_HEX), memory);
+        assertTrue(Files.readString(dir.resolve("HEARTBEAT.md")).contains("Agent `" + agent + "`"));
         assertTrue(memory.contains("- Memory entries: 3, 2025-01-01 to 2025-01-02 (UTC)"), memory);
         assertTrue(memory.contains("- Tasks: 3 (1 to do, 1 doing, 1 done, 0 cancelled)"), memory);
         assertTrue(memory.contains("- Intents: 2 (1 pending), outcomes: 1"), memory);
@@ -113,7 +120,7 @@ class MarkdownExporterTest {
 
     @Test
     void anEmptyStateStillGivesReadableFiles(@TempDir Path dir) throws IOException {
-        StateView empty = new StateView("00", List.of(), "", List.of(), List.of(), List.of(), List.of(), Map.of(),
+        StateView empty = new StateView(AGENT_HEX, List.of(), "", List.of(), List.of(), List.of(), List.of(), Map.of(),
                 List.of(new Malformed("tasks/x", "expected a map, found a string")));
         assertEquals(2, MarkdownExporter.export(empty, dir).size());
         String memory = Files.readString(dir.resolve("MEMORY.md"));

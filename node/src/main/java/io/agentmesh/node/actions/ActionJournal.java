@@ -273,6 +273,24 @@ public final class ActionJournal implements StateMachine {
         return out;
     }
 
+    /**
+     * Completed entries still held in full whose completion index is above {@code afterIndex}, oldest completion
+     * first, at most {@code max}: lets a reader count completions as they happen without copying the journal.
+     */
+    public List<JournalEntry> completedAfter(long afterIndex, int max) {
+        if (max < 0) {
+            throw new IllegalArgumentException("max must be >= 0, got " + max);
+        }
+        List<JournalEntry> out = new ArrayList<>(Math.min(max, 64));
+        for (String id : completedByIndex.tailMap(afterIndex, false).values()) {
+            if (out.size() == max) {
+                break;
+            }
+            out.add(entries.get(id));
+        }
+        return out;
+    }
+
     /** Completed, including compacted ones. */
     public long completedCount() {
         return (long) completedByIndex.size() + tombstones.size();

@@ -38,10 +38,14 @@ import java.util.concurrent.TimeoutException;
  * writes, for the fsync, so a 2xx answer to a write means the write is durable.
  *
  * <pre>
+ * GET  /, /ui/                  the dashboard ({@code dashboard.DashboardHttp}; static files, no state in them)
  * GET  /healthz                 200 while the process serves HTTP
  * GET  /readyz                  200 once the state is loaded and the store is healthy, else 503
+ * GET  /metrics                 every meter of the node in the Prometheus text format ({@code metrics.NodeMeters})
  * GET  /v1/status               node, store and peer figures; consensus.outcomes: completions by status
  * GET  /v1/state                the whole agent state
+ * GET  /v1/state/export         the raw Automerge document (application/octet-stream), as `agentmesh state export`
+ *                               writes it; the CLI uses it while the node runs
  * GET  /v1/memory?limit=N       newest N memory entries (default 100, max 10000)
  * POST /v1/memory               {"text": "...", "kind": "note", "tags": ["a"]} -> 201 with the entry
  * PUT  /v1/notes                {"text": "..."} -> 204
@@ -56,6 +60,8 @@ import java.util.concurrent.TimeoutException;
  *                                when this node knows a newer agent run (body: error, presentedFence, currentFence,
  *                                currentFenceNode); 400 when T is malformed; else the intent keeps T as its fence
  *                                (written <term>.<index>)
+ * GET  /v1/intents?limit=N      the newest N intents by request time (default 50, max 1000), each with its outcome
+ *                                ({"intents": [{"intent", "outcome"}]}, oldest first; outcome null until performed)
  * GET  /v1/intents/{id}         the intent (its fence: null when the request carried none) and its outcome (null
  *                                until performed); outcome.status is "succeeded",
  *                                "failed" or "uncertain" (the leader that started it was lost before it could report:
@@ -90,6 +96,7 @@ import java.util.concurrent.TimeoutException;
  * GET  /v1/admin/faults         fault rules (only with --enable-fault-injection)
  * POST /v1/admin/faults         {"action": "block", "peer": "node1..."} (only with --enable-fault-injection)
  * </pre>
+ * Every request first passes {@link ApiAccess}: the bearer token beyond loopback, no cross-origin calls.
  * On a witness (a voter that holds no agent state) every state and intent endpoint above answers 409 with
  * {@link #WITNESS_REFUSAL}; health, readiness, status, consensus events and faults work as on any node.
  */
@@ -105,7 +112,7 @@ public final class HttpApi implements AutoCloseable {
      * Endpoints that read or write the agent state, which a witness does not hold ({@code /v1/intents/{id}} too). A
      * revocation draft is one: its cut is the changes held here and at peers, and a witness holds and sees none.
      */
-    private static final java.util.Set<String> STATE_PATHS = java.util.Set.of("/v1/state", "/v1/memory", "/v1/notes",
+    private static final java.util.Set<String> STATE_PATHS = java.util.Set.of("/v1/state", "/v1/state/export", "/v1/memory", "/v1/notes",
             "/v1/tasks", "/v1/intents", "/v1/schedules", "/v1/revocations/draft", "/v1/workspace",
             "/v1/workspace/file");
 
@@ -116,9 +123,19 @@ public final class HttpApi implements AutoCloseable {
     private final HttpServer server;
     private final ThreadPoolExecutor handlers;
     private final NodeOperations node;
+    private final io.agentmesh.node.dashboard.DashboardHttp dashboard = new io.agentmesh.node.dashboard.DashboardHttp();
     private final ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    private final ApiAccess access;
 
+    /** An API without a token: {@code bind} must be a loopback address. */
     public HttpApi(InetSocketAddress bind, NodeOperations node, String nodeName) throws IOException {
+        this(bind, node, nodeName, ApiAccess.Policy.none());
+    }
+
+    /** An API protected by {@code policy} ({@link ApiAccess}); refuses a non-loopback {@code bind} without a token. */
+    public HttpApi(InetSocketAddress bind, NodeOperations node, String nodeName, ApiAccess.Policy policy)
+            throws IOException {
+        this.access = ApiAccess.forBind(bind, policy, nodeName);
         this.node = node;
         this.server = HttpServer.create(bind, 128);
         this.handlers = new ThreadPoolExecutor(HANDLER_THREADS, HANDLER_THREADS, 60, TimeUnit.SECONDS,
@@ -130,7 +147,25 @@ public final class HttpApi implements AutoCloseable {
                     throw new RejectedExecutionException("too many queued HTTP requests");
                 });
         server.setExecutor(handlers);
-        server.createContext("/", this::handle);
+        context("/", this::handle);
+    }
+
+    /**
+     * Serves {@code handler} under {@code path} behind the same access rule as the API. Every context of this server
+     * must be made here, never with {@code createContext} directly, or it would answer without the token.
+     */
+    public void context(String path, com.sun.net.httpserver.HttpHandler handler) {
+        server.createContext(path, handler).getFilters().add(access);
+    }
+
+    /** API requests refused by the access rule, by reason (for the metrics). */
+    public Map<String, Long> refusals() {
+        return access.refusals();
+    }
+
+    /** Whether requests must carry the API token. */
+    public boolean tokenRequired() {
+        return access.tokenRequired();
     }
 
     public void start() {
@@ -193,11 +228,23 @@ public final class HttpApi implements AutoCloseable {
         if (node.witness() && (STATE_PATHS.contains(path) || path.startsWith("/v1/intents/"))) {
             throw new ApiError(409, WITNESS_REFUSAL);
         }
+        if (io.agentmesh.node.dashboard.DashboardHttp.owns(path)) {
+            dashboard.handle(ex);
+            return;
+        }
         switch (path) {
             case "/healthz" -> send(ex, 200, Map.of("status", "ok"));
             case "/readyz" -> {
                 boolean ready = node.ready();
                 send(ex, ready ? 200 : 503, Map.of("ready", ready));
+            }
+            case "/metrics" -> {
+                requireMethod(method, "GET");
+                MetricsSource metrics = node.metrics().orElseThrow(() -> new ApiError(404, "this node has no metrics"));
+                byte[] text = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().set("Content-Type", MetricsSource.CONTENT_TYPE);
+                ex.sendResponseHeaders(200, text.length);
+                ex.getResponseBody().write(text);
             }
             case "/v1/status" -> {
                 requireMethod(method, "GET");
@@ -206,6 +253,13 @@ public final class HttpApi implements AutoCloseable {
             case "/v1/state" -> {
                 requireMethod(method, "GET");
                 send(ex, 200, await(node.state()));
+            }
+            case "/v1/state/export" -> {
+                requireMethod(method, "GET");
+                byte[] doc = await(node.exportAutomerge());
+                ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                ex.sendResponseHeaders(200, doc.length);
+                ex.getResponseBody().write(doc);
             }
             case "/v1/memory" -> {
                 if (method.equals("GET")) {
@@ -237,6 +291,11 @@ public final class HttpApi implements AutoCloseable {
                         body.path("status").asText("TODO"), body.path("detail").asText(""), durability)));
             }
             case "/v1/intents" -> {
+                if (method.equals("GET")) {
+                    int limit = intParam(ex.getRequestURI(), "limit", 50, 1, 1000);
+                    send(ex, 200, Map.of("intents", await(node.recentIntents(limit))));
+                    return;
+                }
                 requireMethod(method, "POST");
                 Optional<io.agentmesh.node.actions.FencingToken> fence = presentedFence(ex);
                 if (fence.isPresent() && refusedFence(ex, fence.get())) {

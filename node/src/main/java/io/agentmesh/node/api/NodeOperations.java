@@ -57,6 +57,12 @@ public interface NodeOperations {
      */
     CompletableFuture<Object> requestIntent(String kind, String payloadJson, String fence);
 
+    /**
+     * The newest {@code limit} intents by request time (ties by id), oldest first, each as {@code {"intent", "outcome"}}
+     * with the outcome null while not performed.
+     */
+    CompletableFuture<List<Map<String, Object>>> recentIntents(int limit);
+
     /** An intent and its outcome (null while not performed), or empty when unknown here. */
     CompletableFuture<Optional<Object>> intent(String id);
 
@@ -70,6 +76,9 @@ public interface NodeOperations {
 
     /** The whole state as plain values. */
     CompletableFuture<Object> state();
+
+    /** The raw Automerge document (what `agentmesh state export --automerge` writes), read on the node thread. */
+    CompletableFuture<byte[]> exportAutomerge();
 
     /**
      * This node's consensus role changes and the claims its action journal applied, with sequence numbers above
@@ -197,6 +206,11 @@ public interface NodeOperations {
      */
     default CompletableFuture<Optional<Map<String, Object>>> drillNow(Optional<String> target) {
         return CompletableFuture.completedFuture(Optional.empty());
+    }
+
+    /** The node's meters for GET /metrics; empty where the node has none. */
+    default Optional<MetricsSource> metrics() {
+        return Optional.empty();
     }
 
     /** Per target: the newest drill's summary and its state (ok, failed, missing, none). */

@@ -63,7 +63,7 @@ public final class ActCommand implements Callable<Integer> {
         }
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
         String body = JSON.writeValueAsString(JSON.createObjectNode().put("kind", kind).set("payload", payloadJson));
-        HttpResponse<String> created = send(client, HttpRequest.newBuilder(URI.create("http://" + http + "/v1/intents"))
+        HttpResponse<String> created = send(client, NodeHttp.authorized(HttpRequest.newBuilder(URI.create("http://" + http + "/v1/intents")))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(10)).build());
         if (created.statusCode() != 201) {
             throw new IOException("node at " + http + " refused the intent (" + created.statusCode() + "): " + created.body());
@@ -75,7 +75,7 @@ public final class ActCommand implements Callable<Integer> {
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = send(client, HttpRequest.newBuilder(URI.create("http://" + http + "/v1/intents/" + id))
+            HttpResponse<String> r = send(client, NodeHttp.authorized(HttpRequest.newBuilder(URI.create("http://" + http + "/v1/intents/" + id)))
                     .timeout(Duration.ofSeconds(10)).build());
             JsonNode outcome = JSON.readTree(r.body()).path("outcome");
             if (!outcome.isMissingNode() && !outcome.isNull()) {

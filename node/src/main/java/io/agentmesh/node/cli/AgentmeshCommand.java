@@ -18,7 +18,8 @@ import java.nio.file.NoSuchFileException;
                 "  bench       benchmarks printing JSON (agentmesh bench --help)"},
         subcommands = {InitCommand.class, IdentityCommand.class, NodeCommand.class, StateCommand.class,
                 UpCommand.class, StatusCommand.class, ActCommand.class, McpCommand.class, LlmCommand.class,
-                BackupCommand.class, RestoreCommand.class, DrillCommand.class,
+                BackupCommand.class, RestoreCommand.class, DrillCommand.class, ApiTokenCommand.class,
+                ConfigCommand.class, ServiceCommand.class, DoctorCommand.class,
                 WalletCommand.class,
                 CommandLine.HelpCommand.class})
 public final class AgentmeshCommand {
@@ -28,7 +29,22 @@ public final class AgentmeshCommand {
     }
 
     public static int execute(String... args) {
+        return execute(System.getenv(), args);
+    }
+
+    /** Runs the command line with {@code env} as the environment `node run` takes defaults from. */
+    public static int execute(java.util.Map<String, String> env, String... args) {
         CommandLine cli = new CommandLine(new AgentmeshCommand());
+        if (args.length >= 2 && args[0].equals("node") && args[1].equals("run")) {
+            try {
+                ConfigCommand.installNodeRun(cli.getSubcommands().get("node").getSubcommands().get("run"),
+                        java.util.Arrays.copyOfRange(args, 2, args.length), env);
+            } catch (IllegalArgumentException | IOException e) {
+                cli.getErr().println("agentmesh: " + e.getMessage());
+                cli.getErr().flush();
+                return 2;
+            }
+        }
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("agentmesh: " + describe(e));
             if (System.getenv("AGENTMESH_DEBUG") != null) {

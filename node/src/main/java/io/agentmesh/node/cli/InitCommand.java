@@ -46,6 +46,9 @@ public final class InitCommand implements Callable<Integer> {
         dir.createBackupKey(random, passphrase);
         io.agentmesh.node.backup.run.BackupGrants.writePhraseGrant(dir.path(),
                 io.agentmesh.node.backup.format.RecipientGrant.phrase(root));
+        io.agentmesh.node.api.ApiToken token = io.agentmesh.node.api.ApiToken.generate(random);
+        java.nio.file.Path tokenFile = home.home().resolve(io.agentmesh.node.api.ApiToken.FILE_NAME);
+        token.write(tokenFile);
         PrintStream out = System.out;
         out.println("agent " + dir.agentId());
         out.println("node  " + dir.nodeId() + " (voter)");
@@ -59,6 +62,11 @@ public final class InitCommand implements Callable<Integer> {
             out.println();
             out.println("Recover the root key later with: agentmesh identity recover");
         }
+        out.println();
+        out.println("HTTP API token (needed when --http is not loopback; kept in " + tokenFile + ", mode 0600; shown"
+                + " once):");
+        out.println("  " + token.reveal());
+        out.println();
         out.println("Start the node with: agentmesh node run" + (home.home != null ? " --home " + home.home : ""));
         return 0;
     }

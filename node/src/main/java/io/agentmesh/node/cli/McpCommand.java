@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
                 + " workspace files, act (request an action and wait for its outcome) and status.",
                 "Point an MCP client at it, e.g. `claude mcp add agentmesh -- agentmesh mcp` (docs/mcp.md).",
                 "When AGENTMESH_FENCE is set (an agent started by agentmesh), side-effecting calls carry it in the"
-                        + " Agentmesh-Fence header, so a deposed agent's late writes are refused."})
+                        + " Agentmesh-Fence header, so a deposed agent's late writes are refused.",
+                "The node's API token, when it needs one, comes from $AGENTMESH_API_TOKEN, else <home>/api-token."})
 public final class McpCommand implements Callable<Integer> {
 
     @Option(names = "--api", paramLabel = "URL",
@@ -57,7 +58,7 @@ public final class McpCommand implements Callable<Integer> {
         Optional<String> fence = Optional.ofNullable(System.getenv(AgentmeshMcpServer.FENCE_ENV))
                 .filter(s -> !s.isEmpty());
         AgentmeshMcpServer.serve(new AgentmeshMcpServer.Options(uri, fence, durability,
-                Duration.ofSeconds(timeoutSeconds)), System.in, protocol);
+                Duration.ofSeconds(timeoutSeconds), NodeHttp.clientToken()), System.in, protocol);
         return 0;
     }
 }

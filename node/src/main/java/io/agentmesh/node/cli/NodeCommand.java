@@ -28,21 +28,36 @@ public final class NodeCommand {
         @Mixin
         HomeOptions home;
 
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "YAML config file whose node: section gives defaults for these flags (default:"
+                        + " <home>/agentmesh.yaml when present, or $AGENTMESH_CONFIG). A flag wins over"
+                        + " $AGENTMESH_<FLAG>, which wins over the file; `agentmesh config show` prints the result.")
+        Path config;
+
         @Option(names = "--listen", defaultValue = "127.0.0.1:7700",
-                description = "Mesh transport address (default ${DEFAULT-VALUE}).")
+                description = "Mesh transport address (default ${DEFAULT-VALUE}); tailscale:PORT listens on this"
+                        + " machine's tailnet address only.")
         String listen;
 
-        @Option(names = "--advertise", description = "Address peers dial to reach this node (default: --listen).")
+        @Option(names = "--advertise", description = "Address peers dial to reach this node (default: --listen);"
+                + " tailscale (or tailscale:PORT) advertises this machine's tailnet address (`tailscale ip -4`, else"
+                + " the interface address in 100.64.0.0/10) with the --listen port.")
         String advertise;
 
         @Option(names = "--http", defaultValue = "127.0.0.1:7070",
                 description = "HTTP API address, loopback by default (default ${DEFAULT-VALUE}).")
         String http;
 
-        @Option(names = "--peer", description = "A peer as <node-id>@host:port; repeat for several.")
+        @Option(names = "--peer", split = ",",
+                description = "A peer as <node-id>@host:port; repeat (or separate with commas) for several.")
         List<String> peers = new ArrayList<>();
 
-        @Option(names = "--relay", description = "A relay as host:port to register with and find peers through; repeat for several.")
+        @Option(names = "--relay", split = ",",
+                description = "A relay as host:port to register with and find peers through; repeat (or separate with"
+                        + " commas) for several.")
         List<String> relays = new ArrayList<>();
 
         @Option(names = "--snapshot-every", defaultValue = "20000",
@@ -86,9 +101,52 @@ public final class NodeCommand {
                         + " outcome get an `uncertain` one first (never run again); see docs/backup.md, \"Restoring\".")
         boolean takeOver;
 
+        @Option(names = "--api-token-file", paramLabel = "FILE",
+                description = "The HTTP API's bearer token (default: <home>/api-token, made by `agentmesh init` or"
+                        + " `agentmesh api-token new`). Required when --http is not loopback.")
+        Path apiTokenFile;
+
+        @Option(names = "--require-token",
+                description = "Require the API token on loopback too (a machine shared with other users).")
+        boolean requireToken;
+
         @Option(names = "--enable-fault-injection", hidden = true,
                 description = "Serve the fault-injection admin endpoints (for `agentmesh sim live` only).")
         boolean faultInjection;
+
+        /**
+         * {@code text} as host:port, or {@code tailscale[:PORT]} as this machine's tailnet address with PORT (else
+         * {@code defaultPort}, -1 for none).
+         */
+        private static java.net.InetSocketAddress address(String text, String what, int defaultPort) {
+            if (!io.agentmesh.node.ops.Tailnet.asks(text)) {
+                return NodeSettings.parseHostPort(text, what);
+            }
+            int port = defaultPort;
+            int colon = text.indexOf(':');
+            if (colon >= 0) {
+                port = NodeSettings.parseHostPort("x" + text.substring(colon), what).getPort();
+            }
+            if (port <= 0) {
+                throw new IllegalArgumentException(what + " " + text + " needs a port: write tailscale:PORT");
+            }
+            try {
+                return new java.net.InetSocketAddress(io.agentmesh.node.ops.Tailnet.ofThisMachine(
+                        System.getenv("PATH")), port);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** How to name {@code option} in an error: the flag, or the variable or file line its value came from. */
+        private String label(String option) {
+            if (spec != null && spec.commandLine() != null
+                    && spec.commandLine().getDefaultValueProvider() instanceof io.agentmesh.relay.config.OptionDefaults d) {
+                return d.label(option, spec, spec.commandLine().getParseResult() != null
+                        && spec.commandLine().getParseResult().hasMatchedOption(option));
+            }
+            return option;
+        }
 
         /** The given exec config (it must exist), else {@code <home>/exec.json} when present, else none. */
         private ExecCommands execCommands() throws java.io.IOException {
@@ -132,20 +190,25 @@ public final class NodeCommand {
         public Integer call() throws Exception {
             List<NodeSettings.PeerSpec> peerSpecs = new ArrayList<>();
             for (String p : peers) {
-                peerSpecs.add(NodeSettings.PeerSpec.parse(p));
+                try {
+                    peerSpecs.add(NodeSettings.PeerSpec.parse(p));
+                } catch (IllegalArgumentException | io.agentmesh.protocol.identity.IdentityException e) {
+                    throw new IllegalArgumentException(label("--peer") + ": " + e.getMessage(), e);
+                }
             }
             if (!agentCommand.isEmpty() && workspace == null) {
                 throw new IllegalArgumentException("an agent command needs --workspace DIR: the agent runs there, and"
                         + " its files are mirrored on every node");
             }
+            java.net.InetSocketAddress listenAddress = address(listen, label("--listen"), -1);
             Optional<java.nio.file.Path> checkedWorkspace = Optional.ofNullable(workspace)
                     .map(AgentSettings::checkWorkspace);
             AgentSettings.checkCommand(agentCommand, checkedWorkspace, System.getenv("PATH"));
             NodeSettings settings = new NodeSettings(home.identityDir(), home.stateDir(), home.passphrase(),
-                    NodeSettings.parseHostPort(listen, "--listen"),
-                    Optional.ofNullable(advertise).map(a -> NodeSettings.parseHostPort(a, "--advertise")),
-                    NodeSettings.parseHostPort(http, "--http"), peerSpecs,
-                    relays.stream().map(r -> NodeSettings.parseHostPort(r, "--relay")).toList(), snapshotEvery,
+                    listenAddress,
+                    Optional.ofNullable(advertise).map(a -> address(a, label("--advertise"), listenAddress.getPort())),
+                    NodeSettings.parseHostPort(http, label("--http")), peerSpecs,
+                    relays.stream().map(r -> NodeSettings.parseHostPort(r, label("--relay"))).toList(), snapshotEvery,
                     faultInjection, new AgentSettings(checkedWorkspace, agentCommand)
                             .withStopGraceMs(agentStopGraceMs), execCommands(), llmConfig(), backupConfig(home.home()),
                     walletConfig());
@@ -155,14 +218,34 @@ public final class NodeCommand {
                 System.out.println("taking over: " + settled + " intent(s) without an outcome marked uncertain"
                         + " (not run again)");
             }
-            NodeRuntime node = NodeRuntime.start(settings);
+            Path tokenFile = apiTokenFile != null ? apiTokenFile
+                    : home.home().resolve(io.agentmesh.node.api.ApiToken.FILE_NAME);
+            if (apiTokenFile != null && !java.nio.file.Files.exists(apiTokenFile)) {
+                throw new IllegalArgumentException("--api-token-file " + apiTokenFile + " does not exist");
+            }
+            var apiAccess = new io.agentmesh.node.api.ApiAccess.Policy(io.agentmesh.node.api.ApiToken.read(tokenFile),
+                    requireToken);
+            io.agentmesh.node.api.ApiAccess.check(settings.http(), apiAccess);
+            NodeRuntime node = NodeRuntime.start(settings, apiAccess);
+            // Under systemd (Type=notify): READY=1 now, WATCHDOG=1 while the node thread answers.
+            Optional<io.agentmesh.node.ops.SystemdNotify> systemd = io.agentmesh.node.ops.SystemdNotify.start(
+                    System.getenv(), node.identity().nodeId().toString(), () -> {
+                        try {
+                            node.status().get(5, java.util.concurrent.TimeUnit.SECONDS);
+                            return true;
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    });
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                systemd.ifPresent(io.agentmesh.node.ops.SystemdNotify::close);
                 node.shutdown("signal");
                 // A SIGTERM handled to completion is a clean stop: exit 0 rather than the JVM's 143.
                 Runtime.getRuntime().halt(0);
             }, "shutdown-hook"));
             System.out.println("node " + node.identity().nodeId() + " running; HTTP API on http://" + node.httpAddress()
-                    + ", mesh on port " + node.meshPort());
+                    + ", mesh on port " + node.meshPort() + "; dashboard on http://" + node.httpAddress()
+                    + io.agentmesh.node.dashboard.DashboardHttp.PATH);
             String reason = node.terminated().join();
             return reason.startsWith("fatal") ? 70 : 0;
         }

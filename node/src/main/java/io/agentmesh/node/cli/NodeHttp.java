@@ -11,6 +11,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.Optional;
+import io.agentmesh.node.api.ApiToken;
 
 /** A GET of a running node's HTTP API for the commands that read it, with one clear line for each failure. */
 final class NodeHttp {
@@ -37,7 +39,7 @@ final class NodeHttp {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
         HttpResponse<String> response;
         try {
-            response = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMillis(timeoutMs))
+            response = client.send(authorized(HttpRequest.newBuilder(uri)).timeout(Duration.ofMillis(timeoutMs))
                             .method(method, HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
@@ -54,6 +56,43 @@ final class NodeHttp {
             }
             throw new IOException("node at " + http + " answered " + response.statusCode() + " to "
                     + uri.getPath() + ": " + error);
+        }
+        return response.body();
+    }
+
+    /**
+     * The API token the CLI sends: $AGENTMESH_API_TOKEN, else {@code <home>/api-token} ($AGENTMESH_HOME, else
+     * ~/.agentmesh) when that file exists; empty for none (a node on loopback needs none).
+     */
+    static Optional<ApiToken> clientToken() throws IOException {
+        String env = System.getenv(ApiToken.ENV);
+        if (env != null && !env.isBlank()) {
+            return Optional.of(ApiToken.parse(env, "$" + ApiToken.ENV));
+        }
+        return ApiToken.read(HomeOptions.home(null).resolve(ApiToken.FILE_NAME));
+    }
+
+    /** {@code request} with the CLI's API token as a bearer token, when it has one. */
+    static HttpRequest.Builder authorized(HttpRequest.Builder request) throws IOException {
+        clientToken().ifPresent(t -> request.header("Authorization", "Bearer " + t.reveal()));
+        return request;
+    }
+
+    /** The raw bytes of a 200 answer to GET {@code path} (a binary document), with the same errors as {@link #get}. */
+    static byte[] getBytes(String http, String path) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        HttpResponse<byte[]> response;
+        try {
+            response = client.send(authorized(HttpRequest.newBuilder(URI.create("http://" + http + path)))
+                    .timeout(Duration.ofMillis(TIMEOUT_MS)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (ConnectException e) {
+            throw new IOException("no node answers on " + http + "; is it running? (pass --http host:port)");
+        } catch (HttpTimeoutException e) {
+            throw new IOException("the node at " + http + " did not answer within " + TIMEOUT_MS + " ms");
+        }
+        if (response.statusCode() != 200) {
+            throw new IOException("node at " + http + " answered " + response.statusCode() + " to " + path + ": "
+                    + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
         }
         return response.body();
     }

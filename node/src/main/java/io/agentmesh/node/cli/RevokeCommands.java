@@ -223,7 +223,8 @@ final class RevokeCommands {
             throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
         try {
-            return client.send(request, HttpResponse.BodyHandlers.ofString());
+            return client.send(NodeHttp.authorized(HttpRequest.newBuilder(request, (n, v) -> true)).build(),
+                    HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
             throw new IOException("no node answers on " + http + "; is it running? (pass --http host:port)");
         }

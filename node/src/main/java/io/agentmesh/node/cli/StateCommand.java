@@ -26,13 +26,19 @@ public final class StateCommand {
 
     @Command(name = "export", mixinStandardHelpOptions = true,
             description = "Write MEMORY.md, memory/YYYY-MM-DD.md and HEARTBEAT.md, and/or the raw Automerge document."
-                    + " Run it while the node is stopped.")
+                    + " While this home's node runs, the export goes through its HTTP API (--http); else it reads"
+                    + " the state directory.")
     static final class Export implements Callable<Integer> {
         @Mixin
         HomeOptions home;
 
         @ArgGroup(exclusive = false, multiplicity = "1")
         Targets targets;
+
+        @Option(names = "--http", defaultValue = "127.0.0.1:7070", paramLabel = "HOST:PORT",
+                description = "The running node's HTTP API, used when the node holds its state (default"
+                        + " ${DEFAULT-VALUE}).")
+        String http;
 
         static final class Targets {
             @Option(names = "--markdown", description = "Directory for the Markdown files.")
@@ -44,6 +50,9 @@ public final class StateCommand {
 
         @Override
         public Integer call() throws Exception {
+            if (io.agentmesh.state.store.SqliteChangeStore.inUse(home.stateDir().resolve("changes.db"))) {
+                return exportThroughNode();
+            }
             try (OfflineState state = OfflineState.open(home.identityDir(), home.stateDir(), home.passphrase())) {
                 if (targets.markdown != null) {
                     StateView view = state.read(s -> s.view());
@@ -56,6 +65,37 @@ public final class StateCommand {
                     Files.write(targets.automerge, bytes);
                     System.out.println("wrote the Automerge document (" + bytes.length + " bytes) to " + targets.automerge);
                 }
+            }
+            return 0;
+        }
+
+        /**
+         * The node holds the store's lock: ask it for the document (after checking that the node answering on
+         * --http is this home's), and write the Markdown from that document here.
+         */
+        private int exportThroughNode() throws Exception {
+            IdentityDirectory ids = IdentityDirectory.of(home.identityDir());
+            String expected = ids.nodeId().toString();
+            String running = NodeHttp.parse(http, NodeHttp.get(http, "/v1/status")).path("node").asText();
+            if (!expected.equals(running)) {
+                throw new IllegalArgumentException("this home's node (" + expected + ") is running, but the node on "
+                        + http + " is " + (running.isEmpty() ? "another program" : running)
+                        + "; pass --http with the address of this home's node");
+            }
+            byte[] bytes = NodeHttp.getBytes(http, "/v1/state/export");
+            System.out.println("the node is running: exported through its HTTP API at " + http);
+            if (targets.markdown != null) {
+                // Only read: a zero actor never writes.
+                try (var doc = AutomergeFile.load(bytes, ids.agentId().bytes(), new ActorId(new byte[ActorId.LENGTH]))) {
+                    StateView view = doc.view();
+                    MarkdownExporter.export(view, targets.markdown);
+                    System.out.println("wrote MEMORY.md, HEARTBEAT.md and memory/ (" + view.memory().size()
+                            + " entries) to " + targets.markdown);
+                }
+            }
+            if (targets.automerge != null) {
+                Files.write(targets.automerge, bytes);
+                System.out.println("wrote the Automerge document (" + bytes.length + " bytes) to " + targets.automerge);
             }
             return 0;
         }

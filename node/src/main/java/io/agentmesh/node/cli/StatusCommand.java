@@ -36,7 +36,7 @@ public final class StatusCommand implements Callable<Integer> {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
         HttpResponse<String> response;
         try {
-            response = client.send(HttpRequest.newBuilder(URI.create("http://" + http + "/v1/status"))
+            response = client.send(NodeHttp.authorized(HttpRequest.newBuilder(URI.create("http://" + http + "/v1/status")))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
             throw new IOException("no node answers on " + http + "; is it running? (pass --http host:port)");

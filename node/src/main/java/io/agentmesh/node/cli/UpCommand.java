@@ -166,6 +166,8 @@ public final class UpCommand implements Callable<Integer> {
                 + "  log " + f.log()));
         int last = httpPort + nodes - 1;
         System.out.println();
+        System.out.println("Open the dashboard of any node in a browser: http://127.0.0.1:" + httpPort
+                + io.agentmesh.node.dashboard.DashboardHttp.PATH);
         System.out.println("Write a memory on node1 and read it on node" + nodes + ":");
         System.out.println("  curl -s -X POST http://127.0.0.1:" + httpPort + "/v1/memory -d '{\"text\":\"hello from node1\"}'");
         System.out.println("  curl -s http://127.0.0.1:" + last + "/v1/memory");

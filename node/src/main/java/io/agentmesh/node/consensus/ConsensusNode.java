@@ -78,6 +78,8 @@ public final class ConsensusNode {
     private static final long DRAIN_POLL_MS = 10;
     /** Role changes and applied claims kept for {@link #events()}: minutes of a busy node, a few hundred KB. */
     private static final int EVENTS_KEPT = 4_096;
+    /** Leader changes kept for the operator's timeline: days of a healthy mesh, a few KB. */
+    private static final int LEADER_HISTORY_KEPT = 64;
 
     /** A role, term or leader change seen on this node. {@code leader} is null when none is known. */
     public record LeaderChange(NodeId node, String role, long term, NodeId leader) {
@@ -114,6 +116,7 @@ public final class ConsensusNode {
     private final WitnessStateMachine witnessMachine = new WitnessStateMachine();
     private final Clock clock;
     private final ConsensusEvents events;
+    private final LeaderHistory leaderHistory = new LeaderHistory(LEADER_HISTORY_KEPT);
     private final Map<String, NodeId> knownIds = new LinkedHashMap<>();
     private final ScheduleRunner schedules;
     private final long scheduleTickMs;
@@ -823,6 +826,11 @@ public final class ConsensusNode {
         return events.after(afterSeq, clock.nowMillis());
     }
 
+    /** Who led, term by term, as this node saw it (newest last, bounded). Node thread. */
+    public List<LeaderHistory.Entry> leaderHistory() {
+        return leaderHistory.entries();
+    }
+
     public ActionCoordinator coordinator() {
         return coordinator;
     }
@@ -847,6 +855,7 @@ public final class ConsensusNode {
         }
         coordinator.leadership(newRole == RaftRole.LEADER && !stopped, newTerm);
         events.roleChanged(clock.nowMillis(), newRole.name(), newTerm, leaderId().map(NodeId::toString).orElse(null));
+        leaderHistory.observe(clock.nowMillis(), newTerm, leaderId().map(NodeId::toString).orElse(null));
         if (onLeaderChange != null) {
             LeaderChange change = new LeaderChange(self, newRole.name(), newTerm, leaderId().orElse(null));
             // Hop: the report arrives inside a MicroRaft task; the node core's reaction must not run inside it.

@@ -47,9 +47,17 @@ public final class AgentmeshMcpServer {
      * @param durability     "majority" (default: a write is acknowledged once a majority of voters hold it) or
      *                       "local"
      * @param requestTimeout the most one call to the node may take
+     * @param token          the node's API token (from $AGENTMESH_API_TOKEN or the home's file), sent on every call
      */
-    public record Options(URI api, Optional<String> fence, String durability, Duration requestTimeout) {
+    public record Options(URI api, Optional<String> fence, String durability, Duration requestTimeout,
+                          Optional<io.agentmesh.node.api.ApiToken> token) {
+        /** Options for a node whose API needs no token. */
+        public Options(URI api, Optional<String> fence, String durability, Duration requestTimeout) {
+            this(api, fence, durability, requestTimeout, Optional.empty());
+        }
+
         public Options {
+            java.util.Objects.requireNonNull(token, "token");
             if (!api.isAbsolute() || !("http".equals(api.getScheme()) || "https".equals(api.getScheme()))
                     || api.getHost() == null) {
                 throw new IllegalArgumentException("--api must be an http URL such as " + DEFAULT_API + ", got '"
@@ -110,7 +118,8 @@ public final class AgentmeshMcpServer {
                 return n;
             }
         };
-        NodeApi api = new NodeApi(options.api(), options.fence(), options.durability(), options.requestTimeout());
+        NodeApi api = new NodeApi(options.api(), options.fence(), options.durability(), options.requestTimeout(),
+                options.token());
         McpTools tools = new McpTools(api, new SystemClock());
         StdioServerTransportProvider transport = new StdioServerTransportProvider(mapper, watched, out,
                 MAX_MESSAGE_CHARS);

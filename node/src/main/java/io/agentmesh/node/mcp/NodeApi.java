@@ -55,6 +55,8 @@ final class NodeApi {
     private final String durability;
     private final Duration requestTimeout;
     private final HttpClient client;
+    /** Sent as a bearer token on every call when the node's API needs one. */
+    private final Optional<io.agentmesh.node.api.ApiToken> token;
 
     /**
      * @param base           the node's HTTP API, e.g. http://127.0.0.1:7070
@@ -63,6 +65,13 @@ final class NodeApi {
      * @param requestTimeout the most one call may take, connect included
      */
     NodeApi(URI base, Optional<String> fence, String durability, Duration requestTimeout) {
+        this(base, fence, durability, requestTimeout, Optional.empty());
+    }
+
+    /** @param token the node's API token, sent as {@code Authorization: Bearer} on every call */
+    NodeApi(URI base, Optional<String> fence, String durability, Duration requestTimeout,
+            Optional<io.agentmesh.node.api.ApiToken> token) {
+        this.token = Objects.requireNonNull(token, "token");
         this.base = Objects.requireNonNull(base, "base");
         this.fence = fence;
         this.durability = durability;
@@ -144,6 +153,7 @@ final class NodeApi {
     }
 
     private Answer call(HttpRequest.Builder request, String what) throws ApiException {
+        token.ifPresent(t -> request.header("Authorization", "Bearer " + t.reveal()));
         // The whole exchange, body included, is bounded by the timeout: a node that stalls mid-answer is not a hang.
         java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> pending = client.sendAsync(
                 request.timeout(requestTimeout).build(), HttpResponse.BodyHandlers.ofByteArray());

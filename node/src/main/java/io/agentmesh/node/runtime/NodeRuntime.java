@@ -97,6 +97,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final RelayClient relays;
     private final SqliteRaftStore raftStore;
     private final HttpApi http;
+    /** Every meter of this node on its one registry, rendered by GET /metrics. */
+    private final io.agentmesh.node.metrics.NodeMeters meters;
     /** The agent's process supervision, when this node hosts an agent command; else null. */
     private final AgentProcesses.Hosted agent;
     private final io.agentmesh.node.workspace.WorkspaceHttp workspaceHttp;
@@ -118,7 +120,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final CompletableFuture<String> terminated = new CompletableFuture<>();
     private volatile boolean ready;
 
-    private NodeRuntime(NodeSettings settings) throws IOException {
+    private NodeRuntime(NodeSettings settings, io.agentmesh.node.api.ApiAccess.Policy apiAccess) throws IOException {
+        io.agentmesh.node.api.ApiAccess.check(settings.http(), apiAccess); // before anything is opened
         this.settings = settings;
         long t0 = clock.monotonicNanos();
         IdentityDirectory ids = IdentityDirectory.of(settings.identityDir());
@@ -238,12 +241,23 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 backups.schedule(settings.backup().everyMinutes() * 60_000L, this::isLeader);
                 drill.schedule(settings.backup().drillEveryHours() * 3_600_000L, this::isLeader);
             }
-            this.http = new HttpApi(settings.http(), this, name);
+            // The node's one meter registry: every binder gets it from here (no global registry).
+            var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                    io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT,
+                    new io.prometheus.metrics.model.registry.PrometheusRegistry(),
+                    new io.agentmesh.node.metrics.MeterClock(clock));
+            this.meters = new io.agentmesh.node.metrics.NodeMeters(registry, nodeThread, name, core, network::stats,
+                    this::httpRefusals, this::agentRunner, backups == null ? Optional.empty()
+                            : Optional.of(new io.agentmesh.node.metrics.NodeMeters.BackupSources(backups::status,
+                                    drill::status)), clock);
+            this.http = new HttpApi(settings.http(), this, name, apiAccess);
             http.start();
             this.agent = settings.agent().hostsAgent()
                     ? AgentProcesses.host(settings.agent(), settings.stateDir(), core, nodeThread, clock,
                             agentApiUrl(settings, http.port()), ConsensusConfig.defaults(),
-                            () -> writeWorkspaceToDisk(mirror))
+                            () -> writeWorkspaceToDisk(mirror),
+                            http.tokenRequired() ? Map.of(io.agentmesh.node.api.ApiToken.ENV,
+                                    apiAccess.token().orElseThrow().reveal()) : Map.of())
                     : null;
         } catch (IOException | RuntimeException e) {
             if (startedBackups != null) {
@@ -463,7 +477,13 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     public static NodeRuntime start(NodeSettings settings) throws IOException {
-        return new NodeRuntime(settings);
+        return new NodeRuntime(settings, io.agentmesh.node.api.ApiAccess.Policy.none());
+    }
+
+    /** Starts a node whose HTTP API is protected by {@code apiAccess} (a token beyond loopback, docs/operations.md). */
+    public static NodeRuntime start(NodeSettings settings, io.agentmesh.node.api.ApiAccess.Policy apiAccess)
+            throws IOException {
+        return new NodeRuntime(settings, apiAccess);
     }
 
     /**
@@ -532,6 +552,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             agent.host().close();
         }
         http.close();
+        meters.close();
         if (drill != null) {
             drill.close(); // a drill cut short leaves only its scratch directory, removed by the next one
         }
@@ -606,7 +627,21 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     private CompletableFuture<Void> write(Function<AgentState, LocalChange> mutation, Durability durability) {
-        return onNode(c -> c.write(mutation, durability).thenApply(signed -> (Void) null));
+        return measured(durability, () -> onNode(c -> c.write(mutation, durability).thenApply(signed -> (Void) null)));
+    }
+
+    /** Counts a write through the API and records how long its caller waits for the acknowledgement. */
+    private <T> CompletableFuture<T> measured(Durability durability,
+                                              java.util.function.Supplier<CompletableFuture<T>> write) {
+        long startNanos = clock.monotonicNanos();
+        String d = durability.name();
+        return write.get().whenComplete((v, e) -> {
+            if (e == null) {
+                meters.writes().acknowledged(d, clock.monotonicNanos() - startNanos);
+            } else {
+                meters.writes().failed(d);
+            }
+        });
     }
 
     @Override
@@ -665,8 +700,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     public CompletableFuture<Void> replaceNotes(String text, Durability durability) {
         // Unchanged text writes nothing, so it is answered at once, with MAJORITY too: the text is then only as
         // durable as the write that set it (docs/protocol.md, "Majority-durable writes and catch-up").
-        return onNode(c -> c.state().notes().equals(text) ? CompletableFuture.<Void>completedFuture(null)
-                : c.write(s -> s.replaceNotes(text).orElseThrow(), durability).thenApply(signed -> (Void) null));
+        return measured(durability, () -> onNode(c -> c.state().notes().equals(text)
+                ? CompletableFuture.<Void>completedFuture(null)
+                : c.write(s -> s.replaceNotes(text).orElseThrow(), durability).thenApply(signed -> (Void) null)));
     }
 
     @Override
@@ -687,10 +723,10 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     public CompletableFuture<Object> requestIntent(String kind, String payloadJson, String fence) {
         Intent intent = new Intent(UUID.randomUUID().toString(), kind, payloadJson, identity.nodeId().toString(),
                 clock.nowMillis(), fence);
-        return onNode(c -> c.write(s -> s.requestIntent(intent)).thenApply(v -> {
+        return measured(Durability.LOCAL, () -> onNode(c -> c.write(s -> s.requestIntent(intent)).thenApply(v -> {
             c.intentRequested();
             return (Object) intent;
-        }));
+        })));
     }
 
     @Override
@@ -703,6 +739,23 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalArgumentException(e.getMessage(), e));
         }
         return write(s -> s.addSchedule(schedule)).thenApply(v -> schedule);
+    }
+
+    @Override
+    public CompletableFuture<List<Map<String, Object>>> recentIntents(int limit) {
+        return onNode(c -> {
+            List<Intent> all = new ArrayList<>(c.state().intents());
+            all.sort(java.util.Comparator.comparingLong(Intent::requestedMillis)
+                    .thenComparing(Intent::id));
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (Intent i : all.subList(Math.max(0, all.size() - limit), all.size())) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("intent", i);
+                m.put("outcome", c.state().outcome(i.id()).orElse(null));
+                out.add(m);
+            }
+            return CompletableFuture.completedFuture(out);
+        });
     }
 
     @Override
@@ -721,6 +774,12 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     }
 
     @Override
+    public CompletableFuture<byte[]> exportAutomerge() {
+        return onNode(c -> CompletableFuture.completedFuture(
+                io.agentmesh.state.export.AutomergeFile.export(c.state())));
+    }
+
+    @Override
     public CompletableFuture<Optional<Object>> consensusEvents(long afterSeq) {
         return onNode(c -> CompletableFuture.completedFuture(c.consensus().map(cn -> (Object) cn.events(afterSeq))));
     }
@@ -735,6 +794,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             s.put("incarnation", identity.incarnation());
             s.put("actor", identity.actor().hex());
             s.put("uptimeMs", (clock.monotonicNanos() - startedNanos) / 1_000_000);
+            s.put("nowMillis", clock.nowMillis());
             s.put("healthy", c.healthy());
             s.put("changes", store.changeCount());
             Map<String, Long> vector = new LinkedHashMap<>();
@@ -759,6 +819,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 m.put("candidatePreVotes", st.candidatePreVotes());
                 m.put("voteTimerResets", st.voteTimerResets());
                 m.put("outcomes", cn.journal().completedByStatus());
+                m.put("leaderHistory", cn.leaderHistory());
                 s.put("consensus", m);
                 if (!witness()) {
                     s.put("llm", io.agentmesh.node.llm.report.LlmReports.summary(ledgerView(c), clock.nowMillis()));
@@ -902,6 +963,27 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                         cn.ledger().recentEnds(), cn.ledger().openCalls(), cn.ledger().reservedNanoUsd()))
                 .orElseGet(() -> new io.agentmesh.node.llm.report.LlmReports.LedgerView(List.of(), Map.of(),
                         List.of(), 0));
+    }
+
+    @Override
+    public Optional<io.agentmesh.node.api.MetricsSource> metrics() {
+        return Optional.ofNullable(meters);
+    }
+
+    /** API requests refused so far by reason; none before the API exists. */
+    private Map<String, Long> httpRefusals() {
+        HttpApi api = http;
+        return api == null ? Map.of() : api.refusals();
+    }
+
+    /** The agent's runner, once it exists, on a node that hosts the agent. */
+    private Optional<io.agentmesh.node.agent.AgentRunner> agentRunner() {
+        return Optional.ofNullable(agent).map(AgentProcesses.Hosted::runner);
+    }
+
+    /** The node's meters: a feature registers its own on {@code meters().registry()}. */
+    public io.agentmesh.node.metrics.NodeMeters meters() {
+        return meters;
     }
 
     @Override

@@ -29,6 +29,11 @@ abstract class UnusedNodeOperations implements NodeOperations {
     }
 
     @Override
+    public CompletableFuture<byte[]> exportAutomerge() {
+        throw unused();
+    }
+
+    @Override
     public CompletableFuture<Void> replaceNotes(String text, Durability durability) {
         throw unused();
     }
@@ -41,6 +46,11 @@ abstract class UnusedNodeOperations implements NodeOperations {
 
     @Override
     public CompletableFuture<Object> requestIntent(String kind, String payloadJson, String fence) {
+        throw unused();
+    }
+
+    @Override
+    public CompletableFuture<List<Map<String, Object>>> recentIntents(int limit) {
         throw unused();
     }
 

@@ -74,6 +74,54 @@ class StateExportImportTest {
     }
 
     @Test
+    void exportWhileTheNodeRunsGoesThroughItsHttpApi(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("a");
+        assertEquals(0, AgentmeshCommand.execute("init", "--home", home.toString(), "--quiet-phrase"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
+                Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
+                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none()))) {
+            node.appendMemory("note", "written while running", List.of()).join();
+            String http = node.httpAddress();
+            Path md = dir.resolve("md");
+            Path am = dir.resolve("state.automerge");
+            assertEquals(0, AgentmeshCommand.execute("state", "export", "--home", home.toString(), "--http", http,
+                    "--markdown", md.toString(), "--automerge", am.toString()));
+            try (Stream<Path> days = Files.list(md.resolve("memory"))) {
+                assertTrue(days.anyMatch(p -> {
+                    try {
+                        return Files.readString(p).contains("written while running");
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                }));
+            }
+            assertTrue(Files.readString(md.resolve("MEMORY.md")).contains("Agent `agent1"));
+            assertTrue(Files.size(am) > 0);
+
+            // While another home's node runs too, the node on this address is not that home's: refused.
+            Path other = dir.resolve("b");
+            assertEquals(0, AgentmeshCommand.execute("init", "--home", other.toString(), "--quiet-phrase"));
+            int otherPort;
+            try (ServerSocket s = new ServerSocket(0)) {
+                otherPort = s.getLocalPort();
+            }
+            try (NodeRuntime b = NodeRuntime.start(new NodeSettings(other.resolve("identity"), other.resolve("state"),
+                    Optional.empty(), new InetSocketAddress("127.0.0.1", otherPort), Optional.empty(),
+                    new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false,
+                    AgentSettings.none()))) {
+                Path wrong = dir.resolve("wrong");
+                assertEquals(2, AgentmeshCommand.execute("state", "export", "--home", other.toString(), "--http",
+                        http, "--markdown", wrong.toString()));
+                assertTrue(Files.notExists(wrong.resolve("MEMORY.md")), "nothing written");
+            }
+        }
+    }
+
+    @Test
     void everyMalformedAutomergeFileIsRejectedAndChangesNothing(@TempDir Path dir) throws Exception {
         Path home = dir.resolve("a");
         assertEquals(0, AgentmeshCommand.execute("init", "--home", home.toString(), "--quiet-phrase"));

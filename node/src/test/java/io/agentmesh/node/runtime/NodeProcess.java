@@ -34,12 +34,33 @@ final class NodeProcess implements AutoCloseable {
         return p.exitValue();
     }
 
+    /** {@link #runCli(Path, String...)} with {@code env} added to the child's environment. */
+    static int runCli(Path log, java.util.Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
+        ProcessBuilder b = new ProcessBuilder(command(args)).redirectErrorStream(true).redirectOutput(log.toFile());
+        b.environment().putAll(env);
+        Process p = b.start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("agentmesh " + String.join(" ", args) + " did not finish in 60 s");
+        }
+        return p.exitValue();
+    }
+
     static NodeProcess start(Path home, int meshPort, int httpPort, Path log, String... extra) throws IOException {
+        return start(home, meshPort, httpPort, log, java.util.Map.of(), extra);
+    }
+
+    /** {@link #start(Path, int, int, Path, String...)} with {@code env} added to the node's environment. */
+    static NodeProcess start(Path home, int meshPort, int httpPort, Path log, java.util.Map<String, String> env,
+                             String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of("node", "run", "--home", home.toString(),
                 "--listen", "127.0.0.1:" + meshPort, "--http", "127.0.0.1:" + httpPort));
         args.addAll(List.of(extra));
-        Process p = new ProcessBuilder(command(args.toArray(String[]::new))).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder b = new ProcessBuilder(command(args.toArray(String[]::new))).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        b.environment().putAll(env);
+        Process p = b.start();
         return new NodeProcess(p, httpPort);
     }
 

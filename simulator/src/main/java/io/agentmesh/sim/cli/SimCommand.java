@@ -141,7 +141,7 @@ public final class SimCommand {
         @Option(names = "--no-report", description = "Write no files.")
         boolean noReport;
 
-        @Option(names = "--plant", hidden = true, description = "Plant a bug to see a checker fail:"
+        @Option(names = "--plant", paramLabel = "BUG", description = "Plant a bug to see a checker fail:"
                 + " ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
                 + " unclaimed-perform, group-answers-lost, witness-campaigns, majority-ack-after-local,"
                 + " catch-up-without-waiting, llm-send-before-start, llm-budgets-ignored, llm-cut-as-answer.")

@@ -122,4 +122,14 @@ class SimCommandTest {
         assertNotNull(cli.getSubcommands().get("bench").getSubcommands().get("crash-loop"));
         assertTrue(run("sim", "run", "--help").out().contains("--faults"));
     }
+
+    @Test
+    void helpListsPlantAndTheResultsDirectoryOutsideTheCurrentOne() {
+        String help = run("sim", "run", "--help").out();
+        assertTrue(help.contains("--plant=BUG"), help);
+        assertTrue(help.contains("--results-dir"), help);
+        String tmp = Path.of(System.getProperty("java.io.tmpdir")).resolve("agentmesh-sim-results").toString();
+        assertTrue(help.replace("\n", "").replaceAll("\\s+", "").contains(tmp.replaceAll("\\s+", "")),
+                "the default is under the temporary directory: " + help);
+    }
 }

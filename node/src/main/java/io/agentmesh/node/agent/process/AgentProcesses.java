@@ -10,6 +10,7 @@ import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.protocol.time.Clock;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.security.SecureRandom;
 
 /** Production wiring of agent supervision: the OS process host, the supervisor and its runner on the node thread. */
@@ -31,12 +32,22 @@ public final class AgentProcesses {
      */
     public static Hosted host(AgentSettings settings, Path stateDir, NodeCore core, Scheduler nodeThread, Clock clock,
                               String apiUrl, ConsensusConfig consensus, Runnable beforeStart) {
+        return host(settings, stateDir, core, nodeThread, clock, apiUrl, consensus, beforeStart, Map.of());
+    }
+
+    /**
+     * As above, with {@code secretEnv} added to the agent's environment by the host alone, never through the
+     * supervisor or a log line: {@code AGENTMESH_API_TOKEN} when the node's API needs its token.
+     */
+    public static Hosted host(AgentSettings settings, Path stateDir, NodeCore core, Scheduler nodeThread, Clock clock,
+                              String apiUrl, ConsensusConfig consensus, Runnable beforeStart,
+                              Map<String, String> secretEnv) {
         String name = core.identity().nodeId().shortForm();
         AgentOutput output = new AgentOutput(AgentOutput.DEFAULT_KEPT_LINES);
         Path workingDir = settings.workspace().orElse(Path.of("").toAbsolutePath());
         AgentProcessControl control = new AgentProcessControl(settings.command(), workingDir, stateDir,
                 settings.stopGraceMs(), output, clock);
-        ProcessAgentHost host = new ProcessAgentHost(control, output, name, beforeStart);
+        ProcessAgentHost host = new ProcessAgentHost(control, output, name, beforeStart, secretEnv);
         StartBound bound = new StartBound(Math.round(Math.ceil(consensus.heartbeatPeriodNodeMillis())),
                 StartBound.DEFAULT_MARGIN_MS);
         AgentSupervisor supervisor = new AgentSupervisor(core.identity().nodeId().toString(),

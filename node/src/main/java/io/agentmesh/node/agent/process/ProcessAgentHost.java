@@ -30,9 +30,18 @@ public final class ProcessAgentHost implements AgentHost, AutoCloseable {
     private final AgentOutput output;
     private final ExecutorService worker;
     private final Runnable beforeStart;
+    /** Variables the process gets besides the runner's: secrets (the API token) that stay out of the core. */
+    private final Map<String, String> secretEnv;
     private AgentProcessControl.Running running; // worker thread only
 
     public ProcessAgentHost(AgentProcessControl control, AgentOutput output, String nodeName, Runnable beforeStart) {
+        this(control, output, nodeName, beforeStart, Map.of());
+    }
+
+    /** @param secretEnv added to every start's environment (never logged) */
+    public ProcessAgentHost(AgentProcessControl control, AgentOutput output, String nodeName, Runnable beforeStart,
+                            Map<String, String> secretEnv) {
+        this.secretEnv = Map.copyOf(secretEnv);
         this.control = control;
         this.output = output;
         this.beforeStart = beforeStart;
@@ -62,7 +71,9 @@ public final class ProcessAgentHost implements AgentHost, AutoCloseable {
             }
             try {
                 beforeStart.run();
-                AgentProcessControl.Running r = control.start(env);
+                Map<String, String> all = new java.util.HashMap<>(env);
+                all.putAll(secretEnv);
+                AgentProcessControl.Running r = control.start(all);
                 running = r;
                 r.gone().thenAccept(onGone::accept);
                 started.complete(r.pid());

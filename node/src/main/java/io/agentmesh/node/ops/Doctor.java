@@ -1,0 +1,170 @@
+package io.agentmesh.node.ops;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The checks of {@code agentmesh doctor}: each looks at one thing on this machine and says OK, WARN or FAIL with what
+ * to do. Every check takes what it looks at as arguments, so each failure can be shown in a test.
+ */
+public final class Doctor {
+    /** The JDK the build targets. */
+    public static final int MIN_JDK = 21;
+    static final long DISK_WARN_BYTES = 5L << 30;
+    static final long DISK_FAIL_BYTES = 512L << 20;
+    private static final int TIMEDATECTL_TIMEOUT_MS = 5_000;
+
+    public enum Status { OK, WARN, FAIL }
+
+    /** One check's verdict: its name, status, what was found, and what to do when it is not OK. */
+    public record Check(String name, Status status, String found, String fix) {
+        /** One line: {@code OK    jdk           Java 25} and, when not OK, {@code -> what to do}. */
+        public String line() {
+            return String.format(Locale.ROOT, "%-5s %-22s %s%s", status, name, found,
+                    status == Status.OK || fix.isEmpty() ? "" : "  -> " + fix);
+        }
+    }
+
+    private Doctor() {
+    }
+
+    public static Check jdk(int feature) {
+        return feature >= MIN_JDK ? new Check("jdk", Status.OK, "Java " + feature, "")
+                : new Check("jdk", Status.FAIL, "Java " + feature, "install JDK " + MIN_JDK + " or newer (e.g."
+                + " Temurin) and point JAVA_HOME at it");
+    }
+
+    /** From {@code timedatectl show -p NTPSynchronized --value}: yes, no, or empty when it could not be asked. */
+    public static Check clockSync(Optional<String> ntpSynchronized) {
+        if (ntpSynchronized.isEmpty()) {
+            return new Check("clock", Status.WARN, "cannot tell whether the clock is synchronised (timedatectl missing or not answering)",
+                    "run an NTP client (chrony, systemd-timesyncd); leases, schedules and certificates read the"
+                            + " wall clock");
+        }
+        return ntpSynchronized.get().strip().equals("yes")
+                ? new Check("clock", Status.OK, "synchronised (NTP)", "")
+                : new Check("clock", Status.FAIL, "not synchronised", "sudo timedatectl set-ntp true (or start"
+                + " chronyd)");
+    }
+
+    /** {@code timedatectl show -p NTPSynchronized --value}'s output, empty when the tool is missing or fails. */
+    public static Optional<String> askTimedatectl(String path) {
+        Optional<Path> tool = Tailnet.onPath(path, "timedatectl");
+        if (tool.isEmpty()) {
+            return Optional.empty();
+        }
+        Process p = null;
+        try {
+            p = new ProcessBuilder(tool.get().toString(), "show", "-p", "NTPSynchronized", "--value")
+                    .redirectErrorStream(true).start();
+            byte[] out;
+            try (InputStream in = p.getInputStream()) {
+                out = in.readNBytes(256);
+            }
+            if (!p.waitFor(TIMEDATECTL_TIMEOUT_MS, TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
+                return Optional.empty();
+            }
+            return Optional.of(new String(out, StandardCharsets.UTF_8).strip());
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } finally {
+            if (p != null && p.isAlive()) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * A port the node listens on: with the node running it should answer there; with the node stopped it must be
+     * free, or the node will not start.
+     */
+    public static Check port(String name, InetSocketAddress address, boolean nodeRunning, int timeoutMs) {
+        String where = address.getHostString() + ":" + address.getPort();
+        if (nodeRunning) {
+            return connects(address, timeoutMs) ? new Check(name, Status.OK, where + " answers (the node runs)", "")
+                    : new Check(name, Status.FAIL, "the node runs but nothing answers on " + where,
+                    "check the node's log; is " + name + " set to another address than the node was started with?");
+        }
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(address);
+            return new Check(name, Status.OK, where + " is free", "");
+        } catch (IOException e) {
+            return new Check(name, Status.FAIL, where + " cannot be bound: " + e.getMessage(),
+                    "another program uses it (ss -ltnp 'sport = :" + address.getPort() + "'), or the address is not"
+                            + " this machine's; change " + name + " in agentmesh.yaml");
+        }
+    }
+
+    /** Free space where the home is. */
+    public static Check disk(Path home, long usableBytes) {
+        String found = (usableBytes >> 20) + " MiB free under " + home;
+        if (usableBytes < DISK_FAIL_BYTES) {
+            return new Check("disk", Status.FAIL, found, "free space: with a full disk the node stops to protect its"
+                    + " store (exit 70)");
+        }
+        return usableBytes < DISK_WARN_BYTES ? new Check("disk", Status.WARN, found, "less than "
+                + (DISK_WARN_BYTES >> 30) + " GiB left; free some or move the state directory")
+                : new Check("disk", Status.OK, found, "");
+    }
+
+    /** A file holding a secret: readable by its owner only (0600 or stricter); a missing optional file is OK. */
+    public static Check secretFile(String name, Path file, boolean required) throws IOException {
+        if (!Files.exists(file)) {
+            return required ? new Check(name, Status.FAIL, file + " is missing", "agentmesh init (or pass the"
+                    + " right --home)") : new Check(name, Status.OK, "none (" + file + ")", "");
+        }
+        Set<PosixFilePermission> perms;
+        try {
+            perms = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException e) {
+            return new Check(name, Status.WARN, "cannot read the permissions of " + file, "make it readable by its"
+                    + " owner only");
+        }
+        Set<PosixFilePermission> others = EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+                PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE,
+                PosixFilePermission.OTHERS_EXECUTE);
+        others.retainAll(perms);
+        return others.isEmpty() ? new Check(name, Status.OK, file + " is private", "")
+                : new Check(name, Status.FAIL, file + " is readable or writable by others "
+                + java.nio.file.attribute.PosixFilePermissions.toString(perms), "chmod 600 " + file);
+    }
+
+    /** A peer or relay: can this machine open a TCP connection to it? */
+    public static Check reachable(String name, InetSocketAddress address, int timeoutMs) {
+        String where = address.getHostString() + ":" + address.getPort();
+        return connects(address, timeoutMs) ? new Check(name, Status.OK, where + " reachable", "")
+                : new Check(name, Status.FAIL, where + " unreachable within " + timeoutMs + " ms",
+                "is it running? is the address right? a firewall (or the tailnet's ACLs) between here and there?");
+    }
+
+    private static boolean connects(InetSocketAddress address, int timeoutMs) {
+        InetSocketAddress target = address.isUnresolved()
+                ? new InetSocketAddress(address.getHostString(), address.getPort()) : address;
+        if (target.isUnresolved()) {
+            return false;
+        }
+        String host = target.getAddress().isAnyLocalAddress() ? "127.0.0.1" : target.getHostString();
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, target.getPort()), timeoutMs);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
