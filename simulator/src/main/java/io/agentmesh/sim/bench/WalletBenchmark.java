@@ -110,6 +110,9 @@ public final class WalletBenchmark implements Callable<Integer> {
                 if (kills > 0) {
                     figures.put("leaderKill", leaderKills(c, progress));
                 }
+                if (FIRST_ERROR.get() != null) {
+                    figures.put("firstError", FIRST_ERROR.get());
+                }
                 figures.put("loadAverageMaxDuringRun", load.max());
                 figures.put("loadAverageAtEnd", LoadAverage.now().asList());
             }
@@ -151,6 +154,9 @@ public final class WalletBenchmark implements Callable<Integer> {
     }
 
     private static final AtomicInteger KEYS = new AtomicInteger();
+    /** The first answer that was not a completed spend, for the figures. */
+    private static final java.util.concurrent.atomic.AtomicReference<String> FIRST_ERROR =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     /** One spend, waiting for it to end; its latency in ns, or -1 when it did not complete. */
     private static long spend(LiveCluster.Node at, int waitSeconds) {
@@ -159,9 +165,13 @@ public final class WalletBenchmark implements Callable<Integer> {
             NodeClient.Response r = at.client().post("/v1/wallet/spend", Map.of("idempotencyKey",
                     "bench-" + KEYS.incrementAndGet(), "to", AnvilChain.ADDRESS2, "valueWei", "1",
                     "waitSeconds", waitSeconds), Duration.ofSeconds(waitSeconds + 30));
-            return r.status() == 200 && r.body().path("state").asText().equals("COMPLETED") ? System.nanoTime() - t0
-                    : -1;
+            if (r.status() == 200 && r.body().path("state").asText().equals("COMPLETED")) {
+                return System.nanoTime() - t0;
+            }
+            FIRST_ERROR.compareAndSet(null, r.status() + " " + r.body());
+            return -1;
         } catch (IOException e) {
+            FIRST_ERROR.compareAndSet(null, e.toString());
             return -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
