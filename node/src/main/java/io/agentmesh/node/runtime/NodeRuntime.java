@@ -250,6 +250,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     this::httpRefusals, this::agentRunner, backups == null ? Optional.empty()
                             : Optional.of(new io.agentmesh.node.metrics.NodeMeters.BackupSources(backups::status,
                                     drill::status)), clock);
+            if (wallet != null) {
+                new io.agentmesh.node.metrics.WalletMeters(meters.registry(), wallet.driver());
+            }
             this.http = new HttpApi(settings.http(), this, name, apiAccess);
             http.start();
             this.agent = settings.agent().hostsAgent()

@@ -112,6 +112,10 @@ public final class WalletRuntime implements AutoCloseable {
         return executor;
     }
 
+    public SpendDriver driver() {
+        return driver;
+    }
+
     public WalletService service() {
         return service;
     }

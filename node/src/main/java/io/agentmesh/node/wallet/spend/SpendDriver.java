@@ -75,6 +75,28 @@ public final class SpendDriver implements AutoCloseable {
     private volatile long publishedSyncedTerm = -1;
     private long reconciledTerm = -1;
 
+    private final java.util.concurrent.atomic.AtomicLong prepared = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong bumps = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong broadcasts = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong completed = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong reorgs = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong freezes = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong chainErrors = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * What this node's driver has done since it started, for the meters: variants committed (first ones and bumps),
+     * broadcasts (each send of committed bytes), completions, reorgs seen, freezes proposed, and chain requests that
+     * ended a round or a spend's observation early.
+     */
+    public record Counts(long prepared, long bumps, long broadcasts, long completed, long reorgs, long freezes,
+                         long chainErrors) {
+    }
+
+    public Counts counts() {
+        return new Counts(prepared.get(), bumps.get(), broadcasts.get(), completed.get(), reorgs.get(), freezes.get(),
+                chainErrors.get());
+    }
+
     private volatile DriverStatus status = new DriverStatus(false, -1, false, false, Optional.empty(), 0);
 
     /**
@@ -274,6 +296,7 @@ public final class SpendDriver implements AutoCloseable {
             }
             return allObserved ? Optional.empty() : Optional.of("some prepared spend could not be observed this round");
         } catch (ChainException e) {
+            chainErrors.incrementAndGet();
             log.debug("node {} wallet driver round ends early: {}", nodeId, e.getMessage());
             return Optional.of(e.getMessage());
         }
@@ -332,6 +355,7 @@ public final class SpendDriver implements AutoCloseable {
             if (s.state() == SpendState.INCLUDED) {
                 String hash = s.inclusion().orElseThrow().hash();
                 WalletResult r = node.submit(new WalletOp.Reorged(nodeId, term, s.id(), hash, clock.nowMillis()));
+                reorgs.incrementAndGet();
                 log.info("node {} spend {} ({}): receipt of {} gone (reorg), back to prepared: {}", nodeId, s.id(),
                         s.idempotencyKey(), hash, brief(r));
             }
@@ -347,6 +371,7 @@ public final class SpendDriver implements AutoCloseable {
             }
             return true;
         } catch (ChainException e) {
+            chainErrors.incrementAndGet();
             log.debug("node {} spend {} not observed this round: {}", nodeId, s.id(), e.getMessage());
             return false;
         }
@@ -373,6 +398,9 @@ public final class SpendDriver implements AutoCloseable {
                 r.gasUsed().longValueExact(), r.effectiveGasPriceWei(), clock.nowMillis()));
         log.info("node {} spend {} ({}) nonce {} completes with {} in block {}: {}", nodeId, s.id(),
                 s.idempotencyKey(), s.nonce().getAsLong(), r.txHash(), r.blockNumber(), brief(res));
+        if (res instanceof WalletResult.Completed) {
+            completed.incrementAndGet();
+        }
         if (res instanceof WalletResult.Refused f && f.reason() == WalletResult.Reason.BAD_RECEIPT) {
             freeze(term, "spend " + s.id() + ": a receipt that does not fit its variant: " + f.message());
         }
@@ -391,6 +419,7 @@ public final class SpendDriver implements AutoCloseable {
 
     private void broadcast(Spend s, Variant v) {
         try {
+            broadcasts.incrementAndGet();
             chain.sendRawTransaction(Numeric.hexStringToByteArray(v.raw()));
             log.debug("node {} spend {} broadcast {}", nodeId, s.id(), v.hash());
         } catch (ChainException.LookAgain e) {
@@ -425,6 +454,7 @@ public final class SpendDriver implements AutoCloseable {
                 s.idempotencyKey(), nonce, clock.nowMillis() - newest.preparedAtMillis(), maxFee, tip, signed.hash(),
                 brief(r));
         if (r instanceof WalletResult.Prepared p) {
+            bumps.incrementAndGet();
             broadcast(s, p.variant());
         }
     }
@@ -456,6 +486,7 @@ public final class SpendDriver implements AutoCloseable {
                     s.idempotencyKey(), nonce, signed.hash(), maxFee, tip, brief(r));
             switch (r) {
                 case WalletResult.Prepared p -> {
+                    prepared.incrementAndGet();
                     broadcast(p.spend(), p.variant());
                     inFlight++;
                 }
@@ -491,6 +522,7 @@ public final class SpendDriver implements AutoCloseable {
     }
 
     private void freeze(long term, String reason) throws NodeCalls.NodeCallException {
+        freezes.incrementAndGet();
         WalletResult r = node.submit(new WalletOp.Freeze(nodeId, term, nodeId, reason, clock.nowMillis()));
         log.warn("node {} freezes the wallet: {} ({})", nodeId, reason, brief(r));
     }
