@@ -88,6 +88,8 @@ public final class Anvil implements AutoCloseable {
         }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (p.exitValue() != 0) {
+            // Like the npm clients' tests: a machine without npm skips, saying why; any other failure fails.
+            org.junit.jupiter.api.Assumptions.assumeFalse(out.contains("npm is not installed"), out);
             throw new AssertionError("scripts/ensure-anvil failed: " + out);
         }
         Path bin = Path.of(out.lines().reduce((a, b) -> b).orElse(""));
