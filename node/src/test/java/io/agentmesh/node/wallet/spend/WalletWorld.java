@@ -59,7 +59,7 @@ public final class WalletWorld implements AutoCloseable {
     }
 
     /** The wallet config: these defaults, then {@code edit}. */
-    ObjectNode config(Consumer<ObjectNode> edit) {
+    public ObjectNode config(Consumer<ObjectNode> edit) {
         ObjectNode c = JSON.createObjectNode();
         c.put("rpcUrl", anvil.url().toString());
         c.put("chainId", 31337);
@@ -79,7 +79,7 @@ public final class WalletWorld implements AutoCloseable {
     }
 
     /** A node leading in {@code term} (its driver started), with the key when {@code withKey}. */
-    Node leader(String id, long term, boolean withKey, ObjectNode configJson) {
+    public Node leader(String id, long term, boolean withKey, ObjectNode configJson) {
         WalletConfig config = WalletConfig.parse(configJson, "test config", home);
         DirectWalletAccess access = new DirectWalletAccess(ledger, index, committed, id);
         access.lead(term);
