@@ -13,12 +13,12 @@ import java.util.List;
  * broadcast them: {@code 0x02 || rlp([chainId, nonce, maxPriorityFeePerGas, maxFeePerGas, gasLimit, to, value, data,
  * accessList, yParity, r, s])}. Strict: canonical RLP only (minimal lengths, no leading zeros in integers), exactly
  * twelve fields, nothing after them, a 20-byte recipient (no contract creation). The signature is not verified here
- * (its sender is the chain's business; a wrong one is never mined for our nonce).
+ * (its sender is the chain's business; a wrong one is never mined for our nonce). Public for the simulator's chain.
  *
  * @param to   lower-case address
  * @param data {@code 0x} hex
  */
-record SignedTransaction(BigInteger chainId, BigInteger nonce, BigInteger maxPriorityFeePerGasWei,
+public record SignedTransaction(BigInteger chainId, BigInteger nonce, BigInteger maxPriorityFeePerGasWei,
                          BigInteger maxFeePerGasWei, BigInteger gasLimit, String to, BigInteger valueWei,
                          String data) {
     private static final HexFormat HEX = HexFormat.of();
@@ -26,7 +26,7 @@ record SignedTransaction(BigInteger chainId, BigInteger nonce, BigInteger maxPri
     private static final int FIELDS = 12;
 
     /** keccak-256 of the bytes, {@code 0x} hex: the transaction's hash. */
-    static String hash(byte[] raw) {
+    public static String hash(byte[] raw) {
         KeccakDigest k = new KeccakDigest(256);
         k.update(raw, 0, raw.length);
         byte[] out = new byte[32];
@@ -34,7 +34,8 @@ record SignedTransaction(BigInteger chainId, BigInteger nonce, BigInteger maxPri
         return "0x" + HEX.formatHex(out);
     }
 
-    static byte[] bytes(String hex) {
+    /** The bytes of {@code 0x} hex. */
+    public static byte[] bytes(String hex) {
         return HEX.parseHex(hex, 2, hex.length());
     }
 
@@ -43,7 +44,7 @@ record SignedTransaction(BigInteger chainId, BigInteger nonce, BigInteger maxPri
      *
      * @throws IllegalArgumentException saying what is wrong with the bytes
      */
-    static SignedTransaction decode(byte[] raw) {
+    public static SignedTransaction decode(byte[] raw) {
         if (raw.length < 2 || (raw[0] & 0xff) != TYPE_EIP1559) {
             throw new IllegalArgumentException("not an EIP-1559 transaction (type 0x02)");
         }

@@ -249,7 +249,11 @@ public final class WalletLedger implements WalletView {
         if (s.state() != SpendState.AWAITING_APPROVAL) {
             return wrongState(s, "expired: it is not waiting for approval");
         }
-        long due = s.requestedAtMillis() + policy.approvalTimeoutMs();
+        if (policy == null) {
+            return new Refused(Reason.NO_POLICY, "no wallet policy is committed: no approval timeout to expire by");
+        }
+        long due = s.requestedAtMillis() > Long.MAX_VALUE - policy.approvalTimeoutMs() ? Long.MAX_VALUE
+                : s.requestedAtMillis() + policy.approvalTimeoutMs();
         if (e.atMillis() < due) {
             return new Refused(Reason.NOT_EXPIRED, "spend " + s.id() + " waits for approval until " + due
                     + " (claimed at " + s.requestedAtMillis() + ", timeout " + policy.approvalTimeoutMs() + " ms); it"
@@ -325,6 +329,9 @@ public final class WalletLedger implements WalletView {
         if (!s.state().preparable()) {
             return wrongState(s, "prepared: " + (s.state() == SpendState.AWAITING_APPROVAL
                     ? "it waits for approval" : "it is " + s.state()));
+        }
+        if (policy == null) {
+            return new Refused(Reason.NO_POLICY, "no wallet policy is committed: nothing may be prepared");
         }
         Optional<Refused> refused = refuseNewValue();
         if (refused.isEmpty()) {
