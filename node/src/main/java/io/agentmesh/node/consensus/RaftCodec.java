@@ -13,6 +13,8 @@ import io.agentmesh.node.actions.JournalOp;
 import io.agentmesh.node.actions.JournalSnapshotChunk;
 import io.agentmesh.node.llm.ledger.LedgerOp;
 import io.agentmesh.node.llm.ledger.LedgerSnapshotChunk;
+import io.agentmesh.node.wallet.ledger.WalletOp;
+import io.agentmesh.node.wallet.ledger.WalletSnapshotChunk;
 import io.agentmesh.protocol.bytes.BoundedReader;
 import io.agentmesh.protocol.bytes.BoundedWriter;
 import io.agentmesh.protocol.bytes.MalformedException;
@@ -47,7 +49,8 @@ import java.util.function.Function;
 /**
  * Bytes for everything consensus sends or stores: the ten MicroRaft messages, log entries, snapshot chunks, member
  * views, endpoints and log operations (journal operations, agent runs, MicroRaft's membership change, journal
- * snapshot chunks and the snapshot's agent fence, the LLM call ledger's operations and snapshot chunks).
+ * snapshot chunks and the snapshot's agent fence, the LLM call ledger's and the wallet ledger's operations and
+ * snapshot chunks).
  *
  * <p>Format: a hand-written, fixed-layout binary form on {@link BoundedWriter}/{@link BoundedReader}: big-endian
  * fixed-width numbers, UTF-8 and byte strings with an i32 length prefix, counts as i32, one-byte type tags. Chosen
@@ -123,6 +126,20 @@ public final class RaftCodec {
     static final int OP_LEDGER_CLOSE = 13;
     static final int OP_LEDGER_SETTLE = 14;
     static final int OP_LEDGER_SNAPSHOT_CHUNK = 15;
+    // The wallet ledger's operations and snapshot chunks ({@link WalletCodec}).
+    static final int OP_WALLET_SYNC = 16;
+    static final int OP_WALLET_SET_POLICY = 17;
+    static final int OP_WALLET_CLAIM = 18;
+    static final int OP_WALLET_APPROVE = 19;
+    static final int OP_WALLET_REJECT = 20;
+    static final int OP_WALLET_EXPIRE = 21;
+    static final int OP_WALLET_PREPARE = 22;
+    static final int OP_WALLET_INCLUDED = 23;
+    static final int OP_WALLET_REORGED = 24;
+    static final int OP_WALLET_COMPLETE = 25;
+    static final int OP_WALLET_FREEZE = 26;
+    static final int OP_WALLET_UNFREEZE = 27;
+    static final int OP_WALLET_SNAPSHOT_CHUNK = 28;
 
     // Membership change modes, by name rather than ordinal(): a reordered enum in a later MicroRaft must not change
     // the bytes' meaning.
@@ -583,6 +600,19 @@ public final class RaftCodec {
             case LedgerOp.Close c -> LedgerCodec.writeClose(w.u8(OP_LEDGER_CLOSE), c);
             case LedgerOp.Settle st -> LedgerCodec.writeSettle(w.u8(OP_LEDGER_SETTLE), st);
             case LedgerSnapshotChunk l -> LedgerCodec.writeChunk(w.u8(OP_LEDGER_SNAPSHOT_CHUNK), l);
+            case WalletOp.SyncChain x -> WalletCodec.writeSync(w.u8(OP_WALLET_SYNC), x);
+            case WalletOp.SetPolicy x -> WalletCodec.writeSetPolicy(w.u8(OP_WALLET_SET_POLICY), x);
+            case WalletOp.Claim x -> WalletCodec.writeClaim(w.u8(OP_WALLET_CLAIM), x);
+            case WalletOp.Approve x -> WalletCodec.writeApprove(w.u8(OP_WALLET_APPROVE), x);
+            case WalletOp.Reject x -> WalletCodec.writeReject(w.u8(OP_WALLET_REJECT), x);
+            case WalletOp.Expire x -> WalletCodec.writeExpire(w.u8(OP_WALLET_EXPIRE), x);
+            case WalletOp.Prepare x -> WalletCodec.writePrepare(w.u8(OP_WALLET_PREPARE), x);
+            case WalletOp.Included x -> WalletCodec.writeIncluded(w.u8(OP_WALLET_INCLUDED), x);
+            case WalletOp.Reorged x -> WalletCodec.writeReorged(w.u8(OP_WALLET_REORGED), x);
+            case WalletOp.Complete x -> WalletCodec.writeComplete(w.u8(OP_WALLET_COMPLETE), x);
+            case WalletOp.Freeze x -> WalletCodec.writeFreeze(w.u8(OP_WALLET_FREEZE), x);
+            case WalletOp.Unfreeze x -> WalletCodec.writeUnfreeze(w.u8(OP_WALLET_UNFREEZE), x);
+            case WalletSnapshotChunk x -> WalletCodec.writeChunk(w.u8(OP_WALLET_SNAPSHOT_CHUNK), x);
             case null -> throw new CodecException("null operation");
             default -> throw new CodecException("unsupported operation type " + op.getClass().getName());
         }
@@ -595,7 +625,7 @@ public final class RaftCodec {
     private Object readOperation(BoundedReader r, boolean logOps, boolean snapshotOps) {
         int tag = r.u8("operation type");
         boolean snapshotTag = tag == OP_SNAPSHOT_CHUNK || tag == OP_WITNESS_SNAPSHOT || tag == OP_AGENT_FENCE_SNAPSHOT
-                || tag == OP_LEDGER_SNAPSHOT_CHUNK;
+                || tag == OP_LEDGER_SNAPSHOT_CHUNK || tag == OP_WALLET_SNAPSHOT_CHUNK;
         if (snapshotTag ? !snapshotOps : !logOps) {
             throw new CodecException("operation type " + tag + " does not belong here");
         }
@@ -645,6 +675,19 @@ public final class RaftCodec {
             case OP_LEDGER_CLOSE -> LedgerCodec.readClose(r);
             case OP_LEDGER_SETTLE -> LedgerCodec.readSettle(r);
             case OP_LEDGER_SNAPSHOT_CHUNK -> LedgerCodec.readChunk(r);
+            case OP_WALLET_SYNC -> WalletCodec.readSync(r);
+            case OP_WALLET_SET_POLICY -> WalletCodec.readSetPolicy(r);
+            case OP_WALLET_CLAIM -> WalletCodec.readClaim(r);
+            case OP_WALLET_APPROVE -> WalletCodec.readApprove(r);
+            case OP_WALLET_REJECT -> WalletCodec.readReject(r);
+            case OP_WALLET_EXPIRE -> WalletCodec.readExpire(r);
+            case OP_WALLET_PREPARE -> WalletCodec.readPrepare(r);
+            case OP_WALLET_INCLUDED -> WalletCodec.readIncluded(r);
+            case OP_WALLET_REORGED -> WalletCodec.readReorged(r);
+            case OP_WALLET_COMPLETE -> WalletCodec.readComplete(r);
+            case OP_WALLET_FREEZE -> WalletCodec.readFreeze(r);
+            case OP_WALLET_UNFREEZE -> WalletCodec.readUnfreeze(r);
+            case OP_WALLET_SNAPSHOT_CHUNK -> WalletCodec.readChunk(r);
             default -> throw new CodecException("unknown operation type " + tag);
         };
     }
