@@ -66,8 +66,9 @@ class DrillCommandTest {
                 new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none(),
                 ExecCommands.none(), LlmConfig.none(), NodeCommand.Run.backupConfig(home)))) {
             await().atMost(Duration.ofSeconds(20)).until(node::isLeader);
-            assertEquals(Map.of("nas", Map.of("state", "missing")), node.status().get().get("drill"),
-                    "scheduled and never run: missing");
+            // The leader writes backup.json's default drill schedule ("30 3 * * *", daily) into the state.
+            await().atMost(Duration.ofSeconds(20)).until(() -> node.status().get().get("drill"),
+                    d -> Map.of("nas", Map.of("state", "missing", "everyMs", 86_400_000L)).equals(d));
             node.appendMemory("note", "first", List.of()).join();
             assertEquals(0, cli("backup", "create", "--http", node.httpAddress()).exit());
 

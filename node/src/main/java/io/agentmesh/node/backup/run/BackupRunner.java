@@ -93,8 +93,7 @@ public final class BackupRunner implements AutoCloseable {
     private final ExecutorService thread;
     private final Map<String, TargetReport> last = new LinkedHashMap<>();
     private CompletableFuture<List<TargetReport>> running;
-    private java.util.concurrent.ScheduledExecutorService schedule;
-    private long periodMs;
+    private volatile boolean closed;
 
     /**
      * @param certificates the agent's node certificates this node knows (its own included)
@@ -112,7 +111,7 @@ public final class BackupRunner implements AutoCloseable {
         this.targets = new LinkedHashMap<>(targets);
         this.remembered = remembered;
         this.clock = clock;
-        this.thread = LeaderPeriod.worker("backup-" + node);
+        this.thread = Workers.worker("backup-" + node);
     }
 
     /**
@@ -139,26 +138,14 @@ public final class BackupRunner implements AutoCloseable {
         return local;
     }
 
-    /**
-     * Backs up to every target every {@code periodMs} (the first run one period after the start) while
-     * {@code leads} says this node leads; a run already under way is joined, not doubled. 0: never.
-     */
-    public synchronized void schedule(long periodMs, java.util.function.BooleanSupplier leads) {
-        if (periodMs < 1 || targets.isEmpty() || schedule != null) {
-            return;
-        }
-        this.periodMs = periodMs;
-        schedule = LeaderPeriod.every("backup-schedule-" + node, periodMs, leads, () -> {
-            log.info("node {} starts a scheduled backup (every {} s)", node, periodMs / 1000);
-            run(Optional.empty()).join();
-        }, log, node, "backup");
-    }
-
     public List<String> targetIds() {
         return List.copyOf(targets.keySet());
     }
 
-    /** Backs up to {@code only} (or every target); joins a run already under way. */
+    /**
+     * Backs up to {@code only} (or every target); joins a run already under way. A run cut short by {@link #close}
+     * never completes its future: a shutdown is no outcome (the next leader runs a scheduled backup again).
+     */
     public synchronized CompletableFuture<List<TargetReport>> run(Optional<String> only) {
         if (only.isPresent() && !targets.containsKey(only.get())) {
             throw new IllegalArgumentException("no backup target \"" + only.get() + "\" in backup.json; the targets are "
@@ -171,7 +158,7 @@ public final class BackupRunner implements AutoCloseable {
         if (running != null && !running.isDone()) {
             return running;
         }
-        running = CompletableFuture.supplyAsync(() -> {
+        running = Workers.unlessClosed(thread, () -> closed, () -> {
             List<TargetReport> out = new ArrayList<>();
             targets.forEach((id, target) -> {
                 if (only.isEmpty() || only.get().equals(id)) {
@@ -183,7 +170,7 @@ public final class BackupRunner implements AutoCloseable {
                 }
             });
             return out;
-        }, thread);
+        });
         return running;
     }
 
@@ -206,7 +193,6 @@ public final class BackupRunner implements AutoCloseable {
         }
         m.put("targets", list);
         m.put("running", running != null && !running.isDone());
-        m.put("scheduleEveryMs", periodMs == 0 ? null : periodMs);
         return m;
     }
 
@@ -320,9 +306,7 @@ public final class BackupRunner implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (schedule != null) {
-            schedule.shutdownNow();
-        }
+        closed = true;
         thread.shutdownNow();
         targets.values().forEach(BackupTarget::close);
     }

@@ -83,8 +83,7 @@ public final class Drill implements AutoCloseable {
     /** The newest report's summary per target, from {@code <state>/drills/} at start, then from each run. */
     private final Map<String, JsonNode> last;
     private CompletableFuture<ObjectNode> running;
-    private java.util.concurrent.ScheduledExecutorService schedule;
-    private long periodMs;
+    private volatile boolean closed;
 
     public Drill(String node, BackupRunner.Keys keys, ChangeStore live, Supplier<List<NodeCertificate>> certificates,
                  Supplier<List<NodeRevocation>> revocations, Map<String, BackupTarget> targets,
@@ -98,7 +97,7 @@ public final class Drill implements AutoCloseable {
         this.remembered = remembered;
         this.stateDir = stateDir;
         this.clock = clock;
-        this.thread = LeaderPeriod.worker("drill-" + node);
+        this.thread = Workers.worker("drill-" + node);
         // A drill cut short by a stop left its scratch directory; no drill runs yet, so any there is stale.
         try (Stream<Path> s = Files.isDirectory(stateDir.resolve(DRILLS_DIR))
                 ? Files.list(stateDir.resolve(DRILLS_DIR)) : Stream.empty()) {
@@ -118,7 +117,10 @@ public final class Drill implements AutoCloseable {
         this.last = new LinkedHashMap<>(found);
     }
 
-    /** Runs the drill on its own thread; a drill already under way is joined, not doubled. */
+    /**
+     * Runs the drill on its own thread; a drill already under way is joined, not doubled. A drill cut short by {@link
+     * #close} never completes its future (a shutdown is no outcome).
+     */
     public synchronized CompletableFuture<ObjectNode> start(Optional<String> only) {
         if (only.isPresent() && !targets.containsKey(only.get())) {
             throw new IllegalArgumentException("no backup target \"" + only.get() + "\" in backup.json; the targets are "
@@ -127,52 +129,27 @@ public final class Drill implements AutoCloseable {
         if (running != null && !running.isDone()) {
             return running;
         }
-        running = CompletableFuture.supplyAsync(() -> run(only), thread);
+        running = Workers.unlessClosed(thread, () -> closed, () -> run(only));
         return running;
     }
 
-    /**
-     * Drills every target, one after the other, every {@code periodMs} (the first time one period after the start)
-     * while {@code leads}; 0: never.
-     */
-    public synchronized void schedule(long periodMs, java.util.function.BooleanSupplier leads) {
-        if (periodMs < 1 || targets.isEmpty() || schedule != null) {
-            return;
-        }
-        this.periodMs = periodMs;
-        // Every target in turn, each on its own: a fallback would leave the targets after the first unproven.
-        schedule = LeaderPeriod.every("drill-schedule-" + node, periodMs, () -> true, () -> {
-            for (String id : targets.keySet()) {
-                if (leads.getAsBoolean()) {
-                    log.info("node {} starts its scheduled restore drill of target {} (every {} h)", node, id,
-                            periodMs / 3_600_000);
-                    start(Optional.of(id)).join();
-                }
-            }
-        }, log, node, "drill");
+    public List<String> targetIds() {
+        return List.copyOf(targets.keySet());
     }
 
     /**
-     * Per target: the newest drill's summary and a state: "ok", "failed", "missing" (no drill within twice the period,
-     * or none at all when scheduled) or "none" (never drilled, and no schedule).
+     * Per target: the newest drill's summary and a state: "ok", "failed", "missing" (scheduled, and no drill within
+     * twice the period, or none at all) or "none" (never drilled, and no schedule).
+     *
+     * @param periodMs per target, the drill schedule's period (the schedules in the state); absent: on request only
      */
-    public synchronized Map<String, Object> status() {
+    public synchronized Map<String, Object> status(Map<String, Long> periodMs) {
         Map<String, Object> out = new LinkedHashMap<>();
-        long now = clock.nowMillis();
         for (String id : targets.keySet()) {
             Map<String, Object> t = new LinkedHashMap<>();
             JsonNode s = last.get(id);
-            String state;
-            if (s == null) {
-                state = periodMs > 0 ? "missing" : "none";
-            } else if (!s.path("ok").asBoolean()) {
-                state = "failed";
-            } else if (periodMs > 0 && now - s.path("atMs").asLong() > 2 * periodMs) {
-                state = "missing";
-            } else {
-                state = "ok";
-            }
-            t.put("state", state);
+            t.put("state", state(id, periodMs.get(id)));
+            t.put("everyMs", periodMs.get(id));
             if (s != null) {
                 t.put("last", s);
             }
@@ -181,11 +158,29 @@ public final class Drill implements AutoCloseable {
         return out;
     }
 
+    /** The newest drill's summary of {@code target} (time "atMs", "ok", ...), if this node knows one. */
+    public synchronized Optional<JsonNode> last(String target) {
+        return Optional.ofNullable(last.get(target));
+    }
+
+    private String state(String id, Long periodMs) {
+        JsonNode s = last.get(id);
+        boolean scheduled = periodMs != null && periodMs > 0;
+        if (s == null) {
+            return scheduled ? "missing" : "none";
+        }
+        if (!s.path("ok").asBoolean()) {
+            return "failed";
+        }
+        if (scheduled && clock.nowMillis() - s.path("atMs").asLong() > 2 * periodMs) {
+            return "missing";
+        }
+        return "ok";
+    }
+
     @Override
     public synchronized void close() {
-        if (schedule != null) {
-            schedule.shutdownNow();
-        }
+        closed = true;
         thread.shutdownNow();
     }
 
