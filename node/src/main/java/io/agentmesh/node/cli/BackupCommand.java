@@ -194,6 +194,39 @@ public final class BackupCommand {
         return reader.verify(ref, source);
     }
 
+    /**
+     * The newest manifest written at or before {@code atMs} (by its writer's clock, {@code createdAtMs}): manifests are
+     * opened from the highest number down until one is old enough.
+     *
+     * @throws IllegalArgumentException when every manifest is newer, naming the oldest
+     */
+    static ManifestRef manifestAt(BackupTarget target, BackupReader reader, long atMs) throws BackupTargetException {
+        List<io.agentmesh.node.backup.format.ObjectName> manifests = target.list("man/", 1_000_000).stream()
+                .map(io.agentmesh.node.backup.format.ObjectName::parse).flatMap(Optional::stream)
+                .sorted(java.util.Comparator.comparingLong(io.agentmesh.node.backup.format.ObjectName::number).reversed()
+                        .thenComparing(o -> o.sha256().hex()))
+                .toList();
+        if (manifests.isEmpty()) {
+            throw new IllegalArgumentException("no backup at " + target.describe() + " (no manifest)");
+        }
+        long oldestAt = Long.MAX_VALUE;
+        long oldestNumber = 0;
+        for (var o : manifests) {
+            String name = new ManifestRef(o.number(), o.sha256()).name();
+            byte[] bytes = target.get(name).orElseThrow(() -> new io.agentmesh.node.backup.format.BackupFormatException(
+                    io.agentmesh.node.backup.format.BackupFormatException.Problem.MISSING, name, "vanished"));
+            var m = reader.openManifest(name, bytes);
+            if (m.createdAtMs() <= atMs) {
+                return new ManifestRef(o.number(), o.sha256());
+            }
+            oldestAt = m.createdAtMs();
+            oldestNumber = o.number();
+        }
+        throw new IllegalArgumentException("no manifest at " + target.describe() + " was written at or before "
+                + java.time.Instant.ofEpochMilli(atMs) + "; the oldest, " + oldestNumber + ", was written "
+                + java.time.Instant.ofEpochMilli(oldestAt));
+    }
+
     @Command(name = "keys", mixinStandardHelpOptions = true,
             description = "Sign the phrase recipient grant (with agent-root.key, or the phrase with --phrase-stdin) and"
                     + " publish it to the identity directory and every target of backup.json. For agents created before"
@@ -259,10 +292,30 @@ public final class BackupCommand {
         @Option(names = "--dry-run", description = "Say what would be deleted; delete nothing.")
         boolean dryRun;
 
+        @Option(names = "--orphan-grace-minutes", paramLabel = "M", defaultValue = "1440",
+                description = "Also delete objects no backup names (left by a killed backup) once they are M minutes"
+                        + " old on the target (default ${DEFAULT-VALUE}: a day). Younger ones may belong to a backup"
+                        + " still running: keep M longer than your longest backup.")
+        long orphanGraceMinutes;
+
+        @Option(names = "--orphans-only", description = "Delete only the objects no backup names; keep every backup"
+                + " (no retention policy needed).")
+        boolean orphansOnly;
+
         @Override
         public Integer call() throws Exception {
+            if (orphanGraceMinutes < 0 || orphanGraceMinutes > 10 * 365 * 24 * 60L) {
+                throw new IllegalArgumentException("--orphan-grace-minutes is 0 to ten years in minutes, not "
+                        + orphanGraceMinutes);
+            }
+            java.util.OptionalLong graceMs = java.util.OptionalLong.of(orphanGraceMinutes * 60_000L);
             io.agentmesh.node.backup.prune.RetentionPolicy policy;
-            if (keepLast != null || keepDaily != null || keepWeekly != null || keepMonthly != null) {
+            if (orphansOnly) {
+                if (keepLast != null || keepDaily != null || keepWeekly != null || keepMonthly != null) {
+                    throw new IllegalArgumentException("--orphans-only keeps every backup: give no --keep-* option");
+                }
+                policy = null;
+            } else if (keepLast != null || keepDaily != null || keepWeekly != null || keepMonthly != null) {
                 policy = new io.agentmesh.node.backup.prune.RetentionPolicy(keepLast == null ? 0 : keepLast,
                         keepDaily == null ? 0 : keepDaily, keepWeekly == null ? 0 : keepWeekly,
                         keepMonthly == null ? 0 : keepMonthly);
@@ -275,13 +328,18 @@ public final class BackupCommand {
             String holder = IdentityDirectory.of(home.identityDir()).nodeId().toString();
             return eachTarget(home, target, "", "; nothing deleted", (t, bt, reader) -> {
                 var report = new io.agentmesh.node.backup.prune.Pruner(bt, reader, new SystemClock(), holder,
-                        io.agentmesh.node.backup.prune.Pruner.DEFAULT_LEASE_MS).prune(policy, dryRun);
+                        io.agentmesh.node.backup.prune.Pruner.DEFAULT_LEASE_MS).prune(Optional.ofNullable(policy),
+                        dryRun, graceMs);
+                report.deletedOrphans().forEach(o -> System.out.println(t.id() + ": " + (dryRun ? "would delete" : "deleted")
+                        + " unreferenced " + o));
                 return (dryRun ? "would keep " : "kept ") + report.kept().size()
                         + " backups " + report.kept().stream().map(r -> Long.toString(r.number())).toList()
                         + ", " + (dryRun ? "would delete " : "deleted ") + report.deletedManifests().size()
                         + " backups " + report.deletedManifests().stream().map(r -> Long.toString(r.number())).toList()
                         + " and " + report.deletedObjects().size() + " objects (" + report.deletedBytes()
-                        + " bytes); " + report.unreferencedLeft() + " objects no backup names were left alone";
+                        + " bytes), " + report.deletedOrphans().size() + " objects no backup names and older than "
+                        + orphanGraceMinutes + " min; " + report.unreferencedLeft()
+                        + " younger objects no backup names were left alone";
             });
         }
     }

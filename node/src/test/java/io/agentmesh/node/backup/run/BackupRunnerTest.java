@@ -68,6 +68,11 @@ class BackupRunnerTest {
         }
 
         @Override
+        public Optional<Long> lastModifiedMs(String name) throws BackupTargetException {
+            throw new BackupTargetException("target down: cannot read the time of " + name);
+        }
+
+        @Override
         public void delete(String name) {
         }
 
