@@ -226,6 +226,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     LLM_ENDPOINT_MAX_CALL_MS, name) : null;
             if (backups != null) {
                 backups.publishGrants();
+                drill.observeTargets();
                 // backup.json's periods become the default schedules, written by whichever node leads (docs/backup.md).
                 nodeThread.execute(() -> {
                     core.onLeaderChange(change -> writeDefaultBackupSchedules());
@@ -440,6 +441,31 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         }
         return onNode(c -> CompletableFuture.completedFuture(Optional.of(drill.status(backupPeriods(c,
                 io.agentmesh.node.backup.run.BackupSchedules.DRILL_KIND)))));
+    }
+
+    /**
+     * Per backup target, how fresh its backups and drills are (docs/backup.md, "Freshness"); empty on a node without
+     * backups. The metrics read this.
+     */
+    public CompletableFuture<List<io.agentmesh.node.backup.run.BackupFreshness>> backupFreshness() {
+        if (backups == null) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        return onNode(c -> CompletableFuture.completedFuture(freshness(c)));
+    }
+
+    /** Node thread: the schedules' periods are in the state. */
+    private List<io.agentmesh.node.backup.run.BackupFreshness> freshness(NodeCore c) {
+        Map<String, Long> backupEvery = backupPeriods(c, io.agentmesh.node.backup.run.BackupSchedules.BACKUP_KIND);
+        Map<String, Long> drillEvery = backupPeriods(c, io.agentmesh.node.backup.run.BackupSchedules.DRILL_KIND);
+        long now = clock.nowMillis();
+        return backups.targetIds().stream().map(id -> {
+            var d = drill.last(id);
+            return io.agentmesh.node.backup.run.BackupFreshness.of(id, backups.lastSuccessAtMs(id),
+                    backups.lastRunOk(id), Optional.ofNullable(backupEvery.get(id)),
+                    d.map(j -> j.path("atMs").asLong()), d.map(j -> j.path("ok").asBoolean()),
+                    Optional.ofNullable(drillEvery.get(id)), now);
+        }).toList();
     }
 
     /** Per target, the period of the schedules of {@code kind} in the state (node thread). */
@@ -803,7 +829,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 s.put("workspace", mirror.status());
             }
             if (backups != null) {
-                s.put("backup", backups.summary());
+                Map<String, Object> backupLine = new LinkedHashMap<>(backups.summary());
+                backupLine.put("freshness", freshness(c).stream().map(f -> f.toMap()).toList());
+                s.put("backup", backupLine);
                 s.put("drill", drill.status(backupPeriods(c, io.agentmesh.node.backup.run.BackupSchedules.DRILL_KIND)));
             }
             return CompletableFuture.completedFuture(s);

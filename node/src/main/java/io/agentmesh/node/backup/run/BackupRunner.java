@@ -92,6 +92,7 @@ public final class BackupRunner implements AutoCloseable {
     private final Clock clock;
     private final ExecutorService thread;
     private final Map<String, TargetReport> last = new LinkedHashMap<>();
+    private final Map<String, Long> lastSuccessAtMs = new LinkedHashMap<>();
     private CompletableFuture<List<TargetReport>> running;
     private volatile boolean closed;
 
@@ -128,7 +129,56 @@ public final class BackupRunner implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 log.info("node {} could not publish its backup grants to target {} yet: {}", node, id, e.getMessage());
             }
+            observe(id, target);
         }));
+    }
+
+    /**
+     * Reads the writing time of the target's newest manifest, so freshness knows the last backup a predecessor (or
+     * this node before a restart) made. A target this node cannot read yet is simply not known.
+     */
+    private void observe(String id, BackupTarget target) {
+        try {
+            List<String> names = target.list("man/", MAX_MANIFEST_NAMES);
+            if (names.stream().noneMatch(n -> ObjectName.parse(n).isPresent())) {
+                return;
+            }
+            BackupReader reader = reader();
+            ManifestRef ref = reader.newestManifest(names, source(target), remembered.get(id));
+            byte[] bytes = target.get(ref.name()).orElseThrow(() -> new IOException(ref.name() + " vanished"));
+            long at = reader.openManifest(ref.name(), bytes).createdAtMs();
+            synchronized (this) {
+                lastSuccessAtMs.merge(id, at, Math::max);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.info("node {} does not know the newest backup on target {} yet: {}", node, id, e.getMessage());
+        }
+    }
+
+    private BackupReader reader() {
+        List<AgeIdentity> identities = new ArrayList<>(List.of(BackupKeys.operationalIdentity(keys.backupKey())));
+        keys.phrase().ifPresent(identities::add);
+        return new BackupReader(keys.certificate().agentRootKey(), identities, revocations.get());
+    }
+
+    private static BackupReader.ObjectSource source(BackupTarget target) {
+        return name -> {
+            try {
+                return target.get(name);
+            } catch (BackupTargetException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+    }
+
+    /** The newest successful backup to {@code target} this node knows of (its own run, or the target's newest manifest). */
+    public synchronized Optional<Long> lastSuccessAtMs(String target) {
+        return Optional.ofNullable(lastSuccessAtMs.get(target));
+    }
+
+    /** Whether this node's newest run to {@code target} succeeded; empty before its first run. */
+    public synchronized Optional<Boolean> lastRunOk(String target) {
+        return Optional.ofNullable(last.get(target)).map(TargetReport::ok);
     }
 
     private List<RecipientGrant> localGrants() throws IOException {
@@ -165,6 +215,9 @@ public final class BackupRunner implements AutoCloseable {
                     TargetReport r = runOne(id, target);
                     synchronized (this) {
                         last.put(id, r);
+                        if (r.ok()) {
+                            lastSuccessAtMs.merge(id, r.finishedAtMs(), Math::max);
+                        }
                     }
                     out.add(r);
                 }

@@ -133,6 +133,49 @@ public final class Drill implements AutoCloseable {
         return running;
     }
 
+    /**
+     * In the background: reads the newest drill report on each target and takes it as that target's last drill when
+     * it is newer than this node's own and signed by a node this agent certifies (so a new leader knows its
+     * predecessor's drills). A report that does not verify is ignored with a log line.
+     */
+    public void observeTargets() {
+        thread.execute(() -> targets.forEach((id, target) -> {
+            try {
+                List<String> names = target.list("drill/", MAX_MANIFEST_NAMES);
+                if (names.isEmpty()) {
+                    return;
+                }
+                String newest = names.getLast();
+                Optional<byte[]> bytes = target.get(newest);
+                if (bytes.isEmpty()) {
+                    return;
+                }
+                JsonNode signed = JSON.readTree(bytes.get());
+                String key = signed.path("signature").path("publicKey").asText();
+                Optional<NodeCertificate> signer = certificates.get().stream()
+                        .filter(c -> c.nodeKey().hex().equals(key)).findFirst();
+                if (signer.isEmpty() || !signatureValid(signed, signer.get().nodeKey())) {
+                    log.warn("node {} ignores drill report {} on target {}: not signed by a node of this agent", node,
+                            newest, id);
+                    return;
+                }
+                for (JsonNode a : signed.path("report").path("attempts")) {
+                    if (a.path("target").asText().equals(id)) {
+                        JsonNode s = summary(signed.path("report"), a);
+                        synchronized (this) {
+                            JsonNode mine = last.get(id);
+                            if (mine == null || mine.path("atMs").asLong() < s.path("atMs").asLong()) {
+                                last.put(id, s);
+                            }
+                        }
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                log.info("node {} could not read the newest drill report on target {}: {}", node, id, e.getMessage());
+            }
+        }));
+    }
+
     public List<String> targetIds() {
         return List.copyOf(targets.keySet());
     }
