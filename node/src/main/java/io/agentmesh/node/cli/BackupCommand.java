@@ -55,7 +55,23 @@ public final class BackupCommand {
         @Override
         public Integer call() throws Exception {
             String q = target == null ? "" : "?target=" + java.net.URLEncoder.encode(target, StandardCharsets.UTF_8);
-            JsonNode r = NodeHttp.parse(http, NodeHttp.send(http, "POST", "/v1/backup" + q, CREATE_TIMEOUT_MS));
+            java.util.concurrent.CompletableFuture<String> post = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return NodeHttp.send(http, "POST", "/v1/backup" + q, CREATE_TIMEOUT_MS);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            });
+            String body;
+            try {
+                body = Progress.follow(http, post, "progress");
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
+            JsonNode r = NodeHttp.parse(http, body);
             return printTargets(r) ? 0 : 1;
         }
     }
@@ -167,13 +183,37 @@ public final class BackupCommand {
     /** Reads and verifies the newest (or the {@code number}th) manifest and everything it names. */
     static BackupReader.RestoreSet verify(BackupTarget target, BackupReader reader, Optional<ManifestRef> remembered,
                                           Optional<Long> number) throws BackupTargetException {
-        BackupReader.ObjectSource source = name -> {
+        BackupReader.ObjectSource plain = name -> {
             try {
                 return target.get(name);
             } catch (BackupTargetException e) {
                 throw new UncheckedIOException(e);
             }
         };
+        // Progress by the bytes of the objects the manifest names, as they are read and checked.
+        long[] totalBytes = {0};
+        Progress progress = Progress.start("reading and verifying " + target.describe(), 0, "bytes");
+        BackupReader.ObjectSource source = name -> {
+            Optional<byte[]> got = plain.get(name);
+            if (totalBytes[0] == 0 && name.startsWith("man/") && got.isPresent()) {
+                totalBytes[0] = reader.openManifest(name, got.get()).objects().stream()
+                        .mapToLong(io.agentmesh.node.backup.format.Manifest.Entry::sizeBytes).sum();
+                progress.total(totalBytes[0]);
+            } else if (!name.startsWith("man/")) {
+                got.ifPresent(b -> progress.advance(b.length));
+            }
+            return got;
+        };
+        try {
+            return verifyFrom(target, reader, remembered, number, source);
+        } finally {
+            progress.close();
+        }
+    }
+
+    private static BackupReader.RestoreSet verifyFrom(BackupTarget target, BackupReader reader,
+                                                      Optional<ManifestRef> remembered, Optional<Long> number,
+                                                      BackupReader.ObjectSource source) throws BackupTargetException {
         List<String> names = target.list("man/", 1_000_000);
         List<String> manifests = names.stream()
                 .filter(n -> io.agentmesh.node.backup.format.ObjectName.parse(n).isPresent()).toList();

@@ -149,17 +149,18 @@ public final class RestoreCommand implements Callable<Integer> {
         Files.createDirectories(home.stateDir());
         try (SqliteChangeStore store = SqliteChangeStore.open(storeFile)) {
             List<CompletableFuture<Void>> pending = new ArrayList<>();
-            long done = 0;
-            for (SignedChange c : changes) {
-                pending.add(store.append(c));
-                if (pending.size() == APPEND_BATCH) {
-                    CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
-                    pending.clear();
-                    done += APPEND_BATCH;
-                    err.println("imported " + done + " of " + changes.size() + " changes");
+            try (Progress progress = Progress.start("importing", changes.size(), "changes")) {
+                for (SignedChange c : changes) {
+                    pending.add(store.append(c));
+                    if (pending.size() == APPEND_BATCH) {
+                        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+                        pending.clear();
+                        progress.advance(APPEND_BATCH);
+                    }
                 }
+                CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+                progress.set(changes.size());
             }
-            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
             // The members' certificates, as the core keeps them, so the restored node verifies their changes before
             // they reconnect.
             List<NodeCertificate> certs = new ArrayList<>(set.identity().certificates());

@@ -496,7 +496,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
 
     @Override
     public CompletableFuture<Optional<Map<String, Object>>> backupStatus() {
-        return CompletableFuture.completedFuture(Optional.ofNullable(backups).map(b -> b.status()));
+        return CompletableFuture.completedFuture(Optional.ofNullable(backups).map(b -> {
+            Map<String, Object> m = new LinkedHashMap<>(b.status());
+            m.put("drillProgress", drill.progress().map(p -> p.toMap()).orElse(null));
+            return m;
+        }));
     }
 
     /** The loopback URL of this node's HTTP API, as the agent's process gets it (AGENTMESH_API). */

@@ -95,6 +95,8 @@ public final class BackupRunner implements AutoCloseable {
     private final Map<String, Long> lastSuccessAtMs = new LinkedHashMap<>();
     private CompletableFuture<List<TargetReport>> running;
     private volatile boolean closed;
+    /** The run under way's progress, for the command waiting on it. */
+    private volatile RunProgress progress;
 
     /**
      * @param certificates the agent's node certificates this node knows (its own included)
@@ -245,7 +247,10 @@ public final class BackupRunner implements AutoCloseable {
             }
         }
         m.put("targets", list);
-        m.put("running", running != null && !running.isDone());
+        boolean busy = running != null && !running.isDone();
+        m.put("running", busy);
+        RunProgress p = progress;
+        m.put("progress", busy && p != null ? p.toMap() : null);
         return m;
     }
 
@@ -321,6 +326,8 @@ public final class BackupRunner implements AutoCloseable {
                         written, bytes, previous.get().manifest().objects().size(), 0, Optional.empty());
             }
             List<SignedChange> changes = new ArrayList<>();
+            long planned = plan.stream().mapToLong(r -> r.toSeq() - r.fromSeq() + 1).sum();
+            progress = new RunProgress(id, "reading changes", 0, planned, "changes");
             for (BackupPlan.Range r : plan) {
                 long from = r.fromSeq();
                 while (from <= r.toSeq()) {
@@ -331,17 +338,23 @@ public final class BackupRunner implements AutoCloseable {
                     }
                     changes.addAll(page);
                     from = page.get(page.size() - 1).seq() + 1;
+                    progress = new RunProgress(id, "reading changes", changes.size(), planned, "changes");
                 }
             }
             Backup backup = BackupWriter.write(new BackupWriter.Request(keys.nodeKey(), keys.certificate(),
                     clock.nowMillis(), previous, changes, List.of(),
                     new IdentityMaterial(root, certs, revs), Optional.empty(), grants,
                     BackupWriter.DEFAULT_SEGMENT_BYTES));
+            long toPut = backup.newObjects().stream().mapToLong(BackupObject::size).sum();
+            long put = 0;
+            progress = new RunProgress(id, "uploading", 0, toPut, "bytes");
             for (BackupObject o : backup.newObjects()) {
                 if (target.put(o.name(), o.bytes()) == PutOutcome.CREATED) {
                     written++;
                     bytes += o.size();
                 }
+                put += o.size();
+                progress = new RunProgress(id, "uploading", put, toPut, "bytes");
             }
             remembered.put(id, backup.ref());
             log.info("node {} backup target {}: manifest {} with {} new changes, {} objects ({} bytes) written in {} ms",

@@ -84,6 +84,8 @@ public final class Drill implements AutoCloseable {
     private final Map<String, JsonNode> last;
     private CompletableFuture<ObjectNode> running;
     private volatile boolean closed;
+    /** The drill under way's progress, for the command waiting on it. */
+    private volatile RunProgress progress;
 
     public Drill(String node, BackupRunner.Keys keys, ChangeStore live, Supplier<List<NodeCertificate>> certificates,
                  Supplier<List<NodeRevocation>> revocations, Map<String, BackupTarget> targets,
@@ -174,6 +176,11 @@ public final class Drill implements AutoCloseable {
                 log.info("node {} could not read the newest drill report on target {}: {}", node, id, e.getMessage());
             }
         }));
+    }
+
+    /** The drill under way's progress; empty when none runs. */
+    public synchronized Optional<RunProgress> progress() {
+        return running != null && !running.isDone() ? Optional.ofNullable(progress) : Optional.empty();
     }
 
     public List<String> targetIds() {
@@ -311,9 +318,15 @@ public final class Drill implements AutoCloseable {
             // Fetch everything the manifest names first, so the fetch phase is the target's time alone.
             Manifest head = reader.openManifest(ref.name(), source.get(ref.name()).orElseThrow(() ->
                     new BackupFormatException(BackupFormatException.Problem.MISSING, ref.name(), "vanished")));
+            long toFetch = head.objects().stream().mapToLong(Manifest.Entry::sizeBytes).sum();
+            long fetchedBytes = 0;
+            progress = new RunProgress(id, "fetching", 0, toFetch, "bytes");
             for (Manifest.Entry e : head.objects()) {
                 source.get(e.name());
+                fetchedBytes += e.sizeBytes();
+                progress = new RunProgress(id, "fetching", fetchedBytes, toFetch, "bytes");
             }
+            progress = new RunProgress(id, "verifying", 0, 0, "objects");
             BackupReader.RestoreSet set = reader.verify(ref, source);
             long readNanos = clock.monotonicNanos() - t0;
             long verifyNanos = readNanos - fetchNanos[0] - decrypt.totalNanos();
@@ -327,7 +340,7 @@ public final class Drill implements AutoCloseable {
             long tr = clock.monotonicNanos();
             scratch = Files.createDirectories(stateDir.resolve(DRILLS_DIR)).resolve("scratch-" + clock.nowMillis());
             Files.createDirectories(scratch);
-            ObjectNode loaded = replay(scratch, set);
+            ObjectNode loaded = replay(id, scratch, set);
             long replayNanos = clock.monotonicNanos() - tr;
 
             ObjectNode times = a.putObject("recoveryMs");
@@ -393,15 +406,19 @@ public final class Drill implements AutoCloseable {
      * Loads the restored changes as a starting node would: into a SQLite store, then {@link Recovery} replays that
      * store into an AgentState. No network, no executors: only the document is built and read.
      */
-    private ObjectNode replay(Path scratch, BackupReader.RestoreSet set) throws IOException {
+    private ObjectNode replay(String id, Path scratch, BackupReader.RestoreSet set) throws IOException {
         ObjectNode loaded = JSON.createObjectNode();
         try (SqliteChangeStore store = SqliteChangeStore.open(scratch.resolve("changes.db"))) {
             List<CompletableFuture<Void>> pending = new ArrayList<>();
+            long appended = 0;
+            progress = new RunProgress(id, "replaying", 0, set.changes().size(), "changes");
             for (SignedChange c : set.changes()) {
                 pending.add(store.append(c));
                 if (pending.size() == APPEND_BATCH) {
                     CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
                     pending.clear();
+                    appended += APPEND_BATCH;
+                    progress = new RunProgress(id, "replaying", appended, set.changes().size(), "changes");
                 }
             }
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
