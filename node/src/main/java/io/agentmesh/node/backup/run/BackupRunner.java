@@ -95,6 +95,7 @@ public final class BackupRunner implements AutoCloseable {
     private final Map<String, Long> lastSuccessAtMs = new LinkedHashMap<>();
     private CompletableFuture<List<TargetReport>> running;
     private volatile boolean closed;
+    private Optional<String> runningOnly = Optional.empty();
     /** The run under way's progress, for the command waiting on it. */
     private volatile RunProgress progress;
 
@@ -195,7 +196,8 @@ public final class BackupRunner implements AutoCloseable {
     }
 
     /**
-     * Backs up to {@code only} (or every target); joins a run already under way. A run cut short by {@link #close}
+     * Backs up to {@code only} (or every target); joins a run of the same targets already under way (a run of others
+     * goes first, then this one). A run cut short by {@link #close}
      * never completes its future: a shutdown is no outcome (the next leader runs a scheduled backup again).
      */
     public synchronized CompletableFuture<List<TargetReport>> run(Optional<String> only) {
@@ -207,9 +209,11 @@ public final class BackupRunner implements AutoCloseable {
             throw new IllegalArgumentException("this node has no backup targets: list them in <home>/backup.json"
                     + " (docs/backup.md, \"backup.json\")");
         }
-        if (running != null && !running.isDone()) {
+        if (running != null && !running.isDone() && runningOnly.equals(only)) {
             return running;
         }
+        // A run of other targets under way: this one queues behind it on the runner's one thread.
+        runningOnly = only;
         running = Workers.unlessClosed(thread, () -> closed, () -> {
             List<TargetReport> out = new ArrayList<>();
             targets.forEach((id, target) -> {

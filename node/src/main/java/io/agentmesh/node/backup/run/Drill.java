@@ -84,6 +84,7 @@ public final class Drill implements AutoCloseable {
     private final Map<String, JsonNode> last;
     private CompletableFuture<ObjectNode> running;
     private volatile boolean closed;
+    private Optional<String> runningOnly = Optional.empty();
     /** The drill under way's progress, for the command waiting on it. */
     private volatile RunProgress progress;
 
@@ -120,7 +121,8 @@ public final class Drill implements AutoCloseable {
     }
 
     /**
-     * Runs the drill on its own thread; a drill already under way is joined, not doubled. A drill cut short by {@link
+     * Runs the drill on its own thread; a drill of the same targets already under way is joined, not doubled (one of
+     * others goes first, then this one). A drill cut short by {@link
      * #close} never completes its future (a shutdown is no outcome).
      */
     public synchronized CompletableFuture<ObjectNode> start(Optional<String> only) {
@@ -128,9 +130,11 @@ public final class Drill implements AutoCloseable {
             throw new IllegalArgumentException("no backup target \"" + only.get() + "\" in backup.json; the targets are "
                     + targets.keySet());
         }
-        if (running != null && !running.isDone()) {
+        if (running != null && !running.isDone() && runningOnly.equals(only)) {
             return running;
         }
+        // A drill of other targets under way: this one queues behind it on the drill's one thread.
+        runningOnly = only;
         running = Workers.unlessClosed(thread, () -> closed, () -> run(only));
         return running;
     }
