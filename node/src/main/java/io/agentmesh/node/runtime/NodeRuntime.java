@@ -243,8 +243,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     new io.agentmesh.node.metrics.MeterClock(clock));
             this.meters = new io.agentmesh.node.metrics.NodeMeters(registry, nodeThread, name, core, network::stats,
                     this::httpRefusals, this::agentRunner, backups == null ? Optional.empty()
-                            : Optional.of(new io.agentmesh.node.metrics.NodeMeters.BackupSources(backups::status,
-                                    drill::status)), clock);
+                            : Optional.of(new io.agentmesh.node.metrics.NodeMeters.BackupSources(backups.targetIds(),
+                                    this::backupFreshnessForScrape)), clock);
             this.http = new HttpApi(settings.http(), this, name, apiAccess);
             http.start();
             this.agent = settings.agent().hostsAgent()
@@ -466,6 +466,21 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             return CompletableFuture.completedFuture(List.of());
         }
         return onNode(c -> CompletableFuture.completedFuture(freshness(c)));
+    }
+
+    /**
+     * The freshness for a metrics scrape (its own thread): waits up to 2 s for the node thread, else serves nothing
+     * new (the meters keep what they last read).
+     */
+    private List<io.agentmesh.node.backup.run.BackupFreshness> backupFreshnessForScrape() {
+        try {
+            return backupFreshness().get(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return List.of();
+        }
     }
 
     /** Node thread: the schedules' periods are in the state. */
