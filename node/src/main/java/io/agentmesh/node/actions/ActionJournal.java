@@ -34,8 +34,9 @@ import java.util.function.Consumer;
  *   <li>Completion is once per intent. Prepared data is write-once per intent and survives a re-claim.</li>
  *   <li>Only the newest {@code retainCompleted} completed entries are kept in full; older ones shrink to their id
  *       (a tombstone), so a claim on them is still refused and nothing is performed twice.</li>
- *   <li>{@link AgentRun} replaces the newest agent fence unless that one is of a newer term; its token is
- *       (its term, its commit index), so fences only grow along the log.</li>
+ *   <li>{@link AgentRun} replaces the newest agent fence unless that one is of a newer term, or is not the run it
+ *       names as the one it supersedes; its token is (its term, its commit index), so fences only grow along the
+ *       log.</li>
  *   <li>Stale runs: the first claim of an intent that carries an agent fence is granted only if that fence is the
  *       newest run's, or the intent was carried over ({@link AgentRun#carried}) by the run that superseded its own.
  *       Otherwise it was written by an instance that had been superseded before the intent reached a leader (a
@@ -96,6 +97,12 @@ public final class ActionJournal implements StateMachine {
     private AgentRunResult agentRun(long index, AgentRun a) {
         AgentFence previous = agentFence;
         if (previous != null && previous.token().term() > a.term()) {
+            return new AgentRunResult.Refused(previous);
+        }
+        if (a.supersedes().isPresent() && !java.util.Objects.equals(a.supersedes().get().tokenOrNull(),
+                previous == null ? null : previous.token())) {
+            // Its carried list was made against another run than the newest: the leader asks again once its journal
+            // has applied what it committed.
             return new AgentRunResult.Refused(previous);
         }
         agentFence = new AgentFence(a.nodeId(), new FencingToken(a.term(), index), a.stopGraceMs());

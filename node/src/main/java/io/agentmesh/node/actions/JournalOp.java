@@ -132,7 +132,8 @@ public sealed interface JournalOp permits JournalOp.Claim, JournalOp.Prepare, Jo
      * {@code stopGraceMs} is how long this node lets the process exit after SIGTERM before SIGKILL: the next leader
      * waits for it (docs/agents.md, "The start bound").
      */
-    record AgentRun(String nodeId, long term, long stopGraceMs, List<String> carried) implements JournalOp {
+    record AgentRun(String nodeId, long term, long stopGraceMs, Superseding supersedesOrNull, List<String> carried)
+            implements JournalOp {
         /** A grace longer than this would hold the agent down that long at every failover. */
         public static final long MAX_STOP_GRACE_MS = 60_000;
         /**
@@ -142,6 +143,17 @@ public sealed interface JournalOp permits JournalOp.Claim, JournalOp.Prepare, Jo
         public static final int MAX_CARRIED = 1024;
 
         /**
+         * The run a new run means to supersede, as the leader's journal showed it when it made the carried list:
+         * {@code tokenOrNull} null for "no run yet". The journal grants the run only if that is still its newest
+         * run, so the list always belongs to the run it replaces (a new leader may not have applied every committed
+         * entry yet when it asks).
+         */
+        public record Superseding(FencingToken tokenOrNull) {
+        }
+
+        /**
+         * @param supersedesOrNull the run the carried list was made against, checked by the journal; null only in
+         *                         runs written before carried lists existed (no check, nothing carried)
          * @param carried ids of the intents of the run this one supersedes that the leader holds, unclaimed, as it
          *                starts this run: they may still be performed; that run's later requests may not. Sorted,
          *                no duplicates, at most {@link #MAX_CARRIED}.
@@ -170,11 +182,24 @@ public sealed interface JournalOp permits JournalOp.Claim, JournalOp.Prepare, Jo
                 previous = id;
             }
             carried = List.copyOf(carried);
+            if (supersedesOrNull == null && !carried.isEmpty()) {
+                throw new IllegalArgumentException("a run that carries intents names the run it supersedes");
+            }
         }
 
-        /** A run that carries no intents over. */
+        /** A run as written before carried lists existed: no check of the run it supersedes, nothing carried. */
         public AgentRun(String nodeId, long term, long stopGraceMs) {
-            this(nodeId, term, stopGraceMs, List.of());
+            this(nodeId, term, stopGraceMs, null, List.of());
+        }
+
+        /** A run meant to supersede {@code supersedes} (null: no run yet), carrying {@code carried} over. */
+        public static AgentRun superseding(String nodeId, long term, long stopGraceMs, FencingToken supersedes,
+                                           List<String> carried) {
+            return new AgentRun(nodeId, term, stopGraceMs, new Superseding(supersedes), carried);
+        }
+
+        public java.util.Optional<Superseding> supersedes() {
+            return java.util.Optional.ofNullable(supersedesOrNull);
         }
     }
 

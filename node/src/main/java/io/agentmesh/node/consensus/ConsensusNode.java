@@ -512,8 +512,10 @@ public final class ConsensusNode {
         if (raftNode == null || stopped || witness || role != RaftRole.LEADER) {
             return CompletableFuture.failedFuture(new IllegalStateException("this node does not lead"));
         }
-        io.agentmesh.node.actions.JournalOp.AgentRun op = new io.agentmesh.node.actions.JournalOp.AgentRun(
-                self.toString(), term, stopGraceMs, carriedIntents());
+        Optional<io.agentmesh.node.actions.AgentFence> newest = journal.agentFence();
+        io.agentmesh.node.actions.JournalOp.AgentRun op = io.agentmesh.node.actions.JournalOp.AgentRun.superseding(
+                self.toString(), term, stopGraceMs, newest.map(io.agentmesh.node.actions.AgentFence::token)
+                        .orElse(null), carriedIntents(newest));
         CompletableFuture<io.agentmesh.node.actions.AgentRunResult> done = new CompletableFuture<>();
         raftNode.replicate(op).whenComplete((ordered, error) -> scheduler.execute(() -> {
             if (error != null) {
@@ -531,12 +533,12 @@ public final class ConsensusNode {
     /**
      * The intents a new run carries over from the run it supersedes (docs/agents.md, "Intents of a superseded run"):
      * those this node holds, requested under the journal's newest fence, that no claim has reached yet. This node has
-     * caught up from a majority before it fences, so every majority-acknowledged one is here. The oldest
+     * caught up from a majority before it fences, so every majority-acknowledged one is here; the journal grants the
+     * run only if {@code newest} is still its newest run when the entry applies. The oldest
      * {@link io.agentmesh.node.actions.JournalOp.AgentRun#MAX_CARRIED} at most; past that, the rest are refused
      * when claimed, and a log line says so.
      */
-    private List<String> carriedIntents() {
-        Optional<io.agentmesh.node.actions.AgentFence> newest = journal.agentFence();
+    private List<String> carriedIntents(Optional<io.agentmesh.node.actions.AgentFence> newest) {
         if (newest.isEmpty()) {
             return List.of();
         }

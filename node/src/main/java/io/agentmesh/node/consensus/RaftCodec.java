@@ -126,7 +126,7 @@ public final class RaftCodec {
     static final int OP_LEDGER_SNAPSHOT_CHUNK = 15;
     /** A claim of an intent an agent run requested: {@link Claim} with the intent's fence and the leader's time. */
     static final int OP_FENCED_CLAIM = 16;
-    /** {@link AgentRun} carrying intents of the run it supersedes over. */
+    /** {@link AgentRun} naming the run it supersedes and carrying that run's unclaimed intents over. */
     static final int OP_AGENT_RUN_CARRYING = 17;
     /** The journal snapshot's carried intents ({@link AdmittedIntentsSnapshot}). */
     static final int OP_ADMITTED_SNAPSHOT = 18;
@@ -583,9 +583,14 @@ public final class RaftCodec {
                 }
             }
             case WitnessStateMachine.Snapshot s -> w.u8(OP_WITNESS_SNAPSHOT).i64(s.operationsApplied());
-            case AgentRun a when !a.carried().isEmpty() -> {
-                w.u8(OP_AGENT_RUN_CARRYING).text32(a.nodeId()).i64(a.term()).i64(a.stopGraceMs())
-                        .i32(a.carried().size());
+            case AgentRun a when a.supersedes().isPresent() -> {
+                w.u8(OP_AGENT_RUN_CARRYING).text32(a.nodeId()).i64(a.term()).i64(a.stopGraceMs());
+                FencingToken superseded = a.supersedes().get().tokenOrNull();
+                w.bool(superseded != null);
+                if (superseded != null) {
+                    writeToken(w, superseded);
+                }
+                w.i32(a.carried().size());
                 a.carried().forEach(w::text32);
             }
             case AgentRun a -> w.u8(OP_AGENT_RUN).text32(a.nodeId()).i64(a.term()).i64(a.stopGraceMs());
@@ -665,15 +670,13 @@ public final class RaftCodec {
                 String nodeId = r.text32("nodeId", MAX_ENDPOINT_BYTES);
                 long term = r.nonNegativeI64("agent run term");
                 long grace = r.nonNegativeI64("stop grace ms");
+                FencingToken superseded = r.bool("supersedes a run") ? readToken(r) : null;
                 int n = r.count32("carried intents", AgentRun.MAX_CARRIED, MIN_TOMBSTONE_BYTES);
                 List<String> carried = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     carried.add(r.text32("carried intent id", MAX_TEXT_BYTES));
                 }
-                if (carried.isEmpty()) {
-                    throw new CodecException("an agent run that carries intents lists at least one");
-                }
-                yield new AgentRun(nodeId, term, grace, carried);
+                yield AgentRun.superseding(nodeId, term, grace, superseded, carried);
             }
             case OP_ADMITTED_SNAPSHOT -> {
                 int n = r.count32("carried intents", io.agentmesh.node.actions.ActionJournal.MAX_ADMITTED,

@@ -166,7 +166,8 @@ final class JournalMesh {
 
     /** {@code m}, leading, commits an agent run carrying {@code carried} over; the future has the journal's answer. */
     CompletableFuture<Ordered<Object>> runAgent(Member m, List<String> carried) {
-        return m.replicate(new JournalOp.AgentRun(m.name, term, 500, carried));
+        return m.replicate(JournalOp.AgentRun.superseding(m.name, term, 500,
+                m.journal.agentFence().map(AgentFence::token).orElse(null), carried));
     }
 
     long term() {

@@ -29,7 +29,8 @@ class StaleRunIntentsJournalTest {
 
     private FencingToken run(String node, long term, String... carried) {
         AgentRunResult.Started s = assertInstanceOf(AgentRunResult.Started.class,
-                apply(new AgentRun(node, term, 500, List.of(carried))));
+                apply(AgentRun.superseding(node, term, 500, journal.agentFence().map(AgentFence::token).orElse(null),
+                        List.of(carried))));
         return s.fence().token();
     }
 
@@ -87,6 +88,22 @@ class StaleRunIntentsJournalTest {
     }
 
     @Test
+    void aRunWhoseCarriedListWasMadeAgainstAnotherRunIsRefusedAndChangesNothing() {
+        FencingToken a = run("n1", 1);
+        FencingToken b = run("n2", 2);
+        // A new leader that had not applied run b yet made its list against run a.
+        AgentRunResult.Refused r = assertInstanceOf(AgentRunResult.Refused.class,
+                apply(AgentRun.superseding("n3", 3, 500, a, List.of("a-late"))));
+        assertEquals(b, r.current().token());
+        assertEquals(b, journal.agentFence().orElseThrow().token());
+        assertFalse(journal.isCarried("a-late"));
+        assertInstanceOf(AgentRunResult.Refused.class, apply(AgentRun.superseding("n3", 3, 500, null, List.of())));
+        // Asked again against the newest run, it is granted; runs written before lists existed are not checked.
+        run("n3", 3);
+        assertInstanceOf(AgentRunResult.Started.class, apply(new AgentRun("n3", 3, 500)));
+    }
+
+    @Test
     void aFenceNoRunHadIsRefusedAsNamingNoRun() {
         JournalResult.Completed none = assertInstanceOf(JournalResult.Completed.class,
                 claim("x", 1, new FencingToken(1, 5)));
@@ -133,14 +150,15 @@ class StaleRunIntentsJournalTest {
 
     @Test
     void carriedListsAreValidatedOnConstruction() {
-        assertThrows(IllegalArgumentException.class, () -> new AgentRun("a", 1, 0, List.of("b", "a")));
-        assertThrows(IllegalArgumentException.class, () -> new AgentRun("a", 1, 0, List.of("a", "a")));
-        assertThrows(IllegalArgumentException.class, () -> new AgentRun("a", 1, 0, List.of("")));
+        assertThrows(IllegalArgumentException.class, () -> AgentRun.superseding("a", 1, 0, null, List.of("b", "a")));
+        assertThrows(IllegalArgumentException.class, () -> AgentRun.superseding("a", 1, 0, null, List.of("a", "a")));
+        assertThrows(IllegalArgumentException.class, () -> AgentRun.superseding("a", 1, 0, null, List.of("")));
+        assertThrows(IllegalArgumentException.class, () -> new AgentRun("a", 1, 0, null, List.of("x")));
         List<String> tooMany = new ArrayList<>();
         for (int i = 0; i <= AgentRun.MAX_CARRIED; i++) {
             tooMany.add(String.format("i%05d", i));
         }
-        assertThrows(IllegalArgumentException.class, () -> new AgentRun("a", 1, 0, tooMany));
+        assertThrows(IllegalArgumentException.class, () -> AgentRun.superseding("a", 1, 0, null, tooMany));
         assertThrows(IllegalArgumentException.class, () -> new Claim("i", "k", "n", 1, null, 5));
         assertThrows(IllegalArgumentException.class, () -> new AdmittedIntentsSnapshot(List.of()));
         assertThrows(IllegalArgumentException.class, () -> new AdmittedIntentsSnapshot(List.of("a", "a")));

@@ -59,7 +59,8 @@ class AgentRunCodecTest {
     void fencedClaimsCarryingRunsAndCarriedListsRoundTripAndEveryTruncationIsRefused() {
         List<Object> ops = List.of(
                 Claim.fenced("intent-1", "exec", "node-a", 7, new FencingToken(6, 2000), 1_764_000_000_000L),
-                new AgentRun("node-a", 7, 500, List.of("a", "b")),
+                AgentRun.superseding("node-a", 7, 500, new FencingToken(6, 2000), List.of("a", "b")),
+                AgentRun.superseding("node-a", 7, 500, null, List.of()),
                 new io.agentmesh.node.actions.AdmittedIntentsSnapshot(List.of("b", "a")));
         for (Object op : ops) {
             byte[] valid = CODEC.encodeOperation(op);
@@ -71,15 +72,15 @@ class AgentRunCodecTest {
             byte[] longer = Arrays.copyOf(valid, valid.length + 1);
             assertThrows(CodecException.class, () -> CODEC.decodeOperation(longer));
         }
-        // Unfenced claims and runs that carry nothing keep their old bytes.
+        // Unfenced claims and runs as written before carried lists keep their old bytes.
         assertEquals(RaftCodec.OP_CLAIM, CODEC.encodeOperation(new Claim("i", "job", "n", 1))[2]);
         assertEquals(RaftCodec.OP_AGENT_RUN, CODEC.encodeOperation(new AgentRun("n", 1, 0))[2]);
     }
 
     @Test
     void aCarryingRunWithUnsortedIdsIsRefusedAsBadBytes() {
-        byte[] bytes = operation(RaftCodec.OP_AGENT_RUN_CARRYING, w -> w.text32("node-a").i64(7).i64(500).i32(2)
-                .text32("b").text32("a"));
+        byte[] bytes = operation(RaftCodec.OP_AGENT_RUN_CARRYING, w -> w.text32("node-a").i64(7).i64(500)
+                .bool(false).i32(2).text32("b").text32("a"));
         assertThrows(CodecException.class, () -> CODEC.decodeOperation(bytes));
     }
 
