@@ -782,9 +782,15 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
 
     @Override
     public CompletableFuture<Object> requestIntent(String kind, String payloadJson, String fence) {
+        return requestIntent(kind, payloadJson, fence, Durability.LOCAL);
+    }
+
+    @Override
+    public CompletableFuture<Object> requestIntent(String kind, String payloadJson, String fence,
+                                                   Durability durability) {
         Intent intent = new Intent(UUID.randomUUID().toString(), kind, payloadJson, identity.nodeId().toString(),
                 clock.nowMillis(), fence);
-        return measured(Durability.LOCAL, () -> onNode(c -> c.write(s -> s.requestIntent(intent)).thenApply(v -> {
+        return measured(durability, () -> onNode(c -> c.write(s -> s.requestIntent(intent), durability).thenApply(v -> {
             c.intentRequested();
             return (Object) intent;
         })));
