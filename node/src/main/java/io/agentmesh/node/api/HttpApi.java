@@ -56,6 +56,7 @@ import java.util.concurrent.TimeoutException;
  *                               they do not confirm it in time, the write staying durable here); 400 for another
  *                               value
  * POST /v1/intents              {"kind": "job", "payload": {...}} -> 201 with the intent; the leader performs it.
+ *                                Takes ?durability= as the three above.
  *                                With header Agentmesh-Fence: T (the agent's AGENTMESH_FENCE): 409, changing nothing,
  *                                when this node knows a newer agent run (body: error, presentedFence, currentFence,
  *                                currentFenceNode); 400 when T is malformed; else the intent keeps T as its fence
@@ -297,6 +298,7 @@ public final class HttpApi implements AutoCloseable {
                     return;
                 }
                 requireMethod(method, "POST");
+                Durability durability = durability(ex.getRequestURI());
                 Optional<io.agentmesh.node.actions.FencingToken> fence = presentedFence(ex);
                 if (fence.isPresent() && refusedFence(ex, fence.get())) {
                     return;
@@ -305,7 +307,7 @@ public final class HttpApi implements AutoCloseable {
                 JsonNode payload = body.path("payload");
                 String payloadJson = payload.isMissingNode() ? "{}" : json.writeValueAsString(payload);
                 send(ex, 201, await(node.requestIntent(requiredText(body, "kind"), payloadJson,
-                        fence.map(io.agentmesh.node.actions.AgentFence::text).orElse(null))));
+                        fence.map(io.agentmesh.node.actions.AgentFence::text).orElse(null), durability)));
             }
             case "/v1/schedules" -> {
                 requireMethod(method, "POST");

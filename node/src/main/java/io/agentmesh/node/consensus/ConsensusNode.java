@@ -523,8 +523,10 @@ public final class ConsensusNode {
         if (raftNode == null || stopped || witness || role != RaftRole.LEADER) {
             return CompletableFuture.failedFuture(new IllegalStateException("this node does not lead"));
         }
-        io.agentmesh.node.actions.JournalOp.AgentRun op =
-                new io.agentmesh.node.actions.JournalOp.AgentRun(self.toString(), term, stopGraceMs);
+        Optional<io.agentmesh.node.actions.AgentFence> newest = journal.agentFence();
+        io.agentmesh.node.actions.JournalOp.AgentRun op = io.agentmesh.node.actions.JournalOp.AgentRun.superseding(
+                self.toString(), term, stopGraceMs, newest.map(io.agentmesh.node.actions.AgentFence::token)
+                        .orElse(null), carriedIntents(newest));
         CompletableFuture<io.agentmesh.node.actions.AgentRunResult> done = new CompletableFuture<>();
         raftNode.replicate(op).whenComplete((ordered, error) -> scheduler.execute(() -> {
             if (error != null) {
@@ -537,6 +539,38 @@ public final class ConsensusNode {
             }
         }));
         return done;
+    }
+
+    /**
+     * The intents a new run carries over from the run it supersedes (docs/agents.md, "Intents of a superseded run"):
+     * those this node holds, requested under the journal's newest fence, that no claim has reached yet. This node has
+     * caught up from a majority before it fences, so every majority-acknowledged one is here; the journal grants the
+     * run only if {@code newest} is still its newest run when the entry applies. The oldest
+     * {@link io.agentmesh.node.actions.JournalOp.AgentRun#MAX_CARRIED} at most; past that, the rest are refused
+     * when claimed, and a log line says so.
+     */
+    private List<String> carriedIntents(Optional<io.agentmesh.node.actions.AgentFence> newest) {
+        if (newest.isEmpty()) {
+            return List.of();
+        }
+        String fence = newest.get().tokenText();
+        java.util.TreeSet<String> carried = new java.util.TreeSet<>();
+        int left = 0;
+        for (Intent i : pendingIntents.get()) {
+            if (!fence.equals(i.fence()) || journal.entry(i.id()).isPresent() || journal.isTombstoned(i.id())) {
+                continue;
+            }
+            if (carried.size() < io.agentmesh.node.actions.JournalOp.AgentRun.MAX_CARRIED) {
+                carried.add(i.id());
+            } else {
+                left++;
+            }
+        }
+        if (left > 0) {
+            log.warn("consensus: {} carries {} unclaimed intents of agent run {} into the new run; {} more will be"
+                    + " refused as that run's", self.shortForm(), carried.size(), fence, left);
+        }
+        return List.copyOf(carried);
     }
 
     /**
