@@ -351,12 +351,14 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
         RelayFrames.write(ch, new RelayMessage.Connected(c.id));
         ByteBuf rest = frames.takeRest();
         ch.pipeline().addLast("splice", c.dialerSplice());
-        ch.pipeline().remove(this);
-        if (rest.isReadable()) {
-            ch.pipeline().fireChannelRead(rest);
+        // From this handler's place, not the pipeline's head: the bytes were already through TLS.
+        ChannelHandlerContext own = ch.pipeline().context(this);
+        if (rest.isReadable() && own != null) {
+            own.fireChannelRead(rest);
         } else {
             rest.release();
         }
+        ch.pipeline().remove(this);
         // The handler was removed: its channelInactive no longer runs, the splice's does.
         if (!ch.isActive()) {
             c.close("source closed while the circuit was spliced");

@@ -197,7 +197,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             if (settings.relays().isEmpty()) {
                 this.relays = null;
             } else {
-                this.relays = new RelayClient(RelayClientConfig.defaults(settings.relays()), identity, network,
+                this.relays = new RelayClient(RelayClientConfig.defaults(settings.relays())
+                        .withPins(settings.relayPins())
+                        .withKnownRelaysFile(settings.stateDir().resolve(RelayClient.KNOWN_RELAYS_FILE)), identity, network,
                         List.of(settings.advertise().orElse(boundMesh)),
                         // Discovery callbacks come from Netty threads; the core is only touched on its thread.
                         (peer, address) -> nodeThread.execute(() -> core.addPeer(peer, address)),

@@ -26,13 +26,27 @@ import java.util.Optional;
  * @param llm              the LLM gateway's providers, from this node's own llm.json ({@link LlmConfig#none()} for
  *                         none: every call is refused with where the file goes)
  * @param backup           the backup targets, from this node's own backup.json (no targets for none)
+ * @param relayPins        keys relays must present, by relay name ({@code host:port} as written in {@code relays});
+ *                         a relay without one is trusted on first use and recorded in the state directory
  */
 public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
                            Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
                            List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection,
                            AgentSettings agent, ExecCommands exec, LlmConfig llm,
-                           io.agentmesh.node.backup.target.BackupConfig backup) {
+                           io.agentmesh.node.backup.target.BackupConfig backup,
+                           java.util.Map<String, io.agentmesh.relay.tls.RelayFingerprint> relayPins) {
+    /** Settings whose relays are all trusted on first use. */
+    public NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
+                        Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
+                        List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection,
+                        AgentSettings agent, ExecCommands exec, LlmConfig llm,
+                        io.agentmesh.node.backup.target.BackupConfig backup) {
+        this(identityDir, stateDir, passphrase, listen, advertise, http, peers, relays, snapshotEveryChanges,
+                faultInjection, agent, exec, llm, backup, java.util.Map.of());
+    }
+
     public NodeSettings {
+        relayPins = java.util.Map.copyOf(relayPins);
         java.util.Objects.requireNonNull(backup, "backup (no targets for none)");
         java.util.Objects.requireNonNull(llm, "llm (LlmConfig.none() for no LLM providers)");
         java.util.Objects.requireNonNull(agent, "agent (AgentSettings.none() for no agent)");

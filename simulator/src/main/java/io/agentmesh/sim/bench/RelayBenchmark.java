@@ -186,8 +186,11 @@ public final class RelayBenchmark implements Callable<Integer> {
                 open.add(this::close);
             }
 
-            void useRelays(List<InetSocketAddress> relayAddresses) {
-                relays = new RelayClient(RelayClientConfig.defaults(relayAddresses), identity, net,
+            void useRelays(List<RelayServer> relayServers) {
+                List<InetSocketAddress> relayAddresses = relayServers.stream().map(RelayServer::address).toList();
+                Map<String, io.agentmesh.relay.tls.RelayFingerprint> pins = new LinkedHashMap<>();
+                relayServers.forEach(r -> pins.put(io.agentmesh.relay.HostPort.format(r.address()), r.fingerprint()));
+                relays = new RelayClient(RelayClientConfig.defaults(relayAddresses).withPins(pins), identity, net,
                         List.of(address), (peer, a) -> thread.execute(() -> {
                             addresses.put(peer, a);
                             net.dial(peer, a);
@@ -259,7 +262,7 @@ public final class RelayBenchmark implements Callable<Integer> {
 
         /** Milliseconds from starting the relay clients to every node connected to every other. */
         private long meshFormation(int n, boolean blockDirect) throws InterruptedException {
-            List<InetSocketAddress> relays = List.of(relay().address(), relay().address());
+            List<RelayServer> relays = List.of(relay(), relay());
             List<Node> nodes = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 nodes.add(new Node());
@@ -301,7 +304,7 @@ public final class RelayBenchmark implements Callable<Integer> {
          * throughput between two nodes, direct or through a relay.
          */
         private Map<String, Number> pair(boolean relayed, int roundTrips, int seconds) throws Exception {
-            List<InetSocketAddress> relays = List.of(relay().address());
+            List<RelayServer> relays = List.of(relay());
             Node a = new Node();
             Node b = new Node();
             a.useRelays(relays);
