@@ -175,6 +175,13 @@ public final class RelayMain {
 
         @Override
         public Integer call() {
+            RelayConfig config;
+            try {
+                config = config();
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                System.err.println("agentmesh relay: " + e.getMessage());
+                return 2;
+            }
             io.agentmesh.relay.tls.RelayKey.Loaded key;
             try {
                 key = io.agentmesh.relay.tls.RelayKey.loadOrCreate(home(), new java.security.SecureRandom());
@@ -188,13 +195,6 @@ public final class RelayMain {
             if (printFingerprint) {
                 System.out.println(key.key().fingerprint());
                 return 0;
-            }
-            RelayConfig config;
-            try {
-                config = config();
-            } catch (IllegalArgumentException | ArithmeticException e) {
-                System.err.println("agentmesh relay: " + e.getMessage());
-                return 2;
             }
             RelayServer relay = new RelayServer(config, key.key(), new io.agentmesh.protocol.time.SystemClock(),
                     RelayTampering.NONE);
