@@ -150,7 +150,7 @@ public final class NodeCommand {
 
         /** {@code host:port} of a relay written {@code host:port#sha256:...}. */
         static String withoutPin(String relay) {
-            int hash = relay.indexOf(io.agentmesh.relay.tls.RelayAddress.PIN_SEPARATOR);
+            int hash = relay.indexOf(io.agentmesh.relay.RelayAddress.PIN_SEPARATOR);
             return hash < 0 ? relay : relay.substring(0, hash);
         }
 
@@ -165,9 +165,9 @@ public final class NodeCommand {
             for (String option : List.of("--relay", "--relay-pins")) {
                 boolean fromPins = option.equals("--relay-pins");
                 for (String text : fromPins ? relayPins : relays) {
-                    io.agentmesh.relay.tls.RelayAddress a;
+                    io.agentmesh.relay.RelayAddress a;
                     try {
-                        a = io.agentmesh.relay.tls.RelayAddress.parse(text);
+                        a = io.agentmesh.relay.RelayAddress.parse(text);
                     } catch (IllegalArgumentException e) {
                         throw new IllegalArgumentException(label(option) + ": " + e.getMessage(), e);
                     }

@@ -2,7 +2,7 @@ package io.agentmesh.node.net;
 
 import io.agentmesh.node.membership.Backoff;
 import io.agentmesh.relay.HostPort;
-import io.agentmesh.relay.tls.RelayAddress;
+import io.agentmesh.relay.RelayAddress;
 import io.agentmesh.relay.tls.RelayFingerprint;
 
 import java.net.InetSocketAddress;

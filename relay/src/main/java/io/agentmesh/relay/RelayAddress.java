@@ -1,6 +1,6 @@
-package io.agentmesh.relay.tls;
+package io.agentmesh.relay;
 
-import io.agentmesh.relay.HostPort;
+import io.agentmesh.relay.tls.RelayFingerprint;
 
 import java.net.InetSocketAddress;
 import java.util.Optional;
