@@ -124,8 +124,7 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    private void idleOrForward(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent && state == State.CONTROL) {
             log.info("closing control connection of node {} from {}: nothing received for {} ms",
                     node.shortForm(), peer, relay.config.idleTimeoutMs());
@@ -139,6 +138,21 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("connection from {} failed: {}", peer, cause.toString());
         ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent e && !e.isSuccess()
+                && state == State.NEW) {
+            relay.metrics.tlsHandshakesFailed.incrementAndGet();
+            log.info("TLS handshake with {} failed: {} (not TLS 1.3, or a node older than this relay)", peer,
+                    e.cause().getMessage());
+            state = State.CLOSED;
+            cancelHandshakeTimer();
+            ctx.close();
+            return;
+        }
+        idleOrForward(ctx, evt);
     }
 
     private void handle(ChannelHandlerContext ctx, RelayMessage m) {

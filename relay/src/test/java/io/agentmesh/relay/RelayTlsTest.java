@@ -85,6 +85,24 @@ class RelayTlsTest {
         }
     }
 
+    /** A client of the old plain-TCP protocol (or anything not TLS) gets no challenge, is closed and counted. */
+    @Test
+    void aPlainTcpClientIsClosedWithoutAChallengeAndCounted() throws Exception {
+        try (RelayServer relay = new RelayServer(RelayConfig.loopback().withHttp("127.0.0.1", -1));
+             Socket plain = new Socket()) {
+            relay.start();
+            plain.connect(relay.address(), 5_000);
+            plain.setSoTimeout(10_000);
+            plain.getOutputStream().write(new byte[] {0, 0, 0, 3, 1, 2, 3});
+            byte[] answer = plain.getInputStream().readAllBytes();
+            // At most a TLS alert record (content type 21), never a relay frame.
+            assertTrue(answer.length == 0 || answer[0] == 21, java.util.HexFormat.of().formatHex(answer));
+            org.awaitility.Awaitility.await().until(() ->
+                    relay.metrics().snapshot().get("tls_handshakes_failed_total") == 1);
+            assertEquals(0, relay.registrationCount());
+        }
+    }
+
     /**
      * A passive observer between a node and the relay: the bytes on the wire hold neither the registration record,
      * nor the node's or agent's id, nor the lookup (in clear text before this change, all of them were there).
