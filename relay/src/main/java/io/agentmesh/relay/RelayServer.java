@@ -201,7 +201,8 @@ public final class RelayServer implements AutoCloseable {
         }
         sweeper = workers.next().scheduleAtFixedRate(this::sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS,
                 TimeUnit.MILLISECONDS);
-        log.info("relay listening on {} (TLS, key {}){}; caps: {} connections, {} registrations ({} per agent), {} circuits ({}"
+        log.info("relay listening on {} (TLS, key {}){}; caps: {} connections, {} registrations ({} per agent), {}"
+                        + " circuits ({}"
                         + " per node), {} bytes and {} s per circuit", address(), key.fingerprint(),
                 http == null ? "" : ", HTTP on " + httpAddress(), config.maxConnections(),
                 config.maxRegistrations(), config.maxRegistrationsPerAgent(), config.maxCircuits(),

@@ -31,8 +31,8 @@ import java.util.function.Predicate;
  * </ol>
  * Any failure is counted by reason (agentmesh_rejected_inputs_total{source="transport"}), logged once with the
  * detail, answered (when TLS is up) with a Goodbye that says only {@value Connection#REFUSED}, whatever the reason,
- * and closes the connection: a stranger learns nothing from how it was refused. The whole exchange, TLS included, must finish within the handshake timeout. Once authenticated, frames
- * pass on to the next handler.
+ * and closes the connection: a stranger learns nothing from how it was refused. The whole exchange, TLS included,
+ * must finish within the handshake timeout. Once authenticated, frames pass on to the next handler.
  */
 final class AuthHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(AuthHandler.class);

@@ -40,7 +40,8 @@ public record RelayClientConfig(List<InetSocketAddress> relays, long recordTtlMs
         relays = List.copyOf(relays);
         pins = Map.copyOf(pins);
         java.util.Objects.requireNonNull(knownRelaysFile, "knownRelaysFile (Optional.empty() for memory only)");
-        java.util.Set<String> names = relays.stream().map(HostPort::format).collect(java.util.stream.Collectors.toSet());
+        java.util.Set<String> names = relays.stream().map(HostPort::format)
+                .collect(java.util.stream.Collectors.toSet());
         for (String pinned : pins.keySet()) {
             if (!names.contains(pinned)) {
                 throw new IllegalArgumentException("a relay pin names " + pinned + ", which is not one of the relays "
