@@ -124,8 +124,7 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    private void idleOrForward(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent && state == State.CONTROL) {
             log.info("closing control connection of node {} from {}: nothing received for {} ms",
                     node.shortForm(), peer, relay.config.idleTimeoutMs());
@@ -139,6 +138,21 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("connection from {} failed: {}", peer, cause.toString());
         ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent e && !e.isSuccess()
+                && state == State.NEW) {
+            relay.metrics.tlsHandshakesFailed.incrementAndGet();
+            log.info("TLS handshake with {} failed: {} (not TLS 1.3, or a node older than this relay)", peer,
+                    e.cause().getMessage());
+            state = State.CLOSED;
+            cancelHandshakeTimer();
+            ctx.close();
+            return;
+        }
+        idleOrForward(ctx, evt);
     }
 
     private void handle(ChannelHandlerContext ctx, RelayMessage m) {
@@ -351,12 +365,14 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
         RelayFrames.write(ch, new RelayMessage.Connected(c.id));
         ByteBuf rest = frames.takeRest();
         ch.pipeline().addLast("splice", c.dialerSplice());
-        ch.pipeline().remove(this);
-        if (rest.isReadable()) {
-            ch.pipeline().fireChannelRead(rest);
+        // From this handler's place, not the pipeline's head: the bytes were already through TLS.
+        ChannelHandlerContext own = ch.pipeline().context(this);
+        if (rest.isReadable() && own != null) {
+            own.fireChannelRead(rest);
         } else {
             rest.release();
         }
+        ch.pipeline().remove(this);
         // The handler was removed: its channelInactive no longer runs, the splice's does.
         if (!ch.isActive()) {
             c.close("source closed while the circuit was spliced");

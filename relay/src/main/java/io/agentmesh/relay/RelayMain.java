@@ -93,6 +93,16 @@ public final class RelayMain {
                         + " $AGENTMESH_CONFIG). A flag wins over $AGENTMESH_RELAY_<FLAG>, which wins over the file.")
         String config;
 
+        @Option(names = "--home", paramLabel = "DIR",
+                description = "Directory of the relay's key, relay.key, made at first start (default:"
+                        + " $AGENTMESH_HOME, else ~/.agentmesh).")
+        java.nio.file.Path home;
+
+        @Option(names = "--print-fingerprint",
+                description = "Print the relay key's fingerprint (making the key if there is none) and exit: nodes"
+                        + " pin it with --relay HOST:PORT#sha256:...")
+        boolean printFingerprint;
+
         @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:" + RelayConfig.DEFAULT_PORT,
                 description = "Address for nodes (default: ${DEFAULT-VALUE}).")
         String listen;
@@ -153,6 +163,16 @@ public final class RelayMain {
                     d.handshakeTimeoutMs(), Math.multiplyExact(idleTimeoutSeconds, 1000L), d.attachTimeoutMs());
         }
 
+        /** {@code --home}, else $AGENTMESH_HOME, else ~/.agentmesh. */
+        private java.nio.file.Path home() {
+            if (home != null) {
+                return home;
+            }
+            String env = System.getenv("AGENTMESH_HOME");
+            return env != null && !env.isBlank() ? java.nio.file.Path.of(env)
+                    : java.nio.file.Path.of(System.getProperty("user.home"), ".agentmesh");
+        }
+
         @Override
         public Integer call() {
             RelayConfig config;
@@ -162,9 +182,26 @@ public final class RelayMain {
                 System.err.println("agentmesh relay: " + e.getMessage());
                 return 2;
             }
-            RelayServer relay = new RelayServer(config);
+            io.agentmesh.relay.tls.RelayKey.Loaded key;
             try {
-                relay.start();
+                key = io.agentmesh.relay.tls.RelayKey.loadOrCreate(home(), new java.security.SecureRandom());
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                System.err.println("agentmesh relay: cannot use the relay key in " + home() + ": " + e.getMessage());
+                return 1;
+            }
+            if (key.created()) {
+                System.err.println("agentmesh relay: made a new relay key in " + key.file());
+            }
+            if (printFingerprint) {
+                System.out.println(key.key().fingerprint());
+                return 0;
+            }
+            RelayServer relay = new RelayServer(config, key.key(), new io.agentmesh.protocol.time.SystemClock(),
+                    RelayTampering.NONE);
+            try {
+                InetSocketAddress bound = relay.start();
+                System.out.println("relay key " + key.key().fingerprint() + " (" + key.file() + "); nodes pin it:"
+                        + " --relay HOST:" + bound.getPort() + "#" + key.key().fingerprint());
             } catch (IllegalStateException e) {
                 System.err.println("agentmesh relay: " + e.getMessage());
                 relay.close();

@@ -24,6 +24,7 @@ public final class RelayMetrics {
     final AtomicLong circuitsClosedByByteLimit = new AtomicLong();
     final AtomicLong circuitsClosedByTimeLimit = new AtomicLong();
     final AtomicLong circuitBytes = new AtomicLong();
+    final AtomicLong tlsHandshakesFailed = new AtomicLong();
     private final Map<ErrorCode, AtomicLong> refusals = new EnumMap<>(ErrorCode.class);
     private final Map<String, LongSupplier> gauges = new LinkedHashMap<>();
 
@@ -60,6 +61,7 @@ public final class RelayMetrics {
         m.put("circuits_closed_byte_limit_total", circuitsClosedByByteLimit.get());
         m.put("circuits_closed_time_limit_total", circuitsClosedByTimeLimit.get());
         m.put("circuit_bytes_total", circuitBytes.get());
+        m.put("tls_handshakes_failed_total", tlsHandshakesFailed.get());
         refusals.forEach((k, v) -> m.put("refusals_total{reason=\"" + k + "\"}", v.get()));
         gauges.forEach((k, v) -> m.put(k, v.getAsLong()));
         return m;
@@ -81,6 +83,8 @@ public final class RelayMetrics {
         counter(sb, "circuits_closed_time_limit_total", "circuits closed at the time limit",
                 circuitsClosedByTimeLimit);
         counter(sb, "circuit_bytes_total", "bytes forwarded on circuits", circuitBytes);
+        counter(sb, "tls_handshakes_failed_total", "connections whose TLS handshake failed (not TLS 1.3, or a node"
+                + " older than the relay's TLS)", tlsHandshakesFailed);
         sb.append("# HELP agentmesh_relay_refusals_total requests refused, by reason\n");
         sb.append("# TYPE agentmesh_relay_refusals_total counter\n");
         refusals.forEach((k, v) -> sb.append("agentmesh_relay_refusals_total{reason=\"").append(k).append("\"} ")

@@ -8,6 +8,11 @@ import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.protocol.time.SystemClock;
 import io.agentmesh.relay.protocol.ErrorCode;
 import io.agentmesh.relay.protocol.RegistrationRecord;
+import io.agentmesh.relay.tls.RelayFingerprint;
+import io.agentmesh.relay.tls.RelayKey;
+import io.agentmesh.relay.tls.RelayTls;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -48,7 +53,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A relay: an untrusted rendezvous and forwarding point for the nodes of any number of agents. It keeps signed
  * registration records in memory (never agent state), answers lookups with them, and splices two TCP connections
- * into a circuit when a node cannot dial another directly. The nodes' TLS runs end to end inside circuits, so the
+ * into a circuit when a node cannot dial another directly. Every connection runs TLS 1.3 with the relay's own key
+ * ({@link RelayTls}), which nodes pin, so an observer of the wire learns nothing from registrations, lookups or
+ * circuit requests. The nodes' TLS runs end to end inside circuits, so the
  * relay sees only ciphertext and cannot alter it undetected. A restart loses nothing that nodes do not re-register
  * within their refresh interval.
  *
@@ -77,6 +84,8 @@ public final class RelayServer implements AutoCloseable {
     final RelayTampering tampering;
     final RelayMetrics metrics = new RelayMetrics();
     final SecureRandom random = new SecureRandom();
+    private final RelayKey key;
+    private final SslContext tls;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final ChannelGroup channels;
@@ -109,15 +118,24 @@ public final class RelayServer implements AutoCloseable {
         }
     }
 
+    /** A relay with a key of its own for this process only (nodes pin {@link #fingerprint()} for this run). */
     public RelayServer(RelayConfig config) {
         this(config, new SystemClock(), RelayTampering.NONE);
     }
 
+    /** As {@link #RelayServer(RelayConfig, RelayKey, Clock, RelayTampering)} with a key for this process only. */
+    public RelayServer(RelayConfig config, Clock clock, RelayTampering tampering) {
+        this(config, RelayKey.generate(new SecureRandom()), clock, tampering);
+    }
+
     /**
+     * @param key       the relay's key: its TLS certificate carries it, nodes pin it
      * @param clock     wall-clock time for record expiry and certificate validity; monotonic time for circuit ages
      * @param tampering {@link RelayTampering#NONE} except in tests of node defenses
      */
-    public RelayServer(RelayConfig config, Clock clock, RelayTampering tampering) {
+    public RelayServer(RelayConfig config, RelayKey key, Clock clock, RelayTampering tampering) {
+        this.key = Objects.requireNonNull(key, "key");
+        this.tls = RelayTls.server(key, clock.nowMillis(), random);
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.tampering = Objects.requireNonNull(tampering, "tampering");
@@ -164,6 +182,9 @@ public final class RelayServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
+                        SslHandler ssl = tls.newHandler(ch.alloc());
+                        ssl.setHandshakeTimeoutMillis(config.handshakeTimeoutMs());
+                        ch.pipeline().addLast("tls", ssl);
                         ch.pipeline().addLast("relay", new RelayConnection(RelayServer.this));
                     }
                 });
@@ -180,8 +201,9 @@ public final class RelayServer implements AutoCloseable {
         }
         sweeper = workers.next().scheduleAtFixedRate(this::sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS,
                 TimeUnit.MILLISECONDS);
-        log.info("relay listening on {}{}; caps: {} connections, {} registrations ({} per agent), {} circuits ({}"
-                        + " per node), {} bytes and {} s per circuit", address(),
+        log.info("relay listening on {} (TLS, key {}){}; caps: {} connections, {} registrations ({} per agent), {}"
+                        + " circuits ({}"
+                        + " per node), {} bytes and {} s per circuit", address(), key.fingerprint(),
                 http == null ? "" : ", HTTP on " + httpAddress(), config.maxConnections(),
                 config.maxRegistrations(), config.maxRegistrationsPerAgent(), config.maxCircuits(),
                 config.maxCircuitsPerNode(), config.circuitMaxBytes(), config.circuitMaxMillis() / 1000);
@@ -229,6 +251,11 @@ public final class RelayServer implements AutoCloseable {
     public InetSocketAddress address() {
         Channel ch = serverChannel;
         return ch == null ? null : (InetSocketAddress) ch.localAddress();
+    }
+
+    /** The key nodes pin: {@code --relay host:port#} and this. */
+    public RelayFingerprint fingerprint() {
+        return key.fingerprint();
     }
 
     /** The HTTP address; null when HTTP is off or before {@link #start()}. */

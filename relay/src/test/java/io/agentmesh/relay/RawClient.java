@@ -8,27 +8,75 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import io.agentmesh.relay.tls.RelayFingerprint;
 
-/** A blocking relay-protocol client for tests: frames in and out, then raw bytes once spliced. */
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+
+/**
+ * A blocking relay-protocol client for tests over the JDK's own TLS client ({@link SSLSocket}), which trusts only
+ * the relay key it is given: frames in and out, then raw bytes once spliced.
+ */
 final class RawClient implements AutoCloseable {
-    final Socket socket = new Socket();
+    final SSLSocket socket;
     final DataInputStream in;
     final DataOutputStream out;
     final RelayMessage.Challenge challenge;
 
-    RawClient(InetSocketAddress relay) throws IOException, ProtocolException {
+    RawClient(RelayServer relay) throws IOException, ProtocolException {
         this(relay, true);
     }
 
     /** {@code expectChallenge} false: the first message is left unread ({@link #challenge} is null). */
-    RawClient(InetSocketAddress relay, boolean expectChallenge) throws IOException, ProtocolException {
-        socket.connect(relay, 5_000);
+    RawClient(RelayServer relay, boolean expectChallenge) throws IOException, ProtocolException {
+        this(relay, relay.address(), expectChallenge);
+    }
+
+    /** Through {@code via} (a forwarder in front of the relay). */
+    RawClient(RelayServer relay, java.net.InetSocketAddress via, boolean expectChallenge)
+            throws IOException, ProtocolException {
+        socket = (SSLSocket) context(relay.fingerprint()).getSocketFactory().createSocket();
+        socket.setEnabledProtocols(new String[] {"TLSv1.3"});
+        socket.connect(via, 5_000);
         socket.setSoTimeout(10_000);
+        socket.startHandshake();
         in = new DataInputStream(socket.getInputStream());
         out = new DataOutputStream(socket.getOutputStream());
         challenge = expectChallenge ? (RelayMessage.Challenge) read() : null;
+    }
+
+    /** A TLS client context that accepts exactly the key {@code pin}. */
+    static SSLContext context(RelayFingerprint pin) {
+        try {
+            SSLContext c = SSLContext.getInstance("TLSv1.3");
+            c.init(null, new TrustManager[] {new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                    throw new CertificateException("client side only");
+                }
+
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                    RelayFingerprint presented = RelayFingerprint.of(chain[0].getPublicKey());
+                    if (!presented.equals(pin)) {
+                        throw new CertificateException("relay key " + presented + " is not " + pin);
+                    }
+                }
+
+                @Override
+                public X509Certificate[] getAcceptedIssuers() {
+                    return new X509Certificate[0];
+                }
+            }}, null);
+            return c;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     byte[] nonce() {

@@ -66,7 +66,7 @@ class RelayServerTest {
     }
 
     private RawClient client(RelayServer relay) throws Exception {
-        RawClient c = new RawClient(relay.address());
+        RawClient c = new RawClient(relay);
         open.add(c);
         return c;
     }
@@ -344,7 +344,7 @@ class RelayServerTest {
         RelayServer relay = start(RelayConfig.loopback().withMaxConnections(2));
         client(relay);
         client(relay);
-        RawClient third = new RawClient(relay.address(), false);
+        RawClient third = new RawClient(relay, false);
         open.add(third);
         RelayMessage.Error full = third.readError();
         assertEquals(ErrorCode.CAP_CONNECTIONS, full.code());

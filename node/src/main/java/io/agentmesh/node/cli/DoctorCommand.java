@@ -101,7 +101,8 @@ public final class DoctorCommand implements Callable<Integer> {
         }
         for (String r : run.relays) {
             try {
-                out.add(Doctor.reachable("relay " + r, NodeSettings.parseHostPort(r, "relay"), timeoutMs));
+                out.add(Doctor.reachable("relay " + r, NodeSettings.parseHostPort(NodeCommand.Run.withoutPin(r),
+                        "relay"), timeoutMs));
             } catch (IllegalArgumentException e) {
                 out.add(new Doctor.Check("relay", Doctor.Status.FAIL, e.getMessage(), "fix the relay in agentmesh.yaml"));
             }

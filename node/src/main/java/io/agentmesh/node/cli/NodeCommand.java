@@ -56,9 +56,15 @@ public final class NodeCommand {
         List<String> peers = new ArrayList<>();
 
         @Option(names = "--relay", split = ",",
-                description = "A relay as host:port to register with and find peers through; repeat (or separate with"
-                        + " commas) for several.")
+                description = "A relay as host:port to register with and find peers through, pinned to its key with"
+                        + " host:port#sha256:FINGERPRINT (`relay run --print-fingerprint`; unpinned: its first key is"
+                        + " trusted and recorded); repeat (or separate with commas) for several.")
         List<String> relays = new ArrayList<>();
+
+        @Option(names = "--relay-pins", split = ",", paramLabel = "HOST:PORT#sha256:FINGERPRINT",
+                description = "Keys of relays given by --relay, as host:port#sha256:FINGERPRINT (the relay written"
+                        + " as in --relay); repeat (or separate with commas) for several.")
+        List<String> relayPins = new ArrayList<>();
 
         @Option(names = "--snapshot-every", defaultValue = "20000",
                 description = "Write a snapshot every this many changes (default ${DEFAULT-VALUE}).")
@@ -148,6 +154,50 @@ public final class NodeCommand {
             return option;
         }
 
+        /** {@code host:port} of a relay written {@code host:port#sha256:...}. */
+        static String withoutPin(String relay) {
+            int hash = relay.indexOf(io.agentmesh.relay.RelayAddress.PIN_SEPARATOR);
+            return hash < 0 ? relay : relay.substring(0, hash);
+        }
+
+        /** The pins in --relay and --relay-pins, by relay name; a relay pinned twice to two keys is refused. */
+        private java.util.Map<String, io.agentmesh.relay.tls.RelayFingerprint> relayPins() {
+            java.util.Map<String, io.agentmesh.relay.tls.RelayFingerprint> pins = new java.util.LinkedHashMap<>();
+            java.util.Set<String> named = new java.util.HashSet<>();
+            for (String r : relays) {
+                named.add(io.agentmesh.relay.HostPort.format(NodeSettings.parseHostPort(withoutPin(r),
+                        label("--relay"))));
+            }
+            for (String option : List.of("--relay", "--relay-pins")) {
+                boolean fromPins = option.equals("--relay-pins");
+                for (String text : fromPins ? relayPins : relays) {
+                    io.agentmesh.relay.RelayAddress a;
+                    try {
+                        a = io.agentmesh.relay.RelayAddress.parse(text);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(label(option) + ": " + e.getMessage(), e);
+                    }
+                    if (a.pin().isEmpty()) {
+                        if (fromPins) {
+                            throw new IllegalArgumentException(label(option) + ": " + text + " has no #sha256:..."
+                                    + " fingerprint");
+                        }
+                        continue;
+                    }
+                    if (!named.contains(a.name())) {
+                        throw new IllegalArgumentException(label(option) + ": " + a.name() + " is not a relay given"
+                                + " by --relay " + named);
+                    }
+                    io.agentmesh.relay.tls.RelayFingerprint before = pins.put(a.name(), a.pin().get());
+                    if (before != null && !before.equals(a.pin().get())) {
+                        throw new IllegalArgumentException(label(option) + ": relay " + a.name() + " is pinned to two"
+                                + " keys, " + before + " and " + a.pin().get());
+                    }
+                }
+            }
+            return pins;
+        }
+
         /** The given exec config (it must exist), else {@code <home>/exec.json} when present, else none. */
         private ExecCommands execCommands() throws java.io.IOException {
             if (execConfig != null) {
@@ -208,10 +258,10 @@ public final class NodeCommand {
                     listenAddress,
                     Optional.ofNullable(advertise).map(a -> address(a, label("--advertise"), listenAddress.getPort())),
                     NodeSettings.parseHostPort(http, label("--http")), peerSpecs,
-                    relays.stream().map(r -> NodeSettings.parseHostPort(r, label("--relay"))).toList(), snapshotEvery,
-                    faultInjection, new AgentSettings(checkedWorkspace, agentCommand)
+                    relays.stream().map(r -> NodeSettings.parseHostPort(withoutPin(r), label("--relay"))).toList(),
+                    snapshotEvery, faultInjection, new AgentSettings(checkedWorkspace, agentCommand)
                             .withStopGraceMs(agentStopGraceMs), execCommands(), llmConfig(), backupConfig(home.home()),
-                    walletConfig());
+                    walletConfig(), relayPins());
             if (takeOver) {
                 int settled = io.agentmesh.node.runtime.RestoredHome.takeOver(home.identityDir(), home.stateDir(),
                         home.passphrase(), new io.agentmesh.protocol.time.SystemClock());

@@ -113,11 +113,16 @@ public final class UpCommand implements Callable<Integer> {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.agentmesh.relay"))
                 .setLevel(ch.qos.logback.classic.Level.ERROR);
         List<RelayServer> relayServers = new ArrayList<>();
-        List<InetSocketAddress> relays = new ArrayList<>();
+        List<String> relays = new ArrayList<>();
         for (int r = 0; r < relayCount; r++) {
-            RelayServer relay = new RelayServer(RelayConfig.defaults("127.0.0.1", relayPort + r).withHttp("127.0.0.1", 0));
+            // A key kept in the directory, so the nodes' pins hold across runs of `up`.
+            var key = io.agentmesh.relay.tls.RelayKey.loadOrCreate(dir.resolve("relay" + (r + 1)),
+                    new java.security.SecureRandom()).key();
+            RelayServer relay = new RelayServer(RelayConfig.defaults("127.0.0.1", relayPort + r)
+                    .withHttp("127.0.0.1", 0), key, new io.agentmesh.protocol.time.SystemClock(),
+                    io.agentmesh.relay.RelayTampering.NONE);
             relayServers.add(relay);
-            relays.add(relay.start());
+            relays.add("127.0.0.1:" + relay.start().getPort() + "#" + relay.fingerprint());
         }
         List<String> agent = agentCommand(examplesDir());
         Optional<FakeLlmChild> fakeLlm = startFakeLlm();
@@ -159,8 +164,8 @@ public final class UpCommand implements Callable<Integer> {
             System.out.println("  " + children.get(i).name() + "  pid " + children.get(i).pid() + "  " + ids.get(i)
                     + "  http://127.0.0.1:" + (httpPort + i) + "  log " + children.get(i).log());
         }
-        for (InetSocketAddress relay : relays) {
-            System.out.println("  relay  127.0.0.1:" + relay.getPort());
+        for (String relay : relays) {
+            System.out.println("  relay  " + relay);
         }
         fakeLlm.ifPresent(f -> System.out.println("  fake LLM  pid " + f.pid() + "  " + fakeLlmUrl
                 + "  log " + f.log()));
@@ -320,7 +325,7 @@ public final class UpCommand implements Callable<Integer> {
      * Arguments of node {@code i}'s `agentmesh node run`: every other node as a peer, every relay, and when there is
      * an agent its workspace (each node its own directory, mirrored) and command.
      */
-    private List<String> nodeArgs(int i, List<NodeId> ids, List<InetSocketAddress> relays, List<String> agent)
+    private List<String> nodeArgs(int i, List<NodeId> ids, List<String> relays, List<String> agent)
             throws IOException {
         List<String> args = new ArrayList<>(List.of("node", "run", "--home", nodeHome(i).toString(),
                 "--listen", "127.0.0.1:" + (meshPort + i), "--http", "127.0.0.1:" + (httpPort + i)));
@@ -329,8 +334,8 @@ public final class UpCommand implements Callable<Integer> {
                 args.addAll(List.of("--peer", ids.get(j) + "@127.0.0.1:" + (meshPort + j)));
             }
         }
-        for (InetSocketAddress relay : relays) {
-            args.addAll(List.of("--relay", "127.0.0.1:" + relay.getPort()));
+        for (String relay : relays) {
+            args.addAll(List.of("--relay", relay));
         }
         if (!agent.isEmpty()) {
             Path workspace = nodeHome(i).resolve("workspace");

@@ -29,9 +29,10 @@ import java.util.function.Predicate;
  *       stranger learns nothing, not even this node's certificate;</li>
  *   <li>the dialer checks the acceptor's Hello.</li>
  * </ol>
- * Any failure is counted by reason, logged once, answered with a Goodbye saying why (when TLS is up) and closes the
- * connection. The whole exchange, TLS included, must finish within the handshake timeout. Once authenticated, frames
- * pass on to the next handler.
+ * Any failure is counted by reason (agentmesh_rejected_inputs_total{source="transport"}), logged once with the
+ * detail, answered (when TLS is up) with a Goodbye that says only {@value Connection#REFUSED}, whatever the reason,
+ * and closes the connection: a stranger learns nothing from how it was refused. The whole exchange, TLS included,
+ * must finish within the handshake timeout. Once authenticated, frames pass on to the next handler.
  */
 final class AuthHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(AuthHandler.class);
@@ -113,7 +114,8 @@ final class AuthHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void tlsDone(ChannelHandlerContext ctx) {
-        SSLSession session = ctx.pipeline().get(SslHandler.class).engine().getSession();
+        // By name: a relayed connection also holds the relay's TLS handler, outside this one.
+        SSLSession session = ((SslHandler) ctx.pipeline().get("tls")).engine().getSession();
         NodeId tlsPeer;
         try {
             Certificate[] peerChain = session.getPeerCertificates();

@@ -21,6 +21,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Connection {
     static final AttributeKey<Connection> KEY = AttributeKey.valueOf("agentmesh.connection");
+    /**
+     * The whole Goodbye an unauthenticated peer gets, whatever the reason: the other end may be a stranger probing
+     * the node (a crafted frame would otherwise come back with the decoder's own message), so the reason stays in
+     * this node's log and metrics. Enrolled peers learn why once they passed the Hello.
+     */
+    static final String REFUSED = "refused";
     private static final long GOODBYE_FLUSH_LIMIT_MS = 1_000;
 
     final boolean outbound;
@@ -168,7 +174,8 @@ final class Connection {
 
     /**
      * Closes with {@code reason}; when {@code goodbye}, first tells the peer in a Goodbye (bounded wait for the
-     * flush). Safe from any thread, idempotent.
+     * flush): the reason for an authenticated peer, only {@link #REFUSED} for any other. Safe from any thread,
+     * idempotent.
      */
     void close(String reason, boolean goodbye) {
         reason(reason);
@@ -177,7 +184,8 @@ final class Connection {
             return;
         }
         if (goodbye && ch.isActive()) {
-            String text = reason.length() <= 512 ? reason : reason.substring(0, 509) + "...";
+            String text = !isAuthenticated() ? REFUSED
+                    : reason.length() <= 512 ? reason : reason.substring(0, 509) + "...";
             ch.writeAndFlush(new WireMessage.Goodbye(text)).addListener(ChannelFutureListener.CLOSE);
             ch.eventLoop().schedule(() -> ch.close(), GOODBYE_FLUSH_LIMIT_MS, TimeUnit.MILLISECONDS);
         } else {

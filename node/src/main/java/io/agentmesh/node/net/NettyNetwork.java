@@ -532,7 +532,10 @@ public final class NettyNetwork implements Network, AutoCloseable {
         }
     }
 
-    /** A TCP connection to a relay: the relay preamble first, the node pipeline once the circuit is spliced. */
+    /**
+     * A TCP connection to a relay: TLS with the relay (its key pinned), the relay preamble, and the node pipeline
+     * (the nodes' TLS inside the relay's) once the circuit is spliced.
+     */
     private final class RelayedInitializer extends ChannelInitializer<SocketChannel> {
         @Override
         protected void initChannel(SocketChannel ch) {
@@ -540,7 +543,18 @@ public final class NettyNetwork implements Network, AutoCloseable {
             if (!track(ch, conn)) {
                 return;
             }
+            RelayRouter router = dialing.relayRouter();
+            io.netty.handler.ssl.SslContext relayTls = router == null ? null : router.relayTls(conn.relay);
+            if (relayTls == null) {
+                conn.reason("relay " + conn.relay + " is not in use (the relay client stopped)");
+                ch.close();
+                return;
+            }
             long timeoutMs = config.connectTimeoutMs() + config.handshakeTimeoutMs();
+            SslHandler ssl = relayTls.newHandler(ch.alloc(), conn.relay.getHostString(), conn.relay.getPort());
+            ssl.setHandshakeTimeoutMillis(timeoutMs);
+            // The relay's TLS hides which node this circuit is for; the nodes' own TLS runs inside it, end to end.
+            ch.pipeline().addLast("relay-tls", ssl);
             ch.pipeline().addLast("relay", conn.outbound
                     ? RelayPreamble.connect(nodeKey, ownCertificateBytes, conn.expectedPeer, timeoutMs,
                     c -> addNodeHandlers(c, conn))

@@ -9,6 +9,9 @@ import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.relay.protocol.RecordException;
 import io.agentmesh.relay.protocol.RecordVerifier;
 import io.agentmesh.relay.protocol.RegistrationRecord;
+import io.agentmesh.relay.HostPort;
+import io.agentmesh.relay.tls.RelayTls;
+import io.netty.handler.ssl.SslContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +43,10 @@ import java.util.random.RandomGenerator;
  *   relays.close();   // before network.close()
  * </pre>
  *
+ * <p><b>Every connection to a relay runs TLS</b> (control, dialing and attaching), the relay's key checked against
+ * its pin, else trusted on first use ({@link RelayPins}): an observer of the wire sees no registration, lookup or
+ * circuit request. A relay presenting another key is refused, and the session says why in {@link Status#lastError}.
+ *
  * <p><b>Relays are untrusted.</b> Every record from a lookup goes through {@link RecordVerifier}: it must be signed
  * by the key of the node it names, carry a valid certificate of this agent, not be expired or claim too long a
  * life, and not go back in sequence. A relay that serves a forged, altered, long-expired or replayed record, or
@@ -60,12 +67,15 @@ import java.util.random.RandomGenerator;
  */
 public final class RelayClient implements RelayRouter, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RelayClient.class);
+    /** The file in a node's state directory where keys of unpinned relays are recorded at first use. */
+    public static final String KNOWN_RELAYS_FILE = RelayPins.KNOWN_RELAYS_FILE;
 
     private final RelayClientConfig config;
     private final String selfName;
     private final NettyNetwork network;
     private final RelayDirectory directory;
     private final List<RelaySession> sessions;
+    private final Map<InetSocketAddress, SslContext> relayTls;
     private final Counters counters = new Counters();
     private volatile boolean started;
     private volatile boolean closed;
@@ -103,11 +113,22 @@ public final class RelayClient implements RelayRouter, AutoCloseable {
         RelaySession.Shared shared = new RelaySession.Shared(config, clock, counters, selfName, nodeKey, agent,
                 ownRecord, directory, network, Objects.requireNonNull(random, "random"),
                 () -> closed);
+        RelayPins pins;
+        try {
+            pins = new RelayPins(config.pins(), config.knownRelaysFile(), selfName);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read the known relays in "
+                    + config.knownRelaysFile().orElse(null) + ": " + e.getMessage(), e);
+        }
         List<RelaySession> s = new ArrayList<>();
+        Map<InetSocketAddress, SslContext> tls = new java.util.HashMap<>();
         for (InetSocketAddress relay : config.relays()) {
-            s.add(new RelaySession(relay, shared));
+            SslContext context = RelayTls.client(pins.checkFor(HostPort.format(relay)));
+            tls.put(relay, context);
+            s.add(new RelaySession(relay, context, shared));
         }
         this.sessions = List.copyOf(s);
+        this.relayTls = Map.copyOf(tls);
     }
 
     /**
@@ -239,6 +260,11 @@ public final class RelayClient implements RelayRouter, AutoCloseable {
                 .sorted(Comparator.comparingInt(s -> s.rank(peer)))
                 .map(s -> s.relay)
                 .toList();
+    }
+
+    @Override
+    public SslContext relayTls(InetSocketAddress relay) {
+        return relayTls.get(relay);
     }
 
     @Override

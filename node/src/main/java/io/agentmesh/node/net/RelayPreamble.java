@@ -144,7 +144,8 @@ final class RelayPreamble extends ChannelInboundHandlerAdapter {
             ctx.fireExceptionCaught(cause);
             return;
         }
-        fail(ctx, "relay connection failed: " + cause.getMessage());
+        RelayPins.RelayPinException pin = RelaySession.pinFailure(cause);
+        fail(ctx, pin != null ? pin.getMessage() : "relay connection failed: " + cause.getMessage());
     }
 
     private void cancelTimer() {

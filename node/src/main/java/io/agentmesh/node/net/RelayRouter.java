@@ -15,4 +15,7 @@ interface RelayRouter {
      * honest relay never causes.
      */
     void circuitFailed(InetSocketAddress relay, NodeId peer, String reason, boolean integrity);
+
+    /** The TLS towards {@code relay} (its key checked against its pin), for circuits; null for a relay not in use. */
+    io.netty.handler.ssl.SslContext relayTls(InetSocketAddress relay);
 }

@@ -18,6 +18,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +59,7 @@ final class RelaySession {
 
     final InetSocketAddress relay;
     final String name;
+    private final SslContext tls;
     private final Shared shared;
     private volatile Channel channel;
     private volatile boolean registered;
@@ -71,8 +75,9 @@ final class RelaySession {
     private RegistrationRecord pendingRecord;
     private long lookupDelayMs;
 
-    RelaySession(InetSocketAddress relay, Shared shared) {
+    RelaySession(InetSocketAddress relay, SslContext tls, Shared shared) {
         this.relay = relay;
+        this.tls = tls;
         this.name = relay.getHostString() + ":" + relay.getPort();
         this.shared = shared;
     }
@@ -121,6 +126,9 @@ final class RelaySession {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        SslHandler ssl = tls.newHandler(ch.alloc(), relay.getHostString(), relay.getPort());
+                        ssl.setHandshakeTimeoutMillis(CONNECT_TIMEOUT_MS);
+                        ch.pipeline().addLast("relay-tls", ssl);
                         ch.pipeline().addLast("relay-control", new Control());
                     }
                 });
@@ -200,6 +208,16 @@ final class RelaySession {
         }
     }
 
+    /** The pin refusal somewhere in {@code t}'s causes, or null. */
+    static RelayPins.RelayPinException pinFailure(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof RelayPins.RelayPinException p) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     private static void cancel(ScheduledFuture<?> f) {
         if (f != null) {
             f.cancel(false);
@@ -234,8 +252,25 @@ final class RelaySession {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            lastError = "connection failed: " + cause.getMessage();
+            RelayPins.RelayPinException pin = pinFailure(cause);
+            if (pin != null) {
+                fail(ctx, pin.getMessage());
+                return;
+            }
+            if (!failed) {
+                lastError = "connection failed: " + cause.getMessage();
+            }
             ctx.close();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess() && !failed) {
+                RelayPins.RelayPinException pin = pinFailure(e.cause());
+                fail(ctx, pin != null ? pin.getMessage() : "TLS with the relay failed: " + e.cause().getMessage());
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         @Override

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Frame payloads to and from {@link WireMessage}s, counting frames and bytes. Inbound: one length-stripped frame
  * (from the length-field decoder) becomes one message; a frame that does not decode is counted as malformed, logged
- * with the reason, answered with a Goodbye, and closes the connection (frames after it are discarded). Outbound:
+ * with the reason, answered with a Goodbye (generic before authentication, {@link Connection#close}), and closes
+ * the connection (frames after it are discarded). Outbound:
  * a {@link WireMessage} is encoded here; a {@link ByteBuf} is taken as an already encoded payload (how
  * {@link NettyNetwork#send} hands over messages it encoded once for several peers).
  */

@@ -212,7 +212,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             if (settings.relays().isEmpty()) {
                 this.relays = null;
             } else {
-                this.relays = new RelayClient(RelayClientConfig.defaults(settings.relays()), identity, network,
+                // Unpinned relays: trusted on first use, their keys kept in the state directory.
+                RelayClientConfig relayConfig = RelayClientConfig.defaults(settings.relays())
+                        .withPins(settings.relayPins())
+                        .withKnownRelaysFile(settings.stateDir().resolve(RelayClient.KNOWN_RELAYS_FILE));
+                this.relays = new RelayClient(relayConfig, identity, network,
                         List.of(settings.advertise().orElse(boundMesh)),
                         // Discovery callbacks come from Netty threads; the core is only touched on its thread.
                         (peer, address) -> nodeThread.execute(() -> core.addPeer(peer, address)),

@@ -27,15 +27,30 @@ import java.util.Optional;
  *                         none: every call is refused with where the file goes)
  * @param backup           the backup targets, from this node's own backup.json (no targets for none)
  * @param wallet           the wallet, from this node's own wallet.json (empty for none: /v1/wallet answers 404)
+ * @param relayPins        keys relays must present, by relay name ({@code host:port} as written in {@code relays});
+ *                         a relay without one is trusted on first use and recorded in the state directory
  */
 public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
                            Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
                            List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection,
                            AgentSettings agent, ExecCommands exec, LlmConfig llm,
                            io.agentmesh.node.backup.target.BackupConfig backup,
-                           Optional<io.agentmesh.node.wallet.spend.WalletConfig> wallet) {
+                           Optional<io.agentmesh.node.wallet.spend.WalletConfig> wallet,
+                           java.util.Map<String, io.agentmesh.relay.tls.RelayFingerprint> relayPins) {
+    /** Settings whose relays are all trusted on first use. */
+    public NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
+                        Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
+                        List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection,
+                        AgentSettings agent, ExecCommands exec, LlmConfig llm,
+                        io.agentmesh.node.backup.target.BackupConfig backup,
+                        Optional<io.agentmesh.node.wallet.spend.WalletConfig> wallet) {
+        this(identityDir, stateDir, passphrase, listen, advertise, http, peers, relays, snapshotEveryChanges,
+                faultInjection, agent, exec, llm, backup, wallet, java.util.Map.of());
+    }
+
     public NodeSettings {
         java.util.Objects.requireNonNull(wallet, "wallet (Optional.empty() for none)");
+        relayPins = java.util.Map.copyOf(relayPins);
         java.util.Objects.requireNonNull(backup, "backup (no targets for none)");
         java.util.Objects.requireNonNull(llm, "llm (LlmConfig.none() for no LLM providers)");
         java.util.Objects.requireNonNull(agent, "agent (AgentSettings.none() for no agent)");

@@ -150,6 +150,11 @@ class DialingTest {
             @Override
             public void circuitFailed(InetSocketAddress relay, NodeId p, String reason, boolean integrity) {
             }
+
+            @Override
+            public io.netty.handler.ssl.SslContext relayTls(InetSocketAddress relay) {
+                return null; // this test's bootstrap opens plain TCP connections
+            }
         };
     }
 

@@ -51,9 +51,14 @@ class RelayMeshTest {
         return TestNode.config().withFaultInjection(true).withDirectRetryMs(300);
     }
 
+    /** Every relay pinned to its key. */
     static RelayClientConfig relayConfig(RelayServer... relays) {
+        java.util.Map<String, io.agentmesh.relay.tls.RelayFingerprint> pins = new java.util.HashMap<>();
+        for (RelayServer r : relays) {
+            pins.put(io.agentmesh.relay.HostPort.format(r.address()), r.fingerprint());
+        }
         return RelayClientConfig.defaults(List.of(relays).stream().map(RelayServer::address).toList())
-                .withLookupIntervalMs(300).withBackoff(50, 500);
+                .withPins(pins).withLookupIntervalMs(300).withBackoff(50, 500);
     }
 
     private MeshNode node(RelayServer... relays) {

@@ -40,7 +40,14 @@ class RelaySessionTest {
         RelayDirectory directory = new RelayDirectory(self, new io.agentmesh.relay.protocol.RecordVerifier(
                 node.certificate.agentId(), config.maxRecordTtlMs(), config.expiredGraceMs()), clock, counters,
                 (id, a) -> { }, (id, a) -> { });
-        return new RelaySession(relay, new RelaySession.Shared(config, clock, counters, self.shortForm(), node.key,
+        io.netty.handler.ssl.SslContext tls;
+        try {
+            tls = io.agentmesh.relay.tls.RelayTls.client(new RelayPins(java.util.Map.of(), java.util.Optional.empty(),
+                    "test").checkFor(io.agentmesh.relay.HostPort.format(relay)));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return new RelaySession(relay, tls, new RelaySession.Shared(config, clock, counters, self.shortForm(), node.key,
                 node.certificate.agentId(), own, directory, node.net, new Random(7),
                 () -> closed));
     }

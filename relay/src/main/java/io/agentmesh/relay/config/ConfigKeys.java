@@ -19,6 +19,8 @@ import java.util.Set;
 public final class ConfigKeys {
     /** Options that decide where the file is, so the file cannot set them. */
     public static final Set<String> CHOOSE_THE_FILE = Set.of("--config", "--home");
+    /** Options that do something once instead of running (a config file must not turn them on). */
+    public static final Set<String> ACTIONS = Set.of("--print-fingerprint");
 
     private ConfigKeys() {
     }
@@ -26,7 +28,7 @@ public final class ConfigKeys {
     /** The key of {@code arg}, or empty when it is not configurable. */
     public static Optional<String> keyOf(ArgSpec arg) {
         if (!(arg instanceof OptionSpec o) || o.hidden() || o.usageHelp() || o.versionHelp()
-                || CHOOSE_THE_FILE.contains(o.longestName())) {
+                || CHOOSE_THE_FILE.contains(o.longestName()) || ACTIONS.contains(o.longestName())) {
             return Optional.empty();
         }
         return Optional.of(o.longestName().replaceFirst("^-+", ""));

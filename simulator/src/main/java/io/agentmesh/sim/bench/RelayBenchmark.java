@@ -186,8 +186,11 @@ public final class RelayBenchmark implements Callable<Integer> {
                 open.add(this::close);
             }
 
-            void useRelays(List<InetSocketAddress> relayAddresses) {
-                relays = new RelayClient(RelayClientConfig.defaults(relayAddresses), identity, net,
+            void useRelays(List<RelayServer> relayServers) {
+                List<InetSocketAddress> relayAddresses = relayServers.stream().map(RelayServer::address).toList();
+                Map<String, io.agentmesh.relay.tls.RelayFingerprint> pins = new LinkedHashMap<>();
+                relayServers.forEach(r -> pins.put(io.agentmesh.relay.HostPort.format(r.address()), r.fingerprint()));
+                relays = new RelayClient(RelayClientConfig.defaults(relayAddresses).withPins(pins), identity, net,
                         List.of(address), (peer, a) -> thread.execute(() -> {
                             addresses.put(peer, a);
                             net.dial(peer, a);
@@ -259,7 +262,7 @@ public final class RelayBenchmark implements Callable<Integer> {
 
         /** Milliseconds from starting the relay clients to every node connected to every other. */
         private long meshFormation(int n, boolean blockDirect) throws InterruptedException {
-            List<InetSocketAddress> relays = List.of(relay().address(), relay().address());
+            List<RelayServer> relays = List.of(relay(), relay());
             List<Node> nodes = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 nodes.add(new Node());
@@ -296,9 +299,12 @@ public final class RelayBenchmark implements Callable<Integer> {
             return ms;
         }
 
-        /** Round trips and one-way throughput between two nodes, direct or through a relay. */
+        /**
+         * Registration time (both nodes, from starting their relay clients to registered), round trips and one-way
+         * throughput between two nodes, direct or through a relay.
+         */
         private Map<String, Number> pair(boolean relayed, int roundTrips, int seconds) throws Exception {
-            List<InetSocketAddress> relays = List.of(relay().address());
+            List<RelayServer> relays = List.of(relay());
             Node a = new Node();
             Node b = new Node();
             a.useRelays(relays);
@@ -307,9 +313,17 @@ public final class RelayBenchmark implements Callable<Integer> {
                 a.net.faults().blockDirect(b.id);
                 b.net.faults().blockDirect(a.id);
             }
+            long t0 = System.nanoTime();
             b.relays.start();
             a.relays.start();
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+            long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+            while (!(registered(a) && registered(b))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the pair did not register");
+                }
+                Thread.sleep(1);
+            }
+            double registrationMs = Math.round((System.nanoTime() - t0) / 1e5) / 10.0;
             while (!(a.net.connectedPeers().contains(b.id) && b.net.connectedPeers().contains(a.id))) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("the pair did not connect");
@@ -321,9 +335,15 @@ public final class RelayBenchmark implements Callable<Integer> {
                 throw new IllegalStateException("expected a " + (relayed ? "relayed" : "direct") + " connection");
             }
             Map<String, Number> m = new LinkedHashMap<>();
+            m.put("registrationMs", registrationMs);
             m.putAll(roundTrips(a, b, roundTrips));
             m.put("throughputMBps", throughput(a, b, seconds));
             return m;
+        }
+
+        /** Whether {@code n} is registered with every relay it uses (its control connections confirmed). */
+        private static boolean registered(Node n) {
+            return n.relays.relays().stream().allMatch(RelayClient.Status::registered);
         }
 
         private Map<String, Number> roundTrips(Node a, Node b, int count) throws Exception {

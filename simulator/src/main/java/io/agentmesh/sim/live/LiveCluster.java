@@ -315,6 +315,16 @@ public final class LiveCluster implements AutoCloseable {
             return dir.resolve("relay.log");
         }
 
+        /** The relay's key fingerprint, which every node pins; the key is made in the relay's directory first. */
+        public String fingerprint() {
+            try {
+                return io.agentmesh.relay.tls.RelayKey.loadOrCreate(dir, new java.security.SecureRandom()).key()
+                        .fingerprint().text();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot make relay " + name() + "'s key in " + dir, e);
+            }
+        }
+
         public boolean alive() {
             Process p = process;
             return p != null && p.isAlive();
@@ -495,7 +505,7 @@ public final class LiveCluster implements AutoCloseable {
         }
         for (Relay r : relays) {
             cmd.add("--relay");
-            cmd.add("127.0.0.1:" + r.port());
+            cmd.add("127.0.0.1:" + r.port() + "#" + r.fingerprint());
         }
         cmd.addAll(options.nodeArgs());
         // A witness never leads, so it cannot host the agent (node run refuses a command on one).
@@ -605,8 +615,9 @@ public final class LiveCluster implements AutoCloseable {
             throw new IllegalStateException(relay.name() + " is already running");
         }
         List<String> cmd = new ArrayList<>(jvm());
-        cmd.addAll(List.of(RELAY_MAIN, "relay", "run", "--listen", "127.0.0.1:" + relay.port(),
-                "--http", "127.0.0.1:" + relay.httpPort));
+        relay.fingerprint(); // its key, made before any node pins it
+        cmd.addAll(List.of(RELAY_MAIN, "relay", "run", "--home", relay.dir.toString(), "--listen",
+                "127.0.0.1:" + relay.port(), "--http", "127.0.0.1:" + relay.httpPort));
         relay.process = spawn(cmd, relay.log());
     }
 
