@@ -28,6 +28,9 @@ public final class NodeCommand {
         @Mixin
         HomeOptions home;
 
+        @Mixin
+        LimitOptions limitOptions;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -209,7 +212,7 @@ public final class NodeCommand {
             var apiAccess = new io.agentmesh.node.api.ApiAccess.Policy(io.agentmesh.node.api.ApiToken.read(tokenFile),
                     requireToken);
             io.agentmesh.node.api.ApiAccess.check(settings.http(), apiAccess);
-            NodeRuntime node = NodeRuntime.start(settings, apiAccess);
+            NodeRuntime node = NodeRuntime.start(settings, apiAccess, limitOptions.limits());
             // Under systemd (Type=notify): READY=1 now, WATCHDOG=1 while the node thread answers.
             Optional<io.agentmesh.node.ops.SystemdNotify> systemd = io.agentmesh.node.ops.SystemdNotify.start(
                     System.getenv(), node.identity().nodeId().toString(), () -> {
