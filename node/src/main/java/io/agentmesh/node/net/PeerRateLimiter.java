@@ -37,6 +37,7 @@ final class PeerRateLimiter extends ChannelInboundHandlerAdapter {
     private TokenBucket bytes;
     private Episode episode;
     private boolean paused;
+    private boolean disconnected;
 
     PeerRateLimiter(Limits limits, Clock clock, String self) {
         this.limits = limits.peers();
@@ -50,6 +51,9 @@ final class PeerRateLimiter extends ChannelInboundHandlerAdapter {
         if (!(msg instanceof WireMessage message)) {
             ctx.fireChannelRead(msg);
             return;
+        }
+        if (disconnected) {
+            return; // cut off: what was still in flight is not delivered
         }
         Connection conn = Connection.of(ctx.channel());
         long now = clock.monotonicNanos();
@@ -70,12 +74,12 @@ final class PeerRateLimiter extends ChannelInboundHandlerAdapter {
                         + " paused until it is back under (disconnected if it stays over for {} ms)", self, conn,
                         limits.maxChangesPerSecond(), limits.maxBytesPerSecond(), limits.disconnectAfterMs());
                 case PERSISTS -> {
+                    disconnected = true;
                     counters.peerDisconnected();
                     String reason = "rate limit: over " + limits.maxChangesPerSecond() + " changes/s or "
                             + limits.maxBytesPerSecond() + " bytes/s for " + episode.durationMs() + " ms";
                     log.warn("{} disconnecting peer {}: {} ({} messages over the limit)", self, conn, reason,
                             episode.inputsOver());
-                    ctx.fireChannelRead(msg);
                     conn.close(reason, true);
                     return;
                 }
