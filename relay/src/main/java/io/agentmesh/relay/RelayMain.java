@@ -137,6 +137,18 @@ public final class RelayMain {
                 description = "Close a control connection silent for this long (default: ${DEFAULT-VALUE}).")
         long idleTimeoutSeconds;
 
+        @Option(names = "--max-requests-per-source-per-second", paramLabel = "N",
+                defaultValue = "" + io.agentmesh.relay.limits.SourceLimits.DEFAULT_MAX_REQUESTS_PER_SECOND,
+                description = "Registrations and lookups one source address may make a second (2 s of it as a"
+                        + " burst); beyond, each waits its turn (default: ${DEFAULT-VALUE}).")
+        long maxRequestsPerSourcePerSecond;
+
+        @Option(names = "--source-limit-disconnect-after-ms", paramLabel = "MS",
+                defaultValue = "" + io.agentmesh.relay.limits.SourceLimits.DEFAULT_DISCONNECT_AFTER_MS,
+                description = "A source over its limit this long is refused (RATE_LIMITED) and disconnected"
+                        + " (default: ${DEFAULT-VALUE}).")
+        long sourceLimitDisconnectAfterMs;
+
         RelayConfig config() {
             InetSocketAddress l = HostPort.parse(listen);
             String httpHost = "127.0.0.1";
@@ -156,13 +168,17 @@ public final class RelayMain {
         @Override
         public Integer call() {
             RelayConfig config;
+            io.agentmesh.relay.limits.SourceLimits sourceLimits;
             try {
                 config = config();
+                sourceLimits = new io.agentmesh.relay.limits.SourceLimits(maxRequestsPerSourcePerSecond,
+                        sourceLimitDisconnectAfterMs);
             } catch (IllegalArgumentException | ArithmeticException e) {
                 System.err.println("agentmesh relay: " + e.getMessage());
                 return 2;
             }
-            RelayServer relay = new RelayServer(config);
+            RelayServer relay = new RelayServer(config, new io.agentmesh.protocol.time.SystemClock(),
+                    RelayTampering.NONE, sourceLimits);
             try {
                 relay.start();
             } catch (IllegalStateException e) {

@@ -24,6 +24,7 @@ public final class RelayMetrics {
     final AtomicLong circuitsClosedByByteLimit = new AtomicLong();
     final AtomicLong circuitsClosedByTimeLimit = new AtomicLong();
     final AtomicLong circuitBytes = new AtomicLong();
+    final AtomicLong controlRequestsSlowed = new AtomicLong();
     private final Map<ErrorCode, AtomicLong> refusals = new EnumMap<>(ErrorCode.class);
     private final Map<String, LongSupplier> gauges = new LinkedHashMap<>();
 
@@ -42,6 +43,11 @@ public final class RelayMetrics {
     }
 
     /** Requests refused with {@code code} since start. */
+    /** Registrations and lookups made to wait because their source was over its limit. */
+    public long controlRequestsSlowed() {
+        return controlRequestsSlowed.get();
+    }
+
     public long refusals(ErrorCode code) {
         return refusals.get(code).get();
     }
@@ -81,6 +87,8 @@ public final class RelayMetrics {
         counter(sb, "circuits_closed_time_limit_total", "circuits closed at the time limit",
                 circuitsClosedByTimeLimit);
         counter(sb, "circuit_bytes_total", "bytes forwarded on circuits", circuitBytes);
+        counter(sb, "control_requests_slowed_total", "registrations and lookups over their source's limit, made to"
+                + " wait", controlRequestsSlowed);
         sb.append("# HELP agentmesh_relay_refusals_total requests refused, by reason\n");
         sb.append("# TYPE agentmesh_relay_refusals_total counter\n");
         refusals.forEach((k, v) -> sb.append("agentmesh_relay_refusals_total{reason=\"").append(k).append("\"} ")

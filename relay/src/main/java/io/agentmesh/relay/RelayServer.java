@@ -76,6 +76,8 @@ public final class RelayServer implements AutoCloseable {
     final Clock clock;
     final RelayTampering tampering;
     final RelayMetrics metrics = new RelayMetrics();
+    /** Registrations and lookups per source address. */
+    final SourceRateLimiter sources;
     final SecureRandom random = new SecureRandom();
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -118,6 +120,13 @@ public final class RelayServer implements AutoCloseable {
      * @param tampering {@link RelayTampering#NONE} except in tests of node defenses
      */
     public RelayServer(RelayConfig config, Clock clock, RelayTampering tampering) {
+        this(config, clock, tampering, io.agentmesh.relay.limits.SourceLimits.defaults());
+    }
+
+    /** @param sourceLimits control requests (registrations, lookups) one source address may make a second */
+    public RelayServer(RelayConfig config, Clock clock, RelayTampering tampering,
+                       io.agentmesh.relay.limits.SourceLimits sourceLimits) {
+        this.sources = new SourceRateLimiter(sourceLimits);
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.tampering = Objects.requireNonNull(tampering, "tampering");

@@ -1,9 +1,9 @@
 package io.agentmesh.node.net;
 
-import io.agentmesh.node.limits.Episode;
+import io.agentmesh.relay.limits.Episode;
 import io.agentmesh.node.limits.Limits;
 import io.agentmesh.node.limits.PeerLimits;
-import io.agentmesh.node.limits.TokenBucket;
+import io.agentmesh.relay.limits.TokenBucket;
 import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.protocol.wire.WireMessage;
 import io.netty.channel.ChannelHandlerContext;

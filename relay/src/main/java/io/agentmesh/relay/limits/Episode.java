@@ -1,4 +1,4 @@
-package io.agentmesh.node.limits;
+package io.agentmesh.relay.limits;
 
 /**
  * One stretch of a peer or client being over its limit: it begins with the first input over the limit and ends once

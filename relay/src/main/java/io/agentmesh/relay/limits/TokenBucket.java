@@ -1,4 +1,4 @@
-package io.agentmesh.node.limits;
+package io.agentmesh.relay.limits;
 
 /**
  * A token bucket on a caller-supplied monotonic time: {@code ratePerSecond} tokens a second, at most

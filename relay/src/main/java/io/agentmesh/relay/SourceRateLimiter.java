@@ -1,0 +1,68 @@
+package io.agentmesh.relay;
+
+import io.agentmesh.relay.limits.Episode;
+import io.agentmesh.relay.limits.SourceLimits;
+import io.agentmesh.relay.limits.TokenBucket;
+
+import java.net.InetAddress;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The relay's per-source-address buckets of control requests ({@link SourceLimits}), shared by every connection from
+ * that address. At most {@value #MAX_SOURCES} addresses are tracked; the ones heard from least recently are forgotten
+ * first. Thread-safe (one lock; a request's check is a few arithmetic operations).
+ */
+final class SourceRateLimiter {
+    static final int MAX_SOURCES = 8_192;
+    private static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private final SourceLimits limits;
+    private final LinkedHashMap<InetAddress, Source> sources = new LinkedHashMap<>(64, 0.75f, true);
+
+    SourceRateLimiter(SourceLimits limits) {
+        this.limits = limits;
+    }
+
+    private record Source(TokenBucket bucket, Episode episode) {
+    }
+
+    /** What a request over the limit means. */
+    enum Outcome { ADMIT, SLOW, SLOW_AND_LOG, REFUSE }
+
+    /** The outcome and, for a slowed request, how long it waits (nanoseconds). */
+    record Decision(Outcome outcome, long waitNanos) {
+    }
+
+    SourceLimits limits() {
+        return limits;
+    }
+
+    Decision request(InetAddress source, long nowNanos) {
+        synchronized (sources) {
+            Source s = sources.get(source);
+            if (s == null) {
+                if (sources.size() >= MAX_SOURCES) {
+                    Iterator<Map.Entry<InetAddress, Source>> eldest = sources.entrySet().iterator();
+                    eldest.next();
+                    eldest.remove();
+                }
+                s = new Source(new TokenBucket(limits.maxRequestsPerSecond(),
+                        (double) limits.maxRequestsPerSecond() * SourceLimits.BURST_SECONDS, nowNanos),
+                        new Episode(QUIET_NANOS, TimeUnit.MILLISECONDS.toNanos(limits.disconnectAfterMs())));
+                sources.put(source, s);
+            }
+            long wait = s.bucket().take(1, nowNanos);
+            if (wait == 0) {
+                return new Decision(Outcome.ADMIT, 0);
+            }
+            return switch (s.episode().over(nowNanos)) {
+                case STARTED -> new Decision(Outcome.SLOW_AND_LOG, wait);
+                case CONTINUES -> new Decision(Outcome.SLOW, wait);
+                case PERSISTS -> new Decision(Outcome.REFUSE, wait);
+            };
+        }
+    }
+}
