@@ -54,8 +54,22 @@ final class LimitOptions {
 
     /** The limits these flags give; IllegalArgumentException (exit 2) naming the bad value. */
     Limits limits() {
+        positive("--peer-max-changes-per-second", peerMaxChangesPerSecond);
+        positive("--peer-max-bytes-per-second", peerMaxBytesPerSecond);
+        positive("--peer-limit-disconnect-after-ms", peerDisconnectAfterMs);
+        positive("--http-max-requests-per-second", httpMaxRequestsPerSecond);
+        positive("--http-max-concurrent-requests", httpMaxConcurrentRequests);
+        positive("--http-loopback-max-requests-per-second", httpLoopbackMaxRequestsPerSecond);
+        positive("--http-loopback-max-concurrent-requests", httpLoopbackMaxConcurrentRequests);
+        positive("--http-limit-disconnect-after-ms", httpDisconnectAfterMs);
         return new Limits(new PeerLimits(peerMaxChangesPerSecond, peerMaxBytesPerSecond, peerDisconnectAfterMs),
                 new ClientLimits(httpMaxRequestsPerSecond, httpMaxConcurrentRequests, httpLoopbackMaxRequestsPerSecond,
                         httpLoopbackMaxConcurrentRequests, httpDisconnectAfterMs));
+    }
+
+    private static void positive(String flag, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(flag + " must be > 0, got " + value);
+        }
     }
 }
