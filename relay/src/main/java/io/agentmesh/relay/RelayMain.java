@@ -171,6 +171,11 @@ public final class RelayMain {
             io.agentmesh.relay.limits.SourceLimits sourceLimits;
             try {
                 config = config();
+                if (maxRequestsPerSourcePerSecond <= 0 || sourceLimitDisconnectAfterMs <= 0) {
+                    throw new IllegalArgumentException("--max-requests-per-source-per-second and"
+                            + " --source-limit-disconnect-after-ms must be > 0, got " + maxRequestsPerSourcePerSecond
+                            + " and " + sourceLimitDisconnectAfterMs);
+                }
                 sourceLimits = new io.agentmesh.relay.limits.SourceLimits(maxRequestsPerSourcePerSecond,
                         sourceLimitDisconnectAfterMs);
             } catch (IllegalArgumentException | ArithmeticException e) {
