@@ -53,6 +53,8 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
     private String peer = "?";
     /** A control request is waiting for its source's turn: frames arriving meanwhile are only queued. */
     private boolean waiting;
+    /** The refusal is one more of a source whose episode was already logged: counted, not logged. */
+    private boolean quietRefusal;
     /** A slowed request waits at most this long at a time (well inside the idle timeout). */
     private static final long MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -151,7 +153,8 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
             case ADMIT -> {
                 return true;
             }
-            case REFUSE -> {
+            case REFUSE, REFUSE_QUIETLY -> {
+                quietRefusal = d.outcome() == SourceRateLimiter.Outcome.REFUSE_QUIETLY;
                 refuse(ctx, ErrorCode.RATE_LIMITED, "over " + perSecond + " registrations and lookups a second from "
                         + source + " for " + relay.sources.limits().disconnectAfterMs() + " ms");
                 return false;
@@ -421,7 +424,11 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
         }
         relay.metrics.refused(code);
         String who = node != null ? "node " + node.shortForm() + " at " + peer : peer;
-        log.warn("refused {}: {} ({})", who, message, code);
+        if (quietRefusal) {
+            log.debug("refused {}: {} ({})", who, message, code);
+        } else {
+            log.warn("refused {}: {} ({})", who, message, code);
+        }
         state = State.CLOSED;
         cancelHandshakeTimer();
         if (circuit != null && relay.dropPending(circuit)) {

@@ -26,11 +26,20 @@ final class SourceRateLimiter {
         this.limits = limits;
     }
 
-    private record Source(TokenBucket bucket, Episode episode) {
+    private static final class Source {
+        final TokenBucket bucket;
+        final Episode episode;
+        /** This episode's refusal was logged: later ones in it are only counted. */
+        boolean refusalLogged;
+
+        Source(TokenBucket bucket, Episode episode) {
+            this.bucket = bucket;
+            this.episode = episode;
+        }
     }
 
     /** What a request over the limit means. */
-    enum Outcome { ADMIT, SLOW, SLOW_AND_LOG, REFUSE }
+    enum Outcome { ADMIT, SLOW, SLOW_AND_LOG, REFUSE, REFUSE_QUIETLY }
 
     /** The outcome and, for a slowed request, how long it waits (nanoseconds). */
     record Decision(Outcome outcome, long waitNanos) {
@@ -54,14 +63,21 @@ final class SourceRateLimiter {
                         new Episode(QUIET_NANOS, TimeUnit.MILLISECONDS.toNanos(limits.disconnectAfterMs())));
                 sources.put(source, s);
             }
-            long wait = s.bucket().take(1, nowNanos);
+            long wait = s.bucket.take(1, nowNanos);
             if (wait == 0) {
                 return new Decision(Outcome.ADMIT, 0);
             }
-            return switch (s.episode().over(nowNanos)) {
-                case STARTED -> new Decision(Outcome.SLOW_AND_LOG, wait);
+            return switch (s.episode.over(nowNanos)) {
+                case STARTED -> {
+                    s.refusalLogged = false;
+                    yield new Decision(Outcome.SLOW_AND_LOG, wait);
+                }
                 case CONTINUES -> new Decision(Outcome.SLOW, wait);
-                case PERSISTS -> new Decision(Outcome.REFUSE, wait);
+                case PERSISTS -> {
+                    boolean first = !s.refusalLogged;
+                    s.refusalLogged = true;
+                    yield new Decision(first ? Outcome.REFUSE : Outcome.REFUSE_QUIETLY, wait);
+                }
             };
         }
     }

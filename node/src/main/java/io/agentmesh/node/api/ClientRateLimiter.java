@@ -51,6 +51,8 @@ public final class ClientRateLimiter extends Filter {
         final TokenBucket requests;
         final Episode episode;
         int inFlight;
+        /** This episode's disconnection was logged: later ones in it are only counted. */
+        boolean disconnectLogged;
 
         Client(boolean loopback, long now) {
             this.loopback = loopback;
@@ -78,7 +80,7 @@ public final class ClientRateLimiter extends Filter {
     private record Throttle(long retryAfterSeconds, String why, boolean logIt) implements Decision {
     }
 
-    private record Disconnect(String why) implements Decision {
+    private record Disconnect(String why, boolean logIt) implements Decision {
     }
 
     @Override
@@ -118,7 +120,10 @@ public final class ClientRateLimiter extends Filter {
             }
             case Disconnect d -> {
                 counters.clientDisconnected();
-                log.warn("node {} http disconnecting client {}: {}", nodeName, address, d.why());
+                if (d.logIt()) {
+                    log.warn("node {} http disconnecting client {}: {} (its requests are refused unanswered until it"
+                            + " stays under the limit for {} ms)", nodeName, address, d.why(), Limits.EPISODE_QUIET_MS);
+                }
                 // Closing an exchange whose headers were never sent closes its connection.
                 ex.close();
             }
@@ -146,10 +151,17 @@ public final class ClientRateLimiter extends Filter {
                 return new Admit(client);
             }
             return switch (client.episode.over(now)) {
-                case STARTED -> new Throttle(retryAfterSeconds(waitNanos), why, true);
+                case STARTED -> {
+                    client.disconnectLogged = false;
+                    yield new Throttle(retryAfterSeconds(waitNanos), why, true);
+                }
                 case CONTINUES -> new Throttle(retryAfterSeconds(waitNanos), why, false);
-                case PERSISTS -> new Disconnect(why + " for " + client.episode.durationMs() + " ms ("
-                        + client.episode.inputsOver() + " requests over the limit)");
+                case PERSISTS -> {
+                    boolean first = !client.disconnectLogged;
+                    client.disconnectLogged = true;
+                    yield new Disconnect(why + " for " + client.episode.durationMs() + " ms ("
+                            + client.episode.inputsOver() + " requests over the limit)", first);
+                }
             };
         }
     }
