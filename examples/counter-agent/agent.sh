@@ -65,10 +65,11 @@ while :; do
   printf '# Heartbeat\n\nLast beat %s at %s UTC on %s (fence %s).\n' "$count" "$now" "$node" "$fence" > HEARTBEAT.md.tmp \
     && mv HEARTBEAT.md.tmp HEARTBEAT.md
   if [ $((count % 3)) -eq 0 ]; then
-    # The fence header makes a deposed instance's late request fail (409) instead of acting.
+    # The fence header makes a deposed instance's late request fail (409) instead of acting; majority durability
+    # means the request is carried into the next run if this node dies before it is performed (docs/agents.md).
     curl -s -o /dev/null -w "counter-agent: beat ${count}: stamp requested, HTTP %{http_code}\n" \
       -H "Agentmesh-Fence: ${fence}" -H 'Content-Type: application/json' \
-      -X POST "${api}/v1/intents" \
+      -X POST "${api}/v1/intents?durability=majority" \
       -d "{\"kind\":\"exec\",\"payload\":{\"command\":\"stamp\",\"args\":{\"beat\":${count}}}}" || true
   fi
   if [ "$llm_every" -gt 0 ] && [ $((count % llm_every)) -eq 0 ]; then

@@ -79,9 +79,18 @@ public final class ChangeOps {
     private final int[] valueType;
     private final long[] valueBytes;
     private final String[] keyProperty;
+    // Each op's target object as text, filled once after decoding. A change of a million text inserts targets one
+    // object: the ops share one string, and the checks that look the target up by text hash it once.
+    private final String[] target;
+    private final String[] actorHex;
 
     private ChangeOps(List<byte[]> actors, int n) {
         this.actors = actors;
+        target = new String[n];
+        actorHex = new String[actors.size()];
+        for (int a = 0; a < actorHex.length; a++) {
+            actorHex[a] = HexFormat.of().formatHex(actors.get(a));
+        }
         objActor = new int[n];
         objCounter = new long[n];
         keyKind = new KeyKind[n];
@@ -189,6 +198,12 @@ public final class ChangeOps {
                 throw ByteReader.malformed("the change lists actor " + HexFormat.of().formatHex(actors.get(a))
                         + " but no op refers to it");
             }
+        }
+        for (int i = 0; i < n; i++) {
+            boolean sameAsBefore = i > 0 && out.objActor[i] == out.objActor[i - 1]
+                    && out.objCounter[i] == out.objCounter[i - 1];
+            out.target[i] = sameAsBefore ? out.target[i - 1] : out.objActor[i] < 0 ? "_root"
+                    : Long.toUnsignedString(out.objCounter[i]) + "@" + out.actorHex[out.objActor[i]];
         }
         return out;
     }
@@ -491,7 +506,7 @@ public final class ChangeOps {
 
     /** The target object as Automerge prints object ids, {@code counter@actorhex}; "_root" for the root. */
     public String target(int op) {
-        return objActor[op] < 0 ? "_root" : Long.toUnsignedString(objCounter[op]) + "@" + actorHex(objActor[op]);
+        return target[op];
     }
 
     public KeyKind keyKind(int op) {
@@ -543,6 +558,6 @@ public final class ChangeOps {
     }
 
     private String actorHex(int index) {
-        return HexFormat.of().formatHex(actors.get(index));
+        return actorHex[index];
     }
 }

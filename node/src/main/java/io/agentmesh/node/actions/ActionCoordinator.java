@@ -513,10 +513,26 @@ public final class ActionCoordinator {
     }
 
     private void claim(Intent intent) {
+        Claim claim;
+        if (intent.fence() == null) {
+            claim = new Claim(intent.id(), intent.kind(), self, term);
+        } else {
+            // The journal decides whether the run that wrote it may still have it performed (ActionJournal).
+            FencingToken fence;
+            try {
+                fence = AgentFence.parseToken(intent.fence());
+            } catch (IllegalArgumentException e) {
+                // The state's reader skips such intents; should one get here, it is never taken for an unfenced one.
+                log.warn("node {} skips intent {}: {}", self, intent.id(), e.getMessage());
+                resolved.add(intent.id());
+                return;
+            }
+            claim = Claim.fenced(intent.id(), intent.kind(), self, term, fence, clock.nowMillis());
+        }
         Flight f = new Flight(intent, term);
         flights.put(intent.id(), f);
         claims++;
-        replicate(new Claim(intent.id(), intent.kind(), self, term), (result, error) -> onClaimed(f, result, error));
+        replicate(claim, (result, error) -> onClaimed(f, result, error));
     }
 
     private void onClaimed(Flight f, JournalResult result, Throwable error) {
@@ -566,6 +582,13 @@ public final class ActionCoordinator {
                     stage = CompletableFuture.failedFuture(e);
                 }
                 stage.whenComplete((r, e) -> scheduler.execute(() -> onPerformed(f, r, e)));
+            }
+            case JournalResult.Completed c -> {
+                // The journal refused the intent as a superseded agent run's and completed it: nothing runs.
+                flights.remove(id);
+                refusedClaims++;
+                log.info("node {} did not perform intent {}: {}", self, id, c.entry().completion().result());
+                writeOutcome(f.intent, c.entry(), false);
             }
             case JournalResult.Rejected r -> {
                 flights.remove(id);

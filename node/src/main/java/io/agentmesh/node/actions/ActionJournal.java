@@ -12,6 +12,7 @@ import io.microraft.statemachine.StateMachine;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,8 +34,15 @@ import java.util.function.Consumer;
  *   <li>Completion is once per intent. Prepared data is write-once per intent and survives a re-claim.</li>
  *   <li>Only the newest {@code retainCompleted} completed entries are kept in full; older ones shrink to their id
  *       (a tombstone), so a claim on them is still refused and nothing is performed twice.</li>
- *   <li>{@link AgentRun} replaces the newest agent fence unless that one is of a newer term; its token is
- *       (its term, its commit index), so fences only grow along the log.</li>
+ *   <li>{@link AgentRun} replaces the newest agent fence unless that one is of a newer term, or is not the run it
+ *       names as the one it supersedes; its token is (its term, its commit index), so fences only grow along the
+ *       log.</li>
+ *   <li>Stale runs: the first claim of an intent that carries an agent fence is granted only if that fence is the
+ *       newest run's, or the intent was carried over ({@link AgentRun#carried}) by the run that superseded its own.
+ *       Otherwise it was written by an instance that had been superseded before the intent reached a leader (a
+ *       stale agent on a deposed or cut-off node, whose node did not yet know the newer fence): the claim completes
+ *       the intent at once as {@code failed}, "not performed", with the reason, and nothing runs
+ *       (docs/agents.md, "Intents of a superseded run").</li>
  * </ul>
  *
  * <p>Deterministic: sorted maps only, no clock, no randomness. Not thread-safe: MicroRaft calls it on the node thread,
@@ -55,6 +63,12 @@ public final class ActionJournal implements StateMachine {
     private long lastApplied;
     // The newest agent run: the only one whose fenced calls are accepted. Null until the first run.
     private AgentFence agentFence;
+    // Intents of superseded runs that a newer run carried over, not yet claimed, oldest first (log order).
+    private final LinkedHashSet<String> admitted = new LinkedHashSet<>();
+    private long staleRefusals;
+
+    /** Most carried-over intents remembered while unclaimed; beyond it the oldest are forgotten (then refused). */
+    public static final int MAX_ADMITTED = 16 * AgentRun.MAX_CARRIED;
 
     public ActionJournal(int retainCompleted) {
         if (retainCompleted < 1) {
@@ -85,8 +99,44 @@ public final class ActionJournal implements StateMachine {
         if (previous != null && previous.token().term() > a.term()) {
             return new AgentRunResult.Refused(previous);
         }
+        if (a.supersedes().isPresent() && !java.util.Objects.equals(a.supersedes().get().tokenOrNull(),
+                previous == null ? null : previous.token())) {
+            // Its carried list was made against another run than the newest: the leader asks again once its journal
+            // has applied what it committed.
+            return new AgentRunResult.Refused(previous);
+        }
         agentFence = new AgentFence(a.nodeId(), new FencingToken(a.term(), index), a.stopGraceMs());
+        for (String id : a.carried()) {
+            if (!entries.containsKey(id) && !tombstones.contains(id)) {
+                admitted.remove(id);
+                admitted.add(id);
+            }
+        }
+        while (admitted.size() > MAX_ADMITTED) {
+            admitted.remove(admitted.iterator().next());
+        }
         return new AgentRunResult.Started(agentFence, previous);
+    }
+
+    /**
+     * Why the first claim of an intent requested under {@code fence} must not be granted, or empty when it may be:
+     * the fence is the newest run's, or the intent was carried over from a superseded run.
+     */
+    private Optional<String> staleReason(String intentId, FencingToken fence) {
+        if (agentFence != null && agentFence.token().equals(fence)) {
+            return Optional.empty();
+        }
+        if (admitted.contains(intentId)) {
+            return Optional.empty();
+        }
+        String requested = "not performed: requested by agent run " + AgentFence.text(fence);
+        if (agentFence == null || fence.compareTo(agentFence.token()) > 0) {
+            return Optional.of(requested + ", which names no agent run this journal started (the newest is "
+                    + (agentFence == null ? "none" : agentFence.tokenText()) + ")");
+        }
+        return Optional.of(requested + ", which agent run " + agentFence.tokenText() + " (node "
+                + agentFence.nodeId() + ") or an earlier successor had superseded before the intent reached a"
+                + " leader: a stale instance's request (docs/agents.md, \"Intents of a superseded run\")");
     }
 
     private JournalResult claim(long index, Claim c) {
@@ -95,6 +145,19 @@ public final class ActionJournal implements StateMachine {
         }
         JournalEntry current = entries.get(c.intentId());
         FencingToken token = new FencingToken(c.term(), index);
+        if (current == null && c.intentFence().isPresent()) {
+            Optional<String> stale = staleReason(c.intentId(), c.intentFence().get());
+            admitted.remove(c.intentId());
+            if (stale.isPresent()) {
+                staleRefusals++;
+                JournalEntry e = new JournalEntry(c.intentId(), c.kind(), c.nodeId(), token, null,
+                        new JournalEntry.Completion(Outcome.FAILED, stale.get(), c.atMillis(), index), 1);
+                entries.put(e.intentId(), e);
+                completedByIndex.put(index, e.intentId());
+                compact();
+                return new JournalResult.Completed(e);
+            }
+        }
         if (current == null) {
             JournalEntry e = new JournalEntry(c.intentId(), c.kind(), c.nodeId(), token, null, null, 1);
             entries.put(e.intentId(), e);
@@ -185,6 +248,10 @@ public final class ActionJournal implements StateMachine {
             chunks.accept(new AgentFenceSnapshot(agentFence));
             emitted++;
         }
+        if (!admitted.isEmpty()) {
+            chunks.accept(new AdmittedIntentsSnapshot(List.copyOf(admitted)));
+            emitted++;
+        }
         if (emitted == 0) {
             // MicroRaft needs at least one chunk per snapshot.
             chunks.accept(new JournalSnapshotChunk(List.of(), List.of()));
@@ -195,24 +262,35 @@ public final class ActionJournal implements StateMachine {
     public void installSnapshot(long commitIndex, List<Object> chunks) {
         // Check first, so a bad chunk leaves the journal as it was rather than half replaced.
         AgentFence fence = null;
+        List<String> carried = null;
         for (Object o : chunks) {
             if (o instanceof AgentFenceSnapshot f) {
                 if (fence != null) {
                     throw new IllegalArgumentException("a journal snapshot holds one agent fence, got a second: " + o);
                 }
                 fence = f.fence();
+            } else if (o instanceof AdmittedIntentsSnapshot a) {
+                if (carried != null) {
+                    throw new IllegalArgumentException("a journal snapshot holds one list of carried intents, got a"
+                            + " second");
+                }
+                carried = a.intentIds();
             } else if (!(o instanceof JournalSnapshotChunk)) {
                 throw new IllegalArgumentException("not a journal snapshot chunk: " + o);
             }
         }
         agentFence = fence;
+        admitted.clear();
+        if (carried != null) {
+            admitted.addAll(carried);
+        }
         entries.clear();
         tombstones.clear();
         completedByIndex.clear();
         open.clear();
         for (Object o : chunks) {
             if (!(o instanceof JournalSnapshotChunk chunk)) {
-                continue; // the agent fence, taken above
+                continue; // the agent fence and the carried intents, taken above
             }
             for (JournalEntry e : chunk.entries()) {
                 entries.put(e.intentId(), e);
@@ -303,6 +381,16 @@ public final class ActionJournal implements StateMachine {
     /** The newest agent run's fence, if an agent was ever started under this journal. */
     public Optional<AgentFence> agentFence() {
         return Optional.ofNullable(agentFence);
+    }
+
+    /** Whether an intent of a superseded run was carried over into a newer run and is not claimed yet. */
+    public boolean isCarried(String intentId) {
+        return admitted.contains(intentId);
+    }
+
+    /** First claims this journal answered by refusing the intent as a superseded run's, since start. */
+    public long staleFenceRefusals() {
+        return staleRefusals;
     }
 
     /** Highest log index applied here (operations or snapshot). */

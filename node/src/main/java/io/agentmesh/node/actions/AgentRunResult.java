@@ -15,7 +15,10 @@ public sealed interface AgentRunResult {
         }
     }
 
-    /** Refused, nothing changed: the journal already holds {@code current}, a run of a newer term. */
+    /**
+     * Refused, nothing changed: the journal already holds {@code current} (null: no run), a run of a newer term, or
+     * not the run the request meant to supersede.
+     */
     record Refused(AgentFence current) implements AgentRunResult {
     }
 }

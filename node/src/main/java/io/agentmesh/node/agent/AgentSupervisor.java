@@ -312,7 +312,7 @@ public final class AgentSupervisor {
             if (!caughtUp && !catchUpInFlight) {
                 next = Math.min(next, catchUpRetryAtMs);
             }
-            if (fence == null && !fenceInFlight) {
+            if (caughtUp && fence == null && !fenceInFlight) {
                 next = Math.min(next, Math.max(restartAtMs, fenceRetryAtMs));
             }
             if (process == Process.NONE && caughtUp && fence != null) {
@@ -369,7 +369,7 @@ public final class AgentSupervisor {
             exitTimesMs.clear();
             restartAttempt = 0;
         }
-        // While the old process stops, catch-up and the next fence can go ahead; only the start waits for it.
+        // While the old process stops, catch-up and then the next fence can go ahead; only the start waits for it.
         if (!leader || process == Process.RUNNING || process == Process.STARTING || crashLoopUntilMs >= 0) {
             return;
         }
@@ -380,7 +380,9 @@ public final class AgentSupervisor {
         if (nowMs < restartAtMs) {
             return;
         }
-        if (fence == null && !fenceInFlight && nowMs >= fenceRetryAtMs) {
+        // The fence waits for the catch-up: the run carries over the previous run's requests this node holds
+        // (JournalOp.AgentRun#carried), and only after a catch-up from a majority does it hold every acknowledged one.
+        if (caughtUp && fence == null && !fenceInFlight && nowMs >= fenceRetryAtMs) {
             fenceInFlight = true;
             out.add(new Decision.CommitFence(term, policy.stopGraceMs()));
         }

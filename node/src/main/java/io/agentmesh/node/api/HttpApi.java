@@ -56,6 +56,7 @@ import java.util.concurrent.TimeoutException;
  *                               they do not confirm it in time, the write staying durable here); 400 for another
  *                               value
  * POST /v1/intents              {"kind": "job", "payload": {...}} -> 201 with the intent; the leader performs it.
+ *                                Takes ?durability= as the three above.
  *                                With header Agentmesh-Fence: T (the agent's AGENTMESH_FENCE): 409, changing nothing,
  *                                when this node knows a newer agent run (body: error, presentedFence, currentFence,
  *                                currentFenceNode); 400 when T is malformed; else the intent keeps T as its fence
@@ -76,6 +77,7 @@ import java.util.concurrent.TimeoutException;
  * GET  /v1/llm/costs?days=N     spend per UTC day, provider and model over the last N days (1..400, default 7) and
  *                                totals
  * GET  /v1/llm/metrics          the same figures in the Prometheus text format (counters per provider and model)
+ * /v1/wallet, /v1/wallet/...  the wallet (wallet.api.WalletHttp, docs/wallet.md): spend, status, approve, reject
  * POST /v1/backup[?target=ID]   backs up now (on the leader; waits for the run); 409 naming the leader on a follower
  * GET  /v1/backup               per target: the newest run's time, manifest, objects, bytes and error
  * POST /v1/drill[?target=ID]    runs the restore drill now (on the leader; waits for it) -> the signed report;
@@ -205,6 +207,13 @@ public final class HttpApi implements AutoCloseable {
                             + " started without the LLM gateway)"));
             return;
         }
+        if (io.agentmesh.node.wallet.api.WalletHttp.owns(exchange.getRequestURI().getPath())) {
+            // A spend waits for its transaction: the wallet's endpoints take the exchange over on their own threads.
+            node.walletEndpoints().ifPresentOrElse(w -> w.handle(exchange), () ->
+                    io.agentmesh.node.wallet.api.WalletHttp.refuse(exchange, node.witness() ? WITNESS_REFUSAL
+                            : "this node has no wallet (no <home>/wallet.json or --wallet-config; docs/wallet.md)"));
+            return;
+        }
         try (exchange) {
             try {
                 route(exchange);
@@ -303,6 +312,7 @@ public final class HttpApi implements AutoCloseable {
                     return;
                 }
                 requireMethod(method, "POST");
+                Durability durability = durability(ex.getRequestURI());
                 Optional<io.agentmesh.node.actions.FencingToken> fence = presentedFence(ex);
                 if (fence.isPresent() && refusedFence(ex, fence.get())) {
                     return;
@@ -311,7 +321,7 @@ public final class HttpApi implements AutoCloseable {
                 JsonNode payload = body.path("payload");
                 String payloadJson = payload.isMissingNode() ? "{}" : json.writeValueAsString(payload);
                 send(ex, 201, await(node.requestIntent(requiredText(body, "kind"), payloadJson,
-                        fence.map(io.agentmesh.node.actions.AgentFence::text).orElse(null))));
+                        fence.map(io.agentmesh.node.actions.AgentFence::text).orElse(null), durability)));
             }
             case "/v1/schedules" -> {
                 requireMethod(method, "POST");

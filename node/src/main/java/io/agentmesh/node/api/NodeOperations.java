@@ -63,6 +63,20 @@ public interface NodeOperations {
      */
     CompletableFuture<List<Map<String, Object>>> recentIntents(int limit);
 
+    /**
+     * As {@link #requestIntent(String, String, String)}, acknowledged once durable as {@code durability} says: with
+     * {@code MAJORITY} a new leader holds the intent before it starts the next agent run, so the run's intent is
+     * carried over and performed (docs/agents.md, "Intents of a superseded run").
+     */
+    default CompletableFuture<Object> requestIntent(String kind, String payloadJson, String fence,
+                                                    Durability durability) {
+        if (durability != Durability.LOCAL) {
+            return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                    "this node cannot acknowledge an intent with durability " + durability.text()));
+        }
+        return requestIntent(kind, payloadJson, fence);
+    }
+
     /** An intent and its outcome (null while not performed), or empty when unknown here. */
     CompletableFuture<Optional<Object>> intent(String id);
 
@@ -164,6 +178,11 @@ public interface NodeOperations {
      * witness, or a node built without the gateway), which answers them 503 in the endpoint's error shape.
      */
     default Optional<io.agentmesh.node.llm.api.LlmHttp> llmEndpoints() {
+        return Optional.empty();
+    }
+
+    /** The wallet's endpoints ({@code /v1/wallet...}); empty on a node without a wallet config. */
+    default Optional<io.agentmesh.node.wallet.api.WalletHttp> walletEndpoints() {
         return Optional.empty();
     }
 

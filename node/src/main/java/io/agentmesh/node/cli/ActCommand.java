@@ -43,7 +43,8 @@ public final class ActCommand implements Callable<Integer> {
 
     @Option(names = "--kind", defaultValue = "job",
             description = "Executor kind: job, or exec (payload {\"command\": name, \"args\": {...}} runs a"
-                    + " command from the nodes' exec config) (default ${DEFAULT-VALUE}).")
+                    + " command from the nodes' exec config), or backup / drill (payload {\"target\": id or"
+                    + " \"all\"}) (default ${DEFAULT-VALUE}).")
     String kind;
 
     @Option(names = "--payload", defaultValue = "{}", description = "JSON payload for the executor (default ${DEFAULT-VALUE}).")

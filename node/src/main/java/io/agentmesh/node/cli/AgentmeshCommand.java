@@ -20,6 +20,7 @@ import java.nio.file.NoSuchFileException;
                 UpCommand.class, StatusCommand.class, ActCommand.class, McpCommand.class, LlmCommand.class,
                 BackupCommand.class, RestoreCommand.class, DrillCommand.class, ApiTokenCommand.class,
                 ConfigCommand.class, ServiceCommand.class, DoctorCommand.class,
+                WalletCommand.class,
                 CommandLine.HelpCommand.class})
 public final class AgentmeshCommand {
 

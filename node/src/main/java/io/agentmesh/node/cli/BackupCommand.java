@@ -55,7 +55,23 @@ public final class BackupCommand {
         @Override
         public Integer call() throws Exception {
             String q = target == null ? "" : "?target=" + java.net.URLEncoder.encode(target, StandardCharsets.UTF_8);
-            JsonNode r = NodeHttp.parse(http, NodeHttp.send(http, "POST", "/v1/backup" + q, CREATE_TIMEOUT_MS));
+            java.util.concurrent.CompletableFuture<String> post = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return NodeHttp.send(http, "POST", "/v1/backup" + q, CREATE_TIMEOUT_MS);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            });
+            String body;
+            try {
+                body = Progress.follow(http, post, "progress");
+            } catch (java.io.UncheckedIOException e) {
+                throw e.getCause();
+            }
+            JsonNode r = NodeHttp.parse(http, body);
             return printTargets(r) ? 0 : 1;
         }
     }
@@ -167,13 +183,37 @@ public final class BackupCommand {
     /** Reads and verifies the newest (or the {@code number}th) manifest and everything it names. */
     static BackupReader.RestoreSet verify(BackupTarget target, BackupReader reader, Optional<ManifestRef> remembered,
                                           Optional<Long> number) throws BackupTargetException {
-        BackupReader.ObjectSource source = name -> {
+        BackupReader.ObjectSource plain = name -> {
             try {
                 return target.get(name);
             } catch (BackupTargetException e) {
                 throw new UncheckedIOException(e);
             }
         };
+        // Progress by the bytes of the objects the manifest names, as they are read and checked.
+        long[] totalBytes = {0};
+        Progress progress = Progress.start("reading and verifying " + target.describe(), 0, "bytes");
+        BackupReader.ObjectSource source = name -> {
+            Optional<byte[]> got = plain.get(name);
+            if (totalBytes[0] == 0 && name.startsWith("man/") && got.isPresent()) {
+                totalBytes[0] = reader.openManifest(name, got.get()).objects().stream()
+                        .mapToLong(io.agentmesh.node.backup.format.Manifest.Entry::sizeBytes).sum();
+                progress.total(totalBytes[0]);
+            } else if (!name.startsWith("man/")) {
+                got.ifPresent(b -> progress.advance(b.length));
+            }
+            return got;
+        };
+        try {
+            return verifyFrom(target, reader, remembered, number, source);
+        } finally {
+            progress.close();
+        }
+    }
+
+    private static BackupReader.RestoreSet verifyFrom(BackupTarget target, BackupReader reader,
+                                                      Optional<ManifestRef> remembered, Optional<Long> number,
+                                                      BackupReader.ObjectSource source) throws BackupTargetException {
         List<String> names = target.list("man/", 1_000_000);
         List<String> manifests = names.stream()
                 .filter(n -> io.agentmesh.node.backup.format.ObjectName.parse(n).isPresent()).toList();
@@ -192,6 +232,39 @@ public final class BackupCommand {
             ref = reader.newestManifest(names, source, remembered);
         }
         return reader.verify(ref, source);
+    }
+
+    /**
+     * The newest manifest written at or before {@code atMs} (by its writer's clock, {@code createdAtMs}): manifests are
+     * opened from the highest number down until one is old enough.
+     *
+     * @throws IllegalArgumentException when every manifest is newer, naming the oldest
+     */
+    static ManifestRef manifestAt(BackupTarget target, BackupReader reader, long atMs) throws BackupTargetException {
+        List<io.agentmesh.node.backup.format.ObjectName> manifests = target.list("man/", 1_000_000).stream()
+                .map(io.agentmesh.node.backup.format.ObjectName::parse).flatMap(Optional::stream)
+                .sorted(java.util.Comparator.comparingLong(io.agentmesh.node.backup.format.ObjectName::number).reversed()
+                        .thenComparing(o -> o.sha256().hex()))
+                .toList();
+        if (manifests.isEmpty()) {
+            throw new IllegalArgumentException("no backup at " + target.describe() + " (no manifest)");
+        }
+        long oldestAt = Long.MAX_VALUE;
+        long oldestNumber = 0;
+        for (var o : manifests) {
+            String name = new ManifestRef(o.number(), o.sha256()).name();
+            byte[] bytes = target.get(name).orElseThrow(() -> new io.agentmesh.node.backup.format.BackupFormatException(
+                    io.agentmesh.node.backup.format.BackupFormatException.Problem.MISSING, name, "vanished"));
+            var m = reader.openManifest(name, bytes);
+            if (m.createdAtMs() <= atMs) {
+                return new ManifestRef(o.number(), o.sha256());
+            }
+            oldestAt = m.createdAtMs();
+            oldestNumber = o.number();
+        }
+        throw new IllegalArgumentException("no manifest at " + target.describe() + " was written at or before "
+                + java.time.Instant.ofEpochMilli(atMs) + "; the oldest, " + oldestNumber + ", was written "
+                + java.time.Instant.ofEpochMilli(oldestAt));
     }
 
     @Command(name = "keys", mixinStandardHelpOptions = true,
@@ -259,10 +332,30 @@ public final class BackupCommand {
         @Option(names = "--dry-run", description = "Say what would be deleted; delete nothing.")
         boolean dryRun;
 
+        @Option(names = "--orphan-grace-minutes", paramLabel = "M", defaultValue = "1440",
+                description = "Also delete objects no backup names (left by a killed backup) once they are M minutes"
+                        + " old on the target (default ${DEFAULT-VALUE}: a day). Younger ones may belong to a backup"
+                        + " still running: keep M longer than your longest backup.")
+        long orphanGraceMinutes;
+
+        @Option(names = "--orphans-only", description = "Delete only the objects no backup names; keep every backup"
+                + " (no retention policy needed).")
+        boolean orphansOnly;
+
         @Override
         public Integer call() throws Exception {
+            if (orphanGraceMinutes < 0 || orphanGraceMinutes > 10 * 365 * 24 * 60L) {
+                throw new IllegalArgumentException("--orphan-grace-minutes is 0 to ten years in minutes, not "
+                        + orphanGraceMinutes);
+            }
+            java.util.OptionalLong graceMs = java.util.OptionalLong.of(orphanGraceMinutes * 60_000L);
             io.agentmesh.node.backup.prune.RetentionPolicy policy;
-            if (keepLast != null || keepDaily != null || keepWeekly != null || keepMonthly != null) {
+            if (orphansOnly) {
+                if (keepLast != null || keepDaily != null || keepWeekly != null || keepMonthly != null) {
+                    throw new IllegalArgumentException("--orphans-only keeps every backup: give no --keep-* option");
+                }
+                policy = null;
+            } else if (keepLast != null || keepDaily != null || keepWeekly != null || keepMonthly != null) {
                 policy = new io.agentmesh.node.backup.prune.RetentionPolicy(keepLast == null ? 0 : keepLast,
                         keepDaily == null ? 0 : keepDaily, keepWeekly == null ? 0 : keepWeekly,
                         keepMonthly == null ? 0 : keepMonthly);
@@ -275,13 +368,18 @@ public final class BackupCommand {
             String holder = IdentityDirectory.of(home.identityDir()).nodeId().toString();
             return eachTarget(home, target, "", "; nothing deleted", (t, bt, reader) -> {
                 var report = new io.agentmesh.node.backup.prune.Pruner(bt, reader, new SystemClock(), holder,
-                        io.agentmesh.node.backup.prune.Pruner.DEFAULT_LEASE_MS).prune(policy, dryRun);
+                        io.agentmesh.node.backup.prune.Pruner.DEFAULT_LEASE_MS).prune(Optional.ofNullable(policy),
+                        dryRun, graceMs);
+                report.deletedOrphans().forEach(o -> System.out.println(t.id() + ": " + (dryRun ? "would delete" : "deleted")
+                        + " unreferenced " + o));
                 return (dryRun ? "would keep " : "kept ") + report.kept().size()
                         + " backups " + report.kept().stream().map(r -> Long.toString(r.number())).toList()
                         + ", " + (dryRun ? "would delete " : "deleted ") + report.deletedManifests().size()
                         + " backups " + report.deletedManifests().stream().map(r -> Long.toString(r.number())).toList()
                         + " and " + report.deletedObjects().size() + " objects (" + report.deletedBytes()
-                        + " bytes); " + report.unreferencedLeft() + " objects no backup names were left alone";
+                        + " bytes), " + report.deletedOrphans().size() + " objects no backup names and older than "
+                        + orphanGraceMinutes + " min; " + report.unreferencedLeft()
+                        + " younger objects no backup names were left alone";
             });
         }
     }

@@ -86,6 +86,12 @@ public final class NodeCommand {
                         + " node at start.")
         Path llmConfig;
 
+        @Option(names = "--wallet-config", paramLabel = "FILE",
+                description = "The wallet's node-local config (default: <home>/wallet.json when present; see"
+                        + " docs/wallet.md): chain, key, confirmations, policy. A bad file or a keystore the passphrase"
+                        + " does not open stops the node at start.")
+        Path walletConfig;
+
         @Option(names = "--agent-stop-grace-ms", defaultValue = "500", paramLabel = "MS",
                 description = "How long the agent may take to exit after SIGTERM before SIGKILL (default"
                         + " ${DEFAULT-VALUE}); the next leader waits this long too, so it adds to failover time.")
@@ -166,6 +172,16 @@ public final class NodeCommand {
             return LlmConfig.load(file, PriceTable.shipped());
         }
 
+        /** The given wallet config (it must exist), else {@code <home>/wallet.json} when present, else none. */
+        private Optional<io.agentmesh.node.wallet.spend.WalletConfig> walletConfig() throws java.io.IOException {
+            Path file = walletConfig != null ? walletConfig
+                    : home.home().resolve(io.agentmesh.node.wallet.spend.WalletConfig.DEFAULT_FILE_NAME);
+            if (walletConfig == null && !java.nio.file.Files.exists(file)) {
+                return Optional.empty();
+            }
+            return Optional.of(io.agentmesh.node.wallet.spend.WalletConfig.read(file, home.home()));
+        }
+
         /** {@code <home>/backup.json} when present, else no targets. */
         static io.agentmesh.node.backup.target.BackupConfig backupConfig(Path home) throws java.io.IOException {
             Path file = home.resolve(BACKUP_CONFIG_FILE);
@@ -198,7 +214,8 @@ public final class NodeCommand {
                     NodeSettings.parseHostPort(http, label("--http")), peerSpecs,
                     relays.stream().map(r -> NodeSettings.parseHostPort(r, label("--relay"))).toList(), snapshotEvery,
                     faultInjection, new AgentSettings(checkedWorkspace, agentCommand)
-                            .withStopGraceMs(agentStopGraceMs), execCommands(), llmConfig(), backupConfig(home.home()));
+                            .withStopGraceMs(agentStopGraceMs), execCommands(), llmConfig(), backupConfig(home.home()),
+                    walletConfig());
             if (takeOver) {
                 int settled = io.agentmesh.node.runtime.RestoredHome.takeOver(home.identityDir(), home.stateDir(),
                         home.passphrase(), new io.agentmesh.protocol.time.SystemClock());

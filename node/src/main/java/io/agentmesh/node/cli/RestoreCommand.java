@@ -69,6 +69,16 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--manifest", paramLabel = "N", description = "Restore manifest N instead of the newest.")
     Long manifest;
 
+    @Option(names = "--at", paramLabel = "TIME",
+            description = "Restore the newest manifest written at or before TIME (ISO-8601, e.g. 2026-12-03T18:00:00Z).")
+    String at;
+
+    @Option(names = "--cut", paramLabel = "ACTOR:SEQ,...",
+            description = "Restore only the changes at or below this causal cut: per actor (hex id, or a prefix of at"
+                    + " least 8 digits) the highest sequence number kept; actors not named keep nothing. Refused,"
+                    + " naming the first offending change, when a kept change depends on one above the cut.")
+    String cut;
+
     @Option(names = "--validity-days", defaultValue = "3650", description = "The new node certificate's validity (default ${DEFAULT-VALUE}).")
     int validityDays;
 
@@ -81,6 +91,12 @@ public final class RestoreCommand implements Callable<Integer> {
             throw new IllegalArgumentException(home.home() + " already holds an agent (identity or state): restore into"
                     + " a fresh --home");
         }
+        if (manifest != null && at != null) {
+            throw new IllegalArgumentException("give --manifest or --at, not both");
+        }
+        Optional<Long> atMs = Optional.ofNullable(at).map(RestoreCommand::parseTime);
+        Optional<io.agentmesh.node.backup.format.CausalCut> causalCut = Optional.ofNullable(cut)
+                .map(io.agentmesh.node.backup.format.CausalCut::parse);
         ObjectNode doc = new ObjectMapper().createObjectNode();
         ObjectNode t = doc.putArray("targets").addObject().put("id", "restore").put("uri", from);
         if (credentialsFile != null) {
@@ -94,7 +110,14 @@ public final class RestoreCommand implements Callable<Integer> {
         try (BackupTarget target = Targets.open(targetConfig, System.getenv(), new SystemClock())) {
             err.println("reading and verifying the backup at " + target.describe() + " ...");
             BackupReader reader = new BackupReader(root.verifyingKey(), List.of(BackupKeys.phraseIdentity(root)), List.of());
-            set = BackupCommand.verify(target, reader, Optional.empty(), Optional.ofNullable(manifest));
+            Optional<Long> number = Optional.ofNullable(manifest);
+            if (atMs.isPresent()) {
+                var ref = BackupCommand.manifestAt(target, reader, atMs.get());
+                err.println("manifest " + ref.number() + " is the newest written at or before "
+                        + java.time.Instant.ofEpochMilli(atMs.get()));
+                number = Optional.of(ref.number());
+            }
+            set = BackupCommand.verify(target, reader, Optional.empty(), number);
         } catch (BackupFormatException e) {
             err.println("agentmesh: nothing restored: " + explain(e));
             return EXIT_BAD_BACKUP;
@@ -105,6 +128,11 @@ public final class RestoreCommand implements Callable<Integer> {
         err.println("verified manifest " + set.ref().number() + " (written " + java.time.Instant.ofEpochMilli(
                 set.manifest().createdAtMs()) + " by " + set.manifest().writer().nodeId() + "): "
                 + set.manifest().objects().size() + " objects, " + set.changes().size() + " changes");
+        List<SignedChange> changes = set.changes();
+        if (causalCut.isPresent()) {
+            changes = causalCut.get().apply(set); // refuses a cut that is not causally closed, before any write
+            err.println("the cut keeps " + changes.size() + " of " + set.changes().size() + " changes");
+        }
 
         // The agent root home: the root key from the phrase, a new node enrolled by it.
         var pass = home.passphrase();
@@ -121,17 +149,18 @@ public final class RestoreCommand implements Callable<Integer> {
         Files.createDirectories(home.stateDir());
         try (SqliteChangeStore store = SqliteChangeStore.open(storeFile)) {
             List<CompletableFuture<Void>> pending = new ArrayList<>();
-            long done = 0;
-            for (SignedChange c : set.changes()) {
-                pending.add(store.append(c));
-                if (pending.size() == APPEND_BATCH) {
-                    CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
-                    pending.clear();
-                    done += APPEND_BATCH;
-                    err.println("imported " + done + " of " + set.changes().size() + " changes");
+            try (Progress progress = Progress.start("importing", changes.size(), "changes")) {
+                for (SignedChange c : changes) {
+                    pending.add(store.append(c));
+                    if (pending.size() == APPEND_BATCH) {
+                        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+                        pending.clear();
+                        progress.advance(APPEND_BATCH);
+                    }
                 }
+                CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+                progress.set(changes.size());
             }
-            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
             // The members' certificates, as the core keeps them, so the restored node verifies their changes before
             // they reconnect.
             List<NodeCertificate> certs = new ArrayList<>(set.identity().certificates());
@@ -145,9 +174,9 @@ public final class RestoreCommand implements Callable<Integer> {
             }
         }
         io.agentmesh.node.runtime.RestoredHome.mark(home.stateDir(), "manifest " + set.ref().number() + " "
-                + set.ref().sha256().hex() + " from " + from);
-        System.out.println("restored agent " + ids.agentId() + " from manifest " + set.ref().number() + " ("
-                + set.changes().size() + " changes) into " + home.home());
+                + set.ref().sha256().hex() + " from " + from + (cut == null ? "" : " cut " + cut));
+        System.out.println("restored agent " + ids.agentId() + " from manifest " + set.ref().number()
+                + (cut == null ? "" : " cut at " + cut) + " (" + changes.size() + " changes) into " + home.home());
         System.out.println("new node " + ids.nodeId() + " (voter), enrolled by the restored root key");
         if (!set.identity().revocations().isEmpty()) {
             System.out.println(set.identity().revocations().size() + " revocation(s) re-installed: the restored node"
@@ -157,6 +186,19 @@ public final class RestoreCommand implements Callable<Integer> {
         System.out.println("Join the running cluster with --peer, or make it the agent's cluster with --take-over"
                 + " (docs/backup.md, \"Restoring\")");
         return 0;
+    }
+
+    static long parseTime(String text) {
+        try {
+            return java.time.OffsetDateTime.parse(text).toInstant().toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            try {
+                return java.time.Instant.parse(text).toEpochMilli();
+            } catch (java.time.format.DateTimeParseException e2) {
+                throw new IllegalArgumentException("--at: \"" + text + "\" is not an ISO-8601 time with a zone or"
+                        + " offset, e.g. 2026-12-03T18:00:00Z or 2026-12-03T19:00:00+01:00");
+            }
+        }
     }
 
     private static String explain(BackupFormatException e) {

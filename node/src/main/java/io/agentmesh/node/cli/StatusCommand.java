@@ -70,6 +70,14 @@ public final class StatusCommand implements Callable<Integer> {
         if (s.has("agentProcess")) {
             System.out.println("agent  " + agentProcessLine(s.get("agentProcess")));
         }
+        for (JsonNode f : s.path("backup").path("freshness")) {
+            System.out.println("backup " + freshnessLine(f));
+        }
+        for (JsonNode f : s.path("backup").path("freshness")) {
+            for (JsonNode w : f.path("warnings")) {
+                System.out.println("WARNING " + w.asText());
+            }
+        }
         System.out.println();
         System.out.printf("%-44s %-8s %-28s %12s %10s %8s%n", "PEER", "ROLE", "LINK", "LAST CONTACT", "RTT", "BEHIND");
         for (JsonNode p : s.path("peers")) {
@@ -123,5 +131,21 @@ public final class StatusCommand implements Callable<Integer> {
         StringBuilder b = new StringBuilder();
         counts.forEach((st, n) -> b.append(b.isEmpty() ? "" : ", ").append(st).append(' ').append(n));
         return b.toString();
+    }
+
+    /** "nas: backup ok 12 min ago (every 60 min), drill ok 3 h ago (every 24 h)". */
+    static String freshnessLine(JsonNode f) {
+        return f.path("target").asText() + ": backup " + f.path("backupState").asText()
+                + ago(f.path("backupAgeMs")) + every(f.path("backupEveryMs")) + ", drill " + f.path("drillState").asText()
+                + ago(f.path("drillAgeMs")) + every(f.path("drillEveryMs"));
+    }
+
+    private static String ago(JsonNode ms) {
+        return ms.isNumber() ? " " + io.agentmesh.node.backup.run.BackupFreshness.human(ms.asLong()) + " ago" : "";
+    }
+
+    private static String every(JsonNode ms) {
+        return ms.isNumber() ? " (every " + io.agentmesh.node.backup.run.BackupFreshness.human(ms.asLong()) + ")"
+                : " (on request)";
     }
 }

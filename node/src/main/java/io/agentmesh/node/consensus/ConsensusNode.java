@@ -42,10 +42,14 @@ import io.agentmesh.node.llm.ledger.LedgerResult;
 import io.agentmesh.node.llm.ledger.LlmLedger;
 import io.agentmesh.node.schedules.ScheduleExpander;
 import io.agentmesh.node.schedules.ScheduleRunner;
+import io.agentmesh.node.wallet.ledger.WalletLedger;
+import io.agentmesh.node.wallet.ledger.WalletOp;
+import io.agentmesh.node.wallet.ledger.WalletResult;
 /**
  * One node's consensus: a MicroRaft node on the node thread ({@link RaftExecutor}, {@link DilatedClock}), over the
  * mesh ({@link MeshTransport}), on a durable log ({@link RaftLogStore} behind {@link FailStopRaftStore}), with the
- * {@link ActionJournal} and the LLM call ledger ({@link LlmLedger}) as state machine ({@link JournalAndLedger}) and an
+ * {@link ActionJournal}, the LLM call ledger ({@link LlmLedger}) and the wallet ledger ({@link WalletLedger}) as state
+ * machine ({@link ServerStateMachine}) and an
  * {@link ActionCoordinator} performing actions while leader. This is the one class the node core talks to.
  *
  * <p>What the node core does (all on the node thread):
@@ -59,7 +63,9 @@ import io.agentmesh.node.schedules.ScheduleRunner;
  *   <li>read {@link #status()} for {@code agentmesh status}, and get leader changes through the builder's
  *       {@code onLeaderChange};</li>
  *   <li>as leader, submit the LLM gateway's ledger operations with {@link #submitLedger}, and read the ledger with
- *       {@link #ledger()} on any member.</li>
+ *       {@link #ledger()} on any member;</li>
+ *   <li>as leader, submit the wallet's operations with {@link #submitWallet}, and read the wallet ledger with
+ *       {@link #wallet()} on any member.</li>
  * </ul>
  * The simulator uses {@link #crash()} for kill -9 (and its own in-memory Raft store, which loses what was not flushed).
  *
@@ -102,6 +108,8 @@ public final class ConsensusNode {
     private final ActionJournal journal;
     /** The LLM call ledger: the other half of the state machine, next to the journal. */
     private final LlmLedger ledger = new LlmLedger();
+    /** The wallet ledger: the third part of the state machine. */
+    private final WalletLedger wallet = new WalletLedger();
     private final ActionCoordinator coordinator;
     /** Witness mode: keeps the log only ({@link WitnessStateMachine}), never stands for election, never performs. */
     private final boolean witness;
@@ -515,8 +523,10 @@ public final class ConsensusNode {
         if (raftNode == null || stopped || witness || role != RaftRole.LEADER) {
             return CompletableFuture.failedFuture(new IllegalStateException("this node does not lead"));
         }
-        io.agentmesh.node.actions.JournalOp.AgentRun op =
-                new io.agentmesh.node.actions.JournalOp.AgentRun(self.toString(), term, stopGraceMs);
+        Optional<io.agentmesh.node.actions.AgentFence> newest = journal.agentFence();
+        io.agentmesh.node.actions.JournalOp.AgentRun op = io.agentmesh.node.actions.JournalOp.AgentRun.superseding(
+                self.toString(), term, stopGraceMs, newest.map(io.agentmesh.node.actions.AgentFence::token)
+                        .orElse(null), carriedIntents(newest));
         CompletableFuture<io.agentmesh.node.actions.AgentRunResult> done = new CompletableFuture<>();
         raftNode.replicate(op).whenComplete((ordered, error) -> scheduler.execute(() -> {
             if (error != null) {
@@ -529,6 +539,38 @@ public final class ConsensusNode {
             }
         }));
         return done;
+    }
+
+    /**
+     * The intents a new run carries over from the run it supersedes (docs/agents.md, "Intents of a superseded run"):
+     * those this node holds, requested under the journal's newest fence, that no claim has reached yet. This node has
+     * caught up from a majority before it fences, so every majority-acknowledged one is here; the journal grants the
+     * run only if {@code newest} is still its newest run when the entry applies. The oldest
+     * {@link io.agentmesh.node.actions.JournalOp.AgentRun#MAX_CARRIED} at most; past that, the rest are refused
+     * when claimed, and a log line says so.
+     */
+    private List<String> carriedIntents(Optional<io.agentmesh.node.actions.AgentFence> newest) {
+        if (newest.isEmpty()) {
+            return List.of();
+        }
+        String fence = newest.get().tokenText();
+        java.util.TreeSet<String> carried = new java.util.TreeSet<>();
+        int left = 0;
+        for (Intent i : pendingIntents.get()) {
+            if (!fence.equals(i.fence()) || journal.entry(i.id()).isPresent() || journal.isTombstoned(i.id())) {
+                continue;
+            }
+            if (carried.size() < io.agentmesh.node.actions.JournalOp.AgentRun.MAX_CARRIED) {
+                carried.add(i.id());
+            } else {
+                left++;
+            }
+        }
+        if (left > 0) {
+            log.warn("consensus: {} carries {} unclaimed intents of agent run {} into the new run; {} more will be"
+                    + " refused as that run's", self.shortForm(), carried.size(), fence, left);
+        }
+        return List.copyOf(carried);
     }
 
     /**
@@ -648,7 +690,7 @@ public final class ConsensusNode {
                     : "waiting for founders " + discovery.waitingFor() + " to answer with the same founding list");
         }
         return new ConsensusStatus(roleName(), leaderId(), term,
-                witness ? witnessMachine.lastApplied() : Math.max(journal.lastApplied(), ledger.lastApplied()),
+                witness ? witnessMachine.lastApplied() : Math.max(journal.lastApplied(), Math.max(ledger.lastApplied(), wallet.lastApplied())),
                 pending,
                 coordinator.inFlight(), journal.completedCount(), voters, learners, note,
                 liveness.stuckFollowerResets(), liveness.higherTermsAdopted(),
@@ -773,6 +815,46 @@ public final class ConsensusNode {
         return done;
     }
 
+    /** The wallet ledger as applied here (empty on a witness, which keeps nothing). Read on the node thread. */
+    public WalletLedger wallet() {
+        return wallet;
+    }
+
+    /**
+     * As leader: replicates one wallet operation; completes ON THE NODE THREAD with what the wallet ledger answered (a
+     * refusal is a {@link WalletResult.Refused} result, not a failure). Fails at once with an
+     * {@link IllegalStateException} when this node does not lead (or is a witness, or is not started or stopped), and
+     * later with MicroRaft's exception when the entry cannot be committed (leadership lost, log full, indeterminate:
+     * then the spend driver must not broadcast, and re-proposes the identical operation, which the ledger answers
+     * as a duplicate if the first one did commit). Node thread.
+     */
+    public CompletableFuture<WalletResult> submitWallet(WalletOp op) {
+        Objects.requireNonNull(op, "op");
+        if (raftNode == null || stopped || witness || role != RaftRole.LEADER) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the wallet ledger takes operations on"
+                    + " the leader only; " + self.shortForm() + " is " + roleName()
+                    + leaderId().map(l -> " (the leader is " + l + ")").orElse("")));
+        }
+        CompletableFuture<WalletResult> done = new CompletableFuture<>();
+        CompletableFuture<? extends io.microraft.Ordered<Object>> replicated;
+        try {
+            replicated = raftNode.replicate(op);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        replicated.whenComplete((ordered, error) -> scheduler.execute(() -> {
+            if (error != null) {
+                done.completeExceptionally(error);
+            } else if (ordered.getResult() instanceof WalletResult r) {
+                done.complete(r);
+            } else {
+                done.completeExceptionally(new IllegalStateException("the wallet ledger answered " + op.getClass()
+                        .getSimpleName() + " with " + ordered.getResult()));
+            }
+        }));
+        return done;
+    }
+
     /** This member's role changes and applied claims after {@code afterSeq}, on this node's clock. Node thread. */
     public ConsensusEvents.Page events(long afterSeq) {
         return events.after(afterSeq, clock.nowMillis());
@@ -816,12 +898,12 @@ public final class ConsensusNode {
     }
 
     /**
-     * The journal and the LLM ledger as MicroRaft's state machine ({@link JournalAndLedger}), noting each claim the
+     * The journal and both ledgers as MicroRaft's state machine ({@link ServerStateMachine}), noting each claim the
      * journal grants in {@link #events}: the moment a claim is applied here is the moment this node may know it is
      * committed.
      */
     private final class ObservedJournal implements StateMachine {
-        private final JournalAndLedger machine = new JournalAndLedger(journal, ledger);
+        private final ServerStateMachine machine = new ServerStateMachine(journal, ledger, wallet);
 
         @Override
         public Object runOperation(long commitIndex, Object operation) {

@@ -1,6 +1,7 @@
 package io.agentmesh.node.consensus;
 
 import io.agentmesh.node.actions.AgentFence;
+import io.agentmesh.node.actions.AdmittedIntentsSnapshot;
 import io.agentmesh.node.actions.AgentFenceSnapshot;
 import io.agentmesh.node.actions.FencingToken;
 import io.agentmesh.node.actions.JournalEntry;
@@ -13,6 +14,8 @@ import io.agentmesh.node.actions.JournalOp;
 import io.agentmesh.node.actions.JournalSnapshotChunk;
 import io.agentmesh.node.llm.ledger.LedgerOp;
 import io.agentmesh.node.llm.ledger.LedgerSnapshotChunk;
+import io.agentmesh.node.wallet.ledger.WalletOp;
+import io.agentmesh.node.wallet.ledger.WalletSnapshotChunk;
 import io.agentmesh.protocol.bytes.BoundedReader;
 import io.agentmesh.protocol.bytes.BoundedWriter;
 import io.agentmesh.protocol.bytes.MalformedException;
@@ -47,7 +50,8 @@ import java.util.function.Function;
 /**
  * Bytes for everything consensus sends or stores: the ten MicroRaft messages, log entries, snapshot chunks, member
  * views, endpoints and log operations (journal operations, agent runs, MicroRaft's membership change, journal
- * snapshot chunks and the snapshot's agent fence, the LLM call ledger's operations and snapshot chunks).
+ * snapshot chunks and the snapshot's agent fence, the LLM call ledger's and the wallet ledger's operations and
+ * snapshot chunks).
  *
  * <p>Format: a hand-written, fixed-layout binary form on {@link BoundedWriter}/{@link BoundedReader}: big-endian
  * fixed-width numbers, UTF-8 and byte strings with an i32 length prefix, counts as i32, one-byte type tags. Chosen
@@ -123,6 +127,26 @@ public final class RaftCodec {
     static final int OP_LEDGER_CLOSE = 13;
     static final int OP_LEDGER_SETTLE = 14;
     static final int OP_LEDGER_SNAPSHOT_CHUNK = 15;
+    // The wallet ledger's operations and snapshot chunks ({@link WalletCodec}).
+    static final int OP_WALLET_SYNC = 16;
+    static final int OP_WALLET_SET_POLICY = 17;
+    static final int OP_WALLET_CLAIM = 18;
+    static final int OP_WALLET_APPROVE = 19;
+    static final int OP_WALLET_REJECT = 20;
+    static final int OP_WALLET_EXPIRE = 21;
+    static final int OP_WALLET_PREPARE = 22;
+    static final int OP_WALLET_INCLUDED = 23;
+    static final int OP_WALLET_REORGED = 24;
+    static final int OP_WALLET_COMPLETE = 25;
+    static final int OP_WALLET_FREEZE = 26;
+    static final int OP_WALLET_UNFREEZE = 27;
+    static final int OP_WALLET_SNAPSHOT_CHUNK = 28;
+    /** A claim of an intent an agent run requested: {@link Claim} with the intent's fence and the leader's time. */
+    static final int OP_FENCED_CLAIM = 29;
+    /** {@link AgentRun} naming the run it supersedes and carrying that run's unclaimed intents over. */
+    static final int OP_AGENT_RUN_CARRYING = 30;
+    /** The journal snapshot's carried intents ({@link AdmittedIntentsSnapshot}). */
+    static final int OP_ADMITTED_SNAPSHOT = 31;
 
     // Membership change modes, by name rather than ordinal(): a reordered enum in a later MicroRaft must not change
     // the bytes' meaning.
@@ -536,6 +560,11 @@ public final class RaftCodec {
 
     private void writeOperation(BoundedWriter w, Object op) {
         switch (op) {
+            case Claim c when c.intentFence().isPresent() -> {
+                w.u8(OP_FENCED_CLAIM).text32(c.intentId()).text32(c.kind()).text32(c.nodeId()).i64(c.term());
+                writeToken(w, c.intentFence().get());
+                w.i64(c.atMillis());
+            }
             case Claim c -> w.u8(OP_CLAIM).text32(c.intentId()).text32(c.kind()).text32(c.nodeId()).i64(c.term());
             case Prepare p -> {
                 w.u8(OP_PREPARE).text32(p.intentId());
@@ -571,7 +600,21 @@ public final class RaftCodec {
                 }
             }
             case WitnessStateMachine.Snapshot s -> w.u8(OP_WITNESS_SNAPSHOT).i64(s.operationsApplied());
+            case AgentRun a when a.supersedes().isPresent() -> {
+                w.u8(OP_AGENT_RUN_CARRYING).text32(a.nodeId()).i64(a.term()).i64(a.stopGraceMs());
+                FencingToken superseded = a.supersedes().get().tokenOrNull();
+                w.bool(superseded != null);
+                if (superseded != null) {
+                    writeToken(w, superseded);
+                }
+                w.i32(a.carried().size());
+                a.carried().forEach(w::text32);
+            }
             case AgentRun a -> w.u8(OP_AGENT_RUN).text32(a.nodeId()).i64(a.term()).i64(a.stopGraceMs());
+            case AdmittedIntentsSnapshot a -> {
+                w.u8(OP_ADMITTED_SNAPSHOT).i32(a.intentIds().size());
+                a.intentIds().forEach(w::text32);
+            }
             case AgentFenceSnapshot f -> {
                 w.u8(OP_AGENT_FENCE_SNAPSHOT).text32(f.fence().nodeId());
                 writeToken(w, f.fence().token());
@@ -583,6 +626,19 @@ public final class RaftCodec {
             case LedgerOp.Close c -> LedgerCodec.writeClose(w.u8(OP_LEDGER_CLOSE), c);
             case LedgerOp.Settle st -> LedgerCodec.writeSettle(w.u8(OP_LEDGER_SETTLE), st);
             case LedgerSnapshotChunk l -> LedgerCodec.writeChunk(w.u8(OP_LEDGER_SNAPSHOT_CHUNK), l);
+            case WalletOp.SyncChain x -> WalletCodec.writeSync(w.u8(OP_WALLET_SYNC), x);
+            case WalletOp.SetPolicy x -> WalletCodec.writeSetPolicy(w.u8(OP_WALLET_SET_POLICY), x);
+            case WalletOp.Claim x -> WalletCodec.writeClaim(w.u8(OP_WALLET_CLAIM), x);
+            case WalletOp.Approve x -> WalletCodec.writeApprove(w.u8(OP_WALLET_APPROVE), x);
+            case WalletOp.Reject x -> WalletCodec.writeReject(w.u8(OP_WALLET_REJECT), x);
+            case WalletOp.Expire x -> WalletCodec.writeExpire(w.u8(OP_WALLET_EXPIRE), x);
+            case WalletOp.Prepare x -> WalletCodec.writePrepare(w.u8(OP_WALLET_PREPARE), x);
+            case WalletOp.Included x -> WalletCodec.writeIncluded(w.u8(OP_WALLET_INCLUDED), x);
+            case WalletOp.Reorged x -> WalletCodec.writeReorged(w.u8(OP_WALLET_REORGED), x);
+            case WalletOp.Complete x -> WalletCodec.writeComplete(w.u8(OP_WALLET_COMPLETE), x);
+            case WalletOp.Freeze x -> WalletCodec.writeFreeze(w.u8(OP_WALLET_FREEZE), x);
+            case WalletOp.Unfreeze x -> WalletCodec.writeUnfreeze(w.u8(OP_WALLET_UNFREEZE), x);
+            case WalletSnapshotChunk x -> WalletCodec.writeChunk(w.u8(OP_WALLET_SNAPSHOT_CHUNK), x);
             case null -> throw new CodecException("null operation");
             default -> throw new CodecException("unsupported operation type " + op.getClass().getName());
         }
@@ -595,13 +651,16 @@ public final class RaftCodec {
     private Object readOperation(BoundedReader r, boolean logOps, boolean snapshotOps) {
         int tag = r.u8("operation type");
         boolean snapshotTag = tag == OP_SNAPSHOT_CHUNK || tag == OP_WITNESS_SNAPSHOT || tag == OP_AGENT_FENCE_SNAPSHOT
-                || tag == OP_LEDGER_SNAPSHOT_CHUNK;
+                || tag == OP_LEDGER_SNAPSHOT_CHUNK || tag == OP_WALLET_SNAPSHOT_CHUNK || tag == OP_ADMITTED_SNAPSHOT;
         if (snapshotTag ? !snapshotOps : !logOps) {
             throw new CodecException("operation type " + tag + " does not belong here");
         }
         return switch (tag) {
             case OP_CLAIM -> new Claim(r.text32("intentId", MAX_TEXT_BYTES), r.text32("kind", MAX_TEXT_BYTES),
                     r.text32("nodeId", MAX_ENDPOINT_BYTES), r.nonNegativeI64("claim term"));
+            case OP_FENCED_CLAIM -> Claim.fenced(r.text32("intentId", MAX_TEXT_BYTES),
+                    r.text32("kind", MAX_TEXT_BYTES), r.text32("nodeId", MAX_ENDPOINT_BYTES),
+                    r.nonNegativeI64("claim term"), readToken(r), r.i64("claim time"));
             case OP_PREPARE -> new Prepare(r.text32("intentId", MAX_TEXT_BYTES), readToken(r),
                     r.bytes32("prepared data", JournalOp.MAX_PREPARED_BYTES));
             case OP_COMPLETE -> new Complete(r.text32("intentId", MAX_TEXT_BYTES), readToken(r),
@@ -637,6 +696,27 @@ public final class RaftCodec {
             case OP_WITNESS_SNAPSHOT -> new WitnessStateMachine.Snapshot(r.nonNegativeI64("operations applied"));
             case OP_AGENT_RUN -> new AgentRun(r.text32("nodeId", MAX_ENDPOINT_BYTES), r.nonNegativeI64("agent run term"),
                     r.nonNegativeI64("stop grace ms"));
+            case OP_AGENT_RUN_CARRYING -> {
+                String nodeId = r.text32("nodeId", MAX_ENDPOINT_BYTES);
+                long term = r.nonNegativeI64("agent run term");
+                long grace = r.nonNegativeI64("stop grace ms");
+                FencingToken superseded = r.bool("supersedes a run") ? readToken(r) : null;
+                int n = r.count32("carried intents", AgentRun.MAX_CARRIED, MIN_TOMBSTONE_BYTES);
+                List<String> carried = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    carried.add(r.text32("carried intent id", MAX_TEXT_BYTES));
+                }
+                yield AgentRun.superseding(nodeId, term, grace, superseded, carried);
+            }
+            case OP_ADMITTED_SNAPSHOT -> {
+                int n = r.count32("carried intents", io.agentmesh.node.actions.ActionJournal.MAX_ADMITTED,
+                        MIN_TOMBSTONE_BYTES);
+                List<String> ids = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    ids.add(r.text32("carried intent id", MAX_TEXT_BYTES));
+                }
+                yield new AdmittedIntentsSnapshot(ids);
+            }
             case OP_AGENT_FENCE_SNAPSHOT -> new AgentFenceSnapshot(new AgentFence(
                     r.text32("fence nodeId", MAX_ENDPOINT_BYTES), readToken(r), r.nonNegativeI64("stop grace ms")));
             case OP_LEDGER_OPEN -> LedgerCodec.readOpen(r);
@@ -645,6 +725,19 @@ public final class RaftCodec {
             case OP_LEDGER_CLOSE -> LedgerCodec.readClose(r);
             case OP_LEDGER_SETTLE -> LedgerCodec.readSettle(r);
             case OP_LEDGER_SNAPSHOT_CHUNK -> LedgerCodec.readChunk(r);
+            case OP_WALLET_SYNC -> WalletCodec.readSync(r);
+            case OP_WALLET_SET_POLICY -> WalletCodec.readSetPolicy(r);
+            case OP_WALLET_CLAIM -> WalletCodec.readClaim(r);
+            case OP_WALLET_APPROVE -> WalletCodec.readApprove(r);
+            case OP_WALLET_REJECT -> WalletCodec.readReject(r);
+            case OP_WALLET_EXPIRE -> WalletCodec.readExpire(r);
+            case OP_WALLET_PREPARE -> WalletCodec.readPrepare(r);
+            case OP_WALLET_INCLUDED -> WalletCodec.readIncluded(r);
+            case OP_WALLET_REORGED -> WalletCodec.readReorged(r);
+            case OP_WALLET_COMPLETE -> WalletCodec.readComplete(r);
+            case OP_WALLET_FREEZE -> WalletCodec.readFreeze(r);
+            case OP_WALLET_UNFREEZE -> WalletCodec.readUnfreeze(r);
+            case OP_WALLET_SNAPSHOT_CHUNK -> WalletCodec.readChunk(r);
             default -> throw new CodecException("unknown operation type " + tag);
         };
     }

@@ -111,7 +111,22 @@ final class McpTools {
                 new Tool("intent_status", "The outcome of an intent requested earlier (by id), or pending.",
                         object(Map.of("id", text("The intent id act returned.", 1, 256)), "id"), this::intentStatus),
                 new Tool("status", "The local node's status: leader, term, peers, action outcomes, exec commands.",
-                        object(Map.of()), this::status));
+                        object(Map.of()), this::status),
+                new Tool("wallet_spend", "Pay from the agent's wallet: the leader claims the spend under your"
+                        + " idempotencyKey (asking again with the same key never pays twice, whatever happened),"
+                        + " checks it against the policy the operators set (per-transaction cap, daily budget,"
+                        + " allowed recipients, velocity, human approval above a threshold), signs, broadcasts and"
+                        + " waits for confirmations. Answers the spend: state (COMPLETED, AWAITING_APPROVAL,"
+                        + " PREPARED, REJECTED...), nonce, every transaction hash, the final hash and block.",
+                        object(Map.of("idempotencyKey", text("Your unique key for this payment.", 1, 256),
+                                "to", text("The recipient address, 0x and 40 hex digits.", 42, 42),
+                                "valueEther", text("The amount in ether, a decimal string, e.g. \"0.01\".", 1, 100),
+                                "valueWei", text("Or the amount in wei, a whole number as a string.", 1, 100),
+                                "waitSeconds", integer("How long to wait for the spend to end (default "
+                                        + DEFAULT_ACT_WAIT_SECONDS + ").", 0, MAX_ACT_WAIT_SECONDS)),
+                                "idempotencyKey", "to"), this::walletSpend),
+                new Tool("wallet_status", "The agent's wallet: address, balance, budget left today, frozen or not,"
+                        + " pending and completed spends, approvals waiting.", object(Map.of()), this::walletStatus));
     }
 
     List<Tool> tools() {
@@ -310,6 +325,47 @@ final class McpTools {
             }
             Thread.sleep(POLL_MS);
         }
+    }
+
+    private CallToolResult walletSpend(Map<String, Object> a)
+            throws BadInput, NodeApi.ApiException, InterruptedException {
+        String key = str(a, "idempotencyKey", true, 1, 256);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("idempotencyKey", key);
+        body.put("to", str(a, "to", true, 42, 42));
+        if (a.containsKey("valueEther") == a.containsKey("valueWei")) {
+            throw new BadInput("give exactly one of valueEther and valueWei");
+        }
+        if (a.containsKey("valueEther")) {
+            body.put("valueEther", str(a, "valueEther", true, 1, 100));
+        } else {
+            body.put("valueWei", str(a, "valueWei", true, 1, 100));
+        }
+        int waitSeconds = integer(a, "waitSeconds", DEFAULT_ACT_WAIT_SECONDS, 0, MAX_ACT_WAIT_SECONDS);
+        body.put("waitSeconds", 0);
+        JsonNode spend = api.writeJson("POST", "/v1/wallet/spend", body);
+        long deadlineNanos = clock.monotonicNanos() + Duration.ofSeconds(waitSeconds).toNanos();
+        while (!spend.path("terminal").asBoolean() && clock.monotonicNanos() - deadlineNanos < 0) {
+            Thread.sleep(POLL_MS);
+            spend = api.getJson("/v1/wallet/spend?idempotencyKey=" + NodeApi.encode(key));
+        }
+        String state = spend.path("state").asText();
+        String text = "spend " + key + ": " + state
+                + (spend.has("finalHash") ? ", transaction " + spend.path("finalHash").asText() + " in block "
+                + spend.path("block").asLong() : "")
+                + (spend.path("terminal").asBoolean() ? "" : " (not ended yet; call wallet_spend again with the"
+                + " same idempotencyKey to see it, it will not pay twice)");
+        return ok(text, JSON.convertValue(spend, new TypeReference<Map<String, Object>>() { }));
+    }
+
+    private CallToolResult walletStatus(Map<String, Object> a) throws NodeApi.ApiException {
+        JsonNode s = api.getJson("/v1/wallet");
+        String text = "wallet " + s.path("address").asText() + ": balance " + s.path("balanceEther").asText("?")
+                + " ether, budget left today " + s.path("budgetLeftEther").asText() + " ether"
+                + (s.path("frozen").asBoolean() ? ", FROZEN: " + s.path("frozenReason").asText() : "")
+                + ", " + s.path("pending").size() + " pending, " + s.path("approvalsWaiting").size()
+                + " waiting for approval";
+        return ok(text, JSON.convertValue(s, new TypeReference<Map<String, Object>>() { }));
     }
 
     private CallToolResult intentStatus(Map<String, Object> a) throws BadInput, NodeApi.ApiException {

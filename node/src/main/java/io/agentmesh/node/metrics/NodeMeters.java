@@ -12,6 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -65,7 +66,7 @@ public final class NodeMeters implements MetricsSource, AutoCloseable {
         this.writes = new WriteMeters(registry);
         this.transport = new TransportMeters(registry, network, httpRefusals);
         this.core = new CoreMeters(registry, core, agent);
-        this.backups = backups.map(b -> new BackupMeters(registry, b.backupStatus(), b.drillStatus(), clock));
+        this.backups = backups.map(b -> new BackupMeters(registry, b.targets(), b.freshness(), clock));
         this.jvm = new JvmMeters(registry);
         this.sampleTimeouts = Counter.builder("agentmesh.metrics.sample.timeouts")
                 .description("scrapes that rendered the previous sample because the node thread did not answer in "
@@ -73,9 +74,15 @@ public final class NodeMeters implements MetricsSource, AutoCloseable {
         nodeThread.execute(this.core::watchLeaderChanges);
     }
 
-    /** Where the backup meters read: {@code BackupRunner.status()} and {@code Drill.status()}. */
-    public record BackupSources(Supplier<Map<String, Object>> backupStatus,
-                                Supplier<Map<String, Object>> drillStatus) {
+    /**
+     * Where the backup meters read: the configured targets, and their freshness now (a supplier that may wait for the
+     * node thread; called from the scrape thread only).
+     */
+    public record BackupSources(List<String> targets,
+                                Supplier<List<io.agentmesh.node.backup.run.BackupFreshness>> freshness) {
+        public BackupSources {
+            targets = List.copyOf(targets);
+        }
     }
 
     /** The registry, for a feature that adds its own meters. */

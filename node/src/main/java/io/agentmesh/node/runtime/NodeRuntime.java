@@ -107,6 +107,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final io.agentmesh.node.workspace.WorkspaceMirror mirror;
     /** The LLM gateway: serves calls while this node leads (refuses them otherwise, or without llm.json). */
     private final LlmGateway llm;
+    /** The wallet (docs/wallet.md): driver, endpoints, intent executor; null without wallet.json or on a witness. */
+    private final io.agentmesh.node.wallet.api.WalletRuntime wallet;
     /** The agent's LLM endpoints (/llm/...); null on a witness, which serves none. */
     private final io.agentmesh.node.llm.api.LlmHttp llmHttp;
     /** Where the endpoints' calls wait for the gateway: one virtual thread per call, bounded by LlmHttp. */
@@ -150,6 +152,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         this.store = SqliteChangeStore.open(settings.stateDir().resolve(STORE_FILE));
         io.agentmesh.node.workspace.WorkspaceMirror startedMirror = null;
         LlmGateway startedLlm = null;
+        io.agentmesh.node.wallet.api.WalletRuntime startedWallet = null;
         io.agentmesh.node.backup.run.BackupRunner startedBackups = null;
         try {
             long incarnation = incarnation(ids, store);
@@ -184,13 +187,25 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     new io.agentmesh.node.consensus.ConsensusLedgerAccess(core::consensus, nodeThread), nodeThread, clock,
                     LlmGateway.DEFAULT_MAX_CALLS_IN_FLIGHT);
             startedLlm = llm;
+            this.wallet = settings.wallet().isPresent() && certificate.role() != Role.WITNESS
+                    ? io.agentmesh.node.wallet.api.WalletRuntime.start(settings.wallet().get(), settings.passphrase(),
+                            nodeThread, new io.agentmesh.node.wallet.spend.ConsensusWalletAccess(core::consensus,
+                                    nodeThread), clock, identity.nodeId().toString(), this::staleFence)
+                    : null;
+            startedWallet = wallet;
             boolean quiet = RestoredHome.isRestored(settings.stateDir()) && settings.peers().isEmpty()
                     && settings.relays().isEmpty();
             if (quiet) {
                 log.info("node {} serves state restored from a backup and takes no part in consensus (performs no"
                         + " intent, starts no agent) until it joins with --peer or runs with --take-over", name);
             }
-            this.raftStore = quiet ? null : enableConsensus(settings, identity, core, clock, jobDisk, llm);
+            BackupParts parts = certificate.role() != Role.WITNESS
+                    ? backupRunner(settings, ids, nodeKey, certificate, store, core, clock, name) : null;
+            this.backups = parts == null ? null : parts.runner();
+            this.drill = parts == null ? null : parts.drill();
+            startedBackups = backups;
+            this.raftStore = quiet ? null : enableConsensus(settings, identity, core, clock, jobDisk, llm, parts,
+                    wallet);
             nodeThread.execute(() -> {
                 core.start(network);
                 for (NodeSettings.PeerSpec peer : settings.peers()) {
@@ -230,15 +245,14 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     io.agentmesh.node.llm.gateway.LlmModels.of(settings.llm()), clock,
                     () -> java.util.UUID.randomUUID().toString(), llmExchanges, LLM_ENDPOINT_CALLS,
                     LLM_ENDPOINT_MAX_CALL_MS, name) : null;
-            BackupParts parts = holdsState ? backupRunner(settings, ids, nodeKey, certificate, store, core, clock, name)
-                    : null;
-            this.backups = parts == null ? null : parts.runner();
-            this.drill = parts == null ? null : parts.drill();
-            startedBackups = backups;
             if (backups != null) {
                 backups.publishGrants();
-                backups.schedule(settings.backup().everyMinutes() * 60_000L, this::isLeader);
-                drill.schedule(settings.backup().drillEveryHours() * 3_600_000L, this::isLeader);
+                drill.observeTargets();
+                // backup.json's periods become the default schedules, written by whichever node leads (docs/backup.md).
+                nodeThread.execute(() -> {
+                    core.onLeaderChange(change -> writeDefaultBackupSchedules());
+                    writeDefaultBackupSchedules();
+                });
             }
             // The node's one meter registry: every binder gets it from here (no global registry).
             var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
@@ -247,8 +261,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     new io.agentmesh.node.metrics.MeterClock(clock));
             this.meters = new io.agentmesh.node.metrics.NodeMeters(registry, nodeThread, name, core, network::stats,
                     this::httpRefusals, this::agentRunner, backups == null ? Optional.empty()
-                            : Optional.of(new io.agentmesh.node.metrics.NodeMeters.BackupSources(backups::status,
-                                    drill::status)), clock);
+                            : Optional.of(new io.agentmesh.node.metrics.NodeMeters.BackupSources(backups.targetIds(),
+                                    this::backupFreshnessForScrape)), clock);
+            if (wallet != null) {
+                new io.agentmesh.node.metrics.WalletMeters(meters.registry(), wallet.driver());
+            }
             new io.agentmesh.node.metrics.LimitMeters(meters.registry(), limits);
             this.http = new HttpApi(settings.http(), this, name, apiAccess,
                     Optional.of(new io.agentmesh.node.api.ClientRateLimiter(limits, clock, name)));
@@ -269,6 +286,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             }
             if (startedLlm != null) {
                 startedLlm.close();
+            }
+            if (startedWallet != null) {
+                startedWallet.close();
             }
             store.close();
             throw e;
@@ -308,7 +328,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
      */
     private static SqliteRaftStore enableConsensus(NodeSettings settings, LocalIdentity identity, NodeCore core,
                                                    Clock clock, java.util.concurrent.Executor jobDisk,
-                                                   LlmGateway llm) throws IOException {
+                                                   LlmGateway llm, BackupParts backups,
+                                                   io.agentmesh.node.wallet.api.WalletRuntime wallet)
+            throws IOException {
         Role role = identity.certificate().role();
         if (role != Role.VOTER && role != Role.WITNESS) {
             return null;
@@ -325,11 +347,18 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             }
         }
         SqliteRaftStore store = SqliteRaftStore.open(settings.stateDir().resolve("raft.db"), new RaftCodec());
-        List<ActionExecutor> executors = witness ? List.of() : List.of(new JobExecutor(
+        List<ActionExecutor> executors = witness ? List.of() : new ArrayList<>(List.of(new JobExecutor(
                 settings.stateDir().resolve("performed.jsonl"), identity.nodeId().toString(), clock, jobDisk),
                 new ExecExecutor(settings.exec(), identity.nodeId().toString(), new CommandRunner(clock),
                         System.getenv("PATH")),
-                new LlmIntentExecutor(llm, identity.nodeId().toString()));
+                new LlmIntentExecutor(llm, identity.nodeId().toString())));
+        if (!witness && backups != null) {
+            executors.add(io.agentmesh.node.backup.run.BackupActions.backup(backups.runner(), identity.nodeId().toString()));
+            executors.add(io.agentmesh.node.backup.run.BackupActions.drill(backups.drill(), identity.nodeId().toString()));
+        }
+        if (!witness && wallet != null) {
+            executors.add(wallet.executor());
+        }
         core.enableConsensus(new NodeCore.ConsensusSetup(store, founders, executors, new SecureRandom().nextLong(),
                 ConsensusConfig.defaults()));
         return store;
@@ -452,12 +481,86 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
 
     @Override
     public CompletableFuture<Optional<Map<String, Object>>> drillStatus() {
-        return CompletableFuture.completedFuture(Optional.ofNullable(drill).map(d -> d.status()));
+        if (drill == null) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return onNode(c -> CompletableFuture.completedFuture(Optional.of(drill.status(backupPeriods(c,
+                io.agentmesh.node.backup.run.BackupSchedules.DRILL_KIND)))));
+    }
+
+    /**
+     * Per backup target, how fresh its backups and drills are (docs/backup.md, "Freshness"); empty on a node without
+     * backups. The metrics read this.
+     */
+    public CompletableFuture<List<io.agentmesh.node.backup.run.BackupFreshness>> backupFreshness() {
+        if (backups == null) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        return onNode(c -> CompletableFuture.completedFuture(freshness(c)));
+    }
+
+    /**
+     * The freshness for a metrics scrape (its own thread): waits up to 2 s for the node thread, else serves nothing
+     * new (the meters keep what they last read).
+     */
+    private List<io.agentmesh.node.backup.run.BackupFreshness> backupFreshnessForScrape() {
+        try {
+            return backupFreshness().get(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return List.of();
+        }
+    }
+
+    /** Node thread: the schedules' periods are in the state. */
+    private List<io.agentmesh.node.backup.run.BackupFreshness> freshness(NodeCore c) {
+        Map<String, Long> backupEvery = backupPeriods(c, io.agentmesh.node.backup.run.BackupSchedules.BACKUP_KIND);
+        Map<String, Long> drillEvery = backupPeriods(c, io.agentmesh.node.backup.run.BackupSchedules.DRILL_KIND);
+        long now = clock.nowMillis();
+        return backups.targetIds().stream().map(id -> {
+            var d = drill.last(id);
+            return io.agentmesh.node.backup.run.BackupFreshness.of(id, backups.lastSuccessAtMs(id),
+                    backups.lastRunOk(id), Optional.ofNullable(backupEvery.get(id)),
+                    d.map(j -> j.path("atMs").asLong()), d.map(j -> j.path("ok").asBoolean()),
+                    Optional.ofNullable(drillEvery.get(id)), now);
+        }).toList();
+    }
+
+    /** Per target, the period of the schedules of {@code kind} in the state (node thread). */
+    private Map<String, Long> backupPeriods(NodeCore c, String kind) {
+        return io.agentmesh.node.backup.run.BackupSchedules.periods(c.state().schedules(), kind, backups.targetIds(),
+                clock.nowMillis(), new ScheduleExpander(60_000, 100));
+    }
+
+    /**
+     * On the leader (node thread): writes the schedules backup.json's periods ask for that the state lacks. A schedule
+     * of the kind already in the state wins (docs/backup.md, "Schedules").
+     */
+    private void writeDefaultBackupSchedules() {
+        if (!core.consensus().map(cn -> cn.isLeader()).orElse(false)) {
+            return;
+        }
+        for (Schedule s : io.agentmesh.node.backup.run.BackupSchedules.missingDefaults(settings.backup(),
+                core.state().schedules(), clock.nowMillis())) {
+            log.info("node {} leads and writes the default {} schedule {} (\"{}\" UTC) from its backup.json", name,
+                    s.intentKind(), s.id(), s.cron());
+            core.write(st -> st.addSchedule(s)).whenComplete((v, e) -> {
+                if (e != null) {
+                    log.warn("node {} could not write the default schedule {}: {}", name, s.id(), e.toString());
+                }
+            });
+        }
     }
 
     @Override
     public CompletableFuture<Optional<Map<String, Object>>> backupStatus() {
-        return CompletableFuture.completedFuture(Optional.ofNullable(backups).map(b -> b.status()));
+        return CompletableFuture.completedFuture(Optional.ofNullable(backups).map(b -> {
+            Map<String, Object> m = new LinkedHashMap<>(b.status());
+            m.put("drillProgress", drill.progress().map(p -> p.toMap()).orElse(null));
+            return m;
+        }));
     }
 
     /** The loopback URL of this node's HTTP API, as the agent's process gets it (AGENTMESH_API). */
@@ -559,6 +662,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         }
         // No new calls, attempts in flight aborted; a call left open is settled in doubt by the next leader.
         llm.close();
+        if (wallet != null) {
+            wallet.close(); // a spend in flight is finished by the next leader's driver
+        }
         if (llmExchanges != null) {
             llmExchanges.shutdownNow();
         }
@@ -716,9 +822,15 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
 
     @Override
     public CompletableFuture<Object> requestIntent(String kind, String payloadJson, String fence) {
+        return requestIntent(kind, payloadJson, fence, Durability.LOCAL);
+    }
+
+    @Override
+    public CompletableFuture<Object> requestIntent(String kind, String payloadJson, String fence,
+                                                   Durability durability) {
         Intent intent = new Intent(UUID.randomUUID().toString(), kind, payloadJson, identity.nodeId().toString(),
                 clock.nowMillis(), fence);
-        return measured(Durability.LOCAL, () -> onNode(c -> c.write(s -> s.requestIntent(intent)).thenApply(v -> {
+        return measured(durability, () -> onNode(c -> c.write(s -> s.requestIntent(intent), durability).thenApply(v -> {
             c.intentRequested();
             return (Object) intent;
         })));
@@ -843,8 +955,10 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 s.put("workspace", mirror.status());
             }
             if (backups != null) {
-                s.put("backup", backups.summary());
-                s.put("drill", drill.status());
+                Map<String, Object> backupLine = new LinkedHashMap<>(backups.summary());
+                backupLine.put("freshness", freshness(c).stream().map(f -> f.toMap()).toList());
+                s.put("backup", backupLine);
+                s.put("drill", drill.status(backupPeriods(c, io.agentmesh.node.backup.run.BackupSchedules.DRILL_KIND)));
             }
             return CompletableFuture.completedFuture(s);
         });
@@ -914,6 +1028,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     @Override
     public Optional<io.agentmesh.node.llm.api.LlmHttp> llmEndpoints() {
         return Optional.ofNullable(llmHttp);
+    }
+
+    @Override
+    public Optional<io.agentmesh.node.wallet.api.WalletHttp> walletEndpoints() {
+        return Optional.ofNullable(wallet).map(io.agentmesh.node.wallet.api.WalletRuntime::http);
     }
 
     /** The gateway's status with the ledger's replicated spend and health facts; empty on a witness. */

@@ -26,13 +26,16 @@ import java.util.Optional;
  * @param llm              the LLM gateway's providers, from this node's own llm.json ({@link LlmConfig#none()} for
  *                         none: every call is refused with where the file goes)
  * @param backup           the backup targets, from this node's own backup.json (no targets for none)
+ * @param wallet           the wallet, from this node's own wallet.json (empty for none: /v1/wallet answers 404)
  */
 public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
                            Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
                            List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection,
                            AgentSettings agent, ExecCommands exec, LlmConfig llm,
-                           io.agentmesh.node.backup.target.BackupConfig backup) {
+                           io.agentmesh.node.backup.target.BackupConfig backup,
+                           Optional<io.agentmesh.node.wallet.spend.WalletConfig> wallet) {
     public NodeSettings {
+        java.util.Objects.requireNonNull(wallet, "wallet (Optional.empty() for none)");
         java.util.Objects.requireNonNull(backup, "backup (no targets for none)");
         java.util.Objects.requireNonNull(llm, "llm (LlmConfig.none() for no LLM providers)");
         java.util.Objects.requireNonNull(agent, "agent (AgentSettings.none() for no agent)");
@@ -42,6 +45,16 @@ public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> pas
         if (snapshotEveryChanges < 1) {
             throw new IllegalArgumentException("snapshotEveryChanges must be positive");
         }
+    }
+
+    /** Settings without a wallet. */
+    public NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
+                        Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
+                        List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection,
+                        AgentSettings agent, ExecCommands exec, LlmConfig llm,
+                        io.agentmesh.node.backup.target.BackupConfig backup) {
+        this(identityDir, stateDir, passphrase, listen, advertise, http, peers, relays, snapshotEveryChanges,
+                faultInjection, agent, exec, llm, backup, Optional.empty());
     }
 
     /** Settings without backup targets. */

@@ -20,6 +20,7 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Predicate;
 
 /**
@@ -139,6 +140,24 @@ public final class ScheduleExpander {
             out.add(new Intent(intentId(s.id(), fire), s.intentKind(), s.payloadJson(), "schedule:" + s.id(), fire));
         }
         return out;
+    }
+
+    /**
+     * The time between the schedule's two newest fire times at or before {@code nowMillis} (its period, for a regular
+     * cron; the latest gap for an irregular one), or empty when the schedule is invalid or has not fired twice by then.
+     * For freshness: a run older than twice this is late.
+     */
+    public OptionalLong intervalMillis(Schedule s, long nowMillis) {
+        try {
+            ExecutionTime times = executionTime(s.cron());
+            Optional<ZonedDateTime> newest = latestAtOrBefore(times, ZonedDateTime.ofInstant(
+                    Instant.ofEpochMilli(nowMillis), zone(s.zone())));
+            Optional<ZonedDateTime> before = newest.flatMap(times::lastExecution);
+            return before.isEmpty() ? OptionalLong.empty()
+                    : OptionalLong.of(millis(newest.get()) - millis(before.get()));
+        } catch (IllegalArgumentException e) {
+            return OptionalLong.empty();
+        }
     }
 
     /**

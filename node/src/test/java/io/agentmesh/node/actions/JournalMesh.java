@@ -158,6 +158,18 @@ final class JournalMesh {
         members.values().forEach(m -> m.coordinator.nudge());
     }
 
+    /** An intent an agent run requested under {@code fence} ({@code <term>.<index>}), as it reached the CRDT. */
+    void requestFenced(String intentId, String kind, String fence) {
+        intents.add(new Intent(intentId, kind, "{}", "agent", time.nowMillis(), fence));
+        members.values().forEach(m -> m.coordinator.nudge());
+    }
+
+    /** {@code m}, leading, commits an agent run carrying {@code carried} over; the future has the journal's answer. */
+    CompletableFuture<Ordered<Object>> runAgent(Member m, List<String> carried) {
+        return m.replicate(JournalOp.AgentRun.superseding(m.name, term, 500,
+                m.journal.agentFence().map(AgentFence::token).orElse(null), carried));
+    }
+
     long term() {
         return term;
     }

@@ -51,9 +51,13 @@ class AgentSupervisorTest {
     private List<Decision> leadCatchUpAndFence(long term, long now, AgentFence previous) {
         List<Decision> all = new ArrayList<>(sup.leadership(true, term, now));
         only(Decision.CatchUp.class, all);
-        Decision.CommitFence f = only(Decision.CommitFence.class, all);
+        // The fence waits for the catch-up: the run carries over the previous run's requests this node holds.
+        assertTrue(none(Decision.CommitFence.class, all), "no fence before the catch-up: " + all);
+        assertTrue(none(Decision.CommitFence.class, sup.tick(now, null)));
+        List<Decision> caught = sup.caughtUp(term, true, now);
+        Decision.CommitFence f = only(Decision.CommitFence.class, caught);
         assertEquals(GRACE_MS, f.stopGraceMs());
-        all.addAll(sup.caughtUp(term, true, now));
+        all.addAll(caught);
         all.addAll(sup.fenced(term, started(term, previous), now));
         return all;
     }
@@ -140,8 +144,8 @@ class AgentSupervisorTest {
         AgentFence first = sup.runningFence();
         List<Decision> d = sup.leadership(true, 4, 100);
         only(Decision.Stop.class, d);
-        only(Decision.CommitFence.class, d);
-        sup.caughtUp(4, true, 110);
+        only(Decision.CatchUp.class, d);
+        only(Decision.CommitFence.class, sup.caughtUp(4, true, 110));
         sup.fenced(4, started(4, first), 120);
         // Its own run, but still stopping when the fence committed: the bound from the election applies.
         assertTrue(none(Decision.Start.class, sup.exited(143, 130)));

@@ -122,8 +122,14 @@ class BackupRestoreTest {
             assertEquals(segmentsAfterFirst + 1, objects(target, "seg").size());
             Run list = cli("", "backup", "list", "--http", node.httpAddress());
             assertTrue(list.out().contains("manifest 2"), list.out());
-            Object backupLine = node.status().get().get("backup");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> backupLine = new java.util.LinkedHashMap<>((Map<String, Object>) node.status().get()
+                    .get("backup"));
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> freshness = (List<Map<String, Object>>) backupLine.remove("freshness");
             assertEquals(Map.of("targets", 1, "ok", 1L, "failed", 0L, "manifests", Map.of("nas", 2L)), backupLine);
+            assertEquals("ok", freshness.get(0).get("backupState"), freshness.toString());
+            assertEquals(true, freshness.get(0).get("lastBackupOk"), freshness.toString());
             before = state(node);
         }
 

@@ -186,6 +186,7 @@ class BackupS3Test {
         String[] restore = cli(phrase + "\n", "restore", "--phrase-stdin", "--from", s3, "--credentials-file",
                 creds.toString(), "--home", dir.resolve("b").toString());
         assertEquals("0", restore[0], restore[1]);
-        assertTrue(restore[1].contains("verified manifest 3") && restore[1].contains("3 changes"), restore[1]);
+        // Three memory entries and the default drill schedule the leader wrote from backup.json (drillEveryHours 24).
+        assertTrue(restore[1].contains("verified manifest 3") && restore[1].contains("4 changes"), restore[1]);
     }
 }

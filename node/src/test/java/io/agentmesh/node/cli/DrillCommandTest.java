@@ -26,6 +26,7 @@ import java.util.Optional;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `agentmesh drill` through the leader's API: the printed and recorded report, /v1/drill and the status line. */
@@ -66,8 +67,14 @@ class DrillCommandTest {
                 new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none(),
                 ExecCommands.none(), LlmConfig.none(), NodeCommand.Run.backupConfig(home)))) {
             await().atMost(Duration.ofSeconds(20)).until(node::isLeader);
-            assertEquals(Map.of("nas", Map.of("state", "missing")), node.status().get().get("drill"),
-                    "scheduled and never run: missing");
+            // The leader writes backup.json's default drill schedule ("30 3 * * *", daily) into the state.
+            await().atMost(Duration.ofSeconds(20)).until(() -> node.status().get().get("drill"),
+                    d -> Map.of("nas", Map.of("state", "missing", "everyMs", 86_400_000L)).equals(d));
+            Run before = cli("status", "--http", node.httpAddress());
+            assertTrue(before.out().contains("backup nas: backup none (on request), drill missing (every 24 h)"),
+                    before.out());
+            assertTrue(before.out().contains("WARNING no restore drill of nas yet, and one is scheduled every 24 h"),
+                    before.out());
             node.appendMemory("note", "first", List.of()).join();
             assertEquals(0, cli("backup", "create", "--http", node.httpAddress()).exit());
 
@@ -90,6 +97,10 @@ class DrillCommandTest {
             Map<String, Object> line = (Map<String, Object>) ((Map<String, Object>) node.status().get().get("drill"))
                     .get("nas");
             assertEquals("ok", line.get("state"), line.toString());
+            Run after = cli("status", "--http", node.httpAddress());
+            assertTrue(after.out().contains("backup nas: backup ok "), after.out());
+            assertTrue(after.out().contains(" ago (on request), drill ok "), after.out());
+            assertFalse(after.out().contains("WARNING"), after.out());
             var get = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
                     java.net.URI.create("http://" + node.httpAddress() + "/v1/drill")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());

@@ -55,6 +55,35 @@ class AgentRunCodecTest {
         }
     }
 
+    @Test
+    void fencedClaimsCarryingRunsAndCarriedListsRoundTripAndEveryTruncationIsRefused() {
+        List<Object> ops = List.of(
+                Claim.fenced("intent-1", "exec", "node-a", 7, new FencingToken(6, 2000), 1_764_000_000_000L),
+                AgentRun.superseding("node-a", 7, 500, new FencingToken(6, 2000), List.of("a", "b")),
+                AgentRun.superseding("node-a", 7, 500, null, List.of()),
+                new io.agentmesh.node.actions.AdmittedIntentsSnapshot(List.of("b", "a")));
+        for (Object op : ops) {
+            byte[] valid = CODEC.encodeOperation(op);
+            assertEquals(op, CODEC.decodeOperation(valid));
+            for (int len = 0; len < valid.length; len++) {
+                byte[] cut = Arrays.copyOf(valid, len);
+                assertThrows(CodecException.class, () -> CODEC.decodeOperation(cut), op + " cut at " + len);
+            }
+            byte[] longer = Arrays.copyOf(valid, valid.length + 1);
+            assertThrows(CodecException.class, () -> CODEC.decodeOperation(longer));
+        }
+        // Unfenced claims and runs as written before carried lists keep their old bytes.
+        assertEquals(RaftCodec.OP_CLAIM, CODEC.encodeOperation(new Claim("i", "job", "n", 1))[2]);
+        assertEquals(RaftCodec.OP_AGENT_RUN, CODEC.encodeOperation(new AgentRun("n", 1, 0))[2]);
+    }
+
+    @Test
+    void aCarryingRunWithUnsortedIdsIsRefusedAsBadBytes() {
+        byte[] bytes = operation(RaftCodec.OP_AGENT_RUN_CARRYING, w -> w.text32("node-a").i64(7).i64(500)
+                .bool(false).i32(2).text32("b").text32("a"));
+        assertThrows(CodecException.class, () -> CODEC.decodeOperation(bytes));
+    }
+
     /** [version][OPERATION kind][tag] then the body, as the codec lays it out. */
     private static byte[] operation(int tag, java.util.function.Consumer<BoundedWriter> body) {
         BoundedWriter w = new BoundedWriter(1 << 16).u8(RaftCodec.FORMAT_VERSION).u8(RaftCodec.OPERATION).u8(tag);

@@ -289,7 +289,31 @@ class McpToolsTest {
         }
         assertEquals(List.of("memory_append", "memory_search", "memory_list", "notes_read", "notes_replace",
                 "tasks_upsert", "tasks_list", "workspace_list", "workspace_read", "workspace_write",
-                "workspace_delete", "act", "intent_status", "status"),
+                "workspace_delete", "act", "intent_status", "status", "wallet_spend", "wallet_status"),
                 tools().tools().stream().map(McpTools.Tool::name).toList());
+    }
+    @Test
+    void walletSpendSendsTheKeyWithTheFenceAndWaitsForTheSpendToEnd() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger polls = new java.util.concurrent.atomic.AtomicInteger();
+        routes.put("POST /v1/wallet/spend", (ex, body) -> send(ex, 202, "{\"id\":3,\"idempotencyKey\":\"k1\","
+                + "\"state\":\"PREPARED\",\"terminal\":false,\"hashes\":[\"0xaa\"]}"));
+        routes.put("GET /v1/wallet/spend", (ex, body) -> send(ex, 200, polls.incrementAndGet() < 2
+                ? "{\"id\":3,\"state\":\"PREPARED\",\"terminal\":false}"
+                : "{\"id\":3,\"state\":\"COMPLETED\",\"terminal\":true,\"finalHash\":\"0xaa\",\"block\":9}"));
+        CallToolResult r = tools().call("wallet_spend", Map.of("idempotencyKey", "k1",
+                "to", "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "valueEther", "0.01", "waitSeconds", 10));
+        assertOk(r);
+        assertTrue(text(r).startsWith("spend k1: COMPLETED, transaction 0xaa in block 9"), text(r));
+        Seen post = only("POST", "/v1/wallet/spend");
+        assertEquals(FENCE, post.fence());
+        JsonNode sent = JSON.readTree(post.body());
+        assertEquals("k1", sent.path("idempotencyKey").asText());
+        assertEquals("0.01", sent.path("valueEther").asText());
+        assertToolError(tools().call("wallet_spend", Map.of("idempotencyKey", "k2",
+                "to", "0x70997970c51812dc3a010c7d01b50e0d17dc79c8")), "exactly one of valueEther and valueWei");
+        routes.put("POST /v1/wallet/spend", (ex, body) -> send(ex, 403, "{\"error\":\"the value is above the"
+                + " per-transaction cap\",\"code\":\"OVER_PER_TX_CAP\"}"));
+        assertToolError(tools().call("wallet_spend", Map.of("idempotencyKey", "k3",
+                "to", "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "valueEther", "9")), "per-transaction cap");
     }
 }

@@ -1,15 +1,13 @@
 package io.agentmesh.node.metrics;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.node.backup.run.BackupFreshness;
 import io.agentmesh.protocol.time.Clock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -31,19 +29,11 @@ class BackupMetersTest {
         }
     };
 
-    private static Map<String, Object> backup(Boolean ok, long finishedAtMs) {
-        Map<String, Object> t = new HashMap<>();
-        t.put("target", "disk");
-        t.put("ok", ok);
-        t.put("finishedAtMs", finishedAtMs);
-        return Map.of("targets", List.of(t));
-    }
-
-    private static Map<String, Object> drill(boolean ok, long atMs) {
-        Map<String, Object> t = new LinkedHashMap<>();
-        t.put("state", ok ? "ok" : "failed");
-        t.put("last", new ObjectMapper().createObjectNode().put("ok", ok).put("atMs", atMs));
-        return Map.of("disk", t);
+    /** The freshness of target "disk" as the runtime computes it, with a daily drill schedule. */
+    private BackupFreshness fresh(Optional<Long> backupAt, Optional<Boolean> backupOk, Optional<Long> drillAt,
+                                  Optional<Boolean> drillOk) {
+        return BackupFreshness.of("disk", backupAt, backupOk, Optional.of(3_600_000L), drillAt, drillOk,
+                Optional.of(86_400_000L), nowMs.get());
     }
 
     private static double gauge(MeterRegistry r, String name) {
@@ -52,28 +42,42 @@ class BackupMetersTest {
 
     @Test
     void theAgeOfTheNewestSuccessGrowsAndSurvivesALaterFailure() {
-        AtomicReference<Map<String, Object>> backups = new AtomicReference<>(backup(null, 0));
-        AtomicReference<Map<String, Object>> drills = new AtomicReference<>(Map.of("disk", Map.of("state", "none")));
+        AtomicReference<BackupFreshness> now = new AtomicReference<>(
+                fresh(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
         MeterRegistry registry = new SimpleMeterRegistry();
-        BackupMeters meters = new BackupMeters(registry, backups::get, drills::get, clock);
+        BackupMeters meters = new BackupMeters(registry, List.of("disk"), () -> List.of(now.get()), clock);
+        meters.refresh();
         assertTrue(Double.isNaN(gauge(registry, "agentmesh.backup.last.success.age")), "no backup yet");
         assertTrue(Double.isNaN(gauge(registry, "agentmesh.backup.last.run.ok")));
+        assertEquals(2.0, gauge(registry, "agentmesh.backup.warnings"), "a backup and a drill are missing");
 
-        backups.set(backup(true, 1_000_000));
-        drills.set(drill(true, 990_000));
+        now.set(fresh(Optional.of(1_000_000L), Optional.of(true), Optional.of(990_000L), Optional.of(true)));
         meters.refresh();
         nowMs.addAndGet(60_000);
         assertEquals(60.0, gauge(registry, "agentmesh.backup.last.success.age"));
         assertEquals(1.0, gauge(registry, "agentmesh.backup.last.run.ok"));
         assertEquals(70.0, gauge(registry, "agentmesh.drill.last.success.age"));
+        assertEquals(0.0, gauge(registry, "agentmesh.backup.warnings"));
 
-        backups.set(backup(false, 1_060_000));
-        drills.set(drill(false, 1_060_000));
+        now.set(fresh(Optional.of(1_000_000L), Optional.of(false), Optional.of(1_060_000L), Optional.of(false)));
         meters.refresh();
         nowMs.addAndGet(60_000);
         assertEquals(120.0, gauge(registry, "agentmesh.backup.last.success.age"), "a failure keeps the old success");
         assertEquals(0.0, gauge(registry, "agentmesh.backup.last.run.ok"));
         assertEquals(130.0, gauge(registry, "agentmesh.drill.last.success.age"));
         assertEquals(0.0, gauge(registry, "agentmesh.drill.last.run.ok"));
+        assertEquals(2.0, gauge(registry, "agentmesh.backup.warnings"), "a failed backup and a failed drill");
+    }
+
+    @Test
+    void aBackupKnownFromTheTargetBeforeThisNodeRanOneShowsItsAge() {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        BackupMeters meters = new BackupMeters(registry, List.of("disk"),
+                () -> List.of(fresh(Optional.of(940_000L), Optional.empty(), Optional.empty(), Optional.empty())),
+                clock);
+        meters.refresh();
+        assertEquals(60.0, gauge(registry, "agentmesh.backup.last.success.age"),
+                "the newest manifest's time, read at start, is a success this node did not make");
+        assertTrue(Double.isNaN(gauge(registry, "agentmesh.backup.last.run.ok")), "this node ran none");
     }
 }

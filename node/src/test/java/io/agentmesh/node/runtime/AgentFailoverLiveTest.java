@@ -40,11 +40,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       {@code acked} only after the 200; at the end every acknowledged line is in that file on every node's disk and
  *       in every node's API;</li>
  *   <li>each exec action performed once: with each line it requests an exec intent (fenced, its own key
- *       {@code <fence>-<n>}) of a command that appends {@code performed <key> ...} to a file, and records
- *       {@code requested} after the 201; at the end every requested key has the same outcome on every node,
- *       {@code succeeded} ones were performed exactly once (by the node the outcome names), {@code uncertain} ones
- *       (a kill cut their run) at most once, no intent and no key anywhere twice, and every run read its intent's
- *       arguments on stdin. Each intent keeps the fence of the instance that requested it.</li>
+ *       {@code <fence>-<n>}, {@code durability=majority}) of a command that appends {@code performed <key> ...} to a
+ *       file, and records {@code requested} after the 201; at the end every requested key has the same outcome on
+ *       every node, {@code succeeded} ones were performed exactly once (by the node the outcome names),
+ *       {@code uncertain} ones (a kill cut their run) at most once, none refused as a superseded run's (a
+ *       majority-acknowledged request is carried into the next run), no intent and no key anywhere twice, and every
+ *       run read its intent's arguments on stdin. Each intent keeps the fence of the instance that requested
+ *       it.</li>
  * </ol>
  * {@code bench agent} measures the same kills' downtime over 30 rounds (docs/benchmarks.md). When a check fails, the
  * run's files (node logs, events, workspaces) are copied to {@code target/agent-failover-evidence-<time>}.
@@ -126,7 +128,7 @@ class AgentFailoverLiveTest {
             "    fi",
             "    key=\"$f-$k\"",
             "    out=$(curl -s -m 15 -w ' %{http_code}' -H \"Agentmesh-Fence: $f\""
-                    + " -H 'Content-Type: application/json' -X POST \"$api/v1/intents\""
+                    + " -H 'Content-Type: application/json' -X POST \"$api/v1/intents?durability=majority\""
                     + " -d \"{\\\"kind\\\":\\\"exec\\\",\\\"payload\\\":{\\\"command\\\":\\\"" + COMMAND
                     + "\\\",\\\"args\\\":{\\\"key\\\":\\\"$key\\\"}}}\")",
             "    case \"$out\" in *' 201')",

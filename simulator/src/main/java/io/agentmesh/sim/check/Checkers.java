@@ -49,6 +49,16 @@ public final class Checkers {
                 new LlmAnswersCompleteChecker());
     }
 
+    /**
+     * The wallet's checkers (docs/wallet-ledger.md, "Simulation"), for runs with a wallet workload that record
+     * {@link WalletRecords}: no double spend (the chain's history against the journal), no abandoned nonce, the daily
+     * budget never exceeded.
+     */
+    public static List<Checker> wallet() {
+        return List.of(new WalletNoDoubleSpendChecker(), new WalletNoAbandonedNonceChecker(),
+                new WalletBudgetChecker());
+    }
+
     /** Runs each checker; a checker that throws fails with the exception as its reason. */
     public static List<Verdict> run(List<Checker> checkers, History history) {
         List<Verdict> out = new ArrayList<>(checkers.size());

@@ -63,12 +63,27 @@ public final class LiveCluster implements AutoCloseable {
      * @param agentCommand the agent every node that holds state hosts (after {@code --}); empty: none
      * @param llmConfig    the text of the llm.json written into every node's home (where {@code node run} reads it
      *                     by default); null: none, so the nodes' LLM gateways are not configured
+     * @param nodeArgs     extra options for every {@code node run} (before the agent command), e.g.
+     *                     {@code --passphrase-file}
      */
     public record Options(int nodes, int witnesses, int relays, Path dir, boolean keepDir, List<String> jvmArgs,
-                          Duration readyTimeout, boolean workspaces, List<String> agentCommand, String llmConfig) {
+                          Duration readyTimeout, boolean workspaces, List<String> agentCommand, String llmConfig,
+                          List<String> nodeArgs) {
         public Options(int nodes, int witnesses, int relays, Path dir, boolean keepDir, List<String> jvmArgs,
                        Duration readyTimeout) {
-            this(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, false, List.of(), null);
+            this(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, false, List.of(), null, List.of());
+        }
+
+        public Options(int nodes, int witnesses, int relays, Path dir, boolean keepDir, List<String> jvmArgs,
+                       Duration readyTimeout, boolean workspaces, List<String> agentCommand, String llmConfig) {
+            this(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, workspaces, agentCommand, llmConfig,
+                    List.of());
+        }
+
+        /** Every {@code node run} also gets {@code args} (e.g. {@code --passphrase-file F}). */
+        public Options withNodeArgs(List<String> args) {
+            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, workspaces, agentCommand,
+                    llmConfig, args);
         }
 
         public Options {
@@ -88,6 +103,7 @@ public final class LiveCluster implements AutoCloseable {
             }
             jvmArgs = List.copyOf(jvmArgs);
             agentCommand = List.copyOf(agentCommand);
+            nodeArgs = List.copyOf(nodeArgs);
             if (!agentCommand.isEmpty() && !workspaces) {
                 throw new IllegalArgumentException("an agent command needs workspaces (node run needs --workspace)");
             }
@@ -104,18 +120,18 @@ public final class LiveCluster implements AutoCloseable {
 
         public Options withDir(Path d, boolean keep) {
             return new Options(nodes, witnesses, relays, d, keep, jvmArgs, readyTimeout, workspaces, agentCommand,
-                    llmConfig);
+                    llmConfig, nodeArgs);
         }
 
         public Options withJvmArgs(List<String> args) {
             return new Options(nodes, witnesses, relays, dir, keepDir, args, readyTimeout, workspaces, agentCommand,
-                    llmConfig);
+                    llmConfig, nodeArgs);
         }
 
         /** Each node mirrors its own workspace directory ({@link Node#workspace()}, {@code --workspace}). */
         public Options withWorkspaces() {
             return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, true, agentCommand,
-                    llmConfig);
+                    llmConfig, nodeArgs);
         }
 
         /**
@@ -126,7 +142,8 @@ public final class LiveCluster implements AutoCloseable {
             if (command.isEmpty()) {
                 throw new IllegalArgumentException("the agent command is empty");
             }
-            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, true, command, llmConfig);
+            return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, true, command, llmConfig,
+                    nodeArgs);
         }
 
         /**
@@ -138,18 +155,18 @@ public final class LiveCluster implements AutoCloseable {
                 throw new IllegalArgumentException("the llm.json text is empty");
             }
             return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, readyTimeout, workspaces, agentCommand,
-                    json);
+                    json, nodeArgs);
         }
 
         /** The last {@code count} nodes are enrolled as witnesses (role WITNESS) instead of voters. */
         public Options withWitnesses(int count) {
             return new Options(nodes, count, relays, dir, keepDir, jvmArgs, readyTimeout, workspaces, agentCommand,
-                    llmConfig);
+                    llmConfig, nodeArgs);
         }
 
         public Options withReadyTimeout(Duration timeout) {
             return new Options(nodes, witnesses, relays, dir, keepDir, jvmArgs, timeout, workspaces, agentCommand,
-                    llmConfig);
+                    llmConfig, nodeArgs);
         }
 
         /** The role node {@code i} is enrolled with: witnesses last, then voters up to the founding list, learners. */
@@ -480,6 +497,7 @@ public final class LiveCluster implements AutoCloseable {
             cmd.add("--relay");
             cmd.add("127.0.0.1:" + r.port());
         }
+        cmd.addAll(options.nodeArgs());
         // A witness never leads, so it cannot host the agent (node run refuses a command on one).
         if (!options.agentCommand().isEmpty() && n.holdsState()) {
             cmd.add("--");

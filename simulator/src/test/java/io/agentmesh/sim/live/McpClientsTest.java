@@ -46,7 +46,7 @@ class McpClientsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> TOOLS = List.of("memory_append", "memory_search", "memory_list", "notes_read",
             "notes_replace", "tasks_upsert", "tasks_list", "workspace_list", "workspace_read", "workspace_write",
-            "workspace_delete", "act", "intent_status", "status");
+            "workspace_delete", "act", "intent_status", "status", "wallet_spend", "wallet_status");
     private static LiveCluster cluster;
 
     @TempDir

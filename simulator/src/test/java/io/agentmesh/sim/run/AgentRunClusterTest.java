@@ -252,6 +252,62 @@ class AgentRunClusterTest {
         }
     }
 
+    /** Writes an intent on node {@code n}'s thread as its API would for a request with {@code Agentmesh-Fence}. */
+    private static void requestFenced(SimNode n, String id, String fence) {
+        n.scheduler().execute(() -> n.core().write(s -> s.requestIntent(new io.agentmesh.state.Intent(id, "job",
+                "{}", n.core().identity().nodeId().toString(), n.clock.nowMillis(), fence))));
+    }
+
+    private static boolean outcomeEverywhere(Cluster c, String id) {
+        return c.nodes().stream().allMatch(n -> n.outcome(id).isPresent());
+    }
+
+    /**
+     * docs/agents.md, "Intents of a superseded run": the instance of a leader cut off from its majority keeps writing
+     * through its node (a paused node thread, a SIGSTOPped agent: the cases the start bound cannot cover), and that
+     * node, cut off, has not heard of the newer run, so it accepts the request under the old fence. After the heal the
+     * leader refuses it: a failed outcome on every node, naming the reason, and no executor ran it.
+     */
+    @Test
+    void aStaleInstancesIntentWrittenBehindACutIsNeverPerformed() {
+        for (long seed : new long[] {7, 19}) {
+            AgentCluster a = new AgentCluster(seed);
+            Cluster c = a.c;
+            List<Life> lives = a.lives;
+            Life victim = running(lives).orElseThrow();
+            SimNode cutOff = c.node(victim.node);
+            String before = "before-cut-" + seed;
+            requestFenced(cutOff, before, victim.fence);
+            c.runUntil("the run's own intent is performed", () -> outcomeEverywhere(c, before), 10_000);
+            assertEquals("succeeded", c.node(0).outcome(before).orElseThrow().status());
+
+            int started = lives.size();
+            java.util.Set<Integer> others = new java.util.TreeSet<>(java.util.Set.of(0, 1, 2));
+            others.remove(victim.node);
+            c.sim.apply(new FaultPlan.Partition(c.nowMs(), 6_000, "isolate n" + (victim.node + 1),
+                    io.agentmesh.sim.world.Link.between(java.util.Set.of(victim.node), others)));
+            c.runUntil("a new instance on the majority side", () -> lives.size() > started
+                    && lives.get(lives.size() - 1).node != victim.node, 10_000);
+            Life next = lives.get(lives.size() - 1);
+            assertEquals(victim.fence, cutOff.consensus().journal().agentFence().orElseThrow().tokenText(),
+                    "the cut-off node has not heard of the newer run, so it accepts the old fence");
+            String stale = "stale-" + seed;
+            requestFenced(cutOff, stale, victim.fence);
+            c.runUntil("the stale request has an outcome on every node after the heal",
+                    () -> outcomeEverywhere(c, stale), 20_000);
+            for (SimNode n : c.nodes()) {
+                io.agentmesh.state.Outcome o = n.outcome(stale).orElseThrow();
+                assertEquals("failed", o.status(), n.name);
+                assertTrue(o.result().startsWith("not performed: requested by agent run " + victim.fence)
+                        && o.result().contains(next.fence), o.result());
+            }
+            assertTrue(!c.ledger().appliedIntents().contains(stale), "no executor ran it");
+            assertTrue(c.ledger().appliedIntents().contains(before));
+            assertNoOverlap(lives, c.nowMs());
+            c.finishAndCheck();
+        }
+    }
+
     @Test
     void aCrashLoopHandsLeadershipToANodeWhereTheAgentRuns() {
         Cluster c = new Cluster(3, 23);

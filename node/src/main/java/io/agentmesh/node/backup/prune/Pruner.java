@@ -40,9 +40,17 @@ public final class Pruner {
     private static final int MAX_MANIFEST_NAMES = 1_000_000;
     private static final String LEASE_HEADER = "agentmesh-prune-lease v1";
 
-    /** What a prune did (or, dry, would do). */
+    /** The grace an object no manifest names gets by default before prune deletes it: a day. */
+    public static final long DEFAULT_ORPHAN_GRACE_MS = 24 * 60 * 60 * 1000L;
+
+    /**
+     * What a prune did (or, dry, would do).
+     *
+     * @param deletedOrphans   objects no manifest named, older than the grace (a killed backup's)
+     * @param unreferencedLeft objects no manifest names that were left alone (younger than the grace, or no grace)
+     */
     public record Report(List<ManifestRef> kept, List<ManifestRef> deletedManifests, List<String> deletedObjects,
-                         long deletedBytes, int unreferencedLeft) {
+                         long deletedBytes, List<String> deletedOrphans, int unreferencedLeft) {
     }
 
     /** A lease as stored: who holds it and until when. */
@@ -122,18 +130,39 @@ public final class Pruner {
         }
     }
 
-    /** Prunes by {@code policy}; {@code dryRun} reports what it would delete and deletes nothing (and takes no lease). */
+    /** Prunes by {@code policy}, leaving objects no manifest names alone. */
     public Report prune(RetentionPolicy policy, boolean dryRun) throws BackupTargetException {
+        return prune(Optional.of(policy), dryRun, java.util.OptionalLong.empty());
+    }
+
+    /**
+     * Prunes by {@code policy} (none: every manifest is kept), then, with {@code orphanGraceMs}, deletes the objects no
+     * manifest names whose time on the target ({@link BackupTarget#lastModifiedMs}) is at least that old: what killed
+     * backups left. A backup still writing has only young objects, so a grace longer than the longest backup keeps
+     * it whole. {@code dryRun} reports what it would delete and deletes nothing (and takes no lease).
+     *
+     * @throws IllegalStateException when a manifest that appeared during the prune names an orphan it deleted (a grace
+     *                               shorter than a backup running meanwhile): that backup must be written again
+     */
+    public Report prune(Optional<RetentionPolicy> policy, boolean dryRun, java.util.OptionalLong orphanGraceMs)
+            throws BackupTargetException {
+        if (orphanGraceMs.isPresent() && orphanGraceMs.getAsLong() < 0) {
+            throw new IllegalArgumentException("the orphan grace is at least 0 ms, not " + orphanGraceMs.getAsLong());
+        }
         Lease lease = dryRun ? null : acquire();
         try {
             Map<ManifestRef, Manifest> manifests = new HashMap<>();
             openNew(manifests);
             if (manifests.isEmpty()) {
-                return new Report(List.of(), List.of(), List.of(), 0, 0);
+                // No manifest at all: every object is unreferenced (a first backup killed, or one being written).
+                List<String> orphans = orphans(Set.of(), Set.of(), orphanGraceMs, dryRun, lease);
+                return new Report(List.of(), List.of(), List.of(), 0, orphans, unreferenced(Set.of(), Set.copyOf(orphans)));
             }
             List<RetentionPolicy.Dated> dated = manifests.entrySet().stream()
                     .map(e -> new RetentionPolicy.Dated(e.getKey(), e.getValue().createdAtMs())).toList();
-            List<ManifestRef> kept = policy.keep(dated);
+            List<ManifestRef> kept = policy.map(p -> p.keep(dated)).orElseGet(() -> dated.stream()
+                    .map(RetentionPolicy.Dated::ref).sorted(java.util.Comparator.comparingLong(ManifestRef::number)
+                            .reversed()).toList());
             List<ManifestRef> dropped = manifests.keySet().stream().filter(r -> !kept.contains(r))
                     .sorted(java.util.Comparator.comparingLong(ManifestRef::number)).toList();
 
@@ -172,7 +201,23 @@ public final class Pruner {
                 deleted.add(c.getKey());
                 bytes += c.getValue();
             }
-            return new Report(kept, deletedManifests, deleted, bytes, unreferenced(needed, candidates.keySet()));
+            List<String> orphans = orphans(needed, candidates.keySet(), orphanGraceMs, dryRun, lease);
+            if (!dryRun && !orphans.isEmpty()) {
+                // A backup that finished meanwhile must not name an object just deleted.
+                for (ManifestRef r : openNew(manifests)) {
+                    for (Manifest.Entry o : manifests.get(r).objects()) {
+                        if (orphans.contains(o.name())) {
+                            throw new IllegalStateException("manifest " + r.number() + " on " + target.describe()
+                                    + " appeared during this prune and names " + o.name() + ", which this prune deleted"
+                                    + " as older than the orphan grace: that backup ran longer than the grace; run"
+                                    + " 'agentmesh backup create' again and use a longer grace");
+                        }
+                    }
+                }
+            }
+            Set<String> gone = new HashSet<>(candidates.keySet());
+            gone.addAll(orphans);
+            return new Report(kept, deletedManifests, deleted, bytes, orphans, unreferenced(needed, gone));
         } finally {
             if (lease != null) {
                 release(lease);
@@ -198,6 +243,36 @@ public final class Pruner {
             added.add(ref);
         }
         return added;
+    }
+
+    /**
+     * Deletes (or, dry, lists) the backup objects no manifest names that are at least {@code graceMs} old on the
+     * target; nothing without a grace.
+     */
+    private List<String> orphans(Set<String> needed, Set<String> deleted, java.util.OptionalLong graceMs, boolean dryRun,
+                                 Lease lease) throws BackupTargetException {
+        if (graceMs.isEmpty()) {
+            return List.of();
+        }
+        long now = clock.nowMillis();
+        List<String> out = new ArrayList<>();
+        for (String prefix : List.of("seg/", "snap/", "ident/")) {
+            for (String name : target.list(prefix, MAX_MANIFEST_NAMES)) {
+                if (ObjectName.parse(name).isEmpty() || needed.contains(name) || deleted.contains(name)) {
+                    continue;
+                }
+                Optional<Long> at = target.lastModifiedMs(name);
+                if (at.isEmpty() || now - at.get() < graceMs.getAsLong()) {
+                    continue; // gone meanwhile, or young enough to belong to a backup still writing
+                }
+                if (!dryRun) {
+                    checkLease(lease);
+                    target.delete(name);
+                }
+                out.add(name);
+            }
+        }
+        return out;
     }
 
     /** Backup objects on the target that no manifest names: a backup being written, or one that was killed. */

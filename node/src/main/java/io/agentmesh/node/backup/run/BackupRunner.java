@@ -92,9 +92,12 @@ public final class BackupRunner implements AutoCloseable {
     private final Clock clock;
     private final ExecutorService thread;
     private final Map<String, TargetReport> last = new LinkedHashMap<>();
+    private final Map<String, Long> lastSuccessAtMs = new LinkedHashMap<>();
     private CompletableFuture<List<TargetReport>> running;
-    private java.util.concurrent.ScheduledExecutorService schedule;
-    private long periodMs;
+    private volatile boolean closed;
+    private Optional<String> runningOnly = Optional.empty();
+    /** The run under way's progress, for the command waiting on it. */
+    private volatile RunProgress progress;
 
     /**
      * @param certificates the agent's node certificates this node knows (its own included)
@@ -112,7 +115,7 @@ public final class BackupRunner implements AutoCloseable {
         this.targets = new LinkedHashMap<>(targets);
         this.remembered = remembered;
         this.clock = clock;
-        this.thread = LeaderPeriod.worker("backup-" + node);
+        this.thread = Workers.worker("backup-" + node);
     }
 
     /**
@@ -129,7 +132,56 @@ public final class BackupRunner implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 log.info("node {} could not publish its backup grants to target {} yet: {}", node, id, e.getMessage());
             }
+            observe(id, target);
         }));
+    }
+
+    /**
+     * Reads the writing time of the target's newest manifest, so freshness knows the last backup a predecessor (or
+     * this node before a restart) made. A target this node cannot read yet is simply not known.
+     */
+    private void observe(String id, BackupTarget target) {
+        try {
+            List<String> names = target.list("man/", MAX_MANIFEST_NAMES);
+            if (names.stream().noneMatch(n -> ObjectName.parse(n).isPresent())) {
+                return;
+            }
+            BackupReader reader = reader();
+            ManifestRef ref = reader.newestManifest(names, source(target), remembered.get(id));
+            byte[] bytes = target.get(ref.name()).orElseThrow(() -> new IOException(ref.name() + " vanished"));
+            long at = reader.openManifest(ref.name(), bytes).createdAtMs();
+            synchronized (this) {
+                lastSuccessAtMs.merge(id, at, Math::max);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.info("node {} does not know the newest backup on target {} yet: {}", node, id, e.getMessage());
+        }
+    }
+
+    private BackupReader reader() {
+        List<AgeIdentity> identities = new ArrayList<>(List.of(BackupKeys.operationalIdentity(keys.backupKey())));
+        keys.phrase().ifPresent(identities::add);
+        return new BackupReader(keys.certificate().agentRootKey(), identities, revocations.get());
+    }
+
+    private static BackupReader.ObjectSource source(BackupTarget target) {
+        return name -> {
+            try {
+                return target.get(name);
+            } catch (BackupTargetException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+    }
+
+    /** The newest successful backup to {@code target} this node knows of (its own run, or the target's newest manifest). */
+    public synchronized Optional<Long> lastSuccessAtMs(String target) {
+        return Optional.ofNullable(lastSuccessAtMs.get(target));
+    }
+
+    /** Whether this node's newest run to {@code target} succeeded; empty before its first run. */
+    public synchronized Optional<Boolean> lastRunOk(String target) {
+        return Optional.ofNullable(last.get(target)).map(TargetReport::ok);
     }
 
     private List<RecipientGrant> localGrants() throws IOException {
@@ -139,26 +191,15 @@ public final class BackupRunner implements AutoCloseable {
         return local;
     }
 
-    /**
-     * Backs up to every target every {@code periodMs} (the first run one period after the start) while
-     * {@code leads} says this node leads; a run already under way is joined, not doubled. 0: never.
-     */
-    public synchronized void schedule(long periodMs, java.util.function.BooleanSupplier leads) {
-        if (periodMs < 1 || targets.isEmpty() || schedule != null) {
-            return;
-        }
-        this.periodMs = periodMs;
-        schedule = LeaderPeriod.every("backup-schedule-" + node, periodMs, leads, () -> {
-            log.info("node {} starts a scheduled backup (every {} s)", node, periodMs / 1000);
-            run(Optional.empty()).join();
-        }, log, node, "backup");
-    }
-
     public List<String> targetIds() {
         return List.copyOf(targets.keySet());
     }
 
-    /** Backs up to {@code only} (or every target); joins a run already under way. */
+    /**
+     * Backs up to {@code only} (or every target); joins a run of the same targets already under way (a run of others
+     * goes first, then this one). A run cut short by {@link #close}
+     * never completes its future: a shutdown is no outcome (the next leader runs a scheduled backup again).
+     */
     public synchronized CompletableFuture<List<TargetReport>> run(Optional<String> only) {
         if (only.isPresent() && !targets.containsKey(only.get())) {
             throw new IllegalArgumentException("no backup target \"" + only.get() + "\" in backup.json; the targets are "
@@ -168,22 +209,27 @@ public final class BackupRunner implements AutoCloseable {
             throw new IllegalArgumentException("this node has no backup targets: list them in <home>/backup.json"
                     + " (docs/backup.md, \"backup.json\")");
         }
-        if (running != null && !running.isDone()) {
+        if (running != null && !running.isDone() && runningOnly.equals(only)) {
             return running;
         }
-        running = CompletableFuture.supplyAsync(() -> {
+        // A run of other targets under way: this one queues behind it on the runner's one thread.
+        runningOnly = only;
+        running = Workers.unlessClosed(thread, () -> closed, () -> {
             List<TargetReport> out = new ArrayList<>();
             targets.forEach((id, target) -> {
                 if (only.isEmpty() || only.get().equals(id)) {
                     TargetReport r = runOne(id, target);
                     synchronized (this) {
                         last.put(id, r);
+                        if (r.ok()) {
+                            lastSuccessAtMs.merge(id, r.finishedAtMs(), Math::max);
+                        }
                     }
                     out.add(r);
                 }
             });
             return out;
-        }, thread);
+        });
         return running;
     }
 
@@ -205,8 +251,10 @@ public final class BackupRunner implements AutoCloseable {
             }
         }
         m.put("targets", list);
-        m.put("running", running != null && !running.isDone());
-        m.put("scheduleEveryMs", periodMs == 0 ? null : periodMs);
+        boolean busy = running != null && !running.isDone();
+        m.put("running", busy);
+        RunProgress p = progress;
+        m.put("progress", busy && p != null ? p.toMap() : null);
         return m;
     }
 
@@ -282,6 +330,8 @@ public final class BackupRunner implements AutoCloseable {
                         written, bytes, previous.get().manifest().objects().size(), 0, Optional.empty());
             }
             List<SignedChange> changes = new ArrayList<>();
+            long planned = plan.stream().mapToLong(r -> r.toSeq() - r.fromSeq() + 1).sum();
+            progress = new RunProgress(id, "reading changes", 0, planned, "changes");
             for (BackupPlan.Range r : plan) {
                 long from = r.fromSeq();
                 while (from <= r.toSeq()) {
@@ -292,17 +342,23 @@ public final class BackupRunner implements AutoCloseable {
                     }
                     changes.addAll(page);
                     from = page.get(page.size() - 1).seq() + 1;
+                    progress = new RunProgress(id, "reading changes", changes.size(), planned, "changes");
                 }
             }
             Backup backup = BackupWriter.write(new BackupWriter.Request(keys.nodeKey(), keys.certificate(),
                     clock.nowMillis(), previous, changes, List.of(),
                     new IdentityMaterial(root, certs, revs), Optional.empty(), grants,
                     BackupWriter.DEFAULT_SEGMENT_BYTES));
+            long toPut = backup.newObjects().stream().mapToLong(BackupObject::size).sum();
+            long put = 0;
+            progress = new RunProgress(id, "uploading", 0, toPut, "bytes");
             for (BackupObject o : backup.newObjects()) {
                 if (target.put(o.name(), o.bytes()) == PutOutcome.CREATED) {
                     written++;
                     bytes += o.size();
                 }
+                put += o.size();
+                progress = new RunProgress(id, "uploading", put, toPut, "bytes");
             }
             remembered.put(id, backup.ref());
             log.info("node {} backup target {}: manifest {} with {} new changes, {} objects ({} bytes) written in {} ms",
@@ -320,9 +376,7 @@ public final class BackupRunner implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (schedule != null) {
-            schedule.shutdownNow();
-        }
+        closed = true;
         thread.shutdownNow();
         targets.values().forEach(BackupTarget::close);
     }

@@ -83,8 +83,10 @@ public final class Drill implements AutoCloseable {
     /** The newest report's summary per target, from {@code <state>/drills/} at start, then from each run. */
     private final Map<String, JsonNode> last;
     private CompletableFuture<ObjectNode> running;
-    private java.util.concurrent.ScheduledExecutorService schedule;
-    private long periodMs;
+    private volatile boolean closed;
+    private Optional<String> runningOnly = Optional.empty();
+    /** The drill under way's progress, for the command waiting on it. */
+    private volatile RunProgress progress;
 
     public Drill(String node, BackupRunner.Keys keys, ChangeStore live, Supplier<List<NodeCertificate>> certificates,
                  Supplier<List<NodeRevocation>> revocations, Map<String, BackupTarget> targets,
@@ -98,7 +100,7 @@ public final class Drill implements AutoCloseable {
         this.remembered = remembered;
         this.stateDir = stateDir;
         this.clock = clock;
-        this.thread = LeaderPeriod.worker("drill-" + node);
+        this.thread = Workers.worker("drill-" + node);
         // A drill cut short by a stop left its scratch directory; no drill runs yet, so any there is stale.
         try (Stream<Path> s = Files.isDirectory(stateDir.resolve(DRILLS_DIR))
                 ? Files.list(stateDir.resolve(DRILLS_DIR)) : Stream.empty()) {
@@ -118,61 +120,90 @@ public final class Drill implements AutoCloseable {
         this.last = new LinkedHashMap<>(found);
     }
 
-    /** Runs the drill on its own thread; a drill already under way is joined, not doubled. */
+    /**
+     * Runs the drill on its own thread; a drill of the same targets already under way is joined, not doubled (one of
+     * others goes first, then this one). A drill cut short by {@link
+     * #close} never completes its future (a shutdown is no outcome).
+     */
     public synchronized CompletableFuture<ObjectNode> start(Optional<String> only) {
         if (only.isPresent() && !targets.containsKey(only.get())) {
             throw new IllegalArgumentException("no backup target \"" + only.get() + "\" in backup.json; the targets are "
                     + targets.keySet());
         }
-        if (running != null && !running.isDone()) {
+        if (running != null && !running.isDone() && runningOnly.equals(only)) {
             return running;
         }
-        running = CompletableFuture.supplyAsync(() -> run(only), thread);
+        // A drill of other targets under way: this one queues behind it on the drill's one thread.
+        runningOnly = only;
+        running = Workers.unlessClosed(thread, () -> closed, () -> run(only));
         return running;
     }
 
     /**
-     * Drills every target, one after the other, every {@code periodMs} (the first time one period after the start)
-     * while {@code leads}; 0: never.
+     * In the background: reads the newest drill report on each target and takes it as that target's last drill when
+     * it is newer than this node's own and signed by a node this agent certifies (so a new leader knows its
+     * predecessor's drills). A report that does not verify is ignored with a log line.
      */
-    public synchronized void schedule(long periodMs, java.util.function.BooleanSupplier leads) {
-        if (periodMs < 1 || targets.isEmpty() || schedule != null) {
-            return;
-        }
-        this.periodMs = periodMs;
-        // Every target in turn, each on its own: a fallback would leave the targets after the first unproven.
-        schedule = LeaderPeriod.every("drill-schedule-" + node, periodMs, () -> true, () -> {
-            for (String id : targets.keySet()) {
-                if (leads.getAsBoolean()) {
-                    log.info("node {} starts its scheduled restore drill of target {} (every {} h)", node, id,
-                            periodMs / 3_600_000);
-                    start(Optional.of(id)).join();
+    public void observeTargets() {
+        thread.execute(() -> targets.forEach((id, target) -> {
+            try {
+                List<String> names = target.list("drill/", MAX_MANIFEST_NAMES);
+                if (names.isEmpty()) {
+                    return;
                 }
+                String newest = names.getLast();
+                Optional<byte[]> bytes = target.get(newest);
+                if (bytes.isEmpty()) {
+                    return;
+                }
+                JsonNode signed = JSON.readTree(bytes.get());
+                String key = signed.path("signature").path("publicKey").asText();
+                Optional<NodeCertificate> signer = certificates.get().stream()
+                        .filter(c -> c.nodeKey().hex().equals(key)).findFirst();
+                if (signer.isEmpty() || !signatureValid(signed, signer.get().nodeKey())) {
+                    log.warn("node {} ignores drill report {} on target {}: not signed by a node of this agent", node,
+                            newest, id);
+                    return;
+                }
+                for (JsonNode a : signed.path("report").path("attempts")) {
+                    if (a.path("target").asText().equals(id)) {
+                        JsonNode s = summary(signed.path("report"), a);
+                        synchronized (this) {
+                            JsonNode mine = last.get(id);
+                            if (mine == null || mine.path("atMs").asLong() < s.path("atMs").asLong()) {
+                                last.put(id, s);
+                            }
+                        }
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                log.info("node {} could not read the newest drill report on target {}: {}", node, id, e.getMessage());
             }
-        }, log, node, "drill");
+        }));
+    }
+
+    /** The drill under way's progress; empty when none runs. */
+    public synchronized Optional<RunProgress> progress() {
+        return running != null && !running.isDone() ? Optional.ofNullable(progress) : Optional.empty();
+    }
+
+    public List<String> targetIds() {
+        return List.copyOf(targets.keySet());
     }
 
     /**
-     * Per target: the newest drill's summary and a state: "ok", "failed", "missing" (no drill within twice the period,
-     * or none at all when scheduled) or "none" (never drilled, and no schedule).
+     * Per target: the newest drill's summary and a state: "ok", "failed", "missing" (scheduled, and no drill within
+     * twice the period, or none at all) or "none" (never drilled, and no schedule).
+     *
+     * @param periodMs per target, the drill schedule's period (the schedules in the state); absent: on request only
      */
-    public synchronized Map<String, Object> status() {
+    public synchronized Map<String, Object> status(Map<String, Long> periodMs) {
         Map<String, Object> out = new LinkedHashMap<>();
-        long now = clock.nowMillis();
         for (String id : targets.keySet()) {
             Map<String, Object> t = new LinkedHashMap<>();
             JsonNode s = last.get(id);
-            String state;
-            if (s == null) {
-                state = periodMs > 0 ? "missing" : "none";
-            } else if (!s.path("ok").asBoolean()) {
-                state = "failed";
-            } else if (periodMs > 0 && now - s.path("atMs").asLong() > 2 * periodMs) {
-                state = "missing";
-            } else {
-                state = "ok";
-            }
-            t.put("state", state);
+            t.put("state", state(id, periodMs.get(id)));
+            t.put("everyMs", periodMs.get(id));
             if (s != null) {
                 t.put("last", s);
             }
@@ -181,11 +212,29 @@ public final class Drill implements AutoCloseable {
         return out;
     }
 
+    /** The newest drill's summary of {@code target} (time "atMs", "ok", ...), if this node knows one. */
+    public synchronized Optional<JsonNode> last(String target) {
+        return Optional.ofNullable(last.get(target));
+    }
+
+    private String state(String id, Long periodMs) {
+        JsonNode s = last.get(id);
+        boolean scheduled = periodMs != null && periodMs > 0;
+        if (s == null) {
+            return scheduled ? "missing" : "none";
+        }
+        if (!s.path("ok").asBoolean()) {
+            return "failed";
+        }
+        if (scheduled && clock.nowMillis() - s.path("atMs").asLong() > 2 * periodMs) {
+            return "missing";
+        }
+        return "ok";
+    }
+
     @Override
     public synchronized void close() {
-        if (schedule != null) {
-            schedule.shutdownNow();
-        }
+        closed = true;
         thread.shutdownNow();
     }
 
@@ -273,9 +322,15 @@ public final class Drill implements AutoCloseable {
             // Fetch everything the manifest names first, so the fetch phase is the target's time alone.
             Manifest head = reader.openManifest(ref.name(), source.get(ref.name()).orElseThrow(() ->
                     new BackupFormatException(BackupFormatException.Problem.MISSING, ref.name(), "vanished")));
+            long toFetch = head.objects().stream().mapToLong(Manifest.Entry::sizeBytes).sum();
+            long fetchedBytes = 0;
+            progress = new RunProgress(id, "fetching", 0, toFetch, "bytes");
             for (Manifest.Entry e : head.objects()) {
                 source.get(e.name());
+                fetchedBytes += e.sizeBytes();
+                progress = new RunProgress(id, "fetching", fetchedBytes, toFetch, "bytes");
             }
+            progress = new RunProgress(id, "verifying", 0, 0, "objects");
             BackupReader.RestoreSet set = reader.verify(ref, source);
             long readNanos = clock.monotonicNanos() - t0;
             long verifyNanos = readNanos - fetchNanos[0] - decrypt.totalNanos();
@@ -289,7 +344,7 @@ public final class Drill implements AutoCloseable {
             long tr = clock.monotonicNanos();
             scratch = Files.createDirectories(stateDir.resolve(DRILLS_DIR)).resolve("scratch-" + clock.nowMillis());
             Files.createDirectories(scratch);
-            ObjectNode loaded = replay(scratch, set);
+            ObjectNode loaded = replay(id, scratch, set);
             long replayNanos = clock.monotonicNanos() - tr;
 
             ObjectNode times = a.putObject("recoveryMs");
@@ -355,15 +410,19 @@ public final class Drill implements AutoCloseable {
      * Loads the restored changes as a starting node would: into a SQLite store, then {@link Recovery} replays that
      * store into an AgentState. No network, no executors: only the document is built and read.
      */
-    private ObjectNode replay(Path scratch, BackupReader.RestoreSet set) throws IOException {
+    private ObjectNode replay(String id, Path scratch, BackupReader.RestoreSet set) throws IOException {
         ObjectNode loaded = JSON.createObjectNode();
         try (SqliteChangeStore store = SqliteChangeStore.open(scratch.resolve("changes.db"))) {
             List<CompletableFuture<Void>> pending = new ArrayList<>();
+            long appended = 0;
+            progress = new RunProgress(id, "replaying", 0, set.changes().size(), "changes");
             for (SignedChange c : set.changes()) {
                 pending.add(store.append(c));
                 if (pending.size() == APPEND_BATCH) {
                     CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
                     pending.clear();
+                    appended += APPEND_BATCH;
+                    progress = new RunProgress(id, "replaying", appended, set.changes().size(), "changes");
                 }
             }
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();

@@ -34,10 +34,18 @@ import java.util.regex.Pattern;
 public record BackupConfig(List<TargetConfig> targets, int everyMinutes, int drillEveryHours) {
     /** The leader's restore drill runs this often unless backup.json says otherwise (docs/backup.md, "The drill"). */
     public static final int DEFAULT_DRILL_EVERY_HOURS = 24;
-    /** The longest drill period: thirty days. */
-    public static final int MAX_DRILL_EVERY_HOURS = 30 * 24;
+    /** The longest drill period: a week. */
+    public static final int MAX_DRILL_EVERY_HOURS = 7 * 24;
     /** The longest schedule: a week. */
     public static final int MAX_EVERY_MINUTES = 7 * 24 * 60;
+    /**
+     * The backup periods a cron expression keeps exact, in minutes: a divisor of an hour, a divisor of a day in whole
+     * hours, or a week. backup.json's periods become cron schedules (docs/backup.md, "Schedules").
+     */
+    public static final List<Integer> EVERY_MINUTES_ALLOWED = List.of(1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 120,
+            180, 240, 360, 480, 720, 1440, 10080);
+    /** The drill periods a cron expression keeps exact, in hours: a divisor of a day, or a week. */
+    public static final List<Integer> DRILL_EVERY_HOURS_ALLOWED = List.of(1, 2, 3, 4, 6, 8, 12, 24, 168);
     public static final int MAX_FILE_BYTES = 64 * 1024;
     public static final int MAX_TARGETS = 16;
     public static final String DEFAULT_KEY_ID_ENV = "AWS_ACCESS_KEY_ID";
@@ -50,19 +58,47 @@ public record BackupConfig(List<TargetConfig> targets, int everyMinutes, int dri
             "credentialsFile");
 
     /**
-     * @param everyMinutes    the leader backs up to every target this often; 0 for on request only
-     * @param drillEveryHours the leader runs the restore drill this often; 0 for on request only
+     * @param everyMinutes    the default backup schedule: every target this often; 0 for on request only
+     * @param drillEveryHours the default drill schedule; 0 for on request only
      */
     public BackupConfig {
         targets = List.copyOf(targets);
-        if (drillEveryHours < 0 || drillEveryHours > MAX_DRILL_EVERY_HOURS) {
-            throw new IllegalArgumentException("drillEveryHours must be 0 (on request only) to "
-                    + MAX_DRILL_EVERY_HOURS + ", got " + drillEveryHours);
+        if (drillEveryHours != 0 && !DRILL_EVERY_HOURS_ALLOWED.contains(drillEveryHours)) {
+            throw new IllegalArgumentException("drillEveryHours must be 0 (on request only) or one of "
+                    + DRILL_EVERY_HOURS_ALLOWED + ", got " + drillEveryHours);
         }
-        if (everyMinutes < 0 || everyMinutes > MAX_EVERY_MINUTES) {
-            throw new IllegalArgumentException("everyMinutes must be 0 (on request only) to " + MAX_EVERY_MINUTES
-                    + ", got " + everyMinutes);
+        if (everyMinutes != 0 && !EVERY_MINUTES_ALLOWED.contains(everyMinutes)) {
+            throw new IllegalArgumentException("everyMinutes must be 0 (on request only) or one of "
+                    + EVERY_MINUTES_ALLOWED + ", got " + everyMinutes);
         }
+    }
+
+    /**
+     * The cron expression (UTC) of the backup schedule {@code everyMinutes} asks for: every N minutes on the minute
+     * divisible by N, every N hours at minute 0, or Sundays at 00:00; empty for on request only.
+     */
+    public java.util.Optional<String> backupCron() {
+        if (everyMinutes == 0) {
+            return java.util.Optional.empty();
+        }
+        if (everyMinutes < 60) {
+            return java.util.Optional.of(everyMinutes == 1 ? "* * * * *" : "*/" + everyMinutes + " * * * *");
+        }
+        int hours = everyMinutes / 60;
+        return java.util.Optional.of(hours == 1 ? "0 * * * *" : hours < 24 ? "0 */" + hours + " * * *"
+                : hours == 24 ? "0 0 * * *" : "0 0 * * 0");
+    }
+
+    /**
+     * The cron expression (UTC) of the drill schedule {@code drillEveryHours} asks for, at half past (away from the
+     * backups on the hour): every N hours, daily at 03:30, or Sundays at 03:30; empty for on request only.
+     */
+    public java.util.Optional<String> drillCron() {
+        if (drillEveryHours == 0) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(drillEveryHours == 1 ? "30 * * * *" : drillEveryHours < 24
+                ? "30 */" + drillEveryHours + " * * *" : drillEveryHours == 24 ? "30 3 * * *" : "30 3 * * 0");
     }
 
     /** Targets backed up on request only. */
@@ -153,18 +189,21 @@ public record BackupConfig(List<TargetConfig> targets, int everyMinutes, int dri
         int everyMinutes = 0;
         JsonNode every = root.get("everyMinutes");
         if (every != null) {
-            if (!every.isIntegralNumber() || every.asLong() < 1 || every.asLong() > MAX_EVERY_MINUTES) {
-                throw new IllegalArgumentException(what + ": \"everyMinutes\" must be a whole number of minutes, 1 to "
-                        + MAX_EVERY_MINUTES + " (leave it out to back up on request only)");
+            if (!every.isIntegralNumber() || !EVERY_MINUTES_ALLOWED.contains((int) Math.max(-1, Math.min(
+                    Integer.MAX_VALUE, every.asLong())))) {
+                throw new IllegalArgumentException(what + ": \"everyMinutes\" must be a whole number of minutes, one of "
+                        + EVERY_MINUTES_ALLOWED + ", which a cron schedule keeps exact (leave it out to back up on"
+                        + " request only, or add any cron schedule of kind \"backup\": docs/backup.md, \"Schedules\")");
             }
             everyMinutes = every.asInt();
         }
         int drillEveryHours = DEFAULT_DRILL_EVERY_HOURS;
         JsonNode drill = root.get("drillEveryHours");
         if (drill != null) {
-            if (!drill.isIntegralNumber() || drill.asLong() < 0 || drill.asLong() > MAX_DRILL_EVERY_HOURS) {
+            if (!drill.isIntegralNumber() || (drill.asLong() != 0 && !DRILL_EVERY_HOURS_ALLOWED.contains((int) Math.max(
+                    -1, Math.min(Integer.MAX_VALUE, drill.asLong()))))) {
                 throw new IllegalArgumentException(what + ": \"drillEveryHours\" must be a whole number of hours, 0"
-                        + " (on request only) to " + MAX_DRILL_EVERY_HOURS + "; it defaults to "
+                        + " (on request only) or one of " + DRILL_EVERY_HOURS_ALLOWED + "; it defaults to "
                         + DEFAULT_DRILL_EVERY_HOURS);
             }
             drillEveryHours = drill.asInt();

@@ -43,6 +43,13 @@ public interface BackupTarget extends AutoCloseable {
      */
     List<String> list(String prefix, int maxNames) throws BackupTargetException;
 
+    /**
+     * When the object {@code name} was stored, by the store's own clock (a file's modification time, S3's
+     * Last-Modified), or empty when there is no such object. Prune uses it to leave alone the objects of a backup
+     * still being written (docs/backup.md, "Pruning").
+     */
+    Optional<Long> lastModifiedMs(String name) throws BackupTargetException;
+
     /** Removes the object {@code name} if it exists (for prune); deleting an absent object succeeds. */
     void delete(String name) throws BackupTargetException;
 

@@ -221,6 +221,19 @@ public final class DirectoryTarget implements BackupTarget {
     }
 
     @Override
+    public Optional<Long> lastModifiedMs(String name) throws BackupTargetException {
+        ObjectNames.require(name);
+        Path file = root.resolve(name);
+        try {
+            return Optional.of(Files.getLastModifiedTime(file, java.nio.file.LinkOption.NOFOLLOW_LINKS).toMillis());
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new BackupTargetException(describe() + ": cannot read the time of object " + name + ": " + e, e);
+        }
+    }
+
+    @Override
     public void delete(String name) throws BackupTargetException {
         ObjectNames.require(name);
         Path file = root.resolve(name);

@@ -148,6 +148,24 @@ public final class S3Target implements BackupTarget {
     }
 
     @Override
+    public Optional<Long> lastModifiedMs(String name) throws BackupTargetException {
+        ObjectNames.require(name);
+        try {
+            HeadObjectResponse head = s3.headObject(r -> r.bucket(where.bucket()).key(keyPrefix + name));
+            return head.lastModified() == null ? Optional.empty() : Optional.of(head.lastModified().toEpochMilli());
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw failure("head", name, e);
+        } catch (SdkException e) {
+            throw failure("head", name, e);
+        }
+    }
+
+    @Override
     public void delete(String name) throws BackupTargetException {
         ObjectNames.require(name);
         try {

@@ -227,6 +227,76 @@ class PrunerTest {
     }
 
     @Test
+    void theObjectsOfAKilledBackupArePrunedOnceOlderThanTheGraceAndEveryBackupStillVerifies(@TempDir Path dir)
+            throws Exception {
+        Agent a = new Agent(dir);
+        long d0 = day0();
+        a.backupAt(d0 + HOUR);
+        a.backupAt(d0 + 2 * HOUR);
+        List<String> before = all(a.target);
+        // A third backup killed before its manifest: its segment (and whatever else it wrote) stays, unnamed.
+        a.backupAt(d0 + 3 * HOUR);
+        List<String> manifests = files(a.target, "man");
+        String third = manifests.getLast();
+        Files.delete(a.target.resolve(third));
+        Files.delete(a.home.resolve("state").resolve("backup").resolve("nas.manifest"));
+        List<String> orphans = all(a.target).stream().filter(n -> !before.contains(n) && !n.startsWith("man/")
+                && !n.startsWith("grants/")).toList();
+        assertFalse(orphans.isEmpty());
+
+        Run young = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only");
+        assertEquals(0, young.exit(), young.out());
+        assertTrue(young.out().contains("0 objects no backup names and older than 1440 min; " + orphans.size()
+                + " younger objects no backup names were left alone"), young.out());
+        Run dry = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only",
+                "--orphan-grace-minutes", "0", "--dry-run");
+        assertEquals(0, dry.exit(), dry.out());
+        for (String o : orphans) {
+            assertTrue(dry.out().contains("nas: would delete unreferenced " + o), dry.out());
+        }
+        assertTrue(all(a.target).containsAll(orphans), "a dry run deletes nothing");
+
+        Run prune = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only",
+                "--orphan-grace-minutes", "0");
+        assertEquals(0, prune.exit(), prune.out());
+        assertTrue(prune.out().contains("kept 2 backups [2, 1], deleted 0 backups [] and 0 objects (0 bytes), "
+                + orphans.size() + " objects no backup names"), prune.out());
+        List<String> after = all(a.target);
+        assertEquals(before.stream().filter(n -> !n.startsWith("grants/")).toList(),
+                after.stream().filter(n -> !n.startsWith("grants/")).toList(), "exactly the killed backup's objects went");
+        assertFalse(Files.exists(a.target.resolve(Pruner.LEASE)), "under the lease, released at the end");
+
+        BackupReader reader = new BackupReader(a.ids.agentPublicKey(),
+                List.of(BackupKeys.operationalIdentity(a.ids.readBackupKey(Optional.empty()))), List.of());
+        try (BackupTarget t = DirectoryTarget.open(a.target, a.clock)) {
+            for (String m : files(a.target, "man")) {
+                var name = io.agentmesh.node.backup.format.ObjectName.parse(m).orElseThrow();
+                var set = reader.verify(new io.agentmesh.node.backup.format.ManifestRef(name.number(), name.sha256()),
+                        n -> {
+                            try {
+                                return t.get(n);
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+                assertEquals(name.number(), set.ref().number(), "manifest " + m + " verifies");
+            }
+        }
+        Run bad = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only", "--keep-last", "1");
+        assertEquals(2, bad.exit(), bad.out());
+        Run negative = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only",
+                "--orphan-grace-minutes", "-1");
+        assertEquals(2, negative.exit(), negative.out());
+    }
+
+    private static List<String> all(Path target) throws Exception {
+        try (Stream<Path> s = Files.walk(target)) {
+            return s.filter(Files::isRegularFile).map(p -> target.relativize(p).toString())
+                    .filter(n -> !n.startsWith("lock/")).sorted().toList();
+        }
+    }
+
+    @Test
     void aDryRunDeletesNothing(@TempDir Path dir) throws Exception {
         Agent a = new Agent(dir);
         long d0 = day0();

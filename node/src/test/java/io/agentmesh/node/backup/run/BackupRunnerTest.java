@@ -19,20 +19,17 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The runner over a real node's store: targets fail alone, a rolled-back target is refused, the schedule runs. */
+/** The runner over a real node's store: targets fail alone, a rolled-back target is refused: the schedules are BackupSchedulesTest and ScheduledBackupFailoverTest. */
 class BackupRunnerTest {
     @TempDir
     static Path home;
@@ -68,6 +65,11 @@ class BackupRunnerTest {
         @Override
         public List<String> list(String prefix, int maxNames) throws BackupTargetException {
             throw new BackupTargetException("target down: cannot list " + prefix);
+        }
+
+        @Override
+        public Optional<Long> lastModifiedMs(String name) throws BackupTargetException {
+            throw new BackupTargetException("target down: cannot read the time of " + name);
         }
 
         @Override
@@ -141,22 +143,6 @@ class BackupRunnerTest {
             assertFalse(r.ok());
             assertTrue(r.error().orElseThrow().contains("remembers manifest 1"), r.toString());
             assertEquals(0, count(empty, "man"));
-        }
-    }
-
-    @Test
-    void theScheduleBacksUpOnlyWhileThisNodeLeads(@TempDir Path dir) throws Exception {
-        Path nas = Files.createDirectories(dir.resolve("nas"));
-        AtomicBoolean leads = new AtomicBoolean(false);
-        try (SqliteChangeStore store = SqliteChangeStore.open(home.resolve("state").resolve("changes.db"));
-             BackupRunner runner = runner(store, dir.resolve("state"),
-                     Map.of("nas", DirectoryTarget.open(nas, new SystemClock())))) {
-            runner.schedule(50, leads::get);
-            // Six schedule periods and more without a backup while not leading.
-            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
-                    .until(() -> count(nas, "man") == 0);
-            leads.set(true);
-            await().atMost(Duration.ofSeconds(20)).until(() -> count(nas, "man") == 1);
         }
     }
 }

@@ -56,20 +56,36 @@ class BackupConfigTest {
         assertEquals(0, read("{\"targets\": [{\"id\": \"a\", \"uri\": \"file:///x\"}]}").everyMinutes());
         assertEquals(60, read("{\"targets\": [{\"id\": \"a\", \"uri\": \"file:///x\"}], \"everyMinutes\": 60}")
                 .everyMinutes());
-        for (String bad : List.of("0", "-5", "1.5", "\"60\"", "10081")) {
+        for (String bad : List.of("0", "-5", "1.5", "\"60\"", "10081", "7", "90", "9999999999")) {
             assertTrue(refused("{\"targets\": [{\"id\": \"a\", \"uri\": \"file:///x\"}], \"everyMinutes\": " + bad
                     + "}").contains("\"everyMinutes\" must be a whole number of minutes"), bad);
         }
     }
 
     @Test
+    void thePeriodsBecomeExactCronExpressions() throws Exception {
+        String t = "{\"targets\": [{\"id\": \"a\", \"uri\": \"file:///x\"}]";
+        assertEquals(Optional.empty(), read(t + ", \"drillEveryHours\": 0}").backupCron());
+        assertEquals(Optional.empty(), read(t + ", \"drillEveryHours\": 0}").drillCron());
+        assertEquals(Optional.of("* * * * *"), read(t + ", \"everyMinutes\": 1}").backupCron());
+        assertEquals(Optional.of("*/15 * * * *"), read(t + ", \"everyMinutes\": 15}").backupCron());
+        assertEquals(Optional.of("0 * * * *"), read(t + ", \"everyMinutes\": 60}").backupCron());
+        assertEquals(Optional.of("0 */6 * * *"), read(t + ", \"everyMinutes\": 360}").backupCron());
+        assertEquals(Optional.of("0 0 * * *"), read(t + ", \"everyMinutes\": 1440}").backupCron());
+        assertEquals(Optional.of("0 0 * * 0"), read(t + ", \"everyMinutes\": 10080}").backupCron());
+        assertEquals(Optional.of("30 3 * * *"), read(t + "}").drillCron());
+        assertEquals(Optional.of("30 */6 * * *"), read(t + ", \"drillEveryHours\": 6}").drillCron());
+        assertEquals(Optional.of("30 3 * * 0"), read(t + ", \"drillEveryHours\": 168}").drillCron());
+    }
+
+    @Test
     void drillEveryHoursDefaultsToADayAndIsBounded() throws Exception {
         assertEquals(24, read("{\"targets\": [{\"id\": \"a\", \"uri\": \"file:///x\"}]}").drillEveryHours());
-        for (int hours : List.of(0, 1, 720)) {
+        for (int hours : List.of(0, 1, 168)) {
             assertEquals(hours, read("{\"targets\": [{\"id\": \"a\", \"uri\": \"file:///x\"}], \"drillEveryHours\": "
                     + hours + "}").drillEveryHours());
         }
-        for (String bad : List.of("-1", "1.5", "\"24\"", "721")) {
+        for (String bad : List.of("-1", "1.5", "\"24\"", "721", "5", "48")) {
             assertTrue(refused("{\"targets\": [{\"id\": \"a\", \"uri\": \"file:///x\"}], \"drillEveryHours\": " + bad
                     + "}").contains("\"drillEveryHours\" must be a whole number of hours"), bad);
         }

@@ -74,6 +74,17 @@ abstract class BackupTargetContract {
     }
 
     @Test
+    void anObjectsTimeIsWhenItWasStoredAndAnAbsentOneHasNone() throws Exception {
+        long before = System.currentTimeMillis();
+        target.put("seg/actor1/1-2-time.age", bytes(7, 10));
+        long after = System.currentTimeMillis();
+        long at = target.lastModifiedMs("seg/actor1/1-2-time.age").orElseThrow();
+        // S3 stamps whole seconds; a server's clock may differ from ours by a little.
+        assertTrue(at >= before - 5_000 && at <= after + 5_000, at + " not in [" + before + ", " + after + "]");
+        assertTrue(target.lastModifiedMs("seg/actor1/absent.age").isEmpty());
+    }
+
+    @Test
     void getOfAnAbsentObjectIsEmpty() throws Exception {
         assertTrue(target.get("man/nothing-here.age").isEmpty());
     }

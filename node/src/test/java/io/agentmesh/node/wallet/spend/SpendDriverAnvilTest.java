@@ -1,0 +1,253 @@
+package io.agentmesh.node.wallet.spend;
+
+import io.agentmesh.node.wallet.chain.Anvil;
+import io.agentmesh.node.wallet.chain.ChainClient;
+import io.agentmesh.node.wallet.chain.Eip1559Tx;
+import io.agentmesh.node.wallet.ledger.Spend;
+import io.agentmesh.node.wallet.ledger.SpendState;
+import io.agentmesh.node.wallet.ledger.WalletOp;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The spend driver on a real chain (anvil), with the real wallet ledger shared by nodes that lead it in turn. Each
+ * failover test kills the leader at one step of the protocol (the node dies right after the step's operation
+ * commits) and checks the chain's whole history against the ledger: one transaction per idempotency key, no nonce
+ * abandoned.
+ */
+class SpendDriverAnvilTest {
+    @TempDir
+    Path home;
+    WalletWorld world;
+
+    @AfterEach
+    void close() throws Exception {
+        if (world != null) {
+            world.close();
+        }
+    }
+
+    private Spend spendByKey(String key) throws Exception {
+        return world.onNodeThread(() -> world.ledger.spendByKey(key)).orElseThrow();
+    }
+
+    private void awaitState(String key, SpendState state) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() ->
+                world.onNodeThread(() -> world.ledger.spendByKey(key)).map(Spend::state).orElse(null) == state);
+    }
+
+    @Test
+    void aSpendIsClaimedPreparedBroadcastAndCompletedWithItsHashAndBlock() throws Exception {
+        world = new WalletWorld(home);
+        var a = world.leader("a", 1);
+        BigInteger before = world.chain.balanceWei(Anvil.ADDRESS2, ChainClient.BlockTag.LATEST);
+        Spend s = a.service().spend(WalletWorld.request("pay-1", Anvil.ADDRESS2, "0.25", 30_000), "test");
+        assertEquals(SpendState.COMPLETED, s.state());
+        assertEquals(0, s.nonce().getAsLong());
+        assertEquals(1, s.variants().size());
+        assertTrue(s.inclusion().get().blockNumber() > 0);
+        assertEquals(before.add(new BigInteger("250000000000000000")),
+                world.chain.balanceWei(Anvil.ADDRESS2, ChainClient.BlockTag.LATEST));
+        // The same key again: the same spend, nothing new on the chain.
+        Spend again = a.service().spend(WalletWorld.request("pay-1", Anvil.ADDRESS2, "0.25", 1_000), "test");
+        assertEquals(s.id(), again.id());
+        var conflict = assertThrows(WalletService.WalletException.class, () -> a.service().spend(
+                WalletWorld.request("pay-1", Anvil.ADDRESS2, "0.5", 1_000), "test"));
+        assertEquals("IDEMPOTENCY_CONFLICT", conflict.code());
+        world.checkChainAgainstLedger();
+        assertEquals(1, world.chainHistory().size());
+    }
+
+    @Test
+    void aLeaderKilledAfterThePrepareCommitsIsReplacedAndTheSameBytesAreMinedOnce() throws Exception {
+        world = new WalletWorld(home);
+        var a = world.leader("a", 1);
+        a.access().crashAfter(op -> op instanceof WalletOp.Prepare);
+        Thread t = Thread.ofVirtual().start(() -> {
+            try {
+                a.service().spend(WalletWorld.request("k-prepare", Anvil.ADDRESS2, "1", 0), "test");
+            } catch (WalletService.WalletException e) {
+                throw new AssertionError(e);
+            }
+        });
+        t.join();
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.access().dead());
+        a.stop();
+        Spend prepared = spendByKey("k-prepare");
+        assertEquals(SpendState.PREPARED, prepared.state());
+        assertTrue(world.chain.receipt(prepared.variants().getFirst().hash()).isEmpty(),
+                "the dead leader never broadcast");
+        var b = world.leader("b", 2);
+        awaitState("k-prepare", SpendState.COMPLETED);
+        Spend done = spendByKey("k-prepare");
+        assertEquals(prepared.variants().getFirst().hash(), done.inclusion().get().hash(),
+                "the committed bytes of the dead leader were mined");
+        b.stop();
+        world.checkChainAgainstLedger();
+    }
+
+    @Test
+    void aLeaderKilledAfterTheBroadcastIsReplacedAndTheTransactionIsNotSentTwice() throws Exception {
+        world = new WalletWorld(home);
+        world.anvil.automine(false);
+        var a = world.leader("a", 1);
+        a.service().spend(WalletWorld.request("k-broadcast", Anvil.ADDRESS2, "1", 0), "test");
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            Spend s = spendByKey("k-broadcast");
+            return s.state() == SpendState.PREPARED
+                    && world.anvil.rpc("txpool_content").path("pending").toString().contains(s.variants().getFirst().hash());
+        });
+        a.access().crashAfter(op -> true);
+        a.stop();
+        world.anvil.mine();
+        var b = world.leader("b", 2);
+        awaitState("k-broadcast", SpendState.COMPLETED);
+        b.stop();
+        world.anvil.mine();
+        world.checkChainAgainstLedger();
+        assertEquals(1, world.chainHistory().size());
+    }
+
+    @Test
+    void aLeaderKilledBeforeCompletionLeavesTheCompletionToTheNext() throws Exception {
+        world = new WalletWorld(home);
+        var cfg = world.config(c -> c.put("confirmations", 3));
+        var a = world.leader("a", 1, true, cfg);
+        a.service().spend(WalletWorld.request("k-complete", Anvil.ADDRESS2, "1", 0), "test");
+        awaitState("k-complete", SpendState.INCLUDED);
+        a.access().crashAfter(op -> true);
+        a.stop();
+        world.anvil.rpc("anvil_mine", 3);
+        var b = world.leader("b", 2, true, cfg);
+        awaitState("k-complete", SpendState.COMPLETED);
+        b.stop();
+        world.checkChainAgainstLedger();
+    }
+
+    @Test
+    void aStuckTransactionIsBumpedWithANewCommittedVariantAndOnlyOneIsMined() throws Exception {
+        world = new WalletWorld(home);
+        world.anvil.automine(false);
+        var a = world.leader("a", 1, true, world.config(c -> c.put("bumpAfterMs", 300)));
+        a.service().spend(WalletWorld.request("k-bump", Anvil.ADDRESS2, "0.1", 0), "test");
+        await().atMost(Duration.ofSeconds(20)).until(() -> spendByKey("k-bump").variants().size() >= 2);
+        Spend bumped = spendByKey("k-bump");
+        var v0 = bumped.variants().get(0);
+        var v1 = bumped.variants().get(1);
+        assertTrue(v1.maxFeePerGasWei().compareTo(v0.maxFeePerGasWei().multiply(BigInteger.valueOf(11))
+                .divide(BigInteger.TEN)) >= 0, "the bump raised the max fee by 10% at least");
+        world.anvil.mine();
+        awaitState("k-bump", SpendState.COMPLETED);
+        Spend done = spendByKey("k-bump");
+        assertTrue(done.variants().size() >= 2);
+        a.stop();
+        world.anvil.mine();
+        world.checkChainAgainstLedger();
+    }
+
+    @Test
+    void aNewLeaderWithoutTheKeyFinishesPreparedSpendsAndPreparesNothingNew() throws Exception {
+        world = new WalletWorld(home);
+        var a = world.leader("a", 1);
+        a.access().crashAfter(op -> op instanceof WalletOp.Prepare);
+        a.service().spend(WalletWorld.request("k-keyless", Anvil.ADDRESS2, "1", 0), "test");
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.access().dead());
+        a.stop();
+        var cfg = world.config(c -> {
+            c.remove("keystore");
+            c.put("address", Anvil.ADDRESS0.hex());
+        });
+        var b = world.leader("b", 2, false, cfg);
+        awaitState("k-keyless", SpendState.COMPLETED);
+        Spend later = b.service().spend(WalletWorld.request("k-later", Anvil.ADDRESS2, "1", 1_000), "test");
+        assertEquals(SpendState.CLAIMED, later.state(), "no key: nothing new is prepared");
+        assertFalse(b.driver().status().holdsKey());
+        b.stop();
+        world.checkChainAgainstLedger();
+        var c = world.leader("c", 3);
+        awaitState("k-later", SpendState.COMPLETED);
+        c.stop();
+        world.checkChainAgainstLedger();
+    }
+
+    @Test
+    void policyViolationsAreRefusedAndChangeNothing() throws Exception {
+        world = new WalletWorld(home);
+        var a = world.leader("a", 1, true, world.config(c -> {
+            var p = (com.fasterxml.jackson.databind.node.ObjectNode) c.get("policy");
+            p.put("perTxCapEther", "1");
+            p.putArray("allowedRecipients").add(Anvil.ADDRESS2.hex());
+        }));
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.driver().status().reconciled());
+        var overCap = assertThrows(WalletService.WalletException.class,
+                () -> a.service().spend(WalletWorld.request("k-cap", Anvil.ADDRESS2, "1.5", 0), "test"));
+        assertEquals("OVER_PER_TX_CAP", overCap.code());
+        var notAllowed = assertThrows(WalletService.WalletException.class,
+                () -> a.service().spend(WalletWorld.request("k-who", Anvil.ADDRESS1, "0.1", 0), "test"));
+        assertEquals("RECIPIENT_NOT_ALLOWED", notAllowed.code());
+        assertTrue(world.onNodeThread(() -> world.ledger.spendByKey("k-cap")).isEmpty());
+        assertEquals(0, world.chainHistory().size());
+    }
+
+    @Test
+    void aSpendAboveTheApprovalThresholdWaitsForAHumanAndExpiresUnapproved() throws Exception {
+        world = new WalletWorld(home);
+        var a = world.leader("a", 1, true, world.config(c -> {
+            var p = (com.fasterxml.jackson.databind.node.ObjectNode) c.get("policy");
+            p.put("approvalAboveEther", "0.5");
+            p.put("approvalTimeoutMs", 1_500);
+        }));
+        Spend waiting = a.service().spend(WalletWorld.request("k-approve", Anvil.ADDRESS2, "1", 0), "test");
+        assertEquals(SpendState.AWAITING_APPROVAL, waiting.state());
+        a.service().approve(waiting.id(), "alice");
+        awaitState("k-approve", SpendState.COMPLETED);
+        Spend expiring = a.service().spend(WalletWorld.request("k-expire", Anvil.ADDRESS2, "2", 0), "test");
+        assertEquals(SpendState.AWAITING_APPROVAL, expiring.state());
+        awaitState("k-expire", SpendState.EXPIRED);
+        var late = assertThrows(WalletService.WalletException.class, () -> a.service().approve(expiring.id(), "bob"));
+        assertEquals("WRONG_STATE", late.code());
+        world.checkChainAgainstLedger();
+        assertEquals(1, world.chainHistory().size(), "the expired spend cost nothing on the chain");
+    }
+
+    @Test
+    void foreignUseOfTheKeyFreezesTheWallet() throws Exception {
+        world = new WalletWorld(home);
+        var a = world.leader("a", 1);
+        a.service().spend(WalletWorld.request("k-first", Anvil.ADDRESS2, "0.1", 30_000), "test");
+        // Someone else signs with the same key at the next nonce.
+        BigInteger n = world.chain.transactionCount(Anvil.ADDRESS0, ChainClient.BlockTag.LATEST);
+        var foreign = world.signer.sign(new Eip1559Tx(31337, n, BigInteger.valueOf(21_000), Anvil.ADDRESS1,
+                BigInteger.ONE, new byte[0], BigInteger.valueOf(1_000_000_000L), BigInteger.valueOf(10_000_000_000L)));
+        world.chain.sendRawTransaction(foreign.raw());
+        await().atMost(Duration.ofSeconds(10)).until(() -> world.onNodeThread(() ->
+                world.ledger.status(System.currentTimeMillis()).frozen()));
+        assertTrue(world.onNodeThread(() -> world.ledger.status(0).frozenReason().orElse(""))
+                .contains("outside agentmesh"));
+        var refused = assertThrows(WalletService.WalletException.class,
+                () -> a.service().spend(WalletWorld.request("k-after", Anvil.ADDRESS2, "0.1", 0), "test"));
+        assertEquals("FROZEN", refused.code());
+    }
+
+    @Test
+    void anEndpointOnAnotherChainFreezesTheWalletBeforeAnythingIsSigned() throws Exception {
+        world = new WalletWorld(home, "--chain-id", "5");
+        var a = world.leader("a", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> world.onNodeThread(() ->
+                world.ledger.status(0).frozen()));
+        assertTrue(world.onNodeThread(() -> world.ledger.status(0).frozenReason().orElse("")).contains("chain 5"));
+        assertEquals(0, world.chainHistory().size());
+    }
+}
