@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * DESIGN.md invariant 7 through the real command line: a node (a child JVM from `node run`) with an LLM key from the
- * environment, an encrypted identity (node passphrase), and an API token it requires, runs a workload (writes, an
+ * environment, an encrypted identity (node passphrase), a wallet keystore (its private key, encrypted with that
+ * passphrase) and an API token it requires, runs a workload (writes, an
  * LLM call to the example's fake provider, a backup to a directory), and then none of those secrets, nor a 16-character
  * piece of one, appears in the state (its JSON, the raw Automerge export, the Markdown export), the backup objects
  * (raw and decrypted with the node's operational key), the state directory, the node's log (down to debug),
@@ -69,8 +70,13 @@ class SecretsNeverLeakLiveTest {
         assertEquals(0, NodeProcess.runCli(initLog, env, "api-token", "new", "--force", "--home", home.toString()),
                 NodeProcess.read(initLog));
         String token = ApiToken.read(home.resolve(ApiToken.FILE_NAME)).orElseThrow().reveal();
-        Map<String, String> secrets = Map.of("LLM key", llmKey, "node passphrase", passphrase, "API token", token);
-        // TODO(wallet): add the wallet keystore passphrase once the wallet's keystore is on main.
+        // The wallet's private key, imported into its keystore (encrypted with the node passphrase, which is the
+        // keystore's passphrase too).
+        String walletKey = HexFormat.of().formatHex(random.generateSeed(32));
+        assertEquals(0, NodeProcess.runCliWithInput(initLog, env, walletKey + "\n", "wallet", "import", "--home",
+                home.toString()), NodeProcess.read(initLog));
+        Map<String, String> secrets = Map.of("LLM key", llmKey, "node passphrase", passphrase, "API token", token,
+                "wallet private key", walletKey);
 
         Process fake = startFake(dir);
         try {
@@ -85,6 +91,11 @@ class SecretsNeverLeakLiveTest {
                                                 "price": {"inputPerMTok": 1, "outputPerMTok": 2}}]}],
                      "routing": {"maxWaitMs": 1000}}
                     """.formatted(fakePort, KEY_ENV));
+            // A chain nobody answers on: the node unlocks the keystore at start and serves its wallet status.
+            Files.writeString(home.resolve("wallet.json"), """
+                    {"rpcUrl": "http://127.0.0.1:%d", "chainId": 31337,
+                     "policy": {"perTxCapEther": "0.5", "dailyBudgetEther": "2"}}
+                    """.formatted(KillNineRestartTest.freePort()));
             Files.writeString(home.resolve("backup.json"),
                     "{\"targets\": [{\"id\": \"nas\", \"uri\": \"file://" + nas.toAbsolutePath() + "\"}]}");
             Path markdown = dir.resolve("markdown");
@@ -136,10 +147,15 @@ class SecretsNeverLeakLiveTest {
             throws Exception {
         Map<String, byte[]> out = new LinkedHashMap<>();
         for (String path : List.of("/v1/state", "/v1/state/export", "/v1/status", "/metrics", "/v1/llm/status",
-                "/v1/llm/costs", "/v1/backup", "/v1/intents", "/ui/", "/ui/dashboard.js", "/ui/dashboard.css",
+                "/v1/llm/costs", "/v1/backup", "/v1/intents", "/v1/wallet", "/ui/", "/ui/dashboard.js", "/ui/dashboard.css",
                 "/ui/favicon.svg")) {
             HttpResponse<byte[]> r = api.bytes(path);
-            assertEquals(200, r.statusCode(), path + ": " + new String(r.body(), StandardCharsets.UTF_8));
+            if (path.equals("/v1/wallet")) { // its chain never answers: whatever it says is searched
+                assertTrue(r.statusCode() != 404, "the node runs its wallet: " + new String(r.body(),
+                        StandardCharsets.UTF_8));
+            } else {
+                assertEquals(200, r.statusCode(), path + ": " + new String(r.body(), StandardCharsets.UTF_8));
+            }
             out.put("GET " + path, r.body());
         }
         Path cliLog = markdown.resolveSibling("export.log");
