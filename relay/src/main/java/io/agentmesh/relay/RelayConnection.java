@@ -23,6 +23,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
@@ -50,6 +51,12 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
     private int earlyBytes;
     private ScheduledFuture<?> handshakeTimer;
     private String peer = "?";
+    /** A control request is waiting for its source's turn: frames arriving meanwhile are only queued. */
+    private boolean waiting;
+    /** The refusal is one more of a source whose episode was already logged: counted, not logged. */
+    private boolean quietRefusal;
+    /** A slowed request waits at most this long at a time (well inside the idle timeout). */
+    private static final long MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     RelayConnection(RelayServer relay) {
         this.relay = relay;
@@ -113,15 +120,63 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         frames.add(buf);
+        if (!waiting) {
+            drain(ctx);
+        }
+    }
+
+    /** Handles the frames received so far, until one must wait for its source's turn ({@link SourceRateLimiter}). */
+    private void drain(ChannelHandlerContext ctx) {
         try {
             RelayMessage m;
-            while (state != State.CLOSED && state != State.DIALING && state != State.SPLICED
+            while (!waiting && state != State.CLOSED && state != State.DIALING && state != State.SPLICED
                     && (m = frames.next()) != null) {
+                if ((m instanceof RelayMessage.Register || m instanceof RelayMessage.Lookup) && !admitted(ctx, m)) {
+                    return;
+                }
                 handle(ctx, m);
             }
         } catch (ProtocolException e) {
             refuse(ctx, ErrorCode.PROTOCOL, e.getMessage());
         }
+    }
+
+    /**
+     * Whether control request {@code m} may be handled now. Over its source's limit it waits its turn (this
+     * connection stops reading meanwhile, and handles it then); a source over it for too long is refused.
+     */
+    private boolean admitted(ChannelHandlerContext ctx, RelayMessage m) {
+        InetAddress source = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+        SourceRateLimiter.Decision d = relay.sources.request(source, relay.clock.monotonicNanos());
+        long perSecond = relay.sources.limits().maxRequestsPerSecond();
+        switch (d.outcome()) {
+            case ADMIT -> {
+                return true;
+            }
+            case REFUSE, REFUSE_QUIETLY -> {
+                quietRefusal = d.outcome() == SourceRateLimiter.Outcome.REFUSE_QUIETLY;
+                refuse(ctx, ErrorCode.RATE_LIMITED, "over " + perSecond + " registrations and lookups a second from "
+                        + source + " for " + relay.sources.limits().disconnectAfterMs() + " ms");
+                return false;
+            }
+            case SLOW_AND_LOG -> log.warn("slowing {}: over {} registrations and lookups a second from its address;"
+                    + " each waits its turn (refused if it stays over for {} ms)", peer, perSecond,
+                    relay.sources.limits().disconnectAfterMs());
+            case SLOW -> { }
+        }
+        relay.metrics.controlRequestsSlowed.incrementAndGet();
+        waiting = true;
+        ctx.channel().config().setAutoRead(false);
+        ctx.executor().schedule(() -> {
+            waiting = false;
+            if (state == State.CLOSED || !ctx.channel().isOpen()) {
+                return;
+            }
+            handle(ctx, m);
+            ctx.channel().config().setAutoRead(true);
+            drain(ctx);
+        }, Math.min(d.waitNanos(), MAX_WAIT_NANOS), TimeUnit.NANOSECONDS);
+        return false;
     }
 
     private void idleOrForward(ChannelHandlerContext ctx, Object evt) {
@@ -385,7 +440,11 @@ final class RelayConnection extends ChannelInboundHandlerAdapter {
         }
         relay.metrics.refused(code);
         String who = node != null ? "node " + node.shortForm() + " at " + peer : peer;
-        log.warn("refused {}: {} ({})", who, message, code);
+        if (quietRefusal) {
+            log.debug("refused {}: {} ({})", who, message, code);
+        } else {
+            log.warn("refused {}: {} ({})", who, message, code);
+        }
         state = State.CLOSED;
         cancelHandshakeTimer();
         if (circuit != null && relay.dropPending(circuit)) {

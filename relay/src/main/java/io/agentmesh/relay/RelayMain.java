@@ -147,6 +147,18 @@ public final class RelayMain {
                 description = "Close a control connection silent for this long (default: ${DEFAULT-VALUE}).")
         long idleTimeoutSeconds;
 
+        @Option(names = "--max-requests-per-source-per-second", paramLabel = "N",
+                defaultValue = "" + io.agentmesh.relay.limits.SourceLimits.DEFAULT_MAX_REQUESTS_PER_SECOND,
+                description = "Registrations and lookups one source address may make a second (2 s of it as a"
+                        + " burst); beyond, each waits its turn (default: ${DEFAULT-VALUE}).")
+        long maxRequestsPerSourcePerSecond;
+
+        @Option(names = "--source-limit-disconnect-after-ms", paramLabel = "MS",
+                defaultValue = "" + io.agentmesh.relay.limits.SourceLimits.DEFAULT_DISCONNECT_AFTER_MS,
+                description = "A source over its limit this long is refused (RATE_LIMITED) and disconnected"
+                        + " (default: ${DEFAULT-VALUE}).")
+        long sourceLimitDisconnectAfterMs;
+
         RelayConfig config() {
             InetSocketAddress l = HostPort.parse(listen);
             String httpHost = "127.0.0.1";
@@ -176,8 +188,16 @@ public final class RelayMain {
         @Override
         public Integer call() {
             RelayConfig config;
+            io.agentmesh.relay.limits.SourceLimits sourceLimits;
             try {
                 config = config();
+                if (maxRequestsPerSourcePerSecond <= 0 || sourceLimitDisconnectAfterMs <= 0) {
+                    throw new IllegalArgumentException("--max-requests-per-source-per-second and"
+                            + " --source-limit-disconnect-after-ms must be > 0, got " + maxRequestsPerSourcePerSecond
+                            + " and " + sourceLimitDisconnectAfterMs);
+                }
+                sourceLimits = new io.agentmesh.relay.limits.SourceLimits(maxRequestsPerSourcePerSecond,
+                        sourceLimitDisconnectAfterMs);
             } catch (IllegalArgumentException | ArithmeticException e) {
                 System.err.println("agentmesh relay: " + e.getMessage());
                 return 2;
@@ -197,7 +217,7 @@ public final class RelayMain {
                 return 0;
             }
             RelayServer relay = new RelayServer(config, key.key(), new io.agentmesh.protocol.time.SystemClock(),
-                    RelayTampering.NONE);
+                    RelayTampering.NONE, sourceLimits);
             try {
                 InetSocketAddress bound = relay.start();
                 System.out.println("relay key " + key.key().fingerprint() + " (" + key.file() + "); nodes pin it:"

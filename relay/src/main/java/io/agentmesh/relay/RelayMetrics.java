@@ -25,6 +25,7 @@ public final class RelayMetrics {
     final AtomicLong circuitsClosedByTimeLimit = new AtomicLong();
     final AtomicLong circuitBytes = new AtomicLong();
     final AtomicLong tlsHandshakesFailed = new AtomicLong();
+    final AtomicLong controlRequestsSlowed = new AtomicLong();
     private final Map<ErrorCode, AtomicLong> refusals = new EnumMap<>(ErrorCode.class);
     private final Map<String, LongSupplier> gauges = new LinkedHashMap<>();
 
@@ -43,6 +44,11 @@ public final class RelayMetrics {
     }
 
     /** Requests refused with {@code code} since start. */
+    /** Registrations and lookups made to wait because their source was over its limit. */
+    public long controlRequestsSlowed() {
+        return controlRequestsSlowed.get();
+    }
+
     public long refusals(ErrorCode code) {
         return refusals.get(code).get();
     }
@@ -85,6 +91,8 @@ public final class RelayMetrics {
         counter(sb, "circuit_bytes_total", "bytes forwarded on circuits", circuitBytes);
         counter(sb, "tls_handshakes_failed_total", "connections whose TLS handshake failed (not TLS 1.3, or a node"
                 + " older than the relay's TLS)", tlsHandshakesFailed);
+        counter(sb, "control_requests_slowed_total", "registrations and lookups over their source's limit, made to"
+                + " wait", controlRequestsSlowed);
         sb.append("# HELP agentmesh_relay_refusals_total requests refused, by reason\n");
         sb.append("# TYPE agentmesh_relay_refusals_total counter\n");
         refusals.forEach((k, v) -> sb.append("agentmesh_relay_refusals_total{reason=\"").append(k).append("\"} ")

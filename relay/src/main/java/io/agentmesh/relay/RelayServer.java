@@ -83,6 +83,8 @@ public final class RelayServer implements AutoCloseable {
     final Clock clock;
     final RelayTampering tampering;
     final RelayMetrics metrics = new RelayMetrics();
+    /** Registrations and lookups per source address. */
+    final SourceRateLimiter sources;
     final SecureRandom random = new SecureRandom();
     private final RelayKey key;
     private final SslContext tls;
@@ -134,6 +136,20 @@ public final class RelayServer implements AutoCloseable {
      * @param tampering {@link RelayTampering#NONE} except in tests of node defenses
      */
     public RelayServer(RelayConfig config, RelayKey key, Clock clock, RelayTampering tampering) {
+        this(config, key, clock, tampering, io.agentmesh.relay.limits.SourceLimits.defaults());
+    }
+
+    /** As {@link #RelayServer(RelayConfig, RelayKey, Clock, RelayTampering, io.agentmesh.relay.limits.SourceLimits)}
+     *  with a key for this process only. */
+    public RelayServer(RelayConfig config, Clock clock, RelayTampering tampering,
+                       io.agentmesh.relay.limits.SourceLimits sourceLimits) {
+        this(config, RelayKey.generate(new SecureRandom()), clock, tampering, sourceLimits);
+    }
+
+    /** @param sourceLimits control requests (registrations, lookups) one source address may make a second */
+    public RelayServer(RelayConfig config, RelayKey key, Clock clock, RelayTampering tampering,
+                       io.agentmesh.relay.limits.SourceLimits sourceLimits) {
+        this.sources = new SourceRateLimiter(sourceLimits);
         this.key = Objects.requireNonNull(key, "key");
         this.tls = RelayTls.server(key, clock.nowMillis(), random);
         this.config = Objects.requireNonNull(config, "config");

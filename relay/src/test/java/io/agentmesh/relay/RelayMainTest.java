@@ -49,6 +49,8 @@ class RelayMainTest {
         bad.setErr(new PrintWriter(new StringWriter()));
         assertEquals(2, bad.execute("relay", "run", "--nope"));
         assertEquals(2, RelayMain.commandLine().execute("relay", "run", "--listen", "nonsense"));
+        assertEquals(2, RelayMain.commandLine().execute("relay", "run", "--max-requests-per-source-per-second",
+                "0"), "a zero source limit is refused before the relay listens");
     }
 
     @Test

@@ -65,6 +65,51 @@ class RelayServerTest {
         return r;
     }
 
+    private RelayServer start(RelayConfig config, io.agentmesh.relay.limits.SourceLimits limits) {
+        RelayServer r = new RelayServer(config, clock, RelayTampering.NONE, limits);
+        open.add(r);
+        r.start();
+        return r;
+    }
+
+    @Test
+    void aSourceOverItsRequestLimitWaitsItsTurnThenIsRefusedWhenItKeepsGoing() throws Exception {
+        // 5 requests/s from one address (a burst of 10), refused after 1.5 s over it.
+        RelayServer relay = start(RelayConfig.loopback(), new io.agentmesh.relay.limits.SourceLimits(5, 1_500));
+        Keys.Node a = agent.node();
+        RawClient c = register(relay, a, 1);
+        AgentId id = a.certificate().agentId();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 40; i++) {
+            c.send(new RelayMessage.Lookup(id));
+        }
+        int answered = 0;
+        RelayMessage m;
+        while ((m = c.read()) instanceof RelayMessage.Records) {
+            answered++;
+        }
+        long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
+        assertEquals(ErrorCode.RATE_LIMITED, ((RelayMessage.Error) m).code());
+        assertTrue(answered >= 9 && answered < 40, "the burst is answered, then the rest waits: " + answered);
+        assertTrue(elapsedMs >= 1_000, "slowed before it was refused: " + elapsedMs + " ms");
+        assertTrue(relay.metrics().controlRequestsSlowed() > 0);
+        assertEquals(1, relay.metrics().refusals(ErrorCode.RATE_LIMITED));
+        assertTrue(c.closedByRelay());
+    }
+
+    @Test
+    void aSourceUnderItsRequestLimitIsNeverSlowed() throws Exception {
+        RelayServer relay = start(RelayConfig.loopback(), new io.agentmesh.relay.limits.SourceLimits(20, 1_500));
+        Keys.Node a = agent.node();
+        RawClient c = register(relay, a, 1);
+        for (int i = 0; i < 20; i++) {
+            c.send(new RelayMessage.Lookup(a.certificate().agentId()));
+            assertInstanceOf(RelayMessage.Records.class, c.read());
+            Thread.sleep(100); // 10/s, under 20/s
+        }
+        assertEquals(0, relay.metrics().controlRequestsSlowed());
+    }
+
     private RawClient client(RelayServer relay) throws Exception {
         RawClient c = new RawClient(relay);
         open.add(c);

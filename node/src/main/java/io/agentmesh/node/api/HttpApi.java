@@ -97,7 +97,8 @@ import java.util.concurrent.TimeoutException;
  * GET  /v1/admin/faults         fault rules (only with --enable-fault-injection)
  * POST /v1/admin/faults         {"action": "block", "peer": "node1..."} (only with --enable-fault-injection)
  * </pre>
- * Every request first passes {@link ApiAccess}: the bearer token beyond loopback, no cross-origin calls.
+ * Every request first passes the {@link ClientRateLimiter} (per client address: 429 with Retry-After over its limit)
+ * and {@link ApiAccess}: the bearer token beyond loopback, no cross-origin calls.
  * On a witness (a voter that holds no agent state) every state and intent endpoint above answers 409 with
  * {@link #WITNESS_REFUSAL}; health, readiness, status, consensus events and faults work as on any node.
  */
@@ -127,6 +128,7 @@ public final class HttpApi implements AutoCloseable {
     private final io.agentmesh.node.dashboard.DashboardHttp dashboard = new io.agentmesh.node.dashboard.DashboardHttp();
     private final ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
     private final ApiAccess access;
+    private final Optional<ClientRateLimiter> limiter;
 
     /** An API without a token: {@code bind} must be a loopback address. */
     public HttpApi(InetSocketAddress bind, NodeOperations node, String nodeName) throws IOException {
@@ -136,6 +138,16 @@ public final class HttpApi implements AutoCloseable {
     /** An API protected by {@code policy} ({@link ApiAccess}); refuses a non-loopback {@code bind} without a token. */
     public HttpApi(InetSocketAddress bind, NodeOperations node, String nodeName, ApiAccess.Policy policy)
             throws IOException {
+        this(bind, node, nodeName, policy, Optional.empty());
+    }
+
+    /**
+     * An API protected by {@code policy} whose clients are limited by {@code limiter} (checked first, before the
+     * access rule, on every context).
+     */
+    public HttpApi(InetSocketAddress bind, NodeOperations node, String nodeName, ApiAccess.Policy policy,
+                   Optional<ClientRateLimiter> limiter) throws IOException {
+        this.limiter = limiter;
         this.access = ApiAccess.forBind(bind, policy, nodeName);
         this.node = node;
         this.server = HttpServer.create(bind, 128);
@@ -156,7 +168,9 @@ public final class HttpApi implements AutoCloseable {
      * must be made here, never with {@code createContext} directly, or it would answer without the token.
      */
     public void context(String path, com.sun.net.httpserver.HttpHandler handler) {
-        server.createContext(path, handler).getFilters().add(access);
+        var filters = server.createContext(path, handler).getFilters();
+        limiter.ifPresent(filters::add);
+        filters.add(access);
     }
 
     /** API requests refused by the access rule, by reason (for the metrics). */

@@ -28,6 +28,9 @@ public final class NodeCommand {
         @Mixin
         HomeOptions home;
 
+        @Mixin
+        LimitOptions limitOptions;
+
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -238,6 +241,7 @@ public final class NodeCommand {
 
         @Override
         public Integer call() throws Exception {
+            io.agentmesh.node.limits.Limits limits = limitOptions.limits(); // a bad limit changes nothing
             List<NodeSettings.PeerSpec> peerSpecs = new ArrayList<>();
             for (String p : peers) {
                 try {
@@ -276,7 +280,7 @@ public final class NodeCommand {
             var apiAccess = new io.agentmesh.node.api.ApiAccess.Policy(io.agentmesh.node.api.ApiToken.read(tokenFile),
                     requireToken);
             io.agentmesh.node.api.ApiAccess.check(settings.http(), apiAccess);
-            NodeRuntime node = NodeRuntime.start(settings, apiAccess);
+            NodeRuntime node = NodeRuntime.start(settings, apiAccess, limits);
             // Under systemd (Type=notify): READY=1 now, WATCHDOG=1 while the node thread answers.
             Optional<io.agentmesh.node.ops.SystemdNotify> systemd = io.agentmesh.node.ops.SystemdNotify.start(
                     System.getenv(), node.identity().nodeId().toString(), () -> {

@@ -87,6 +87,16 @@ final class Connection {
     }
 
     private volatile byte[] circuitId;
+    /** Bytes of the frame being handed up the pipeline (set by {@link WireFrameCodec}, read by the rate limiter). */
+    private int lastFrameBytes;
+
+    void lastFrameBytes(int bytes) {
+        lastFrameBytes = bytes;
+    }
+
+    int lastFrameBytes() {
+        return lastFrameBytes;
+    }
 
     /** The relay circuit an attaching connection is for (target side); null otherwise and once authenticated. */
     void attachCircuit(byte[] id) {

@@ -1,5 +1,6 @@
 package io.agentmesh.node.net;
 
+import io.agentmesh.node.limits.Limits;
 import io.agentmesh.node.port.LocalIdentity;
 import io.agentmesh.node.port.Network;
 import io.agentmesh.node.port.Scheduler;
@@ -63,7 +64,7 @@ import java.util.function.Predicate;
  * <p><b>Pipeline</b> (per connection, head to tail): TLS 1.3 (JDK provider, client certificate required, any
  * certificate accepted at the TLS layer) -> flush consolidation -> {@link FrameDecoder} (4-byte length, max
  * {@code maxFrameBytes}, 16 KiB before authentication) and length prepender -> {@link WireFrameCodec} ->
- * {@link AuthHandler} (nothing passes before a valid Hello) -> [{@link FaultFilter}] -> reader-idle timeout ->
+ * {@link AuthHandler} (nothing passes before a valid Hello) -> {@link PeerRateLimiter} -> [{@link FaultFilter}] -> reader-idle timeout ->
  * {@link InboundDispatcher} -> {@link ConnectionGuard}.
  * Identity binding: see {@link TlsIdentity} and {@link HelloAuthenticator}.
  *
@@ -112,6 +113,8 @@ public final class NettyNetwork implements Network, AutoCloseable {
     private final byte[] ownCertificateBytes;
     private final Dialing dialing;
     private final RelayedPaths paths;
+    private final Limits limits;
+    private final Clock clock;
     private volatile ScheduledFuture<?> directRetry;
     private volatile Channel serverChannel;
     private volatile boolean closed;
@@ -138,8 +141,14 @@ public final class NettyNetwork implements Network, AutoCloseable {
      */
     public NettyNetwork(NetworkConfig config, LocalIdentity identity, Scheduler nodeThread,
                         Network.Listener listener, Clock clock, Predicate<NodeCertificate> revoked) {
+        this(config, identity, nodeThread, listener, clock, revoked, Limits.defaults());
+    }
+
+    /** @param limits what each authenticated peer may send ({@link PeerRateLimiter}), and their counters */
+    public NettyNetwork(NetworkConfig config, LocalIdentity identity, Scheduler nodeThread,
+                        Network.Listener listener, Clock clock, Predicate<NodeCertificate> revoked, Limits limits) {
         this(config, identity.nodeKey(), identity.certificate(), identity.incarnation(), identity.agentRoot(),
-                nodeThread, listener, clock, revoked);
+                nodeThread, listener, clock, revoked, limits);
     }
 
     /**
@@ -149,6 +158,15 @@ public final class NettyNetwork implements Network, AutoCloseable {
     NettyNetwork(NetworkConfig config, SigningKey nodeKey, NodeCertificate ownCertificate, long incarnation,
                  VerifyingKey agentRoot, Scheduler nodeThread, Network.Listener listener, Clock clock,
                  Predicate<NodeCertificate> revoked) {
+        this(config, nodeKey, ownCertificate, incarnation, agentRoot, nodeThread, listener, clock, revoked,
+                Limits.defaults());
+    }
+
+    NettyNetwork(NetworkConfig config, SigningKey nodeKey, NodeCertificate ownCertificate, long incarnation,
+                 VerifyingKey agentRoot, Scheduler nodeThread, Network.Listener listener, Clock clock,
+                 Predicate<NodeCertificate> revoked, Limits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.clock = clock;
         this.config = Objects.requireNonNull(config, "config");
         this.nodeThread = Objects.requireNonNull(nodeThread, "nodeThread");
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -590,6 +608,7 @@ public final class NettyNetwork implements Network, AutoCloseable {
         p.addLast("auth", new AuthHandler(authenticator, counters, config.handshakeTimeoutMs(),
                 faults == null ? null : peer -> faults.rule(peer).refusesConnections(conn.relayed),
                 NettyNetwork.this::authenticated));
+        p.addLast("limits", new PeerRateLimiter(limits, clock, selfName));
         if (faults != null) {
             p.addLast("faults", new FaultFilter(faults, counters));
         }

@@ -61,6 +61,10 @@ final class WireFrameCodec extends ChannelDuplexHandler {
                 conn.close("malformed frame: " + e.getMessage(), true);
                 return;
             }
+            Connection conn = Connection.of(ctx.channel());
+            if (conn != null) {
+                conn.lastFrameBytes(length + LENGTH_FIELD_BYTES);
+            }
             ctx.fireChannelRead(message);
         } finally {
             ReferenceCountUtil.release(frame);

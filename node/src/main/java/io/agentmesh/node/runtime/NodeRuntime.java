@@ -84,6 +84,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     /** The longest an endpoint waits for a call's end: the gateway's deadlines end calls sooner. */
     private static final long LLM_ENDPOINT_MAX_CALL_MS = 15 * 60_000;
     private final Clock clock = new SystemClock();
+    /** Per-peer and per-HTTP-client input limits and their counters (docs/security.md, "Limits"). */
+    private final io.agentmesh.node.limits.Limits limits;
     private final NodeSettings settings;
     private final LocalIdentity identity;
     private final ChangeStore store;
@@ -121,6 +123,12 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private volatile boolean ready;
 
     private NodeRuntime(NodeSettings settings, io.agentmesh.node.api.ApiAccess.Policy apiAccess) throws IOException {
+        this(settings, apiAccess, io.agentmesh.node.limits.Limits.defaults());
+    }
+
+    private NodeRuntime(NodeSettings settings, io.agentmesh.node.api.ApiAccess.Policy apiAccess,
+                        io.agentmesh.node.limits.Limits limits) throws IOException {
+        this.limits = limits;
         io.agentmesh.node.api.ApiAccess.check(settings.http(), apiAccess); // before anything is opened
         this.settings = settings;
         long t0 = clock.monotonicNanos();
@@ -173,7 +181,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             NetworkConfig netConfig = NetworkConfig.defaults(settings.listen().getHostString(), settings.listen().getPort())
                     .withFaultInjection(settings.faultInjection());
             this.network = new NettyNetwork(netConfig, identity, nodeThread, core, clock,
-                    core.revocations()::revokes);
+                    core.revocations()::revokes, limits);
             this.llm = io.agentmesh.node.llm.send.LlmGateways.create(identity.nodeId().toString(), settings.llm(),
                     ProviderKeys.load(settings.llm(), System.getenv()),
                     new io.agentmesh.node.consensus.ConsensusLedgerAccess(core::consensus, nodeThread), nodeThread, clock,
@@ -262,7 +270,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             if (wallet != null) {
                 new io.agentmesh.node.metrics.WalletMeters(meters.registry(), wallet.driver());
             }
-            this.http = new HttpApi(settings.http(), this, name, apiAccess);
+            new io.agentmesh.node.metrics.LimitMeters(meters.registry(), limits);
+            this.http = new HttpApi(settings.http(), this, name, apiAccess,
+                    Optional.of(new io.agentmesh.node.api.ClientRateLimiter(limits, clock, name)));
             http.start();
             this.agent = settings.agent().hostsAgent()
                     ? AgentProcesses.host(settings.agent(), settings.stateDir(), core, nodeThread, clock,
@@ -573,6 +583,12 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     public static NodeRuntime start(NodeSettings settings, io.agentmesh.node.api.ApiAccess.Policy apiAccess)
             throws IOException {
         return new NodeRuntime(settings, apiAccess);
+    }
+
+    /** Starts a node with its input limits ({@code limits}: per peer and per HTTP client; docs/security.md). */
+    public static NodeRuntime start(NodeSettings settings, io.agentmesh.node.api.ApiAccess.Policy apiAccess,
+                                    io.agentmesh.node.limits.Limits limits) throws IOException {
+        return new NodeRuntime(settings, apiAccess, limits);
     }
 
     /**

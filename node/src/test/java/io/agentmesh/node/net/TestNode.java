@@ -44,6 +44,16 @@ final class TestNode implements AutoCloseable {
     }
 
     TestNode(NetworkConfig config, SigningKey key, NodeCertificate certificate, long incarnation, TestAgent agent) {
+        this(config, key, certificate, incarnation, agent, io.agentmesh.node.limits.Limits.defaults());
+    }
+
+    static TestNode withLimits(TestAgent agent, io.agentmesh.node.limits.Limits limits) {
+        SigningKey key = TestAgent.newNodeKey();
+        return new TestNode(config(), key, agent.certify(key), 1, agent, limits);
+    }
+
+    TestNode(NetworkConfig config, SigningKey key, NodeCertificate certificate, long incarnation, TestAgent agent,
+             io.agentmesh.node.limits.Limits limits) {
         this.key = key;
         this.certificate = certificate;
         this.id = NodeId.of(key.verifyingKey());
@@ -60,7 +70,7 @@ final class TestNode implements AutoCloseable {
             }
         };
         this.net = new NettyNetwork(config, key, certificate, incarnation, agent.root.verifyingKey(), scheduler,
-                events, new SystemClock(), peerCertificate -> false);
+                events, new SystemClock(), peerCertificate -> false, limits);
         this.address = net.start();
     }
 

@@ -47,6 +47,22 @@ final class NodeProcess implements AutoCloseable {
         return p.exitValue();
     }
 
+    /** {@link #runCli(Path, java.util.Map, String...)} with {@code stdin} written to the child's standard input. */
+    static int runCliWithInput(Path log, java.util.Map<String, String> env, String stdin, String... args)
+            throws IOException, InterruptedException {
+        ProcessBuilder b = new ProcessBuilder(command(args)).redirectErrorStream(true).redirectOutput(log.toFile());
+        b.environment().putAll(env);
+        Process p = b.start();
+        try (var in = p.getOutputStream()) {
+            in.write(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("agentmesh " + String.join(" ", args) + " did not finish in 60 s");
+        }
+        return p.exitValue();
+    }
+
     static NodeProcess start(Path home, int meshPort, int httpPort, Path log, String... extra) throws IOException {
         return start(home, meshPort, httpPort, log, java.util.Map.of(), extra);
     }

@@ -35,7 +35,9 @@ public enum ErrorCode {
     /** The relay is shutting down. */
     SHUTTING_DOWN(16),
     /** The control connection was replaced by a newer one of the same node. */
-    REPLACED(17);
+    REPLACED(17),
+    /** The source address kept sending control requests over the relay's per-source limit. */
+    RATE_LIMITED(18);
 
     public final int code;
 
