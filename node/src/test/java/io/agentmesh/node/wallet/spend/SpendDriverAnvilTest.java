@@ -13,6 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.awaitility.Awaitility.await;
@@ -95,6 +97,55 @@ class SpendDriverAnvilTest {
         assertEquals(prepared.variants().getFirst().hash(), done.inclusion().get().hash(),
                 "the committed bytes of the dead leader were mined");
         b.stop();
+        world.checkChainAgainstLedger();
+    }
+
+    @Test
+    void aPartitionedLeaderNeverBroadcastsItsUncommittedPrepareAndOnlyTheNewLeadersBytesReachTheChain()
+            throws Exception {
+        world = new WalletWorld(home);
+        var sentByA = new RecordingChainClient(world.chain);
+        var sentByB = new RecordingChainClient(world.chain);
+        var a = world.leader("a", 1, true, world.config(c -> { }), sentByA);
+        a.access().partitionAt(op -> op instanceof WalletOp.Prepare);
+        a.service().spend(WalletWorld.request("k-partition", Anvil.ADDRESS2, "1", 0), "test");
+        await().atMost(Duration.ofSeconds(20)).until(() -> !a.access().held().isEmpty());
+        var aPrepare = (WalletOp.Prepare) a.access().held().getFirst().op();
+        assertEquals(0, aPrepare.nonce());
+        assertEquals(SpendState.CLAIMED, spendByKey("k-partition").state(), "the cut-off leader's prepare never committed");
+
+        // The majority elects b; a different base fee makes b sign different bytes for the same nonce.
+        world.anvil.rpc("anvil_setNextBlockBaseFeePerGas", "0x" + BigInteger.valueOf(5_000_000_000L).toString(16));
+        world.anvil.mine();
+        var b = world.leader("b", 2, true, world.config(c -> { }), sentByB);
+        awaitState("k-partition", SpendState.COMPLETED);
+        Spend done = spendByKey("k-partition");
+        assertEquals(0, done.nonce().getAsLong());
+        assertEquals(1, done.variants().size());
+        String committed = done.variants().getFirst().hash();
+        assertFalse(committed.equals(aPrepare.hash()), "b signed other bytes for nonce 0 than a did");
+        assertEquals(committed, done.inclusion().orElseThrow().hash());
+
+        // a, still alive and still believing it leads, keeps running rounds until the partition heals.
+        long roundsBefore = a.driver().status().rounds();
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.driver().status().rounds() > roundsBefore + 2);
+        a.access().healAndStepDown();
+        await().atMost(Duration.ofSeconds(20)).until(() -> !a.driver().status().leading());
+        // Had a's entry reached the log after all, the ledger would refuse it: the nonce is taken, the term is old.
+        var late = world.onNodeThread(() -> world.ledger.apply(world.index.incrementAndGet(), aPrepare));
+        assertTrue(late instanceof io.agentmesh.node.wallet.ledger.WalletResult.Refused, "late prepare: " + late);
+        a.stop();
+        b.stop();
+
+        List<String> sent = new java.util.ArrayList<>(sentByA.sent());
+        sent.addAll(sentByB.sent());
+        assertFalse(sent.contains(aPrepare.hash()), "the uncommitted bytes were never sent by anyone");
+        assertTrue(sent.contains(committed));
+        for (String h : sent) {
+            assertEquals(committed, h, "every send was of committed bytes");
+        }
+        assertEquals(Map.of(BigInteger.ZERO, List.of(committed)), world.chainHistory(),
+                "one transaction at nonce 0: the committed one");
         world.checkChainAgainstLedger();
     }
 
