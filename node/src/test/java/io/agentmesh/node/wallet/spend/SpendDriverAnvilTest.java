@@ -233,6 +233,89 @@ class SpendDriverAnvilTest {
         world.checkChainAgainstLedger();
     }
 
+    private Spend cancel(WalletWorld.Node n, String key, long waitMs) throws Exception {
+        return n.service().cancel(Optional.empty(), Optional.of(key), "alice", waitMs);
+    }
+
+    @Test
+    void aSpendCancelledBeforeItHasANonceEndsAtNoCost() throws Exception {
+        world = new WalletWorld(home);
+        var a = world.leader("a", 1, true, world.config(c -> {
+            var p = (com.fasterxml.jackson.databind.node.ObjectNode) c.get("policy");
+            p.put("approvalAboveEther", "0.5");
+        }));
+        Spend waiting = a.service().spend(WalletWorld.request("k-cancel-early", Anvil.ADDRESS2, "1", 0), "test");
+        assertEquals(SpendState.AWAITING_APPROVAL, waiting.state());
+        Spend cancelled = cancel(a, "k-cancel-early", 0);
+        assertEquals(SpendState.REJECTED, cancelled.state());
+        assertTrue(cancelled.nonce().isEmpty());
+        assertEquals(cancelled.id(), cancel(a, "k-cancel-early", 0).id(), "cancelling again answers the same end");
+        assertEquals(0, world.nodeThreadRead().nextNonce(), "no nonce was used");
+        assertEquals(0, world.chainHistory().size(), "nothing reached the chain");
+        var unknown = assertThrows(WalletService.WalletException.class, () -> cancel(a, "k-nobody", 0));
+        assertEquals("UNKNOWN_SPEND", unknown.code());
+    }
+
+    @Test
+    void aPreparedSpendIsCancelledByAZeroValueSelfTransferAtItsNonce() throws Exception {
+        world = new WalletWorld(home);
+        world.anvil.automine(false);
+        var a = world.leader("a", 1);
+        BigInteger before = world.chain.balanceWei(Anvil.ADDRESS2, ChainClient.BlockTag.LATEST);
+        a.service().spend(WalletWorld.request("k-cancel", Anvil.ADDRESS2, "1", 0), "test");
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            Spend s = spendByKey("k-cancel");
+            return s.state() == SpendState.PREPARED
+                    && world.anvil.rpc("txpool_content").path("pending").toString().contains(s.variants().getFirst().hash());
+        });
+        Spend cancelling = cancel(a, "k-cancel", 0);
+        assertEquals(2, cancelling.variants().size());
+        var cancelVariant = cancelling.variants().get(1);
+        assertEquals(io.agentmesh.node.wallet.ledger.VariantKind.CANCEL, cancelVariant.kind());
+        await().atMost(Duration.ofSeconds(20)).until(() -> world.anvil.rpc("txpool_content").path("pending").toString()
+                .contains(cancelVariant.hash()));
+        world.anvil.mine();
+        awaitState("k-cancel", SpendState.CANCELLED);
+        Spend done = spendByKey("k-cancel");
+        assertEquals(cancelVariant.hash(), done.inclusion().orElseThrow().hash(), "the cancel variant was mined");
+        assertEquals(before, world.chain.balanceWei(Anvil.ADDRESS2, ChainClient.BlockTag.LATEST),
+                "the recipient got nothing");
+        var tx = world.chain.transactions(done.inclusion().get().blockNumber()).getFirst();
+        assertEquals(Anvil.ADDRESS0, tx.to().orElseThrow(), "a transfer to the wallet itself");
+        a.stop();
+        world.anvil.mine();
+        world.checkChainAgainstLedger();
+        assertEquals(Map.of(BigInteger.ZERO, List.of(cancelVariant.hash())), world.chainHistory());
+    }
+
+    @Test
+    void aCancelThatLosesTheRaceToTheOriginalReportsTheSpendCompleted() throws Exception {
+        world = new WalletWorld(home);
+        world.anvil.automine(false);
+        var a = world.leader("a", 1, true, world.config(c -> c.put("confirmations", 3)));
+        a.service().spend(WalletWorld.request("k-race", Anvil.ADDRESS2, "1", 0), "test");
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            Spend s = spendByKey("k-race");
+            return s.state() == SpendState.PREPARED
+                    && world.anvil.rpc("txpool_content").path("pending").toString().contains(s.variants().getFirst().hash());
+        });
+        String original = spendByKey("k-race").variants().getFirst().hash();
+        world.anvil.mine(); // the original is mined before the cancel is asked for
+        awaitState("k-race", SpendState.INCLUDED);
+        Spend racing = cancel(a, "k-race", 0);
+        assertEquals(io.agentmesh.node.wallet.ledger.VariantKind.CANCEL, racing.variants().getLast().kind(),
+                "the cancel variant is committed all the same");
+        world.anvil.rpc("anvil_mine", 3);
+        awaitState("k-race", SpendState.COMPLETED);
+        Spend done = spendByKey("k-race");
+        assertEquals(original, done.inclusion().orElseThrow().hash(), "the original was mined, and it says so");
+        assertEquals(SpendState.COMPLETED, cancel(a, "k-race", 0).state(), "a later cancel reports it completed");
+        a.stop();
+        world.anvil.mine();
+        world.checkChainAgainstLedger();
+        assertEquals(Map.of(BigInteger.ZERO, List.of(original)), world.chainHistory());
+    }
+
     @Test
     void policyViolationsAreRefusedAndChangeNothing() throws Exception {
         world = new WalletWorld(home);
