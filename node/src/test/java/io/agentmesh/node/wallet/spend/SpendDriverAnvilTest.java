@@ -9,6 +9,8 @@ import io.agentmesh.node.wallet.ledger.WalletOp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -147,6 +149,59 @@ class SpendDriverAnvilTest {
         assertEquals(Map.of(BigInteger.ZERO, List.of(committed)), world.chainHistory(),
                 "one transaction at nonce 0: the committed one");
         world.checkChainAgainstLedger();
+    }
+
+    /** Where the leader is cut off from the majority (it stays alive and believes it leads). */
+    enum PartitionStep { AFTER_PREPARE_COMMIT, BEFORE_COMPLETE }
+
+    @ParameterizedTest
+    @EnumSource(PartitionStep.class)
+    void aLeaderPartitionedAtAStepIsReplacedAndTheSpendIsMinedOnceWithOnlyCommittedBytesSent(PartitionStep step)
+            throws Exception {
+        world = new WalletWorld(home);
+        var cfg = world.config(c -> c.put("confirmations", 3));
+        var sentByA = new RecordingChainClient(world.chain);
+        var sentByB = new RecordingChainClient(world.chain);
+        var a = world.leader("a", 1, true, cfg, sentByA);
+        String key = "k-part-" + step;
+        if (step == PartitionStep.AFTER_PREPARE_COMMIT) {
+            world.anvil.automine(false);
+            var preparedSeen = new java.util.concurrent.atomic.AtomicBoolean();
+            a.access().partitionAt(op -> {
+                boolean cut = preparedSeen.get();
+                if (op instanceof WalletOp.Prepare) {
+                    preparedSeen.set(true);
+                }
+                return cut;
+            });
+            a.service().spend(WalletWorld.request(key, Anvil.ADDRESS2, "1", 0), "test");
+            awaitState(key, SpendState.PREPARED);
+            world.anvil.mine(); // a sees the receipt; its Included never commits
+            await().atMost(Duration.ofSeconds(20)).until(() -> !a.access().held().isEmpty());
+            world.anvil.automine(true);
+        } else {
+            a.service().spend(WalletWorld.request(key, Anvil.ADDRESS2, "1", 0), "test");
+            awaitState(key, SpendState.INCLUDED);
+            a.access().partitionAt(op -> true);
+            world.anvil.rpc("anvil_mine", 3); // a sees the depth; its Complete never commits
+            await().atMost(Duration.ofSeconds(20)).until(() -> !a.access().held().isEmpty());
+        }
+        var b = world.leader("b", 2, true, cfg, sentByB);
+        world.anvil.rpc("anvil_mine", 3);
+        awaitState(key, SpendState.COMPLETED);
+        a.access().healAndStepDown();
+        await().atMost(Duration.ofSeconds(20)).until(() -> !a.driver().status().leading());
+        a.stop();
+        b.stop();
+        Spend done = spendByKey(key);
+        assertEquals(1, done.variants().size());
+        List<String> sent = new java.util.ArrayList<>(sentByA.sent());
+        sent.addAll(sentByB.sent());
+        for (String h : sent) {
+            assertTrue(done.variant(h).isPresent(), "sent " + h + ", which is no committed variant");
+        }
+        world.checkChainAgainstLedger();
+        assertEquals(Map.of(BigInteger.ZERO, List.of(done.inclusion().orElseThrow().hash())), world.chainHistory());
     }
 
     @Test
