@@ -29,13 +29,13 @@ import java.util.concurrent.Callable;
 /**
  * {@code agentmesh wallet ...} (docs/wallet.md, "Using the wallet"): the node-local key ({@code keygen},
  * {@code import}, {@code address}, offline) and the running wallet through a node's HTTP API ({@code status},
- * {@code send}, {@code approve}, {@code reject}).
+ * {@code send}, {@code approve}, {@code reject}, {@code cancel}).
  */
 @Command(name = "wallet", mixinStandardHelpOptions = true,
         description = "The agent's wallet (docs/wallet.md): its key on this node, its status, spends and approvals.",
         subcommands = {WalletCommand.Keygen.class, WalletCommand.Import.class, WalletCommand.Address.class,
-                WalletCommand.Status.class, WalletCommand.Send.class, WalletCommand.Approve.class, WalletCommand.Cancel.class,
-                WalletCommand.Reject.class})
+                WalletCommand.Status.class, WalletCommand.Send.class, WalletCommand.Approve.class,
+                WalletCommand.Reject.class, WalletCommand.Cancel.class})
 public final class WalletCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -128,5 +128,15 @@ class WalletHttpTest {
         assertEquals(200, lateCancel.status(), lateCancel.body().toString());
         assertEquals("COMPLETED", lateCancel.body().path("state").asText(), "a completed spend stays completed");
         assertEquals("TRANSFER", lateCancel.body().path("minedKind").asText());
+
+        // The CLI: agentmesh wallet cancel --key ... against the same endpoints.
+        call("POST", "/v1/wallet/spend", "{\"idempotencyKey\":\"h7\",\"to\":\"" + to
+                + "\",\"valueEther\":\"3\",\"waitSeconds\":0}", null);
+        String addr = "127.0.0.1:" + server.getAddress().getPort();
+        var cli = new picocli.CommandLine(new io.agentmesh.node.cli.WalletCommand());
+        assertEquals(2, cli.execute("cancel", "--http", addr, "--by", "alice"), "neither --id nor --key");
+        assertEquals(0, cli.execute("cancel", "--http", addr, "--key", "h7", "--by", "alice", "--wait", "0"));
+        assertEquals("REJECTED", call("GET", "/v1/wallet/spend?idempotencyKey=h7", null, null).body()
+                .path("state").asText());
     }
 }
