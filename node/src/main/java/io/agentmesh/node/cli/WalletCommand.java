@@ -29,13 +29,13 @@ import java.util.concurrent.Callable;
 /**
  * {@code agentmesh wallet ...} (docs/wallet.md, "Using the wallet"): the node-local key ({@code keygen},
  * {@code import}, {@code address}, offline) and the running wallet through a node's HTTP API ({@code status},
- * {@code send}, {@code approve}, {@code reject}).
+ * {@code send}, {@code approve}, {@code reject}, {@code cancel}).
  */
 @Command(name = "wallet", mixinStandardHelpOptions = true,
         description = "The agent's wallet (docs/wallet.md): its key on this node, its status, spends and approvals.",
         subcommands = {WalletCommand.Keygen.class, WalletCommand.Import.class, WalletCommand.Address.class,
                 WalletCommand.Status.class, WalletCommand.Send.class, WalletCommand.Approve.class,
-                WalletCommand.Reject.class})
+                WalletCommand.Reject.class, WalletCommand.Cancel.class})
 public final class WalletCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -220,6 +220,40 @@ public final class WalletCommand {
             ObjectNode b = JSON.createObjectNode().put("id", id).put("by", by);
             System.out.println(request(http, "POST", "/v1/wallet/approve", b, 30_000).toPrettyString());
             return 0;
+        }
+    }
+
+    @Command(name = "cancel", mixinStandardHelpOptions = true,
+            description = "Cancel a spend: at no cost before it has a nonce, else by a zero-value self-transfer at its"
+                    + " nonce. The answer says which variant the chain mined (COMPLETED when the original won).")
+    static final class Cancel implements Callable<Integer> {
+        @Option(names = "--http", defaultValue = "127.0.0.1:7070", description = "The leader's HTTP API.")
+        String http;
+        @Option(names = "--id", description = "The spend's id.")
+        Long id;
+        @Option(names = "--key", description = "The spend's idempotency key (instead of --id).")
+        String key;
+        @Option(names = "--by", required = true, description = "Who cancels (recorded in the ledger).")
+        String by;
+        @Option(names = "--wait", defaultValue = "30", description = "Seconds to wait for the outcome (0 to 300).")
+        long waitSeconds;
+
+        @Override
+        public Integer call() throws Exception {
+            if ((id == null) == (key == null)) {
+                System.err.println("give exactly one of --id and --key");
+                return 2;
+            }
+            ObjectNode b = JSON.createObjectNode().put("by", by).put("waitSeconds", waitSeconds);
+            if (id != null) {
+                b.put("id", id);
+            } else {
+                b.put("idempotencyKey", key);
+            }
+            JsonNode s = request(http, "POST", "/v1/wallet/cancel", b, (waitSeconds + 30) * 1000);
+            System.out.println(s.toPrettyString());
+            String state = s.path("state").asText();
+            return state.equals("CANCELLED") || state.equals("REJECTED") ? 0 : s.path("terminal").asBoolean() ? 3 : 4;
         }
     }
 

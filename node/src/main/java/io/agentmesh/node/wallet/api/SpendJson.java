@@ -55,6 +55,7 @@ public final class SpendJson {
         }
         s.inclusion().ifPresent(i -> {
             o.put("finalHash", i.hash());
+            s.variant(i.hash()).ifPresent(v -> o.put("minedKind", v.kind().name()));
             o.put("block", i.blockNumber());
             o.put("blockHash", i.blockHash());
             o.put("succeeded", i.succeeded());

@@ -31,6 +31,8 @@ import java.util.function.Function;
  *                           completed (?completed=N, default 20)
  * GET  /v1/wallet/spend     ?id=N or ?idempotencyKey=K: one spend
  * POST /v1/wallet/approve   {"id", "by"}: a human approves a spend waiting for approval
+ * POST /v1/wallet/cancel    {"id"|"idempotencyKey", "by", "waitSeconds"?}: cancel (no cost before a nonce, else a
+ *                           zero-value self-transfer variant at the nonce; the mined variant decides the outcome)
  * POST /v1/wallet/reject    {"id", "by", "reason"?}: a human rejects a spend that has no nonce yet
  * </pre>
  * Errors are {@code {"error": message, "code": CODE}}; a refused spend changes nothing.
@@ -137,6 +139,26 @@ public final class WalletHttp {
                     requireMethod(method, "POST");
                     JsonNode b = body(ex);
                     send(ex, 200, SpendJson.spend(wallet.approve(spendId(b), b.path("by").asText(null))));
+                }
+                case PREFIX + "/cancel" -> {
+                    requireMethod(method, "POST");
+                    JsonNode b = body(ex);
+                    boolean byId = b.has("id");
+                    if (byId == b.has("idempotencyKey")) {
+                        throw new IllegalArgumentException("give exactly one of id and idempotencyKey");
+                    }
+                    JsonNode w = b.path("waitSeconds");
+                    if (!w.isMissingNode() && (!w.isIntegralNumber() || w.asLong() < 0 || w.asLong() > 300)) {
+                        throw new IllegalArgumentException("waitSeconds is 0 to 300");
+                    }
+                    Optional<String> key = byId ? Optional.empty() : Optional.of(b.path("idempotencyKey").asText(""))
+                            .filter(k -> !k.isBlank());
+                    if (!byId && key.isEmpty()) {
+                        throw new IllegalArgumentException("idempotencyKey is a non-empty string");
+                    }
+                    Spend s = wallet.cancel(byId ? Optional.of(spendId(b)) : Optional.empty(), key,
+                            b.path("by").asText(null), w.asLong(0) * 1000);
+                    send(ex, s.state().terminal() ? 200 : 202, SpendJson.spend(s));
                 }
                 case PREFIX + "/reject" -> {
                     requireMethod(method, "POST");

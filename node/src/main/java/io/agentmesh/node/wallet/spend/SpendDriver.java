@@ -459,6 +459,36 @@ public final class SpendDriver implements AutoCloseable {
         }
     }
 
+    /**
+     * Signs a cancel of prepared spend {@code s} (a zero-value transfer to the wallet itself at the spend's nonce, both
+     * fees raised by 10% over its newest variant so the chain takes it as a replacement), commits it as a new variant
+     * and broadcasts it. Called on a request thread: the ledger orders it with the driver's own variants, and once a
+     * cancel variant is committed the ledger takes no further transfer variant. Empty when the claim's fee cap leaves
+     * no room for the raise (a cancel could not replace what is in flight).
+     */
+    public Optional<WalletResult> cancel(Spend s, long term) throws NodeCalls.NodeCallException, ChainException {
+        Variant newest = s.latestVariant().orElseThrow(() -> new IllegalArgumentException("spend " + s.id()
+                + " has no variant to cancel"));
+        BigInteger base = chain.block(BlockTag.LATEST).flatMap(ChainClient.Block::baseFeePerGasWei)
+                .orElse(BigInteger.ZERO);
+        BigInteger tip = raise(newest.maxPriorityFeePerGasWei());
+        BigInteger maxFee = max(raise(newest.maxFeePerGasWei()), base.shiftLeft(1).add(tip)).min(s.maxFeePerGasWei());
+        if (maxFee.compareTo(raise(newest.maxFeePerGasWei())) < 0 || tip.compareTo(maxFee) > 0) {
+            return Optional.empty();
+        }
+        long nonce = s.nonce().orElseThrow();
+        SignedTx signed = signer.orElseThrow().sign(transaction(s, nonce, VariantKind.CANCEL, tip, maxFee));
+        WalletResult r = node.submit(new WalletOp.Prepare(nodeId, term, s.id(), nonce, VariantKind.CANCEL,
+                Numeric.toHexString(signed.raw()), signed.hash(), maxFee, tip, s.gasLimit(), clock.nowMillis()));
+        log.info("node {} spend {} ({}) nonce {}: cancel variant {} (max fee {}, tip {}): {}", nodeId, s.id(),
+                s.idempotencyKey(), nonce, signed.hash(), maxFee, tip, brief(r));
+        if (r instanceof WalletResult.Prepared p) {
+            prepared.incrementAndGet();
+            broadcast(p.spend(), p.variant());
+        }
+        return Optional.of(r);
+    }
+
     private void prepareNew(long term) throws NodeCalls.NodeCallException, ChainException {
         List<Spend> open = node.read(a -> a.view().openSpends());
         long inFlight = open.stream().filter(s -> s.nonce().isPresent()).count();

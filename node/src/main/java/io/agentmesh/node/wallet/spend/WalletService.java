@@ -176,6 +176,64 @@ public final class WalletService {
         throw r instanceof WalletResult.Refused f ? refusal(f) : new WalletException(500, "UNEXPECTED", "" + r);
     }
 
+    /**
+     * Cancels a spend, found by id or idempotency key. Without a nonce yet it ends now at no cost (a reject with
+     * reason "cancelled"). With a nonce, a cancel variant (zero value to the wallet itself, same nonce) is committed
+     * and broadcast; whichever variant the chain mines decides the outcome: CANCELLED when the cancel, COMPLETED when
+     * the original won the race. A spend that has ended, or already has a cancel variant, is answered as it is.
+     * Waits up to {@code waitMs} for the spend to end.
+     */
+    public Spend cancel(Optional<Long> id, Optional<String> idempotencyKey, String by, long waitMs)
+            throws WalletException {
+        String who = requireName(by);
+        WalletLedgerAccess.Leadership lead = leaderOrRefuse();
+        Spend s = find(id, idempotencyKey).orElseThrow(() -> new WalletException(404, "UNKNOWN_SPEND",
+                "no spend " + id.map(String::valueOf).orElseGet(() -> "with idempotency key " + idempotencyKey.get())));
+        if (s.state().terminal()) {
+            return s;
+        }
+        if (!s.state().hasNonce()) {
+            WalletResult r = submit(new WalletOp.Reject(nodeId, lead.term(), s.id(), who, "cancelled",
+                    clock.nowMillis()));
+            if (r instanceof WalletResult.Rejected j) {
+                log.info("node {} spend {} ({}) cancelled by {} before it had a nonce: no cost", nodeId, s.id(),
+                        s.idempotencyKey(), who);
+                return j.spend();
+            }
+            // The driver prepared it in between: cancel the prepared spend below.
+            s = find(Optional.of(s.id()), Optional.empty()).orElseThrow();
+            if (s.state().terminal() || !s.state().hasNonce()) {
+                throw r instanceof WalletResult.Refused f ? refusal(f) : new WalletException(500, "UNEXPECTED", "" + r);
+            }
+        }
+        if (s.variants().stream().noneMatch(v -> v.kind() == io.agentmesh.node.wallet.ledger.VariantKind.CANCEL)) {
+            if (!driver.holdsKey()) {
+                throw new WalletException(409, "NO_KEY", "spend " + s.id() + " has nonce " + s.nonce().getAsLong()
+                        + "; cancelling it needs a signed replacement and this leader holds no key");
+            }
+            Optional<WalletResult> r;
+            try {
+                r = driver.cancel(s, lead.term());
+            } catch (NodeCalls.NodeCallException e) {
+                throw new WalletException(503, "NOT_COMMITTED", "the cancel was not committed (retry): "
+                        + e.getMessage());
+            } catch (ChainException e) {
+                throw new WalletException(503, "CHAIN", "could not read the fees for the cancel, nothing was"
+                        + " committed (retry): " + e.getMessage());
+            }
+            if (r.isEmpty()) {
+                throw new WalletException(409, "FEE_CAP_REACHED", "spend " + s.id() + "'s newest variant is at the"
+                        + " claim's max fee " + s.maxFeePerGasWei() + " wei: a cancel could not replace it");
+            }
+            if (r.get() instanceof WalletResult.Refused f && f.reason() != WalletResult.Reason.WRONG_STATE) {
+                throw refusal(f);
+            }
+            log.info("node {} spend {} ({}) cancel requested by {}", nodeId, s.id(), s.idempotencyKey(), who);
+        }
+        driver.wake();
+        return waitForEnd(s.id(), waitMs).orElse(s);
+    }
+
     /** Everything {@code GET /v1/wallet} shows. The balance is absent when the chain cannot be read now. */
     public record StatusView(WalletConfig config, WalletStatus ledger, List<Spend> open, List<Spend> ended,
                              Optional<BigInteger> balanceWei, Optional<String> chainError,

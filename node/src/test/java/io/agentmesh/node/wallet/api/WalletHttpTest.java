@@ -57,7 +57,7 @@ class WalletHttpTest {
     }
 
     @Test
-    void spendStatusApproveAndBadInputOverHttp() throws Exception {
+    void spendStatusApproveCancelAndBadInputOverHttp() throws Exception {
         world = new WalletWorld(home);
         var a = world.leader("a", 1, true, world.config(c ->
                 ((com.fasterxml.jackson.databind.node.ObjectNode) c.get("policy")).put("approvalAboveEther", "1")));
@@ -107,5 +107,36 @@ class WalletHttpTest {
         assertEquals(400, call("POST", "/v1/wallet/approve", "{\"by\":\"x\"}", null).status());
         assertEquals("h1", call("GET", "/v1/wallet/spend?idempotencyKey=h1", null, null).body()
                 .path("idempotencyKey").asText());
+
+        Answer toCancel = call("POST", "/v1/wallet/spend", "{\"idempotencyKey\":\"h6\",\"to\":\"" + to
+                + "\",\"valueEther\":\"3\",\"waitSeconds\":0}", null);
+        assertEquals("AWAITING_APPROVAL", toCancel.body().path("state").asText());
+        Answer both = call("POST", "/v1/wallet/cancel", "{\"id\":" + toCancel.body().path("id").asLong()
+                + ",\"idempotencyKey\":\"h6\",\"by\":\"alice\"}", null);
+        assertEquals(400, both.status(), both.body().toString());
+        assertEquals(400, call("POST", "/v1/wallet/cancel", "{\"idempotencyKey\":\"h6\"}", null).status(),
+                "who cancels is required");
+        assertEquals(404, call("POST", "/v1/wallet/cancel", "{\"idempotencyKey\":\"nobody\",\"by\":\"alice\"}",
+                null).status());
+        assertEquals("AWAITING_APPROVAL", call("GET", "/v1/wallet/spend?idempotencyKey=h6", null, null).body()
+                .path("state").asText(), "refused cancels changed nothing");
+        Answer cancelled = call("POST", "/v1/wallet/cancel", "{\"idempotencyKey\":\"h6\",\"by\":\"alice\"}", null);
+        assertEquals(200, cancelled.status(), cancelled.body().toString());
+        assertEquals("REJECTED", cancelled.body().path("state").asText());
+        Answer lateCancel = call("POST", "/v1/wallet/cancel", "{\"id\":" + done.body().path("id").asLong()
+                + ",\"by\":\"alice\"}", null);
+        assertEquals(200, lateCancel.status(), lateCancel.body().toString());
+        assertEquals("COMPLETED", lateCancel.body().path("state").asText(), "a completed spend stays completed");
+        assertEquals("TRANSFER", lateCancel.body().path("minedKind").asText());
+
+        // The CLI: agentmesh wallet cancel --key ... against the same endpoints.
+        call("POST", "/v1/wallet/spend", "{\"idempotencyKey\":\"h7\",\"to\":\"" + to
+                + "\",\"valueEther\":\"3\",\"waitSeconds\":0}", null);
+        String addr = "127.0.0.1:" + server.getAddress().getPort();
+        var cli = new picocli.CommandLine(new io.agentmesh.node.cli.WalletCommand());
+        assertEquals(2, cli.execute("cancel", "--http", addr, "--by", "alice"), "neither --id nor --key");
+        assertEquals(0, cli.execute("cancel", "--http", addr, "--key", "h7", "--by", "alice", "--wait", "0"));
+        assertEquals("REJECTED", call("GET", "/v1/wallet/spend?idempotencyKey=h7", null, null).body()
+                .path("state").asText());
     }
 }

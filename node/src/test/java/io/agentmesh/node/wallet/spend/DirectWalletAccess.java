@@ -27,6 +27,13 @@ final class DirectWalletAccess implements WalletLedgerAccess {
     private volatile long term;
     private volatile boolean dead;
     private volatile Predicate<WalletOp> crashAfter = op -> false;
+    private volatile Predicate<WalletOp> partitionAt = op -> false;
+    private boolean partitioned;
+    private final List<Held> held = new ArrayList<>();
+
+    /** An operation a partitioned leader proposed: never applied (no majority), its caller still waiting. */
+    record Held(WalletOp op, CompletableFuture<WalletResult> answer) {
+    }
 
     DirectWalletAccess(WalletLedger ledger, AtomicLong index, List<WalletOp> committed, String nodeId) {
         this.ledger = ledger;
@@ -44,6 +51,36 @@ final class DirectWalletAccess implements WalletLedgerAccess {
         this.crashAfter = when;
     }
 
+    /**
+     * From the first operation {@code when} matches on, the node is cut off from the majority but alive and still
+     * believes it leads: that operation and every later one are never applied (they reach no majority) and their
+     * callers wait, as a Raft leader's proposals wait in a minority partition.
+     */
+    void partitionAt(Predicate<WalletOp> when) {
+        this.partitionAt = when;
+    }
+
+    /**
+     * The partition heals: the node hears of the newer term and steps down; the entries it appended alone are
+     * overwritten by the new leader's log, so each waiting caller is told its operation did not commit.
+     */
+    void healAndStepDown() {
+        List<Held> dropped;
+        synchronized (held) {
+            partitioned = false;
+            leader = false;
+            dropped = new ArrayList<>(held);
+        }
+        dropped.forEach(h -> h.answer().completeExceptionally(
+                new IllegalStateException(nodeId + " was deposed: its entry was overwritten by a newer term")));
+    }
+
+    List<Held> held() {
+        synchronized (held) {
+            return new ArrayList<>(held);
+        }
+    }
+
     boolean dead() {
         return dead;
     }
@@ -58,6 +95,14 @@ final class DirectWalletAccess implements WalletLedgerAccess {
         if (!leader || dead) {
             return CompletableFuture.failedFuture(new IllegalStateException(nodeId + " does not lead"));
         }
+        synchronized (held) {
+            if (partitioned || partitionAt.test(op)) {
+                partitioned = true;
+                Held h = new Held(op, new CompletableFuture<>());
+                held.add(h);
+                return h.answer();
+            }
+        }
         WalletResult r = ledger.apply(index.incrementAndGet(), op);
         synchronized (committed) {
             committed.add(op);
@@ -71,6 +116,11 @@ final class DirectWalletAccess implements WalletLedgerAccess {
 
     @Override
     public CompletableFuture<Void> termCaughtUp() {
+        synchronized (held) {
+            if (partitioned) {
+                return new CompletableFuture<>(); // a minority cannot commit the term's barrier
+            }
+        }
         return leader && !dead ? CompletableFuture.completedFuture(null)
                 : CompletableFuture.failedFuture(new IllegalStateException("not the leader"));
     }

@@ -9,10 +9,14 @@ import io.agentmesh.node.wallet.ledger.WalletOp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.awaitility.Awaitility.await;
@@ -99,6 +103,108 @@ class SpendDriverAnvilTest {
     }
 
     @Test
+    void aPartitionedLeaderNeverBroadcastsItsUncommittedPrepareAndOnlyTheNewLeadersBytesReachTheChain()
+            throws Exception {
+        world = new WalletWorld(home);
+        var sentByA = new RecordingChainClient(world.chain);
+        var sentByB = new RecordingChainClient(world.chain);
+        var a = world.leader("a", 1, true, world.config(c -> { }), sentByA);
+        a.access().partitionAt(op -> op instanceof WalletOp.Prepare);
+        a.service().spend(WalletWorld.request("k-partition", Anvil.ADDRESS2, "1", 0), "test");
+        await().atMost(Duration.ofSeconds(20)).until(() -> !a.access().held().isEmpty());
+        var aPrepare = (WalletOp.Prepare) a.access().held().getFirst().op();
+        assertEquals(0, aPrepare.nonce());
+        assertEquals(SpendState.CLAIMED, spendByKey("k-partition").state(), "the cut-off leader's prepare never committed");
+
+        // The majority elects b; a different base fee makes b sign different bytes for the same nonce.
+        world.anvil.rpc("anvil_setNextBlockBaseFeePerGas", "0x" + BigInteger.valueOf(5_000_000_000L).toString(16));
+        world.anvil.mine();
+        var b = world.leader("b", 2, true, world.config(c -> { }), sentByB);
+        awaitState("k-partition", SpendState.COMPLETED);
+        Spend done = spendByKey("k-partition");
+        assertEquals(0, done.nonce().getAsLong());
+        assertEquals(1, done.variants().size());
+        String committed = done.variants().getFirst().hash();
+        assertFalse(committed.equals(aPrepare.hash()), "b signed other bytes for nonce 0 than a did");
+        assertEquals(committed, done.inclusion().orElseThrow().hash());
+
+        // a, still alive and still believing it leads, keeps running rounds until the partition heals.
+        long roundsBefore = a.driver().status().rounds();
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.driver().status().rounds() > roundsBefore + 2);
+        a.access().healAndStepDown();
+        await().atMost(Duration.ofSeconds(20)).until(() -> !a.driver().status().leading());
+        // Had a's entry reached the log after all, the ledger would refuse it: the nonce is taken, the term is old.
+        var late = world.onNodeThread(() -> world.ledger.apply(world.index.incrementAndGet(), aPrepare));
+        assertTrue(late instanceof io.agentmesh.node.wallet.ledger.WalletResult.Refused, "late prepare: " + late);
+        a.stop();
+        b.stop();
+
+        List<String> sent = new java.util.ArrayList<>(sentByA.sent());
+        sent.addAll(sentByB.sent());
+        assertFalse(sent.contains(aPrepare.hash()), "the uncommitted bytes were never sent by anyone");
+        assertTrue(sent.contains(committed));
+        for (String h : sent) {
+            assertEquals(committed, h, "every send was of committed bytes");
+        }
+        assertEquals(Map.of(BigInteger.ZERO, List.of(committed)), world.chainHistory(),
+                "one transaction at nonce 0: the committed one");
+        world.checkChainAgainstLedger();
+    }
+
+    /** Where the leader is cut off from the majority (it stays alive and believes it leads). */
+    enum PartitionStep { AFTER_PREPARE_COMMIT, BEFORE_COMPLETE }
+
+    @ParameterizedTest
+    @EnumSource(PartitionStep.class)
+    void aLeaderPartitionedAtAStepIsReplacedAndTheSpendIsMinedOnceWithOnlyCommittedBytesSent(PartitionStep step)
+            throws Exception {
+        world = new WalletWorld(home);
+        var cfg = world.config(c -> c.put("confirmations", 3));
+        var sentByA = new RecordingChainClient(world.chain);
+        var sentByB = new RecordingChainClient(world.chain);
+        var a = world.leader("a", 1, true, cfg, sentByA);
+        String key = "k-part-" + step;
+        if (step == PartitionStep.AFTER_PREPARE_COMMIT) {
+            world.anvil.automine(false);
+            var preparedSeen = new java.util.concurrent.atomic.AtomicBoolean();
+            a.access().partitionAt(op -> {
+                boolean cut = preparedSeen.get();
+                if (op instanceof WalletOp.Prepare) {
+                    preparedSeen.set(true);
+                }
+                return cut;
+            });
+            a.service().spend(WalletWorld.request(key, Anvil.ADDRESS2, "1", 0), "test");
+            awaitState(key, SpendState.PREPARED);
+            world.anvil.mine(); // a sees the receipt; its Included never commits
+            await().atMost(Duration.ofSeconds(20)).until(() -> !a.access().held().isEmpty());
+            world.anvil.automine(true);
+        } else {
+            a.service().spend(WalletWorld.request(key, Anvil.ADDRESS2, "1", 0), "test");
+            awaitState(key, SpendState.INCLUDED);
+            a.access().partitionAt(op -> true);
+            world.anvil.rpc("anvil_mine", 3); // a sees the depth; its Complete never commits
+            await().atMost(Duration.ofSeconds(20)).until(() -> !a.access().held().isEmpty());
+        }
+        var b = world.leader("b", 2, true, cfg, sentByB);
+        world.anvil.rpc("anvil_mine", 3);
+        awaitState(key, SpendState.COMPLETED);
+        a.access().healAndStepDown();
+        await().atMost(Duration.ofSeconds(20)).until(() -> !a.driver().status().leading());
+        a.stop();
+        b.stop();
+        Spend done = spendByKey(key);
+        assertEquals(1, done.variants().size());
+        List<String> sent = new java.util.ArrayList<>(sentByA.sent());
+        sent.addAll(sentByB.sent());
+        for (String h : sent) {
+            assertTrue(done.variant(h).isPresent(), "sent " + h + ", which is no committed variant");
+        }
+        world.checkChainAgainstLedger();
+        assertEquals(Map.of(BigInteger.ZERO, List.of(done.inclusion().orElseThrow().hash())), world.chainHistory());
+    }
+
+    @Test
     void aLeaderKilledAfterTheBroadcastIsReplacedAndTheTransactionIsNotSentTwice() throws Exception {
         world = new WalletWorld(home);
         world.anvil.automine(false);
@@ -180,6 +286,89 @@ class SpendDriverAnvilTest {
         awaitState("k-later", SpendState.COMPLETED);
         c.stop();
         world.checkChainAgainstLedger();
+    }
+
+    private Spend cancel(WalletWorld.Node n, String key, long waitMs) throws Exception {
+        return n.service().cancel(Optional.empty(), Optional.of(key), "alice", waitMs);
+    }
+
+    @Test
+    void aSpendCancelledBeforeItHasANonceEndsAtNoCost() throws Exception {
+        world = new WalletWorld(home);
+        var a = world.leader("a", 1, true, world.config(c -> {
+            var p = (com.fasterxml.jackson.databind.node.ObjectNode) c.get("policy");
+            p.put("approvalAboveEther", "0.5");
+        }));
+        Spend waiting = a.service().spend(WalletWorld.request("k-cancel-early", Anvil.ADDRESS2, "1", 0), "test");
+        assertEquals(SpendState.AWAITING_APPROVAL, waiting.state());
+        Spend cancelled = cancel(a, "k-cancel-early", 0);
+        assertEquals(SpendState.REJECTED, cancelled.state());
+        assertTrue(cancelled.nonce().isEmpty());
+        assertEquals(cancelled.id(), cancel(a, "k-cancel-early", 0).id(), "cancelling again answers the same end");
+        assertEquals(0, world.nodeThreadRead().nextNonce(), "no nonce was used");
+        assertEquals(0, world.chainHistory().size(), "nothing reached the chain");
+        var unknown = assertThrows(WalletService.WalletException.class, () -> cancel(a, "k-nobody", 0));
+        assertEquals("UNKNOWN_SPEND", unknown.code());
+    }
+
+    @Test
+    void aPreparedSpendIsCancelledByAZeroValueSelfTransferAtItsNonce() throws Exception {
+        world = new WalletWorld(home);
+        world.anvil.automine(false);
+        var a = world.leader("a", 1);
+        BigInteger before = world.chain.balanceWei(Anvil.ADDRESS2, ChainClient.BlockTag.LATEST);
+        a.service().spend(WalletWorld.request("k-cancel", Anvil.ADDRESS2, "1", 0), "test");
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            Spend s = spendByKey("k-cancel");
+            return s.state() == SpendState.PREPARED
+                    && world.anvil.rpc("txpool_content").path("pending").toString().contains(s.variants().getFirst().hash());
+        });
+        Spend cancelling = cancel(a, "k-cancel", 0);
+        assertEquals(2, cancelling.variants().size());
+        var cancelVariant = cancelling.variants().get(1);
+        assertEquals(io.agentmesh.node.wallet.ledger.VariantKind.CANCEL, cancelVariant.kind());
+        await().atMost(Duration.ofSeconds(20)).until(() -> world.anvil.rpc("txpool_content").path("pending").toString()
+                .contains(cancelVariant.hash()));
+        world.anvil.mine();
+        awaitState("k-cancel", SpendState.CANCELLED);
+        Spend done = spendByKey("k-cancel");
+        assertEquals(cancelVariant.hash(), done.inclusion().orElseThrow().hash(), "the cancel variant was mined");
+        assertEquals(before, world.chain.balanceWei(Anvil.ADDRESS2, ChainClient.BlockTag.LATEST),
+                "the recipient got nothing");
+        var tx = world.chain.transactions(done.inclusion().get().blockNumber()).getFirst();
+        assertEquals(Anvil.ADDRESS0, tx.to().orElseThrow(), "a transfer to the wallet itself");
+        a.stop();
+        world.anvil.mine();
+        world.checkChainAgainstLedger();
+        assertEquals(Map.of(BigInteger.ZERO, List.of(cancelVariant.hash())), world.chainHistory());
+    }
+
+    @Test
+    void aCancelThatLosesTheRaceToTheOriginalReportsTheSpendCompleted() throws Exception {
+        world = new WalletWorld(home);
+        world.anvil.automine(false);
+        var a = world.leader("a", 1, true, world.config(c -> c.put("confirmations", 3)));
+        a.service().spend(WalletWorld.request("k-race", Anvil.ADDRESS2, "1", 0), "test");
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            Spend s = spendByKey("k-race");
+            return s.state() == SpendState.PREPARED
+                    && world.anvil.rpc("txpool_content").path("pending").toString().contains(s.variants().getFirst().hash());
+        });
+        String original = spendByKey("k-race").variants().getFirst().hash();
+        world.anvil.mine(); // the original is mined before the cancel is asked for
+        awaitState("k-race", SpendState.INCLUDED);
+        Spend racing = cancel(a, "k-race", 0);
+        assertEquals(io.agentmesh.node.wallet.ledger.VariantKind.CANCEL, racing.variants().getLast().kind(),
+                "the cancel variant is committed all the same");
+        world.anvil.rpc("anvil_mine", 3);
+        awaitState("k-race", SpendState.COMPLETED);
+        Spend done = spendByKey("k-race");
+        assertEquals(original, done.inclusion().orElseThrow().hash(), "the original was mined, and it says so");
+        assertEquals(SpendState.COMPLETED, cancel(a, "k-race", 0).state(), "a later cancel reports it completed");
+        a.stop();
+        world.anvil.mine();
+        world.checkChainAgainstLedger();
+        assertEquals(Map.of(BigInteger.ZERO, List.of(original)), world.chainHistory());
     }
 
     @Test

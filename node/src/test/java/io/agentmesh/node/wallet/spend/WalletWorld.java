@@ -80,13 +80,18 @@ public final class WalletWorld implements AutoCloseable {
 
     /** A node leading in {@code term} (its driver started), with the key when {@code withKey}. */
     public Node leader(String id, long term, boolean withKey, ObjectNode configJson) {
+        return leader(id, term, withKey, configJson, chain);
+    }
+
+    /** A node leading in {@code term} that reaches the chain through {@code nodeChain} (a recording wrapper). */
+    public Node leader(String id, long term, boolean withKey, ObjectNode configJson, ChainClient nodeChain) {
         WalletConfig config = WalletConfig.parse(configJson, "test config", home);
         DirectWalletAccess access = new DirectWalletAccess(ledger, index, committed, id);
         access.lead(term);
         NodeCalls calls = new NodeCalls(nodeThread, access, 5_000);
-        SpendDriver driver = new SpendDriver(config, chain, withKey ? Optional.of(signer) : Optional.empty(), calls,
+        SpendDriver driver = new SpendDriver(config, nodeChain, withKey ? Optional.of(signer) : Optional.empty(), calls,
                 new SystemClock(), id);
-        WalletService service = new WalletService(config, chain, calls, driver, new SystemClock(), id);
+        WalletService service = new WalletService(config, nodeChain, calls, driver, new SystemClock(), id);
         Node n = new Node(id, access, driver, service);
         nodes.add(n);
         driver.start();
