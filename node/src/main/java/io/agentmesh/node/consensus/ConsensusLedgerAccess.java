@@ -1,11 +1,9 @@
 package io.agentmesh.node.consensus;
 
-import io.agentmesh.node.actions.JournalOp;
 import io.agentmesh.node.llm.gateway.LedgerAccess;
 import io.agentmesh.node.llm.ledger.LedgerOp;
 import io.agentmesh.node.llm.ledger.LedgerResult;
 import io.agentmesh.node.llm.ledger.LlmLedger;
-import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.protocol.identity.NodeId;
 
 import java.util.Optional;
@@ -20,13 +18,11 @@ import java.util.function.Supplier;
  */
 public final class ConsensusLedgerAccess implements LedgerAccess {
     private final Supplier<Optional<ConsensusNode>> consensus;
-    private final Scheduler scheduler;
     /** What a node outside consensus reads: it never opens a call, so nothing is ever in it. */
     private final LlmLedger none = new LlmLedger();
 
-    public ConsensusLedgerAccess(Supplier<Optional<ConsensusNode>> consensus, Scheduler scheduler) {
+    public ConsensusLedgerAccess(Supplier<Optional<ConsensusNode>> consensus) {
         this.consensus = consensus;
-        this.scheduler = scheduler;
     }
 
     @Override
@@ -45,29 +41,13 @@ public final class ConsensusLedgerAccess implements LedgerAccess {
     }
 
     /**
-     * The journal's barrier, a {@link JournalOp.NewTerm} of this term: once it commits, every entry before it is
+     * The journal's barrier, a {@link io.agentmesh.node.actions.JournalOp.NewTerm} of this term: once it commits, every entry before it is
      * applied here, the ledger's included.
      */
     @Override
     public CompletableFuture<Void> termCaughtUp() {
-        Optional<ConsensusNode> c = consensus.get();
-        if (c.isEmpty() || !c.get().isLeader() || c.get().raftNode() == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException("not the leader"));
-        }
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        try {
-            c.get().raftNode().replicate(JournalOp.NewTerm.INSTANCE).whenComplete((ordered, error) ->
-                    scheduler.execute(() -> {
-                        if (error != null) {
-                            done.completeExceptionally(error);
-                        } else {
-                            done.complete(null);
-                        }
-                    }));
-        } catch (RuntimeException e) {
-            done.completeExceptionally(e);
-        }
-        return done;
+        return consensus.get().map(ConsensusNode::commitTermBarrier).orElseGet(() -> CompletableFuture.failedFuture(
+                new IllegalStateException("not the leader")));
     }
 
     @Override

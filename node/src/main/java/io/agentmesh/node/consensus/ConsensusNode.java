@@ -789,29 +789,31 @@ public final class ConsensusNode {
      * Node thread.
      */
     public CompletableFuture<LedgerResult> submitLedger(LedgerOp op) {
-        Objects.requireNonNull(op, "op");
-        if (raftNode == null || stopped || witness || role != RaftRole.LEADER) {
-            return CompletableFuture.failedFuture(new IllegalStateException("the LLM ledger takes operations on the"
-                    + " leader only; " + self.shortForm() + " is " + roleName()
-                    + leaderId().map(l -> " (the leader is " + l + ")").orElse("")));
+        return submitToStateMachine(op, LedgerResult.class, "the LLM ledger");
+    }
+
+    /**
+     * As leader: commits the journal's barrier, a {@link io.agentmesh.node.actions.JournalOp.NewTerm} of this term;
+     * completes on the node thread once it commits, when every entry before it is applied here (the journal's, the
+     * ledgers' and the wallet's). Fails when this node does not lead. Node thread.
+     */
+    public CompletableFuture<Void> commitTermBarrier() {
+        if (raftNode == null || stopped || role != RaftRole.LEADER) {
+            return CompletableFuture.failedFuture(new IllegalStateException("not the leader"));
         }
-        CompletableFuture<LedgerResult> done = new CompletableFuture<>();
-        CompletableFuture<? extends io.microraft.Ordered<Object>> replicated;
+        CompletableFuture<Void> done = new CompletableFuture<>();
         try {
-            replicated = raftNode.replicate(op);
+            raftNode.replicate(io.agentmesh.node.actions.JournalOp.NewTerm.INSTANCE).whenComplete((ordered, error) ->
+                    scheduler.execute(() -> {
+                        if (error != null) {
+                            done.completeExceptionally(error);
+                        } else {
+                            done.complete(null);
+                        }
+                    }));
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            done.completeExceptionally(e);
         }
-        replicated.whenComplete((ordered, error) -> scheduler.execute(() -> {
-            if (error != null) {
-                done.completeExceptionally(error);
-            } else if (ordered.getResult() instanceof LedgerResult r) {
-                done.complete(r);
-            } else {
-                done.completeExceptionally(new IllegalStateException("the ledger answered " + op.getClass()
-                        .getSimpleName() + " with " + ordered.getResult()));
-            }
-        }));
         return done;
     }
 
@@ -829,13 +831,21 @@ public final class ConsensusNode {
      * as a duplicate if the first one did commit). Node thread.
      */
     public CompletableFuture<WalletResult> submitWallet(WalletOp op) {
+        return submitToStateMachine(op, WalletResult.class, "the wallet ledger");
+    }
+
+    /**
+     * Replicates {@code op} as leader and completes on the node thread with the state machine's answer, which must
+     * be a {@code resultType} (anything else is a bug in the state machine, reported as a failure naming it).
+     */
+    private <R> CompletableFuture<R> submitToStateMachine(Object op, Class<R> resultType, String part) {
         Objects.requireNonNull(op, "op");
         if (raftNode == null || stopped || witness || role != RaftRole.LEADER) {
-            return CompletableFuture.failedFuture(new IllegalStateException("the wallet ledger takes operations on"
-                    + " the leader only; " + self.shortForm() + " is " + roleName()
+            return CompletableFuture.failedFuture(new IllegalStateException(part + " takes operations on the leader"
+                    + " only; " + self.shortForm() + " is " + roleName()
                     + leaderId().map(l -> " (the leader is " + l + ")").orElse("")));
         }
-        CompletableFuture<WalletResult> done = new CompletableFuture<>();
+        CompletableFuture<R> done = new CompletableFuture<>();
         CompletableFuture<? extends io.microraft.Ordered<Object>> replicated;
         try {
             replicated = raftNode.replicate(op);
@@ -845,10 +855,10 @@ public final class ConsensusNode {
         replicated.whenComplete((ordered, error) -> scheduler.execute(() -> {
             if (error != null) {
                 done.completeExceptionally(error);
-            } else if (ordered.getResult() instanceof WalletResult r) {
-                done.complete(r);
+            } else if (resultType.isInstance(ordered.getResult())) {
+                done.complete(resultType.cast(ordered.getResult()));
             } else {
-                done.completeExceptionally(new IllegalStateException("the wallet ledger answered " + op.getClass()
+                done.completeExceptionally(new IllegalStateException(part + " answered " + op.getClass()
                         .getSimpleName() + " with " + ordered.getResult()));
             }
         }));

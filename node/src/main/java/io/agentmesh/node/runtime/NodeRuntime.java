@@ -184,13 +184,13 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     core.revocations()::revokes, limits);
             this.llm = io.agentmesh.node.llm.send.LlmGateways.create(identity.nodeId().toString(), settings.llm(),
                     ProviderKeys.load(settings.llm(), System.getenv()),
-                    new io.agentmesh.node.consensus.ConsensusLedgerAccess(core::consensus, nodeThread), nodeThread, clock,
+                    new io.agentmesh.node.consensus.ConsensusLedgerAccess(core::consensus), nodeThread, clock,
                     LlmGateway.DEFAULT_MAX_CALLS_IN_FLIGHT);
             startedLlm = llm;
             this.wallet = settings.wallet().isPresent() && certificate.role() != Role.WITNESS
                     ? io.agentmesh.node.wallet.api.WalletRuntime.start(settings.wallet().get(), settings.passphrase(),
-                            nodeThread, new io.agentmesh.node.wallet.spend.ConsensusWalletAccess(core::consensus,
-                                    nodeThread), clock, identity.nodeId().toString(), this::staleFence)
+                            nodeThread, new io.agentmesh.node.wallet.spend.ConsensusWalletAccess(core::consensus), clock,
+                            identity.nodeId().toString(), this::staleFence)
                     : null;
             startedWallet = wallet;
             boolean quiet = RestoredHome.isRestored(settings.stateDir()) && settings.peers().isEmpty()

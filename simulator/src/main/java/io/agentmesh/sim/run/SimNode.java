@@ -228,8 +228,7 @@ final class SimNode {
      */
     private LlmGateway gateway(String self, NodeCore c) {
         LlmConfig config = sim.llmConfig();
-        LedgerAccess access = new RecordingLedgerAccess(sim, name, new ConsensusLedgerAccess(c::consensus,
-                scheduler));
+        LedgerAccess access = new RecordingLedgerAccess(sim, name, new ConsensusLedgerAccess(c::consensus));
         if (sim.config().bugs().contains(PlantedBug.LLM_SEND_BEFORE_START)) {
             access = new SendBeforeAttemptStart(access);
         }

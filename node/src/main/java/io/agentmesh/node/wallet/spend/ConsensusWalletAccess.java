@@ -1,8 +1,6 @@
 package io.agentmesh.node.wallet.spend;
 
-import io.agentmesh.node.actions.JournalOp;
 import io.agentmesh.node.consensus.ConsensusNode;
-import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.node.wallet.ledger.WalletLedger;
 import io.agentmesh.node.wallet.ledger.WalletOp;
 import io.agentmesh.node.wallet.ledger.WalletResult;
@@ -19,13 +17,11 @@ import java.util.function.Supplier;
  */
 public final class ConsensusWalletAccess implements WalletLedgerAccess {
     private final Supplier<Optional<ConsensusNode>> consensus;
-    private final Scheduler scheduler;
     /** What a node outside consensus reads: nothing is ever in it. */
     private final WalletLedger none = new WalletLedger();
 
-    public ConsensusWalletAccess(Supplier<Optional<ConsensusNode>> consensus, Scheduler scheduler) {
+    public ConsensusWalletAccess(Supplier<Optional<ConsensusNode>> consensus) {
         this.consensus = consensus;
-        this.scheduler = scheduler;
     }
 
     @Override
@@ -46,24 +42,8 @@ public final class ConsensusWalletAccess implements WalletLedgerAccess {
     /** The journal's barrier (a NewTerm entry of this term): once it commits, the ledger holds every earlier entry. */
     @Override
     public CompletableFuture<Void> termCaughtUp() {
-        Optional<ConsensusNode> c = consensus.get();
-        if (c.isEmpty() || !c.get().isLeader() || c.get().raftNode() == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException("not the leader"));
-        }
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        try {
-            c.get().raftNode().replicate(JournalOp.NewTerm.INSTANCE).whenComplete((ordered, error) ->
-                    scheduler.execute(() -> {
-                        if (error != null) {
-                            done.completeExceptionally(error);
-                        } else {
-                            done.complete(null);
-                        }
-                    }));
-        } catch (RuntimeException e) {
-            done.completeExceptionally(e);
-        }
-        return done;
+        return consensus.get().map(ConsensusNode::commitTermBarrier).orElseGet(() -> CompletableFuture.failedFuture(
+                new IllegalStateException("not the leader")));
     }
 
     @Override
