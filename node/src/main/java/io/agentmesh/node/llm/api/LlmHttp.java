@@ -235,6 +235,16 @@ public final class LlmHttp {
                         + " body is larger than " + MAX_BODY_BYTES + " bytes (8 MiB), the endpoints' limit");
             }
         }
+        return parseBody(json, bytes);
+    }
+
+    /**
+     * A request body as a JSON object, or an {@link EndpointError} (invalid_json). Jackson detects the encoding
+     * (UTF-8/16/32) itself, and a body it takes for UTF-32 with an impossible character fails with a plain
+     * {@code CharConversionException}, not a {@link JacksonException}: both are the client's bad body (the bytes are
+     * already in memory, so no IOException here means the client went away).
+     */
+    static JsonNode parseBody(ObjectMapper json, byte[] bytes) {
         try {
             JsonNode node = json.readTree(bytes);
             if (node == null || node.isMissingNode()) {
@@ -248,6 +258,9 @@ public final class LlmHttp {
         } catch (JacksonException e) {
             throw EndpointError.invalid(null, "invalid_json", "We could not parse the JSON body of your request: "
                     + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw EndpointError.invalid(null, "invalid_json", "We could not parse the JSON body of your request: "
+                    + e.getMessage());
         }
     }
 

@@ -196,6 +196,18 @@ class LlmHttpTest {
         assertTrue(gateway.requests.isEmpty(), "no bad request reached the gateway");
     }
 
+    /** Found by LlmRequestBodyFuzzTest: Jackson reads these bytes as UTF-32 and fails outside JacksonException. */
+    @Test
+    void aBodyJacksonTakesForImpossibleUtf32IsAnswered400() throws Exception {
+        byte[] body = {0, 0, 0, 0, 0, 0, 0, 0x0f, '{', '"', 'm', 'e', '-', 's'};
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base
+                        + "/llm/openai/v1/chat/completions")).timeout(Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, r.statusCode());
+        assertEquals("invalid_json", json.readTree(r.body()).at("/error/code").asText());
+        assertTrue(gateway.requests.isEmpty(), "no bad request reached the gateway");
+    }
+
     @Test
     void aBodyOverEightMebibytesIs413AndNeverReachesTheGateway() throws Exception {
         String huge = "{\"model\": \"gpt-4o\", \"messages\": [{\"role\": \"user\", \"content\": \""
