@@ -124,6 +124,12 @@ public final class SimCommand {
                 + " Needs consensus (default 0: none).")
         double llmIntentsPerSecond;
 
+        @Option(names = "--agent", description = "Host the agent: every voter runs the real agent runner and"
+                + " supervisor against a simulated process (it starts, obeys or ignores SIGTERM, sometimes exits,"
+                + " and is ended by its watchdog when its node is killed), checked by agent-overlap"
+                + " (docs/agents.md, \"The agent-overlap checker\"). Needs consensus.")
+        boolean agent;
+
         @Option(names = "--fsync-micros", description = "Mean fsync latency per machine in microseconds, drawn from"
                 + " MIN-MAX (default 300-3000); each synchronous store call costs its node that long.")
         String fsyncMicros;
@@ -144,7 +150,8 @@ public final class SimCommand {
         @Option(names = "--plant", paramLabel = "BUG", description = "Plant a bug to see a checker fail:"
                 + " ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
                 + " unclaimed-perform, group-answers-lost, witness-campaigns, majority-ack-after-local,"
-                + " catch-up-without-waiting, llm-send-before-start, llm-budgets-ignored, llm-cut-as-answer.")
+                + " catch-up-without-waiting, llm-send-before-start, llm-budgets-ignored, llm-cut-as-answer,"
+                + " agent-stop-orphans.")
         String plant;
 
         @Override
@@ -157,7 +164,7 @@ public final class SimCommand {
             SimConfig base = new SimConfig(nodes, first, SimConfig.parseDuration(duration), FaultKind.parse(faults),
                     wireCheck, writeRate, readRate, SimConfig.parseDuration(convergenceBound), snapshotEvery,
                     PlantedBug.parse(plant), null, consensus, intentRate, raft(), disk(), founders, witness,
-                    llmIntentsPerSecond != 0 ? SimLlm.at(llmIntentsPerSecond) : SimLlm.OFF);
+                    llmIntentsPerSecond != 0 ? SimLlm.at(llmIntentsPerSecond) : SimLlm.OFF, agent);
             if (seeds == 1) {
                 return runOne(base, out);
             }
