@@ -221,8 +221,15 @@ public final class SimCommand {
             double simSeconds = 0;
             double wallSeconds = 0;
             SimResult firstFailure = null;
+            java.util.Map<String, Long> agentEnds = new java.util.TreeMap<>();
+            long agentLives = 0;
             for (int i = 0; i < seeds; i++) {
                 SimResult r = Simulation.run(base.withSeed(base.seed() + i));
+                for (io.agentmesh.sim.check.AgentRecords.Life l
+                        : r.history().records(io.agentmesh.sim.check.AgentRecords.Life.class)) {
+                    agentLives++;
+                    agentEnds.merge(l.ended() ? l.endedBy() : "running at the end", 1L, Long::sum);
+                }
                 simSeconds += r.figures().simSeconds();
                 wallSeconds += r.figures().wallSeconds();
                 if (!r.passed()) {
@@ -237,6 +244,10 @@ public final class SimCommand {
             }
             out.printf(Locale.ROOT, "%d of %d seeds passed; %.0f simulated s in %.1f wall s (%.0fx real time)%n",
                     seeds - failed, seeds, simSeconds, wallSeconds, wallSeconds > 0 ? simSeconds / wallSeconds : 0);
+            if (base.agent()) {
+                out.printf(Locale.ROOT, "agent: %d process lives (%s)%n", agentLives, agentEnds.entrySet().stream()
+                        .map(e -> e.getValue() + " " + e.getKey()).collect(java.util.stream.Collectors.joining(", ")));
+            }
             if (firstFailure != null && !noReport) {
                 RunReport report = RunReport.of(firstFailure);
                 Path html = reportDir.path().resolve("sim-" + firstFailure.config().seed() + ".html");
