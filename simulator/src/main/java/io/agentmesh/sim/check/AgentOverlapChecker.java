@@ -16,7 +16,8 @@ import java.util.List;
  * well before a new leader is even elected. The one thing the bound rests on that the simulator breaks on purpose is
  * the old node's thread running on time: a {@code stall} fault can hold it inside a blocking store call, and every
  * millisecond it is held delays its step-down, hence its SIGTERM, by a millisecond. So two lives may overlap by at
- * most the total length of the pauses of the older life's node that began before the overlap ended (the pause's
+ * most the total length of the pauses of the superseded life's node (the older fence) that began before the overlap
+ * ended (the pause's
  * length, not more: after it the node steps down on its next check, and the margin covers that check's P). The fence
  * covers what the time bound does not.
  */
@@ -51,10 +52,14 @@ public final class AgentOverlapChecker extends NamedChecker {
                 if (overlapMs <= 0) {
                     continue;
                 }
-                long allowedMs = allowance(pauses, older, overlapEnd);
+                // The run that should have been gone is the superseded one: the older fence, which may have started
+                // second (a leader whose paused thread starts its process before it sees its step-down).
+                Life stale = compareFences(older.fence(), newer.fence()) <= 0 ? older : newer;
+                long allowedMs = allowance(pauses, stale, overlapEnd);
                 if (overlapMs > allowedMs) {
                     violations.add("two agent processes alive at once for " + overlapMs + " ms (allowed " + allowedMs
-                            + " ms of node-thread pauses on " + older.node() + "): " + older + " and " + newer);
+                            + " ms of node-thread pauses on " + stale.node() + ", whose run is superseded): " + older
+                            + " and " + newer);
                 } else {
                     pausedOverlaps++;
                     longestAllowed = Math.max(longestAllowed, overlapMs);
@@ -68,6 +73,27 @@ public final class AgentOverlapChecker extends NamedChecker {
         return pass(lives.size() + " agent process lives, none alive at once with another"
                 + (pausedOverlaps == 0 ? "" : " except " + pausedOverlaps + " overlaps within a pause of the older"
                 + " one's node thread (longest " + longestAllowed + " ms)"));
+    }
+
+    /** Orders fences "term.index" by term, then index; text that is not a fence sorts by itself. */
+    static int compareFences(String a, String b) {
+        long[] x = parse(a);
+        long[] y = parse(b);
+        if (x == null || y == null) {
+            return a.compareTo(b);
+        }
+        int byTerm = Long.compare(x[0], y[0]);
+        return byTerm != 0 ? byTerm : Long.compare(x[1], y[1]);
+    }
+
+    private static long[] parse(String fence) {
+        int dot = fence.indexOf('.');
+        try {
+            return dot < 0 ? null : new long[] {Long.parseLong(fence.substring(0, dot)),
+                    Long.parseLong(fence.substring(dot + 1))};
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /** The pauses of {@code older}'s node that began during its life and before {@code untilMs}, in total. */
