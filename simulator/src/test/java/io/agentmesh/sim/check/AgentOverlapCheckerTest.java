@@ -67,4 +67,14 @@ class AgentOverlapCheckerTest {
                 new Pause("n1", 0, 90)), 9_000));
         assertFalse(v.passed());
     }
+
+    /** A leader whose paused thread starts under its superseded fence after the next run began: its node's pause counts. */
+    @Test
+    void theAllowanceIsThePauseOfTheSupersededRunsNodeEvenWhenItStartedSecond() {
+        List<Life> lives = List.of(new Life("n3", "12.41", 30_640, -1, ""),
+                new Life("n4", "11.36", 30_776, 30_805, "stopped"));
+        assertTrue(check(history(lives, List.of(new Pause("n4", 30_000, 30_800)), 40_000)).passed());
+        assertFalse(check(history(lives, List.of(new Pause("n3", 30_000, 30_800)), 40_000)).passed());
+        assertFalse(check(history(lives, List.of(), 40_000)).passed());
+    }
 }
