@@ -59,6 +59,14 @@ public final class Checkers {
                 new WalletBudgetChecker());
     }
 
+    /**
+     * The agent process's checker (docs/agents.md, "The agent-overlap checker"), for runs that host the agent
+     * ({@code sim run --agent}) and record {@link AgentRecords}: never two processes alive at once beyond the bound.
+     */
+    public static List<Checker> agent() {
+        return List.of(new AgentOverlapChecker());
+    }
+
     /** Runs each checker; a checker that throws fails with the exception as its reason. */
     public static List<Verdict> run(List<Checker> checkers, History history) {
         List<Verdict> out = new ArrayList<>(checkers.size());

@@ -124,6 +124,12 @@ public final class SimCommand {
                 + " Needs consensus (default 0: none).")
         double llmIntentsPerSecond;
 
+        @Option(names = "--agent", description = "Host the agent: every voter runs the real agent runner and"
+                + " supervisor against a simulated process (it starts, obeys or ignores SIGTERM, sometimes exits,"
+                + " and is ended by its watchdog when its node is killed), checked by agent-overlap"
+                + " (docs/agents.md, \"The agent-overlap checker\"). Needs consensus.")
+        boolean agent;
+
         @Option(names = "--fsync-micros", description = "Mean fsync latency per machine in microseconds, drawn from"
                 + " MIN-MAX (default 300-3000); each synchronous store call costs its node that long.")
         String fsyncMicros;
@@ -144,7 +150,8 @@ public final class SimCommand {
         @Option(names = "--plant", paramLabel = "BUG", description = "Plant a bug to see a checker fail:"
                 + " ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
                 + " unclaimed-perform, group-answers-lost, witness-campaigns, majority-ack-after-local,"
-                + " catch-up-without-waiting, llm-send-before-start, llm-budgets-ignored, llm-cut-as-answer.")
+                + " catch-up-without-waiting, llm-send-before-start, llm-budgets-ignored, llm-cut-as-answer,"
+                + " agent-stop-orphans.")
         String plant;
 
         @Override
@@ -157,7 +164,7 @@ public final class SimCommand {
             SimConfig base = new SimConfig(nodes, first, SimConfig.parseDuration(duration), FaultKind.parse(faults),
                     wireCheck, writeRate, readRate, SimConfig.parseDuration(convergenceBound), snapshotEvery,
                     PlantedBug.parse(plant), null, consensus, intentRate, raft(), disk(), founders, witness,
-                    llmIntentsPerSecond != 0 ? SimLlm.at(llmIntentsPerSecond) : SimLlm.OFF);
+                    llmIntentsPerSecond != 0 ? SimLlm.at(llmIntentsPerSecond) : SimLlm.OFF, agent);
             if (seeds == 1) {
                 return runOne(base, out);
             }
@@ -214,8 +221,15 @@ public final class SimCommand {
             double simSeconds = 0;
             double wallSeconds = 0;
             SimResult firstFailure = null;
+            java.util.Map<String, Long> agentEnds = new java.util.TreeMap<>();
+            long agentLives = 0;
             for (int i = 0; i < seeds; i++) {
                 SimResult r = Simulation.run(base.withSeed(base.seed() + i));
+                for (io.agentmesh.sim.check.AgentRecords.Life l
+                        : r.history().records(io.agentmesh.sim.check.AgentRecords.Life.class)) {
+                    agentLives++;
+                    agentEnds.merge(l.ended() ? l.endedBy() : "running at the end", 1L, Long::sum);
+                }
                 simSeconds += r.figures().simSeconds();
                 wallSeconds += r.figures().wallSeconds();
                 if (!r.passed()) {
@@ -230,6 +244,10 @@ public final class SimCommand {
             }
             out.printf(Locale.ROOT, "%d of %d seeds passed; %.0f simulated s in %.1f wall s (%.0fx real time)%n",
                     seeds - failed, seeds, simSeconds, wallSeconds, wallSeconds > 0 ? simSeconds / wallSeconds : 0);
+            if (base.agent()) {
+                out.printf(Locale.ROOT, "agent: %d process lives (%s)%n", agentLives, agentEnds.entrySet().stream()
+                        .map(e -> e.getValue() + " " + e.getKey()).collect(java.util.stream.Collectors.joining(", ")));
+            }
             if (firstFailure != null && !noReport) {
                 RunReport report = RunReport.of(firstFailure);
                 Path html = reportDir.path().resolve("sim-" + firstFailure.config().seed() + ".html");

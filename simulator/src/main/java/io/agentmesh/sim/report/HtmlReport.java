@@ -1,5 +1,6 @@
 package io.agentmesh.sim.report;
 
+import io.agentmesh.sim.check.AgentRecords;
 import io.agentmesh.sim.check.ConsensusRecords;
 import io.agentmesh.sim.check.History;
 import io.agentmesh.sim.check.OneLeaderPerTermChecker;
@@ -150,7 +151,8 @@ public final class HtmlReport {
             }
         }
         boolean consensus = hasConsensus(h);
-        int rows = kinds.size() + h.nodes().size() + (consensus ? 1 : 0);
+        List<AgentRecords.Life> lives = h.records(AgentRecords.Life.class);
+        int rows = kinds.size() + h.nodes().size() + (consensus ? 1 : 0) + (lives.isEmpty() ? 0 : 1);
         int height = 10 + rows * LANE + 30;
         open(b, height);
         int y = 10;
@@ -172,6 +174,10 @@ public final class HtmlReport {
         }
         if (consensus) {
             leaderLane(b, h, leading, end, y);
+            y += LANE;
+        }
+        if (!lives.isEmpty()) {
+            agentLane(b, h, lives, end, y);
             y += LANE;
         }
         for (String node : h.nodes()) {
@@ -215,6 +221,34 @@ public final class HtmlReport {
 
     static boolean hasConsensus(History h) {
         return !h.records(ConsensusRecords.LeaderObservation.class).isEmpty();
+    }
+
+    /**
+     * The agent lane: one bar per agent process life in its node's color (as in the leader lane), a thin red band
+     * where two lives overlap, so a failing agent-overlap verdict can be seen against the leaders and faults above.
+     */
+    private static void agentLane(StringBuilder b, History h, List<AgentRecords.Life> lives, long end, int y) {
+        label(b, y, "agent");
+        for (AgentRecords.Life l : lives) {
+            int n = h.nodes().indexOf(l.node());
+            String color = LEADER_PALETTE[Math.max(0, n) % LEADER_PALETTE.length];
+            rect(b, l.startMs(), l.endOr(end), end, y, color, 0.8, "agent on " + l.node() + " fence " + l.fence()
+                    + ", " + formatSeconds(l.startMs()) + "-" + (l.ended() ? formatSeconds(l.endMs()) + " ("
+                    + l.endedBy() + ")" : "end of run"));
+        }
+        for (int i = 0; i < lives.size(); i++) {
+            for (int j = i + 1; j < lives.size(); j++) {
+                long from = Math.max(lives.get(i).startMs(), lives.get(j).startMs());
+                long to = Math.min(lives.get(i).endOr(end), lives.get(j).endOr(end));
+                if (to > from) {
+                    double x1 = x(from, end);
+                    b.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"4\""
+                            + " fill=\"#d50000\"><title>%s</title></rect>", x1, y + LANE - 7,
+                            Math.max(1, x(to, end) - x1), esc("two agent processes alive " + formatSeconds(from)
+                                    + "-" + formatSeconds(to))));
+                }
+            }
+        }
     }
 
     /** One bar per (leader, term) span in the node's color, with the node's name when it fits; ticks per action. */

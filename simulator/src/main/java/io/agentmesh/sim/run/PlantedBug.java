@@ -75,7 +75,14 @@ public enum PlantedBug {
      * Every node's provider layer returns the text of a cut stream as a complete answer. Run with the LLM workload
      * and providers that cut answers; caught by llm-answers-complete.
      */
-    LLM_CUT_AS_ANSWER;
+    LLM_CUT_AS_ANSWER,
+    /**
+     * Every node's agent host stops only the wrapper, not its process group (SIGTERM to a pid instead of a group):
+     * the wrapper exits and reports the agent gone, the agent runs on, orphaned, to the end of the run. Planted on
+     * every node, since any of them may lead. Run with {@code --agent} and faults that move leadership; caught by
+     * agent-overlap.
+     */
+    AGENT_STOP_ORPHANS;
 
     public String id() {
         return EnumIds.id(this);
@@ -85,7 +92,8 @@ public enum PlantedBug {
         return EnumIds.parse(text, PlantedBug.class, null, "planted bug",
                 "ack-before-fsync, no-anti-entropy, amnesia-restart, corrupt-signatures, double-perform,"
                         + " unclaimed-perform, group-answers-lost, witness-campaigns, majority-ack-after-local,"
-                        + " catch-up-without-waiting, llm-send-before-start, llm-budgets-ignored, llm-cut-as-answer");
+                        + " catch-up-without-waiting, llm-send-before-start, llm-budgets-ignored, llm-cut-as-answer,"
+                        + " agent-stop-orphans");
     }
 
     public static String format(Set<PlantedBug> bugs) {

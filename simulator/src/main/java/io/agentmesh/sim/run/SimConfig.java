@@ -34,12 +34,14 @@ import java.util.function.Consumer;
  *                           only, holds no agent state, never leads and never performs; the workload uses the others
  * @param llm                the LLM workload (with consensus): {@code llm} intents through each leader's gateway
  *                           against the simulated providers, and the LLM checkers; {@link SimLlm#OFF} for none
+ * @param agent              host the agent (with consensus): every voter runs the real agent runner and supervisor
+ *                           against a simulated process host, and the agent-overlap checker runs
  */
 public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> faults, boolean wireCheck,
                         double writesPerSecond, double readsPerSecond, long convergenceBoundMs, int snapshotEvery,
                         Set<PlantedBug> bugs, FaultPlan script, boolean consensus,
                         double intentsPerSecond, ConsensusConfig raft, DiskLatency disk, int founders,
-                        boolean witness, SimLlm llm) {
+                        boolean witness, SimLlm llm, boolean agent) {
     public static final double DEFAULT_WRITES_PER_SECOND = 3;
     public static final double DEFAULT_READS_PER_SECOND = 5;
     public static final long DEFAULT_CONVERGENCE_BOUND_MS = 20_000;
@@ -74,6 +76,9 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
             throw new IllegalArgumentException("the LLM workload needs consensus (its calls are journaled through"
                     + " Raft)");
         }
+        if (agent && !consensus) {
+            throw new IllegalArgumentException("--agent needs consensus (the agent runs on the Raft leader)");
+        }
         faults = faults.isEmpty() ? EnumSet.noneOf(FaultKind.class) : EnumSet.copyOf(faults);
         bugs = bugs.isEmpty() ? EnumSet.noneOf(PlantedBug.class) : EnumSet.copyOf(bugs);
     }
@@ -82,7 +87,7 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         return new SimConfig(nodes, seed, durationMs, faults, true, DEFAULT_WRITES_PER_SECOND,
                 DEFAULT_READS_PER_SECOND, DEFAULT_CONVERGENCE_BOUND_MS, DEFAULT_SNAPSHOT_EVERY,
                 EnumSet.noneOf(PlantedBug.class), null, true,
-                DEFAULT_INTENTS_PER_SECOND, ConsensusConfig.defaults(), DiskLatency.DEFAULTS, 0, false, SimLlm.OFF);
+                DEFAULT_INTENTS_PER_SECOND, ConsensusConfig.defaults(), DiskLatency.DEFAULTS, 0, false, SimLlm.OFF, false);
     }
 
     /**
@@ -96,6 +101,11 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
     /** Enrolls the last node (by index) as a witness ({@code sim run --witness}). */
     public SimConfig withWitness(boolean on) {
         return with(f -> f.witness = on);
+    }
+
+    /** Hosts the agent on every voter ({@code sim run --agent}). */
+    public SimConfig withAgent(boolean on) {
+        return with(f -> f.agent = on);
     }
 
     public SimConfig withSeed(long s) {
@@ -182,6 +192,7 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         int founders;
         boolean witness;
         SimLlm llm;
+        boolean agent;
 
         Fields(SimConfig c) {
             nodes = c.nodes;
@@ -202,12 +213,13 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
             founders = c.founders;
             witness = c.witness;
             llm = c.llm;
+            agent = c.agent;
         }
 
         SimConfig config() {
             return new SimConfig(nodes, seed, durationMs, faults, wireCheck, writesPerSecond, readsPerSecond,
                     convergenceBoundMs, snapshotEvery, bugs, script, consensus, intentsPerSecond, raft, disk,
-                    founders, witness, llm);
+                    founders, witness, llm, agent);
         }
     }
 
@@ -260,6 +272,9 @@ public record SimConfig(int nodes, long seed, long durationMs, Set<FaultKind> fa
         }
         if (llm.on()) {
             b.append(" --llm-intents-per-second ").append(number(llm.intentsPerSecond()));
+        }
+        if (agent) {
+            b.append(" --agent");
         }
         if (!bugs.isEmpty()) {
             b.append(" --plant ").append(PlantedBug.format(bugs));

@@ -107,6 +107,8 @@ final class SimNode {
     private ConsensusNode consensus;
     /** With the LLM workload, the running process's gateway (null otherwise, and while down). */
     private LlmGateway llm;
+    /** With {@code --agent}, the running process's agent host (null otherwise, and while down). */
+    private SimAgentHost agentHost;
     private String observedRole;
     private long observedTerm = -1;
     private NodeId observedLeader;
@@ -205,6 +207,13 @@ final class SimNode {
         NodeCore c = core;
         SimNetwork n = net;
         LlmGateway gateway = llm;
+        agentHost = null;
+        if (sim.config().agent() && sim.config().consensus()
+                && sim.voters().contains(member.identity().nodeId()) && !c.isWitness()) {
+            agentHost = new SimAgentHost(sim, name, Rng.stream(sim.config().seed(), "node/agent-host", index,
+                    generation), sim.config().bugs().contains(PlantedBug.AGENT_STOP_ORPHANS));
+        }
+        SimAgentHost host = agentHost;
         scheduler.post("start", () -> {
             c.start(n);
             consensus = c.consensus().orElse(null);
@@ -213,12 +222,35 @@ final class SimNode {
                 c.onLeaderChange(change -> gateway.leadershipChanged());
                 gateway.start();
             }
+            if (host != null) {
+                agentRunner(c, host).start();
+            }
             for (SimIdentities.Member peer : sim.members()) {
                 if (peer.index() != index) {
                     c.addPeer(peer.identity().nodeId(), peer.address());
                 }
             }
         });
+    }
+
+    /**
+     * The agent runner of this process, wired as {@code node run --agent} wires it, on the simulated host: the
+     * default stop grace, crash-loop limits and start bound, its supervisor's jitter from the seed.
+     */
+    private io.agentmesh.node.agent.AgentRunner agentRunner(NodeCore c, SimAgentHost host) {
+        String self = member.identity().nodeId().toString();
+        io.agentmesh.node.agent.AgentSettings settings = new io.agentmesh.node.agent.AgentSettings(Optional.empty(),
+                List.of("agent"), SimAgentHost.STOP_GRACE_MS,
+                io.agentmesh.node.agent.AgentSettings.DEFAULT_CRASH_LOOP_EXITS,
+                io.agentmesh.node.agent.AgentSettings.DEFAULT_CRASH_LOOP_WINDOW_MS);
+        io.agentmesh.node.agent.AgentSupervisor supervisor = new io.agentmesh.node.agent.AgentSupervisor(self,
+                io.agentmesh.node.agent.AgentSupervisor.Policy.of(settings),
+                new io.agentmesh.node.agent.StartBound(Math.round(sim.config().raft().heartbeatPeriodNodeMillis()),
+                        io.agentmesh.node.agent.StartBound.DEFAULT_MARGIN_MS),
+                new java.util.Random(Rng.stream(sim.config().seed(), "node/agent", index, generation).nextLong()));
+        return new io.agentmesh.node.agent.AgentRunner(c, scheduler, clock, host, supervisor,
+                new io.agentmesh.node.agent.AgentRunner.Environment("http://127.0.0.1:1", self, Optional.empty()),
+                List.of("agent"));
     }
 
     /**
@@ -300,6 +332,10 @@ final class SimNode {
             consensus = null;
         }
         raftStore.crash(); // what was not flushed is lost
+        if (agentHost != null) {
+            agentHost.nodeKilled(); // the watchdog's pipe closes with the process
+            agentHost = null;
+        }
         if (llm != null) {
             llm.close(); // its timers died with the scheduler; attempts still out end nowhere
             llm = null;

@@ -83,6 +83,8 @@ public final class Simulation {
     private final LlmConfig llmConfig;
     private final FakeLlmProvider llmProvider;
     private final Set<String> llmAnswers = new java.util.TreeSet<>();
+    /** With {@code --agent}: every agent process's life, in the order they started. */
+    private final List<SimAgentHost.Life> agentLives = new ArrayList<>();
 
     private record PendingHeal(long atMs, String description, Map<ActorId, Long> target) {
     }
@@ -256,6 +258,9 @@ public final class Simulation {
                         new ConsensusRecords.IntentsSettled(intentsSettledMs));
             }
         }
+        for (SimAgentHost.Life l : agentLives) {
+            history.record(io.agentmesh.sim.check.AgentRecords.Life.class, l.record());
+        }
         for (SimNode node : nodes) {
             node.release();
         }
@@ -265,6 +270,9 @@ public final class Simulation {
                 config.convergenceBoundMs(), config.consensus()));
         if (config.llm().on()) {
             checkers.addAll(Checkers.llm());
+        }
+        if (config.agent()) {
+            checkers.addAll(Checkers.agent());
         }
         List<Verdict> verdicts = Checkers.run(checkers, history);
         double wallSeconds = (System.nanoTime() - wallStart) / 1e9;
@@ -334,6 +342,11 @@ public final class Simulation {
                 history.fault(new History.Fault(now, Math.min(now + st.durationMs(), config.durationMs()),
                         st.kind().id(), st.describe()));
                 nodes.get(st.node()).stallDisk(loop.nowNanos() + st.durationMs() * MS);
+                if (config.agent()) {
+                    history.record(io.agentmesh.sim.check.AgentRecords.Pause.class,
+                            new io.agentmesh.sim.check.AgentRecords.Pause(nodes.get(st.node()).name, now,
+                                    now + st.durationMs()));
+                }
             }
         }
     }
@@ -713,6 +726,17 @@ public final class Simulation {
     /** Whether the provider's answer to that attempt went back to its node (tests kill a node right after). */
     boolean llmAnswered(String callId, int attempt) {
         return llmAnswers.contains(callId + "#" + attempt);
+    }
+
+    /** An agent process started (with {@code --agent}); its end is filled in on the same object. */
+    void agentLife(SimAgentHost.Life life) {
+        agentLives.add(life);
+        trace.record(loop.nowNanos(), life.node, "agent process starts with fence " + life.fence);
+    }
+
+    /** The lives of the agent's processes so far, oldest first (tests). */
+    List<io.agentmesh.sim.check.AgentRecords.Life> agentLives() {
+        return agentLives.stream().map(SimAgentHost.Life::record).toList();
     }
 
     /** The next number of the run-wide order shared by the consensus and LLM records. */

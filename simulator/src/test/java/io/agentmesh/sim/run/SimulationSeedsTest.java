@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Many seeds, every fault kind, consensus on: each run must pass every checker, so 0 double performances and 0 lost
- * intents. {@code -Dsim.seeds=N} runs more (default 200),
+ * intents. {@code -Dsim.agent=true} also hosts the agent and checks that no two of its processes are alive at once.
+ * {@code -Dsim.seeds=N} runs more (default 200),
  * {@code -Dsim.seed=S} starts elsewhere (default 1), {@code -Dsim.duration=60s} lengthens each run (default 30s).
  *
  * <p>A failing seed prints the command that replays it.
@@ -24,7 +25,9 @@ class SimulationSeedsTest {
         int seeds = Integer.getInteger("sim.seeds", 200);
         long first = Long.getLong("sim.seed", 1);
         long durationMs = SimConfig.parseDuration(System.getProperty("sim.duration", "30s"));
-        SimConfig base = SimConfig.of(5, first, durationMs, FaultKind.ALL);
+        // Off by default: no measurable cost, but 2 of seeds 1-200 overlap (docs/agents.md, "Not yet").
+        boolean agent = Boolean.parseBoolean(System.getProperty("sim.agent", "false"));
+        SimConfig base = SimConfig.of(5, first, durationMs, FaultKind.ALL).withAgent(agent);
         int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         List<Future<SimResult>> runs = new ArrayList<>();
