@@ -75,6 +75,7 @@ public final class NodeCore implements Network.Listener {
     private Dialer dialer;
     private FailureDetector failureDetector;
     private final io.agentmesh.node.membership.ClockOffsets clockOffsets = new io.agentmesh.node.membership.ClockOffsets();
+    private final io.agentmesh.node.replication.CatchUpProgress catchUp = new io.agentmesh.node.replication.CatchUpProgress();
     private MajorityDurability majority;
     private final List<Scheduler.Cancellable> timers = new ArrayList<>();
     private ConsensusSetup consensusSetup;
@@ -168,6 +169,8 @@ public final class NodeCore implements Network.Listener {
             replicator.tick();
             majority.tick();
             dialer.dialMissing();
+            catchUp.tick(clock.monotonicNanos() / 1_000_000L, store.vector(), replicator.peerVectors().values())
+                    .ifPresent(line -> log.info("node {} {}", self, line));
         });
         dialer.dialMissing();
     }
