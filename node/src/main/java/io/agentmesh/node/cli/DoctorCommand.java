@@ -107,9 +107,45 @@ public final class DoctorCommand implements Callable<Integer> {
                 out.add(new Doctor.Check("relay", Doctor.Status.FAIL, e.getMessage(), "fix the relay in agentmesh.yaml"));
             }
         }
+        if (running) {
+            out.addAll(clockOffsets(run.http));
+        }
         if (run.peers.isEmpty() && run.relays.isEmpty()) {
             out.add(new Doctor.Check("mesh", Doctor.Status.WARN, "no peers and no relays configured",
                     "alone, this node is a mesh of one: add peer: and relay: to agentmesh.yaml"));
+        }
+        return out;
+    }
+
+    /** Each connected peer's clock offset as the running node estimates it ({@code /v1/status} peers[]). */
+    private static List<Doctor.Check> clockOffsets(String http) {
+        String status;
+        try {
+            status = NodeHttp.get(http, "/v1/status");
+        } catch (IOException | IllegalArgumentException e) {
+            return List.of(new Doctor.Check("peer clocks", Doctor.Status.WARN, "cannot ask the node: "
+                    + e.getMessage(), "check the node's --http and its API token"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+        try {
+            return peerClockChecks(new com.fasterxml.jackson.databind.ObjectMapper().readTree(status));
+        } catch (IOException e) {
+            return List.of(new Doctor.Check("peer clocks", Doctor.Status.WARN, "the node's status is not JSON: "
+                    + e.getMessage(), ""));
+        }
+    }
+
+    /** One check per peer with an estimate; peers not connected (no estimate) are left to the reachability checks. */
+    static List<Doctor.Check> peerClockChecks(com.fasterxml.jackson.databind.JsonNode status) {
+        List<Doctor.Check> out = new ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode p : status.path("peers")) {
+            if (p.path("clockOffsetMs").isIntegralNumber()) {
+                String node = p.path("node").asText();
+                out.add(Doctor.clockOffset("peer " + node.substring(0, Math.min(13, node.length())),
+                        p.path("clockOffsetMs").asLong(), p.path("clockOffsetErrorMs").asLong()));
+            }
         }
         return out;
     }

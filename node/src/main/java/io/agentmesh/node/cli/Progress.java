@@ -8,15 +8,16 @@ import java.util.Locale;
  * most every {@value #BAR_EVERY_MS} ms; otherwise (a log, a pipe, CI) one plain line at most every
  * {@value #LINE_EVERY_MS} ms, so a long restore in a log is neither silent nor a flood. {@code AGENTMESH_PROGRESS=bar},
  * {@code lines} or {@code off} overrides the choice. Output is bounded: one line of at most {@value #WIDTH} characters
- * per redraw. Not thread-safe: one thread drives it.
+ * per redraw. Not thread-safe: one thread drives it. Public because the simulator's long commands ({@code sim run}
+ * over many seeds) use the same renderer.
  */
-final class Progress implements AutoCloseable {
+public final class Progress implements AutoCloseable {
     static final int WIDTH = 100;
     static final long BAR_EVERY_MS = 100;
     static final long LINE_EVERY_MS = 5_000;
     private static final int BAR_CELLS = 24;
 
-    enum Mode { BAR, LINES, OFF }
+    public enum Mode { BAR, LINES, OFF }
 
     private final PrintStream err;
     private final Mode mode;
@@ -29,12 +30,13 @@ final class Progress implements AutoCloseable {
     private boolean drawnBar;
     private final long lineEveryMs;
     private boolean printedLine;
+    private String note = "";
 
-    Progress(PrintStream err, Mode mode, String label, long total, String unit) {
+    public Progress(PrintStream err, Mode mode, String label, long total, String unit) {
         this(err, mode, label, total, unit, LINE_EVERY_MS);
     }
 
-    Progress(PrintStream err, Mode mode, String label, long total, String unit, long lineEveryMs) {
+    public Progress(PrintStream err, Mode mode, String label, long total, String unit, long lineEveryMs) {
         this.err = err;
         this.mode = mode;
         this.label = label;
@@ -44,11 +46,11 @@ final class Progress implements AutoCloseable {
     }
 
     /** Progress on System.err in the mode the environment asks for. */
-    static Progress start(String label, long total, String unit) {
+    public static Progress start(String label, long total, String unit) {
         return new Progress(System.err, mode(System.getenv("AGENTMESH_PROGRESS")), label, total, unit);
     }
 
-    static Mode mode(String override) {
+    public static Mode mode(String override) {
         if (override != null) {
             switch (override.trim().toLowerCase(Locale.ROOT)) {
                 case "bar" -> {
@@ -82,7 +84,7 @@ final class Progress implements AutoCloseable {
     }
 
     /** A new phase: its own label and total (0: unknown), counted from 0. */
-    void phase(String newLabel, long newTotal) {
+    public void phase(String newLabel, long newTotal) {
         finishBar();
         label = newLabel;
         total = newTotal;
@@ -91,16 +93,21 @@ final class Progress implements AutoCloseable {
         draw(false);
     }
 
-    void advance(long n) {
+    public void advance(long n) {
         set(done + n);
     }
 
-    void set(long value) {
+    public void set(long value) {
         done = Math.max(0, value);
         draw(false);
     }
 
-    void total(long newTotal) {
+    /** Text after the count, e.g. "2 failed, 140x real time"; shown from the next redraw (empty: none). */
+    public void note(String text) {
+        note = text == null ? "" : text;
+    }
+
+    public void total(long newTotal) {
         total = newTotal;
     }
 
@@ -160,7 +167,11 @@ final class Progress implements AutoCloseable {
         } else {
             b.append(count(done));
         }
-        b.append(unit.equals("bytes") ? "" : " " + unit).append(String.format(Locale.ROOT, " %.1f s", elapsedMs / 1000.0));
+        b.append(unit.equals("bytes") ? "" : " " + unit);
+        if (!note.isEmpty()) {
+            b.append(", ").append(note);
+        }
+        b.append(String.format(Locale.ROOT, " %.1f s", elapsedMs / 1000.0));
         return b.length() > WIDTH ? b.substring(0, WIDTH) : b.toString();
     }
 

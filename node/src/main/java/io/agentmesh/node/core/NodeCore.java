@@ -74,6 +74,8 @@ public final class NodeCore implements Network.Listener {
     private Replicator replicator;
     private Dialer dialer;
     private FailureDetector failureDetector;
+    private final io.agentmesh.node.membership.ClockOffsets clockOffsets = new io.agentmesh.node.membership.ClockOffsets();
+    private final io.agentmesh.node.replication.CatchUpProgress catchUp = new io.agentmesh.node.replication.CatchUpProgress();
     private MajorityDurability majority;
     private final List<Scheduler.Cancellable> timers = new ArrayList<>();
     private ConsensusSetup consensusSetup;
@@ -167,6 +169,8 @@ public final class NodeCore implements Network.Listener {
             replicator.tick();
             majority.tick();
             dialer.dialMissing();
+            catchUp.tick(clock.monotonicNanos() / 1_000_000L, store.vector(), replicator.peerVectors().values())
+                    .ifPresent(line -> log.info("node {} {}", self, line));
         });
         dialer.dialMissing();
     }
@@ -516,6 +520,7 @@ public final class NodeCore implements Network.Listener {
         log.info("node {} lost {}: {}", self, peer.shortForm(), reason);
         removals.disconnected(peer);
         failureDetector.down(peer);
+        clockOffsets.forget(peer);
         replicator.peerDown(peer);
         majority.peerDown(peer);
         dialer.disconnected(peer, reason);
@@ -532,8 +537,9 @@ public final class NodeCore implements Network.Listener {
         switch (message) {
             case WireMessage.Changes changes -> replicator.onChanges(peer, changes);
             case WireMessage.Digest digest -> replicator.onDigest(peer, digest);
-            case WireMessage.Heartbeat hb -> network.send(peer, new WireMessage.HeartbeatAck(hb.sentNanos()));
-            case WireMessage.HeartbeatAck ack -> failureDetector.roundTrip(peer, clock.monotonicNanos() - ack.echoedNanos());
+            case WireMessage.Heartbeat hb -> network.send(peer, new WireMessage.HeartbeatAck(hb.sentNanos(),
+                    Math.max(WireMessage.HeartbeatAck.NO_WALL_TIME, clock.nowMillis())));
+            case WireMessage.HeartbeatAck ack -> heartbeatAnswered(peer, ack);
             case WireMessage.Certificates certs -> learn(peer, certs);
             case WireMessage.Consensus c -> onConsensus(peer, c);
             case WireMessage.Goodbye bye -> log.info("node {} peer {} said goodbye: {}", self, peer.shortForm(), bye.reason());
@@ -646,6 +652,15 @@ public final class NodeCore implements Network.Listener {
         }
     }
 
+    private void heartbeatAnswered(NodeId peer, WireMessage.HeartbeatAck ack) {
+        long roundTripNanos = clock.monotonicNanos() - ack.echoedNanos();
+        failureDetector.roundTrip(peer, roundTripNanos);
+        if (ack.wallMillis() != WireMessage.HeartbeatAck.NO_WALL_TIME && roundTripNanos >= 0
+                && failureDetector.silenceMs(peer) >= 0) {
+            clockOffsets.sample(peer, ack.wallMillis(), clock.nowMillis(), roundTripNanos);
+        }
+    }
+
     /** Operator view of peers: link state, last contact, lag. */
     public List<Map<String, Object>> peerStatus() {
         List<Map<String, Object>> out = new ArrayList<>();
@@ -663,6 +678,10 @@ public final class NodeCore implements Network.Listener {
                     : (dialer.failures(id) > 0 ? "down (" + dialer.failures(id) + " failed dials)" : "down"));
             p.put("lastContactMsAgo", failureDetector.silenceMs(id));
             p.put("roundTripMicros", failureDetector.roundTripMicros(id));
+            var offset = clockOffsets.of(id);
+            p.put("clockOffsetMs", offset.map(io.agentmesh.node.membership.ClockOffsets.Estimate::offsetMs).orElse(null));
+            p.put("clockOffsetErrorMs", offset.map(io.agentmesh.node.membership.ClockOffsets.Estimate::errorMs)
+                    .orElse(null));
             p.put("changesBehind", replicator.lag(id));
             out.add(p);
         }

@@ -59,6 +59,37 @@ public final class Doctor {
                 + " chronyd)");
     }
 
+    /**
+     * Above this a peer's clock is worth fixing: cron jobs fire on the leader's wall clock, so a leader change moves
+     * them by the offset, and backup times and drill freshness are compared across nodes. (Raft's leader lease and
+     * heartbeat ages use monotonic time and do not care.)
+     */
+    public static final long CLOCK_OFFSET_WARN_MS = 500;
+    /**
+     * Above this the offset shows: a job due every few seconds runs twice or not at all across a leader change,
+     * backups from two nodes sort in the wrong order, and a freshly issued node certificate ({@code notBefore} = the
+     * issuer's now) is not yet valid on the peer.
+     */
+    public static final long CLOCK_OFFSET_FAIL_MS = 5_000;
+
+    /**
+     * A peer's clock offset as the running node estimated it from its newest heartbeat ({@code /v1/status}
+     * peers[].clockOffsetMs, plus or minus clockOffsetErrorMs). The bounds apply to the offset less its error, so a
+     * slow link alone does not raise a warning.
+     */
+    public static Check clockOffset(String peer, long offsetMs, long errorMs) {
+        String name = "clock vs " + peer;
+        String found = String.format(Locale.ROOT, "%s is %+d ms from this node (±%d ms)", peer, offsetMs, errorMs);
+        long sure = Math.max(0, Math.abs(offsetMs) - Math.max(0, errorMs));
+        String fix = "run NTP (chrony, systemd-timesyncd) on both machines; cron, backup times and certificate"
+                + " validity read the wall clock";
+        if (sure > CLOCK_OFFSET_FAIL_MS) {
+            return new Check(name, Status.FAIL, found + ", more than " + CLOCK_OFFSET_FAIL_MS + " ms", fix);
+        }
+        return sure > CLOCK_OFFSET_WARN_MS ? new Check(name, Status.WARN, found + ", more than "
+                + CLOCK_OFFSET_WARN_MS + " ms", fix) : new Check(name, Status.OK, found, "");
+    }
+
     /** {@code timedatectl show -p NTPSynchronized --value}'s output, empty when the tool is missing or fails. */
     public static Optional<String> askTimedatectl(String path) {
         Optional<Path> tool = Tailnet.onPath(path, "timedatectl");

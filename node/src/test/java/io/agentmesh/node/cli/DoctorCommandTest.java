@@ -41,4 +41,18 @@ class DoctorCommandTest {
         assertTrue(text.contains("FAIL  relay 127.0.0.1:" + closed), text);
         assertTrue(text.contains("2 problem(s) to fix"), text);
     }
+
+    @Test
+    void eachPeerWithAClockEstimateGetsACheckAndPeersWithoutOneGetNone() throws Exception {
+        var status = new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
+                {"peers":[{"node":"node1aaaaaaaaaaaaaaa","clockOffsetMs":-6200,"clockOffsetErrorMs":2},
+                          {"node":"node1bbbbbbbbbbbbbbb","clockOffsetMs":40,"clockOffsetErrorMs":1},
+                          {"node":"node1ccccccccccccccc","clockOffsetMs":null,"clockOffsetErrorMs":null}]}""");
+        var checks = DoctorCommand.peerClockChecks(status);
+        assertEquals(2, checks.size());
+        assertEquals(io.agentmesh.node.ops.Doctor.Status.FAIL, checks.get(0).status());
+        assertTrue(checks.get(0).line().contains("peer node1aaaaaaaa") && checks.get(0).line().contains("-6200 ms"),
+                checks.get(0).line());
+        assertEquals(io.agentmesh.node.ops.Doctor.Status.OK, checks.get(1).status());
+    }
 }

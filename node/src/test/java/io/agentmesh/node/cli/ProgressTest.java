@@ -70,4 +70,15 @@ class ProgressTest {
         }
         assertEquals(0, out.size());
     }
+
+    @Test
+    void aNoteFollowsTheCountWithinTheWidth() {
+        Progress p = new Progress(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                Progress.Mode.LINES, "sim seeds", 40, "seeds");
+        p.set(10);
+        p.note("1 failed, 130x real time");
+        assertEquals("sim seeds 25% 10/40 seeds, 1 failed, 130x real time 2.0 s", p.render(2_000));
+        p.note("x".repeat(300));
+        assertEquals(Progress.WIDTH, p.render(2_000).length());
+    }
 }

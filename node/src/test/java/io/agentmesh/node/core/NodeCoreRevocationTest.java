@@ -257,4 +257,18 @@ class NodeCoreRevocationTest {
                 && reason.contains("it cannot come back") && reason.contains("agentmesh node keygen --home NEW"),
                 reason);
     }
+
+    /** Not about revocation, but this class has the core harness: a heartbeat ack's wall time becomes the offset. */
+    @Test
+    void aHeartbeatAckWithTheAnsweringNodesWallTimeShowsItsClockOffsetInPeerStatus() {
+        core.message(other, new WireMessage.HeartbeatAck(0, WireMessage.HeartbeatAck.NO_WALL_TIME));
+        var before = core.peerStatus().stream().filter(p -> p.get("node").equals(other.toString())).findFirst()
+                .orElseThrow();
+        assertEquals(null, before.get("clockOffsetMs"), "an ack without a wall time says nothing about the clock");
+        core.message(other, new WireMessage.HeartbeatAck(0, NOW + 2_000));
+        var after = core.peerStatus().stream().filter(p -> p.get("node").equals(other.toString())).findFirst()
+                .orElseThrow();
+        assertEquals(2_000L, after.get("clockOffsetMs"));
+        assertEquals(0L, after.get("clockOffsetErrorMs"));
+    }
 }

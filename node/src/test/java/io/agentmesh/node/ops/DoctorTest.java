@@ -87,4 +87,24 @@ class DoctorTest {
                     open.getLocalPort()), 1000).status());
         }
     }
+
+    @Test
+    void aPeerClockOffsetWarnsAbove500MsAndFailsAbove5SecondsNamingThePeer() {
+        Doctor.Check ok = Doctor.clockOffset("peer node1abc", 120, 3);
+        assertEquals(Doctor.Status.OK, ok.status());
+        assertTrue(ok.line().contains("peer node1abc is +120 ms from this node"), ok.line());
+        Doctor.Check warn = Doctor.clockOffset("peer node1abc", -900, 3);
+        assertEquals(Doctor.Status.WARN, warn.status());
+        assertTrue(warn.line().contains("clock vs peer node1abc") && warn.line().contains("-900 ms")
+                && warn.line().contains("-> run NTP"), warn.line());
+        assertEquals(Doctor.Status.FAIL, Doctor.clockOffset("peer node1abc", 7_000, 10).status());
+        assertEquals(Doctor.Status.WARN, Doctor.clockOffset("peer node1abc", 5_005, 10).status(),
+                "within its error bound of 5 s it is only a warning");
+    }
+
+    @Test
+    void aSlowLinkAloneDoesNotRaiseAClockWarning() {
+        assertEquals(Doctor.Status.OK, Doctor.clockOffset("peer x", 700, 300).status());
+        assertEquals(Doctor.Status.WARN, Doctor.clockOffset("peer x", 700, 100).status());
+    }
 }

@@ -89,6 +89,9 @@ public final class WireCodec {
             throw new WireException("unknown message type " + tag + " (protocol version " + PROTOCOL_VERSION + ")");
         }
         try {
+            if (type == WireMessage.HeartbeatAck.class) {
+                return heartbeatAck(cbor.readTree(new java.io.ByteArrayInputStream(buf, offset + 1, length - 1)));
+            }
             WireMessage message = cbor.readValue(buf, offset + 1, length - 1, type);
             if (message == null) {
                 throw new WireException("empty " + type.getSimpleName() + " message");
@@ -100,6 +103,31 @@ public final class WireCodec {
             }
             throw new WireException("malformed " + type.getSimpleName() + ": " + firstLine(e.getMessage()), e);
         }
+    }
+
+    /**
+     * A HeartbeatAck decoded by hand, as strictly as the others except that {@code wallMillis}, added after the
+     * first release, may be missing (an older peer): then it is {@link WireMessage.HeartbeatAck#NO_WALL_TIME}.
+     */
+    private static WireMessage.HeartbeatAck heartbeatAck(com.fasterxml.jackson.databind.JsonNode tree) {
+        if (tree == null || !tree.isObject()) {
+            throw new WireException("malformed HeartbeatAck: not a map");
+        }
+        tree.fieldNames().forEachRemaining(name -> {
+            if (!name.equals("echoedNanos") && !name.equals("wallMillis")) {
+                throw new WireException("malformed HeartbeatAck: unknown field \"" + name + "\"");
+            }
+        });
+        com.fasterxml.jackson.databind.JsonNode echoed = tree.get("echoedNanos");
+        com.fasterxml.jackson.databind.JsonNode wall = tree.get("wallMillis");
+        if (echoed == null || !echoed.canConvertToLong() || !echoed.isIntegralNumber()) {
+            throw new WireException("malformed HeartbeatAck: echoedNanos missing or not an integer");
+        }
+        if (wall != null && (!wall.isIntegralNumber() || !wall.canConvertToLong())) {
+            throw new WireException("malformed HeartbeatAck: wallMillis not an integer");
+        }
+        return new WireMessage.HeartbeatAck(echoed.longValue(),
+                wall == null ? WireMessage.HeartbeatAck.NO_WALL_TIME : wall.longValue());
     }
 
     private static String firstLine(String message) {

@@ -29,7 +29,21 @@ public sealed interface WireMessage {
     record Heartbeat(long sentNanos) implements WireMessage {
     }
 
-    record HeartbeatAck(long echoedNanos) implements WireMessage {
+    /**
+     * The answer to a {@link Heartbeat}: its {@code sentNanos} echoed, and the answering node's wall clock when it
+     * answered ({@code wallMillis}), from which the asking node estimates the clock offset between the two
+     * ({@code agentmesh doctor}). {@code wallMillis} was added after version 1 first shipped: an ack without it decodes
+     * with {@link #NO_WALL_TIME} (docs/protocol.md, "Adding a field").
+     */
+    record HeartbeatAck(long echoedNanos, long wallMillis) implements WireMessage {
+        /** An ack from a node that does not send its wall clock: no offset estimate from it. */
+        public static final long NO_WALL_TIME = 0;
+
+        public HeartbeatAck {
+            if (wallMillis < 0) {
+                throw new IllegalArgumentException("wallMillis must not be negative, got " + wallMillis);
+            }
+        }
     }
 
     /**

@@ -29,7 +29,7 @@ class WireCodecTest {
         List<WireMessage> messages = List.of(
                 new WireMessage.Hello(1, new byte[]{9, 9}, new byte[64], 3),
                 new WireMessage.Heartbeat(42),
-                new WireMessage.HeartbeatAck(43),
+                new WireMessage.HeartbeatAck(43, 1_700_000_000_000L),
                 new WireMessage.Digest(List.of(new WireMessage.VectorEntry(new byte[16], 5)), true),
                 new WireMessage.Changes(List.of(change(1), change(2)), true),
                 new WireMessage.Certificates(List.of(new byte[]{1}), List.of(new WireMessage.PeerAddress("node1x", "127.0.0.1", 7000))),
@@ -54,7 +54,7 @@ class WireCodecTest {
         Map<Integer, WireMessage> pinned = new LinkedHashMap<>();
         pinned.put(0, new WireMessage.Hello(1, new byte[]{9, 9}, new byte[64], 3));
         pinned.put(1, new WireMessage.Heartbeat(42));
-        pinned.put(2, new WireMessage.HeartbeatAck(43));
+        pinned.put(2, new WireMessage.HeartbeatAck(43, 1_700_000_000_000L));
         pinned.put(3, new WireMessage.Digest(List.of(new WireMessage.VectorEntry(new byte[16], 5)), true));
         pinned.put(4, new WireMessage.Changes(List.of(change(1)), false));
         pinned.put(5, new WireMessage.Certificates(List.of(new byte[]{1}), List.of()));
@@ -184,5 +184,35 @@ class WireCodecTest {
             int n = len;
             assertThrows(WireException.class, () -> codec.decode(good, 0, n), "length " + n);
         }
+    }
+
+    /** A node from before wallMillis sends acks without it: they still decode, with no wall time to estimate from. */
+    @Test
+    void heartbeatAckFromAnOlderNodeWithoutWallTimeDecodes() throws Exception {
+        WireMessage m = codec.decode(ackFrame(Map.of("echoedNanos", 43L)));
+        assertEquals(new WireMessage.HeartbeatAck(43, WireMessage.HeartbeatAck.NO_WALL_TIME), m);
+        assertEquals(new WireMessage.HeartbeatAck(43, 1_700_000_000_123L),
+                codec.decode(ackFrame(Map.of("echoedNanos", 43L, "wallMillis", 1_700_000_000_123L))));
+    }
+
+    @Test
+    void heartbeatAckStaysStrictAboutEverythingElse() throws Exception {
+        WireException unknown = assertThrows(WireException.class,
+                () -> codec.decode(ackFrame(Map.of("echoedNanos", 43L, "skew", 1L))));
+        assertTrue(unknown.getMessage().contains("unknown field \"skew\""), unknown.getMessage());
+        assertThrows(WireException.class, () -> codec.decode(ackFrame(Map.of("wallMillis", 5L))));
+        assertThrows(WireException.class, () -> codec.decode(ackFrame(Map.of("echoedNanos", "43"))));
+        assertThrows(WireException.class, () -> codec.decode(ackFrame(Map.of("echoedNanos", 43L, "wallMillis", -1L))));
+        byte[] good = codec.encode(new WireMessage.HeartbeatAck(1, 2));
+        byte[] trailing = Arrays.copyOf(good, good.length + 1);
+        assertThrows(WireException.class, () -> codec.decode(trailing));
+    }
+
+    private static byte[] ackFrame(Map<String, Object> fields) throws Exception {
+        byte[] body = new com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper().writeValueAsBytes(fields);
+        byte[] frame = new byte[body.length + 1];
+        frame[0] = (byte) WireCodec.HEARTBEAT_ACK;
+        System.arraycopy(body, 0, frame, 1, body.length);
+        return frame;
     }
 }

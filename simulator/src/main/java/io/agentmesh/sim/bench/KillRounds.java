@@ -54,15 +54,20 @@ final class KillRounds {
 
     Result run(int kills) throws InterruptedException {
         List<FailoverFigures.KillRound> rounds = new ArrayList<>();
-        for (int k = 1; k <= kills; k++) {
-            NodeLogs marks = NodeLogs.mark(c.nodes());
-            try {
-                rounds.add(round(k));
-            } catch (IOException | IllegalStateException e) {
-                // The cluster did not come back together (restart or agreement): later rounds would measure that.
-                progress.say("  %d nodes: stopping the kill rounds after round %d: %s", c.nodes().size(), k,
-                        e.getMessage());
-                return new Result(rounds, e.getMessage(), marks.since(LOG_LINES));
+        // Kills done of the total on stderr (a bar on a terminal), whether or not --verbose prints each round.
+        try (io.agentmesh.node.cli.Progress done = io.agentmesh.node.cli.Progress.start(
+                "failover " + c.nodes().size() + " nodes", kills, "kills")) {
+            for (int k = 1; k <= kills; k++) {
+                NodeLogs marks = NodeLogs.mark(c.nodes());
+                try {
+                    rounds.add(round(k));
+                    done.set(k);
+                } catch (IOException | IllegalStateException e) {
+                    // The cluster did not come back together (restart or agreement): later rounds would measure that.
+                    progress.say("  %d nodes: stopping the kill rounds after round %d: %s", c.nodes().size(), k,
+                            e.getMessage());
+                    return new Result(rounds, e.getMessage(), marks.since(LOG_LINES));
+                }
             }
         }
         return new Result(rounds, null, Map.of());

@@ -223,7 +223,7 @@ public final class RelayBenchmark implements Callable<Integer> {
             @Override
             public void message(NodeId peer, WireMessage message) {
                 switch (message) {
-                    case WireMessage.Heartbeat h -> net.send(peer, new WireMessage.HeartbeatAck(h.sentNanos()));
+                    case WireMessage.Heartbeat h -> net.send(peer, new WireMessage.HeartbeatAck(h.sentNanos(), WireMessage.HeartbeatAck.NO_WALL_TIME));
                     case WireMessage.HeartbeatAck a -> {
                         CompletableFuture<Long> f = pong.get();
                         if (f != null) {

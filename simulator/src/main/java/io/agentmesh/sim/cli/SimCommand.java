@@ -223,6 +223,8 @@ public final class SimCommand {
             SimResult firstFailure = null;
             java.util.Map<String, Long> agentEnds = new java.util.TreeMap<>();
             long agentLives = 0;
+            // Seeds done, failures so far and virtual-time speed on stderr, so stdout keeps only the results.
+            io.agentmesh.node.cli.Progress progress = io.agentmesh.node.cli.Progress.start("sim", seeds, "seeds");
             for (int i = 0; i < seeds; i++) {
                 SimResult r = Simulation.run(base.withSeed(base.seed() + i));
                 for (io.agentmesh.sim.check.AgentRecords.Life l
@@ -232,6 +234,9 @@ public final class SimCommand {
                 }
                 simSeconds += r.figures().simSeconds();
                 wallSeconds += r.figures().wallSeconds();
+                progress.note(String.format(Locale.ROOT, "%d failed, %.0fx real time", failed + (r.passed() ? 0 : 1),
+                        wallSeconds > 0 ? simSeconds / wallSeconds : 0));
+                progress.set(i + 1);
                 if (!r.passed()) {
                     failed++;
                     if (firstFailure == null) {
@@ -242,6 +247,7 @@ public final class SimCommand {
                     out.flush();
                 }
             }
+            progress.close();
             out.printf(Locale.ROOT, "%d of %d seeds passed; %.0f simulated s in %.1f wall s (%.0fx real time)%n",
                     seeds - failed, seeds, simSeconds, wallSeconds, wallSeconds > 0 ? simSeconds / wallSeconds : 0);
             if (base.agent()) {
