@@ -197,26 +197,31 @@ public final class BackupReader {
                         + m.writer().nodeId() + ", which is revoked (" + r.reason() + ")");
             }
         }
-        Set<VerifyingKey> enrolled = new HashSet<>();
-        identity.certificates().forEach(c -> enrolled.add(c.nodeKey()));
+        // Compared as bytes: building a VerifyingKey per change would validate the point each time, which costs as
+        // much as the signature check itself; the enrolled keys were validated when their certificates were read.
+        Set<Bytes> enrolled = new HashSet<>();
+        identity.certificates().forEach(c -> enrolled.add(c.nodeKey().value()));
 
-        Map<ActorId, List<Segment>> segments = new TreeMap<>();
-        for (Manifest.Entry e : m.objectsOf(ObjectName.Kind.SEGMENT)) {
-            Segment s = segment(e, source, enrolled, revocations);
-            segments.computeIfAbsent(s.actor(), a -> new ArrayList<>()).add(s);
+        Map<ActorId, List<Opened>> segments = new TreeMap<>();
+        try (ParallelChecks checks = ParallelChecks.forThisMachine()) {
+            for (Manifest.Entry e : m.objectsOf(ObjectName.Kind.SEGMENT)) {
+                Opened o = segment(e, source, enrolled, revocations, checks);
+                segments.computeIfAbsent(o.segment().actor(), a -> new ArrayList<>()).add(o);
+            }
         }
-        List<SignedChange> changes = new ArrayList<>();
+        List<Checked> changes = new ArrayList<>();
         for (Map.Entry<ActorId, Long> vv : m.versionVector().seqs().entrySet()) {
-            List<Segment> list = segments.getOrDefault(vv.getKey(), List.of());
-            list.sort(Comparator.comparingLong(Segment::from));
+            List<Opened> list = segments.getOrDefault(vv.getKey(), List.of());
+            list.sort(Comparator.comparingLong(o -> o.segment().from()));
             long next = 1;
-            for (Segment s : list) {
+            for (Opened o : list) {
+                Segment s = o.segment();
                 if (s.from() != next) {
                     throw new BackupFormatException(s.from() > next ? Problem.MISSING : Problem.CORRUPT, ref.name(),
                             "actor " + vv.getKey() + " has changes " + next + ".." + (s.from() - 1)
                                     + " in no segment (or segments overlap at " + s.from() + ")");
                 }
-                changes.addAll(s.changes());
+                changes.addAll(o.changes());
                 next = s.to() + 1;
             }
             if (next - 1 != vv.getValue()) {
@@ -271,91 +276,105 @@ public final class BackupReader {
         return id;
     }
 
-    private Segment segment(Manifest.Entry e, ObjectSource source, Set<VerifyingKey> enrolled,
-                            List<NodeRevocation> revocations) {
+    /** One verified change with what the causal order needs from its Automerge header, parsed once. */
+    private record Checked(SignedChange change, Bytes hash, List<Bytes> deps) {
+    }
+
+    /** A verified segment and its changes, in the segment's order. */
+    private record Opened(Segment segment, List<Checked> changes) {
+    }
+
+    private Opened segment(Manifest.Entry e, ObjectSource source, Set<Bytes> enrolled,
+                           List<NodeRevocation> revocations, ParallelChecks checks) {
         ObjectName n = e.parsed();
         Segment s = Frames.segment(e.name(), open(e, source), agent);
         if (!s.actor().equals(n.actor().orElseThrow()) || s.from() != n.from() || s.to() != n.to()) {
             throw new BackupFormatException(Problem.CORRUPT, e.name(), "holds actor " + s.actor() + " seqs "
                     + s.from() + ".." + s.to() + ", not what its name says");
         }
-        for (SignedChange c : s.changes()) {
-            String what = "change (" + c.actor() + ", " + c.seq() + ")";
-            if (!SignedChanges.verify(agent, c)) {
-                throw new BackupFormatException(Problem.BAD_SIGNATURE, e.name(), what + ": its signature does not"
-                        + " verify");
-            }
-            VerifyingKey signer = new VerifyingKey(c.signerKey());
-            if (!enrolled.contains(signer)) {
-                throw new BackupFormatException(Problem.BAD_SIGNATURE, e.name(), what + " is signed by a node"
-                        + " key with no certificate of agent " + agent + " in the backup");
-            }
-            for (NodeRevocation r : revocations) {
-                if (r.nodeKey().equals(signer)) {
-                    OptionalLong last = r.lastValidSeq(c.actor().bytes());
-                    if (last.isEmpty() || c.seq() > last.getAsLong()) {
-                        throw new BackupFormatException(Problem.REVOKED, e.name(), what + " lies past the"
-                                + " revocation cut of node " + r.nodeId());
-                    }
+        // Each change's checks are independent of the others': they run across the cores, and the first change
+        // (in the segment's order) that fails is the one named, as when they ran one at a time.
+        return new Opened(s, checks.map(s.changes(), c -> check(e.name(), c, enrolled, revocations)));
+    }
+
+    /** Every check of one change: signature, enrolled signer, revocation cut, and the Automerge header inside. */
+    private Checked check(String objectName, SignedChange c, Set<Bytes> enrolled,
+                          List<NodeRevocation> revocations) {
+        if (!SignedChanges.verify(agent, c)) {
+            throw new BackupFormatException(Problem.BAD_SIGNATURE, objectName, what(c) + ": its signature does not"
+                    + " verify");
+        }
+        Bytes signer = Bytes.copyOf(c.signerKey());
+        if (!enrolled.contains(signer)) {
+            throw new BackupFormatException(Problem.BAD_SIGNATURE, objectName, what(c) + " is signed by a node"
+                    + " key with no certificate of agent " + agent + " in the backup");
+        }
+        for (NodeRevocation r : revocations) {
+            if (r.nodeKey().value().equals(signer)) {
+                OptionalLong last = r.lastValidSeq(c.actor().bytes());
+                if (last.isEmpty() || c.seq() > last.getAsLong()) {
+                    throw new BackupFormatException(Problem.REVOKED, objectName, what(c) + " lies past the"
+                            + " revocation cut of node " + r.nodeId());
                 }
-            }
-            try {
-                ChangeHeader h = ChangeHeader.parse(c.bytes());
-                if (!Arrays.equals(h.actor(), c.actor().bytes()) || h.seq() != c.seq()) {
-                    throw new BackupFormatException(Problem.CORRUPT, e.name(), what + ": the Automerge change"
-                            + " inside says actor " + h.actorHex() + " seq " + h.seq());
-                }
-            } catch (AutomergeFormatException ex) {
-                throw new BackupFormatException(Problem.CORRUPT, e.name(), what + ": " + ex.getMessage(), ex);
             }
         }
-        return s;
+        try {
+            ChangeHeader h = ChangeHeader.parse(c.bytes());
+            if (!Arrays.equals(h.actor(), c.actor().bytes()) || h.seq() != c.seq()) {
+                throw new BackupFormatException(Problem.CORRUPT, objectName, what(c) + ": the Automerge change"
+                        + " inside says actor " + h.actorHex() + " seq " + h.seq());
+            }
+            return new Checked(c, Bytes.copyOf(h.hash()), h.deps().stream().map(Bytes::copyOf).toList());
+        } catch (AutomergeFormatException ex) {
+            throw new BackupFormatException(Problem.CORRUPT, objectName, what(c) + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    private static String what(SignedChange c) {
+        return "change (" + c.actor() + ", " + c.seq() + ")";
     }
 
     /** Changes ordered so each comes after its dependencies (ties by actor, then seq: the same order every time). */
-    private static List<SignedChange> causalOrder(String manifestName, List<SignedChange> changes,
-                                                  Set<Bytes> genesis) {
-        Map<Bytes, SignedChange> byHash = new HashMap<>();
-        Map<SignedChange, List<Bytes>> deps = new HashMap<>();
-        for (SignedChange c : changes) {
-            ChangeHeader h = ChangeHeader.parse(c.bytes());
-            byHash.put(Bytes.copyOf(h.hash()), c);
-            deps.put(c, h.deps().stream().map(Bytes::copyOf).toList());
+    private static List<SignedChange> causalOrder(String manifestName, List<Checked> changes, Set<Bytes> genesis) {
+        int n = changes.size();
+        Map<Bytes, Integer> byHash = new HashMap<>(2 * n);
+        for (int i = 0; i < n; i++) {
+            byHash.put(changes.get(i).hash(), i);
         }
-        Map<SignedChange, Integer> waiting = new HashMap<>();
-        Map<Bytes, List<SignedChange>> dependents = new HashMap<>();
-        Comparator<SignedChange> order = Comparator.comparing(SignedChange::actor).thenComparingLong(SignedChange::seq);
-        java.util.PriorityQueue<SignedChange> ready = new java.util.PriorityQueue<>(order);
-        for (SignedChange c : changes) {
-            int n = 0;
-            for (Bytes d : deps.get(c)) {
+        int[] waiting = new int[n];
+        Map<Integer, List<Integer>> dependents = new HashMap<>();
+        Comparator<Integer> order = Comparator.comparing((Integer i) -> changes.get(i).change().actor())
+                .thenComparingLong(i -> changes.get(i).change().seq());
+        java.util.PriorityQueue<Integer> ready = new java.util.PriorityQueue<>(order);
+        for (int i = 0; i < n; i++) {
+            Checked c = changes.get(i);
+            for (Bytes d : c.deps()) {
                 if (genesis.contains(d)) {
                     continue; // every document starts with the genesis changes; no store holds them
                 }
-                if (!byHash.containsKey(d)) {
-                    throw new BackupFormatException(Problem.MISSING, manifestName, "change (" + c.actor() + ", "
-                            + c.seq() + ") depends on change " + d.hex() + ", which the backup does not hold");
+                Integer dep = byHash.get(d);
+                if (dep == null) {
+                    throw new BackupFormatException(Problem.MISSING, manifestName, what(c.change()) + " depends on"
+                            + " change " + d.hex() + ", which the backup does not hold");
                 }
-                dependents.computeIfAbsent(d, k -> new ArrayList<>()).add(c);
-                n++;
+                dependents.computeIfAbsent(dep, k -> new ArrayList<>()).add(i);
+                waiting[i]++;
             }
-            waiting.put(c, n);
-            if (n == 0) {
-                ready.add(c);
+            if (waiting[i] == 0) {
+                ready.add(i);
             }
         }
-        List<SignedChange> out = new ArrayList<>(changes.size());
+        List<SignedChange> out = new ArrayList<>(n);
         while (!ready.isEmpty()) {
-            SignedChange c = ready.poll();
-            out.add(c);
-            Bytes h = Bytes.copyOf(ChangeHeader.parse(c.bytes()).hash());
-            for (SignedChange d : dependents.getOrDefault(h, List.of())) {
-                if (waiting.merge(d, -1, Integer::sum) == 0) {
+            int i = ready.poll();
+            out.add(changes.get(i).change());
+            for (int d : dependents.getOrDefault(i, List.of())) {
+                if (--waiting[d] == 0) {
                     ready.add(d);
                 }
             }
         }
-        if (out.size() != changes.size()) {
+        if (out.size() != n) {
             throw new BackupFormatException(Problem.CORRUPT, manifestName, "its changes' dependencies form a cycle");
         }
         return out;

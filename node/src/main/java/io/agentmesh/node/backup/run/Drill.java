@@ -360,7 +360,8 @@ public final class Drill implements AutoCloseable {
             loaded.path("heads").forEach(h -> loadedHeads.add(h.asText()));
             // The document's heads must be the tips of the restored change graph (every change loaded), and the
             // manifest's heads where its writer recorded them.
-            TreeSet<String> tips = tips(set.changes());
+            Tips graph = tips(set.changes());
+            TreeSet<String> tips = graph.hashes();
             a.put("headsMatchChanges", tips.equals(loadedHeads));
             if (!tips.equals(loadedHeads)) {
                 problems.add("the restored document's heads " + loadedHeads + " are not the tips of the restored"
@@ -377,7 +378,7 @@ public final class Drill implements AutoCloseable {
                             + manifestHeads);
                 }
             }
-            a.set("lostWrites", lostWrites(set.manifest().versionVector(), live.vector(), set));
+            a.set("lostWrites", lostWrites(set.manifest().versionVector(), live.vector(), set, graph.newestTimeMs()));
             a.set("identity", identity(set, revs, problems));
             a.put("ok", problems.isEmpty());
             if (!problems.isEmpty()) {
@@ -447,21 +448,32 @@ public final class Drill implements AutoCloseable {
         return loaded;
     }
 
-    /** The hashes of the changes (the agent's genesis changes included) on which no other change depends. */
-    private TreeSet<String> tips(List<SignedChange> changes) {
+    /** The restored change graph's tips, and the newest time a change records (0: none records one). */
+    private record Tips(TreeSet<String> hashes, long newestTimeMs) {
+    }
+
+    /**
+     * The hashes of the changes (the agent's genesis changes included) on which no other change depends, and the
+     * newest change time, from one parse of each change's header.
+     */
+    private Tips tips(List<SignedChange> changes) {
         io.agentmesh.state.Genesis g = io.agentmesh.state.Genesis.of(keys.certificate().agentId().bytes());
         List<byte[]> all = new ArrayList<>(List.of(g.change(), g.workspaceChange()));
         changes.forEach(c -> all.add(c.bytes()));
         HexFormat hex = HexFormat.of();
         TreeSet<String> tips = new TreeSet<>();
         java.util.Set<String> deps = new java.util.HashSet<>();
-        for (byte[] b : all) {
-            ChangeHeader h = ChangeHeader.parse(b);
+        long newestTimeMs = 0;
+        for (int i = 0; i < all.size(); i++) {
+            ChangeHeader h = ChangeHeader.parse(all.get(i));
             tips.add(hex.formatHex(h.hash()));
             h.deps().forEach(d -> deps.add(hex.formatHex(d)));
+            if (i >= 2) { // the genesis changes are not restored changes
+                newestTimeMs = Math.max(newestTimeMs, h.timeMillis());
+            }
         }
         tips.removeAll(deps);
-        return tips;
+        return new Tips(tips, newestTimeMs);
     }
 
     /**
@@ -469,7 +481,8 @@ public final class Drill implements AutoCloseable {
      * vector; and how old the backup is. Automerge changes made through the Java API record no time, so the age of the
      * newest restored change is bounded by the manifest's: it is at least {@code manifestAgeMs}.
      */
-    private ObjectNode lostWrites(VersionVector restored, VersionVector liveVector, BackupReader.RestoreSet set) {
+    private ObjectNode lostWrites(VersionVector restored, VersionVector liveVector, BackupReader.RestoreSet set,
+                                  long newestTime) {
         ObjectNode lost = JSON.createObjectNode();
         ArrayNode ranges = lost.putArray("ranges");
         long total = 0;
@@ -487,8 +500,6 @@ public final class Drill implements AutoCloseable {
                 ahead.addObject().put("actor", actor.hex()).put("fromSeq", liveVector.get(actor) + 1).put("toSeq", seq);
             }
         });
-        long newestTime = set.changes().stream().mapToLong(c -> ChangeHeader.parse(c.bytes()).timeMillis()).max()
-                .orElse(0);
         if (newestTime > 0) {
             lost.put("newestRestoredChangeAtMs", newestTime);
             lost.put("newestRestoredChangeAgeMs", clock.nowMillis() - newestTime);

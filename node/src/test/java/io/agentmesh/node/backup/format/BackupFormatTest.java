@@ -236,6 +236,23 @@ class BackupFormatTest {
     }
 
     @Test
+    void ofSeveralBrokenSignaturesAcrossVerificationBatchesTheFirstIsNamed() {
+        int n = 3 * ParallelChecks.BATCH_ITEMS;
+        f.write(n);
+        for (int seq : new int[]{ParallelChecks.BATCH_ITEMS + 5, 2 * ParallelChecks.BATCH_ITEMS + 9, n}) {
+            SignedChange good = f.changes.get(seq - 1);
+            byte[] sig = good.signature();
+            sig[0] ^= 1;
+            f.changes.set(seq - 1, new SignedChange(good.signerKey(), good.incarnation(), good.actor(), good.seq(),
+                    good.bytes(), sig));
+        }
+        Backup b = f.backup();
+        BackupFormatException e = refused(Problem.BAD_SIGNATURE, () -> f.reader(f.phraseIdentity).verify(b.ref(),
+                f.source()));
+        assertTrue(e.getMessage().contains(", " + (ParallelChecks.BATCH_ITEMS + 5) + ")"), e.getMessage());
+    }
+
+    @Test
     void thePlanAddsOnlyChangesAboveTheNewestManifest() {
         f.write(3);
         assertEquals(List.of(new BackupPlan.Range(f.actor(), 1, 3)), BackupPlan.newChanges(f.storeVv(),
