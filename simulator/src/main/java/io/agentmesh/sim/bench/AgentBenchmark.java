@@ -136,19 +136,24 @@ public final class AgentBenchmark implements Callable<Integer> {
                 try {
                     int runner = settle(c, events);
                     loadAverage.put("atFirstRound", LoadAverage.now().asList());
-                    for (int k = 0; k < kills; k++) {
-                        Round r = round(c, events, runner, k);
-                        rounds.add(r);
-                        progress.say("  round %2d: killed %s; new instance on %s, first beat %s ms after the kill;"
-                                        + " old instance's last beat %s ms after it (load %.1f)%s", k, r.killed(),
-                                r.movedTo(), r.downtimeMs(), r.oldLastBeatAfterKillMs(), r.loadAverage1m(),
-                                r.error() == null ? "" : "; " + r.error());
-                        if (r.error() != null) {
-                            abortedBecause = "round " + k + ": " + r.error();
-                            logsAtAbort = tails(c);
-                            break;
+                    // Kills done of the total on stderr (a bar on a terminal), whether or not --verbose prints each.
+                    try (io.agentmesh.node.cli.Progress done = io.agentmesh.node.cli.Progress.start("agent", kills,
+                            "kills")) {
+                        for (int k = 0; k < kills; k++) {
+                            Round r = round(c, events, runner, k);
+                            rounds.add(r);
+                            done.set(k + 1);
+                            progress.say("  round %2d: killed %s; new instance on %s, first beat %s ms after the kill;"
+                                            + " old instance's last beat %s ms after it (load %.1f)%s", k, r.killed(),
+                                    r.movedTo(), r.downtimeMs(), r.oldLastBeatAfterKillMs(), r.loadAverage1m(),
+                                    r.error() == null ? "" : "; " + r.error());
+                            if (r.error() != null) {
+                                abortedBecause = "round " + k + ": " + r.error();
+                                logsAtAbort = tails(c);
+                                break;
+                            }
+                            runner = settle(c, events);
                         }
-                        runner = settle(c, events);
                     }
                 } catch (IllegalStateException | IOException e) {
                     // A node that does not come back or a cluster that does not settle is a result too.

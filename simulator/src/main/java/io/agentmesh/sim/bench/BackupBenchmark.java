@@ -156,18 +156,24 @@ public final class BackupBenchmark implements Callable<Integer> {
     /** {@code count} memory entries, {@value #WRITE_WINDOW} in flight at a time, each acknowledged. */
     private static void write(NodeRuntime node, int count, String label) throws Exception {
         List<CompletableFuture<Object>> pending = new ArrayList<>(WRITE_WINDOW);
-        for (int i = 0; i < count; i++) {
-            pending.add(node.appendMemory("note", label + " entry " + i + " with some text about the world",
-                    List.of("bench"), Durability.LOCAL));
-            if (pending.size() == WRITE_WINDOW) {
-                for (CompletableFuture<Object> f : pending) {
-                    f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        // Writes acknowledged of the total on stderr (a bar on a terminal): the fill is most of a large run.
+        try (io.agentmesh.node.cli.Progress done = io.agentmesh.node.cli.Progress.start("backup bench: " + label,
+                count, "writes")) {
+            for (int i = 0; i < count; i++) {
+                pending.add(node.appendMemory("note", label + " entry " + i + " with some text about the world",
+                        List.of("bench"), Durability.LOCAL));
+                if (pending.size() == WRITE_WINDOW) {
+                    for (CompletableFuture<Object> f : pending) {
+                        f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+                    }
+                    pending.clear();
+                    done.set(i + 1);
                 }
-                pending.clear();
             }
-        }
-        for (CompletableFuture<Object> f : pending) {
-            f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            for (CompletableFuture<Object> f : pending) {
+                f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+            done.set(count);
         }
     }
 
