@@ -301,7 +301,9 @@ final class SimNode {
     }
 
     private long stalled(long nanos) {
-        return Math.max(nanos, stalledUntilNanos - sim.loop().nowNanos());
+        // From when the thread is free, not from the event's start: the second of two blocking fsyncs in one event
+        // begins when the first returns, so a stall holds the thread until its end (plus latency), not once per call.
+        return Math.max(nanos, stalledUntilNanos - scheduler.readyNanos());
     }
 
     /**

@@ -77,4 +77,20 @@ class AgentOverlapCheckerTest {
         assertFalse(check(history(lives, List.of(new Pause("n3", 30_000, 30_800)), 40_000)).passed());
         assertFalse(check(history(lives, List.of(), 40_000)).passed());
     }
+
+    /**
+     * Seed 44 (5 nodes, 30 s, --agent): n4's disk stalls from 29,375 to 30,753 ms while it leads term 11 with fence
+     * 11.36 waiting its start bound; n3 is elected in term 12 and starts 12.41 at 30,640. When n4's thread resumes at
+     * 30,753 its agent runner's overdue wake runs before its Raft step-down check and starts 11.36; the process comes
+     * up 23 ms later, after the pause has ended. That pause is what held n4's step-down: it counts.
+     */
+    @Test
+    void aPauseThatEndsJustBeforeTheSupersededRunsLateSpawnCounts() {
+        List<Life> lives = List.of(new Life("n3", "12.41", 30_640, -1, ""),
+                new Life("n4", "11.36", 30_776, 30_805, "stopped"));
+        Verdict v = check(history(lives, List.of(new Pause("n4", 29_375, 30_753)), 40_000));
+        assertTrue(v.passed(), v.toString());
+        // A pause of the stale node that was over before either life started explains nothing.
+        assertFalse(check(history(lives, List.of(new Pause("n4", 29_000, 30_600)), 40_000)).passed());
+    }
 }
