@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Many seeds, every fault kind, consensus on: each run must pass every checker, so 0 double performances and 0 lost
- * intents. {@code -Dsim.agent=true} also hosts the agent and checks that no two of its processes are alive at once.
+ * intents. Every voter also hosts the agent, and agent-overlap checks that no two of its processes are alive at once
+ * beyond the allowance ({@code -Dsim.agent=false} leaves the agent out).
  * {@code -Dsim.seeds=N} runs more (default 200),
  * {@code -Dsim.seed=S} starts elsewhere (default 1), {@code -Dsim.duration=60s} lengthens each run (default 30s).
  *
@@ -25,9 +26,9 @@ class SimulationSeedsTest {
         int seeds = Integer.getInteger("sim.seeds", 200);
         long first = Long.getLong("sim.seed", 1);
         long durationMs = SimConfig.parseDuration(System.getProperty("sim.duration", "30s"));
-        // Off by default (docs/agents.md, "Not yet"); seeds 1-200 at 30 s pass agent-overlap since seeds 44 and 192
-        // were explained (AgentOverlapSeedsTest).
-        boolean agent = Boolean.parseBoolean(System.getProperty("sim.agent", "false"));
+        // On since seeds 1-200 at 30 s pass agent-overlap (seeds 44 and 192 were simulator errors:
+        // AgentOverlapSeedsTest), so every CI run checks the agent's one-instance bound under every fault.
+        boolean agent = Boolean.parseBoolean(System.getProperty("sim.agent", "true"));
         SimConfig base = SimConfig.of(5, first, durationMs, FaultKind.ALL).withAgent(agent);
         int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(threads);
