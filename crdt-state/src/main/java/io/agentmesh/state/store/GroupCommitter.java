@@ -225,7 +225,7 @@ public final class GroupCommitter<T> implements AutoCloseable {
     }
 
     private StoreException overloaded() {
-        return new StoreException(label + ": store overloaded: " + queue.size() + " writes ("
+        return new StoreOverloadedException(label + ": store overloaded: " + queue.size() + " writes ("
                 + (queuedBytes.get() >> 20) + " MiB) are already waiting for the disk (limits "
                 + limits.maxQueued() + " writes, " + (limits.maxQueuedBytes() >> 20)
                 + " MiB). This write was refused and is not stored; retry later. If it persists the disk is slower"

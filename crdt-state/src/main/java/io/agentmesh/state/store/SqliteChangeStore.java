@@ -20,7 +20,10 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The node's durable store on SQLite: the rows of one {@link SqliteFile} (signed changes, the latest snapshot,
@@ -56,6 +59,10 @@ public final class SqliteChangeStore implements ChangeStore {
     // Per-change queue accounting overhead on top of the change bytes: key, signature, actor, object headers.
     private static final int QUEUED_CHANGE_OVERHEAD = 256;
     private static final long READ_WAIT_SECONDS = 600;
+    /** Asynchronous reads that may wait for a store reader thread; more are refused as overload. */
+    static final int MAX_QUEUED_READS = 1_024;
+    // Per-write queue accounting of a metadata value: key, checksum, row overhead.
+    private static final int QUEUED_META_OVERHEAD = 128;
     private static final String CHANGE_COLUMNS = "position, actor, seq, signer, incarnation, signature, checksum, bytes";
 
     static final SqliteFile.Format FORMAT = new SqliteFile.Format("store", APPLICATION_ID, SCHEMA_VERSION, List.of(
@@ -124,6 +131,8 @@ public final class SqliteChangeStore implements ChangeStore {
     private final BlockingQueue<Reader> readers;
     private final Rows rows;
     private final GroupCommitter<Op> committer;
+    /** Runs {@link #readAsync}/{@link #readFromAsync}: one thread per read connection, a bounded queue. */
+    private final ThreadPoolExecutor readPool;
 
     // Guarded by itself; advanced by the writer after each commit, read by anyone.
     private final VersionVectorTracker tracker;
@@ -141,6 +150,16 @@ public final class SqliteChangeStore implements ChangeStore {
         this.committer = GroupCommitter.start(sqlite.path().toString(), "agentmesh-store-writer",
                 new GroupCommitter.Limits(options.queueCapacity(), options.maxQueuedBytes(), options.maxBatch()),
                 rows);
+        this.readPool = readPool(readers.size());
+    }
+
+    private static ThreadPoolExecutor readPool(int threads) {
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(MAX_QUEUED_READS),
+                r -> Thread.ofPlatform().name("agentmesh-store-reader-" + n.incrementAndGet()).daemon(true).unstarted(r));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     /** Opens the store at {@code file} with {@link Options#DEFAULTS}, creating it when no file is there. */
@@ -243,6 +262,30 @@ public final class SqliteChangeStore implements ChangeStore {
         }
         Objects.requireNonNull(value, "value");
         committer.submitAndWait(new PutMeta(key, value.clone()));
+    }
+
+    /**
+     * Queues the snapshot behind every append already queued and returns at once; completes on the writer thread
+     * once it is durable. A snapshot counts as one queued write, not by its bytes: its caller writes one at a time.
+     */
+    @Override
+    public CompletableFuture<Void> saveSnapshotAsync(Snapshot snapshot) {
+        if (snapshot == null) {
+            return CompletableFuture.failedFuture(new NullPointerException("snapshot"));
+        }
+        return committer.submit(new SaveSnapshot(snapshot), 0);
+    }
+
+    /** Queues the value behind every append already queued and returns at once; completes once durable. */
+    @Override
+    public CompletableFuture<Void> putMetaAsync(String key, byte[] value) {
+        if (key == null || key.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("a metadata key is required"));
+        }
+        if (value == null) {
+            return CompletableFuture.failedFuture(new NullPointerException("value"));
+        }
+        return committer.submit(new PutMeta(key, value.clone()), value.length + QUEUED_META_OVERHEAD);
     }
 
     /** The writer's side: SQL rows in one transaction per batch. Writer thread only, after construction. */
@@ -461,6 +504,33 @@ public final class SqliteChangeStore implements ChangeStore {
         });
     }
 
+    /** {@link #read} on a store reader thread; refused with {@link StoreOverloadedException} when too many wait. */
+    @Override
+    public CompletableFuture<List<SignedChange>> readAsync(ActorId actor, long fromSeq, int maxCount) {
+        return onReader(() -> read(actor, fromSeq, maxCount));
+    }
+
+    /** {@link #readFrom} on a store reader thread, as {@link #readAsync}. */
+    @Override
+    public CompletableFuture<List<StoredChange>> readFromAsync(long afterPosition, int maxCount) {
+        return onReader(() -> readFrom(afterPosition, maxCount));
+    }
+
+    private <T> CompletableFuture<T> onReader(java.util.function.Supplier<T> read) {
+        if (committer.isClosed()) {
+            return CompletableFuture.failedFuture(new StoreException(file() + ": the store is closed"));
+        }
+        try {
+            return CompletableFuture.supplyAsync(read, readPool);
+        } catch (RejectedExecutionException e) {
+            if (readPool.isShutdown()) {
+                return CompletableFuture.failedFuture(new StoreException(file() + ": the store is closed"));
+            }
+            return CompletableFuture.failedFuture(new StoreOverloadedException(file() + ": " + MAX_QUEUED_READS
+                    + " reads are already waiting for the store's readers; this one was refused, retry later"));
+        }
+    }
+
     private StoredChange decodeChange(ResultSet rs) throws SQLException {
         long position = rs.getLong(1);
         byte[] actor = rs.getBytes(2);
@@ -577,6 +647,15 @@ public final class SqliteChangeStore implements ChangeStore {
     public void close() {
         if (committer.isClosed()) {
             return;
+        }
+        readPool.shutdown();
+        try {
+            // A read in progress holds a connection; let it finish before the connections close.
+            if (!readPool.awaitTermination(READ_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                log.warn("{}: reads still running at close", file());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         try {
             committer.close();

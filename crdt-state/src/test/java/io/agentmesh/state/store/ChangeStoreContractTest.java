@@ -62,7 +62,7 @@ public abstract class ChangeStoreContractTest {
         }
     }
 
-    protected static Throwable failureOf(CompletableFuture<Void> future) {
+    protected static Throwable failureOf(CompletableFuture<?> future) {
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> future.get(WAIT_SECONDS, TimeUnit.SECONDS));
         return e.getCause();

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -206,6 +207,73 @@ class SqliteChangeStoreTest extends ChangeStoreContractTest {
             assertEquals(5, store.vector().get(TestChanges.actor(1)));
             awaitDone(store.append(TestChanges.change(1, 6)));
         }
+    }
+
+    @Test
+    void asyncMetadataAndSnapshotWritesReturnAtOnceAndLandBehindTheAppendsQueuedBeforeThem() throws Exception {
+        try (SqliteChangeStore store = openSqlite(SqliteChangeStore.Options.DEFAULTS)) {
+            CompletableFuture<Void> append;
+            CompletableFuture<Void> meta;
+            CompletableFuture<Void> snapshot;
+            try (BusyDisk busy = new BusyDisk(store.file())) {
+                append = store.append(TestChanges.change(1, 1));
+                awaitWriterInsideSqlite();
+                meta = store.putMetaAsync("cursor/x", new byte[] {7});
+                snapshot = store.saveSnapshotAsync(new Snapshot(1, new byte[] {1, 2}));
+                assertFalse(meta.isDone(), "the caller does not wait for the disk");
+                assertFalse(snapshot.isDone());
+                assertTrue(store.getMeta("cursor/x").isEmpty());
+            }
+            awaitDone(meta);
+            awaitDone(snapshot);
+            assertTrue(append.isDone(), "the append queued before them is durable first");
+            assertArrayEquals(new byte[] {7}, store.getMeta("cursor/x").orElseThrow());
+            assertEquals(1, store.latestSnapshot().orElseThrow().lastPosition());
+        }
+    }
+
+    @Test
+    void anAsyncMetadataWriteToAFullQueueIsRefusedAsOverloadedAtOnce() throws Exception {
+        try (SqliteChangeStore store = openSqlite(SqliteChangeStore.Options.DEFAULTS.withQueueCapacity(2))) {
+            CompletableFuture<Void> refused;
+            try (BusyDisk busy = new BusyDisk(store.file())) {
+                store.append(TestChanges.change(1, 1));
+                awaitWriterInsideSqlite();
+                store.append(TestChanges.change(1, 2));
+                store.append(TestChanges.change(1, 3));
+                refused = store.putMetaAsync("cursor/x", new byte[] {7});
+                assertTrue(refused.isDone(), "a write to a full queue must not wait");
+            }
+            assertInstanceOf(StoreOverloadedException.class, failureOf(refused));
+            assertTrue(store.getMeta("cursor/x").isEmpty(), "nothing written");
+        }
+    }
+
+    @Test
+    void asyncReadsRunOnTheStoresReadersAndSeeWhatIsDurable() throws Exception {
+        try (SqliteChangeStore store = openSqlite(SqliteChangeStore.Options.DEFAULTS)) {
+            for (int seq = 1; seq <= 5; seq++) {
+                awaitDone(store.append(TestChanges.change(1, seq)));
+            }
+            String caller = Thread.currentThread().getName();
+            List<String> readOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<io.agentmesh.protocol.change.SignedChange> read = store.readAsync(TestChanges.actor(1), 2, 3)
+                    .get(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertEquals(List.of(2L, 3L, 4L), read.stream().map(io.agentmesh.protocol.change.SignedChange::seq).toList());
+            Thread.getAllStackTraces().keySet().forEach(t -> readOn.add(t.getName()));
+            assertTrue(readOn.stream().anyMatch(n -> n.startsWith("agentmesh-store-reader-")) && !caller.startsWith(
+                    "agentmesh-store-reader-"), "a store reader thread did the read: " + readOn);
+            assertEquals(5, store.readFromAsync(0, 10).get(WAIT_SECONDS, TimeUnit.SECONDS).size());
+        }
+    }
+
+    @Test
+    void anAsyncReadAfterCloseFailsSayingSo() {
+        SqliteChangeStore store = openSqlite(SqliteChangeStore.Options.DEFAULTS);
+        store.close();
+        Throwable failure = failureOf(store.readAsync(TestChanges.actor(1), 1, 1));
+        assertInstanceOf(StoreException.class, failure);
+        assertTrue(failure.getMessage().contains("closed"), failure.getMessage());
     }
 
     @Test

@@ -103,6 +103,8 @@ public final class NodeCore implements Network.Listener {
     private long changesSinceSnapshot;
     private boolean snapshotting;
     private long snapshotsStarted;
+    /** The store refused the last certificates save as overloaded; the next heartbeat saves them again. */
+    private boolean certificatesUnsaved;
 
     /** A core that signs its changes on the node thread (the simulator's choice: one thread for everything). */
     public NodeCore(LocalIdentity identity, AgentState state, ChangeStore store, Clock clock, Scheduler scheduler,
@@ -438,9 +440,17 @@ public final class NodeCore implements Network.Listener {
         saved.whenComplete((ok, error) -> scheduler.execute(() -> {
             snapshotting = false;
             if (error != null) {
-                // Tried again at a later write: the count stays above the threshold.
-                log.info("node {} postponed a snapshot: {}", self, error.getMessage());
-                done.completeExceptionally(error);
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                if (cause instanceof io.agentmesh.state.store.StoreException
+                        && !(cause instanceof io.agentmesh.state.store.StoreOverloadedException)) {
+                    // The store failed a write (or is closed): durability can no longer be promised.
+                    onFatal.accept("could not write a snapshot: " + cause.getMessage());
+                } else {
+                    // Tried again at a later write: the count stays above the threshold.
+                    log.info("node {} postponed a snapshot: {}", self, cause.getMessage());
+                }
+                done.completeExceptionally(cause);
             } else {
                 changesSinceSnapshot -= covered;
                 log.info("node {} wrote a snapshot in {} ms", self, (clock.monotonicNanos() - t0) / 1_000_000);
@@ -608,8 +618,29 @@ public final class NodeCore implements Network.Listener {
         }
     }
 
+    /**
+     * Queues the certificates for the disk behind every change appended so far, without waiting for it. When the
+     * store refuses for overload (nothing written), the next heartbeat tries again with the certificates then.
+     */
     private void saveCertificates() {
-        store.putMeta(StoredCertificates.META_KEY, StoredCertificates.encode(membership.certificates()));
+        certificatesUnsaved = false;
+        store.putMetaAsync(StoredCertificates.META_KEY, StoredCertificates.encode(membership.certificates()))
+                .whenComplete((ok, error) -> {
+                    if (error != null) {
+                        scheduler.execute(() -> certificatesSaveFailed(error));
+                    }
+                });
+    }
+
+    private void certificatesSaveFailed(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        if (cause instanceof io.agentmesh.state.store.StoreOverloadedException) {
+            log.info("node {} will save the certificates again: {}", self, cause.getMessage());
+            certificatesUnsaved = true;
+            return;
+        }
+        onFatal.accept("could not save the certificates: " + cause.getMessage());
     }
 
     private void loadCertificates() {
@@ -643,6 +674,9 @@ public final class NodeCore implements Network.Listener {
     }
 
     private void heartbeat() {
+        if (certificatesUnsaved) {
+            saveCertificates();
+        }
         for (NodeId suspect : failureDetector.suspects()) {
             network.disconnect(suspect, "silent for " + failureDetector.silenceMs(suspect) + " ms");
         }

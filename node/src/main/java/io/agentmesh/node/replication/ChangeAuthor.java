@@ -143,8 +143,16 @@ public final class ChangeAuthor {
                 // A change can apply cleanly yet leave a document that does not load (Automerge 0.5.7); keep the
                 // previous snapshot rather than one the next restart cannot read.
                 AgentState.checkLoadable(agentId, document);
-                store.saveSnapshot(new io.agentmesh.state.store.Snapshot(position, document));
-                saved.complete(null);
+                // Queued behind the appends this stage made before; neither this stage nor the node thread waits
+                // for its fsync.
+                store.saveSnapshotAsync(new io.agentmesh.state.store.Snapshot(position, document))
+                        .whenComplete((ok, error) -> {
+                            if (error != null) {
+                                saved.completeExceptionally(error);
+                            } else {
+                                saved.complete(null);
+                            }
+                        });
             } catch (RuntimeException e) {
                 saved.completeExceptionally(e);
             }

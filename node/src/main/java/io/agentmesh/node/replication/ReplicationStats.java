@@ -12,6 +12,18 @@ public final class ReplicationStats {
     volatile long unknownSigner;
     volatile long refusedRevoked;
     volatile long durableAnswers;
+    volatile long readFailures;
+    volatile long cursorSavesRefused;
+
+    /** Pulls this node could not answer because reading its store failed (the puller asks again). */
+    public long readFailures() {
+        return readFailures;
+    }
+
+    /** Cursor saves the store refused as overloaded (nothing lost: saved again at the next interval). */
+    public long cursorSavesRefused() {
+        return cursorSavesRefused;
+    }
 
     /** {@code Durable} answers sent to peers' {@code DurableQuery} (majority-durable writes, catch-ups). */
     public long durableAnswers() {

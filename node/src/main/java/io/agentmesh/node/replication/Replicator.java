@@ -100,6 +100,10 @@ public final class Replicator {
         VersionVector known = VersionVector.EMPTY;
         int badChanges;
         long lastCursorSaveNanos = Long.MIN_VALUE;
+        /** An answer to this peer's pull is being read from the store ({@link #sendMissing}). */
+        boolean answering;
+        /** The latest pull that came while answering, answered next; null when none. */
+        VersionVector nextPull;
 
         Peer(NodeId id, boolean exchanges) {
             this.id = id;
@@ -395,47 +399,126 @@ public final class Replicator {
         return null;
     }
 
+    /**
+     * Answers a pull: what {@code theirs} lacks of this node's durable changes, in one bounded batch. The store
+     * reads run on the store's readers ({@link ChangeStore#readAsync}), never on the node thread; each chunk comes
+     * back here to be checked and added, and the next read is asked for from here. One answer per peer is under way
+     * at a time, so its batches leave in order and at most one read per peer waits for the disk; a pull that
+     * arrives meanwhile is answered next (only the latest: each pull says all the puller holds).
+     */
     private void sendMissing(Peer p, VersionVector theirs) {
-        List<SignedChange> batch = new ArrayList<>();
-        long bytes = 0;
-        boolean more = false;
-        outer:
-        for (Map.Entry<ActorId, Long> e : store.vector().seqs().entrySet()) {
-            // Answer from what the puller says it holds, trusting no earlier send: a batch may have been lost.
-            long from = theirs.get(e.getKey()) + 1;
-            while (from <= e.getValue()) {
-                int room = config.maxBatchChanges() - batch.size();
-                if (room <= 0) {
-                    more = true;
-                    break outer;
-                }
-                List<SignedChange> chunk = store.read(e.getKey(), from, Math.min(room, 512));
-                if (chunk.isEmpty()) {
-                    break;
-                }
-                for (SignedChange c : chunk) {
-                    if (revoked.apply(c).isPresent()) {
-                        // Past a removed node's cut: no peer accepts it or anything after it, so none is offered.
-                        continue outer;
-                    }
-                    if (bytes + c.size() > config.maxBatchBytes() && !batch.isEmpty()) {
-                        more = true;
-                        break outer;
-                    }
-                    batch.add(c);
-                    bytes += c.size();
-                    from = c.seq() + 1;
-                }
-            }
-        }
-        if (batch.isEmpty()) {
-            // Nothing to send; an empty answer ends the puller's exchange with us.
-            network.send(p.id, new WireMessage.Changes(List.of(), false));
+        if (p.answering) {
+            p.nextPull = theirs;
             return;
         }
-        if (network.send(p.id, new WireMessage.Changes(batch, more))) {
-            stats.changesSent += batch.size();
-            stats.bytesSent += bytes;
+        p.answering = true;
+        nextChunk(p, new MissingBatch(theirs, List.copyOf(store.vector().seqs().entrySet())));
+    }
+
+    /** An answer being gathered: what the puller holds, where the reads stand, and what is in the batch so far. */
+    private static final class MissingBatch {
+        final VersionVector theirs;
+        final List<Map.Entry<ActorId, Long>> ours;
+        final List<SignedChange> changes = new ArrayList<>();
+        int actor;
+        /** The next seq of {@code ours.get(actor)} to read; 0 until that actor's first read. */
+        long from;
+        long bytes;
+        boolean more;
+
+        MissingBatch(VersionVector theirs, List<Map.Entry<ActorId, Long>> ours) {
+            this.theirs = theirs;
+            this.ours = ours;
+        }
+
+        void nextActor() {
+            actor++;
+            from = 0;
+        }
+    }
+
+    /** Asks the store for the next chunk of {@code b}, or sends it when it is full or nothing is left. Node thread. */
+    private void nextChunk(Peer p, MissingBatch b) {
+        while (b.actor < b.ours.size()) {
+            Map.Entry<ActorId, Long> e = b.ours.get(b.actor);
+            if (b.from == 0) {
+                // Answer from what the puller says it holds, trusting no earlier send: a batch may have been lost.
+                b.from = b.theirs.get(e.getKey()) + 1;
+            }
+            if (b.from > e.getValue()) {
+                b.nextActor();
+                continue;
+            }
+            int room = config.maxBatchChanges() - b.changes.size();
+            if (room <= 0) {
+                b.more = true;
+                break;
+            }
+            store.readAsync(e.getKey(), b.from, Math.min(room, 512)).whenComplete((chunk, error) ->
+                    nodeThread.execute(() -> onChunk(p, b, chunk, error)));
+            return;
+        }
+        finishAnswer(p, b);
+    }
+
+    private void onChunk(Peer p, MissingBatch b, List<SignedChange> chunk, Throwable error) {
+        if (peers.get(p.id) != p) {
+            return; // the peer left (or reconnected as a new Peer): nobody to answer, read no further
+        }
+        if (error != null) {
+            // Not fatal: a read changes nothing. The puller asks again when its pull stalls.
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            log.warn("node {} could not read changes for {}: {}", self, p.id.shortForm(), cause.toString());
+            stats.readFailures++;
+            p.answering = false;
+            answerNextPull(p);
+            return;
+        }
+        if (chunk.isEmpty()) {
+            b.nextActor();
+            nextChunk(p, b);
+            return;
+        }
+        for (SignedChange c : chunk) {
+            if (revoked.apply(c).isPresent()) {
+                // Past a removed node's cut: no peer accepts it or anything after it, so none is offered.
+                b.nextActor();
+                nextChunk(p, b);
+                return;
+            }
+            if (b.bytes + c.size() > config.maxBatchBytes() && !b.changes.isEmpty()) {
+                b.more = true;
+                finishAnswer(p, b);
+                return;
+            }
+            b.changes.add(c);
+            b.bytes += c.size();
+            b.from = c.seq() + 1;
+        }
+        nextChunk(p, b);
+    }
+
+    private void finishAnswer(Peer p, MissingBatch b) {
+        p.answering = false;
+        // The peer may have gone (or reconnected as a new Peer) while the store read: the answer is for nobody then.
+        if (peers.get(p.id) == p) {
+            if (b.changes.isEmpty()) {
+                // Nothing to send; an empty answer ends the puller's exchange with us.
+                network.send(p.id, new WireMessage.Changes(List.of(), false));
+            } else if (network.send(p.id, new WireMessage.Changes(b.changes, b.more))) {
+                stats.changesSent += b.changes.size();
+                stats.bytesSent += b.bytes;
+            }
+        }
+        answerNextPull(p);
+    }
+
+    private void answerNextPull(Peer p) {
+        VersionVector next = p.nextPull;
+        if (next != null && peers.get(p.id) == p) {
+            p.nextPull = null;
+            sendMissing(p, next);
         }
     }
 
@@ -461,7 +544,26 @@ public final class Replicator {
             return;
         }
         p.lastCursorSaveNanos = nowNanos;
-        store.putMeta(cursorKey(p.id), CursorCodec.encode(p.known));
+        // Queued behind every change appended so far, so a cursor on disk is never ahead of them; never waited for
+        // here (the node thread does not block on the disk).
+        String key = cursorKey(p.id);
+        store.putMetaAsync(key, CursorCodec.encode(p.known)).whenComplete((ok, error) -> {
+            if (error != null) {
+                nodeThread.execute(() -> cursorSaveFailed(key, error));
+            }
+        });
+    }
+
+    private void cursorSaveFailed(String key, Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        if (cause instanceof io.agentmesh.state.store.StoreOverloadedException) {
+            // Nothing written, nothing lost: a cursor is where an exchange resumes, saved again next interval.
+            stats.cursorSavesRefused++;
+            log.debug("node {} skipped saving {}: {}", self, key, cause.getMessage());
+            return;
+        }
+        onFatal.accept("could not save " + key + ": " + cause.getMessage());
     }
 
     private static String cursorKey(NodeId peer) {

@@ -163,7 +163,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                             + " replayed" : recovered.replayedChanges() + " replayed",
                     (clock.monotonicNanos() - t0) / 1_000_000, incarnation);
 
-            this.nodeThread = new NodeThread(name);
+            this.nodeThread = new NodeThread(name, clock);
             this.signer = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "signer-" + name);
                 t.setDaemon(true);
@@ -271,6 +271,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 new io.agentmesh.node.metrics.WalletMeters(meters.registry(), wallet.driver());
             }
             new io.agentmesh.node.metrics.LimitMeters(meters.registry(), limits);
+            new io.agentmesh.node.metrics.NodeThreadMeters(meters.registry(), nodeThread.taskDurations()::snapshot);
             this.http = new HttpApi(settings.http(), this, name, apiAccess,
                     Optional.of(new io.agentmesh.node.api.ClientRateLimiter(limits, clock, name)));
             http.start();
@@ -770,6 +771,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     /** Transport counters. */
     public io.agentmesh.node.net.NetworkStats networkStats() {
         return network.stats();
+    }
+
+    /** How long each task held this node's thread so far (the stall meter); any thread. */
+    public io.agentmesh.node.metrics.TaskDurations.Snapshot nodeThreadTasks() {
+        return nodeThread.taskDurations().snapshot();
     }
 
     /**

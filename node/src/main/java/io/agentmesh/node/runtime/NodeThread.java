@@ -1,6 +1,9 @@
 package io.agentmesh.node.runtime;
 
 import io.agentmesh.node.port.Scheduler;
+import io.agentmesh.protocol.time.Clock;
+import io.agentmesh.protocol.time.SystemClock;
+import io.agentmesh.node.metrics.TaskDurations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,14 +17,22 @@ import java.util.function.Supplier;
 /**
  * The one thread that owns the node core and the Automerge document. Everything that touches them is a task on
  * this thread; other threads hand work over with {@link #call}. A task that throws is logged and does not kill the
- * thread.
+ * thread. Every task's duration goes to {@link #taskDurations()} (the node-thread stall meter).
  */
 public final class NodeThread implements Scheduler, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeThread.class);
     private final ScheduledThreadPoolExecutor executor;
+    private final Clock clock;
+    private final TaskDurations durations = new TaskDurations();
     private volatile Thread thread;
 
     public NodeThread(String nodeName) {
+        this(nodeName, new SystemClock());
+    }
+
+    /** @param clock times each task for {@link #taskDurations()} */
+    public NodeThread(String nodeName, Clock clock) {
+        this.clock = clock;
         executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "node-" + nodeName);
             thread = t;
@@ -46,7 +57,7 @@ public final class NodeThread implements Scheduler, AutoCloseable {
     public <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> work) {
         CompletableFuture<T> result = new CompletableFuture<>();
         try {
-            executor.execute(() -> {
+            executor.execute(timed(() -> {
                 try {
                     work.get().whenComplete((value, error) -> {
                         if (error != null) {
@@ -58,7 +69,7 @@ public final class NodeThread implements Scheduler, AutoCloseable {
                 } catch (RuntimeException e) {
                     result.completeExceptionally(e);
                 }
-            });
+            }));
         } catch (RejectedExecutionException e) {
             result.completeExceptionally(new IllegalStateException("the node is shutting down"));
         }
@@ -88,12 +99,28 @@ public final class NodeThread implements Scheduler, AutoCloseable {
         shutdown(5_000);
     }
 
-    private static Runnable guarded(Runnable task) {
-        return () -> {
+    /** How long each task held this thread (any thread may read it). */
+    public TaskDurations taskDurations() {
+        return durations;
+    }
+
+    private Runnable guarded(Runnable task) {
+        return timed(() -> {
             try {
                 task.run();
             } catch (RuntimeException | AssertionError e) {
                 log.error("node task failed: {}", e.toString(), e);
+            }
+        });
+    }
+
+    private Runnable timed(Runnable task) {
+        return () -> {
+            long t0 = clock.monotonicNanos();
+            try {
+                task.run();
+            } finally {
+                durations.record(clock.monotonicNanos() - t0);
             }
         };
     }

@@ -18,7 +18,8 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * A {@link Replicator} the replication tests drive by hand: its tasks run at once on the caller's thread, its timers
+ * A {@link Replicator} the replication tests drive by hand: its tasks run at once on the caller's thread (its store's
+ * reads and cursor saves too, through {@link InlineStore}), its timers
  * never fire, and its network accepts every message and delivers none, so a test decides what arrives and when.
  * At most 2 bad changes per peer are tolerated, and a replicator that gives up on its store fails the test.
  */
@@ -69,7 +70,8 @@ final class ReplicatorUnderTest {
                 return () -> { };
             }
         };
-        return new Replicator(identity, membership, state, store, network, clock, inline,
+        // Reads and cursor saves complete before they return, so what a test drives has happened when it checks.
+        return new Replicator(identity, membership, state, new InlineStore(store), network, clock, inline,
                 new ReplicationConfig(500, 4096, 8 << 20, 2, cursorSaveIntervalMs), reason -> {
                     throw new AssertionError(reason);
                 }, revoked);

@@ -89,6 +89,26 @@ public final class WriteBackCacheStore implements ChangeStore {
     }
 
     @Override
+    public CompletableFuture<List<SignedChange>> readAsync(ActorId actor, long fromSeq, int maxCount) {
+        return inner.readAsync(actor, fromSeq, maxCount);
+    }
+
+    @Override
+    public CompletableFuture<List<StoredChange>> readFromAsync(long afterPosition, int maxCount) {
+        return inner.readFromAsync(afterPosition, maxCount);
+    }
+
+    @Override
+    public CompletableFuture<Void> saveSnapshotAsync(Snapshot snapshot) {
+        return inner.saveSnapshotAsync(snapshot);
+    }
+
+    @Override
+    public CompletableFuture<Void> putMetaAsync(String key, byte[] value) {
+        return inner.putMetaAsync(key, value);
+    }
+
+    @Override
     public void close() {
         flush();
         inner.close();

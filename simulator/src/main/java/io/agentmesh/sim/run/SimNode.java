@@ -301,9 +301,17 @@ final class SimNode {
     }
 
     private long stalled(long nanos) {
-        // From when the thread is free, not from the event's start: the second of two blocking fsyncs in one event
-        // begins when the first returns, so a stall holds the thread until its end (plus latency), not once per call.
-        return Math.max(nanos, stalledUntilNanos - scheduler.readyNanos());
+        return stalledFsyncNanos(nanos, stalledUntilNanos, scheduler.readyNanos());
+    }
+
+    /**
+     * How long an fsync of {@code nanos} takes when the disk answers nothing until {@code stalledUntilNanos} and it
+     * starts at {@code startNanos}: from when the thread is free, not from the event's start, so the second of two
+     * blocking fsyncs in one event begins when the first returns and a stall holds the thread until its end (plus
+     * latency), not once per call.
+     */
+    static long stalledFsyncNanos(long nanos, long stalledUntilNanos, long startNanos) {
+        return Math.max(nanos, stalledUntilNanos - startNanos);
     }
 
     /**

@@ -6,8 +6,9 @@ import java.util.SplittableRandom;
  * How long a simulated machine's disk takes. Each machine draws its own mean fsync latency once, uniformly in
  * [{@code fsyncMinMicros}, {@code fsyncMaxMicros}] (SSDs to slow cloud volumes), and each fsync then takes half that
  * mean plus an exponential tail with the other half, so a few take several times the mean. Every synchronous store
- * call on the node thread costs its node that long: a Raft flush, a metadata write, a snapshot. A read costs
- * {@code readMicros} (a page-cache hit; the simulated store holds everything in memory).
+ * call on the node thread costs its node that long (a Raft flush, a blocking metadata write); the change store's
+ * group commits, asynchronous metadata and snapshot writes complete that long later without holding the node. A read
+ * costs {@code readMicros} (a page-cache hit; the simulated store holds everything in memory), blocking or not.
  *
  * @param fsyncMinMicros lowest per-machine mean fsync latency
  * @param fsyncMaxMicros highest per-machine mean fsync latency

@@ -29,7 +29,11 @@ import java.util.function.LongSupplier;
  *   <li>{@link #saveSnapshot} and {@link #putMeta} go through the same ordered queue (everything queued before
  *       them is committed first) and are durable when they return; so is {@link #close}. Each blocks its caller for
  *       one fsync ({@link DiskTimer#block}), as the real store's wait for its group commit does.</li>
- *   <li>Reads of changes, snapshots and metadata block their caller for {@code readNanos}.</li>
+ *   <li>{@link #saveSnapshotAsync} and {@link #putMetaAsync} join the queue like an append: written by the next
+ *       group commit, their futures complete after its fsync latency, and the caller's thread is never held.</li>
+ *   <li>Reads of changes, snapshots and metadata block their caller for {@code readNanos}. {@link #readAsync} and
+ *       {@link #readFromAsync} hold nobody: the read happens {@code readNanos} later, as a disk event of the node,
+ *       and completes the future then.</li>
  *   <li>{@link #crash} is the process dying: the queue and the commit in flight are lost, their futures never
  *       complete, and the disk keeps exactly what was durable.</li>
  * </ul>
@@ -45,15 +49,21 @@ public final class SimulatedChangeStore implements ChangeStore {
     private List<Pending> inFlight;
     private boolean commitScheduled;
     private long generation;
+    /** Bumped by a crash, so a read in flight from a dead process never answers. */
+    private long readGeneration;
     private boolean closed;
     private boolean crashed;
     private long commits;
     private long largestBatch;
 
-    private record Pending(SignedChange change, CompletableFuture<Void> done) {
+    /** A queued write: a change, or (change null) a snapshot or metadata value written in the same commit order. */
+    private record Pending(SignedChange change, Runnable other, CompletableFuture<Void> done) {
+        Pending(SignedChange change, CompletableFuture<Void> done) {
+            this(change, null, done);
+        }
     }
 
-    private record Completion(CompletableFuture<Void> done, StoreException error) {
+    private record Completion(CompletableFuture<Void> done, RuntimeException error) {
         void fire() {
             if (error == null) {
                 done.complete(null);
@@ -132,6 +142,16 @@ public final class SimulatedChangeStore implements ChangeStore {
     private List<Completion> write(List<Pending> batch) {
         List<Completion> out = new ArrayList<>(batch.size());
         for (Pending p : batch) {
+            if (p.change() == null) {
+                RuntimeException refused = null;
+                try {
+                    p.other().run();
+                } catch (IllegalArgumentException e) {
+                    refused = e; // as the real store refuses a snapshot ahead of its changes: that write alone
+                }
+                out.add(new Completion(p.done(), refused));
+                continue;
+            }
             SimDisk.Written w = disk.write(p.change());
             out.add(new Completion(p.done(), w instanceof SimDisk.Refused r ? r.error() : null));
         }
@@ -188,7 +208,91 @@ public final class SimulatedChangeStore implements ChangeStore {
         timer.block(Math.max(0, fsyncNanos.getAsLong()));
     }
 
+    @Override
+    public CompletableFuture<Void> saveSnapshotAsync(Snapshot snapshot) {
+        if (snapshot == null) {
+            return CompletableFuture.failedFuture(new NullPointerException("snapshot"));
+        }
+        return enqueue(() -> disk.saveSnapshot(snapshot));
+    }
+
+    @Override
+    public CompletableFuture<Void> putMetaAsync(String key, byte[] value) {
+        if (key == null || key.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("a metadata key is required"));
+        }
+        if (value == null) {
+            return CompletableFuture.failedFuture(new NullPointerException("value"));
+        }
+        byte[] copy = value.clone();
+        return enqueue(() -> disk.putMeta(key, copy));
+    }
+
+    /** Queues a snapshot or metadata write in commit order, as {@link #append} queues a change. */
+    private CompletableFuture<Void> enqueue(Runnable write) {
+        synchronized (this) {
+            if (closed) {
+                return CompletableFuture.failedFuture(closedError());
+            }
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            queue.add(new Pending(null, write, done));
+            if (inFlight == null && !commitScheduled) {
+                commitScheduled = true;
+                timer.after(0, "fsync-start " + disk.name(), this::startCommit);
+            }
+            return done;
+        }
+    }
+
     // ------------------------------------------------------------------------------------ reads
+
+    @Override
+    public CompletableFuture<List<SignedChange>> readAsync(ActorId actor, long fromSeq, int maxCount) {
+        if (maxCount < 0) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("maxCount must be >= 0"));
+        }
+        return later(() -> disk.read(actor, fromSeq, maxCount));
+    }
+
+    @Override
+    public CompletableFuture<List<StoredChange>> readFromAsync(long afterPosition, int maxCount) {
+        if (maxCount < 0) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("maxCount must be >= 0"));
+        }
+        return later(() -> disk.readFrom(afterPosition, maxCount));
+    }
+
+    /**
+     * Reads {@code readNanos} from now, as a disk event of the node (a crash drops it, and the future never
+     * completes: nobody is left to hear of it).
+     */
+    private <T> CompletableFuture<T> later(java.util.function.Supplier<T> read) {
+        synchronized (this) {
+            if (closed) {
+                return CompletableFuture.failedFuture(closedError());
+            }
+        }
+        CompletableFuture<T> done = new CompletableFuture<>();
+        long gen = generationAtRead();
+        timer.after(readNanos, "read " + disk.name(), () -> {
+            synchronized (this) {
+                if (crashed || gen != readGeneration) {
+                    return;
+                }
+            }
+            try {
+                done.complete(read.get());
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    private synchronized long generationAtRead() {
+        return readGeneration;
+    }
+
 
     @Override
     public List<SignedChange> read(ActorId actor, long fromSeq, int maxCount) {
@@ -263,6 +367,7 @@ public final class SimulatedChangeStore implements ChangeStore {
         closed = true;
         crashed = true;
         generation++;
+        readGeneration++;
         queue.clear();
         inFlight = null;
     }

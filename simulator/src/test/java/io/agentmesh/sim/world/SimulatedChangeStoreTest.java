@@ -52,6 +52,41 @@ class SimulatedChangeStoreTest {
     }
 
     @Test
+    void asyncMetadataSnapshotAndReadCallsHoldNobodyAndCompleteAfterTheirLatency() {
+        SimDisk other = new SimDisk("n2");
+        SimScheduler n2 = new SimScheduler(loop, "n2", 0);
+        SimulatedChangeStore timed = other.open(DiskTimer.of(n2), () -> FSYNC, 50_000, 100);
+        long[] nextRanAt = {-1};
+        long[] metaDurableAt = {-1};
+        long[] readAt = {-1};
+        n2.execute(() -> {
+            timed.putMetaAsync("cursor", new byte[] {1}).thenRun(() -> metaDurableAt[0] = loop.nowNanos());
+            timed.saveSnapshotAsync(new Snapshot(0, new byte[] {2}));
+            timed.readAsync(TestChanges.actor(1), 1, 10).thenRun(() -> readAt[0] = loop.nowNanos());
+            n2.execute(() -> nextRanAt[0] = loop.nowNanos());
+        });
+        loop.runUntil(1_000_000_000L);
+        assertEquals(0, nextRanAt[0], "nothing held the node");
+        assertEquals(FSYNC, metaDurableAt[0], "durable after one group commit");
+        assertEquals(50_000, readAt[0], "read after the read latency");
+        assertEquals(1, other.fsyncs(), "the metadata value and the snapshot shared one commit");
+        assertTrue(timed.getMeta("cursor").isPresent());
+        assertTrue(timed.latestSnapshot().isPresent());
+    }
+
+    @Test
+    void anAsyncMetadataWriteLandsBehindTheAppendsQueuedBeforeItAndACrashLosesItWithThem() {
+        store.append(TestChanges.change(1, 1));
+        CompletableFuture<Void> meta = store.putMetaAsync("cursor", new byte[] {1});
+        loop.runUntil(FSYNC / 2);
+        store.crash();
+        loop.runUntil(10 * FSYNC);
+        assertFalse(meta.isDone());
+        assertTrue(disk.getMeta("cursor").isEmpty());
+        assertEquals(0, disk.durableChanges());
+    }
+
+    @Test
     void appendsMadeInOneEventShareOneGroupCommitAndCompleteInOrder() {
         List<Integer> order = new ArrayList<>();
         for (int seq = 1; seq <= 5; seq++) {
