@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Closes four holes in MicroRaft 0.7's elections from outside the library, through {@link RaftNodeImpl}'s public
- * methods, on the node thread. Each only drops election state or moves to a higher term, which Raft allows at any
+ * Closes four holes in MicroRaft 0.7's elections from outside the library, and staggers the survivors of a silent
+ * leader, through {@link RaftNodeImpl}'s public methods, on the node thread. Each only drops election state or moves to a higher term, which Raft allows at any
  * time; none grants a vote or touches the log, so they cannot cost safety.
  *
  * <h2>A follower stuck naming a dead leader</h2>
