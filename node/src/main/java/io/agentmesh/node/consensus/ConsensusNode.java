@@ -696,7 +696,8 @@ public final class ConsensusNode {
                 pending,
                 coordinator.inFlight(), journal.completedCount(), voters, learners, note,
                 liveness.stuckFollowerResets(), liveness.higherTermsAdopted(),
-                liveness.candidateRoundsRetriedWithPreVote(), liveness.voteTimerResets());
+                liveness.candidateRoundsRetriedWithPreVote(), liveness.voteTimerResets(),
+                liveness.staggeredTicks());
     }
 
     private String roleName() {
