@@ -36,6 +36,12 @@ import io.agentmesh.node.actions.ActionJournal;
  * length of a round. For links slower than ~50 ms one way, also lower the dilation: T must stay well above the round
  * trip.
  *
+ * <p>Jitter only thins collisions out; survivors of a dead leader still notice its silence within one heartbeat period
+ * of each other and, on a loaded machine, pre-vote within one round trip of each other. So followers are also
+ * staggered: each one acts on the silence {@code electionStaggerMs} after the one ranked before it, in an order every
+ * survivor computes alike ({@link ElectionLiveness}, "Staggered candidates"), and the first usually has won before the
+ * second starts.
+ *
  * @param timeDilation              k: how much faster MicroRaft's clock runs than the node's (>= 1)
  * @param heartbeatPeriodSecs       P in MicroRaft (dilated) seconds
  * @param heartbeatTimeoutSecs      T in MicroRaft (dilated) seconds, >= P
@@ -52,6 +58,10 @@ import io.agentmesh.node.actions.ActionJournal;
  * @param journalRetainCompleted    completed journal entries kept in full; older ones shrink to a tombstone id
  * @param electionJitterMs          extra random delay (node ms, 0..this) added to MicroRaft's election and pre-vote
  *                                  round timeouts; see "Split votes" above
+ * @param electionStaggerMs         node ms between the moments two followers of a silent leader may start a pre-vote,
+ *                                  in a rank order all of them compute alike; 0: every follower acts at its next
+ *                                  heartbeat tick after the timeout, as MicroRaft does (see "Split votes" above and
+ *                                  {@link ElectionLiveness}, "Staggered candidates")
  */
 public record ConsensusConfig(int timeDilation,
                               long heartbeatPeriodSecs,
@@ -64,7 +74,8 @@ public record ConsensusConfig(int timeDilation,
                               int maxInFlightActions,
                               long pollIntervalMs,
                               int journalRetainCompleted,
-                              long electionJitterMs) {
+                              long electionJitterMs,
+                              long electionStaggerMs) {
 
     public ConsensusConfig {
         positive(timeDilation, "timeDilation");
@@ -81,6 +92,9 @@ public record ConsensusConfig(int timeDilation,
         if (electionJitterMs < 0) {
             throw new IllegalArgumentException("electionJitterMs must be >= 0, got " + electionJitterMs);
         }
+        if (electionStaggerMs < 0) {
+            throw new IllegalArgumentException("electionStaggerMs must be >= 0, got " + electionStaggerMs);
+        }
         if (heartbeatTimeoutSecs < heartbeatPeriodSecs) {
             throw new IllegalArgumentException("heartbeatTimeoutSecs (" + heartbeatTimeoutSecs
                     + ") must be at least heartbeatPeriodSecs (" + heartbeatPeriodSecs + ")");
@@ -94,25 +108,31 @@ public record ConsensusConfig(int timeDilation,
     public static ConsensusConfig defaults() {
         // Polling reads every intent in the document (no index yet), so it runs every 250 ms, not continuously;
         // a local request and a new leadership look at once.
-        return new ConsensusConfig(10, 1, 3, 1000, 64, 10_000, 1000, 60, 16, 250, 10_000, 50);
+        return new ConsensusConfig(10, 1, 3, 1000, 64, 10_000, 1000, 60, 16, 250, 10_000, 50, 60);
     }
 
     public ConsensusConfig withTimeDilation(int k) {
         return new ConsensusConfig(k, heartbeatPeriodSecs, heartbeatTimeoutSecs, electionTimeoutMillis,
                 appendEntriesBatchSize, commitCountToTakeSnapshot, maxPendingLogEntryCount, reportPeriodSecs,
-                maxInFlightActions, pollIntervalMs, journalRetainCompleted, electionJitterMs);
+                maxInFlightActions, pollIntervalMs, journalRetainCompleted, electionJitterMs, electionStaggerMs);
     }
 
     public ConsensusConfig withCommitCountToTakeSnapshot(int count) {
         return new ConsensusConfig(timeDilation, heartbeatPeriodSecs, heartbeatTimeoutSecs, electionTimeoutMillis,
                 appendEntriesBatchSize, count, maxPendingLogEntryCount, reportPeriodSecs, maxInFlightActions,
-                pollIntervalMs, journalRetainCompleted, electionJitterMs);
+                pollIntervalMs, journalRetainCompleted, electionJitterMs, electionStaggerMs);
     }
 
     public ConsensusConfig withElectionJitterMs(long jitter) {
         return new ConsensusConfig(timeDilation, heartbeatPeriodSecs, heartbeatTimeoutSecs, electionTimeoutMillis,
                 appendEntriesBatchSize, commitCountToTakeSnapshot, maxPendingLogEntryCount, reportPeriodSecs,
-                maxInFlightActions, pollIntervalMs, journalRetainCompleted, jitter);
+                maxInFlightActions, pollIntervalMs, journalRetainCompleted, jitter, electionStaggerMs);
+    }
+
+    public ConsensusConfig withElectionStaggerMs(long stagger) {
+        return new ConsensusConfig(timeDilation, heartbeatPeriodSecs, heartbeatTimeoutSecs, electionTimeoutMillis,
+                appendEntriesBatchSize, commitCountToTakeSnapshot, maxPendingLogEntryCount, reportPeriodSecs,
+                maxInFlightActions, pollIntervalMs, journalRetainCompleted, electionJitterMs, stagger);
     }
 
     /** Heartbeat period as the network sees it, in node milliseconds. */

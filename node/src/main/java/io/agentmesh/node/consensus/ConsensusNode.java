@@ -156,8 +156,10 @@ public final class ConsensusNode {
         this.transport = new MeshTransport(codec, send, reachable);
         this.executor = new RaftExecutor(scheduler, config.timeDilation(), config.electionJitterMs(), random);
         this.raftClock = new DilatedClock(clock, config.timeDilation());
-        this.liveness = new ElectionLiveness(self.shortForm(), executor, raftClock, config, () -> raftNode);
+        this.liveness = new ElectionLiveness(self.shortForm(), executor, raftClock, config, () -> raftNode,
+                this::witnesses);
         executor.replaceCandidateRoundTimeout(liveness::candidateRoundTimedOut);
+        executor.gateHeartbeatTicks(liveness::heartbeatTickDeferralMs);
         this.staleResponses = new StaleResponseFilter(() -> raftNode);
         this.journal = new ActionJournal(config.journalRetainCompleted());
         this.coordinator = new ActionCoordinator(self.toString(), journal, b.executors, pendingIntents,
@@ -694,7 +696,8 @@ public final class ConsensusNode {
                 pending,
                 coordinator.inFlight(), journal.completedCount(), voters, learners, note,
                 liveness.stuckFollowerResets(), liveness.higherTermsAdopted(),
-                liveness.candidateRoundsRetriedWithPreVote(), liveness.voteTimerResets());
+                liveness.candidateRoundsRetriedWithPreVote(), liveness.voteTimerResets(),
+                liveness.staggeredTicks());
     }
 
     private String roleName() {

@@ -25,11 +25,14 @@ import java.util.Optional;
  * @param candidatePreVotes   times this node, a candidate whose round timed out, pre-voted before another round
  * @param voteTimerResets     times this node, having voted for a candidate, restarted its leader timer (Raft's rule
  *                            that MicroRaft leaves out; see {@link ElectionLiveness})
+ * @param staggeredTicks      times this follower held back acting on a silent leader until its rank's turn
+ *                            ({@link ElectionLiveness}, "Staggered candidates")
  */
 public record ConsensusStatus(String role, Optional<NodeId> leader, long term, long appliedIndex, int pending,
                               int inFlight, long completed, List<String> voters, List<String> learners,
                               Optional<String> note, long stuckFollowerResets, long higherTermsAdopted,
-                              long candidatePreVotes, long voteTimerResets) {
+                              long candidatePreVotes, long voteTimerResets,
+                              long staggeredTicks) {
     public ConsensusStatus {
         voters = List.copyOf(voters);
         learners = List.copyOf(learners);

@@ -14,14 +14,17 @@ import io.microraft.model.message.VoteRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Closes four holes in MicroRaft 0.7's elections from outside the library, through {@link RaftNodeImpl}'s public
- * methods, on the node thread. Each only drops election state or moves to a higher term, which Raft allows at any
+ * Closes four holes in MicroRaft 0.7's elections from outside the library, and staggers the survivors of a silent
+ * leader, through {@link RaftNodeImpl}'s public methods, on the node thread. Each only drops election state or moves to a higher term, which Raft allows at any
  * time; none grants a vote or touches the log, so they cannot cost safety.
  *
  * <h2>A follower stuck naming a dead leader</h2>
@@ -68,6 +71,22 @@ import java.util.function.Supplier;
  * needed a majority of such votes, so no pre-vote can win during those T and the winner's AppendEntries arrive first.
  * If nobody won (a split vote), the next pre-vote succeeds T after the votes, as in the paper.
  *
+ * <h2>Staggered candidates</h2>
+ * MicroRaft's follower acts on a silent leader at its first heartbeat tick after the timeout T, so the survivors of a
+ * dead leader start pre-votes within one period P (100 ms) of each other, in an order set by when each process happened
+ * to start. On a loaded machine a round trip through busy node threads is as long as that, so two or three of them
+ * often pre-vote and then campaign in one term and split the vote (measured live, 5 nodes on 2 cores under load: every
+ * failover over 1 s was an election of 2-4 terms, split among the first candidates). Here the followers of a silent
+ * leader act in a rank order they all compute alike: the voting members other than that leader and the witnesses,
+ * sorted by id and rotated by the term (so no node is always first). Rank r may act {@code FIRST_MARGIN_MS + r *
+ * electionStaggerMs} after T, measured from its own last contact with the leader: MicroRaft's heartbeat task is
+ * deferred until then ({@link RaftExecutor#gateHeartbeatTicks}), and runs then rather than at the next period. The
+ * first usually has been elected before the second may start (a voter that voted refuses pre-votes, section above),
+ * so the rest only act if the first could not (dead too, log behind, paused). The small margin lets every voter's own
+ * T elapse before the first pre-vote reaches it: a pre-vote refused because "the leader is still alive" costs a whole
+ * pre-vote round. Followers that name no leader (after a split vote, at boot) are not deferred: the election backoff
+ * separates those rounds.
+ *
  * <p>Node thread only. The checks run as tasks on {@link RaftExecutor}, after the MicroRaft tasks queued before
  * them, and stop with it.
  */
@@ -88,6 +107,17 @@ final class ElectionLiveness {
     private long higherTermsAdopted;
     private long candidateRoundsRetriedWithPreVote;
     private long voteTimerResets;
+    /** After T, before the first-ranked follower acts: lets the other voters' T elapse too. Node ms. */
+    static final long FIRST_MARGIN_MS = 15;
+    private final Supplier<Set<String>> witnesses;
+    private final long timeoutMillis;
+    private final long periodMillis;
+    private final long staggerMillis;
+    private final long firstMarginMillis;
+    // Last AppendEntries or InstallSnapshot MicroRaft accepted from the leader it names, or the last vote this node
+    // granted, in MicroRaft (dilated) ms: when MicroRaft's own leader timer restarted, as near as we can see it.
+    private long lastContactMillis = -1;
+    private long staggeredTicks;
 
     /**
      * @param self     this node, for log lines
@@ -95,7 +125,18 @@ final class ElectionLiveness {
      */
     ElectionLiveness(String self, RaftExecutor executor, DilatedClock raftClock, ConsensusConfig config,
                      Supplier<RaftNode> raftNode) {
+        this(self, executor, raftClock, config, raftNode, Set::of);
+    }
+
+    /** @param witnesses the enrolled witnesses' endpoint ids: they never campaign, so they take no rank */
+    ElectionLiveness(String self, RaftExecutor executor, DilatedClock raftClock, ConsensusConfig config,
+                     Supplier<RaftNode> raftNode, Supplier<Set<String>> witnesses) {
         this.self = self;
+        this.witnesses = witnesses;
+        this.timeoutMillis = config.heartbeatTimeoutSecs() * 1000;
+        this.periodMillis = config.heartbeatPeriodSecs() * 1000;
+        this.staggerMillis = config.electionStaggerMs() * config.timeDilation();
+        this.firstMarginMillis = config.electionStaggerMs() == 0 ? 0 : FIRST_MARGIN_MS * config.timeDilation();
         this.executor = executor;
         this.raftClock = raftClock;
         this.raftNode = raftNode;
@@ -127,6 +168,70 @@ final class ElectionLiveness {
     void afterHandle(RaftMessage message) {
         if (message instanceof VoteRequest request) {
             executor.execute(() -> restartTimerIfVoted(request));
+        } else if (message instanceof AppendEntriesRequest || message instanceof InstallSnapshotRequest) {
+            executor.execute(() -> noteLeaderContact(message.getSender()));
+        }
+    }
+
+    /** Times a follower's heartbeat tick was deferred to its rank's turn. */
+    long staggeredTicks() {
+        return staggeredTicks;
+    }
+
+    /**
+     * Before each run of MicroRaft's heartbeat task: node ms to defer it by, 0 to run it now. See "Staggered
+     * candidates". Node thread.
+     */
+    long heartbeatTickDeferralMs() {
+        if (staggerMillis == 0 || lastContactMillis < 0) {
+            return 0;
+        }
+        RaftNodeImpl node = running();
+        if (node == null) {
+            return 0;
+        }
+        RaftState state = node.state();
+        RaftEndpoint leader = state.leader();
+        if (state.role() != RaftRole.FOLLOWER || leader == null || state.preCandidateState() != null) {
+            return 0;
+        }
+        long now = raftClock.millis();
+        long turn = lastContactMillis + timeoutMillis + firstMarginMillis + rank(state, leader) * staggerMillis;
+        long waitMillis = turn - now;
+        if (waitMillis <= 0) {
+            // Our turn. MicroRaft restarted its timer a moment after we noted the contact, or on something we do
+            // not see: wait the few ms until it agrees, else this tick would do nothing and the next be P later.
+            return node.isLeaderHeartbeatTimeoutElapsed() || waitMillis < -periodMillis ? 0 : 1;
+        }
+        if (node.isLeaderHeartbeatTimeoutElapsed() || waitMillis < periodMillis) {
+            staggeredTicks++;
+            return DilatedClock.toNodeMillis(waitMillis * 1_000_000L, raftClock.factor());
+        }
+        return 0; // the leader spoke recently: nothing to do at this tick, and the next one is before our turn
+    }
+
+    /** This follower's place among those that may replace {@code leader}: 0 acts first. */
+    private long rank(RaftState state, RaftEndpoint leader) {
+        Set<String> excluded = witnesses.get();
+        List<String> survivors = new ArrayList<>();
+        for (RaftEndpoint e : state.committedGroupMembers().getVotingMembers()) {
+            String id = (String) e.getId();
+            if (!e.equals(leader) && !excluded.contains(id)) {
+                survivors.add(id);
+            }
+        }
+        survivors.sort(null);
+        int index = survivors.indexOf((String) state.localEndpoint().getId());
+        if (index < 0) {
+            return 0;
+        }
+        return Math.floorMod(index + state.term(), survivors.size());
+    }
+
+    private void noteLeaderContact(RaftEndpoint sender) {
+        RaftNodeImpl node = running();
+        if (node != null && sender.equals(node.state().leader())) {
+            lastContactMillis = raftClock.millis();
         }
     }
 
@@ -179,6 +284,7 @@ final class ElectionLiveness {
                 && request.getSender().equals(state.votedEndpoint())) {
             voteTimerResets++;
             node.leaderHeartbeatReceived();
+            lastContactMillis = raftClock.millis();
         }
     }
 

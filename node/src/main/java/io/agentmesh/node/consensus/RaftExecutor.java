@@ -2,6 +2,7 @@ package io.agentmesh.node.consensus;
 
 import io.agentmesh.node.port.Scheduler;
 import io.microraft.executor.RaftNodeExecutor;
+import io.microraft.impl.task.HeartbeatTask;
 import io.microraft.impl.task.LeaderElectionTimeoutTask;
 import io.microraft.impl.task.PreVoteTimeoutTask;
 import org.slf4j.Logger;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Runs MicroRaft on the node thread through the node's {@link Scheduler}, with time dilation.
@@ -29,6 +31,14 @@ import java.util.concurrent.TimeUnit;
  * election and pre-vote round timeouts, recognised by their task classes (see {@link ConsensusConfig}, "Split
  * votes"). Nothing else is delayed.
  *
+ * <p>Priority lane: every MicroRaft task and timer goes through {@link Scheduler#executeUrgent} and {@link
+ * Scheduler#scheduleUrgent}, so Raft runs ahead of the node's ordinary backlog (replication, writes, HTTP reads).
+ * Order among Raft's own tasks is unchanged: they all use the one lane.
+ *
+ * <p>Follower ticks: MicroRaft's heartbeat task ({@code HeartbeatTask}) can be deferred by a gate ({@link
+ * #gateHeartbeatTicks}) that decides when a follower may act on its leader's silence ({@link ElectionLiveness},
+ * "Staggered candidates"); a deferred tick runs later, and the task's period counts from then.
+ *
  * <p>Not {@code RaftNodeLifecycleAware} on purpose: MicroRaft shuffles its lifecycle-aware components with an
  * unseeded Random (RaftNodeImpl:256), so none of ours takes part in that.
  */
@@ -39,6 +49,7 @@ public final class RaftExecutor implements RaftNodeExecutor {
     private final int factor;
     private final ElectionBackoff electionBackoff;
     private Runnable candidateRoundTimeout;
+    private LongSupplier heartbeatTickDeferralMs;
     // Insertion-ordered so halting cancels in a deterministic order (invariant 2: no unordered hash iteration).
     private final Map<Long, Scheduler.Cancellable> timers = new LinkedHashMap<>();
     private long nextTimerId;
@@ -68,7 +79,7 @@ public final class RaftExecutor implements RaftNodeExecutor {
         if (halted) {
             return;
         }
-        scheduler.execute(() -> run(task));
+        scheduler.executeUrgent(() -> run(task));
     }
 
     @Override
@@ -82,12 +93,40 @@ public final class RaftExecutor implements RaftNodeExecutor {
         }
         Runnable toRun = task instanceof LeaderElectionTimeoutTask && candidateRoundTimeout != null
                 ? candidateRoundTimeout : task;
+        if (task instanceof HeartbeatTask && heartbeatTickDeferralMs != null) {
+            toRun = () -> gatedTick(task);
+        }
+        scheduleNodeMillis(toRun, delayMs);
+    }
+
+    private void scheduleNodeMillis(Runnable toRun, long delayMs) {
         long id = nextTimerId++;
-        Scheduler.Cancellable handle = scheduler.schedule(() -> {
+        Scheduler.Cancellable handle = scheduler.scheduleUrgent(() -> {
             timers.remove(id);
             run(toRun);
         }, delayMs);
         timers.put(id, handle);
+    }
+
+    /** A heartbeat tick: runs now, or later if the gate says this follower must not act on silence yet. */
+    private void gatedTick(Runnable heartbeatTask) {
+        long deferMs = heartbeatTickDeferralMs.getAsLong();
+        if (deferMs > 0 && !halted) {
+            scheduleNodeMillis(() -> gatedTick(heartbeatTask), deferMs);
+        } else {
+            heartbeatTask.run();
+        }
+    }
+
+    /**
+     * Asks {@code deferralMs} (node ms; 0: run now) before each run of MicroRaft's heartbeat task. Set once, before
+     * MicroRaft starts. See {@link ElectionLiveness}, "Staggered candidates".
+     */
+    void gateHeartbeatTicks(LongSupplier deferralMs) {
+        if (heartbeatTickDeferralMs != null) {
+            throw new IllegalStateException("the heartbeat ticks are gated once");
+        }
+        heartbeatTickDeferralMs = deferralMs;
     }
 
     /**

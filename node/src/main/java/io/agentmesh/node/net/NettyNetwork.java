@@ -482,6 +482,18 @@ public final class NettyNetwork implements Network, AutoCloseable {
         }
     }
 
+    /** Hands {@code event} to the node thread's priority lane unless closed. */
+    private void emitUrgent(Runnable event) {
+        if (closed) {
+            return;
+        }
+        try {
+            nodeThread.executeUrgent(event);
+        } catch (RejectedExecutionException e) {
+            log.debug("{} node thread refused an event: {}", selfName, e.toString());
+        }
+    }
+
     private final class RegistrySink implements PeerRegistry.Sink {
         @Override
         public void peerUp(Connection c) {
@@ -507,7 +519,12 @@ public final class NettyNetwork implements Network, AutoCloseable {
 
         @Override
         public void message(NodeId peer, WireMessage message) {
-            emit(() -> listener.message(peer, message));
+            if (message instanceof WireMessage.Consensus) {
+                // Raft's votes and heartbeats go ahead of the node's ordinary backlog (Scheduler.executeUrgent).
+                emitUrgent(() -> listener.message(peer, message));
+            } else {
+                emit(() -> listener.message(peer, message));
+            }
         }
 
         @Override

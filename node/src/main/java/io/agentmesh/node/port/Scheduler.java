@@ -14,6 +14,21 @@ public interface Scheduler {
     /** Runs {@code task} after {@code delayMs}; the returned handle cancels it if it has not run yet. */
     Cancellable schedule(Runnable task, long delayMs);
 
+    /**
+     * Like {@link #execute}, in the priority lane: runs before the ordinary tasks already queued (after the task
+     * running now), in the order urgent tasks were queued. For consensus only (Raft's messages and tasks), whose
+     * timing decides failover: a vote request must not wait behind replication, writes and HTTP reads. The default
+     * is the ordinary lane.
+     */
+    default void executeUrgent(Runnable task) {
+        execute(task);
+    }
+
+    /** Like {@link #schedule}, but the task goes to the priority lane when it is due ({@link #executeUrgent}). */
+    default Cancellable scheduleUrgent(Runnable task, long delayMs) {
+        return schedule(task, delayMs);
+    }
+
     interface Cancellable {
         void cancel();
     }

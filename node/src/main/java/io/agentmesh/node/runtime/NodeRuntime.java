@@ -935,6 +935,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 m.put("higherTermsAdopted", st.higherTermsAdopted());
                 m.put("candidatePreVotes", st.candidatePreVotes());
                 m.put("voteTimerResets", st.voteTimerResets());
+                m.put("staggeredTicks", st.staggeredTicks());
                 m.put("outcomes", cn.journal().completedByStatus());
                 m.put("leaderHistory", cn.leaderHistory());
                 s.put("consensus", m);

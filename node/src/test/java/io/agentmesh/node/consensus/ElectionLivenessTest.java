@@ -154,6 +154,38 @@ class ElectionLivenessTest extends HandDrivenMemberBase {
         assertEquals(0, m.sentSince(0, VoteRequest.class).stream().filter(v -> v.message().getTerm() > 1).count());
     }
 
+    @Test
+    void followersOfASilentLeaderActInARankOrderThatTurnsWithTheTerm() throws IOException {
+        // Two survivors (a and c) of leader b: a ranks first in one term and second in the next.
+        long inTerm1 = preVoteAfterLastHeartbeatMs(1);
+        long inTerm2 = preVoteAfterLastHeartbeatMs(2);
+        long first = Math.min(inTerm1, inTerm2);
+        long second = Math.max(inTerm1, inTerm2);
+        // 300 ms leader timeout + 15 ms margin, then 60 ms per rank; MicroRaft alone acts at its first tick after
+        // 300 ms, anywhere in 300-400 ms.
+        assertTrue(first >= 315 && first <= 317, "first-ranked pre-vote " + first + " ms after the last heartbeat");
+        assertTrue(second >= 375 && second <= 377, "second-ranked pre-vote " + second + " ms after the last heartbeat");
+    }
+
+    /** A fresh member a, follower of b in {@code term}: when, after b's last heartbeat, a asks for a pre-vote. */
+    private long preVoteAfterLastHeartbeatMs(int term) throws IOException {
+        java.nio.file.Path at = dir.resolve("term-" + term);
+        java.nio.file.Files.createDirectories(at);
+        try (HandDrivenMember member = new HandDrivenMember(a, List.of(a, b, c), at)) {
+            for (int i = 0; i < 5; i++) {
+                member.receive(b, heartbeat(b, term));
+                member.runFor(37);
+            }
+            member.receive(b, heartbeat(b, term));
+            long lastHeardMs = member.thread.nowMs() - 1;
+            int before = member.sent.size();
+            member.runFor(1_000);
+            HandDrivenMember.Sent preVote = member.sentSince(before, PreVoteRequest.class).stream().findFirst()
+                    .orElseThrow(() -> new AssertionError("no pre-vote within 1 s of b's last heartbeat"));
+            return preVote.atMs() - lastHeardMs;
+        }
+    }
+
     private int preVoteTerm() {
         return m.last(PreVoteRequest.class).map(PreVoteRequest::getTerm).orElse(-1);
     }

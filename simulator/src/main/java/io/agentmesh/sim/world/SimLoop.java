@@ -57,14 +57,23 @@ public final class SimLoop {
 
     /** Queues {@code task} at {@code atNanos} (not before now) on behalf of {@code owner} (null: the world). */
     public Event at(long atNanos, SimScheduler owner, String who, String label, Runnable task) {
-        Event e = new Event(Math.max(atNanos, now), sequence++, owner, who, label, task);
+        return at(atNanos, owner, who, label, task, false);
+    }
+
+    /**
+     * As {@link #at(long, SimScheduler, String, String, Runnable)}; an {@code urgent} event runs before the ordinary
+     * events due at the same time, so when a blocked node's thread is free again it runs its urgent events first (the
+     * node thread's priority lane, {@link io.agentmesh.node.port.Scheduler#executeUrgent}).
+     */
+    public Event at(long atNanos, SimScheduler owner, String who, String label, Runnable task, boolean urgent) {
+        Event e = new Event(Math.max(atNanos, now), sequence++, owner, who, label, task, urgent);
         queue.add(e);
         return e;
     }
 
     /** A world event (faults, workload, samplers): never dropped by a crash. */
     public Event world(long atNanos, String label, Runnable task) {
-        return at(atNanos, null, "world", label, task);
+        return at(atNanos, null, "world", label, task, false);
     }
 
     /** Runs the next live event; false when the queue is empty. */
@@ -152,9 +161,11 @@ public final class SimLoop {
         final String who;
         final String label;
         final Runnable task;
+        final boolean urgent;
         boolean cancelled;
 
-        Event(long time, long seq, SimScheduler owner, String who, String label, Runnable task) {
+        Event(long time, long seq, SimScheduler owner, String who, String label, Runnable task, boolean urgent) {
+            this.urgent = urgent;
             this.time = time;
             this.due = time;
             this.seq = seq;
@@ -176,6 +187,9 @@ public final class SimLoop {
         @Override
         public int compareTo(Event o) {
             int c = Long.compare(time, o.time);
+            if (c == 0) {
+                c = Boolean.compare(o.urgent, urgent);
+            }
             if (c == 0) {
                 c = Long.compare(due, o.due);
             }

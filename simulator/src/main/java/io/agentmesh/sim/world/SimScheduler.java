@@ -42,6 +42,19 @@ public final class SimScheduler implements Scheduler {
         return loop.at(readyNanos() + trueNanos(Math.max(0, delayMs) * 1_000_000L), this, name, "timer", task);
     }
 
+    /** The priority lane: runs before this node's ordinary events that wait for its thread ({@link SimLoop#at}). */
+    @Override
+    public void executeUrgent(Runnable task) {
+        loop.at(loop.nowNanos(), this, name, "urgent task", task, true);
+    }
+
+    /** A timer whose task goes to the priority lane when due; the delay counts as for {@link #schedule}. */
+    @Override
+    public Cancellable scheduleUrgent(Runnable task, long delayMs) {
+        return loop.at(readyNanos() + trueNanos(Math.max(0, delayMs) * 1_000_000L), this, name, "urgent timer", task,
+                true);
+    }
+
     /**
      * Queues a labelled task now (network and disk events use this so the trace says what they are); if the thread
      * is blocked, it runs when the block ends.

@@ -45,6 +45,25 @@ class SimLoopTest {
     }
 
     @Test
+    void aBlockedNodeRunsItsUrgentEventsFirstWhenTheBlockEnds() {
+        SimScheduler node = new SimScheduler(loop, "n1", 0);
+        List<String> ran = new ArrayList<>();
+        node.execute(() -> {
+            node.execute(() -> ran.add("ordinary queued in the block at " + loop.nowNanos()));
+            node.block(1_000);
+            node.scheduleUrgent(() -> ran.add("urgent timer at " + loop.nowNanos()), 0);
+        });
+        node.postAfter(10, "message", () -> ran.add("ordinary due at 10 at " + loop.nowNanos()));
+        loop.world(20, "vote request", () -> node.executeUrgent(() -> ran.add("urgent due at 20 at "
+                + loop.nowNanos())));
+        loop.world(30, "later", () -> node.executeUrgent(() -> ran.add("urgent due at 30 at " + loop.nowNanos())));
+        loop.runUntil(2_000);
+        // The urgent ones in the order they were due, then the ordinary ones in theirs.
+        assertEquals(List.of("urgent due at 20 at 1000", "urgent due at 30 at 1000", "urgent timer at 1000",
+                "ordinary queued in the block at 1000", "ordinary due at 10 at 1000"), ran);
+    }
+
+    @Test
     void runUntilStopsAtItsDeadlineEvenWhenABlockPushesAnEventPastIt() {
         SimScheduler node = new SimScheduler(loop, "n1", 0);
         List<String> ran = new ArrayList<>();
