@@ -688,8 +688,9 @@ public final class AgentState implements AutoCloseable {
      * only roll back a whole transaction, so removing a failed mutation's writes rolls back and applies the earlier
      * writes of the open change again: they are functions of the same state, so they make the same ops.
      */
-    public LocalBatch commitBatch(List<? extends Function<? super AgentState, ?>> mutations, LocalBatch.ChangeLimits limits) {
-        ensureOpen();
+    public LocalBatch commitBatch(List<? extends Function<? super AgentState, ?>> mutations,
+                                  LocalBatch.ChangeLimits limits) {
+        // No ensureOpen() here: on a closed state each write fails on its own and the batch changes nothing.
         if (batch != null) {
             throw new IllegalStateException("a batch is already open; batches do not nest");
         }

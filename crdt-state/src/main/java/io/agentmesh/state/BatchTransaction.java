@@ -61,25 +61,30 @@ final class BatchTransaction {
         if (lost != null) {
             throw lost; // a mutation that caught the loss and wrote again
         }
-        TxOps probe = TxOps.counting();
-        write.accept(probe);
-        if (mark > 0 && (ops + probe.ops() > limits.maxOps() || bytes + probe.bytes() > limits.maxBytes())) {
-            closeAtMark();
-            if (lost != null) {
-                throw lost;
+        if (mark > 0) {
+            // Earlier writes are in the open change: measure this one first, so it can go into the next change.
+            TxOps probe = TxOps.counting();
+            write.accept(probe);
+            if (ops + probe.ops() > limits.maxOps() || bytes + probe.bytes() > limits.maxBytes()) {
+                closeAtMark();
+                if (lost != null) {
+                    throw lost;
+                }
             }
         }
         open();
+        TxOps on = TxOps.on(tx);
         try {
-            write.accept(TxOps.on(tx));
+            write.accept(on);
         } catch (RuntimeException e) {
             rebuild(applied.size());
             // Inputs were checked before, so this is a bug in AgentState or in the library, not bad input.
-            throw lost != null ? lost : new IllegalStateException("Automerge refused a local write: " + e.getMessage(), e);
+            throw lost != null ? lost
+                    : new IllegalStateException("Automerge refused a local write: " + e.getMessage(), e);
         }
         applied.add(write);
-        ops += probe.ops();
-        bytes += probe.bytes();
+        ops += on.ops();
+        bytes += on.bytes();
         return AgentState.IN_BATCH;
     }
 
