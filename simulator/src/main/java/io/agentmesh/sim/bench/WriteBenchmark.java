@@ -67,9 +67,12 @@ public final class WriteBenchmark implements Callable<Integer> {
             for (int writers : writerCounts) {
                 Map<String, Object> store = null;
                 if (storeSeconds > 0) {
-                    store = StoreBenchmark.closedLoop(base.resolve("store" + writers), writers, 1,
-                            Math.min(2, storeSeconds), storeSeconds);
+                    Path storeDir = base.resolve("store" + writers);
+                    store = StoreBenchmark.closedLoop(storeDir, writers, 1, Math.min(2, storeSeconds), storeSeconds);
                     figures.put("storeAlone" + writers + "Writers", store);
+                    // Deleted at once: the kernel drops a deleted file's dirty pages instead of writing them back
+                    // while the node run below waits on its own fsyncs.
+                    deleteTree(storeDir);
                     System.err.println("writes: store alone, " + writers + " writers done");
                 }
                 Path home = base.resolve("w" + writers);
@@ -166,6 +169,14 @@ public final class WriteBenchmark implements Callable<Integer> {
         return NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", freePort()), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), snapshotEvery, false, AgentSettings.none()));
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static long sizeOf(Path dir) throws IOException {
