@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The agent's state as the rest of agentmesh sees it: a typed view over one Automerge document.
@@ -94,6 +95,10 @@ public final class AgentState implements AutoCloseable {
     private boolean verifyTextCache;
     private long lastSeq;
     private boolean closed;
+    /** The batch {@link #commitBatch} is applying, which every write goes into; null outside it. */
+    private BatchTransaction batch;
+    /** What a write returns inside {@link #commitBatch}: its ops wait in the batch's change. */
+    public static final LocalChange IN_BATCH = new LocalChange(0, new byte[0]);
 
     private AgentState(Genesis genesis, ActorId actor, Document doc, DocReader.Objects ids) {
         this.genesis = genesis;
@@ -626,17 +631,23 @@ public final class AgentState implements AutoCloseable {
      * integer setters of automerge-java 0.0.7 are broken: {@code NewValue.integer} stores a float anyway (l2d) and
      * {@code setUint} keeps only the low 32 bits (a time of 1.7e12 ms reads back as -807049216).
      */
-    private static void putNumber(Transaction tx, ObjectId obj, String key, long value) {
+    private static void putNumber(TxOps tx, ObjectId obj, String key, long value) {
         tx.set(obj, key, (double) value);
     }
 
-    /** Runs {@code ops} as one Automerge commit and returns the change it made. */
-    private LocalChange commit(Consumer<Transaction> ops) {
+    /**
+     * Runs {@code ops} as one Automerge commit and returns the change it made; inside {@link #commitBatch}, adds them
+     * to the batch's open change instead and returns {@link #IN_BATCH}.
+     */
+    private LocalChange commit(Consumer<TxOps> ops) {
+        if (batch != null) {
+            return batch.apply(ops);
+        }
         ChangeHash[] before = doc.getHeads();
         Transaction tx = doc.startTransaction();
         Optional<ChangeHash> committed;
         try {
-            ops.accept(tx);
+            ops.accept(TxOps.on(tx));
             committed = tx.commit();
         } catch (RuntimeException e) {
             tx.rollback();
@@ -646,6 +657,11 @@ public final class AgentState implements AutoCloseable {
         if (committed.isEmpty()) {
             throw new IllegalStateException("a write produced no Automerge change");
         }
+        return committed(before);
+    }
+
+    /** The change the commit just made after {@code before}: read back, numbered, and known to the gate. */
+    private LocalChange committed(ChangeHash[] before) {
         byte[] bytes = doc.encodeChangesSince(before);
         // Header fields only: the library's own output (peers run the full checks; tests pin that ours pass).
         List<ChangeHeader.Summary> made = ChangeHeader.summaries(bytes);
@@ -659,6 +675,89 @@ public final class AgentState implements AutoCloseable {
         lastSeq = seq;
         gate.recordLocal(made.get(0));
         return new LocalChange(seq, bytes);
+    }
+
+    /**
+     * Applies {@code mutations} in order, each as if alone (its checks see the writes before it), and commits what
+     * they wrote as few changes as {@code limits} allow: usually one. A mutation that throws changes nothing and its
+     * error is its outcome; the others are unaffected. The writes of one mutation always share a change. Inside a
+     * mutation, each write returns {@link #IN_BATCH} instead of its own change; the changes come back in the result.
+     *
+     * <p>How: the writes go into one open Automerge transaction (reads through the document see it). A write that
+     * would take the open change past {@code limits} (measured before it is applied) first closes it. Automerge can
+     * only roll back a whole transaction, so removing a failed mutation's writes rolls back and applies the earlier
+     * writes of the open change again: they are functions of the same state, so they make the same ops.
+     */
+    public LocalBatch commitBatch(List<? extends Function<? super AgentState, ?>> mutations,
+                                  LocalBatch.ChangeLimits limits) {
+        // No ensureOpen() here: on a closed state each write fails on its own and the batch changes nothing.
+        if (batch != null) {
+            throw new IllegalStateException("a batch is already open; batches do not nest");
+        }
+        int n = mutations.size();
+        int[] changeOf = new int[n];
+        RuntimeException[] errors = new RuntimeException[n];
+        BatchTransaction b = new BatchTransaction(doc, this::committed, this::forgetLocalWrites, limits);
+        batch = b;
+        List<LocalChange> changes;
+        try {
+            for (int i = 0; i < n; i++) {
+                b.nextWrite();
+                try {
+                    mutations.get(i).apply(this);
+                } catch (RuntimeException e) {
+                    errors[i] = e;
+                    b.undoWrite();
+                }
+                if (b.lost() != null) {
+                    // The open change could not be rebuilt: every write in it, this one included, changed nothing.
+                    errors[i] = errors[i] != null ? errors[i] : b.lost();
+                    failLostChange(changeOf, errors, i, b.lostChange(), b.lost());
+                    b.clearLost();
+                } else if (errors[i] == null) {
+                    changeOf[i] = b.openChange();
+                }
+            }
+            b.finish();
+            if (b.lost() != null) {
+                failLostChange(changeOf, errors, n, b.lostChange(), b.lost());
+            }
+            changes = b.changes();
+        } finally {
+            batch = null;
+            b.abandon();
+        }
+        List<LocalBatch.Write> writes = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            if (errors[i] != null) {
+                writes.add(LocalBatch.Write.failed(errors[i]));
+            } else if (changeOf[i] >= changes.size()) {
+                writes.add(LocalBatch.Write.failed(new IllegalStateException("a write produced no Automerge change")));
+            } else {
+                writes.add(LocalBatch.Write.in(changeOf[i]));
+            }
+        }
+        return new LocalBatch(changes, writes);
+    }
+
+    /** The writes before {@code upTo} that were in the change the batch lost fail with {@code why}. */
+    private static void failLostChange(int[] changeOf, RuntimeException[] errors, int upTo, int lost,
+                                       RuntimeException why) {
+        for (int j = 0; j < upTo; j++) {
+            if (errors[j] == null && changeOf[j] == lost) {
+                errors[j] = why;
+            }
+        }
+    }
+
+    /**
+     * Writes were taken out of the document again (a batch removed a failed mutation's writes): what was derived
+     * from them goes too, and is rebuilt from the document when next needed.
+     */
+    private void forgetLocalWrites() {
+        textCache.clear();
+        cachedChars = 0;
+        gate.forgetWorkspaceTexts();
     }
 
     // ------------------------------------------------------------------ reads
@@ -897,7 +996,7 @@ public final class AgentState implements AutoCloseable {
             return n;
         }
 
-        void apply(Transaction tx, ObjectId text) {
+        void apply(TxOps tx, ObjectId text) {
             for (int i = splices.size() - 1; i >= 0; i--) {
                 tx.spliceText(text, at[i], delete[i], splices.get(i).insert());
             }

@@ -407,6 +407,11 @@ final class ChangeGate {
         }
     }
 
+    /** Local writes were taken out of the document again: the index of workspace texts is rebuilt when next needed. */
+    void forgetWorkspaceTexts() {
+        workspaceTexts = null;
+    }
+
     /** Records that workspace file {@code path} changed (a local write). */
     void workspaceTouched(String path) {
         workspaceTouched.add(path);

@@ -94,8 +94,10 @@ public final class MajorityDurability {
 
     /** Per connected peer: the highest seq of this node's actor it confirmed durable. */
     private final Map<NodeId, Long> confirmed = new TreeMap<>();
-    /** Majority-durable writes durable here and waiting for a majority, by seq. */
-    private final TreeMap<Long, PendingWrite> pending = new TreeMap<>();
+    /** Majority-durable writes durable here and waiting for a majority, by seq (a batch's writes share one). */
+    private final TreeMap<Long, List<PendingWrite>> pending = new TreeMap<>();
+    /** The writes in {@link #pending}. */
+    private int pendingWrites;
     /** Majority-durable writes admitted but not yet durable here (they count against the limit too). */
     private int admitted;
     private final List<CatchUpRun> catchUps = new ArrayList<>();
@@ -173,7 +175,7 @@ public final class MajorityDurability {
         if (stopped) {
             return CompletableFuture.failedFuture(new IllegalStateException("the node is stopping; write refused"));
         }
-        if (pending.size() + admitted >= config.maxPending()) {
+        if (pendingWrites + admitted >= config.maxPending()) {
             return CompletableFuture.failedFuture(new IllegalStateException("too many majority-durable writes are"
                     + " waiting for a majority of the voters (limit " + config.maxPending() + "); this write was"
                     + " refused and changed nothing. Retry later; if it persists, voters are unreachable or slow."));
@@ -195,7 +197,7 @@ public final class MajorityDurability {
 
     /** Majority-durable writes waiting now (durable here, or on their way to disk here). */
     public int waiting() {
-        return pending.size() + admitted;
+        return pendingWrites + admitted;
     }
 
     private void track(SignedChange change, CompletableFuture<SignedChange> result, long startedNanos) {
@@ -204,11 +206,19 @@ public final class MajorityDurability {
             return;
         }
         PendingWrite w = new PendingWrite(change, result, startedNanos);
-        pending.put(change.seq(), w);
+        List<PendingWrite> same = pending.get(change.seq());
+        boolean first = same == null;
+        if (first) {
+            same = new ArrayList<>();
+            pending.put(change.seq(), same);
+        }
+        same.add(w);
+        pendingWrites++;
         long leftMs = config.timeoutMs() - TimeUnit.NANOSECONDS.toMillis(clock.monotonicNanos() - startedNanos);
-        w.timer = scheduler.schedule(() -> timeOut(change.seq()), Math.max(0, leftMs));
+        w.timer = scheduler.schedule(() -> timeOut(w), Math.max(0, leftMs));
         settleWrites();
-        if (pending.containsKey(change.seq())) {
+        // The other writes of the same change (one batch) asked already.
+        if (first && pending.containsKey(change.seq())) {
             // The push went out just before (durable here, then sent); each voter answers once it has stored what
             // it received before this question, so its answer confirms the push.
             askVoters(change.seq());
@@ -226,14 +236,19 @@ public final class MajorityDurability {
         }
     }
 
-    private void timeOut(long seq) {
-        PendingWrite w = pending.get(seq);
-        if (w == null) {
+    private void timeOut(PendingWrite w) {
+        long seq = w.change.seq();
+        if (!pending.containsKey(seq)) {
             return;
         }
         settleWrites(); // a confirmation may have arrived in the same instant
-        if (pending.remove(seq) == null) {
+        List<PendingWrite> same = pending.get(seq);
+        if (same == null || !same.remove(w)) {
             return;
+        }
+        pendingWrites--;
+        if (same.isEmpty()) {
+            pending.remove(seq);
         }
         Voters v = voters.get();
         String detail = v.voters().isEmpty()
@@ -251,14 +266,17 @@ public final class MajorityDurability {
         Voters v = voters.get();
         List<PendingWrite> settled = new ArrayList<>();
         // Holders of seq s are a superset of those of s + 1, so the first write short of a majority stops the scan.
-        for (Iterator<Map.Entry<Long, PendingWrite>> it = pending.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Long, PendingWrite> e = it.next();
+        for (Iterator<Map.Entry<Long, List<PendingWrite>>> it = pending.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, List<PendingWrite>> e = it.next();
             if (!v.consensusOff() && (v.voters().isEmpty() || holders(e.getKey(), v) < v.majority())) {
                 break;
             }
             it.remove();
-            e.getValue().timer.cancel();
-            settled.add(e.getValue());
+            pendingWrites -= e.getValue().size();
+            for (PendingWrite w : e.getValue()) {
+                w.timer.cancel();
+                settled.add(w);
+            }
         }
         // Completed after the scan: a caller's callback may start another majority-durable write.
         settled.forEach(w -> w.done.complete(w.change));
@@ -494,8 +512,9 @@ public final class MajorityDurability {
     /** The node stops: whatever waits fails now, saying what became of it. */
     public void stop() {
         stopped = true;
-        List<PendingWrite> waiting = List.copyOf(pending.values());
+        List<PendingWrite> waiting = pending.values().stream().flatMap(List::stream).toList();
         pending.clear();
+        pendingWrites = 0;
         for (PendingWrite w : waiting) {
             w.timer.cancel();
             w.done.completeExceptionally(stoppedError());

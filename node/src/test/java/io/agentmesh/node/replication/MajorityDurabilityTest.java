@@ -106,6 +106,31 @@ class MajorityDurabilityTest {
     }
 
     @Test
+    void theWritesOfOneBatchShareAChangeAndAreEachAcknowledgedAfterOneQuestionPerVoter() {
+        network.messages.clear();
+        List<CompletableFuture<SignedChange>> batch = List.of(durableHere(1), durableHere(1), durableHere(1));
+        long questions = network.messages.stream().filter(m -> m.message() instanceof WireMessage.DurableQuery)
+                .count();
+        assertEquals(2, questions, "B and C are asked once for the change, not once per write");
+        assertEquals(3, majority.waiting());
+        confirm(B, 1);
+        batch.forEach(w -> assertEquals(1, w.join().seq()));
+        assertEquals(0, majority.waiting());
+    }
+
+    @Test
+    void aBatchMateTimingOutLeavesTheOthersWaiting() {
+        CompletableFuture<SignedChange> early = durableHere(1);
+        time.runFor(500);
+        CompletableFuture<SignedChange> late = durableHere(1);
+        time.runFor(500);
+        assertTrue(early.isCompletedExceptionally(), "the first write's own timeout");
+        assertFalse(late.isDone(), "its own timeout is 500 ms away");
+        confirm(B, 1);
+        assertEquals(1, late.join().seq());
+    }
+
+    @Test
     void aWitnessNeverCountsSoTwoServersAndAWitnessNeedBothServers() {
         voters = MajorityDurability.Voters.of(List.of(SELF, B, WITNESS), "unknown");
         CompletableFuture<SignedChange> w = durableHere(1);

@@ -129,7 +129,16 @@ public final class StoreBenchmark implements Callable<Integer> {
     }
 
     private Map<String, Object> closedLoop(Path storeDir, int threads) throws Exception {
-        DerivedChanges changes = new DerivedChanges(run.seed(), threads);
+        return closedLoop(storeDir, threads, run.seed(), warmupSeconds, seconds);
+    }
+
+    /**
+     * The closed-loop store figures for {@code threads} writers, each waiting for its append before the next: what
+     * {@code bench writes} measures beside the whole write path, in the same JVM, for its ratio.
+     */
+    static Map<String, Object> closedLoop(Path storeDir, int threads, long seed, int warmupSeconds, int seconds)
+            throws Exception {
+        DerivedChanges changes = new DerivedChanges(seed, threads);
         try (SqliteChangeStore store = SqliteChangeStore.open(storeDir.resolve("store.db"))) {
             AtomicLong[] nextSeq = new AtomicLong[threads];
             for (int i = 0; i < threads; i++) {

@@ -28,9 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
- * Acknowledged-write throughput and latency of one node through its full write path (Automerge commit, Ed25519
- * signature, SQLite group commit with fsync), its restart time with many changes, and bytes on disk per change.
- * Calls the node's operations in-process (what the HTTP API calls), so HTTP itself is not measured.
+ * Acknowledged-write throughput and latency of one node through its full write path (batched Automerge commit,
+ * Ed25519 signature, SQLite group commit with fsync), its restart time with many changes, and bytes on disk per
+ * change. Calls the node's operations in-process (what the HTTP API calls), so HTTP itself is not measured. Beside
+ * each writer count it runs the store alone ({@code bench store}'s closed loop, same JVM, same writer count, just
+ * before), so {@code ratioToStoreAlone} compares the two under the same load.
  */
 @Command(name = "writes", mixinStandardHelpOptions = true,
         description = "Benchmark acknowledged writes (1 and N concurrent writers), restart time and bytes per change.")
@@ -41,8 +43,11 @@ public final class WriteBenchmark implements Callable<Integer> {
     @Option(names = "--writers", defaultValue = "1,16", split = ",", description = "Concurrent writer counts (default ${DEFAULT-VALUE}).")
     int[] writerCounts;
 
-    @Option(names = "--restart-changes", defaultValue = "100000", description = "Changes in the store for the restart figure (default ${DEFAULT-VALUE}).")
+    @Option(names = "--restart-changes", defaultValue = "100000", description = "Writes (16 writers) made before the restart figure; the figure says how many changes they became (default ${DEFAULT-VALUE}).")
     int restartChanges;
+
+    @Option(names = "--store-seconds", defaultValue = "5", description = "Measured seconds of the store-alone closed loop beside each writer count; 0 skips it (default ${DEFAULT-VALUE}).")
+    int storeSeconds;
 
     @Mixin
     BenchOptions.ScratchDir scratch;
@@ -60,6 +65,16 @@ public final class WriteBenchmark implements Callable<Integer> {
         Map<String, Object> figures = new LinkedHashMap<>();
         try {
             for (int writers : writerCounts) {
+                Map<String, Object> store = null;
+                if (storeSeconds > 0) {
+                    Path storeDir = base.resolve("store" + writers);
+                    store = StoreBenchmark.closedLoop(storeDir, writers, 1, Math.min(2, storeSeconds), storeSeconds);
+                    figures.put("storeAlone" + writers + "Writers", store);
+                    // Deleted at once: the kernel drops a deleted file's dirty pages instead of writing them back
+                    // while the node run below waits on its own fsyncs.
+                    deleteTree(storeDir);
+                    System.err.println("writes: store alone, " + writers + " writers done");
+                }
                 Path home = base.resolve("w" + writers);
                 init(home);
                 try (NodeRuntime node = start(home, 1_000_000)) {
@@ -67,7 +82,18 @@ public final class WriteBenchmark implements Callable<Integer> {
                     if (warmup > 0) {
                         run(node, writers, warmup); // warm up the JIT
                     }
-                    figures.put("writers" + writers, run(node, writers, writes));
+                    long changesBefore = node.changeCount();
+                    Map<String, Object> r = run(node, writers, writes);
+                    long changes = node.changeCount() - changesBefore;
+                    r.put("changes", changes);
+                    r.put("writesPerChange", Math.round(10.0 * writes / Math.max(1, changes)) / 10.0);
+                    if (store != null) {
+                        long storeRate = ((Number) store.get("appendsPerSecond")).longValue();
+                        r.put("ratioToStoreAlone", Math.round(100.0 * ((Number) r.get("acknowledgedWritesPerSecond"))
+                                .longValue() / Math.max(1, storeRate)) / 100.0);
+                    }
+                    figures.put("writers" + writers, r);
+                    System.err.println("writes: node, " + writers + " writers done");
                 }
             }
             Path home = base.resolve("restart");
@@ -80,12 +106,13 @@ public final class WriteBenchmark implements Callable<Integer> {
             try (NodeRuntime node = start(home, 20_000)) {
                 long restartMs = (System.nanoTime() - t0) / 1_000_000;
                 Map<String, Object> restart = new LinkedHashMap<>();
-                restart.put("changes", restartChanges);
+                restart.put("writes", restartChanges);
+                restart.put("changes", node.changeCount());
                 restart.put("msUntilServing", restartMs);
                 restart.put("memoryEntriesAfter", node.memoryCount().join());
                 figures.put("restart", restart);
             }
-            figures.put("bytesOnDiskPerChange", Math.round((double) dbBytes / restartChanges));
+            figures.put("bytesOnDiskPerWrite", Math.round((double) dbBytes / restartChanges));
         } finally {
             scratch.cleanUp(base);
         }
@@ -93,6 +120,7 @@ public final class WriteBenchmark implements Callable<Integer> {
         parameters.put("writes", writes);
         parameters.put("writers", Arrays.stream(writerCounts).boxed().toList());
         parameters.put("restartChanges", restartChanges);
+        parameters.put("storeSeconds", storeSeconds);
         output.print(new BenchResult("writes", machine, parameters, figures));
         return 0;
     }
@@ -141,6 +169,14 @@ public final class WriteBenchmark implements Callable<Integer> {
         return NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", freePort()), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), snapshotEvery, false, AgentSettings.none()));
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static long sizeOf(Path dir) throws IOException {
