@@ -29,6 +29,15 @@ public interface NodeOperations {
     /** The newest {@code limit} memory entries, oldest first. */
     CompletableFuture<List<?>> memory(int limit);
 
+    /**
+     * The newest {@code limit} memory entries carrying {@code tag} (exactly; null for any) whose text, kind or tags
+     * contain every word of {@code query} (case-insensitive; null for any), newest first. Fails with
+     * IllegalArgumentException on a bad query.
+     */
+    default CompletableFuture<List<?>> memorySearch(String query, String tag, int limit) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("this node cannot search memory"));
+    }
+
     /** Replaces the long-term notes text; completes once durable here. */
     default CompletableFuture<Void> replaceNotes(String text) {
         return replaceNotes(text, Durability.LOCAL);

@@ -121,6 +121,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<String> terminated = new CompletableFuture<>();
     private volatile boolean ready;
+    /** The memory log's published read view: HTTP reads and searches use it, never the node thread. */
+    private final java.util.function.Supplier<io.agentmesh.state.MemoryView> memoryViews;
 
     private NodeRuntime(NodeSettings settings, io.agentmesh.node.api.ApiAccess.Policy apiAccess) throws IOException {
         this(settings, apiAccess, io.agentmesh.node.limits.Limits.defaults());
@@ -163,6 +165,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                             + " replayed" : recovered.replayedChanges() + " replayed",
                     (clock.monotonicNanos() - t0) / 1_000_000, incarnation);
 
+            long viewStart = clock.monotonicNanos();
+            recovered.state().enableMemoryView();
+            this.memoryViews = recovered.state().memoryViews();
+            log.info("node {} built its memory read view ({} entries) in {} ms", name,
+                    memoryViews.get().size(), (clock.monotonicNanos() - viewStart) / 1_000_000);
             this.nodeThread = new NodeThread(name);
             this.signer = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "signer-" + name);
@@ -757,14 +764,26 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         return write(s -> s.appendMemory(entry), durability).thenApply(v -> entry);
     }
 
+    /**
+     * From the published read view, on the caller's thread: the view is published when a write is applied, before
+     * its answer, so a caller reads its own acknowledged writes.
+     */
     @Override
     public CompletableFuture<List<?>> memory(int limit) {
-        return onNode(c -> {
-            AgentState s = c.state();
-            long count = s.memoryCount();
-            long from = Math.max(0, count - limit);
-            return CompletableFuture.completedFuture(s.memory(from, limit));
-        });
+        try {
+            return CompletableFuture.completedFuture(memoryViews.get().newest(limit));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<List<?>> memorySearch(String query, String tag, int limit) {
+        try {
+            return CompletableFuture.completedFuture(memoryViews.get().search(query, tag, limit));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** Transport counters. */
