@@ -684,12 +684,35 @@ public final class AgentState implements AutoCloseable {
         if (memoryIndex != null) {
             return;
         }
+        memoryIndex = new MemoryIndex(doc, ids.memory(), memoryRoots(), gate::typeOf, reader::memorySlot,
+                reader::memorySlots, chunkSlots);
+        gate.onApplied(memoryIndex::afterRemote);
+    }
+
+    /**
+     * Turns the memory view on from {@code saved}, a {@link MemoryViewFile} taken when the document had exactly its
+     * current heads (the caller checks them: the snapshot this document was loaded from), without reading the log;
+     * when its slot count is not the log's length the log is read instead. Later calls do nothing.
+     */
+    public void enableMemoryView(MemoryViewFile.Saved saved) {
+        ensureOpen();
+        if (memoryIndex != null) {
+            return;
+        }
+        if (saved.slots().size() != reader.memoryCount() || !saved.heads().equals(heads())) {
+            enableMemoryView();
+            return;
+        }
+        memoryIndex = new MemoryIndex(doc, ids.memory(), memoryRoots(), gate::typeOf, reader::memorySlot,
+                reader::memorySlots, MemoryIndex.CHUNK, saved.slots());
+        gate.onApplied(memoryIndex::afterRemote);
+    }
+
+    private java.util.Set<String> memoryRoots() {
         java.util.Set<String> roots = new java.util.HashSet<>(genesis.objectIds().values());
         roots.addAll(genesis.workspaceObjectIds().values());
         roots.remove(ids.memory().toString());
-        memoryIndex = new MemoryIndex(doc, ids.memory(), roots, gate::typeOf, reader::memorySlot,
-                reader::memorySlots, chunkSlots);
-        gate.onApplied(memoryIndex::afterRemote);
+        return roots;
     }
 
     /**

@@ -209,6 +209,13 @@ final class MemoryIndex {
         resyncs = 0;
     }
 
+    /** An index over {@code slots} (null for a malformed one) taken from a file at the document's current heads. */
+    MemoryIndex(Document doc, ObjectId memory, Set<String> rootObjects,
+                Function<String, Optional<ObjectType>> typeOf, Function<Long, MemoryEntry> readSlot,
+                java.util.function.Supplier<List<MemoryEntry>> readAll, int chunkSlots, List<MemoryEntry> slots) {
+        this(doc, memory, rootObjects, typeOf, readSlot, () -> slots, chunkSlots);
+    }
+
     /** The newest published view. Any thread. */
     MemoryView current() {
         return current;

@@ -1,6 +1,7 @@
 package io.agentmesh.state;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -71,6 +72,16 @@ public final class MemoryView {
                 out.add(tail.slots[i]);
             }
         }
+        return out;
+    }
+
+    /** Every slot in list order, null where the document holds no well-formed entry (what a file saves). */
+    List<MemoryEntry> slots() {
+        List<MemoryEntry> out = new ArrayList<>((int) size());
+        for (MemoryIndex.Chunk c : sealed) {
+            out.addAll(Arrays.asList(c.slots));
+        }
+        out.addAll(Arrays.asList(tail.slots).subList(0, tailCount));
         return out;
     }
 

@@ -91,6 +91,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final ChangeStore store;
     private final NodeThread nodeThread;
     private final ExecutorService signer;
+    /** Writes the memory view file after each snapshot (off the node thread). */
+    private final ExecutorService viewDisk;
     /** Runs the job executor's appends and fsyncs, which must stay off the node thread. */
     private final ExecutorService jobDisk;
     private final NodeCore core;
@@ -159,7 +161,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         try {
             long incarnation = incarnation(ids, store);
             this.identity = new LocalIdentity(agentRoot, nodeKey, certificate, incarnation);
-            Recovery.Result recovered = Recovery.recover(identity.agentId().bytes(), identity.actor(), store);
+            Recovery.Result recovered = Recovery.recover(identity.agentId().bytes(), identity.actor(), store,
+                    savedMemoryView(settings.stateDir(), identity.agentId().bytes(), certificate.nodeId().shortForm()));
             log.info("node {} recovered {} changes ({}) in {} ms; incarnation {}", name,
                     store.changeCount(), recovered.fromSnapshot() ? "snapshot + " + recovered.replayedChanges()
                             + " replayed" : recovered.replayedChanges() + " replayed",
@@ -171,6 +174,11 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             log.info("node {} built its memory read view ({} entries) in {} ms", name,
                     memoryViews.get().size(), (clock.monotonicNanos() - viewStart) / 1_000_000);
             this.nodeThread = new NodeThread(name);
+            this.viewDisk = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "view-disk-" + name);
+                t.setDaemon(true);
+                return t;
+            });
             this.signer = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "signer-" + name);
                 t.setDaemon(true);
@@ -185,6 +193,16 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     new SecureRandom(), CoreConfig.defaults(Optional.of(settings.advertise().orElse(settings.listen())))
                             .withSnapshots(SnapshotPolicy.every(settings.snapshotEveryChanges())),
                     this::fatal);
+            // The memory view beside each snapshot: the next start adopts it instead of reading every entry.
+            byte[] viewAgent = identity.agentId().bytes();
+            core.onSnapshotView((heads, view) -> viewDisk.execute(() -> {
+                try {
+                    io.agentmesh.state.MemoryViewFile.write(settings.stateDir().resolve(
+                            io.agentmesh.state.MemoryViewFile.NAME), viewAgent, heads, view);
+                } catch (IOException | RuntimeException e) {
+                    log.warn("node {} could not save its memory view beside the snapshot: {}", name, e.toString());
+                }
+            }));
             NetworkConfig netConfig = NetworkConfig.defaults(settings.listen().getHostString(), settings.listen().getPort())
                     .withFaultInjection(settings.faultInjection());
             this.network = new NettyNetwork(netConfig, identity, nodeThread, core, clock,
@@ -307,6 +325,18 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         ready = true;
         log.info("node {} serving: mesh on {}, HTTP on {} ({} ms after start)", name, boundMesh,
                 httpAddress(), (clock.monotonicNanos() - t0) / 1_000_000);
+    }
+
+    /** The memory view saved beside the last snapshot, empty when there is none or it does not read back. */
+    private static Optional<io.agentmesh.state.MemoryViewFile.Saved> savedMemoryView(java.nio.file.Path stateDir,
+                                                                                    byte[] agentId, String name) {
+        try {
+            return io.agentmesh.state.MemoryViewFile.read(stateDir.resolve(io.agentmesh.state.MemoryViewFile.NAME),
+                    agentId);
+        } catch (IOException e) {
+            log.warn("node {} ignores its saved memory view ({}); it reads the log instead", name, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /**
@@ -698,6 +728,14 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             stopped.get(10, java.util.concurrent.TimeUnit.SECONDS);
         } catch (Exception e) {
             log.warn("node {} could not write a final snapshot: {}", name, e.toString());
+        }
+        viewDisk.shutdown(); // after the final snapshot: its view is queued, and written before the store closes
+        try {
+            if (!viewDisk.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                log.warn("node {} did not finish saving its memory view", name);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         if (relays != null) {
             relays.close();
