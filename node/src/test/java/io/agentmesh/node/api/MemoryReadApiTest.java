@@ -91,6 +91,19 @@ class MemoryReadApiTest {
             assertTrue(get(base + "/v1/memory?q=a&q=b", 400).contains("twice"));
             assertTrue(get(base + "/v1/memory?q=a%01b", 400).contains("control"));
         }
+        // A clean shutdown snapshots and saves the view beside it; the restart adopts it and serves the same log.
+        assertTrue(java.nio.file.Files.isRegularFile(home.resolve("state").resolve(
+                io.agentmesh.state.MemoryViewFile.NAME)));
+        try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
+                Optional.empty(), new InetSocketAddress("127.0.0.1", freePort()), Optional.empty(),
+                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none()))) {
+            String base = "http://127.0.0.1:" + node.httpPort();
+            assertEquals(200, JSON.readTree(get(base + "/v1/memory?limit=1000", 200)).get("entries").size());
+            assertEquals(100, JSON.readTree(get(base + "/v1/memory?tag=odd&limit=1000", 200)).get("entries").size());
+            JsonNode after = JSON.readTree(post(base + "/v1/memory", "{\"text\": \"after restart\", \"tags\": [\"odd\"]}"));
+            JsonNode newest = JSON.readTree(get(base + "/v1/memory?limit=1", 200)).get("entries");
+            assertEquals(after.get("id"), newest.get(0).get("id"));
+        }
     }
 
     private String get(String url, int expectStatus) throws Exception {
