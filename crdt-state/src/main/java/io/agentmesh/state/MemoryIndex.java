@@ -200,7 +200,7 @@ final class MemoryIndex {
         this.tail = Chunk.tail(chunkSlots);
         this.doc = doc;
         this.memory = memory;
-        this.memoryKey = memory.toString();
+        this.memoryKey = memory == null ? "" : memory.toString();
         this.rootObjects = Set.copyOf(rootObjects);
         this.typeOf = typeOf;
         this.readSlot = readSlot;

@@ -43,6 +43,12 @@ public final class MemoryView {
         this.version = version;
     }
 
+    /** A view over {@code slots} (null for a malformed one), without a document: e.g. a saved view at start-up. */
+    public static MemoryView of(List<MemoryEntry> slots) {
+        return new MemoryIndex(null, null, java.util.Set.of(), id -> java.util.Optional.empty(), at -> null,
+                () -> slots, MemoryIndex.CHUNK).current();
+    }
+
     static MemoryView empty() {
         return new MemoryView(new MemoryIndex.Chunk[0], new long[]{0}, MemoryIndex.Chunk.tail(0), 0, 0);
     }

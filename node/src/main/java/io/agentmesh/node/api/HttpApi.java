@@ -204,6 +204,9 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        if (!node.loaded().isDone() && !answeredWhileLoading(exchange)) {
+            return;
+        }
         if (io.agentmesh.node.llm.api.LlmHttp.owns(exchange.getRequestURI().getPath())) {
             // The LLM endpoints answer in OpenAI's or Anthropic's shapes, and a call outlives this handler thread:
             // they take the exchange over and close it themselves.
@@ -294,12 +297,11 @@ public final class HttpApi implements AutoCloseable {
                     if (tag.isPresent() && (tag.get().isEmpty() || tag.get().length() > MAX_TAG_CHARS)) {
                         throw new ApiError(400, "tag must be 1 to " + MAX_TAG_CHARS + " characters");
                     }
-                    if (q.isEmpty() && tag.isEmpty()) {
-                        send(ex, 200, Map.of("entries", await(node.memory(limit))));
-                    } else {
-                        send(ex, 200, Map.of("entries", await(node.memorySearch(q.orElse(null), tag.orElse(null),
-                                limit))));
-                    }
+                    boolean loading = !node.loaded().isDone();
+                    List<?> entries = q.isEmpty() && tag.isEmpty() ? await(node.memory(limit))
+                            : await(node.memorySearch(q.orElse(null), tag.orElse(null), limit));
+                    // While loading, the entries are those of the view saved with the last snapshot.
+                    send(ex, 200, loading ? Map.of("entries", entries, "loading", true) : Map.of("entries", entries));
                 } else if (method.equals("POST")) {
                     Durability durability = durability(ex.getRequestURI());
                     JsonNode body = body(ex);
@@ -455,6 +457,38 @@ public final class HttpApi implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * While the node loads its state: answers the status itself, lets health, readiness and (when the node can)
+     * memory reads through, and makes every other request wait for the load. Returns whether the request goes on to
+     * the usual routing.
+     */
+    private boolean answeredWhileLoading(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        String method = exchange.getRequestMethod();
+        if (path.equals("/healthz") || path.equals("/readyz")
+                || path.equals("/v1/memory") && method.equals("GET") && node.memoryReadableWhileLoading()) {
+            return true;
+        }
+        if (path.equals("/v1/status") && method.equals("GET")) {
+            try (exchange) {
+                send(exchange, 200, node.loadingStatus());
+            }
+            return false;
+        }
+        try {
+            node.loaded().get(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // answered below
+        }
+        try (exchange) {
+            send(exchange, 503, Map.of("error", "the node is still loading its state; try again shortly"));
+        }
+        return false;
     }
 
     /** The {@code Agentmesh-Fence} a call carries, empty when none; a malformed one is a 400. */

@@ -123,8 +123,13 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<String> terminated = new CompletableFuture<>();
     private volatile boolean ready;
-    /** The memory log's published read view: HTTP reads and searches use it, never the node thread. */
-    private final java.util.function.Supplier<io.agentmesh.state.MemoryView> memoryViews;
+    /**
+     * The memory log's published read view: HTTP reads and searches use it, never the node thread. While the state
+     * loads, the view saved with the last snapshot (or null when there is none).
+     */
+    private volatile java.util.function.Supplier<io.agentmesh.state.MemoryView> memoryViews;
+    /** Completes once the state is loaded and the node serves every endpoint. */
+    private final CompletableFuture<Void> loaded = new CompletableFuture<>();
 
     private NodeRuntime(NodeSettings settings, io.agentmesh.node.api.ApiAccess.Policy apiAccess) throws IOException {
         this(settings, apiAccess, io.agentmesh.node.limits.Limits.defaults());
@@ -158,11 +163,26 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         LlmGateway startedLlm = null;
         io.agentmesh.node.wallet.api.WalletRuntime startedWallet = null;
         io.agentmesh.node.backup.run.BackupRunner startedBackups = null;
+        HttpApi startedHttp = null;
         try {
             long incarnation = incarnation(ids, store);
             this.identity = new LocalIdentity(agentRoot, nodeKey, certificate, incarnation);
+            // Serve memory reads from the view saved with the last snapshot while the document loads (the rest of
+            // the API waits for the load; docs/benchmarks.md "Reads").
+            Optional<io.agentmesh.state.MemoryViewFile.Saved> savedView = savedMemoryView(settings.stateDir(),
+                    identity.agentId().bytes(), certificate.nodeId().shortForm());
+            if (savedView.isPresent()) {
+                io.agentmesh.state.MemoryView loadingView = io.agentmesh.state.MemoryView.of(savedView.get().slots());
+                this.memoryViews = () -> loadingView;
+            }
+            startedHttp = new HttpApi(settings.http(), this, name, apiAccess,
+                    Optional.of(new io.agentmesh.node.api.ClientRateLimiter(limits, clock, name)));
+            this.http = startedHttp;
+            http.start();
+            log.info("node {} serves HTTP on {} while it loads its state ({} ms after start)", name, httpAddress(),
+                    (clock.monotonicNanos() - t0) / 1_000_000);
             Recovery.Result recovered = Recovery.recover(identity.agentId().bytes(), identity.actor(), store,
-                    savedMemoryView(settings.stateDir(), identity.agentId().bytes(), certificate.nodeId().shortForm()));
+                    savedView);
             log.info("node {} recovered {} changes ({}) in {} ms; incarnation {}", name,
                     store.changeCount(), recovered.fromSnapshot() ? "snapshot + " + recovered.replayedChanges()
                             + " replayed" : recovered.replayedChanges() + " replayed",
@@ -296,9 +316,6 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 new io.agentmesh.node.metrics.WalletMeters(meters.registry(), wallet.driver());
             }
             new io.agentmesh.node.metrics.LimitMeters(meters.registry(), limits);
-            this.http = new HttpApi(settings.http(), this, name, apiAccess,
-                    Optional.of(new io.agentmesh.node.api.ClientRateLimiter(limits, clock, name)));
-            http.start();
             this.agent = settings.agent().hostsAgent()
                     ? AgentProcesses.host(settings.agent(), settings.stateDir(), core, nodeThread, clock,
                             agentApiUrl(settings, http.port()), ConsensusConfig.defaults(),
@@ -307,6 +324,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                                     apiAccess.token().orElseThrow().reveal()) : Map.of())
                     : null;
         } catch (IOException | RuntimeException e) {
+            if (startedHttp != null) {
+                startedHttp.close();
+            }
             if (startedBackups != null) {
                 startedBackups.close();
             }
@@ -323,6 +343,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             throw e;
         }
         ready = true;
+        loaded.complete(null);
         log.info("node {} serving: mesh on {}, HTTP on {} ({} ms after start)", name, boundMesh,
                 httpAddress(), (clock.monotonicNanos() - t0) / 1_000_000);
     }
@@ -813,6 +834,29 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    @Override
+    public CompletableFuture<Void> loaded() {
+        return loaded;
+    }
+
+    @Override
+    public boolean memoryReadableWhileLoading() {
+        return memoryViews != null;
+    }
+
+    @Override
+    public Map<String, Object> loadingStatus() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("loading", true);
+        s.put("uptimeMs", (clock.monotonicNanos() - startedNanos) / 1_000_000);
+        var views = memoryViews;
+        if (views != null) {
+            s.put("memoryEntries", views.get().size());
+            s.put("memoryView", "saved with the last snapshot; later changes appear once the state is loaded");
+        }
+        return s;
     }
 
     @Override
