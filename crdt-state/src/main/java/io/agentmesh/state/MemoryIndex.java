@@ -38,6 +38,7 @@ import java.util.function.Function;
  * slot, and in a sealed chunk the lower-cased search copy of its text, kind and tags plus its tag postings.
  */
 final class MemoryIndex {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MemoryIndex.class);
     /** Slots per chunk by default: a local append copies nothing; sealing a chunk indexes this many entries. */
     static final int CHUNK = 256;
     /** Distinct author, kind and tag strings shared between entries; past it new ones are kept as read. */
@@ -112,10 +113,17 @@ final class MemoryIndex {
                 }
                 return;
             }
-            // The longest word is usually the rarest: find its hits in the corpus, check the rest per entry.
-            String first = words[0];
+            // Scan for the rarest word (counted in this chunk's corpus, each count capped at the best so far) and
+            // check the others per hit; a word the chunk lacks ends the search of the chunk at once.
+            String first = null;
+            int fewest = Integer.MAX_VALUE;
             for (String w : words) {
-                if (w.length() > first.length()) {
+                int n = occurrences(w, fewest);
+                if (n == 0) {
+                    return;
+                }
+                if (n < fewest) {
+                    fewest = n;
                     first = w;
                 }
             }
@@ -136,6 +144,17 @@ final class MemoryIndex {
                 out.add(slots[found.get(f)]);
                 added++;
             }
+        }
+
+        /** Occurrences of {@code word} in the corpus, counting no further than {@code cap}. */
+        private int occurrences(String word, int cap) {
+            int n = 0;
+            int at = corpus.indexOf(word);
+            while (at >= 0 && n < cap) {
+                n++;
+                at = corpus.indexOf(word, at + 1);
+            }
+            return n;
         }
 
         private int slotAt(int corpusIndex) {
@@ -251,12 +270,12 @@ final class MemoryIndex {
             String target = ops.target(i);
             if (target.equals(memoryKey)) {
                 if (!ops.insert(i)) {
-                    resync(); // a deleted or overwritten element: only a foreign writer does that
+                    resyncBecause(header, "it deletes or overwrites an entry of the log");
                     return;
                 }
                 long at = position(Long.toUnsignedString(startOp + i) + "@" + actor);
                 if (at < 0) {
-                    resync();
+                    resyncBecause(header, "an element it inserted is not in the log");
                     return;
                 }
                 inserted.add(at);
@@ -271,7 +290,8 @@ final class MemoryIndex {
                 continue;
             }
             if (type != ObjectType.MAP) {
-                resync(); // an existing list other than the log: an entry's tags, which agentmesh never rewrites
+                // An existing list other than the log: an entry's tags, which agentmesh never rewrites.
+                resyncBecause(header, "it writes to an existing list (an entry's tags?)");
                 return;
             }
             long at = position(target);
@@ -297,6 +317,12 @@ final class MemoryIndex {
             }
         }
         publish();
+    }
+
+    private void resyncBecause(ChangeHeader header, String why) {
+        log.info("the memory view reads the whole log again after change {}/{}: {} (only a foreign writer makes"
+                + " such changes)", header.actorHex(), header.seq(), why);
+        resync();
     }
 
     /** Reads the whole log again. */
