@@ -99,6 +99,8 @@ public final class AgentState implements AutoCloseable {
     private BatchTransaction batch;
     /** What a write returns inside {@link #commitBatch}: its ops wait in the batch's change. */
     public static final LocalChange IN_BATCH = new LocalChange(0, new byte[0]);
+    /** The memory log's read view, kept up to date once {@link #enableMemoryView} is called; else null. */
+    private MemoryIndex memoryIndex;
 
     private AgentState(Genesis genesis, ActorId actor, Document doc, DocReader.Objects ids) {
         this.genesis = genesis;
@@ -394,7 +396,7 @@ public final class AgentState implements AutoCloseable {
         Check.text("memory entry text", e.text(), Limits.MAX_MEMORY_TEXT_BYTES);
         Check.tags(e.tags());
         long end = doc.length(ids.memory());
-        return commit(tx -> {
+        LocalChange change = commit(tx -> {
             ObjectId entry = tx.insert(ids.memory(), end, ObjectType.MAP);
             tx.set(entry, "id", e.id());
             putNumber(tx, entry, "time", e.timeMillis());
@@ -406,6 +408,10 @@ public final class AgentState implements AutoCloseable {
                 tx.insert(tags, i, e.tags().get(i));
             }
         });
+        if (memoryIndex != null) {
+            memoryIndex.appendedLocally(end, e);
+        }
+        return change;
     }
 
     /**
@@ -758,9 +764,76 @@ public final class AgentState implements AutoCloseable {
         textCache.clear();
         cachedChars = 0;
         gate.forgetWorkspaceTexts();
+        if (memoryIndex != null) {
+            // A taken-out append may already be in the published view; reading the log again is rare and right.
+            memoryIndex.resync();
+        }
     }
 
     // ------------------------------------------------------------------ reads
+
+    /**
+     * From now on keeps a {@link MemoryView} of the memory log up to date with every local write and every applied
+     * change, so other threads read the log without this one ({@link #memoryViews()}). The first call reads the
+     * whole log once (about 25 us per entry); later calls do nothing.
+     */
+    public void enableMemoryView() {
+        enableMemoryView(MemoryIndex.CHUNK);
+    }
+
+    /** {@link #enableMemoryView()} with {@code chunkSlots} entries per chunk of the view's layout. */
+    void enableMemoryView(int chunkSlots) {
+        ensureOpen();
+        if (memoryIndex != null) {
+            return;
+        }
+        memoryIndex = new MemoryIndex(doc, ids.memory(), memoryRoots(), gate::typeOf, reader::memorySlot,
+                reader::memorySlots, chunkSlots);
+        gate.onApplied(memoryIndex::afterRemote);
+    }
+
+    /**
+     * Turns the memory view on from {@code saved}, a {@link MemoryViewFile} taken when the document had exactly its
+     * current heads (the caller checks them: the snapshot this document was loaded from), without reading the log;
+     * when its slot count is not the log's length the log is read instead. Later calls do nothing.
+     */
+    public void enableMemoryView(MemoryViewFile.Saved saved) {
+        ensureOpen();
+        if (memoryIndex != null) {
+            return;
+        }
+        if (saved.slots().size() != reader.memoryCount() || !saved.heads().equals(heads())) {
+            enableMemoryView();
+            return;
+        }
+        memoryIndex = new MemoryIndex(doc, ids.memory(), memoryRoots(), gate::typeOf, reader::memorySlot,
+                reader::memorySlots, MemoryIndex.CHUNK, saved.slots());
+        gate.onApplied(memoryIndex::afterRemote);
+    }
+
+    private java.util.Set<String> memoryRoots() {
+        java.util.Set<String> roots = new java.util.HashSet<>(genesis.objectIds().values());
+        roots.addAll(genesis.workspaceObjectIds().values());
+        roots.remove(ids.memory().toString());
+        return roots;
+    }
+
+    /**
+     * The published memory view, for any thread: each call returns the newest one (immutable). Requires
+     * {@link #enableMemoryView}.
+     */
+    public java.util.function.Supplier<MemoryView> memoryViews() {
+        if (memoryIndex == null) {
+            throw new IllegalStateException("the memory view is off; call enableMemoryView first");
+        }
+        MemoryIndex index = memoryIndex;
+        return index::current;
+    }
+
+    /** How many times the memory view read the whole log again (a change it could not follow piece by piece). */
+    long memoryViewResyncs() {
+        return memoryIndex == null ? 0 : memoryIndex.resyncs();
+    }
 
     public List<MemoryEntry> memory() {
         ensureOpen();

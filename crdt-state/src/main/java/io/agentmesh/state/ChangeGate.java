@@ -59,6 +59,8 @@ final class ChangeGate {
     /** Dependency hash to the held changes that wait for it. */
     private final Map<HashKey, List<HashKey>> waiting = new HashMap<>();
     private long pendingBytes;
+    private java.util.function.Consumer<ChangeHeader> applied = header -> {
+    };
     private final String workspaceMap;
     private final org.automerge.ObjectId workspaceMapId;
     private final String workspaceGoneMap;
@@ -259,6 +261,17 @@ final class ChangeGate {
         }
         known.put(new HashKey(header.hash()), Math.max(depsMaxOp, header.startOp() + header.opCount() - 1));
         maxSeq.put(actor, header.seq());
+        applied.accept(header);
+    }
+
+    /** Hears of each change right after Automerge applied it (the memory read view, {@link MemoryIndex}). */
+    void onApplied(java.util.function.Consumer<ChangeHeader> listener) {
+        this.applied = listener;
+    }
+
+    /** The type of object {@code counter@actor} in the document, empty when it holds no such object. */
+    java.util.Optional<ObjectType> typeOf(String objectId) {
+        return types.typeOf(objectId);
     }
 
     /**

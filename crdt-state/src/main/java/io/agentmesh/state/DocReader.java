@@ -46,6 +46,23 @@ final class DocReader {
         return out;
     }
 
+    /** Every slot of the list in order: the entry, or null where the value is not a well-formed entry. */
+    List<MemoryEntry> memorySlots() {
+        AmValue[] items = doc.listItems(ids.memory()).orElse(new AmValue[0]);
+        List<MemoryEntry> out = new ArrayList<>(items.length);
+        List<Malformed> ignored = new ArrayList<>();
+        for (int i = 0; i < items.length; i++) {
+            out.add(memoryEntry(items[i], "memory[" + i + "]", ignored).orElse(null));
+        }
+        return out;
+    }
+
+    /** The slot at list position {@code index}: its entry, or null when it is not a well-formed entry. */
+    MemoryEntry memorySlot(long index) {
+        Optional<AmValue> v = doc.get(ids.memory(), (int) index);
+        return v.isEmpty() ? null : memoryEntry(v.get(), "memory[" + index + "]", new ArrayList<>()).orElse(null);
+    }
+
     List<MemoryEntry> memory(long from, int count, List<Malformed> problems) {
         long size = memoryCount();
         List<MemoryEntry> out = new ArrayList<>();

@@ -46,7 +46,12 @@ import java.util.concurrent.TimeoutException;
  * GET  /v1/state                the whole agent state
  * GET  /v1/state/export         the raw Automerge document (application/octet-stream), as `agentmesh state export`
  *                               writes it; the CLI uses it while the node runs
- * GET  /v1/memory?limit=N       newest N memory entries (default 100, max 10000)
+ * GET  /v1/memory?limit=N       newest N memory entries, oldest first (default 100, max 10000), from the node's
+ *                                published read view (never waits for the node thread; a write's answer comes after
+ *                                the view holds it)
+ * GET  /v1/memory?q=WORDS&tag=T&limit=N  search: the newest N entries (newest first) carrying tag T (exactly) whose
+ *                                text, kind or tags contain every word (case-insensitive); q, tag or both; 400 for
+ *                                any other parameter, a blank q, a tag over 64 chars, control characters in q
  * POST /v1/memory               {"text": "...", "kind": "note", "tags": ["a"]} -> 201 with the entry
  * PUT  /v1/notes                {"text": "..."} -> 204
  * POST /v1/tasks                {"id": "t1", "title": "...", "status": "TODO", "detail": "..."} -> 200
@@ -104,6 +109,13 @@ import java.util.concurrent.TimeoutException;
  */
 public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
+    static {
+        // The JDK server leaves Nagle's algorithm on by default: a response of a few tens of kB then waits for the
+        // client's delayed ACK, 40 ms a request (bench reads: a 20 kB search answer took 45 ms at p50). Read once,
+        // when the JDK's server configuration is first loaded; an explicit -D setting wins.
+        System.getProperties().putIfAbsent("sun.net.httpserver.nodelay", "true");
+    }
     public static final int MAX_BODY_BYTES = 1024 * 1024;
     private static final int HANDLER_THREADS = 32;
     private static final int MAX_QUEUED_REQUESTS = 1024;
@@ -199,6 +211,9 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        if (!node.loaded().isDone() && !answeredWhileLoading(exchange)) {
+            return;
+        }
         if (io.agentmesh.node.llm.api.LlmHttp.owns(exchange.getRequestURI().getPath())) {
             // The LLM endpoints answer in OpenAI's or Anthropic's shapes, and a call outlives this handler thread:
             // they take the exchange over and close it themselves.
@@ -278,8 +293,22 @@ public final class HttpApi implements AutoCloseable {
             }
             case "/v1/memory" -> {
                 if (method.equals("GET")) {
-                    int limit = intParam(ex.getRequestURI(), "limit", 100, 1, 10_000);
-                    send(ex, 200, Map.of("entries", await(node.memory(limit))));
+                    URI uri = ex.getRequestURI();
+                    onlyParams(uri, MEMORY_PARAMS);
+                    int limit = intParam(uri, "limit", 100, 1, 10_000);
+                    Optional<String> q = textParam(uri, "q");
+                    Optional<String> tag = textParam(uri, "tag");
+                    if (q.isPresent() && q.get().isBlank()) {
+                        throw new ApiError(400, "q must have at least one word");
+                    }
+                    if (tag.isPresent() && (tag.get().isEmpty() || tag.get().length() > MAX_TAG_CHARS)) {
+                        throw new ApiError(400, "tag must be 1 to " + MAX_TAG_CHARS + " characters");
+                    }
+                    boolean loading = !node.loaded().isDone();
+                    List<?> entries = q.isEmpty() && tag.isEmpty() ? await(node.memory(limit))
+                            : await(node.memorySearch(q.orElse(null), tag.orElse(null), limit));
+                    // While loading, the entries are those of the view saved with the last snapshot.
+                    send(ex, 200, loading ? Map.of("entries", entries, "loading", true) : Map.of("entries", entries));
                 } else if (method.equals("POST")) {
                     Durability durability = durability(ex.getRequestURI());
                     JsonNode body = body(ex);
@@ -437,6 +466,38 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
+    /**
+     * While the node loads its state: answers the status itself, lets health, readiness and (when the node can)
+     * memory reads through, and makes every other request wait for the load. Returns whether the request goes on to
+     * the usual routing.
+     */
+    private boolean answeredWhileLoading(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        String method = exchange.getRequestMethod();
+        if (path.equals("/healthz") || path.equals("/readyz")
+                || path.equals("/v1/memory") && method.equals("GET") && node.memoryReadableWhileLoading()) {
+            return true;
+        }
+        if (path.equals("/v1/status") && method.equals("GET")) {
+            try (exchange) {
+                send(exchange, 200, node.loadingStatus());
+            }
+            return false;
+        }
+        try {
+            node.loaded().get(REQUEST_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // answered below
+        }
+        try (exchange) {
+            send(exchange, 503, Map.of("error", "the node is still loading its state; try again shortly"));
+        }
+        return false;
+    }
+
     /** The {@code Agentmesh-Fence} a call carries, empty when none; a malformed one is a 400. */
     private static Optional<io.agentmesh.node.actions.FencingToken> presentedFence(HttpExchange ex) {
         String header = ex.getRequestHeaders().getFirst(io.agentmesh.node.agent.FenceCheck.HEADER);
@@ -464,6 +525,30 @@ public final class HttpApi implements AutoCloseable {
                 refusal.get().get("error"));
         send(ex, 409, refusal.get());
         return true;
+    }
+
+    /** The query parameters GET /v1/memory takes; any other is a 400. */
+    private static final java.util.Set<String> MEMORY_PARAMS = java.util.Set.of("limit", "q", "tag");
+    private static final int MAX_TAG_CHARS = io.agentmesh.state.Limits.MAX_TAG_LENGTH;
+
+    /** Refuses (400) a query parameter not in {@code allowed}, or one given twice, naming it. */
+    private static void onlyParams(URI uri, java.util.Set<String> allowed) {
+        String query = uri.getRawQuery();
+        if (query == null || query.isEmpty()) {
+            return;
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            if (!allowed.contains(name)) {
+                throw new ApiError(400, "unknown query parameter '" + name + "'; this endpoint takes "
+                        + String.join(", ", new java.util.TreeSet<>(allowed)));
+            }
+            if (!seen.add(name)) {
+                throw new ApiError(400, "query parameter '" + name + "' is given twice");
+            }
+        }
     }
 
     private static final String NO_BACKUPS = "this node keeps no backups (a witness holds no state)";

@@ -29,6 +29,34 @@ public interface NodeOperations {
     /** The newest {@code limit} memory entries, oldest first. */
     CompletableFuture<List<?>> memory(int limit);
 
+    /**
+     * Completes once the node has loaded its state. Until then the API answers health, readiness, a short status
+     * ({@link #loadingStatus}) and, when {@link #memoryReadableWhileLoading}, memory reads; every other request waits
+     * for it (writes included).
+     */
+    default CompletableFuture<Void> loaded() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Whether memory reads are served while loading (from the view saved with the last snapshot). */
+    default boolean memoryReadableWhileLoading() {
+        return false;
+    }
+
+    /** What GET /v1/status answers while the node loads its state. */
+    default Map<String, Object> loadingStatus() {
+        return Map.of("loading", true);
+    }
+
+    /**
+     * The newest {@code limit} memory entries carrying {@code tag} (exactly; null for any) whose text, kind or tags
+     * contain every word of {@code query} (case-insensitive; null for any), newest first. Fails with
+     * IllegalArgumentException on a bad query.
+     */
+    default CompletableFuture<List<?>> memorySearch(String query, String tag, int limit) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("this node cannot search memory"));
+    }
+
     /** Replaces the long-term notes text; completes once durable here. */
     default CompletableFuture<Void> replaceNotes(String text) {
         return replaceNotes(text, Durability.LOCAL);

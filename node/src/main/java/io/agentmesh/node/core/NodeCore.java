@@ -100,6 +100,8 @@ public final class NodeCore implements Network.Listener {
         }
     }
     private boolean stopped;
+    private final List<java.util.function.BiConsumer<List<String>, io.agentmesh.state.MemoryView>>
+            snapshotViewListeners = new ArrayList<>();
     private long changesSinceSnapshot;
     private boolean snapshotting;
     private long snapshotsStarted;
@@ -434,6 +436,9 @@ public final class NodeCore implements Network.Listener {
         snapshotsStarted++;
         long covered = changesSinceSnapshot;
         long t0 = clock.monotonicNanos();
+        // The memory view as of the document the snapshot saves (both taken now, on this thread).
+        List<String> viewHeads = snapshotViewListeners.isEmpty() ? null : state.heads();
+        io.agentmesh.state.MemoryView view = viewHeads == null ? null : state.memoryViews().get();
         CompletableFuture<Void> saved = author.snapshot();
         CompletableFuture<Void> done = new CompletableFuture<>();
         // The save completes on the signer stage; the counters belong to the node thread.
@@ -454,10 +459,22 @@ public final class NodeCore implements Network.Listener {
             } else {
                 changesSinceSnapshot -= covered;
                 log.info("node {} wrote a snapshot in {} ms", self, (clock.monotonicNanos() - t0) / 1_000_000);
+                if (viewHeads != null) {
+                    snapshotViewListeners.forEach(l -> l.accept(viewHeads, view));
+                }
                 done.complete(null);
             }
         }));
         return done;
+    }
+
+    /**
+     * Hears, after each snapshot is saved, the memory view of the document it saved and that document's heads, so a
+     * shell can keep the view beside the snapshot ({@code state.MemoryViewFile}). The state's memory view must be on.
+     * Call before {@link #start}.
+     */
+    public void onSnapshotView(java.util.function.BiConsumer<List<String>, io.agentmesh.state.MemoryView> listener) {
+        snapshotViewListeners.add(listener);
     }
 
     /** Own acknowledged writes not yet covered by a snapshot (a shell writes a last one on shutdown if > 0). */

@@ -29,6 +29,15 @@ public final class Recovery {
     }
 
     public static Result recover(byte[] agentId, ActorId actor, ChangeStore store) {
+        return recover(agentId, actor, store, Optional.empty());
+    }
+
+    /**
+     * As {@link #recover(byte[], ActorId, ChangeStore)}, turning the memory read view on from {@code savedView} when
+     * it was taken at the snapshot's heads (so the replay keeps it up to date instead of the log being read whole).
+     */
+    public static Result recover(byte[] agentId, ActorId actor, ChangeStore store,
+                                 Optional<io.agentmesh.state.MemoryViewFile.Saved> savedView) {
         Optional<Snapshot> snapshot = store.latestSnapshot();
         AgentState state;
         long position = 0;
@@ -39,6 +48,13 @@ public final class Recovery {
                 state = AgentState.load(agentId, snapshot.get().document(), actor);
                 position = snapshot.get().lastPosition();
                 fromSnapshot = true;
+                if (savedView.isPresent()) {
+                    if (savedView.get().heads().equals(state.heads())) {
+                        state.enableMemoryView(savedView.get());
+                    } else {
+                        log.info("the saved memory view is not of the stored snapshot; it will be read again");
+                    }
+                }
             } catch (StateException e) {
                 // Every change is still in the store, so the document can be rebuilt without the snapshot.
                 log.warn("the stored snapshot does not load ({}); rebuilding the document from the change log",

@@ -31,8 +31,6 @@ final class McpTools {
     static final int MAX_TAGS = 32;
     static final int MAX_ACT_WAIT_SECONDS = 120;
     static final int DEFAULT_ACT_WAIT_SECONDS = 30;
-    /** How many of the newest memory entries a search reads. */
-    static final int SEARCH_WINDOW = 10_000;
     private static final long POLL_MS = 200;
 
     /** Input the tool cannot take; its message says which field and why. */
@@ -68,8 +66,8 @@ final class McpTools {
                                 "tags", Map.of("type", "array", "items", Map.of("type", "string", "maxLength", 64),
                                         "maxItems", MAX_TAGS, "description", "Tags for later search.")),
                                 "text"), this::memoryAppend),
-                new Tool("memory_search", "Search the newest " + SEARCH_WINDOW + " memory entries: every word of the"
-                        + " query must appear (case-insensitive) in the text, kind or tags. Newest first.",
+                new Tool("memory_search", "Search the agent's whole memory log: every word of the query must"
+                        + " appear (case-insensitive) in the text, kind or tags. Newest first.",
                         object(Map.of("query", text("Words to look for.", 1, 1000),
                                 "limit", integer("Most entries to return (default 20).", 1, 200)), "query"),
                         this::memorySearch),
@@ -176,18 +174,13 @@ final class McpTools {
         if (words.isEmpty()) {
             throw new BadInput("query has no words");
         }
-        JsonNode entries = api.getJson("/v1/memory?limit=" + SEARCH_WINDOW).path("entries");
+        // The node searches its whole log in its read view (GET /v1/memory?q=...), newest first.
+        JsonNode entries = api.getJson("/v1/memory?q=" + java.net.URLEncoder.encode(String.join(" ", words),
+                java.nio.charset.StandardCharsets.UTF_8) + "&limit=" + limit).path("entries");
         List<JsonNode> hits = new ArrayList<>();
-        for (int i = entries.size() - 1; i >= 0 && hits.size() < limit; i--) {
-            JsonNode e = entries.get(i);
-            String hay = (e.path("text").asText() + " " + e.path("kind").asText() + " " + e.path("tags").toString())
-                    .toLowerCase(Locale.ROOT);
-            if (words.stream().allMatch(hay::contains)) {
-                hits.add(e);
-            }
-        }
-        return ok(hits.size() + " matching entr" + (hits.size() == 1 ? "y" : "ies") + " (newest first) among the"
-                + " newest " + entries.size() + ":\n" + lines(hits), Map.of("entries", hits));
+        entries.forEach(hits::add);
+        return ok(hits.size() + " matching entr" + (hits.size() == 1 ? "y" : "ies") + " (newest first):\n"
+                + lines(hits), Map.of("entries", hits));
     }
 
     private CallToolResult memoryList(Map<String, Object> a) throws BadInput, NodeApi.ApiException {

@@ -91,6 +91,8 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final ChangeStore store;
     private final NodeThread nodeThread;
     private final ExecutorService signer;
+    /** Writes the memory view file after each snapshot (off the node thread). */
+    private final ExecutorService viewDisk;
     /** Runs the job executor's appends and fsyncs, which must stay off the node thread. */
     private final ExecutorService jobDisk;
     private final NodeCore core;
@@ -121,6 +123,13 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<String> terminated = new CompletableFuture<>();
     private volatile boolean ready;
+    /**
+     * The memory log's published read view: HTTP reads and searches use it, never the node thread. While the state
+     * loads, the view saved with the last snapshot (or null when there is none).
+     */
+    private volatile java.util.function.Supplier<io.agentmesh.state.MemoryView> memoryViews;
+    /** Completes once the state is loaded and the node serves every endpoint. */
+    private final CompletableFuture<Void> loaded = new CompletableFuture<>();
 
     private NodeRuntime(NodeSettings settings, io.agentmesh.node.api.ApiAccess.Policy apiAccess) throws IOException {
         this(settings, apiAccess, io.agentmesh.node.limits.Limits.defaults());
@@ -154,16 +163,42 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         LlmGateway startedLlm = null;
         io.agentmesh.node.wallet.api.WalletRuntime startedWallet = null;
         io.agentmesh.node.backup.run.BackupRunner startedBackups = null;
+        HttpApi startedHttp = null;
         try {
             long incarnation = incarnation(ids, store);
             this.identity = new LocalIdentity(agentRoot, nodeKey, certificate, incarnation);
-            Recovery.Result recovered = Recovery.recover(identity.agentId().bytes(), identity.actor(), store);
+            // Serve memory reads from the view saved with the last snapshot while the document loads (the rest of
+            // the API waits for the load; docs/benchmarks.md "Reads").
+            Optional<io.agentmesh.state.MemoryViewFile.Saved> savedView = savedMemoryView(settings.stateDir(),
+                    identity.agentId().bytes(), certificate.nodeId().shortForm());
+            if (savedView.isPresent()) {
+                io.agentmesh.state.MemoryView loadingView = io.agentmesh.state.MemoryView.of(savedView.get().slots());
+                this.memoryViews = () -> loadingView;
+            }
+            startedHttp = new HttpApi(settings.http(), this, name, apiAccess,
+                    Optional.of(new io.agentmesh.node.api.ClientRateLimiter(limits, clock, name)));
+            this.http = startedHttp;
+            http.start();
+            log.info("node {} serves HTTP on {} while it loads its state ({} ms after start)", name, httpAddress(),
+                    (clock.monotonicNanos() - t0) / 1_000_000);
+            Recovery.Result recovered = Recovery.recover(identity.agentId().bytes(), identity.actor(), store,
+                    savedView);
             log.info("node {} recovered {} changes ({}) in {} ms; incarnation {}", name,
                     store.changeCount(), recovered.fromSnapshot() ? "snapshot + " + recovered.replayedChanges()
                             + " replayed" : recovered.replayedChanges() + " replayed",
                     (clock.monotonicNanos() - t0) / 1_000_000, incarnation);
 
+            long viewStart = clock.monotonicNanos();
+            recovered.state().enableMemoryView();
+            this.memoryViews = recovered.state().memoryViews();
+            log.info("node {} built its memory read view ({} entries) in {} ms", name,
+                    memoryViews.get().size(), (clock.monotonicNanos() - viewStart) / 1_000_000);
             this.nodeThread = new NodeThread(name, clock);
+            this.viewDisk = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "view-disk-" + name);
+                t.setDaemon(true);
+                return t;
+            });
             this.signer = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "signer-" + name);
                 t.setDaemon(true);
@@ -178,6 +213,16 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                     new SecureRandom(), CoreConfig.defaults(Optional.of(settings.advertise().orElse(settings.listen())))
                             .withSnapshots(SnapshotPolicy.every(settings.snapshotEveryChanges())),
                     this::fatal);
+            // The memory view beside each snapshot: the next start adopts it instead of reading every entry.
+            byte[] viewAgent = identity.agentId().bytes();
+            core.onSnapshotView((heads, view) -> viewDisk.execute(() -> {
+                try {
+                    io.agentmesh.state.MemoryViewFile.write(settings.stateDir().resolve(
+                            io.agentmesh.state.MemoryViewFile.NAME), viewAgent, heads, view);
+                } catch (IOException | RuntimeException e) {
+                    log.warn("node {} could not save its memory view beside the snapshot: {}", name, e.toString());
+                }
+            }));
             NetworkConfig netConfig = NetworkConfig.defaults(settings.listen().getHostString(), settings.listen().getPort())
                     .withFaultInjection(settings.faultInjection());
             this.network = new NettyNetwork(netConfig, identity, nodeThread, core, clock,
@@ -272,9 +317,6 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             }
             new io.agentmesh.node.metrics.LimitMeters(meters.registry(), limits);
             new io.agentmesh.node.metrics.NodeThreadMeters(meters.registry(), nodeThread.taskDurations()::snapshot);
-            this.http = new HttpApi(settings.http(), this, name, apiAccess,
-                    Optional.of(new io.agentmesh.node.api.ClientRateLimiter(limits, clock, name)));
-            http.start();
             this.agent = settings.agent().hostsAgent()
                     ? AgentProcesses.host(settings.agent(), settings.stateDir(), core, nodeThread, clock,
                             agentApiUrl(settings, http.port()), ConsensusConfig.defaults(),
@@ -283,6 +325,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                                     apiAccess.token().orElseThrow().reveal()) : Map.of())
                     : null;
         } catch (IOException | RuntimeException e) {
+            if (startedHttp != null) {
+                startedHttp.close();
+            }
             if (startedBackups != null) {
                 startedBackups.close();
             }
@@ -299,8 +344,21 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             throw e;
         }
         ready = true;
+        loaded.complete(null);
         log.info("node {} serving: mesh on {}, HTTP on {} ({} ms after start)", name, boundMesh,
                 httpAddress(), (clock.monotonicNanos() - t0) / 1_000_000);
+    }
+
+    /** The memory view saved beside the last snapshot, empty when there is none or it does not read back. */
+    private static Optional<io.agentmesh.state.MemoryViewFile.Saved> savedMemoryView(java.nio.file.Path stateDir,
+                                                                                    byte[] agentId, String name) {
+        try {
+            return io.agentmesh.state.MemoryViewFile.read(stateDir.resolve(io.agentmesh.state.MemoryViewFile.NAME),
+                    agentId);
+        } catch (IOException e) {
+            log.warn("node {} ignores its saved memory view ({}); it reads the log instead", name, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /**
@@ -693,6 +751,14 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         } catch (Exception e) {
             log.warn("node {} could not write a final snapshot: {}", name, e.toString());
         }
+        viewDisk.shutdown(); // after the final snapshot: its view is queued, and written before the store closes
+        try {
+            if (!viewDisk.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                log.warn("node {} did not finish saving its memory view", name);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (relays != null) {
             relays.close();
         }
@@ -758,14 +824,49 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         return write(s -> s.appendMemory(entry), durability).thenApply(v -> entry);
     }
 
+    /**
+     * From the published read view, on the caller's thread: the view is published when a write is applied, before
+     * its answer, so a caller reads its own acknowledged writes.
+     */
     @Override
     public CompletableFuture<List<?>> memory(int limit) {
-        return onNode(c -> {
-            AgentState s = c.state();
-            long count = s.memoryCount();
-            long from = Math.max(0, count - limit);
-            return CompletableFuture.completedFuture(s.memory(from, limit));
-        });
+        try {
+            return CompletableFuture.completedFuture(memoryViews.get().newest(limit));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> loaded() {
+        return loaded;
+    }
+
+    @Override
+    public boolean memoryReadableWhileLoading() {
+        return memoryViews != null;
+    }
+
+    @Override
+    public Map<String, Object> loadingStatus() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("loading", true);
+        s.put("uptimeMs", (clock.monotonicNanos() - startedNanos) / 1_000_000);
+        var views = memoryViews;
+        if (views != null) {
+            s.put("memoryEntries", views.get().size());
+            s.put("memoryView", "saved with the last snapshot; later changes appear once the state is loaded");
+        }
+        return s;
+    }
+
+    @Override
+    public CompletableFuture<List<?>> memorySearch(String query, String tag, int limit) {
+        try {
+            return CompletableFuture.completedFuture(memoryViews.get().search(query, tag, limit));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** Transport counters. */

@@ -234,17 +234,16 @@ class McpToolsTest {
     }
 
     @Test
-    void memorySearchMatchesEveryWordNewestFirst() {
+    void memorySearchAsksTheNodeToSearchItsWholeLog() {
         routes.put("GET /v1/memory", (ex, b) -> send(ex, 200, "{\"entries\":["
-                + "{\"id\":\"1\",\"kind\":\"note\",\"text\":\"Paris trip booked\",\"tags\":[]},"
-                + "{\"id\":\"2\",\"kind\":\"note\",\"text\":\"rain in paris\",\"tags\":[\"weather\"]},"
-                + "{\"id\":\"3\",\"kind\":\"note\",\"text\":\"Berlin\",\"tags\":[\"weather\"]}]}"));
-        CallToolResult r = tools().call("memory_search", Map.of("query", "PARIS weather"));
+                + "{\"id\":\"2\",\"kind\":\"note\",\"text\":\"rain in paris\",\"tags\":[\"weather\"]}]}"));
+        CallToolResult r = tools().call("memory_search", Map.of("query", "PARIS  weather"));
         assertOk(r);
         List<?> hits = (List<?>) ((Map<?, ?>) r.structuredContent()).get("entries");
         assertEquals(1, hits.size());
         assertEquals("2", ((Map<?, ?>) hits.get(0)).get("id"));
-        assertEquals("limit=" + McpTools.SEARCH_WINDOW, only("GET", "/v1/memory").query());
+        // The words go lower-cased, form-encoded (the node decodes + as a space), with the default limit.
+        assertEquals("q=paris+weather&limit=20", only("GET", "/v1/memory").query());
     }
 
     @Test
