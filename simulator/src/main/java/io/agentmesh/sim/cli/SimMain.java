@@ -54,7 +54,7 @@ public final class SimMain {
             subcommands = {CrashLoopCommand.class, StoreBenchmark.class, WriteBenchmark.class,
                     ReplicationBenchmark.class, RelayBenchmark.class, FailoverBenchmark.class, StateBenchmark.class,
                     WorkspaceBenchmark.class, AgentBenchmark.class, LlmBenchmark.class, BackupBenchmark.class,
-                    io.agentmesh.sim.bench.WalletBenchmark.class,
+                    io.agentmesh.sim.bench.WalletBenchmark.class, io.agentmesh.sim.bench.MemoryBenchmark.class,
                     CommandLine.HelpCommand.class})
     static final class Bench {
     }
