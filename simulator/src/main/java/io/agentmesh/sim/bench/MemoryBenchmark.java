@@ -58,6 +58,11 @@ public final class MemoryBenchmark implements Callable<Integer> {
     private static final int WRITE_WINDOW = 1_000;
     private static final long WAIT_SECONDS = 600;
     private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+    private static final Pattern HEAP_COMMITTED = Pattern.compile("committed (\\d+)K");
+    /** A row of {@code jcmd GC.class_histogram}: rank, instances, bytes, class name. */
+    private static final Pattern HISTOGRAM_ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
+    /** Classes of the heap's histogram kept in the result, largest first. */
+    private static final int HISTOGRAM_ROWS = 12;
     private static final Pattern RSS = Pattern.compile("VmRSS:\\s+(\\d+) kB");
     private static final Pattern HWM = Pattern.compile("VmHWM:\\s+(\\d+) kB");
 
@@ -154,8 +159,23 @@ public final class MemoryBenchmark implements Callable<Integer> {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("startToReadyMs", readyMs);
             out.put("heapUsedAfterGcBytes", Long.parseLong(m.group(1)) * 1024);
+            Matcher c = HEAP_COMMITTED.matcher(info);
+            out.put("heapCommittedBytes", c.find() ? Long.parseLong(c.group(1)) * 1024 : -1);
             out.put("rssBytes", status(pid, RSS));
             out.put("rssPeakBytes", status(pid, HWM));
+            // What the heap holds, largest classes first: what grows with the history shows here.
+            List<Map<String, Object>> top = new ArrayList<>();
+            for (String line : jcmd(pid, "GC.class_histogram").split("\n")) {
+                Matcher row = HISTOGRAM_ROW.matcher(line);
+                if (row.find() && top.size() < HISTOGRAM_ROWS) {
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("class", row.group(3));
+                    r.put("instances", Long.parseLong(row.group(1)));
+                    r.put("bytes", Long.parseLong(row.group(2)));
+                    top.add(r);
+                }
+            }
+            out.put("largestClasses", top);
             return out;
         } finally {
             p.destroy();
