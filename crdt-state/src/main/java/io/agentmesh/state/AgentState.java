@@ -76,6 +76,7 @@ public final class AgentState implements AutoCloseable {
     private final DocReader.Objects ids;
     private final DocReader reader;
     private final ChangeGate gate;
+    private final IntentIndex intentIndex;
     private final ObjectId workspace;
     private final ObjectId workspaceGone;
     /** Workspace path to its shown text and that text's content (see {@link #textOf}). */
@@ -112,6 +113,8 @@ public final class AgentState implements AutoCloseable {
         this.workspace = ws[0];
         this.workspaceGone = ws[1];
         this.gate = new ChangeGate(doc, genesis, MAX_PENDING_CHANGES, MAX_PENDING_BYTES);
+        this.intentIndex = new IntentIndex(doc, reader, ids.intents(), ids.outcomes());
+        gate.watchIntents(intentIndex);
     }
 
     /** A new document for {@code agentId}: the genesis change, writing as {@code actor}. */
@@ -565,6 +568,7 @@ public final class AgentState implements AutoCloseable {
         if (reader.hasKey(ids.intents(), i.id())) {
             throw new IllegalArgumentException("intent '" + i.id() + "' already exists");
         }
+        intentIndex.touched(i.id());
         return commit(tx -> {
             ObjectId m = tx.set(ids.intents(), i.id(), ObjectType.MAP);
             tx.set(m, "kind", i.kind());
@@ -594,6 +598,7 @@ public final class AgentState implements AutoCloseable {
         Check.number("outcome term", o.term());
         Check.number("outcome index", o.index());
         Check.time("outcome completion time", o.completedMillis());
+        intentIndex.touched(o.intentId());
         return commit(tx -> {
             ObjectId m = tx.set(ids.outcomes(), o.intentId(), ObjectType.MAP);
             tx.set(m, "status", o.status());
@@ -889,17 +894,30 @@ public final class AgentState implements AutoCloseable {
         return reader.intent(id, new ArrayList<>());
     }
 
-    /** Intents without an outcome, oldest request first (ties by id). */
+    /**
+     * Intents without an outcome, oldest request first (ties by id). From an index kept up to date as changes are
+     * applied ({@link IntentIndex}): the cost is the pending intents, not every intent ever requested.
+     */
     public List<Intent> pendingIntents() {
         ensureOpen();
-        List<Intent> out = new ArrayList<>();
-        for (Intent i : reader.intents(new ArrayList<>())) {
-            if (!reader.hasKey(ids.outcomes(), i.id())) {
-                out.add(i);
-            }
-        }
-        out.sort(java.util.Comparator.comparingLong(Intent::requestedMillis).thenComparing(Intent::id));
-        return List.copyOf(out);
+        return intentIndex.pending();
+    }
+
+    /** How many intents have no outcome ({@link #pendingIntents}{@code .size()} without the copy). */
+    public int pendingIntentCount() {
+        ensureOpen();
+        return intentIndex.pendingCount();
+    }
+
+    /** Whether the document holds an outcome for {@code intentId} (any value, readable or not). */
+    public boolean hasOutcome(String intentId) {
+        ensureOpen();
+        return reader.hasKey(ids.outcomes(), intentId);
+    }
+
+    /** Full scans the pending-intent index made (the first read, and after it overflowed); for tests and figures. */
+    long intentIndexBuilds() {
+        return intentIndex.builds();
     }
 
     public List<Outcome> outcomes() {

@@ -72,6 +72,8 @@ final class ChangeGate {
     private RemoteWorkspaceChanges.Builder workspaceChangedSinceRead = new RemoteWorkspaceChanges.Builder();
     /** Paths where a peer's change made a second text beside an existing one. */
     private Set<String> workspaceConflicts = new java.util.LinkedHashSet<>();
+    /** Told about the ops of every change applied here (see {@link IntentIndex#observe}); null for none. */
+    private IntentIndex intents;
 
     /**
      * @param maxPendingChanges changes that may wait for their dependencies
@@ -207,6 +209,11 @@ final class ChangeGate {
         }
     }
 
+    /** From now on tells {@code index} about the ops of every change applied here. */
+    void watchIntents(IntentIndex index) {
+        this.intents = index;
+    }
+
     /** Changes held until their dependencies arrive. */
     int pendingChanges() {
         return pending.size();
@@ -252,6 +259,9 @@ final class ChangeGate {
         } catch (RuntimeException e) {
             throw new StateException(Reason.REJECTED_BY_AUTOMERGE, "Automerge refused change " + describe(header)
                     + ": " + e.getMessage(), e);
+        }
+        if (intents != null) {
+            intents.observe(header.ops());
         }
         if (workspace != null) {
             workspaceTexts().putAll(workspace.made());

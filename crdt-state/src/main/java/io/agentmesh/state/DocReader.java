@@ -191,7 +191,7 @@ final class DocReader {
         return doc.get(map, key).isPresent();
     }
 
-    private Optional<Intent> intent(String key, AmValue value, List<Malformed> problems) {
+    Optional<Intent> intent(String key, AmValue value, List<Malformed> problems) {
         String path = "intents/" + key;
         Fields f = fields(value, path, problems);
         if (f == null) {

@@ -592,6 +592,9 @@ public final class NodeCore implements Network.Listener {
         boolean learned = false;
         boolean newMembers = false;
         for (byte[] encoded : message.certificates()) {
+            if (membership.holdsExactly(encoded)) {
+                continue; // already verified and held: parsing it again would cost two key checks and a signature
+            }
             try {
                 newMembers |= admitCertificate(NodeCertificate.fromBytes(encoded));
             } catch (IdentityException | IllegalArgumentException e) {

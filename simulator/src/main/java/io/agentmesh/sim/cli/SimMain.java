@@ -55,7 +55,7 @@ public final class SimMain {
                     ReplicationBenchmark.class, RelayBenchmark.class, FailoverBenchmark.class, StateBenchmark.class,
                     WorkspaceBenchmark.class, AgentBenchmark.class, LlmBenchmark.class, BackupBenchmark.class,
                     io.agentmesh.sim.bench.WalletBenchmark.class, io.agentmesh.sim.bench.ReadBenchmark.class,
-                    io.agentmesh.sim.bench.NodeThreadBenchmark.class,
+                    io.agentmesh.sim.bench.NodeThreadBenchmark.class, io.agentmesh.sim.bench.MemoryBenchmark.class,
                     CommandLine.HelpCommand.class})
     static final class Bench {
     }

@@ -654,12 +654,15 @@ final class SimNode {
 
     /** Whether this node's document shows an outcome for every intent it knows and for each of {@code ids}. */
     boolean outcomesFor(java.util.Collection<String> ids) {
-        if (!up || !state.pendingIntents().isEmpty()) {
+        if (!up || state.pendingIntentCount() > 0) {
             return false;
         }
-        java.util.Set<String> have = new java.util.HashSet<>();
-        state.outcomes().forEach(o -> have.add(o.intentId()));
-        return have.containsAll(ids);
+        for (String id : ids) {
+            if (!state.hasOutcome(id)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The consensus member of the running process, or null. */
