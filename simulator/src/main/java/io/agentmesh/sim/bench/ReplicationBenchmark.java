@@ -41,6 +41,13 @@ import java.util.concurrent.locks.LockSupport;
  * applied peer changes has reached it. Only this benchmark writes, so those counts say which writes arrived as long
  * as at most one is in flight: each write waits until it is applied everywhere (or {@value #APPLY_TIMEOUT_MS} ms
  * pass) before the next one's turn, which at light load (the default 100 writes/s, a few ms each) is no wait.
+ *
+ * <p>What the mesh costs is split in two: {@code --idle-seconds} without writes measure its background (heartbeats,
+ * digests and Raft over every connection: frames, bytes, CPU and allocation of the whole JVM), and the timed writes'
+ * frames, bytes, CPU and allocation beyond that background are what each change costs. {@code backgroundExpected}
+ * says what the default heartbeat and anti-entropy timings should send over a full mesh, so the measured background
+ * can be told apart by kind. The footprint (threads, heap after a collection, resident memory) is that of the whole
+ * mesh in this JVM; collections during the timed writes are listed because in one JVM a pause stops every node.
  */
 @Command(name = "replication", mixinStandardHelpOptions = true,
         description = "Benchmark commit-to-applied-everywhere latency, messages/bytes per change and catch-up.")
