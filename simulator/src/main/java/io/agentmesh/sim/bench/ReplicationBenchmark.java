@@ -41,6 +41,13 @@ import java.util.concurrent.locks.LockSupport;
  * applied peer changes has reached it. Only this benchmark writes, so those counts say which writes arrived as long
  * as at most one is in flight: each write waits until it is applied everywhere (or {@value #APPLY_TIMEOUT_MS} ms
  * pass) before the next one's turn, which at light load (the default 100 writes/s, a few ms each) is no wait.
+ *
+ * <p>What the mesh costs is split in two: {@code --idle-seconds} without writes measure its background (heartbeats,
+ * digests and Raft over every connection: frames, bytes, CPU and allocation of the whole JVM), and the timed writes'
+ * frames, bytes, CPU and allocation beyond that background are what each change costs. {@code backgroundExpected}
+ * says what the default heartbeat and anti-entropy timings should send over a full mesh, so the measured background
+ * can be told apart by kind. The footprint (threads, heap after a collection, resident memory) is that of the whole
+ * mesh in this JVM; collections during the timed writes are listed because in one JVM a pause stops every node.
  */
 @Command(name = "replication", mixinStandardHelpOptions = true,
         description = "Benchmark commit-to-applied-everywhere latency, messages/bytes per change and catch-up.")
@@ -48,6 +55,8 @@ public final class ReplicationBenchmark implements Callable<Integer> {
     private static final long APPLY_TIMEOUT_MS = 30_000;
     /** How often a waiting write looks at the counters: well below the millisecond figures it times. */
     private static final long POLL_NANOS = 20_000;
+    private static final int FILL_IN_FLIGHT = 256;
+    private static final long CATCH_UP_TIMEOUT_S = 900;
 
     @Option(names = "--nodes", defaultValue = "3,5,10", split = ",", description = "Mesh sizes (default ${DEFAULT-VALUE}).")
     int[] sizes;
@@ -66,14 +75,24 @@ public final class ReplicationBenchmark implements Callable<Integer> {
             + " skip).")
     int majorityWrites;
 
+    @Option(names = "--idle-seconds", defaultValue = "5", description = "Seconds without writes before the timed"
+            + " writes of each mesh size, whose traffic and CPU are the background subtracted from the per-change"
+            + " figures (default ${DEFAULT-VALUE}).")
+    int idleSeconds;
+
+    @Option(names = "--catch-up-nodes", defaultValue = "3", description = "Mesh size of the catch-up run (default"
+            + " ${DEFAULT-VALUE}).")
+    int catchUpNodes;
+
     @Mixin
     BenchOptions.SeededRun run;
 
     @Override
     public Integer call() throws Exception {
-        if (writes < 1 || rate < 1 || catchUp < 1 || majorityWrites < 0 || Arrays.stream(sizes).anyMatch(n -> n < 2)) {
-            throw new IllegalArgumentException("--writes, --rate and --catch-up must be >= 1, --majority-writes >= 0,"
-                    + " every --nodes >= 2");
+        if (writes < 1 || rate < 1 || catchUp < 1 || majorityWrites < 0 || Arrays.stream(sizes).anyMatch(n -> n < 2)
+                || idleSeconds < 1 || catchUpNodes < 3) {
+            throw new IllegalArgumentException("--writes, --rate, --catch-up and --idle-seconds must be >= 1,"
+                    + " --majority-writes >= 0, every --nodes >= 2, --catch-up-nodes >= 3");
         }
         BenchResult.Machine machine = BenchResult.Machine.probe();
         Path base = run.scratch().create("replication");
@@ -84,7 +103,7 @@ public final class ReplicationBenchmark implements Callable<Integer> {
                     figures.put("nodes" + n, latency(mesh));
                 }
             }
-            try (Mesh mesh = new Mesh(base.resolve("catchup"), 3)) {
+            try (Mesh mesh = new Mesh(base.resolve("catchup"), catchUpNodes)) {
                 figures.put("catchUp", catchUp(mesh));
             }
             if (majorityWrites > 0) {
@@ -100,6 +119,8 @@ public final class ReplicationBenchmark implements Callable<Integer> {
         parameters.put("writes", writes);
         parameters.put("rateWritesPerSecond", rate);
         parameters.put("catchUpChanges", catchUp);
+        parameters.put("catchUpNodes", catchUpNodes);
+        parameters.put("idleSeconds", idleSeconds);
         parameters.put("majorityWrites", majorityWrites);
         parameters.put("seed", run.seed());
         run.output().print(new BenchResult("replication", machine, parameters, figures));
@@ -110,16 +131,25 @@ public final class ReplicationBenchmark implements Callable<Integer> {
         int n = mesh.nodes.size();
         mesh.awaitConnected();
         Random random = new Random(run.seed());
-        long framesBefore = mesh.framesOut();
-        long bytesBefore = mesh.bytesOut();
         List<ReplicationStats> stats = mesh.nodes.stream().map(NodeRuntime::replicationStats).toList();
         long[] expected = new long[n];
         long[] latencies = new long[writes];
         int measured = 0;
         int warmup = Math.min(200, writes);
         long intervalNanos = 1_000_000_000L / rate;
+        MeshCost.Window background = null;
+        MeshCost writing = null;
         long next = System.nanoTime();
         for (int i = -warmup; i < writes; i++) {
+            if (i == 0) {
+                // After the warm-up (every connection up, the JIT warm, Raft settled): the mesh's own traffic
+                // with no writes, then the timed writes from here.
+                MeshCost quiet = MeshCost.sample(mesh.nodes);
+                TimeUnit.MILLISECONDS.sleep(idleSeconds * 1000L);
+                background = new MeshCost.Window(quiet, MeshCost.sample(mesh.nodes));
+                writing = MeshCost.sample(mesh.nodes);
+                next = System.nanoTime();
+            }
             int w = random.nextInt(n);
             // Counted from just before each write, so a change that arrives late (after a time-out) or from
             // elsewhere skews one write, not every write after it.
@@ -138,17 +168,23 @@ public final class ReplicationBenchmark implements Callable<Integer> {
                 TimeUnit.NANOSECONDS.sleep(sleep);
             }
         }
+        MeshCost.Window timed = new MeshCost.Window(writing, MeshCost.sample(mesh.nodes));
         long[] sorted = Arrays.copyOf(latencies, measured);
         Arrays.sort(sorted);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("writes", writes);
         r.put("measured", measured);
-        r.put("p50Ms", sorted.length == 0 ? null : sorted[sorted.length / 2] / 1e6);
-        r.put("p99Ms", sorted.length == 0 ? null : sorted[(int) (sorted.length * 0.99)] / 1e6);
-        r.put("maxMs", sorted.length == 0 ? null : sorted[sorted.length - 1] / 1e6);
-        long total = writes + warmup;
-        r.put("framesPerChange", round((mesh.framesOut() - framesBefore) / (double) total));
-        r.put("bytesPerChange", Math.round((mesh.bytesOut() - bytesBefore) / (double) total));
+        r.put("writesPerSecondAchieved", MeshCost.round(writes / timed.seconds()));
+        r.put("p50Ms", sorted.length == 0 ? null : MeshCost.round(sorted[sorted.length / 2] / 1e6));
+        r.put("p99Ms", sorted.length == 0 ? null : MeshCost.round(sorted[(int) (sorted.length * 0.99)] / 1e6));
+        r.put("maxMs", sorted.length == 0 ? null : MeshCost.round(sorted[sorted.length - 1] / 1e6));
+        r.putAll(timed.perChange(writes, background));
+        r.put("connections", mesh.nodes.stream().mapToInt(NodeRuntime::connectedPeers).sum() / 2);
+        r.put("background", background.asBackground(n));
+        long changes = mesh.nodes.get(0).changeCount();
+        r.put("backgroundExpected", MeshBackground.expected(n, n, Math.max(1, changes / n)));
+        r.put("footprint", MeshCost.footprint());
+        r.put("loadAverageAtEnd", LoadAverage.now().asList());
         return r;
     }
 
@@ -169,27 +205,63 @@ public final class ReplicationBenchmark implements Callable<Integer> {
         return System.nanoTime();
     }
 
+    /**
+     * The last node stops; the first two write {@code --catch-up} changes between them (up to
+     * {@value #FILL_IN_FLIGHT} at a time, so the fill takes group commits, not one fsync per change); once every
+     * running node holds them all, the last node starts again and is timed until it holds them durably too.
+     */
     private Map<String, Object> catchUp(Mesh mesh) throws Exception {
         mesh.awaitConnected();
-        mesh.stop(2);
+        int lateIndex = mesh.nodes.size() - 1;
+        mesh.stop(lateIndex);
+        List<NodeRuntime> running = mesh.nodes.subList(0, lateIndex);
+        long fillStart = System.nanoTime();
+        java.util.ArrayDeque<java.util.concurrent.CompletableFuture<Object>> inFlight = new java.util.ArrayDeque<>();
         for (int i = 0; i < catchUp; i++) {
-            mesh.nodes.get(i % 2).appendMemory("bench", "catch-up entry " + i, List.of()).join();
+            if (inFlight.size() >= FILL_IN_FLIGHT) {
+                inFlight.removeFirst().join();
+            }
+            inFlight.addLast(mesh.nodes.get(i % 2).appendMemory("bench", "catch-up entry " + i, List.of()));
+            if ((i + 1) % 10_000 == 0) {
+                System.err.printf("catch-up fill: %d of %d changes written%n", i + 1, catchUp);
+            }
         }
-        long target = mesh.nodes.get(0).changeCount();
-        long bytesBefore = mesh.nodes.get(0).networkStats().bytesOut() + mesh.nodes.get(1).networkStats().bytesOut();
+        inFlight.forEach(java.util.concurrent.CompletableFuture::join);
+        long target = awaitSameCount(running, catchUp);
+        long fillMs = (System.nanoTime() - fillStart) / 1_000_000;
         long t0 = System.nanoTime();
-        NodeRuntime late = mesh.start(2);
-        while (late.changeCount() < target && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(120)) {
+        NodeRuntime late = mesh.start(lateIndex);
+        while (late.changeCount() < target && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(CATCH_UP_TIMEOUT_S)) {
             TimeUnit.MILLISECONDS.sleep(5);
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        long bytes = mesh.nodes.get(0).networkStats().bytesOut() + mesh.nodes.get(1).networkStats().bytesOut() - bytesBefore;
+        var in = late.networkStats();
         Map<String, Object> r = new LinkedHashMap<>();
+        r.put("nodes", mesh.nodes.size());
         r.put("changesBehind", catchUp);
         r.put("msFromStartToAllDurable", ms);
+        r.put("changesPerSecond", Math.round(catchUp / (ms / 1e3)));
         r.put("caughtUp", late.changeCount() >= target);
-        r.put("bytesSentToCatchUp", bytes);
+        r.put("bytesReceivedByLateNode", in.bytesIn());
+        r.put("framesReceivedByLateNode", in.framesIn());
+        r.put("fillMs", fillMs);
+        r.put("loadAverageAtEnd", LoadAverage.now().asList());
         return r;
+    }
+
+    /** Waits until every node holds the same number of changes, at least {@code atLeast}; returns it. */
+    private static long awaitSameCount(List<NodeRuntime> nodes, long atLeast) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CATCH_UP_TIMEOUT_S);
+        while (System.nanoTime() < deadline) {
+            long min = nodes.stream().mapToLong(NodeRuntime::changeCount).min().orElse(0);
+            long max = nodes.stream().mapToLong(NodeRuntime::changeCount).max().orElse(0);
+            if (min == max && min >= atLeast) {
+                return min;
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        throw new IllegalStateException("the running nodes did not all hold the " + atLeast + " catch-up changes within "
+                + CATCH_UP_TIMEOUT_S + " s");
     }
 
     /**
