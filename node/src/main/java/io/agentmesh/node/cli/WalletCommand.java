@@ -14,16 +14,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 
 /**
@@ -280,28 +274,8 @@ public final class WalletCommand {
     /** One request to the node's wallet endpoints; a non-2xx answer is an IOException with the node's error. */
     static JsonNode request(String http, String method, String path, JsonNode body, long timeoutMs)
             throws IOException, InterruptedException {
-        URI uri;
-        try {
-            uri = URI.create("http://" + http + path);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--http must be host:port, got " + http);
-        }
-        HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(Duration.ofMillis(timeoutMs));
-        if (body != null) {
-            rb.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
-        } else {
-            rb.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        HttpResponse<String> r;
-        try {
-            r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build()
-                    .send(rb.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException e) {
-            throw new IOException("no node answers on " + http + "; is it running? (pass --http host:port)");
-        } catch (HttpTimeoutException e) {
-            throw new IOException("the node at " + http + " did not answer within " + timeoutMs + " ms");
-        }
+        HttpResponse<String> r = NodeHttp.exchange(http, method, path, body == null ? null : body.toString(), timeoutMs,
+                HttpResponse.BodyHandlers.ofString());
         JsonNode answer;
         try {
             answer = JSON.readTree(r.body());
