@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentmesh.node.wallet.chain.EthAddress;
 import io.agentmesh.node.wallet.chain.Keystore;
-import io.agentmesh.node.wallet.spend.WalletConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,15 +32,6 @@ import java.util.concurrent.Callable;
 public final class WalletCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static Path keystorePath(HomeOptions home, Path given) {
-        return given != null ? given : home.home().resolve(WalletConfig.DEFAULT_KEYSTORE);
-    }
-
-    static char[] passphrase(HomeOptions home) throws IOException {
-        return home.passphrase().orElseThrow(() -> new IllegalArgumentException("the wallet keystore is encrypted"
-                + " with the node passphrase: set " + HomeOptions.PASSPHRASE_ENV + " or --passphrase-file"));
-    }
-
     @Command(name = "keygen", mixinStandardHelpOptions = true,
             description = {"Create this node's wallet key: a new random secp256k1 key in a V3 keystore (scrypt,"
                     + " AES-128-CTR) encrypted with the node passphrase, at <home>/wallet/keystore.json unless"
@@ -50,14 +40,12 @@ public final class WalletCommand {
                             + " encrypted); the key never enters the replicated state or backups."})
     static final class Keygen implements Callable<Integer> {
         @Mixin
-        HomeOptions home;
-        @Option(names = "--keystore", description = "Where to write the keystore.")
-        Path keystore;
+        KeystoreOptions keystore;
 
         @Override
         public Integer call() throws Exception {
-            Path file = keystorePath(home, keystore);
-            EthAddress a = Keystore.create(file, passphrase(home), new SecureRandom(), Keystore.Scrypt.STANDARD);
+            Path file = keystore.path();
+            EthAddress a = Keystore.create(file, keystore.passphrase(), new SecureRandom(), Keystore.Scrypt.STANDARD);
             System.out.println(a.checksummed());
             System.err.println("wallet key created in " + file + " (fund this address; copy the file to every node"
                     + " that should sign)");
@@ -70,9 +58,7 @@ public final class WalletCommand {
                     + " command line) into a V3 keystore encrypted with the node passphrase. Prints the address.")
     static final class Import implements Callable<Integer> {
         @Mixin
-        HomeOptions home;
-        @Option(names = "--keystore", description = "Where to write the keystore.")
-        Path keystore;
+        KeystoreOptions keystore;
 
         @Override
         public Integer call() throws Exception {
@@ -81,8 +67,7 @@ public final class WalletCommand {
             if (key == null) {
                 throw new IllegalArgumentException("give the private key on standard input");
             }
-            Path file = keystorePath(home, keystore);
-            EthAddress a = Keystore.importKey(file, key, passphrase(home), new SecureRandom(),
+            EthAddress a = Keystore.importKey(keystore.path(), key, keystore.passphrase(), new SecureRandom(),
                     Keystore.Scrypt.STANDARD);
             System.out.println(a.checksummed());
             return 0;
@@ -93,13 +78,11 @@ public final class WalletCommand {
             description = "Print the address of this node's wallet keystore (no passphrase needed).")
     static final class Address implements Callable<Integer> {
         @Mixin
-        HomeOptions home;
-        @Option(names = "--keystore", description = "The keystore to read.")
-        Path keystore;
+        KeystoreOptions keystore;
 
         @Override
         public Integer call() throws Exception {
-            System.out.println(Keystore.address(keystorePath(home, keystore)).checksummed());
+            System.out.println(Keystore.address(keystore.path()).checksummed());
             return 0;
         }
     }
