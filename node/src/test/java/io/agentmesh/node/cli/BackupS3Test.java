@@ -1,12 +1,10 @@
 package io.agentmesh.node.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentmesh.node.actions.exec.ExecCommands;
-import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.llm.config.LlmConfig;
 import io.agentmesh.node.replication.Durability;
+import io.agentmesh.node.runtime.LoneNode;
 import io.agentmesh.node.runtime.NodeRuntime;
-import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.identity.RecoveryPhrase;
 import org.gaul.s3proxy.AuthenticationType;
@@ -18,14 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -80,33 +71,12 @@ class BackupS3Test {
     }
 
     private static NodeRuntime start(Path home) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
-                Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none(),
-                ExecCommands.none(), LlmConfig.none(), NodeCommand.Run.backupConfig(home)));
-        return node;
+        return LoneNode.start(home, LlmConfig.none(), NodeCommand.Run.backupConfig(home));
     }
 
-    private static synchronized String[] cli(String stdin, String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        InputStream oldIn = System.in;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            int exit = AgentmeshCommand.execute(args);
-            return new String[] {String.valueOf(exit), out.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-            System.setIn(oldIn);
-        }
+    private static String[] cli(String stdin, String... args) {
+        CliRun r = CliRun.withInput(stdin, args);
+        return new String[] {String.valueOf(r.exit()), r.out()};
     }
 
     @Test
