@@ -1,22 +1,18 @@
 package io.agentmesh.node.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.node.backup.target.LoopbackS3;
 import io.agentmesh.node.llm.config.LlmConfig;
 import io.agentmesh.node.replication.Durability;
 import io.agentmesh.node.runtime.LoneNode;
 import io.agentmesh.node.runtime.NodeRuntime;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.identity.RecoveryPhrase;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -24,7 +20,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,32 +36,20 @@ class BackupS3Test {
 
     @TempDir
     static Path storeDir;
-    private static BlobStoreContext context;
-    private static S3Proxy proxy;
+    private static LoopbackS3 server;
     private static String endpoint;
 
     @BeforeAll
     static void startS3Server() throws Exception {
-        Properties props = new Properties();
-        props.setProperty("jclouds.filesystem.basedir", storeDir.toString());
-        context = ContextBuilder.newBuilder("filesystem").credentials("unused", "unused").overrides(props)
-                .build(BlobStoreContext.class);
-        proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY_ID, SECRET)
-                .v4MaxNonChunkedRequestSize(128L * 1024 * 1024).build();
-        proxy.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> "STARTED".equals(proxy.getState()));
-        endpoint = "http://127.0.0.1:" + proxy.getPort();
-        context.getBlobStore().createContainerInLocation(null, "backups");
+        server = LoopbackS3.start(storeDir, KEY_ID, SECRET);
+        endpoint = server.endpoint();
+        server.store().createContainerInLocation(null, "backups");
     }
 
     @AfterAll
     static void stopS3Server() throws Exception {
-        if (proxy != null) {
-            proxy.stop();
-        }
-        if (context != null) {
-            context.close();
+        if (server != null) {
+            server.close();
         }
     }
 
@@ -147,7 +130,7 @@ class BackupS3Test {
         String[] prune = cli("", "backup", "prune", "--home", home.toString());
         assertEquals("0", prune[0], prune[1]);
         assertTrue(prune[1].contains("offsite: kept 1 backups [3], deleted 2 backups [1, 2]"), prune[1]);
-        var blobs = context.getBlobStore().list("backups",
+        var blobs = server.store().list("backups",
                 org.jclouds.blobstore.options.ListContainerOptions.Builder.prefix("agent-prune/").recursive());
         List<String> names = blobs.stream().map(m -> m.getName()).toList();
         assertEquals(1, names.stream().filter(n -> n.startsWith("agent-prune/man/") && n.endsWith(".age")).count(), names.toString());
