@@ -7,10 +7,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -33,6 +29,7 @@ import java.util.concurrent.Callable;
                 "4:the outcome is uncertain"})
 public final class ActCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long REQUEST_TIMEOUT_MS = 10_000;
     static final int EXIT_SUCCEEDED = 0;
     static final int EXIT_FAILED = 1;
     static final int EXIT_NO_OUTCOME = 3;
@@ -62,10 +59,9 @@ public final class ActCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IllegalArgumentException("--payload is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
         String body = JSON.writeValueAsString(JSON.createObjectNode().put("kind", kind).set("payload", payloadJson));
-        HttpResponse<String> created = send(client, NodeHttp.authorized(HttpRequest.newBuilder(URI.create("http://" + http + "/v1/intents")))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(10)).build());
+        HttpResponse<String> created = NodeHttp.exchange(http, "POST", "/v1/intents", body, REQUEST_TIMEOUT_MS,
+                HttpResponse.BodyHandlers.ofString());
         if (created.statusCode() != 201) {
             throw new IOException("node at " + http + " refused the intent (" + created.statusCode() + "): " + created.body());
         }
@@ -76,8 +72,8 @@ public final class ActCommand implements Callable<Integer> {
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = send(client, NodeHttp.authorized(HttpRequest.newBuilder(URI.create("http://" + http + "/v1/intents/" + id)))
-                    .timeout(Duration.ofSeconds(10)).build());
+            HttpResponse<String> r = NodeHttp.exchange(http, "GET", "/v1/intents/" + id, null, REQUEST_TIMEOUT_MS,
+                    HttpResponse.BodyHandlers.ofString());
             JsonNode outcome = JSON.readTree(r.body()).path("outcome");
             if (!outcome.isMissingNode() && !outcome.isNull()) {
                 String status = outcome.path("status").asText();
@@ -97,13 +93,5 @@ public final class ActCommand implements Callable<Integer> {
             case Outcome.UNCERTAIN -> EXIT_UNCERTAIN;
             default -> EXIT_FAILED;
         };
-    }
-
-    private HttpResponse<String> send(HttpClient client, HttpRequest request) throws IOException, InterruptedException {
-        try {
-            return client.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException e) {
-            throw new IOException("no node answers on " + http + "; is it running? (pass --http host:port)");
-        }
     }
 }

@@ -55,22 +55,7 @@ public final class BackupCommand {
         @Override
         public Integer call() throws Exception {
             String q = target == null ? "" : "?target=" + java.net.URLEncoder.encode(target, StandardCharsets.UTF_8);
-            java.util.concurrent.CompletableFuture<String> post = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return NodeHttp.send(http, "POST", "/v1/backup" + q, CREATE_TIMEOUT_MS);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted", e);
-                }
-            });
-            String body;
-            try {
-                body = Progress.follow(http, post, "progress");
-            } catch (java.io.UncheckedIOException e) {
-                throw e.getCause();
-            }
+            String body = Progress.postAndFollow(http, "/v1/backup" + q, CREATE_TIMEOUT_MS, "progress");
             JsonNode r = NodeHttp.parse(http, body);
             return printTargets(r) ? 0 : 1;
         }

@@ -64,6 +64,11 @@ final class ChildNode {
 
     /** SIGTERM (the node hands leadership over and stops its agent), then SIGKILL after {@code graceMs}. */
     void stop(long graceMs) throws InterruptedException {
+        stop(process, graceMs);
+    }
+
+    /** SIGTERM to {@code process} (null or ended: nothing), then SIGKILL after {@code graceMs}. */
+    static void stop(Process process, long graceMs) throws InterruptedException {
         if (process == null || !process.isAlive()) {
             return;
         }

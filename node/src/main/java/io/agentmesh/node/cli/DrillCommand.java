@@ -29,22 +29,7 @@ public final class DrillCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String q = target == null ? "" : "?target=" + java.net.URLEncoder.encode(target, StandardCharsets.UTF_8);
-        java.util.concurrent.CompletableFuture<String> post = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                return NodeHttp.send(http, "POST", "/v1/drill" + q, DRILL_TIMEOUT_MS);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        });
-        String body;
-        try {
-            body = Progress.follow(http, post, "drillProgress");
-        } catch (java.io.UncheckedIOException e) {
-            throw e.getCause();
-        }
+        String body = Progress.postAndFollow(http, "/v1/drill" + q, DRILL_TIMEOUT_MS, "drillProgress");
         JsonNode signed = NodeHttp.parse(http, body);
         JsonNode r = signed.path("report");
         if (json) {

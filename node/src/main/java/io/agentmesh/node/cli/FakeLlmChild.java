@@ -61,14 +61,7 @@ final class FakeLlmChild {
 
     /** SIGTERM by its pid, then SIGKILL after {@code graceMs}. */
     void stop(long graceMs) throws InterruptedException {
-        if (process == null || !process.isAlive()) {
-            return;
-        }
-        process.destroy();
-        if (!process.waitFor(graceMs, TimeUnit.MILLISECONDS)) {
-            process.destroyForcibly();
-            process.waitFor(5, TimeUnit.SECONDS);
-        }
+        ChildNode.stop(process, graceMs);
     }
 
     private String lastLines() {

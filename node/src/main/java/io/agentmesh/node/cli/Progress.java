@@ -186,6 +186,28 @@ public final class Progress implements AutoCloseable {
     static final long POLL_MS = 500;
 
     /**
+     * POSTs {@code pathAndQuery} (a run the node answers when it ends: a backup, a drill) and returns the node's
+     * answer, meanwhile showing the run's progress as {@link #follow} does; a failed request is its IOException.
+     */
+    static String postAndFollow(String http, String pathAndQuery, long timeoutMs, String key) throws Exception {
+        java.util.concurrent.CompletableFuture<String> post = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return NodeHttp.send(http, "POST", pathAndQuery, timeoutMs);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        });
+        try {
+            return follow(http, post, key);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
      * Waits for {@code request} (a POST the node answers when its run ends), meanwhile showing the run's progress as
      * {@code GET /v1/backup} reports it under {@code key} ("progress" for a backup, "drillProgress" for a drill).
      * A poll that fails is skipped: the progress is a courtesy, the answer is what counts.

@@ -16,16 +16,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -86,7 +81,7 @@ final class RevokeCommands {
             NodeId node = NodeId.parse(nodeId.strip());
             Draft draft = draftFile != null
                     ? Draft.parse(Files.readString(draftFile, StandardCharsets.UTF_8), "draft " + draftFile)
-                    : Draft.parse(get(http, "/v1/revocations/draft?node="
+                    : Draft.parse(NodeHttp.get(http, "/v1/revocations/draft?node="
                     + URLEncoder.encode(node.toString(), StandardCharsets.UTF_8)), "the draft from " + http);
             if (!NodeId.of(draft.nodeKey).equals(node)) {
                 throw new IllegalArgumentException("the draft is for node " + NodeId.of(draft.nodeKey) + ", not for "
@@ -197,45 +192,15 @@ final class RevokeCommands {
         return "its changes stay valid for " + String.join(", ", parts);
     }
 
-    private static String get(String http, String path) throws IOException, InterruptedException {
-        HttpResponse<String> r = send(http, HttpRequest.newBuilder(URI.create("http://" + http + path))
-                .timeout(Duration.ofSeconds(10)).build());
-        if (r.statusCode() != 200) {
-            throw new IOException("node at " + http + " answered " + r.statusCode() + ": " + error(r.body()));
-        }
-        return r.body();
-    }
-
     /** Hands the revocation to the node at {@code http}; true when it was new there. */
     private static boolean post(String http, NodeRevocation revocation) throws IOException, InterruptedException {
-        HttpResponse<String> r = send(http, HttpRequest.newBuilder(URI.create("http://" + http + "/v1/revocations"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(revocation.toJson(), StandardCharsets.UTF_8))
-                .timeout(Duration.ofSeconds(10)).build());
+        HttpResponse<String> r = NodeHttp.exchange(http, "POST", "/v1/revocations", revocation.toJson(), 10_000,
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 201 && r.statusCode() != 200) {
             throw new IOException("node at " + http + " refused the revocation (" + r.statusCode() + "): "
-                    + error(r.body()));
+                    + NodeHttp.error(r.body()));
         }
         return r.statusCode() == 201;
     }
 
-    private static HttpResponse<String> send(String http, HttpRequest request)
-            throws IOException, InterruptedException {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-        try {
-            return client.send(NodeHttp.authorized(HttpRequest.newBuilder(request, (n, v) -> true)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException e) {
-            throw new IOException("no node answers on " + http + "; is it running? (pass --http host:port)");
-        }
-    }
-
-    private static String error(String body) {
-        try {
-            JsonNode n = JSON.readTree(body);
-            return n != null && n.hasNonNull("error") ? n.get("error").asText() : body;
-        } catch (IOException e) {
-            return body;
-        }
-    }
 }

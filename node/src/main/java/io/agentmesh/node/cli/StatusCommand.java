@@ -1,18 +1,10 @@
 package io.agentmesh.node.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentmesh.state.Outcome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -33,22 +25,12 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-        HttpResponse<String> response;
-        try {
-            response = client.send(NodeHttp.authorized(HttpRequest.newBuilder(URI.create("http://" + http + "/v1/status")))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException e) {
-            throw new IOException("no node answers on " + http + "; is it running? (pass --http host:port)");
-        }
-        if (response.statusCode() != 200) {
-            throw new IOException("node at " + http + " answered " + response.statusCode() + ": " + response.body());
-        }
+        String body = NodeHttp.get(http, "/v1/status");
         if (json) {
-            System.out.println(response.body());
+            System.out.println(body);
             return 0;
         }
-        JsonNode s = new ObjectMapper().readTree(response.body());
+        JsonNode s = NodeHttp.parse(http, body);
         System.out.printf("node   %s (%s, incarnation %d)%n", s.path("node").asText(), s.path("role").asText(),
                 s.path("incarnation").asLong());
         System.out.printf("agent  %s%n", s.path("agent").asText());

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentmesh.node.wallet.chain.EthAddress;
 import io.agentmesh.node.wallet.chain.Keystore;
-import io.agentmesh.node.wallet.spend.WalletConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,16 +13,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 
 /**
@@ -39,15 +32,6 @@ import java.util.concurrent.Callable;
 public final class WalletCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static Path keystorePath(HomeOptions home, Path given) {
-        return given != null ? given : home.home().resolve(WalletConfig.DEFAULT_KEYSTORE);
-    }
-
-    static char[] passphrase(HomeOptions home) throws IOException {
-        return home.passphrase().orElseThrow(() -> new IllegalArgumentException("the wallet keystore is encrypted"
-                + " with the node passphrase: set " + HomeOptions.PASSPHRASE_ENV + " or --passphrase-file"));
-    }
-
     @Command(name = "keygen", mixinStandardHelpOptions = true,
             description = {"Create this node's wallet key: a new random secp256k1 key in a V3 keystore (scrypt,"
                     + " AES-128-CTR) encrypted with the node passphrase, at <home>/wallet/keystore.json unless"
@@ -56,14 +40,12 @@ public final class WalletCommand {
                             + " encrypted); the key never enters the replicated state or backups."})
     static final class Keygen implements Callable<Integer> {
         @Mixin
-        HomeOptions home;
-        @Option(names = "--keystore", description = "Where to write the keystore.")
-        Path keystore;
+        KeystoreOptions keystore;
 
         @Override
         public Integer call() throws Exception {
-            Path file = keystorePath(home, keystore);
-            EthAddress a = Keystore.create(file, passphrase(home), new SecureRandom(), Keystore.Scrypt.STANDARD);
+            Path file = keystore.path();
+            EthAddress a = Keystore.create(file, keystore.passphrase(), new SecureRandom(), Keystore.Scrypt.STANDARD);
             System.out.println(a.checksummed());
             System.err.println("wallet key created in " + file + " (fund this address; copy the file to every node"
                     + " that should sign)");
@@ -76,9 +58,7 @@ public final class WalletCommand {
                     + " command line) into a V3 keystore encrypted with the node passphrase. Prints the address.")
     static final class Import implements Callable<Integer> {
         @Mixin
-        HomeOptions home;
-        @Option(names = "--keystore", description = "Where to write the keystore.")
-        Path keystore;
+        KeystoreOptions keystore;
 
         @Override
         public Integer call() throws Exception {
@@ -87,8 +67,7 @@ public final class WalletCommand {
             if (key == null) {
                 throw new IllegalArgumentException("give the private key on standard input");
             }
-            Path file = keystorePath(home, keystore);
-            EthAddress a = Keystore.importKey(file, key, passphrase(home), new SecureRandom(),
+            EthAddress a = Keystore.importKey(keystore.path(), key, keystore.passphrase(), new SecureRandom(),
                     Keystore.Scrypt.STANDARD);
             System.out.println(a.checksummed());
             return 0;
@@ -99,13 +78,11 @@ public final class WalletCommand {
             description = "Print the address of this node's wallet keystore (no passphrase needed).")
     static final class Address implements Callable<Integer> {
         @Mixin
-        HomeOptions home;
-        @Option(names = "--keystore", description = "The keystore to read.")
-        Path keystore;
+        KeystoreOptions keystore;
 
         @Override
         public Integer call() throws Exception {
-            System.out.println(Keystore.address(keystorePath(home, keystore)).checksummed());
+            System.out.println(Keystore.address(keystore.path()).checksummed());
             return 0;
         }
     }
@@ -280,28 +257,8 @@ public final class WalletCommand {
     /** One request to the node's wallet endpoints; a non-2xx answer is an IOException with the node's error. */
     static JsonNode request(String http, String method, String path, JsonNode body, long timeoutMs)
             throws IOException, InterruptedException {
-        URI uri;
-        try {
-            uri = URI.create("http://" + http + path);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--http must be host:port, got " + http);
-        }
-        HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(Duration.ofMillis(timeoutMs));
-        if (body != null) {
-            rb.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
-        } else {
-            rb.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        HttpResponse<String> r;
-        try {
-            r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build()
-                    .send(rb.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException e) {
-            throw new IOException("no node answers on " + http + "; is it running? (pass --http host:port)");
-        } catch (HttpTimeoutException e) {
-            throw new IOException("the node at " + http + " did not answer within " + timeoutMs + " ms");
-        }
+        HttpResponse<String> r = NodeHttp.exchange(http, method, path, body == null ? null : body.toString(), timeoutMs,
+                HttpResponse.BodyHandlers.ofString());
         JsonNode answer;
         try {
             answer = JSON.readTree(r.body());

@@ -4,41 +4,29 @@ import io.agentmesh.protocol.identity.IdentityException;
 import io.agentmesh.protocol.identity.NodeId;
 import io.agentmesh.protocol.identity.SigningKey;
 import io.agentmesh.protocol.identity.VerifyingKey;
+import io.agentmesh.relay.tls.ChainTrustManager;
+import io.agentmesh.relay.tls.SelfSignedEd25519;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.operator.ContentSigner;
 
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
-import javax.net.ssl.X509ExtendedTrustManager;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.math.BigInteger;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.EdECPrivateKeySpec;
-import java.security.spec.NamedParameterSpec;
-import java.util.Date;
 import java.util.List;
 
 /**
@@ -47,9 +35,8 @@ import java.util.List;
  * belongs to is not TLS's business: trust is decided by the Hello that follows ({@link HelloAuthenticator}), so the
  * trust manager here accepts any certificate and only the key inside matters.
  *
- * <p>The certificate is made once per process with a random serial, so two runs of a node never present the same
- * certificate bytes (the session proof signs them). It is signed with Bouncy Castle's Ed25519; the JDK's SunEC only
- * makes the handshake signatures, through a private key object built from the same seed.
+ * <p>The certificate ({@link SelfSignedEd25519}) is made once per process with a random serial, so two runs of a node
+ * never present the same certificate bytes (the session proof signs them).
  *
  * <p>Cross-protocol safety: TLS 1.3 signs "64 spaces || context string || transcript hash", every agentmesh signature
  * starts with "agentmesh/", so no signature of one kind is valid as the other.
@@ -57,8 +44,6 @@ import java.util.List;
 final class TlsIdentity {
     static final String TLS_PROTOCOL = "TLSv1.3";
     private static final String ALIAS = "node";
-    private static final long CERT_BACKDATE_MS = 24L * 3600 * 1000;
-    private static final long CERT_LIFETIME_MS = 100L * 365 * 24 * 3600 * 1000;
 
     private final X509Certificate certificate;
     private final SslContext serverContext;
@@ -86,27 +71,12 @@ final class TlsIdentity {
     /** Makes the certificate for {@code nodeKey}, valid from a day before {@code nowMillis} for 100 years. */
     static TlsIdentity create(SigningKey nodeKey, long nowMillis, SecureRandom random) {
         try {
-            X509Certificate cert = selfSigned(nodeKey, nowMillis, random);
-            PrivateKey jdkKey = KeyFactory.getInstance("Ed25519")
-                    .generatePrivate(new EdECPrivateKeySpec(NamedParameterSpec.ED25519, nodeKey.seed()));
-            return new TlsIdentity(cert, jdkKey);
+            X509Certificate cert = SelfSignedEd25519.certificate(nodeKey,
+                    NodeId.of(nodeKey.verifyingKey()).toString(), nowMillis, random);
+            return new TlsIdentity(cert, SelfSignedEd25519.jdkPrivateKey(nodeKey));
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot set up the TLS identity of the node key: " + e.getMessage(), e);
         }
-    }
-
-    static X509Certificate selfSigned(SigningKey key, long nowMillis, SecureRandom random)
-            throws IOException, CertificateException {
-        X500Name name = new X500Name("CN=" + NodeId.of(key.verifyingKey()));
-        SubjectPublicKeyInfo spki = new SubjectPublicKeyInfo(
-                new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519), key.verifyingKey().bytes());
-        BigInteger serial = new BigInteger(127, random).add(BigInteger.ONE);
-        byte[] der = new X509v3CertificateBuilder(name, serial, new Date(nowMillis - CERT_BACKDATE_MS),
-                new Date(nowMillis + CERT_LIFETIME_MS), name, spki)
-                .build(new Ed25519ContentSigner(key))
-                .getEncoded();
-        return (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(der));
     }
 
     /**
@@ -139,31 +109,6 @@ final class TlsIdentity {
 
     SslContext clientContext() {
         return clientContext;
-    }
-
-    /** Signs the TBS certificate with the node key through BC's lightweight Ed25519. */
-    private static final class Ed25519ContentSigner implements ContentSigner {
-        private final SigningKey key;
-        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-
-        Ed25519ContentSigner(SigningKey key) {
-            this.key = key;
-        }
-
-        @Override
-        public AlgorithmIdentifier getAlgorithmIdentifier() {
-            return new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519);
-        }
-
-        @Override
-        public OutputStream getOutputStream() {
-            return buffer;
-        }
-
-        @Override
-        public byte[] getSignature() {
-            return key.sign(buffer.toByteArray());
-        }
     }
 
     /** Offers the one node certificate whenever the peer accepts an EdDSA key. */
@@ -233,7 +178,7 @@ final class TlsIdentity {
      * Accepts any non-empty certificate chain at the TLS layer: the peer's identity is its key, checked against its
      * node certificate in the Hello. No hostname checks (nodes are named by key, not by DNS).
      */
-    private static final class AcceptAnyTrustManager extends X509ExtendedTrustManager {
+    private static final class AcceptAnyTrustManager extends ChainTrustManager {
         private static void requireChain(X509Certificate[] chain) throws CertificateException {
             if (chain == null || chain.length == 0) {
                 throw new CertificateException("the peer presented no certificate");
@@ -241,42 +186,13 @@ final class TlsIdentity {
         }
 
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
+        protected void checkClient(X509Certificate[] chain) throws CertificateException {
             requireChain(chain);
         }
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
+        protected void checkServer(X509Certificate[] chain) throws CertificateException {
             requireChain(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            requireChain(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            requireChain(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            requireChain(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            requireChain(chain);
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

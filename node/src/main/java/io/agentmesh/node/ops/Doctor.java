@@ -1,11 +1,9 @@
 package io.agentmesh.node.ops;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -13,7 +11,6 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The checks of {@code agentmesh doctor}: each looks at one thing on this machine and says OK, WARN or FAIL with what
@@ -92,32 +89,8 @@ public final class Doctor {
 
     /** {@code timedatectl show -p NTPSynchronized --value}'s output, empty when the tool is missing or fails. */
     public static Optional<String> askTimedatectl(String path) {
-        Optional<Path> tool = Tailnet.onPath(path, "timedatectl");
-        if (tool.isEmpty()) {
-            return Optional.empty();
-        }
-        Process p = null;
-        try {
-            p = new ProcessBuilder(tool.get().toString(), "show", "-p", "NTPSynchronized", "--value")
-                    .redirectErrorStream(true).start();
-            byte[] out;
-            try (InputStream in = p.getInputStream()) {
-                out = in.readNBytes(256);
-            }
-            if (!p.waitFor(TIMEDATECTL_TIMEOUT_MS, TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
-                return Optional.empty();
-            }
-            return Optional.of(new String(out, StandardCharsets.UTF_8).strip());
-        } catch (IOException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        } finally {
-            if (p != null && p.isAlive()) {
-                p.destroyForcibly();
-            }
-        }
+        return ToolOutput.of(path, "timedatectl", 256, TIMEDATECTL_TIMEOUT_MS, "show", "-p", "NTPSynchronized",
+                "--value").map(String::strip);
     }
 
     /**

@@ -1,20 +1,16 @@
 package io.agentmesh.node.ops;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * This machine's Tailscale address, for {@code --advertise tailscale} and {@code --listen tailscale:PORT}: what
@@ -87,32 +83,7 @@ public final class Tailnet {
 
     /** The output of {@code tailscale ip -4} when the command is on {@code path} and exits 0 within 5 s. */
     static Optional<String> runCli(String path) {
-        Optional<Path> cli = onPath(path, KEYWORD);
-        if (cli.isEmpty()) {
-            return Optional.empty();
-        }
-        Process p = null;
-        try {
-            p = new ProcessBuilder(cli.get().toString(), "ip", "-4").redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            byte[] out;
-            try (InputStream in = p.getInputStream()) {
-                out = in.readNBytes(MAX_OUTPUT_BYTES);
-            }
-            if (!p.waitFor(CLI_TIMEOUT_MS, TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
-                return Optional.empty();
-            }
-            return Optional.of(new String(out, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        } finally {
-            if (p != null && p.isAlive()) {
-                p.destroyForcibly();
-            }
-        }
+        return ToolOutput.of(path, KEYWORD, MAX_OUTPUT_BYTES, CLI_TIMEOUT_MS, "ip", "-4");
     }
 
     /** The executable {@code name} in a directory of {@code path} (the PATH variable), if any. */

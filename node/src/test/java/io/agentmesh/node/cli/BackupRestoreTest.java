@@ -1,25 +1,16 @@
 package io.agentmesh.node.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentmesh.node.agent.AgentSettings;
-import io.agentmesh.node.actions.exec.ExecCommands;
 import io.agentmesh.node.llm.config.LlmConfig;
 import io.agentmesh.node.replication.Durability;
+import io.agentmesh.node.runtime.LoneNode;
 import io.agentmesh.node.runtime.NodeRuntime;
-import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.identity.RecoveryPhrase;
 import io.agentmesh.protocol.identity.SigningKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,36 +36,11 @@ class BackupRestoreTest {
     }
 
     private static NodeRuntime startQuiet(Path home) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
-                Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none(),
-                ExecCommands.none(), LlmConfig.none(), NodeCommand.Run.backupConfig(home)));
-        return node;
+        return LoneNode.start(home, LlmConfig.none(), NodeCommand.Run.backupConfig(home));
     }
 
-    private record Run(int exit, String out) {
-    }
-
-    private static synchronized Run cli(String stdin, String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        InputStream oldIn = System.in;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            int exit = AgentmeshCommand.execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-            System.setIn(oldIn);
-        }
+    private static CliRun cli(String stdin, String... args) {
+        return CliRun.withInput(stdin, args);
     }
 
     @SuppressWarnings("unchecked")
@@ -108,19 +74,19 @@ class BackupRestoreTest {
                     .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("# plan\nstep one\n")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertEquals(200, put.statusCode(), put.body());
-            Run first = cli("", "backup", "create", "--http", node.httpAddress());
+            CliRun first = cli("", "backup", "create", "--http", node.httpAddress());
             assertEquals(0, first.exit(), first.out());
             assertTrue(first.out().contains("nas: ok, manifest 1"), first.out());
             int segmentsAfterFirst = objects(target, "seg").size();
 
             node.appendMemory("note", "second memory", List.of("b")).join();
             node.upsertTask("t1", "write the report", "DONE", "sent", Durability.LOCAL).join();
-            Run second = cli("", "backup", "create", "--http", node.httpAddress());
+            CliRun second = cli("", "backup", "create", "--http", node.httpAddress());
             assertEquals(0, second.exit(), second.out());
             assertTrue(second.out().contains("nas: ok, manifest 2"), second.out());
             // Only the new changes: one more segment for the one actor, nothing rewritten.
             assertEquals(segmentsAfterFirst + 1, objects(target, "seg").size());
-            Run list = cli("", "backup", "list", "--http", node.httpAddress());
+            CliRun list = cli("", "backup", "list", "--http", node.httpAddress());
             assertTrue(list.out().contains("manifest 2"), list.out());
             @SuppressWarnings("unchecked")
             Map<String, Object> backupLine = new java.util.LinkedHashMap<>((Map<String, Object>) node.status().get()
@@ -133,7 +99,7 @@ class BackupRestoreTest {
             before = state(node);
         }
 
-        Run verify = cli("", "backup", "verify", "--home", home.toString());
+        CliRun verify = cli("", "backup", "verify", "--home", home.toString());
         assertEquals(0, verify.exit(), verify.out());
         assertTrue(verify.out().contains("nas: ok, manifest 2"), verify.out());
 
@@ -141,14 +107,14 @@ class BackupRestoreTest {
         SigningKey other = IdentityDirectory.of(dir.resolve("other")).createAgent(new java.security.SecureRandom(),
                 Optional.empty());
         Path wrong = dir.resolve("wrong");
-        Run refused = cli(RecoveryPhrase.of(other).words() + "\n", "restore", "--phrase-stdin", "--from",
+        CliRun refused = cli(RecoveryPhrase.of(other).words() + "\n", "restore", "--phrase-stdin", "--from",
                 "file://" + target, "--home", wrong.toString());
         assertEquals(RestoreCommand.EXIT_BAD_BACKUP, refused.exit());
         assertFalse(Files.exists(wrong.resolve("identity").resolve("agent.json")));
         assertFalse(Files.exists(wrong.resolve("state").resolve("changes.db")));
 
         Path restored = dir.resolve("b");
-        Run restore = cli(phrase + "\n", "restore", "--phrase-stdin", "--from", "file://" + target,
+        CliRun restore = cli(phrase + "\n", "restore", "--phrase-stdin", "--from", "file://" + target,
                 "--home", restored.toString());
         assertEquals(0, restore.exit(), restore.out());
         assertTrue(restore.out().contains("restored agent " + IdentityDirectory.of(home.resolve("identity")).agentId()),
@@ -166,7 +132,7 @@ class BackupRestoreTest {
             assertEquals("# plan\nstep one\n", file.body());
             // Quiet: no consensus, so no backups (and no intents performed, no agent) until it joins or takes over.
             assertFalse(node.isLeader());
-            Run refusedBackup = cli("", "backup", "create", "--http", node.httpAddress());
+            CliRun refusedBackup = cli("", "backup", "create", "--http", node.httpAddress());
             assertNotEquals(0, refusedBackup.exit());
         }
 
@@ -175,7 +141,7 @@ class BackupRestoreTest {
         byte[] bytes = Files.readAllBytes(segment);
         bytes[bytes.length / 2] ^= 1;
         Files.write(segment, bytes);
-        Run bad = cli("", "backup", "verify", "--home", home.toString());
+        CliRun bad = cli("", "backup", "verify", "--home", home.toString());
         assertNotEquals(0, bad.exit());
         assertTrue(bad.out().contains(segment.getFileName().toString()), bad.out());
     }
@@ -212,7 +178,7 @@ class BackupRestoreTest {
         try (NodeRuntime node = start(restored)) {
             Map<String, Object> intent = JSON.convertValue(node.intent("pay-1").get().orElseThrow(), Map.class);
             assertEquals("uncertain", JSON.convertValue(intent.get("outcome"), Map.class).get("status"), intent.toString());
-            Run backup = cli("", "backup", "create", "--http", node.httpAddress());
+            CliRun backup = cli("", "backup", "create", "--http", node.httpAddress());
             assertEquals(0, backup.exit(), backup.out());
             assertTrue(backup.out().contains("nas: ok, manifest 2"), backup.out());
         }
@@ -232,17 +198,17 @@ class BackupRestoreTest {
                 "{\"targets\": [{\"id\": \"nas\", \"uri\": \"file://" + target.toAbsolutePath() + "\"}]}");
         try (NodeRuntime node = start(home)) {
             node.appendMemory("note", "one", List.of()).join();
-            Run noGrant = cli("", "backup", "create", "--http", node.httpAddress());
+            CliRun noGrant = cli("", "backup", "create", "--http", node.httpAddress());
             assertEquals(1, noGrant.exit());
             assertTrue(noGrant.out().contains("agentmesh backup keys"), noGrant.out());
             assertFalse(Files.exists(target.resolve("man")));
 
-            Run wrongWords = cli(RecoveryPhrase.of(IdentityDirectory.of(dir.resolve("x")).createAgent(
+            CliRun wrongWords = cli(RecoveryPhrase.of(IdentityDirectory.of(dir.resolve("x")).createAgent(
                     new java.security.SecureRandom(), Optional.empty())).words() + "\n",
                     "backup", "keys", "--phrase-stdin", "--home", home.toString());
             assertEquals(2, wrongWords.exit(), wrongWords.out());
             assertTrue(wrongWords.out().contains("not the root key of agent"), wrongWords.out());
-            Run keys = cli(phrase + "\n", "backup", "keys", "--phrase-stdin", "--home", home.toString());
+            CliRun keys = cli(phrase + "\n", "backup", "keys", "--phrase-stdin", "--home", home.toString());
             assertEquals(0, keys.exit(), keys.out());
             assertTrue(keys.out().contains("published to target nas"), keys.out());
 
@@ -255,7 +221,7 @@ class BackupRestoreTest {
         Path newest = objects(target, "man").get(1);
         Path aside = dir.resolve("aside");
         Files.move(newest, aside);
-        Run replayed = cli("", "backup", "verify", "--home", home.toString());
+        CliRun replayed = cli("", "backup", "verify", "--home", home.toString());
         assertEquals(1, replayed.exit(), replayed.out());
         assertTrue(replayed.out().contains("REPLAYED"), replayed.out());
         Files.move(aside, newest);
@@ -265,7 +231,7 @@ class BackupRestoreTest {
         byte[] bytes = Files.readAllBytes(segment);
         Files.write(segment, java.util.Arrays.copyOf(bytes, bytes.length - 10));
         Path restored = dir.resolve("b");
-        Run truncated = cli(phrase + "\n", "restore", "--phrase-stdin", "--from", "file://" + target,
+        CliRun truncated = cli(phrase + "\n", "restore", "--phrase-stdin", "--from", "file://" + target,
                 "--home", restored.toString());
         assertEquals(RestoreCommand.EXIT_BAD_BACKUP, truncated.exit(), truncated.out());
         assertTrue(truncated.out().contains("truncated") && truncated.out().contains(segment.getFileName().toString()),

@@ -1,31 +1,18 @@
 package io.agentmesh.node.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentmesh.node.actions.exec.ExecCommands;
-import io.agentmesh.node.agent.AgentSettings;
+import io.agentmesh.node.backup.target.LoopbackS3;
 import io.agentmesh.node.llm.config.LlmConfig;
 import io.agentmesh.node.replication.Durability;
+import io.agentmesh.node.runtime.LoneNode;
 import io.agentmesh.node.runtime.NodeRuntime;
-import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.identity.RecoveryPhrase;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -33,7 +20,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,63 +36,30 @@ class BackupS3Test {
 
     @TempDir
     static Path storeDir;
-    private static BlobStoreContext context;
-    private static S3Proxy proxy;
+    private static LoopbackS3 server;
     private static String endpoint;
 
     @BeforeAll
     static void startS3Server() throws Exception {
-        Properties props = new Properties();
-        props.setProperty("jclouds.filesystem.basedir", storeDir.toString());
-        context = ContextBuilder.newBuilder("filesystem").credentials("unused", "unused").overrides(props)
-                .build(BlobStoreContext.class);
-        proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY_ID, SECRET)
-                .v4MaxNonChunkedRequestSize(128L * 1024 * 1024).build();
-        proxy.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> "STARTED".equals(proxy.getState()));
-        endpoint = "http://127.0.0.1:" + proxy.getPort();
-        context.getBlobStore().createContainerInLocation(null, "backups");
+        server = LoopbackS3.start(storeDir, KEY_ID, SECRET);
+        endpoint = server.endpoint();
+        server.store().createContainerInLocation(null, "backups");
     }
 
     @AfterAll
     static void stopS3Server() throws Exception {
-        if (proxy != null) {
-            proxy.stop();
-        }
-        if (context != null) {
-            context.close();
+        if (server != null) {
+            server.close();
         }
     }
 
     private static NodeRuntime start(Path home) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
-                Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none(),
-                ExecCommands.none(), LlmConfig.none(), NodeCommand.Run.backupConfig(home)));
-        return node;
+        return LoneNode.start(home, LlmConfig.none(), NodeCommand.Run.backupConfig(home));
     }
 
-    private static synchronized String[] cli(String stdin, String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        InputStream oldIn = System.in;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            int exit = AgentmeshCommand.execute(args);
-            return new String[] {String.valueOf(exit), out.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-            System.setIn(oldIn);
-        }
+    private static String[] cli(String stdin, String... args) {
+        CliRun r = CliRun.withInput(stdin, args);
+        return new String[] {String.valueOf(r.exit()), r.out()};
     }
 
     @Test
@@ -177,7 +130,7 @@ class BackupS3Test {
         String[] prune = cli("", "backup", "prune", "--home", home.toString());
         assertEquals("0", prune[0], prune[1]);
         assertTrue(prune[1].contains("offsite: kept 1 backups [3], deleted 2 backups [1, 2]"), prune[1]);
-        var blobs = context.getBlobStore().list("backups",
+        var blobs = server.store().list("backups",
                 org.jclouds.blobstore.options.ListContainerOptions.Builder.prefix("agent-prune/").recursive());
         List<String> names = blobs.stream().map(m -> m.getName()).toList();
         assertEquals(1, names.stream().filter(n -> n.startsWith("agent-prune/man/") && n.endsWith(".age")).count(), names.toString());

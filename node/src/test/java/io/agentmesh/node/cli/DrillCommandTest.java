@@ -2,27 +2,19 @@ package io.agentmesh.node.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentmesh.node.agent.AgentSettings;
-import io.agentmesh.node.actions.exec.ExecCommands;
 import io.agentmesh.node.backup.run.Drill;
 import io.agentmesh.node.llm.config.LlmConfig;
+import io.agentmesh.node.runtime.LoneNode;
 import io.agentmesh.node.runtime.NodeRuntime;
-import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,22 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DrillCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Run(int exit, String out) {
-    }
-
-    private static synchronized Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(out, true, StandardCharsets.UTF_8));
-            int exit = AgentmeshCommand.execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun cli(String... args) {
+        return CliRun.run(args);
     }
 
     @Test
@@ -58,19 +36,12 @@ class DrillCommandTest {
         assertEquals(0, cli("init", "--home", home.toString(), "--quiet-phrase").exit());
         Files.writeString(home.resolve("backup.json"), "{\"targets\": [{\"id\": \"nas\", \"uri\": \"file://"
                 + target.toAbsolutePath() + "\"}], \"drillEveryHours\": 24}");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
-                Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none(),
-                ExecCommands.none(), LlmConfig.none(), NodeCommand.Run.backupConfig(home)))) {
+        try (NodeRuntime node = LoneNode.start(home, LlmConfig.none(), NodeCommand.Run.backupConfig(home))) {
             await().atMost(Duration.ofSeconds(20)).until(node::isLeader);
             // The leader writes backup.json's default drill schedule ("30 3 * * *", daily) into the state.
             await().atMost(Duration.ofSeconds(20)).until(() -> node.status().get().get("drill"),
                     d -> Map.of("nas", Map.of("state", "missing", "everyMs", 86_400_000L)).equals(d));
-            Run before = cli("status", "--http", node.httpAddress());
+            CliRun before = cli("status", "--http", node.httpAddress());
             assertTrue(before.out().contains("backup nas: backup none (on request), drill missing (every 24 h)"),
                     before.out());
             assertTrue(before.out().contains("WARNING no restore drill of nas yet, and one is scheduled every 24 h"),
@@ -78,14 +49,14 @@ class DrillCommandTest {
             node.appendMemory("note", "first", List.of()).join();
             assertEquals(0, cli("backup", "create", "--http", node.httpAddress()).exit());
 
-            Run ok = cli("drill", "--http", node.httpAddress());
+            CliRun ok = cli("drill", "--http", node.httpAddress());
             assertEquals(0, ok.exit(), ok.out());
             assertTrue(ok.out().contains("nas: ok, manifest 1,"), ok.out());
             assertTrue(ok.out().contains(" 0 changes would be lost"), ok.out());
             assertTrue(ok.out().contains("identity continuous"), ok.out());
 
             node.appendMemory("note", "second", List.of()).join();
-            Run json = cli("drill", "--http", node.httpAddress(), "--target", "nas", "--json");
+            CliRun json = cli("drill", "--http", node.httpAddress(), "--target", "nas", "--json");
             assertEquals(0, json.exit(), json.out());
             JsonNode signed = JSON.readTree(json.out());
             var nodeKey = IdentityDirectory.of(home.resolve("identity")).readCertificate().nodeKey();
@@ -97,7 +68,7 @@ class DrillCommandTest {
             Map<String, Object> line = (Map<String, Object>) ((Map<String, Object>) node.status().get().get("drill"))
                     .get("nas");
             assertEquals("ok", line.get("state"), line.toString());
-            Run after = cli("status", "--http", node.httpAddress());
+            CliRun after = cli("status", "--http", node.httpAddress());
             assertTrue(after.out().contains("backup nas: backup ok "), after.out());
             assertTrue(after.out().contains(" ago (on request), drill ok "), after.out());
             assertFalse(after.out().contains("WARNING"), after.out());

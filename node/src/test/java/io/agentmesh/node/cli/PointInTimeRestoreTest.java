@@ -1,10 +1,8 @@
 package io.agentmesh.node.cli;
 
-import io.agentmesh.node.agent.AgentSettings;
-import io.agentmesh.node.actions.exec.ExecCommands;
 import io.agentmesh.node.llm.config.LlmConfig;
+import io.agentmesh.node.runtime.LoneNode;
 import io.agentmesh.node.runtime.NodeRuntime;
-import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.identity.RecoveryPhrase;
 import io.agentmesh.state.MemoryEntry;
@@ -12,13 +10,6 @@ import io.agentmesh.state.StateView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,36 +26,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code restore --at TIME} and {@code restore --cut actor:seq,...} through the CLI, into fresh homes. */
 class PointInTimeRestoreTest {
-    private record Run(int exit, String out) {
-    }
-
-    private static synchronized Run cli(String stdin, String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        InputStream oldIn = System.in;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            int exit = AgentmeshCommand.execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-            System.setIn(oldIn);
-        }
+    private static CliRun cli(String stdin, String... args) {
+        return CliRun.withInput(stdin, args);
     }
 
     private static NodeRuntime start(Path home) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        return NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
-                Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none(),
-                ExecCommands.none(), LlmConfig.none(), NodeCommand.Run.backupConfig(home)));
+        return LoneNode.start(home, LlmConfig.none(), NodeCommand.Run.backupConfig(home));
     }
 
     /** The memory texts a restored home serves. */
@@ -92,13 +59,13 @@ class PointInTimeRestoreTest {
             between = System.currentTimeMillis();
             await().until(() -> System.currentTimeMillis() > between + 5);
             node.appendMemory("note", "two", List.of()).join();
-            Run second = cli("", "backup", "create", "--http", node.httpAddress());
+            CliRun second = cli("", "backup", "create", "--http", node.httpAddress());
             assertTrue(second.out().contains("manifest 2"), second.out());
         }
         String from = "file://" + target.toAbsolutePath();
 
         Path atHome = dir.resolve("at");
-        Run at = cli(phrase, "restore", "--phrase-stdin", "--from", from, "--home", atHome.toString(),
+        CliRun at = cli(phrase, "restore", "--phrase-stdin", "--from", from, "--home", atHome.toString(),
                 "--at", Instant.ofEpochMilli(between).toString());
         assertEquals(0, at.exit(), at.out());
         assertTrue(at.out().contains("manifest 1 is the newest written at or before"), at.out());
@@ -107,22 +74,22 @@ class PointInTimeRestoreTest {
         assertTrue(restored.contains("one") && !restored.contains("two"), restored.toString());
 
         Path early = dir.resolve("early");
-        Run none = cli(phrase, "restore", "--phrase-stdin", "--from", from, "--home", early.toString(),
+        CliRun none = cli(phrase, "restore", "--phrase-stdin", "--from", from, "--home", early.toString(),
                 "--at", "2001-01-01T00:00:00Z");
         assertEquals(2, none.exit(), none.out());
         assertTrue(none.out().contains("no manifest at directory " + target.toAbsolutePath() + " was written at or"
                 + " before 2001-01-01T00:00:00Z; the oldest, 1, was written"), none.out());
         assertFalse(Files.exists(early.resolve("identity")), "nothing restored");
-        Run badTime = cli(phrase, "restore", "--phrase-stdin", "--from", from, "--home", early.toString(),
+        CliRun badTime = cli(phrase, "restore", "--phrase-stdin", "--from", from, "--home", early.toString(),
                 "--at", "yesterday");
         assertEquals(2, badTime.exit(), badTime.out());
         assertTrue(badTime.out().contains("is not an ISO-8601 time"), badTime.out());
-        Run both = cli(phrase, "restore", "--phrase-stdin", "--from", from, "--home", early.toString(),
+        CliRun both = cli(phrase, "restore", "--phrase-stdin", "--from", from, "--home", early.toString(),
                 "--at", "2030-01-01T00:00:00Z", "--manifest", "1");
         assertEquals(2, both.exit(), both.out());
 
         // A cut naming an actor the backup lacks is refused and lists the backup's actors.
-        Run unknown = cli(phrase, "restore", "--phrase-stdin", "--from", from, "--home", early.toString(),
+        CliRun unknown = cli(phrase, "restore", "--phrase-stdin", "--from", from, "--home", early.toString(),
                 "--cut", "deadbeef:1");
         assertEquals(2, unknown.exit(), unknown.out());
         assertFalse(Files.exists(early.resolve("identity")), "nothing restored");
@@ -132,7 +99,7 @@ class PointInTimeRestoreTest {
         long newest = Long.parseLong(m.group(2));
         // The second backup added one change ("two"): a cut one below the newest restores the first backup's state.
         Path cutHome = dir.resolve("cut");
-        Run cut = cli(phrase, "restore", "--phrase-stdin", "--from", from, "--home", cutHome.toString(),
+        CliRun cut = cli(phrase, "restore", "--phrase-stdin", "--from", from, "--home", cutHome.toString(),
                 "--cut", actor.substring(0, 10) + ":" + (newest - 1));
         assertEquals(0, cut.exit(), cut.out());
         assertTrue(cut.out().contains("the cut keeps " + (newest - 1) + " of " + newest + " changes"), cut.out());

@@ -1,11 +1,10 @@
 package io.agentmesh.node.cli;
 
-import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.backup.run.BackupRunner;
 import io.agentmesh.node.backup.run.RememberedManifests;
 import io.agentmesh.node.backup.target.DirectoryTarget;
+import io.agentmesh.node.runtime.LoneNode;
 import io.agentmesh.node.runtime.NodeRuntime;
-import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.identity.NodeCertificate;
 import io.agentmesh.protocol.identity.NodeId;
@@ -18,13 +17,6 @@ import io.agentmesh.state.store.SqliteChangeStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -38,30 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A restored node enforces the revocations its backup holds, with no revocation posted again. */
 class RestoreRevocationsTest {
     private static NodeRuntime start(Path home) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        return NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", port), Optional.empty(), new InetSocketAddress("127.0.0.1", 0),
-                List.of(), List.of(), 20_000, false, AgentSettings.none()));
+        return LoneNode.start(home);
     }
 
-    private static synchronized int cli(String stdin, String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        InputStream oldIn = System.in;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            return AgentmeshCommand.execute(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-            System.setIn(oldIn);
-        }
+    private static int cli(String stdin, String... args) {
+        return CliRun.withInput(stdin, args).exit();
     }
 
     @Test

@@ -1,15 +1,12 @@
 package io.agentmesh.node.cli;
 
-import io.agentmesh.node.agent.AgentSettings;
+import io.agentmesh.node.runtime.LoneNode;
 import io.agentmesh.node.runtime.NodeRuntime;
-import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.node.runtime.OfflineState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,13 +25,7 @@ class StateExportImportTest {
     }
 
     private static void runNode(Path home, List<String> texts) throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
-                Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none()))) {
+        try (NodeRuntime node = LoneNode.start(home)) {
             for (String t : texts) {
                 node.appendMemory("note", t, List.of("export")).join();
             }
@@ -77,13 +68,7 @@ class StateExportImportTest {
     void exportWhileTheNodeRunsGoesThroughItsHttpApi(@TempDir Path dir) throws Exception {
         Path home = dir.resolve("a");
         assertEquals(0, AgentmeshCommand.execute("init", "--home", home.toString(), "--quiet-phrase"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
-                Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none()))) {
+        try (NodeRuntime node = LoneNode.start(home)) {
             node.appendMemory("note", "written while running", List.of()).join();
             String http = node.httpAddress();
             Path md = dir.resolve("md");
@@ -105,14 +90,7 @@ class StateExportImportTest {
             // While another home's node runs too, the node on this address is not that home's: refused.
             Path other = dir.resolve("b");
             assertEquals(0, AgentmeshCommand.execute("init", "--home", other.toString(), "--quiet-phrase"));
-            int otherPort;
-            try (ServerSocket s = new ServerSocket(0)) {
-                otherPort = s.getLocalPort();
-            }
-            try (NodeRuntime b = NodeRuntime.start(new NodeSettings(other.resolve("identity"), other.resolve("state"),
-                    Optional.empty(), new InetSocketAddress("127.0.0.1", otherPort), Optional.empty(),
-                    new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false,
-                    AgentSettings.none()))) {
+            try (NodeRuntime b = LoneNode.start(other)) {
                 Path wrong = dir.resolve("wrong");
                 assertEquals(2, AgentmeshCommand.execute("state", "export", "--home", other.toString(), "--http",
                         http, "--markdown", wrong.toString()));

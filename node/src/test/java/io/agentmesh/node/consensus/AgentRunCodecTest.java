@@ -7,15 +7,14 @@ import io.agentmesh.node.actions.FencingToken;
 import io.agentmesh.node.actions.JournalOp.AgentRun;
 import io.agentmesh.node.actions.JournalOp.Claim;
 import io.agentmesh.node.actions.JournalSnapshotChunk;
-import io.agentmesh.protocol.bytes.BoundedWriter;
 import io.microraft.model.log.LogEntry;
 import io.microraft.model.log.SnapshotChunk;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
+import static io.agentmesh.node.consensus.OperationCodecChecks.operation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,25 +33,14 @@ class AgentRunCodecTest {
         assertEquals(run, CODEC.decodeLogEntry(CODEC.encodeLogEntry(e)).getOperation());
         AgentFenceSnapshot f = new AgentFenceSnapshot(FENCE);
         assertEquals(f, CODEC.decodeOperation(CODEC.encodeOperation(f)));
-        SnapshotChunk c = RaftCodecTest.F.createSnapshotChunkBuilder().setIndex(2000).setTerm(7)
-                .setSnapshotChunkIndex(1).setSnapshotChunkCount(2).setOperation(f)
-                .setGroupMembersView(RaftCodecTest.F.createRaftGroupMembersViewBuilder().setLogIndex(1)
-                        .setMembers(List.of(RaftCodecTest.A)).setVotingMembers(List.of(RaftCodecTest.A)).build())
-                .build();
+        SnapshotChunk c = OperationCodecChecks.snapshotChunk(2000, 7, 1, 2, f);
         assertEquals(f, CODEC.decodeSnapshotChunk(CODEC.encodeSnapshotChunk(c)).getOperation());
     }
 
     @Test
     void everyTruncationAndTrailingByteIsRefused() {
-        for (Object op : List.of(new AgentRun("node-a", 7, 500), new AgentFenceSnapshot(FENCE))) {
-            byte[] valid = CODEC.encodeOperation(op);
-            for (int len = 0; len < valid.length; len++) {
-                byte[] cut = Arrays.copyOf(valid, len);
-                assertThrows(CodecException.class, () -> CODEC.decodeOperation(cut), op + " cut at " + len);
-            }
-            byte[] longer = Arrays.copyOf(valid, valid.length + 1);
-            assertThrows(CodecException.class, () -> CODEC.decodeOperation(longer));
-        }
+        OperationCodecChecks.assertEveryTruncationAndTrailingByteIsRefused(
+                List.of(new AgentRun("node-a", 7, 500), new AgentFenceSnapshot(FENCE)));
     }
 
     @Test
@@ -63,15 +51,9 @@ class AgentRunCodecTest {
                 AgentRun.superseding("node-a", 7, 500, null, List.of()),
                 new io.agentmesh.node.actions.AdmittedIntentsSnapshot(List.of("b", "a")));
         for (Object op : ops) {
-            byte[] valid = CODEC.encodeOperation(op);
-            assertEquals(op, CODEC.decodeOperation(valid));
-            for (int len = 0; len < valid.length; len++) {
-                byte[] cut = Arrays.copyOf(valid, len);
-                assertThrows(CodecException.class, () -> CODEC.decodeOperation(cut), op + " cut at " + len);
-            }
-            byte[] longer = Arrays.copyOf(valid, valid.length + 1);
-            assertThrows(CodecException.class, () -> CODEC.decodeOperation(longer));
+            assertEquals(op, CODEC.decodeOperation(CODEC.encodeOperation(op)));
         }
+        OperationCodecChecks.assertEveryTruncationAndTrailingByteIsRefused(ops);
         // Unfenced claims and runs as written before carried lists keep their old bytes.
         assertEquals(RaftCodec.OP_CLAIM, CODEC.encodeOperation(new Claim("i", "job", "n", 1))[2]);
         assertEquals(RaftCodec.OP_AGENT_RUN, CODEC.encodeOperation(new AgentRun("n", 1, 0))[2]);
@@ -82,13 +64,6 @@ class AgentRunCodecTest {
         byte[] bytes = operation(RaftCodec.OP_AGENT_RUN_CARRYING, w -> w.text32("node-a").i64(7).i64(500)
                 .bool(false).i32(2).text32("b").text32("a"));
         assertThrows(CodecException.class, () -> CODEC.decodeOperation(bytes));
-    }
-
-    /** [version][OPERATION kind][tag] then the body, as the codec lays it out. */
-    private static byte[] operation(int tag, java.util.function.Consumer<BoundedWriter> body) {
-        BoundedWriter w = new BoundedWriter(1 << 16).u8(RaftCodec.FORMAT_VERSION).u8(RaftCodec.OPERATION).u8(tag);
-        body.accept(w);
-        return w.toByteArray();
     }
 
     @Test
@@ -107,10 +82,7 @@ class AgentRunCodecTest {
 
     @Test
     void anAgentRunIsNoSnapshotChunkAndTheFenceIsNoLogEntry() {
-        LogEntry e = RaftCodecTest.F.createLogEntryBuilder().setIndex(1).setTerm(1)
-                .setOperation(new AgentFenceSnapshot(FENCE)).build();
-        byte[] bytes = CODEC.encodeLogEntry(e);
-        RaftCodecTest.assertMessage("does not belong here", () -> CODEC.decodeLogEntry(bytes));
+        OperationCodecChecks.assertNoLogEntryNorSnapshotChunk(new AgentFenceSnapshot(FENCE), null);
     }
 
     @Test

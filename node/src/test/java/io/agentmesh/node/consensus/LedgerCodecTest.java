@@ -8,21 +8,16 @@ import io.agentmesh.node.llm.config.Target;
 import io.agentmesh.node.llm.ledger.LedgerOp;
 import io.agentmesh.node.llm.ledger.LedgerSnapshotChunk;
 import io.agentmesh.node.llm.ledger.LlmLedger;
-import io.agentmesh.protocol.bytes.BoundedWriter;
-import io.microraft.model.log.LogEntry;
-import io.microraft.model.log.SnapshotChunk;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 
+import static io.agentmesh.node.consensus.OperationCodecChecks.operation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The LLM ledger's operations and snapshot chunks in Raft bytes: exact round trips, strict refusals. */
@@ -86,11 +81,7 @@ class LedgerCodecTest {
 
     @Test
     void everyLedgerOperationRoundTripsAloneAndInALogEntry() {
-        for (LedgerOp op : everyOp()) {
-            assertEquals(op, CODEC.decodeOperation(CODEC.encodeOperation(op)), op.toString());
-            LogEntry e = RaftCodecTest.F.createLogEntryBuilder().setIndex(9).setTerm(3).setOperation(op).build();
-            assertEquals(op, CODEC.decodeLogEntry(CODEC.encodeLogEntry(e)).getOperation());
-        }
+        everyOp().forEach(OperationCodecChecks::assertRoundTripsAloneAndInALogEntry);
     }
 
     @Test
@@ -103,60 +94,23 @@ class LedgerCodecTest {
     void everyLedgerSnapshotChunkRoundTripsInASnapshotChunk() {
         List<LedgerSnapshotChunk> chunks = chunks();
         assertEquals(3, chunks.size(), "calls, rows and health facts");
-        for (LedgerSnapshotChunk c : chunks) {
-            assertEquals(c, CODEC.decodeOperation(CODEC.encodeOperation(c)));
-            SnapshotChunk s = RaftCodecTest.F.createSnapshotChunkBuilder().setIndex(2000).setTerm(7)
-                    .setSnapshotChunkIndex(0).setSnapshotChunkCount(1).setOperation(c)
-                    .setGroupMembersView(RaftCodecTest.F.createRaftGroupMembersViewBuilder().setLogIndex(1)
-                            .setMembers(List.of(RaftCodecTest.A)).setVotingMembers(List.of(RaftCodecTest.A)).build())
-                    .build();
-            assertEquals(c, CODEC.decodeSnapshotChunk(CODEC.encodeSnapshotChunk(s)).getOperation());
-        }
+        chunks.forEach(OperationCodecChecks::assertRoundTripsAloneAndInASnapshotChunk);
     }
 
     @Test
     void everyTruncationAndTrailingByteIsRefused() {
-        List<Object> all = new ArrayList<>(everyOp());
-        all.addAll(chunks());
-        for (Object op : all) {
-            byte[] valid = CODEC.encodeOperation(op);
-            for (int len = 0; len < valid.length; len++) {
-                byte[] cut = Arrays.copyOf(valid, len);
-                assertThrows(CodecException.class, () -> CODEC.decodeOperation(cut), op + " cut at " + len);
-            }
-            byte[] longer = Arrays.copyOf(valid, valid.length + 1);
-            assertThrows(CodecException.class, () -> CODEC.decodeOperation(longer));
-        }
+        OperationCodecChecks.assertEveryTruncationAndTrailingByteIsRefused(all());
     }
 
     @Test
     void garbageBytesAreRefusedWithACodecExceptionOrDecodeToAWellFormedValue() {
-        Random random = new Random(12);
-        List<Object> all = new ArrayList<>(everyOp());
-        all.addAll(chunks());
-        for (Object op : all) {
-            byte[] valid = CODEC.encodeOperation(op);
-            for (int k = 0; k < 200; k++) {
-                byte[] bad = valid.clone();
-                int flips = 1 + random.nextInt(3);
-                for (int f = 0; f < flips; f++) {
-                    bad[3 + random.nextInt(bad.length - 3)] ^= (byte) (1 + random.nextInt(255));
-                }
-                try {
-                    Object decoded = CODEC.decodeOperation(bad);
-                    // A flip may land on a value that is still valid (a digit of a time): then it re-encodes exactly.
-                    assertTrue(Arrays.equals(bad, CODEC.encodeOperation(decoded)), "decoded " + decoded);
-                } catch (CodecException expected) {
-                    // refused: fine
-                }
-            }
-        }
+        OperationCodecChecks.assertGarbageIsRefusedOrDecodesToAWellFormedValue(all(), 12);
     }
 
-    private static byte[] operation(int tag, java.util.function.Consumer<BoundedWriter> body) {
-        BoundedWriter w = new BoundedWriter(1 << 16).u8(RaftCodec.FORMAT_VERSION).u8(RaftCodec.OPERATION).u8(tag);
-        body.accept(w);
-        return w.toByteArray();
+    private static List<Object> all() {
+        List<Object> all = new ArrayList<>(everyOp());
+        all.addAll(chunks());
+        return all;
     }
 
     @Test
@@ -191,17 +145,7 @@ class LedgerCodecTest {
 
     @Test
     void aLedgerOperationIsNoSnapshotChunkAndALedgerChunkIsNoLogEntry() {
-        LogEntry e = RaftCodecTest.F.createLogEntryBuilder().setIndex(1).setTerm(1).setOperation(chunks().getFirst())
-                .build();
-        byte[] bytes = CODEC.encodeLogEntry(e);
-        RaftCodecTest.assertMessage("does not belong here", () -> CODEC.decodeLogEntry(bytes));
-        SnapshotChunk s = RaftCodecTest.F.createSnapshotChunkBuilder().setIndex(2).setTerm(1)
-                .setSnapshotChunkIndex(0).setSnapshotChunkCount(1).setOperation(everyOp().getFirst())
-                .setGroupMembersView(RaftCodecTest.F.createRaftGroupMembersViewBuilder().setLogIndex(1)
-                        .setMembers(List.of(RaftCodecTest.A)).setVotingMembers(List.of(RaftCodecTest.A)).build())
-                .build();
-        byte[] chunkBytes = CODEC.encodeSnapshotChunk(s);
-        RaftCodecTest.assertMessage("does not belong here", () -> CODEC.decodeSnapshotChunk(chunkBytes));
+        OperationCodecChecks.assertNoLogEntryNorSnapshotChunk(chunks().getFirst(), everyOp().getFirst());
     }
 
     @Test

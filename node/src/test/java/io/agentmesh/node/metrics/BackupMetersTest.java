@@ -1,14 +1,13 @@
 package io.agentmesh.node.metrics;
 
 import io.agentmesh.node.backup.run.BackupFreshness;
-import io.agentmesh.protocol.time.Clock;
+import io.agentmesh.node.port.ManualClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,24 +15,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Backup and drill freshness: the age of the newest success per target, kept across a later failure. */
 class BackupMetersTest {
-    private final AtomicLong nowMs = new AtomicLong(1_000_000);
-    private final Clock clock = new Clock() {
-        @Override
-        public long nowMillis() {
-            return nowMs.get();
-        }
-
-        @Override
-        public long monotonicNanos() {
-            return nowMs.get() * 1_000_000;
-        }
-    };
+    private final ManualClock clock = new ManualClock(1_000_000);
 
     /** The freshness of target "disk" as the runtime computes it, with a daily drill schedule. */
     private BackupFreshness fresh(Optional<Long> backupAt, Optional<Boolean> backupOk, Optional<Long> drillAt,
                                   Optional<Boolean> drillOk) {
         return BackupFreshness.of("disk", backupAt, backupOk, Optional.of(3_600_000L), drillAt, drillOk,
-                Optional.of(86_400_000L), nowMs.get());
+                Optional.of(86_400_000L), clock.nowMillis);
     }
 
     private static double gauge(MeterRegistry r, String name) {
@@ -53,7 +41,7 @@ class BackupMetersTest {
 
         now.set(fresh(Optional.of(1_000_000L), Optional.of(true), Optional.of(990_000L), Optional.of(true)));
         meters.refresh();
-        nowMs.addAndGet(60_000);
+        clock.nowMillis += 60_000;
         assertEquals(60.0, gauge(registry, "agentmesh.backup.last.success.age"));
         assertEquals(1.0, gauge(registry, "agentmesh.backup.last.run.ok"));
         assertEquals(70.0, gauge(registry, "agentmesh.drill.last.success.age"));
@@ -61,7 +49,7 @@ class BackupMetersTest {
 
         now.set(fresh(Optional.of(1_000_000L), Optional.of(false), Optional.of(1_060_000L), Optional.of(false)));
         meters.refresh();
-        nowMs.addAndGet(60_000);
+        clock.nowMillis += 60_000;
         assertEquals(120.0, gauge(registry, "agentmesh.backup.last.success.age"), "a failure keeps the old success");
         assertEquals(0.0, gauge(registry, "agentmesh.backup.last.run.ok"));
         assertEquals(130.0, gauge(registry, "agentmesh.drill.last.success.age"));

@@ -1,12 +1,12 @@
 package io.agentmesh.node.metrics;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentmesh.node.actions.exec.ExecCommands;
 import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.cli.AgentmeshCommand;
 import io.agentmesh.node.llm.config.LlmConfig;
 import io.agentmesh.node.llm.cost.PriceTable;
 import io.agentmesh.node.llm.provider.FakeProvider;
+import io.agentmesh.node.runtime.LoneNode;
 import io.agentmesh.node.runtime.NodeRuntime;
 import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.relay.HostPort;
@@ -80,10 +80,7 @@ class NodeMetricsEndpointTest {
         try (FakeProvider provider = new FakeProvider()) {
             provider.enqueue(FakeProvider.openAiStreamed("Hello from m"));
             LlmConfig llm = LlmConfig.load(llmJson(dir, provider), PriceTable.shipped());
-            try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"),
-                    home.resolve("state"), Optional.empty(), new InetSocketAddress("127.0.0.1", freePort()),
-                    Optional.empty(), new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false,
-                    AgentSettings.none(), ExecCommands.none(), llm))) {
+            try (NodeRuntime node = LoneNode.start(home, llm)) {
                 String base = "http://127.0.0.1:" + node.httpPort();
                 await().atMost(WAIT).until(node::isLeader);
 

@@ -9,12 +9,11 @@ import io.agentmesh.relay.RelayTampering;
 import io.agentmesh.relay.protocol.ErrorCode;
 import io.agentmesh.relay.protocol.RecordException;
 import io.netty.buffer.ByteBuf;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -26,15 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Nodes that know only relay addresses find each other, and talk through relays when direct dialing fails. */
 class RelayMeshTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private final List<AutoCloseable> open = new ArrayList<>();
+    @AutoClose
+    private final ClosedAfterEach open = new ClosedAfterEach();
     private final TestAgent agent = new TestAgent();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
 
     private RelayServer relay(RelayConfig config, RelayTampering tampering) {
         RelayServer r = new RelayServer(config, new SystemClock(), tampering);

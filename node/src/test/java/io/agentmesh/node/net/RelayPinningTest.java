@@ -7,7 +7,7 @@ import io.agentmesh.relay.RelayServer;
 import io.agentmesh.relay.RelayTampering;
 import io.agentmesh.relay.tls.RelayFingerprint;
 import io.agentmesh.relay.tls.RelayKey;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -27,15 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A node trusts a relay's key only as pinned, or as first seen when unpinned; another key is refused by name. */
 class RelayPinningTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private final List<AutoCloseable> open = new ArrayList<>();
+    @AutoClose
+    private final ClosedAfterEach open = new ClosedAfterEach();
     private final TestAgent agent = new TestAgent();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
 
     private RelayServer relay(RelayConfig config) {
         RelayServer r = new RelayServer(config, RelayKey.generate(new SecureRandom()), new SystemClock(),

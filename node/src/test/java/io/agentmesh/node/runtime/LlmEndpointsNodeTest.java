@@ -2,8 +2,6 @@ package io.agentmesh.node.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentmesh.node.actions.exec.ExecCommands;
-import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.cli.AgentmeshCommand;
 import io.agentmesh.node.llm.api.NpmClients;
 import io.agentmesh.node.llm.config.LlmConfig;
@@ -13,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -22,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -91,10 +87,7 @@ class LlmEndpointsNodeTest {
             Path llmJson = dir.resolve("llm.json");
             Files.writeString(llmJson, llmJson(provider));
             LlmConfig config = LlmConfig.load(llmJson, PriceTable.shipped());
-            try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"),
-                    home.resolve("state"), Optional.empty(), new InetSocketAddress("127.0.0.1", port),
-                    Optional.empty(), new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false,
-                    AgentSettings.none(), ExecCommands.none(), config))) {
+            try (NodeRuntime node = LoneNode.start(home, config)) {
                 await().atMost(Duration.ofSeconds(30)).until(node::isLeader);
 
                 JsonNode out = NpmClients.runScript(clients, "http://127.0.0.1:" + node.httpPort(),

@@ -2,8 +2,6 @@ package io.agentmesh.node.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentmesh.node.actions.exec.ExecCommands;
-import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.cli.AgentmeshCommand;
 import io.agentmesh.node.llm.config.LlmConfig;
 import io.agentmesh.node.llm.cost.PriceTable;
@@ -14,12 +12,9 @@ import io.agentmesh.state.Outcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -50,17 +45,10 @@ class LlmNodeTest {
     void anLlmIntentIsAnsweredThroughTheProviderInTheNodesLlmConfig(@TempDir Path dir) throws Exception {
         Path home = dir.resolve("a");
         assertEquals(0, AgentmeshCommand.execute("init", "--home", home.toString(), "--quiet-phrase"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
         try (FakeProvider provider = new FakeProvider()) {
             provider.enqueue(FakeProvider.openAiStreamed("Hello from m")); // every attempt streams upstream
             LlmConfig config = LlmConfig.load(llmJson(dir, provider), PriceTable.shipped());
-            try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"),
-                    home.resolve("state"), Optional.empty(), new InetSocketAddress("127.0.0.1", port),
-                    Optional.empty(), new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false,
-                    AgentSettings.none(), ExecCommands.none(), config))) {
+            try (NodeRuntime node = LoneNode.start(home, config)) {
                 await().atMost(Duration.ofSeconds(30)).until(node::isLeader);
                 Intent intent = (Intent) node.requestIntent("llm", "{\"model\": \"m\", \"messages\":"
                         + " [{\"role\": \"user\", \"content\": \"Say hello\"}], \"maxTokens\": 20}").join();

@@ -129,8 +129,7 @@ public final class IdentityDirectory {
     public void writeAgentRoot(SigningKey root, Optional<char[]> passphrase, SecureRandom random) throws IOException {
         SecureFiles.ensurePrivateDirectory(dir);
         requireAgentFileMatches(root.verifyingKey()); // before writing anything: all or nothing
-        String text = PrivateKeyFile.encode(PrivateKeyFile.Kind.AGENT_ROOT, root, passphrase, kdf, random);
-        SecureFiles.writeAtomically(agentRootKeyFile(), utf8(text), false, "an agent root key");
+        writeKey(agentRootKeyFile(), PrivateKeyFile.Kind.AGENT_ROOT, root, passphrase, random, "an agent root key");
         writeAgentPublicKey(root.verifyingKey());
     }
 
@@ -139,11 +138,22 @@ public final class IdentityDirectory {
     }
 
     public SigningKey readAgentRoot(Optional<char[]> passphrase) throws IOException {
-        Path file = agentRootKeyFile();
+        return readKey(agentRootKeyFile(), PrivateKeyFile.Kind.AGENT_ROOT, "agent root key", KEY_HINT, passphrase);
+    }
+
+    /** Writes {@code key} to {@code file}, encrypted when a passphrase is given; refuses to replace a file. */
+    private void writeKey(Path file, PrivateKeyFile.Kind kind, SigningKey key, Optional<char[]> passphrase,
+                          SecureRandom random, String what) throws IOException {
+        String text = PrivateKeyFile.encode(kind, key, passphrase, kdf, random);
+        SecureFiles.writeAtomically(file, utf8(text), false, what);
+    }
+
+    /** Reads the private key in {@code file}, which only its owner may read; errors name {@code what} and hint. */
+    private static SigningKey readKey(Path file, PrivateKeyFile.Kind kind, String what, String hint,
+                                      Optional<char[]> passphrase) throws IOException {
         SecureFiles.requireOwnerOnly(file);
-        String text = new String(SecureFiles.read(file, "agent root key", KEY_HINT), StandardCharsets.UTF_8);
-        return PrivateKeyFile.decode(PrivateKeyFile.Kind.AGENT_ROOT, "agent root key file " + file, KEY_HINT, text,
-                passphrase);
+        String text = new String(SecureFiles.read(file, what, hint), StandardCharsets.UTF_8);
+        return PrivateKeyFile.decode(kind, what + " file " + file, hint, text, passphrase);
     }
 
     /** Whether {@code agent-root.key} is encrypted. */
@@ -224,8 +234,7 @@ public final class IdentityDirectory {
     /** Stores {@code key} as this directory's node key; refuses to replace an existing one. */
     public void writeNodeKey(SigningKey key, Optional<char[]> passphrase, SecureRandom random) throws IOException {
         SecureFiles.ensurePrivateDirectory(dir);
-        String text = PrivateKeyFile.encode(PrivateKeyFile.Kind.NODE, key, passphrase, kdf, random);
-        SecureFiles.writeAtomically(nodeKeyFile(), utf8(text), false, "a node key");
+        writeKey(nodeKeyFile(), PrivateKeyFile.Kind.NODE, key, passphrase, random, "a node key");
     }
 
     public boolean hasNodeKey() {
@@ -233,10 +242,7 @@ public final class IdentityDirectory {
     }
 
     public SigningKey readNodeKey(Optional<char[]> passphrase) throws IOException {
-        Path file = nodeKeyFile();
-        SecureFiles.requireOwnerOnly(file);
-        String text = new String(SecureFiles.read(file, "node key", KEY_HINT), StandardCharsets.UTF_8);
-        return PrivateKeyFile.decode(PrivateKeyFile.Kind.NODE, "node key file " + file, KEY_HINT, text, passphrase);
+        return readKey(nodeKeyFile(), PrivateKeyFile.Kind.NODE, "node key", KEY_HINT, passphrase);
     }
 
     /** Whether {@code node.key} is encrypted (so the caller can warn about a plain one, or ask for a passphrase). */
@@ -270,8 +276,7 @@ public final class IdentityDirectory {
     public SigningKey createBackupKey(SecureRandom random, Optional<char[]> passphrase) throws IOException {
         SigningKey key = Ed25519.generate(random);
         SecureFiles.ensurePrivateDirectory(dir);
-        String text = PrivateKeyFile.encode(PrivateKeyFile.Kind.BACKUP, key, passphrase, kdf, random);
-        SecureFiles.writeAtomically(backupKeyFile(), utf8(text), false, "a backup key");
+        writeKey(backupKeyFile(), PrivateKeyFile.Kind.BACKUP, key, passphrase, random, "a backup key");
         return key;
     }
 
@@ -280,11 +285,7 @@ public final class IdentityDirectory {
     }
 
     public SigningKey readBackupKey(Optional<char[]> passphrase) throws IOException {
-        Path file = backupKeyFile();
-        SecureFiles.requireOwnerOnly(file);
-        String text = new String(SecureFiles.read(file, "backup key", BACKUP_KEY_HINT), StandardCharsets.UTF_8);
-        return PrivateKeyFile.decode(PrivateKeyFile.Kind.BACKUP, "backup key file " + file, BACKUP_KEY_HINT, text,
-                passphrase);
+        return readKey(backupKeyFile(), PrivateKeyFile.Kind.BACKUP, "backup key", BACKUP_KEY_HINT, passphrase);
     }
 
     // ---- certificate ----

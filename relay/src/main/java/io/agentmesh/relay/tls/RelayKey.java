@@ -39,7 +39,7 @@ public final class RelayKey {
 
     private RelayKey(SigningKey key) {
         this.key = key;
-        this.fingerprint = RelayFingerprint.ofSubjectPublicKeyInfo(RelayTls.subjectPublicKeyInfo(key));
+        this.fingerprint = RelayFingerprint.ofSubjectPublicKeyInfo(SelfSignedEd25519.subjectPublicKeyInfo(key));
     }
 
     /** A new key that lives as long as this process. */

@@ -5,32 +5,13 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.operator.ContentSigner;
 
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.X509ExtendedTrustManager;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.math.BigInteger;
-import java.net.Socket;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.EdECPrivateKeySpec;
-import java.security.spec.NamedParameterSpec;
-import java.util.Date;
 
 /**
  * TLS 1.3 on every connection between a node and a relay (control, dialing and attaching), so an observer of the
@@ -42,8 +23,6 @@ import java.util.Date;
  */
 public final class RelayTls {
     static final String PROTOCOL = "TLSv1.3";
-    private static final long CERT_BACKDATE_MS = 24L * 3600 * 1000;
-    private static final long CERT_LIFETIME_MS = 100L * 365 * 24 * 3600 * 1000;
 
     private RelayTls() {
     }
@@ -58,10 +37,8 @@ public final class RelayTls {
     public static SslContext server(RelayKey key, long nowMillis, SecureRandom random) {
         try {
             SigningKey k = key.signingKey();
-            X509Certificate cert = selfSigned(k, nowMillis, random);
-            PrivateKey jdkKey = KeyFactory.getInstance("Ed25519")
-                    .generatePrivate(new EdECPrivateKeySpec(NamedParameterSpec.ED25519, k.seed()));
-            return SslContextBuilder.forServer(jdkKey, cert)
+            X509Certificate cert = SelfSignedEd25519.certificate(k, "agentmesh relay", nowMillis, random);
+            return SslContextBuilder.forServer(SelfSignedEd25519.jdkPrivateKey(k), cert)
                     .sslProvider(SslProvider.JDK)
                     .protocols(PROTOCOL)
                     .clientAuth(ClientAuth.NONE)
@@ -85,62 +62,16 @@ public final class RelayTls {
         }
     }
 
-    static byte[] subjectPublicKeyInfo(SigningKey key) {
-        try {
-            return new SubjectPublicKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519),
-                    key.verifyingKey().bytes()).getEncoded();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode an Ed25519 public key: " + e.getMessage(), e);
-        }
-    }
-
-    private static X509Certificate selfSigned(SigningKey key, long nowMillis, SecureRandom random)
-            throws IOException, CertificateException {
-        X500Name name = new X500Name("CN=agentmesh relay");
-        SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(subjectPublicKeyInfo(key));
-        BigInteger serial = new BigInteger(127, random).add(BigInteger.ONE);
-        byte[] der = new X509v3CertificateBuilder(name, serial, new Date(nowMillis - CERT_BACKDATE_MS),
-                new Date(nowMillis + CERT_LIFETIME_MS), name, spki)
-                .build(new Ed25519Signer(key))
-                .getEncoded();
-        return (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(der));
-    }
-
-    /** Signs the certificate with Bouncy Castle's lightweight Ed25519 (the protocol module's key). */
-    private static final class Ed25519Signer implements ContentSigner {
-        private final SigningKey key;
-        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-
-        Ed25519Signer(SigningKey key) {
-            this.key = key;
-        }
-
-        @Override
-        public AlgorithmIdentifier getAlgorithmIdentifier() {
-            return new AlgorithmIdentifier(EdECObjectIdentifiers.id_Ed25519);
-        }
-
-        @Override
-        public OutputStream getOutputStream() {
-            return buffer;
-        }
-
-        @Override
-        public byte[] getSignature() {
-            return key.sign(buffer.toByteArray());
-        }
-    }
-
     /** Trusts exactly the key the pin check accepts; TLS 1.3 proved the relay holds its private half. */
-    private static final class PinningTrustManager extends X509ExtendedTrustManager {
+    private static final class PinningTrustManager extends ChainTrustManager {
         private final PinCheck pin;
 
         PinningTrustManager(PinCheck pin) {
             this.pin = pin;
         }
 
-        private void checkServer(X509Certificate[] chain) throws CertificateException {
+        @Override
+        protected void checkServer(X509Certificate[] chain) throws CertificateException {
             if (chain == null || chain.length == 0) {
                 throw new CertificateException("the relay presented no certificate");
             }
@@ -148,42 +79,8 @@ public final class RelayTls {
         }
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            checkServer(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            checkServer(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            checkServer(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
+        protected void checkClient(X509Certificate[] chain) throws CertificateException {
             throw new CertificateException("a relay client never checks clients");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            throw new CertificateException("a relay client never checks clients");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("a relay client never checks clients");
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

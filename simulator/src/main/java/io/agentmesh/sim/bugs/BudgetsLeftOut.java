@@ -3,7 +3,6 @@ package io.agentmesh.sim.bugs;
 import io.agentmesh.node.llm.gateway.LedgerAccess;
 import io.agentmesh.node.llm.ledger.LedgerOp;
 import io.agentmesh.node.llm.ledger.LedgerResult;
-import io.agentmesh.node.llm.ledger.LlmLedger;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,16 +12,9 @@ import java.util.concurrent.CompletableFuture;
  * what was spent nor what is reserved), so attempts go on after the hard budget is used up. Caught by
  * llm-hard-budgets in a run that reaches its budget.
  */
-public final class BudgetsLeftOut implements LedgerAccess {
-    private final LedgerAccess delegate;
-
+public final class BudgetsLeftOut extends ForwardingLedgerAccess {
     public BudgetsLeftOut(LedgerAccess delegate) {
-        this.delegate = delegate;
-    }
-
-    @Override
-    public Leadership leadership() {
-        return delegate.leadership();
+        super(delegate);
     }
 
     @Override
@@ -32,15 +24,5 @@ public final class BudgetsLeftOut implements LedgerAccess {
                     s.worstCaseNanoUsd(), List.of(), s.startedMillis()));
         }
         return delegate.submit(op);
-    }
-
-    @Override
-    public CompletableFuture<Void> termCaughtUp() {
-        return delegate.termCaughtUp();
-    }
-
-    @Override
-    public LlmLedger ledger() {
-        return delegate.ledger();
     }
 }

@@ -3,7 +3,6 @@ package io.agentmesh.sim.bugs;
 import io.agentmesh.node.llm.gateway.LedgerAccess;
 import io.agentmesh.node.llm.ledger.LedgerOp;
 import io.agentmesh.node.llm.ledger.LedgerResult;
-import io.agentmesh.node.llm.ledger.LlmLedger;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,16 +12,9 @@ import java.util.concurrent.CompletableFuture;
  * committed (an "optimistic" journal that submits and goes on), so the gateway sends the attempt before its start
  * is recorded, and even when the ledger then refuses it. Caught by llm-attempt-recorded-before-sent.
  */
-public final class SendBeforeAttemptStart implements LedgerAccess {
-    private final LedgerAccess delegate;
-
+public final class SendBeforeAttemptStart extends ForwardingLedgerAccess {
     public SendBeforeAttemptStart(LedgerAccess delegate) {
-        this.delegate = delegate;
-    }
-
-    @Override
-    public Leadership leadership() {
-        return delegate.leadership();
+        super(delegate);
     }
 
     @Override
@@ -33,15 +25,5 @@ public final class SendBeforeAttemptStart implements LedgerAccess {
                     List.of()));
         }
         return real;
-    }
-
-    @Override
-    public CompletableFuture<Void> termCaughtUp() {
-        return delegate.termCaughtUp();
-    }
-
-    @Override
-    public LlmLedger ledger() {
-        return delegate.ledger();
     }
 }

@@ -145,13 +145,9 @@ class DashboardBrowserTest {
                 // The agent moved with the leadership: the leader's own page shows it running and its output (on a
                 // loaded machine the leadership may move again meanwhile: follow it).
                 await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).until(() -> {
-                    Optional<LiveCluster.Node> now = agreedLeader(c, Set.of(leader));
+                    Optional<LiveCluster.Node> now = onLeadersPage(driver, c, Set.of(leader));
                     if (now.isEmpty()) {
                         return false;
-                    }
-                    String page = "http://127.0.0.1:" + now.get().httpPort() + "/ui/";
-                    if (!driver.getCurrentUrl().startsWith(page)) {
-                        driver.get(page);
                     }
                     return shows(driver, now.get()) && text(driver, "agent-facts").contains("running")
                             && text(driver, "agent-output").contains("agent heartbeat");
@@ -160,13 +156,9 @@ class DashboardBrowserTest {
                 // the target fresh and the drill passed once the leader of now has run both.
                 LiveCluster.Node[] backedUpOn = {null};
                 await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
-                    Optional<LiveCluster.Node> now = agreedLeader(c, Set.of(leader));
+                    Optional<LiveCluster.Node> now = onLeadersPage(driver, c, Set.of(leader));
                     if (now.isEmpty()) {
                         return false;
-                    }
-                    String page = "http://127.0.0.1:" + now.get().httpPort() + "/ui/";
-                    if (!driver.getCurrentUrl().startsWith(page)) {
-                        driver.get(page);
                     }
                     if (backedUpOn[0] != now.get()) {
                         NodeClient.Response b = now.get().client().post("/v1/backup", Map.of(), Duration.ofSeconds(120));
@@ -298,6 +290,19 @@ class DashboardBrowserTest {
             return Optional.empty();
         }
         return c.byId(named.iterator().next()).filter(l -> l.alive() && !excluded.contains(l));
+    }
+
+    /** The leader the running nodes agree on (none in {@code excluded}), with its own page open in the browser. */
+    private static Optional<LiveCluster.Node> onLeadersPage(WebDriver driver, LiveCluster c,
+                                                            Set<LiveCluster.Node> excluded) throws InterruptedException {
+        Optional<LiveCluster.Node> now = agreedLeader(c, excluded);
+        if (now.isPresent()) {
+            String page = "http://127.0.0.1:" + now.get().httpPort() + "/ui/";
+            if (!driver.getCurrentUrl().startsWith(page)) {
+                driver.get(page);
+            }
+        }
+        return now;
     }
 
     /** Waits until the page shows the leader the running nodes agree on (none in {@code excluded}); returns it. */

@@ -1,22 +1,22 @@
 package io.agentmesh.node.actions.exec;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentmesh.node.actions.ActionContext;
 import io.agentmesh.node.actions.ActionExecutor;
 import io.agentmesh.node.actions.ActionResult;
+import io.agentmesh.node.actions.IntentPayload;
 import io.agentmesh.node.actions.JournalOp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -166,23 +166,8 @@ public final class ExecExecutor implements ActionExecutor {
 
     /** Checks the payload: an object with a "command" string and optional "args" object, nothing else. */
     static Request parse(String payloadJson) {
-        JsonNode payload;
-        try {
-            payload = JSON.readTree(payloadJson);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("the payload is not valid JSON");
-        }
-        if (payload == null || !payload.isObject()) {
-            throw new IllegalArgumentException("an exec payload is a JSON object {\"command\": \"name\", \"args\":"
-                    + " {...}}");
-        }
-        for (Iterator<String> it = payload.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!k.equals("command") && !k.equals("args")) {
-                throw new IllegalArgumentException("unknown key \"" + k + "\" in the exec payload (known: args,"
-                        + " command)");
-            }
-        }
+        JsonNode payload = IntentPayload.object(payloadJson, "an exec payload is a JSON object {\"command\":"
+                + " \"name\", \"args\": {...}}", "the exec payload", Set.of("command", "args"));
         JsonNode command = payload.get("command");
         if (command == null || !command.isTextual() || command.asText().isEmpty()) {
             throw new IllegalArgumentException("the exec payload needs \"command\": the name of a command in the"

@@ -1,19 +1,19 @@
 package io.agentmesh.node.backup.run;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentmesh.node.actions.IntentPayload;
 import io.agentmesh.node.backup.target.BackupConfig;
 import io.agentmesh.node.schedules.ScheduleExpander;
 import io.agentmesh.state.Schedule;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Backups and drills as scheduled actions (docs/backup.md, "Schedules"): the intent kinds {@code backup} and {@code
@@ -63,21 +63,8 @@ public final class BackupSchedules {
      * @throws IllegalArgumentException for anything but {@code {"target": "<id>"|"all"}} (an empty object means all)
      */
     public static Optional<String> target(String payloadJson) {
-        JsonNode p;
-        try {
-            p = JSON.readTree(payloadJson);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("the payload is not valid JSON");
-        }
-        if (p == null || !p.isObject()) {
-            throw new IllegalArgumentException("a backup or drill payload is a JSON object {\"target\": \"<id>\"|\"all\"}");
-        }
-        for (Iterator<String> it = p.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!k.equals("target")) {
-                throw new IllegalArgumentException("unknown key \"" + k + "\" in the payload (known: target)");
-            }
-        }
+        JsonNode p = IntentPayload.object(payloadJson, "a backup or drill payload is a JSON object {\"target\":"
+                + " \"<id>\"|\"all\"}", "the payload", Set.of("target"));
         JsonNode t = p.get("target");
         if (t == null) {
             return Optional.empty();

@@ -1,5 +1,7 @@
 package io.agentmesh.node.llm.api;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -7,6 +9,7 @@ import io.agentmesh.node.llm.AttemptResult;
 import io.agentmesh.node.llm.Usage;
 import io.agentmesh.node.llm.gateway.CallResult;
 
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Locale;
 
@@ -37,6 +40,21 @@ record Answer(String text, List<ToolExecutionRequest> toolCalls, Usage usage, Fi
             this.openAi = openAi;
             this.anthropic = anthropic;
         }
+    }
+
+    /** What agentmesh adds (SDKs keep unknown fields): the call's id in the ledger, who answered, what it cost. */
+    ObjectNode extension(ObjectMapper json, String callId) {
+        ObjectNode ext = json.createObjectNode();
+        ext.put("call_id", callId);
+        ext.put("provider", providerId);
+        ext.put("attempts", attempts);
+        ext.put("cost_usd", BigDecimal.valueOf(costNanoUsd, 9).stripTrailingZeros().toPlainString());
+        return ext;
+    }
+
+    /** A tool call's arguments as JSON text; none at all is the empty object. */
+    static String arguments(ToolExecutionRequest t) {
+        return t.arguments() == null || t.arguments().isBlank() ? "{}" : t.arguments();
     }
 
     static Answer of(CallResult.Answered answered) {

@@ -104,26 +104,32 @@ final class AnthropicMessagesFormat implements ChatFormat {
     }
 
     private static String system(JsonNode body) {
-        JsonNode s = body.get("system");
-        if (s == null || s.isNull()) {
+        return textBlocks(body.get("system"), "system", "system blocks are text blocks");
+    }
+
+    /**
+     * A field that holds text: absent, a string, or an array of text blocks joined by line breaks; another block is
+     * refused with {@code onlyText} and the type it had.
+     */
+    private static String textBlocks(JsonNode c, String cp, String onlyText) {
+        if (c == null || c.isNull()) {
             return "";
         }
-        if (s.isTextual()) {
-            return s.asText();
+        if (c.isTextual()) {
+            return c.asText();
         }
-        if (!s.isArray()) {
-            throw Fields.wrongType("system", "a string or an array of text blocks", s);
+        if (!c.isArray()) {
+            throw Fields.wrongType(cp, "a string or an array of text blocks", c);
         }
         List<String> parts = new ArrayList<>();
-        for (int i = 0; i < s.size(); i++) {
-            String bp = Fields.index("system", i);
-            JsonNode block = Fields.requireObject(s.get(i), bp);
-            String type = Fields.reqString(block, "type", bp);
+        for (int k = 0; k < c.size(); k++) {
+            String tp = Fields.index(cp, k);
+            JsonNode t = Fields.requireObject(c.get(k), tp);
+            String type = Fields.reqString(t, "type", tp);
             if (!type.equals("text")) {
-                throw Fields.unsupported(Fields.path(bp, "type"), "system blocks are text blocks, got '"
-                        + Schemas.clip(type) + "'");
+                throw Fields.unsupported(Fields.path(tp, "type"), onlyText + ", got '" + Schemas.clip(type) + "'");
             }
-            parts.add(Fields.reqString(block, "text", bp));
+            parts.add(Fields.reqString(t, "text", tp));
         }
         return String.join("\n", parts);
     }
@@ -195,29 +201,8 @@ final class AnthropicMessagesFormat implements ChatFormat {
     }
 
     private static String toolResultText(JsonNode block, String bp) {
-        JsonNode c = block.get("content");
-        String cp = Fields.path(bp, "content");
-        if (c == null || c.isNull()) {
-            return "";
-        }
-        if (c.isTextual()) {
-            return c.asText();
-        }
-        if (!c.isArray()) {
-            throw Fields.wrongType(cp, "a string or an array of text blocks", c);
-        }
-        List<String> parts = new ArrayList<>();
-        for (int k = 0; k < c.size(); k++) {
-            String tp = Fields.index(cp, k);
-            JsonNode t = Fields.requireObject(c.get(k), tp);
-            String type = Fields.reqString(t, "type", tp);
-            if (!type.equals("text")) {
-                throw Fields.unsupported(Fields.path(tp, "type"), "a tool result's content is text blocks here, got '"
-                        + Schemas.clip(type) + "'");
-            }
-            parts.add(Fields.reqString(t, "text", tp));
-        }
-        return String.join("\n", parts);
+        return textBlocks(block.get("content"), Fields.path(bp, "content"),
+                "a tool result's content is text blocks here");
     }
 
     private static ImageContent image(JsonNode block, String bp) {
@@ -367,7 +352,7 @@ final class AnthropicMessagesFormat implements ChatFormat {
         out.put("stop_reason", a.finish().anthropic);
         out.putNull("stop_sequence");
         out.set("usage", usage(a.usage()));
-        out.set("agentmesh", extension(callId, a));
+        out.set("agentmesh", a.extension(json, callId));
         return out;
     }
 
@@ -377,7 +362,7 @@ final class AnthropicMessagesFormat implements ChatFormat {
      * dropped.
      */
     private JsonNode input(ToolExecutionRequest t) {
-        String args = t.arguments() == null || t.arguments().isBlank() ? "{}" : t.arguments();
+        String args = Answer.arguments(t);
         try {
             JsonNode node = json.readTree(args);
             if (node != null && node.isObject()) {
@@ -396,15 +381,6 @@ final class AnthropicMessagesFormat implements ChatFormat {
         usage.put("cache_read_input_tokens", u.cachedInputTokens());
         usage.put("output_tokens", u.outputTokens());
         return usage;
-    }
-
-    private ObjectNode extension(String callId, Answer a) {
-        ObjectNode ext = json.createObjectNode();
-        ext.put("call_id", callId);
-        ext.put("provider", a.providerId());
-        ext.put("attempts", a.attempts());
-        ext.put("cost_usd", java.math.BigDecimal.valueOf(a.costNanoUsd(), 9).stripTrailingZeros().toPlainString());
-        return ext;
     }
 
     @Override
@@ -504,7 +480,7 @@ final class AnthropicMessagesFormat implements ChatFormat {
             ObjectNode messageDelta = node();
             messageDelta.putObject("delta").put("stop_reason", a.finish().anthropic).putNull("stop_sequence");
             messageDelta.set("usage", usage(a.usage()));
-            messageDelta.set("agentmesh", extension(callId, a));
+            messageDelta.set("agentmesh", a.extension(json, callId));
             out.add(event("message_delta", messageDelta));
             out.add(event("message_stop", node()));
             return out;

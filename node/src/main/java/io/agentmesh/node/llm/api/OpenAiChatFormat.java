@@ -24,7 +24,6 @@ import io.agentmesh.node.llm.Usage;
 import io.agentmesh.node.llm.gateway.CallResult;
 import io.agentmesh.node.llm.gateway.LlmModels;
 
-import java.math.BigDecimal;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -429,22 +428,18 @@ final class OpenAiChatFormat implements ChatFormat {
                 ObjectNode c = calls.addObject();
                 c.put("id", t.id());
                 c.put("type", "function");
-                c.putObject("function").put("name", t.name()).put("arguments", arguments(t));
+                c.putObject("function").put("name", t.name()).put("arguments", Answer.arguments(t));
             }
         }
         choice.putNull("logprobs");
         choice.put("finish_reason", a.finish().openAi);
         out.set("usage", usage(a.usage()));
-        out.set("agentmesh", extension(callId, a));
+        out.set("agentmesh", a.extension(json, callId));
         return out;
     }
 
     static String completionId(String callId) {
         return "chatcmpl-" + callId;
-    }
-
-    private static String arguments(ToolExecutionRequest t) {
-        return t.arguments() == null || t.arguments().isBlank() ? "{}" : t.arguments();
     }
 
     private ObjectNode usage(Usage u) {
@@ -455,16 +450,6 @@ final class OpenAiChatFormat implements ChatFormat {
         usage.putObject("prompt_tokens_details").put("cached_tokens", u.cachedInputTokens());
         usage.putObject("completion_tokens_details").put("reasoning_tokens", u.reasoningTokens());
         return usage;
-    }
-
-    /** What agentmesh adds (SDKs keep unknown fields): the call's id in the ledger, who answered, what it cost. */
-    ObjectNode extension(String callId, Answer a) {
-        ObjectNode ext = json.createObjectNode();
-        ext.put("call_id", callId);
-        ext.put("provider", a.providerId());
-        ext.put("attempts", a.attempts());
-        ext.put("cost_usd", BigDecimal.valueOf(a.costNanoUsd(), 9).stripTrailingZeros().toPlainString());
-        return ext;
     }
 
     @Override
@@ -543,7 +528,7 @@ final class OpenAiChatFormat implements ChatFormat {
                     c.put("index", i);
                     c.put("id", t.id());
                     c.put("type", "function");
-                    c.putObject("function").put("name", t.name()).put("arguments", arguments(t));
+                    c.putObject("function").put("name", t.name()).put("arguments", Answer.arguments(t));
                 }
                 out.add(choiceChunk(a.model(), delta, null));
             }
@@ -552,7 +537,7 @@ final class OpenAiChatFormat implements ChatFormat {
                 ObjectNode c = chunk(a.model());
                 c.putArray("choices");
                 c.set("usage", usage(a.usage()));
-                c.set("agentmesh", extension(callId, a));
+                c.set("agentmesh", a.extension(json, callId));
                 out.add(SseEvent.data(c.toString()));
             }
             out.add(SseEvent.data("[DONE]"));

@@ -2,6 +2,7 @@ package io.agentmesh.node.llm.config;
 
 import io.agentmesh.node.llm.cost.NanoUsd;
 
+import java.time.LocalDate;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -19,7 +20,21 @@ public record Budget(Optional<String> provider, Optional<String> model, Period p
                      Enforcement enforcement) {
     public static final long MAX_LIMIT_NANO_USD = 1_000_000 * NanoUsd.PER_USD;
 
-    public enum Period { DAY, MONTH }
+    public enum Period {
+        DAY, MONTH;
+
+        /** The first and last UTC epoch day of this kind of period around {@code epochDay}. */
+        public long[] epochDays(long epochDay) {
+            return switch (this) {
+                case DAY -> new long[] {epochDay, epochDay};
+                case MONTH -> {
+                    LocalDate d = LocalDate.ofEpochDay(epochDay);
+                    yield new long[] {d.withDayOfMonth(1).toEpochDay(),
+                            d.withDayOfMonth(d.lengthOfMonth()).toEpochDay()};
+                }
+            };
+        }
+    }
 
     public enum Enforcement { HARD, SOFT }
 

@@ -1,6 +1,5 @@
 package io.agentmesh.node.llm.gateway;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,6 +13,7 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import io.agentmesh.node.actions.ActionContext;
 import io.agentmesh.node.actions.ActionExecutor;
 import io.agentmesh.node.actions.ActionResult;
+import io.agentmesh.node.actions.IntentPayload;
 import io.agentmesh.node.llm.AttemptResult;
 import io.agentmesh.node.llm.Usage;
 import io.agentmesh.node.llm.ledger.LedgerOp;
@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -228,17 +227,9 @@ public final class LlmIntentExecutor implements ActionExecutor {
 
     /** Checks the payload: nothing unknown, every value of the right kind and size. */
     static Request parse(String payloadJson) {
-        JsonNode payload;
-        try {
-            payload = JSON.readTree(payloadJson);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("the payload is not valid JSON");
-        }
-        if (payload == null || !payload.isObject()) {
-            throw new IllegalArgumentException("an llm payload is a JSON object {\"model\": \"...\", \"messages\":"
-                    + " [{\"role\": \"user\", \"content\": \"...\"}], \"maxTokens\": N}");
-        }
-        unknownKeys(payload, KEYS, "the llm payload");
+        JsonNode payload = IntentPayload.object(payloadJson, "an llm payload is a JSON object {\"model\": \"...\","
+                + " \"messages\": [{\"role\": \"user\", \"content\": \"...\"}], \"maxTokens\": N}", "the llm payload",
+                KEYS);
         JsonNode model = payload.get("model");
         if (model == null || !model.isTextual() || model.asText().isBlank()
                 || model.asText().length() > LedgerOp.MAX_NAME_CHARS) {
@@ -257,7 +248,7 @@ public final class LlmIntentExecutor implements ActionExecutor {
             if (!m.isObject()) {
                 throw new IllegalArgumentException(where + " is not an object {\"role\": ..., \"content\": ...}");
             }
-            unknownKeys(m, MESSAGE_KEYS, where);
+            IntentPayload.unknownKeys(m, MESSAGE_KEYS, where);
             JsonNode role = m.get("role");
             JsonNode content = m.get("content");
             if (content == null || !content.isTextual()) {
@@ -292,13 +283,4 @@ public final class LlmIntentExecutor implements ActionExecutor {
         return text;
     }
 
-    private static void unknownKeys(JsonNode object, Set<String> known, String where) {
-        for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!known.contains(k)) {
-                throw new IllegalArgumentException("unknown key \"" + k + "\" in " + where + " (known: "
-                        + String.join(", ", known.stream().sorted().toList()) + ")");
-            }
-        }
-    }
 }

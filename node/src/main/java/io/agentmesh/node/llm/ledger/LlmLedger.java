@@ -14,7 +14,6 @@ import io.agentmesh.node.llm.ledger.LedgerOp.Settle;
 import io.agentmesh.node.llm.ledger.LedgerResult.Reason;
 import io.agentmesh.node.llm.ledger.LedgerResult.Rejected;
 
-import java.time.LocalDate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -143,7 +142,7 @@ public final class LlmLedger {
             if (!b.covers(s.target())) {
                 continue;
             }
-            long[] period = period(b.period(), day);
+            long[] period = b.period().epochDays(day);
             long spent = spentIn(b, period[0], period[1]);
             long reserved = reservedIn(b, period[0], period[1]);
             long total = saturatedAdd(saturatedAdd(spent, reserved), s.worstCaseNanoUsd());
@@ -333,16 +332,6 @@ public final class LlmLedger {
         return Optional.empty();
     }
 
-    /** The first and last epoch day of the period containing {@code day}. */
-    static long[] period(Budget.Period p, long day) {
-        return switch (p) {
-            case DAY -> new long[] {day, day};
-            case MONTH -> {
-                LocalDate d = LocalDate.ofEpochDay(day);
-                yield new long[] {d.withDayOfMonth(1).toEpochDay(), d.withDayOfMonth(d.lengthOfMonth()).toEpochDay()};
-            }
-        };
-    }
 
     private long spentIn(Budget b, long fromDay, long toDay) {
         long sum = 0;

@@ -40,11 +40,18 @@ abstract sealed class Wire permits Wire.OpenAi, Wire.Anthropic {
         /** Reads one event before LangChain4j does; a non-null result ends the attempt with that failure. */
         abstract Classified onEvent(String event, String data);
 
+        /** What {@link #lastHadContent()} answers: each format's {@link #onEvent} sets it for the event it reads. */
+        protected boolean lastHadContent;
+        /** The response's id as the stream named it, empty until it does. */
+        protected String id = "";
+
         /**
          * Whether the last event carried content (text, reasoning or a tool call): what stops the first-token deadline.
          * Read from the raw event, so a model's streamed reasoning counts even when LangChain4j does not pass it on.
          */
-        abstract boolean lastHadContent();
+        final boolean lastHadContent() {
+            return lastHadContent;
+        }
 
         /** Whether every terminal event the format promises has arrived. */
         abstract boolean ended();
@@ -59,7 +66,9 @@ abstract sealed class Wire permits Wire.OpenAi, Wire.Anthropic {
 
         abstract String finishReason();
 
-        abstract String responseId();
+        final String responseId() {
+            return id;
+        }
     }
 
     JsonNode parseObject(String text, String what) throws BadAnswer {
@@ -126,14 +135,7 @@ abstract sealed class Wire permits Wire.OpenAi, Wire.Anthropic {
             return new StreamWatch() {
                 private boolean done;
                 private String finishReason = "";
-                private String id = "";
                 private Usage usage;
-                private boolean lastHadContent;
-
-                @Override
-                boolean lastHadContent() {
-                    return lastHadContent;
-                }
 
                 @Override
                 Classified onEvent(String event, String data) {
@@ -210,11 +212,6 @@ abstract sealed class Wire permits Wire.OpenAi, Wire.Anthropic {
                 String finishReason() {
                     return finishReason;
                 }
-
-                @Override
-                String responseId() {
-                    return id;
-                }
             };
         }
     }
@@ -251,13 +248,6 @@ abstract sealed class Wire permits Wire.OpenAi, Wire.Anthropic {
                 private final UsageReader.Anthropic usage = new UsageReader.Anthropic();
                 private boolean stopped;
                 private String stopReason = "";
-                private String id = "";
-                private boolean lastHadContent;
-
-                @Override
-                boolean lastHadContent() {
-                    return lastHadContent;
-                }
 
                 @Override
                 Classified onEvent(String event, String data) {
@@ -320,11 +310,6 @@ abstract sealed class Wire permits Wire.OpenAi, Wire.Anthropic {
                 @Override
                 String finishReason() {
                     return stopReason;
-                }
-
-                @Override
-                String responseId() {
-                    return id;
                 }
             };
         }

@@ -286,7 +286,7 @@ public final class LlmReports {
      * what neither has taken of the limit (never below 0).
      */
     private static Map<String, Object> budget(Budget b, long today, LedgerView ledger) {
-        long[] period = period(b.period(), today);
+        long[] period = b.period().epochDays(today);
         long spent = 0;
         for (SpendRow r : ledger.spend()) {
             if (r.epochDay() >= period[0] && r.epochDay() <= period[1] && b.covers(r.target())) {
@@ -317,16 +317,6 @@ public final class LlmReports {
         return m;
     }
 
-    /** The first and last UTC epoch day of the budget period containing {@code day}. */
-    static long[] period(Budget.Period p, long day) {
-        return switch (p) {
-            case DAY -> new long[] {day, day};
-            case MONTH -> {
-                LocalDate d = LocalDate.ofEpochDay(day);
-                yield new long[] {d.withDayOfMonth(1).toEpochDay(), d.withDayOfMonth(d.lengthOfMonth()).toEpochDay()};
-            }
-        };
-    }
 
     private static Map<String, Object> sums(List<SpendRow> rows) {
         long charged = 0;

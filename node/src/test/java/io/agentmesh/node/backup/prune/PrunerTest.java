@@ -6,7 +6,8 @@ import io.agentmesh.node.backup.run.BackupRunner;
 import io.agentmesh.node.backup.run.RememberedManifests;
 import io.agentmesh.node.backup.target.BackupTarget;
 import io.agentmesh.node.backup.target.DirectoryTarget;
-import io.agentmesh.node.cli.AgentmeshCommand;
+import io.agentmesh.node.cli.CliRun;
+import io.agentmesh.node.runtime.LoneNode;
 import io.agentmesh.node.runtime.OfflineState;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.identity.NodeCertificate;
@@ -19,11 +20,6 @@ import io.agentmesh.state.store.SqliteChangeStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -59,24 +55,8 @@ class PrunerTest {
         }
     }
 
-    private record Run(int exit, String out) {
-    }
-
-    private static synchronized Run cli(String stdin, String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        InputStream oldIn = System.in;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-            return new Run(AgentmeshCommand.execute(args), out.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-            System.setIn(oldIn);
-        }
+    private static CliRun cli(String stdin, String... args) {
+        return CliRun.withInput(stdin, args);
     }
 
     private static List<String> files(Path target, String sub) throws Exception {
@@ -103,16 +83,8 @@ class PrunerTest {
             assertEquals(0, cli("", "init", "--home", home.toString(), "--quiet-phrase").exit());
             Files.writeString(home.resolve("backup.json"),
                     "{\"targets\": [{\"id\": \"nas\", \"uri\": \"file://" + target.toAbsolutePath() + "\"}]}");
-            int port;
-            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
             // One start makes the node's state (and its backup key); the test then writes offline.
-            try (var node = io.agentmesh.node.runtime.NodeRuntime.start(new io.agentmesh.node.runtime.NodeSettings(
-                    home.resolve("identity"), home.resolve("state"), Optional.empty(),
-                    new java.net.InetSocketAddress("127.0.0.1", port), Optional.empty(),
-                    new java.net.InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false,
-                    io.agentmesh.node.agent.AgentSettings.none()))) {
+            try (var node = LoneNode.start(home)) {
                 node.memoryCount().join();
             }
             ids = IdentityDirectory.of(home.resolve("identity"));
@@ -174,7 +146,7 @@ class PrunerTest {
             t.put(inProgress, new byte[]{1, 2, 3});
         }
 
-        Run prune = cli("", "backup", "prune", "--home", a.home.toString(), "--keep-daily", "2");
+        CliRun prune = cli("", "backup", "prune", "--home", a.home.toString(), "--keep-daily", "2");
         assertEquals(0, prune.exit(), prune.out());
         assertTrue(prune.out().contains("nas: kept 2 backups [5, 3], deleted 3 backups [1, 2, 4] and 1 objects"),
                 prune.out());
@@ -190,12 +162,12 @@ class PrunerTest {
 
         String phrase = RecoveryPhrase.of(a.ids.readAgentRoot(Optional.empty())).words();
         for (String n : List.of("3", "5")) {
-            Run restore = cli(phrase + "\n", "restore", "--phrase-stdin", "--from", "file://" + a.target,
+            CliRun restore = cli(phrase + "\n", "restore", "--phrase-stdin", "--from", "file://" + a.target,
                     "--home", dir.resolve("restored-" + n).toString(), "--manifest", n);
             assertEquals(0, restore.exit(), restore.out());
             assertTrue(restore.out().contains("from manifest " + n), restore.out());
         }
-        Run gone = cli(phrase + "\n", "restore", "--phrase-stdin", "--from", "file://" + a.target,
+        CliRun gone = cli(phrase + "\n", "restore", "--phrase-stdin", "--from", "file://" + a.target,
                 "--home", dir.resolve("restored-2").toString(), "--manifest", "2");
         assertFalse(gone.exit() == 0, gone.out());
     }
@@ -244,11 +216,11 @@ class PrunerTest {
                 && !n.startsWith("grants/")).toList();
         assertFalse(orphans.isEmpty());
 
-        Run young = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only");
+        CliRun young = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only");
         assertEquals(0, young.exit(), young.out());
         assertTrue(young.out().contains("0 objects no backup names and older than 1440 min; " + orphans.size()
                 + " younger objects no backup names were left alone"), young.out());
-        Run dry = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only",
+        CliRun dry = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only",
                 "--orphan-grace-minutes", "0", "--dry-run");
         assertEquals(0, dry.exit(), dry.out());
         for (String o : orphans) {
@@ -256,7 +228,7 @@ class PrunerTest {
         }
         assertTrue(all(a.target).containsAll(orphans), "a dry run deletes nothing");
 
-        Run prune = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only",
+        CliRun prune = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only",
                 "--orphan-grace-minutes", "0");
         assertEquals(0, prune.exit(), prune.out());
         assertTrue(prune.out().contains("kept 2 backups [2, 1], deleted 0 backups [] and 0 objects (0 bytes), "
@@ -282,9 +254,9 @@ class PrunerTest {
                 assertEquals(name.number(), set.ref().number(), "manifest " + m + " verifies");
             }
         }
-        Run bad = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only", "--keep-last", "1");
+        CliRun bad = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only", "--keep-last", "1");
         assertEquals(2, bad.exit(), bad.out());
-        Run negative = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only",
+        CliRun negative = cli("", "backup", "prune", "--home", a.home.toString(), "--orphans-only",
                 "--orphan-grace-minutes", "-1");
         assertEquals(2, negative.exit(), negative.out());
     }
@@ -302,11 +274,11 @@ class PrunerTest {
         long d0 = day0();
         a.backupAt(d0 + HOUR);
         a.backupAt(d0 + 2 * HOUR);
-        Run dry = cli("", "backup", "prune", "--home", a.home.toString(), "--keep-last", "1", "--dry-run");
+        CliRun dry = cli("", "backup", "prune", "--home", a.home.toString(), "--keep-last", "1", "--dry-run");
         assertEquals(0, dry.exit(), dry.out());
         assertTrue(dry.out().contains("would delete 1 backups [1]"), dry.out());
         assertEquals(2, files(a.target, "man").size());
-        Run noPolicy = cli("", "backup", "prune", "--home", a.home.toString());
+        CliRun noPolicy = cli("", "backup", "prune", "--home", a.home.toString());
         assertEquals(2, noPolicy.exit(), noPolicy.out());
         assertTrue(noPolicy.out().contains("no retention policy"), noPolicy.out());
     }

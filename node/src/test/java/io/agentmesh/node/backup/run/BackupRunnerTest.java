@@ -1,13 +1,12 @@
 package io.agentmesh.node.backup.run;
 
-import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.backup.target.BackupTarget;
 import io.agentmesh.node.backup.target.BackupTargetException;
 import io.agentmesh.node.backup.target.DirectoryTarget;
 import io.agentmesh.node.backup.target.PutOutcome;
 import io.agentmesh.node.cli.AgentmeshCommand;
+import io.agentmesh.node.runtime.LoneNode;
 import io.agentmesh.node.runtime.NodeRuntime;
-import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.time.SystemClock;
 import io.agentmesh.state.store.SqliteChangeStore;
@@ -15,8 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -37,13 +34,7 @@ class BackupRunnerTest {
     @BeforeAll
     static void aNodeWithSomeMemory() throws Exception {
         assertEquals(0, AgentmeshCommand.execute("init", "--home", home.toString(), "--quiet-phrase"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
-                Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none()))) {
+        try (NodeRuntime node = LoneNode.start(home)) {
             for (int i = 0; i < 5; i++) {
                 node.appendMemory("note", "entry " + i, List.of()).join();
             }

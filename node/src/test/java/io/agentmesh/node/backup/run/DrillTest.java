@@ -3,12 +3,11 @@ package io.agentmesh.node.backup.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.agentmesh.node.agent.AgentSettings;
 import io.agentmesh.node.backup.target.BackupTarget;
 import io.agentmesh.node.backup.target.DirectoryTarget;
 import io.agentmesh.node.cli.AgentmeshCommand;
+import io.agentmesh.node.runtime.LoneNode;
 import io.agentmesh.node.runtime.NodeRuntime;
-import io.agentmesh.node.runtime.NodeSettings;
 import io.agentmesh.protocol.change.ActorId;
 import io.agentmesh.protocol.identity.IdentityDirectory;
 import io.agentmesh.protocol.time.SystemClock;
@@ -18,8 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,13 +47,7 @@ class DrillTest {
 
     /** Runs the node (its own process's runtime) long enough to append {@code entries} memory entries. */
     private static void write(int entries) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        try (NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
-                Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
-                new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none()))) {
+        try (NodeRuntime node = LoneNode.start(home)) {
             for (int i = 0; i < entries; i++) {
                 node.appendMemory("note", "entry " + i, List.of()).join();
                 written++;

@@ -1,6 +1,6 @@
 package io.agentmesh.node.backup.target;
 
-import io.agentmesh.protocol.time.Clock;
+import io.agentmesh.node.port.ManualClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,18 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DirectoryTargetTest extends BackupTargetContract {
     @TempDir
     Path dir;
-    private final AtomicLong nowMs = new AtomicLong(1_800_000_000_000L);
-    private final Clock clock = new Clock() {
-        @Override
-        public long nowMillis() {
-            return nowMs.get();
-        }
-
-        @Override
-        public long monotonicNanos() {
-            return nowMs.get() * 1_000_000;
-        }
-    };
+    private final ManualClock clock = new ManualClock(1_800_000_000_000L);
 
     @Override
     protected BackupTarget newTarget() {
@@ -57,7 +45,7 @@ class DirectoryTargetTest extends BackupTargetContract {
     @Override
     protected void afterKilledWriter() throws Exception {
         System.out.println("temporary files left by the killed writer: " + temporaries());
-        nowMs.set(System.currentTimeMillis() + 1000);
+        clock.nowMillis = System.currentTimeMillis() + 1000;
         ((DirectoryTarget) target).removeStaleTemporaries(0);
         assertEquals(List.of(), temporaries());
     }
@@ -76,9 +64,9 @@ class DirectoryTargetTest extends BackupTargetContract {
         Path seg = Files.createDirectories(dir.resolve("seg/a"));
         Path stale = Files.write(seg.resolve("1-2.age.0011223344556677" + DirectoryTarget.TEMP_SUFFIX), new byte[]{1});
         Path fresh = Files.write(seg.resolve("3-4.age.8899aabbccddeeff" + DirectoryTarget.TEMP_SUFFIX), new byte[]{2});
-        Files.setLastModifiedTime(stale, FileTime.fromMillis(nowMs.get() - DirectoryTarget.DEFAULT_STALE_TEMP_AFTER_MS
+        Files.setLastModifiedTime(stale, FileTime.fromMillis(clock.nowMillis - DirectoryTarget.DEFAULT_STALE_TEMP_AFTER_MS
                 - 1));
-        Files.setLastModifiedTime(fresh, FileTime.fromMillis(nowMs.get() - 1000));
+        Files.setLastModifiedTime(fresh, FileTime.fromMillis(clock.nowMillis - 1000));
         assertEquals(List.of(), target.list("", 10));
 
         target.put("seg/a/5-6.age", new byte[]{5});
@@ -86,7 +74,7 @@ class DirectoryTargetTest extends BackupTargetContract {
         assertFalse(Files.exists(stale));
         assertTrue(Files.exists(fresh)); // another writer may still be writing it
         assertEquals(List.of("seg/a/5-6.age"), target.list("", 10));
-        nowMs.addAndGet(DirectoryTarget.DEFAULT_STALE_TEMP_AFTER_MS);
+        clock.nowMillis += DirectoryTarget.DEFAULT_STALE_TEMP_AFTER_MS;
         assertEquals(1, ((DirectoryTarget) target).removeStaleTemporaries(DirectoryTarget.DEFAULT_STALE_TEMP_AFTER_MS));
         assertFalse(Files.exists(fresh));
     }

@@ -2,24 +2,17 @@ package io.agentmesh.node.backup.target;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentmesh.protocol.time.SystemClock;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStore;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.awaitility.Awaitility.await;
@@ -40,38 +33,26 @@ class S3TargetTest extends BackupTargetContract {
 
     @TempDir
     static Path storeDir;
-    private static BlobStoreContext context;
-    private static S3Proxy proxy;
+    private static LoopbackS3 s3;
     private static String endpoint;
 
     private String bucket;
 
     @BeforeAll
     static void startS3Server() throws Exception {
-        Properties props = new Properties();
-        props.setProperty("jclouds.filesystem.basedir", storeDir.toString());
-        context = ContextBuilder.newBuilder("filesystem").credentials("unused", "unused").overrides(props)
-                .build(BlobStoreContext.class);
-        proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY_ID, SECRET)
-                .v4MaxNonChunkedRequestSize(128L * 1024 * 1024).build();
-        proxy.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> "STARTED".equals(proxy.getState()));
-        endpoint = "http://127.0.0.1:" + proxy.getPort();
+        s3 = LoopbackS3.start(storeDir, KEY_ID, SECRET);
+        endpoint = s3.endpoint();
     }
 
     @AfterAll
     static void stopS3Server() throws Exception {
-        if (proxy != null) {
-            proxy.stop();
-        }
-        if (context != null) {
-            context.close();
+        if (s3 != null) {
+            s3.close();
         }
     }
 
     private static BlobStore store() {
-        return context.getBlobStore();
+        return s3.store();
     }
 
     private String uri() {

@@ -1,7 +1,6 @@
 package io.agentmesh.node.llm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
@@ -24,17 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class AnthropicMessagesFormatTest {
-    private final ObjectMapper json = new ObjectMapper();
-    private final AnthropicMessagesFormat format = new AnthropicMessagesFormat(json);
-
-    private JsonNode body(String text) throws Exception {
-        return json.readTree(text.replace('\'', '"'));
-    }
-
-    private EndpointError refused(String text) throws Exception {
-        JsonNode b = body(text);
-        return assertThrows(EndpointError.class, () -> format.parse(b));
+class AnthropicMessagesFormatTest extends ChatFormatTestBase<AnthropicMessagesFormat> {
+    AnthropicMessagesFormatTest() {
+        super(AnthropicMessagesFormat::new);
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.agentmesh.node.llm.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
@@ -30,17 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class OpenAiChatFormatTest {
-    private final ObjectMapper json = new ObjectMapper();
-    private final OpenAiChatFormat format = new OpenAiChatFormat(json);
-
-    private JsonNode body(String text) throws Exception {
-        return json.readTree(text.replace('\'', '"'));
-    }
-
-    private EndpointError refused(String text) throws Exception {
-        JsonNode b = body(text);
-        return assertThrows(EndpointError.class, () -> format.parse(b));
+class OpenAiChatFormatTest extends ChatFormatTestBase<OpenAiChatFormat> {
+    OpenAiChatFormatTest() {
+        super(OpenAiChatFormat::new);
     }
 
     @Test

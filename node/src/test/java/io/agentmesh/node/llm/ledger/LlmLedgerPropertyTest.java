@@ -115,13 +115,13 @@ class LlmLedgerPropertyTest {
             Map<Long, Long> byPeriod = new HashMap<>();
             for (SpendRow row : ledger.spend()) {
                 if (b.covers(row.target())) {
-                    byPeriod.merge(LlmLedger.period(b.period(), row.epochDay())[0], row.spentNanoUsd(), Long::sum);
+                    byPeriod.merge(b.period().epochDays(row.epochDay())[0], row.spentNanoUsd(), Long::sum);
                 }
             }
             for (LedgerCall c : ledger.openCalls()) {
                 for (LedgerAttempt a : c.attempts()) {
                     if (!a.ended() && b.covers(a.target())) {
-                        byPeriod.merge(LlmLedger.period(b.period(), a.epochDay())[0], a.worstCaseNanoUsd(),
+                        byPeriod.merge(b.period().epochDays(a.epochDay())[0], a.worstCaseNanoUsd(),
                                 Long::sum);
                     }
                 }

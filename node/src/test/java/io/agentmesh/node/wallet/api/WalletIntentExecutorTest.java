@@ -7,7 +7,7 @@ import io.agentmesh.node.actions.ActionResult;
 import io.agentmesh.node.actions.FencingToken;
 import io.agentmesh.node.wallet.chain.Anvil;
 import io.agentmesh.node.wallet.spend.WalletWorld;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,14 +28,8 @@ class WalletIntentExecutorTest {
     static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
     Path home;
+    @AutoClose
     WalletWorld world;
-
-    @AfterEach
-    void close() throws Exception {
-        if (world != null) {
-            world.close();
-        }
-    }
 
     private static ActionContext ctx(String intent, String payload) {
         return new ActionContext(intent, "wallet", payload, new FencingToken(1, 1), "a",

@@ -6,7 +6,7 @@ import io.agentmesh.node.wallet.chain.Eip1559Tx;
 import io.agentmesh.node.wallet.ledger.Spend;
 import io.agentmesh.node.wallet.ledger.SpendState;
 import io.agentmesh.node.wallet.ledger.WalletOp;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,14 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SpendDriverAnvilTest {
     @TempDir
     Path home;
+    @AutoClose
     WalletWorld world;
-
-    @AfterEach
-    void close() throws Exception {
-        if (world != null) {
-            world.close();
-        }
-    }
 
     private Spend spendByKey(String key) throws Exception {
         return world.onNodeThread(() -> world.ledger.spendByKey(key)).orElseThrow();
