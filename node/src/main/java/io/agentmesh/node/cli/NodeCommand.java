@@ -73,6 +73,12 @@ public final class NodeCommand {
                 description = "Write a snapshot every this many changes (default ${DEFAULT-VALUE}).")
         long snapshotEvery;
 
+        @Option(names = "--max-writes-per-change", defaultValue = "256",
+                description = "Concurrent local writes committed together as one signed change at most (one"
+                        + " signature, row and fsync for all); 1 makes every write its own change, as before"
+                        + " batching (default ${DEFAULT-VALUE}).")
+        int maxWritesPerChange;
+
         @Option(names = "--workspace", paramLabel = "DIR",
                 description = "The agent's workspace directory, mirrored on every node of the mesh.")
         Path workspace;
@@ -265,7 +271,7 @@ public final class NodeCommand {
                     relays.stream().map(r -> NodeSettings.parseHostPort(withoutPin(r), label("--relay"))).toList(),
                     snapshotEvery, faultInjection, new AgentSettings(checkedWorkspace, agentCommand)
                             .withStopGraceMs(agentStopGraceMs), execCommands(), llmConfig(), backupConfig(home.home()),
-                    walletConfig(), relayPins());
+                    walletConfig(), relayPins(), maxWritesPerChange);
             if (takeOver) {
                 int settled = io.agentmesh.node.runtime.RestoredHome.takeOver(home.identityDir(), home.stateDir(),
                         home.passphrase(), new io.agentmesh.protocol.time.SystemClock());

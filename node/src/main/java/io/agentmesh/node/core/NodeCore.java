@@ -136,7 +136,7 @@ public final class NodeCore implements Network.Listener {
         this.removals = new Removals(identity, state, store, membership);
         loadCertificates();
         removals.load();
-        this.author = new ChangeAuthor(identity, state, store, scheduler, signer, onFatal);
+        this.author = new ChangeAuthor(identity, state, store, scheduler, signer, onFatal, config.writes());
     }
 
     /**

@@ -19,6 +19,21 @@ public record WriteBatching(int maxWritesPerBatch, int maxQueuedWrites, int maxB
                             LocalBatch.ChangeLimits changeLimits) {
     public static final WriteBatching DEFAULT = new WriteBatching(256, 16_384, 1, LocalBatch.ChangeLimits.DEFAULT);
 
+    /**
+     * {@link #DEFAULT} with at most {@code maxWritesPerChange} writes in one change ({@code node run
+     * --max-writes-per-change}). With 1 every write is its own change, as before batching: then changes are
+     * pipelined (up to {@code maxQueuedWrites} in flight, group-committed by the store) instead of waiting for each
+     * other, since nothing would be gained by waiting.
+     */
+    public static WriteBatching writesPerChange(int maxWritesPerChange) {
+        if (maxWritesPerChange < 1 || maxWritesPerChange > DEFAULT.maxQueuedWrites) {
+            throw new IllegalArgumentException("max writes per change must be 1.." + DEFAULT.maxQueuedWrites + ", got "
+                    + maxWritesPerChange);
+        }
+        return new WriteBatching(maxWritesPerChange, DEFAULT.maxQueuedWrites,
+                maxWritesPerChange == 1 ? DEFAULT.maxQueuedWrites : DEFAULT.maxBatchesInFlight, DEFAULT.changeLimits);
+    }
+
     public WriteBatching {
         if (maxWritesPerBatch < 1 || maxQueuedWrites < 1 || maxBatchesInFlight < 1) {
             throw new IllegalArgumentException("maxWritesPerBatch, maxQueuedWrites and maxBatchesInFlight must be >= 1,"

@@ -211,7 +211,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
             });
             this.core = new NodeCore(identity, recovered.state(), store, clock, nodeThread, signer,
                     new SecureRandom(), CoreConfig.defaults(Optional.of(settings.advertise().orElse(settings.listen())))
-                            .withSnapshots(SnapshotPolicy.every(settings.snapshotEveryChanges())),
+                            .withSnapshots(SnapshotPolicy.every(settings.snapshotEveryChanges()))
+                            .withWrites(io.agentmesh.node.replication.WriteBatching.writesPerChange(
+                                    settings.maxWritesPerChange())),
                     this::fatal);
             // The memory view beside each snapshot: the next start adopts it instead of reading every entry.
             byte[] viewAgent = identity.agentId().bytes();

@@ -36,7 +36,24 @@ public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> pas
                            AgentSettings agent, ExecCommands exec, LlmConfig llm,
                            io.agentmesh.node.backup.target.BackupConfig backup,
                            Optional<io.agentmesh.node.wallet.spend.WalletConfig> wallet,
-                           java.util.Map<String, io.agentmesh.relay.tls.RelayFingerprint> relayPins) {
+                           java.util.Map<String, io.agentmesh.relay.tls.RelayFingerprint> relayPins,
+                           int maxWritesPerChange) {
+    /** Writes that share one change at most when the node is not told otherwise ({@code --max-writes-per-change}). */
+    public static final int DEFAULT_MAX_WRITES_PER_CHANGE =
+            io.agentmesh.node.replication.WriteBatching.DEFAULT.maxWritesPerBatch();
+
+    /** Settings with the default batching of local writes. */
+    public NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
+                        Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
+                        List<InetSocketAddress> relays, long snapshotEveryChanges, boolean faultInjection,
+                        AgentSettings agent, ExecCommands exec, LlmConfig llm,
+                        io.agentmesh.node.backup.target.BackupConfig backup,
+                        Optional<io.agentmesh.node.wallet.spend.WalletConfig> wallet,
+                        java.util.Map<String, io.agentmesh.relay.tls.RelayFingerprint> relayPins) {
+        this(identityDir, stateDir, passphrase, listen, advertise, http, peers, relays, snapshotEveryChanges,
+                faultInjection, agent, exec, llm, backup, wallet, relayPins, DEFAULT_MAX_WRITES_PER_CHANGE);
+    }
+
     /** Settings whose relays are all trusted on first use. */
     public NodeSettings(Path identityDir, Path stateDir, Optional<char[]> passphrase, InetSocketAddress listen,
                         Optional<InetSocketAddress> advertise, InetSocketAddress http, List<PeerSpec> peers,
@@ -60,6 +77,7 @@ public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> pas
         if (snapshotEveryChanges < 1) {
             throw new IllegalArgumentException("snapshotEveryChanges must be positive");
         }
+        io.agentmesh.node.replication.WriteBatching.writesPerChange(maxWritesPerChange); // checks the range
     }
 
     /** Settings without a wallet. */
@@ -97,6 +115,12 @@ public record NodeSettings(Path identityDir, Path stateDir, Optional<char[]> pas
                         AgentSettings agent) {
         this(identityDir, stateDir, passphrase, listen, advertise, http, peers, relays, snapshotEveryChanges,
                 faultInjection, agent, ExecCommands.none());
+    }
+
+    /** These settings with at most {@code n} local writes in one change (1: a change per write). */
+    public NodeSettings withMaxWritesPerChange(int n) {
+        return new NodeSettings(identityDir, stateDir, passphrase, listen, advertise, http, peers, relays,
+                snapshotEveryChanges, faultInjection, agent, exec, llm, backup, wallet, relayPins, n);
     }
 
     /** A peer given as {@code <node-id>@host:port}. */

@@ -131,6 +131,29 @@ class ChangeAuthorBatchingTest {
     }
 
     @Test
+    void withOneWritePerChangeEveryWriteIsItsOwnChangeAndTheyGoToTheStoreWithoutWaiting() {
+        ChangeAuthor author = author(WriteBatching.writesPerChange(1));
+        List<CompletableFuture<SignedChange>> answers = new ArrayList<>();
+        for (String id : List.of("a", "b", "c")) {
+            answers.add(author.write(append(id)));
+        }
+        assertEquals(3, store.appended.size(), "all three in flight at once, for the store to commit together");
+        for (int i = 0; i < 3; i++) {
+            store.fsync(i);
+        }
+        nodeThread.runFor(0);
+        assertEquals(List.of(1L, 2L, 3L), answers.stream().map(f -> f.join().seq()).toList());
+        assertEquals(new ChangeAuthor.BatchCounts(3, 3, 3), author.batchCounts());
+    }
+
+    @Test
+    void writesPerChangeOutsideItsRangeIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> WriteBatching.writesPerChange(0));
+        assertThrows(IllegalArgumentException.class, () -> WriteBatching.writesPerChange(16_385));
+        assertEquals(WriteBatching.DEFAULT, WriteBatching.writesPerChange(256));
+    }
+
+    @Test
     void pastTheQueueLimitAWriteIsRefusedAndChangesNothing() {
         ChangeAuthor author = author(new WriteBatching(256, 2, 1, LocalBatch.ChangeLimits.DEFAULT));
         author.write(append("a"));

@@ -249,7 +249,8 @@ public final class BackupBenchmark implements Callable<Integer> {
                 Optional.empty(), new InetSocketAddress("127.0.0.1", port), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none(),
                 ExecCommands.none(), LlmConfig.none(),
-                Files.exists(config) ? BackupConfig.read(config) : new BackupConfig(List.of())));
+                Files.exists(config) ? BackupConfig.read(config) : new BackupConfig(List.of()))
+                .withMaxWritesPerChange(1)); // the fill's N writes are N changes, as the figures say
         if (lead) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!node.isLeader()) {

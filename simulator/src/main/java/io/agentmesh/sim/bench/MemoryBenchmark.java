@@ -238,7 +238,8 @@ public final class MemoryBenchmark implements Callable<Integer> {
         NodeRuntime node = NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"),
                 Optional.empty(), new InetSocketAddress("127.0.0.1", freePort()), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", 0), List.of(), List.of(), 20_000, false, AgentSettings.none(),
-                ExecCommands.none(), LlmConfig.none(), new BackupConfig(List.of())));
+                ExecCommands.none(), LlmConfig.none(), new BackupConfig(List.of()))
+                .withMaxWritesPerChange(1)); // --changes writes make --changes changes
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!node.isLeader()) {
             if (System.nanoTime() > deadline) {

@@ -374,7 +374,8 @@ public final class ReadBenchmark implements Callable<Integer> {
         return NodeRuntime.start(new NodeSettings(home.resolve("identity"), home.resolve("state"), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", freePort()), Optional.empty(),
                 new InetSocketAddress("127.0.0.1", httpPort), List.of(), List.of(), 20_000, false,
-                AgentSettings.none()));
+                AgentSettings.none())
+                .withMaxWritesPerChange(1)); // --entries entries are as many changes: the restart replays that many
     }
 
     private static int freePort() throws IOException {
