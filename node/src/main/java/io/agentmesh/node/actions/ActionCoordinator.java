@@ -78,6 +78,12 @@ import java.util.function.Supplier;
  * <p>Safety rests on the journal, not on this class: only a granted claim leads to a perform, and only while this
  * node is leader of the claim's term as far as it knows; Prepare and Complete are refused unless they carry the
  * current claim's token. At most {@code maxInFlightActions} intents are claimed or running at once.
+ *
+ * <p>The steps of an action between two commits (the first look at a new term's work, and the reactions to a claim,
+ * a start mark, an executor's result and a completion) run in the node thread's priority lane, like the Raft tasks
+ * that commit them: after a failover they are what stands between the new leader and the next action, and each would
+ * otherwise wait behind the ordinary backlog (replication, writes, HTTP reads) once more. The periodic poll and
+ * nudges stay ordinary. Bounded by {@code maxInFlightActions}: a few tasks per action.
  */
 public final class ActionCoordinator {
     private static final Logger log = LoggerFactory.getLogger(ActionCoordinator.class);
@@ -266,7 +272,8 @@ public final class ActionCoordinator {
             skipThisTerm.clear();
             waitingSinceMs.clear();
             barrierTerm = -1;
-            nudge();
+            // The first claim of a new term is the failover path: it goes ahead of the ordinary backlog.
+            scheduler.executeUrgent(this::poll);
         }
     }
 
@@ -422,7 +429,7 @@ public final class ActionCoordinator {
             log.debug("node {} could not start its barrier in term {}: {}", self, t, e.toString());
             return;
         }
-        future.whenComplete((ordered, error) -> scheduler.execute(() -> {
+        future.whenComplete((ordered, error) -> scheduler.executeUrgent(() -> {
             if (barrierTerm == t) {
                 barrierTerm = -1;
             }
@@ -581,7 +588,7 @@ public final class ActionCoordinator {
                 } catch (RuntimeException e) {
                     stage = CompletableFuture.failedFuture(e);
                 }
-                stage.whenComplete((r, e) -> scheduler.execute(() -> onPerformed(f, r, e)));
+                stage.whenComplete((r, e) -> scheduler.executeUrgent(() -> onPerformed(f, r, e)));
             }
             case JournalResult.Completed c -> {
                 // The journal refused the intent as a superseded agent run's and completed it: nothing runs.
@@ -611,7 +618,7 @@ public final class ActionCoordinator {
 
     private CompletionStage<Void> prepare(Flight f, byte[] data) {
         CompletableFuture<Void> prepared = new CompletableFuture<>();
-        scheduler.execute(() -> {
+        scheduler.executeUrgent(() -> {
             if (!leader || term != f.term) {
                 prepared.completeExceptionally(new ActionCancelledException(
                         "no longer leader of term " + f.term + "; not preparing " + f.intent.id(), null));
@@ -835,7 +842,7 @@ public final class ActionCoordinator {
             return;
         }
         // Hop back through the scheduler: keeps our reactions out of MicroRaft's apply loop.
-        future.whenComplete((ordered, error) -> scheduler.execute(() -> {
+        future.whenComplete((ordered, error) -> scheduler.executeUrgent(() -> {
             if (error != null) {
                 then.accept(null, unwrap(error));
             } else if (ordered.getResult() instanceof JournalResult r) {

@@ -167,8 +167,31 @@ class ElectionLivenessTest extends HandDrivenMemberBase {
         assertTrue(second >= 375 && second <= 377, "second-ranked pre-vote " + second + " ms after the last heartbeat");
     }
 
+    @Test
+    void aFollowerThatGrantedAnotherSurvivorsPreVoteWaitsForThatCampaignBeforeItsOwn() throws IOException {
+        // In term 2, a ranks second among b's survivors (a, c): alone it would pre-vote 375 ms after b's last heartbeat.
+        // c, first, asks 330 ms after it and a grants; a then leaves c two staggers (120 ms) to win before it asks.
+        long preVote = preVoteAfterLastHeartbeatMs(2, 330);
+        assertTrue(preVote >= 450 && preVote <= 452, "pre-vote " + preVote + " ms after the last heartbeat");
+    }
+
+    @Test
+    void aPreVoteRefusedWhileTheLeaderWasStillHeardDoesNotHoldTheFollowerBack() throws IOException {
+        // c asks 200 ms after b's last heartbeat: a still counts b alive and refuses, so nothing is under way.
+        long preVote = preVoteAfterLastHeartbeatMs(2, 200);
+        assertTrue(preVote >= 375 && preVote <= 377, "pre-vote " + preVote + " ms after the last heartbeat");
+    }
+
     /** A fresh member a, follower of b in {@code term}: when, after b's last heartbeat, a asks for a pre-vote. */
     private long preVoteAfterLastHeartbeatMs(int term) throws IOException {
+        return preVoteAfterLastHeartbeatMs(term, -1);
+    }
+
+    /**
+     * As {@link #preVoteAfterLastHeartbeatMs(int)}, with c asking a for a pre-vote of the next term {@code
+     * cAsksAfterMs} after b's last heartbeat (none if negative); c's answer is checked against MicroRaft's rules.
+     */
+    private long preVoteAfterLastHeartbeatMs(int term, long cAsksAfterMs) throws IOException {
         java.nio.file.Path at = dir.resolve("term-" + term);
         java.nio.file.Files.createDirectories(at);
         try (HandDrivenMember member = new HandDrivenMember(a, List.of(a, b, c), at)) {
@@ -179,6 +202,12 @@ class ElectionLivenessTest extends HandDrivenMemberBase {
             member.receive(b, heartbeat(b, term));
             long lastHeardMs = member.thread.nowMs() - 1;
             int before = member.sent.size();
+            if (cAsksAfterMs >= 0) {
+                member.runFor(cAsksAfterMs - 1);
+                member.receive(c, preVoteRequest(c, term + 1, 0, 0));
+                assertEquals(cAsksAfterMs > 300, member.last(PreVoteResponse.class).orElseThrow().isGranted(),
+                        "a grants c's pre-vote once b's 300 ms have passed");
+            }
             member.runFor(1_000);
             HandDrivenMember.Sent preVote = member.sentSince(before, PreVoteRequest.class).stream().findFirst()
                     .orElseThrow(() -> new AssertionError("no pre-vote within 1 s of b's last heartbeat"));
