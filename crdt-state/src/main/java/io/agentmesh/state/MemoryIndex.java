@@ -43,6 +43,8 @@ final class MemoryIndex {
     static final int CHUNK = 256;
     /** Distinct author, kind and tag strings shared between entries; past it new ones are kept as read. */
     static final int MAX_INTERNED = 4096;
+    /** How far a search counts a word's occurrences in a chunk to pick the rarest one to scan for. */
+    static final int RAREST_CAP = 16;
 
     /** One run of slots. Sealed: exact length, indexed, never written again. Tail: capacity the chunk size. */
     static final class Chunk {
@@ -159,15 +161,19 @@ final class MemoryIndex {
                 }
                 return;
             }
-            // Scan for the rarest word (counted in this chunk's corpus, each count capped at the best so far) and
-            // check the others per hit; a word the chunk lacks ends the search of the chunk at once.
-            String first = null;
-            int fewest = Integer.MAX_VALUE;
+            // A word the chunk lacks ends the search of the chunk at once (one scan each, before any counting).
+            // Then scan for the rarest word, counting each no further than RAREST_CAP (a word in every entry used to
+            // be counted to the end of every chunk: 63 % of the HTTP threads' time in `bench reads`), and check the
+            // others per hit.
             for (String w : words) {
-                int n = occurrences(w, fewest);
-                if (n == 0) {
+                if (corpus.indexOf(w) < 0) {
                     return;
                 }
+            }
+            String first = words[0];
+            int fewest = Integer.MAX_VALUE;
+            for (String w : words) {
+                int n = occurrences(w, Math.min(fewest, RAREST_CAP));
                 if (n < fewest) {
                     fewest = n;
                     first = w;
