@@ -906,7 +906,13 @@ public final class ConsensusNode {
         if (onLeaderChange != null) {
             LeaderChange change = new LeaderChange(self, newRole.name(), newTerm, leaderId().orElse(null));
             // Hop: the report arrives inside a MicroRaft task; the node core's reaction must not run inside it.
-            scheduler.execute(() -> onLeaderChange.accept(change));
+            try {
+                scheduler.execute(() -> onLeaderChange.accept(change));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // The node thread has shut down (MicroRaft reports its own termination last): nothing is left to tell.
+                log.debug("consensus: {} role change to {} after the node thread stopped", self.shortForm(),
+                        newRole);
+            }
         }
     }
 

@@ -16,9 +16,9 @@ public interface Scheduler {
 
     /**
      * Like {@link #execute}, in the priority lane: runs before the ordinary tasks already queued (after the task
-     * running now), in the order urgent tasks were queued. For consensus only (Raft's messages and tasks), whose
-     * timing decides failover: a vote request must not wait behind replication, writes and HTTP reads. The default
-     * is the ordinary lane.
+     * running now), in the order urgent tasks were queued. For consensus only (Raft's messages and tasks, and the
+     * leader's action steps between two commits), whose timing decides failover: a vote request must not wait behind
+     * replication, writes and HTTP reads. The default is the ordinary lane.
      */
     default void executeUrgent(Runnable task) {
         execute(task);
