@@ -122,6 +122,13 @@ public final class NodeCore implements Network.Listener {
     public NodeCore(LocalIdentity identity, AgentState state, ChangeStore store, Clock clock, Scheduler scheduler,
                     java.util.concurrent.Executor signer, RandomGenerator random, CoreConfig config,
                     Consumer<String> onFatal) {
+        this(identity, state, store, clock, scheduler, signer, signer, random, config, onFatal);
+    }
+
+    /** @param snapshotCheck where a snapshot is checked (one document load) and saved (see {@link ChangeAuthor}) */
+    public NodeCore(LocalIdentity identity, AgentState state, ChangeStore store, Clock clock, Scheduler scheduler,
+                    java.util.concurrent.Executor signer, java.util.concurrent.Executor snapshotCheck,
+                    RandomGenerator random, CoreConfig config, Consumer<String> onFatal) {
         this.identity = identity;
         this.state = state;
         this.store = store;
@@ -136,7 +143,8 @@ public final class NodeCore implements Network.Listener {
         this.removals = new Removals(identity, state, store, membership);
         loadCertificates();
         removals.load();
-        this.author = new ChangeAuthor(identity, state, store, scheduler, signer, onFatal, config.writes());
+        this.author = new ChangeAuthor(identity, state, store, scheduler, signer, snapshotCheck, onFatal,
+                config.writes());
     }
 
     /**

@@ -91,6 +91,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
     private final ChangeStore store;
     private final NodeThread nodeThread;
     private final ExecutorService signer;
+    private final ExecutorService snapshotCheck;
     /** Writes the memory view file after each snapshot (off the node thread). */
     private final ExecutorService viewDisk;
     /** Runs the job executor's appends and fsyncs, which must stay off the node thread. */
@@ -204,12 +205,17 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
+            this.snapshotCheck = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "snapshot-" + name);
+                t.setDaemon(true);
+                return t;
+            });
             this.jobDisk = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "job-disk-" + name);
                 t.setDaemon(true);
                 return t;
             });
-            this.core = new NodeCore(identity, recovered.state(), store, clock, nodeThread, signer,
+            this.core = new NodeCore(identity, recovered.state(), store, clock, nodeThread, signer, snapshotCheck,
                     new SecureRandom(), CoreConfig.defaults(Optional.of(settings.advertise().orElse(settings.listen())))
                             .withSnapshots(SnapshotPolicy.every(settings.snapshotEveryChanges()))
                             .withWrites(io.agentmesh.node.replication.WriteBatching.writesPerChange(
@@ -769,6 +775,9 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
         jobDisk.shutdown();
         try {
             signer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+            // After the signer: its last task may have handed a snapshot on.
+            snapshotCheck.shutdown();
+            snapshotCheck.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
