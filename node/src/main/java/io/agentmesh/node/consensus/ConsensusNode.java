@@ -262,7 +262,7 @@ public final class ConsensusNode {
                 .setGroupId(groupId)
                 .setConfig(config.toRaftConfig())
                 .setExecutor(executor)
-                .setTransport(witness ? new WitnessTransport(transport) : transport)
+                .setTransport(observed(witness ? new WitnessTransport(transport) : transport))
                 .setStateMachine(witness ? witnessMachine : new ObservedJournal())
                 .setStore(new FailStopRaftStore(store, this::fatal))
                 .setModelFactory(codec.modelFactory())
@@ -885,6 +885,22 @@ public final class ConsensusNode {
     /** The MicroRaft node, for advanced use and tests; null before {@link #start()}. */
     public RaftNode raftNode() {
         return raftNode;
+    }
+
+    /** {@code mesh} with each message MicroRaft sends shown to {@link ElectionLiveness} first. */
+    private io.microraft.transport.Transport observed(io.microraft.transport.Transport mesh) {
+        return new io.microraft.transport.Transport() {
+            @Override
+            public void send(RaftEndpoint target, io.microraft.model.message.RaftMessage message) {
+                liveness.beforeSend(message);
+                mesh.send(target, message);
+            }
+
+            @Override
+            public boolean isReachable(RaftEndpoint endpoint) {
+                return mesh.isReachable(endpoint);
+            }
+        };
     }
 
     private void onReport(RaftNodeReport report) {

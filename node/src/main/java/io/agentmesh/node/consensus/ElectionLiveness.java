@@ -8,7 +8,6 @@ import io.microraft.impl.RaftNodeImpl;
 import io.microraft.impl.state.RaftState;
 import io.microraft.model.message.AppendEntriesRequest;
 import io.microraft.model.message.InstallSnapshotRequest;
-import io.microraft.model.message.PreVoteRequest;
 import io.microraft.model.message.PreVoteResponse;
 import io.microraft.model.message.RaftMessage;
 import io.microraft.model.message.VoteRequest;
@@ -127,7 +126,7 @@ final class ElectionLiveness {
     // Last AppendEntries or InstallSnapshot MicroRaft accepted from the leader it names, or the last vote this node
     // granted, in MicroRaft (dilated) ms: when MicroRaft's own leader timer restarted, as near as we can see it.
     private long lastContactMillis = -1;
-    // When this follower last granted (as far as MicroRaft's rules tell) another member's pre-vote, dilated ms.
+    // When this node last granted another member's pre-vote, dilated ms.
     private long campaignSeenMillis = -1;
     private final long campaignWaitMillis;
     private long staggeredTicks;
@@ -182,10 +181,18 @@ final class ElectionLiveness {
     void afterHandle(RaftMessage message) {
         if (message instanceof VoteRequest request) {
             executor.execute(() -> restartTimerIfVoted(request));
-        } else if (message instanceof PreVoteRequest request) {
-            executor.execute(() -> noteCampaign(request));
         } else if (message instanceof AppendEntriesRequest || message instanceof InstallSnapshotRequest) {
             executor.execute(() -> noteLeaderContact(message.getSender()));
+        }
+    }
+
+    /**
+     * A message MicroRaft is sending (on its own thread, the node thread). A granted pre-vote means a campaign this
+     * follower would only disturb is under way: see "Staggered candidates".
+     */
+    void beforeSend(RaftMessage message) {
+        if (message instanceof PreVoteResponse response && response.isGranted() && campaignWaitMillis > 0) {
+            campaignSeenMillis = raftClock.millis();
         }
     }
 
@@ -291,29 +298,6 @@ final class ElectionLiveness {
         log.debug("consensus: {} election round of term {} timed out; pre-voting before another", self, state.term());
         node.toFollower(state.term());
         node.runPreVote();
-    }
-
-    /**
-     * Right after MicroRaft handled {@code request}: whether it granted it, by MicroRaft 0.7's own rules for a follower
-     * (the asked term not below ours, our leader silent for its timeout, the asker's log at least as recent). See
-     * "Staggered candidates".
-     */
-    private void noteCampaign(PreVoteRequest request) {
-        RaftNodeImpl node = running();
-        if (node == null || campaignWaitMillis == 0) {
-            return;
-        }
-        RaftState state = node.state();
-        if (state.role() != RaftRole.FOLLOWER || state.preCandidateState() != null || request.getTerm() < state.term()
-                || !state.isKnownMember(request.getSender()) || !node.isLeaderHeartbeatTimeoutElapsed()) {
-            return;
-        }
-        var last = state.log().lastLogOrSnapshotEntry();
-        if (last.getTerm() > request.getLastLogTerm()
-                || last.getTerm() == request.getLastLogTerm() && last.getIndex() > request.getLastLogIndex()) {
-            return;
-        }
-        campaignSeenMillis = raftClock.millis();
     }
 
     private void restartTimerIfVoted(VoteRequest request) {

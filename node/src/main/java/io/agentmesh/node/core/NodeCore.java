@@ -111,21 +111,16 @@ public final class NodeCore implements Network.Listener {
     /** A core that signs its changes on the node thread (the simulator's choice: one thread for everything). */
     public NodeCore(LocalIdentity identity, AgentState state, ChangeStore store, Clock clock, Scheduler scheduler,
                     RandomGenerator random, CoreConfig config, Consumer<String> onFatal) {
-        this(identity, state, store, clock, scheduler, Runnable::run, random, config, onFatal);
+        this(identity, state, store, clock, scheduler, Runnable::run, Runnable::run, random, config, onFatal);
     }
 
+
     /**
-     * @param signer where changes are signed and handed to the store, in order (see {@link ChangeAuthor})
+     * @param signer        where changes are signed and handed to the store, in order (see {@link ChangeAuthor})
+     * @param snapshotCheck where a snapshot is checked (one document load) and saved (see {@link ChangeAuthor})
      * @throws IllegalArgumentException when the store holds the revocation of this node's own key: a removed key
      *                                  never comes back, so the node does not start (the message says what to do)
      */
-    public NodeCore(LocalIdentity identity, AgentState state, ChangeStore store, Clock clock, Scheduler scheduler,
-                    java.util.concurrent.Executor signer, RandomGenerator random, CoreConfig config,
-                    Consumer<String> onFatal) {
-        this(identity, state, store, clock, scheduler, signer, signer, random, config, onFatal);
-    }
-
-    /** @param snapshotCheck where a snapshot is checked (one document load) and saved (see {@link ChangeAuthor}) */
     public NodeCore(LocalIdentity identity, AgentState state, ChangeStore store, Clock clock, Scheduler scheduler,
                     java.util.concurrent.Executor signer, java.util.concurrent.Executor snapshotCheck,
                     RandomGenerator random, CoreConfig config, Consumer<String> onFatal) {
