@@ -34,10 +34,15 @@ final class HandDrivenMember implements AutoCloseable {
 
     /** Starts {@code self} (100 ms heartbeats, 300 ms leader timeout, no election jitter) with a log in {@code dir}. */
     HandDrivenMember(NodeId self, List<NodeId> voters, Path dir) throws IOException {
+        this(self, voters, dir, ConsensusConfig.defaults().withElectionJitterMs(0));
+    }
+
+    /** As above, with {@code config} in place of the defaults without jitter. */
+    HandDrivenMember(NodeId self, List<NodeId> voters, Path dir, ConsensusConfig config) throws IOException {
         store = SqliteRaftStore.open(dir.resolve("raft.db"), CODEC);
         node = ConsensusNode.builder().self(self).founders(voters).enrolled(List::of).groupId(GROUP).store(store)
                 .scheduler(thread).clock(thread).random(new Random(7))
-                .config(ConsensusConfig.defaults().withElectionJitterMs(0))
+                .config(config)
                 .send((to, bytes) -> {
                     if (CODEC.decodePayload(bytes) instanceof RaftMessage m) {
                         sent.add(new Sent(to, m, thread.nowMs()));

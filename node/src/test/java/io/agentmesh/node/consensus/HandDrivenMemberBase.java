@@ -29,6 +29,11 @@ abstract class HandDrivenMemberBase {
         m = new HandDrivenMember(a, List.of(founders), dir);
     }
 
+    /** As {@link #startA}, with {@code config}. */
+    void startA(ConsensusConfig config, NodeId... founders) throws IOException {
+        m = new HandDrivenMember(a, List.of(founders), dir, config);
+    }
+
     @AfterEach
     void close() throws IOException {
         if (m != null) {
