@@ -58,7 +58,8 @@ public final class MajorityDurableChecker extends NamedChecker {
                     violations.add("catch-up on " + c.node() + " (asked at " + c.askedMs() + " ms, done at "
                             + c.doneMs() + " ms) completed without write " + a.writeId() + " (change "
                             + shortActor(a.actor()) + "/" + a.seq() + "), acknowledged as majority-durable by "
-                            + a.node() + " at " + a.ackedMs() + " ms");
+                            + a.node() + " at " + a.ackedMs() + " ms (counted over voters " + new TreeSet<>(a.voters())
+                            + ", held by " + a.holders() + ")");
                 }
             }
         }
