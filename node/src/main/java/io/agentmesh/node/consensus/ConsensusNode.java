@@ -13,6 +13,7 @@ import io.microraft.model.message.RaftMessage;
 import io.microraft.persistence.RestoredRaftState;
 import io.microraft.report.RaftNodeReport;
 import io.microraft.statemachine.StateMachine;
+import io.microraft.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -888,10 +889,10 @@ public final class ConsensusNode {
     }
 
     /** {@code mesh} with each message MicroRaft sends shown to {@link ElectionLiveness} first. */
-    private io.microraft.transport.Transport observed(io.microraft.transport.Transport mesh) {
-        return new io.microraft.transport.Transport() {
+    private Transport observed(Transport mesh) {
+        return new Transport() {
             @Override
-            public void send(RaftEndpoint target, io.microraft.model.message.RaftMessage message) {
+            public void send(RaftEndpoint target, RaftMessage message) {
                 liveness.beforeSend(message);
                 mesh.send(target, message);
             }

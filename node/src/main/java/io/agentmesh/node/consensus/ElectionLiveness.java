@@ -234,7 +234,7 @@ final class ElectionLiveness {
             // not see: wait the few ms until it agrees, else this tick would do nothing and the next be P later.
             if (node.isLeaderHeartbeatTimeoutElapsed()) {
                 if (state.preCandidateState() != null) {
-                    dropStalePreVote(node, state, leader, now);
+                    dropStalePreVote(node, state, leader, now - lastContactMillis, false);
                 }
                 return 0;
             }
@@ -326,15 +326,22 @@ final class ElectionLiveness {
     }
 
     /**
-     * At this follower's turn, a pre-vote of its own that its leader's AppendEntries overtook: MicroRaft's heartbeat
-     * task would do nothing about the silence (see "A follower stuck naming a dead leader"), so do what it would have
-     * done. Under load this is common (a heartbeat late enough to start a pre-vote, then the leader heard again).
+     * A follower whose own pre-vote its leader's AppendEntries overtook, now that leader is silent: MicroRaft's
+     * heartbeat task would do nothing about it (see "A follower stuck naming a dead leader"), so do what it would have
+     * done. Either at this follower's turn (routine under load: INFO) or, failing that, at the watchdog's silence limit
+     * (WARN: a turn was missed).
      */
-    private void dropStalePreVote(RaftNodeImpl node, RaftState state, RaftEndpoint leader, long now) {
+    private void dropStalePreVote(RaftNodeImpl node, RaftState state, RaftEndpoint leader, long silentMillis,
+                                  boolean byWatchdog) {
         stuckFollowerResets++;
-        log.info("consensus: {} drops leader {} of term {}: nothing from it for {} ms; starting a pre-vote (its"
-                        + " earlier pre-vote, overtaken by that leader, kept MicroRaft from it)", self,
-                leader.getId(), state.term(), (now - lastContactMillis) / raftClock.factor());
+        String line = "consensus: {} drops leader {} of term {}: nothing from it for {} ms and its own earlier pre-vote,"
+                + " overtaken by that leader, keeps MicroRaft from electing a new one; starting a pre-vote";
+        Object[] args = {self, leader.getId(), state.term(), silentMillis / raftClock.factor()};
+        if (byWatchdog) {
+            log.warn(line, args);
+        } else {
+            log.info(line, args);
+        }
         node.toFollower(state.term());
         node.runPreVote();
     }
@@ -350,12 +357,7 @@ final class ElectionLiveness {
             if (state.role() == RaftRole.FOLLOWER && leader != null && state.preCandidateState() != null) {
                 long silentMillis = raftClock.millis() - lastHeardMillis.getOrDefault(leader.getId(), armedAtMillis);
                 if (silentMillis > silenceLimitMillis) {
-                    stuckFollowerResets++;
-                    log.warn("consensus: {} drops leader {} of term {}: nothing from it for {} ms and a stale pre-vote"
-                                    + " keeps MicroRaft from electing a new one; starting a pre-vote", self,
-                            leader.getId(), state.term(), silentMillis / raftClock.factor());
-                    node.toFollower(state.term());
-                    node.runPreVote();
+                    dropStalePreVote(node, state, leader, silentMillis, true);
                 }
             }
         } finally {

@@ -114,7 +114,6 @@ public final class NodeCore implements Network.Listener {
         this(identity, state, store, clock, scheduler, Runnable::run, Runnable::run, random, config, onFatal);
     }
 
-
     /**
      * @param signer        where changes are signed and handed to the store, in order (see {@link ChangeAuthor})
      * @param snapshotCheck where a snapshot is checked (one document load) and saved (see {@link ChangeAuthor})
