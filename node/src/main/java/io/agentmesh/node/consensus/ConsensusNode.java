@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -127,6 +128,7 @@ public final class ConsensusNode {
     private GroupDiscovery discovery;
     private String refusal;
     private boolean membershipChangeInFlight;
+    private final Function<List<NodeId>, CompletableFuture<?>> beforeVoterChange;
     private Scheduler.Cancellable membershipTimer;
     private boolean started;
     private RaftNode raftNode;
@@ -143,6 +145,7 @@ public final class ConsensusNode {
         this.send = Objects.requireNonNull(b.send, "send");
         this.discoveryIntervalMs = b.discoveryIntervalMs;
         this.reconcileIntervalMs = b.reconcileIntervalMs;
+        this.beforeVoterChange = Objects.requireNonNull(b.beforeVoterChange, "beforeVoterChange");
         this.groupId = Objects.requireNonNull(b.groupId, "groupId");
         this.store = Objects.requireNonNull(b.store, "store");
         this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
@@ -326,8 +329,31 @@ public final class ConsensusNode {
                 return;
             }
             MembershipReconciler.Change c = change.get();
-            raftNode.changeMembership(c.endpoint(), c.mode(), committed.getLogIndex())
-                    .whenComplete((members, e) -> scheduler.execute(() -> {
+            List<NodeId> nextVoters = nextVoters(committed.getVotingMembers(), c);
+            if (nextVoters.equals(ids(committed.getVotingMembers()))) {
+                changeMembership(c, committed.getLogIndex());
+                return;
+            }
+            // The voters change: first make what a majority acknowledged safe under the next voters, since the
+            // agent's state is gossiped, not carried in this log (docs/protocol.md, "Voter changes").
+            beforeVoterChange.apply(nextVoters).whenComplete((ok, e) -> scheduler.execute(() -> {
+                if (e != null || stopped || !isLeader()) {
+                    membershipChangeInFlight = false;
+                    if (e != null) {
+                        log.info("consensus: {} waits to {} {} ({}): {}", self.shortForm(), describe(c.mode()),
+                                c.endpoint(), c.reason(), rootMessage(e));
+                    }
+                    return;
+                }
+                // Proposed against the configuration read before the wait: a change made meanwhile fails it.
+                changeMembership(c, committed.getLogIndex());
+            }));
+        }));
+    }
+
+    private void changeMembership(MembershipReconciler.Change c, long expectedIndex) {
+        raftNode.changeMembership(c.endpoint(), c.mode(), expectedIndex)
+                .whenComplete((members, e) -> scheduler.execute(() -> {
                         membershipChangeInFlight = false;
                         if (e != null) {
                             // Retried at the next round; MicroRaft refuses a change until the leader has committed
@@ -340,7 +366,37 @@ public final class ConsensusNode {
                                     members.getResult().getVotingMembers());
                         }
                     }));
-        }));
+    }
+
+    /** The voters once {@code c} is made. */
+    private List<NodeId> nextVoters(Collection<RaftEndpoint> voters, MembershipReconciler.Change c) {
+        java.util.TreeSet<NodeId> next = new java.util.TreeSet<>(ids(voters));
+        NodeId node = idOf(c.endpoint());
+        switch (c.mode()) {
+            case ADD_OR_PROMOTE_TO_FOLLOWER -> next.add(node);
+            case REMOVE_MEMBER -> next.remove(node);
+            case ADD_LEARNER -> {
+            }
+        }
+        return List.copyOf(next);
+    }
+
+    private List<NodeId> ids(Collection<RaftEndpoint> endpoints) {
+        java.util.TreeSet<NodeId> out = new java.util.TreeSet<>();
+        endpoints.forEach(e -> out.add(idOf(e)));
+        return List.copyOf(out);
+    }
+
+    private NodeId idOf(RaftEndpoint e) {
+        return knownIds.computeIfAbsent((String) e.getId(), NodeId::parse);
+    }
+
+    private static String rootMessage(Throwable e) {
+        while ((e instanceof java.util.concurrent.CompletionException
+                || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     private static String describe(io.microraft.MembershipChangeMode mode) {
@@ -728,15 +784,28 @@ public final class ConsensusNode {
      * removed from it, or once it stopped. Cheaper than {@link #status()}, which reads every intent. Node thread.
      */
     public List<NodeId> votingMembers() {
+        return committedVoters().voters();
+    }
+
+    /** The committed voter configuration ({@link VoterSet#NONE} when {@link #votingMembers()} is empty). Node thread. */
+    public VoterSet committedVoters() {
         if (stopped || raftNode == null || removed()) {
-            return List.of();
+            return VoterSet.NONE;
         }
-        java.util.TreeSet<NodeId> out = new java.util.TreeSet<>();
-        for (RaftEndpoint e : raftNode.getCommittedMembers().getVotingMembers()) {
-            String id = (String) e.getId();
-            out.add(knownIds.computeIfAbsent(id, NodeId::parse));
+        var members = raftNode.getCommittedMembers();
+        return new VoterSet(members.getLogIndex(), ids(members.getVotingMembers()));
+    }
+
+    /**
+     * The effective voter configuration: the newest in this member's log, committed or not (Raft counts its
+     * majorities over it). {@link VoterSet#NONE} when not in a group. Node thread.
+     */
+    public VoterSet effectiveVoters() {
+        if (stopped || raftNode == null || removed()) {
+            return VoterSet.NONE;
         }
-        return List.copyOf(out);
+        var members = raftNode.getEffectiveMembers();
+        return new VoterSet(members.getLogIndex(), ids(members.getVotingMembers()));
     }
 
     /** A claim holder is alive for the action loop when it is another known member connected to this node. */
@@ -1003,8 +1072,20 @@ public final class ConsensusNode {
         private long scheduleGraceMillis = 60_000;
         private int scheduleMaxCatchUp = 100;
         private boolean witness;
+        private Function<List<NodeId>, CompletableFuture<?>> beforeVoterChange =
+                next -> CompletableFuture.completedFuture(null);
 
         private Builder() {
+        }
+
+        /**
+         * Optional, default none: on the leader, before it proposes a change of the voters, called with the voters
+         * the change leads to; the change is proposed once the future completes, and retried at the next round when
+         * it fails. Called and completed on the node thread; it must not block.
+         */
+        public Builder beforeVoterChange(Function<List<NodeId>, CompletableFuture<?>> v) {
+            beforeVoterChange = Objects.requireNonNull(v, "beforeVoterChange");
+            return this;
         }
 
         /**

@@ -6,6 +6,7 @@ import io.agentmesh.node.consensus.ConsensusConfig;
 import io.agentmesh.node.consensus.ConsensusNode;
 import io.agentmesh.node.consensus.RaftLogStore;
 import io.agentmesh.node.consensus.Enrolled;
+import io.agentmesh.node.consensus.VoterSet;
 import io.agentmesh.node.consensus.Voters;
 import io.agentmesh.node.membership.Dialer;
 import io.agentmesh.node.membership.FailureDetector;
@@ -163,9 +164,7 @@ public final class NodeCore implements Network.Listener {
         author.onDurable(replicator::localDurable);
         author.onDurable(change -> countOwnChange());
         this.majority = new MajorityDurability(identity.nodeId(), identity.actor(), store, network, scheduler, clock,
-                config.majority(), this::voters, this::holdsState,
-                node -> membership.certificate(node).map(c -> c.role() == Role.WITNESS).orElse(false),
-                replicator::connectedPeers, replicator);
+                config.majority(), this::voters, this::holdsState, replicator::connectedPeers, replicator);
         removals.start(network, replicator);
         if (consensusSetup != null) {
             startConsensus(consensusSetup);
@@ -187,6 +186,7 @@ public final class NodeCore implements Network.Listener {
                 .founders(setup.founders())
                 .enrolled(this::enrolled)
                 .witness(witness)
+                .beforeVoterChange(next -> majority.beforeVoterChange(next))
                 .groupId(identity.agentId().toString())
                 .store(setup.store())
                 .scheduler(scheduler)
@@ -222,7 +222,7 @@ public final class NodeCore implements Network.Listener {
     /** The voters a majority is counted over now (consensus off: this node alone). Node thread. */
     private MajorityDurability.Voters voters() {
         if (consensus != null) {
-            return MajorityDurability.Voters.of(consensus.votingMembers(),
+            return MajorityDurability.Voters.of(consensus.committedVoters(), consensus.effectiveVoters(),
                     "this node is not in a Raft group yet (or was removed from it), so it does not know the voters");
         }
         // Without consensus a node is its own majority only when no other member votes (a single node). With
@@ -230,7 +230,7 @@ public final class NodeCore implements Network.Listener {
         for (NodeCertificate cert : membership.certificates()) {
             if (!cert.nodeId().equals(identity.nodeId()) && cert.role() != Role.LEARNER
                     && !removals.isRevoked(cert.nodeId())) {
-                return MajorityDurability.Voters.of(List.of(), "this node takes no part in consensus and so does not"
+                return MajorityDurability.Voters.of(VoterSet.NONE, VoterSet.NONE, "this node takes no part in consensus and so does not"
                         + " know the Raft voters; write through a voter");
             }
         }

@@ -9,10 +9,10 @@ import java.util.List;
  * A finished catch-up from a majority: this node now durably holds every change that a majority of the voters held
  * when asked.
  *
- * @param asked          the voters asked for their durable vector (a connected witness is counted as answering
- *                       "nothing" without being asked: it holds no state)
- * @param answered       the voters whose answers made the majority, this node included when it votes
- * @param majority       how many voters make a majority of the voters as this node knew them
+ * @param asked          the voters asked for their durable vector (a witness too: it answers with an empty one)
+ * @param answered       the voters whose answers made the majority of the newest voter configuration heard of,
+ *                       each answering from within it, this node included when it is
+ * @param majority       how many voters make a majority of that configuration
  * @param target         the union of the answers: what this node had to hold
  * @param changesMissing how many changes of {@code target} this node lacked when the majority had answered (what it
  *                       pulled)

@@ -39,8 +39,15 @@ final class HandDrivenMember implements AutoCloseable {
 
     /** As above, with {@code config} in place of the defaults without jitter. */
     HandDrivenMember(NodeId self, List<NodeId> voters, Path dir, ConsensusConfig config) throws IOException {
+        this(self, voters, dir, config, b -> b);
+    }
+
+    /** As above, with {@code more} applied to the builder last (enrollment, hooks, tuning). */
+    HandDrivenMember(NodeId self, List<NodeId> voters, Path dir, ConsensusConfig config,
+                     java.util.function.UnaryOperator<ConsensusNode.Builder> more) throws IOException {
         store = SqliteRaftStore.open(dir.resolve("raft.db"), CODEC);
-        node = ConsensusNode.builder().self(self).founders(voters).enrolled(List::of).groupId(GROUP).store(store)
+        ConsensusNode.Builder builder = ConsensusNode.builder().self(self).founders(voters).enrolled(List::of)
+                .groupId(GROUP).store(store)
                 .scheduler(thread).clock(thread).random(new Random(7))
                 .config(config)
                 .send((to, bytes) -> {
@@ -52,8 +59,8 @@ final class HandDrivenMember implements AutoCloseable {
                 .recordedOutcome(id -> Optional.empty())
                 .onFatal(reason -> {
                     throw new AssertionError("fatal: " + reason);
-                })
-                .build();
+                });
+        node = more.apply(builder).build();
         node.start();
         // The other founders answer that they are in no group yet, with the same founding list: the member founds.
         List<RaftEndpoint> founders = voters.stream().map(v -> (RaftEndpoint) MeshEndpoint.of(v)).toList();

@@ -1,5 +1,6 @@
 package io.agentmesh.node.replication;
 
+import io.agentmesh.node.consensus.VoterSet;
 import io.agentmesh.node.port.Network;
 import io.agentmesh.node.port.VirtualScheduler;
 import io.agentmesh.protocol.change.ActorId;
@@ -38,6 +39,8 @@ class MajorityDurabilityTest {
     private static final NodeId B = id((2));
     private static final NodeId C = id((3));
     private static final NodeId WITNESS = id((4));
+    private static final NodeId D = id((6));
+    private static final NodeId E = id((7));
     private static final byte[] AUTHOR_KEY = key(9);
     private static final ActorId ACTOR = ActorId.derive(AUTHOR_KEY, 1);
 
@@ -47,7 +50,7 @@ class MajorityDurabilityTest {
     private final VirtualScheduler time = new VirtualScheduler();
     private final Sent network = new Sent();
     private final Set<NodeId> connected = new TreeSet<>(List.of(B, C, WITNESS));
-    private MajorityDurability.Voters voters = MajorityDurability.Voters.of(List.of(SELF, B, C), "unknown");
+    private MajorityDurability.Voters voters = voters(SELF, B, C);
     private MajorityDurability majority;
 
     @BeforeEach
@@ -55,7 +58,7 @@ class MajorityDurabilityTest {
         store = SqliteChangeStore.open(dir.resolve("changes.db"));
         majority = new MajorityDurability(SELF, ACTOR, store, network, time, time,
                 new MajorityConfig(1_000, 3, 2, 60_000), () -> voters, id -> !id.equals(WITNESS),
-                WITNESS::equals, () -> connected, null);
+                () -> connected, null);
     }
 
     @AfterEach
@@ -88,8 +91,36 @@ class MajorityDurabilityTest {
         return write(CompletableFuture.completedFuture(change(seq)));
     }
 
+    /** This node committed {@code ids} at log index 1 and knows of no change under way. */
+    private static MajorityDurability.Voters voters(NodeId... ids) {
+        VoterSet set = new VoterSet(1, List.of(ids));
+        return MajorityDurability.Voters.of(set, set, "unknown");
+    }
+
     private void confirm(NodeId peer, long seq) {
-        majority.onDurable(peer, new WireMessage.Durable(99, List.of(new WireMessage.VectorEntry(ACTOR.bytes(), seq))));
+        confirm(peer, seq, voters.effective());
+    }
+
+    /** {@code peer} says it holds this node's change {@code seq}, answering from configuration {@code set}. */
+    private void confirm(NodeId peer, long seq, VoterSet set) {
+        majority.onDurable(peer, answer(99, List.of(new WireMessage.VectorEntry(ACTOR.bytes(), seq)), set));
+    }
+
+    private static WireMessage.Durable answer(long query, List<WireMessage.VectorEntry> vector, VoterSet set) {
+        return new WireMessage.Durable(query, vector, set.index(), set.voters().stream().map(NodeId::toString)
+                .toList());
+    }
+
+    /** The query number of the latest question sent to {@code peer}, failing when it was asked nothing. */
+    private long lastQueryTo(NodeId peer) {
+        long q = 0;
+        for (Sent.Message m : network.messages) {
+            if (m.message() instanceof WireMessage.DurableQuery query && m.to().equals(peer)) {
+                q = query.query();
+            }
+        }
+        assertTrue(q > 0, peer.shortForm() + " was not asked");
+        return q;
     }
 
     @Test
@@ -132,7 +163,7 @@ class MajorityDurabilityTest {
 
     @Test
     void aWitnessNeverCountsSoTwoServersAndAWitnessNeedBothServers() {
-        voters = MajorityDurability.Voters.of(List.of(SELF, B, WITNESS), "unknown");
+        voters = voters(SELF, B, WITNESS);
         CompletableFuture<SignedChange> w = durableHere(1);
         confirm(WITNESS, 1); // a witness holds nothing; whatever it says does not count
         assertFalse(w.isDone());
@@ -142,7 +173,7 @@ class MajorityDurabilityTest {
 
     @Test
     void aConfirmationIsForgottenWhenItsPeerDisconnects() {
-        voters = MajorityDurability.Voters.of(List.of(SELF, B, C, WITNESS, id((5))), "unknown");
+        voters = voters(SELF, B, C, WITNESS, id((5)));
         CompletableFuture<SignedChange> w = durableHere(1);
         confirm(B, 1);
         majority.peerDown(B); // it may come back on a new store that no longer holds it
@@ -153,7 +184,7 @@ class MajorityDurabilityTest {
 
     @Test
     void withoutKnownVotersAWriteWaitsAndTimesOutSayingWhy() {
-        voters = MajorityDurability.Voters.of(List.of(), "this node is not in a Raft group yet");
+        voters = MajorityDurability.Voters.of(VoterSet.NONE, VoterSet.NONE, "this node is not in a Raft group yet");
         CompletableFuture<SignedChange> w = durableHere(1);
         confirm(B, 1);
         confirm(C, 1);
@@ -256,10 +287,107 @@ class MajorityDurabilityTest {
         });
         assertEquals(1, queries.size(), "B was asked once");
         assertFalse(c.isDone());
-        majority.onDurable(B, new WireMessage.Durable(queries.getFirst(), List.of()));
+        majority.onDurable(B, answer(queries.getFirst(), List.of(), voters.effective()));
         assertTrue(c.isDone(), "itself and B are 2 of 3, and B holds nothing this node lacks");
         assertEquals(List.of(SELF, B), c.join().answered());
         assertEquals(0, c.join().changesMissing());
+    }
+
+    /**
+     * Seed 400221's shape: this node's committed voters are three while the group has grown to five. A peer's answer
+     * names the five, so holding the write here and at B (2 of the five) is not enough.
+     */
+    @Test
+    void aWriteIsCountedOverTheNewerVotersAPeerReportsNotOnlyThisNodesStaleOnes() {
+        connected.addAll(List.of(D, E));
+        VoterSet five = new VoterSet(7, List.of(SELF, B, C, D, E));
+        CompletableFuture<SignedChange> w = durableHere(1);
+        confirm(B, 1, five);
+        assertFalse(w.isDone(), "2 of the three this node knows, but only 2 of the five B reports");
+        network.messages.clear();
+        majority.tick();
+        assertTrue(network.messages.stream().anyMatch(m -> m.to().equals(D)), "the newer voters are asked too");
+        confirm(D, 1, five);
+        assertTrue(w.isDone(), "3 of the five hold it");
+    }
+
+    @Test
+    void aWriteCountedOverAConfigurationBeingCommittedNeedsAMajorityOfBoth() {
+        connected.add(D);
+        VoterSet three = new VoterSet(1, List.of(SELF, B, C));
+        VoterSet four = new VoterSet(2, List.of(SELF, B, C, D));
+        voters = MajorityDurability.Voters.of(three, four, "unknown");
+        CompletableFuture<SignedChange> w = durableHere(1);
+        confirm(B, 1, four);
+        assertFalse(w.isDone(), "2 of 3 committed, but 2 of the 4 being committed");
+        confirm(D, 1, four);
+        assertTrue(w.isDone());
+    }
+
+    /**
+     * Seed 406285's shape: this node knows three voters while the group has five. An answer from the five makes the
+     * five count, and an answer given from an older configuration counts towards it only once asked again.
+     */
+    @Test
+    void aCatchUpNeedsAMajorityOfTheNewestConfigurationAnsweringFromWithinIt() {
+        connected.addAll(List.of(D, E));
+        VoterSet five = new VoterSet(7, List.of(SELF, B, C, D, E));
+        CompletableFuture<CatchUp> c = majority.catchUp(5_000);
+        majority.onDurable(B, answer(lastQueryTo(B), List.of(), five));
+        assertFalse(c.isDone(), "itself and B were 2 of the three it knew; of the five only B answered from them"
+                + " (this node's own configuration is older, so it does not count)");
+        majority.onDurable(C, answer(lastQueryTo(C), List.of(), voters.effective()));
+        assertFalse(c.isDone(), "C answered from the old three");
+        majority.onDurable(D, answer(lastQueryTo(D), List.of(), five));
+        assertFalse(c.isDone(), "B and D: 2 of 5");
+        long before = lastQueryTo(C);
+        majority.tick();
+        long again = lastQueryTo(C);
+        assertTrue(again > before, "C, which answered from an older configuration, is asked again");
+        majority.onDurable(C, answer(again, List.of(), five));
+        assertTrue(c.isDone(), "B, C and D answered from the five");
+        assertEquals(List.of(B, C, D), c.join().answered().stream().sorted().toList());
+        assertEquals(3, c.join().majority());
+    }
+
+    @Test
+    void aCatchUpAsksTheWitnessToo() {
+        voters = voters(SELF, B, WITNESS);
+        connected.remove(B);
+        CompletableFuture<CatchUp> c = majority.catchUp(5_000);
+        majority.onDurable(WITNESS, answer(lastQueryTo(WITNESS), List.of(), voters.effective()));
+        assertTrue(c.isDone(), "itself and the witness, which holds nothing, are 2 of 3");
+    }
+
+    @Test
+    void aVoterChangeWaitsUntilTheVotersHoldingWhatAMajorityAcknowledgedMeetEveryMajorityOfTheNextVoters() {
+        store.append(change(1)).join(); // this node's change 1, which C says it holds too
+        connected.add(D);
+        CompletableFuture<Void> ready = majority.beforeVoterChange(List.of(SELF, B, C, D));
+        List<WireMessage.VectorEntry> holdsOne = List.of(new WireMessage.VectorEntry(ACTOR.bytes(), 1));
+        majority.onDurable(C, answer(lastQueryTo(C), holdsOne, voters.effective()));
+        assertFalse(ready.isDone(), "caught up from itself and C (target: change 1); of the next four, 2 must"
+                + " hold it and only this node is known to");
+        // D joins holding nothing yet: asked, short, then asked again at the next round once it may have pulled.
+        long first = lastQueryTo(D);
+        majority.onDurable(D, answer(first, List.of(), voters.effective()));
+        assertFalse(ready.isDone());
+        majority.tick();
+        assertTrue(lastQueryTo(D) > first, "D is asked again");
+        majority.onDurable(D, answer(lastQueryTo(D), holdsOne, voters.effective()));
+        assertTrue(ready.isDone(), "itself and D: every 3 of the four meets one of them");
+        assertFalse(ready.isCompletedExceptionally());
+    }
+
+    @Test
+    void aVoterChangeWhoseNextVotersCannotBeReachedFailsNamingWhoHolds() {
+        store.append(change(1)).join();
+        CompletableFuture<Void> ready = majority.beforeVoterChange(List.of(SELF, B, C, D));
+        List<WireMessage.VectorEntry> holdsOne = List.of(new WireMessage.VectorEntry(ACTOR.bytes(), 1));
+        majority.onDurable(C, answer(lastQueryTo(C), holdsOne, voters.effective()));
+        time.runFor(1_000);
+        Throwable e = assertThrows(CompletionException.class, ready::join).getCause();
+        assertTrue(e.getMessage().contains("2 needed before the voters may change"), e.getMessage());
     }
 
     private static final class Sent implements Network {

@@ -120,8 +120,15 @@ public sealed interface WireMessage {
      * What is durable at the sender, in answer to the receiver's {@link DurableQuery} numbered {@code query}: for each
      * actor, every seq up to the one given is committed (fsynced) in the sender's store, including every change the
      * receiver sent it before asking. A node that holds no agent state (a witness) answers with an empty vector.
+     *
+     * <p>{@code votersIndex} and {@code voters} are the sender's effective Raft voter configuration when it answered:
+     * the log index of the membership entry that set it and its voting members' node ids ({@code voters} empty when
+     * the sender is in no Raft group). The asker counts a majority over the newest configuration any answer reports,
+     * not only over its own, which may be several membership changes behind (docs/protocol.md, "Majority-durable
+     * writes and catch-up").
      */
-    record Durable(long query, List<VectorEntry> vector) implements WireMessage {
+    record Durable(long query, List<VectorEntry> vector, long votersIndex, List<String> voters)
+            implements WireMessage {
         public Durable {
             if (query < 1) {
                 throw new IllegalArgumentException("a durable query number is >= 1, got " + query);
@@ -129,7 +136,19 @@ public sealed interface WireMessage {
             if (vector.size() > MAX_ACTORS) {
                 throw new IllegalArgumentException("a durable vector lists at most " + MAX_ACTORS + " actors");
             }
+            if (votersIndex < 0) {
+                throw new IllegalArgumentException("a voter configuration's log index is >= 0, got " + votersIndex);
+            }
+            if (voters.size() > MAX_VOTERS) {
+                throw new IllegalArgumentException("a voter configuration lists at most " + MAX_VOTERS + " voters");
+            }
+            for (String voter : voters) {
+                if (voter == null || voter.isEmpty() || voter.length() > 128) {
+                    throw new IllegalArgumentException("a voter is a node id of 1..128 characters");
+                }
+            }
             vector = List.copyOf(vector);
+            voters = List.copyOf(voters);
         }
     }
 
@@ -166,6 +185,8 @@ public sealed interface WireMessage {
     }
 
     int MAX_ACTORS = 10_000;
+    /** Far above any Raft group worth running (the mesh caps voters at 7), small enough to bound a bad answer. */
+    int MAX_VOTERS = 64;
     int MAX_CHANGES_PER_BATCH = 4096;
     int MAX_CERTIFICATES = 1024;
     int MAX_REVOCATIONS = 1024;

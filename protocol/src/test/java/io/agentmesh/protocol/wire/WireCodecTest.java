@@ -36,8 +36,9 @@ class WireCodecTest {
                 new WireMessage.Consensus(new byte[]{4, 5}),
                 new WireMessage.Goodbye("bye"),
                 new WireMessage.Revocations(List.of(new byte[]{1, 2}, new byte[]{3})),
-                new WireMessage.Durable(1, List.of(new WireMessage.VectorEntry(new byte[16], 7))),
-                new WireMessage.Durable(12, List.of()),
+                new WireMessage.Durable(1, List.of(new WireMessage.VectorEntry(new byte[16], 7)), 4, List.of("node1x")),
+                new WireMessage.Durable(12, List.of(), 0, List.of()),
+                new WireMessage.Durable(13, List.of(), 17, List.of("node1x", "node2y", "node3z")),
                 new WireMessage.DurableQuery(12));
         for (WireMessage m : messages) {
             WireMessage back = codec.decode(codec.encode(m));
@@ -61,7 +62,7 @@ class WireCodecTest {
         pinned.put(6, new WireMessage.Consensus(new byte[]{4, 5}));
         pinned.put(7, new WireMessage.Goodbye("bye"));
         pinned.put(8, new WireMessage.Revocations(List.of(new byte[]{1})));
-        pinned.put(9, new WireMessage.Durable(1, List.of(new WireMessage.VectorEntry(new byte[16], 5))));
+        pinned.put(9, new WireMessage.Durable(1, List.of(new WireMessage.VectorEntry(new byte[16], 5)), 0, List.of()));
         pinned.put(10, new WireMessage.DurableQuery(1));
         pinned.forEach((tag, message) -> {
             byte[] frame = codec.encode(message);
@@ -150,23 +151,31 @@ class WireCodecTest {
     @Test
     void anAcknowledgementOfOnePushIsSmallerThanADigestOfThreeActors() {
         WireMessage.VectorEntry entry = new WireMessage.VectorEntry(new byte[16], 123_456);
-        int ack = codec.encode(new WireMessage.Durable(1, List.of(entry))).length;
+        int ack = codec.encode(new WireMessage.Durable(1, List.of(entry), 0, List.of())).length;
+        List<String> threeVoters = java.util.stream.IntStream.range(1, 4).mapToObj(i -> {
+            byte[] id = new byte[io.agentmesh.protocol.identity.NodeId.LENGTH];
+            Arrays.fill(id, (byte) i);
+            return new io.agentmesh.protocol.identity.NodeId(id).toString();
+        }).toList();
+        int answer3 = codec.encode(new WireMessage.Durable(1, List.of(entry, entry, entry), 12, threeVoters)).length;
         int digest3 = codec.encode(new WireMessage.Digest(List.of(entry, entry, entry), false)).length;
         int digest100 = codec.encode(new WireMessage.Digest(java.util.Collections.nCopies(100, entry), false)).length;
-        System.out.printf("durable ack of one actor: %d bytes; digest of 3 actors: %d bytes; of 100 actors: %d"
-                + " bytes%n", ack, digest3, digest100);
+        System.out.printf("durable answer of one actor, no voters: %d bytes; of 3 actors and 3 voters: %d bytes;"
+                + " digest of 3 actors: %d bytes; of 100 actors: %d bytes%n", ack, answer3, digest3, digest100);
         assertEquals(DURABLE_ACK_BYTES, ack);
+        assertEquals(DURABLE_ANSWER_3_BYTES, answer3);
         assertEquals(DIGEST_3_BYTES, digest3);
         assertEquals(DIGEST_100_BYTES, digest100);
     }
 
-    private static final int DURABLE_ACK_BYTES = 52;
+    private static final int DURABLE_ACK_BYTES = 73;
+    private static final int DURABLE_ANSWER_3_BYTES = 276;
     private static final int DIGEST_3_BYTES = 119;
     private static final int DIGEST_100_BYTES = 3_418;
 
     @Test
     void durableMessagesWithANegativeOrZeroQueryNumberAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new WireMessage.Durable(0, List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new WireMessage.Durable(0, List.of(), 0, List.of()));
         assertThrows(IllegalArgumentException.class, () -> new WireMessage.DurableQuery(0));
         // The same refusal when the bytes come from a peer: a valid frame with the number changed to 0.
         byte[] frame = codec.encode(new WireMessage.DurableQuery(1));
@@ -175,6 +184,26 @@ class WireCodecTest {
         frame[frame.length - 2] = 0;
         WireException refused = assertThrows(WireException.class, () -> codec.decode(frame));
         assertTrue(refused.getMessage().contains("DurableQuery"), refused.getMessage());
+    }
+
+    @Test
+    void durableAnswersWithABadVoterConfigurationAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new WireMessage.Durable(1, List.of(), -1, List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new WireMessage.Durable(1, List.of(), 3, List.of("")));
+        assertThrows(IllegalArgumentException.class,
+                () -> new WireMessage.Durable(1, List.of(), 3, List.of("x".repeat(129))));
+        assertThrows(IllegalArgumentException.class, () -> new WireMessage.Durable(1, List.of(), 3,
+                java.util.Collections.nCopies(WireMessage.MAX_VOTERS + 1, "node1x")));
+        // From a peer: the same refusal, as a malformed frame rather than a crash.
+        byte[] frame = codec.encode(new WireMessage.Durable(1, List.of(), 3, List.of("node1x")));
+        String text = new String(frame, java.nio.charset.StandardCharsets.ISO_8859_1);
+        int at = text.indexOf("node1x");
+        frame[at - 1] = (byte) 0x60; // the voter's text header: length 6 -> 0, an empty node id
+        byte[] shortened = new byte[frame.length - 6];
+        System.arraycopy(frame, 0, shortened, 0, at);
+        System.arraycopy(frame, at + 6, shortened, at, frame.length - at - 6);
+        WireException refused = assertThrows(WireException.class, () -> codec.decode(shortened));
+        assertTrue(refused.getMessage().contains("Durable"), refused.getMessage());
     }
 
     @Test
