@@ -335,7 +335,8 @@ public final class ConsensusNode {
                 return;
             }
             // The voters change: first make what a majority acknowledged safe under the next voters, since the
-            // agent's state is gossiped, not carried in this log (docs/protocol.md, "Voter changes").
+            // agent's state is gossiped, not carried in this log (docs/consensus.md, "A change of the voters waits
+            // for the agent's state").
             beforeVoterChange.apply(nextVoters).whenComplete((ok, e) -> scheduler.execute(() -> {
                 if (e != null || stopped || !isLeader()) {
                     membershipChangeInFlight = false;
@@ -354,18 +355,17 @@ public final class ConsensusNode {
     private void changeMembership(MembershipReconciler.Change c, long expectedIndex) {
         raftNode.changeMembership(c.endpoint(), c.mode(), expectedIndex)
                 .whenComplete((members, e) -> scheduler.execute(() -> {
-                        membershipChangeInFlight = false;
-                        if (e != null) {
-                            // Retried at the next round; MicroRaft refuses a change until the leader has committed
-                            // an entry of its term, and a leader change fails the one in flight.
-                            log.debug("consensus: {} could not {} {}: {}", self.shortForm(), describe(c.mode()),
-                                    c.endpoint(), e.toString());
-                        } else {
-                            log.info("consensus: {} {} {} ({}); voters now {}", self.shortForm(),
-                                    describe(c.mode()), c.endpoint(), c.reason(),
-                                    members.getResult().getVotingMembers());
-                        }
-                    }));
+                    membershipChangeInFlight = false;
+                    if (e != null) {
+                        // Retried at the next round; MicroRaft refuses a change until the leader has committed an
+                        // entry of its term, and a leader change fails the one in flight.
+                        log.debug("consensus: {} could not {} {}: {}", self.shortForm(), describe(c.mode()),
+                                c.endpoint(), e.toString());
+                    } else {
+                        log.info("consensus: {} {} {} ({}); voters now {}", self.shortForm(), describe(c.mode()),
+                                c.endpoint(), c.reason(), members.getResult().getVotingMembers());
+                    }
+                }));
     }
 
     /** The voters once {@code c} is made. */
