@@ -230,8 +230,8 @@ public final class NodeCore implements Network.Listener {
         for (NodeCertificate cert : membership.certificates()) {
             if (!cert.nodeId().equals(identity.nodeId()) && cert.role() != Role.LEARNER
                     && !removals.isRevoked(cert.nodeId())) {
-                return MajorityDurability.Voters.of(VoterSet.NONE, VoterSet.NONE, "this node takes no part in consensus and so does not"
-                        + " know the Raft voters; write through a voter");
+                return MajorityDurability.Voters.of(VoterSet.NONE, VoterSet.NONE, "this node takes no part in"
+                        + " consensus and so does not know the Raft voters; write through a voter");
             }
         }
         return MajorityDurability.Voters.CONSENSUS_OFF;
