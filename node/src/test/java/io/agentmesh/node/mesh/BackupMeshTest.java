@@ -68,9 +68,13 @@ class BackupMeshTest {
             int follower = (lead + 1) % 3;
             mesh.nodes[lead].appendMemory("note", "before failover", List.of()).join();
 
-            HttpResponse<String> refused = post(mesh.httpPorts.get(follower));
-            assertEquals(409, refused.statusCode(), refused.body());
-            assertTrue(refused.body().contains(mesh.ids.get(lead).toString()), refused.body());
+            // A follower learns the leader from its first heartbeat, which may come after the leader knows it
+            // leads; until then it answers 409 with "unknown right now". Refusals change nothing, so ask again.
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                HttpResponse<String> refused = post(mesh.httpPorts.get(follower));
+                assertEquals(409, refused.statusCode(), refused.body());
+                return refused.body().contains(mesh.ids.get(lead).toString());
+            });
             HttpResponse<String> ok = post(mesh.httpPorts.get(lead));
             assertEquals(200, ok.statusCode(), ok.body());
             assertTrue(ok.body().contains("\"manifest\":1"), ok.body());
