@@ -4,6 +4,7 @@ import io.agentmesh.node.actions.JournalOp.Claim;
 import io.agentmesh.node.actions.JournalOp.Complete;
 import io.agentmesh.node.actions.JournalOp.NewTerm;
 import io.agentmesh.node.actions.JournalOp.Prepare;
+import io.agentmesh.node.port.Failures;
 import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.state.Intent;
@@ -23,7 +24,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -434,7 +434,7 @@ public final class ActionCoordinator {
                 barrierTerm = -1;
             }
             if (error != null) {
-                log.debug("node {}'s barrier in term {} did not commit: {}", self, t, unwrap(error).toString());
+                log.debug("node {}'s barrier in term {} did not commit: {}", self, t, Failures.cause(error).toString());
             } else if (leader && term == t) {
                 caughtUpTerm = t;
                 nudge();
@@ -644,7 +644,7 @@ public final class ActionCoordinator {
 
     private void onPerformed(Flight f, ActionResult result, Throwable error) {
         if (error != null) {
-            Throwable cause = unwrap(error);
+            Throwable cause = Failures.cause(error);
             if (cause instanceof ActionCancelledException) {
                 flights.remove(f.intent.id());
                 cancelled++;
@@ -676,13 +676,13 @@ public final class ActionCoordinator {
     private void onCompleted(Flight f, JournalResult result, Throwable error) {
         String id = f.intent.id();
         if (error != null) {
-            if (unwrap(error) instanceof CannotReplicateException && started && leader) {
+            if (Failures.cause(error) instanceof CannotReplicateException && started && leader) {
                 f.stage = Stage.COMPLETE_RETRY; // back-pressure: the next poll tries again
             } else {
                 // Leadership lost, or the Complete's fate is unknown: the same result through the state is harmless
                 // either way.
                 flights.remove(id);
-                report(f, "its completion did not commit (" + unwrap(error) + ")");
+                report(f, "its completion did not commit (" + Failures.cause(error) + ")");
             }
             return;
         }
@@ -844,7 +844,7 @@ public final class ActionCoordinator {
         // Hop back through the scheduler: keeps our reactions out of MicroRaft's apply loop.
         future.whenComplete((ordered, error) -> scheduler.executeUrgent(() -> {
             if (error != null) {
-                then.accept(null, unwrap(error));
+                then.accept(null, Failures.cause(error));
             } else if (ordered.getResult() instanceof JournalResult r) {
                 then.accept(r, null);
             } else if (ordered.getResult() instanceof Throwable t) {
@@ -853,9 +853,5 @@ public final class ActionCoordinator {
                 then.accept(null, new IllegalStateException("unexpected journal result " + ordered.getResult()));
             }
         }));
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 }

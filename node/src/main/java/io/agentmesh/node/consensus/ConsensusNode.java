@@ -1,5 +1,6 @@
 package io.agentmesh.node.consensus;
 
+import io.agentmesh.node.port.Failures;
 import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.protocol.identity.NodeId;
@@ -342,7 +343,7 @@ public final class ConsensusNode {
                     membershipChangeInFlight = false;
                     if (e != null) {
                         log.info("consensus: {} waits to {} {} ({}): {}", self.shortForm(), describe(c.mode()),
-                                c.endpoint(), c.reason(), rootMessage(e));
+                                c.endpoint(), c.reason(), Failures.message(e));
                     }
                     return;
                 }
@@ -389,14 +390,6 @@ public final class ConsensusNode {
 
     private NodeId idOf(RaftEndpoint e) {
         return knownIds.computeIfAbsent((String) e.getId(), NodeId::parse);
-    }
-
-    private static String rootMessage(Throwable e) {
-        while ((e instanceof java.util.concurrent.CompletionException
-                || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     private static String describe(io.microraft.MembershipChangeMode mode) {

@@ -11,6 +11,7 @@ import io.agentmesh.node.consensus.Voters;
 import io.agentmesh.node.membership.Dialer;
 import io.agentmesh.node.membership.FailureDetector;
 import io.agentmesh.node.membership.Membership;
+import io.agentmesh.node.port.Failures;
 import io.agentmesh.node.replication.CatchUp;
 import io.agentmesh.node.replication.ChangeAuthor;
 import io.agentmesh.node.replication.Durability;
@@ -447,8 +448,7 @@ public final class NodeCore implements Network.Listener {
         saved.whenComplete((ok, error) -> scheduler.execute(() -> {
             snapshotting = false;
             if (error != null) {
-                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
+                Throwable cause = Failures.cause(error);
                 if (cause instanceof io.agentmesh.state.store.StoreException
                         && !(cause instanceof io.agentmesh.state.store.StoreOverloadedException)) {
                     // The store failed a write (or is closed): durability can no longer be promised.
@@ -655,8 +655,7 @@ public final class NodeCore implements Network.Listener {
     }
 
     private void certificatesSaveFailed(Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
+        Throwable cause = Failures.cause(error);
         if (cause instanceof io.agentmesh.state.store.StoreOverloadedException) {
             log.info("node {} will save the certificates again: {}", self, cause.getMessage());
             certificatesUnsaved = true;

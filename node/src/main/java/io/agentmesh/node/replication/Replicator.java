@@ -1,5 +1,6 @@
 package io.agentmesh.node.replication;
 
+import io.agentmesh.node.port.Failures;
 import io.agentmesh.protocol.time.Clock;
 import io.agentmesh.node.port.LocalIdentity;
 import io.agentmesh.node.port.Network;
@@ -467,8 +468,7 @@ public final class Replicator {
         }
         if (error != null) {
             // Not fatal: a read changes nothing. The puller asks again when its pull stalls.
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
+            Throwable cause = Failures.cause(error);
             log.warn("node {} could not read changes for {}: {}", self, p.id.shortForm(), cause.toString());
             stats.readFailures++;
             p.answering = false;
@@ -555,8 +555,7 @@ public final class Replicator {
     }
 
     private void cursorSaveFailed(String key, Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
+        Throwable cause = Failures.cause(error);
         if (cause instanceof io.agentmesh.state.store.StoreOverloadedException) {
             // Nothing written, nothing lost: a cursor is where an exchange resumes, saved again next interval.
             stats.cursorSavesRefused++;

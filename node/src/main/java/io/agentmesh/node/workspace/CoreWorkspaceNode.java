@@ -1,5 +1,6 @@
 package io.agentmesh.node.workspace;
 
+import io.agentmesh.node.port.Failures;
 import io.agentmesh.node.replication.Durability;
 import io.agentmesh.node.core.NodeCore;
 import io.agentmesh.node.port.Scheduler;
@@ -9,7 +10,6 @@ import io.agentmesh.state.LocalChange;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /** The workspace's view of a node core: each call hops to the node thread. */
@@ -60,8 +60,7 @@ public final class CoreWorkspaceNode implements WorkspaceNode, WorkspaceHttp.Wri
                 if (unchanged[0]) {
                     out.complete(false);
                 } else if (error != null) {
-                    out.completeExceptionally(error instanceof CompletionException c && c.getCause() != null
-                            ? c.getCause() : error);
+                    out.completeExceptionally(Failures.cause(error));
                 } else {
                     out.complete(true);
                 }

@@ -8,6 +8,7 @@ import io.agentmesh.node.actions.ActionCancelledException;
 import io.agentmesh.node.actions.ActionContext;
 import io.agentmesh.node.actions.ActionExecutor;
 import io.agentmesh.node.actions.ActionResult;
+import io.agentmesh.node.port.Failures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
@@ -151,8 +151,7 @@ public final class BackupActions {
                     .put("target", target.orElse(BackupSchedules.ALL)).toString().getBytes(StandardCharsets.UTF_8);
             return ctx.prepare(mark).thenCompose(committed -> run.apply(target)).handle((done, failure) -> {
                 if (failure != null) {
-                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                            ? failure.getCause() : failure;
+                    Throwable cause = Failures.cause(failure);
                     if (cause instanceof ActionCancelledException a) {
                         throw a; // lost the claim before the mark: nothing ran
                     }

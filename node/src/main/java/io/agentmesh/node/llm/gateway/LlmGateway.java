@@ -29,6 +29,7 @@ import io.agentmesh.node.llm.route.HealthBook;
 import io.agentmesh.node.llm.route.ProviderHealth;
 import io.agentmesh.node.llm.route.RouteDecision;
 import io.agentmesh.node.llm.route.Router;
+import io.agentmesh.node.port.Failures;
 import io.agentmesh.node.port.Scheduler;
 import io.agentmesh.protocol.time.Clock;
 import org.slf4j.Logger;
@@ -43,7 +44,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -314,7 +314,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
         submit(c, new LedgerOp.Open(id, nodeId, c.term, request.origin(), clock.nowMillis()), (r, error) -> {
             if (error != null) {
                 finish(c, failed(id, CallResult.Failure.NOT_LEADER, "node " + nodeId + " could not open the call"
-                        + " in the ledger (" + reason(error) + "); nothing was sent", List.of()));
+                        + " in the ledger (" + Failures.message(error) + "); nothing was sent", List.of()));
                 return;
             }
             switch (r) {
@@ -401,13 +401,13 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                 c.legs.remove(leg);
                 log.info("node {} llm call {}: no hedge, attempt {} at {} was not recorded ({}); the attempt on the"
                                 + " wire carries on", nodeId, c.id(), attempt.attemptNumber(), target,
-                        error != null ? reason(error) : String.valueOf(r));
+                        error != null ? Failures.message(error) : String.valueOf(r));
                 next(c);
                 return;
             }
             if (error != null) {
                 c.legs.remove(leg);
-                lost(c, "attempt " + attempt.attemptNumber() + " could not be recorded (" + reason(error)
+                lost(c, "attempt " + attempt.attemptNumber() + " could not be recorded (" + Failures.message(error)
                         + "); it was not sent");
                 return;
             }
@@ -540,7 +540,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                 c.costNanoUsd += ended.chargedNanoUsd(); // the in-doubt part included
             } else {
                 c.costNanoUsd += charged;
-                String why = err != null ? reason(err) : String.valueOf(res);
+                String why = err != null ? Failures.message(err) : String.valueOf(res);
                 String note = "the end of attempt " + attempt.attemptNumber() + " could not be recorded (" + why
                         + "); the call stays open in the ledger for the next leader to settle in doubt";
                 if (c.answer != null) {
@@ -666,7 +666,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
         submit(c, new LedgerOp.Close(c.id(), c.token, status, text, clock.nowMillis()), (r, error) -> {
             String note = "";
             if (error != null || !(r instanceof LedgerResult.Closed)) {
-                note = "; the call could not be closed in the ledger (" + (error != null ? reason(error)
+                note = "; the call could not be closed in the ledger (" + (error != null ? Failures.message(error)
                         : String.valueOf(r)) + "): the next leader settles it";
                 log.info("node {} llm call {}{}", nodeId, c.id(), note);
             }
@@ -810,7 +810,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
             LedgerAccess.Leadership now = ledger.leadership();
             if (error != null || !now.leader() || now.term() != term) {
                 log.debug("node {} llm: term {} not caught up yet: {}", nodeId, term,
-                        error == null ? "leadership changed" : reason(error));
+                        error == null ? "leadership changed" : Failures.message(error));
                 return;
             }
             settledTerm = term;
@@ -830,7 +830,7 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
                             open.token().term(), s.attemptsInDoubt(), NanoUsd.format(s.inDoubtNanoUsd()));
                 } else {
                     log.info("node {} could not settle LLM call {} of term {}: {}", nodeId, open.callId(),
-                            open.token().term(), error != null ? reason(error) : String.valueOf(r));
+                            open.token().term(), error != null ? Failures.message(error) : String.valueOf(r));
                     if (error != null && settledTerm == term) {
                         // Not committed (log full, leadership in doubt): the next check settles again; a call
                         // settled meanwhile is refused as closed, which changes nothing.
@@ -973,14 +973,5 @@ public final class LlmGateway implements LlmCalls, AutoCloseable {
 
     private static String lastFailure(AttemptResult r) {
         return r.providerId() + "/" + r.model() + " " + describe(r);
-    }
-
-    private static String reason(Throwable error) {
-        Throwable t = error;
-        while (t instanceof CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        String m = t.getMessage();
-        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
     }
 }

@@ -1,5 +1,6 @@
 package io.agentmesh.node.wallet.spend;
 
+import io.agentmesh.node.port.Failures;
 import io.agentmesh.node.port.Scheduler;
 
 import java.util.concurrent.CompletableFuture;
@@ -66,8 +67,7 @@ public final class NodeCalls {
             });
             return result.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            Throwable c = e.getCause() instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
-                    ? ce.getCause() : e.getCause();
+            Throwable c = Failures.cause(e);
             throw new NodeCallException(what + " failed: " + c, c);
         } catch (TimeoutException e) {
             throw new NodeCallException(what + " got no answer from the node within " + timeoutMs + " ms", e);
