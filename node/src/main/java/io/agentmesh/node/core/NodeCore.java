@@ -104,7 +104,12 @@ public final class NodeCore implements Network.Listener {
     private boolean stopped;
     private final List<java.util.function.BiConsumer<List<String>, io.agentmesh.state.MemoryView>>
             snapshotViewListeners = new ArrayList<>();
-    private long changesSinceSnapshot;
+    /**
+     * Changes in the store (this node's own and those received from peers) that the last snapshot covers. A restart
+     * replays everything after it, so the cadence counts every change, not only this node's: a node that mostly
+     * receives (a follower of a busy writer) otherwise never snapshots and replays its whole history on restart.
+     */
+    private long storeChangesAtSnapshot;
     private boolean snapshotting;
     private long snapshotsStarted;
     /** The store refused the last certificates save as overloaded; the next heartbeat saves them again. */
@@ -163,7 +168,7 @@ public final class NodeCore implements Network.Listener {
         this.failureDetector = new FailureDetector(clock, config.suspectAfterMs());
         author.onApplied(replicator::localApplied);
         author.onDurable(replicator::localDurable);
-        author.onDurable(change -> countOwnChange());
+        author.onDurable(change -> snapshotIfDue());
         this.majority = new MajorityDurability(identity.nodeId(), identity.actor(), store, network, scheduler, clock,
                 config.majority(), this::voters, this::holdsState, replicator::connectedPeers, replicator);
         removals.start(network, replicator);
@@ -174,6 +179,7 @@ public final class NodeCore implements Network.Listener {
         every(config.replication().antiEntropyIntervalMs(), () -> {
             replicator.tick();
             majority.tick();
+            snapshotIfDue(); // received changes count too; they arrive without a hook of their own
             dialer.dialMissing();
             catchUp.tick(clock.monotonicNanos() / 1_000_000L, store.vector(), replicator.peerVectors().values())
                     .ifPresent(line -> log.info("node {} {}", self, line));
@@ -355,8 +361,8 @@ public final class NodeCore implements Network.Listener {
     }
 
     /**
-     * Applies a local write; the future completes once it is durable, on the node thread. Each durable own change
-     * counts towards the next snapshot ({@link CoreConfig#snapshots()}). Node thread.
+     * Applies a local write; the future completes once it is durable, on the node thread. Each durable change, own
+     * or received, counts towards the next snapshot ({@link CoreConfig#snapshots()}). Node thread.
      */
     public CompletableFuture<SignedChange> write(Function<AgentState, LocalChange> mutation) {
         if (witness) {
@@ -409,11 +415,22 @@ public final class NodeCore implements Network.Listener {
         return majority == null ? 0 : majority.waiting();
     }
 
-    private void countOwnChange() {
-        changesSinceSnapshot++;
-        if (!snapshotting && healthy() && config.snapshots().due(changesSinceSnapshot, store.changeCount())) {
+    private void snapshotIfDue() {
+        if (!snapshotting && healthy() && config.snapshots().due(changesSinceSnapshot(), store.changeCount())) {
             snapshot();
         }
+    }
+
+    /**
+     * Tells the core how many changes it replayed after the stored snapshot when it started, so those count toward
+     * the next snapshot (the first one comes soon after a long replay). Call before {@link #start}.
+     */
+    public void replayedAtStart(long changes) {
+        if (changes < 0 || changes > store.changeCount()) {
+            throw new IllegalArgumentException("replayed " + changes + " changes of " + store.changeCount()
+                    + " in the store");
+        }
+        storeChangesAtSnapshot = store.changeCount() - changes;
     }
 
     /**
@@ -437,7 +454,8 @@ public final class NodeCore implements Network.Listener {
         }
         snapshotting = true;
         snapshotsStarted++;
-        long covered = changesSinceSnapshot;
+        // The same count ChangeAuthor positions the snapshot at: every change durable now is in the document.
+        long covered = store.changeCount();
         long t0 = clock.monotonicNanos();
         // The memory view as of the document the snapshot saves (both taken now, on this thread).
         List<String> viewHeads = snapshotViewListeners.isEmpty() ? null : state.heads();
@@ -454,12 +472,12 @@ public final class NodeCore implements Network.Listener {
                     // The store failed a write (or is closed): durability can no longer be promised.
                     onFatal.accept("could not write a snapshot: " + cause.getMessage());
                 } else {
-                    // Tried again at a later write: the count stays above the threshold.
+                    // Tried again at a later write or tick: the count stays above the threshold.
                     log.info("node {} postponed a snapshot: {}", self, cause.getMessage());
                 }
                 done.completeExceptionally(cause);
             } else {
-                changesSinceSnapshot -= covered;
+                storeChangesAtSnapshot = Math.max(storeChangesAtSnapshot, covered);
                 log.info("node {} wrote a snapshot in {} ms", self, (clock.monotonicNanos() - t0) / 1_000_000);
                 if (viewHeads != null) {
                     snapshotViewListeners.forEach(l -> l.accept(viewHeads, view));
@@ -479,9 +497,9 @@ public final class NodeCore implements Network.Listener {
         snapshotViewListeners.add(listener);
     }
 
-    /** Own acknowledged writes not yet covered by a snapshot (a shell writes a last one on shutdown if > 0). */
+    /** Changes in the store not yet covered by a snapshot (a shell writes a last one on shutdown if > 0). */
     public long changesSinceSnapshot() {
-        return changesSinceSnapshot;
+        return store.changeCount() - storeChangesAtSnapshot;
     }
 
     /** Snapshots this core started. */

@@ -221,6 +221,7 @@ public final class NodeRuntime implements NodeOperations, AutoCloseable {
                             .withWrites(io.agentmesh.node.replication.WriteBatching.writesPerChange(
                                     settings.maxWritesPerChange())),
                     this::fatal);
+            core.replayedAtStart(recovered.replayedChanges());
             // The memory view beside each snapshot: the next start adopts it instead of reading every entry.
             byte[] viewAgent = identity.agentId().bytes();
             core.onSnapshotView((heads, view) -> viewDisk.execute(() -> {

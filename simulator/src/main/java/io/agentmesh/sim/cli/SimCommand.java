@@ -95,7 +95,7 @@ public final class SimCommand {
         String convergenceBound;
 
         @Option(names = "--snapshot-every", defaultValue = "" + SimConfig.DEFAULT_SNAPSHOT_EVERY,
-                description = "A node snapshots its document after this many of its own writes (default"
+                description = "A node snapshots its document after this many changes, its own and received (default"
                         + " ${DEFAULT-VALUE}).")
         int snapshotEvery;
 

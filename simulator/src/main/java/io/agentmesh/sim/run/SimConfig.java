@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * @param writesPerSecond    mean rate of workload writes over the whole mesh
  * @param readsPerSecond     mean rate of workload reads over the whole mesh
  * @param convergenceBoundMs how soon after the final heal every node must hold the same state
- * @param snapshotEvery      a node snapshots its document after this many of its own acknowledged writes
+ * @param snapshotEvery      a node snapshots its document after this many changes (own and received)
  * @param bugs               planted bugs (for tests that prove the checkers can fail)
  * @param script             a hand-written fault plan used instead of drawing one (tests), or null
  * @param consensus          run consensus (MicroRaft, the action journal, a recording "job" executor) on every node

@@ -175,6 +175,7 @@ final class SimNode {
                 && sim.config().bugs().contains(PlantedBug.WITNESS_CAMPAIGNS)
                 ? SimIdentities.asVoter(sim.config().seed(), member) : member.identity();
         core = new NodeCore(identity, state, store, clock, scheduler, coreRandom, coreConfig(), this::fatal);
+        core.replayedAtStart(recovered.replayedChanges());
         consensus = null;
         if (sim.config().consensus() && sim.voters().contains(member.identity().nodeId())) {
             String self = member.identity().nodeId().toString();
@@ -276,7 +277,7 @@ final class SimNode {
     }
 
     /**
-     * The node's defaults, with snapshots after {@code --snapshot-every} own writes or an eighth of the store,
+     * The node's defaults, with snapshots after {@code --snapshot-every} changes or an eighth of the store,
      * whichever is more: snapshots happen early in short runs and their cost stays proportional in long ones.
      */
     private CoreConfig coreConfig() {

@@ -23,7 +23,7 @@ class CoreRegressionTest {
     @Test
     void aNodeThatSnapshotsWhileChangesWaitForDependenciesRestartsWithAllOfThem() {
         // n3 cannot hear n2, so n1's changes (which depend on n2's) reach n3 before n2's do and wait there; n3
-        // snapshots after each of its own writes, then crashes. Snapshotting at the store's change count then lost
+        // snapshots after each change, then crashes. Snapshotting at the store's change count then lost
         // the waiting changes at the restart (and every later write of n3 failed: "produced seq X after Y").
         FaultPlan plan = new FaultPlan(List.of(), List.of(
                 new FaultPlan.Partition(500, 8_500, "cut link n2-n3", Link.between(Set.of(1), Set.of(2))),
