@@ -33,11 +33,13 @@ final class FailoverFigures {
      * @param visibleAfterMs        kill to the intent's outcome answered by the survivor it was submitted to
      * @param outcome               the outcome's status, null when none was seen
      * @param error                 why the round failed, null when it did not
+     * @param restartReadyMs        the killed node's restart, launch to ready (its state loaded and serving), null
+     *                              when it did not get ready
      * @param logs                  node log lines after the kill, kept only for a slow or failed round
      */
     record KillRound(int round, String killed, long term, Long newLeaderNamedAfterMs, String namedBy,
                      String newLeader, Long newTerm, Long performedAfterMs, Long visibleAfterMs, String outcome,
-                     String error, Map<String, List<String>> logs) {
+                     String error, Long restartReadyMs, Map<String, List<String>> logs) {
 
         /** Whether no surviving node named a new leader within {@link #LEADER_BOUND_MS} of the kill. */
         boolean withoutLeaderAfterBound() {
@@ -52,7 +54,12 @@ final class FailoverFigures {
 
         KillRound withLogs(Map<String, List<String>> l) {
             return new KillRound(round, killed, term, newLeaderNamedAfterMs, namedBy, newLeader, newTerm,
-                    performedAfterMs, visibleAfterMs, outcome, error, l);
+                    performedAfterMs, visibleAfterMs, outcome, error, restartReadyMs, l);
+        }
+
+        KillRound withRestartReadyMs(long ms) {
+            return new KillRound(round, killed, term, newLeaderNamedAfterMs, namedBy, newLeader, newTerm,
+                    performedAfterMs, visibleAfterMs, outcome, error, ms, logs);
         }
 
         Map<String, Object> toJson() {
@@ -70,6 +77,7 @@ final class FailoverFigures {
             if (error != null) {
                 m.put("error", error);
             }
+            m.put("restartReadyMs", restartReadyMs);
             if (logs != null && !logs.isEmpty()) {
                 m.put("logs", logs);
             }
@@ -138,6 +146,8 @@ final class FailoverFigures {
         m.put("newLeaderNamedAfterKillMs", stats(values(rounds, KillRound::newLeaderNamedAfterMs)));
         m.put("performedAfterKillMs", stats(values(rounds, KillRound::performedAfterMs)));
         m.put("outcomeVisibleAfterKillMs", stats(values(rounds, KillRound::visibleAfterMs)));
+        // Restart time grows with the history a node replays; a long one starves the voters on a shared machine.
+        m.put("killedNodeRestartReadyMs", stats(values(rounds, KillRound::restartReadyMs)));
         m.put("rounds", rounds.stream().map(KillRound::toJson).toList());
         return m;
     }

@@ -111,7 +111,7 @@ final class KillRounds {
             Optional<StatusWatch.Seen> seen = named.await(killNanos + ROUND_TIMEOUT.toNanos());
             r = new FailoverFigures.KillRound(k, killed.name(), leader.term(),
                     seen.map(StatusWatch.Seen::afterMs).orElse(null), seen.map(StatusWatch.Seen::node).orElse(null),
-                    performer, newTerm, performedMs, visibleMs, status, error, null);
+                    performer, newTerm, performedMs, visibleMs, status, error, null, null);
         }
         if (r.slow()) {
             r = r.withLogs(marks.since(LOG_LINES));
@@ -124,7 +124,9 @@ final class KillRounds {
                         : "NOT performed (" + r.outcome() + ")", LoadAverage.now().oneMinute(),
                 r.error() == null ? "" : "; error: " + r.error());
         c.kill9(leader.index()); // waits for the exit
+        long launched = System.nanoTime();
         c.restart(leader.index());
+        r = r.withRestartReadyMs((System.nanoTime() - launched) / 1_000_000);
         writes.ifPresent(w -> w.resume(leader.index()));
         try {
             ClusterLeader.awaitAgreed(c, AGREE_TIMEOUT);

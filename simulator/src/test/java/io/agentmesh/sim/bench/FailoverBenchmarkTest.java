@@ -121,6 +121,9 @@ class FailoverBenchmarkTest {
         assertEquals(2000, named.get("p50").asLong());
         assertEquals(4, ((List<?>) f.get("rounds")).size());
         assertTrue(rounds.get(3).slow() && !rounds.get(0).slow(), "only slow rounds keep their logs");
+        JsonNode restarts = JSON.valueToTree(f.get("killedNodeRestartReadyMs"));
+        assertEquals(3, restarts.get("n").asInt(), "a node that did not get ready has no restart time");
+        assertEquals(1_503, restarts.get("max").asLong());
     }
 
     @Test
@@ -176,6 +179,6 @@ class FailoverBenchmarkTest {
         return new FailoverFigures.KillRound(round, "n1", round, namedMs, namedMs == null ? null : "n2",
                 namedMs == null ? null : "n2", namedMs == null ? null : (long) round + 1, performedMs,
                 performedMs == null ? 3000L : performedMs + 20, performedMs == null ? "uncertain" : "succeeded", null,
-                null);
+                performedMs == null ? null : 1_500L + round, null);
     }
 }
