@@ -70,7 +70,8 @@ public final class NodeCommand {
         List<String> relayPins = new ArrayList<>();
 
         @Option(names = "--snapshot-every", defaultValue = "20000",
-                description = "Write a snapshot every this many changes (default ${DEFAULT-VALUE}).")
+                description = "Write a snapshot every this many changes, the node's own and those it received:"
+                        + " a restart replays at most about that many (default ${DEFAULT-VALUE}).")
         long snapshotEvery;
 
         @Option(names = "--max-writes-per-change", defaultValue = "256",
